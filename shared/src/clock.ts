@@ -1,0 +1,31 @@
+/**
+ * Time as a dependency. Domain code and timers take a Clock so that unit tests can drive time with
+ * fake timers or a hand-made clock. The system clock looks the globals up at call time, so vitest's
+ * `vi.useFakeTimers()` also controls code that was handed `systemClock` before the fake was installed.
+ */
+export type TimerHandle = { unref?: () => unknown } | number | object;
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle | undefined): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (handle) => {
+    if (handle !== undefined) globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>);
+  },
+};
+
+/** Lets a timer not keep the process alive (no-op for fake handles). */
+export function unrefTimer(handle: TimerHandle): void {
+  if (typeof handle === 'object' && handle !== null && 'unref' in handle) handle.unref?.();
+}
+
+/** ISO-8601 text of a clock's current time. */
+export function isoNow(clock: Clock): string {
+  return new Date(clock.now()).toISOString();
+}

@@ -1,0 +1,199 @@
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { type Clock, systemClock, type TimerHandle } from '../clock.js';
+import { LineDecoder } from '../codec/line-decoder.js';
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+import type { Dialer } from './dial.js';
+
+/**
+ * A client connection that keeps itself up.
+ *
+ *   idle ──start()──▶ connecting ──ok──▶ open ──(closed/dropped)──▶ waiting ──timer──▶ connecting …
+ *                          └──fail──▶ waiting                                  close() ──▶ closed
+ *
+ * Waits between attempts grow exponentially with full jitter up to a cap, and go back to the
+ * first step after a successful connection. `close()` or the AbortSignal ends it for good, and so
+ * does an error for which `isFatal` says retrying is pointless.
+ */
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
+
+export interface RetryInfo {
+  attempt: number;
+  delayMs: number;
+  error: Error;
+}
+
+export interface ReconnectingClientEvents {
+  state: [ConnectionState];
+  connected: [];
+  disconnected: [Error | undefined];
+  retry: [RetryInfo];
+  line: [string];
+  overflow: [number];
+  drain: [];
+  closed: [Error | undefined];
+}
+
+export interface ReconnectingClientOptions {
+  dial: Dialer;
+  backoff?: BackoffOptions;
+  random?: () => number;
+  clock?: Clock;
+  signal?: AbortSignal;
+  maxLineBytes?: number;
+  /** Errors not worth retrying: the client closes instead. */
+  isFatal?: (error: Error) => boolean;
+}
+
+export class ReconnectingClient extends EventEmitter<ReconnectingClientEvents> {
+  private _state: ConnectionState = 'idle';
+  /** Consecutive failed attempts since the last successful connection. */
+  private attempt = 0;
+  private socket: Duplex | undefined;
+  private timer: TimerHandle | undefined;
+  private dialAbort: AbortController | undefined;
+  private lastError: Error | undefined;
+  private readonly clock: Clock;
+  private readonly backoff: BackoffOptions;
+  private readonly random: () => number;
+  /** Successful connections after the first one. */
+  reconnects = 0;
+  private everConnected = false;
+
+  constructor(private readonly options: ReconnectingClientOptions) {
+    super();
+    this.clock = options.clock ?? systemClock;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.random = options.random ?? Math.random;
+    options.signal?.addEventListener('abort', () => this.close(), { once: true });
+  }
+
+  get state(): ConnectionState {
+    return this._state;
+  }
+
+  /** True when the socket's write buffer is over its high-water mark. */
+  get congested(): boolean {
+    return this.socket?.writableNeedDrain ?? false;
+  }
+
+  start(): void {
+    if (this._state !== 'idle') return;
+    if (this.options.signal?.aborted) {
+      this.close();
+      return;
+    }
+    this.connect();
+  }
+
+  /** Writes one encoded line; false when not connected (nothing is queued) . */
+  send(line: string): boolean {
+    if (this._state !== 'open' || !this.socket) return false;
+    this.socket.write(line);
+    return true;
+  }
+
+  /** Drops the current connection (peer misbehaved, liveness lost) and reconnects after backoff. */
+  drop(reason: Error): void {
+    if (this._state !== 'open' || !this.socket) return;
+    this.lastError = reason;
+    this.socket.destroy();
+  }
+
+  /** Stops for good: cancels a pending wait or dial and closes the connection. */
+  close(reason?: Error): void {
+    if (this._state === 'closed') return;
+    this.setState('closed');
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.dialAbort?.abort(new Error('closed'));
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) {
+      socket.end();
+      // Give a graceful end a moment, then make sure the socket is gone.
+      const t = this.clock.setTimeout(() => socket.destroy(), 1000);
+      socket.once('close', () => this.clock.clearTimeout(t));
+    }
+    this.emit('closed', reason);
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this._state === state) return;
+    this._state = state;
+    this.emit('state', state);
+  }
+
+  private connect(): void {
+    this.timer = undefined;
+    this.setState('connecting');
+    const abort = new AbortController();
+    this.dialAbort = abort;
+    this.options.dial(abort.signal).then(
+      (socket) => {
+        if (this.dialAbort === abort) this.dialAbort = undefined;
+        if (this._state !== 'connecting') {
+          socket.destroy();
+          return;
+        }
+        this.onOpen(socket);
+      },
+      (err: unknown) => {
+        if (this.dialAbort === abort) this.dialAbort = undefined;
+        if (this._state !== 'connecting') return;
+        this.scheduleRetry(asError(err));
+      },
+    );
+  }
+
+  private onOpen(socket: Duplex): void {
+    this.socket = socket;
+    this.attempt = 0;
+    this.lastError = undefined;
+    if (this.everConnected) this.reconnects += 1;
+    this.everConnected = true;
+    const decoder = new LineDecoder(
+      {
+        onLine: (line) => {
+          if (this.socket === socket) this.emit('line', line);
+        },
+        onOverflow: (bytes) => {
+          this.emit('overflow', bytes);
+          this.drop(new Error(`line over ${decoder.maxLineBytes} bytes`));
+        },
+      },
+      this.options.maxLineBytes === undefined ? {} : { maxLineBytes: this.options.maxLineBytes },
+    );
+    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+    socket.on('drain', () => this.emit('drain'));
+    socket.on('error', (err) => {
+      this.lastError = err;
+    });
+    socket.on('end', () => socket.end());
+    socket.once('close', () => {
+      if (this.socket !== socket) return;
+      this.socket = undefined;
+      const error = this.lastError;
+      this.emit('disconnected', error);
+      if (this._state === 'open') this.scheduleRetry(error ?? new Error('connection closed by peer'));
+    });
+    this.setState('open');
+    this.emit('connected');
+  }
+
+  private scheduleRetry(error: Error): void {
+    if (this.options.isFatal?.(error)) {
+      this.close(error);
+      return;
+    }
+    const delayMs = backoffDelay(this.attempt, this.backoff, this.random);
+    this.attempt += 1;
+    this.setState('waiting');
+    this.emit('retry', { attempt: this.attempt, delayMs, error });
+    this.timer = this.clock.setTimeout(() => this.connect(), delayMs);
+  }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

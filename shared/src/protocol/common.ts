@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+export const COMBUSTIBLES = ['93', '95', '97', 'diesel'] as const;
+export const combustible = z.enum(COMBUSTIBLES);
+export type Combustible = z.infer<typeof combustible>;
+
+export const METODOS_PAGO = ['efectivo', 'tarjeta', 'transferencia'] as const;
+export const metodoPago = z.enum(METODOS_PAGO);
+export type MetodoPago = z.infer<typeof metodoPago>;
+
+export const ESTADOS_OPERACION = ['disponible', 'despachando', 'pausado'] as const;
+export const estadoOperacion = z.enum(ESTADOS_OPERACION);
+export type EstadoOperacion = z.infer<typeof estadoOperacion>;
+
+export const ESTADOS_TRANSACCION = ['completada', 'cancelada', 'error'] as const;
+export const estadoTransaccion = z.enum(ESTADOS_TRANSACCION);
+export type EstadoTransaccion = z.infer<typeof estadoTransaccion>;
+
+export const COMANDOS = ['pausar', 'reanudar', 'detener_emergencia'] as const;
+export const comandoNombre = z.enum(COMANDOS);
+export type ComandoNombre = z.infer<typeof comandoNombre>;
+
+export const idSurtidor = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+/** ISO-8601 date-time, with or without offset (the seed sends local times such as 2024-01-15T14:30:00). */
+export const timestamp = z.iso.datetime({ offset: true, local: true });
+
+/** Parses a wire timestamp into epoch milliseconds; local times without offset are read as UTC. */
+export function timestampMs(value: string): number {
+  const hasOffset = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(value);
+  return Date.parse(hasOffset ? value : `${value}Z`);
+}
+
+/** A price version: 0 is the station's built-in default set, the company numbers its versions from 1. */
+export const versionPrecios = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+const precio = z.number().int().positive().max(1_000_000);
+
+/** The full set of four prices, integer pesos per litre, spelled as the seed spells them. */
+export const precios = z.object({
+  precio_93: precio,
+  precio_95: precio,
+  precio_97: precio,
+  precio_diesel: precio,
+});
+export type Precios = z.infer<typeof precios>;
+
+/** Seed defaults, in force at a station until the company sends a version. */
+export const PRECIOS_POR_DEFECTO: Precios = {
+  precio_93: 1290,
+  precio_95: 1350,
+  precio_97: 1400,
+  precio_diesel: 1120,
+};
+
+export function precioDe(p: Precios, c: Combustible): number {
+  switch (c) {
+    case '93':
+      return p.precio_93;
+    case '95':
+      return p.precio_95;
+    case '97':
+      return p.precio_97;
+    case 'diesel':
+      return p.precio_diesel;
+  }
+}
+
+/** The wire `error` message (both links, both directions). */
+export const detalleError = z.object({ campo: z.string(), problema: z.string() });
+export type DetalleError = z.infer<typeof detalleError>;

@@ -1,0 +1,4 @@
+export * from './common.js';
+export * from './link1.js';
+export * from './link2.js';
+export * from './parse.js';

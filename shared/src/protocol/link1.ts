@@ -1,0 +1,192 @@
+/** Link 1: pumps ↔ station (the station listens, default port 6000). See docs/protocol.md. */
+import { z } from 'zod';
+import {
+  comandoNombre,
+  combustible,
+  detalleError,
+  estadoOperacion,
+  estadoTransaccion,
+  idSurtidor,
+  metodoPago,
+  precios,
+  timestamp,
+  timestampMs,
+  versionPrecios,
+} from './common.js';
+
+const texto = (max: number) => z.string().min(1).max(max);
+
+// ── pump → station ──────────────────────────────────────────────────────────────────────────
+
+export const registro = z.object({
+  tipo: z.literal('registro'),
+  id_surtidor: idSurtidor,
+  nombre: texto(100),
+  combustibles_soportados: z
+    .array(combustible)
+    .min(1)
+    .max(4)
+    .refine((l) => new Set(l).size === l.length, 'combustibles repetidos'),
+  version: texto(32),
+  token: z.string().max(256).optional(),
+  combustible_actual: combustible.optional(),
+});
+
+export const estado = z.object({
+  tipo: z.literal('estado'),
+  id_surtidor: idSurtidor,
+  estado_operacion: estadoOperacion,
+  litros_actuales: z.number().min(0).max(1_000_000),
+  monto_actual: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  tipo_combustible: combustible,
+  timestamp,
+});
+
+export const transaccionCompletada = z
+  .object({
+    tipo: z.literal('transaccion_completada'),
+    id_surtidor: idSurtidor,
+    tipo_combustible: combustible,
+    litros: z.number().positive().max(1_000_000),
+    precio_por_litro: z.number().int().positive().max(1_000_000),
+    monto_total: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    metodo_pago: metodoPago,
+    fecha_inicio: timestamp,
+    fecha_fin: timestamp,
+    id_transaccion: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[\w.:-]+$/, 'solo letras, dígitos, _ . : -')
+      .optional(),
+    estado: estadoTransaccion.optional(),
+    operador: z.string().max(100).optional(),
+    secuencia: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    version_precios: versionPrecios.optional(),
+    totalizador_inicio: z.number().min(0).optional(),
+    totalizador_fin: z.number().min(0).optional(),
+  })
+  .refine((t) => timestampMs(t.fecha_fin) >= timestampMs(t.fecha_inicio), {
+    path: ['fecha_fin'],
+    message: 'fecha_fin es anterior a fecha_inicio',
+  })
+  .refine(
+    (t) =>
+      t.totalizador_inicio === undefined ||
+      t.totalizador_fin === undefined ||
+      t.totalizador_fin >= t.totalizador_inicio,
+    { path: ['totalizador_fin'], message: 'totalizador_fin es menor que totalizador_inicio' },
+  );
+
+export const errorSurtidor = z.object({
+  tipo: z.literal('error'),
+  id_surtidor: idSurtidor,
+  codigo: texto(64),
+  mensaje: z.string().max(1000),
+  timestamp,
+});
+
+export const heartbeat = z.object({
+  tipo: z.literal('heartbeat'),
+  id_surtidor: idSurtidor,
+  timestamp,
+});
+
+export const preciosAplicados = z.object({
+  tipo: z.literal('precios_aplicados'),
+  id_surtidor: idSurtidor,
+  version: versionPrecios,
+});
+
+export const comandoEjecutado = z.object({
+  tipo: z.literal('comando_ejecutado'),
+  id_surtidor: idSurtidor,
+  id_comando: texto(64),
+  resultado: z.string().min(1).max(500),
+});
+
+export const pumpToStation = z.discriminatedUnion('tipo', [
+  registro,
+  estado,
+  transaccionCompletada,
+  errorSurtidor,
+  heartbeat,
+  preciosAplicados,
+  comandoEjecutado,
+]);
+
+export type Registro = z.infer<typeof registro>;
+export type Estado = z.infer<typeof estado>;
+export type TransaccionCompletada = z.infer<typeof transaccionCompletada>;
+export type ErrorSurtidor = z.infer<typeof errorSurtidor>;
+export type Heartbeat = z.infer<typeof heartbeat>;
+export type PreciosAplicados = z.infer<typeof preciosAplicados>;
+export type ComandoEjecutado = z.infer<typeof comandoEjecutado>;
+export type PumpToStation = z.infer<typeof pumpToStation>;
+
+// ── station → pump ──────────────────────────────────────────────────────────────────────────
+
+export const registroConfirmado = z.object({
+  tipo: z.literal('registro_confirmado'),
+  id_surtidor: idSurtidor,
+  mensaje: z.string(),
+  precios,
+  version_precios: versionPrecios.optional(),
+});
+
+export const actualizacionPreciosSurtidor = z.object({
+  tipo: z.literal('actualizacion_precios'),
+  precios,
+  timestamp,
+  version: versionPrecios.optional(),
+});
+
+export const comando = z.object({
+  tipo: z.literal('comando'),
+  comando: comandoNombre,
+  razon: z.string().max(500),
+  id_comando: texto(64).optional(),
+});
+
+export const solicitudEstado = z.object({
+  tipo: z.literal('solicitud_estado'),
+  timestamp,
+});
+
+export const registroRechazado = z.object({
+  tipo: z.literal('registro_rechazado'),
+  codigo: z.string(),
+  mensaje: z.string(),
+});
+
+export const transaccionConfirmada = z.object({
+  tipo: z.literal('transaccion_confirmada'),
+  id_transaccion: z.string().min(1).max(64),
+  duplicada: z.boolean(),
+});
+
+export const errorMensaje = z.object({
+  tipo: z.literal('error'),
+  codigo: z.string(),
+  mensaje: z.string(),
+  detalles: z.array(detalleError).optional(),
+});
+
+export const stationToPump = z.discriminatedUnion('tipo', [
+  registroConfirmado,
+  actualizacionPreciosSurtidor,
+  comando,
+  solicitudEstado,
+  registroRechazado,
+  transaccionConfirmada,
+  errorMensaje,
+]);
+
+export type RegistroConfirmado = z.infer<typeof registroConfirmado>;
+export type ActualizacionPreciosSurtidor = z.infer<typeof actualizacionPreciosSurtidor>;
+export type Comando = z.infer<typeof comando>;
+export type SolicitudEstado = z.infer<typeof solicitudEstado>;
+export type RegistroRechazado = z.infer<typeof registroRechazado>;
+export type TransaccionConfirmada = z.infer<typeof transaccionConfirmada>;
+export type ErrorMensaje = z.infer<typeof errorMensaje>;
+export type StationToPump = z.infer<typeof stationToPump>;
