@@ -1,6 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // Tests run against the sources of the protocol package, not its build.
+    alias: { '@combustible/shared': fileURLToPath(new URL('./shared/src/index.ts', import.meta.url)) },
+  },
   test: {
     include: ['{shared,empresa,estacion,surtidor}/src/**/*.test.ts', 'tests/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
@@ -8,6 +13,5 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Two cores: keep the process-spawning suites from starving each other.
     maxWorkers: 2,
-    reporters: ['default'],
   },
 });

@@ -1,0 +1,26 @@
+/** `npm run bench -- <command>`: the project's benchmarks. Exits 1 when a benchmark fails. */
+import yargs, { type CommandModule } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { hubCommand } from './hub/command.js';
+
+// The registry: one entry per benchmark.
+// biome-ignore lint/suspicious/noExplicitAny: commands have different argument shapes.
+const commands: CommandModule<object, any>[] = [hubCommand];
+
+async function main(): Promise<void> {
+  let cli = yargs(hideBin(process.argv))
+    .scriptName('bench')
+    .usage('$0 <benchmark> [opciones]')
+    .demandCommand(1, 'indique un benchmark')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false);
+  for (const command of commands) cli = cli.command(command);
+  await cli.parseAsync();
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,90 @@
+/** The `hub` command: options, validation, and the run → table → JSON sequence. */
+import type { Argv, CommandModule } from 'yargs';
+import { installCleanup } from './children.js';
+import { formatTable, saveJson } from './report.js';
+import { type HubParams, ROOT, runHub } from './run.js';
+
+interface HubArgs {
+  connections: number;
+  'estado-interval-ms': number;
+  'tx-per-second': number;
+  duration: number;
+  warmup: number;
+  ceiling: boolean;
+}
+
+function within(name: string, value: number, min: number, max: number): void {
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new Error(`--${name} debe estar entre ${min} y ${max} (es ${value})`);
+  }
+}
+
+const builder = (y: Argv) =>
+  y
+    .options({
+      connections: { type: 'number', default: 1000, describe: 'Surtidores conectados a la vez' },
+      'estado-interval-ms': {
+        type: 'number',
+        default: 1000,
+        describe: 'Cada conexión envía un "estado" cada tantos ms',
+      },
+      'tx-per-second': {
+        type: 'number',
+        default: 200,
+        describe: '"transaccion_completada" por segundo, en total',
+      },
+      duration: { type: 'number', default: 20, describe: 'Segundos medidos' },
+      warmup: { type: 'number', default: 3, describe: 'Segundos de calentamiento (no medidos)' },
+      ceiling: {
+        type: 'boolean',
+        default: true,
+        describe: 'Medir también el techo (servidor TCP mínimo); --no-ceiling para omitirlo',
+      },
+    })
+    .check((a) => {
+      within('connections', a.connections, 1, 20_000);
+      within('estado-interval-ms', a['estado-interval-ms'], 10, 600_000);
+      within('tx-per-second', a['tx-per-second'], 0, 50_000);
+      within('duration', a.duration, 1, 600);
+      within('warmup', a.warmup, 0, 120);
+      return true;
+    });
+
+async function handler(a: HubArgs): Promise<void> {
+  const params: HubParams = {
+    connections: Math.floor(a.connections),
+    estadoIntervalMs: a['estado-interval-ms'],
+    txPerSecond: a['tx-per-second'],
+    durationS: a.duration,
+    warmupS: a.warmup,
+    ceiling: a.ceiling,
+  };
+  const perConnection = 1000 / params.estadoIntervalMs + params.txPerSecond / params.connections;
+  if (perConnection > 200) {
+    console.warn(
+      `aviso: ${perConnection.toFixed(0)} mensajes/s por conexión supera el límite de la estación (200/s)`,
+    );
+  }
+  installCleanup();
+  const at = new Date();
+  const run = await runHub(params, (line) => console.log(line));
+  console.log('');
+  console.log(formatTable(run));
+  const file = saveJson(run, at);
+  console.log(`\nresultados: ${file.slice(ROOT.length)}`);
+  if (run.problems.length > 0) {
+    console.log('\nFALLÓ:');
+    for (const p of run.problems) console.log(`  - ${p}`);
+    process.exitCode = 1;
+  } else {
+    console.log('\nOK: la estación tomó toda la carga sin errores ni desconexiones.');
+  }
+}
+
+export const hubCommand: CommandModule<object, HubArgs> = {
+  command: 'hub',
+  describe:
+    'Hub de surtidores: N conexiones con estado y ventas, contra la estación y contra un techo mínimo',
+  builder,
+  handler,
+};

@@ -1,0 +1,72 @@
+/** Shapes exchanged between the hub benchmark's processes (parent ↔ load generator ↔ ceiling). */
+
+export interface LoadConfig {
+  /** TCP port on 127.0.0.1 to load. */
+  port: number;
+  connections: number;
+  /** Each connection sends one `estado` per interval. */
+  estadoIntervalMs: number;
+  /** `transaccion_completada` per second, across all connections. */
+  txPerSecond: number;
+  warmupS: number;
+  durationS: number;
+  /** Connections opened (and registered) at once. */
+  batchSize: number;
+  /** Per connection: connect + `registro` → `registro_confirmado`. */
+  registerTimeoutMs: number;
+  /** After the window, how long to wait for outstanding confirmations. */
+  drainMs: number;
+}
+
+export interface LatencySummary {
+  count: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface LoadResult {
+  registered: number;
+  /** Time to open and register every connection. */
+  registerMs: number;
+  /** Measured window, as actually timed by the generator. */
+  windowS: number;
+  /** Lines sent during the window. */
+  sent: { total: number; estado: number; transaccion: number };
+  /** Lines the generator could not send because their connection was gone (window). */
+  skipped: number;
+  /** `transaccion_confirmada` received during the window (whatever their send time). */
+  confirmations: number;
+  duplicates: number;
+  /** Send → confirmation, for the transactions sent during the window (ms). */
+  latency: LatencySummary | null;
+  /** Transactions sent during the window still unconfirmed after the drain. */
+  unconfirmed: number;
+  /** Whole run, by `codigo`. */
+  errors: Record<string, number>;
+  /** Whole run, by `tipo`. */
+  received: Record<string, number>;
+  /** Connections closed by the other side (whole run). */
+  connectionsLost: number;
+  /** The generator's own CPU use during the window (% of one core). */
+  generatorCpuPct: number;
+  /** Worst lateness of the generator's scheduler tick (ms): large values mean the generator itself lagged. */
+  maxTickLagMs: number;
+}
+
+/** Load generator → parent. */
+export type LoadMessage =
+  | { type: 'registered'; registered: number; failures: number; ms: number }
+  | { type: 'window-start' }
+  | { type: 'window-end' }
+  | { type: 'result'; result: LoadResult }
+  | { type: 'fatal'; message: string };
+
+/** Parent → load generator. */
+export type LoadCommand = { type: 'start' };
+
+/** Ceiling server: parent → child and its answer. */
+export type CeilingCommand = { type: 'stats' };
+export type CeilingStats = { type: 'stats'; lines: number; bytes: number; connections: number };

@@ -1,0 +1,26 @@
+/**
+ * The station's event bus: the domain services publish, the WebSocket bridge, metrics and logs
+ * subscribe. Nothing in the domain knows who listens.
+ */
+import { EventEmitter } from 'node:events';
+import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
+
+export interface StationEvents {
+  surtidor_conectado: [{ surtidor: Surtidor; estado: EstadoSurtidor }];
+  surtidor_desconectado: [{ id_surtidor: number; estado: EstadoSurtidor; motivo: string }];
+  estado: [EstadoSurtidor];
+  transaccion: [Transaccion];
+  alerta: [Alerta];
+  precios: [VersionPrecios];
+  precios_aplicados: [{ id_surtidor: number; version: number }];
+  surtidor_actualizado: [Surtidor];
+  surtidor_eliminado: [{ id_surtidor: number }];
+}
+
+export class StationBus extends EventEmitter<StationEvents> {
+  constructor() {
+    super();
+    // Listeners are the bridge, metrics and one per test; none should be able to leak unnoticed.
+    this.setMaxListeners(50);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Prometheus metrics for the station (served at GET /metrics). The hub reports through the
+ * HubMetrics interface; commit latency comes from the group committer; WS clients from the bridge.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { HubMetrics } from '../hub/pump-hub.js';
+import type { StationBus } from './events.js';
+
+export class StationMetrics implements HubMetrics {
+  readonly registry = new Registry();
+  private readonly conexiones = new Gauge({
+    name: 'estacion_conexiones_surtidores',
+    help: 'Open pump connections (registered or not)',
+    registers: [this.registry],
+  });
+  private readonly mensajes = new Counter({
+    name: 'estacion_mensajes_total',
+    help: 'Valid messages received from pumps, by tipo',
+    labelNames: ['tipo'] as const,
+    registers: [this.registry],
+  });
+  private readonly lineasInvalidas = new Counter({
+    name: 'estacion_lineas_invalidas_total',
+    help: 'Rejected lines from pumps, by error code',
+    labelNames: ['codigo'] as const,
+    registers: [this.registry],
+  });
+  readonly transacciones = new Counter({
+    name: 'estacion_transacciones_total',
+    help: 'Transactions stored (new, not duplicates)',
+    registers: [this.registry],
+  });
+  readonly commitLatencia = new Histogram({
+    name: 'estacion_commit_segundos',
+    help: 'Duration of one group commit of transactions',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly commitLote = new Histogram({
+    name: 'estacion_commit_lote_transacciones',
+    help: 'Transactions per group commit',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [this.registry],
+  });
+  readonly clientesWs = new Gauge({
+    name: 'estacion_clientes_ws',
+    help: 'Connected WebSocket (dashboard) clients',
+    registers: [this.registry],
+  });
+  readonly alertas = new Counter({
+    name: 'estacion_alertas_total',
+    help: 'Alerts raised or resolved, by code',
+    labelNames: ['codigo'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(bus: StationBus) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'estacion_' });
+    bus.on('transaccion', () => this.transacciones.inc());
+    bus.on('alerta', (a) => this.alertas.inc({ codigo: a.codigo }));
+  }
+
+  message(tipo: string): void {
+    this.mensajes.inc({ tipo });
+  }
+
+  badLine(codigo: string): void {
+    this.lineasInvalidas.inc({ codigo });
+  }
+
+  connections(count: number): void {
+    this.conexiones.set(count);
+  }
+
+  commitBatch(size: number, ms: number): void {
+    this.commitLote.observe(size);
+    this.commitLatencia.observe(ms / 1000);
+  }
+}

@@ -1,0 +1,403 @@
+/**
+ * The station's application service: what happens when a pump registers, reports, sells or
+ * raises an alert, and when prices change. Transport (the pump hub, REST, the company link) calls
+ * it; it talks to the store and publishes events on the bus. Domain rules live in ../domain.
+ */
+
+import { randomUUID } from 'node:crypto';
+import {
+  type Clock,
+  type Combustible,
+  type ErrorSurtidor,
+  type Estado,
+  type Heartbeat,
+  isoNow,
+  type Logger,
+  type Precios,
+  precioDe,
+  type Registro,
+  type TransaccionCompletada,
+  unrefTimer,
+  type WireErrorCode,
+} from '@combustible/shared';
+import { type AuditState, auditSale, emptyAuditState, secuenciaDeClave } from '../domain/audit.js';
+import { LiveStates } from '../domain/live-state.js';
+import { PriceBook } from '../domain/prices.js';
+import { buildTransaction } from '../domain/transactions.js';
+import type {
+  Alerta,
+  EstadoConexion,
+  EstadoSurtidor,
+  SeveridadAlerta,
+  Surtidor,
+  Transaccion,
+  VersionPrecios,
+} from '../domain/types.js';
+import type { InsertOutcome, StationStore } from '../store/port.js';
+import type { StationBus } from './events.js';
+import { GroupCommitter } from './group-commit.js';
+
+export interface StationServiceOptions {
+  /** Refuse `registro` for pump ids not configured at the station. */
+  strictRegistration: boolean;
+  /** A pump clock further off than this raises RELOJ_DESFASADO. */
+  maxClockDriftMs: number;
+  /** How often dirty live states are written behind. */
+  stateFlushMs: number;
+}
+
+export const DEFAULT_SERVICE_OPTIONS: StationServiceOptions = {
+  strictRegistration: false,
+  maxClockDriftMs: 5000,
+  stateFlushMs: 1000,
+};
+
+export type RegistrationResult =
+  | { ok: true; surtidor: Surtidor; precios: VersionPrecios }
+  | { ok: false; codigo: WireErrorCode; mensaje: string };
+
+export interface TransactionReceipt {
+  id_transaccion: string;
+  duplicada: boolean;
+}
+
+export class StationService {
+  readonly live = new LiveStates();
+  private readonly pumps = new Map<number, Surtidor>();
+  private book!: PriceBook;
+  private readonly audits = new Map<number, Promise<AuditState>>();
+  private readonly openGaps = new Map<number, Set<number>>();
+  private readonly driftAlerted = new Set<number>();
+  private readonly committer: GroupCommitter<Transaccion, InsertOutcome>;
+  /** Writes that are not money (pump records, alerts) run in order, off the hot path. */
+  private background: Promise<void> = Promise.resolve();
+  private flushTimer: ReturnType<Clock['setTimeout']> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly store: StationStore,
+    private readonly bus: StationBus,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: StationServiceOptions = DEFAULT_SERVICE_OPTIONS,
+  ) {
+    this.committer = new GroupCommitter((batch) => this.store.insertTransactions(batch));
+  }
+
+  get prices(): PriceBook {
+    return this.book;
+  }
+
+  get pendingCommits(): number {
+    return this.committer.pending;
+  }
+
+  set onCommitBatch(fn: ((size: number, ms: number) => void) | undefined) {
+    this.committer.onBatch = fn;
+  }
+
+  async init(): Promise<void> {
+    for (const p of await this.store.listPumps()) this.pumps.set(p.id_surtidor, p);
+    this.live.load(await this.store.listStates());
+    const [current, previous] = await this.store.latestPriceVersions(2);
+    if (current) {
+      this.book = new PriceBook(current, previous ?? null);
+    } else {
+      this.book = PriceBook.withDefaults(isoNow(this.clock));
+      await this.store.savePriceVersion(this.book.current);
+    }
+    for (const a of await this.store.listAlerts({ abiertas: true, limit: 100_000 })) {
+      if (a.codigo !== 'SECUENCIA_FALTANTE' || a.id_surtidor === null) continue;
+      const k = secuenciaDeClave(a.id_surtidor, a.clave);
+      if (k === null) continue;
+      const set = this.openGaps.get(a.id_surtidor) ?? new Set<number>();
+      set.add(k);
+      this.openGaps.set(a.id_surtidor, set);
+    }
+    this.scheduleFlush();
+  }
+
+  // ── pumps ──────────────────────────────────────────────────────────────────────────────────
+
+  pump(id: number): Surtidor | undefined {
+    return this.pumps.get(id);
+  }
+
+  allPumps(): Surtidor[] {
+    return [...this.pumps.values()].sort((a, b) => a.id_surtidor - b.id_surtidor);
+  }
+
+  /** Registration is decided in memory, so the session can answer at once; the record is written behind. */
+  register(reg: Registro, remote: string | null): RegistrationResult {
+    const known = this.pumps.get(reg.id_surtidor);
+    if (!known && this.options.strictRegistration) {
+      return {
+        ok: false,
+        codigo: 'SURTIDOR_NO_CONFIGURADO',
+        mensaje: `el surtidor ${reg.id_surtidor} no está configurado en esta estación`,
+      };
+    }
+    const now = isoNow(this.clock);
+    const combustible: Combustible | null =
+      reg.combustible_actual ?? known?.combustible_actual ?? reg.combustibles_soportados[0] ?? null;
+    const surtidor: Surtidor = {
+      id_surtidor: reg.id_surtidor,
+      nombre: reg.nombre,
+      combustibles_soportados: reg.combustibles_soportados,
+      combustible_actual:
+        combustible !== null && reg.combustibles_soportados.includes(combustible)
+          ? combustible
+          : (reg.combustibles_soportados[0] ?? null),
+      configuracion: known?.configuracion ?? { capacidad_maxima_litros: 100, velocidad_despacho: 1 },
+      fecha_creacion: known?.fecha_creacion ?? now,
+      fecha_actualizacion: now,
+      ultima_conexion: now,
+      ip: remote,
+      version: reg.version,
+    };
+    this.pumps.set(surtidor.id_surtidor, surtidor);
+    void this.auditState(surtidor.id_surtidor);
+    this.inBackground('guardar surtidor', () => this.store.upsertPump(surtidor));
+    const estado = this.live.markConnected(
+      reg.id_surtidor,
+      now,
+      this.book.current.version,
+      surtidor.combustible_actual,
+    );
+    this.resolveAlert(`SIN_RESPUESTA:${reg.id_surtidor}`);
+    this.bus.emit('surtidor_conectado', { surtidor, estado: { ...estado } });
+    return { ok: true, surtidor, precios: this.book.current };
+  }
+
+  disconnected(id: number, how: Exclude<EstadoConexion, 'conectado'>, motivo: string): void {
+    const estado = this.live.markDisconnected(id, how, isoNow(this.clock));
+    if (how === 'timeout') {
+      this.raiseAlert({
+        codigo: 'SURTIDOR_SIN_RESPUESTA',
+        clave: `SIN_RESPUESTA:${id}`,
+        mensaje: `Surtidor ${id} sin señal de vida: conexión cerrada (${motivo})`,
+        severidad: 'advertencia',
+        id_surtidor: id,
+      });
+    }
+    this.bus.emit('surtidor_desconectado', { id_surtidor: id, estado: { ...estado }, motivo });
+  }
+
+  /** Liveness: any valid line from a registered pump. */
+  seen(id: number): void {
+    this.live.seen(id, isoNow(this.clock));
+  }
+
+  reportState(msg: Estado): EstadoSurtidor {
+    const { state } = this.live.applyEstado(
+      msg,
+      isoNow(this.clock),
+      precioDe(this.book.current.precios, msg.tipo_combustible),
+    );
+    this.checkDrift(msg.id_surtidor, msg.timestamp);
+    this.bus.emit('estado', state);
+    return state;
+  }
+
+  heartbeat(msg: Heartbeat): void {
+    this.checkDrift(msg.id_surtidor, msg.timestamp);
+  }
+
+  pricesApplied(id: number, version: number): void {
+    this.live.pricesApplied(id, version, isoNow(this.clock));
+    this.bus.emit('precios_aplicados', { id_surtidor: id, version });
+  }
+
+  pumpError(msg: ErrorSurtidor): void {
+    this.raiseAlert({
+      codigo: msg.codigo,
+      clave: `SURTIDOR:${msg.id_surtidor}:${msg.codigo}:${msg.timestamp}`,
+      mensaje: msg.mensaje,
+      severidad: 'critica',
+      id_surtidor: msg.id_surtidor,
+      datos: { timestamp_surtidor: msg.timestamp },
+    });
+  }
+
+  private checkDrift(id: number, pumpTimestamp: string): void {
+    const drift = this.live.recordDrift(id, pumpTimestamp, this.clock.now());
+    if (drift === null) return;
+    const over = Math.abs(drift) > this.options.maxClockDriftMs;
+    if (over && !this.driftAlerted.has(id)) {
+      this.driftAlerted.add(id);
+      this.raiseAlert({
+        codigo: 'RELOJ_DESFASADO',
+        clave: `RELOJ_DESFASADO:${id}`,
+        mensaje: `El reloj del surtidor ${id} difiere ${(drift / 1000).toFixed(1)} s del de la estación`,
+        severidad: 'advertencia',
+        id_surtidor: id,
+        datos: { desfase_ms: drift },
+      });
+    } else if (!over && this.driftAlerted.delete(id)) {
+      this.resolveAlert(`RELOJ_DESFASADO:${id}`);
+    }
+  }
+
+  // ── transactions ──────────────────────────────────────────────────────────────────────────
+
+  /** Resolves only once the sale is durably stored (or recognised as already stored). */
+  async recordTransaction(msg: TransaccionCompletada): Promise<TransactionReceipt> {
+    const tx = buildTransaction(msg, {
+      now: isoNow(this.clock),
+      nombreSurtidor: this.pumps.get(msg.id_surtidor)?.nombre ?? null,
+      prices: this.book,
+    });
+    const outcome = await this.committer.submit(tx);
+    if (outcome === 'insertada') {
+      this.bus.emit('transaccion', tx);
+      void this.audit(tx);
+    }
+    return { id_transaccion: tx.id_transaccion, duplicada: outcome === 'duplicada' };
+  }
+
+  /**
+   * Where the pump's money stream stood before this run; loaded once per pump, at registration,
+   * before its first sale of this run is stored.
+   */
+  private auditState(id: number): Promise<AuditState> {
+    let state = this.audits.get(id);
+    if (!state) {
+      state = this.store.auditStart(id).then(
+        (start) => ({
+          ultimaSecuencia: start.ultima_secuencia,
+          ultimoTotalizadorFin: start.ultimo_totalizador_fin,
+          faltantes: this.openGaps.get(id) ?? new Set<number>(),
+        }),
+        (err: unknown) => {
+          this.log.error({ err, id_surtidor: id }, 'auditoría: no se pudo leer el punto de partida');
+          return emptyAuditState();
+        },
+      );
+      this.audits.set(id, state);
+    }
+    return state;
+  }
+
+  private async audit(tx: Transaccion): Promise<void> {
+    const state = await this.auditState(tx.id_surtidor);
+    for (const action of auditSale(state, tx)) {
+      if (action.kind === 'resolve') this.resolveAlert(action.clave);
+      else
+        this.raiseAlert({
+          codigo: action.codigo,
+          clave: action.clave,
+          mensaje: action.mensaje,
+          severidad: 'critica',
+          id_surtidor: tx.id_surtidor,
+          datos: action.datos,
+        });
+    }
+  }
+
+  // ── prices ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Applies a newer price version (persisted first, then in force and announced). A stale or
+   * repeated version changes nothing; the return value is the version in force afterwards.
+   */
+  async applyPrices(
+    version: number,
+    precios: Precios,
+    origen: VersionPrecios['origen'],
+  ): Promise<VersionPrecios> {
+    if (!this.book.accepts(version)) return this.book.current;
+    const next: VersionPrecios = { version, precios, actualizado: isoNow(this.clock), origen };
+    await this.store.savePriceVersion(next);
+    // A concurrent newer version may have been applied while this one was being written.
+    if (this.book.offer(next)) this.bus.emit('precios', next);
+    return this.book.current;
+  }
+
+  // ── alerts ────────────────────────────────────────────────────────────────────────────────
+
+  raiseAlert(a: {
+    codigo: string;
+    clave: string;
+    mensaje: string;
+    severidad: SeveridadAlerta;
+    id_surtidor: number | null;
+    datos?: Record<string, unknown>;
+  }): void {
+    const alerta: Alerta = {
+      id: randomUUID(),
+      clave: a.clave,
+      codigo: a.codigo,
+      mensaje: a.mensaje,
+      severidad: a.severidad,
+      id_surtidor: a.id_surtidor,
+      creada: isoNow(this.clock),
+      resuelta: null,
+      datos: a.datos ?? null,
+    };
+    this.inBackground('guardar alerta', async () => {
+      if (await this.store.raiseAlert(alerta)) {
+        this.log.warn(
+          { alerta: alerta.codigo, id_surtidor: alerta.id_surtidor, clave: alerta.clave },
+          alerta.mensaje,
+        );
+        this.bus.emit('alerta', alerta);
+      }
+    });
+  }
+
+  resolveAlert(clave: string): void {
+    this.inBackground('resolver alerta', async () => {
+      const resolved = await this.store.resolveAlert(clave, isoNow(this.clock));
+      if (resolved) this.bus.emit('alerta', resolved);
+    });
+  }
+
+  // ── lifecycle ─────────────────────────────────────────────────────────────────────────────
+
+  private inBackground(what: string, op: () => Promise<unknown>): void {
+    this.background = this.background.then(op).then(
+      () => undefined,
+      (err: unknown) => this.log.error({ err }, `${what}: falló la escritura`),
+    );
+  }
+
+  /** Resolves when every background write queued so far is done. */
+  settled(): Promise<void> {
+    return this.background;
+  }
+
+  private scheduleFlush(): void {
+    if (this.closed) return;
+    this.flushTimer = this.clock.setTimeout(() => {
+      void this.flushStates().finally(() => this.scheduleFlush());
+    }, this.options.stateFlushMs);
+    unrefTimer(this.flushTimer);
+  }
+
+  /** Writes the live states changed since the last flush (write-behind, coalesced per pump). */
+  async flushStates(): Promise<number> {
+    const dirty = this.live.takeDirty();
+    if (dirty.length === 0) return 0;
+    try {
+      await this.store.saveStates(dirty);
+    } catch (err) {
+      this.live.restoreDirty(dirty.map((s) => s.id_surtidor));
+      this.log.error({ err, count: dirty.length }, 'estado_surtidores: falló la escritura diferida');
+    }
+    return dirty.length;
+  }
+
+  /** Resolves once every sale submitted so far is committed. */
+  drained(): Promise<void> {
+    return this.committer.flushed();
+  }
+
+  /** Finishes pending commits and writes, then stops the flusher. The store stays open. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.clock.clearTimeout(this.flushTimer);
+    await this.committer.flushed();
+    await this.settled();
+    await this.flushStates();
+  }
+}

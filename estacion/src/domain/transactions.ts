@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { type TransaccionCompletada, timestampMs } from '@combustible/shared';
+import type { PriceBook } from './prices.js';
+import type { Transaccion } from './types.js';
+
+/** Largest gap between monto_total and litros × precio_por_litro that is still rounding (pesos). */
+export const TOLERANCIA_MONTO = 1;
+
+/**
+ * A deterministic id for a sale sent without `id_transaccion`: the same content always gives the
+ * same id, so a resend is recognised as a duplicate.
+ */
+export function derivedTransactionId(t: TransaccionCompletada): string {
+  const canonical = JSON.stringify([
+    t.id_surtidor,
+    t.tipo_combustible,
+    t.litros,
+    t.precio_por_litro,
+    t.monto_total,
+    t.metodo_pago,
+    timestampMs(t.fecha_inicio),
+    timestampMs(t.fecha_fin),
+    t.estado ?? 'completada',
+    t.secuencia ?? null,
+    t.totalizador_inicio ?? null,
+    t.totalizador_fin ?? null,
+  ]);
+  return `h-${createHash('sha256').update(canonical).digest('hex').slice(0, 40)}`;
+}
+
+export interface TransactionContext {
+  /** Station time, ISO-8601. */
+  now: string;
+  nombreSurtidor: string | null;
+  prices: PriceBook;
+}
+
+/** What the station notices about a sale; stored with it, never a reason to drop it. */
+export function observationsFor(t: TransaccionCompletada, prices: PriceBook): string[] {
+  const found: string[] = [];
+  const esperado = Math.round(t.litros * t.precio_por_litro);
+  if (Math.abs(t.monto_total - esperado) > TOLERANCIA_MONTO) {
+    found.push(
+      `MONTO_INCONSISTENTE: monto_total ${t.monto_total} difiere de litros × precio_por_litro = ${esperado}`,
+    );
+  }
+  if (t.version_precios !== undefined && !prices.isRecent(t.version_precios)) {
+    const anterior = prices.previous ? ` ni la anterior (${prices.previous.version})` : '';
+    found.push(
+      `VERSION_PRECIOS_ANTIGUA: vendida a la versión ${t.version_precios}, no es la vigente (${prices.current.version})${anterior}`,
+    );
+  }
+  return found;
+}
+
+/** Builds the record to store from a validated `transaccion_completada`. Pure. */
+export function buildTransaction(t: TransaccionCompletada, ctx: TransactionContext): Transaccion {
+  const duracion = Math.max(0, (timestampMs(t.fecha_fin) - timestampMs(t.fecha_inicio)) / 1000);
+  return {
+    id_transaccion: t.id_transaccion ?? derivedTransactionId(t),
+    id_derivado: t.id_transaccion === undefined,
+    id_surtidor: t.id_surtidor,
+    nombre_surtidor: ctx.nombreSurtidor,
+    tipo_combustible: t.tipo_combustible,
+    litros: t.litros,
+    precio_por_litro: t.precio_por_litro,
+    monto_total: t.monto_total,
+    metodo_pago: t.metodo_pago,
+    fecha_inicio: t.fecha_inicio,
+    fecha_fin: t.fecha_fin,
+    estado: t.estado ?? 'completada',
+    operador: t.operador ?? null,
+    secuencia: t.secuencia ?? null,
+    version_precios: t.version_precios ?? null,
+    totalizador_inicio: t.totalizador_inicio ?? null,
+    totalizador_fin: t.totalizador_fin ?? null,
+    observaciones: observationsFor(t, ctx.prices),
+    detalles: {
+      duracion_segundos: duracion,
+      velocidad_promedio: duracion > 0 ? Math.round((t.litros / duracion) * 1000) / 1000 : 0,
+    },
+    recibida: ctx.now,
+  };
+}

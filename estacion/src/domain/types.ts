@@ -1,0 +1,98 @@
+/**
+ * The station's records, named as the seed names them. These types are what the store port
+ * speaks: no driver type ever appears here.
+ */
+import type {
+  Combustible,
+  EstadoOperacion,
+  EstadoTransaccion,
+  MetodoPago,
+  Precios,
+} from '@combustible/shared';
+
+export type EstadoConexion = 'conectado' | 'desconectado' | 'timeout' | 'error';
+
+/** A pump as configured at the station (`surtidores`). */
+export interface Surtidor {
+  id_surtidor: number;
+  nombre: string;
+  combustibles_soportados: Combustible[];
+  combustible_actual: Combustible | null;
+  configuracion: { capacidad_maxima_litros: number; velocidad_despacho: number };
+  fecha_creacion: string;
+  fecha_actualizacion: string;
+  ultima_conexion: string | null;
+  /** Address the pump last connected from. */
+  ip: string | null;
+  /** Firmware/protocol version the pump reported in `registro`. */
+  version: string | null;
+}
+
+/** Live state of a pump (`estado_surtidores`), kept in memory and written behind. */
+export interface EstadoSurtidor {
+  id_surtidor: number;
+  estado_conexion: EstadoConexion;
+  estado_operacion: EstadoOperacion;
+  litros_actuales: number;
+  monto_actual: number;
+  tipo_combustible: Combustible | null;
+  precio_por_litro: number | null;
+  /** Price version the pump confirmed with `precios_aplicados` (or got in `registro_confirmado`). */
+  version_precios: number | null;
+  /** Station clock minus pump clock, ms, from the last `estado`/`heartbeat`. */
+  desfase_reloj_ms: number | null;
+  /** Pump's own timestamp of its last state report. */
+  timestamp: string | null;
+  /** Station time of the last line received. */
+  ultima_actividad: string | null;
+}
+
+/** A stored sale (`transacciones`): every field the pump sent, plus what the station derived. */
+export interface Transaccion {
+  id_transaccion: string;
+  /** True when the pump sent no id and the station derived it from the content. */
+  id_derivado: boolean;
+  id_surtidor: number;
+  nombre_surtidor: string | null;
+  tipo_combustible: Combustible;
+  litros: number;
+  precio_por_litro: number;
+  monto_total: number;
+  metodo_pago: MetodoPago;
+  fecha_inicio: string;
+  fecha_fin: string;
+  estado: EstadoTransaccion;
+  operador: string | null;
+  secuencia: number | null;
+  version_precios: number | null;
+  totalizador_inicio: number | null;
+  totalizador_fin: number | null;
+  /** Problems the station noticed (inconsistent amount, stale price version…). Never silently dropped. */
+  observaciones: string[];
+  detalles: { duracion_segundos: number; velocidad_promedio: number };
+  /** Station time when it was stored. */
+  recibida: string;
+}
+
+export type SeveridadAlerta = 'info' | 'advertencia' | 'critica';
+
+export interface Alerta {
+  id: string;
+  /** Identifies an open condition so that it is raised once and can be cleared (e.g. SECUENCIA_FALTANTE:3:17). */
+  clave: string;
+  codigo: string;
+  mensaje: string;
+  severidad: SeveridadAlerta;
+  id_surtidor: number | null;
+  creada: string;
+  resuelta: string | null;
+  datos: Record<string, unknown> | null;
+}
+
+export interface VersionPrecios {
+  version: number;
+  precios: Precios;
+  /** When the station received it. */
+  actualizado: string;
+  origen: 'defecto' | 'empresa' | 'local';
+}

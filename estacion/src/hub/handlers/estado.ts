@@ -1,0 +1,8 @@
+import type { Estado } from '@combustible/shared';
+import type { PumpSession } from '../pump-session.js';
+
+export function estado(session: PumpSession, msg: Estado): void {
+  session.hub.service.reportState(msg);
+  // A pump that finished its sale gets any price version it missed while dispensing.
+  if (msg.estado_operacion === 'disponible') session.hub.offerPrices(session);
+}

@@ -1,0 +1,198 @@
+/**
+ * The pump hub: `handle(stream)` is the whole server (net.createServer(hub.handle)). It owns the
+ * sessions, one per connection and at most one per pump, the liveness sweep, price fan-out and
+ * commands. State and storage belong to the StationService.
+ */
+
+import type { Duplex } from 'node:stream';
+import {
+  type Clock,
+  type ComandoNombre,
+  isoNow,
+  type Logger,
+  systemClock,
+  unrefTimer,
+} from '@combustible/shared';
+import type { StationBus } from '../app/events.js';
+import type { StationService } from '../app/station-service.js';
+import type { EstadoConexion, VersionPrecios } from '../domain/types.js';
+import { StationError } from '../errors.js';
+import { type CommandAnswer, CommandTracker } from './commands.js';
+import { DEFAULT_HUB_OPTIONS, type HubOptions } from './options.js';
+import { PumpSession } from './pump-session.js';
+
+/** What the hub counts; the metrics module implements it with prom-client. */
+export interface HubMetrics {
+  message(tipo: string): void;
+  badLine(codigo: string): void;
+  connections(count: number): void;
+}
+
+const noMetrics: HubMetrics = { message() {}, badLine() {}, connections() {} };
+
+export interface PumpHubDeps {
+  service: StationService;
+  bus: StationBus;
+  log: Logger;
+  clock?: Clock;
+  options?: Partial<HubOptions>;
+  metrics?: HubMetrics;
+}
+
+export class PumpHub {
+  readonly service: StationService;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly options: HubOptions;
+  readonly metrics: HubMetrics;
+  readonly commands: CommandTracker;
+  /** Every open connection, registered or not. */
+  private readonly connections = new Set<PumpSession>();
+  /** The current session of each registered pump. */
+  private readonly sessions = new Map<number, PumpSession>();
+  private sweepTimer: ReturnType<Clock['setTimeout']> | undefined;
+  private closing = false;
+  private readonly onPrices = (v: VersionPrecios) => this.pushPrices(v);
+
+  constructor(private readonly deps: PumpHubDeps) {
+    this.service = deps.service;
+    this.log = deps.log;
+    this.clock = deps.clock ?? systemClock;
+    this.options = { ...DEFAULT_HUB_OPTIONS, ...deps.options };
+    this.metrics = deps.metrics ?? noMetrics;
+    this.commands = new CommandTracker(this.clock);
+    deps.bus.on('precios', this.onPrices);
+    this.scheduleSweep();
+  }
+
+  /** Takes one connection. Bound, so it can be handed to net.createServer as is. */
+  readonly handle = (stream: Duplex, remote: string | null = null): void => {
+    if (this.closing) {
+      stream.destroy();
+      return;
+    }
+    const session = new PumpSession(this, stream, remote);
+    this.connections.add(session);
+    this.metrics.connections(this.connections.size);
+  };
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  isConnected(id: number): boolean {
+    return this.sessions.has(id);
+  }
+
+  /** Makes `session` the pump's current one; an older connection for the same pump is replaced. */
+  adopt(session: PumpSession, id: number): void {
+    const previous = this.sessions.get(id);
+    this.sessions.set(id, session);
+    if (previous && previous !== session) {
+      this.log.warn({ id_surtidor: id, remote: session.remote }, 'sesión reemplazada por una conexión nueva');
+      this.commands.failAll(id);
+      previous.replaced();
+    }
+  }
+
+  sessionClosed(session: PumpSession, how: Exclude<EstadoConexion, 'conectado'>, motivo: string): void {
+    this.connections.delete(session);
+    this.metrics.connections(this.connections.size);
+    if (session.id === null || this.sessions.get(session.id) !== session) return;
+    this.sessions.delete(session.id);
+    this.commands.failAll(session.id);
+    this.service.disconnected(session.id, how, motivo);
+    this.log.info({ id_surtidor: session.id, estado_conexion: how, motivo }, 'surtidor desconectado');
+  }
+
+  /** Sends the current prices to a pump if it is available and has not got them on this connection. */
+  offerPrices(session: PumpSession): void {
+    const current = this.service.prices.current;
+    if (session.id === null || session.priceVersionSent >= current.version) return;
+    if (this.service.live.get(session.id)?.estado_operacion !== 'disponible') return;
+    session.priceVersionSent = current.version;
+    session.send({
+      tipo: 'actualizacion_precios',
+      precios: current.precios,
+      version: current.version,
+      timestamp: isoNow(this.clock),
+    });
+  }
+
+  /** A new price version: every available pump gets it now, the rest when they report `disponible`. */
+  private pushPrices(v: VersionPrecios): void {
+    let sent = 0;
+    for (const session of this.sessions.values()) {
+      const before = session.priceVersionSent;
+      this.offerPrices(session);
+      if (session.priceVersionSent !== before) sent++;
+    }
+    this.log.info(
+      { version: v.version, enviados: sent, diferidos: this.sessions.size - sent },
+      'precios nuevos propagados a los surtidores disponibles',
+    );
+  }
+
+  /** Sends a command and waits for the pump's answer. Fails at once when the pump is not connected. */
+  sendCommand(id: number, comando: ComandoNombre, razon: string): Promise<CommandAnswer> {
+    const session = this.sessions.get(id);
+    if (!session?.isOpen) {
+      return Promise.reject(new StationError('SURTIDOR_DESCONECTADO', `el surtidor ${id} no está conectado`));
+    }
+    return this.commands.start(id, comando, this.options.commandTimeoutMs, (id_comando) =>
+      session.send({ tipo: 'comando', comando, razon, id_comando }),
+    );
+  }
+
+  /** Asks a connected pump for its state; false when it is not connected. */
+  requestState(id: number): boolean {
+    const session = this.sessions.get(id);
+    if (!session) return false;
+    session.send({ tipo: 'solicitud_estado', timestamp: isoNow(this.clock) });
+    return true;
+  }
+
+  /** Closes a pump's connection (e.g. the pump was deleted). */
+  disconnect(id: number): void {
+    this.sessions.get(id)?.close();
+  }
+
+  private scheduleSweep(): void {
+    const every = Math.max(50, Math.min(5000, Math.floor(this.options.heartbeatTimeoutMs / 4)));
+    this.sweepTimer = this.clock.setTimeout(() => {
+      this.sweep();
+      if (!this.closing) this.scheduleSweep();
+    }, every);
+    unrefTimer(this.sweepTimer);
+  }
+
+  /** Closes registered pumps that have been silent longer than the heartbeat timeout. */
+  sweep(): void {
+    const limit = this.clock.now() - this.options.heartbeatTimeoutMs;
+    for (const session of this.sessions.values()) {
+      if (session.lastSeen < limit) {
+        this.log.warn({ id_surtidor: session.id }, 'surtidor sin señal de vida: timeout');
+        session.timedOut();
+      }
+    }
+  }
+
+  /**
+   * Stops taking connections, lets the sales already received be committed and confirmed, then
+   * closes every connection.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.clock.clearTimeout(this.sweepTimer);
+    this.deps.bus.off('precios', this.onPrices);
+    await this.service.drained();
+    const closed = [...this.connections].map(
+      (s) =>
+        new Promise<void>((resolve) =>
+          s.stream.destroyed ? resolve() : s.stream.once('close', () => resolve()),
+        ),
+    );
+    for (const s of this.connections) s.close();
+    await Promise.all(closed);
+  }
+}

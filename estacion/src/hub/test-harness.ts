@@ -1,0 +1,234 @@
+/**
+ * Test harness for the hub: a real StationService on an in-memory SQLite store, a fake clock, and
+ * pumps connected through in-memory duplex pairs (no sockets).
+ */
+
+import { Duplex, Writable } from 'node:stream';
+import { type Clock, createLogger, LineDecoder } from '@combustible/shared';
+import { StationBus } from '../app/events.js';
+import { StationService } from '../app/station-service.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import type { HubOptions } from './options.js';
+import { PumpHub } from './pump-hub.js';
+
+export type Json = Record<string, unknown>;
+
+/** A manual clock whose timers fire when the test advances time. */
+export class FakeClock implements Clock {
+  private t = Date.parse('2026-01-15T14:00:00Z');
+  private timers = new Map<number, { at: number; fn: () => void }>();
+  private nextId = 1;
+
+  now(): number {
+    return this.t;
+  }
+
+  setTimeout(fn: () => void, ms: number): number {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.t + ms, fn });
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      let next: [number, { at: number; fn: () => void }] | undefined;
+      for (const entry of this.timers)
+        if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
+      if (!next) break;
+      this.timers.delete(next[0]);
+      this.t = next[1].at;
+      next[1].fn();
+    }
+    this.t = end;
+  }
+}
+
+/** Two connected in-memory Duplex ends. */
+export function duplexPair(): [Duplex, Duplex] {
+  let a!: Duplex;
+  let b!: Duplex;
+  const make = (other: () => Duplex) =>
+    new Duplex({
+      // Like a TCP socket without half-open: when the other side ends, this side ends too.
+      allowHalfOpen: false,
+      read() {},
+      write(chunk, _enc, cb) {
+        other().push(chunk);
+        cb();
+      },
+      final(cb) {
+        other().push(null);
+        cb();
+      },
+      destroy(err, cb) {
+        const o = other();
+        if (!o.destroyed) o.destroy();
+        cb(err);
+      },
+    });
+  a = make(() => b);
+  b = make(() => a);
+  return [a, b];
+}
+
+/** The pump's end of an in-memory connection. */
+export class TestPump {
+  readonly received: Json[] = [];
+  private waiters: ((m: Json) => void)[] = [];
+  closed = false;
+  readonly whenClosed: Promise<void>;
+
+  constructor(readonly stream: Duplex) {
+    const decoder = new LineDecoder({
+      onLine: (line) => {
+        const m = JSON.parse(line) as Json;
+        this.received.push(m);
+        for (const w of this.waiters.splice(0)) w(m);
+      },
+      onOverflow: () => {},
+    });
+    stream.on('data', (c: Buffer) => decoder.push(c));
+    this.whenClosed = new Promise((resolve) => {
+      stream.on('end', () => resolve());
+      stream.on('close', () => resolve());
+    });
+    void this.whenClosed.then(() => {
+      this.closed = true;
+    });
+  }
+
+  send(m: Json | string): void {
+    this.stream.write(typeof m === 'string' ? `${m}\n` : `${JSON.stringify(m)}\n`);
+  }
+
+  /** The first received message (from the start) of this tipo not yet taken. */
+  async next(tipo: string): Promise<Json> {
+    for (;;) {
+      const i = this.received.findIndex((m) => m.tipo === tipo && !taken.has(m));
+      if (i >= 0) {
+        const m = this.received[i] as Json;
+        taken.add(m);
+        return m;
+      }
+      if (this.closed) throw new Error(`closed before "${tipo}"; got ${JSON.stringify(this.received)}`);
+      await Promise.race([new Promise<Json>((r) => this.waiters.push(r)), this.whenClosed]);
+    }
+  }
+
+  all(tipo: string): Json[] {
+    return this.received.filter((m) => m.tipo === tipo);
+  }
+}
+
+const taken = new WeakSet<object>();
+
+export function registro(id: number, extra: Json = {}): Json {
+  return {
+    tipo: 'registro',
+    id_surtidor: id,
+    nombre: `Surtidor ${id}`,
+    combustibles_soportados: ['93', '95'],
+    version: '1.0',
+    ...extra,
+  };
+}
+
+export function estado(id: number, estado_operacion: string, timestamp: string, extra: Json = {}): Json {
+  return {
+    tipo: 'estado',
+    id_surtidor: id,
+    estado_operacion,
+    litros_actuales: 0,
+    monto_actual: 0,
+    tipo_combustible: '95',
+    timestamp,
+    ...extra,
+  };
+}
+
+export function venta(id: number, extra: Json = {}): Json {
+  return {
+    tipo: 'transaccion_completada',
+    id_surtidor: id,
+    tipo_combustible: '95',
+    litros: 10,
+    precio_por_litro: 1350,
+    monto_total: 13500,
+    metodo_pago: 'efectivo',
+    fecha_inicio: '2026-01-15T13:58:00Z',
+    fecha_fin: '2026-01-15T14:00:00Z',
+    ...extra,
+  };
+}
+
+export interface Harness {
+  clock: FakeClock;
+  store: SqliteStore;
+  bus: StationBus;
+  service: StationService;
+  hub: PumpHub;
+  logs: Json[];
+  connect(): TestPump;
+  /** Connects and registers; resolves after registro_confirmado. */
+  register(id: number, extra?: Json): Promise<TestPump>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(
+  options: Partial<HubOptions> = {},
+  serviceOptions: Partial<ConstructorParameters<typeof StationService>[4]> = {},
+): Promise<Harness> {
+  const clock = new FakeClock();
+  const logs: Json[] = [];
+  const log = createLogger({
+    name: 'test',
+    level: 'debug',
+    destination: new Writable({
+      write(chunk: Buffer, _e, cb) {
+        for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as Json);
+        cb();
+      },
+    }),
+  });
+  const store = new SqliteStore({ dataDir: ':memory:' });
+  await store.setup();
+  const bus = new StationBus();
+  const service = new StationService(store, bus, clock, log, {
+    strictRegistration: false,
+    maxClockDriftMs: 5000,
+    stateFlushMs: 1000,
+    ...serviceOptions,
+  });
+  await service.init();
+  const hub = new PumpHub({ service, bus, log, clock, options });
+  const connect = () => {
+    const [server, client] = duplexPair();
+    hub.handle(server, '10.0.0.9');
+    return new TestPump(client);
+  };
+  return {
+    clock,
+    store,
+    bus,
+    service,
+    hub,
+    logs,
+    connect,
+    async register(id, extra = {}) {
+      const pump = connect();
+      pump.send(registro(id, extra));
+      await pump.next('registro_confirmado');
+      return pump;
+    },
+    async close() {
+      await hub.close();
+      await service.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,584 @@
+/**
+ * The StationStore contract: one suite, run by every adapter's test file (sqlite-store.test.ts,
+ * mongo-store.test.ts). Each test gets a fresh store on empty data; the suite drives the lifecycle
+ * (setup, close) and closes every store it opened.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Transaccion } from '../domain/types.js';
+import type { StationStore, TransaccionFiltro } from './port.js';
+import { unaAlerta, unaTransaccion, unaVersionPrecios, unEstado, unSurtidor } from './test-builders.js';
+
+export interface StoreContractOptions {
+  /** A new store (not set up yet) on the same data as `store`, which the suite has closed. */
+  reopen(store: StationStore): Promise<StationStore>;
+}
+
+/**
+ * @param makeStore a new store (not set up yet) on fresh, empty data; the adapter's test file
+ *   removes that data after the test.
+ */
+export function describeStoreContract(
+  name: string,
+  makeStore: () => Promise<StationStore>,
+  options: StoreContractOptions,
+): void {
+  describe(`StationStore contract: ${name}`, () => {
+    let store: StationStore;
+    const opened: StationStore[] = [];
+
+    async function open(s: StationStore): Promise<StationStore> {
+      opened.push(s);
+      await s.setup();
+      return s;
+    }
+
+    // Pumps send local times without offset, which are UTC. Running under a zone that is not UTC
+    // makes an adapter that reads them as local time (`new Date(x)`) fail here, not in production.
+    let savedTz: string | undefined;
+    beforeAll(() => {
+      savedTz = process.env.TZ;
+      process.env.TZ = 'America/Santiago';
+    });
+    afterAll(() => {
+      if (savedTz === undefined) Reflect.deleteProperty(process.env, 'TZ');
+      else process.env.TZ = savedTz;
+    });
+
+    beforeEach(async () => {
+      store = await open(await makeStore());
+    });
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((s) => s.close()));
+    });
+
+    const page = (f: Partial<TransaccionFiltro> = {}) =>
+      store.listTransactions({ limit: 100, skip: 0, ...f });
+    const ids = (items: Transaccion[]) => items.map((t) => t.id_transaccion);
+
+    describe('lifecycle', () => {
+      it('ping resolves while open and rejects once closed; close is idempotent', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+        await store.close();
+        await expect(store.close()).resolves.toBeUndefined();
+        await expect(store.ping()).rejects.toThrow();
+      });
+
+      it('keeps everything when closed and reopened on the same data', async () => {
+        const pump = unSurtidor({ id_surtidor: 5, combustible_actual: '95', ip: '10.0.0.5', version: '2.1' });
+        const state = unEstado({ id_surtidor: 5, estado_operacion: 'despachando', litros_actuales: 3.5 });
+        const tx = unaTransaccion({
+          id_surtidor: 5,
+          secuencia: 8,
+          totalizador_fin: 88.5,
+          observaciones: ['x'],
+        });
+        const alerta = unaAlerta({ clave: 'PERSISTE', datos: { n: 1 } });
+        const version = unaVersionPrecios({ version: 4, origen: 'local' });
+        await store.upsertPump(pump);
+        await store.saveStates([state]);
+        expect(await store.insertTransactions([tx])).toEqual(['insertada']);
+        expect(await store.raiseAlert(alerta)).toBe(true);
+        await store.savePriceVersion(version);
+        await store.close();
+
+        const again = await open(await options.reopen(store));
+        expect(await again.listPumps()).toStrictEqual([pump]);
+        expect(await again.nextPumpId()).toBe(6);
+        expect(await again.listStates()).toStrictEqual([state]);
+        expect(await again.getTransaction(5, tx.id_transaccion)).toStrictEqual(tx);
+        expect(await again.listTransactions({ limit: 10, skip: 0 })).toStrictEqual({ items: [tx], total: 1 });
+        expect(await again.auditStart(5)).toEqual({ ultima_secuencia: 8, ultimo_totalizador_fin: 88.5 });
+        expect(await again.insertTransactions([tx])).toEqual(['duplicada']);
+        expect(await again.listAlerts({ limit: 10 })).toStrictEqual([alerta]);
+        expect(await again.raiseAlert(unaAlerta({ clave: 'PERSISTE' }))).toBe(false);
+        expect(await again.latestPriceVersions(5)).toStrictEqual([version]);
+      });
+    });
+
+    describe('surtidores', () => {
+      it('starts empty: no pumps and the next id is 1', async () => {
+        expect(await store.listPumps()).toEqual([]);
+        expect(await store.getPump(1)).toBeNull();
+        expect(await store.nextPumpId()).toBe(1);
+      });
+
+      it('round-trips every field of a pump, with and without nulls', async () => {
+        const full = unSurtidor({
+          id_surtidor: 3,
+          nombre: 'Isla Ñandú',
+          combustibles_soportados: ['97', 'diesel'],
+          combustible_actual: 'diesel',
+          configuracion: { capacidad_maxima_litros: 250.5, velocidad_despacho: 1.25 },
+          ultima_conexion: '2024-01-15T14:00:00.000Z',
+          ip: '::ffff:127.0.0.1',
+          version: '1.0.3',
+        });
+        const bare = unSurtidor({ id_surtidor: 4, combustibles_soportados: [] });
+        await store.upsertPump(full);
+        await store.upsertPump(bare);
+        expect(await store.getPump(3)).toStrictEqual(full);
+        expect(await store.getPump(4)).toStrictEqual(bare);
+      });
+
+      it('upsertPump replaces the pump with the same id', async () => {
+        await store.upsertPump(unSurtidor({ id_surtidor: 2, nombre: 'antes' }));
+        const after = unSurtidor({
+          id_surtidor: 2,
+          nombre: 'después',
+          combustible_actual: '93',
+          ip: '10.1.1.1',
+        });
+        await store.upsertPump(after);
+        expect(await store.listPumps()).toStrictEqual([after]);
+      });
+
+      it('lists pumps ordered by id and gives max + 1 as the next id', async () => {
+        await store.upsertPump(unSurtidor({ id_surtidor: 7 }));
+        await store.upsertPump(unSurtidor({ id_surtidor: 2 }));
+        await store.upsertPump(unSurtidor({ id_surtidor: 4 }));
+        expect((await store.listPumps()).map((p) => p.id_surtidor)).toEqual([2, 4, 7]);
+        expect(await store.nextPumpId()).toBe(8);
+      });
+
+      it('deletePump is true once, then false', async () => {
+        await store.upsertPump(unSurtidor({ id_surtidor: 1 }));
+        await store.upsertPump(unSurtidor({ id_surtidor: 2 }));
+        expect(await store.deletePump(1)).toBe(true);
+        expect(await store.deletePump(1)).toBe(false);
+        expect(await store.getPump(1)).toBeNull();
+        expect((await store.listPumps()).map((p) => p.id_surtidor)).toEqual([2]);
+      });
+    });
+
+    describe('estado_surtidores', () => {
+      it('saves and lists snapshots, every field round-tripping', async () => {
+        const busy = unEstado({
+          id_surtidor: 2,
+          estado_conexion: 'conectado',
+          estado_operacion: 'despachando',
+          litros_actuales: 12.345,
+          monto_actual: 15925.05,
+          tipo_combustible: '93',
+          precio_por_litro: 1290,
+          version_precios: 3,
+          desfase_reloj_ms: -1250,
+          timestamp: '2024-01-15T14:30:00',
+          ultima_actividad: '2024-01-15T17:30:00.120Z',
+        });
+        const idle = unEstado({ id_surtidor: 1, estado_conexion: 'timeout' });
+        await store.saveStates([busy, idle]);
+        expect(await store.listStates()).toStrictEqual([idle, busy]);
+      });
+
+      it('the latest snapshot wins, across calls and inside one call', async () => {
+        await store.saveStates([unEstado({ id_surtidor: 1, litros_actuales: 1 })]);
+        await store.saveStates([unEstado({ id_surtidor: 1, litros_actuales: 2 })]);
+        expect(await store.listStates()).toStrictEqual([unEstado({ id_surtidor: 1, litros_actuales: 2 })]);
+        const last = unEstado({ id_surtidor: 1, litros_actuales: 4, estado_operacion: 'pausado' });
+        await store.saveStates([unEstado({ id_surtidor: 1, litros_actuales: 3 }), last]);
+        expect(await store.listStates()).toStrictEqual([last]);
+      });
+
+      it('an empty save changes nothing; deleteState removes one pump and ignores unknown ids', async () => {
+        await store.saveStates([]);
+        expect(await store.listStates()).toEqual([]);
+        await store.saveStates([unEstado({ id_surtidor: 1 }), unEstado({ id_surtidor: 2 })]);
+        await store.deleteState(1);
+        await store.deleteState(99);
+        expect((await store.listStates()).map((s) => s.id_surtidor)).toEqual([2]);
+      });
+    });
+
+    describe('transacciones: insert and get', () => {
+      it('inserts new transactions and reports each as insertada', async () => {
+        const batch = [unaTransaccion(), unaTransaccion(), unaTransaccion({ id_surtidor: 2 })];
+        expect(await store.insertTransactions(batch)).toEqual(['insertada', 'insertada', 'insertada']);
+        expect((await page()).total).toBe(3);
+      });
+
+      it('an empty batch stores nothing', async () => {
+        expect(await store.insertTransactions([])).toEqual([]);
+        expect((await page()).total).toBe(0);
+      });
+
+      it('a transaction already stored is duplicada and keeps the first copy', async () => {
+        const first = unaTransaccion({ id_transaccion: 'T1', litros: 10 });
+        await store.insertTransactions([first]);
+        const outcomes = await store.insertTransactions([
+          unaTransaccion({ id_transaccion: 'T1', litros: 99 }),
+          unaTransaccion({ id_transaccion: 'T2' }),
+        ]);
+        expect(outcomes).toEqual(['duplicada', 'insertada']);
+        expect(await store.getTransaction(1, 'T1')).toStrictEqual(first);
+        expect((await page()).total).toBe(2);
+      });
+
+      it('inside one batch the later copies are duplicada; the key is (id_surtidor, id_transaccion)', async () => {
+        const outcomes = await store.insertTransactions([
+          unaTransaccion({ id_transaccion: 'T1', id_surtidor: 1, litros: 1 }),
+          unaTransaccion({ id_transaccion: 'T1', id_surtidor: 1, litros: 2 }),
+          unaTransaccion({ id_transaccion: 'T1', id_surtidor: 2, litros: 3 }),
+          unaTransaccion({ id_transaccion: 'T1', id_surtidor: 1, litros: 4 }),
+        ]);
+        expect(outcomes).toEqual(['insertada', 'duplicada', 'insertada', 'duplicada']);
+        expect((await store.getTransaction(1, 'T1'))?.litros).toBe(1);
+        expect((await store.getTransaction(2, 'T1'))?.litros).toBe(3);
+      });
+
+      it('concurrent batches with the same ids store each transaction once', async () => {
+        const x = unaTransaccion();
+        const y = unaTransaccion();
+        const z = unaTransaccion();
+        const batches = [
+          [x, y],
+          [{ ...y }, z, { ...x }],
+        ];
+        const results = await Promise.all(batches.map((b) => store.insertTransactions(b)));
+        const byId = new Map<string, string[]>();
+        batches.forEach((batch, b) => {
+          batch.forEach((t, i) => {
+            byId.set(t.id_transaccion, [...(byId.get(t.id_transaccion) ?? []), String(results[b]?.[i])]);
+          });
+        });
+        const outcomeOf = (id: string) => [...(byId.get(id) ?? [])].sort();
+        expect(outcomeOf(x.id_transaccion)).toEqual(['duplicada', 'insertada']);
+        expect(outcomeOf(y.id_transaccion)).toEqual(['duplicada', 'insertada']);
+        expect(outcomeOf(z.id_transaccion)).toEqual(['insertada']);
+        expect((await page()).total).toBe(3);
+      });
+
+      it('a batch with an unreadable record stores none of it', async () => {
+        const good = unaTransaccion();
+        const bad = unaTransaccion({ fecha_fin: 'no es una fecha' });
+        await expect(store.insertTransactions([good, bad])).rejects.toThrow();
+        expect(await store.getTransaction(good.id_surtidor, good.id_transaccion)).toBeNull();
+        expect((await page()).total).toBe(0);
+      });
+
+      it('does not modify the records it is given', async () => {
+        const tx = unaTransaccion({ observaciones: ['a'] });
+        const copy = structuredClone(tx);
+        await store.insertTransactions([tx]);
+        expect(tx).toStrictEqual(copy);
+      });
+
+      it('getTransaction round-trips every field exactly', async () => {
+        const full = unaTransaccion({
+          id_transaccion: 'TX-FULL',
+          id_derivado: true,
+          id_surtidor: 3,
+          nombre_surtidor: 'Isla 3',
+          tipo_combustible: 'diesel',
+          litros: 45.678,
+          precio_por_litro: 1120,
+          monto_total: 51159.36,
+          metodo_pago: 'transferencia',
+          fecha_inicio: '2024-01-15T14:25:00',
+          fecha_fin: '2024-01-15T14:30:00.123-03:00',
+          estado: 'cancelada',
+          operador: 'María José Núñez',
+          secuencia: 3_000_000_000,
+          version_precios: 7,
+          totalizador_inicio: 4_294_967_250.25,
+          totalizador_fin: 4_294_967_295.928,
+          observaciones: ['MONTO_INCONSISTENTE', 'VERSION_PRECIOS_ANTIGUA: 6 < 7'],
+          detalles: { duracion_segundos: 300, velocidad_promedio: 0.15226 },
+          recibida: '2024-01-15T17:30:00.456Z',
+        });
+        const nulls = unaTransaccion({
+          id_transaccion: 'TX-NULLS',
+          nombre_surtidor: null,
+          operador: null,
+          secuencia: null,
+          version_precios: null,
+          totalizador_inicio: null,
+          totalizador_fin: null,
+          observaciones: [],
+          detalles: { duracion_segundos: 0, velocidad_promedio: 0 },
+        });
+        await store.insertTransactions([full, nulls]);
+        expect(await store.getTransaction(3, 'TX-FULL')).toStrictEqual(full);
+        expect(await store.getTransaction(1, 'TX-NULLS')).toStrictEqual(nulls);
+        expect((await page({ id_surtidor: 3 })).items).toStrictEqual([full]);
+      });
+
+      it('getTransaction is null for an unknown id or another pump', async () => {
+        await store.insertTransactions([unaTransaccion({ id_transaccion: 'T1', id_surtidor: 1 })]);
+        expect(await store.getTransaction(1, 'T2')).toBeNull();
+        expect(await store.getTransaction(2, 'T1')).toBeNull();
+      });
+    });
+
+    describe('transacciones: listing', () => {
+      // fecha_fin in UTC: E 22:30 (next day +02:00), B 15:00 (-03:00), D 14:00, C 13:00 (no offset), A 10:00.
+      // As raw text the order would be E, D, C, B, A: only a normalized sort gets it right.
+      const A = unaTransaccion({
+        id_transaccion: 'A',
+        id_surtidor: 1,
+        tipo_combustible: '93',
+        metodo_pago: 'efectivo',
+        fecha_fin: '2024-01-15T10:00:00Z',
+      });
+      const B = unaTransaccion({
+        id_transaccion: 'B',
+        id_surtidor: 2,
+        tipo_combustible: '95',
+        metodo_pago: 'tarjeta',
+        fecha_fin: '2024-01-15T12:00:00-03:00',
+      });
+      const C = unaTransaccion({
+        id_transaccion: 'C',
+        id_surtidor: 1,
+        tipo_combustible: 'diesel',
+        metodo_pago: 'transferencia',
+        fecha_fin: '2024-01-15T13:00:00',
+      });
+      const D = unaTransaccion({
+        id_transaccion: 'D',
+        id_surtidor: 2,
+        tipo_combustible: '93',
+        metodo_pago: 'tarjeta',
+        fecha_fin: '2024-01-15T14:00:00.000Z',
+      });
+      const E = unaTransaccion({
+        id_transaccion: 'E',
+        id_surtidor: 3,
+        tipo_combustible: '97',
+        metodo_pago: 'efectivo',
+        fecha_fin: '2024-01-16T00:30:00+02:00',
+      });
+      const seed = async () => {
+        await store.insertTransactions([C, A]);
+        await store.insertTransactions([E, B, D]);
+      };
+
+      it('lists newest first by fecha_fin, normalized to UTC', async () => {
+        await seed();
+        const all = await page();
+        expect(ids(all.items)).toEqual(['E', 'B', 'D', 'C', 'A']);
+        expect(all.total).toBe(5);
+      });
+
+      it('breaks ties on fecha_fin by recibida, newest first', async () => {
+        await store.insertTransactions([
+          unaTransaccion({
+            id_transaccion: 'early',
+            fecha_fin: '2024-01-15T14:00:00Z',
+            recibida: '2024-01-15T14:00:01.000Z',
+          }),
+          unaTransaccion({
+            id_transaccion: 'late',
+            fecha_fin: '2024-01-15T11:00:00-03:00',
+            recibida: '2024-01-15T14:00:02.000Z',
+          }),
+          unaTransaccion({
+            id_transaccion: 'mid',
+            fecha_fin: '2024-01-15T14:00:00',
+            recibida: '2024-01-15T14:00:01.500Z',
+          }),
+        ]);
+        expect(ids((await page()).items)).toEqual(['late', 'mid', 'early']);
+      });
+
+      it('filters by id_surtidor, tipo_combustible and metodo_pago, with the total of the filter', async () => {
+        await seed();
+        expect(await page({ id_surtidor: 1 })).toStrictEqual({ items: [C, A], total: 2 });
+        expect(await page({ id_surtidor: 2 })).toStrictEqual({ items: [B, D], total: 2 });
+        expect(await page({ id_surtidor: 9 })).toStrictEqual({ items: [], total: 0 });
+        expect(await page({ tipo_combustible: '93' })).toStrictEqual({ items: [D, A], total: 2 });
+        expect(await page({ metodo_pago: 'tarjeta' })).toStrictEqual({ items: [B, D], total: 2 });
+        expect(await page({ id_surtidor: 2, tipo_combustible: '93', metodo_pago: 'tarjeta' })).toStrictEqual({
+          items: [D],
+          total: 1,
+        });
+      });
+
+      it('date bounds are inclusive on fecha_fin and compare instants, whatever the offsets', async () => {
+        await seed();
+        // 13:00Z (C, stored without offset) to 15:00Z (B, stored at -03:00), both bounds written differently.
+        const both = await page({
+          fecha_inicio: '2024-01-15T10:00:00-03:00',
+          fecha_fin: '2024-01-15T15:00:00',
+        });
+        expect(both).toStrictEqual({ items: [B, D, C], total: 3 });
+        expect(ids((await page({ fecha_inicio: '2024-01-15T14:00:00Z' })).items)).toEqual(['E', 'B', 'D']);
+        expect(ids((await page({ fecha_fin: '2024-01-15T13:00:00.000Z' })).items)).toEqual(['C', 'A']);
+        expect(ids((await page({ fecha_inicio: '2024-01-15T13:00:00.001Z' })).items)).toEqual([
+          'E',
+          'B',
+          'D',
+        ]);
+        expect(await page({ id_surtidor: 2, fecha_fin: '2024-01-15T14:00:00Z' })).toStrictEqual({
+          items: [D],
+          total: 1,
+        });
+      });
+
+      it('pages with limit and skip; total counts every match', async () => {
+        await seed();
+        const pages = [];
+        for (let skip = 0; skip < 6; skip += 2) pages.push(await page({ limit: 2, skip }));
+        expect(pages.map((p) => ids(p.items))).toEqual([['E', 'B'], ['D', 'C'], ['A']]);
+        expect(pages.map((p) => p.total)).toEqual([5, 5, 5]);
+        expect(await page({ limit: 2, skip: 10 })).toStrictEqual({ items: [], total: 5 });
+        expect(await page({ limit: 0, skip: 0 })).toStrictEqual({ items: [], total: 5 });
+        expect(await page({ id_surtidor: 1, limit: 1, skip: 1 })).toStrictEqual({ items: [A], total: 2 });
+      });
+    });
+
+    describe('transacciones: stats and audit', () => {
+      it('pumpStats sums count, litres and amount of one pump', async () => {
+        await store.insertTransactions([
+          unaTransaccion({ id_surtidor: 1, litros: 10.5, monto_total: 13545 }),
+          unaTransaccion({ id_surtidor: 1, litros: 20.25, monto_total: 26122.5 }),
+          unaTransaccion({ id_surtidor: 1, litros: 0.25, monto_total: 322.5 }),
+          unaTransaccion({ id_surtidor: 2, litros: 100, monto_total: 129000 }),
+        ]);
+        expect(await store.pumpStats(1)).toEqual({
+          total_transacciones: 3,
+          litros_totales: 31,
+          ingresos_totales: 39990,
+        });
+        expect(await store.pumpStats(2)).toEqual({
+          total_transacciones: 1,
+          litros_totales: 100,
+          ingresos_totales: 129000,
+        });
+        expect(await store.pumpStats(9)).toEqual({
+          total_transacciones: 0,
+          litros_totales: 0,
+          ingresos_totales: 0,
+        });
+      });
+
+      it('auditStart gives the highest secuencia of the pump and that sale’s totalizador_fin', async () => {
+        expect(await store.auditStart(4)).toEqual({ ultima_secuencia: null, ultimo_totalizador_fin: null });
+        await store.insertTransactions([
+          unaTransaccion({ id_surtidor: 4, secuencia: 3, totalizador_fin: 300 }),
+          unaTransaccion({
+            id_surtidor: 4,
+            secuencia: 5,
+            totalizador_fin: 500.5,
+            recibida: '2024-01-15T10:00:00.000Z',
+          }),
+          unaTransaccion({
+            id_surtidor: 4,
+            secuencia: 4,
+            totalizador_fin: 400,
+            recibida: '2024-01-15T11:00:00.000Z',
+          }),
+          unaTransaccion({
+            id_surtidor: 4,
+            secuencia: null,
+            totalizador_fin: 999,
+            recibida: '2024-01-15T12:00:00.000Z',
+          }),
+          unaTransaccion({ id_surtidor: 5, secuencia: 10, totalizador_fin: 1000 }),
+        ]);
+        expect(await store.auditStart(4)).toEqual({ ultima_secuencia: 5, ultimo_totalizador_fin: 500.5 });
+        expect(await store.auditStart(5)).toEqual({ ultima_secuencia: 10, ultimo_totalizador_fin: 1000 });
+        expect(await store.auditStart(6)).toEqual({ ultima_secuencia: null, ultimo_totalizador_fin: null });
+      });
+
+      it('auditStart ignores pumps whose sales carry no secuencia', async () => {
+        await store.insertTransactions([
+          unaTransaccion({ id_surtidor: 7, secuencia: null, totalizador_fin: 5 }),
+        ]);
+        expect(await store.auditStart(7)).toEqual({ ultima_secuencia: null, ultimo_totalizador_fin: null });
+      });
+    });
+
+    describe('alertas', () => {
+      it('raises an alert once while one with the same clave is open', async () => {
+        const first = unaAlerta({ clave: 'SECUENCIA_FALTANTE:3:17', datos: { secuencia_faltante: 17 } });
+        expect(await store.raiseAlert(first)).toBe(true);
+        expect(await store.raiseAlert(unaAlerta({ clave: 'SECUENCIA_FALTANTE:3:17' }))).toBe(false);
+        expect(await store.raiseAlert(unaAlerta({ clave: 'SECUENCIA_FALTANTE:3:18' }))).toBe(true);
+        const open = await store.listAlerts({ abiertas: true, limit: 10 });
+        expect(open.filter((a) => a.clave === first.clave)).toStrictEqual([first]);
+        expect(open).toHaveLength(2);
+      });
+
+      it('resolveAlert returns the resolved alert once, then null', async () => {
+        const alerta = unaAlerta({
+          clave: 'K',
+          severidad: 'critica',
+          id_surtidor: null,
+          datos: { desde: 3, hasta: 9, detalle: { lista: [1, 'dos', null], ok: true } },
+        });
+        await store.raiseAlert(alerta);
+        const at = '2024-01-15T15:00:00.000Z';
+        expect(await store.resolveAlert('K', at)).toStrictEqual({ ...alerta, resuelta: at });
+        expect(await store.resolveAlert('K', '2024-01-15T16:00:00.000Z')).toBeNull();
+        expect(await store.resolveAlert('NO-EXISTE', at)).toBeNull();
+        expect(await store.listAlerts({ limit: 10 })).toStrictEqual([{ ...alerta, resuelta: at }]);
+      });
+
+      it('raises the same clave again after it was resolved', async () => {
+        const old = unaAlerta({ clave: 'K', creada: '2024-01-15T10:00:00.000Z' });
+        await store.raiseAlert(old);
+        await store.resolveAlert('K', '2024-01-15T11:00:00.000Z');
+        const again = unaAlerta({ clave: 'K', creada: '2024-01-15T12:00:00.000Z' });
+        expect(await store.raiseAlert(again)).toBe(true);
+        const resolved = { ...old, resuelta: '2024-01-15T11:00:00.000Z' };
+        expect(await store.listAlerts({ abiertas: true, limit: 10 })).toStrictEqual([again]);
+        expect(await store.listAlerts({ abiertas: false, limit: 10 })).toStrictEqual([resolved]);
+        expect(await store.listAlerts({ limit: 10 })).toStrictEqual([again, resolved]);
+        expect(await store.raiseAlert(unaAlerta({ clave: 'K' }))).toBe(false);
+      });
+
+      it('lists newest first, filtered by pump and state, up to the limit', async () => {
+        const a1 = unaAlerta({ id_surtidor: 1, creada: '2024-01-15T10:00:00.000Z' });
+        const a2 = unaAlerta({ id_surtidor: 2, creada: '2024-01-15T11:00:00.000Z' });
+        const a3 = unaAlerta({ id_surtidor: 1, creada: '2024-01-15T12:00:00.000Z' });
+        const a4 = unaAlerta({ id_surtidor: null, creada: '2024-01-15T13:00:00.000Z' });
+        for (const a of [a2, a4, a1, a3]) await store.raiseAlert(a);
+        const r1 = { ...a1, resuelta: '2024-01-15T14:00:00.000Z' };
+        await store.resolveAlert(a1.clave, r1.resuelta);
+        expect(await store.listAlerts({ limit: 10 })).toStrictEqual([a4, a3, a2, r1]);
+        expect(await store.listAlerts({ limit: 2 })).toStrictEqual([a4, a3]);
+        expect(await store.listAlerts({ id_surtidor: 1, limit: 10 })).toStrictEqual([a3, r1]);
+        expect(await store.listAlerts({ id_surtidor: 1, abiertas: true, limit: 10 })).toStrictEqual([a3]);
+        expect(await store.listAlerts({ id_surtidor: 1, abiertas: false, limit: 10 })).toStrictEqual([r1]);
+        expect(await store.listAlerts({ id_surtidor: 2, abiertas: false, limit: 10 })).toStrictEqual([]);
+        expect(await store.listAlerts({ limit: 0 })).toStrictEqual([]);
+      });
+    });
+
+    describe('precios', () => {
+      it('returns nothing before any version is saved', async () => {
+        expect(await store.latestPriceVersions(5)).toEqual([]);
+      });
+
+      it('returns versions newest first, up to the limit, every field round-tripping', async () => {
+        const v1 = unaVersionPrecios({ version: 1, origen: 'defecto' });
+        const v2 = unaVersionPrecios({
+          version: 2,
+          precios: { precio_93: 1300, precio_95: 1360, precio_97: 1410, precio_diesel: 1130 },
+          actualizado: '2024-01-16T08:00:00.000Z',
+        });
+        const v3 = unaVersionPrecios({
+          version: 3,
+          origen: 'local',
+          actualizado: '2024-01-17T08:00:00.000Z',
+        });
+        await store.savePriceVersion(v1);
+        await store.savePriceVersion(v3);
+        await store.savePriceVersion(v2);
+        expect(await store.latestPriceVersions(2)).toStrictEqual([v3, v2]);
+        expect(await store.latestPriceVersions(10)).toStrictEqual([v3, v2, v1]);
+      });
+
+      it('saving a version again replaces it', async () => {
+        await store.savePriceVersion(unaVersionPrecios({ version: 1 }));
+        const replaced = unaVersionPrecios({
+          version: 1,
+          actualizado: '2024-02-01T00:00:00.000Z',
+          origen: 'local',
+        });
+        await store.savePriceVersion(replaced);
+        expect(await store.latestPriceVersions(10)).toStrictEqual([replaced]);
+      });
+    });
+  });
+}

@@ -1,0 +1,338 @@
+/**
+ * The MongoDB store (official driver), for a station run with `--mongo-url`. Every write uses
+ * `{ w: 'majority', journal: true }`: a method that returned has its write journaled on a majority
+ * of the replica set. Documents are the domain records plus internal fields (`_id`,
+ * `fecha_fin_utc`, `abierta`) that are stripped on the way out: no driver type leaves this class.
+ */
+import {
+  type Collection,
+  type Db,
+  type Filter,
+  MongoBulkWriteError,
+  MongoClient,
+  MongoServerError,
+} from 'mongodb';
+import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
+import type {
+  AuditoriaInicial,
+  EstadisticasSurtidor,
+  InsertOutcome,
+  Pagina,
+  StationStore,
+  TransaccionFiltro,
+} from './port.js';
+import { nonNegativeInt, toTransactionQuery, toUtcIso } from './query.js';
+import { pickAlerta, pickEstado, pickSurtidor, pickTransaccion, pickVersionPrecios } from './records.js';
+
+const DUPLICATE_KEY = 11000;
+const DEFAULT_DB_NAME = 'estacion';
+
+type TransaccionDoc = Transaccion & { fecha_fin_utc: string };
+/** `_id` is the alert id; `abierta: true` only while unresolved (a partial unique index on clave uses it). */
+type AlertaDoc = Omit<Alerta, 'id'> & { _id: string; abierta?: true };
+
+/** Newest first; the last two keys make pages stable. The 'listado' index follows it exactly. */
+const TRANSACTION_ORDER = { fecha_fin_utc: -1, recibida: -1, id_surtidor: -1, id_transaccion: -1 } as const;
+
+export class MongoStore implements StationStore {
+  readonly kind = 'mongodb' as const;
+  readonly dbName: string;
+  private readonly client: MongoClient;
+  private readonly db: Db;
+  private readonly surtidores: Collection<Surtidor>;
+  private readonly estados: Collection<EstadoSurtidor>;
+  private readonly transacciones: Collection<TransaccionDoc>;
+  private readonly alertas: Collection<AlertaDoc>;
+  private readonly precios: Collection<VersionPrecios>;
+  private closed = false;
+
+  constructor({ url, dbName }: { url: string; dbName?: string }) {
+    // The constructor does no I/O: the client connects in setup().
+    this.client = new MongoClient(url, { writeConcern: { w: 'majority', journal: true } });
+    this.dbName = dbName ?? dbNameFromUrl(url) ?? DEFAULT_DB_NAME;
+    this.db = this.client.db(this.dbName);
+    this.surtidores = this.db.collection('surtidores');
+    this.estados = this.db.collection('estado_surtidores');
+    this.transacciones = this.db.collection('transacciones');
+    this.alertas = this.db.collection('alertas');
+    this.precios = this.db.collection('precios');
+  }
+
+  async setup(): Promise<void> {
+    this.open();
+    await this.client.connect();
+    await Promise.all([
+      this.surtidores.createIndexes([{ key: { id_surtidor: 1 }, name: 'id_surtidor', unique: true }]),
+      this.estados.createIndexes([{ key: { id_surtidor: 1 }, name: 'id_surtidor', unique: true }]),
+      this.transacciones.createIndexes([
+        // The dedupe: one record per (pump, transaction id).
+        { key: { id_surtidor: 1, id_transaccion: 1 }, name: 'surtidor_transaccion', unique: true },
+        { key: TRANSACTION_ORDER, name: 'listado' },
+        {
+          key: { id_surtidor: 1, fecha_fin_utc: -1, recibida: -1, id_transaccion: -1 },
+          name: 'surtidor_listado',
+        },
+        { key: { id_surtidor: 1, secuencia: -1 }, name: 'surtidor_secuencia' },
+      ]),
+      this.alertas.createIndexes([
+        // At most one open alert per clave (a partial filter on `abierta`, not on `resuelta: null`).
+        {
+          key: { clave: 1 },
+          name: 'clave_abierta',
+          unique: true,
+          partialFilterExpression: { abierta: true },
+        },
+        { key: { creada: -1, _id: -1 }, name: 'creada' },
+      ]),
+      this.precios.createIndexes([{ key: { version: -1 }, name: 'version', unique: true }]),
+    ]);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.client.close();
+  }
+
+  async ping(): Promise<void> {
+    this.open();
+    await this.db.command({ ping: 1 });
+  }
+
+  // ── surtidores ───────────────────────────────────────────────────────────────────────────
+
+  async listPumps(): Promise<Surtidor[]> {
+    this.open();
+    const docs = await this.surtidores.find({}).sort({ id_surtidor: 1 }).toArray();
+    return docs.map(pickSurtidor);
+  }
+
+  async getPump(id: number): Promise<Surtidor | null> {
+    this.open();
+    const doc = await this.surtidores.findOne({ id_surtidor: id });
+    return doc ? pickSurtidor(doc) : null;
+  }
+
+  async upsertPump(pump: Surtidor): Promise<void> {
+    this.open();
+    await this.surtidores.replaceOne({ id_surtidor: pump.id_surtidor }, pickSurtidor(pump), { upsert: true });
+  }
+
+  async nextPumpId(): Promise<number> {
+    this.open();
+    const last = await this.surtidores.findOne(
+      {},
+      { sort: { id_surtidor: -1 }, projection: { id_surtidor: 1 } },
+    );
+    return (last?.id_surtidor ?? 0) + 1;
+  }
+
+  async deletePump(id: number): Promise<boolean> {
+    this.open();
+    const r = await this.surtidores.deleteOne({ id_surtidor: id });
+    return r.deletedCount > 0;
+  }
+
+  // ── estado_surtidores ────────────────────────────────────────────────────────────────────
+
+  async saveStates(states: EstadoSurtidor[]): Promise<void> {
+    this.open();
+    // Latest wins: keep the last snapshot of each pump, then one unordered bulk write.
+    const latest = new Map<number, EstadoSurtidor>();
+    for (const s of states) latest.set(s.id_surtidor, s);
+    if (latest.size === 0) return;
+    await this.estados.bulkWrite(
+      [...latest.values()].map((s) => ({
+        replaceOne: { filter: { id_surtidor: s.id_surtidor }, replacement: pickEstado(s), upsert: true },
+      })),
+      { ordered: false },
+    );
+  }
+
+  async listStates(): Promise<EstadoSurtidor[]> {
+    this.open();
+    const docs = await this.estados.find({}).sort({ id_surtidor: 1 }).toArray();
+    return docs.map(pickEstado);
+  }
+
+  async deleteState(id: number): Promise<void> {
+    this.open();
+    await this.estados.deleteOne({ id_surtidor: id });
+  }
+
+  // ── transacciones ────────────────────────────────────────────────────────────────────────
+
+  async insertTransactions(batch: Transaccion[]): Promise<InsertOutcome[]> {
+    this.open();
+    if (batch.length === 0) return [];
+    // Fresh documents: insertMany adds `_id` to what it is given, and the caller's records stay clean.
+    const docs: TransaccionDoc[] = batch.map((t) => ({
+      ...pickTransaccion(t),
+      fecha_fin_utc: toUtcIso(t.fecha_fin),
+    }));
+    try {
+      await this.transacciones.insertMany(docs, { ordered: false });
+      return batch.map(() => 'insertada');
+    } catch (err) {
+      const outcomes = outcomesOfDuplicates(err, batch.length);
+      if (outcomes) return outcomes;
+      throw err;
+    }
+  }
+
+  async getTransaction(idSurtidor: number, idTransaccion: string): Promise<Transaccion | null> {
+    this.open();
+    const doc = await this.transacciones.findOne({ id_surtidor: idSurtidor, id_transaccion: idTransaccion });
+    return doc ? pickTransaccion(doc) : null;
+  }
+
+  async listTransactions(filter: TransaccionFiltro): Promise<Pagina<Transaccion>> {
+    this.open();
+    const q = toTransactionQuery(filter);
+    const where: Filter<TransaccionDoc> = {};
+    if (q.id_surtidor !== undefined) where.id_surtidor = q.id_surtidor;
+    if (q.tipo_combustible !== undefined) where.tipo_combustible = q.tipo_combustible;
+    if (q.metodo_pago !== undefined) where.metodo_pago = q.metodo_pago;
+    if (q.desde !== undefined || q.hasta !== undefined) {
+      where.fecha_fin_utc = {
+        ...(q.desde !== undefined && { $gte: q.desde }),
+        ...(q.hasta !== undefined && { $lte: q.hasta }),
+      };
+    }
+    const [docs, total] = await Promise.all([
+      // limit(0) would mean "no limit" to MongoDB.
+      q.limit === 0
+        ? Promise.resolve([])
+        : this.transacciones.find(where).sort(TRANSACTION_ORDER).skip(q.skip).limit(q.limit).toArray(),
+      this.transacciones.countDocuments(where),
+    ]);
+    return { items: docs.map(pickTransaccion), total };
+  }
+
+  async pumpStats(idSurtidor: number): Promise<EstadisticasSurtidor> {
+    this.open();
+    const [r] = await this.transacciones
+      .aggregate<{ n: number; litros: number; ingresos: number }>([
+        { $match: { id_surtidor: idSurtidor } },
+        {
+          $group: {
+            _id: null,
+            n: { $sum: 1 },
+            litros: { $sum: '$litros' },
+            ingresos: { $sum: '$monto_total' },
+          },
+        },
+      ])
+      .toArray();
+    return {
+      total_transacciones: r?.n ?? 0,
+      litros_totales: r?.litros ?? 0,
+      ingresos_totales: r?.ingresos ?? 0,
+    };
+  }
+
+  async auditStart(idSurtidor: number): Promise<AuditoriaInicial> {
+    this.open();
+    const doc = await this.transacciones.findOne(
+      { id_surtidor: idSurtidor, secuencia: { $ne: null } },
+      { sort: { secuencia: -1, recibida: -1 }, projection: { secuencia: 1, totalizador_fin: 1 } },
+    );
+    return { ultima_secuencia: doc?.secuencia ?? null, ultimo_totalizador_fin: doc?.totalizador_fin ?? null };
+  }
+
+  // ── alertas ──────────────────────────────────────────────────────────────────────────────
+
+  async raiseAlert(alerta: Alerta): Promise<boolean> {
+    this.open();
+    const { id, ...rest } = pickAlerta(alerta);
+    const doc: AlertaDoc =
+      rest.resuelta === null ? { _id: id, ...rest, abierta: true } : { _id: id, ...rest };
+    try {
+      await this.alertas.insertOne(doc);
+      return true;
+    } catch (err) {
+      // A duplicate key is the open-alert index unless the id itself collided (then rethrow).
+      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) {
+        const open = await this.alertas.countDocuments({ clave: rest.clave, abierta: true }, { limit: 1 });
+        if (open > 0) return false;
+      }
+      throw err;
+    }
+  }
+
+  async resolveAlert(clave: string, at: string): Promise<Alerta | null> {
+    this.open();
+    const doc = await this.alertas.findOneAndUpdate(
+      { clave, abierta: true },
+      { $set: { resuelta: at }, $unset: { abierta: '' } },
+      { returnDocument: 'after' },
+    );
+    return doc ? toAlerta(doc) : null;
+  }
+
+  async listAlerts(filter: { abiertas?: boolean; id_surtidor?: number; limit: number }): Promise<Alerta[]> {
+    this.open();
+    const limit = nonNegativeInt(filter.limit);
+    if (limit === 0) return [];
+    const where: Filter<AlertaDoc> = {};
+    if (filter.abiertas === true) where.abierta = true;
+    if (filter.abiertas === false) where.resuelta = { $ne: null };
+    if (filter.id_surtidor !== undefined) where.id_surtidor = filter.id_surtidor;
+    const docs = await this.alertas.find(where).sort({ creada: -1, _id: -1 }).limit(limit).toArray();
+    return docs.map(toAlerta);
+  }
+
+  // ── precios ──────────────────────────────────────────────────────────────────────────────
+
+  async savePriceVersion(v: VersionPrecios): Promise<void> {
+    this.open();
+    await this.precios.replaceOne({ version: v.version }, pickVersionPrecios(v), { upsert: true });
+  }
+
+  async latestPriceVersions(limit: number): Promise<VersionPrecios[]> {
+    this.open();
+    const n = nonNegativeInt(limit);
+    if (n === 0) return [];
+    const docs = await this.precios.find({}).sort({ version: -1 }).limit(n).toArray();
+    return docs.map(pickVersionPrecios);
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────────────────────
+
+  /** A closed client would silently reconnect on the next operation: refuse instead. */
+  private open(): void {
+    if (this.closed) throw new Error('MongoStore: el store está cerrado');
+  }
+}
+
+function toAlerta({ _id, ...doc }: AlertaDoc): Alerta {
+  return pickAlerta({ ...doc, id: _id });
+}
+
+/**
+ * The outcome of each record when an unordered insertMany failed only on duplicate keys: the
+ * records named by the write errors are `duplicada` (a later copy inside the batch included), the
+ * rest `insertada`. Null when anything else went wrong (another error, a write concern error, or
+ * counts that do not add up): then the caller rethrows and nothing is acknowledged.
+ */
+export function outcomesOfDuplicates(err: unknown, size: number): InsertOutcome[] | null {
+  if (!(err instanceof MongoBulkWriteError)) return null;
+  const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+  if (writeErrors.length === 0 || writeErrors.some((e) => e.code !== DUPLICATE_KEY)) return null;
+  const result = err.result as { getWriteConcernError?: () => unknown; insertedCount?: unknown } | undefined;
+  if (typeof result?.getWriteConcernError !== 'function' || result.getWriteConcernError()) return null;
+  if (typeof result.insertedCount !== 'number' || result.insertedCount + writeErrors.length !== size)
+    return null;
+  const outcomes: InsertOutcome[] = Array.from({ length: size }, () => 'insertada');
+  for (const e of writeErrors) {
+    if (e.index < 0 || e.index >= size) return null;
+    outcomes[e.index] = 'duplicada';
+  }
+  return outcomes;
+}
+
+/** The database named in the connection string's path, if any. */
+function dbNameFromUrl(url: string): string | undefined {
+  const match = /^mongodb(?:\+srv)?:\/\/[^/?]+\/([^?]+)/.exec(url);
+  return match?.[1] ? decodeURIComponent(match[1]) : undefined;
+}

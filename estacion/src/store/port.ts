@@ -1,0 +1,100 @@
+/**
+ * The station's storage port. Two adapters implement it (SQLite, the embedded default, and
+ * MongoDB) and one contract suite (`contract.ts`) proves both. Every method that returns means
+ * the data is durable.
+ */
+import type { Combustible, MetodoPago } from '@combustible/shared';
+import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
+
+export type InsertOutcome = 'insertada' | 'duplicada';
+
+export interface TransaccionFiltro {
+  id_surtidor?: number;
+  tipo_combustible?: Combustible;
+  metodo_pago?: MetodoPago;
+  /**
+   * Inclusive bounds on fecha_fin, ISO-8601, compared as instants: a time without offset is UTC
+   * (as on the wire), a bare date is its midnight UTC.
+   */
+  fecha_inicio?: string;
+  fecha_fin?: string;
+  limit: number;
+  skip: number;
+}
+
+export interface Pagina<T> {
+  items: T[];
+  total: number;
+}
+
+export interface EstadisticasSurtidor {
+  total_transacciones: number;
+  litros_totales: number;
+  ingresos_totales: number;
+}
+
+/** Where a pump's money stream stands, to resume the audit after a restart. */
+export interface AuditoriaInicial {
+  ultima_secuencia: number | null;
+  ultimo_totalizador_fin: number | null;
+}
+
+export interface StationStore {
+  readonly kind: 'sqlite' | 'mongodb';
+  setup(): Promise<void>;
+  close(): Promise<void>;
+  /** Throws when the store is unreachable (used by /health). */
+  ping(): Promise<void>;
+
+  // surtidores
+  /** Ordered by id_surtidor. */
+  listPumps(): Promise<Surtidor[]>;
+  getPump(id: number): Promise<Surtidor | null>;
+  /** Inserts or replaces by id_surtidor. */
+  upsertPump(pump: Surtidor): Promise<void>;
+  /** The next free id (max + 1, starting at 1). */
+  nextPumpId(): Promise<number>;
+  deletePump(id: number): Promise<boolean>;
+
+  // estado_surtidores (write-behind snapshots; latest wins)
+  /** Upserts by id_surtidor; when a pump appears twice in `states`, the last snapshot wins. */
+  saveStates(states: EstadoSurtidor[]): Promise<void>;
+  /** Ordered by id_surtidor. */
+  listStates(): Promise<EstadoSurtidor[]>;
+  deleteState(id: number): Promise<void>;
+
+  // transacciones
+  /**
+   * Stores a batch in one durable commit; per item, whether it was new or a duplicate of a stored
+   * (id_surtidor, id_transaccion). Duplicates inside the batch count as duplicates too.
+   */
+  insertTransactions(batch: Transaccion[]): Promise<InsertOutcome[]>;
+  getTransaction(idSurtidor: number, idTransaccion: string): Promise<Transaccion | null>;
+  /**
+   * Newest first (fecha_fin as an instant, then recibida; id_surtidor and id_transaccion, descending,
+   * break the remaining ties so pages are stable). `total` counts every match of the filters;
+   * `limit: 0` returns no items but still the total. Throws a RangeError on an unreadable date bound.
+   */
+  listTransactions(filter: TransaccionFiltro): Promise<Pagina<Transaccion>>;
+  /** Sums over every stored transaction of the pump (whatever its estado); zeros when none. */
+  pumpStats(idSurtidor: number): Promise<EstadisticasSurtidor>;
+  /** The pump's highest stored secuencia and the totalizador_fin of that sale; nulls when none has one. */
+  auditStart(idSurtidor: number): Promise<AuditoriaInicial>;
+
+  // alertas
+  /** Stores an alert unless an open one with the same `clave` exists; true when stored. */
+  raiseAlert(alerta: Alerta): Promise<boolean>;
+  /** Resolves the open alert with this clave; the resolved alert or null. */
+  resolveAlert(clave: string, at: string): Promise<Alerta | null>;
+  /**
+   * Newest first (creada, then id). `abiertas`: true only unresolved, false only resolved, absent
+   * both.
+   */
+  listAlerts(filter: { abiertas?: boolean; id_surtidor?: number; limit: number }): Promise<Alerta[]>;
+
+  // precios
+  /** Inserts, or replaces the stored version with the same number. */
+  savePriceVersion(v: VersionPrecios): Promise<void>;
+  /** Newest (highest version) first. */
+  latestPriceVersions(limit: number): Promise<VersionPrecios[]>;
+}

@@ -1,0 +1,97 @@
+/**
+ * The SQLite schema as numbered migrations; `PRAGMA user_version` records how many ran. Append new
+ * steps, never edit a released one.
+ */
+import type Database from 'better-sqlite3';
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: initial schema
+  `
+  CREATE TABLE surtidores (
+    id_surtidor INTEGER PRIMARY KEY,
+    nombre TEXT NOT NULL,
+    combustibles_soportados TEXT NOT NULL, -- JSON array
+    combustible_actual TEXT,
+    configuracion TEXT NOT NULL,           -- JSON object
+    fecha_creacion TEXT NOT NULL,
+    fecha_actualizacion TEXT NOT NULL,
+    ultima_conexion TEXT,
+    ip TEXT,
+    version TEXT
+  ) STRICT;
+
+  CREATE TABLE estado_surtidores (
+    id_surtidor INTEGER PRIMARY KEY,
+    estado_conexion TEXT NOT NULL,
+    estado_operacion TEXT NOT NULL,
+    litros_actuales REAL NOT NULL,
+    monto_actual REAL NOT NULL,
+    tipo_combustible TEXT,
+    precio_por_litro REAL,
+    version_precios INTEGER,
+    desfase_reloj_ms REAL,
+    timestamp TEXT,
+    ultima_actividad TEXT
+  ) STRICT;
+
+  -- Real columns for what is filtered, sorted or summed; the record itself is in doc (JSON).
+  CREATE TABLE transacciones (
+    id_surtidor INTEGER NOT NULL,
+    id_transaccion TEXT NOT NULL,
+    tipo_combustible TEXT NOT NULL,
+    metodo_pago TEXT NOT NULL,
+    fecha_fin_utc TEXT NOT NULL,           -- fecha_fin as YYYY-MM-DDTHH:mm:ss.sssZ
+    litros REAL NOT NULL,
+    monto_total REAL NOT NULL,
+    recibida TEXT NOT NULL,
+    secuencia INTEGER,
+    totalizador_fin REAL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (id_surtidor, id_transaccion)
+  ) STRICT;
+  CREATE INDEX transacciones_fecha ON transacciones (fecha_fin_utc, recibida, id_surtidor, id_transaccion);
+  CREATE INDEX transacciones_surtidor_fecha ON transacciones (id_surtidor, fecha_fin_utc, recibida, id_transaccion);
+  CREATE INDEX transacciones_surtidor_secuencia ON transacciones (id_surtidor, secuencia);
+
+  CREATE TABLE alertas (
+    id TEXT PRIMARY KEY,
+    clave TEXT NOT NULL,
+    codigo TEXT NOT NULL,
+    mensaje TEXT NOT NULL,
+    severidad TEXT NOT NULL,
+    id_surtidor INTEGER,
+    creada TEXT NOT NULL,
+    resuelta TEXT,
+    datos TEXT                             -- JSON object or NULL
+  ) STRICT;
+  -- At most one open alert per clave.
+  CREATE UNIQUE INDEX alertas_clave_abierta ON alertas (clave) WHERE resuelta IS NULL;
+  CREATE INDEX alertas_creada ON alertas (creada, id);
+
+  CREATE TABLE precios (
+    version INTEGER PRIMARY KEY,
+    precios TEXT NOT NULL,                 -- JSON object
+    actualizado TEXT NOT NULL,
+    origen TEXT NOT NULL
+  ) STRICT;
+  `,
+];
+
+/**
+ * Runs the missing migrations in one immediate transaction (so two processes opening the same file
+ * cannot both migrate). Refuses a database written by a newer build.
+ */
+export function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > MIGRATIONS.length) {
+      throw new Error(
+        `estacion.db tiene el esquema ${current}, más nuevo que el de esta versión (${MIGRATIONS.length})`,
+      );
+    }
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).immediate();
+}

@@ -1,0 +1,442 @@
+/**
+ * The embedded store: one SQLite file through better-sqlite3. Calls are synchronous inside the
+ * async methods (better-sqlite3 is fastest that way and a station's load fits one connection).
+ * WAL + `synchronous = FULL`: a method that returned has its commit fsynced.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Combustible, MetodoPago } from '@combustible/shared';
+import Database from 'better-sqlite3';
+import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
+import type {
+  AuditoriaInicial,
+  EstadisticasSurtidor,
+  InsertOutcome,
+  Pagina,
+  StationStore,
+  TransaccionFiltro,
+} from './port.js';
+import { nonNegativeInt, type TransactionQuery, toTransactionQuery, toUtcIso } from './query.js';
+import { pickAlerta, pickEstado, pickSurtidor, pickTransaccion, pickVersionPrecios } from './records.js';
+import { migrate } from './sqlite-schema.js';
+
+export const SQLITE_FILE = 'estacion.db';
+const BUSY_TIMEOUT_MS = 5_000;
+
+type Statement<P extends unknown[] | object = unknown[], R = unknown> = Database.Statement<P, R>;
+
+interface SurtidorRow {
+  id_surtidor: number;
+  nombre: string;
+  combustibles_soportados: string;
+  combustible_actual: Combustible | null;
+  configuracion: string;
+  fecha_creacion: string;
+  fecha_actualizacion: string;
+  ultima_conexion: string | null;
+  ip: string | null;
+  version: string | null;
+}
+
+interface TransaccionRow {
+  id_surtidor: number;
+  id_transaccion: string;
+  tipo_combustible: Combustible;
+  metodo_pago: MetodoPago;
+  fecha_fin_utc: string;
+  litros: number;
+  monto_total: number;
+  recibida: string;
+  secuencia: number | null;
+  totalizador_fin: number | null;
+  doc: string;
+}
+
+type AlertaRow = Omit<Alerta, 'datos'> & { datos: string | null };
+
+interface PreciosRow {
+  version: number;
+  precios: string;
+  actualizado: string;
+  origen: VersionPrecios['origen'];
+}
+
+interface Statements {
+  listPumps: Statement<[], SurtidorRow>;
+  getPump: Statement<[number], SurtidorRow>;
+  upsertPump: Statement<SurtidorRow>;
+  nextPumpId: Statement<[], { next: number }>;
+  deletePump: Statement<[number]>;
+  saveState: Statement<EstadoSurtidor>;
+  listStates: Statement<[], EstadoSurtidor>;
+  deleteState: Statement<[number]>;
+  insertTransaction: Statement<TransaccionRow>;
+  getTransaction: Statement<[number, string], { doc: string }>;
+  pumpStats: Statement<[number], { n: number; litros: number; ingresos: number }>;
+  auditStart: Statement<[number], { secuencia: number; totalizador_fin: number | null }>;
+  raiseAlert: Statement<AlertaRow>;
+  resolveAlert: Statement<{ clave: string; at: string }, AlertaRow>;
+  savePriceVersion: Statement<PreciosRow>;
+  latestPriceVersions: Statement<[number], PreciosRow>;
+  ping: Statement<[], { ok: number }>;
+}
+
+interface Prepared {
+  db: Database.Database;
+  st: Statements;
+  insertBatch: (batch: Transaccion[]) => InsertOutcome[];
+  saveStates: (states: EstadoSurtidor[]) => void;
+  /** Items and total read in one transaction, so they agree. */
+  listPage: (q: TransactionQuery) => Pagina<Transaccion>;
+  /**
+   * A statement whose text depends on the filters used (one per combination), prepared on first
+   * use and then reused, so each query keeps a plan that can use its index.
+   */
+  cached: <R>(sql: string) => Statement<object, R>;
+}
+
+/** The connection settings the adapter promises (read back by its own tests). */
+export interface SqliteSettings {
+  journal_mode: string;
+  synchronous: number;
+  foreign_keys: number;
+  busy_timeout: number;
+}
+
+export class SqliteStore implements StationStore {
+  readonly kind = 'sqlite' as const;
+  /** The database file, or ':memory:'. */
+  readonly file: string;
+  private readonly dataDir: string;
+  private p: Prepared | null = null;
+
+  constructor({ dataDir }: { dataDir: string }) {
+    this.dataDir = dataDir;
+    this.file = dataDir === ':memory:' ? ':memory:' : join(dataDir, SQLITE_FILE);
+  }
+
+  async setup(): Promise<void> {
+    if (this.p) return;
+    if (this.file !== ':memory:') mkdirSync(this.dataDir, { recursive: true });
+    const db = new Database(this.file, { timeout: BUSY_TIMEOUT_MS });
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      migrate(db);
+      this.p = prepare(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    const p = this.p;
+    this.p = null;
+    p?.db.close();
+  }
+
+  async ping(): Promise<void> {
+    this.ready().st.ping.get();
+  }
+
+  /** The pragmas in force on this connection. */
+  settings(): SqliteSettings {
+    const { db } = this.ready();
+    const read = (name: string) => db.pragma(name, { simple: true });
+    return {
+      journal_mode: String(read('journal_mode')),
+      synchronous: Number(read('synchronous')),
+      foreign_keys: Number(read('foreign_keys')),
+      busy_timeout: Number(read('busy_timeout')),
+    };
+  }
+
+  // ── surtidores ───────────────────────────────────────────────────────────────────────────
+
+  async listPumps(): Promise<Surtidor[]> {
+    return this.ready().st.listPumps.all().map(toSurtidor);
+  }
+
+  async getPump(id: number): Promise<Surtidor | null> {
+    const row = this.ready().st.getPump.get(id);
+    return row ? toSurtidor(row) : null;
+  }
+
+  async upsertPump(pump: Surtidor): Promise<void> {
+    const p = pickSurtidor(pump);
+    this.ready().st.upsertPump.run({
+      ...p,
+      combustibles_soportados: JSON.stringify(p.combustibles_soportados),
+      configuracion: JSON.stringify(p.configuracion),
+    });
+  }
+
+  async nextPumpId(): Promise<number> {
+    return this.ready().st.nextPumpId.get()?.next ?? 1;
+  }
+
+  async deletePump(id: number): Promise<boolean> {
+    return this.ready().st.deletePump.run(id).changes > 0;
+  }
+
+  // ── estado_surtidores ────────────────────────────────────────────────────────────────────
+
+  async saveStates(states: EstadoSurtidor[]): Promise<void> {
+    if (states.length === 0) return;
+    this.ready().saveStates(states);
+  }
+
+  async listStates(): Promise<EstadoSurtidor[]> {
+    return this.ready().st.listStates.all().map(pickEstado);
+  }
+
+  async deleteState(id: number): Promise<void> {
+    this.ready().st.deleteState.run(id);
+  }
+
+  // ── transacciones ────────────────────────────────────────────────────────────────────────
+
+  async insertTransactions(batch: Transaccion[]): Promise<InsertOutcome[]> {
+    if (batch.length === 0) return [];
+    return this.ready().insertBatch(batch);
+  }
+
+  async getTransaction(idSurtidor: number, idTransaccion: string): Promise<Transaccion | null> {
+    const row = this.ready().st.getTransaction.get(idSurtidor, idTransaccion);
+    return row ? (JSON.parse(row.doc) as Transaccion) : null;
+  }
+
+  async listTransactions(filter: TransaccionFiltro): Promise<Pagina<Transaccion>> {
+    return this.ready().listPage(toTransactionQuery(filter));
+  }
+
+  async pumpStats(idSurtidor: number): Promise<EstadisticasSurtidor> {
+    const r = this.ready().st.pumpStats.get(idSurtidor);
+    return {
+      total_transacciones: r?.n ?? 0,
+      litros_totales: r?.litros ?? 0,
+      ingresos_totales: r?.ingresos ?? 0,
+    };
+  }
+
+  async auditStart(idSurtidor: number): Promise<AuditoriaInicial> {
+    const r = this.ready().st.auditStart.get(idSurtidor);
+    return { ultima_secuencia: r?.secuencia ?? null, ultimo_totalizador_fin: r?.totalizador_fin ?? null };
+  }
+
+  // ── alertas ──────────────────────────────────────────────────────────────────────────────
+
+  async raiseAlert(alerta: Alerta): Promise<boolean> {
+    const a = pickAlerta(alerta);
+    const row = { ...a, datos: a.datos === null ? null : JSON.stringify(a.datos) };
+    return this.ready().st.raiseAlert.run(row).changes > 0;
+  }
+
+  async resolveAlert(clave: string, at: string): Promise<Alerta | null> {
+    const row = this.ready().st.resolveAlert.get({ clave, at });
+    return row ? toAlerta(row) : null;
+  }
+
+  async listAlerts(filter: { abiertas?: boolean; id_surtidor?: number; limit: number }): Promise<Alerta[]> {
+    const conds: string[] = [];
+    const params: Record<string, unknown> = { limit: nonNegativeInt(filter.limit) };
+    if (filter.abiertas === true) conds.push('resuelta IS NULL');
+    if (filter.abiertas === false) conds.push('resuelta IS NOT NULL');
+    if (filter.id_surtidor !== undefined) {
+      conds.push('id_surtidor = @id_surtidor');
+      params.id_surtidor = filter.id_surtidor;
+    }
+    const stmt = this.ready().cached<AlertaRow>(
+      `SELECT * FROM alertas ${where(conds)} ORDER BY creada DESC, id DESC LIMIT @limit`,
+    );
+    return stmt.all(params).map(toAlerta);
+  }
+
+  // ── precios ──────────────────────────────────────────────────────────────────────────────
+
+  async savePriceVersion(v: VersionPrecios): Promise<void> {
+    const p = pickVersionPrecios(v);
+    this.ready().st.savePriceVersion.run({ ...p, precios: JSON.stringify(p.precios) });
+  }
+
+  async latestPriceVersions(limit: number): Promise<VersionPrecios[]> {
+    return this.ready()
+      .st.latestPriceVersions.all(nonNegativeInt(limit))
+      .map((r) => ({
+        version: r.version,
+        precios: JSON.parse(r.precios) as VersionPrecios['precios'],
+        actualizado: r.actualizado,
+        origen: r.origen,
+      }));
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────────────────────
+
+  private ready(): Prepared {
+    if (!this.p) throw new Error('SqliteStore: no está abierto (falta setup() o ya se cerró)');
+    return this.p;
+  }
+}
+
+function where(conds: string[]): string {
+  return conds.length === 0 ? '' : `WHERE ${conds.join(' AND ')}`;
+}
+
+function toSurtidor(r: SurtidorRow): Surtidor {
+  return {
+    ...r,
+    combustibles_soportados: JSON.parse(r.combustibles_soportados) as Combustible[],
+    configuracion: JSON.parse(r.configuracion) as Surtidor['configuracion'],
+  };
+}
+
+function toAlerta(r: AlertaRow): Alerta {
+  return { ...r, datos: r.datos === null ? null : (JSON.parse(r.datos) as Record<string, unknown>) };
+}
+
+function toTransaccionRow(t: Transaccion): TransaccionRow {
+  const doc = pickTransaccion(t);
+  return {
+    id_surtidor: doc.id_surtidor,
+    id_transaccion: doc.id_transaccion,
+    tipo_combustible: doc.tipo_combustible,
+    metodo_pago: doc.metodo_pago,
+    fecha_fin_utc: toUtcIso(doc.fecha_fin),
+    litros: doc.litros,
+    monto_total: doc.monto_total,
+    recibida: doc.recibida,
+    secuencia: doc.secuencia,
+    totalizador_fin: doc.totalizador_fin,
+    doc: JSON.stringify(doc),
+  };
+}
+
+function prepare(db: Database.Database): Prepared {
+  const st: Statements = {
+    listPumps: db.prepare('SELECT * FROM surtidores ORDER BY id_surtidor'),
+    getPump: db.prepare('SELECT * FROM surtidores WHERE id_surtidor = ?'),
+    upsertPump: db.prepare(
+      `INSERT INTO surtidores (id_surtidor, nombre, combustibles_soportados, combustible_actual, configuracion,
+         fecha_creacion, fecha_actualizacion, ultima_conexion, ip, version)
+       VALUES (@id_surtidor, @nombre, @combustibles_soportados, @combustible_actual, @configuracion,
+         @fecha_creacion, @fecha_actualizacion, @ultima_conexion, @ip, @version)
+       ON CONFLICT (id_surtidor) DO UPDATE SET
+         nombre = excluded.nombre,
+         combustibles_soportados = excluded.combustibles_soportados,
+         combustible_actual = excluded.combustible_actual,
+         configuracion = excluded.configuracion,
+         fecha_creacion = excluded.fecha_creacion,
+         fecha_actualizacion = excluded.fecha_actualizacion,
+         ultima_conexion = excluded.ultima_conexion,
+         ip = excluded.ip,
+         version = excluded.version`,
+    ),
+    nextPumpId: db.prepare('SELECT COALESCE(MAX(id_surtidor), 0) + 1 AS next FROM surtidores'),
+    deletePump: db.prepare('DELETE FROM surtidores WHERE id_surtidor = ?'),
+    saveState: db.prepare(
+      `INSERT INTO estado_surtidores (id_surtidor, estado_conexion, estado_operacion, litros_actuales, monto_actual,
+         tipo_combustible, precio_por_litro, version_precios, desfase_reloj_ms, timestamp, ultima_actividad)
+       VALUES (@id_surtidor, @estado_conexion, @estado_operacion, @litros_actuales, @monto_actual,
+         @tipo_combustible, @precio_por_litro, @version_precios, @desfase_reloj_ms, @timestamp, @ultima_actividad)
+       ON CONFLICT (id_surtidor) DO UPDATE SET
+         estado_conexion = excluded.estado_conexion,
+         estado_operacion = excluded.estado_operacion,
+         litros_actuales = excluded.litros_actuales,
+         monto_actual = excluded.monto_actual,
+         tipo_combustible = excluded.tipo_combustible,
+         precio_por_litro = excluded.precio_por_litro,
+         version_precios = excluded.version_precios,
+         desfase_reloj_ms = excluded.desfase_reloj_ms,
+         timestamp = excluded.timestamp,
+         ultima_actividad = excluded.ultima_actividad`,
+    ),
+    listStates: db.prepare('SELECT * FROM estado_surtidores ORDER BY id_surtidor'),
+    deleteState: db.prepare('DELETE FROM estado_surtidores WHERE id_surtidor = ?'),
+    insertTransaction: db.prepare(
+      `INSERT INTO transacciones (id_surtidor, id_transaccion, tipo_combustible, metodo_pago, fecha_fin_utc,
+         litros, monto_total, recibida, secuencia, totalizador_fin, doc)
+       VALUES (@id_surtidor, @id_transaccion, @tipo_combustible, @metodo_pago, @fecha_fin_utc,
+         @litros, @monto_total, @recibida, @secuencia, @totalizador_fin, @doc)
+       ON CONFLICT DO NOTHING`,
+    ),
+    getTransaction: db.prepare('SELECT doc FROM transacciones WHERE id_surtidor = ? AND id_transaccion = ?'),
+    pumpStats: db.prepare(
+      `SELECT COUNT(*) AS n, TOTAL(litros) AS litros, TOTAL(monto_total) AS ingresos
+       FROM transacciones WHERE id_surtidor = ?`,
+    ),
+    auditStart: db.prepare(
+      `SELECT secuencia, totalizador_fin FROM transacciones
+       WHERE id_surtidor = ? AND secuencia IS NOT NULL
+       ORDER BY secuencia DESC, recibida DESC LIMIT 1`,
+    ),
+    raiseAlert: db.prepare(
+      `INSERT INTO alertas (id, clave, codigo, mensaje, severidad, id_surtidor, creada, resuelta, datos)
+       VALUES (@id, @clave, @codigo, @mensaje, @severidad, @id_surtidor, @creada, @resuelta, @datos)
+       ON CONFLICT (clave) WHERE resuelta IS NULL DO NOTHING`,
+    ),
+    resolveAlert: db.prepare(
+      'UPDATE alertas SET resuelta = @at WHERE clave = @clave AND resuelta IS NULL RETURNING *',
+    ),
+    savePriceVersion: db.prepare(
+      `INSERT INTO precios (version, precios, actualizado, origen) VALUES (@version, @precios, @actualizado, @origen)
+       ON CONFLICT (version) DO UPDATE SET
+         precios = excluded.precios, actualizado = excluded.actualizado, origen = excluded.origen`,
+    ),
+    latestPriceVersions: db.prepare('SELECT * FROM precios ORDER BY version DESC LIMIT ?'),
+    ping: db.prepare('SELECT 1 AS ok'),
+  };
+
+  const insertBatch = db.transaction((batch: Transaccion[]): InsertOutcome[] =>
+    // Rows are built first so a bad record fails the batch before anything is written.
+    batch
+      .map(toTransaccionRow)
+      .map((row) => (st.insertTransaction.run(row).changes === 1 ? 'insertada' : 'duplicada')),
+  );
+  const saveStates = db.transaction((states: EstadoSurtidor[]) => {
+    for (const s of states) st.saveState.run(pickEstado(s));
+  });
+
+  const statements = new Map<string, Statement<object, unknown>>();
+  const cached = <R>(sql: string): Statement<object, R> => {
+    let stmt = statements.get(sql);
+    if (!stmt) {
+      stmt = db.prepare<object, unknown>(sql);
+      statements.set(sql, stmt);
+    }
+    return stmt as Statement<object, R>;
+  };
+
+  const listPage = db.transaction((q: TransactionQuery): Pagina<Transaccion> => {
+    const conds: string[] = [];
+    if (q.id_surtidor !== undefined) conds.push('id_surtidor = @id_surtidor');
+    if (q.tipo_combustible !== undefined) conds.push('tipo_combustible = @tipo_combustible');
+    if (q.metodo_pago !== undefined) conds.push('metodo_pago = @metodo_pago');
+    if (q.desde !== undefined) conds.push('fecha_fin_utc >= @desde');
+    if (q.hasta !== undefined) conds.push('fecha_fin_utc <= @hasta');
+    const { limit, skip, ...filters } = q;
+    const total = cached<{ total: number }>(
+      `SELECT COUNT(*) AS total FROM transacciones ${where(conds)}`,
+    ).get(filters);
+    const rows =
+      limit === 0
+        ? []
+        : cached<{ doc: string }>(
+            `SELECT doc FROM transacciones ${where(conds)}
+             ORDER BY fecha_fin_utc DESC, recibida DESC, id_surtidor DESC, id_transaccion DESC
+             LIMIT @limit OFFSET @skip`,
+          ).all({ ...filters, limit, skip });
+    return { items: rows.map((r) => JSON.parse(r.doc) as Transaccion), total: total?.total ?? 0 };
+  });
+
+  return {
+    db,
+    st,
+    insertBatch: (batch) => insertBatch.immediate(batch),
+    saveStates: (states) => saveStates.immediate(states),
+    listPage: (q) => listPage(q),
+    cached,
+  };
+}

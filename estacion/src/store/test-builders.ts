@@ -1,0 +1,95 @@
+/**
+ * Data builders for tests: a valid record with every field set, overridden where a test cares.
+ * Ids are unique within a test file.
+ */
+import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
+
+let seq = 0;
+const next = () => ++seq;
+
+export function unaTransaccion(overrides: Partial<Transaccion> = {}): Transaccion {
+  const n = next();
+  return {
+    id_transaccion: `TX-${n}`,
+    id_derivado: false,
+    id_surtidor: 1,
+    nombre_surtidor: 'Surtidor 1',
+    tipo_combustible: '93',
+    litros: 20,
+    precio_por_litro: 1290,
+    monto_total: 25_800,
+    metodo_pago: 'efectivo',
+    fecha_inicio: '2024-01-15T14:28:00Z',
+    fecha_fin: '2024-01-15T14:30:00Z',
+    estado: 'completada',
+    operador: null,
+    secuencia: null,
+    version_precios: 1,
+    totalizador_inicio: null,
+    totalizador_fin: null,
+    observaciones: [],
+    detalles: { duracion_segundos: 120, velocidad_promedio: 10 },
+    recibida: '2024-01-15T14:30:01.000Z',
+    ...overrides,
+  };
+}
+
+export function unSurtidor(overrides: Partial<Surtidor> = {}): Surtidor {
+  const id = overrides.id_surtidor ?? next();
+  return {
+    id_surtidor: id,
+    nombre: `Surtidor ${id}`,
+    combustibles_soportados: ['93', '95', 'diesel'],
+    combustible_actual: null,
+    configuracion: { capacidad_maxima_litros: 100, velocidad_despacho: 0.5 },
+    fecha_creacion: '2024-01-15T08:00:00.000Z',
+    fecha_actualizacion: '2024-01-15T08:00:00.000Z',
+    ultima_conexion: null,
+    ip: null,
+    version: null,
+    ...overrides,
+  };
+}
+
+export function unEstado(overrides: Partial<EstadoSurtidor> = {}): EstadoSurtidor {
+  return {
+    id_surtidor: 1,
+    estado_conexion: 'conectado',
+    estado_operacion: 'disponible',
+    litros_actuales: 0,
+    monto_actual: 0,
+    tipo_combustible: null,
+    precio_por_litro: null,
+    version_precios: null,
+    desfase_reloj_ms: null,
+    timestamp: null,
+    ultima_actividad: null,
+    ...overrides,
+  };
+}
+
+export function unaAlerta(overrides: Partial<Alerta> = {}): Alerta {
+  const n = next();
+  return {
+    id: `alerta-${n}`,
+    clave: `PRUEBA:${n}`,
+    codigo: 'PRUEBA',
+    mensaje: `Alerta de prueba ${n}`,
+    severidad: 'advertencia',
+    id_surtidor: 1,
+    creada: '2024-01-15T14:30:00.000Z',
+    resuelta: null,
+    datos: null,
+    ...overrides,
+  };
+}
+
+export function unaVersionPrecios(overrides: Partial<VersionPrecios> = {}): VersionPrecios {
+  return {
+    version: 1,
+    precios: { precio_93: 1290, precio_95: 1350, precio_97: 1400, precio_diesel: 1120 },
+    actualizado: '2024-01-15T08:00:00.000Z',
+    origen: 'empresa',
+    ...overrides,
+  };
+}

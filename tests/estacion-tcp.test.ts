@@ -1,0 +1,170 @@
+/** The station as a real process: the netcat session of docs/protocol.md, restarts and SIGKILL. */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { LineClient } from './helpers/line-client.js';
+import { removeTempDirs, type StationProcess, startStationProcess, tempDir } from './helpers/processes.js';
+
+const running: StationProcess[] = [];
+const clients: LineClient[] = [];
+
+async function station(opts: Parameters<typeof startStationProcess>[0] = {}): Promise<StationProcess> {
+  const s = await startStationProcess(opts);
+  running.push(s);
+  return s;
+}
+
+async function pump(port: number): Promise<LineClient> {
+  const c = await LineClient.connect(port);
+  clients.push(c);
+  return c;
+}
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await Promise.all(running.splice(0).map((s) => s.stop('SIGKILL')));
+});
+afterAll(removeTempDirs);
+
+const REGISTRO =
+  '{"tipo":"registro","id_surtidor":9,"nombre":"Prueba nc","combustibles_soportados":["95"],"version":"1.0"}';
+const VENTA =
+  '{"tipo":"transaccion_completada","id_surtidor":9,"tipo_combustible":"95","litros":10,"precio_por_litro":1350,"monto_total":13500,"metodo_pago":"efectivo","fecha_inicio":"2026-01-15T14:25:00Z","fecha_fin":"2026-01-15T14:27:00Z"}';
+
+describe('estacion over TCP', () => {
+  it('plays the netcat session of the protocol document', async () => {
+    const s = await station();
+    const nc = await pump(s.pumpPort);
+    nc.send(REGISTRO);
+    expect(await nc.next()).toMatchObject({
+      tipo: 'registro_confirmado',
+      id_surtidor: 9,
+      precios: { precio_93: 1290, precio_95: 1350, precio_97: 1400, precio_diesel: 1120 },
+      version_precios: 0,
+    });
+    nc.send(VENTA);
+    const confirmada = await nc.next();
+    expect(confirmada).toMatchObject({ tipo: 'transaccion_confirmada', duplicada: false });
+    nc.send('hola');
+    expect(await nc.next()).toMatchObject({ tipo: 'error', codigo: 'JSON_INVALIDO' });
+    nc.send(VENTA);
+    expect(await nc.next()).toEqual({ ...confirmada, duplicada: true });
+  });
+
+  it('accepts CRLF line endings and several lines in one packet', async () => {
+    const s = await station();
+    const nc = await pump(s.pumpPort);
+    nc.socket.write(`${REGISTRO}\r\n\r\n${VENTA}\r\n`);
+    expect(await nc.next('registro_confirmado')).toBeTruthy();
+    expect(await nc.next('transaccion_confirmada')).toMatchObject({ duplicada: false });
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const s = await station();
+    const nc = await pump(s.pumpPort);
+    nc.send(REGISTRO);
+    await nc.next('registro_confirmado');
+    const exit = await s.stop('SIGTERM');
+    expect(exit).toEqual({ code: 0, signal: null });
+    await nc.closed;
+    expect(s.logs.some((e) => e.msg === 'estación detenida')).toBe(true);
+  });
+
+  it('keeps every acknowledged sale exactly once across SIGKILL, and pumps, prices and states', async () => {
+    const dataDir = tempDir('estacion-crash-');
+    const first = await station({ dataDir });
+    const a = await pump(first.pumpPort);
+    a.send({
+      tipo: 'registro',
+      id_surtidor: 1,
+      nombre: 'Isla 1',
+      combustibles_soportados: ['93', '95'],
+      version: '2.1',
+    });
+    await a.next('registro_confirmado');
+    a.send({
+      tipo: 'estado',
+      id_surtidor: 1,
+      estado_operacion: 'disponible',
+      litros_actuales: 0,
+      monto_actual: 0,
+      tipo_combustible: '93',
+      timestamp: new Date().toISOString(),
+    });
+    const acked: string[] = [];
+    const total = 300;
+    for (let i = 0; i < total; i++) {
+      a.send({
+        tipo: 'transaccion_completada',
+        id_surtidor: 1,
+        id_transaccion: `crash-${i}`,
+        secuencia: i + 1,
+        tipo_combustible: '93',
+        litros: 5 + (i % 7),
+        precio_por_litro: 1290,
+        monto_total: Math.round((5 + (i % 7)) * 1290),
+        metodo_pago: 'tarjeta',
+        fecha_inicio: '2026-01-15T14:25:00Z',
+        fecha_fin: '2026-01-15T14:27:00Z',
+      });
+    }
+    // Kill the station the moment half of the sales are acknowledged.
+    while (acked.length < total / 2) {
+      const m = await a.next('transaccion_confirmada');
+      acked.push(String(m.id_transaccion));
+    }
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    await a.closed;
+
+    const second = await station({ dataDir });
+    const b = await pump(second.pumpPort);
+    b.send({
+      tipo: 'registro',
+      id_surtidor: 1,
+      nombre: 'Isla 1',
+      combustibles_soportados: ['93', '95'],
+      version: '2.1',
+    });
+    await b.next('registro_confirmado');
+    // The pump resends everything; what was acknowledged must come back as a duplicate.
+    const outcomes = new Map<string, boolean>();
+    for (let i = 0; i < total; i++) {
+      b.send({
+        tipo: 'transaccion_completada',
+        id_surtidor: 1,
+        id_transaccion: `crash-${i}`,
+        secuencia: i + 1,
+        tipo_combustible: '93',
+        litros: 5 + (i % 7),
+        precio_por_litro: 1290,
+        monto_total: Math.round((5 + (i % 7)) * 1290),
+        metodo_pago: 'tarjeta',
+        fecha_inicio: '2026-01-15T14:25:00Z',
+        fecha_fin: '2026-01-15T14:27:00Z',
+      });
+    }
+    while (outcomes.size < total) {
+      const m = await b.next('transaccion_confirmada');
+      outcomes.set(String(m.id_transaccion), Boolean(m.duplicada));
+    }
+    for (const id of acked) expect(outcomes.get(id), id).toBe(true);
+    await b.close();
+    expect(await second.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+
+    // Read the store directly: every sale exactly once, the pump and its last state are back.
+    const { SqliteStore } = await import('../estacion/src/store/sqlite-store.js');
+    const store = new SqliteStore({ dataDir });
+    await store.setup();
+    try {
+      const page = await store.listTransactions({ limit: 1000, skip: 0 });
+      expect(page.total).toBe(total);
+      expect(new Set(page.items.map((t) => t.id_transaccion)).size).toBe(total);
+      expect(await store.getPump(1)).toMatchObject({ nombre: 'Isla 1', version: '2.1' });
+      const [state] = await store.listStates();
+      expect(state).toMatchObject({ id_surtidor: 1, tipo_combustible: '93' });
+      const [prices] = await store.latestPriceVersions(1);
+      expect(prices?.version).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});

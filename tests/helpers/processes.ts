@@ -1,0 +1,123 @@
+/** Starts the real service binaries as child processes and waits for them to be ready. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const binPath = (name: 'estacion' | 'empresa' | 'surtidor') =>
+  path.join(ROOT, name, 'bin', `${name}.js`);
+
+export type LogEvent = Record<string, unknown> & { msg?: string };
+
+export interface ServiceProcess {
+  proc: ChildProcess;
+  /** Every JSON log event printed so far. */
+  logs: LogEvent[];
+  /** Resolves with the first log event (past or future) matching `match`. */
+  waitForLog(match: (e: LogEvent) => boolean, timeoutMs?: number): Promise<LogEvent>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function startProcess(name: 'estacion' | 'empresa' | 'surtidor', args: string[]): ServiceProcess {
+  const proc = spawn(process.execPath, [binPath(name), ...args, '--log-pretty=false'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  const logs: LogEvent[] = [];
+  let listeners: ((e: LogEvent) => void)[] = [];
+  const stderr: string[] = [];
+  createInterface({ input: proc.stdout! }).on('line', (line) => {
+    let event: LogEvent;
+    try {
+      event = JSON.parse(line) as LogEvent;
+    } catch {
+      event = { msg: line };
+    }
+    logs.push(event);
+    for (const l of listeners) l(event);
+  });
+  createInterface({ input: proc.stderr! }).on('line', (line) => stderr.push(line));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const waitForLog = (match: (e: LogEvent) => boolean, timeoutMs = 15_000) => {
+    const found = logs.find(match);
+    if (found) return Promise.resolve(found);
+    return new Promise<LogEvent>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        listeners = listeners.filter((l) => l !== listener);
+        reject(new Error(`${name}: no matching log within ${timeoutMs} ms. stderr:\n${stderr.join('\n')}`));
+      }, timeoutMs);
+      const listener = (e: LogEvent) => {
+        if (!match(e)) return;
+        clearTimeout(timer);
+        listeners = listeners.filter((l) => l !== listener);
+        resolve(e);
+      };
+      listeners.push(listener);
+      void exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        reject(
+          new Error(
+            `${name} exited (${signal ?? code}) before the expected log. stderr:\n${stderr.join('\n')}`,
+          ),
+        );
+      });
+    });
+  };
+  return {
+    proc,
+    logs,
+    waitForLog,
+    exited,
+    stop: (signal = 'SIGTERM') => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export interface StationProcess extends ServiceProcess {
+  pumpPort: number;
+  dataDir: string;
+}
+
+/** Starts `estacion` on free ports with its own data dir (or the given one), ready to take pumps. */
+export async function startStationProcess(
+  opts: { dataDir?: string; args?: string[] } = {},
+): Promise<StationProcess> {
+  const dataDir = opts.dataDir ?? tempDir('estacion-');
+  const p = startProcess('estacion', [
+    '--host',
+    '127.0.0.1',
+    '--pump-port',
+    '0',
+    '--company-port',
+    '0',
+    '--api-port',
+    '0',
+    '--ws-port',
+    '0',
+    '--data-dir',
+    dataDir,
+    ...(opts.args ?? []),
+  ]);
+  const ready = await p.waitForLog((e) => e.escuchando === 'surtidores');
+  return { ...p, pumpPort: Number(ready.puerto), dataDir };
+}
+
+const temps: string[] = [];
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
+}
