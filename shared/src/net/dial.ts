@@ -58,7 +58,7 @@ export function tcpDialer(target: TcpTarget): Dialer {
 
 /** Parses "host:port" (or "[::1]:port"). */
 export function parseHostPort(value: string, defaultPort?: number): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(value.trim());
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(value.trim());
   const host = m?.[1] ?? m?.[2];
   const port = m?.[3] !== undefined ? Number(m[3]) : defaultPort;
   if (!host || port === undefined || !Number.isInteger(port) || port < 1 || port > 65_535) {

@@ -60,12 +60,14 @@ export class ReconnectingClient extends EventEmitter<ReconnectingClientEvents> {
   reconnects = 0;
   private everConnected = false;
 
+  private readonly onAbort = () => this.close();
+
   constructor(private readonly options: ReconnectingClientOptions) {
     super();
     this.clock = options.clock ?? systemClock;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.random = options.random ?? Math.random;
-    options.signal?.addEventListener('abort', () => this.close(), { once: true });
+    options.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
   get state(): ConnectionState {
@@ -104,6 +106,7 @@ export class ReconnectingClient extends EventEmitter<ReconnectingClientEvents> {
   close(reason?: Error): void {
     if (this._state === 'closed') return;
     this.setState('closed');
+    this.options.signal?.removeEventListener('abort', this.onAbort);
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.dialAbort?.abort(new Error('closed'));
@@ -155,7 +158,8 @@ export class ReconnectingClient extends EventEmitter<ReconnectingClientEvents> {
     const decoder = new LineDecoder(
       {
         onLine: (line) => {
-          if (this.socket === socket) this.emit('line', line);
+          // Not from a connection already dropped (e.g. by an over-long line earlier in this chunk).
+          if (this.socket === socket && !socket.destroyed) this.emit('line', line);
         },
         onOverflow: (bytes) => {
           this.emit('overflow', bytes);
