@@ -93,16 +93,12 @@ export async function main(argv: string[]): Promise<number> {
     level: config.logLevel,
     ...(config.logPretty === undefined ? {} : { pretty: config.logPretty }),
   });
-  const station = await startStation(config, { log });
+  // Signals are handled from the start: one that arrives during start-up stops once it is up.
   let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      log.warn({ signal }, 'segunda señal: salida inmediata');
-      process.exit(1);
-    }
-    log.info({ signal }, 'señal recibida');
-    station.stop().then(
+  let station: Awaited<ReturnType<typeof startStation>> | undefined;
+  let stopRequested = false;
+  const stop = () => {
+    station?.stop().then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'error al detener');
@@ -110,7 +106,19 @@ export async function main(argv: string[]): Promise<number> {
       },
     );
   };
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      log.warn({ signal }, 'segunda señal: salida inmediata');
+      process.exit(1);
+    }
+    log.info({ signal }, 'señal recibida');
+    stopRequested = true;
+    stop();
+  };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  station = await startStation(config, { log });
+  if (stopRequested) stop();
   return new Promise<number>(() => {});
 }

@@ -2,14 +2,24 @@
  * Composition root: builds the store, the service, the hub and the servers from a config, and
  * tears them down in the right order.
  */
+
+import { fileURLToPath } from 'node:url';
 import { type Clock, type Logger, systemClock } from '@combustible/shared';
 import { StationBus } from './app/events.js';
 import { StationMetrics } from './app/metrics.js';
 import { StationService } from './app/station-service.js';
 import type { StationConfig } from './config.js';
+import { buildApi } from './http/app.js';
 import { PumpHub } from './hub/pump-hub.js';
 import { createStore, type StationStore } from './store/index.js';
 import { type ListeningServer, listenTcp } from './tcp/listen.js';
+import { buildBridge } from './ws/bridge.js';
+
+/** The dashboard: static files in public/, its compiled scripts in dist/web/. */
+export const DASHBOARD_ROOTS = [
+  fileURLToPath(new URL('../public', import.meta.url)),
+  fileURLToPath(new URL('./web', import.meta.url)),
+];
 
 export interface RunningStation {
   config: StationConfig;
@@ -18,7 +28,7 @@ export interface RunningStation {
   service: StationService;
   hub: PumpHub;
   metrics: StationMetrics;
-  ports: { pump: number };
+  ports: { pump: number; api: number; ws: number };
   /** Drains and closes everything; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -48,6 +58,8 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
   const metrics = new StationMetrics(bus);
   service.onCommitBatch = (size, ms) => metrics.commitBatch(size, ms);
   const servers: ListeningServer[] = [];
+  const closers: (() => Promise<unknown>)[] = [];
+  const ports = { pump: 0, api: 0, ws: 0 };
   let hub: PumpHub | undefined;
   try {
     await service.init();
@@ -70,6 +82,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     });
     const pumpServer = await listenTcp(hub.handle, { host: config.host, port: config.pumpPort });
     servers.push(pumpServer);
+    ports.pump = pumpServer.port;
     log.info(
       {
         escuchando: 'surtidores',
@@ -80,18 +93,45 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       },
       `surtidores: tcp://${config.host}:${pumpServer.port}`,
     );
+
+    const bridge = await buildBridge({ service, bus, store, log: log.child({ mod: 'ws' }), metrics, clock });
+    await bridge.listen({ host: config.host, port: config.wsPort });
+    closers.push(() => bridge.close());
+    ports.ws = portOf(bridge.server.address());
+    log.info({ escuchando: 'ws', puerto: ports.ws }, `puente WebSocket: ws://${config.host}:${ports.ws}/`);
+
+    const api = await buildApi({
+      service,
+      hub,
+      store,
+      metrics,
+      log: log.child({ mod: 'api' }),
+      estacion: { id: config.id, nombre: config.nombre },
+      wsPort: ports.ws,
+      webRoots: DASHBOARD_ROOTS,
+    });
+    await api.listen({ host: config.host, port: config.apiPort });
+    closers.push(() => api.close());
+    ports.api = portOf(api.server.address());
+    log.info(
+      { escuchando: 'api', puerto: ports.api },
+      `API y panel: http://${config.host}:${ports.api}/ (documentación en /docs)`,
+    );
   } catch (err) {
+    await Promise.all(closers.map((c) => c()));
     await Promise.all(servers.map((s) => s.close()));
     await hub?.close();
     await store.close();
     throw err;
   }
 
+  log.info({ listo: true, puertos: ports }, 'estación lista');
   const readyHub = hub;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       log.info('deteniendo: no se aceptan conexiones nuevas');
+      await Promise.all(closers.map((c) => c().catch(() => undefined)));
       await Promise.all(servers.map((s) => s.close().catch(() => undefined)).concat(readyHub.close()));
       await service.close();
       await store.close();
@@ -107,7 +147,11 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     service,
     hub: readyHub,
     metrics,
-    ports: { pump: servers[0]?.port ?? 0 },
+    ports,
     stop,
   };
+}
+
+function portOf(address: string | import('node:net').AddressInfo | null): number {
+  return typeof address === 'object' && address !== null ? address.port : 0;
 }

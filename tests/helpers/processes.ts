@@ -84,6 +84,8 @@ export function startProcess(name: 'estacion' | 'empresa' | 'surtidor', args: st
 
 export interface StationProcess extends ServiceProcess {
   pumpPort: number;
+  apiPort: number;
+  wsPort: number;
   dataDir: string;
 }
 
@@ -107,8 +109,9 @@ export async function startStationProcess(
     dataDir,
     ...(opts.args ?? []),
   ]);
-  const ready = await p.waitForLog((e) => e.escuchando === 'surtidores');
-  return { ...p, pumpPort: Number(ready.puerto), dataDir };
+  const ready = await p.waitForLog((e) => e.listo === true);
+  const ports = ready.puertos as { pump: number; api: number; ws: number };
+  return { ...p, pumpPort: ports.pump, apiPort: ports.api, wsPort: ports.ws, dataDir };
 }
 
 const temps: string[] = [];

@@ -52,6 +52,20 @@ export const DEFAULT_SERVICE_OPTIONS: StationServiceOptions = {
   stateFlushMs: 1000,
 };
 
+export const DEFAULT_CONFIGURACION: Surtidor['configuracion'] = {
+  capacidad_maxima_litros: 100,
+  velocidad_despacho: 1,
+};
+
+export interface NuevoSurtidor {
+  nombre: string;
+  combustibles_soportados: Combustible[];
+  combustible_actual?: Combustible | undefined;
+  configuracion?: Partial<Surtidor['configuracion']> | undefined;
+}
+
+export type CambiosSurtidor = Partial<NuevoSurtidor>;
+
 export type RegistrationResult =
   | { ok: true; surtidor: Surtidor; precios: VersionPrecios }
   | { ok: false; codigo: WireErrorCode; mensaje: string };
@@ -73,6 +87,8 @@ export class StationService {
   private background: Promise<void> = Promise.resolve();
   private flushTimer: ReturnType<Clock['setTimeout']> | undefined;
   private closed = false;
+  /** Ids handed out by createPump are never reused while the station runs. */
+  private nextPumpId = 1;
 
   constructor(
     private readonly store: StationStore,
@@ -98,6 +114,7 @@ export class StationService {
 
   async init(): Promise<void> {
     for (const p of await this.store.listPumps()) this.pumps.set(p.id_surtidor, p);
+    this.nextPumpId = await this.store.nextPumpId();
     this.live.load(await this.store.listStates());
     const [current, previous] = await this.store.latestPriceVersions(2);
     if (current) {
@@ -127,6 +144,63 @@ export class StationService {
     return [...this.pumps.values()].sort((a, b) => a.id_surtidor - b.id_surtidor);
   }
 
+  /** Pre-configures a pump before it connects; the id is the next free one. */
+  async createPump(input: NuevoSurtidor): Promise<Surtidor> {
+    const id = Math.max(this.nextPumpId, ...[...this.pumps.keys()].map((k) => k + 1));
+    this.nextPumpId = id + 1;
+    const now = isoNow(this.clock);
+    const surtidor: Surtidor = {
+      id_surtidor: id,
+      nombre: input.nombre,
+      combustibles_soportados: input.combustibles_soportados,
+      combustible_actual: input.combustible_actual ?? input.combustibles_soportados[0] ?? null,
+      configuracion: { ...DEFAULT_CONFIGURACION, ...input.configuracion },
+      fecha_creacion: now,
+      fecha_actualizacion: now,
+      ultima_conexion: null,
+      ip: null,
+      version: null,
+    };
+    this.pumps.set(id, surtidor);
+    await this.background;
+    await this.store.upsertPump(surtidor);
+    this.bus.emit('surtidor_actualizado', surtidor);
+    return surtidor;
+  }
+
+  async updatePump(id: number, patch: CambiosSurtidor): Promise<Surtidor | null> {
+    const current = this.pumps.get(id);
+    if (!current) return null;
+    const combustibles = patch.combustibles_soportados ?? current.combustibles_soportados;
+    const actual = patch.combustible_actual ?? current.combustible_actual;
+    const updated: Surtidor = {
+      ...current,
+      nombre: patch.nombre ?? current.nombre,
+      combustibles_soportados: combustibles,
+      combustible_actual:
+        actual !== null && combustibles.includes(actual) ? actual : (combustibles[0] ?? null),
+      configuracion: { ...current.configuracion, ...patch.configuracion },
+      fecha_actualizacion: isoNow(this.clock),
+    };
+    this.pumps.set(id, updated);
+    await this.background;
+    await this.store.upsertPump(updated);
+    this.bus.emit('surtidor_actualizado', updated);
+    return updated;
+  }
+
+  /** Removes a pump and its live state; its transactions stay. */
+  async deletePump(id: number): Promise<boolean> {
+    if (!this.pumps.delete(id)) return false;
+    this.live.remove(id);
+    this.audits.delete(id);
+    await this.background;
+    await this.store.deletePump(id);
+    await this.store.deleteState(id);
+    this.bus.emit('surtidor_eliminado', { id_surtidor: id });
+    return true;
+  }
+
   /** Registration is decided in memory, so the session can answer at once; the record is written behind. */
   register(reg: Registro, remote: string | null): RegistrationResult {
     const known = this.pumps.get(reg.id_surtidor);
@@ -148,7 +222,7 @@ export class StationService {
         combustible !== null && reg.combustibles_soportados.includes(combustible)
           ? combustible
           : (reg.combustibles_soportados[0] ?? null),
-      configuracion: known?.configuracion ?? { capacidad_maxima_litros: 100, velocidad_despacho: 1 },
+      configuracion: known?.configuracion ?? DEFAULT_CONFIGURACION,
       fecha_creacion: known?.fecha_creacion ?? now,
       fecha_actualizacion: now,
       ultima_conexion: now,
@@ -170,6 +244,7 @@ export class StationService {
   }
 
   disconnected(id: number, how: Exclude<EstadoConexion, 'conectado'>, motivo: string): void {
+    if (!this.pumps.has(id)) return; // deleted while connected: nothing left to update
     const estado = this.live.markDisconnected(id, how, isoNow(this.clock));
     if (how === 'timeout') {
       this.raiseAlert({

@@ -4,12 +4,12 @@
  */
 
 import { Duplex, Writable } from 'node:stream';
-import { type Clock, createLogger, LineDecoder } from '@combustible/shared';
+import { type Clock, createLogger, LineDecoder, type Logger } from '@combustible/shared';
 import { StationBus } from '../app/events.js';
 import { StationService } from '../app/station-service.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { HubOptions } from './options.js';
-import { PumpHub } from './pump-hub.js';
+import { type HubMetrics, PumpHub } from './pump-hub.js';
 
 export type Json = Record<string, unknown>;
 
@@ -173,6 +173,8 @@ export interface Harness {
   service: StationService;
   hub: PumpHub;
   logs: Json[];
+  log: Logger;
+  metrics: HubMetrics | undefined;
   connect(): TestPump;
   /** Connects and registers; resolves after registro_confirmado. */
   register(id: number, extra?: Json): Promise<TestPump>;
@@ -182,6 +184,7 @@ export interface Harness {
 export async function createHarness(
   options: Partial<HubOptions> = {},
   serviceOptions: Partial<ConstructorParameters<typeof StationService>[4]> = {},
+  makeMetrics?: (bus: StationBus) => HubMetrics,
 ): Promise<Harness> {
   const clock = new FakeClock();
   const logs: Json[] = [];
@@ -205,7 +208,8 @@ export async function createHarness(
     ...serviceOptions,
   });
   await service.init();
-  const hub = new PumpHub({ service, bus, log, clock, options });
+  const metrics = makeMetrics?.(bus);
+  const hub = new PumpHub({ service, bus, log, clock, options, ...(metrics ? { metrics } : {}) });
   const connect = () => {
     const [server, client] = duplexPair();
     hub.handle(server, '10.0.0.9');
@@ -218,6 +222,8 @@ export async function createHarness(
     service,
     hub,
     logs,
+    log,
+    metrics,
     connect,
     async register(id, extra = {}) {
       const pump = connect();

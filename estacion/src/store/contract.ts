@@ -488,6 +488,231 @@ export function describeStoreContract(
       });
     });
 
+    describe('transacciones: salesStats', () => {
+      const zeros = { transacciones: 0, litros: 0, monto: 0 };
+      const empty = {
+        total: zeros,
+        por_combustible: [],
+        por_surtidor: [],
+        por_metodo_pago: [],
+        por_hora: [],
+      };
+
+      // Two pumps (10 and 2: numeric order, not text), two fuels, two payment methods, two UTC hours,
+      // every estado. Pump 10's newest sale (S5, 15:20Z) is written at -03:00, so its text sorts
+      // before S2's; pump 2's newest (S4) carries no name.
+      const S1 = unaTransaccion({
+        id_transaccion: 'S1',
+        id_surtidor: 10,
+        nombre_surtidor: 'Isla vieja',
+        tipo_combustible: '93',
+        metodo_pago: 'efectivo',
+        litros: 10.5,
+        monto_total: 13545,
+        fecha_fin: '2024-01-15T14:10:00Z',
+        estado: 'completada',
+      });
+      const S2 = unaTransaccion({
+        id_transaccion: 'S2',
+        id_surtidor: 10,
+        nombre_surtidor: 'Isla vieja',
+        tipo_combustible: '95',
+        metodo_pago: 'tarjeta',
+        litros: 20.25,
+        monto_total: 27338,
+        fecha_fin: '2024-01-15T14:50:00.000Z',
+        estado: 'cancelada',
+      });
+      const S3 = unaTransaccion({
+        id_transaccion: 'S3',
+        id_surtidor: 2,
+        nombre_surtidor: 'Isla 2',
+        tipo_combustible: '93',
+        metodo_pago: 'tarjeta',
+        litros: 5,
+        monto_total: 6450,
+        fecha_fin: '2024-01-15T15:05:00',
+        estado: 'error',
+      });
+      const S4 = unaTransaccion({
+        id_transaccion: 'S4',
+        id_surtidor: 2,
+        nombre_surtidor: null,
+        tipo_combustible: '95',
+        metodo_pago: 'efectivo',
+        litros: 30,
+        monto_total: 40500,
+        fecha_fin: '2024-01-15T15:59:59.999Z',
+      });
+      const S5 = unaTransaccion({
+        id_transaccion: 'S5',
+        id_surtidor: 10,
+        nombre_surtidor: 'Isla 10',
+        tipo_combustible: '93',
+        metodo_pago: 'efectivo',
+        litros: 1.125,
+        monto_total: 1451,
+        fecha_fin: '2024-01-15T12:20:00-03:00',
+      });
+      const seed = async () => {
+        await store.insertTransactions([S5, S3]);
+        await store.insertTransactions([S4, S1, S2]);
+      };
+
+      it('is zeros and empty breakdowns on an empty store, echoing the normalized bounds', async () => {
+        expect(await store.salesStats({})).toStrictEqual({ desde: null, hasta: null, ...empty });
+        expect(
+          await store.salesStats({ desde: '2024-01-15T10:00:00-03:00', hasta: '2024-01-15' }),
+        ).toStrictEqual({ desde: '2024-01-15T13:00:00.000Z', hasta: '2024-01-15T00:00:00.000Z', ...empty });
+        expect(await store.salesStats({ hasta: '2024-01-15T10:00:00' })).toStrictEqual({
+          desde: null,
+          hasta: '2024-01-15T10:00:00.000Z',
+          ...empty,
+        });
+      });
+
+      it('totals every sale, whatever its estado, by fuel, pump, payment method and (hour, fuel)', async () => {
+        await seed();
+        expect(await store.salesStats({})).toStrictEqual({
+          desde: null,
+          hasta: null,
+          total: { transacciones: 5, litros: 66.875, monto: 89284 },
+          por_combustible: [
+            { tipo_combustible: '93', transacciones: 3, litros: 16.625, monto: 21446 },
+            { tipo_combustible: '95', transacciones: 2, litros: 50.25, monto: 67838 },
+          ],
+          por_surtidor: [
+            { id_surtidor: 2, nombre_surtidor: null, transacciones: 2, litros: 35, monto: 46950 },
+            { id_surtidor: 10, nombre_surtidor: 'Isla 10', transacciones: 3, litros: 31.875, monto: 42334 },
+          ],
+          por_metodo_pago: [
+            { metodo_pago: 'efectivo', transacciones: 3, litros: 41.625, monto: 55496 },
+            { metodo_pago: 'tarjeta', transacciones: 2, litros: 25.25, monto: 33788 },
+          ],
+          por_hora: [
+            {
+              hora: '2024-01-15T14:00:00.000Z',
+              tipo_combustible: '93',
+              transacciones: 1,
+              litros: 10.5,
+              monto: 13545,
+            },
+            {
+              hora: '2024-01-15T14:00:00.000Z',
+              tipo_combustible: '95',
+              transacciones: 1,
+              litros: 20.25,
+              monto: 27338,
+            },
+            {
+              hora: '2024-01-15T15:00:00.000Z',
+              tipo_combustible: '93',
+              transacciones: 2,
+              litros: 6.125,
+              monto: 7901,
+            },
+            {
+              hora: '2024-01-15T15:00:00.000Z',
+              tipo_combustible: '95',
+              transacciones: 1,
+              litros: 30,
+              monto: 40500,
+            },
+          ],
+        });
+      });
+
+      it('bounds are inclusive on fecha_fin, compare instants, and the name is the newest in range', async () => {
+        await seed();
+        // Exactly S2 (14:50Z, written at -03:00) to exactly S3 (15:05Z, written without offset).
+        expect(
+          await store.salesStats({ desde: '2024-01-15T11:50:00-03:00', hasta: '2024-01-15T15:05:00' }),
+        ).toStrictEqual({
+          desde: '2024-01-15T14:50:00.000Z',
+          hasta: '2024-01-15T15:05:00.000Z',
+          total: { transacciones: 2, litros: 25.25, monto: 33788 },
+          por_combustible: [
+            { tipo_combustible: '93', transacciones: 1, litros: 5, monto: 6450 },
+            { tipo_combustible: '95', transacciones: 1, litros: 20.25, monto: 27338 },
+          ],
+          por_surtidor: [
+            { id_surtidor: 2, nombre_surtidor: 'Isla 2', transacciones: 1, litros: 5, monto: 6450 },
+            { id_surtidor: 10, nombre_surtidor: 'Isla vieja', transacciones: 1, litros: 20.25, monto: 27338 },
+          ],
+          por_metodo_pago: [{ metodo_pago: 'tarjeta', transacciones: 2, litros: 25.25, monto: 33788 }],
+          por_hora: [
+            {
+              hora: '2024-01-15T14:00:00.000Z',
+              tipo_combustible: '95',
+              transacciones: 1,
+              litros: 20.25,
+              monto: 27338,
+            },
+            {
+              hora: '2024-01-15T15:00:00.000Z',
+              tipo_combustible: '93',
+              transacciones: 1,
+              litros: 5,
+              monto: 6450,
+            },
+          ],
+        });
+        const count = async (range: { desde?: string; hasta?: string }) =>
+          (await store.salesStats(range)).total.transacciones;
+        expect(await count({ desde: '2024-01-15T15:59:59.999Z' })).toBe(1);
+        expect(await count({ desde: '2024-01-15T16:00:00Z' })).toBe(0);
+        expect(await count({ hasta: '2024-01-15T14:10:00' })).toBe(1);
+        expect(await count({ hasta: '2024-01-15T14:09:59.999Z' })).toBe(0);
+        expect(await count({ desde: '2024-01-15T15:00:00Z', hasta: '2024-01-15T14:00:00Z' })).toBe(0);
+        await expect(store.salesStats({ desde: 'ayer' })).rejects.toThrow(RangeError);
+      });
+
+      it('puts each sale in the UTC hour of its fecha_fin, a time without offset being UTC', async () => {
+        await store.insertTransactions([
+          unaTransaccion({ tipo_combustible: '97', fecha_fin: '2024-01-15T23:30:00' }),
+          unaTransaccion({ tipo_combustible: '97', fecha_fin: '2024-01-15T21:45:00-03:00' }),
+          unaTransaccion({ tipo_combustible: '93', fecha_fin: '2024-01-16T01:59:59.999+02:00' }),
+          unaTransaccion({ tipo_combustible: '93', fecha_fin: '2024-01-15T23:00:00' }),
+        ]);
+        const { por_hora } = await store.salesStats({ desde: '2024-01-15T23:00:00' });
+        expect(por_hora.map((h) => [h.hora, h.tipo_combustible, h.transacciones])).toEqual([
+          ['2024-01-15T23:00:00.000Z', '93', 2],
+          ['2024-01-15T23:00:00.000Z', '97', 1],
+          ['2024-01-16T00:00:00.000Z', '97', 1],
+        ]);
+      });
+
+      it('rounds every litros sum to 3 decimals; monto sums exactly', async () => {
+        await store.insertTransactions([
+          ...Array.from({ length: 10 }, () =>
+            unaTransaccion({ id_surtidor: 1, tipo_combustible: '93', litros: 0.1, monto_total: 129 }),
+          ),
+          unaTransaccion({
+            id_surtidor: 2,
+            tipo_combustible: 'diesel',
+            metodo_pago: 'tarjeta',
+            litros: 12.3456,
+            monto_total: 13827,
+          }),
+        ]);
+        const stats = await store.salesStats({});
+        expect(stats.total).toStrictEqual({ transacciones: 11, litros: 13.346, monto: 15117 });
+        expect(stats.por_combustible.map((g) => [g.tipo_combustible, g.litros])).toEqual([
+          ['93', 1],
+          ['diesel', 12.346],
+        ]);
+        expect(stats.por_surtidor.map((g) => [g.id_surtidor, g.litros])).toEqual([
+          [1, 1],
+          [2, 12.346],
+        ]);
+        expect(stats.por_metodo_pago.map((g) => [g.metodo_pago, g.litros])).toEqual([
+          ['efectivo', 1],
+          ['tarjeta', 12.346],
+        ]);
+        expect(stats.por_hora.map((g) => g.litros)).toEqual([1, 12.346]);
+      });
+    });
+
     describe('alertas', () => {
       it('raises an alert once while one with the same clave is open', async () => {
         const first = unaAlerta({ clave: 'SECUENCIA_FALTANTE:3:17', datos: { secuencia_faltante: 17 } });

@@ -4,6 +4,8 @@
  * of the replica set. Documents are the domain records plus internal fields (`_id`,
  * `fecha_fin_utc`, `abierta`) that are stripped on the way out: no driver type leaves this class.
  */
+
+import type { Combustible, MetodoPago } from '@combustible/shared';
 import {
   type Collection,
   type Db,
@@ -16,12 +18,22 @@ import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } fr
 import type {
   AuditoriaInicial,
   EstadisticasSurtidor,
+  EstadisticasVentas,
   InsertOutcome,
   Pagina,
+  RangoEstadisticas,
   StationStore,
   TransaccionFiltro,
 } from './port.js';
-import { nonNegativeInt, toTransactionQuery, toUtcIso } from './query.js';
+import {
+  HOUR_PREFIX_LENGTH,
+  HOUR_SUFFIX,
+  nonNegativeInt,
+  toStatsQuery,
+  toTransactionQuery,
+  totales,
+  toUtcIso,
+} from './query.js';
 import { pickAlerta, pickEstado, pickSurtidor, pickTransaccion, pickVersionPrecios } from './records.js';
 
 const DUPLICATE_KEY = 11000;
@@ -33,6 +45,24 @@ type AlertaDoc = Omit<Alerta, 'id'> & { _id: string; abierta?: true };
 
 /** Newest first; the last two keys make pages stable. The 'listado' index follows it exactly. */
 const TRANSACTION_ORDER = { fecha_fin_utc: -1, recibida: -1, id_surtidor: -1, id_transaccion: -1 } as const;
+/** By pump, each pump's newest first: the 'surtidor_listado' index follows it exactly. */
+const PUMP_ORDER = { id_surtidor: 1, fecha_fin_utc: -1, recibida: -1, id_transaccion: -1 } as const;
+
+/** One group's sums as `$group` returns them. */
+interface Sums {
+  transacciones: number;
+  litros: number;
+  monto: number;
+}
+
+/** The single document of the `salesStats` `$facet`. */
+interface StatsFacets {
+  total: Sums[];
+  por_combustible: (Sums & { _id: Combustible })[];
+  por_surtidor: (Sums & { _id: number; nombre_surtidor: string | null })[];
+  por_metodo_pago: (Sums & { _id: MetodoPago })[];
+  por_hora: (Sums & { _id: { hora: string; tipo_combustible: Combustible } })[];
+}
 
 export class MongoStore implements StationStore {
   readonly kind = 'mongodb' as const;
@@ -228,6 +258,89 @@ export class MongoStore implements StationStore {
       total_transacciones: r?.n ?? 0,
       litros_totales: r?.litros ?? 0,
       ingresos_totales: r?.ingresos ?? 0,
+    };
+  }
+
+  async salesStats(range: RangoEstadisticas): Promise<EstadisticasVentas> {
+    this.open();
+    const q = toStatsQuery(range);
+    const where: Filter<TransaccionDoc> = {};
+    if (q.desde !== undefined || q.hasta !== undefined) {
+      where.fecha_fin_utc = {
+        ...(q.desde !== undefined && { $gte: q.desde }),
+        ...(q.hasta !== undefined && { $lte: q.hasta }),
+      };
+    }
+    const sums = {
+      transacciones: { $sum: 1 },
+      litros: { $sum: '$litros' },
+      monto: { $sum: '$monto_total' },
+    };
+    // One aggregation, so every part reads the same documents. They arrive in PUMP_ORDER (which the
+    // 'surtidor_listado' index can provide), so `$first` is the name of each pump's most recent sale.
+    const [r] = await this.transacciones
+      .aggregate<StatsFacets>(
+        [
+          { $match: where },
+          { $sort: PUMP_ORDER },
+          {
+            $project: {
+              _id: 0,
+              id_surtidor: 1,
+              nombre_surtidor: 1,
+              tipo_combustible: 1,
+              metodo_pago: 1,
+              fecha_fin_utc: 1,
+              litros: 1,
+              monto_total: 1,
+            },
+          },
+          {
+            $facet: {
+              total: [{ $group: { _id: null, ...sums } }],
+              por_combustible: [{ $group: { _id: '$tipo_combustible', ...sums } }, { $sort: { _id: 1 } }],
+              por_surtidor: [
+                { $group: { _id: '$id_surtidor', nombre_surtidor: { $first: '$nombre_surtidor' }, ...sums } },
+                { $sort: { _id: 1 } },
+              ],
+              por_metodo_pago: [{ $group: { _id: '$metodo_pago', ...sums } }, { $sort: { _id: 1 } }],
+              por_hora: [
+                {
+                  $group: {
+                    _id: {
+                      hora: {
+                        $concat: [{ $substrBytes: ['$fecha_fin_utc', 0, HOUR_PREFIX_LENGTH] }, HOUR_SUFFIX],
+                      },
+                      tipo_combustible: '$tipo_combustible',
+                    },
+                    ...sums,
+                  },
+                },
+                { $sort: { '_id.hora': 1, '_id.tipo_combustible': 1 } },
+              ],
+            },
+          },
+        ],
+        { allowDiskUse: true },
+      )
+      .toArray();
+    const sumsOf = (s: Sums | undefined) => totales(s?.transacciones ?? 0, s?.litros ?? 0, s?.monto ?? 0);
+    return {
+      desde: q.desde ?? null,
+      hasta: q.hasta ?? null,
+      total: sumsOf(r?.total[0]),
+      por_combustible: (r?.por_combustible ?? []).map((g) => ({ tipo_combustible: g._id, ...sumsOf(g) })),
+      por_surtidor: (r?.por_surtidor ?? []).map((g) => ({
+        id_surtidor: g._id,
+        nombre_surtidor: g.nombre_surtidor ?? null,
+        ...sumsOf(g),
+      })),
+      por_metodo_pago: (r?.por_metodo_pago ?? []).map((g) => ({ metodo_pago: g._id, ...sumsOf(g) })),
+      por_hora: (r?.por_hora ?? []).map((g) => ({
+        hora: g._id.hora,
+        tipo_combustible: g._id.tipo_combustible,
+        ...sumsOf(g),
+      })),
     };
   }
 

@@ -33,6 +33,43 @@ export interface EstadisticasSurtidor {
   ingresos_totales: number;
 }
 
+/** Sums over a set of transactions. */
+export interface Totales {
+  transacciones: number;
+  /** Rounded to 3 decimals (float sums differ in the last bits between engines and summation orders). */
+  litros: number;
+  /** Not rounded: monto_total is integer pesos. */
+  monto: number;
+}
+
+/** The range of `salesStats`: inclusive bounds on fecha_fin, read like TransaccionFiltro's. */
+export interface RangoEstadisticas {
+  desde?: string;
+  hasta?: string;
+}
+
+/** Sales totals over a fecha_fin range, for `GET /api/estadisticas`. */
+export interface EstadisticasVentas {
+  /** The bounds used, as normalized UTC ISO (`YYYY-MM-DDTHH:mm:ss.sssZ`); null when open. */
+  desde: string | null;
+  hasta: string | null;
+  total: Totales;
+  /** Sorted by tipo_combustible. */
+  por_combustible: (Totales & { tipo_combustible: Combustible })[];
+  /**
+   * Sorted by id_surtidor; nombre_surtidor is that of the pump's most recent transaction in the
+   * range (fecha_fin, then recibida, then id_transaccion), null when that one carries none.
+   */
+  por_surtidor: (Totales & { id_surtidor: number; nombre_surtidor: string | null })[];
+  /** Sorted by metodo_pago. */
+  por_metodo_pago: (Totales & { metodo_pago: MetodoPago })[];
+  /**
+   * One row per (hour, fuel) with sales; `hora` is the UTC hour of fecha_fin as
+   * `YYYY-MM-DDTHH:00:00.000Z`. Sorted by hora, then tipo_combustible.
+   */
+  por_hora: (Totales & { hora: string; tipo_combustible: Combustible })[];
+}
+
 /** Where a pump's money stream stands, to resume the audit after a restart. */
 export interface AuditoriaInicial {
   ultima_secuencia: number | null;
@@ -78,6 +115,16 @@ export interface StationStore {
   listTransactions(filter: TransaccionFiltro): Promise<Pagina<Transaccion>>;
   /** Sums over every stored transaction of the pump (whatever its estado); zeros when none. */
   pumpStats(idSurtidor: number): Promise<EstadisticasSurtidor>;
+  /**
+   * Totals by fuel, pump, payment method and (UTC hour, fuel) of the transactions whose fecha_fin
+   * lies within the inclusive bounds (compared as instants: a time without offset is UTC, a bare
+   * date is its midnight UTC; an absent bound is open). As in pumpStats, every stored transaction
+   * counts whatever its estado: 'cancelada' and 'error' sales are summed like 'completada' ones.
+   * Zeros and empty arrays when none matches; breakdowns list only groups with sales, and their
+   * text keys sort by code point. All parts come from one consistent read. Throws a RangeError on
+   * an unreadable bound.
+   */
+  salesStats(range: RangoEstadisticas): Promise<EstadisticasVentas>;
   /** The pump's highest stored secuencia and the totalizador_fin of that sale; nulls when none has one. */
   auditStart(idSurtidor: number): Promise<AuditoriaInicial>;
 

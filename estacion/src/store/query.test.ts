@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toTransactionQuery, toUtcIso } from './query.js';
+import { roundLitros, toStatsQuery, toTransactionQuery, totales, toUtcIso } from './query.js';
 
 describe('toUtcIso', () => {
   it('reads a time without offset as UTC, whatever the process time zone', () => {
@@ -34,5 +34,30 @@ describe('toTransactionQuery', () => {
         skip: -3,
       }),
     ).toEqual({ desde: '2024-01-15T10:00:00.000Z', hasta: '2024-01-15T00:00:00.000Z', limit: 2, skip: 0 });
+  });
+});
+
+describe('toStatsQuery', () => {
+  it('normalizes the bounds it is given and leaves absent ones open', () => {
+    expect(toStatsQuery({})).toEqual({});
+    expect(toStatsQuery({ desde: '2024-01-15T10:00:00-03:00', hasta: '2024-01-15' })).toEqual({
+      desde: '2024-01-15T13:00:00.000Z',
+      hasta: '2024-01-15T00:00:00.000Z',
+    });
+    expect(() => toStatsQuery({ hasta: 'mañana' })).toThrow(RangeError);
+  });
+});
+
+describe('roundLitros', () => {
+  it('rounds to 3 decimals, dropping float noise', () => {
+    expect(roundLitros(0.1 + 0.2)).toBe(0.3);
+    expect(roundLitros(12.3456)).toBe(12.346);
+    expect(roundLitros(12.3454)).toBe(12.345);
+    expect(roundLitros(0)).toBe(0);
+    expect(Object.is(roundLitros(-0.0001), 0)).toBe(true);
+  });
+
+  it('totales rounds litros and leaves the count and monto alone', () => {
+    expect(totales(3, 0.1 + 0.2, 1234)).toStrictEqual({ transacciones: 3, litros: 0.3, monto: 1234 });
   });
 });

@@ -3,7 +3,7 @@
  * transaction filter reduced to the bounds each adapter turns into its own query.
  */
 import { type Combustible, type MetodoPago, timestampMs } from '@combustible/shared';
-import type { TransaccionFiltro } from './port.js';
+import type { RangoEstadisticas, Totales, TransaccionFiltro } from './port.js';
 
 /**
  * An ISO-8601 timestamp as `YYYY-MM-DDTHH:mm:ss.sssZ`, which sorts as text in time order. A time
@@ -39,4 +39,35 @@ export function toTransactionQuery(f: TransaccionFiltro): TransactionQuery {
 
 export function nonNegativeInt(n: number): number {
   return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
+}
+
+/** The bounds of a `salesStats` range, normalized like the transaction filter's (RangeError if unreadable). */
+export interface StatsQuery {
+  desde?: string;
+  hasta?: string;
+}
+
+export function toStatsQuery(range: RangoEstadisticas): StatsQuery {
+  const q: StatsQuery = {};
+  if (range.desde !== undefined) q.desde = toUtcIso(range.desde);
+  if (range.hasta !== undefined) q.hasta = toUtcIso(range.hasta);
+  return q;
+}
+
+/**
+ * The hour of a normalized timestamp (`toUtcIso`) is its first HOUR_PREFIX_LENGTH characters
+ * followed by HOUR_SUFFIX: `2024-01-15T14:30:00.000Z` is in `2024-01-15T14:00:00.000Z`.
+ */
+export const HOUR_PREFIX_LENGTH = 13;
+export const HOUR_SUFFIX = ':00:00.000Z';
+
+/** A litres sum to 3 decimals, dropping the float noise that summation order leaves. */
+export function roundLitros(n: number): number {
+  const r = Math.round(n * 1000) / 1000;
+  return r === 0 ? 0 : r;
+}
+
+/** One group's sums as the port returns them (litros rounded). */
+export function totales(transacciones: number, litros: number, monto: number): Totales {
+  return { transacciones, litros: roundLitros(litros), monto };
 }

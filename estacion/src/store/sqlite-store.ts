@@ -11,12 +11,24 @@ import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } fr
 import type {
   AuditoriaInicial,
   EstadisticasSurtidor,
+  EstadisticasVentas,
   InsertOutcome,
   Pagina,
+  RangoEstadisticas,
   StationStore,
   TransaccionFiltro,
 } from './port.js';
-import { nonNegativeInt, type TransactionQuery, toTransactionQuery, toUtcIso } from './query.js';
+import {
+  HOUR_PREFIX_LENGTH,
+  HOUR_SUFFIX,
+  nonNegativeInt,
+  type StatsQuery,
+  type TransactionQuery,
+  toStatsQuery,
+  toTransactionQuery,
+  totales,
+  toUtcIso,
+} from './query.js';
 import { pickAlerta, pickEstado, pickSurtidor, pickTransaccion, pickVersionPrecios } from './records.js';
 import { migrate } from './sqlite-schema.js';
 
@@ -50,6 +62,13 @@ interface TransaccionRow {
   secuencia: number | null;
   totalizador_fin: number | null;
   doc: string;
+}
+
+/** One group's sums as SQL returns them (TOTAL gives 0.0, not NULL, over no rows). */
+interface SumsRow {
+  transacciones: number;
+  litros: number;
+  monto: number;
 }
 
 type AlertaRow = Omit<Alerta, 'datos'> & { datos: string | null };
@@ -88,6 +107,8 @@ interface Prepared {
   saveStates: (states: EstadoSurtidor[]) => void;
   /** Items and total read in one transaction, so they agree. */
   listPage: (q: TransactionQuery) => Pagina<Transaccion>;
+  /** Every part of the statistics read in one transaction, so they agree. */
+  salesStats: (q: StatsQuery) => EstadisticasVentas;
   /**
    * A statement whose text depends on the filters used (one per combination), prepared on first
    * use and then reused, so each query keeps a plan that can use its index.
@@ -220,6 +241,10 @@ export class SqliteStore implements StationStore {
       litros_totales: r?.litros ?? 0,
       ingresos_totales: r?.ingresos ?? 0,
     };
+  }
+
+  async salesStats(range: RangoEstadisticas): Promise<EstadisticasVentas> {
+    return this.ready().salesStats(toStatsQuery(range));
   }
 
   async auditStart(idSurtidor: number): Promise<AuditoriaInicial> {
@@ -431,12 +456,58 @@ function prepare(db: Database.Database): Prepared {
     return { items: rows.map((r) => JSON.parse(r.doc) as Transaccion), total: total?.total ?? 0 };
   });
 
+  const salesStats = db.transaction((q: StatsQuery): EstadisticasVentas => {
+    // The same bounds on the outer rows (t) and, for the pump's name, on its latest sale (u).
+    const bounds = (alias: string) => {
+      const conds: string[] = [];
+      if (q.desde !== undefined) conds.push(`${alias}.fecha_fin_utc >= @desde`);
+      if (q.hasta !== undefined) conds.push(`${alias}.fecha_fin_utc <= @hasta`);
+      return conds;
+    };
+    const from = `FROM transacciones t ${where(bounds('t'))}`;
+    const sums = 'COUNT(*) AS transacciones, TOTAL(t.litros) AS litros, TOTAL(t.monto_total) AS monto';
+    const total = cached<SumsRow>(`SELECT ${sums} ${from}`).get(q);
+    const porCombustible = cached<SumsRow & { tipo_combustible: Combustible }>(
+      `SELECT t.tipo_combustible, ${sums} ${from} GROUP BY t.tipo_combustible ORDER BY t.tipo_combustible`,
+    ).all(q);
+    // The name comes from the pump's most recent sale in the range, found on transacciones_surtidor_fecha.
+    const porSurtidor = cached<SumsRow & { id_surtidor: number; nombre_surtidor: string | null }>(
+      `SELECT t.id_surtidor, ${sums},
+         (SELECT json_extract(u.doc, '$.nombre_surtidor') FROM transacciones u
+          ${where(['u.id_surtidor = t.id_surtidor', ...bounds('u')])}
+          ORDER BY u.fecha_fin_utc DESC, u.recibida DESC, u.id_transaccion DESC LIMIT 1) AS nombre_surtidor
+       ${from} GROUP BY t.id_surtidor ORDER BY t.id_surtidor`,
+    ).all(q);
+    const porMetodoPago = cached<SumsRow & { metodo_pago: MetodoPago }>(
+      `SELECT t.metodo_pago, ${sums} ${from} GROUP BY t.metodo_pago ORDER BY t.metodo_pago`,
+    ).all(q);
+    const porHora = cached<SumsRow & { hora: string; tipo_combustible: Combustible }>(
+      `SELECT substr(t.fecha_fin_utc, 1, ${HOUR_PREFIX_LENGTH}) || '${HOUR_SUFFIX}' AS hora, t.tipo_combustible, ${sums}
+       ${from} GROUP BY hora, t.tipo_combustible ORDER BY hora, t.tipo_combustible`,
+    ).all(q);
+    const sumsOf = (r: SumsRow | undefined) => totales(r?.transacciones ?? 0, r?.litros ?? 0, r?.monto ?? 0);
+    return {
+      desde: q.desde ?? null,
+      hasta: q.hasta ?? null,
+      total: sumsOf(total),
+      por_combustible: porCombustible.map((r) => ({ tipo_combustible: r.tipo_combustible, ...sumsOf(r) })),
+      por_surtidor: porSurtidor.map((r) => ({
+        id_surtidor: r.id_surtidor,
+        nombre_surtidor: r.nombre_surtidor ?? null,
+        ...sumsOf(r),
+      })),
+      por_metodo_pago: porMetodoPago.map((r) => ({ metodo_pago: r.metodo_pago, ...sumsOf(r) })),
+      por_hora: porHora.map((r) => ({ hora: r.hora, tipo_combustible: r.tipo_combustible, ...sumsOf(r) })),
+    };
+  });
+
   return {
     db,
     st,
     insertBatch: (batch) => insertBatch.immediate(batch),
     saveStates: (states) => saveStates.immediate(states),
     listPage: (q) => listPage(q),
+    salesStats: (q) => salesStats(q),
     cached,
   };
 }

@@ -1,0 +1,33 @@
+import type { Logger } from '@combustible/shared';
+import type { StationMetrics } from '../app/metrics.js';
+import type { StationService } from '../app/station-service.js';
+import { initialState } from '../domain/live-state.js';
+import type { EstadoSurtidor, Surtidor } from '../domain/types.js';
+import type { PumpHub } from '../hub/pump-hub.js';
+import type { StationStore } from '../store/port.js';
+
+export interface ApiDeps {
+  service: StationService;
+  hub: PumpHub;
+  store: StationStore;
+  metrics: StationMetrics;
+  log: Logger;
+  estacion: { id: string; nombre: string };
+  /** Port of the WebSocket bridge, told to the dashboard. */
+  wsPort: number;
+  /** Folders with the dashboard's static files; none to serve no dashboard. */
+  webRoots: string[];
+  /** Requests per minute per client address. */
+  rateLimitPerMinute?: number;
+}
+
+/** A pump as the API shows it: its configuration plus its live state. */
+export function presentPump(p: Surtidor, live: EstadoSurtidor | undefined) {
+  const estado = live ?? initialState(p.id_surtidor);
+  return {
+    ...p,
+    estado: estado.estado_conexion === 'conectado' ? estado.estado_operacion : estado.estado_conexion,
+    estado_conexion: estado.estado_conexion,
+    version_precios: estado.version_precios,
+  };
+}

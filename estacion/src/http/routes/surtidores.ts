@@ -1,0 +1,184 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { initialState } from '../../domain/live-state.js';
+import { StationError } from '../../errors.js';
+import { type ApiDeps, presentPump } from '../deps.js';
+import { notFound } from '../errors.js';
+import {
+  cambiosSurtidor,
+  comandoBody,
+  comandoRespuesta,
+  errorRespuesta,
+  estadoSurtidor,
+  idParams,
+  nuevoSurtidor,
+  paginacion,
+  surtidor,
+  surtidorDetalle,
+  transaccion,
+} from '../schemas.js';
+import { sendPage } from './transacciones.js';
+
+const tags = ['surtidores'];
+
+export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, hub, store }) => {
+  const present = (id: number) => {
+    const p = service.pump(id);
+    if (!p) throw notFound(id);
+    return presentPump(p, service.live.get(id));
+  };
+
+  app.get(
+    '/api/surtidores',
+    {
+      schema: { tags, summary: 'Todos los surtidores, con su estado', response: { 200: z.array(surtidor) } },
+    },
+    async () => service.allPumps().map((p) => presentPump(p, service.live.get(p.id_surtidor))),
+  );
+
+  app.get(
+    '/api/surtidores/estado/conectados',
+    {
+      schema: {
+        tags,
+        summary: 'Estado en vivo de los surtidores conectados',
+        response: { 200: z.array(estadoSurtidor) },
+      },
+    },
+    async () => service.live.connected().sort((a, b) => a.id_surtidor - b.id_surtidor),
+  );
+
+  app.get(
+    '/api/surtidores/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Un surtidor con su estado y estadísticas',
+        params: idParams,
+        response: { 200: surtidorDetalle, 404: errorRespuesta },
+      },
+    },
+    async (req) => {
+      const base = present(req.params.id);
+      const live = service.live.get(req.params.id);
+      return {
+        ...base,
+        estado_actual: live ?? initialState(req.params.id),
+        estadisticas: await store.pumpStats(req.params.id),
+      };
+    },
+  );
+
+  app.post(
+    '/api/surtidores',
+    {
+      schema: {
+        tags,
+        summary: 'Pre-configura un surtidor antes de que se conecte',
+        body: nuevoSurtidor,
+        response: { 201: surtidor, 400: errorRespuesta },
+      },
+    },
+    async (req, reply) => {
+      const created = await service.createPump(req.body);
+      reply.code(201);
+      return presentPump(created, service.live.get(created.id_surtidor));
+    },
+  );
+
+  app.put(
+    '/api/surtidores/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Cambia la configuración de un surtidor',
+        params: idParams,
+        body: cambiosSurtidor,
+        response: { 200: surtidor, 400: errorRespuesta, 404: errorRespuesta },
+      },
+    },
+    async (req) => {
+      const updated = await service.updatePump(req.params.id, req.body);
+      if (!updated) throw notFound(req.params.id);
+      return presentPump(updated, service.live.get(updated.id_surtidor));
+    },
+  );
+
+  app.delete(
+    '/api/surtidores/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Elimina un surtidor (sus transacciones se conservan)',
+        params: idParams,
+        querystring: z.object({ force: z.enum(['true', 'false']).default('false') }),
+        response: { 204: z.null(), 404: errorRespuesta, 409: errorRespuesta },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params;
+      if (!service.pump(id)) throw notFound(id);
+      if (hub.isConnected(id) && req.query.force !== 'true') {
+        throw new StationError(
+          'SURTIDOR_CONECTADO',
+          `el surtidor ${id} está conectado; use ?force=true para eliminarlo igual`,
+        );
+      }
+      await service.deletePump(id);
+      hub.disconnect(id);
+      reply.code(204);
+      return null;
+    },
+  );
+
+  app.get(
+    '/api/surtidores/:id/estado',
+    {
+      schema: {
+        tags,
+        summary: 'Estado en vivo de un surtidor',
+        params: idParams,
+        response: { 200: estadoSurtidor, 404: errorRespuesta },
+      },
+    },
+    async (req) => {
+      present(req.params.id);
+      const live = service.live.get(req.params.id);
+      return live ?? initialState(req.params.id);
+    },
+  );
+
+  app.get(
+    '/api/surtidores/:id/transacciones',
+    {
+      schema: {
+        tags,
+        summary: 'Transacciones de un surtidor, la más reciente primero (total en x-total-count)',
+        params: idParams,
+        querystring: paginacion,
+        response: { 200: z.array(transaccion), 400: errorRespuesta },
+      },
+    },
+    async (req, reply) =>
+      sendPage(reply, await store.listTransactions({ ...req.query, id_surtidor: req.params.id })),
+  );
+
+  app.post(
+    '/api/surtidores/:id/comando',
+    {
+      schema: {
+        tags,
+        summary: 'Envía pausar / reanudar / detener_emergencia y espera la respuesta del surtidor',
+        params: idParams,
+        body: comandoBody,
+        response: { 200: comandoRespuesta, 404: errorRespuesta, 409: errorRespuesta, 504: errorRespuesta },
+      },
+    },
+    async (req) => {
+      present(req.params.id);
+      const answer = await hub.sendCommand(req.params.id, req.body.comando, req.body.razon);
+      req.log.info({ id_surtidor: req.params.id, ...answer, razon: req.body.razon }, 'comando ejecutado');
+      return { id_surtidor: req.params.id, ...answer };
+    },
+  );
+};

@@ -1,0 +1,156 @@
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createHarness, estado, type Harness, venta } from '../hub/test-harness.js';
+import { type Bridge, buildBridge } from './bridge.js';
+import { CLOSE_TRY_AGAIN_LATER, type ClientLimits } from './client.js';
+
+type Event = { tipo: string; datos: Record<string, unknown> };
+
+let h: Harness;
+let bridge: Bridge;
+const sockets: WebSocket[] = [];
+
+async function setup(limits: Partial<ClientLimits> = {}) {
+  h = await createHarness();
+  bridge = await buildBridge({
+    service: h.service,
+    bus: h.bus,
+    store: h.store,
+    log: h.log,
+    limits,
+    flushIntervalMs: 20,
+  });
+  await bridge.listen({ host: '127.0.0.1', port: 0 });
+}
+
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.terminate();
+  await bridge.close();
+  await h.close();
+});
+
+/** A dashboard client that records every event. */
+function connect(): Promise<{
+  ws: WebSocket;
+  events: Event[];
+  next: (tipo: string, pred?: (e: Event) => boolean) => Promise<Event>;
+}> {
+  const port = (bridge.server.address() as AddressInfo).port;
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+  sockets.push(ws);
+  const events: Event[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on('message', (data) => {
+    events.push(JSON.parse(String(data)) as Event);
+    for (const w of waiters.splice(0)) w();
+  });
+  let taken = 0;
+  const next = async (tipo: string, pred: (e: Event) => boolean = () => true): Promise<Event> => {
+    for (;;) {
+      const i = events.findIndex((e, k) => k >= taken && e.tipo === tipo && pred(e));
+      if (i >= 0) {
+        taken = i + 1;
+        return events[i] as Event;
+      }
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, events, next }));
+    ws.once('error', reject);
+  });
+}
+
+describe('WebSocket bridge', () => {
+  it('sends a snapshot, then live events in {tipo, datos, timestamp} form', async () => {
+    await setup();
+    const pump = await h.register(1);
+    pump.send(venta(1, { id_transaccion: 'antes' }));
+    await pump.next('transaccion_confirmada');
+
+    const client = await connect();
+    const snap = await client.next('snapshot');
+    expect(snap.datos).toMatchObject({
+      surtidores: [expect.objectContaining({ id_surtidor: 1, estado_conexion: 'conectado' })],
+      precios: { version: 0 },
+      transacciones: [expect.objectContaining({ id_transaccion: 'antes' })],
+      alertas: [],
+    });
+    expect(snap).toHaveProperty('timestamp');
+
+    const other = await h.register(2);
+    expect((await client.next('surtidor_conectado')).datos).toMatchObject({ id_surtidor: 2 });
+    other.send(estado(2, 'despachando', '2026-01-15T14:00:00Z', { litros_actuales: 1 }));
+    expect((await client.next('estado')).datos).toMatchObject({ id_surtidor: 2, litros_actuales: 1 });
+    other.send(venta(2, { id_transaccion: 'en-vivo' }));
+    expect((await client.next('transaccion')).datos).toMatchObject({ id_transaccion: 'en-vivo' });
+    other.send({
+      tipo: 'error',
+      id_surtidor: 2,
+      codigo: 'ERROR_DESPACHO',
+      mensaje: 'x',
+      timestamp: '2026-01-15T14:00:00Z',
+    });
+    expect((await client.next('alerta')).datos).toMatchObject({ codigo: 'ERROR_DESPACHO' });
+    await h.service.applyPrices(1, { precio_93: 1, precio_95: 2, precio_97: 3, precio_diesel: 4 }, 'empresa');
+    expect((await client.next('precios')).datos).toMatchObject({ version: 1 });
+    other.stream.destroy();
+    expect((await client.next('surtidor_desconectado')).datos).toMatchObject({ id_surtidor: 2 });
+  });
+
+  it('coalesces estado per pump: a burst reaches the client as its latest value', async () => {
+    await setup();
+    const client = await connect();
+    await client.next('snapshot');
+    const pump = await h.register(1);
+    for (let i = 1; i <= 200; i++)
+      pump.send(estado(1, 'despachando', '2026-01-15T14:00:00Z', { litros_actuales: i }));
+    await client.next('estado', (e) => e.datos.litros_actuales === 200);
+    const estados = client.events.filter((e) => e.tipo === 'estado');
+    expect(estados.length).toBeLessThan(200);
+  });
+
+  it('drops a client that does not read with 1013, and the others keep receiving', async () => {
+    await setup({ maxBufferedBytes: 16 * 1024, maxLagMs: 100, maxQueuedEvents: 100_000 });
+    const slow = await connect();
+    await slow.next('snapshot');
+    const closed = new Promise<number>((resolve) => slow.ws.once('close', (code) => resolve(code)));
+    // Stop reading at the TCP level: the server's buffer for this client fills up.
+    const tcp = (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    tcp.pause();
+    const fast = await connect();
+    await fast.next('snapshot');
+
+    const pump = await h.register(1);
+    const big = 'x'.repeat(80);
+    let i = 0;
+    const feed = setInterval(() => {
+      for (let k = 0; k < 200; k++)
+        h.bus.emit('alerta', {
+          id: `a${i++}`,
+          clave: big,
+          codigo: 'PRUEBA',
+          mensaje: big.repeat(20),
+          severidad: 'info',
+          id_surtidor: 1,
+          creada: '',
+          resuelta: null,
+          datos: null,
+        });
+    }, 10);
+    try {
+      await expect
+        .poll(() => [...bridge.bridgeClients].some((c) => c.dropped), { timeout: 10_000 })
+        .toBe(true);
+    } finally {
+      clearInterval(feed);
+    }
+    // Once it reads again it finds the close frame behind what was already on the wire.
+    tcp.resume();
+    expect(await closed).toBe(CLOSE_TRY_AGAIN_LATER);
+    await expect.poll(() => bridge.bridgeClients.size).toBe(1);
+    pump.send(venta(1, { id_transaccion: 'sigue' }));
+    expect((await fast.next('transaccion')).datos).toMatchObject({ id_transaccion: 'sigue' });
+  });
+});

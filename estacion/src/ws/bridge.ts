@@ -1,0 +1,106 @@
+/**
+ * The WebSocket bridge (default port 4001, path /): a snapshot on connect, then live events
+ * `{tipo, datos, timestamp}`. It subscribes to the station bus; a slow client never slows the hub.
+ */
+
+import { type Clock, isoNow, type Logger, systemClock } from '@combustible/shared';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { StationBus, StationEvents } from '../app/events.js';
+import type { StationMetrics } from '../app/metrics.js';
+import type { StationService } from '../app/station-service.js';
+import { presentPump } from '../http/deps.js';
+import type { StationStore } from '../store/port.js';
+import { BridgeClient, type BridgeEvent, type ClientLimits, DEFAULT_CLIENT_LIMITS } from './client.js';
+
+export interface BridgeDeps {
+  service: StationService;
+  bus: StationBus;
+  store: StationStore;
+  log: Logger;
+  metrics?: StationMetrics;
+  clock?: Clock;
+  limits?: Partial<ClientLimits>;
+  /** How often queued events are flushed to clients. */
+  flushIntervalMs?: number;
+}
+
+/** The bridge's Fastify app, with its clients exposed for tests and metrics. */
+export type Bridge = FastifyInstance & { bridgeClients: Set<BridgeClient> };
+
+export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
+  const clock = deps.clock ?? systemClock;
+  const limits = { ...DEFAULT_CLIENT_LIMITS, ...deps.limits };
+  const clients = new Set<BridgeClient>();
+  const event = (tipo: string, datos: unknown): BridgeEvent => ({ tipo, datos, timestamp: isoNow(clock) });
+  const broadcast = (e: BridgeEvent, pumpId?: number) => {
+    for (const c of clients) c.push(e, pumpId);
+  };
+
+  const listeners: { [K in keyof StationEvents]?: (...args: StationEvents[K]) => void } = {
+    surtidor_conectado: ({ surtidor, estado }) =>
+      broadcast(event('surtidor_conectado', { ...presentPump(surtidor, estado), estado_actual: estado })),
+    surtidor_desconectado: (d) => broadcast(event('surtidor_desconectado', d)),
+    estado: (s) => broadcast(event('estado', s), s.id_surtidor),
+    transaccion: (t) => broadcast(event('transaccion', t)),
+    alerta: (a) => broadcast(event('alerta', a)),
+    precios: (v) => broadcast(event('precios', v)),
+    precios_aplicados: ({ id_surtidor }) => {
+      const s = deps.service.live.get(id_surtidor);
+      if (s) broadcast(event('estado', { ...s }), id_surtidor);
+    },
+    surtidor_actualizado: (p) =>
+      broadcast(event('surtidor_actualizado', presentPump(p, deps.service.live.get(p.id_surtidor)))),
+    surtidor_eliminado: (d) => broadcast(event('surtidor_eliminado', d)),
+  };
+  for (const [name, fn] of Object.entries(listeners))
+    deps.bus.on(name as keyof StationEvents, fn as () => void);
+
+  const snapshot = async (): Promise<BridgeEvent> => {
+    const [transacciones, alertas] = await Promise.all([
+      deps.store.listTransactions({ limit: 50, skip: 0 }),
+      deps.store.listAlerts({ abiertas: true, limit: 200 }),
+    ]);
+    const { service } = deps;
+    return event('snapshot', {
+      surtidores: service.allPumps().map((p) => {
+        const live = service.live.get(p.id_surtidor);
+        return { ...presentPump(p, live), estado_actual: live ?? null };
+      }),
+      precios: service.prices.current,
+      transacciones: transacciones.items,
+      alertas,
+    });
+  };
+
+  const timer = setInterval(() => {
+    for (const c of clients) c.flush();
+  }, deps.flushIntervalMs ?? 50);
+  timer.unref();
+
+  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, disableRequestLogging: true });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 4096, perMessageDeflate: false } });
+  app.get('/', { websocket: true }, (socket) => {
+    const client = new BridgeClient(socket, limits, () => clock.now());
+    clients.add(client);
+    deps.metrics?.clientesWs.set(clients.size);
+    socket.on('close', () => {
+      clients.delete(client);
+      deps.metrics?.clientesWs.set(clients.size);
+    });
+    // The dashboard only listens; anything it sends is ignored.
+    snapshot().then(
+      (s) => client.start(s),
+      (err: unknown) => {
+        deps.log.error({ err }, 'no se pudo armar el snapshot para el panel');
+        client.drop('error interno');
+      },
+    );
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    for (const [name, fn] of Object.entries(listeners))
+      deps.bus.off(name as keyof StationEvents, fn as () => void);
+  });
+  return Object.assign(app, { bridgeClients: clients }) as Bridge;
+}

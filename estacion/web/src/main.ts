@@ -1,0 +1,380 @@
+/**
+ * The operator dashboard: a snapshot and live events from the WebSocket bridge, commands through
+ * the REST API. Reconnects by itself when the station restarts and says so on screen.
+ */
+import { drawChart } from './chart.js';
+import { el, fmtHora, fmtLitros, fmtPesos, NOMBRE_COMBUSTIBLE } from './format.js';
+import type {
+  Alerta,
+  EstadoSurtidor,
+  EventoPuente,
+  Snapshot,
+  Surtidor,
+  Transaccion,
+  VentasPorHora,
+  VersionPrecios,
+} from './types.js';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const MAX_TRANSACCIONES = 50;
+
+const state = {
+  surtidores: new Map<number, Surtidor>(),
+  precios: null as VersionPrecios | null,
+  transacciones: [] as Transaccion[],
+  alertas: new Map<string, Alerta>(),
+};
+
+// ── rendering ────────────────────────────────────────────────────────────────────────────────
+
+function renderPrecios(): void {
+  const v = state.precios;
+  if (!v) return;
+  $('version-precios').textContent = `versión ${v.version}`;
+  const items = (['93', '95', '97', 'diesel'] as const).map((c) =>
+    el(
+      'div',
+      { 'data-combustible': c },
+      el('dt', {}, NOMBRE_COMBUSTIBLE[c] ?? c),
+      el('dd', {}, fmtPesos(v.precios[`precio_${c}`])),
+    ),
+  );
+  $('precios').replaceChildren(...items);
+}
+
+function estadoDe(s: Surtidor): string {
+  const e = s.estado_actual;
+  if (e?.estado_conexion !== 'conectado') return e?.estado_conexion ?? s.estado_conexion;
+  return e.estado_operacion;
+}
+
+function tarjeta(s: Surtidor): HTMLElement {
+  const e = s.estado_actual;
+  const estado = estadoDe(s);
+  const conectado = e?.estado_conexion === 'conectado';
+  const versionActual = state.precios?.version;
+  const version =
+    e?.version_precios === null || e?.version_precios === undefined
+      ? el('span', {}, 'precios: —')
+      : el(
+          'span',
+          e.version_precios === versionActual
+            ? {}
+            : { class: 'atrasado', title: 'Aplicará los precios nuevos al terminar la venta' },
+          `precios v${e.version_precios}${e.version_precios === versionActual ? '' : ' (pendiente)'}`,
+        );
+  const boton = (texto: string, comando: string, enabled: boolean, clase = '') => {
+    const b = el(
+      'button',
+      { type: 'button', 'data-comando': comando, ...(clase ? { class: clase } : {}) },
+      texto,
+    );
+    b.disabled = !enabled;
+    b.addEventListener('click', () => void pedirComando(s, comando, b));
+    return b;
+  };
+  return el(
+    'article',
+    { class: `tarjeta ${estado}`, 'data-surtidor': String(s.id_surtidor) },
+    el(
+      'header',
+      {},
+      el('h3', {}, `${s.id_surtidor} · ${s.nombre}`),
+      el('span', { class: `estado ${estado}` }, estado),
+    ),
+    el(
+      'div',
+      { class: 'medidor' },
+      el('strong', { class: 'litros' }, fmtLitros(e?.litros_actuales ?? 0)),
+      el('strong', { class: 'monto' }, fmtPesos(e?.monto_actual ?? 0)),
+    ),
+    el(
+      'div',
+      { class: 'detalle' },
+      `${NOMBRE_COMBUSTIBLE[e?.tipo_combustible ?? s.combustible_actual ?? ''] ?? '—'} · `,
+      version,
+    ),
+    el(
+      'div',
+      { class: 'acciones' },
+      boton('Pausar', 'pausar', conectado && e?.estado_operacion !== 'pausado'),
+      boton('Reanudar', 'reanudar', conectado && e?.estado_operacion === 'pausado'),
+      boton('Detener emergencia', 'detener_emergencia', conectado, 'peligro'),
+    ),
+  );
+}
+
+function renderSurtidor(id: number): void {
+  const s = state.surtidores.get(id);
+  const grid = $('grilla');
+  const old = grid.querySelector(`[data-surtidor="${id}"]`);
+  if (!s) {
+    old?.remove();
+  } else if (old) {
+    old.replaceWith(tarjeta(s));
+  } else {
+    grid.querySelector('.vacio')?.remove();
+    const next = [...grid.children].find((c) => Number((c as HTMLElement).dataset.surtidor) > id);
+    grid.insertBefore(tarjeta(s), next ?? null);
+  }
+  resumenSurtidores();
+}
+
+function renderSurtidores(): void {
+  const grid = $('grilla');
+  const cards = [...state.surtidores.values()].sort((a, b) => a.id_surtidor - b.id_surtidor).map(tarjeta);
+  grid.replaceChildren(
+    ...(cards.length > 0 ? cards : [el('p', { class: 'vacio' }, 'Sin surtidores todavía.')]),
+  );
+  resumenSurtidores();
+}
+
+function resumenSurtidores(): void {
+  const all = [...state.surtidores.values()];
+  const conectados = all.filter((s) => s.estado_actual?.estado_conexion === 'conectado').length;
+  const despachando = all.filter((s) => estadoDe(s) === 'despachando').length;
+  $('resumen-surtidores').textContent = `${conectados}/${all.length} conectados · ${despachando} despachando`;
+}
+
+function filaTransaccion(t: Transaccion, nueva: boolean): HTMLTableRowElement {
+  const clases = [nueva ? 'nueva' : '', t.observaciones.length > 0 ? 'observada' : '']
+    .filter(Boolean)
+    .join(' ');
+  return el(
+    'tr',
+    {
+      'data-transaccion': t.id_transaccion,
+      ...(clases ? { class: clases } : {}),
+      ...(t.observaciones.length ? { title: t.observaciones.join('\n') } : {}),
+    },
+    el('td', {}, fmtHora(t.fecha_fin)),
+    el('td', {}, t.nombre_surtidor ?? String(t.id_surtidor)),
+    el('td', {}, NOMBRE_COMBUSTIBLE[t.tipo_combustible] ?? t.tipo_combustible),
+    el('td', { class: 'num' }, fmtLitros(t.litros)),
+    el('td', { class: 'num' }, fmtPesos(t.monto_total)),
+    el('td', {}, t.estado === 'completada' ? t.metodo_pago : `${t.metodo_pago} (${t.estado})`),
+  );
+}
+
+function renderTransacciones(): void {
+  $('transacciones').replaceChildren(...state.transacciones.map((t) => filaTransaccion(t, false)));
+}
+
+function renderAlertas(): void {
+  const list = [...state.alertas.values()].sort((a, b) => b.creada.localeCompare(a.creada));
+  $('alertas').replaceChildren(
+    ...(list.length > 0
+      ? list.map((a) =>
+          el(
+            'li',
+            { class: a.severidad, 'data-alerta': a.codigo },
+            el('strong', {}, a.codigo),
+            ` ${a.mensaje}`,
+            el(
+              'span',
+              { class: 'cuando' },
+              `${fmtHora(a.creada)}${a.id_surtidor !== null ? ` · surtidor ${a.id_surtidor}` : ''}`,
+            ),
+          ),
+        )
+      : [el('li', { class: 'vacio' }, 'Sin alertas.')]),
+  );
+}
+
+// ── sales chart ──────────────────────────────────────────────────────────────────────────────
+
+let chartTimer: number | undefined;
+function refreshChartSoon(): void {
+  clearTimeout(chartTimer);
+  chartTimer = window.setTimeout(() => void refreshChart(), 1500);
+}
+
+async function refreshChart(): Promise<void> {
+  const start = new Date();
+  start.setHours(0, 0, 0, 0);
+  try {
+    const res = await fetch(`/api/estadisticas?desde=${encodeURIComponent(start.toISOString())}`);
+    if (!res.ok) return;
+    const stats = (await res.json()) as {
+      por_hora: VentasPorHora[];
+      total: { monto: number; litros: number; transacciones: number };
+    };
+    drawChart($('grafico'), stats.por_hora);
+    $('total-hoy').textContent =
+      `${fmtPesos(stats.total.monto)} · ${fmtLitros(stats.total.litros)} · ${stats.total.transacciones} ventas`;
+  } catch {
+    // The station is restarting; the next event or timer refreshes it.
+  }
+}
+
+// ── commands ─────────────────────────────────────────────────────────────────────────────────
+
+function aviso(texto: string, error = false): void {
+  const box = $('aviso');
+  box.textContent = texto;
+  box.className = error ? 'aviso error' : 'aviso';
+  box.hidden = false;
+  window.setTimeout(() => {
+    box.hidden = true;
+  }, 5000);
+}
+
+function confirmarEmergencia(s: Surtidor): Promise<string | null> {
+  const dialog = $<HTMLDialogElement>('confirmar');
+  $('confirmar-texto').textContent =
+    `El surtidor ${s.id_surtidor} (${s.nombre}) se detendrá de inmediato; la venta en curso quedará cancelada con los litros ya despachados.`;
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.addEventListener(
+      'close',
+      () =>
+        resolve(
+          dialog.returnValue === 'confirmar'
+            ? $<HTMLInputElement>('confirmar-razon').value.trim() || 'Emergencia'
+            : null,
+        ),
+      { once: true },
+    );
+  });
+}
+
+async function pedirComando(s: Surtidor, comando: string, boton: HTMLButtonElement): Promise<void> {
+  let razon = comando === 'pausar' ? 'Pausa desde el panel' : 'Reanudación desde el panel';
+  if (comando === 'detener_emergencia') {
+    const motivo = await confirmarEmergencia(s);
+    if (motivo === null) return;
+    razon = motivo;
+  }
+  boton.disabled = true;
+  try {
+    const res = await fetch(`/api/surtidores/${s.id_surtidor}/comando`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ comando, razon }),
+    });
+    const body = (await res.json()) as { resultado?: string; error?: { mensaje: string } };
+    if (res.ok) aviso(`Surtidor ${s.id_surtidor}: ${comando} → ${body.resultado}`, body.resultado !== 'ok');
+    else aviso(`Surtidor ${s.id_surtidor}: ${body.error?.mensaje ?? res.statusText}`, true);
+  } catch {
+    aviso('No se pudo contactar a la estación', true);
+  } finally {
+    renderSurtidor(s.id_surtidor);
+  }
+}
+
+// ── live events ──────────────────────────────────────────────────────────────────────────────
+
+function aplicar(evento: EventoPuente): void {
+  switch (evento.tipo) {
+    case 'snapshot': {
+      const snap = evento.datos as Snapshot;
+      state.surtidores = new Map(snap.surtidores.map((s) => [s.id_surtidor, s]));
+      state.precios = snap.precios;
+      state.transacciones = snap.transacciones.slice(0, MAX_TRANSACCIONES);
+      state.alertas = new Map(snap.alertas.map((a) => [a.id, a]));
+      renderPrecios();
+      renderSurtidores();
+      renderTransacciones();
+      renderAlertas();
+      void refreshChart();
+      return;
+    }
+    case 'surtidor_conectado':
+    case 'surtidor_actualizado': {
+      const s = evento.datos as Surtidor;
+      const prev = state.surtidores.get(s.id_surtidor);
+      state.surtidores.set(s.id_surtidor, {
+        ...s,
+        estado_actual: s.estado_actual ?? prev?.estado_actual ?? null,
+      });
+      renderSurtidor(s.id_surtidor);
+      return;
+    }
+    case 'surtidor_desconectado': {
+      const d = evento.datos as { id_surtidor: number; estado: EstadoSurtidor };
+      const s = state.surtidores.get(d.id_surtidor);
+      if (s)
+        state.surtidores.set(d.id_surtidor, {
+          ...s,
+          estado_conexion: d.estado.estado_conexion,
+          estado_actual: d.estado,
+        });
+      renderSurtidor(d.id_surtidor);
+      return;
+    }
+    case 'surtidor_eliminado': {
+      state.surtidores.delete((evento.datos as { id_surtidor: number }).id_surtidor);
+      renderSurtidores();
+      return;
+    }
+    case 'estado': {
+      const e = evento.datos as EstadoSurtidor;
+      const s = state.surtidores.get(e.id_surtidor);
+      if (s) {
+        state.surtidores.set(e.id_surtidor, { ...s, estado_actual: e });
+        renderSurtidor(e.id_surtidor);
+      }
+      return;
+    }
+    case 'transaccion': {
+      const t = evento.datos as Transaccion;
+      state.transacciones = [t, ...state.transacciones].slice(0, MAX_TRANSACCIONES);
+      const body = $('transacciones');
+      body.prepend(filaTransaccion(t, true));
+      while (body.children.length > MAX_TRANSACCIONES) body.lastElementChild?.remove();
+      refreshChartSoon();
+      return;
+    }
+    case 'alerta': {
+      const a = evento.datos as Alerta;
+      if (a.resuelta) state.alertas.delete(a.id);
+      else state.alertas.set(a.id, a);
+      renderAlertas();
+      return;
+    }
+    case 'precios': {
+      state.precios = evento.datos as VersionPrecios;
+      renderPrecios();
+      renderSurtidores();
+      aviso(`Precios nuevos: versión ${state.precios.version}`);
+      return;
+    }
+  }
+}
+
+function estadoConexion(conectado: boolean, texto: string): void {
+  const box = $('conexion');
+  box.className = `conexion ${conectado ? 'conectado' : 'desconectado'}`;
+  box.textContent = texto;
+}
+
+let intento = 0;
+async function conectar(): Promise<void> {
+  try {
+    const res = await fetch('/api/config');
+    const config = (await res.json()) as { estacion: { nombre: string }; ws_port: number };
+    $('titulo').textContent = config.estacion.nombre;
+    document.title = `${config.estacion.nombre} · panel del operador`;
+    const ws = new WebSocket(
+      `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.hostname}:${config.ws_port}/`,
+    );
+    ws.addEventListener('open', () => {
+      intento = 0;
+      estadoConexion(true, 'En vivo');
+    });
+    ws.addEventListener('message', (m) => aplicar(JSON.parse(String(m.data)) as EventoPuente));
+    ws.addEventListener('close', () => reintentar());
+  } catch {
+    reintentar();
+  }
+}
+
+function reintentar(): void {
+  const espera = Math.min(10_000, 500 * 2 ** intento) * (0.5 + Math.random() / 2);
+  intento += 1;
+  estadoConexion(false, `Sin conexión con la estación · reintentando en ${Math.ceil(espera / 1000)} s`);
+  window.setTimeout(() => void conectar(), espera);
+}
+
+window.setInterval(() => void refreshChart(), 60_000);
+void conectar();

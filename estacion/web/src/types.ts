@@ -1,0 +1,79 @@
+/** What the dashboard reads from the station (the REST and WebSocket shapes, as it uses them). */
+export type Combustible = '93' | '95' | '97' | 'diesel';
+
+export interface EstadoSurtidor {
+  id_surtidor: number;
+  estado_conexion: 'conectado' | 'desconectado' | 'timeout' | 'error';
+  estado_operacion: 'disponible' | 'despachando' | 'pausado';
+  litros_actuales: number;
+  monto_actual: number;
+  tipo_combustible: Combustible | null;
+  precio_por_litro: number | null;
+  version_precios: number | null;
+}
+
+export interface Surtidor {
+  id_surtidor: number;
+  nombre: string;
+  estado_conexion: EstadoSurtidor['estado_conexion'];
+  combustible_actual: Combustible | null;
+  estado_actual: EstadoSurtidor | null;
+}
+
+export interface Precios {
+  precio_93: number;
+  precio_95: number;
+  precio_97: number;
+  precio_diesel: number;
+}
+
+export interface VersionPrecios {
+  version: number;
+  precios: Precios;
+  actualizado: string;
+}
+
+export interface Transaccion {
+  id_transaccion: string;
+  id_surtidor: number;
+  nombre_surtidor: string | null;
+  tipo_combustible: Combustible;
+  litros: number;
+  monto_total: number;
+  metodo_pago: string;
+  fecha_fin: string;
+  estado: string;
+  observaciones: string[];
+}
+
+export interface Alerta {
+  id: string;
+  clave: string;
+  codigo: string;
+  mensaje: string;
+  severidad: 'info' | 'advertencia' | 'critica';
+  id_surtidor: number | null;
+  creada: string;
+  resuelta: string | null;
+}
+
+export interface Snapshot {
+  surtidores: Surtidor[];
+  precios: VersionPrecios;
+  transacciones: Transaccion[];
+  alertas: Alerta[];
+}
+
+export interface EventoPuente {
+  tipo: string;
+  datos: unknown;
+  timestamp: string;
+}
+
+export interface VentasPorHora {
+  hora: string;
+  tipo_combustible: Combustible;
+  transacciones: number;
+  litros: number;
+  monto: number;
+}
