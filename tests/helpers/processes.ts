@@ -91,24 +91,19 @@ export interface StationProcess extends ServiceProcess {
 
 /** Starts `estacion` on free ports with its own data dir (or the given one), ready to take pumps. */
 export async function startStationProcess(
-  opts: { dataDir?: string; args?: string[] } = {},
+  opts: { dataDir?: string; flags?: Record<string, string>; args?: string[] } = {},
 ): Promise<StationProcess> {
   const dataDir = opts.dataDir ?? tempDir('estacion-');
-  const p = startProcess('estacion', [
-    '--host',
-    '127.0.0.1',
-    '--pump-port',
-    '0',
-    '--company-port',
-    '0',
-    '--api-port',
-    '0',
-    '--ws-port',
-    '0',
-    '--data-dir',
-    dataDir,
-    ...(opts.args ?? []),
-  ]);
+  const flags: Record<string, string> = {
+    host: '127.0.0.1',
+    'pump-port': '0',
+    'company-port': '0',
+    'api-port': '0',
+    'ws-port': '0',
+    'data-dir': dataDir,
+    ...opts.flags,
+  };
+  const p = startProcess('estacion', [...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v]), ...(opts.args ?? [])]);
   const ready = await p.waitForLog((e) => e.listo === true);
   const ports = ready.puertos as { pump: number; api: number; ws: number };
   return { ...p, pumpPort: ports.pump, apiPort: ports.api, wsPort: ports.ws, dataDir };

@@ -186,7 +186,7 @@ function renderAlertas(): void {
 let chartTimer: number | undefined;
 function refreshChartSoon(): void {
   clearTimeout(chartTimer);
-  chartTimer = window.setTimeout(() => void refreshChart(), 1500);
+  chartTimer = window.setTimeout(() => void refreshChart(), 500);
 }
 
 async function refreshChart(): Promise<void> {
