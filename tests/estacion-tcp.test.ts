@@ -49,6 +49,26 @@ describe('estacion over TCP', () => {
     expect(await nc.next()).toEqual({ ...confirmada, duplicada: true });
   });
 
+  it('answers the company port with estacion_info, pong and versioned price updates', async () => {
+    const s = await station({ args: ['--id', 'est-nc', '--nombre', 'Prueba'] });
+    const company = await pump(s.companyPort);
+    expect(await company.next()).toEqual({
+      tipo: 'estacion_info',
+      id_estacion: 'est-nc',
+      nombre: 'Prueba',
+      version_precios: 0,
+    });
+    company.send('{"tipo":"ping"}');
+    expect(await company.next()).toMatchObject({ tipo: 'pong' });
+    const nc = await pump(s.pumpPort);
+    nc.send(REGISTRO);
+    await nc.next('registro_confirmado');
+    const precios = { precio_93: 1300, precio_95: 1360, precio_97: 1410, precio_diesel: 1130 };
+    company.send({ tipo: 'actualizacion_precios', version: 4, precios, timestamp: '2026-01-15T14:00:00Z' });
+    expect(await company.next()).toEqual({ tipo: 'precios_recibidos', version: 4 });
+    expect(await nc.next('actualizacion_precios')).toMatchObject({ version: 4, precios });
+  });
+
   it('accepts CRLF line endings and several lines in one packet', async () => {
     const s = await station();
     const nc = await pump(s.pumpPort);

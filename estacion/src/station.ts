@@ -8,6 +8,7 @@ import { type Clock, type Logger, systemClock } from '@combustible/shared';
 import { StationBus } from './app/events.js';
 import { StationMetrics } from './app/metrics.js';
 import { StationService } from './app/station-service.js';
+import { CompanyLink } from './company/company-link.js';
 import type { StationConfig } from './config.js';
 import { buildApi } from './http/app.js';
 import { PumpHub } from './hub/pump-hub.js';
@@ -28,7 +29,7 @@ export interface RunningStation {
   service: StationService;
   hub: PumpHub;
   metrics: StationMetrics;
-  ports: { pump: number; api: number; ws: number };
+  ports: { pump: number; company: number; api: number; ws: number };
   /** Drains and closes everything; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -59,7 +60,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
   service.onCommitBatch = (size, ms) => metrics.commitBatch(size, ms);
   const servers: ListeningServer[] = [];
   const closers: (() => Promise<unknown>)[] = [];
-  const ports = { pump: 0, api: 0, ws: 0 };
+  const ports = { pump: 0, company: 0, api: 0, ws: 0 };
   let hub: PumpHub | undefined;
   try {
     await service.init();
@@ -92,6 +93,29 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
         version_precios: service.prices.current.version,
       },
       `surtidores: tcp://${config.host}:${pumpServer.port}`,
+    );
+
+    const company = new CompanyLink({
+      service,
+      estacion: { id: config.id, nombre: config.nombre },
+      log: log.child({ mod: 'empresa' }),
+      clock,
+      metrics,
+      options: {
+        token: config.companyToken,
+        maxLineBytes: config.maxLineBytes,
+        maxBadLines: config.maxBadLines,
+        authTimeoutMs: config.registrationTimeout * 1000,
+        idleTimeoutMs: Math.max(config.heartbeatTimeout * 2, 30) * 1000,
+      },
+    });
+    closers.push(() => company.close());
+    const companyServer = await listenTcp(company.handle, { host: config.host, port: config.companyPort });
+    servers.push(companyServer);
+    ports.company = companyServer.port;
+    log.info(
+      { escuchando: 'empresa', puerto: ports.company, autenticacion: config.companyToken !== undefined },
+      `empresa: tcp://${config.host}:${ports.company}`,
     );
 
     const bridge = await buildBridge({ service, bus, store, log: log.child({ mod: 'ws' }), metrics, clock });

@@ -84,6 +84,7 @@ export function startProcess(name: 'estacion' | 'empresa' | 'surtidor', args: st
 
 export interface StationProcess extends ServiceProcess {
   pumpPort: number;
+  companyPort: number;
   apiPort: number;
   wsPort: number;
   dataDir: string;
@@ -103,10 +104,20 @@ export async function startStationProcess(
     'data-dir': dataDir,
     ...opts.flags,
   };
-  const p = startProcess('estacion', [...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v]), ...(opts.args ?? [])]);
+  const p = startProcess('estacion', [
+    ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v]),
+    ...(opts.args ?? []),
+  ]);
   const ready = await p.waitForLog((e) => e.listo === true);
-  const ports = ready.puertos as { pump: number; api: number; ws: number };
-  return { ...p, pumpPort: ports.pump, apiPort: ports.api, wsPort: ports.ws, dataDir };
+  const ports = ready.puertos as { pump: number; company: number; api: number; ws: number };
+  return {
+    ...p,
+    pumpPort: ports.pump,
+    companyPort: ports.company,
+    apiPort: ports.api,
+    wsPort: ports.ws,
+    dataDir,
+  };
 }
 
 const temps: string[] = [];

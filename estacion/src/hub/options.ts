@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_LINE_BYTES } from '@combustible/shared';
+import type { LinePolicy } from '../tcp/line-session.js';
 
-export interface HubOptions {
+export interface HubOptions extends LinePolicy {
   maxLineBytes: number;
   /** A connection must send `registro` within this time. */
   registrationTimeoutMs: number;

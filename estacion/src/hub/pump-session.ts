@@ -1,89 +1,53 @@
 /**
- * One pump connection: framing → parsing → dispatch, with the bad-input policy. It takes any
- * Duplex (a TCP socket in production, an in-memory pair in tests).
+ * One pump connection (link 1). The shared line policy lives in LineSession; this adds the
+ * registration rules and dispatch to one handler per message type.
  */
-
 import type { Duplex } from 'node:stream';
 import {
   type ErrorMensaje,
-  encodeMessage,
-  LineDecoder,
-  parseLine,
+  type PumpToStation,
   pumpToStation,
   type StationToPump,
-  type WireErrorCode,
   wireError,
 } from '@combustible/shared';
 import type { EstadoConexion } from '../domain/types.js';
+import { LineSession } from '../tcp/line-session.js';
 import { dispatch } from './handlers/index.js';
 import type { PumpHub } from './pump-hub.js';
-import { TokenBucket } from './rate-limiter.js';
 
-let nextSessionId = 1;
+type EndReason = { how: Exclude<EstadoConexion, 'conectado'>; motivo: string };
 
-export class PumpSession {
-  readonly sessionId = nextSessionId++;
+export class PumpSession extends LineSession<PumpToStation> {
   /** The registered pump, once `registro` succeeded. */
   id: number | null = null;
-  lastSeen: number;
   /** Newest price version sent to (or confirmed by) this pump on this connection. */
   priceVersionSent = -1;
-  badLines = 0;
-  private closed = false;
   /** How the station will report the end of this connection. */
-  private endReason: { how: Exclude<EstadoConexion, 'conectado'>; motivo: string } = {
-    how: 'desconectado',
-    motivo: 'conexión cerrada',
-  };
-  private readonly decoder: LineDecoder;
-  private readonly bucket: TokenBucket;
-  private lastRateWarning = Number.NEGATIVE_INFINITY;
+  private endReason: EndReason = { how: 'desconectado', motivo: 'conexión cerrada' };
   private registrationTimer: ReturnType<PumpHub['clock']['setTimeout']> | undefined;
 
   constructor(
     readonly hub: PumpHub,
-    readonly stream: Duplex,
-    readonly remote: string | null,
+    stream: Duplex,
+    remote: string | null,
   ) {
-    const { options, clock } = hub;
-    this.lastSeen = clock.now();
-    this.bucket = new TokenBucket(options.ratePerSecond, options.rateBurst, clock);
-    this.decoder = new LineDecoder(
-      { onLine: (line) => this.onLine(line), onOverflow: () => this.onOverflow() },
-      { maxLineBytes: options.maxLineBytes },
+    super(
+      { clock: hub.clock, log: hub.log, policy: hub.options, metrics: hub.metrics },
+      stream,
+      remote,
+      pumpToStation,
     );
-    stream.on('data', (chunk: Buffer) => {
-      if (!this.closed) this.decoder.push(chunk);
-    });
-    stream.on('error', (err) => hub.log.debug({ err, remote, id_surtidor: this.id }, 'error de socket'));
-    stream.on('end', () => this.close());
-    stream.once('close', () => this.onClosed());
-    this.registrationTimer = clock.setTimeout(() => {
+    this.registrationTimer = hub.clock.setTimeout(() => {
       if (this.id === null) {
         this.fail(
-          wireError('REGISTRO_TIMEOUT', `no llegó "registro" en ${options.registrationTimeoutMs} ms`),
+          wireError('REGISTRO_TIMEOUT', `no llegó "registro" en ${hub.options.registrationTimeoutMs} ms`),
         );
       }
-    }, options.registrationTimeoutMs);
+    }, hub.options.registrationTimeoutMs);
   }
 
-  get isOpen(): boolean {
-    return !this.closed;
-  }
-
-  send(message: StationToPump): void {
-    if (this.closed) return;
-    if (this.stream.writableLength > this.hub.options.maxOutboundBytes) {
-      // The pump is not reading: holding more would let one connection eat the station's memory.
-      this.endReason = { how: 'error', motivo: 'el surtidor no lee lo que se le envía' };
-      this.destroy();
-      return;
-    }
-    this.stream.write(encodeMessage(message));
-  }
-
-  sendError(code: WireErrorCode, mensaje: string): void {
-    this.send(wireError(code, mensaje));
+  override send(message: StationToPump): void {
+    super.send(message);
   }
 
   markRegistered(id: number, priceVersion: number): void {
@@ -92,21 +56,11 @@ export class PumpSession {
     this.hub.clock.clearTimeout(this.registrationTimer);
   }
 
-  /** Sends a last error and closes. */
-  fail(error: ErrorMensaje, how: Exclude<EstadoConexion, 'conectado'> = 'error'): void {
+  /** Sends a last error and closes, reporting the pump's connection as `how`. */
+  override fail(error: ErrorMensaje, how: EndReason['how'] = 'error'): void {
     if (this.closed) return;
     this.endReason = { how, motivo: error.codigo };
-    this.send(error);
-    this.close();
-  }
-
-  /** Closes gracefully; a peer that does not finish the close in time is cut off. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.stream.end();
-    const timer = this.hub.clock.setTimeout(() => this.stream.destroy(), 2000);
-    this.stream.once('close', () => this.hub.clock.clearTimeout(timer));
+    super.fail(error);
   }
 
   /** The pump stayed silent too long. */
@@ -123,45 +77,16 @@ export class PumpSession {
     this.fail(wireError('SESION_REEMPLAZADA', 'otra conexión registró este surtidor'), 'desconectado');
   }
 
-  destroy(): void {
-    this.closed = true;
-    this.stream.destroy();
+  protected override onSlowPeer(): void {
+    this.endReason = { how: 'error', motivo: 'el surtidor no lee lo que se le envía' };
   }
 
-  private onClosed(): void {
-    this.closed = true;
-    this.decoder.reset();
+  protected onClosed(): void {
     this.hub.clock.clearTimeout(this.registrationTimer);
     this.hub.sessionClosed(this, this.endReason.how, this.endReason.motivo);
   }
 
-  private onOverflow(): void {
-    this.hub.metrics.badLine('LINEA_DEMASIADO_LARGA');
-    this.fail(wireError('LINEA_DEMASIADO_LARGA', `línea de más de ${this.hub.options.maxLineBytes} bytes`));
-  }
-
-  private onLine(line: string): void {
-    if (this.closed) return;
-    this.lastSeen = this.hub.clock.now();
-    if (!this.bucket.take()) {
-      this.hub.metrics.badLine('LIMITE_EXCEDIDO');
-      const now = this.hub.clock.now();
-      if (now - this.lastRateWarning >= 1000) {
-        this.lastRateWarning = now;
-        this.sendError(
-          'LIMITE_EXCEDIDO',
-          `más de ${this.hub.options.ratePerSecond} mensajes por segundo: mensaje descartado`,
-        );
-      }
-      return;
-    }
-    const parsed = parseLine(line, pumpToStation);
-    if (!parsed.ok) {
-      this.badLine(parsed.error);
-      return;
-    }
-    const msg = parsed.message;
-    this.hub.metrics.message(msg.tipo);
+  protected onMessage(msg: PumpToStation): void {
     if (msg.tipo !== 'registro') {
       if (this.id === null) {
         this.badLine(wireError('NO_REGISTRADO', `"${msg.tipo}" antes de "registro"`));
@@ -176,22 +101,5 @@ export class PumpSession {
       this.hub.service.seen(this.id);
     }
     dispatch(this, msg);
-  }
-
-  /** Answers a bad line; past the threshold the connection is closed. */
-  badLine(error: ErrorMensaje): void {
-    this.badLines += 1;
-    this.hub.metrics.badLine(error.codigo);
-    if (this.badLines > this.hub.options.maxBadLines) {
-      this.send(error);
-      this.fail(
-        wireError(
-          'LIMITE_EXCEDIDO',
-          `más de ${this.hub.options.maxBadLines} líneas inválidas: conexión cerrada`,
-        ),
-      );
-      return;
-    }
-    this.send(error);
   }
 }

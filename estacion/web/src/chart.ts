@@ -41,7 +41,9 @@ export function drawChart(container: HTMLElement, rows: VentasPorHora[]): void {
   });
   // Scale: a gridline at the busiest hour's total, labelled.
   const top = 8;
-  root.append(svg('line', { x1: left, x2: width, y1: top, y2: top, stroke: 'var(--borde)', 'stroke-dasharray': '4 4' }));
+  root.append(
+    svg('line', { x1: left, x2: width, y1: top, y2: top, stroke: 'var(--borde)', 'stroke-dasharray': '4 4' }),
+  );
   const scale = svg('text', { x: left, y: top + 12, class: 'eje' });
   scale.textContent = byHour.size > 0 ? `máx. ${fmtPesos(max)} por hora` : 'sin ventas hoy';
   root.append(scale);

@@ -4,7 +4,12 @@ const pesos = new Intl.NumberFormat('es-CL', {
   maximumFractionDigits: 0,
 });
 const litros = new Intl.NumberFormat('es-CL', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const hora = new Intl.DateTimeFormat('es-CL', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+const hora = new Intl.DateTimeFormat('es-CL', {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
 
 export const fmtPesos = (n: number) => pesos.format(n);
 export const fmtLitros = (n: number) => `${litros.format(n)} L`;

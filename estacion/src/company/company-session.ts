@@ -1,0 +1,116 @@
+/**
+ * The company's connection to this station (link 2). The station speaks first with
+ * `estacion_info`; with a company token configured, nothing but `autenticacion` is accepted until
+ * it succeeds. Price updates are applied in arrival order and only when newer than the one held.
+ */
+import type { Duplex } from 'node:stream';
+import {
+  type CompanyToStation,
+  companyToStation,
+  isoNow,
+  type StationToCompany,
+  wireError,
+} from '@combustible/shared';
+import { LineSession } from '../tcp/line-session.js';
+import type { CompanyLink } from './company-link.js';
+
+export class CompanySession extends LineSession<CompanyToStation> {
+  private authenticated: boolean;
+  /** Updates are applied one after the other, in the order they arrived. */
+  private updates: Promise<void> = Promise.resolve();
+  private readonly authTimer: ReturnType<CompanyLink['clock']['setTimeout']> | undefined;
+  empresa: string | null = null;
+
+  constructor(
+    readonly link: CompanyLink,
+    stream: Duplex,
+    remote: string | null,
+  ) {
+    super(
+      { clock: link.clock, log: link.log, policy: link.options, metrics: link.metrics },
+      stream,
+      remote,
+      companyToStation,
+    );
+    this.authenticated = link.options.token === undefined;
+    const { estacion, service } = link;
+    this.send({
+      tipo: 'estacion_info',
+      id_estacion: estacion.id,
+      nombre: estacion.nombre,
+      version_precios: service.prices.current.version,
+    });
+    if (!this.authenticated) {
+      this.authTimer = link.clock.setTimeout(() => {
+        if (!this.authenticated)
+          this.fail(wireError('AUTENTICACION_FALLIDA', 'no llegó "autenticacion" a tiempo'));
+      }, link.options.authTimeoutMs);
+    }
+  }
+
+  override send(message: StationToCompany): void {
+    super.send(message);
+  }
+
+  protected onClosed(): void {
+    this.link.clock.clearTimeout(this.authTimer);
+    this.link.sessionClosed(this);
+  }
+
+  protected onMessage(msg: CompanyToStation): void {
+    if (msg.tipo === 'autenticacion') {
+      this.authenticate(msg.empresa, msg.token);
+      return;
+    }
+    if (!this.authenticated) {
+      this.link.log.warn({ remote: this.remote, tipo: msg.tipo }, 'empresa sin autenticar: conexión cerrada');
+      this.fail(wireError('AUTENTICACION_FALLIDA', `"${msg.tipo}" antes de "autenticacion"`));
+      return;
+    }
+    switch (msg.tipo) {
+      case 'actualizacion_precios':
+        this.updates = this.updates.then(() => this.applyPrices(msg.version, msg.precios));
+        return;
+      case 'ping':
+        this.send({ tipo: 'pong', timestamp: isoNow(this.link.clock) });
+        return;
+      case 'pong':
+        return;
+      case 'error':
+        this.link.log.warn({ codigo: msg.codigo, mensaje: msg.mensaje }, 'la empresa informó un error');
+        return;
+    }
+  }
+
+  private authenticate(empresa: string, token: string): void {
+    const expected = this.link.options.token;
+    if (expected !== undefined && token !== expected) {
+      this.link.log.warn({ remote: this.remote, empresa }, 'empresa rechazada: token inválido');
+      this.fail(wireError('AUTENTICACION_FALLIDA', 'token inválido'));
+      return;
+    }
+    this.authenticated = true;
+    this.empresa = empresa;
+    this.link.clock.clearTimeout(this.authTimer);
+    this.link.log.info({ remote: this.remote, empresa }, 'empresa autenticada');
+  }
+
+  private async applyPrices(version: number, precios: Parameters<CompanyLink['service']['applyPrices']>[1]) {
+    try {
+      const before = this.link.service.prices.current.version;
+      const held = await this.link.service.applyPrices(version, precios, 'empresa');
+      if (held.version === version && version > before) {
+        this.link.log.info({ version, precios }, 'precios nuevos de la empresa');
+      } else {
+        this.link.log.info(
+          { recibida: version, vigente: held.version },
+          'versión de precios antigua o repetida: ignorada',
+        );
+      }
+      this.send({ tipo: 'precios_recibidos', version: held.version });
+    } catch (err) {
+      this.link.log.error({ err, version }, 'no se pudieron guardar los precios');
+      this.sendError('ERROR_INTERNO', 'no se pudieron guardar los precios; reenvíe la actualización');
+    }
+  }
+}

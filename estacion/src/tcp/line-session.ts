@@ -1,0 +1,168 @@
+/**
+ * One NDJSON connection with the station's bad-input policy, for both TCP links: framing with a
+ * maximum line length, a per-connection rate limit, parsing against the link's schema, an `error`
+ * answer for every bad line and a close past a threshold, and a bound on what may queue towards a
+ * peer that does not read. Subclasses decide what a valid message means.
+ */
+import type { Duplex } from 'node:stream';
+import {
+  type Clock,
+  type ErrorMensaje,
+  encodeMessage,
+  LineDecoder,
+  type Logger,
+  parseLine,
+  type WireErrorCode,
+  wireError,
+} from '@combustible/shared';
+import type { ZodType } from 'zod';
+import { TokenBucket } from './rate-limiter.js';
+
+export interface LinePolicy {
+  maxLineBytes: number;
+  /** Bad lines a connection may send before it is closed. */
+  maxBadLines: number;
+  ratePerSecond: number;
+  rateBurst: number;
+  /** Bytes queued towards a peer that is not reading before the connection is dropped. */
+  maxOutboundBytes: number;
+}
+
+export interface LineMetrics {
+  message(tipo: string): void;
+  badLine(codigo: string): void;
+}
+
+export interface LineSessionContext {
+  clock: Clock;
+  log: Logger;
+  policy: LinePolicy;
+  metrics: LineMetrics;
+}
+
+export abstract class LineSession<In extends { tipo: string }> {
+  lastSeen: number;
+  badLines = 0;
+  protected closed = false;
+  private readonly decoder: LineDecoder;
+  private readonly bucket: TokenBucket;
+  private lastRateWarning = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    protected readonly ctx: LineSessionContext,
+    readonly stream: Duplex,
+    readonly remote: string | null,
+    private readonly schema: ZodType<In>,
+  ) {
+    const { policy, clock } = ctx;
+    this.lastSeen = clock.now();
+    this.bucket = new TokenBucket(policy.ratePerSecond, policy.rateBurst, clock);
+    this.decoder = new LineDecoder(
+      { onLine: (line) => this.onLine(line), onOverflow: () => this.onOverflow() },
+      { maxLineBytes: policy.maxLineBytes },
+    );
+    stream.on('data', (chunk: Buffer) => {
+      if (!this.closed) this.decoder.push(chunk);
+    });
+    stream.on('error', (err) => ctx.log.debug({ err, remote }, 'error de socket'));
+    stream.on('end', () => this.close());
+    stream.once('close', () => {
+      this.closed = true;
+      this.decoder.reset();
+      this.onClosed();
+    });
+  }
+
+  /** A valid message of this link. */
+  protected abstract onMessage(message: In): void;
+
+  /** The connection is gone (whoever closed it). */
+  protected abstract onClosed(): void;
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  send(message: { tipo: string }): void {
+    if (this.closed) return;
+    if (this.stream.writableLength > this.ctx.policy.maxOutboundBytes) {
+      // The peer is not reading: holding more would let one connection eat the station's memory.
+      this.onSlowPeer();
+      this.destroy();
+      return;
+    }
+    this.stream.write(encodeMessage(message));
+  }
+
+  sendError(code: WireErrorCode, mensaje: string): void {
+    this.send(wireError(code, mensaje));
+  }
+
+  /** Sends a last error and closes. */
+  fail(error: ErrorMensaje): void {
+    if (this.closed) return;
+    this.send(error);
+    this.close();
+  }
+
+  /** Closes gracefully; a peer that does not finish the close in time is cut off. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stream.end();
+    const timer = this.ctx.clock.setTimeout(() => this.stream.destroy(), 2000);
+    this.stream.once('close', () => this.ctx.clock.clearTimeout(timer));
+  }
+
+  destroy(): void {
+    this.closed = true;
+    this.stream.destroy();
+  }
+
+  /** Answers a bad line; past the threshold the connection is closed. */
+  badLine(error: ErrorMensaje): void {
+    this.badLines += 1;
+    this.ctx.metrics.badLine(error.codigo);
+    this.send(error);
+    if (this.badLines > this.ctx.policy.maxBadLines) {
+      this.fail(
+        wireError(
+          'LIMITE_EXCEDIDO',
+          `más de ${this.ctx.policy.maxBadLines} líneas inválidas: conexión cerrada`,
+        ),
+      );
+    }
+  }
+
+  /** Hook: the peer stopped reading and the connection is being dropped. */
+  protected onSlowPeer(): void {}
+
+  private onOverflow(): void {
+    this.ctx.metrics.badLine('LINEA_DEMASIADO_LARGA');
+    this.fail(wireError('LINEA_DEMASIADO_LARGA', `línea de más de ${this.ctx.policy.maxLineBytes} bytes`));
+  }
+
+  private onLine(line: string): void {
+    if (this.closed) return;
+    this.lastSeen = this.ctx.clock.now();
+    if (!this.bucket.take()) {
+      this.ctx.metrics.badLine('LIMITE_EXCEDIDO');
+      const now = this.ctx.clock.now();
+      if (now - this.lastRateWarning >= 1000) {
+        this.lastRateWarning = now;
+        this.sendError(
+          'LIMITE_EXCEDIDO',
+          `más de ${this.ctx.policy.ratePerSecond} mensajes por segundo: mensaje descartado`,
+        );
+      }
+      return;
+    }
+    const parsed = parseLine(line, this.schema);
+    if (!parsed.ok) {
+      this.badLine(parsed.error);
+      return;
+    }
+    this.ctx.metrics.message(parsed.message.tipo);
+    this.onMessage(parsed.message);
+  }
+}
