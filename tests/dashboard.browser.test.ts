@@ -8,10 +8,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, chromiumAvailable, launchBrowser } from './helpers/browser.js';
 import { type Json, LineClient } from './helpers/line-client.js';
-import { ROOT, type StationProcess, removeTempDirs, startStationProcess } from './helpers/processes.js';
+import { ROOT, removeTempDirs, type StationProcess, startStationProcess } from './helpers/processes.js';
 
 const available = chromiumAvailable();
-if (!available) console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+if (!available)
+  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 
 export const SCREENSHOTS = path.join(ROOT, 'tests', 'screenshots');
 
@@ -117,7 +118,10 @@ describe.skipIf(!available)('operator dashboard', () => {
     await page.locator('[data-surtidor="2"] [data-comando="detener_emergencia"]').click();
     await page.getByRole('button', { name: 'Detener ahora' }).click();
     const cmd = await command;
-    expect(cmd).toMatchObject({ comando: 'detener_emergencia', razon: 'Detención de emergencia desde el panel' });
+    expect(cmd).toMatchObject({
+      comando: 'detener_emergencia',
+      razon: 'Detención de emergencia desde el panel',
+    });
     pump.send({ tipo: 'comando_ejecutado', id_surtidor: 2, id_comando: cmd.id_comando, resultado: 'ok' });
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
