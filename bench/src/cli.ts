@@ -4,7 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { hubCommand } from './hub/command.js';
 
 // The registry: one entry per benchmark.
-// biome-ignore lint/suspicious/noExplicitAny: commands have different argument shapes.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- commands have different argument shapes.
 const commands: CommandModule<object, any>[] = [hubCommand];
 
 async function main(): Promise<void> {

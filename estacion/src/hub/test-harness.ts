@@ -50,8 +50,7 @@ export class FakeClock implements Clock {
 
 /** Two connected in-memory Duplex ends. */
 export function duplexPair(): [Duplex, Duplex] {
-  let a!: Duplex;
-  let b!: Duplex;
+  const ends: Duplex[] = [];
   const make = (other: () => Duplex) =>
     new Duplex({
       // Like a TCP socket without half-open: when the other side ends, this side ends too.
@@ -71,8 +70,9 @@ export function duplexPair(): [Duplex, Duplex] {
         cb(err);
       },
     });
-  a = make(() => b);
-  b = make(() => a);
+  const a = make(() => ends[1] as Duplex);
+  const b = make(() => ends[0] as Duplex);
+  ends.push(a, b);
   return [a, b];
 }
 
