@@ -29,6 +29,21 @@ const REGISTRO =
 const VENTA =
   '{"tipo":"transaccion_completada","id_surtidor":9,"tipo_combustible":"95","litros":10,"precio_por_litro":1350,"monto_total":13500,"metodo_pago":"efectivo","fecha_inicio":"2026-01-15T14:25:00Z","fecha_fin":"2026-01-15T14:27:00Z"}';
 
+/** Sale number i of the crash test's pump: the same content every time it is (re)sent. */
+const crashSale = (i: number) => ({
+  tipo: 'transaccion_completada',
+  id_surtidor: 1,
+  id_transaccion: `crash-${i}`,
+  secuencia: i + 1,
+  tipo_combustible: '93',
+  litros: 5 + (i % 7),
+  precio_por_litro: 1290,
+  monto_total: Math.round((5 + (i % 7)) * 1290),
+  metodo_pago: 'tarjeta',
+  fecha_inicio: '2026-01-15T14:25:00Z',
+  fecha_fin: '2026-01-15T14:27:00Z',
+});
+
 describe('estacion over TCP', () => {
   it('plays the netcat session of the protocol document', async () => {
     const s = await station();
@@ -112,19 +127,7 @@ describe('estacion over TCP', () => {
     const acked: string[] = [];
     const total = 300;
     for (let i = 0; i < total; i++) {
-      a.send({
-        tipo: 'transaccion_completada',
-        id_surtidor: 1,
-        id_transaccion: `crash-${i}`,
-        secuencia: i + 1,
-        tipo_combustible: '93',
-        litros: 5 + (i % 7),
-        precio_por_litro: 1290,
-        monto_total: Math.round((5 + (i % 7)) * 1290),
-        metodo_pago: 'tarjeta',
-        fecha_inicio: '2026-01-15T14:25:00Z',
-        fecha_fin: '2026-01-15T14:27:00Z',
-      });
+      a.send(crashSale(i));
     }
     // Kill the station the moment half of the sales are acknowledged.
     while (acked.length < total / 2) {
@@ -148,19 +151,7 @@ describe('estacion over TCP', () => {
     // The pump resends everything; what was acknowledged must come back as a duplicate.
     const outcomes = new Map<string, boolean>();
     for (let i = 0; i < total; i++) {
-      b.send({
-        tipo: 'transaccion_completada',
-        id_surtidor: 1,
-        id_transaccion: `crash-${i}`,
-        secuencia: i + 1,
-        tipo_combustible: '93',
-        litros: 5 + (i % 7),
-        precio_por_litro: 1290,
-        monto_total: Math.round((5 + (i % 7)) * 1290),
-        metodo_pago: 'tarjeta',
-        fecha_inicio: '2026-01-15T14:25:00Z',
-        fecha_fin: '2026-01-15T14:27:00Z',
-      });
+      b.send(crashSale(i));
     }
     while (outcomes.size < total) {
       const m = await b.next('transaccion_confirmada');
