@@ -1,19 +1,12 @@
 import { DEFAULT_MAX_LINE_BYTES } from '@combustible/shared';
 import type { LinePolicy } from '../tcp/line-session.js';
 
+/** The pump link: the shared line policy plus registration, liveness and command timing. */
 export interface HubOptions extends LinePolicy {
-  maxLineBytes: number;
   /** A connection must send `registro` within this time. */
   registrationTimeoutMs: number;
   /** A registered pump silent for this long is marked `timeout` and closed. */
   heartbeatTimeoutMs: number;
-  /** Bad lines a connection may send before it is closed. */
-  maxBadLines: number;
-  /** Per-connection message rate limit. */
-  ratePerSecond: number;
-  rateBurst: number;
-  /** Bytes queued towards a pump that is not reading before the connection is dropped. */
-  maxOutboundBytes: number;
   commandTimeoutMs: number;
   /** When set, `registro` must carry this token. */
   pumpToken: string | undefined;
