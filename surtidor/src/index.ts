@@ -1,1 +1,13 @@
-export {};
+export * from './chaos.js';
+export * from './config.js';
+export * from './domain/customer.js';
+export * from './domain/money.js';
+export * from './domain/pricing.js';
+export * from './domain/pump.js';
+export * from './domain/types.js';
+export * from './errors.js';
+export * from './fleet/fleet.js';
+export * from './fleet/stats.js';
+export * from './link/pump-link.js';
+export * from './outbox/outbox.js';
+export { seededRandom } from './random.js';

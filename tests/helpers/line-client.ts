@@ -43,6 +43,11 @@ export class LineClient {
     });
   }
 
+  /** Wraps a socket accepted by a test server (a fake station's end of a pump connection). */
+  static fromSocket(socket: net.Socket): LineClient {
+    return new LineClient(socket);
+  }
+
   send(message: Json | string): void {
     this.socket.write(typeof message === 'string' ? `${message}\n` : `${JSON.stringify(message)}\n`);
   }

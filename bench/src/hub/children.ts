@@ -32,6 +32,8 @@ export interface Child {
   waitForLine(match: (e: Json) => boolean, timeoutMs: number): Promise<Json>;
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<ExitInfo>;
+  /** Calls `listener` with every stdout JSON line from now on. */
+  onLine(listener: (e: Json) => void): void;
 }
 
 const live = new Set<ChildProcess>();
@@ -151,7 +153,10 @@ function watch(name: string, proc: ChildProcess): Child {
     clearTimeout(timer);
     return info;
   };
-  return { name, proc, logs, exited, waitForLine, stop };
+  const onLine = (listener: (e: Json) => void) => {
+    listeners.push(listener);
+  };
+  return { name, proc, logs, exited, waitForLine, stop, onLine };
 }
 
 /** Runs `node file args` with piped stdout/stderr (and an IPC channel when `ipc`). */

@@ -1,0 +1,95 @@
+import { ConfigError } from '@combustible/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseArgs } from './cli.js';
+
+const saved = { ...process.env };
+afterEach(() => {
+  for (const k of Object.keys(process.env)) if (k.startsWith('SURTIDOR_')) delete process.env[k];
+  Object.assign(process.env, saved);
+});
+
+describe('surtidor CLI', () => {
+  it('has sensible defaults', () => {
+    expect(parseArgs([])).toMatchObject({
+      estacion: { host: 'localhost', port: 6000 },
+      count: 1,
+      firstId: 1,
+      speed: 1,
+      outboxDir: './data/surtidores',
+      fuels: ['93', '95', '97', 'diesel'],
+      meanInterval: 20,
+      estadoInterval: 2,
+      heartbeatInterval: 30,
+      window: 32,
+      chaosDrop: 0,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads the flags of the issue', () => {
+    const c = parseArgs([
+      '--estacion',
+      '10.0.0.5:7000',
+      '--count',
+      '2000',
+      '--first-id',
+      '1001',
+      '--speed',
+      '50',
+      '--outbox-dir',
+      '/tmp/o',
+      '--token',
+      'secreto',
+      '--fuels',
+      '95, diesel',
+      '--mean-interval',
+      '5',
+      '--log-level',
+      'warn',
+      '--chaos-drop',
+      '0.05',
+      '--chaos-clock-skew-ms',
+      '-30000',
+    ]);
+    expect(c).toMatchObject({
+      estacion: { host: '10.0.0.5', port: 7000 },
+      count: 2000,
+      firstId: 1001,
+      speed: 50,
+      outboxDir: '/tmp/o',
+      token: 'secreto',
+      fuels: ['95', 'diesel'],
+      meanInterval: 5,
+      logLevel: 'warn',
+      chaosDrop: 0.05,
+      chaosClockSkewMs: -30_000,
+    });
+  });
+
+  it('takes every flag from SURTIDOR_* environment variables too', () => {
+    process.env.SURTIDOR_ESTACION = 'estacion.local';
+    process.env.SURTIDOR_COUNT = '12';
+    process.env.SURTIDOR_FIRST_ID = '40';
+    process.env.SURTIDOR_TOKEN = 'del-entorno';
+    process.env.SURTIDOR_CHAOS_DUPLICATE = '0.1';
+    expect(parseArgs([])).toMatchObject({
+      estacion: { host: 'estacion.local', port: 6000 },
+      count: 12,
+      firstId: 40,
+      token: 'del-entorno',
+      chaosDuplicate: 0.1,
+    });
+  });
+
+  it.each([
+    [['--count', '0'], '--count'],
+    [['--estacion', 'host:99999'], '--estacion'],
+    [['--fuels', '95,gas'], '--fuels'],
+    [['--speed', '-1'], '--speed'],
+    [['--chaos-drop', '1.5'], '--chaosDrop'],
+    [['--reconnect-base', '10', '--reconnect-max', '1'], '--reconnect-max'],
+  ])('rejects %j naming the flag', (argv, flag) => {
+    expect(() => parseArgs(argv)).toThrow(ConfigError);
+    expect(() => parseArgs(argv)).toThrow(flag);
+  });
+});

@@ -1,0 +1,245 @@
+/** `surtidor`: runs N simulated pumps against a station. A thin yargs shell around the fleet. */
+import path from 'node:path';
+import { ConfigError, createLogger, type Logger, parseConfig } from '@combustible/shared';
+import { pino } from 'pino';
+import yargs from 'yargs';
+import { type SurtidorConfig, surtidorConfigSchema } from './config.js';
+import { Fleet, type ShutdownSummary } from './fleet/fleet.js';
+import { LiveTable, renderTable } from './ui/table.js';
+
+/** A second signal within this time of the first is taken as the same request. */
+const DOUBLE_SIGNAL_MS = 2000;
+
+export function parseArgs(argv: string[]): SurtidorConfig {
+  const raw = yargs(argv)
+    .scriptName('surtidor')
+    .usage(
+      '$0 [opciones]\n\nSimulador de surtidores: de uno a miles por proceso, hablan con una estación por TCP (enlace 1), con outbox durable (ninguna venta se pierde aunque la estación caiga).',
+    )
+    .env('SURTIDOR')
+    .options({
+      estacion: { type: 'string', describe: 'Estación HOST:PUERTO', default: 'localhost:6000' },
+      count: { type: 'number', describe: 'Cuántos surtidores simula este proceso', default: 1 },
+      'first-id': { type: 'number', describe: 'id_surtidor del primero (los demás siguen)', default: 1 },
+      speed: { type: 'number', describe: 'El tiempo simulado corre X veces más rápido', default: 1 },
+      'outbox-dir': {
+        type: 'string',
+        describe: 'Carpeta del outbox durable (una por proceso)',
+        default: './data/surtidores',
+      },
+      token: { type: 'string', describe: 'Token de registro que exige la estación' },
+      fuels: { type: 'string', describe: 'Combustibles de cada surtidor', default: '93,95,97,diesel' },
+      'mean-interval': {
+        type: 'number',
+        describe: 'Segundos simulados promedio entre clientes',
+        default: 20,
+      },
+      'estado-interval': { type: 'number', describe: 'Segundos entre "estado" al despachar', default: 2 },
+      'heartbeat-interval': { type: 'number', describe: 'Segundos entre "heartbeat"', default: 30 },
+      velocidad: { type: 'number', describe: 'velocidad_despacho, litros por segundo', default: 1 },
+      capacidad: { type: 'number', describe: 'capacidad_maxima_litros por venta', default: 100 },
+      ledger: { type: 'string', describe: 'Anotar cada venta (línea del protocolo) en este archivo' },
+      seed: { type: 'number', describe: 'Semilla: los mismos clientes en cada ejecución' },
+      'tick-ms': { type: 'number', describe: 'Paso del reloj común de los surtidores (ms)', default: 100 },
+      window: { type: 'number', describe: 'Ventas enviadas sin confirmar, por surtidor', default: 32 },
+      'resend-after': { type: 'number', describe: 'Segundos antes de reenviar una venta sin confirmar', default: 10 },
+      'max-rate': { type: 'number', describe: 'Ventas por segundo por surtidor, como máximo', default: 100 },
+      'reconnect-base': { type: 'number', describe: 'Primera espera de reconexión (s)', default: 0.5 },
+      'reconnect-max': { type: 'number', describe: 'Espera máxima de reconexión (s)', default: 30 },
+      'registration-timeout': { type: 'number', describe: 'Segundos para recibir registro_confirmado', default: 15 },
+      'connect-concurrency': {
+        type: 'number',
+        describe: 'Surtidores conectándose o esperando registro_confirmado a la vez, como máximo',
+        default: 100,
+      },
+      'shutdown-timeout': {
+        type: 'number',
+        describe: 'Al detener: segundos para terminar las ventas en curso (luego se cancelan)',
+        default: 10,
+      },
+      'confirm-wait': {
+        type: 'number',
+        describe: 'Al detener: segundos de espera de las últimas confirmaciones',
+        default: 5,
+      },
+      'stats-interval': { type: 'number', describe: 'Segundos entre resúmenes en el log', default: 10 },
+      table: { type: 'boolean', describe: 'Tabla en vivo (por defecto en una terminal); --no-table: logs' },
+      'log-level': {
+        type: 'string',
+        describe: 'Nivel de log',
+        choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+        default: 'info',
+      },
+      'log-pretty': { type: 'boolean', describe: 'Log legible' },
+      'chaos-drop': { type: 'number', describe: 'Caos: probabilidad de descartar una línea saliente', default: 0 },
+      'chaos-duplicate': { type: 'number', describe: 'Caos: probabilidad de duplicarla', default: 0 },
+      'chaos-reorder': { type: 'number', describe: 'Caos: probabilidad de enviarla después de la siguiente', default: 0 },
+      'chaos-delay': { type: 'number', describe: 'Caos: probabilidad de demorarla', default: 0 },
+      'chaos-delay-ms': { type: 'number', describe: 'Caos: demora máxima (ms)', default: 2000 },
+      'chaos-clock-skew-ms': { type: 'number', describe: 'Caos: desfase del reloj del surtidor (ms)', default: 0 },
+      'chaos-half-open': {
+        type: 'number',
+        describe: 'Caos: probabilidad por conexión de quedar medio abierta (deja de leer y escribir sin cerrar)',
+        default: 0,
+      },
+      'chaos-half-open-ms': {
+        type: 'number',
+        describe: 'Caos: cuánto dura medio abierta antes de reconectar (ms)',
+        default: 120_000,
+      },
+      'chaos-slow-read': { type: 'number', describe: 'Caos: leer a lo más estos bytes por segundo', default: 0 },
+    })
+    .example('$0 --estacion localhost:6000 --count 4', 'cuatro surtidores a velocidad real')
+    .example('$0 --count 2000 --first-id 1001 --speed 10 --outbox-dir data/s2', 'dos mil, diez veces más rápido')
+    .example('$0 --chaos-drop 0.05 --chaos-duplicate 0.05', 'probar la estación con líneas perdidas y repetidas')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .exitProcess(false)
+    .parseSync();
+  return parseConfig(surtidorConfigSchema, raw as Record<string, unknown>);
+}
+
+function summaryLine(s: ShutdownSummary): string {
+  return `surtidores ${s.surtidores}, ventas ${s.ventas} (canceladas ${s.canceladas}), monto $${s.monto}, confirmadas ${s.confirmadas}, pendientes en el outbox ${s.pendientes}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let config: SurtidorConfig;
+  try {
+    config = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+  if (argv.includes('--help') || argv.includes('-h')) return 0;
+
+  const tableMode = config.table ?? Boolean(process.stdout.isTTY);
+  const logFile = path.join(config.outboxDir, 'surtidor.log');
+  let log: Logger;
+  if (tableMode) {
+    log = createLogger({
+      name: 'surtidor',
+      level: config.logLevel,
+      destination: pino.destination({ dest: logFile, mkdir: true, sync: false }),
+    });
+  } else {
+    log = createLogger({
+      name: 'surtidor',
+      level: config.logLevel,
+      ...(config.logPretty === undefined ? {} : { pretty: config.logPretty }),
+    });
+  }
+
+  let fleet: Fleet;
+  try {
+    fleet = await Fleet.create(config, { log });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    log.error({ err, codigo: code }, 'no se pudo iniciar');
+    console.error(`surtidor: ${(err as Error).message}`);
+    return 1;
+  }
+  const estacion = `${config.estacion.host}:${config.estacion.port}`;
+  log.info(
+    {
+      listo: true,
+      surtidores: config.count,
+      primer_id: config.firstId,
+      estacion,
+      velocidad: config.speed,
+      outbox: config.outboxDir,
+      pendientes: fleet.outbox.pending,
+    },
+    `${config.count} surtidores hacia ${estacion}`,
+  );
+  fleet.start();
+
+  const started = Date.now();
+  let lastVentas = 0;
+  let lastAt = started;
+  const table = tableMode ? new LiveTable(process.stdout) : undefined;
+  /** A last line under the table while stopping. */
+  let status: string | undefined;
+  const report = setInterval(
+    () => {
+      const stats = fleet.stats();
+      if (table) {
+        const now = Date.now();
+        const rate = ((stats.ventas - lastVentas) * 1000) / Math.max(1, now - lastAt);
+        lastVentas = stats.ventas;
+        lastAt = now;
+        const lines = renderTable(stats, {
+          estacion,
+          speed: config.speed,
+          elapsedS: (now - started) / 1000,
+          ventasPorSegundo: rate,
+          logFile,
+        });
+        table.draw(status === undefined ? lines : [...lines, status]);
+      } else {
+        log.info({ resumen: stats, tick: fleet.takeTickStats() }, 'resumen');
+      }
+    },
+    tableMode ? 1000 : config.statsInterval * 1000,
+  );
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    /** `finishMs`: how long sales in progress may take to finish (default: --shutdown-timeout). */
+    const stop = (reason: string, code: number, finishMs?: number) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ motivo: reason }, 'deteniendo: no se aceptan clientes; se terminan o cancelan las ventas');
+      if (table) status = `${reason}: terminando las ventas en curso y vaciando el outbox…`;
+      fleet.shutdown(finishMs === undefined ? {} : { finishMs }).then(
+        (summary) => {
+          clearInterval(report);
+          if (summary.pendientes > 0) {
+            log.warn(
+              { codigo: 'CIERRE_INCOMPLETO', pendientes: summary.pendientes },
+              'quedan ventas sin confirmar en el outbox; se enviarán en la próxima ejecución',
+            );
+          }
+          log.info({ resumen: summary }, 'resumen final');
+          if (table) console.log(summaryLine(summary));
+          log.flush?.();
+          resolve(code);
+        },
+        (err: unknown) => {
+          clearInterval(report);
+          log.error({ err }, 'error al detener');
+          resolve(1);
+        },
+      );
+    };
+    let firstSignalAt: number | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (firstSignalAt === undefined) {
+        firstSignalAt = Date.now();
+        stop(signal, 0);
+        return;
+      }
+      // Ctrl-C reaches the whole process group and a parent (npm start) may forward a SIGTERM too:
+      // a second signal right after the first is the same request, a later one means "now".
+      if (Date.now() - firstSignalAt < DOUBLE_SIGNAL_MS) return;
+      log.warn({ signal }, 'segunda señal: salida inmediata (las ventas ya escritas siguen en el outbox)');
+      process.exit(1);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    fleet.onAllStopped = (err) => {
+      const code = (err as Error & { code?: string }).code;
+      log.error(
+        { codigo: 'TODOS_RECHAZADOS', causa: code, err: err.message },
+        'la estación rechazó a todos los surtidores; se detiene el proceso',
+      );
+      console.error(`surtidor: la estación rechazó a todos los surtidores (${code ?? err.message})`);
+      stop('rechazados', 1, 0); // nothing can be delivered: sales in progress end now
+    };
+  });
+}

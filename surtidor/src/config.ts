@@ -1,0 +1,83 @@
+/**
+ * The simulator's configuration: one zod schema (types, defaults, limits) fed by yargs flags, each
+ * of which can also come from an environment variable SURTIDOR_<FLAG> (e.g. SURTIDOR_ESTACION,
+ * SURTIDOR_COUNT, SURTIDOR_CHAOS_DROP).
+ */
+import { COMBUSTIBLES, combustible, logLevel, parseHostPort } from '@combustible/shared';
+import { z } from 'zod';
+
+export const DEFAULT_STATION_PORT = 6000;
+
+const seconds = z.coerce.number().positive().max(86_400);
+const probability = z.coerce.number().min(0).max(1);
+const count = z.coerce.number().int();
+
+const estacion = z.string().transform((value, ctx) => {
+  try {
+    return parseHostPort(value, DEFAULT_STATION_PORT);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const fuels = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0)
+      : v,
+  z
+    .array(combustible)
+    .min(1)
+    .refine((l) => new Set(l).size === l.length, 'combustibles repetidos'),
+);
+
+export const surtidorConfigSchema = z
+  .object({
+    estacion: estacion.prefault(`localhost:${DEFAULT_STATION_PORT}`),
+    count: count.min(1).max(20_000).default(1),
+    firstId: count.min(1).max(1_000_000_000).default(1),
+    speed: z.coerce.number().positive().max(10_000).default(1),
+    outboxDir: z.string().min(1).default('./data/surtidores'),
+    token: z.string().min(1).max(256).optional(),
+    fuels: fuels.default([...COMBUSTIBLES]),
+    meanInterval: seconds.default(20),
+    estadoInterval: z.coerce.number().min(0.05).max(3600).default(2),
+    heartbeatInterval: z.coerce.number().min(0.1).max(3600).default(30),
+    velocidad: z.coerce.number().positive().max(1000).default(1),
+    capacidad: z.coerce.number().min(1).max(100_000).default(100),
+    ledger: z.string().min(1).optional(),
+    seed: count.min(0).max(2 ** 32 - 1).optional(),
+    tickMs: count.min(10).max(1000).default(100),
+    window: count.min(1).max(1000).default(32),
+    resendAfter: seconds.default(10),
+    maxRate: z.coerce.number().positive().max(10_000).default(100),
+    reconnectBase: seconds.default(0.5),
+    reconnectMax: seconds.default(30),
+    registrationTimeout: seconds.default(15),
+    connectConcurrency: count.min(1).max(20_000).default(100),
+    shutdownTimeout: z.coerce.number().min(0).max(3600).default(10),
+    confirmWait: z.coerce.number().min(0).max(3600).default(5),
+    statsInterval: seconds.default(10),
+    table: z.boolean().optional(),
+    logLevel: logLevel.default('info'),
+    logPretty: z.boolean().optional(),
+    chaosDrop: probability.default(0),
+    chaosDuplicate: probability.default(0),
+    chaosReorder: probability.default(0),
+    chaosDelay: probability.default(0),
+    chaosDelayMs: count.min(0).max(600_000).default(2000),
+    chaosClockSkewMs: count.min(-86_400_000).max(86_400_000).default(0),
+    chaosHalfOpen: probability.default(0),
+    chaosHalfOpenMs: count.min(0).max(3_600_000).default(120_000),
+    chaosSlowRead: count.min(0).max(1_000_000_000).default(0),
+  })
+  .refine((c) => c.reconnectMax >= c.reconnectBase, {
+    path: ['reconnect-max'],
+    message: 'debe ser ≥ --reconnect-base',
+  });
+
+export type SurtidorConfig = z.infer<typeof surtidorConfigSchema>;

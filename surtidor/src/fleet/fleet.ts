@@ -1,0 +1,355 @@
+/**
+ * A fleet: the N pumps of one process, their links and their shared outbox, driven by ONE timer
+ * (the tick) that advances every pump and link and then group-commits the outbox. No per-pump
+ * timers, so thousands of pumps cost little more than their sockets.
+ */
+import {
+  type Clock,
+  type Combustible,
+  type Logger,
+  PRECIOS_POR_DEFECTO,
+  systemClock,
+  tcpDialer,
+  type TransaccionCompletada,
+} from '@combustible/shared';
+import { ChaosLink, chaosOnLink, skewedClock } from '../chaos.js';
+import type { SurtidorConfig } from '../config.js';
+import { Pump } from '../domain/pump.js';
+import type { PriceVersion, PumpConfig, PumpSink } from '../domain/types.js';
+import { Admission } from '../link/admission.js';
+import { emptyCounters, type LinkCounters } from '../link/counters.js';
+import { PumpLink } from '../link/pump-link.js';
+import { Outbox, type PumpBook } from '../outbox/outbox.js';
+import { randomFor } from '../random.js';
+import { type FleetStats, type ProducedCounters, sumChaos, type TickStats } from './stats.js';
+
+export const SOFTWARE_VERSION = 'sim-0.1.0';
+/** Connections opened per second at start-up (a thousand pumps do not knock all at once). */
+const STARTS_PER_SECOND = 2000;
+const DEFAULT_PRICES: PriceVersion = { version: 0, precios: PRECIOS_POR_DEFECTO };
+
+export interface FleetDeps {
+  log: Logger;
+  clock?: Clock;
+}
+
+export interface FleetEntry {
+  pump: Pump;
+  link: PumpLink;
+  book: PumpBook;
+  chaos: ChaosLink | null;
+}
+
+export interface ShutdownSummary extends FleetStats {
+  /** Sales cancelled because they could not finish within the shutdown time. */
+  cortadas: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class Fleet {
+  readonly entries: FleetEntry[] = [];
+  readonly counters: LinkCounters = emptyCounters();
+  readonly produced: ProducedCounters = { ventas: 0, canceladas: 0, monto: 0, litros: 0 };
+  /** Every link stopped for good: the process cannot do anything useful. */
+  onAllStopped: ((error: Error) => void) | undefined;
+  private readonly byId = new Map<number, FleetEntry>();
+  private readonly clock: Clock;
+  private readonly pumpClock: Clock;
+  private readonly log: Logger;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private nextToStart = 0;
+  private stopped = 0;
+  private outboxClosed = false;
+  private announcedAll = false;
+  private registeredCount = 0;
+  private readonly admission: Admission;
+  private lastTickStart: number | undefined;
+  private tickWindow = { ticks: 0, workMs: 0, maxWorkMs: 0, maxLagMs: 0 };
+
+  private constructor(
+    readonly config: SurtidorConfig,
+    readonly outbox: Outbox,
+    deps: FleetDeps,
+  ) {
+    this.clock = deps.clock ?? systemClock;
+    this.log = deps.log;
+    const pumpClock = skewedClock(this.clock, config.chaosClockSkewMs);
+    this.pumpClock = pumpClock;
+    const chaosOptions = {
+      drop: config.chaosDrop,
+      duplicate: config.chaosDuplicate,
+      reorder: config.chaosReorder,
+      delay: config.chaosDelay,
+      delayMs: config.chaosDelayMs,
+      clockSkewMs: config.chaosClockSkewMs,
+      halfOpen: config.chaosHalfOpen,
+      halfOpenMs: config.chaosHalfOpenMs,
+      slowReadBytesPerSecond: config.chaosSlowRead,
+    };
+    const withChaos = chaosOnLink(chaosOptions);
+    const dial = tcpDialer({ host: config.estacion.host, port: config.estacion.port });
+    this.admission = new Admission(config.connectConcurrency);
+    for (let i = 0; i < config.count; i++) {
+      const id = config.firstId + i;
+      const book = outbox.book(id);
+      const entry = {} as FleetEntry;
+      const sink: PumpSink = {
+        send: (message) => entry.link.live(message),
+        sale: (tx) => this.recordSale(tx),
+        pricesApplied: (prices) => this.outbox.savePrices(id, prices),
+      };
+      const random = randomFor(config.seed, id);
+      entry.book = book;
+      entry.pump = new Pump(this.pumpConfig(id), book.memory(DEFAULT_PRICES), {
+        clock: pumpClock,
+        random,
+        sink,
+        timing: {
+          speed: config.speed,
+          meanIntervalMs: config.meanInterval * 1000,
+          estadoIntervalMs: config.estadoInterval * 1000,
+        },
+      });
+      const linkRandom = config.seed === undefined ? Math.random : randomFor(config.seed + 1, id);
+      entry.chaos = withChaos ? new ChaosLink(chaosOptions, linkRandom, this.clock) : null;
+      entry.link = new PumpLink({
+        pump: entry.pump,
+        book,
+        outbox,
+        dial,
+        clock: this.clock,
+        pumpClock,
+        random: linkRandom,
+        log: this.log.child({ id_surtidor: id }),
+        chaos: entry.chaos,
+        counters: this.counters,
+        onFatal: (err) => this.linkStopped(id, err),
+        admission: this.admission,
+        onRegistration: (up) => {
+          this.registeredCount += up ? 1 : -1;
+        },
+        options: {
+          token: config.token,
+          version: SOFTWARE_VERSION,
+          window: config.window,
+          resendAfterMs: config.resendAfter * 1000,
+          maxSalesPerSecond: config.maxRate,
+          heartbeatIntervalMs: config.heartbeatInterval * 1000,
+          registrationTimeoutMs: config.registrationTimeout * 1000,
+          backoff: { baseMs: config.reconnectBase * 1000, maxMs: config.reconnectMax * 1000 },
+        },
+      });
+      this.entries.push(entry);
+      this.byId.set(id, entry);
+    }
+    outbox.onDurable = (tx) => this.byId.get(tx.id_surtidor)?.link.pumpOutgoing();
+  }
+
+  /** Opens the outbox (replaying it) and builds the pumps; nothing runs until `start()`. */
+  static async create(config: SurtidorConfig, deps: FleetDeps): Promise<Fleet> {
+    const outbox = await Outbox.open({
+      dir: config.outboxDir,
+      log: deps.log.child({ mod: 'outbox' }),
+      ledgerFile: config.ledger,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    });
+    const fleet = new Fleet(config, outbox, deps);
+    await outbox.flush(); // identities of new pumps are durable before anything is sold
+    fleet.reportReplay();
+    return fleet;
+  }
+
+  private pumpConfig(id: number): PumpConfig {
+    const fuels = this.config.fuels as Combustible[];
+    return {
+      id_surtidor: id,
+      nombre: `Surtidor ${id}`,
+      combustibles_soportados: fuels,
+      combustible_actual: fuels[id % fuels.length] ?? (fuels[0] as Combustible),
+      configuracion: {
+        capacidad_maxima_litros: this.config.capacidad,
+        velocidad_despacho: this.config.velocidad,
+      },
+    };
+  }
+
+  private reportReplay(): void {
+    let foreign = 0;
+    for (const book of this.outbox.books.values()) {
+      if (!this.byId.has(book.id)) foreign += book.pending.size;
+    }
+    const pendientes = this.outbox.pending - foreign;
+    if (pendientes > 0) {
+      this.log.info({ pendientes }, 'outbox: ventas sin confirmar de una ejecución anterior; se reenvían al conectar');
+    }
+    if (foreign > 0) {
+      this.log.warn(
+        { pendientes: foreign },
+        'outbox: hay ventas sin confirmar de surtidores que este proceso no simula (revise --first-id/--count)',
+      );
+    }
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.config.tickMs);
+  }
+
+  /** One step for everyone: start a few more links, advance pumps and links, group-commit. */
+  tick(): void {
+    const started = performance.now();
+    if (this.lastTickStart !== undefined) {
+      const lag = started - this.lastTickStart - this.config.tickMs;
+      if (lag > this.tickWindow.maxLagMs) this.tickWindow.maxLagMs = lag;
+    }
+    this.lastTickStart = started;
+    const now = this.clock.now();
+    const startsPerTick = Math.max(1, Math.ceil((STARTS_PER_SECOND * this.config.tickMs) / 1000));
+    for (let n = 0; n < startsPerTick && this.nextToStart < this.entries.length; n++) {
+      this.entries[this.nextToStart++]?.link.start();
+    }
+    const pumpNow = this.pumpClock.now();
+    for (const e of this.entries) {
+      e.pump.tick(pumpNow);
+      e.link.tick(now);
+    }
+    if (!this.outboxClosed) void this.outbox.flush();
+    if (!this.announcedAll && this.registered() === this.entries.length) {
+      this.announcedAll = true;
+      this.log.info({ surtidores: this.entries.length }, 'todos los surtidores registrados');
+    }
+    const work = performance.now() - started;
+    this.tickWindow.ticks += 1;
+    this.tickWindow.workMs += work;
+    if (work > this.tickWindow.maxWorkMs) this.tickWindow.maxWorkMs = work;
+  }
+
+  /** How the shared tick kept up since the last call: mean and worst work, worst lateness (ms). */
+  takeTickStats(): TickStats {
+    const w = this.tickWindow;
+    this.tickWindow = { ticks: 0, workMs: 0, maxWorkMs: 0, maxLagMs: 0 };
+    const round = (n: number) => Math.round(n * 100) / 100;
+    return {
+      ticks: w.ticks,
+      media_ms: w.ticks > 0 ? round(w.workMs / w.ticks) : 0,
+      max_ms: round(w.maxWorkMs),
+      retraso_max_ms: round(Math.max(0, w.maxLagMs)),
+    };
+  }
+
+  registered(): number {
+    return this.registeredCount;
+  }
+
+  stats(): FleetStats {
+    let despachando = 0;
+    let pausados = 0;
+    let reconexiones = 0;
+    for (const e of this.entries) {
+      if (e.pump.dispensing) despachando++;
+      else if (e.pump.estadoOperacion === 'pausado') pausados++;
+      reconexiones += e.link.client.reconnects;
+    }
+    const caos = sumChaos(this.entries.flatMap((e) => (e.chaos ? [e.chaos.counters] : [])));
+    return {
+      surtidores: this.entries.length,
+      conectados: this.registered(),
+      despachando,
+      pausados,
+      ...this.produced,
+      monto: this.produced.monto,
+      litros: Math.round(this.produced.litros * 1000) / 1000,
+      ...this.counters,
+      errores: { ...this.counters.errores },
+      rechazos: { ...this.counters.rechazos },
+      pendientes: this.outbox.pending,
+      reconexiones,
+      detenidos: this.stopped,
+      outbox: this.outbox.stats,
+      ...(caos ? { caos } : {}),
+    };
+  }
+
+  /**
+   * Stops as a real pump would: no new customers; sales in progress may finish within
+   * `finishMs`, then are cancelled with the litres dispensed; everything is flushed; confirmations
+   * are awaited up to `confirmMs`; then the links close and the outbox is released.
+   */
+  async shutdown(options: { finishMs?: number } = {}): Promise<ShutdownSummary> {
+    const finishMs = options.finishMs ?? this.config.shutdownTimeout * 1000;
+    const confirmMs = this.config.confirmWait * 1000;
+    if (!this.timer) this.start(); // pumps and links must keep moving while we drain
+    let cortadas = 0;
+    for (const e of this.entries) {
+      e.pump.stopAccepting();
+      // A sale held by a pause cannot finish: it ends now, as cancelled.
+      if (e.pump.hasSale && !e.pump.dispensing && e.pump.cancelSale()) cortadas++;
+    }
+    const finished = await this.until(() => !this.entries.some((e) => e.pump.dispensing), finishMs);
+    if (!finished) {
+      for (const e of this.entries) if (e.pump.hasSale && e.pump.cancelSale()) cortadas++;
+    }
+    await this.bounded(this.outbox.flush(), 10_000);
+    await this.until(
+      () => this.outbox.pending === 0 || !this.entries.some((e) => e.link.registered && e.book.pending.size > 0),
+      confirmMs,
+    );
+    clearInterval(this.timer);
+    this.timer = undefined;
+    for (const e of this.entries) e.link.stop();
+    const summary = { ...this.stats(), cortadas };
+    this.outboxClosed = true;
+    await this.bounded(this.outbox.close(), 10_000);
+    return summary;
+  }
+
+  private recordSale(tx: TransaccionCompletada): void {
+    if (this.outboxClosed) {
+      this.log.error({ id_transaccion: tx.id_transaccion }, 'venta después de cerrar el outbox: no se registra');
+      return;
+    }
+    this.outbox.recordSale(tx);
+    this.produced.ventas += 1;
+    if (tx.estado === 'cancelada') this.produced.canceladas += 1;
+    this.produced.monto += tx.monto_total;
+    this.produced.litros += tx.litros;
+    this.log.debug(
+      {
+        id_surtidor: tx.id_surtidor,
+        id_transaccion: tx.id_transaccion,
+        litros: tx.litros,
+        monto_total: tx.monto_total,
+        estado: tx.estado,
+      },
+      'venta',
+    );
+  }
+
+  private linkStopped(id: number, err: Error): void {
+    this.stopped += 1;
+    const code = (err as Error & { code?: string }).code;
+    if (this.stopped === 1) {
+      this.log.error({ id_surtidor: id, codigo: code, err: err.message }, 'enlace detenido definitivamente');
+    } else {
+      this.log.debug({ id_surtidor: id, codigo: code, err: err.message }, 'enlace detenido definitivamente');
+    }
+    if (this.stopped === this.entries.length) this.onAllStopped?.(err);
+  }
+
+  private async until(pred: () => boolean, ms: number): Promise<boolean> {
+    const end = this.clock.now() + ms;
+    while (!pred()) {
+      if (this.clock.now() >= end) return false;
+      await sleep(Math.min(50, this.config.tickMs));
+    }
+    return true;
+  }
+
+  private async bounded(p: Promise<void>, ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
+  }
+}

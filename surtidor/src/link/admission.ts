@@ -1,0 +1,75 @@
+/**
+ * Admission of new connections: at most `limit` pumps of a process may be connecting or waiting for
+ * `registro_confirmado` at once. A restarting station then sees a steady queue of registrations
+ * instead of thousands at the same moment (which would make it answer late, time registrations out
+ * and set off a reconnection storm); the rest wait their turn here, in order.
+ */
+import type { Dialer } from '@combustible/shared';
+
+interface Waiter {
+  grant: () => void;
+  fail: (reason: unknown) => void;
+}
+
+export class Admission {
+  private active = 0;
+  private readonly queue: Waiter[] = [];
+
+  constructor(readonly limit: number) {}
+
+  get inUse(): number {
+    return this.active;
+  }
+
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  /** Resolves with a release function (safe to call more than once) once a place is free. */
+  acquire(signal: AbortSignal): Promise<() => void> {
+    if (signal.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        const i = this.queue.indexOf(waiter);
+        if (i >= 0) this.queue.splice(i, 1);
+        reject(signal.reason ?? new Error('aborted'));
+      };
+      const waiter: Waiter = {
+        grant: () => {
+          signal.removeEventListener('abort', onAbort);
+          this.active += 1;
+          let released = false;
+          resolve(() => {
+            if (released) return;
+            released = true;
+            this.active -= 1;
+            this.next();
+          });
+        },
+        fail: reject,
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(waiter);
+      this.next();
+    });
+  }
+
+  private next(): void {
+    while (this.active < this.limit && this.queue.length > 0) this.queue.shift()?.grant();
+  }
+}
+
+/** A dialer that first waits for admission; `hold` receives the release for the caller to call later. */
+export function admittedDial(admission: Admission, dial: Dialer, hold: (release: () => void) => void): Dialer {
+  return async (signal) => {
+    const release = await admission.acquire(signal);
+    try {
+      const socket = await dial(signal);
+      hold(release);
+      return socket;
+    } catch (err) {
+      release();
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { FleetStats } from '../fleet/stats.js';
+import { LiveTable, renderTable } from './table.js';
+
+const stats: FleetStats = {
+  surtidores: 2000,
+  conectados: 1998,
+  despachando: 140,
+  pausados: 2,
+  ventas: 12_345,
+  canceladas: 3,
+  monto: 456_789_012,
+  litros: 300_000,
+  confirmadas: 12_300,
+  duplicadas: 4,
+  reenvios: 1,
+  enviadas: 100,
+  lineasInvalidas: 0,
+  pendientes: 45,
+  reconexiones: 12,
+  detenidos: 0,
+  errores: { LIMITE_EXCEDIDO: 3 },
+  rechazos: {},
+  outbox: { fileBytes: 1, records: 1, compactions: 0, writeErrors: 0 },
+};
+
+describe('live table', () => {
+  it('shows pumps connected, dispensing, sales, outbox size and reconnects', () => {
+    const text = renderTable(stats, {
+      estacion: 'localhost:6000',
+      speed: 10,
+      elapsedS: 75,
+      ventasPorSegundo: 41.25,
+      logFile: 'data/surtidores/surtidor.log',
+    }).join('\n');
+    for (const s of ['conectados', '1.998', 'despachando', '140', 'ventas/s', '41.3', 'outbox pendientes', '45', 'reconexiones', '12', 'LIMITE_EXCEDIDO 3', '1:15', '×10']) {
+      expect(text).toContain(s);
+    }
+  });
+
+  it('rewrites its previous lines in place', () => {
+    let out = '';
+    const table = new LiveTable({ write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream);
+    table.draw(['a', 'b']);
+    expect(out).toBe('\x1b[2Ka\n\x1b[2Kb\n\x1b[0J');
+    out = '';
+    table.draw(['c']);
+    expect(out).toBe('\x1b[2F\x1b[2Kc\n\x1b[0J');
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * The loss test: pumps sell at high speed while the station is SIGKILLed twice and restarted on
+ * the same port and data; afterwards the set of sales the pumps made (their own ledger) must equal,
+ * exactly, the set the station stored (no loss, no duplicate), and the pesos must add up the same.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { TransaccionCompletada } from '@combustible/shared';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  type LogEvent,
+  removeTempDirs,
+  type ServiceProcess,
+  type StationProcess,
+  startProcess,
+  startStationProcess,
+  tempDir,
+} from './helpers/processes.js';
+
+const procs: ServiceProcess[] = [];
+
+afterEach(async () => {
+  await Promise.all(procs.splice(0).map((p) => p.stop('SIGKILL')));
+});
+afterAll(removeTempDirs);
+
+interface Resumen {
+  conectados: number;
+  ventas: number;
+  confirmadas: number;
+  duplicadas: number;
+  reenvios: number;
+  pendientes: number;
+  reconexiones: number;
+  monto: number;
+}
+const resumen = (e: LogEvent) => e.resumen as Resumen;
+
+async function station(dataDir: string, port?: number): Promise<StationProcess> {
+  const s = await startStationProcess(port === undefined ? { dataDir } : { dataDir, flags: { 'pump-port': String(port) } });
+  procs.push(s);
+  return s;
+}
+
+describe('surtidor: no sale lost', () => {
+  it('the station stores exactly the sales the pumps made, across two SIGKILLs of the station', async () => {
+    const dataDir = tempDir('perdida-estacion-');
+    const outboxDir = tempDir('perdida-surtidores-');
+    const ledger = path.join(outboxDir, 'ventas.ndjson');
+    let est = await station(dataDir);
+    const port = est.pumpPort;
+    const pumps = startProcess('surtidor', [
+      ...['--estacion', `127.0.0.1:${port}`, '--count', '20', '--first-id', '101', '--speed', '50'],
+      ...['--mean-interval', '5', '--outbox-dir', outboxDir, '--ledger', ledger, '--stats-interval', '0.2'],
+      ...['--reconnect-base', '0.1', '--reconnect-max', '1'],
+    ]);
+    procs.push(pumps);
+    /** The first `resumen` logged after log index `from` that satisfies `ok`. */
+    const resumenAfter = (from: number, ok: (r: Resumen) => boolean, timeoutMs = 20_000) =>
+      pumps
+        .waitForLog((e) => e.msg === 'resumen' && pumps.logs.indexOf(e) >= from && ok(resumen(e)), timeoutMs)
+        .then(resumen);
+
+    await resumenAfter(0, (r) => r.confirmadas >= 60);
+    const outages: { ventasDuranteCaida: number; pendientesAlVolver: number }[] = [];
+    for (let round = 0; round < 2; round++) {
+      est.proc.kill('SIGKILL');
+      await est.exited;
+      // With the station gone the pumps keep selling and their outboxes grow.
+      let from = pumps.logs.length;
+      const down = await resumenAfter(from, (r) => r.conectados === 0);
+      const offline = await resumenAfter(pumps.logs.length, (r) => r.ventas >= down.ventas + 20 && r.conectados === 0);
+      est = await station(dataDir, port);
+      from = pumps.logs.length;
+      // Back up: every pump reconnects and the backlog drains.
+      const back = await resumenAfter(from, (r) => r.conectados === 20 && r.confirmadas >= offline.ventas);
+      outages.push({ ventasDuranteCaida: offline.ventas - down.ventas, pendientesAlVolver: offline.pendientes });
+      expect(back.confirmadas).toBeGreaterThanOrEqual(offline.ventas);
+    }
+
+    expect(await pumps.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    const final = resumen(pumps.logs.find((e) => e.msg === 'resumen final') as LogEvent);
+    expect(final.pendientes).toBe(0);
+    expect(await est.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+
+    const made = readFileSync(ledger, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TransaccionCompletada);
+    const madeIds = made.map((t) => `${t.id_surtidor}/${t.id_transaccion}`);
+    expect(new Set(madeIds).size).toBe(made.length);
+    expect(made.length).toBe(final.ventas);
+
+    const { SqliteStore } = await import('../estacion/src/store/sqlite-store.js');
+    const store = new SqliteStore({ dataDir });
+    await store.setup();
+    try {
+      const page = await store.listTransactions({ limit: 1_000_000, skip: 0 });
+      const storedIds = page.items.map((t) => `${t.id_surtidor}/${t.id_transaccion}`);
+      expect(page.total).toBe(page.items.length);
+      expect(new Set(storedIds).size).toBe(storedIds.length); // no duplicate
+      expect([...storedIds].sort()).toEqual([...madeIds].sort()); // no loss, nothing extra
+      const pesos = (xs: { monto_total: number }[]) => xs.reduce((sum, t) => sum + t.monto_total, 0);
+      expect(pesos(page.items)).toBe(pesos(made));
+      expect(pesos(made)).toBe(final.monto);
+      console.info(
+        `[prueba de pérdida] ventas hechas ${made.length} (canceladas ${made.filter((t) => t.estado === 'cancelada').length}), ` +
+          `guardadas ${page.total}, $${pesos(made)} = $${pesos(page.items)}; caídas: ${JSON.stringify(outages)}; ` +
+          `reenvíos ${final.reenvios}, confirmaciones duplicadas ${final.duplicadas}, reconexiones ${final.reconexiones}`,
+      );
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('with lines dropped, duplicated, reordered and delayed, the station still stores exactly the sales', async () => {
+    const dataDir = tempDir('caos-estacion-');
+    const outboxDir = tempDir('caos-surtidores-');
+    const ledger = path.join(outboxDir, 'ventas.ndjson');
+    const est = await station(dataDir);
+    const pumps = startProcess('surtidor', [
+      ...['--estacion', `127.0.0.1:${est.pumpPort}`, '--count', '10', '--speed', '50', '--mean-interval', '5'],
+      ...['--outbox-dir', outboxDir, '--ledger', ledger, '--stats-interval', '0.2', '--confirm-wait', '15'],
+      ...['--resend-after', '1', '--registration-timeout', '2', '--reconnect-base', '0.1', '--reconnect-max', '1'],
+      ...['--chaos-drop', '0.05', '--chaos-duplicate', '0.05', '--chaos-reorder', '0.05'],
+      ...['--chaos-delay', '0.05', '--chaos-delay-ms', '500', '--chaos-clock-skew-ms', '30000'],
+    ]);
+    procs.push(pumps);
+    await pumps.waitForLog((e) => e.msg === 'resumen' && resumen(e).confirmadas >= 100, 30_000);
+    expect(await pumps.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    const final = pumps.logs.find((e) => e.msg === 'resumen final') as LogEvent & {
+      resumen: Resumen & { caos: Record<string, number> };
+    };
+    expect(final.resumen.pendientes).toBe(0);
+    expect(final.resumen.caos.dropped).toBeGreaterThan(0);
+    expect(final.resumen.caos.duplicated).toBeGreaterThan(0);
+    const alertas = (await (await fetch(`http://127.0.0.1:${est.apiPort}/api/alertas`)).json()) as { codigo: string }[];
+    expect(alertas.some((a) => a.codigo === 'RELOJ_DESFASADO')).toBe(true);
+    expect(await est.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+
+    const made = readFileSync(ledger, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TransaccionCompletada);
+    const { SqliteStore } = await import('../estacion/src/store/sqlite-store.js');
+    const store = new SqliteStore({ dataDir });
+    await store.setup();
+    try {
+      const page = await store.listTransactions({ limit: 1_000_000, skip: 0 });
+      const key = (t: { id_surtidor: number; id_transaccion?: string }) => `${t.id_surtidor}/${t.id_transaccion}`;
+      expect(page.items.map(key).sort()).toEqual(made.map(key).sort());
+      expect(new Set(page.items.map(key)).size).toBe(page.items.length);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
