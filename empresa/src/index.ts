@@ -1,1 +1,10 @@
-export {};
+export * from './app/company-service.js';
+export * from './app/events.js';
+export * from './company.js';
+export * from './config.js';
+export * from './domain/price-book.js';
+export * from './domain/types.js';
+export * from './errors.js';
+export * from './links/link-manager.js';
+export * from './links/station-link.js';
+export * from './store/port.js';

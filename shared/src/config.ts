@@ -21,3 +21,32 @@ export function parseConfig<T>(schema: ZodType<T>, raw: Record<string, unknown>)
 
 export const port = z.coerce.number().int().min(0).max(65_535);
 export const logLevel = z.enum(LOG_LEVELS);
+
+export type OptionSpec = { type: string; default?: unknown; array?: boolean };
+
+/**
+ * The options with their defaults taken from `<PREFIX>_<FLAG>` environment variables (e.g.
+ * EMPRESA_API_PORT for --api-port). Done here rather than with yargs' `.env()`, which in strict mode
+ * refuses any other EMPRESA_* variable (such as EMPRESA_API, which the client commands read).
+ */
+export function withEnvDefaults<T extends Record<string, OptionSpec>>(
+  options: T,
+  prefix: string,
+  env: NodeJS.ProcessEnv,
+): T {
+  const out: Record<string, OptionSpec> = {};
+  for (const [flag, o] of Object.entries(options)) {
+    const raw = env[`${prefix}_${flag.toUpperCase().replaceAll('-', '_')}`];
+    if (raw === undefined || raw === '') {
+      out[flag] = o;
+      continue;
+    }
+    let value: unknown = raw;
+    if (o.type === 'number') value = Number(raw);
+    else if (o.type === 'boolean' && /^(1|true|yes|si|sí)$/i.test(raw)) value = true;
+    else if (o.type === 'boolean' && /^(0|false|no)$/i.test(raw)) value = false;
+    else if (o.array) value = raw.split(/[\s,]+/).filter((v) => v.length > 0);
+    out[flag] = { ...o, default: value };
+  }
+  return out as T;
+}

@@ -5,7 +5,7 @@
 
 import { type Clock, isoNow, type Logger, systemClock } from '@combustible/shared';
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { StationBus, StationEvents } from '../app/events.js';
 import type { StationMetrics } from '../app/metrics.js';
 import type { StationService } from '../app/station-service.js';
@@ -78,7 +78,7 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
   }, deps.flushIntervalMs ?? 50);
   timer.unref();
 
-  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
   await app.register(fastifyWebsocket, { options: { maxPayload: 4096, perMessageDeflate: false } });
   app.get('/', { websocket: true }, (socket) => {
     const client = new BridgeClient(socket, limits, () => clock.now());

@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# One image recipe for the three services: build once, then one target per service.
+#   docker build --target empresa  -t red-combustible/empresa .
+#   docker build --target estacion -t red-combustible/estacion .
+#   docker build --target surtidor -t red-combustible/surtidor .
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# A toolchain for better-sqlite3 when no prebuilt binary matches the platform.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+COPY . .
+# `npm ci` installs the workspaces and runs `prepare`, which builds every package (tsc -b).
+RUN npm ci && npm prune --omit=dev
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app /app
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+
+FROM runtime AS empresa
+EXPOSE 8000
+ENTRYPOINT ["node", "empresa/bin/empresa.js"]
+CMD ["serve", "--data-dir", "/data"]
+
+FROM runtime AS estacion
+EXPOSE 6000 5001 8001 4001
+ENTRYPOINT ["node", "estacion/bin/estacion.js"]
+CMD ["--data-dir", "/data"]
+
+FROM runtime AS surtidor
+ENTRYPOINT ["node", "surtidor/bin/surtidor.js"]
+CMD ["--outbox-dir", "/data/outbox", "--no-table"]

@@ -1,0 +1,98 @@
+/** The `precios` command: company → stations → pumps price propagation, as a table and JSON. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { installCleanup } from '../hub/children.js';
+import { machineInfo } from '../hub/report.js';
+import { ROOT } from '../hub/run.js';
+import type { LatencySummary } from '../hub/types.js';
+import { type PreciosRun, runPrecios } from './run.js';
+
+interface PreciosArgs {
+  stations: number;
+  pumps: number;
+  rounds: number;
+  warmup: number;
+}
+
+function within(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`--${name} debe ser un entero entre ${min} y ${max} (es ${value})`);
+  }
+}
+
+const builder = (y: Argv) =>
+  y
+    .options({
+      stations: { type: 'number', default: 2, describe: 'Estaciones (procesos)' },
+      pumps: { type: 'number', default: 50, describe: 'Surtidores por estación' },
+      rounds: { type: 'number', default: 10, describe: 'Cambios de precio medidos' },
+      warmup: { type: 'number', default: 1, describe: 'Cambios de calentamiento (no medidos)' },
+    })
+    .check((a) => {
+      within('stations', a.stations, 1, 20);
+      within('pumps', a.pumps, 1, 5000);
+      within('rounds', a.rounds, 1, 1000);
+      within('warmup', a.warmup, 0, 100);
+      return true;
+    });
+
+const ms = (n: number | undefined) => (n === undefined ? '—' : n.toFixed(1));
+
+export function formatPrecios(run: PreciosRun): string {
+  const { params, summary } = run;
+  const m = machineInfo();
+  const rows: [string, LatencySummary | null][] = [
+    ['PUT /api/precios respondido', summary.put],
+    ['todos los surtidores confirmaron', summary.pumps],
+    ['visible en la API de cada estación', summary.stationApi],
+    ['todas las estaciones confirmaron (empresa)', summary.company],
+  ];
+  return [
+    `Precios: ${params.stations} estaciones × ${params.pumpsPerStation} surtidores, ${params.rounds} cambios ` +
+      `(+${params.warmup} de calentamiento), tiempo desde el PUT /api/precios`,
+    `Máquina: ${m.cpus} × ${m.model}, Node ${m.node}`,
+    '',
+    `${''.padEnd(44)}${['p50 ms', 'p90 ms', 'máx ms'].map((c) => c.padStart(10)).join('')}`,
+    ...rows.map(
+      ([label, s]) =>
+        `${label.padEnd(44)}${[s?.p50, s?.p90, s?.max].map((v) => ms(v).padStart(10)).join('')}`,
+    ),
+  ].join('\n');
+}
+
+function saveJson(run: PreciosRun, at: Date): string {
+  const dir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `precios-${at.toISOString().replace(/:/g, '-')}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ benchmark: 'precios', at: at.toISOString(), machine: machineInfo(), ...run }, null, 2)}\n`,
+  );
+  return file;
+}
+
+async function handler(a: PreciosArgs): Promise<void> {
+  installCleanup();
+  const at = new Date();
+  const run = await runPrecios(
+    { stations: a.stations, pumpsPerStation: a.pumps, rounds: a.rounds, warmup: a.warmup },
+    (line) => console.log(line),
+  );
+  console.log('');
+  console.log(formatPrecios(run));
+  console.log(`\nresultados: ${saveJson(run, at).slice(ROOT.length)}`);
+  if (run.problems.length > 0) {
+    console.log('\nFALLÓ:');
+    for (const p of run.problems) console.log(`  - ${p}`);
+    process.exitCode = 1;
+  }
+}
+
+export const preciosCommand: CommandModule<object, PreciosArgs> = {
+  command: 'precios',
+  describe:
+    'Propagación de precios: PUT /api/precios hasta que todos los surtidores de todas las estaciones confirman',
+  builder,
+  handler,
+};

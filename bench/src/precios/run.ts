@@ -1,0 +1,219 @@
+/**
+ * `bench precios`: company + S stations (real processes) + S×N pumps that follow prices. Each round
+ * does one `PUT /api/precios` and measures, from just before the request:
+ *   - pumps: until every pump has sent `precios_aplicados` for the new version (seen at the pumps);
+ *   - station API: until every station's GET /api/precios shows every pump at that version (polled);
+ *   - company: until GET /api/estaciones shows every station acknowledging it (polled).
+ */
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { type Child, removeTempDir, startNode, tempDir } from '../hub/children.js';
+import { ROOT } from '../hub/run.js';
+import { summarize } from '../hub/stats.js';
+import type { LatencySummary } from '../hub/types.js';
+import { FakePump } from './fake-pumps.js';
+
+const READY_TIMEOUT_MS = 30_000;
+const ROUND_TIMEOUT_MS = 20_000;
+const POLL_MS = 2;
+
+export interface PreciosParams {
+  stations: number;
+  pumpsPerStation: number;
+  rounds: number;
+  warmup: number;
+}
+
+export interface Round {
+  version: number;
+  /** ms from just before the PUT. */
+  put: number;
+  pumps: number;
+  stationApi: number;
+  company: number;
+}
+
+export interface PreciosRun {
+  params: PreciosParams;
+  rounds: Round[];
+  summary: {
+    put: LatencySummary | null;
+    pumps: LatencySummary | null;
+    stationApi: LatencySummary | null;
+    company: LatencySummary | null;
+  };
+  problems: string[];
+}
+
+async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(url, init);
+  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Polls until `check` holds; the time (performance clock) when it first did. */
+async function pollUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return performance.now();
+    if (performance.now() > deadline) throw new Error(`${what}: no ocurrió en ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+const bin = (name: string) => path.join(ROOT, name, 'bin', `${name}.js`);
+
+export async function runPrecios(
+  params: PreciosParams,
+  progress: (line: string) => void,
+): Promise<PreciosRun> {
+  const children: Child[] = [];
+  const dirs: string[] = [];
+  const pumps: FakePump[] = [];
+  const problems: string[] = [];
+  try {
+    const stations: { apiPort: number; pumpPort: number; companyPort: number }[] = [];
+    for (let i = 1; i <= params.stations; i++) {
+      const dir = tempDir('bench-precios-estacion-');
+      dirs.push(dir);
+      // Pumps never time out during the run; nothing else is changed from the defaults.
+      const child = startNode(
+        `estacion-${i}`,
+        bin('estacion'),
+        [
+          '--host',
+          '127.0.0.1',
+          '--pump-port',
+          '0',
+          '--company-port',
+          '0',
+          '--api-port',
+          '0',
+          '--ws-port',
+          '0',
+          '--data-dir',
+          dir,
+          '--id',
+          `estacion-${i}`,
+          '--log-pretty=false',
+        ],
+        { cwd: ROOT },
+      );
+      children.push(child);
+      const ready = await child.waitForLine((e) => e.listo === true, READY_TIMEOUT_MS);
+      const ports = ready.puertos as { pump: number; company: number; api: number };
+      stations.push({ apiPort: ports.api, pumpPort: ports.pump, companyPort: ports.company });
+    }
+    const companyDir = tempDir('bench-precios-empresa-');
+    dirs.push(companyDir);
+    const company = startNode(
+      'empresa',
+      bin('empresa'),
+      [
+        'serve',
+        '--host',
+        '127.0.0.1',
+        '--api-port',
+        '0',
+        '--data-dir',
+        companyDir,
+        '--log-pretty=false',
+        // The benchmark polls the API every few ms.
+        '--rate-limit',
+        '0',
+        ...stations.flatMap((s) => ['--estacion', `127.0.0.1:${s.companyPort}`]),
+      ],
+      { cwd: ROOT },
+    );
+    children.push(company);
+    const ready = await company.waitForLine((e) => e.listo === true, READY_TIMEOUT_MS);
+    const api = `http://127.0.0.1:${(ready.puertos as { api: number }).api}`;
+    progress(`empresa en ${api}, ${stations.length} estaciones`);
+
+    for (const [i, s] of stations.entries()) {
+      const first = i * 1000 + 1;
+      const list = await Promise.all(
+        Array.from({ length: params.pumpsPerStation }, (_, k) => FakePump.connect(s.pumpPort, first + k)),
+      );
+      pumps.push(...list);
+    }
+    progress(`${pumps.length} surtidores registrados`);
+
+    type Estacion = { version_confirmada: number | null };
+    type PreciosEstacion = { version: number; surtidores: { version_precios: number | null }[] };
+    const companyAt = (v: number) => async () => {
+      const list = await getJson<Estacion[]>(`${api}/api/estaciones`);
+      return list.length === stations.length && list.every((e) => (e.version_confirmada ?? 0) >= v);
+    };
+    const stationsAt = (v: number) => async () => {
+      const all = await Promise.all(
+        stations.map((s) => getJson<PreciosEstacion>(`http://127.0.0.1:${s.apiPort}/api/precios`)),
+      );
+      return all.every(
+        (r) =>
+          r.surtidores.length === params.pumpsPerStation &&
+          r.surtidores.every((p) => (p.version_precios ?? 0) >= v),
+      );
+    };
+    // Everyone on version 1 before the clock starts.
+    await pollUntil('estaciones en la versión 1', companyAt(1), READY_TIMEOUT_MS);
+    await Promise.all(pumps.map((p) => p.reaches(1, READY_TIMEOUT_MS)));
+    await pollUntil('surtidores en la versión 1', stationsAt(1), READY_TIMEOUT_MS);
+
+    const rounds: Round[] = [];
+    for (let r = 0; r < params.warmup + params.rounds; r++) {
+      const t0 = performance.now();
+      const body = JSON.stringify({ precio_95: 1400 + r, autor: 'bench' });
+      const put = await getJson<{ version: number }>(`${api}/api/precios`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      const tPut = performance.now();
+      const v = put.version;
+      const [tCompany, tApi] = await Promise.all([
+        pollUntil(`empresa: confirmaciones de la versión ${v}`, companyAt(v), ROUND_TIMEOUT_MS),
+        pollUntil(`estaciones: surtidores en la versión ${v}`, stationsAt(v), ROUND_TIMEOUT_MS),
+        Promise.all(pumps.map((p) => p.reaches(v, ROUND_TIMEOUT_MS))),
+      ]);
+      const tPumps = Math.max(...pumps.map((p) => p.ackedAt.get(v) ?? Number.NaN));
+      const round: Round = {
+        version: v,
+        put: tPut - t0,
+        pumps: tPumps - t0,
+        stationApi: tApi - t0,
+        company: tCompany - t0,
+      };
+      if (r < params.warmup) {
+        progress(`calentamiento: versión ${v} en ${round.pumps.toFixed(1)} ms`);
+        continue;
+      }
+      rounds.push(round);
+      progress(
+        `ronda ${rounds.length}: versión ${v}, todos los surtidores ${round.pumps.toFixed(1)} ms, ` +
+          `API de estaciones ${round.stationApi.toFixed(1)} ms, empresa ${round.company.toFixed(1)} ms`,
+      );
+      // Let the stations' write-behind and the pumps settle between rounds.
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    for (const c of children) {
+      if (c.logs.errors > 0)
+        problems.push(`${c.name}: ${c.logs.errors} errores en el log (${c.logs.samples.join('; ')})`);
+    }
+    return {
+      params,
+      rounds,
+      summary: {
+        put: summarize(rounds.map((x) => x.put)),
+        pumps: summarize(rounds.map((x) => x.pumps)),
+        stationApi: summarize(rounds.map((x) => x.stationApi)),
+        company: summarize(rounds.map((x) => x.company)),
+      },
+      problems,
+    };
+  } finally {
+    for (const p of pumps) p.close();
+    await Promise.all(children.reverse().map((c) => c.stop(5000)));
+    for (const d of dirs) removeTempDir(d);
+  }
+}

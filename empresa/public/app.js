@@ -1,0 +1,198 @@
+// Staff page: current prices with an edit form, the stations and the version each one holds
+// (polled every second), and the change history. Plain JS, no build step.
+
+const ETIQUETAS = { precio_93: '93', precio_95: '95', precio_97: '97', precio_diesel: 'Diésel' };
+const $ = (id) => document.getElementById(id);
+const pesos = (n) => `$${Number(n).toLocaleString('es-CL')}`;
+const hora = (iso) => (iso ? new Date(iso).toLocaleString('es-CL') : '—');
+
+let vigente = null;
+
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status === 204) return null;
+  const data = await res.json();
+  if (!res.ok) {
+    const e = data?.error ?? {};
+    const detalles = (e.detalles ?? []).map((d) => `${d.campo}: ${d.problema}`).join('; ');
+    throw new Error(`${e.mensaje ?? res.statusText}${detalles ? ` (${detalles})` : ''}`);
+  }
+  return data;
+}
+
+function texto(tag, contenido, clase) {
+  const el = document.createElement(tag);
+  el.textContent = contenido;
+  if (clase) el.className = clase;
+  return el;
+}
+
+function mostrarMensaje(id, msg, ok) {
+  const el = $(id);
+  el.textContent = msg;
+  el.className = `mensaje ${ok ? 'ok' : 'error'}`;
+}
+
+function mostrarPrecios(v) {
+  const form = $('form-precios');
+  const cambioVersion = vigente?.version !== v.version;
+  vigente = v;
+  $('version').textContent = `versión ${v.version}`;
+  $('autor').textContent = `Desde ${hora(v.actualizado)}, por ${v.autor}.`;
+  for (const [campo, valor] of Object.entries(v.precios)) {
+    const input = form.elements.namedItem(campo);
+    // Never overwrite what the user is typing, unless a new version arrived.
+    if (cambioVersion || !input.classList.contains('cambiado')) {
+      input.value = String(valor);
+      input.defaultValue = String(valor);
+      input.classList.remove('cambiado');
+    }
+  }
+}
+
+function mostrarEstaciones(estaciones) {
+  const cuerpo = $('estaciones');
+  cuerpo.replaceChildren();
+  if (estaciones.length === 0) {
+    const fila = document.createElement('tr');
+    const celda = texto('td', 'No hay estaciones registradas.', 'vacio');
+    celda.colSpan = 6;
+    fila.append(celda);
+    cuerpo.append(fila);
+  }
+  let alDia = 0;
+  for (const e of estaciones) {
+    if (e.al_dia) alDia += 1;
+    const fila = document.createElement('tr');
+    fila.dataset.id = e.id_estacion;
+    const nombre = document.createElement('td');
+    nombre.append(texto('strong', e.nombre), texto('div', e.id_estacion, 'etiqueta'));
+    const enlace = document.createElement('td');
+    const estado = e.enlace?.estado ?? 'desconectado';
+    enlace.append(texto('span', estado, `estado ${estado}`));
+    const version = e.version_confirmada ?? '—';
+    const celdaVersion = texto(
+      'td',
+      e.al_dia ? `${version} ✓` : `${version} (atrasada)`,
+      `num ${e.al_dia ? 'al-dia' : 'atrasada'}`,
+    );
+    celdaVersion.dataset.version = String(e.version_confirmada ?? '');
+    fila.append(
+      nombre,
+      texto('td', `${e.host}:${e.puerto}`),
+      enlace,
+      celdaVersion,
+      texto('td', hora(e.ultimo_contacto)),
+      texto('td', e.ultimo_error ?? ''),
+    );
+    cuerpo.append(fila);
+  }
+  $('resumen').textContent = `${alDia} de ${estaciones.length} al día`;
+}
+
+function mostrarHistorial(versiones) {
+  const lista = $('historial');
+  lista.replaceChildren();
+  for (const v of versiones) {
+    const cambios = v.cambios
+      .map(
+        (c) =>
+          `${ETIQUETAS[c.campo]} ${c.anterior === null ? '' : `${pesos(c.anterior)} → `}${pesos(c.nuevo)}`,
+      )
+      .join(', ');
+    lista.append(texto('li', `Versión ${v.version}, ${hora(v.actualizado)}, ${v.autor}: ${cambios}`));
+  }
+}
+
+async function refrescar() {
+  try {
+    const [precios, estaciones] = await Promise.all([
+      api('GET', '/api/precios'),
+      api('GET', '/api/estaciones'),
+    ]);
+    if (vigente?.version !== precios.version)
+      mostrarHistorial(await api('GET', '/api/precios/historial?limit=10'));
+    mostrarPrecios(precios);
+    mostrarEstaciones(estaciones);
+    $('conexion').textContent = 'En línea';
+    $('conexion').className = 'conexion';
+  } catch {
+    $('conexion').textContent = 'Sin conexión con el servicio';
+    $('conexion').className = 'conexion error';
+  }
+}
+
+$('form-precios').addEventListener('input', (ev) => {
+  const input = ev.target;
+  input.classList.toggle('cambiado', input.value !== input.defaultValue);
+});
+
+$('form-precios').addEventListener('reset', () => {
+  for (const input of $('form-precios').querySelectorAll('input')) input.classList.remove('cambiado');
+});
+
+$('form-precios').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const cambios = {};
+  for (const input of ev.target.querySelectorAll('input')) {
+    if (input.value === input.defaultValue) continue;
+    const valor = Number(input.value);
+    if (!Number.isInteger(valor) || valor <= 0) {
+      mostrarMensaje(
+        'mensaje-precios',
+        `${ETIQUETAS[input.name]}: el precio debe ser un entero positivo`,
+        false,
+      );
+      return;
+    }
+    cambios[input.name] = valor;
+  }
+  if (Object.keys(cambios).length === 0) {
+    mostrarMensaje('mensaje-precios', 'No cambió ningún precio.', false);
+    return;
+  }
+  try {
+    const r = await api('PUT', '/api/precios', { ...cambios, autor: 'página web' });
+    for (const input of ev.target.querySelectorAll('input')) input.classList.remove('cambiado');
+    mostrarMensaje(
+      'mensaje-precios',
+      `Versión ${r.version} guardada; se está enviando a las estaciones.`,
+      true,
+    );
+    await refrescar();
+  } catch (err) {
+    mostrarMensaje('mensaje-precios', `No se guardó: ${err.message}`, false);
+  }
+});
+
+$('form-estacion').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const direccion = ev.target.elements.namedItem('direccion').value.trim();
+  const m = /^(.+?)(?::(\d+))?$/.exec(direccion);
+  if (!m || direccion === '') {
+    mostrarMensaje('mensaje-estacion', 'Escriba HOST:PUERTO, p. ej. 10.0.0.7:5001', false);
+    return;
+  }
+  try {
+    const e = await api('POST', '/api/estaciones', { host: m[1], puerto: Number(m[2] ?? 5001) });
+    ev.target.reset();
+    mostrarMensaje('mensaje-estacion', `Estación ${e.id_estacion} agregada.`, true);
+    await refrescar();
+  } catch (err) {
+    mostrarMensaje('mensaje-estacion', `No se agregó: ${err.message}`, false);
+  }
+});
+
+api('GET', '/health')
+  .then((s) => {
+    $('titulo').textContent = s.empresa.nombre;
+    document.title = `${s.empresa.nombre} · precios y estaciones`;
+  })
+  .catch(() => {});
+
+refrescar();
+setInterval(refrescar, 1000);

@@ -1,0 +1,165 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, PRECIOS_POR_DEFECTO, systemClock } from '@combustible/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CompanyError } from '../errors.js';
+import type { CompanyStore } from '../store/port.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { CompanyService, idProvisional } from './company-service.js';
+import { CompanyBus } from './events.js';
+
+const log = createLogger({ name: 'test', level: 'silent' });
+const dirs: string[] = [];
+const stores: CompanyStore[] = [];
+
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'empresa-svc-'));
+  dirs.push(d);
+  return d;
+}
+
+async function service(dataDir = ':memory:', bus = new CompanyBus()): Promise<CompanyService> {
+  const store = new SqliteStore({ dataDir });
+  stores.push(store);
+  await store.setup();
+  const s = new CompanyService(store, bus, systemClock, log);
+  await s.init();
+  return s;
+}
+
+const info = (o: { id_estacion?: string; nombre?: string; version_precios?: number } = {}) => ({
+  tipo: 'estacion_info' as const,
+  id_estacion: o.id_estacion ?? 'estacion-9',
+  nombre: o.nombre ?? 'Nueve',
+  version_precios: o.version_precios ?? 0,
+});
+
+describe('CompanyService prices', () => {
+  it('creates version 1 with the seed prices on an empty store, once', async () => {
+    const dir = tempDir();
+    const first = await service(dir);
+    expect(first.current).toMatchObject({ version: 1, precios: PRECIOS_POR_DEFECTO, autor: 'sistema' });
+    await first.changePrices({ precio_95: 1360 }, 'ana');
+    await stores[0]?.close();
+    const again = await service(dir);
+    expect(again.current).toMatchObject({ version: 2, precios: { precio_95: 1360 } });
+    expect((await again.history(10)).map((v) => v.version)).toEqual([2, 1]);
+  });
+
+  it('makes a new version per change, announces it, and none when nothing changes', async () => {
+    const bus = new CompanyBus();
+    const announced: number[] = [];
+    bus.on('precios', (v) => announced.push(v.version));
+    const s = await service(':memory:', bus);
+    const r = await s.changePrices({ precio_93: 1300, precio_diesel: 1130 }, 'ana');
+    expect(r).toMatchObject({ creada: true, version: { version: 2, autor: 'ana' } });
+    expect(r.version.cambios.map((c) => c.campo)).toEqual(['precio_93', 'precio_diesel']);
+    expect(await s.changePrices({ precio_93: 1300 }, 'beto')).toMatchObject({
+      creada: false,
+      version: { version: 2 },
+    });
+    expect(announced).toEqual([2]);
+  });
+
+  it('gives concurrent changes distinct, increasing versions', async () => {
+    const s = await service();
+    const results = await Promise.all(
+      [1301, 1302, 1303, 1304].map((p) => s.changePrices({ precio_93: p }, 'x')),
+    );
+    expect(results.map((r) => r.version.version)).toEqual([2, 3, 4, 5]);
+    expect(s.current.precios.precio_93).toBe(1304);
+  });
+
+  it('retries with a new number when another company process took the version', async () => {
+    const dir = tempDir();
+    const a = await service(dir);
+    const b = await service(dir);
+    expect((await a.changePrices({ precio_97: 1500 }, 'a')).version.version).toBe(2);
+    const r = await b.changePrices({ precio_97: 1510 }, 'b'); // b still believed version 1 was newest
+    expect(r.version).toMatchObject({ version: 3, precios: { precio_97: 1510 } });
+    expect(r.version.cambios).toEqual([{ campo: 'precio_97', anterior: 1500, nuevo: 1510 }]);
+  });
+
+  it('numbers the next version past a station that holds a higher one', async () => {
+    const s = await service();
+    const e = await s.addStation({ id_estacion: 'e1', host: 'h', puerto: 1 });
+    await s.stationInfo(e.id_estacion, info({ id_estacion: 'e1', version_precios: 9 }));
+    expect((await s.changePrices({ precio_95: 1400 }, 'x')).version.version).toBe(10);
+  });
+});
+
+describe('CompanyService stations', () => {
+  it('registers by address with a provisional id and adopts the id and name the station tells', async () => {
+    const bus = new CompanyBus();
+    const renames: string[] = [];
+    bus.on('estacion_actualizada', ({ id_anterior, estacion }) =>
+      renames.push(`${id_anterior}→${estacion.id_estacion}`),
+    );
+    const s = await service(':memory:', bus);
+    const e = await s.ensureStation('127.0.0.1', 5001);
+    expect(e).toMatchObject({
+      id_estacion: '127.0.0.1-5001',
+      nombre: '127.0.0.1-5001',
+      id_provisional: true,
+    });
+    expect(await s.ensureStation('127.0.0.1', 5001)).toBe(e); // already there
+    expect(await s.stationInfo(e.id_estacion, info())).toBe('estacion-9');
+    expect(s.getStation('estacion-9')).toMatchObject({
+      nombre: 'Nueve',
+      id_provisional: false,
+      puerto: 5001,
+    });
+    expect(s.getStation('127.0.0.1-5001')).toBeUndefined();
+    expect(await s.store.getStation('estacion-9')).toMatchObject({ nombre: 'Nueve' });
+    expect(renames).toEqual(['127.0.0.1-5001→estacion-9']);
+    // Once identified, a different id told later does not rename it again.
+    expect(await s.stationInfo('estacion-9', info({ id_estacion: 'otra' }))).toBe('estacion-9');
+  });
+
+  it('keeps a name given at registration and keeps the provisional id when the told one is taken', async () => {
+    const s = await service();
+    await s.addStation({ id_estacion: 'estacion-9', host: 'a', puerto: 1 });
+    const named = await s.addStation({ host: 'b', puerto: 2, nombre: 'Norte' });
+    expect(await s.stationInfo(named.id_estacion, info())).toBe('b-2');
+    const other = await s.addStation({ host: 'c', puerto: 3, nombre: 'Sur' });
+    expect(await s.stationInfo(other.id_estacion, info({ id_estacion: 'estacion-10' }))).toBe('estacion-10');
+    expect(s.getStation('estacion-10')?.nombre).toBe('Sur');
+  });
+
+  it('refuses duplicate ids and addresses and unknown stations with stable codes', async () => {
+    const s = await service();
+    await s.addStation({ id_estacion: 'e1', host: 'h', puerto: 1 });
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: CompanyError) => e.code,
+      );
+    expect(await code(s.addStation({ id_estacion: 'e1', host: 'h', puerto: 2 }))).toBe('ESTACION_DUPLICADA');
+    expect(await code(s.addStation({ host: 'h', puerto: 1 }))).toBe('ESTACION_DUPLICADA');
+    expect(await code(s.updateStation('nadie', { nombre: 'x' }))).toBe('ESTACION_NO_ENCONTRADA');
+    expect(await code(s.removeStation('nadie'))).toBe('ESTACION_NO_ENCONTRADA');
+    await s.addStation({ id_estacion: 'e2', host: 'h', puerto: 2 });
+    expect(await code(s.updateStation('e2', { puerto: 1 }))).toBe('ESTACION_DUPLICADA');
+  });
+
+  it('records acknowledgements without ever lowering them', async () => {
+    const s = await service();
+    await s.addStation({ id_estacion: 'e1', host: 'h', puerto: 1 });
+    for (const v of [2, 4, 3, 4, 1]) await s.stationAck('e1', v);
+    expect(s.getStation('e1')?.version_confirmada).toBe(4);
+    expect((await s.store.getStation('e1'))?.version_confirmada).toBe(4);
+    await s.stationAck('nadie', 5); // a station removed meanwhile: ignored
+  });
+
+  it('makes provisional ids that fit the id_estacion rules', () => {
+    expect(idProvisional('::1', 5001)).toBe('--1-5001');
+    expect(idProvisional('estacion.local', 5001)).toBe('estacion.local-5001');
+    expect(new CompanyError('VALIDACION', 'x').status).toBe(400);
+  });
+});

@@ -1,0 +1,263 @@
+/**
+ * The company's application service: the price book (persisted versions, one writer at a time)
+ * and the station registry (cached in memory, written through to the store). It publishes on the
+ * bus; the links and the API never touch the store directly.
+ */
+import { type Clock, type EstacionInfo, isoNow, type Logger } from '@combustible/shared';
+import { type Cambios, siguienteVersion, versionInicial } from '../domain/price-book.js';
+import type { Estacion, VersionPrecios } from '../domain/types.js';
+import { CompanyError } from '../errors.js';
+import type { CompanyStore } from '../store/port.js';
+import type { CompanyBus } from './events.js';
+
+/** How many times a price change is retried when another writer took its version number. */
+const MAX_VERSION_RETRIES = 5;
+
+export interface NuevaEstacion {
+  id_estacion?: string | undefined;
+  nombre?: string | undefined;
+  host: string;
+  puerto: number;
+}
+
+export type CambiosEstacion = Partial<Pick<Estacion, 'nombre' | 'host' | 'puerto'>>;
+
+/** The made-up id of a station registered by address only: `HOST-PORT`, with `:` and other signs as `-`. */
+export function idProvisional(host: string, puerto: number): string {
+  return `${host}-${puerto}`.replace(/[^\w.-]/g, '-').slice(0, 64);
+}
+
+export class CompanyService {
+  private _current: VersionPrecios | null = null;
+  private readonly stations = new Map<string, Estacion>();
+  /** The highest version any station was seen holding (a new version must overtake it). */
+  private highestSeen = 0;
+  /** Price changes run one after the other so versions are taken in order. */
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly store: CompanyStore,
+    readonly bus: CompanyBus,
+    readonly clock: Clock,
+    readonly log: Logger,
+  ) {}
+
+  /** Loads the newest version (creating version 1 with the seed prices on an empty store) and the registry. */
+  async init(): Promise<void> {
+    let latest = await this.store.latestPriceVersion();
+    if (!latest) {
+      const first = versionInicial(isoNow(this.clock));
+      if (await this.store.appendPriceVersion(first)) {
+        this.log.info(
+          { version: 1, precios: first.precios },
+          'libro de precios nuevo: versión 1 con los precios base',
+        );
+      }
+      latest = await this.store.latestPriceVersion();
+      if (!latest) throw new Error('no se pudo leer la versión de precios recién creada');
+    }
+    this._current = latest;
+    for (const e of await this.store.listStations()) {
+      this.stations.set(e.id_estacion, e);
+      this.highestSeen = Math.max(this.highestSeen, e.version_confirmada ?? 0);
+    }
+  }
+
+  /** The newest price version. */
+  get current(): VersionPrecios {
+    if (!this._current) throw new Error('CompanyService: llame a init() primero');
+    return this._current;
+  }
+
+  // ── precios ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Applies a change to some of the four prices, making a new version, unless no price actually
+   * changes (then the current version is returned with `creada: false`).
+   */
+  changePrices(cambios: Cambios, autor: string): Promise<{ version: VersionPrecios; creada: boolean }> {
+    const run = this.writes.then(() => this.doChangePrices(cambios, autor));
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doChangePrices(cambios: Cambios, autor: string) {
+    for (let attempt = 0; attempt < MAX_VERSION_RETRIES; attempt++) {
+      const next = siguienteVersion(this.current, cambios, {
+        autor,
+        at: isoNow(this.clock),
+        minimo: this.highestSeen,
+      });
+      if (!next) return { version: this.current, creada: false };
+      if (await this.store.appendPriceVersion(next)) {
+        this._current = next;
+        this.log.info({ version: next.version, cambios: next.cambios, autor }, 'precios cambiados');
+        this.bus.emit('precios', next);
+        return { version: next, creada: true };
+      }
+      // Another company process took that number: start again from what is stored.
+      const stored = await this.store.latestPriceVersion();
+      if (stored) this._current = stored;
+    }
+    throw new Error('no se pudo tomar un número de versión nuevo (demasiados escritores a la vez)');
+  }
+
+  history(limit: number, antes?: number): Promise<VersionPrecios[]> {
+    return this.store.listPriceVersions(antes === undefined ? { limit } : { limit, antes });
+  }
+
+  // ── estaciones ───────────────────────────────────────────────────────────────────────────
+
+  listStations(): Estacion[] {
+    return [...this.stations.values()].sort((a, b) => (a.id_estacion < b.id_estacion ? -1 : 1));
+  }
+
+  getStation(id: string): Estacion | undefined {
+    return this.stations.get(id);
+  }
+
+  findByAddress(host: string, puerto: number): Estacion | undefined {
+    for (const e of this.stations.values()) if (e.host === host && e.puerto === puerto) return e;
+    return undefined;
+  }
+
+  async addStation(input: NuevaEstacion): Promise<Estacion> {
+    const now = isoNow(this.clock);
+    const provisional = input.id_estacion === undefined;
+    const id = input.id_estacion ?? idProvisional(input.host, input.puerto);
+    const estacion: Estacion = {
+      id_estacion: id,
+      // A station registered without a name takes the one it tells at its first connection.
+      nombre: input.nombre ?? id,
+      host: input.host,
+      puerto: input.puerto,
+      id_provisional: provisional,
+      creada: now,
+      actualizada: now,
+      version_confirmada: null,
+      ultimo_contacto: null,
+    };
+    const result = await this.store.insertStation(estacion);
+    if (result === 'id_duplicado') {
+      throw new CompanyError('ESTACION_DUPLICADA', `ya existe la estación "${id}"`);
+    }
+    if (result === 'direccion_duplicada') {
+      throw new CompanyError(
+        'ESTACION_DUPLICADA',
+        `ya hay una estación registrada en ${input.host}:${input.puerto}`,
+      );
+    }
+    this.stations.set(id, estacion);
+    this.log.info({ id_estacion: id, host: input.host, puerto: input.puerto }, 'estación registrada');
+    this.bus.emit('estacion_agregada', estacion);
+    return estacion;
+  }
+
+  /** Registers a station by address unless one with that address exists (for `--estacion`). */
+  async ensureStation(host: string, puerto: number): Promise<Estacion> {
+    return this.findByAddress(host, puerto) ?? this.addStation({ host, puerto });
+  }
+
+  async updateStation(id: string, cambios: CambiosEstacion): Promise<Estacion> {
+    const before = this.requireStation(id);
+    const after: Estacion = { ...before, ...cambios, actualizada: isoNow(this.clock) };
+    return this.replace(before, after);
+  }
+
+  async removeStation(id: string): Promise<void> {
+    this.requireStation(id);
+    await this.store.deleteStation(id);
+    this.stations.delete(id);
+    this.log.info({ id_estacion: id }, 'estación eliminada');
+    this.bus.emit('estacion_eliminada', { id_estacion: id });
+  }
+
+  /**
+   * What a station told in `estacion_info`. A station registered under a made-up id takes its own
+   * id (and its name, when none was given) unless another station already has that id. Returns the
+   * station's id afterwards.
+   */
+  async stationInfo(id: string, info: EstacionInfo): Promise<string> {
+    const e = this.stations.get(id);
+    if (!e) return id;
+    this.highestSeen = Math.max(this.highestSeen, info.version_precios);
+    if (info.version_precios > this.current.version) {
+      this.log.warn(
+        { id_estacion: id, version_estacion: info.version_precios, version_empresa: this.current.version },
+        'la estación tiene una versión de precios más nueva que la de la empresa: el próximo cambio la superará',
+      );
+    }
+    if (!e.id_provisional || info.id_estacion === id) {
+      if (e.id_provisional) return (await this.replace(e, { ...e, id_provisional: false })).id_estacion;
+      if (info.id_estacion !== id) {
+        this.log.warn(
+          { id_estacion: id, id_informado: info.id_estacion },
+          'la estación se identifica con otro id',
+        );
+      }
+      return id;
+    }
+    if (this.stations.has(info.id_estacion)) {
+      this.log.warn(
+        { id_estacion: id, id_informado: info.id_estacion },
+        'la estación se identifica con un id que ya tiene otra estación: se mantiene el provisional',
+      );
+      return id;
+    }
+    const renamed: Estacion = {
+      ...e,
+      id_estacion: info.id_estacion,
+      nombre: e.nombre === id ? info.nombre : e.nombre,
+      id_provisional: false,
+      actualizada: isoNow(this.clock),
+    };
+    try {
+      return (await this.replace(e, renamed)).id_estacion;
+    } catch (err) {
+      this.log.warn({ err, id_estacion: id }, 'no se pudo adoptar el id de la estación');
+      return id;
+    }
+  }
+
+  /** A `precios_recibidos` (or the version told in `estacion_info`): kept, never lowered. */
+  async stationAck(id: string, version: number): Promise<void> {
+    const e = this.stations.get(id);
+    if (!e) return;
+    const at = isoNow(this.clock);
+    this.highestSeen = Math.max(this.highestSeen, version);
+    e.version_confirmada = Math.max(e.version_confirmada ?? version, version);
+    e.ultimo_contacto = at;
+    await this.store.recordAck(id, version, at);
+  }
+
+  private requireStation(id: string): Estacion {
+    const e = this.stations.get(id);
+    if (!e) throw new CompanyError('ESTACION_NO_ENCONTRADA', `no existe la estación "${id}"`);
+    return e;
+  }
+
+  private async replace(before: Estacion, after: Estacion): Promise<Estacion> {
+    const id = before.id_estacion;
+    const result = await this.store.replaceStation(id, after);
+    switch (result) {
+      case 'no_encontrada':
+        throw new CompanyError('ESTACION_NO_ENCONTRADA', `no existe la estación "${id}"`);
+      case 'id_duplicado':
+        throw new CompanyError('ESTACION_DUPLICADA', `ya existe la estación "${after.id_estacion}"`);
+      case 'direccion_duplicada':
+        throw new CompanyError(
+          'ESTACION_DUPLICADA',
+          `ya hay una estación registrada en ${after.host}:${after.puerto}`,
+        );
+      case 'actualizada':
+        break;
+    }
+    this.stations.delete(id);
+    this.stations.set(after.id_estacion, after);
+    if (after.id_estacion !== id) {
+      this.log.info({ id_anterior: id, id_estacion: after.id_estacion }, 'estación identificada');
+    }
+    this.bus.emit('estacion_actualizada', { id_anterior: id, estacion: after });
+    return after;
+  }
+}

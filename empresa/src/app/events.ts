@@ -1,0 +1,26 @@
+/**
+ * The company's event bus: the service publishes price versions and registry changes, the links
+ * publish their status; the link manager, the metrics and the logs subscribe.
+ */
+import { EventEmitter } from 'node:events';
+import type { Estacion, EstadoEstacion, VersionPrecios } from '../domain/types.js';
+
+export interface CompanyEvents {
+  /** A new price version was stored. */
+  precios: [VersionPrecios];
+  estacion_agregada: [Estacion];
+  /** `id_anterior` differs from `estacion.id_estacion` after a rename. */
+  estacion_actualizada: [{ id_anterior: string; estacion: Estacion }];
+  estacion_eliminada: [{ id_estacion: string }];
+  /** A link's status changed. */
+  enlace: [{ id_estacion: string; estado: EstadoEstacion }];
+  /** A station acknowledged a version; `ms` is the time since that version was created when it is the newest. */
+  confirmacion: [{ id_estacion: string; version: number; ms: number | null }];
+}
+
+export class CompanyBus extends EventEmitter<CompanyEvents> {
+  constructor() {
+    super();
+    this.setMaxListeners(50);
+  }
+}

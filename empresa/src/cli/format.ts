@@ -1,0 +1,79 @@
+/** Human-friendly text for the CLI: prices, versions and stations. */
+import type { Precios } from '@combustible/shared';
+import { CAMPOS_PRECIO } from '../domain/price-book.js';
+import type { CambioPrecio, CampoPrecio, VersionPrecios } from '../domain/types.js';
+
+export interface EstacionVista {
+  id_estacion: string;
+  nombre: string;
+  host: string;
+  puerto: number;
+  conectada: boolean;
+  version_confirmada: number | null;
+  al_dia: boolean;
+  ultimo_contacto: string | null;
+  ultimo_error: string | null;
+  enlace: { estado: string } | null;
+}
+
+const ETIQUETAS: Record<CampoPrecio, string> = {
+  precio_93: '93',
+  precio_95: '95',
+  precio_97: '97',
+  precio_diesel: 'diesel',
+};
+
+export const pesos = (n: number) => `$${n.toLocaleString('es-CL')}`;
+
+export function fecha(iso: string | null): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString('es-CL');
+}
+
+export function formatPrecios(p: Precios): string {
+  return CAMPOS_PRECIO.map((c) => `  ${ETIQUETAS[c].padEnd(7)} ${pesos(p[c]).padStart(8)}`).join('\n');
+}
+
+export function formatCambios(cambios: CambioPrecio[]): string {
+  return cambios
+    .map(
+      (c) => `${ETIQUETAS[c.campo]} ${c.anterior === null ? '' : `${pesos(c.anterior)} → `}${pesos(c.nuevo)}`,
+    )
+    .join(', ');
+}
+
+export function formatVersion(v: VersionPrecios): string {
+  return `versión ${v.version} (${fecha(v.actualizado)}, por ${v.autor})`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export function formatEstaciones(estaciones: EstacionVista[], newest: number): string {
+  if (estaciones.length === 0)
+    return 'No hay estaciones registradas (agregue una: npx empresa estaciones add HOST:PUERTO).';
+  const rows = [['ID', 'NOMBRE', 'DIRECCIÓN', 'ENLACE', 'VERSIÓN', 'ÚLTIMO CONTACTO', 'ÚLTIMO ERROR']];
+  for (const e of estaciones) {
+    const version = e.version_confirmada === null ? '—' : String(e.version_confirmada);
+    rows.push([
+      e.id_estacion,
+      e.nombre,
+      `${e.host}:${e.puerto}`,
+      e.enlace?.estado ?? (e.conectada ? 'conectada' : 'desconectada'),
+      e.al_dia ? `${version} ✓` : `${version} (de ${newest})`,
+      fecha(e.ultimo_contacto),
+      e.ultimo_error ?? '',
+    ]);
+  }
+  return table(rows);
+}

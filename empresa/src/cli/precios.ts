@@ -1,0 +1,156 @@
+/** `empresa precios set|show|historial`: the price book through the API. */
+import os from 'node:os';
+import type { Argv, CommandModule } from 'yargs';
+import { parseAsignaciones } from '../domain/price-book.js';
+import type { VersionPrecios } from '../domain/types.js';
+import { CliError, request } from './client.js';
+import {
+  type EstacionVista,
+  formatCambios,
+  formatEstaciones,
+  formatPrecios,
+  formatVersion,
+} from './format.js';
+
+export interface ClientArgs {
+  api: string;
+  json: boolean;
+}
+
+export type Print = (line: string) => void;
+
+/** The global options of the client commands, from yargs' parsed arguments. */
+export function clientArgs(a: Record<string, unknown>): ClientArgs {
+  return { api: String(a.api), json: a.json === true };
+}
+
+/** Polls the stations until every connected one holds `version` or `timeoutMs` passes. */
+async function esperarConfirmaciones(
+  api: string,
+  version: number,
+  timeoutMs: number,
+): Promise<EstacionVista[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const estaciones = await request<EstacionVista[]>(api, 'GET', '/api/estaciones');
+    const pendientes = estaciones.filter((e) => e.conectada && (e.version_confirmada ?? 0) < version);
+    if (pendientes.length === 0 || Date.now() >= deadline) return estaciones;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function preciosSet(
+  args: ClientArgs & { asignaciones: string[]; autor: string; esperar: number },
+  print: Print,
+): Promise<void> {
+  const parsed = parseAsignaciones(args.asignaciones);
+  if (!parsed.ok) throw new CliError(parsed.error);
+  const body = { ...parsed.cambios, autor: args.autor };
+  const r = await request<VersionPrecios & { creada: boolean }>(args.api, 'PUT', '/api/precios', body);
+  if (args.json) {
+    print(JSON.stringify(r, null, 2));
+    return;
+  }
+  if (!r.creada) {
+    print(`Sin cambios: esos precios ya están vigentes (${formatVersion(r)}).`);
+    return;
+  }
+  print(`Versión ${r.version} creada: ${formatCambios(r.cambios)}.`);
+  print(formatPrecios(r.precios));
+  if (args.esperar > 0) {
+    const estaciones = await esperarConfirmaciones(args.api, r.version, args.esperar * 1000);
+    print('');
+    print(formatEstaciones(estaciones, r.version));
+  } else {
+    print('Se envía ahora a cada estación conectada; las desconectadas la reciben al volver.');
+  }
+}
+
+export async function preciosShow(args: ClientArgs, print: Print): Promise<void> {
+  const v = await request<VersionPrecios>(args.api, 'GET', '/api/precios');
+  if (args.json) {
+    print(JSON.stringify(v, null, 2));
+    return;
+  }
+  print(`Precios vigentes: ${formatVersion(v)}`);
+  print(formatPrecios(v.precios));
+}
+
+export async function preciosHistorial(args: ClientArgs & { limit: number }, print: Print): Promise<void> {
+  const versions = await request<VersionPrecios[]>(
+    args.api,
+    'GET',
+    `/api/precios/historial?limit=${args.limit}`,
+  );
+  if (args.json) {
+    print(JSON.stringify(versions, null, 2));
+    return;
+  }
+  for (const v of versions) print(`${formatVersion(v)}: ${formatCambios(v.cambios)}`);
+}
+
+type Run = (fn: () => Promise<void>) => Promise<void>;
+
+export function preciosCommand(run: Run, print: Print): CommandModule<ClientArgs, ClientArgs> {
+  return {
+    command: 'precios <accion>',
+    describe: 'Precios vigentes, cambios e historial (habla con la API de la empresa)',
+    builder: (y: Argv<ClientArgs>) =>
+      y
+        .command({
+          command: 'set <asignaciones..>',
+          describe: 'Cambia precios: crea una versión nueva y la envía a todas las estaciones',
+          builder: (b: Argv<ClientArgs>) =>
+            b
+              .positional('asignaciones', {
+                type: 'string',
+                array: true,
+                demandOption: true,
+                describe: 'COMBUSTIBLE=PRECIO, con combustible 93, 95, 97 o diesel',
+              })
+              .options({
+                autor: { type: 'string', default: safeUser(), describe: 'Quién hace el cambio (historial)' },
+                esperar: {
+                  type: 'number',
+                  default: 0,
+                  describe: 'Segundos a esperar que las estaciones conectadas confirmen (0: no esperar)',
+                },
+              })
+              .example('$0 precios set 95=1360 diesel=1130', 'cambia dos precios'),
+          handler: (a) =>
+            run(() =>
+              preciosSet(
+                {
+                  ...clientArgs(a),
+                  asignaciones: (a.asignaciones as string[]).map(String),
+                  autor: String(a.autor),
+                  esperar: Number(a.esperar),
+                },
+                print,
+              ),
+            ),
+        })
+        .command({
+          command: 'show',
+          describe: 'Muestra los precios vigentes',
+          handler: (a) => run(() => preciosShow(clientArgs(a), print)),
+        })
+        .command({
+          command: 'historial',
+          describe: 'Versiones anteriores: quién cambió qué y cuándo',
+          builder: (b: Argv<ClientArgs>) =>
+            b.option('limit', { type: 'number', default: 20, describe: 'Cuántas versiones' }),
+          handler: (a) => run(() => preciosHistorial({ ...clientArgs(a), limit: Number(a.limit) }, print)),
+        })
+        .demandCommand(1, 'indique set, show o historial'),
+    handler: () => {},
+  };
+}
+
+function safeUser(): string {
+  try {
+    return os.userInfo().username || 'cli';
+  } catch {
+    return 'cli';
+  }
+}

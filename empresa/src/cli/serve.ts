@@ -1,0 +1,125 @@
+/** `empresa serve`: runs the company service. A thin shell around startCompany(). */
+import { ConfigError, createLogger, parseConfig, withEnvDefaults } from '@combustible/shared';
+import yargs, { type Argv } from 'yargs';
+import { type RunningCompany, startCompany } from '../company.js';
+import { type CompanyConfig, companyConfigSchema } from '../config.js';
+
+/** The options of `empresa serve`; each can also come from EMPRESA_<FLAG> (e.g. EMPRESA_API_PORT). */
+export const SERVE_OPTIONS = {
+  'api-port': { type: 'number', describe: 'Puerto de la API REST y la página del personal', default: 8000 },
+  host: { type: 'string', describe: 'Dirección donde escuchar', default: '0.0.0.0' },
+  'data-dir': { type: 'string', describe: 'Carpeta del almacenamiento embebido (SQLite)', default: './data' },
+  'mongo-url': { type: 'string', describe: 'Usar MongoDB en vez del almacenamiento embebido (o MONGO_URL)' },
+  estacion: {
+    type: 'string',
+    array: true,
+    describe: 'HOST:PUERTO del enlace de una estación a registrar al iniciar (repetible)',
+  },
+  token: { type: 'string', describe: 'Token enviado en "autenticacion" a las estaciones' },
+  nombre: {
+    type: 'string',
+    describe: 'Nombre de la empresa (en "autenticacion")',
+    default: 'Empresa de Combustibles',
+  },
+  'ping-interval': { type: 'number', describe: 'Segundos entre pings a cada estación', default: 10 },
+  'ping-timeout': {
+    type: 'number',
+    describe: 'Segundos sin respuesta a un ping para cortar el enlace',
+    default: 5,
+  },
+  'handshake-timeout': { type: 'number', describe: 'Segundos de espera de "estacion_info"', default: 10 },
+  'retry-min': {
+    type: 'number',
+    describe: 'Primera espera entre reconexiones, segundos (con jitter)',
+    default: 0.5,
+  },
+  'retry-max': { type: 'number', describe: 'Espera máxima entre reconexiones, segundos', default: 10 },
+  'rate-limit': {
+    type: 'number',
+    describe: 'Solicitudes a la API por minuto y dirección (0: sin límite)',
+    default: 1200,
+  },
+  'log-level': {
+    type: 'string',
+    describe: 'Nivel de log',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+  },
+  'log-pretty': { type: 'boolean', describe: 'Log legible (por defecto en una terminal)' },
+} as const;
+
+export function serveBuilder<T>(y: Argv<T>, env: NodeJS.ProcessEnv = process.env) {
+  return y
+    .options(withEnvDefaults(SERVE_OPTIONS, 'EMPRESA', env))
+    .example('$0 serve --estacion 127.0.0.1:5001', 'todo por defecto, con una estación')
+    .example('$0 serve --mongo-url mongodb://localhost:27017/empresa --token secreto', 'con MongoDB y token');
+}
+
+/** The config from the parsed flags (and MONGO_URL); `--estacion a:1,b:2` and repeated flags both work. */
+export function toConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): CompanyConfig {
+  const estaciones = ([] as unknown[])
+    .concat(raw.estacion ?? [])
+    .flatMap((v) => String(v).split(/[\s,]+/))
+    .filter((v) => v.length > 0);
+  return parseConfig(companyConfigSchema, {
+    ...raw,
+    estacion: estaciones,
+    mongoUrl: (raw.mongoUrl as string | undefined) || env.MONGO_URL || undefined,
+  });
+}
+
+/** Parses `serve` flags alone (tests). */
+export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): CompanyConfig {
+  const raw = serveBuilder(yargs(argv), env).strict().exitProcess(false).version(false).parseSync();
+  return toConfig(raw, env);
+}
+
+export async function serve(raw: Record<string, unknown>): Promise<number> {
+  let config: CompanyConfig;
+  try {
+    config = toConfig(raw);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+  const log = createLogger({
+    name: 'empresa',
+    level: config.logLevel,
+    ...(config.logPretty === undefined ? {} : { pretty: config.logPretty }),
+  });
+  let signals = 0;
+  let company: RunningCompany | undefined;
+  let stopRequested = false;
+  const stop = () => {
+    company?.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'error al detener');
+        process.exit(1);
+      },
+    );
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      log.warn({ signal }, 'segunda señal: salida inmediata');
+      process.exit(1);
+    }
+    log.info({ signal }, 'señal recibida');
+    stopRequested = true;
+    stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    company = await startCompany(config, { log });
+  } catch (err) {
+    log.fatal({ err }, 'la empresa no pudo iniciar');
+    return 1;
+  }
+  if (stopRequested) stop();
+  return new Promise<number>(() => {});
+}

@@ -1,0 +1,172 @@
+/** The composed company: store, links and API together, against fake stations on loopback ports. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '@combustible/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type RunningCompany, startCompany } from './company.js';
+import { companyConfigSchema } from './config.js';
+import type { EstadoEstacion } from './domain/types.js';
+import { FakeStation } from './links/test-harness.js';
+
+const log = createLogger({ name: 'test', level: 'silent' });
+const companies: RunningCompany[] = [];
+const stations: FakeStation[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  await Promise.all(companies.splice(0).map((c) => c.stop()));
+  await Promise.all(stations.splice(0).map((s) => s.close()));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function station(o: Parameters<typeof FakeStation.start>[0] = {}): Promise<FakeStation> {
+  const s = await FakeStation.start(o);
+  stations.push(s);
+  return s;
+}
+
+async function company(flags: Record<string, unknown> = {}): Promise<RunningCompany> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'empresa-co-'));
+  dirs.push(dataDir);
+  const config = companyConfigSchema.parse({
+    host: '127.0.0.1',
+    apiPort: 0,
+    dataDir,
+    retryMin: 0.02,
+    retryMax: 0.1,
+    ...flags,
+  });
+  const c = await startCompany(config, { log });
+  companies.push(c);
+  return c;
+}
+
+/** Resolves once every station's link status matches. */
+function allLinks(c: RunningCompany, match: (s: EstadoEstacion) => boolean, timeoutMs = 5000): Promise<void> {
+  const ok = () =>
+    c.service.listStations().every((e) => {
+      const s = c.links.status(e.id_estacion);
+      return s !== undefined && match(s);
+    });
+  if (ok()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      c.bus.off('enlace', listener);
+      reject(new Error('links never matched'));
+    }, timeoutMs);
+    const listener = () => {
+      if (!ok()) return;
+      clearTimeout(timer);
+      c.bus.off('enlace', listener);
+      resolve();
+    };
+    c.bus.on('enlace', listener);
+  });
+}
+
+const synced = (version: number) => (s: EstadoEstacion) =>
+  s.estado === 'sincronizado' && s.version_confirmada === version;
+
+describe('startCompany', () => {
+  it('registers --estacion stations, adopts their ids, syncs them and pushes every change', async () => {
+    const a = await station({ id: 'norte', nombre: 'Norte' });
+    const b = await station({ id: 'sur', nombre: 'Sur' });
+    const c = await company({ estacion: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`].map(String) });
+    await allLinks(c, synced(1));
+    await c.links.settled();
+    expect(c.service.listStations().map((e) => [e.id_estacion, e.nombre])).toEqual([
+      ['norte', 'Norte'],
+      ['sur', 'Sur'],
+    ]);
+    const r = await c.api.inject({ method: 'PUT', url: '/api/precios', payload: { precio_95: 1360 } });
+    expect(r.statusCode).toBe(200);
+    await allLinks(c, synced(2));
+    expect([a.version, b.version]).toEqual([2, 2]);
+    await c.links.settled();
+    expect((await c.store.getStation('norte'))?.version_confirmada).toBe(2);
+  });
+
+  it('opens, re-points and closes links as stations are added, moved and removed', async () => {
+    const a = await station({ id: 'a' });
+    const b = await station({ id: 'b', version: 1 });
+    const c = await company();
+    expect(c.links.size).toBe(0);
+    const created = await c.api.inject({
+      method: 'POST',
+      url: '/api/estaciones',
+      payload: { id_estacion: 'x', host: '127.0.0.1', puerto: a.port },
+    });
+    expect(created.statusCode).toBe(201);
+    await allLinks(c, synced(1));
+    const moved = b.nextConnection();
+    const put = await c.api.inject({ method: 'PUT', url: '/api/estaciones/x', payload: { puerto: b.port } });
+    expect(put.json()).toMatchObject({ id_estacion: 'x', puerto: b.port });
+    await moved;
+    await allLinks(c, (s) => s.id_informado === 'b' && s.estado === 'sincronizado');
+    const closed = new Promise((r) => b.once('closed', () => r(undefined)));
+    expect((await c.api.inject({ method: 'DELETE', url: '/api/estaciones/x' })).statusCode).toBe(204);
+    await closed;
+    expect(c.links.size).toBe(0);
+  });
+
+  it('restarts without resending or regressing: same version, nothing sent to stations that hold it', async () => {
+    const a = await station({ id: 'a' });
+    const first = await company({ estacion: [`127.0.0.1:${a.port}`] });
+    await first.service.changePrices({ precio_97: 1450 }, 'ana');
+    await allLinks(first, synced(2));
+    const dataDir = first.config.dataDir;
+    await first.stop();
+    companies.splice(companies.indexOf(first), 1);
+    const sentBefore = a.of('actualizacion_precios').length;
+
+    const config = companyConfigSchema.parse({ ...first.config, estacion: [`127.0.0.1:${a.port}`], dataDir });
+    const second = await startCompany(config, { log });
+    companies.push(second);
+    const reconnected = a.connections;
+    await allLinks(second, (s) => s.estado === 'sincronizado');
+    expect(a.connections).toBeGreaterThanOrEqual(reconnected);
+    expect(second.service.current).toMatchObject({ version: 2, precios: { precio_97: 1450 } });
+    expect(a.of('actualizacion_precios')).toHaveLength(sentBefore);
+    expect(second.service.listStations().map((e) => e.id_estacion)).toEqual(['a']);
+  });
+
+  it('serves health, metrics, the OpenAPI document and the staff page', async () => {
+    const a = await station({ id: 'a' });
+    const c = await company({ estacion: [`127.0.0.1:${a.port}`], nombre: 'Combustibles del Sur' });
+    await allLinks(c, synced(1));
+    const health = await c.api.inject('/health');
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toMatchObject({
+      estado: 'ok',
+      empresa: { nombre: 'Combustibles del Sur' },
+      almacenamiento: { tipo: 'sqlite', alcanzable: true },
+      version_precios: 1,
+      estaciones: { total: 1, conectadas: 1, al_dia: 1 },
+    });
+    const metrics = (await c.api.inject('/metrics')).body;
+    expect(metrics).toMatch(/^empresa_version_precios 1$/m);
+    expect(metrics).toMatch(/^empresa_estaciones_conectadas 1$/m);
+    const doc = (await c.api.inject('/docs/json')).json() as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/precios',
+        '/api/precios/historial',
+        '/api/estaciones',
+        '/api/estaciones/{id}',
+      ]),
+    );
+    const page = await c.api.inject('/');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<html lang="es">');
+    expect((await c.api.inject('/app.js')).statusCode).toBe(200);
+  });
+
+  it('reports 503 on /health when the store is gone', async () => {
+    const c = await company();
+    await c.store.close();
+    const health = await c.api.inject('/health');
+    expect(health.statusCode).toBe(503);
+    expect(health.json()).toMatchObject({ estado: 'degradado', almacenamiento: { alcanzable: false } });
+  });
+});

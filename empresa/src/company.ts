@@ -1,0 +1,124 @@
+/**
+ * Composition root: builds the store, the service, the station links and the API from a config,
+ * and tears them down in the right order.
+ */
+import { fileURLToPath } from 'node:url';
+import { type Clock, type Logger, systemClock } from '@combustible/shared';
+import { CompanyService } from './app/company-service.js';
+import { CompanyBus } from './app/events.js';
+import { CompanyMetrics } from './app/metrics.js';
+import type { CompanyConfig } from './config.js';
+import { type Api, buildApi } from './http/app.js';
+import { LinkManager } from './links/link-manager.js';
+import type { StationLinkOptions } from './links/station-link.js';
+import { type CompanyStore, createStore } from './store/index.js';
+
+/** The staff page: static files in empresa/public. */
+export const WEB_ROOT = fileURLToPath(new URL('../public', import.meta.url));
+
+export interface RunningCompany {
+  config: CompanyConfig;
+  store: CompanyStore;
+  bus: CompanyBus;
+  service: CompanyService;
+  links: LinkManager;
+  metrics: CompanyMetrics;
+  api: Api;
+  ports: { api: number };
+  /** Closes the links, the API and the store; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface CompanyDeps {
+  log: Logger;
+  clock?: Clock;
+  /** Use this store instead of creating one from the config (tests). */
+  store?: CompanyStore;
+}
+
+export function linkOptions(config: CompanyConfig): Partial<StationLinkOptions> {
+  return {
+    pingIntervalMs: config.pingInterval * 1000,
+    pingTimeoutMs: config.pingTimeout * 1000,
+    handshakeTimeoutMs: config.handshakeTimeout * 1000,
+    backoff: { baseMs: config.retryMin * 1000, maxMs: Math.max(config.retryMin, config.retryMax) * 1000 },
+  };
+}
+
+export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Promise<RunningCompany> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log;
+  const store =
+    deps.store ??
+    createStore(
+      config.mongoUrl ? { dataDir: config.dataDir, mongoUrl: config.mongoUrl } : { dataDir: config.dataDir },
+    );
+  await store.setup();
+  const bus = new CompanyBus();
+  const metrics = new CompanyMetrics(bus);
+  const service = new CompanyService(store, bus, clock, log.child({ mod: 'servicio' }));
+  let links: LinkManager | undefined;
+  let api: Api | undefined;
+  try {
+    await service.init();
+    metrics.setVersion(service.current.version);
+    links = new LinkManager({
+      service,
+      bus,
+      clock,
+      log: log.child({ mod: 'enlaces' }),
+      empresa: { nombre: config.nombre, token: config.token },
+      options: linkOptions(config),
+    });
+    for (const { host, port } of config.estacion) await service.ensureStation(host, port);
+    links.start();
+    log.info(
+      {
+        version_precios: service.current.version,
+        estaciones: service.listStations().map((e) => `${e.id_estacion}@${e.host}:${e.puerto}`),
+        almacenamiento: store.kind,
+        autenticacion: config.token !== undefined,
+      },
+      `empresa: ${service.listStations().length} estaciones, precios versión ${service.current.version}`,
+    );
+    api = await buildApi({
+      service,
+      links,
+      store,
+      metrics,
+      log: log.child({ mod: 'api' }),
+      empresa: { nombre: config.nombre },
+      webRoot: WEB_ROOT,
+      rateLimitPerMinute: config.rateLimit,
+    });
+    await api.listen({ host: config.host, port: config.apiPort });
+  } catch (err) {
+    await links?.close();
+    await api?.close();
+    await store.close();
+    throw err;
+  }
+  const address = api.server.address();
+  const ports = { api: typeof address === 'object' && address !== null ? address.port : 0 };
+  log.info(
+    { escuchando: 'api', puerto: ports.api },
+    `API y página: http://${config.host}:${ports.api}/ (documentación en /docs)`,
+  );
+  log.info({ listo: true, puertos: ports }, 'empresa lista');
+
+  const readyLinks = links;
+  const readyApi = api;
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info('deteniendo');
+      const linksClosed = readyLinks.close();
+      await readyApi.close().catch(() => undefined);
+      await linksClosed;
+      await store.close();
+      log.info('empresa detenida');
+    })();
+    return stopping;
+  };
+  return { config, store, bus, service, links: readyLinks, metrics, api: readyApi, ports, stop };
+}

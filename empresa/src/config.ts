@@ -1,0 +1,45 @@
+/**
+ * Company configuration: one zod schema (types, defaults, limits) fed by yargs flags of
+ * `empresa serve`, each of which can also come from an environment variable EMPRESA_<FLAG>
+ * (e.g. EMPRESA_API_PORT), plus MONGO_URL.
+ */
+import { logLevel, parseHostPort, port } from '@combustible/shared';
+import { z } from 'zod';
+
+const seconds = z.coerce.number().positive();
+
+/** `HOST:PORT` of a station's company link. */
+export const direccionEstacion = z.string().transform((value, ctx) => {
+  try {
+    return parseHostPort(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+export const companyConfigSchema = z.object({
+  host: z.string().min(1).default('0.0.0.0'),
+  apiPort: port.default(8000),
+  dataDir: z.string().min(1).default('./data'),
+  mongoUrl: z.string().url().optional(),
+  /** Stations ensured in the registry at start (by address). */
+  estacion: z.array(direccionEstacion).default([]),
+  /** Sent in `autenticacion`; without it the company does not authenticate. */
+  token: z.string().min(1).max(256).optional(),
+  /** The company name sent in `autenticacion`. */
+  nombre: z.string().min(1).max(100).default('Empresa de Combustibles'),
+  pingInterval: seconds.default(10),
+  pingTimeout: seconds.default(5),
+  /** Seconds to wait for `estacion_info` after connecting. */
+  handshakeTimeout: seconds.default(10),
+  /** Backoff between reconnection attempts, seconds: first ceiling and cap. */
+  retryMin: seconds.default(0.5),
+  retryMax: seconds.default(30),
+  /** API requests per minute per client address; 0 turns the limit off. */
+  rateLimit: z.coerce.number().int().min(0).default(1200),
+  logLevel: logLevel.default('info'),
+  logPretty: z.boolean().optional(),
+});
+
+export type CompanyConfig = z.infer<typeof companyConfigSchema>;

@@ -1,0 +1,78 @@
+/**
+ * The company's records. These types are what the store port speaks: no driver type ever appears
+ * here. Field names follow the wire's Spanish spelling.
+ */
+import type { Precios } from '@combustible/shared';
+
+export type CampoPrecio = keyof Precios;
+
+/** One price that changed in a version: `anterior` is null in the first version. */
+export interface CambioPrecio {
+  campo: CampoPrecio;
+  anterior: number | null;
+  nuevo: number;
+}
+
+/** A version of the price book: always the full set of four prices. */
+export interface VersionPrecios {
+  /** Strictly increasing integer, from 1. */
+  version: number;
+  precios: Precios;
+  /** When it was created (ISO-8601, UTC). */
+  actualizado: string;
+  /** Who made it (`sistema` for the seed version). */
+  autor: string;
+  /** What changed with respect to the previous version. */
+  cambios: CambioPrecio[];
+}
+
+/** A station in the registry (`estaciones`). */
+export interface Estacion {
+  id_estacion: string;
+  nombre: string;
+  host: string;
+  puerto: number;
+  /**
+   * True while the id was made up by the company (`HOST-PORT`, for a station registered by
+   * address only); the station's own `id_estacion` replaces it at the first `estacion_info`.
+   */
+  id_provisional: boolean;
+  creada: string;
+  actualizada: string;
+  /** Highest version the station acknowledged with `precios_recibidos` (null: never). */
+  version_confirmada: number | null;
+  /** Last time the station was heard from (persisted on connect and on acknowledgements). */
+  ultimo_contacto: string | null;
+}
+
+/** A station's live link as the company sees it (in memory). */
+export type EstadoEnlace =
+  /** Dialing (or about to). */
+  | 'conectando'
+  /** Connected, waiting for `estacion_info`. */
+  | 'saludo'
+  /** Sent a version, waiting for `precios_recibidos`. */
+  | 'sincronizando'
+  /** The station holds the newest version. */
+  | 'sincronizado'
+  /** Not connected; waiting before the next attempt. */
+  | 'desconectado'
+  /** The link was removed or the service is stopping. */
+  | 'detenido';
+
+export interface EstadoEstacion {
+  estado: EstadoEnlace;
+  conectada: boolean;
+  /** Last line received from the station (or last successful contact). */
+  ultimo_contacto: string | null;
+  /** Highest version the station acknowledged. */
+  version_confirmada: number | null;
+  /** What the station said it holds in its last `estacion_info`. */
+  version_informada: number | null;
+  /** The station's own id and name from `estacion_info`. */
+  id_informado: string | null;
+  nombre_informado: string | null;
+  ultimo_error: string | null;
+  /** Successful connections after the first. */
+  reconexiones: number;
+}

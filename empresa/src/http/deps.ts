@@ -1,0 +1,33 @@
+import type { Logger } from '@combustible/shared';
+import type { CompanyService } from '../app/company-service.js';
+import type { CompanyMetrics } from '../app/metrics.js';
+import type { Estacion, EstadoEstacion } from '../domain/types.js';
+import type { LinkManager } from '../links/link-manager.js';
+import type { CompanyStore } from '../store/port.js';
+
+export interface ApiDeps {
+  service: CompanyService;
+  links: LinkManager;
+  store: CompanyStore;
+  metrics: CompanyMetrics;
+  log: Logger;
+  empresa: { nombre: string };
+  /** Folder with the staff page; none to serve no page. */
+  webRoot: string | null;
+  /** Requests per minute per client address (0: no limit). */
+  rateLimitPerMinute?: number;
+}
+
+/** A station as the API shows it: its registry record plus its live link. */
+export function presentStation(e: Estacion, enlace: EstadoEstacion | undefined, newest: number) {
+  const version_confirmada = enlace?.version_confirmada ?? e.version_confirmada;
+  return {
+    ...e,
+    conectada: enlace?.conectada ?? false,
+    ultimo_contacto: enlace?.ultimo_contacto ?? e.ultimo_contacto,
+    version_confirmada,
+    al_dia: version_confirmada !== null && version_confirmada >= newest,
+    ultimo_error: enlace?.ultimo_error ?? null,
+    enlace: enlace ?? null,
+  };
+}

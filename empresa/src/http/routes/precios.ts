@@ -1,0 +1,61 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Cambios } from '../../domain/price-book.js';
+import type { ApiDeps } from '../deps.js';
+import {
+  cambioPrecios,
+  errorRespuesta,
+  filtroHistorial,
+  resultadoCambio,
+  versionPrecios,
+} from '../schemas.js';
+
+const tags = ['precios'];
+
+export const preciosRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service }) => {
+  app.get(
+    '/api/precios',
+    {
+      schema: {
+        tags,
+        summary: 'Precios vigentes (la versión más nueva)',
+        response: { 200: versionPrecios },
+      },
+    },
+    async () => service.current,
+  );
+
+  app.put(
+    '/api/precios',
+    {
+      schema: {
+        tags,
+        summary: 'Cambia uno o más precios: crea una versión nueva y la envía a todas las estaciones',
+        description:
+          'Cualquier subconjunto de los cuatro precios (enteros positivos, pesos por litro). Si ningún precio ' +
+          'cambia de valor no se crea versión (`creada: false`).',
+        body: cambioPrecios,
+        response: { 200: resultadoCambio, 400: errorRespuesta },
+      },
+    },
+    async (req) => {
+      const { autor, ...precios } = req.body;
+      const cambios: Cambios = Object.fromEntries(Object.entries(precios).filter(([, v]) => v !== undefined));
+      const { version, creada } = await service.changePrices(cambios, autor ?? 'api');
+      return { ...version, creada };
+    },
+  );
+
+  app.get(
+    '/api/precios/historial',
+    {
+      schema: {
+        tags,
+        summary: 'Versiones anteriores, la más nueva primero: quién cambió qué y cuándo',
+        querystring: filtroHistorial,
+        response: { 200: z.array(versionPrecios) },
+      },
+    },
+    async (req) => service.history(req.query.limit, req.query.antes),
+  );
+};

@@ -1,0 +1,129 @@
+/** REST schemas (zod): request validation, response serialization and the OpenAPI document. */
+import { idEstacion, precios } from '@combustible/shared';
+import { z } from 'zod';
+import { PRECIO_MAXIMO } from '../domain/price-book.js';
+
+export const errorRespuesta = z
+  .object({
+    error: z.object({
+      codigo: z.string(),
+      mensaje: z.string(),
+      detalles: z.array(z.object({ campo: z.string(), problema: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+const campoPrecio = z.enum(['precio_93', 'precio_95', 'precio_97', 'precio_diesel']);
+
+export const versionPrecios = z
+  .object({
+    version: z.number().int(),
+    precios,
+    actualizado: z.string(),
+    autor: z.string(),
+    cambios: z.array(
+      z.object({ campo: campoPrecio, anterior: z.number().int().nullable(), nuevo: z.number().int() }),
+    ),
+  })
+  .meta({ id: 'VersionPrecios' });
+
+export const resultadoCambio = versionPrecios
+  .extend({ creada: z.boolean().describe('false when no price changed (no new version)') })
+  .meta({ id: 'ResultadoCambioPrecios' });
+
+const precio = z
+  .number()
+  .int('debe ser un número entero')
+  .positive('debe ser positivo')
+  .max(PRECIO_MAXIMO, `no puede superar ${PRECIO_MAXIMO}`);
+
+export const cambioPrecios = z
+  .strictObject({
+    precio_93: precio.optional(),
+    precio_95: precio.optional(),
+    precio_97: precio.optional(),
+    precio_diesel: precio.optional(),
+    autor: z.string().trim().min(1).max(100).optional().describe('Who makes the change (default "api")'),
+  })
+  .refine((b) => [b.precio_93, b.precio_95, b.precio_97, b.precio_diesel].some((p) => p !== undefined), {
+    message: 'indique al menos uno de precio_93, precio_95, precio_97, precio_diesel',
+  })
+  .meta({ id: 'CambioPrecios' });
+
+export const filtroHistorial = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  antes: z.coerce.number().int().min(1).optional().describe('Only versions below this one (paging)'),
+});
+
+export const idParams = z.object({ id: idEstacion });
+
+const puerto = z.number().int().min(1).max(65_535);
+const host = z
+  .string()
+  .trim()
+  .min(1)
+  .max(253)
+  .regex(/^[\w.:-]+$/, 'nombre de host o dirección IP');
+
+export const nuevaEstacion = z
+  .strictObject({
+    id_estacion: idEstacion
+      .optional()
+      .describe('Omitted: HOST-PORT until the station tells its own id in estacion_info'),
+    nombre: z.string().trim().min(1).max(100).optional(),
+    host,
+    puerto: puerto.default(5001),
+  })
+  .meta({ id: 'NuevaEstacion' });
+
+export const cambiosEstacion = z
+  .strictObject({
+    nombre: z.string().trim().min(1).max(100).optional(),
+    host: host.optional(),
+    puerto: puerto.optional(),
+  })
+  .refine((b) => b.nombre !== undefined || b.host !== undefined || b.puerto !== undefined, {
+    message: 'indique nombre, host o puerto',
+  })
+  .meta({ id: 'CambiosEstacion' });
+
+export const enlace = z
+  .object({
+    estado: z.enum(['conectando', 'saludo', 'sincronizando', 'sincronizado', 'desconectado', 'detenido']),
+    conectada: z.boolean(),
+    ultimo_contacto: z.string().nullable(),
+    version_confirmada: z.number().int().nullable(),
+    version_informada: z.number().int().nullable(),
+    id_informado: z.string().nullable(),
+    nombre_informado: z.string().nullable(),
+    ultimo_error: z.string().nullable(),
+    reconexiones: z.number().int(),
+  })
+  .meta({ id: 'Enlace' });
+
+export const estacion = z
+  .object({
+    id_estacion: z.string(),
+    nombre: z.string(),
+    host: z.string(),
+    puerto: z.number().int(),
+    id_provisional: z.boolean(),
+    creada: z.string(),
+    actualizada: z.string(),
+    conectada: z.boolean(),
+    ultimo_contacto: z.string().nullable(),
+    version_confirmada: z.number().int().nullable(),
+    al_dia: z.boolean().describe('version_confirmada is the newest version'),
+    ultimo_error: z.string().nullable(),
+    enlace: enlace.nullable(),
+  })
+  .meta({ id: 'Estacion' });
+
+export const salud = z.object({
+  estado: z.enum(['ok', 'degradado']),
+  empresa: z.object({ nombre: z.string() }),
+  almacenamiento: z.object({ tipo: z.string(), alcanzable: z.boolean(), error: z.string().optional() }),
+  version_precios: z.number().int(),
+  estaciones: z.object({ total: z.number().int(), conectadas: z.number().int(), al_dia: z.number().int() }),
+  tiempo_activo_s: z.number(),
+});

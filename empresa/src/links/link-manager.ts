@@ -1,0 +1,141 @@
+/**
+ * One StationLink per registered station, kept in step with the registry through the bus: a
+ * station added gets a link, one removed loses it, one whose address changed gets a new one, a
+ * rename re-keys it. Every new price version is pushed to every link at once; the ones that are
+ * down catch up on their next handshake.
+ */
+import { type Clock, type Dialer, type Logger, systemClock } from '@combustible/shared';
+import type { CompanyService } from '../app/company-service.js';
+import type { CompanyBus } from '../app/events.js';
+import type { Estacion, EstadoEstacion } from '../domain/types.js';
+import { StationLink, type StationLinkOptions } from './station-link.js';
+
+export interface LinkManagerDeps {
+  service: CompanyService;
+  bus: CompanyBus;
+  log: Logger;
+  clock?: Clock;
+  empresa: { nombre: string; token?: string | undefined };
+  options?: Partial<StationLinkOptions>;
+  /** How to reach a station (TCP by default). */
+  dialer?: (e: Estacion) => Dialer;
+}
+
+interface Entry {
+  link: StationLink;
+  /** The registry work of this link (info, acks) runs in order. */
+  tasks: Promise<void>;
+}
+
+export class LinkManager {
+  private readonly links = new Map<string, Entry>();
+  private readonly clock: Clock;
+  private closed = false;
+
+  constructor(private readonly deps: LinkManagerDeps) {
+    this.clock = deps.clock ?? systemClock;
+    const { bus } = deps;
+    bus.on('estacion_agregada', this.onAdded);
+    bus.on('estacion_actualizada', this.onUpdated);
+    bus.on('estacion_eliminada', this.onRemoved);
+    bus.on('precios', this.onPrices);
+  }
+
+  /** Opens a link to every registered station. */
+  start(): void {
+    for (const e of this.deps.service.listStations()) this.open(e);
+  }
+
+  status(id: string): EstadoEstacion | undefined {
+    return this.links.get(id)?.link.status;
+  }
+
+  get size(): number {
+    return this.links.size;
+  }
+
+  /** Stops every link; resolves once the registry work they queued is done. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const pending = [...this.links.values()].map((e) => e.tasks);
+    const { bus } = this.deps;
+    bus.off('estacion_agregada', this.onAdded);
+    bus.off('estacion_actualizada', this.onUpdated);
+    bus.off('estacion_eliminada', this.onRemoved);
+    bus.off('precios', this.onPrices);
+    for (const id of [...this.links.keys()]) this.stop(id);
+    await Promise.all(pending);
+  }
+
+  /** Waits for the registry work already queued by the links (tests). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.links.values()].map((e) => e.tasks));
+  }
+
+  private readonly onAdded = (e: Estacion) => this.open(e);
+
+  private readonly onUpdated = ({ id_anterior, estacion }: { id_anterior: string; estacion: Estacion }) => {
+    const entry = this.links.get(id_anterior);
+    if (!entry) return;
+    if (entry.link.host !== estacion.host || entry.link.puerto !== estacion.puerto) {
+      this.stop(id_anterior);
+      this.open(estacion);
+      return;
+    }
+    if (id_anterior !== estacion.id_estacion) {
+      this.links.delete(id_anterior);
+      entry.link.id = estacion.id_estacion;
+      this.links.set(estacion.id_estacion, entry);
+      this.deps.bus.emit('enlace', { id_estacion: estacion.id_estacion, estado: entry.link.status });
+    }
+  };
+
+  private readonly onRemoved = ({ id_estacion }: { id_estacion: string }) => this.stop(id_estacion);
+
+  private readonly onPrices = () => {
+    for (const { link } of this.links.values()) link.push();
+  };
+
+  private open(e: Estacion): void {
+    if (this.closed || this.links.has(e.id_estacion)) return;
+    const { service, bus, log } = this.deps;
+    const link = new StationLink({
+      id: e.id_estacion,
+      host: e.host,
+      puerto: e.puerto,
+      newest: () => service.current,
+      empresa: this.deps.empresa,
+      log: log.child({ estacion: `${e.host}:${e.puerto}` }),
+      clock: this.clock,
+      versionConfirmada: e.version_confirmada,
+      ultimoContacto: e.ultimo_contacto,
+      ...(this.deps.options ? { options: this.deps.options } : {}),
+      ...(this.deps.dialer ? { dial: this.deps.dialer(e) } : {}),
+    });
+    const entry: Entry = { link, tasks: Promise.resolve() };
+    const queue = (what: string, task: () => Promise<unknown>) => {
+      entry.tasks = entry.tasks.then(task).then(
+        () => undefined,
+        (err: unknown) => log.error({ err, id_estacion: link.id }, `error al registrar ${what}`),
+      );
+    };
+    link.on('status', (estado) => bus.emit('enlace', { id_estacion: link.id, estado }));
+    link.on('info', (info) => queue('estacion_info', () => service.stationInfo(link.id, info)));
+    link.on('ack', (version) => {
+      const newest = service.current;
+      const ms = version === newest.version ? this.clock.now() - Date.parse(newest.actualizado) : null;
+      bus.emit('confirmacion', { id_estacion: link.id, version, ms });
+      queue('la confirmación', () => service.stationAck(link.id, version));
+    });
+    this.links.set(e.id_estacion, entry);
+    link.start();
+  }
+
+  private stop(id: string): void {
+    const entry = this.links.get(id);
+    if (!entry) return;
+    this.links.delete(id);
+    entry.link.close(); // announces 'detenido' through its status listener
+    entry.link.removeAllListeners();
+  }
+}

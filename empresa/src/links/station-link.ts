@@ -1,0 +1,366 @@
+/**
+ * The company's link to one station (link 2), on the shared reconnecting client (backoff with
+ * jitter, reset after success). Per connection:
+ *
+ *   conectando ──tcp──▶ saludo ──estacion_info──▶ [autenticacion] ──▶ sincronizando ──ack──▶ sincronizado
+ *        ▲                 │ (no info in time: drop)                        ▲   new version  │
+ *        └─ desconectado ◀─┴──────────── closed / no pong / bad peer ───────┴────────────────┘
+ *
+ * The station is sent the newest version only when it is behind; acknowledgements only ever raise
+ * what the company records (stale, repeated and out-of-order acks change nothing). Nothing ever
+ * waits on a station: a send is one socket write, and a station that is down is caught up by the
+ * handshake of its next connection.
+ */
+import { EventEmitter } from 'node:events';
+import {
+  type BackoffOptions,
+  type Clock,
+  type CompanyToStation,
+  type Dialer,
+  type EstacionInfo,
+  encodeMessage,
+  isoNow,
+  type Logger,
+  parseLine,
+  ReconnectingClient,
+  type StationToCompany,
+  stationToCompany,
+  systemClock,
+  type TimerHandle,
+  tcpDialer,
+  unrefTimer,
+  wireError,
+} from '@combustible/shared';
+import { debeEnviarse, versionConfirmada } from '../domain/price-book.js';
+import type { EstadoEnlace, EstadoEstacion, VersionPrecios } from '../domain/types.js';
+import { Keepalive } from './keepalive.js';
+
+export interface StationLinkOptions {
+  pingIntervalMs: number;
+  pingTimeoutMs: number;
+  /** Time to wait for `estacion_info` after connecting. */
+  handshakeTimeoutMs: number;
+  /** Wait before resending after the station reported ERROR_INTERNO. */
+  resendDelayMs: number;
+  backoff: BackoffOptions;
+  maxBadLines: number;
+  maxLineBytes?: number;
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_LINK_OPTIONS: StationLinkOptions = {
+  pingIntervalMs: 10_000,
+  pingTimeoutMs: 5_000,
+  handshakeTimeoutMs: 10_000,
+  resendDelayMs: 1_000,
+  backoff: { baseMs: 500, maxMs: 10_000 },
+  maxBadLines: 20,
+  connectTimeoutMs: 5_000,
+};
+
+export interface StationLinkDeps {
+  host: string;
+  puerto: number;
+  /** Used in logs. */
+  id: string;
+  /** The newest version, read when needed (never cached by the link). */
+  newest: () => VersionPrecios;
+  empresa: { nombre: string; token?: string | undefined };
+  log: Logger;
+  clock?: Clock;
+  /** Opens the connection; TCP to host:puerto by default (tests pass their own). */
+  dial?: Dialer;
+  random?: () => number;
+  options?: Partial<StationLinkOptions>;
+  /** The highest version the station acknowledged before (from the store). */
+  versionConfirmada?: number | null;
+  ultimoContacto?: string | null;
+}
+
+export interface StationLinkEvents {
+  status: [EstadoEstacion];
+  info: [EstacionInfo];
+  /** A `precios_recibidos` (the version the station holds). */
+  ack: [number];
+  /** An `actualizacion_precios` was written to the station. */
+  sent: [number];
+}
+
+export class StationLink extends EventEmitter<StationLinkEvents> {
+  id: string;
+  readonly host: string;
+  readonly puerto: number;
+  private readonly deps: StationLinkDeps;
+  private readonly clock: Clock;
+  private readonly options: StationLinkOptions;
+  private readonly client: ReconnectingClient;
+  private readonly keepalive: Keepalive;
+  private _status: EstadoEstacion;
+  // Per connection:
+  private handshakeTimer: TimerHandle | undefined;
+  private resendTimer: TimerHandle | undefined;
+  /** What the station holds, as far as this connection told (null until estacion_info). */
+  private held: number | null = null;
+  /** The highest version sent on this connection. */
+  private sent = 0;
+  private badLines = 0;
+  /** An error already recorded for this connection (the close that follows does not overwrite it). */
+  private connectionError = false;
+  /**
+   * The station has no "authenticated" answer: after `autenticacion` the link sends a `ping`, and
+   * the first `pong` (or `precios_recibidos`) proves the token was taken.
+   */
+  private authPending = false;
+
+  constructor(deps: StationLinkDeps) {
+    super();
+    this.deps = deps;
+    this.id = deps.id;
+    this.host = deps.host;
+    this.puerto = deps.puerto;
+    this.clock = deps.clock ?? systemClock;
+    this.options = { ...DEFAULT_LINK_OPTIONS, ...deps.options };
+    this._status = {
+      estado: 'conectando',
+      conectada: false,
+      ultimo_contacto: deps.ultimoContacto ?? null,
+      version_confirmada: deps.versionConfirmada ?? null,
+      version_informada: null,
+      id_informado: null,
+      nombre_informado: null,
+      ultimo_error: null,
+      reconexiones: 0,
+    };
+    this.client = new ReconnectingClient({
+      dial:
+        deps.dial ??
+        tcpDialer({ host: deps.host, port: deps.puerto, connectTimeoutMs: this.options.connectTimeoutMs }),
+      backoff: this.options.backoff,
+      clock: this.clock,
+      ...(deps.random ? { random: deps.random } : {}),
+      ...(this.options.maxLineBytes ? { maxLineBytes: this.options.maxLineBytes } : {}),
+    });
+    this.keepalive = new Keepalive(
+      this.clock,
+      { intervalMs: this.options.pingIntervalMs, timeoutMs: this.options.pingTimeoutMs },
+      () => this.send({ tipo: 'ping', timestamp: isoNow(this.clock) }),
+      (ms) => this.client.drop(new Error(`sin respuesta al ping en ${ms} ms`)),
+    );
+    this.client.on('connected', () => this.onConnected());
+    this.client.on('line', (line) => this.onLine(line));
+    this.client.on('disconnected', (err) => this.onDisconnected(err));
+    this.client.on('retry', ({ error, delayMs }) => {
+      this.deps.log.debug({ err: error.message, delayMs }, 'reintento de conexión con la estación');
+      if (this._status.estado === 'conectando') this.setError(`sin conexión: ${error.message}`);
+      this.update({ estado: 'desconectado' });
+    });
+    this.client.on('state', (s) => {
+      if (s === 'connecting' && this._status.estado === 'desconectado') this.update({ estado: 'conectando' });
+    });
+  }
+
+  get status(): EstadoEstacion {
+    return { ...this._status };
+  }
+
+  get state(): EstadoEnlace {
+    return this._status.estado;
+  }
+
+  start(): void {
+    this.client.start();
+  }
+
+  /** Sends the newest version if the station is connected, past its handshake and behind. */
+  push(): void {
+    if (this.held === null || !this._status.conectada) return;
+    const newest = this.deps.newest();
+    if (!debeEnviarse(this.held, newest.version) || newest.version <= this.sent) return;
+    this.sendVersion(newest);
+  }
+
+  /** Stops for good. */
+  close(): void {
+    this.clearConnectionTimers();
+    this.client.close();
+    this.update({ estado: 'detenido', conectada: false });
+  }
+
+  // ── connection events ────────────────────────────────────────────────────────────────────
+
+  private onConnected(): void {
+    this.held = null;
+    this.sent = 0;
+    this.badLines = 0;
+    this.connectionError = false;
+    this.authPending = false;
+    this.update({ estado: 'saludo', conectada: true, reconexiones: this.client.reconnects });
+    this.deps.log.info({ host: this.host, puerto: this.puerto }, 'conectado con la estación');
+    this.handshakeTimer = this.clock.setTimeout(() => {
+      this.fail(`no llegó "estacion_info" en ${this.options.handshakeTimeoutMs} ms`);
+    }, this.options.handshakeTimeoutMs);
+    unrefTimer(this.handshakeTimer);
+  }
+
+  private onDisconnected(err: Error | undefined): void {
+    this.clearConnectionTimers();
+    this.held = null;
+    if (err && !this.connectionError) this.setError(err.message);
+    if (this._status.estado === 'detenido') return;
+    this.deps.log.info(
+      { err: err?.message, ultimo_error: this._status.ultimo_error },
+      'enlace con la estación cerrado',
+    );
+    this.update({ estado: 'desconectado', conectada: false });
+  }
+
+  private onLine(line: string): void {
+    this.keepalive.alive();
+    this._status.ultimo_contacto = isoNow(this.clock);
+    const parsed = parseLine(line, stationToCompany);
+    if (!parsed.ok) {
+      this.badLines += 1;
+      this.deps.log.warn({ error: parsed.error, line: line.slice(0, 200) }, 'línea inválida de la estación');
+      this.send(parsed.error);
+      if (this.badLines > this.options.maxBadLines) {
+        this.send(wireError('LIMITE_EXCEDIDO', `más de ${this.options.maxBadLines} líneas inválidas`));
+        this.fail('demasiadas líneas inválidas de la estación');
+      }
+      return;
+    }
+    this.onMessage(parsed.message);
+  }
+
+  private onMessage(msg: StationToCompany): void {
+    switch (msg.tipo) {
+      case 'estacion_info':
+        this.onInfo(msg);
+        return;
+      case 'precios_recibidos':
+        this.authPending = false;
+        this.onAck(msg.version);
+        return;
+      case 'ping':
+        this.send({ tipo: 'pong', timestamp: isoNow(this.clock) });
+        return;
+      case 'pong':
+        if (this.authPending) {
+          this.authPending = false;
+          if (this.held !== null && this.held >= this.deps.newest().version) this.synced();
+        }
+        return;
+      case 'error':
+        this.onStationError(msg.codigo, msg.mensaje);
+        return;
+    }
+  }
+
+  private onInfo(info: EstacionInfo): void {
+    this.clock.clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+    const { token, nombre } = this.deps.empresa;
+    if (token !== undefined) {
+      this.send({ tipo: 'autenticacion', empresa: nombre, token });
+      this.send({ tipo: 'ping', timestamp: isoNow(this.clock) });
+      this.authPending = true;
+    }
+    // Pings only after autenticacion: a station with a token refuses anything before it.
+    this.keepalive.start();
+    this.held = info.version_precios;
+    this.update({
+      version_informada: info.version_precios,
+      version_confirmada: versionConfirmada(this._status.version_confirmada, info.version_precios),
+      id_informado: info.id_estacion,
+      nombre_informado: info.nombre,
+    });
+    this.deps.log.info(
+      { id_informado: info.id_estacion, version_precios: info.version_precios },
+      'estacion_info recibido',
+    );
+    this.emit('info', info);
+    const newest = this.deps.newest();
+    if (debeEnviarse(this.held, newest.version)) this.sendVersion(newest);
+    else this.synced();
+  }
+
+  private onAck(version: number): void {
+    this.held = this.held === null ? version : versionConfirmada(this.held, version);
+    this.update({ version_confirmada: versionConfirmada(this._status.version_confirmada, version) });
+    this.emit('ack', version);
+    const newest = this.deps.newest();
+    if (this.held >= newest.version) this.synced();
+    else if (this.sent <= this.held) this.push(); // a newer version came while this one travelled
+  }
+
+  private onStationError(codigo: string, mensaje: string): void {
+    this.setError(`${codigo}: ${mensaje}`);
+    this.connectionError = true;
+    this.deps.log.warn({ codigo, mensaje }, 'la estación informó un error');
+    if (codigo === 'ERROR_INTERNO' && this.held !== null && this.resendTimer === undefined) {
+      // The station could not store the update: send it again a little later.
+      this.resendTimer = this.clock.setTimeout(() => {
+        this.resendTimer = undefined;
+        this.sent = this.held ?? 0;
+        this.push();
+      }, this.options.resendDelayMs);
+      unrefTimer(this.resendTimer);
+    }
+  }
+
+  // ── helpers ──────────────────────────────────────────────────────────────────────────────
+
+  private sendVersion(v: VersionPrecios): void {
+    const sent = this.send({
+      tipo: 'actualizacion_precios',
+      precios: v.precios,
+      version: v.version,
+      timestamp: isoNow(this.clock),
+    });
+    if (!sent) return;
+    this.sent = v.version;
+    this.deps.log.info({ version: v.version, version_estacion: this.held }, 'precios enviados a la estación');
+    this.emit('sent', v.version);
+    this.update({ estado: 'sincronizando' });
+  }
+
+  private synced(): void {
+    if (this.authPending) return;
+    if (this._status.estado === 'sincronizado' && this._status.ultimo_error === null) return;
+    this.update({ estado: 'sincronizado', ultimo_error: null });
+  }
+
+  private send(message: CompanyToStation): boolean {
+    return this.client.send(encodeMessage(message));
+  }
+
+  /** Ends this connection with an error of ours; the client reconnects after its backoff. */
+  private fail(reason: string): void {
+    this.setError(reason);
+    this.connectionError = true;
+    this.deps.log.warn({ motivo: reason }, 'enlace con la estación cortado');
+    this.client.drop(new Error(reason));
+  }
+
+  private setError(message: string): void {
+    this.update({ ultimo_error: message });
+  }
+
+  private clearConnectionTimers(): void {
+    this.keepalive.stop();
+    this.clock.clearTimeout(this.handshakeTimer);
+    this.clock.clearTimeout(this.resendTimer);
+    this.handshakeTimer = undefined;
+    this.resendTimer = undefined;
+  }
+
+  private update(changes: Partial<EstadoEstacion>): void {
+    let changed = false;
+    for (const [k, v] of Object.entries(changes) as [keyof EstadoEstacion, unknown][]) {
+      if (this._status[k] !== v) {
+        (this._status as unknown as Record<string, unknown>)[k] = v;
+        changed = true;
+      }
+    }
+    if (changed) this.emit('status', this.status);
+  }
+}

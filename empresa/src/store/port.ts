@@ -1,0 +1,48 @@
+/**
+ * The company's storage port. Two adapters implement it (SQLite, the embedded default, and
+ * MongoDB) and one contract suite (`contract.ts`) proves both. Every method that returns means
+ * the data is durable. No driver type appears here.
+ */
+import type { Estacion, VersionPrecios } from '../domain/types.js';
+
+export type InsercionEstacion = 'insertada' | 'id_duplicado' | 'direccion_duplicada';
+export type CambioEstacion = 'actualizada' | 'no_encontrada' | 'id_duplicado' | 'direccion_duplicada';
+
+export interface CompanyStore {
+  readonly kind: 'sqlite' | 'mongodb';
+  setup(): Promise<void>;
+  close(): Promise<void>;
+  /** Throws when the store is unreachable (used by /health). */
+  ping(): Promise<void>;
+
+  // precios
+  /**
+   * Appends a version. Returns false (and stores nothing) when that version number already
+   * exists: another writer got there first, the caller re-reads and retries.
+   */
+  appendPriceVersion(v: VersionPrecios): Promise<boolean>;
+  /** The highest version, or null when none was ever stored. */
+  latestPriceVersion(): Promise<VersionPrecios | null>;
+  /** Newest first; `antes` keeps only versions below it (paging). */
+  listPriceVersions(filter: { limit: number; antes?: number }): Promise<VersionPrecios[]>;
+
+  // estaciones
+  /** Ordered by id_estacion. */
+  listStations(): Promise<Estacion[]>;
+  getStation(id: string): Promise<Estacion | null>;
+  /** Ids and addresses (host + puerto) are unique. */
+  insertStation(e: Estacion): Promise<InsercionEstacion>;
+  /**
+   * Replaces the station stored under `id` with `e` (whose id may differ: a rename), keeping ids
+   * and addresses unique.
+   */
+  replaceStation(id: string, e: Estacion): Promise<CambioEstacion>;
+  deleteStation(id: string): Promise<boolean>;
+  /**
+   * Records a `precios_recibidos`: version_confirmada becomes the highest of the stored one and
+   * `version` (never lower), ultimo_contacto becomes `at`. False when the station does not exist.
+   */
+  recordAck(id: string, version: number, at: string): Promise<boolean>;
+  /** Sets ultimo_contacto; false when the station does not exist. */
+  recordContact(id: string, at: string): Promise<boolean>;
+}

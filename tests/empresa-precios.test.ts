@@ -1,0 +1,215 @@
+/**
+ * Company + stations + pumps as real processes: a price change set with the CLI reaches every
+ * pump; a station that was down catches up with the newest version only; a company restart
+ * neither resends nor regresses; a wrong token is refused.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  type CompanyProcess,
+  companyPortOf,
+  type EstacionVista,
+  eventually,
+  FollowingPump,
+  pumpVersions,
+  runCompanyCli,
+  startCompanyProcess,
+  stationAddress,
+  stationVersion,
+} from './helpers/empresa.js';
+import {
+  removeTempDirs,
+  type ServiceProcess,
+  type StationProcess,
+  startProcess,
+  startStationProcess,
+  tempDir,
+} from './helpers/processes.js';
+
+const processes: ServiceProcess[] = [];
+const pumps: FollowingPump[] = [];
+
+afterEach(async () => {
+  await Promise.all(pumps.splice(0).map((p) => p.close()));
+  await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));
+});
+afterAll(removeTempDirs);
+
+async function station(
+  id: string,
+  opts: Parameters<typeof startStationProcess>[0] = {},
+): Promise<StationProcess> {
+  const s = await startStationProcess({ ...opts, flags: { id, nombre: `Estación ${id}`, ...opts.flags } });
+  processes.push(s);
+  return s;
+}
+
+async function company(opts: Parameters<typeof startCompanyProcess>[0] = {}): Promise<CompanyProcess> {
+  const c = await startCompanyProcess(opts);
+  processes.push(c);
+  return c;
+}
+
+async function followingPumps(s: StationProcess, ids: number[]): Promise<FollowingPump[]> {
+  const list = await Promise.all(ids.map((id) => FollowingPump.connect(s.pumpPort, id)));
+  pumps.push(...list);
+  return list;
+}
+
+const estaciones = (c: CompanyProcess) => c.request<EstacionVista[]>('/api/estaciones');
+
+/** Resolves once every station registered at the company holds `version` (acknowledged). */
+function allAcknowledge(c: CompanyProcess, version: number, count: number): Promise<EstacionVista[]> {
+  return eventually(`every station at version ${version}`, async () => {
+    const list = await estaciones(c);
+    return list.length === count && list.every((e) => e.version_confirmada === version && e.al_dia) && list;
+  });
+}
+
+/** Station log events of price versions it applied from the company. */
+const applied = (s: StationProcess) =>
+  s.logs.filter((e) => e.msg === 'precios nuevos de la empresa').map((e) => e.version as number);
+
+describe('company → stations → pumps', () => {
+  it('a price change made with the CLI reaches every pump of two stations', async () => {
+    const norte = await station('norte');
+    const sur = await station('sur');
+    const c = await company({ estaciones: [stationAddress(norte), stationAddress(sur)] });
+    // Norte has real simulated pumps; Sur has pumps that only follow prices.
+    const sim = startProcess('surtidor', [
+      '--estacion',
+      `127.0.0.1:${norte.pumpPort}`,
+      '--count',
+      '2',
+      '--outbox-dir',
+      tempDir('surtidor-'),
+      '--mean-interval',
+      '86400',
+      '--no-table',
+    ]);
+    processes.push(sim);
+    await sim.waitForLog((e) => e.listo === true);
+    const surPumps = await followingPumps(sur, [1, 2, 3]);
+
+    const list = await allAcknowledge(c, 1, 2);
+    expect(list.map((e) => [e.id_estacion, e.enlace?.estado])).toEqual([
+      ['norte', 'sincronizado'],
+      ['sur', 'sincronizado'],
+    ]);
+
+    const set = await runCompanyCli(['--api', c.api, 'precios', 'set', '95=1360', 'diesel=1130']);
+    expect(set.stderr).toBe('');
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('Versión 2 creada');
+
+    await Promise.all(surPumps.map((p) => p.reaches(2)));
+    await eventually('norte pumps at version 2', async () => {
+      const v = await pumpVersions(norte);
+      return v.length === 2 && v.every((x) => x === 2);
+    });
+    await eventually('sur pumps at version 2 in the station API', async () => {
+      const v = await pumpVersions(sur);
+      return v.length === 3 && v.every((x) => x === 2);
+    });
+    await allAcknowledge(c, 2, 2);
+    const precios = await fetch(`http://127.0.0.1:${sur.apiPort}/api/precios`).then((r) => r.json());
+    expect(precios).toMatchObject({
+      version: 2,
+      origen: 'empresa',
+      precios: { precio_93: 1290, precio_95: 1360, precio_97: 1400, precio_diesel: 1130 },
+    });
+  });
+
+  it('a station that was down during two changes gets the newest when it returns, and its pumps follow', async () => {
+    const norte = await station('norte');
+    const surDir = tempDir('estacion-sur-');
+    let sur = await station('sur', { dataDir: surDir });
+    const surCompanyPort = companyPortOf(sur);
+    const c = await company({ estaciones: [stationAddress(norte), stationAddress(sur)] });
+    const norteP = await followingPumps(norte, [1, 2]);
+    await allAcknowledge(c, 1, 2);
+
+    await sur.stop('SIGTERM');
+    await eventually('sur seen as down', async () => {
+      const e = (await estaciones(c)).find((x) => x.id_estacion === 'sur');
+      return e && !e.conectada;
+    });
+    await c.request('/api/precios', 'PUT', { precio_93: 1300 });
+    await c.request('/api/precios', 'PUT', { precio_93: 1310, precio_97: 1420 });
+    await Promise.all(norteP.map((p) => p.reaches(3)));
+    await norte.waitForLog((e) => e.msg === 'precios nuevos de la empresa' && e.version === 3);
+    expect(applied(norte)).toEqual([1, 2, 3]);
+
+    sur = await station('sur', { dataDir: surDir, flags: { 'company-port': String(surCompanyPort) } });
+    const surP = await followingPumps(sur, [1, 2]);
+    await Promise.all(surP.map((p) => p.reaches(3)));
+    await sur.waitForLog((e) => e.msg === 'precios nuevos de la empresa' && e.version === 3);
+    expect(applied(sur)).toEqual([3]); // the newest only, never version 2
+    await eventually('sur pumps at version 3 in the station API', async () => {
+      const v = await pumpVersions(sur);
+      return v.length === 2 && v.every((x) => x === 3);
+    });
+    const list = await allAcknowledge(c, 3, 2);
+    expect(list.every((e) => e.ultimo_error === null)).toBe(true);
+    expect(await stationVersion(sur)).toBe(3);
+  });
+
+  it('a company restart neither resends nor regresses', async () => {
+    const norte = await station('norte');
+    const dataDir = tempDir('empresa-restart-');
+    const first = await company({ dataDir, estaciones: [stationAddress(norte)] });
+    await first.request('/api/precios', 'PUT', { precio_95: 1370 });
+    await allAcknowledge(first, 2, 1);
+    expect((await first.stop('SIGTERM')).code).toBe(0);
+    const logsBefore = norte.logs.length;
+
+    const second = await company({ dataDir, estaciones: [stationAddress(norte)] });
+    await eventually('a new link, synced', async () => {
+      const [e] = await estaciones(second);
+      return e?.conectada && e.enlace?.estado === 'sincronizado';
+    });
+    expect(await second.request('/api/precios')).toMatchObject({ version: 2, precios: { precio_95: 1370 } });
+    const history = await second.request<{ version: number }[]>('/api/precios/historial');
+    expect(history.map((v) => v.version)).toEqual([2, 1]);
+    const since = norte.logs.slice(logsBefore);
+    expect(since.some((e) => e.msg === 'empresa autenticada' || e.msg === 'conexión de la empresa')).toBe(
+      true,
+    );
+    expect(since.filter((e) => /precios/.test(String(e.msg)) && e.mod !== 'hub')).toEqual([]);
+    expect(await stationVersion(norte)).toBe(2);
+
+    // And the next change goes on from there.
+    await second.request('/api/precios', 'PUT', { precio_95: 1380 });
+    await allAcknowledge(second, 3, 1);
+    await norte.waitForLog((e) => e.msg === 'precios nuevos de la empresa' && e.version === 3);
+    expect(applied(norte)).toEqual([1, 2, 3]);
+  });
+
+  it('a wrong company token is refused; the right one is accepted', async () => {
+    const norte = await station('norte', { flags: { 'company-token': 'secreto' } });
+    const dataDir = tempDir('empresa-token-');
+    const wrong = await company({ dataDir, estaciones: [stationAddress(norte)], flags: { token: 'malo' } });
+    const refused = await eventually('the refusal recorded', async () => {
+      const [e] = await estaciones(wrong);
+      return e?.ultimo_error?.startsWith('AUTENTICACION_FALLIDA') && e;
+    });
+    expect(refused.al_dia).toBe(false);
+    await norte.waitForLog((e) => e.msg === 'empresa rechazada: token inválido');
+    expect(await stationVersion(norte)).toBe(0);
+    expect(applied(norte)).toEqual([]);
+    await wrong.stop('SIGTERM');
+
+    const right = await company({
+      dataDir,
+      estaciones: [stationAddress(norte)],
+      flags: { token: 'secreto' },
+    });
+    await allAcknowledge(right, 1, 1);
+    expect(await stationVersion(norte)).toBe(1);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const c = await company();
+    expect(await c.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(c.logs.some((e) => e.msg === 'empresa detenida')).toBe(true);
+  });
+});
