@@ -7,3 +7,4 @@ export * from './net/backoff.js';
 export * from './net/dial.js';
 export * from './net/reconnecting-client.js';
 export * from './protocol/index.js';
+export * from './testing.js';

@@ -1,9 +1,9 @@
 /** Test support for the simulator's unit tests: a manual clock, scripted randomness, a recording sink. */
 import { Duplex, Writable } from 'node:stream';
 import {
-  type Clock,
   createLogger,
   type Dialer,
+  duplexPair,
   LineDecoder,
   type Logger,
   type TransaccionCompletada,
@@ -11,42 +11,8 @@ import {
 import type { Random } from './domain/customer.js';
 import type { PriceVersion, PumpConfig, PumpMessage, PumpSink } from './domain/types.js';
 
-export const T0 = Date.parse('2026-01-15T14:00:00Z');
+export { duplexPair, FakeClock, FAKE_CLOCK_START as T0 } from '@combustible/shared';
 
-/** A manual clock whose timers fire when the test advances time. */
-export class FakeClock implements Clock {
-  private t = T0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  private nextId = 1;
-
-  now(): number {
-    return this.t;
-  }
-
-  setTimeout(fn: () => void, ms: number): number {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const entry of this.timers)
-        if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = next[1].at;
-      next[1].fn();
-    }
-    this.t = end;
-  }
-}
 
 /** Returns `values` in order, then `rest` forever. */
 export function scripted(values: number[], rest = 0.5): Random {
@@ -113,30 +79,6 @@ export function memoryLogger(): { log: Logger; lines: Record<string, unknown>[] 
   return { log: createLogger({ name: 'test', level: 'debug', destination }), lines };
 }
 
-/** Two connected in-memory stream ends (what one writes the other reads; ending one ends the other). */
-export function duplexPair(): [Duplex, Duplex] {
-  const make = (other: () => Duplex) =>
-    new Duplex({
-      allowHalfOpen: false,
-      read() {},
-      write(chunk, _enc, cb) {
-        other().push(chunk);
-        cb();
-      },
-      final(cb) {
-        other().push(null);
-        cb();
-      },
-      destroy(err, cb) {
-        const o = other();
-        if (!o.destroyed) o.destroy();
-        cb(err);
-      },
-    });
-  const a: Duplex = make(() => b);
-  const b: Duplex = make(() => a);
-  return [a, b];
-}
 
 type Json = Record<string, unknown>;
 

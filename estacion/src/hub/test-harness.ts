@@ -4,7 +4,7 @@
  */
 
 import { Duplex, Writable } from 'node:stream';
-import { type Clock, createLogger, LineDecoder, type Logger } from '@combustible/shared';
+import { createLogger, duplexPair, FakeClock, LineDecoder, type Logger } from '@combustible/shared';
 import { StationBus } from '../app/events.js';
 import { StationService } from '../app/station-service.js';
 import { SqliteStore } from '../store/sqlite-store.js';
@@ -13,68 +13,8 @@ import { type HubMetrics, PumpHub } from './pump-hub.js';
 
 export type Json = Record<string, unknown>;
 
-/** A manual clock whose timers fire when the test advances time. */
-export class FakeClock implements Clock {
-  private t = Date.parse('2026-01-15T14:00:00Z');
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  private nextId = 1;
 
-  now(): number {
-    return this.t;
-  }
-
-  setTimeout(fn: () => void, ms: number): number {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const entry of this.timers)
-        if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = next[1].at;
-      next[1].fn();
-    }
-    this.t = end;
-  }
-}
-
-/** Two connected in-memory Duplex ends. */
-export function duplexPair(): [Duplex, Duplex] {
-  const ends: Duplex[] = [];
-  const make = (other: () => Duplex) =>
-    new Duplex({
-      // Like a TCP socket without half-open: when the other side ends, this side ends too.
-      allowHalfOpen: false,
-      read() {},
-      write(chunk, _enc, cb) {
-        other().push(chunk);
-        cb();
-      },
-      final(cb) {
-        other().push(null);
-        cb();
-      },
-      destroy(err, cb) {
-        const o = other();
-        if (!o.destroyed) o.destroy();
-        cb(err);
-      },
-    });
-  const a = make(() => ends[1] as Duplex);
-  const b = make(() => ends[0] as Duplex);
-  ends.push(a, b);
-  return [a, b];
-}
+export { duplexPair, FakeClock } from '@combustible/shared';
 
 /** The pump's end of an in-memory connection. */
 export class TestPump {
