@@ -1,5 +1,5 @@
 /** `estacion`: runs a fuel station. A thin yargs shell around startStation(). */
-import { ConfigError, createLogger, parseConfig, withEnvDefaults } from '@combustible/shared';
+import { ConfigError, createLogger, parseConfig, runUntilSignal, withEnvDefaults } from '@combustible/shared';
 import yargs from 'yargs';
 import { type StationConfig, stationConfigSchema } from './config.js';
 import { startStation } from './station.js';
@@ -59,68 +59,41 @@ export const STATION_OPTIONS = {
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): StationConfig {
   const raw = yargs(argv)
-.scriptName('estacion')
-.usage(
-  '$0 [opciones]\n\nEstación de servicio: hub de surtidores (TCP), enlace con la empresa, API REST y panel.',
-)
-.options(withEnvDefaults(STATION_OPTIONS, 'ESTACION', env))
-.example('$0', 'todo en los puertos por defecto, datos en ./data')
-.example('$0 --pump-port 7000 --mongo-url mongodb://localhost:27018/estacion', 'con MongoDB')
-.strict()
-.help()
-.alias('h', 'help')
-.version(false)
-.exitProcess(false)
-.parseSync();
+    .scriptName('estacion')
+    .usage(
+      '$0 [opciones]\n\nEstación de servicio: hub de surtidores (TCP), enlace con la empresa, API REST y panel.',
+    )
+    .options(withEnvDefaults(STATION_OPTIONS, 'ESTACION', env))
+    .example('$0', 'todo en los puertos por defecto, datos en ./data')
+    .example('$0 --pump-port 7000 --mongo-url mongodb://localhost:27018/estacion', 'con MongoDB')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .exitProcess(false)
+    .parseSync();
   return parseConfig(stationConfigSchema, {
-...raw,
-mongoUrl: raw.mongoUrl ?? env.MONGO_URL,
+    ...raw,
+    mongoUrl: raw.mongoUrl ?? env.MONGO_URL,
   });
 }
 
 export async function main(argv: string[]): Promise<number> {
   let config: StationConfig;
   try {
-config = parseArgs(argv);
+    config = parseArgs(argv);
   } catch (err) {
-if (err instanceof ConfigError) {
-  console.error(err.message);
-  return 1;
-}
-throw err;
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
   }
   if (argv.includes('--help') || argv.includes('-h')) return 0;
   const log = createLogger({
-name: 'estacion',
-level: config.logLevel,
-...(config.logPretty === undefined ? {} : { pretty: config.logPretty }),
+    name: 'estacion',
+    level: config.logLevel,
+    ...(config.logPretty === undefined ? {} : { pretty: config.logPretty }),
   });
-  // Signals are handled from the start: one that arrives during start-up stops once it is up.
-  let signals = 0;
-  let station: Awaited<ReturnType<typeof startStation>> | undefined;
-  let stopRequested = false;
-  const stop = () => {
-station?.stop().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    log.error({ err }, 'error al detener');
-    process.exit(1);
-  },
-);
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-signals += 1;
-if (signals > 1) {
-  log.warn({ signal }, 'segunda señal: salida inmediata');
-  process.exit(1);
-}
-log.info({ signal }, 'señal recibida');
-stopRequested = true;
-stop();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  station = await startStation(config, { log });
-  if (stopRequested) stop();
-  return new Promise<number>(() => {});
+  return runUntilSignal(log, () => startStation(config, { log }));
 }

@@ -7,4 +7,5 @@ export * from './net/backoff.js';
 export * from './net/dial.js';
 export * from './net/reconnecting-client.js';
 export * from './protocol/index.js';
+export * from './run-service.js';
 export * from './testing.js';

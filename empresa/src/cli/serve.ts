@@ -1,7 +1,7 @@
 /** `empresa serve`: runs the company service. A thin shell around startCompany(). */
-import { ConfigError, createLogger, parseConfig, withEnvDefaults } from '@combustible/shared';
+import { ConfigError, createLogger, parseConfig, runUntilSignal, withEnvDefaults } from '@combustible/shared';
 import yargs, { type Argv } from 'yargs';
-import { type RunningCompany, startCompany } from '../company.js';
+import { startCompany } from '../company.js';
 import { type CompanyConfig, companyConfigSchema } from '../config.js';
 
 /** The options of `empresa serve`; each can also come from EMPRESA_<FLAG> (e.g. EMPRESA_API_PORT). */
@@ -90,36 +90,5 @@ export async function serve(raw: Record<string, unknown>): Promise<number> {
     level: config.logLevel,
     ...(config.logPretty === undefined ? {} : { pretty: config.logPretty }),
   });
-  let signals = 0;
-  let company: RunningCompany | undefined;
-  let stopRequested = false;
-  const stop = () => {
-    company?.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'error al detener');
-        process.exit(1);
-      },
-    );
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      log.warn({ signal }, 'segunda señal: salida inmediata');
-      process.exit(1);
-    }
-    log.info({ signal }, 'señal recibida');
-    stopRequested = true;
-    stop();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  try {
-    company = await startCompany(config, { log });
-  } catch (err) {
-    log.fatal({ err }, 'la empresa no pudo iniciar');
-    return 1;
-  }
-  if (stopRequested) stop();
-  return new Promise<number>(() => {});
+  return runUntilSignal(log, () => startCompany(config, { log }));
 }
