@@ -1,5 +1,5 @@
 /** `estacion`: runs a fuel station. A thin yargs shell around startStation(). */
-import { ConfigError, createLogger, parseConfig, runUntilSignal, withEnvDefaults } from '@combustible/shared';
+import { configOrReport, createLogger, parseConfig, runUntilSignal, withEnvDefaults } from '@combustible/shared';
 import yargs from 'yargs';
 import { type StationConfig, stationConfigSchema } from './config.js';
 import { startStation } from './station.js';
@@ -79,16 +79,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let config: StationConfig;
-  try {
-    config = parseArgs(argv);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      return 1;
-    }
-    throw err;
-  }
+  const config = configOrReport(() => parseArgs(argv));
+  if (config === undefined) return 1;
   if (argv.includes('--help') || argv.includes('-h')) return 0;
   const log = createLogger({
     name: 'estacion',

@@ -50,3 +50,19 @@ export function withEnvDefaults<T extends Record<string, OptionSpec>>(
   }
   return out as T;
 }
+
+/**
+ * Runs a CLI's configuration parser. A ConfigError is printed for the user (one line per problem)
+ * and becomes `undefined`, which the CLI turns into exit code 1; anything else is a bug and throws.
+ */
+export function configOrReport<T>(parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return undefined;
+    }
+    throw err;
+  }
+}

@@ -1,6 +1,6 @@
 /** `surtidor`: runs N simulated pumps against a station. A thin yargs shell around the fleet. */
 import path from 'node:path';
-import { ConfigError, createLogger, type Logger, parseConfig } from '@combustible/shared';
+import { configOrReport, createLogger, type Logger, parseConfig } from '@combustible/shared';
 import { pino } from 'pino';
 import yargs from 'yargs';
 import { type SurtidorConfig, surtidorConfigSchema } from './config.js';
@@ -106,16 +106,8 @@ function summaryLine(s: ShutdownSummary): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let config: SurtidorConfig;
-  try {
-    config = parseArgs(argv);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      return 1;
-    }
-    throw err;
-  }
+  const config = configOrReport(() => parseArgs(argv));
+  if (config === undefined) return 1;
   if (argv.includes('--help') || argv.includes('-h')) return 0;
 
   const tableMode = config.table ?? Boolean(process.stdout.isTTY);

@@ -1,5 +1,5 @@
 /** `empresa serve`: runs the company service. A thin shell around startCompany(). */
-import { ConfigError, createLogger, parseConfig, runUntilSignal, withEnvDefaults } from '@combustible/shared';
+import { configOrReport, createLogger, parseConfig, runUntilSignal, withEnvDefaults } from '@combustible/shared';
 import yargs, { type Argv } from 'yargs';
 import { startCompany } from '../company.js';
 import { type CompanyConfig, companyConfigSchema } from '../config.js';
@@ -75,16 +75,8 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
 }
 
 export async function serve(raw: Record<string, unknown>): Promise<number> {
-  let config: CompanyConfig;
-  try {
-    config = toConfig(raw);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      return 1;
-    }
-    throw err;
-  }
+  const config = configOrReport(() => toConfig(raw));
+  if (config === undefined) return 1;
   const log = createLogger({
     name: 'empresa',
     level: config.logLevel,
