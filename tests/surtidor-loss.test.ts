@@ -51,7 +51,7 @@ describe('surtidor: no sale lost', () => {
     const port = est.pumpPort;
     const pumps = startProcess('surtidor', [
       ...['--estacion', `127.0.0.1:${port}`, '--count', '20', '--first-id', '101', '--speed', '50'],
-      ...['--mean-interval', '5', '--outbox-dir', outboxDir, '--ledger', ledger, '--stats-interval', '0.2'],
+      ...['--mean-interval', '5', '--outbox-dir', outboxDir, '--ledger', ledger, '--stats-interval', '0.2', '--confirm-wait', '15'],
       ...['--reconnect-base', '0.1', '--reconnect-max', '1'],
     ]);
     procs.push(pumps);
