@@ -4,10 +4,14 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: {
     // Tests run against the sources of the protocol package, not its build.
-    alias: { '@combustible/shared': fileURLToPath(new URL('./shared/src/index.ts', import.meta.url)) },
+    alias: {
+      '@combustible/shared': fileURLToPath(new URL('./shared/src/index.ts', import.meta.url)),
+      '@combustible/server/testing': fileURLToPath(new URL('./server/src/testing/index.ts', import.meta.url)),
+      '@combustible/server': fileURLToPath(new URL('./server/src/index.ts', import.meta.url)),
+    },
   },
   test: {
-    include: ['{shared,empresa,estacion,surtidor}/src/**/*.test.ts', 'tests/**/*.test.ts'],
+    include: ['{shared,server,empresa,estacion,surtidor}/src/**/*.test.ts', 'tests/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
