@@ -22,15 +22,18 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 
+# Containers listen on every interface (--host 0.0.0.0, the services' default is 127.0.0.1), so
+# protected mode wants credentials: EMPRESA_TOKEN / ESTACION_PUMP_TOKEN and ESTACION_COMPANY_TOKEN
+# (see docker-compose.yml and .env.example), or --insecure to accept the risk.
 FROM runtime AS empresa
 EXPOSE 8000
 ENTRYPOINT ["node", "empresa/bin/empresa.js"]
-CMD ["serve", "--data-dir", "/data"]
+CMD ["serve", "--host", "0.0.0.0", "--data-dir", "/data"]
 
 FROM runtime AS estacion
 EXPOSE 6000 5001 8001 4001
 ENTRYPOINT ["node", "estacion/bin/estacion.js"]
-CMD ["--data-dir", "/data"]
+CMD ["--host", "0.0.0.0", "--data-dir", "/data"]
 
 FROM runtime AS surtidor
 ENTRYPOINT ["node", "surtidor/bin/surtidor.js"]

@@ -7,10 +7,13 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { checkExposure, NetworkPolicy } from '@combustible/server';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseServeArgs } from '../empresa/src/cli/serve.js';
+import { type CompanyConfig, companyExposure } from '../empresa/src/config.js';
 import { parseArgs as parseEstacionArgs } from '../estacion/src/cli.js';
+import { type StationConfig, stationExposure } from '../estacion/src/config.js';
 import { parseArgs as parseSurtidorArgs } from '../surtidor/src/cli.js';
 import { binPath, ROOT } from './helpers/processes.js';
 
@@ -30,11 +33,24 @@ interface Service {
 interface Compose {
   services: Record<string, Service>;
   volumes: Record<string, unknown>;
+  networks?: { default?: { ipam?: { config?: { subnet?: string }[] } } };
 }
 
-const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), {
-  merge: true,
-}) as Compose;
+const composeText = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+const compose = parse(composeText, { merge: true }) as Compose;
+/**
+ * The secrets come from `.env` (not committed); `.env.example` holds a placeholder for each, and
+ * those placeholders are what the compose file is parsed with here.
+ */
+const envExample = Object.fromEntries(
+  readFileSync(path.join(ROOT, '.env.example'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !l.startsWith('#'))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
+);
+const SECRET_KEY = /TOKEN|PASSWORD|CLAVE|SECRET/i;
+const SECRET_FLAGS = ['--token', '--pump-token', '--company-token', '--admin-password'];
 const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
 const services = Object.entries(compose.services);
 const ENV_PREFIX: Record<Kind, string> = { empresa: 'EMPRESA', estacion: 'ESTACION', surtidor: 'SURTIDOR' };
@@ -43,8 +59,18 @@ const kindOf = (s: Service): Kind | undefined => s.build?.target as Kind | undef
 const appServices = services.filter(([, s]) => kindOf(s) !== undefined) as [string, Service][];
 const ofKind = (kind: Kind) => appServices.filter(([, s]) => kindOf(s) === kind);
 
-/** `${VAR:-default}` as compose resolves it with VAR unset. */
-const interpolate = (v: string) => v.replace(/\$\{(\w+):-([^}]*)\}/g, (_m, _name, def: string) => def);
+/**
+ * `${VAR}`, `${VAR:-default}` and `${VAR:?message}` as compose resolves them with the values of
+ * `.env.example` (a variable it lacks fails the test), and `$$` as a literal `$`.
+ */
+const interpolate = (v: string) =>
+  v.replace(/\$\$|\$\{(\w+)(?::([-?])([^}]*))?\}/g, (m, name: string | undefined, op?: string, arg?: string) => {
+    if (m === '$$') return '$';
+    const value = envExample[name as string];
+    if (value !== undefined && value !== '') return value;
+    if (op === '-') return arg ?? '';
+    throw new Error(`\${${name}} is not set in .env.example${op === '?' ? ` (${arg})` : ''}`);
+  });
 const env = (s: Service) =>
   Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
 
@@ -80,9 +106,10 @@ function parsed(kind: Kind, s: Service): Record<string, unknown> {
   }
 }
 
+/** `HOST:CONTAINER` or `IP:HOST:CONTAINER`; the host port must be the container's. */
 const containerPorts = (s: Service) =>
   (s.ports ?? []).map((p) => {
-    const [host, container] = String(p).split(':').map(Number);
+    const [host, container] = String(p).split(':').slice(-2).map(Number);
     expect(host, `published port ${p}`).toBe(container);
     return container as number;
   });
@@ -251,5 +278,69 @@ describe('docker-compose.yml', () => {
         }
       }
     }
+  });
+
+  it('takes every secret from .env: no secret and no default for one in the file itself', () => {
+    const referenced = new Set([...composeText.matchAll(/\$\{(\w+)/g)].map((m) => m[1] as string));
+    for (const name of referenced) expect(envExample, `${name} in .env.example`).toHaveProperty(name);
+    for (const [name, s] of services) {
+      for (const [key, value] of Object.entries(s.environment ?? {})) {
+        if (SECRET_KEY.test(key))
+          expect(String(value), `${name}: ${key}`).toMatch(/^\$\{\w+:\?[^}]+\}$/); // required, no default
+        if (key === 'MONGO_URL')
+          expect(String(value), `${name}: ${key}`).toMatch(/^mongodb:\/\/\$\{\w+\}:\$\{\w+\}@/);
+      }
+      for (const flag of s.command ?? []) expect(SECRET_FLAGS, `${name}: ${flag} (visible in ps)`).not.toContain(flag);
+    }
+    for (const [key, value] of Object.entries(envExample)) {
+      if (SECRET_KEY.test(key)) expect(composeText, `${key}'s placeholder`).not.toContain(value);
+    }
+    const ignored = (file: string) => readFileSync(path.join(ROOT, file), 'utf8').split('\n').map((l) => l.trim());
+    expect(ignored('.gitignore')).toContain('.env');
+    expect(ignored('.dockerignore')).toContain('.env');
+  });
+
+  it('runs each MongoDB with authentication, and its service connects with that user', () => {
+    for (const [service, mongo] of [
+      ['empresa', 'mongo-empresa'],
+      ['estacion', 'mongo-estacion'],
+    ] as const) {
+      const vars = env(compose.services[mongo] as Service);
+      expect(vars.MONGO_INITDB_ROOT_USERNAME, mongo).toBeTruthy();
+      expect(vars.MONGO_INITDB_ROOT_PASSWORD, mongo).toBeTruthy();
+      expect(compose.services[mongo]?.command).toContain('--keyFile');
+      const url = new URL(String(configs.get(service)?.mongoUrl));
+      expect(decodeURIComponent(url.username)).toBe(vars.MONGO_INITDB_ROOT_USERNAME);
+      expect(decodeURIComponent(url.password)).toBe(vars.MONGO_INITDB_ROOT_PASSWORD);
+      expect(url.searchParams.get('authSource')).toBe('admin');
+      // Published on the host's loopback only.
+      for (const p of compose.services[mongo]?.ports ?? []) expect(p).toMatch(/^127\.0\.0\.1:/);
+    }
+  });
+
+  it('listens on 0.0.0.0 inside the containers, with the credentials protected mode asks for', () => {
+    const station = configs.get('estacion') as unknown as StationConfig;
+    const company = configs.get('empresa') as unknown as CompanyConfig;
+    expect([station.host, company.host]).toEqual(['0.0.0.0', '0.0.0.0']);
+    expect([station.insecure, company.insecure]).toEqual([false, false]);
+    expect(checkExposure(stationExposure(station))).toEqual({ verdict: 'ok' });
+    expect(checkExposure(companyExposure(company))).toEqual({ verdict: 'ok' });
+    expect(dockerfile).toMatch(/^CMD \["serve", "--host", "0\.0\.0\.0"/m);
+    expect(dockerfile).toMatch(/^CMD \["--host", "0\.0\.0\.0"/m);
+  });
+
+  it('gives the pumps the station pump token', () => {
+    const station = configs.get('estacion') as { pumpToken?: string };
+    expect(station.pumpToken).toBeDefined();
+    for (const [name] of ofKind('surtidor')) expect((configs.get(name) as { token?: string }).token, name).toBe(station.pumpToken);
+  });
+
+  it('lets the company dial the compose network, and only it', () => {
+    const subnet = compose.networks?.default?.ipam?.config?.[0]?.subnet;
+    expect(subnet).toBeDefined();
+    const company = configs.get('empresa') as unknown as CompanyConfig;
+    expect(company.allowedNetworks).toEqual([subnet]);
+    const [address] = String(subnet).split('/');
+    expect(NetworkPolicy.parse(company.allowedNetworks).contains(address as string)).toBe(true);
   });
 });

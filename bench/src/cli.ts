@@ -1,13 +1,14 @@
 /** `npm run bench -- <command>`: the project's benchmarks. Exits 1 when a benchmark fails. */
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { authCommand } from './auth/command.js';
 import { hubCommand } from './hub/command.js';
 import { preciosCommand } from './precios/command.js';
 import { surtidorCommand } from './surtidor/command.js';
 
 // The registry: one entry per benchmark.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commands have different argument shapes.
-const commands: CommandModule<object, any>[] = [hubCommand, preciosCommand, surtidorCommand];
+const commands: CommandModule<object, any>[] = [authCommand, hubCommand, preciosCommand, surtidorCommand];
 
 async function main(): Promise<void> {
   let cli = yargs(hideBin(process.argv))

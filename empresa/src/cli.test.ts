@@ -119,12 +119,27 @@ describe('empresa serve options', () => {
   it('has the documented defaults', () => {
     expect(parseServeArgs([], {})).toMatchObject({
       apiPort: 8000,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
+      insecure: false,
+      allowedNetworks: ['127.0.0.0/8', '::1/128'],
       dataDir: './data',
       estacion: [],
       pingInterval: 10,
       nombre: 'Empresa de Combustibles',
     });
+  });
+
+  it('reads --allowed-networks repeated, comma-separated or from EMPRESA_ALLOWED_NETWORKS, and refuses a bad one', () => {
+    expect(
+      parseServeArgs(['--allowed-networks', '10.0.0.0/8,192.168.1.7', '--allowed-networks', 'fd00::/8'], {})
+        .allowedNetworks,
+    ).toEqual(['10.0.0.0/8', '192.168.1.7/32', 'fd00::/8']);
+    expect(parseServeArgs([], { EMPRESA_ALLOWED_NETWORKS: '172.28.0.0/16, 127.0.0.0/8' }).allowedNetworks).toEqual([
+      '172.28.0.0/16',
+      '127.0.0.0/8',
+    ]);
+    expect(() => parseServeArgs(['--allowed-networks', 'estacion'], {})).toThrow(/--allowedNetworks/);
+    expect(() => parseServeArgs(['--allowed-networks', '10.0.0.0/40'], {})).toThrow(/prefijo/);
   });
 
   it('reads repeated and comma-separated --estacion, and MONGO_URL', () => {

@@ -170,3 +170,53 @@ describe('startCompany', () => {
     expect(health.json()).toMatchObject({ estado: 'degradado', almacenamiento: { alcanzable: false } });
   });
 });
+
+describe('--allowed-networks', () => {
+  const codigo = (r: { json(): unknown }) => (r.json() as { error: { codigo: string; mensaje: string } }).error;
+
+  it('refuses to register or move a station outside the networks, with 400 DIRECCION_NO_PERMITIDA', async () => {
+    const a = await station({ id: 'a' });
+    const c = await company(); // default: loopback only
+    const outside = await c.api.inject({ method: 'POST', url: '/api/estaciones', payload: { host: '10.0.0.7' } });
+    expect(outside.statusCode).toBe(400);
+    expect(codigo(outside)).toMatchObject({
+      codigo: 'DIRECCION_NO_PERMITIDA',
+      mensaje: expect.stringContaining('--allowed-networks'),
+    });
+    expect(c.service.listStations()).toEqual([]);
+    const inside = await c.api.inject({
+      method: 'POST',
+      url: '/api/estaciones',
+      payload: { id_estacion: 'a', host: '127.0.0.1', puerto: a.port },
+    });
+    expect(inside.statusCode).toBe(201);
+    const moved = await c.api.inject({ method: 'PUT', url: '/api/estaciones/a', payload: { host: '169.254.169.254' } });
+    expect([moved.statusCode, codigo(moved).codigo]).toEqual([400, 'DIRECCION_NO_PERMITIDA']);
+    expect(c.service.getStation('a')?.host).toBe('127.0.0.1');
+    const metrics = (await c.api.inject('/metrics')).body;
+    expect(metrics).toMatch(/empresa_destinos_rechazados_total\{origen="registro"\} 2/);
+  });
+
+  it('refuses to start with an --estacion outside the networks', async () => {
+    await expect(company({ estacion: ['10.0.0.7:5001'] })).rejects.toMatchObject({
+      code: 'DIRECCION_NO_PERMITIDA',
+    });
+  });
+
+  it('never dials a stored station that is outside, and shows why in its status', async () => {
+    const a = await station({ id: 'a' });
+    const first = await company({ estacion: [`127.0.0.1:${a.port}`] });
+    await allLinks(first, synced(1));
+    const dataDir = first.config.dataDir;
+    await first.stop();
+    companies.splice(companies.indexOf(first), 1);
+    const before = a.connections;
+
+    const c = await company({ dataDir, allowedNetworks: ['10.0.0.0/8'] });
+    await allLinks(c, (s) => s.ultimo_error?.includes('DIRECCION_NO_PERMITIDA') === true);
+    expect(c.links.status('a')).toMatchObject({ conectada: false, ultimo_error: expect.stringContaining('10.0.0.0/8') });
+    expect(a.connections).toBe(before);
+    const metrics = (await c.api.inject('/metrics')).body;
+    expect(metrics).toMatch(/empresa_destinos_rechazados_total\{origen="enlace"\} [1-9]/);
+  });
+});

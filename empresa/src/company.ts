@@ -3,11 +3,12 @@
  * and tears them down in the right order.
  */
 import { fileURLToPath } from 'node:url';
+import { checkExposure, enforceExposure, NetworkPolicy } from '@combustible/server';
 import { type Clock, type Logger, systemClock } from '@combustible/shared';
 import { CompanyService } from './app/company-service.js';
 import { CompanyBus } from './app/events.js';
 import { CompanyMetrics } from './app/metrics.js';
-import type { CompanyConfig } from './config.js';
+import { type CompanyConfig, companyExposure } from './config.js';
 import { type Api, buildApi } from './http/app.js';
 import { LinkManager } from './links/link-manager.js';
 import type { StationLinkOptions } from './links/station-link.js';
@@ -48,6 +49,11 @@ export function linkOptions(config: CompanyConfig): Partial<StationLinkOptions> 
 export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Promise<RunningCompany> {
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
+  // Protected mode: the API is not opened on a public address without credentials (unless --insecure).
+  enforceExposure(checkExposure(companyExposure(config)), (message) =>
+    log.warn({ modo_protegido: false, host: config.host }, message),
+  );
+  const destinations = NetworkPolicy.parse(config.allowedNetworks);
   const store =
     deps.store ??
     createStore(
@@ -56,7 +62,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
   await store.setup();
   const bus = new CompanyBus();
   const metrics = new CompanyMetrics(bus);
-  const service = new CompanyService(store, bus, clock, log.child({ mod: 'servicio' }));
+  const service = new CompanyService(store, bus, clock, log.child({ mod: 'servicio' }), destinations);
   let links: LinkManager | undefined;
   let api: Api | undefined;
   try {
@@ -69,6 +75,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
       log: log.child({ mod: 'enlaces' }),
       empresa: { nombre: config.nombre, token: config.token },
       options: linkOptions(config),
+      destinations,
     });
     for (const { host, port } of config.estacion) await service.ensureStation(host, port);
     links.start();
@@ -78,6 +85,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
         estaciones: service.listStations().map((e) => `${e.id_estacion}@${e.host}:${e.puerto}`),
         almacenamiento: store.kind,
         autenticacion: config.token !== undefined,
+        redes_permitidas: destinations.describe(),
       },
       `empresa: ${service.listStations().length} estaciones, precios versión ${service.current.version}`,
     );

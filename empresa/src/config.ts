@@ -3,6 +3,7 @@
  * `empresa serve`, each of which can also come from an environment variable EMPRESA_<FLAG>
  * (e.g. EMPRESA_API_PORT), plus MONGO_URL.
  */
+import { type ExposureInput, formatCidr, parseCidr } from '@combustible/server';
 import { logLevel, parseHostPort, port } from '@combustible/shared';
 import { z } from 'zod';
 
@@ -18,8 +19,26 @@ export const direccionEstacion = z.string().transform((value, ctx) => {
   }
 });
 
+/** A network in CIDR form (`10.0.0.0/8`), kept normalised. */
+export const red = z.string().transform((value, ctx) => {
+  try {
+    return formatCidr(parseCidr(value));
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** Loopback only: the company dials nothing else unless told (see --allowed-networks). */
+export const DEFAULT_ALLOWED_NETWORKS = ['127.0.0.0/8', '::1/128'];
+
 export const companyConfigSchema = z.object({
-  host: z.string().min(1).default('0.0.0.0'),
+  /** The API binds here; loopback unless told otherwise (see protected mode, companyExposure). */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** Listen on a public address without credentials, with a warning at every start. */
+  insecure: z.boolean().default(false),
+  /** The networks station links may go to; a station address outside is refused. */
+  allowedNetworks: z.array(red).min(1).default(DEFAULT_ALLOWED_NETWORKS),
   apiPort: port.default(8000),
   dataDir: z.string().min(1).default('./data'),
   mongoUrl: z.string().url().optional(),
@@ -27,6 +46,8 @@ export const companyConfigSchema = z.object({
   estacion: z.array(direccionEstacion).default([]),
   /** Sent in `autenticacion`; without it the company does not authenticate. */
   token: z.string().min(1).max(256).optional(),
+  /** The password of the `admin` user created on the first start (generated and shown once if absent). */
+  adminPassword: z.string().min(8).optional(),
   /** The company name sent in `autenticacion`. */
   nombre: z.string().min(1).max(100).default('Empresa de Combustibles'),
   pingInterval: seconds.default(10),
@@ -43,3 +64,20 @@ export const companyConfigSchema = z.object({
 });
 
 export type CompanyConfig = z.infer<typeof companyConfigSchema>;
+
+/** What protected mode needs to know: where the API listens and whether the station links carry a token. */
+export function companyExposure(config: CompanyConfig): ExposureInput {
+  return {
+    service: 'empresa',
+    host: config.host,
+    insecure: config.insecure,
+    credentials: [
+      {
+        name: 'los enlaces con las estaciones',
+        flag: '--token',
+        env: 'EMPRESA_TOKEN',
+        present: config.token !== undefined,
+      },
+    ],
+  };
+}

@@ -1,17 +1,21 @@
 /**
  * The company's error registry: every code the REST API (and the CLI talking to it) can report,
- * with its HTTP status and a description. One table; a test checks each code is documented in
- * docs/empresa.md.
+ * with its HTTP status and a description. The common codes come from @combustible/server; a test
+ * checks each code is documented in docs/empresa.md.
  */
+import { ApiError, type ApiErrorDetail, COMMON_API_ERRORS } from '@combustible/server';
+
 export const COMPANY_ERRORS = {
-  VALIDACION: { status: 400, descripcion: 'The request breaks its schema; `detalles` lists the fields.' },
+  ...COMMON_API_ERRORS,
+  DIRECCION_NO_PERMITIDA: {
+    status: 400,
+    descripcion: "The station's address is outside the networks the company may connect to (--allowed-networks).",
+  },
   ESTACION_NO_ENCONTRADA: { status: 404, descripcion: 'No station with that id_estacion.' },
-  RUTA_NO_ENCONTRADA: { status: 404, descripcion: 'No such route.' },
   ESTACION_DUPLICADA: {
     status: 409,
     descripcion: 'Another station already has that id_estacion or that host and port.',
   },
-  LIMITE_EXCEDIDO: { status: 429, descripcion: 'Too many requests.' },
   ERROR_INTERNO: { status: 500, descripcion: 'Unexpected failure; see the company log.' },
   /** Raised by the CLI client, never by the service. */
   SERVICIO_NO_DISPONIBLE: {
@@ -22,15 +26,8 @@ export const COMPANY_ERRORS = {
 
 export type CompanyErrorCode = keyof typeof COMPANY_ERRORS;
 
-export class CompanyError extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: CompanyErrorCode,
-    message: string,
-    readonly detalles?: { campo: string; problema: string }[],
-  ) {
-    super(message);
-    this.name = 'CompanyError';
-    this.status = COMPANY_ERRORS[code].status;
+export class CompanyError extends ApiError<CompanyErrorCode> {
+  constructor(code: CompanyErrorCode, message: string, detalles?: ApiErrorDetail[]) {
+    super(code, COMPANY_ERRORS[code].status, message, detalles);
   }
 }

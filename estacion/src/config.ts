@@ -2,13 +2,28 @@
  * Station configuration: one zod schema (types, defaults, limits) fed by yargs flags, each of which
  * can also come from an environment variable ESTACION_<FLAG> (e.g. ESTACION_PUMP_PORT), plus MONGO_URL.
  */
+import { type ExposureInput, normalizeOrigin } from '@combustible/server';
 import { logLevel, port } from '@combustible/shared';
 import { z } from 'zod';
 
 const seconds = z.coerce.number().positive();
+const limit = z.coerce.number().int().min(1);
+
+/** A browser origin (`https://panel.example.com`), kept normalised. */
+const origin = z.string().transform((value, ctx) => {
+  const normal = normalizeOrigin(value);
+  if (normal === null) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" no es un origen (p. ej. https://panel.example.com)` });
+    return z.NEVER;
+  }
+  return normal;
+});
 
 export const stationConfigSchema = z.object({
-  host: z.string().min(1).default('0.0.0.0'),
+  /** Every listener binds here; loopback unless told otherwise (see protected mode, stationExposure). */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** Listen on a public address without credentials, with a warning at every start. */
+  insecure: z.boolean().default(false),
   pumpPort: port.default(6000),
   companyPort: port.default(5001),
   apiPort: port.default(8001),
@@ -25,6 +40,8 @@ export const stationConfigSchema = z.object({
   strictRegistration: z.boolean().default(false),
   pumpToken: z.string().min(1).optional(),
   companyToken: z.string().min(1).optional(),
+  /** The password of the `admin` user created on the first start (generated and shown once if absent). */
+  adminPassword: z.string().min(8).optional(),
   maxLineBytes: z.coerce
     .number()
     .int()
@@ -32,6 +49,16 @@ export const stationConfigSchema = z.object({
     .max(16 * 1024 * 1024)
     .default(64 * 1024),
   maxBadLines: z.coerce.number().int().min(0).default(20),
+  /** Open connections on the pump port; past it a socket gets an `error` LIMITE_EXCEDIDO and is closed. */
+  maxConnections: limit.default(20_000),
+  /** Open connections on the company port (one per company replica, plus reconnections). */
+  maxCompanyConnections: limit.default(16),
+  /** Pump records a `registro` may create (unknown ids past it are refused). */
+  maxPumps: limit.default(1000),
+  /** Dashboard WebSocket clients at once; past it a client is closed with 1013. */
+  maxWsClients: limit.default(200),
+  /** Browser origins allowed on the WebSocket besides the station's own hostname. */
+  allowedOrigin: z.array(origin).default([]),
   rateLimit: z.coerce.number().positive().default(200),
   maxClockDrift: seconds.default(5),
   commandTimeout: seconds.default(5),
@@ -40,3 +67,26 @@ export const stationConfigSchema = z.object({
 });
 
 export type StationConfig = z.infer<typeof stationConfigSchema>;
+
+/** What protected mode needs to know: where the station listens and which ports have a credential. */
+export function stationExposure(config: StationConfig): ExposureInput {
+  return {
+    service: 'estacion',
+    host: config.host,
+    insecure: config.insecure,
+    credentials: [
+      {
+        name: 'el puerto de surtidores',
+        flag: '--pump-token',
+        env: 'ESTACION_PUMP_TOKEN',
+        present: config.pumpToken !== undefined,
+      },
+      {
+        name: 'el puerto de la empresa',
+        flag: '--company-token',
+        env: 'ESTACION_COMPANY_TOKEN',
+        present: config.companyToken !== undefined,
+      },
+    ],
+  };
+}

@@ -4,16 +4,18 @@
  */
 
 import { fileURLToPath } from 'node:url';
+import { checkExposure, enforceExposure } from '@combustible/server';
 import { type Clock, type Logger, systemClock } from '@combustible/shared';
 import { StationBus } from './app/events.js';
 import { StationMetrics } from './app/metrics.js';
 import { StationService } from './app/station-service.js';
 import { CompanyLink } from './company/company-link.js';
-import type { StationConfig } from './config.js';
+import { type StationConfig, stationExposure } from './config.js';
 import { buildApi } from './http/app.js';
 import { PumpHub } from './hub/pump-hub.js';
 import { createStore, type StationStore } from './store/index.js';
 import { type ListeningServer, listenTcp } from './tcp/listen.js';
+import { portLimit } from './tcp/port-limit.js';
 import { buildBridge } from './ws/bridge.js';
 
 /** The dashboard: static files in public/, its compiled scripts in dist/web/. */
@@ -44,6 +46,10 @@ export interface StationDeps {
 export async function startStation(config: StationConfig, deps: StationDeps): Promise<RunningStation> {
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
+  // Protected mode: nothing is opened on a public address without credentials (unless --insecure).
+  enforceExposure(checkExposure(stationExposure(config)), (message) =>
+    log.warn({ modo_protegido: false, host: config.host }, message),
+  );
   const store =
     deps.store ??
     createStore(
@@ -55,6 +61,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     strictRegistration: config.strictRegistration,
     maxClockDriftMs: config.maxClockDrift * 1000,
     stateFlushMs: 1000,
+    maxPumps: config.maxPumps,
   });
   const metrics = new StationMetrics(bus);
   service.onCommitBatch = (size, ms) => metrics.commitBatch(size, ms);
@@ -81,7 +88,18 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
         pumpToken: config.pumpToken,
       },
     });
-    const pumpServer = await listenTcp(hub.handle, { host: config.host, port: config.pumpPort });
+    const pumpServer = await listenTcp(hub.handle, {
+      host: config.host,
+      port: config.pumpPort,
+      limit: portLimit({
+        puerto: 'surtidores',
+        max: config.maxConnections,
+        flag: '--max-connections',
+        mensaje: `la estación ya tiene ${config.maxConnections} conexiones de surtidores abiertas; reintente más tarde`,
+        metrics,
+        log,
+      }),
+    });
     servers.push(pumpServer);
     ports.pump = pumpServer.port;
     log.info(
@@ -110,7 +128,19 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       },
     });
     closers.push(() => company.close());
-    const companyServer = await listenTcp(company.handle, { host: config.host, port: config.companyPort });
+    const companyServer = await listenTcp(company.handle, {
+      host: config.host,
+      port: config.companyPort,
+      limit: portLimit({
+        puerto: 'empresa',
+        max: config.maxCompanyConnections,
+        flag: '--max-company-connections',
+        mensaje: `la estación ya tiene ${config.maxCompanyConnections} conexiones de la empresa abiertas`,
+        metrics,
+        log,
+        onCount: (open) => metrics.companyConnections(open),
+      }),
+    });
     servers.push(companyServer);
     ports.company = companyServer.port;
     log.info(
@@ -118,7 +148,16 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       `empresa: tcp://${config.host}:${ports.company}`,
     );
 
-    const bridge = await buildBridge({ service, bus, store, log: log.child({ mod: 'ws' }), metrics, clock });
+    const bridge = await buildBridge({
+      service,
+      bus,
+      store,
+      log: log.child({ mod: 'ws' }),
+      metrics,
+      clock,
+      maxClients: config.maxWsClients,
+      allowedOrigins: config.allowedOrigin,
+    });
     await bridge.listen({ host: config.host, port: config.wsPort });
     closers.push(() => bridge.close());
     ports.ws = portOf(bridge.server.address());

@@ -5,5 +5,6 @@
 export * from './audit/index.js';
 export * from './auth/index.js';
 export * from './http/index.js';
+export * from './mongo/index.js';
 export * from './safety/index.js';
 export * from './sqlite/index.js';

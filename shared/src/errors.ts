@@ -12,7 +12,8 @@ export const WIRE_ERRORS = {
   ID_NO_COINCIDE: "The message's `id_surtidor` differs from the registered one.",
   AUTENTICACION_FALLIDA: 'Missing or wrong token.',
   SESION_REEMPLAZADA: 'Another connection registered the same pump; this one is closed.',
-  LIMITE_EXCEDIDO: 'Too many messages (rate limit) or too many bad lines.',
+  LIMITE_EXCEDIDO:
+    'Too many messages (rate limit) or bad lines, the port is at its connection limit, or --max-pumps is reached.',
   SURTIDOR_NO_CONFIGURADO: 'Strict registration: the pump id is not configured at the station.',
   ERROR_INTERNO: 'The peer failed internally; the message may be retried.',
 } as const;

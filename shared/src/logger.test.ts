@@ -69,3 +69,29 @@ describe('createLogger', () => {
     expect(out.records()).toEqual([expect.objectContaining({ name: 'estacion', msg: 'json' })]);
   });
 });
+
+describe('createLogger redaction', () => {
+  it('never writes tokens, passwords, authorization or cookies, at any depth it logs', () => {
+    const out = memory();
+    const log = createLogger({ name: 'estacion', destination: out.destination });
+    log.info(
+      {
+        token: 'T-1',
+        config: { pumpToken: 'T-2', companyToken: 'T-3', adminPassword: 'T-4', host: '0.0.0.0' },
+        req: { headers: { authorization: 'Bearer T-5', cookie: 'sesion=T-6', 'set-cookie': 'T-7' } },
+        usuario: { clave: 'T-8', password: 'T-9' },
+        err: { config: { data: { token: 'T-10' } } },
+      },
+      'evento',
+    );
+    log.child({ token: 'T-11' }).warn('hijo');
+    const text = out.chunks.join('');
+    for (let i = 1; i <= 11; i++) expect(text).not.toContain(`T-${i}"`);
+    const [first] = out.records();
+    expect(first).toMatchObject({
+      token: '[REDACTADO]',
+      config: { pumpToken: '[REDACTADO]', host: '0.0.0.0' },
+      req: { headers: { authorization: '[REDACTADO]', 'set-cookie': '[REDACTADO]' } },
+    });
+  });
+});

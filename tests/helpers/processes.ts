@@ -16,9 +16,13 @@ export interface ServiceProcess {
   proc: ChildProcess;
   /** Every JSON log event printed so far. */
   logs: LogEvent[];
+  /** Every line printed on stderr so far (a CLI's refusal, a crash). */
+  stderr: string[];
   /** Resolves with the first log event (past or future) matching `match`. */
   waitForLog(match: (e: LogEvent) => boolean, timeoutMs?: number): Promise<LogEvent>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Like `exited`, once stdout and stderr are closed too (every line is in `logs` / `stderr`). */
+  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -44,6 +48,9 @@ export function startProcess(name: 'estacion' | 'empresa' | 'surtidor', args: st
   createInterface({ input: proc.stderr! }).on('line', (line) => stderr.push(line));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('close', (code, signal) => resolve({ code, signal })),
   );
   const waitForLog = (match: (e: LogEvent) => boolean, timeoutMs = 15_000) => {
     const found = logs.find(match);
@@ -73,8 +80,10 @@ export function startProcess(name: 'estacion' | 'empresa' | 'surtidor', args: st
   return {
     proc,
     logs,
+    stderr,
     waitForLog,
     exited,
+    closed,
     stop: (signal = 'SIGTERM') => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;

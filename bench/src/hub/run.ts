@@ -88,7 +88,8 @@ function dirBytes(dir: string): number {
 
 async function runStation(params: HubParams): Promise<Figures> {
   const dataDir = tempDir('bench-hub-');
-  const ports = ['--pump-port', '0', '--company-port', '0', '--api-port', '0', '--ws-port', '0'];
+  // The benchmark registers up to 20000 pumps, over the station's default --max-pumps.
+  const ports = ['--pump-port', '0', '--company-port', '0', '--api-port', '0', '--ws-port', '0', '--max-pumps', '20000'];
   // The "listening" line is logged at info; the hub logs nothing at info per message, only per connection.
   const args = [
     '--host',

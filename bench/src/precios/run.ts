@@ -96,6 +96,9 @@ export async function runPrecios(
           '--id',
           `estacion-${i}`,
           '--log-pretty=false',
+          // Up to 5000 pumps per station, over the default --max-pumps.
+          '--max-pumps',
+          '20000',
         ],
         { cwd: ROOT },
       );

@@ -89,6 +89,8 @@ export async function runSurtidor(params: SurtidorParams, progress: (line: strin
     [
       ...['--host', '127.0.0.1', '--pump-port', '0', '--company-port', '0', '--api-port', '0', '--ws-port', '0'],
       ...['--data-dir', dataDir, '--log-level', 'info', '--log-pretty=false'],
+      // Up to 20000 pumps, over the station's default --max-pumps.
+      ...['--max-pumps', '20000'],
     ],
     { cwd: ROOT },
   );

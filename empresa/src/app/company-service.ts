@@ -3,6 +3,7 @@
  * and the station registry (cached in memory, written through to the store). It publishes on the
  * bus; the links and the API never touch the store directly.
  */
+import type { DestinationDecision } from '@combustible/server';
 import { type Clock, type EstacionInfo, isoNow, type Logger } from '@combustible/shared';
 import { type Cambios, siguienteVersion, versionInicial } from '../domain/price-book.js';
 import type { Estacion, VersionPrecios } from '../domain/types.js';
@@ -27,6 +28,12 @@ export function idProvisional(host: string, puerto: number): string {
   return `${host}-${puerto}`.replace(/[^\w.-]/g, '-').slice(0, 64);
 }
 
+/** Which hosts the company may connect to (--allowed-networks): a NetworkPolicy. */
+export interface DestinationPolicy {
+  check(host: string): Promise<DestinationDecision>;
+  describe(): string;
+}
+
 export class CompanyService {
   private _current: VersionPrecios | null = null;
   private readonly stations = new Map<string, Estacion>();
@@ -40,6 +47,8 @@ export class CompanyService {
     readonly bus: CompanyBus,
     readonly clock: Clock,
     readonly log: Logger,
+    /** Without one, any address is accepted (tests that need no network rules). */
+    readonly destinations?: DestinationPolicy,
   ) {}
 
   /** Loads the newest version (creating version 1 with the seed prices on an empty store) and the registry. */
@@ -122,6 +131,7 @@ export class CompanyService {
   }
 
   async addStation(input: NuevaEstacion): Promise<Estacion> {
+    await this.admit(input.host, input.puerto);
     const now = isoNow(this.clock);
     const provisional = input.id_estacion === undefined;
     const id = input.id_estacion ?? idProvisional(input.host, input.puerto);
@@ -160,6 +170,9 @@ export class CompanyService {
 
   async updateStation(id: string, cambios: CambiosEstacion): Promise<Estacion> {
     const before = this.requireStation(id);
+    if (cambios.host !== undefined && cambios.host !== before.host) {
+      await this.admit(cambios.host, cambios.puerto ?? before.puerto);
+    }
     const after: Estacion = { ...before, ...cambios, actualizada: isoNow(this.clock) };
     return this.replace(before, after);
   }
@@ -228,6 +241,26 @@ export class CompanyService {
     e.version_confirmada = Math.max(e.version_confirmada ?? version, version);
     e.ultimo_contacto = at;
     await this.store.recordAck(id, version, at);
+  }
+
+  /**
+   * Refuses an address outside --allowed-networks. A name that does not resolve yet is accepted:
+   * the link checks again every time it dials and reports the problem in its status.
+   */
+  private async admit(host: string, puerto: number): Promise<void> {
+    if (!this.destinations) return;
+    const decision = await this.destinations.check(host);
+    if (decision.ok) return;
+    if (decision.unresolved) {
+      this.log.warn({ host, motivo: decision.motivo }, 'estación registrada con un nombre que aún no se resuelve');
+      return;
+    }
+    this.bus.emit('destino_rechazado', { host, origen: 'registro', motivo: decision.motivo });
+    this.log.warn({ host, puerto, motivo: decision.motivo }, 'registro de estación rechazado: dirección no permitida');
+    throw new CompanyError(
+      'DIRECCION_NO_PERMITIDA',
+      `la empresa no se conecta a ${host}:${puerto}: ${decision.motivo}`,
+    );
   }
 
   private requireStation(id: string): Estacion {

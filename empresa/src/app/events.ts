@@ -14,6 +14,8 @@ export interface CompanyEvents {
   estacion_eliminada: [{ id_estacion: string }];
   /** A link's status changed. */
   enlace: [{ id_estacion: string; estado: EstadoEstacion }];
+  /** The company refused to register (`registro`) or dial (`enlace`) an address outside --allowed-networks. */
+  destino_rechazado: [{ host: string; origen: 'registro' | 'enlace'; motivo: string }];
   /** A station acknowledged a version; `ms` is the time since that version was created when it is the newest. */
   confirmacion: [{ id_estacion: string; version: number; ms: number | null }];
 }

@@ -36,6 +36,12 @@ export class CompanyMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
+  private readonly destinosRechazados = new Counter({
+    name: 'empresa_destinos_rechazados_total',
+    help: 'Station addresses refused because they are outside --allowed-networks, by where (registro: API or --estacion; enlace: a dial attempt)',
+    labelNames: ['origen'] as const,
+    registers: [this.registry],
+  });
   private readonly links = new Map<string, EstadoEstacion>();
 
   constructor(bus: CompanyBus) {
@@ -44,6 +50,7 @@ export class CompanyMetrics {
       this.cambios.inc();
       this.version.set(v.version);
     });
+    bus.on('destino_rechazado', ({ origen }) => this.destinosRechazados.inc({ origen }));
     bus.on('enlace', ({ id_estacion, estado }) => {
       if (estado.estado === 'detenido') this.links.delete(id_estacion);
       else this.links.set(id_estacion, estado);

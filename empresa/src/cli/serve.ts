@@ -1,13 +1,29 @@
 /** `empresa serve`: runs the company service. A thin shell around startCompany(). */
+import { checkExposure } from '@combustible/server';
 import { configOrReport, createLogger, parseConfig, runUntilSignal, withEnvDefaults } from '@combustible/shared';
 import yargs, { type Argv } from 'yargs';
 import { startCompany } from '../company.js';
-import { type CompanyConfig, companyConfigSchema } from '../config.js';
+import { type CompanyConfig, companyConfigSchema, companyExposure, DEFAULT_ALLOWED_NETWORKS } from '../config.js';
 
 /** The options of `empresa serve`; each can also come from EMPRESA_<FLAG> (e.g. EMPRESA_API_PORT). */
 export const SERVE_OPTIONS = {
   'api-port': { type: 'number', describe: 'Puerto de la API REST y la página del personal', default: 8000 },
-  host: { type: 'string', describe: 'Dirección donde escuchar', default: '0.0.0.0' },
+  host: {
+    type: 'string',
+    describe: 'Dirección donde escuchar (0.0.0.0: todas; exige --token, o --insecure)',
+    default: '127.0.0.1',
+  },
+  insecure: {
+    type: 'boolean',
+    describe: 'Escuchar en una dirección pública sin credenciales (modo protegido desactivado; avisa al iniciar)',
+    default: false,
+  },
+  'allowed-networks': {
+    type: 'string',
+    array: true,
+    describe: 'Redes (CIDR) a las que la empresa puede conectarse para los enlaces (repetible o lista con comas)',
+    default: DEFAULT_ALLOWED_NETWORKS,
+  },
   'data-dir': { type: 'string', describe: 'Carpeta del almacenamiento embebido (SQLite)', default: './data' },
   'mongo-url': { type: 'string', describe: 'Usar MongoDB en vez del almacenamiento embebido (o MONGO_URL)' },
   estacion: {
@@ -16,6 +32,10 @@ export const SERVE_OPTIONS = {
     describe: 'HOST:PUERTO del enlace de una estación a registrar al iniciar (repetible)',
   },
   token: { type: 'string', describe: 'Token enviado en "autenticacion" a las estaciones' },
+  'admin-password': {
+    type: 'string',
+    describe: 'Clave del usuario admin creado en el primer arranque (si no, se genera y se muestra una vez)',
+  },
   nombre: {
     type: 'string',
     describe: 'Nombre de la empresa (en "autenticacion")',
@@ -52,18 +72,21 @@ export function serveBuilder<T>(y: Argv<T>, env: NodeJS.ProcessEnv = process.env
   return y
     .options(withEnvDefaults(SERVE_OPTIONS, 'EMPRESA', env))
     .example('$0 serve --estacion 127.0.0.1:5001', 'todo por defecto, con una estación')
-    .example('$0 serve --mongo-url mongodb://localhost:27017/empresa --token secreto', 'con MongoDB y token');
+    .example('$0 serve --mongo-url mongodb://localhost:27017/empresa --token secreto', 'con MongoDB y token')
+    .example('$0 serve --allowed-networks 10.20.0.0/16 --estacion 10.20.0.7:5001', 'estaciones en una red privada');
 }
 
 /** The config from the parsed flags (and MONGO_URL); `--estacion a:1,b:2` and repeated flags both work. */
 export function toConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): CompanyConfig {
-  const estaciones = ([] as unknown[])
-    .concat(raw.estacion ?? [])
-    .flatMap((v) => String(v).split(/[\s,]+/))
-    .filter((v) => v.length > 0);
+  const list = (value: unknown) =>
+    ([] as unknown[])
+      .concat(value ?? [])
+      .flatMap((v) => String(v).split(/[\s,]+/))
+      .filter((v) => v.length > 0);
   return parseConfig(companyConfigSchema, {
     ...raw,
-    estacion: estaciones,
+    estacion: list(raw.estacion),
+    allowedNetworks: raw.allowedNetworks === undefined ? undefined : list(raw.allowedNetworks),
     mongoUrl: (raw.mongoUrl as string | undefined) || env.MONGO_URL || undefined,
   });
 }
@@ -77,6 +100,12 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
 export async function serve(raw: Record<string, unknown>): Promise<number> {
   const config = configOrReport(() => toConfig(raw));
   if (config === undefined) return 1;
+  // Protected mode: refuse a public address without credentials in one line, before anything starts.
+  const exposure = checkExposure(companyExposure(config));
+  if (exposure.verdict === 'denied') {
+    console.error(exposure.message);
+    return 1;
+  }
   const log = createLogger({
     name: 'empresa',
     level: config.logLevel,

@@ -9,7 +9,13 @@ import { SqliteStore } from '../store/sqlite-store.js';
 let c: RunningCompany;
 
 beforeEach(async () => {
-  const config = companyConfigSchema.parse({ host: '127.0.0.1', apiPort: 0, dataDir: ':memory:' });
+  const config = companyConfigSchema.parse({
+    host: '127.0.0.1',
+    apiPort: 0,
+    dataDir: ':memory:',
+    // These tests are about the API; the network rules have their own tests (company.test.ts).
+    allowedNetworks: ['0.0.0.0/0', '::/0'],
+  });
   c = await startCompany(config, {
     log: createLogger({ name: 'test', level: 'silent' }),
     store: new SqliteStore({ dataDir: ':memory:' }),

@@ -1,17 +1,11 @@
 /** REST schemas (zod): request validation, response serialization and the OpenAPI document. */
+import { saludBase } from '@combustible/server';
 import { idEstacion, precios } from '@combustible/shared';
 import { z } from 'zod';
 import { PRECIO_MAXIMO } from '../domain/price-book.js';
 
-export const errorRespuesta = z
-  .object({
-    error: z.object({
-      codigo: z.string(),
-      mensaje: z.string(),
-      detalles: z.array(z.object({ campo: z.string(), problema: z.string() })).optional(),
-    }),
-  })
-  .meta({ id: 'Error' });
+/** The one error shape of every service's API. */
+export { errorRespuesta } from '@combustible/server';
 
 const campoPrecio = z.enum(['precio_93', 'precio_95', 'precio_97', 'precio_diesel']);
 
@@ -120,10 +114,8 @@ export const estacion = z
   .meta({ id: 'Estacion' });
 
 export const salud = z.object({
-  estado: z.enum(['ok', 'degradado']),
+  ...saludBase,
   empresa: z.object({ nombre: z.string() }),
-  almacenamiento: z.object({ tipo: z.string(), alcanzable: z.boolean(), error: z.string().optional() }),
   version_precios: z.number().int(),
   estaciones: z.object({ total: z.number().int(), conectadas: z.number().int(), al_dia: z.number().int() }),
-  tiempo_activo_s: z.number(),
 });

@@ -5,10 +5,11 @@
  * down catch up on their next handshake.
  */
 import { type Clock, type Dialer, type Logger, systemClock } from '@combustible/shared';
-import type { CompanyService } from '../app/company-service.js';
+import type { CompanyService, DestinationPolicy } from '../app/company-service.js';
 import type { CompanyBus } from '../app/events.js';
 import type { Estacion, EstadoEstacion } from '../domain/types.js';
-import { StationLink, type StationLinkOptions } from './station-link.js';
+import { guardedDialer } from './guarded-dial.js';
+import { DEFAULT_LINK_OPTIONS, StationLink, type StationLinkOptions } from './station-link.js';
 
 export interface LinkManagerDeps {
   service: CompanyService;
@@ -19,6 +20,8 @@ export interface LinkManagerDeps {
   options?: Partial<StationLinkOptions>;
   /** How to reach a station (TCP by default). */
   dialer?: (e: Estacion) => Dialer;
+  /** Where TCP links may go (--allowed-networks); not applied to a custom `dialer`. */
+  destinations?: DestinationPolicy;
 }
 
 interface Entry {
@@ -110,7 +113,7 @@ export class LinkManager {
       versionConfirmada: e.version_confirmada,
       ultimoContacto: e.ultimo_contacto,
       ...(this.deps.options ? { options: this.deps.options } : {}),
-      ...(this.deps.dialer ? { dial: this.deps.dialer(e) } : {}),
+      ...(this.deps.dialer ? { dial: this.deps.dialer(e) } : this.guarded(e)),
     });
     const entry: Entry = { link, tasks: Promise.resolve() };
     const queue = (what: string, task: () => Promise<unknown>) => {
@@ -129,6 +132,29 @@ export class LinkManager {
     });
     this.links.set(e.id_estacion, entry);
     link.start();
+  }
+
+  /** The default TCP dialer, limited to --allowed-networks; the first refusal of a link is logged. */
+  private guarded(e: Estacion): { dial?: Dialer } {
+    const { destinations, bus, log } = this.deps;
+    if (!destinations) return {};
+    let warned = false;
+    const target = {
+      host: e.host,
+      port: e.puerto,
+      connectTimeoutMs: this.deps.options?.connectTimeoutMs ?? DEFAULT_LINK_OPTIONS.connectTimeoutMs,
+    };
+    return {
+      dial: guardedDialer(target, destinations, (motivo) => {
+        bus.emit('destino_rechazado', { host: e.host, origen: 'enlace', motivo });
+        if (warned) return;
+        warned = true;
+        log.warn(
+          { id_estacion: e.id_estacion, host: e.host, puerto: e.puerto, motivo },
+          'la empresa no se conecta a esta estación: dirección fuera de --allowed-networks',
+        );
+      }),
+    };
   }
 
   private stop(id: string): void {

@@ -1,57 +1,40 @@
 /**
  * The CompanyStore contract: one suite, run by every adapter's test file (sqlite-store.test.ts,
  * mongo-store.test.ts). Each test gets a fresh store on empty data; the suite drives the lifecycle
- * (setup, close) and closes every store it opened.
+ * (setup, close) and closes every store it opened (storeContractSuite in @combustible/server).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type StoreContractHandle,
+  type StoreContractOptions,
+  storeContractSuite,
+} from '@combustible/server/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CompanyStore } from './port.js';
 import { unaEstacion, unaVersion } from './test-builders.js';
 
-export interface StoreContractOptions {
-  /** A new store (not set up yet) on the same data as `store`, which the suite has closed. */
-  reopen(store: CompanyStore): Promise<CompanyStore>;
+/** The `lifecycle` tests beyond ping and close. */
+function persistence(t: StoreContractHandle<CompanyStore>): void {
+  it('keeps versions and stations when closed and reopened on the same data', async () => {
+    const v = unaVersion({ version: 3, cambios: [{ campo: 'precio_93', anterior: null, nuevo: 1290 }] });
+    const e = unaEstacion({ id_provisional: true, version_confirmada: 3, ultimo_contacto: 'x' });
+    expect(await t.store.appendPriceVersion(v)).toBe(true);
+    expect(await t.store.insertStation(e)).toBe('insertada');
+    const again = await t.reopen();
+    expect(await again.latestPriceVersion()).toStrictEqual(v);
+    expect(await again.listStations()).toStrictEqual([e]);
+  });
 }
 
 export function describeStoreContract(
   name: string,
   makeStore: () => Promise<CompanyStore>,
-  options: StoreContractOptions,
+  options: StoreContractOptions<CompanyStore>,
 ): void {
-  describe(`CompanyStore contract: ${name}`, () => {
+  const suite = { ...options, lifecycle: persistence };
+  storeContractSuite(`CompanyStore contract: ${name}`, makeStore, suite, (t) => {
     let store: CompanyStore;
-    const opened: CompanyStore[] = [];
-
-    async function open(s: CompanyStore): Promise<CompanyStore> {
-      opened.push(s);
-      await s.setup();
-      return s;
-    }
-
-    beforeEach(async () => {
-      store = await open(await makeStore());
-    });
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((s) => s.close()));
-    });
-
-    describe('lifecycle', () => {
-      it('ping resolves while open and rejects once closed; close is idempotent', async () => {
-        await expect(store.ping()).resolves.toBeUndefined();
-        await store.close();
-        await expect(store.close()).resolves.toBeUndefined();
-        await expect(store.ping()).rejects.toThrow();
-      });
-
-      it('keeps versions and stations when closed and reopened on the same data', async () => {
-        const v = unaVersion({ version: 3, cambios: [{ campo: 'precio_93', anterior: null, nuevo: 1290 }] });
-        const e = unaEstacion({ id_provisional: true, version_confirmada: 3, ultimo_contacto: 'x' });
-        expect(await store.appendPriceVersion(v)).toBe(true);
-        expect(await store.insertStation(e)).toBe('insertada');
-        await store.close();
-        const again = await open(await options.reopen(store));
-        expect(await again.latestPriceVersion()).toStrictEqual(v);
-        expect(await again.listStations()).toStrictEqual([e]);
-      });
+    beforeEach(() => {
+      store = t.store;
     });
 
     describe('precios', () => {

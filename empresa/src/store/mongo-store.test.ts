@@ -1,15 +1,11 @@
-import { MongoClient } from 'mongodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { dbNameFromUrl } from '@combustible/server';
+import { describeWithMongo } from '@combustible/server/testing';
+import { describe, expect, it } from 'vitest';
 import { describeStoreContract } from './contract.js';
 import { createStore } from './index.js';
-import { dbNameFromUrl, MongoStore } from './mongo-store.js';
+import { MongoStore } from './mongo-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { unaEstacion, unaVersion } from './test-builders.js';
-
-const url = process.env.MONGO_URL;
-if (!url) {
-  console.warn('MongoDB contract tests skipped: MONGO_URL is not set (no MongoDB server on this machine)');
-}
 
 describe('createStore', () => {
   it('uses SQLite without a URL (also an empty one) and MongoDB with one, without connecting', async () => {
@@ -38,29 +34,9 @@ describe('MongoStore without a server', () => {
   });
 });
 
-describe.skipIf(!url)('MongoStore (needs MONGO_URL)', () => {
-  const mongoUrl = url ?? '';
-  let admin: MongoClient;
-  const databases: string[] = [];
-  let n = 0;
-
-  const storeOn = (dbName: string) => new MongoStore({ url: mongoUrl, dbName });
-  function freshStore(): MongoStore {
-    const dbName = `empresa_test_${process.pid}_${Date.now()}_${++n}`;
-    databases.push(dbName);
-    return storeOn(dbName);
-  }
-
-  beforeAll(async () => {
-    admin = new MongoClient(mongoUrl);
-    await admin.connect();
-  });
-  afterEach(async () => {
-    for (const name of databases.splice(0)) await admin.db(name).dropDatabase();
-  });
-  afterAll(async () => {
-    await admin?.close();
-  });
+describeWithMongo('MongoStore (needs MONGO_URL)', 'empresa_test', (mongo) => {
+  const storeOn = (dbName: string) => new MongoStore({ url: mongo.url, dbName });
+  const freshStore = () => storeOn(mongo.freshDbName());
 
   describeStoreContract('MongoStore', async () => freshStore(), {
     async reopen(store) {
@@ -73,7 +49,7 @@ describe.skipIf(!url)('MongoStore (needs MONGO_URL)', () => {
     await store.setup();
     try {
       await store.insertStation(unaEstacion({ id_estacion: 'a' }));
-      const db = admin.db(store.dbName);
+      const db = mongo.admin.db(store.dbName);
       const indexes = await db.collection('estaciones').indexes();
       expect(indexes).toContainEqual(expect.objectContaining({ key: { host: 1, puerto: 1 }, unique: true }));
       expect(Object.keys((await store.listStations())[0] ?? {})).not.toContain('_id');

@@ -4,35 +4,26 @@
  * of the replica set. Unique indexes keep price versions, station ids and station addresses
  * unique even with several company processes on one database. Driver `_id`s never leave this class.
  */
-import { type Collection, type Db, MongoClient, MongoServerError } from 'mongodb';
+import { isDuplicateKeyError, MongoStoreBase, type MongoStoreOptions } from '@combustible/server';
+import type { Collection } from 'mongodb';
 import type { Estacion, VersionPrecios } from '../domain/types.js';
 import type { CambioEstacion, CompanyStore, InsercionEstacion } from './port.js';
 import { nonNegativeInt, pickEstacion, pickVersionPrecios } from './records.js';
 
-const DUPLICATE_KEY = 11000;
 const DEFAULT_DB_NAME = 'empresa';
 
-export class MongoStore implements CompanyStore {
-  readonly kind = 'mongodb' as const;
-  readonly dbName: string;
-  private readonly client: MongoClient;
-  private readonly db: Db;
+export class MongoStore extends MongoStoreBase implements CompanyStore {
   private readonly precios: Collection<VersionPrecios>;
   private readonly estaciones: Collection<Estacion>;
-  private closed = false;
 
-  constructor({ url, dbName }: { url: string; dbName?: string }) {
-    // The constructor does no I/O: the client connects in setup().
-    this.client = new MongoClient(url, { writeConcern: { w: 'majority', journal: true } });
-    this.dbName = dbName ?? dbNameFromUrl(url) ?? DEFAULT_DB_NAME;
-    this.db = this.client.db(this.dbName);
+  constructor(options: MongoStoreOptions) {
+    super(options, DEFAULT_DB_NAME);
     this.precios = this.db.collection('precios');
     this.estaciones = this.db.collection('estaciones');
   }
 
   async setup(): Promise<void> {
-    this.open();
-    await this.client.connect();
+    await this.connect();
     await Promise.all([
       this.precios.createIndexes([{ key: { version: -1 }, name: 'version', unique: true }]),
       this.estaciones.createIndexes([
@@ -40,17 +31,6 @@ export class MongoStore implements CompanyStore {
         { key: { host: 1, puerto: 1 }, name: 'direccion', unique: true },
       ]),
     ]);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.client.close();
-  }
-
-  async ping(): Promise<void> {
-    this.open();
-    await this.db.command({ ping: 1 });
   }
 
   // ── precios ──────────────────────────────────────────────────────────────────────────────
@@ -62,7 +42,7 @@ export class MongoStore implements CompanyStore {
       await this.precios.insertOne(pickVersionPrecios(v));
       return true;
     } catch (err) {
-      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) return false;
+      if (isDuplicateKeyError(err)) return false;
       throw err;
     }
   }
@@ -141,24 +121,13 @@ export class MongoStore implements CompanyStore {
     const result = await this.estaciones.updateOne({ id_estacion: id }, { $set: { ultimo_contacto: at } });
     return result.matchedCount > 0;
   }
-
-  /** A closed client would silently reconnect on the next operation: refuse instead. */
-  private open(): void {
-    if (this.closed) throw new Error('MongoStore: el store está cerrado');
-  }
 }
 
 /** Which unique index a duplicate-key error hit, or null for any other error. */
 function duplicateOf(err: unknown): 'id_duplicado' | 'direccion_duplicada' | null {
-  if (!(err instanceof MongoServerError) || err.code !== DUPLICATE_KEY) return null;
+  if (!isDuplicateKeyError(err)) return null;
   const keys = Object.keys((err.keyPattern as Record<string, unknown> | undefined) ?? {});
   if (keys.includes('id_estacion')) return 'id_duplicado';
   if (keys.includes('host') || keys.includes('puerto')) return 'direccion_duplicada';
   return /id_estacion/.test(err.message) ? 'id_duplicado' : 'direccion_duplicada';
-}
-
-/** The database named in the connection string's path, if any. */
-export function dbNameFromUrl(url: string): string | undefined {
-  const match = /^mongodb(?:\+srv)?:\/\/[^/?]+\/([^?]+)/.exec(url);
-  return match?.[1] ? decodeURIComponent(match[1]) : undefined;
 }

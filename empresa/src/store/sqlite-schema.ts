@@ -1,9 +1,7 @@
 /**
- * The SQLite schema as numbered migrations; `PRAGMA user_version` records how many ran. Append new
- * steps, never edit a released one.
+ * The SQLite schema as numbered migrations; `PRAGMA user_version` records how many ran
+ * (openSqlite() in @combustible/server runs them). Append new steps, never edit a released one.
  */
-import type Database from 'better-sqlite3';
-
 export const MIGRATIONS: readonly string[] = [
   // 1: initial schema
   `
@@ -30,21 +28,3 @@ export const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-/**
- * Runs the missing migrations in one immediate transaction (so two processes opening the same file
- * cannot both migrate). Refuses a database written by a newer build.
- */
-export function migrate(db: Database.Database): void {
-  db.transaction(() => {
-    const current = db.pragma('user_version', { simple: true }) as number;
-    if (current > MIGRATIONS.length) {
-      throw new Error(
-        `empresa.db tiene el esquema ${current}, más nuevo que el de esta versión (${MIGRATIONS.length})`,
-      );
-    }
-    for (let v = current; v < MIGRATIONS.length; v++) {
-      db.exec(MIGRATIONS[v] as string);
-      db.pragma(`user_version = ${v + 1}`);
-    }
-  }).immediate();
-}

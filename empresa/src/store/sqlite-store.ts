@@ -3,16 +3,14 @@
  * `synchronous = FULL`: a method that returned has its commit fsynced. The company's load (price
  * changes by staff, a few acknowledgements per change and station) fits one connection easily.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { SqliteStoreBase } from '@combustible/server';
+import type Database from 'better-sqlite3';
 import type { CambioPrecio, Estacion, VersionPrecios } from '../domain/types.js';
 import type { CambioEstacion, CompanyStore, InsercionEstacion } from './port.js';
 import { nonNegativeInt, pickEstacion, pickVersionPrecios } from './records.js';
-import { migrate } from './sqlite-schema.js';
+import { MIGRATIONS } from './sqlite-schema.js';
 
 export const SQLITE_FILE = 'empresa.db';
-const BUSY_TIMEOUT_MS = 5_000;
 
 interface PreciosRow {
   version: number;
@@ -40,8 +38,28 @@ const toRow = (e: Estacion): EstacionRow => ({
   id_provisional: e.id_provisional ? 1 : 0,
 });
 
-function prepare(db: Database.Database) {
-  const st = {
+type Statement<P extends unknown[] | object = unknown[], R = unknown> = Database.Statement<P, R>;
+
+interface Prepared {
+  st: {
+    insertVersion: Statement<PreciosRow>;
+    latestVersion: Statement<[], PreciosRow>;
+    listVersions: Statement<[number, number], PreciosRow>;
+    listStations: Statement<[], EstacionRow>;
+    getStation: Statement<[string], EstacionRow>;
+    byAddress: Statement<[string, number], { id_estacion: string }>;
+    insertStation: Statement<EstacionRow>;
+    deleteStation: Statement<[string]>;
+    recordAck: Statement<{ id: string; version: number; at: string }>;
+    recordContact: Statement<{ id: string; at: string }>;
+  };
+  /** Check, then write: run with .immediate() so no other connection writes in between. */
+  insertStation: Database.Transaction<(e: Estacion) => InsercionEstacion>;
+  replaceStation: Database.Transaction<(id: string, e: Estacion) => CambioEstacion>;
+}
+
+function prepare(db: Database.Database): Prepared {
+  const st: Prepared['st'] = {
     insertVersion: db.prepare<PreciosRow>(
       `INSERT INTO precios (version, precios, actualizado, autor, cambios)
        VALUES (@version, @precios, @actualizado, @autor, @cambios) ON CONFLICT (version) DO NOTHING`,
@@ -69,7 +87,6 @@ function prepare(db: Database.Database) {
     recordContact: db.prepare<{ id: string; at: string }>(
       'UPDATE estaciones SET ultimo_contacto = @at WHERE id_estacion = @id',
     ),
-    ping: db.prepare<[], { ok: number }>('SELECT 1 AS ok'),
   };
 
   const insertStation = db.transaction((e: Estacion): InsercionEstacion => {
@@ -89,56 +106,12 @@ function prepare(db: Database.Database) {
     return 'actualizada';
   });
 
-  return { db, st, insertStation, replaceStation };
+  return { st, insertStation, replaceStation };
 }
 
-type Prepared = ReturnType<typeof prepare>;
-
-export class SqliteStore implements CompanyStore {
-  readonly kind = 'sqlite' as const;
-  /** The database file, or ':memory:'. */
-  readonly file: string;
-  private readonly dataDir: string;
-  private p: Prepared | null = null;
-
+export class SqliteStore extends SqliteStoreBase<Prepared> implements CompanyStore {
   constructor({ dataDir }: { dataDir: string }) {
-    this.dataDir = dataDir;
-    this.file = dataDir === ':memory:' ? ':memory:' : join(dataDir, SQLITE_FILE);
-  }
-
-  async setup(): Promise<void> {
-    if (this.p) return;
-    if (this.file !== ':memory:') mkdirSync(this.dataDir, { recursive: true });
-    const db = new Database(this.file, { timeout: BUSY_TIMEOUT_MS });
-    try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      migrate(db);
-      this.p = prepare(db);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
-  }
-
-  async close(): Promise<void> {
-    const p = this.p;
-    this.p = null;
-    p?.db.close();
-  }
-
-  async ping(): Promise<void> {
-    this.ready().st.ping.get();
-  }
-
-  /** journal_mode and synchronous in force (read back by the adapter's own tests). */
-  settings(): { journal_mode: string; synchronous: number } {
-    const { db } = this.ready();
-    return {
-      journal_mode: String(db.pragma('journal_mode', { simple: true })),
-      synchronous: Number(db.pragma('synchronous', { simple: true })),
-    };
+    super({ dataDir, file: SQLITE_FILE, migrations: MIGRATIONS, prepare });
   }
 
   // ── precios ──────────────────────────────────────────────────────────────────────────────
@@ -194,10 +167,5 @@ export class SqliteStore implements CompanyStore {
 
   async recordContact(id: string, at: string): Promise<boolean> {
     return this.ready().st.recordContact.run({ id, at }).changes > 0;
-  }
-
-  private ready(): Prepared {
-    if (!this.p) throw new Error('SqliteStore: llame a setup() antes de usarlo (o ya está cerrado)');
-    return this.p;
   }
 }

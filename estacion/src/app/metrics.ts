@@ -47,6 +47,29 @@ export class StationMetrics implements HubMetrics {
     help: 'Connected WebSocket (dashboard) clients',
     registers: [this.registry],
   });
+  private readonly conexionesEmpresa = new Gauge({
+    name: 'estacion_conexiones_empresa',
+    help: 'Open connections on the company port',
+    registers: [this.registry],
+  });
+  private readonly conexionesRechazadas = new Counter({
+    name: 'estacion_conexiones_rechazadas_total',
+    help: 'TCP connections refused because the port was at its limit (--max-connections, --max-company-connections)',
+    labelNames: ['puerto'] as const,
+    registers: [this.registry],
+  });
+  private readonly registrosRechazados = new Counter({
+    name: 'estacion_registros_rechazados_total',
+    help: 'registro refused, by code (LIMITE_EXCEDIDO: --max-pumps reached; AUTENTICACION_FALLIDA; SURTIDOR_NO_CONFIGURADO)',
+    labelNames: ['codigo'] as const,
+    registers: [this.registry],
+  });
+  private readonly clientesWsRechazados = new Counter({
+    name: 'estacion_clientes_ws_rechazados_total',
+    help: 'WebSocket clients refused, by reason (limite: --max-ws-clients; origen: Origin not allowed)',
+    labelNames: ['motivo'] as const,
+    registers: [this.registry],
+  });
   readonly alertas = new Counter({
     name: 'estacion_alertas_total',
     help: 'Alerts raised or resolved, by code',
@@ -70,6 +93,23 @@ export class StationMetrics implements HubMetrics {
 
   connections(count: number): void {
     this.conexiones.set(count);
+  }
+
+  /** A connection refused at a port's limit; `puerto` is `surtidores` or `empresa`. */
+  connectionRefused(puerto: 'surtidores' | 'empresa'): void {
+    this.conexionesRechazadas.inc({ puerto });
+  }
+
+  companyConnections(count: number): void {
+    this.conexionesEmpresa.set(count);
+  }
+
+  registrationRefused(codigo: string): void {
+    this.registrosRechazados.inc({ codigo });
+  }
+
+  wsClientRefused(motivo: 'limite' | 'origen'): void {
+    this.clientesWsRechazados.inc({ motivo });
   }
 
   commitBatch(size: number, ms: number): void {

@@ -44,12 +44,17 @@ export interface StationServiceOptions {
   maxClockDriftMs: number;
   /** How often dirty live states are written behind. */
   stateFlushMs: number;
+  /** Pump records a `registro` may create; an unknown id past it is refused (LIMITE_EXCEDIDO). */
+  maxPumps?: number;
 }
+
+export const DEFAULT_MAX_PUMPS = 1000;
 
 export const DEFAULT_SERVICE_OPTIONS: StationServiceOptions = {
   strictRegistration: false,
   maxClockDriftMs: 5000,
   stateFlushMs: 1000,
+  maxPumps: DEFAULT_MAX_PUMPS,
 };
 
 export const DEFAULT_CONFIGURACION: Surtidor['configuracion'] = {
@@ -209,6 +214,15 @@ export class StationService {
         ok: false,
         codigo: 'SURTIDOR_NO_CONFIGURADO',
         mensaje: `el surtidor ${reg.id_surtidor} no está configurado en esta estación`,
+      };
+    }
+    const maxPumps = this.options.maxPumps ?? DEFAULT_MAX_PUMPS;
+    if (!known && this.pumps.size >= maxPumps) {
+      // Each unknown id would be a new record: without a cap, anyone on the pump port could fill the store.
+      return {
+        ok: false,
+        codigo: 'LIMITE_EXCEDIDO',
+        mensaje: `la estación ya tiene ${this.pumps.size} surtidores (máximo ${maxPumps}, --max-pumps): el surtidor ${reg.id_surtidor} no se da de alta`,
       };
     }
     const now = isoNow(this.clock);

@@ -4,6 +4,7 @@
  * it succeeds. Price updates are applied in arrival order and only when newer than the one held.
  */
 import type { Duplex } from 'node:stream';
+import { secretsEqual } from '@combustible/server';
 import {
   type CompanyToStation,
   companyToStation,
@@ -84,7 +85,7 @@ export class CompanySession extends LineSession<CompanyToStation> {
 
   private authenticate(empresa: string, token: string): void {
     const expected = this.link.options.token;
-    if (expected !== undefined && token !== expected) {
+    if (expected !== undefined && !secretsEqual(token, expected)) {
       this.link.log.warn({ remote: this.remote, empresa }, 'empresa rechazada: token inválido');
       this.fail(wireError('AUTENTICACION_FALLIDA', 'token inválido'));
       return;

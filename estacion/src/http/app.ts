@@ -1,21 +1,11 @@
 /**
- * The station's REST API and dashboard (Fastify + zod type provider). buildApi() returns the app
- * without listening, so tests drive it with inject().
+ * The station's REST API and dashboard: the common base from @combustible/server (zod types,
+ * errors, rate limit, /docs) plus the station's routes. buildApi() returns the app without
+ * listening, so tests drive it with inject().
  */
-import fastifyRateLimit from '@fastify/rate-limit';
-import fastifyStatic from '@fastify/static';
-import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { createApiApp, serveWeb } from '@combustible/server';
+import { STATION_ERRORS } from '../errors.js';
 import type { ApiDeps } from './deps.js';
-import { installErrorHandling } from './errors.js';
 import { alertasRoutes } from './routes/alertas.js';
 import { preciosRoutes } from './routes/precios.js';
 import { sistemaRoutes } from './routes/sistema.js';
@@ -23,37 +13,21 @@ import { surtidoresRoutes } from './routes/surtidores.js';
 import { transaccionesRoutes } from './routes/transacciones.js';
 
 export async function buildApi(deps: ApiDeps) {
-  const app = Fastify({
-    loggerInstance: deps.log as FastifyBaseLogger,
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 64 * 1024,
-  }).withTypeProvider<ZodTypeProvider>();
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-  installErrorHandling(app);
-
-  await app.register(fastifyRateLimit, { max: deps.rateLimitPerMinute ?? 1200, timeWindow: '1 minute' });
-  await app.register(fastifySwagger, {
-    openapi: {
-      info: {
-        title: `API de la estación ${deps.estacion.nombre}`,
-        description:
-          'Surtidores, transacciones, precios, alertas y estadísticas de una estación de servicio.',
-        version: '1.0.0',
-      },
-      tags: [
-        { name: 'surtidores', description: 'Configuración, estado en vivo y comandos' },
-        { name: 'transacciones', description: 'Ventas almacenadas' },
-        { name: 'precios', description: 'Precios vigentes' },
-        { name: 'alertas', description: 'Alertas de la estación y los surtidores' },
-        { name: 'estadisticas', description: 'Totales de ventas' },
-        { name: 'sistema', description: 'Salud, métricas y configuración' },
-      ],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+  const app = await createApiApp({
+    log: deps.log,
+    title: `API de la estación ${deps.estacion.nombre}`,
+    description: 'Surtidores, transacciones, precios, alertas y estadísticas de una estación de servicio.',
+    tags: [
+      { name: 'surtidores', description: 'Configuración, estado en vivo y comandos' },
+      { name: 'transacciones', description: 'Ventas almacenadas' },
+      { name: 'precios', description: 'Precios vigentes' },
+      { name: 'alertas', description: 'Alertas de la estación y los surtidores' },
+      { name: 'estadisticas', description: 'Totales de ventas' },
+      { name: 'sistema', description: 'Salud, métricas y configuración' },
+    ],
+    errors: STATION_ERRORS,
+    rateLimitPerMinute: deps.rateLimitPerMinute,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   await app.register(surtidoresRoutes, deps);
   await app.register(transaccionesRoutes, deps);
@@ -61,14 +35,7 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(alertasRoutes, deps);
   await app.register(sistemaRoutes, deps);
 
-  if (deps.webRoots.length > 0) {
-    await app.register(fastifyStatic, {
-      root: deps.webRoots,
-      prefix: '/',
-      wildcard: false,
-      index: ['index.html'],
-    });
-  }
+  await serveWeb(app, deps.webRoots);
   return app;
 }
 

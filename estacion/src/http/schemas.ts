@@ -1,4 +1,5 @@
 /** REST schemas (zod): request validation, response serialization and the OpenAPI document. */
+import { saludBase } from '@combustible/server';
 import {
   COMANDOS,
   combustible,
@@ -11,15 +12,8 @@ import {
 } from '@combustible/shared';
 import { z } from 'zod';
 
-export const errorRespuesta = z
-  .object({
-    error: z.object({
-      codigo: z.string(),
-      mensaje: z.string(),
-      detalles: z.array(z.object({ campo: z.string(), problema: z.string() })).optional(),
-    }),
-  })
-  .meta({ id: 'Error' });
+/** The one error shape of every service's API. */
+export { errorRespuesta } from '@combustible/server';
 
 export const idParams = z.object({ id: z.coerce.number().pipe(idSurtidor) });
 
@@ -193,10 +187,8 @@ export const estadisticas = z
 export const rangoEstadisticas = z.object({ desde: timestamp.optional(), hasta: timestamp.optional() });
 
 export const salud = z.object({
-  estado: z.enum(['ok', 'degradado']),
+  ...saludBase,
   estacion: z.object({ id: z.string(), nombre: z.string() }),
-  almacenamiento: z.object({ tipo: z.string(), alcanzable: z.boolean(), error: z.string().optional() }),
   surtidores_conectados: z.number().int(),
   version_precios: z.number().int(),
-  tiempo_activo_s: z.number(),
 });

@@ -58,6 +58,50 @@ describe('registration', () => {
     expect(h.hub.isConnected(1)).toBe(false);
   });
 
+  it('refuses a new pump id past --max-pumps with LIMITE_EXCEDIDO, and still takes the known ones', async () => {
+    const refused: string[] = [];
+    h = await createHarness({}, { maxPumps: 2 }, () => ({
+      message() {},
+      badLine() {},
+      connections() {},
+      registrationRefused: (codigo) => void refused.push(codigo),
+    }));
+    const one = await h.register(1);
+    await h.register(2);
+    const third = h.connect();
+    third.send(registro(3));
+    expect(await third.next('registro_rechazado')).toMatchObject({
+      codigo: 'LIMITE_EXCEDIDO',
+      mensaje: expect.stringContaining('--max-pumps'),
+    });
+    await third.whenClosed;
+    expect(h.service.pump(3)).toBeUndefined();
+    expect(h.service.allPumps()).toHaveLength(2);
+    expect(refused).toEqual(['LIMITE_EXCEDIDO']);
+    // A pump the station knows registers again at the cap (a reconnect is not a new record).
+    one.stream.end();
+    await one.whenClosed;
+    await h.register(1);
+  });
+
+  it('counts a refused token as a refused registro', async () => {
+    const refused: string[] = [];
+    h = await createHarness({ pumpToken: 's3creto' }, {}, () => ({
+      message() {},
+      badLine() {},
+      connections() {},
+      registrationRefused: (codigo) => void refused.push(codigo),
+    }));
+    const wrong = h.connect();
+    wrong.send(registro(1, { token: 's3creto-no' }));
+    expect(await wrong.next('registro_rechazado')).toMatchObject({ codigo: 'AUTENTICACION_FALLIDA' });
+    const right = h.connect();
+    right.send(registro(1, { token: 's3creto' }));
+    await right.next('registro_confirmado');
+    expect(refused).toEqual(['AUTENTICACION_FALLIDA']);
+    expect(JSON.stringify(h.logs)).not.toContain('s3creto');
+  });
+
   it('replaces the older session when the same pump connects again', async () => {
     h = await createHarness();
     const disconnected = vi.fn();

@@ -26,9 +26,11 @@ export interface HubMetrics {
   message(tipo: string): void;
   badLine(codigo: string): void;
   connections(count: number): void;
+  /** A `registro` was refused with this code. */
+  registrationRefused(codigo: string): void;
 }
 
-const noMetrics: HubMetrics = { message() {}, badLine() {}, connections() {} };
+const noMetrics: HubMetrics = { message() {}, badLine() {}, connections() {}, registrationRefused() {} };
 
 export interface PumpHubDeps {
   service: StationService;

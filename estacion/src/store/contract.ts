@@ -1,16 +1,50 @@
 /**
  * The StationStore contract: one suite, run by every adapter's test file (sqlite-store.test.ts,
  * mongo-store.test.ts). Each test gets a fresh store on empty data; the suite drives the lifecycle
- * (setup, close) and closes every store it opened.
+ * (setup, close) and closes every store it opened (storeContractSuite in @combustible/server).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type StoreContractHandle,
+  type StoreContractOptions,
+  storeContractSuite,
+} from '@combustible/server/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Transaccion } from '../domain/types.js';
 import type { StationStore, TransaccionFiltro } from './port.js';
 import { unaAlerta, unaTransaccion, unaVersionPrecios, unEstado, unSurtidor } from './test-builders.js';
 
-export interface StoreContractOptions {
-  /** A new store (not set up yet) on the same data as `store`, which the suite has closed. */
-  reopen(store: StationStore): Promise<StationStore>;
+/** The `lifecycle` tests beyond ping and close. */
+function persistence(t: StoreContractHandle<StationStore>): void {
+  it('keeps everything when closed and reopened on the same data', async () => {
+    const store = t.store;
+    const pump = unSurtidor({ id_surtidor: 5, combustible_actual: '95', ip: '10.0.0.5', version: '2.1' });
+    const state = unEstado({ id_surtidor: 5, estado_operacion: 'despachando', litros_actuales: 3.5 });
+    const tx = unaTransaccion({
+      id_surtidor: 5,
+      secuencia: 8,
+      totalizador_fin: 88.5,
+      observaciones: ['x'],
+    });
+    const alerta = unaAlerta({ clave: 'PERSISTE', datos: { n: 1 } });
+    const version = unaVersionPrecios({ version: 4, origen: 'local' });
+    await store.upsertPump(pump);
+    await store.saveStates([state]);
+    expect(await store.insertTransactions([tx])).toEqual(['insertada']);
+    expect(await store.raiseAlert(alerta)).toBe(true);
+    await store.savePriceVersion(version);
+
+    const again = await t.reopen();
+    expect(await again.listPumps()).toStrictEqual([pump]);
+    expect(await again.nextPumpId()).toBe(6);
+    expect(await again.listStates()).toStrictEqual([state]);
+    expect(await again.getTransaction(5, tx.id_transaccion)).toStrictEqual(tx);
+    expect(await again.listTransactions({ limit: 10, skip: 0 })).toStrictEqual({ items: [tx], total: 1 });
+    expect(await again.auditStart(5)).toEqual({ ultima_secuencia: 8, ultimo_totalizador_fin: 88.5 });
+    expect(await again.insertTransactions([tx])).toEqual(['duplicada']);
+    expect(await again.listAlerts({ limit: 10 })).toStrictEqual([alerta]);
+    expect(await again.raiseAlert(unaAlerta({ clave: 'PERSISTE' }))).toBe(false);
+    expect(await again.latestPriceVersions(5)).toStrictEqual([version]);
+  });
 }
 
 /**
@@ -20,17 +54,14 @@ export interface StoreContractOptions {
 export function describeStoreContract(
   name: string,
   makeStore: () => Promise<StationStore>,
-  options: StoreContractOptions,
+  options: StoreContractOptions<StationStore>,
 ): void {
-  describe(`StationStore contract: ${name}`, () => {
+  const suite = { ...options, lifecycle: persistence };
+  storeContractSuite(`StationStore contract: ${name}`, makeStore, suite, (t) => {
     let store: StationStore;
-    const opened: StationStore[] = [];
-
-    async function open(s: StationStore): Promise<StationStore> {
-      opened.push(s);
-      await s.setup();
-      return s;
-    }
+    beforeEach(() => {
+      store = t.store;
+    });
 
     // Pumps send local times without offset, which are UTC. Running under a zone that is not UTC
     // makes an adapter that reads them as local time (`new Date(x)`) fail here, not in production.
@@ -44,56 +75,9 @@ export function describeStoreContract(
       else process.env.TZ = savedTz;
     });
 
-    beforeEach(async () => {
-      store = await open(await makeStore());
-    });
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((s) => s.close()));
-    });
-
     const page = (f: Partial<TransaccionFiltro> = {}) =>
       store.listTransactions({ limit: 100, skip: 0, ...f });
     const ids = (items: Transaccion[]) => items.map((t) => t.id_transaccion);
-
-    describe('lifecycle', () => {
-      it('ping resolves while open and rejects once closed; close is idempotent', async () => {
-        await expect(store.ping()).resolves.toBeUndefined();
-        await store.close();
-        await expect(store.close()).resolves.toBeUndefined();
-        await expect(store.ping()).rejects.toThrow();
-      });
-
-      it('keeps everything when closed and reopened on the same data', async () => {
-        const pump = unSurtidor({ id_surtidor: 5, combustible_actual: '95', ip: '10.0.0.5', version: '2.1' });
-        const state = unEstado({ id_surtidor: 5, estado_operacion: 'despachando', litros_actuales: 3.5 });
-        const tx = unaTransaccion({
-          id_surtidor: 5,
-          secuencia: 8,
-          totalizador_fin: 88.5,
-          observaciones: ['x'],
-        });
-        const alerta = unaAlerta({ clave: 'PERSISTE', datos: { n: 1 } });
-        const version = unaVersionPrecios({ version: 4, origen: 'local' });
-        await store.upsertPump(pump);
-        await store.saveStates([state]);
-        expect(await store.insertTransactions([tx])).toEqual(['insertada']);
-        expect(await store.raiseAlert(alerta)).toBe(true);
-        await store.savePriceVersion(version);
-        await store.close();
-
-        const again = await open(await options.reopen(store));
-        expect(await again.listPumps()).toStrictEqual([pump]);
-        expect(await again.nextPumpId()).toBe(6);
-        expect(await again.listStates()).toStrictEqual([state]);
-        expect(await again.getTransaction(5, tx.id_transaccion)).toStrictEqual(tx);
-        expect(await again.listTransactions({ limit: 10, skip: 0 })).toStrictEqual({ items: [tx], total: 1 });
-        expect(await again.auditStart(5)).toEqual({ ultima_secuencia: 8, ultimo_totalizador_fin: 88.5 });
-        expect(await again.insertTransactions([tx])).toEqual(['duplicada']);
-        expect(await again.listAlerts({ limit: 10 })).toStrictEqual([alerta]);
-        expect(await again.raiseAlert(unaAlerta({ clave: 'PERSISTE' }))).toBe(false);
-        expect(await again.latestPriceVersions(5)).toStrictEqual([version]);
-      });
-    });
 
     describe('surtidores', () => {
       it('starts empty: no pumps and the next id is 1', async () => {

@@ -1,13 +1,8 @@
-import { MongoClient } from 'mongodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeWithMongo } from '@combustible/server/testing';
+import { describe, expect, it } from 'vitest';
 import { describeStoreContract } from './contract.js';
 import { MongoStore } from './mongo-store.js';
 import { unaAlerta, unaTransaccion } from './test-builders.js';
-
-const url = process.env.MONGO_URL;
-if (!url) {
-  console.warn('MongoDB contract tests skipped: MONGO_URL is not set (no MongoDB server on this machine)');
-}
 
 describe('MongoStore without a server', () => {
   it('takes the database name from the option, else the URL path, else estacion', () => {
@@ -27,33 +22,15 @@ describe('MongoStore without a server', () => {
   });
 });
 
-describe.skipIf(!url)('MongoStore (needs MONGO_URL)', () => {
-  const mongoUrl = url ?? '';
-  let admin: MongoClient;
-  const databases: string[] = [];
-  let n = 0;
-
+describeWithMongo('MongoStore (needs MONGO_URL)', 'estacion_test', (mongo) => {
   function storeOn(dbName: string): MongoStore {
-    return new MongoStore({ url: mongoUrl, dbName });
+    return new MongoStore({ url: mongo.url, dbName });
   }
 
   /** A store on a database of its own, dropped after the test. */
   function freshStore(): MongoStore {
-    const dbName = `estacion_test_${process.pid}_${Date.now()}_${++n}`;
-    databases.push(dbName);
-    return storeOn(dbName);
+    return storeOn(mongo.freshDbName());
   }
-
-  beforeAll(async () => {
-    admin = new MongoClient(mongoUrl);
-    await admin.connect();
-  });
-  afterEach(async () => {
-    for (const name of databases.splice(0)) await admin.db(name).dropDatabase();
-  });
-  afterAll(async () => {
-    await admin?.close();
-  });
 
   describeStoreContract('MongoStore', async () => freshStore(), {
     async reopen(store) {
@@ -66,7 +43,7 @@ describe.skipIf(!url)('MongoStore (needs MONGO_URL)', () => {
       const store = freshStore();
       await store.setup();
       try {
-        const db = admin.db(store.dbName);
+        const db = mongo.admin.db(store.dbName);
         const tx = await db.collection('transacciones').indexes();
         expect(tx).toContainEqual(
           expect.objectContaining({ key: { id_surtidor: 1, id_transaccion: 1 }, unique: true }),
@@ -91,7 +68,7 @@ describe.skipIf(!url)('MongoStore (needs MONGO_URL)', () => {
         const tx = unaTransaccion({ id_transaccion: 'T1', fecha_fin: '2024-01-15T13:00:00' });
         await store.insertTransactions([tx]);
         await store.raiseAlert(unaAlerta({ id: 'a1', clave: 'K' }));
-        const db = admin.db(store.dbName);
+        const db = mongo.admin.db(store.dbName);
         const raw = await db.collection('transacciones').findOne({ id_transaccion: 'T1' });
         expect(raw).toMatchObject({
           fecha_fin_utc: '2024-01-15T13:00:00.000Z',

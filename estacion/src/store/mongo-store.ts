@@ -7,13 +7,12 @@
 
 import type { Combustible, MetodoPago } from '@combustible/shared';
 import {
-  type Collection,
-  type Db,
-  type Filter,
-  MongoBulkWriteError,
-  MongoClient,
-  MongoServerError,
-} from 'mongodb';
+  DUPLICATE_KEY,
+  isDuplicateKeyError,
+  MongoStoreBase,
+  type MongoStoreOptions,
+} from '@combustible/server';
+import { type Collection, type Filter, MongoBulkWriteError } from 'mongodb';
 import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
 import type {
   AuditoriaInicial,
@@ -36,7 +35,6 @@ import {
 } from './query.js';
 import { pickAlerta, pickEstado, pickSurtidor, pickTransaccion, pickVersionPrecios } from './records.js';
 
-const DUPLICATE_KEY = 11000;
 const DEFAULT_DB_NAME = 'estacion';
 
 type TransaccionDoc = Transaccion & { fecha_fin_utc: string };
@@ -64,23 +62,15 @@ interface StatsFacets {
   por_hora: (Sums & { _id: { hora: string; tipo_combustible: Combustible } })[];
 }
 
-export class MongoStore implements StationStore {
-  readonly kind = 'mongodb' as const;
-  readonly dbName: string;
-  private readonly client: MongoClient;
-  private readonly db: Db;
+export class MongoStore extends MongoStoreBase implements StationStore {
   private readonly surtidores: Collection<Surtidor>;
   private readonly estados: Collection<EstadoSurtidor>;
   private readonly transacciones: Collection<TransaccionDoc>;
   private readonly alertas: Collection<AlertaDoc>;
   private readonly precios: Collection<VersionPrecios>;
-  private closed = false;
 
-  constructor({ url, dbName }: { url: string; dbName?: string }) {
-    // The constructor does no I/O: the client connects in setup().
-    this.client = new MongoClient(url, { writeConcern: { w: 'majority', journal: true } });
-    this.dbName = dbName ?? dbNameFromUrl(url) ?? DEFAULT_DB_NAME;
-    this.db = this.client.db(this.dbName);
+  constructor(options: MongoStoreOptions) {
+    super(options, DEFAULT_DB_NAME);
     this.surtidores = this.db.collection('surtidores');
     this.estados = this.db.collection('estado_surtidores');
     this.transacciones = this.db.collection('transacciones');
@@ -89,8 +79,7 @@ export class MongoStore implements StationStore {
   }
 
   async setup(): Promise<void> {
-    this.open();
-    await this.client.connect();
+    await this.connect();
     await Promise.all([
       this.surtidores.createIndexes([{ key: { id_surtidor: 1 }, name: 'id_surtidor', unique: true }]),
       this.estados.createIndexes([{ key: { id_surtidor: 1 }, name: 'id_surtidor', unique: true }]),
@@ -116,17 +105,6 @@ export class MongoStore implements StationStore {
       ]),
       this.precios.createIndexes([{ key: { version: -1 }, name: 'version', unique: true }]),
     ]);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.client.close();
-  }
-
-  async ping(): Promise<void> {
-    this.open();
-    await this.db.command({ ping: 1 });
   }
 
   // ── surtidores ───────────────────────────────────────────────────────────────────────────
@@ -365,7 +343,7 @@ export class MongoStore implements StationStore {
       return true;
     } catch (err) {
       // A duplicate key is the open-alert index unless the id itself collided (then rethrow).
-      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) {
+      if (isDuplicateKeyError(err)) {
         const open = await this.alertas.countDocuments({ clave: rest.clave, abierta: true }, { limit: 1 });
         if (open > 0) return false;
       }
@@ -409,13 +387,6 @@ export class MongoStore implements StationStore {
     const docs = await this.precios.find({}).sort({ version: -1 }).limit(n).toArray();
     return docs.map(pickVersionPrecios);
   }
-
-  // ── internals ────────────────────────────────────────────────────────────────────────────
-
-  /** A closed client would silently reconnect on the next operation: refuse instead. */
-  private open(): void {
-    if (this.closed) throw new Error('MongoStore: el store está cerrado');
-  }
 }
 
 function toAlerta({ _id, ...doc }: AlertaDoc): Alerta {
@@ -442,10 +413,4 @@ export function outcomesOfDuplicates(err: unknown, size: number): InsertOutcome[
     outcomes[e.index] = 'duplicada';
   }
   return outcomes;
-}
-
-/** The database named in the connection string's path, if any. */
-function dbNameFromUrl(url: string): string | undefined {
-  const match = /^mongodb(?:\+srv)?:\/\/[^/?]+\/([^?]+)/.exec(url);
-  return match?.[1] ? decodeURIComponent(match[1]) : undefined;
 }

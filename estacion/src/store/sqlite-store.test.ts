@@ -1,41 +1,19 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { storesInTempDirs } from '@combustible/server/testing';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeStoreContract } from './contract.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import { SQLITE_FILE, SqliteStore } from './sqlite-store.js';
 import { unaTransaccion } from './test-builders.js';
 
-const dirs: string[] = [];
-const stores = new Map<SqliteStore, string>();
+const { tempDir, storeIn, track, reopen } = storesInTempDirs(
+  'estacion-sqlite',
+  (dataDir) => new SqliteStore({ dataDir }),
+);
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'estacion-sqlite-'));
-  dirs.push(dir);
-  return dir;
-}
-
-function storeIn(dir: string): SqliteStore {
-  const store = new SqliteStore({ dataDir: dir });
-  stores.set(store, dir);
-  return store;
-}
-
-afterEach(async () => {
-  for (const store of stores.keys()) await store.close();
-  stores.clear();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-describeStoreContract('SqliteStore', async () => storeIn(tempDir()), {
-  async reopen(store) {
-    const dir = stores.get(store as SqliteStore);
-    if (!dir) throw new Error('reopen: not a store of this file');
-    return storeIn(dir);
-  },
-});
+describeStoreContract('SqliteStore', async () => storeIn(tempDir()), { reopen });
 
 describe('SqliteStore (adapter only)', () => {
   it('creates the data directory and estacion.db inside it', async () => {
@@ -105,8 +83,7 @@ describe('SqliteStore (adapter only)', () => {
   });
 
   it('works in memory for tests, with no file', async () => {
-    const store = new SqliteStore({ dataDir: ':memory:' });
-    stores.set(store, ':memory:');
+    const store = track(new SqliteStore({ dataDir: ':memory:' }));
     await store.setup();
     expect(store.file).toBe(':memory:');
     expect(await store.insertTransactions([unaTransaccion()])).toEqual(['insertada']);

@@ -3,10 +3,9 @@
  * async methods (better-sqlite3 is fastest that way and a station's load fits one connection).
  * WAL + `synchronous = FULL`: a method that returned has its commit fsynced.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Combustible, MetodoPago } from '@combustible/shared';
-import Database from 'better-sqlite3';
+import { SqliteStoreBase } from '@combustible/server';
+import type Database from 'better-sqlite3';
 import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
 import type {
   AuditoriaInicial,
@@ -30,10 +29,9 @@ import {
   toUtcIso,
 } from './query.js';
 import { pickAlerta, pickEstado, pickSurtidor, pickTransaccion, pickVersionPrecios } from './records.js';
-import { migrate } from './sqlite-schema.js';
+import { MIGRATIONS } from './sqlite-schema.js';
 
 export const SQLITE_FILE = 'estacion.db';
-const BUSY_TIMEOUT_MS = 5_000;
 
 type Statement<P extends unknown[] | object = unknown[], R = unknown> = Database.Statement<P, R>;
 
@@ -97,11 +95,9 @@ interface Statements {
   resolveAlert: Statement<{ clave: string; at: string }, AlertaRow>;
   savePriceVersion: Statement<PreciosRow>;
   latestPriceVersions: Statement<[number], PreciosRow>;
-  ping: Statement<[], { ok: number }>;
 }
 
 interface Prepared {
-  db: Database.Database;
   st: Statements;
   insertBatch: (batch: Transaccion[]) => InsertOutcome[];
   saveStates: (states: EstadoSurtidor[]) => void;
@@ -116,63 +112,9 @@ interface Prepared {
   cached: <R>(sql: string) => Statement<object, R>;
 }
 
-/** The connection settings the adapter promises (read back by its own tests). */
-export interface SqliteSettings {
-  journal_mode: string;
-  synchronous: number;
-  foreign_keys: number;
-  busy_timeout: number;
-}
-
-export class SqliteStore implements StationStore {
-  readonly kind = 'sqlite' as const;
-  /** The database file, or ':memory:'. */
-  readonly file: string;
-  private readonly dataDir: string;
-  private p: Prepared | null = null;
-
+export class SqliteStore extends SqliteStoreBase<Prepared> implements StationStore {
   constructor({ dataDir }: { dataDir: string }) {
-    this.dataDir = dataDir;
-    this.file = dataDir === ':memory:' ? ':memory:' : join(dataDir, SQLITE_FILE);
-  }
-
-  async setup(): Promise<void> {
-    if (this.p) return;
-    if (this.file !== ':memory:') mkdirSync(this.dataDir, { recursive: true });
-    const db = new Database(this.file, { timeout: BUSY_TIMEOUT_MS });
-    try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      migrate(db);
-      this.p = prepare(db);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
-  }
-
-  async close(): Promise<void> {
-    const p = this.p;
-    this.p = null;
-    p?.db.close();
-  }
-
-  async ping(): Promise<void> {
-    this.ready().st.ping.get();
-  }
-
-  /** The pragmas in force on this connection. */
-  settings(): SqliteSettings {
-    const { db } = this.ready();
-    const read = (name: string) => db.pragma(name, { simple: true });
-    return {
-      journal_mode: String(read('journal_mode')),
-      synchronous: Number(read('synchronous')),
-      foreign_keys: Number(read('foreign_keys')),
-      busy_timeout: Number(read('busy_timeout')),
-    };
+    super({ dataDir, file: SQLITE_FILE, migrations: MIGRATIONS, prepare });
   }
 
   // ── surtidores ───────────────────────────────────────────────────────────────────────────
@@ -297,13 +239,6 @@ export class SqliteStore implements StationStore {
         origen: r.origen,
       }));
   }
-
-  // ── internals ────────────────────────────────────────────────────────────────────────────
-
-  private ready(): Prepared {
-    if (!this.p) throw new Error('SqliteStore: no está abierto (falta setup() o ya se cerró)');
-    return this.p;
-  }
 }
 
 function where(conds: string[]): string {
@@ -411,7 +346,6 @@ function prepare(db: Database.Database): Prepared {
          precios = excluded.precios, actualizado = excluded.actualizado, origen = excluded.origen`,
     ),
     latestPriceVersions: db.prepare('SELECT * FROM precios ORDER BY version DESC LIMIT ?'),
-    ping: db.prepare('SELECT 1 AS ok'),
   };
 
   const insertBatch = db.transaction((batch: Transaccion[]): InsertOutcome[] =>
@@ -502,7 +436,6 @@ function prepare(db: Database.Database): Prepared {
   });
 
   return {
-    db,
     st,
     insertBatch: (batch) => insertBatch.immediate(batch),
     saveStates: (states) => saveStates.immediate(states),

@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createHarness, estado, type Harness, venta } from '../hub/test-harness.js';
-import { type Bridge, buildBridge } from './bridge.js';
+import { StationBus } from '../app/events.js';
+import { StationMetrics } from '../app/metrics.js';
+import { type Bridge, type BridgeDeps, buildBridge } from './bridge.js';
 import { CLOSE_TRY_AGAIN_LATER, type ClientLimits } from './client.js';
 
 type Event = { tipo: string; datos: Record<string, unknown> };
@@ -11,7 +13,10 @@ let h: Harness;
 let bridge: Bridge;
 const sockets: WebSocket[] = [];
 
-async function setup(limits: Partial<ClientLimits> = {}) {
+async function setup(
+  limits: Partial<ClientLimits> = {},
+  extra: Partial<Pick<BridgeDeps, 'maxClients' | 'allowedOrigins' | 'metrics'>> = {},
+) {
   h = await createHarness();
   bridge = await buildBridge({
     service: h.service,
@@ -20,6 +25,7 @@ async function setup(limits: Partial<ClientLimits> = {}) {
     log: h.log,
     limits,
     flushIntervalMs: 20,
+    ...extra,
   });
   await bridge.listen({ host: '127.0.0.1', port: 0 });
 }
@@ -152,5 +158,68 @@ describe('WebSocket bridge', () => {
     await expect.poll(() => bridge.bridgeClients.size).toBe(1);
     pump.send(venta(1, { id_transaccion: 'sigue' }));
     expect((await fast.next('transaccion')).datos).toMatchObject({ id_transaccion: 'sigue' });
+  });
+});
+
+describe('WebSocket bridge limits', () => {
+  const port = () => (bridge.server.address() as AddressInfo).port;
+
+  /** Opens a socket with these headers; resolves with how the handshake ended. */
+  function handshake(
+    headers: Record<string, string> = {},
+  ): Promise<{ ws: WebSocket; status: number | 'open'; body: string }> {
+    const ws = new WebSocket(`ws://127.0.0.1:${port()}/`, { headers });
+    sockets.push(ws);
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve({ ws, status: 'open', body: '' }));
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on('end', () => resolve({ ws, status: res.statusCode ?? 0, body }));
+      });
+      ws.once('error', reject);
+    });
+  }
+
+  it('closes one client past --max-ws-clients with 1013 and a reason, and counts it', async () => {
+    const metrics = new StationMetrics(new StationBus());
+    await setup({}, { maxClients: 2, metrics });
+    const first = await connect();
+    await first.next('snapshot');
+    await (await connect()).next('snapshot');
+    const third = await handshake();
+    expect(third.status).toBe('open');
+    const [code, reason] = await new Promise<[number, string]>((resolve) =>
+      third.ws.once('close', (c, r) => resolve([c, r.toString()])),
+    );
+    expect(code).toBe(CLOSE_TRY_AGAIN_LATER);
+    expect(reason).toContain('máximo 2');
+    expect(bridge.bridgeClients.size).toBe(2);
+    expect(await metrics.registry.metrics()).toMatch(/estacion_clientes_ws_rechazados_total\{motivo="limite"\} 1/);
+    // The first two keep working, and a freed slot is taken again.
+    first.ws.close();
+    await expect.poll(() => bridge.bridgeClients.size).toBe(1);
+    expect((await handshake()).status).toBe('open');
+  });
+
+  it('refuses a browser page of another site with 403, counts it and logs a warning', async () => {
+    const metrics = new StationMetrics(new StationBus());
+    await setup({}, { metrics, allowedOrigins: ['https://panel.example.com'] });
+    const evil = await handshake({ Origin: 'https://evil.example' });
+    expect(evil.status).toBe(403);
+    expect(JSON.parse(evil.body)).toMatchObject({ error: { codigo: 'ORIGEN_NO_PERMITIDO' } });
+    expect(bridge.bridgeClients.size).toBe(0);
+    expect(h.logs.some((l) => l.level === 40 && String(l.msg).includes('evil.example'))).toBe(true);
+    expect(await metrics.registry.metrics()).toMatch(/estacion_clientes_ws_rechazados_total\{motivo="origen"\} 1/);
+  });
+
+  it('takes no Origin, the same hostname on another port, and the listed origins', async () => {
+    await setup({}, { allowedOrigins: ['https://panel.example.com'] });
+    expect((await handshake()).status).toBe('open');
+    expect((await handshake({ Origin: 'http://127.0.0.1:8001' })).status).toBe('open');
+    expect((await handshake({ Origin: 'https://panel.example.com' })).status).toBe('open');
+    expect((await handshake({ Origin: 'http://panel.example.com' })).status).toBe(403);
   });
 });

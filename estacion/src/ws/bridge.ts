@@ -3,15 +3,26 @@
  * `{tipo, datos, timestamp}`. It subscribes to the station bus; a slow client never slows the hub.
  */
 
+import { checkOrigin, logThrottle } from '@combustible/server';
 import { type Clock, isoNow, type Logger, systemClock } from '@combustible/shared';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { WebSocket } from 'ws';
 import type { StationBus, StationEvents } from '../app/events.js';
 import type { StationMetrics } from '../app/metrics.js';
 import type { StationService } from '../app/station-service.js';
+import { STATION_ERRORS, type StationErrorCode } from '../errors.js';
 import { presentPump } from '../http/deps.js';
 import type { StationStore } from '../store/port.js';
-import { BridgeClient, type BridgeEvent, type ClientLimits, DEFAULT_CLIENT_LIMITS } from './client.js';
+import {
+  BridgeClient,
+  type BridgeEvent,
+  CLOSE_TRY_AGAIN_LATER,
+  type ClientLimits,
+  DEFAULT_CLIENT_LIMITS,
+} from './client.js';
+
+export const DEFAULT_MAX_WS_CLIENTS = 200;
 
 export interface BridgeDeps {
   service: StationService;
@@ -23,6 +34,10 @@ export interface BridgeDeps {
   limits?: Partial<ClientLimits>;
   /** How often queued events are flushed to clients. */
   flushIntervalMs?: number;
+  /** Clients at once; one more is closed with 1013 (try again later). */
+  maxClients?: number;
+  /** Browser origins allowed besides the request's own hostname (normalised, `https://x.example`). */
+  allowedOrigins?: readonly string[];
 }
 
 /** The bridge's Fastify app, with its clients exposed for tests and metrics. */
@@ -80,7 +95,7 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
 
   const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
   await app.register(fastifyWebsocket, { options: { maxPayload: 4096, perMessageDeflate: false } });
-  app.get('/', { websocket: true }, (socket) => {
+  const accept = (socket: WebSocket) => {
     const client = new BridgeClient(socket, limits, () => clock.now());
     clients.add(client);
     deps.metrics?.clientesWs.set(clients.size);
@@ -96,7 +111,42 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
         client.drop('error interno');
       },
     );
-  });
+  };
+  const maxClients = deps.maxClients ?? DEFAULT_MAX_WS_CLIENTS;
+  const allowedOrigins = deps.allowedOrigins ?? [];
+  const warnOrigin = logThrottle(1000);
+  const warnLimit = logThrottle(1000);
+  app.get(
+    '/',
+    {
+      websocket: true,
+      // A page from another site must not read the live events through the operator's browser.
+      preValidation: async (req, reply) => {
+        const origin = req.headers.origin;
+        const decision = checkOrigin({ origin, host: req.headers.host, allowed: allowedOrigins });
+        if (decision.ok) return;
+        deps.metrics?.wsClientRefused('origen');
+        warnOrigin((omitidos) =>
+          deps.log.warn({ origin, remote: req.ip, omitidos }, `WebSocket rechazado: ${decision.motivo}`),
+        );
+        const codigo: StationErrorCode = 'ORIGEN_NO_PERMITIDO';
+        await reply.code(STATION_ERRORS[codigo].status).send({ error: { codigo, mensaje: decision.motivo } });
+      },
+    },
+    (socket) => {
+      if (clients.size >= maxClients) {
+        deps.metrics?.wsClientRefused('limite');
+        warnLimit((omitidos) =>
+          deps.log.warn({ clientes: clients.size, omitidos }, 'WebSocket rechazado: límite de clientes'),
+        );
+        socket.close(CLOSE_TRY_AGAIN_LATER, `demasiados clientes (máximo ${maxClients}); reintente más tarde`);
+        const t = setTimeout(() => socket.terminate(), 5000).unref();
+        socket.once('close', () => clearTimeout(t));
+        return;
+      }
+      accept(socket);
+    },
+  );
   app.addHook('onClose', async () => {
     clearInterval(timer);
     for (const [name, fn] of Object.entries(listeners))

@@ -1,1 +1,2 @@
-export {};
+export * from './audit-log.js';
+export * from './chain.js';

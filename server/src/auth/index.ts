@@ -1,1 +1,12 @@
-export {};
+export * from './attempt-limiter.js';
+export * from './auth-service.js';
+export * from './errors.js';
+export * from './mongo-auth-store.js';
+export * from './plugin.js';
+export * from './roles.js';
+export * from './route-table.js';
+export * from './secrets.js';
+export * from './sqlite-auth-store.js';
+export type * from './store.js';
+export type * from './types.js';
+export * from './web-assets.js';

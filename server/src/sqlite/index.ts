@@ -1,1 +1,2 @@
-export {};
+export * from './open.js';
+export * from './sqlite-store-base.js';

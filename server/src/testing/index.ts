@@ -1,1 +1,3 @@
-export {};
+export * from './auth-contract.js';
+export * from './store-suites.js';
+export * from './access-matrix.js';

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { initialState } from '../../domain/live-state.js';
 import { StationError } from '../../errors.js';
 import { type ApiDeps, presentPump } from '../deps.js';
-import { notFound } from '../errors.js';
 import {
   cambiosSurtidor,
   comandoBody,
@@ -20,6 +19,10 @@ import {
 import { sendPage } from './transacciones.js';
 
 const tags = ['surtidores'];
+
+function notFound(id: number): StationError {
+  return new StationError('SURTIDOR_NO_ENCONTRADO', `no existe el surtidor ${id}`);
+}
 
 export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, hub, store }) => {
   const present = (id: number) => {

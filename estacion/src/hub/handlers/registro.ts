@@ -1,10 +1,12 @@
+import { secretsEqual } from '@combustible/server';
 import { type Registro, wireError } from '@combustible/shared';
 import type { PumpSession } from '../pump-session.js';
 
 export function registro(session: PumpSession, msg: Registro): void {
   const { hub } = session;
   const token = hub.options.pumpToken;
-  if (token !== undefined && msg.token !== token) {
+  if (token !== undefined && !secretsEqual(msg.token, token)) {
+    hub.metrics.registrationRefused('AUTENTICACION_FALLIDA');
     hub.log.warn(
       { id_surtidor: msg.id_surtidor, remote: session.remote },
       'registro rechazado: token inválido',
@@ -28,6 +30,7 @@ export function registro(session: PumpSession, msg: Registro): void {
   }
   const result = hub.service.register(msg, session.remote);
   if (!result.ok) {
+    hub.metrics.registrationRefused(result.codigo);
     hub.log.warn({ id_surtidor: msg.id_surtidor, codigo: result.codigo }, 'registro rechazado');
     session.send({ tipo: 'registro_rechazado', codigo: result.codigo, mensaje: result.mensaje });
     session.close();

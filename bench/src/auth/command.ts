@@ -1,0 +1,73 @@
+/** The `auth` command: what authentication costs per REST request, as a table and JSON. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { machineInfo } from '../hub/report.js';
+import { ROOT } from '../hub/run.js';
+import { type AuthBenchParams, runAuthBench, type VariantResult } from './run.js';
+
+interface AuthArgs {
+  inject: number;
+  requests: number;
+  concurrency: number;
+}
+
+const builder = (y: Argv) =>
+  y.options({
+    inject: { type: 'number', default: 20_000, describe: 'Solicitudes en proceso (inject) por variante' },
+    requests: { type: 'number', default: 20_000, describe: 'Solicitudes HTTP por variante' },
+    concurrency: { type: 'number', default: 16, describe: 'Solicitudes HTTP simultáneas' },
+  });
+
+export function formatAuth(params: AuthBenchParams, rows: VariantResult[]): string {
+  const m = machineInfo();
+  const head = ['µs/sol. (inject)', 'costo µs', '× base', 'sol./s HTTP', '× base', 'p50 ms', 'p99 ms'];
+  return [
+    `Autenticación por solicitud: ${params.injectRequests} solicitudes en proceso y ${params.httpRequests} por HTTP ` +
+      `(${params.concurrency} simultáneas) por variante; la base es la misma ruta sin autenticación`,
+    `Máquina: ${m.cpus} × ${m.model}, Node ${m.node}`,
+    '',
+    `${''.padEnd(36)}${head.map((c) => c.padStart(17)).join('')}`,
+    ...rows.map(
+      (r) =>
+        `${r.variante.padEnd(36)}${[
+          r.inject_us_por_solicitud.toFixed(1),
+          r.costo_us.toFixed(1),
+          r.ratio_inject.toFixed(2),
+          r.http_solicitudes_s.toFixed(0),
+          r.ratio_http.toFixed(2),
+          r.http_p50_ms.toFixed(2),
+          r.http_p99_ms.toFixed(2),
+        ]
+          .map((c) => c.padStart(17))
+          .join('')}`,
+    ),
+  ].join('\n');
+}
+
+async function handler(a: AuthArgs): Promise<void> {
+  const at = new Date();
+  const params: AuthBenchParams = { injectRequests: a.inject, httpRequests: a.requests, concurrency: a.concurrency };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-auth-'));
+  try {
+    console.log('Midiendo el costo de la autenticación…');
+    const rows = await runAuthBench(params, dir, (line) => console.log(line));
+    console.log('');
+    console.log(formatAuth(params, rows));
+    const out = path.join(ROOT, 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    const file = path.join(out, `auth-${at.toISOString().replace(/:/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify({ benchmark: 'auth', at: at.toISOString(), machine: machineInfo(), params, resultados: rows }, null, 2)}\n`);
+    console.log(`\nresultados: ${file.slice(ROOT.length)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const authCommand: CommandModule<object, AuthArgs> = {
+  command: 'auth',
+  describe: 'Costo de la autenticación por solicitud REST (con y sin sesión, token de API y cookie)',
+  builder,
+  handler,
+};

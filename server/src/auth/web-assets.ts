@@ -1,0 +1,20 @@
+/** Serves the shared login screen (`/comun/sesion.js`, `/comun/sesion.css`) to a service's pages. */
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+/** Compiled script (dist/web) and stylesheet (public) of the login screen. */
+export const AUTH_WEB_ROOTS = [
+  fileURLToPath(new URL('../web', import.meta.url)),
+  fileURLToPath(new URL('../../public', import.meta.url)),
+];
+
+export async function serveAuthAssets(app: FastifyInstance): Promise<void> {
+  await app.register(fastifyStatic, {
+    root: AUTH_WEB_ROOTS,
+    prefix: '/comun/',
+    decorateReply: false,
+    wildcard: false,
+    allowedPath: (path) => /^\/?sesion\.(js|css)$/.test(path),
+  });
+}

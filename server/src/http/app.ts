@@ -1,0 +1,71 @@
+/**
+ * The base of a service's REST API: Fastify with the zod type provider, one error shape, a
+ * per-address rate limit and the OpenAPI document at /docs. The service registers its plugins and
+ * routes on the returned app, then calls serveWeb() for its page (static files come last so that
+ * everything registered before them keeps its own hooks).
+ */
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { Logger } from '@combustible/shared';
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { type ApiErrorRegistry, installErrorHandling } from './errors.js';
+
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 1200;
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+export interface ApiAppOptions {
+  log: Logger;
+  /** OpenAPI title and description. */
+  title: string;
+  description: string;
+  /** OpenAPI tags, in the order /docs shows them. */
+  tags: { name: string; description: string }[];
+  /** The service's error registry (COMMON_API_ERRORS plus its own codes). */
+  errors: ApiErrorRegistry;
+  /** Requests per minute per client address; 0: no limit. Default 1200. */
+  rateLimitPerMinute?: number;
+  /** Largest request body, bytes. Default 64 KiB. */
+  bodyLimit?: number;
+}
+
+/** The zod-typed app without listening (tests drive it with inject()). */
+export async function createApiApp(options: ApiAppOptions) {
+  const app = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app, options.errors);
+
+  const perMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
+  if (perMinute > 0) await app.register(fastifyRateLimit, { max: perMinute, timeWindow: '1 minute' });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: options.title, description: options.description, version: '1.0.0' },
+      tags: options.tags,
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  return app;
+}
+
+export type ApiApp = Awaited<ReturnType<typeof createApiApp>>;
+
+/** Serves the files of `roots` (the first that has a path wins) at /, index.html for /; none: nothing. */
+export async function serveWeb(app: ApiApp, roots: readonly string[]): Promise<void> {
+  if (roots.length === 0) return;
+  await app.register(fastifyStatic, { root: [...roots], prefix: '/', wildcard: false, index: ['index.html'] });
+}
