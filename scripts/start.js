@@ -2,7 +2,8 @@
 // `npm start`: runs the whole system locally on the embedded store and says where to look.
 // Each service is its own process (as in production); Ctrl-C stops them all cleanly.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -12,6 +13,23 @@ if (!existsSync(fileURLToPath(new URL('../estacion/dist/cli.js', import.meta.url
   console.error('The build is missing: run `npm install` (it builds) or `npm run build` first.');
   process.exit(1);
 }
+
+// The `admin` password of both services: made on the first run, kept in data/admin-password
+// (readable by this user only), and used by each service when it creates `admin` on its first
+// start. It goes to the services through their environment (ESTACION_/EMPRESA_ADMIN_PASSWORD, the
+// same as --admin-password), not their command line, which other local users can read with ps.
+const dataDir = fileURLToPath(new URL('../data', import.meta.url));
+const passwordFile = fileURLToPath(new URL('../data/admin-password', import.meta.url));
+const hadData = ['estacion/estacion.db', 'empresa/empresa.db'].some((f) =>
+  existsSync(fileURLToPath(new URL(`../data/${f}`, import.meta.url))),
+);
+let newPassword = false;
+if (!existsSync(passwordFile)) {
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(passwordFile, `${randomBytes(12).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  newPassword = true;
+}
+const adminPassword = readFileSync(passwordFile, 'utf8').trim();
 
 const services = [
   { name: 'estacion', args: ['--data-dir', 'data/estacion'] },
@@ -27,6 +45,7 @@ const services = [
 const children = services.map(({ name, args }) => {
   const child = spawn(process.execPath, [bin(name), ...args, '--log-pretty'], {
     cwd: root,
+    env: { ...process.env, ESTACION_ADMIN_PASSWORD: adminPassword, EMPRESA_ADMIN_PASSWORD: adminPassword },
     stdio: ['ignore', 'inherit', 'inherit'],
     // Own process group: Ctrl-C reaches only this script, which then stops each service once.
     detached: true,
@@ -42,15 +61,20 @@ const children = services.map(({ name, args }) => {
 
 console.log(`
   Red de combustible, running locally (embedded store under ./data):
+    log in (both pages)   user admin, password ${adminPassword}   (kept in data/admin-password)
     company (prices)      http://localhost:8000/      API docs at /docs
-    change a price        npx empresa precios set 95=1360      (then: npx empresa estaciones list)
-    dashboard             http://localhost:8001/
+    change a price        npx empresa login --usuario admin    then: npx empresa precios set 95=1360
+    dashboard             http://localhost:8001/   more users: npx estacion usuarios add ana --rol operador --data-dir data/estacion
     API docs              http://localhost:8001/docs
     WebSocket (live)      ws://localhost:4001/
     pumps (TCP, try nc)   nc localhost 6000     see docs/protocol.md for lines to paste
     simulated pumps       4 (ids 1-4), outbox in data/surtidores; more: npx surtidor --help
   Ctrl-C stops everything.
 `);
+if (newPassword && hadData)
+  console.log(
+    '  (data/admin-password is new but ./data already had users: an existing admin keeps its old password.)\n',
+  );
 
 let stopping = false;
 /** Stops the services in reverse order: pumps first (they hand their last sales to the station), the station last. */

@@ -1,6 +1,7 @@
 /**
  * The operator dashboard in a real browser (Debian's Chromium) against a real station process
- * with pumps connected over TCP.
+ * with pumps connected over TCP: the login screen, what each role sees and may do, who paused a
+ * pump, the last actions, and the session ending.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,14 @@ if (!available)
   console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 
 export const SCREENSHOTS = path.join(ROOT, 'tests', 'screenshots');
+
+/** One user per role, created through the API by admin. */
+const USERS = {
+  lectura: { usuario: 'luis', clave: 'clave-de-luis' },
+  operador: { usuario: 'ana', clave: 'clave-de-ana' },
+  supervisor: { usuario: 'sofia', clave: 'clave-de-sofia' },
+} as const;
+type Rol = keyof typeof USERS;
 
 const registro = (id: number, nombre: string): Json => ({
   tipo: 'registro',
@@ -33,14 +42,44 @@ const estado = (id: number, estado_operacion: string, litros: number, tipo_combu
   timestamp: new Date().toISOString(),
 });
 
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: true });
+}
+
 describe.skipIf(!available)('operator dashboard', () => {
   let station: StationProcess;
   let browser: Browser;
+  /** The operator's page, used across the tests in order. */
   let page: Page;
   const pumps: LineClient[] = [];
 
+  /** A fresh browser context (no cookie), on the dashboard. */
+  async function open(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const p = await context.newPage();
+    await p.goto(`${station.api}/`);
+    return p;
+  }
+
+  async function logIn(p: Page, usuario: string, clave: string): Promise<void> {
+    await p.locator('#sesion-usuario').fill(usuario);
+    await p.locator('#sesion-clave').fill(clave);
+    await p.locator('#sesion-entrar').click();
+  }
+
+  /** A new page logged in as `rol`, live. */
+  async function as(rol: Rol): Promise<Page> {
+    const p = await open();
+    await logIn(p, USERS[rol].usuario, USERS[rol].clave);
+    await expect.poll(() => p.textContent('#conexion')).toBe('En vivo');
+    return p;
+  }
+
   beforeAll(async () => {
-    station = await startStationProcess();
+    station = await startStationProcess({ flags: { nombre: 'Estación Centro' } });
+    for (const [rol, u] of Object.entries(USERS))
+      await station.request('/api/usuarios', 'POST', { nombre: u.usuario, rol, clave: u.clave });
     for (const [id, nombre] of [
       [1, 'Isla Norte'],
       [2, 'Isla Sur'],
@@ -53,8 +92,6 @@ describe.skipIf(!available)('operator dashboard', () => {
     pumps[0]?.send(estado(1, 'disponible', 0));
     pumps[1]?.send(estado(2, 'despachando', 12.5));
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`http://127.0.0.1:${station.apiPort}/`);
   }, 60_000);
 
   afterAll(async () => {
@@ -64,8 +101,24 @@ describe.skipIf(!available)('operator dashboard', () => {
     removeTempDirs();
   });
 
-  it('shows the connected pumps live', async () => {
+  it('opens on a login screen with the station name, refuses a wrong password and lets the operator in', async () => {
+    page = await open();
+    await expect.poll(() => page.locator('#sesion-titulo').textContent()).toBe('Estación Centro · panel del operador');
+    expect(await page.locator('.sesion-fondo').isVisible()).toBe(true);
+    // Nothing of the dashboard shows before the login.
+    expect(await page.locator('main').isVisible()).toBe(false);
+    await screenshot(page, 'estacion-login.png');
+
+    await logIn(page, 'ana', 'no-es-la-clave');
+    await expect.poll(() => page.locator('.sesion-error').textContent()).toBe('Usuario o clave incorrectos.');
+    await logIn(page, USERS.operador.usuario, USERS.operador.clave);
     await expect.poll(() => page.textContent('#conexion')).toBe('En vivo');
+    expect(await page.locator('.sesion-fondo').count()).toBe(0);
+    expect(await page.textContent('#sesion-quien')).toBe('ana (operador)');
+    expect(await page.textContent('#titulo')).toBe('Estación Centro');
+  });
+
+  it('shows the connected pumps live', async () => {
     const cards = page.locator('[data-surtidor]');
     await expect.poll(() => cards.count()).toBe(2);
     const sur = page.locator('[data-surtidor="2"]');
@@ -95,36 +148,102 @@ describe.skipIf(!available)('operator dashboard', () => {
     await expect.poll(() => page.locator('#grafico rect').count(), { timeout: 5000 }).toBeGreaterThan(0);
   });
 
-  it('sends pausar to the pump when the operator clicks the button', async () => {
+  it('pauses with the operator’s reason; the card says who paused it and the last actions list it', async () => {
     const pump = pumps[0] as LineClient;
     const command = pump.next('comando');
     await page.locator('[data-surtidor="1"] [data-comando="pausar"]').click();
+    await expect.poll(() => page.locator('#confirmar').getAttribute('open')).not.toBeNull();
+    expect(await page.textContent('#confirmar-titulo')).toBe('Pausar el surtidor 1');
+    await page.locator('#confirmar-razon').fill('limpieza de la isla');
+    await screenshot(page, 'estacion-pausar.png');
+    await page.locator('#confirmar-si').click();
     const cmd = await command;
-    expect(cmd).toMatchObject({ comando: 'pausar' });
+    expect(cmd).toMatchObject({ comando: 'pausar', razon: 'limpieza de la isla' });
     pump.send({ tipo: 'comando_ejecutado', id_surtidor: 1, id_comando: cmd.id_comando, resultado: 'ok' });
     pump.send(estado(1, 'pausado', 0));
     await expect.poll(() => page.textContent('#aviso')).toContain('pausar → ok');
-    await expect.poll(() => page.locator('[data-surtidor="1"] .estado').textContent()).toBe('pausado');
+    const card = page.locator('[data-surtidor="1"]');
+    await expect.poll(() => card.locator('.estado').textContent()).toBe('pausado');
+    await expect.poll(() => card.locator('.pausado-por').textContent()).toMatch(/^Pausado por ana: limpieza de la isla · /);
+
+    const last = page.locator('#acciones li').first();
+    await expect.poll(() => last.locator('.usuario').textContent()).toBe('ana');
+    expect(await last.locator('.accion').textContent()).toBe('Pausar: limpieza de la isla');
+    expect(await last.locator('.objetivo').textContent()).toBe('Surtidor 1');
+    expect(await last.locator('.resultado').textContent()).toBe('hecho');
+    expect(await last.locator('time').textContent()).toMatch(/^\d{2}:\d{2}:\d{2}$/);
+    await screenshot(page, 'estacion-operador.png');
   });
 
-  it('asks for confirmation before an emergency stop', async () => {
+  it('shows each role only the buttons it may use', async () => {
+    // Operador: pausar and reanudar, no emergency stop.
+    expect(await page.locator('[data-comando="pausar"]').count()).toBe(2);
+    expect(await page.locator('[data-comando="reanudar"]').count()).toBe(2);
+    expect(await page.locator('[data-comando="detener_emergencia"]').count()).toBe(0);
+
+    const lectura = await as('lectura');
+    await expect.poll(() => lectura.locator('[data-surtidor]').count()).toBe(2);
+    expect(await lectura.locator('[data-comando]').count()).toBe(0);
+    expect(await lectura.textContent('#sesion-quien')).toBe('luis (lectura)');
+    // Reading is everything else: the pause, its reason and the last actions are there too.
+    await expect.poll(() => lectura.locator('[data-surtidor="1"] .pausado-por').count()).toBe(1);
+    await expect.poll(() => lectura.locator('#acciones li[data-accion]').count()).toBeGreaterThan(0);
+    await screenshot(lectura, 'estacion-lectura.png');
+    await lectura.context().close();
+
+    const supervisor = await as('supervisor');
+    await expect.poll(() => supervisor.locator('[data-surtidor]').count()).toBe(2);
+    for (const comando of ['pausar', 'reanudar', 'detener_emergencia'])
+      expect(await supervisor.locator(`[data-comando="${comando}"]`).count(), comando).toBe(2);
+    await supervisor.context().close();
+  });
+
+  it('asks a supervisor for confirmation before an emergency stop', async () => {
+    const supervisor = await as('supervisor');
     const pump = pumps[1] as LineClient;
-    await page.locator('[data-surtidor="2"] [data-comando="detener_emergencia"]').click();
-    await expect.poll(() => page.locator('#confirmar').getAttribute('open')).not.toBeNull();
-    await page.getByRole('button', { name: 'Cancelar' }).click();
+    await supervisor.locator('[data-surtidor="2"] [data-comando="detener_emergencia"]').click();
+    await expect.poll(() => supervisor.locator('#confirmar').getAttribute('open')).not.toBeNull();
+    await supervisor.getByRole('button', { name: 'Cancelar' }).click();
     expect(pump.received.some((m) => m.tipo === 'comando')).toBe(false);
 
     const command = pump.next('comando');
-    await page.locator('[data-surtidor="2"] [data-comando="detener_emergencia"]').click();
-    await page.getByRole('button', { name: 'Detener ahora' }).click();
+    await supervisor.locator('[data-surtidor="2"] [data-comando="detener_emergencia"]').click();
+    await supervisor.getByRole('button', { name: 'Detener ahora' }).click();
     const cmd = await command;
     expect(cmd).toMatchObject({
       comando: 'detener_emergencia',
       razon: 'Detención de emergencia desde el panel',
     });
     pump.send({ tipo: 'comando_ejecutado', id_surtidor: 2, id_comando: cmd.id_comando, resultado: 'ok' });
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
+    pump.send(estado(2, 'pausado', 0));
+    await expect
+      .poll(() => supervisor.locator('[data-surtidor="2"] .pausado-por').textContent())
+      .toMatch(/^Detenido por sofia: Detención de emergencia desde el panel/);
+    // The operator's page sees it live too.
+    await expect.poll(() => page.locator('#acciones li .accion').first().textContent()).toMatch(/^Detener \(emergencia\)/);
+    await screenshot(supervisor, 'estacion-supervisor.png');
+    await supervisor.context().close();
+  });
+
+  it('brings the login screen back when the session ends, and logs out with Salir', async () => {
+    const operador = await as('operador');
+    // The session is revoked elsewhere (its cookie logged out through the API).
+    const [cookie] = await operador.context().cookies();
+    expect(cookie).toMatchObject({ name: 'sesion', httpOnly: true, sameSite: 'Strict' });
+    const out = await fetch(`${station.api}/api/sesion`, { method: 'DELETE', headers: { cookie: `sesion=${cookie?.value}` } });
+    expect(out.status).toBe(204);
+    // The next call to the API answers 401: the login screen comes back, without a reload.
+    await operador.locator('[data-surtidor="1"] [data-comando="reanudar"]').click();
+    await expect.poll(() => operador.locator('#sesion-usuario').count()).toBe(1);
+    expect(pumps[0]?.received.filter((m) => m.tipo === 'comando' && m.comando === 'reanudar')).toEqual([]);
+    await logIn(operador, USERS.operador.usuario, USERS.operador.clave);
+    await expect.poll(() => operador.textContent('#conexion')).toBe('En vivo');
+    expect(await operador.textContent('#sesion-quien')).toBe('ana (operador)');
+
+    await operador.locator('#sesion-salir').click();
+    await expect.poll(() => operador.locator('#sesion-usuario').count()).toBe(1);
+    expect(await operador.context().cookies()).toEqual([]);
+    await operador.context().close();
   });
 
   it('says when the station is gone and reconnects by itself when it is back', async () => {
@@ -132,9 +251,11 @@ describe.skipIf(!available)('operator dashboard', () => {
     await expect.poll(() => page.textContent('#conexion'), { timeout: 10_000 }).toMatch(/Sin conexión/);
     station = await startStationProcess({
       dataDir: station.dataDir,
-      flags: { 'api-port': String(station.apiPort), 'ws-port': String(station.wsPort) },
+      flags: { 'api-port': String(station.apiPort), 'ws-port': String(station.wsPort), nombre: 'Estación Centro' },
     });
+    // The session is in the store: the operator stays logged in across the restart.
     await expect.poll(() => page.textContent('#conexion'), { timeout: 20_000 }).toBe('En vivo');
+    expect(await page.locator('.sesion-fondo').count()).toBe(0);
     // The transaction stored before the restart is in the new snapshot.
     await expect.poll(() => page.locator('[data-transaccion="panel-1"]').count()).toBe(1);
   });

@@ -1,10 +1,12 @@
 /**
  * The company's staff page in a real browser (Debian's Chromium) against real company and station
- * processes: prices with an edit form, and the stations table following the versions live.
+ * processes: the login screen first, then prices with an edit form and the stations table
+ * following the versions live, each role seeing only what it may use (lectura: no price form;
+ * precios: the form but no station administration; admin: everything).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, chromiumAvailable, launchBrowser } from './helpers/browser.js';
 import {
@@ -13,6 +15,7 @@ import {
   pumpVersions,
   startCompanyProcess,
   stationAddress,
+  TEST_ADMIN_PASSWORD,
 } from './helpers/empresa.js';
 import { ROOT, removeTempDirs, type StationProcess, startStationProcess } from './helpers/processes.js';
 
@@ -20,11 +23,18 @@ const available = chromiumAvailable();
 if (!available)
   console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 
+const SCREENSHOTS = path.join(ROOT, 'tests', 'screenshots');
+const USERS = {
+  lectura: { usuario: 'luis', clave: 'clave-de-luis-1' },
+  precios: { usuario: 'ana', clave: 'clave-de-ana-12' },
+  admin: { usuario: 'admin', clave: TEST_ADMIN_PASSWORD },
+} as const;
+
 describe.skipIf(!available)('company staff page', () => {
   let station: StationProcess;
   let company: CompanyProcess;
   let browser: Browser;
-  let page: Page;
+  const contexts: BrowserContext[] = [];
   const pumps: FollowingPump[] = [];
 
   beforeAll(async () => {
@@ -33,13 +43,14 @@ describe.skipIf(!available)('company staff page', () => {
       estaciones: [stationAddress(station)],
       flags: { nombre: 'Combustibles del Sur' },
     });
+    for (const rol of ['lectura', 'precios'] as const)
+      await company.request('/api/usuarios', 'POST', { nombre: USERS[rol].usuario, rol, clave: USERS[rol].clave });
     pumps.push(
       await FollowingPump.connect(station.pumpPort, 1),
       await FollowingPump.connect(station.pumpPort, 2),
     );
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${company.api}/`);
+    mkdirSync(SCREENSHOTS, { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
@@ -50,19 +61,62 @@ describe.skipIf(!available)('company staff page', () => {
     removeTempDirs();
   });
 
-  it('shows the prices in force and the stations with the version they hold', async () => {
+  /** A fresh browser (own cookies) on the page: the login screen. */
+  async function openPage(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${company.api}/`);
+    await page.waitForSelector('#sesion-usuario');
+    return page;
+  }
+
+  async function logIn(page: Page, rol: keyof typeof USERS): Promise<void> {
+    await page.fill('#sesion-usuario', USERS[rol].usuario);
+    await page.fill('#sesion-clave', USERS[rol].clave);
+    await page.click('#sesion-entrar');
+    await expect.poll(() => page.textContent('#sesion-quien')).toBe(`${USERS[rol].usuario} (${rol})`);
     await expect.poll(() => page.textContent('#conexion')).toBe('En línea');
-    expect(await page.textContent('#titulo')).toBe('Combustibles del Sur');
-    expect(await page.textContent('#version')).toBe('versión 1');
-    expect(await page.inputValue('input[name="precio_95"]')).toBe('1350');
-    const row = page.locator('[data-id="centro"]');
-    await expect.poll(() => row.count()).toBe(1);
-    expect(await row.textContent()).toContain('Estación Centro');
-    await expect.poll(() => row.locator('.estado').textContent()).toBe('sincronizado');
-    expect(await row.locator('[data-version]').getAttribute('data-version')).toBe('1');
+  }
+
+  const visible = (page: Page, selector: string) => page.locator(selector).first().isVisible();
+
+  it('opens on the login screen, in Spanish, and refuses a wrong password', async () => {
+    const page = await openPage();
+    expect(await page.textContent('#sesion-titulo')).toBe('Combustibles del Sur · precios y estaciones');
+    expect(await page.textContent('.sesion-sub')).toBe('Inicie sesión para continuar');
+    expect(await visible(page, '#form-precios')).toBe(false);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'empresa-login.png') });
+    await page.fill('#sesion-usuario', 'admin');
+    await page.fill('#sesion-clave', 'no-es-la-clave');
+    await page.click('#sesion-entrar');
+    await expect.poll(() => page.textContent('.sesion-error')).toBe('Usuario o clave incorrectos.');
+    expect(await visible(page, '#sesion-usuario')).toBe(true);
   });
 
-  it('changes a price from the form; the station and its pumps follow, live on the page', async () => {
+  it('lectura: prices and stations to read, no price form, no station administration', async () => {
+    const page = await openPage();
+    await logIn(page, 'lectura');
+    expect(await page.textContent('#sesion-quien')).toBe('luis (lectura)');
+    expect(await page.textContent('#titulo')).toBe('Combustibles del Sur');
+    expect(await visible(page, '#form-precios')).toBe(false);
+    expect(await visible(page, '#precios-lectura')).toBe(true);
+    await expect.poll(() => page.textContent('#precios-lectura [data-campo="precio_95"] dd')).toBe('$1.350');
+    const row = page.locator('[data-id="centro"]');
+    await expect.poll(() => row.locator('.estado').textContent()).toBe('sincronizado');
+    expect(await visible(page, '#form-estacion')).toBe(false);
+    expect(await row.locator('button[data-quitar]').isVisible()).toBe(false);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'empresa-lectura.png'), fullPage: true });
+  });
+
+  it('precios: changes a price from the form as itself; the station and its pumps follow, live on the page', async () => {
+    const page = await openPage();
+    await logIn(page, 'precios');
+    expect(await page.textContent('#sesion-quien')).toBe('ana (precios)');
+    expect(await visible(page, '#precios-lectura')).toBe(false);
+    expect(await visible(page, '#form-estacion')).toBe(false);
+    expect(await page.locator('button[data-quitar]').first().isVisible()).toBe(false);
+    expect(await page.inputValue('input[name="precio_95"]')).toBe('1350');
     await page.fill('input[name="precio_95"]', '1365');
     await page.getByRole('button', { name: 'Guardar precios' }).click();
     await expect.poll(() => page.textContent('#mensaje-precios')).toMatch(/Versión 2 guardada/);
@@ -73,22 +127,63 @@ describe.skipIf(!available)('company staff page', () => {
     expect(await pumpVersions(station)).toEqual([2, 2]);
     await expect
       .poll(() => page.locator('#historial li').first().textContent())
-      .toMatch(/Versión 2.*95 \$1\.350 → \$1\.365/);
-  });
+      .toMatch(/Versión 2, .*, ana: 95 \$1\.350 → \$1\.365/);
+    expect(await page.textContent('#autor')).toMatch(/por ana\.$/);
+    expect(await company.request('/api/precios')).toMatchObject({ version: 2, autor: 'ana' });
 
-  it('refuses an invalid price without calling the API', async () => {
+    // An invalid price is refused without calling the API.
     await page.fill('input[name="precio_diesel"]', '0');
     await page.getByRole('button', { name: 'Guardar precios' }).click();
     await expect.poll(() => page.textContent('#mensaje-precios')).toMatch(/entero positivo/);
     expect(await company.request('/api/precios')).toMatchObject({ version: 2 });
     await page.getByRole('button', { name: 'Descartar' }).click();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'empresa-precios.png'), fullPage: true });
+  });
+
+  it('admin: everything, adding and removing a station', async () => {
+    const page = await openPage();
+    await logIn(page, 'admin');
+    expect(await visible(page, '#form-precios')).toBe(true);
+    expect(await visible(page, '#form-estacion')).toBe(true);
+    expect(await page.locator('[data-id="centro"] button[data-quitar]').isVisible()).toBe(true);
+    await page.fill('input[name="direccion"]', '127.0.0.1:9');
+    await page.getByRole('button', { name: 'Agregar' }).click();
+    await expect.poll(() => page.textContent('#mensaje-estacion')).toBe('Estación 127.0.0.1-9 agregada.');
+    const added = page.locator('[data-id="127.0.0.1-9"]');
+    await expect.poll(() => added.count()).toBe(1);
+    page.once('dialog', (d) => void d.accept());
+    await added.locator('button[data-quitar]').click();
+    await expect.poll(() => page.textContent('#mensaje-estacion')).toBe('Estación 127.0.0.1-9 quitada.');
+    await expect.poll(() => added.count()).toBe(0);
+    const audit = await company.request<{ accion: string; usuario: string }[]>('/api/auditoria?accion=estacion.');
+    expect(audit.slice(0, 2).map((a) => [a.accion, a.usuario])).toEqual([
+      ['estacion.eliminar', 'admin'],
+      ['estacion.crear', 'admin'],
+    ]);
+  });
+
+  it('shows the login screen again when the session ends, and fits the page to whoever logs in next', async () => {
+    const page = await openPage();
+    await logIn(page, 'admin');
+    expect(await visible(page, '#form-estacion')).toBe(true);
+    // The session closed elsewhere (another tab, an admin, its expiry): the next poll gets 401.
+    await page.evaluate(() => fetch('/api/sesion', { method: 'DELETE' }));
+    await page.waitForSelector('#sesion-usuario', { state: 'visible', timeout: 5000 });
+    await logIn(page, 'lectura');
+    expect(await page.textContent('#sesion-quien')).toBe('luis (lectura)');
+    expect(await visible(page, '#form-precios')).toBe(false);
+    expect(await visible(page, '#form-estacion')).toBe(false);
+    // "Salir" ends the session and returns to the login screen.
+    await page.click('#sesion-salir');
+    await page.waitForSelector('#sesion-usuario', { state: 'visible', timeout: 5000 });
   });
 
   it('shows a station going down and coming back', async () => {
+    const page = await openPage();
+    await logIn(page, 'admin');
     await station.stop('SIGTERM');
     const row = page.locator('[data-id="centro"]');
     await expect.poll(() => row.locator('.estado').textContent(), { timeout: 10_000 }).toBe('desconectado');
-    mkdirSync(path.join(ROOT, 'tests', 'screenshots'), { recursive: true });
-    await page.screenshot({ path: path.join(ROOT, 'tests', 'screenshots', 'empresa.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'empresa.png'), fullPage: true });
   });
 });

@@ -1,7 +1,8 @@
 /**
- * Company + stations + pumps as real processes: a price change set with the CLI reaches every
- * pump; a station that was down catches up with the newest version only; a company restart
- * neither resends nor regresses; a wrong token is refused.
+ * Company + stations + pumps as real processes: a price change set with the CLI (logged in) reaches
+ * every pump; a station that was down catches up with the newest version only; a company restart
+ * neither resends nor regresses; a wrong token is refused; who changed a price is the session's
+ * user, whatever the client says.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +16,7 @@ import {
   startCompanyProcess,
   stationAddress,
   stationVersion,
+  TEST_ADMIN_PASSWORD,
 } from './helpers/empresa.js';
 import {
   removeTempDirs,
@@ -96,10 +98,18 @@ describe('company → stations → pumps', () => {
       ['sur', 'sincronizado'],
     ]);
 
-    const set = await runCompanyCli(['--api', c.api, 'precios', 'set', '95=1360', 'diesel=1130']);
+    const cliEnv = { XDG_CONFIG_HOME: tempDir('empresa-cli-') };
+    const login = await runCompanyCli(['--api', c.api, 'login', '--usuario', 'admin', '--clave-stdin'], {
+      env: cliEnv,
+      input: `${TEST_ADMIN_PASSWORD}\n`,
+    });
+    expect(login.stderr).toBe('');
+    expect(login.code).toBe(0);
+    const set = await runCompanyCli(['--api', c.api, 'precios', 'set', '95=1360', 'diesel=1130'], { env: cliEnv });
     expect(set.stderr).toBe('');
     expect(set.code).toBe(0);
     expect(set.stdout).toContain('Versión 2 creada');
+    expect(await c.request('/api/precios')).toMatchObject({ version: 2, autor: 'admin' });
 
     await Promise.all(surPumps.map((p) => p.reaches(2)));
     await eventually('norte pumps at version 2', async () => {
@@ -111,7 +121,7 @@ describe('company → stations → pumps', () => {
       return v.length === 3 && v.every((x) => x === 2);
     });
     await allAcknowledge(c, 2, 2);
-    const precios = await fetch(`http://127.0.0.1:${sur.apiPort}/api/precios`).then((r) => r.json());
+    const precios = await sur.request('/api/precios');
     expect(precios).toMatchObject({
       version: 2,
       origen: 'empresa',
@@ -205,6 +215,51 @@ describe('company → stations → pumps', () => {
     });
     await allAcknowledge(right, 1, 1);
     expect(await stationVersion(norte)).toBe(1);
+  });
+
+  it('the author is the logged-in user: users made with the CLI on the store, API tokens, no session', async () => {
+    const c = await company();
+    const cliEnv = { XDG_CONFIG_HOME: tempDir('empresa-cli-') };
+    // Without a session: one line saying how to log in.
+    const anonymous = await runCompanyCli(['--api', c.api, 'precios', 'set', '95=1361'], { env: cliEnv });
+    expect(anonymous.code).toBe(1);
+    expect(anonymous.stderr.trim().split('\n')).toHaveLength(1);
+    expect(anonymous.stderr).toMatch(/npx empresa login --usuario admin/);
+
+    // A user added on the store while the service runs, logging in with the password piped in.
+    const add = await runCompanyCli(['usuarios', 'add', 'ana', '--rol', 'precios', '--data-dir', c.dataDir]);
+    expect(add.code).toBe(0);
+    const clave = /^Clave: (\S+)$/m.exec(add.stdout)?.[1] ?? '';
+    const login = await runCompanyCli(['--api', c.api, 'login', '--usuario', 'ana'], { env: cliEnv, input: `${clave}\n` });
+    expect(login.code).toBe(0);
+    const set = await runCompanyCli(['--api', c.api, 'precios', 'set', '95=1362'], { env: cliEnv });
+    expect(set.code).toBe(0);
+    // A body naming someone else is refused.
+    await expect(
+      fetch(`${c.api}/api/precios`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await c.login('ana', clave)}` },
+        body: JSON.stringify({ precio_95: 1363, autor: 'otro' }),
+      }).then((r) => r.status),
+    ).resolves.toBe(400);
+    // An ERP with a `precios` token.
+    const erp = await c.request<{ token: string }>('/api/tokens', 'POST', { nombre: 'erp', rol: 'precios' });
+    const viaToken = await runCompanyCli(['--api', c.api, 'precios', 'set', '93=1299', '--token', erp.token]);
+    expect(viaToken.code).toBe(0);
+    const history = await c.request<{ version: number; autor: string }[]>('/api/precios/historial');
+    expect(history.map((v) => [v.version, v.autor])).toEqual([
+      [3, 'token:erp'],
+      [2, 'ana'],
+      [1, 'sistema'],
+    ]);
+    const audit = await c.request<{ usuario: string; detalles: { version: number } }[]>('/api/auditoria?accion=precios.cambiar');
+    expect(audit.map((a) => [a.usuario, a.detalles.version])).toEqual([
+      ['token:erp', 3],
+      ['ana', 2],
+    ]);
+    // Logged out: the saved session is gone and no longer works.
+    expect((await runCompanyCli(['--api', c.api, 'logout'], { env: cliEnv })).code).toBe(0);
+    expect((await runCompanyCli(['--api', c.api, 'precios', 'show'], { env: cliEnv })).code).toBe(1);
   });
 
   it('stops cleanly on SIGTERM', async () => {

@@ -1,7 +1,7 @@
 /** The station as a real process: the netcat session of docs/protocol.md, restarts and SIGKILL. */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { LineClient } from './helpers/line-client.js';
-import { removeTempDirs, type StationProcess, startStationProcess, tempDir } from './helpers/processes.js';
+import { removeTempDirs, runCli, type StationProcess, startStationProcess, tempDir } from './helpers/processes.js';
 
 const running: StationProcess[] = [];
 const clients: LineClient[] = [];
@@ -177,5 +177,57 @@ describe('estacion over TCP', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('estacion: the first admin and its users from the command line', () => {
+  it('prints a generated admin password once, on stderr and never in the log', async () => {
+    const dataDir = tempDir('estacion-admin-');
+    // `admin-password: ''` leaves the flag out: the station generates one.
+    const first = await station({ dataDir, flags: { 'admin-password': '' } });
+    await expect.poll(() => first.stderr.join('\n')).toMatch(/clave:\s+\S+/);
+    const banner = first.stderr.join('\n');
+    expect(banner).toContain('usuario: admin');
+    expect(banner).toContain('Guárdela: no se volverá a mostrar.');
+    const clave = /clave:\s+(\S+)/.exec(banner)?.[1] ?? '';
+    expect(JSON.stringify(first.logs)).not.toContain(clave);
+    expect(first.logs.some((e) => e.msg === 'primer arranque: usuario admin creado')).toBe(true);
+    await first.login('admin', clave);
+    expect(await first.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+
+    const second = await station({ dataDir, flags: { 'admin-password': '' } });
+    expect(second.stderr.join('\n')).not.toMatch(/clave:/);
+    await second.login('admin', clave);
+  });
+
+  it('adds, lists and removes users on the store of a running station', async () => {
+    const s = await station();
+    const cli = (args: string[], input?: string) => runCli('estacion', [...args, '--data-dir', s.dataDir], input);
+    const add = await cli(['usuarios', 'add', 'ana', '--rol', 'operador']);
+    expect(add.code).toBe(0);
+    const clave = /^Clave: (\S+)$/m.exec(add.stdout)?.[1] ?? '';
+    // The running station takes the new user at once.
+    await s.login('ana', clave);
+    expect((await cli(['usuarios', 'add', 'beto', '--rol', 'lectura', '--clave-stdin'], 'clave-de-beto\n')).code).toBe(0);
+    await s.login('beto', 'clave-de-beto');
+    const list = await cli(['usuarios', 'list']);
+    expect(list.stdout.split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
+      ['admin', 'admin'],
+      ['ana', 'operador'],
+      ['beto', 'lectura'],
+    ]);
+    expect((await cli(['usuarios', 'remove', 'ana'])).code).toBe(0);
+    await expect(s.login('ana', clave)).rejects.toThrow(/401/);
+    const again = await cli(['usuarios', 'add', 'beto', '--rol', 'lectura']);
+    expect(again).toMatchObject({ code: 1, stderr: 'estacion: ya existe el usuario beto' });
+    // The station's audit log has the CLI's changes, and the chain still holds with two writers.
+    const audit = await s.request<{ accion: string; objetivo: string; resultado: string }[]>('/api/auditoria?usuario=cli');
+    expect(audit.map((a) => [a.accion, a.objetivo, a.resultado])).toEqual([
+      ['usuario.crear', 'usuario:beto', 'error'],
+      ['usuario.eliminar', 'usuario:ana', 'ok'],
+      ['usuario.crear', 'usuario:beto', 'ok'],
+      ['usuario.crear', 'usuario:ana', 'ok'],
+    ]);
+    expect(await s.request('/api/auditoria/verificacion')).toMatchObject({ ok: true });
   });
 });

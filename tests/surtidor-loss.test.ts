@@ -134,7 +134,7 @@ describe('surtidor: no sale lost', () => {
     expect(final.resumen.pendientes).toBe(0);
     expect(final.resumen.caos.dropped).toBeGreaterThan(0);
     expect(final.resumen.caos.duplicated).toBeGreaterThan(0);
-    const alertas = (await (await fetch(`http://127.0.0.1:${est.apiPort}/api/alertas`)).json()) as { codigo: string }[];
+    const alertas = await est.request<{ codigo: string }[]>('/api/alertas');
     expect(alertas.some((a) => a.codigo === 'RELOJ_DESFASADO')).toBe(true);
     expect(await est.stop('SIGTERM')).toEqual({ code: 0, signal: null });
 

@@ -1,4 +1,7 @@
-/** `surtidor` processes against a real station: token checks and an operator's command over REST. */
+/**
+ * `surtidor` processes against a real station: token checks, and an operator's command over REST
+ * with the operator's own session (audited, and shown on the pump as who paused it).
+ */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   removeTempDirs,
@@ -36,12 +39,19 @@ describe('surtidor with a real station', () => {
     const s = await station({ 'pump-token': 'secreto' });
     const good = pumps(s.pumpPort, ['--count', '3', '--token', 'secreto']);
     await good.waitForLog((e) => e.msg === 'todos los surtidores registrados');
-    const res = await fetch(`http://127.0.0.1:${s.apiPort}/api/surtidores`);
-    expect(((await res.json()) as { id_surtidor: number }[]).map((p) => p.id_surtidor)).toEqual([1, 2, 3]);
+    const list = await s.request<{ id_surtidor: number }[]>('/api/surtidores');
+    expect(list.map((p) => p.id_surtidor)).toEqual([1, 2, 3]);
 
     const bad = pumps(s.pumpPort, ['--count', '3', '--first-id', '10', '--token', 'malo', '--mean-interval', '3600']);
     expect(await bad.exited).toEqual({ code: 1, signal: null });
     expect(bad.logs.some((e) => e.codigo === 'TODOS_RECHAZADOS' && e.causa === 'AUTENTICACION_FALLIDA')).toBe(true);
+    // Each refused pump is in the station's audit log, without the token it tried.
+    const refused = await s.request<{ usuario: string; detalles: { codigo: string } }[]>(
+      '/api/auditoria?accion=surtidor.registro&limit=100',
+    );
+    expect(new Set(refused.map((r) => r.usuario))).toEqual(new Set(['surtidor:10', 'surtidor:11', 'surtidor:12']));
+    expect(refused.every((r) => r.detalles.codigo === 'AUTENTICACION_FALLIDA')).toBe(true);
+    expect(JSON.stringify(refused)).not.toContain('malo');
     expect(await good.stop('SIGTERM')).toEqual({ code: 0, signal: null });
   });
 
@@ -49,15 +59,28 @@ describe('surtidor with a real station', () => {
     const s = await station();
     const p = pumps(s.pumpPort, ['--count', '1', '--first-id', '4', '--mean-interval', '3600']);
     await p.waitForLog((e) => e.msg === 'todos los surtidores registrados');
-    const res = await fetch(`http://127.0.0.1:${s.apiPort}/api/surtidores/4/comando`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ comando: 'pausar', razon: 'mantención' }),
-    });
+    await s.request('/api/usuarios', 'POST', { nombre: 'ana', rol: 'operador', clave: 'clave-de-ana' });
+    const ana = { authorization: `Bearer ${await s.login('ana', 'clave-de-ana')}`, 'content-type': 'application/json' };
+    const comando = (body: unknown) =>
+      fetch(`${s.api}/api/surtidores/4/comando`, { method: 'POST', headers: ana, body: JSON.stringify(body) });
+    expect((await fetch(`${s.api}/api/surtidores/4/comando`, { method: 'POST' })).status).toBe(401);
+    // An operator may not stop a pump in an emergency.
+    expect((await comando({ comando: 'detener_emergencia', razon: 'x' })).status).toBe(403);
+    const res = await comando({ comando: 'pausar', razon: 'mantención' });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id_surtidor: 4, comando: 'pausar', resultado: 'ok' });
-    const estado = await fetch(`http://127.0.0.1:${s.apiPort}/api/surtidores/4/estado`);
-    expect(await estado.json()).toMatchObject({ estado_conexion: 'conectado', estado_operacion: 'pausado' });
+    const estado = await fetch(`${s.api}/api/surtidores/4/estado`, { headers: ana });
+    expect(await estado.json()).toMatchObject({
+      estado_conexion: 'conectado',
+      estado_operacion: 'pausado',
+      pausado_por: { usuario: 'ana', comando: 'pausar', razon: 'mantención' },
+    });
+    const audit = await s.request<{ usuario: string; accion: string; resultado: string }[]>('/api/auditoria?usuario=ana');
+    expect(audit.map((a) => [a.accion, a.resultado])).toEqual([
+      ['surtidor.comando', 'ok'],
+      ['acceso.denegado', 'denegado'],
+      ['sesion.iniciar', 'ok'],
+    ]);
     expect(await p.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(p.logs.find((e) => e.msg === 'resumen final')).toMatchObject({
       resumen: { surtidores: 1, ventas: 0, pendientes: 0, pausados: 1 },

@@ -1,19 +1,31 @@
 // Staff page: current prices with an edit form, the stations and the version each one holds
-// (polled every second), and the change history. Plain JS, no build step.
+// (polled every second, one request at a time), and the change history. Plain JS, no build step.
+// It opens on the shared login screen (/comun/sesion.js); the session is an HttpOnly cookie, so
+// this script never sees the token. What the role may not do is hidden (body.puede-<rol>, see
+// styles.css): lectura reads only, precios also changes prices, admin also adds and removes stations.
+import { asegurarSesion, barraSesion, marcarRol, pedirSesion, puede } from '/comun/sesion.js';
 
+const ROLES = ['lectura', 'precios', 'admin'];
 const ETIQUETAS = { precio_93: '93', precio_95: '95', precio_97: '97', precio_diesel: 'Diésel' };
 const $ = (id) => document.getElementById(id);
 const pesos = (n) => `$${Number(n).toLocaleString('es-CL')}`;
 const hora = (iso) => (iso ? new Date(iso).toLocaleString('es-CL') : '—');
 
 let vigente = null;
+let sesion = null;
+let titulo = 'Empresa · precios y estaciones';
+
+/** The API answered 401: the session expired, was closed or its user removed. */
+class SinSesion extends Error {}
 
 async function api(method, path, body) {
   const res = await fetch(path, {
     method,
+    credentials: 'same-origin',
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  if (res.status === 401) throw new SinSesion('la sesión terminó');
   if (res.status === 204) return null;
   const data = await res.json();
   if (!res.ok) {
@@ -22,6 +34,23 @@ async function api(method, path, body) {
     throw new Error(`${e.mensaje ?? res.statusText}${detalles ? ` (${detalles})` : ''}`);
   }
   return data;
+}
+
+function aplicarSesion(s) {
+  sesion = s;
+  marcarRol(s, ROLES);
+  $('sesion').replaceChildren(barraSesion(s));
+}
+
+let pidiendo = null;
+/** Shows the login screen again (once, however many requests found the session gone). */
+function volverAEntrar() {
+  pidiendo ??= pedirSesion({ titulo, roles: ROLES }).then((s) => {
+    pidiendo = null;
+    vigente = null; // another user may have logged in: redraw everything
+    aplicarSesion(s);
+  });
+  return pidiendo;
 }
 
 function texto(tag, contenido, clase) {
@@ -43,7 +72,13 @@ function mostrarPrecios(v) {
   vigente = v;
   $('version').textContent = `versión ${v.version}`;
   $('autor').textContent = `Desde ${hora(v.actualizado)}, por ${v.autor}.`;
+  const lectura = $('precios-lectura');
+  lectura.replaceChildren();
   for (const [campo, valor] of Object.entries(v.precios)) {
+    const item = document.createElement('div');
+    item.append(texto('dt', ETIQUETAS[campo]), texto('dd', pesos(valor)));
+    item.dataset.campo = campo;
+    lectura.append(item);
     const input = form.elements.namedItem(campo);
     // Never overwrite what the user is typing, unless a new version arrived.
     if (cambioVersion || !input.classList.contains('cambiado')) {
@@ -60,7 +95,7 @@ function mostrarEstaciones(estaciones) {
   if (estaciones.length === 0) {
     const fila = document.createElement('tr');
     const celda = texto('td', 'No hay estaciones registradas.', 'vacio');
-    celda.colSpan = 6;
+    celda.colSpan = 7;
     fila.append(celda);
     cuerpo.append(fila);
   }
@@ -81,6 +116,13 @@ function mostrarEstaciones(estaciones) {
       `num ${e.al_dia ? 'al-dia' : 'atrasada'}`,
     );
     celdaVersion.dataset.version = String(e.version_confirmada ?? '');
+    const acciones = document.createElement('td');
+    acciones.className = 'requiere-admin acciones';
+    const quitar = texto('button', 'Quitar', 'secundario pequeno');
+    quitar.type = 'button';
+    quitar.dataset.quitar = e.id_estacion;
+    quitar.setAttribute('aria-label', `Quitar la estación ${e.nombre}`);
+    acciones.append(quitar);
     fila.append(
       nombre,
       texto('td', `${e.host}:${e.puerto}`),
@@ -88,6 +130,7 @@ function mostrarEstaciones(estaciones) {
       celdaVersion,
       texto('td', hora(e.ultimo_contacto)),
       texto('td', e.ultimo_error ?? ''),
+      acciones,
     );
     cuerpo.append(fila);
   }
@@ -120,9 +163,30 @@ async function refrescar() {
     mostrarEstaciones(estaciones);
     $('conexion').textContent = 'En línea';
     $('conexion').className = 'conexion';
-  } catch {
+  } catch (err) {
+    if (err instanceof SinSesion) return volverAEntrar();
     $('conexion').textContent = 'Sin conexión con el servicio';
     $('conexion').className = 'conexion error';
+  }
+}
+
+/** Polls every second, one round at a time (a slow answer never piles requests up). */
+async function sondear() {
+  await refrescar();
+  setTimeout(sondear, 1000);
+}
+
+/** Runs a change; a 401 brings the login screen back and says to try again. */
+async function cambiar(idMensaje, hacer, fallo) {
+  try {
+    await hacer();
+  } catch (err) {
+    if (err instanceof SinSesion) {
+      mostrarMensaje(idMensaje, 'La sesión terminó: inicie sesión y vuelva a intentarlo.', false);
+      await volverAEntrar();
+      return;
+    }
+    mostrarMensaje(idMensaje, `${fallo}: ${err.message}`, false);
   }
 }
 
@@ -133,6 +197,7 @@ $('form-precios').addEventListener('input', (ev) => {
 
 $('form-precios').addEventListener('reset', () => {
   for (const input of $('form-precios').querySelectorAll('input')) input.classList.remove('cambiado');
+  $('mensaje-precios').textContent = '';
 });
 
 $('form-precios').addEventListener('submit', async (ev) => {
@@ -155,18 +220,21 @@ $('form-precios').addEventListener('submit', async (ev) => {
     mostrarMensaje('mensaje-precios', 'No cambió ningún precio.', false);
     return;
   }
-  try {
-    const r = await api('PUT', '/api/precios', { ...cambios, autor: 'página web' });
-    for (const input of ev.target.querySelectorAll('input')) input.classList.remove('cambiado');
-    mostrarMensaje(
-      'mensaje-precios',
-      `Versión ${r.version} guardada; se está enviando a las estaciones.`,
-      true,
-    );
-    await refrescar();
-  } catch (err) {
-    mostrarMensaje('mensaje-precios', `No se guardó: ${err.message}`, false);
-  }
+  await cambiar(
+    'mensaje-precios',
+    async () => {
+      // The author of the version is the session's user: the API takes it from the session.
+      const r = await api('PUT', '/api/precios', cambios);
+      for (const input of ev.target.querySelectorAll('input')) input.classList.remove('cambiado');
+      mostrarMensaje(
+        'mensaje-precios',
+        `Versión ${r.version} guardada; se está enviando a las estaciones.`,
+        true,
+      );
+      await refrescar();
+    },
+    'No se guardó',
+  );
 });
 
 $('form-estacion').addEventListener('submit', async (ev) => {
@@ -177,22 +245,55 @@ $('form-estacion').addEventListener('submit', async (ev) => {
     mostrarMensaje('mensaje-estacion', 'Escriba HOST:PUERTO, p. ej. 10.0.0.7:5001', false);
     return;
   }
-  try {
-    const e = await api('POST', '/api/estaciones', { host: m[1], puerto: Number(m[2] ?? 5001) });
-    ev.target.reset();
-    mostrarMensaje('mensaje-estacion', `Estación ${e.id_estacion} agregada.`, true);
-    await refrescar();
-  } catch (err) {
-    mostrarMensaje('mensaje-estacion', `No se agregó: ${err.message}`, false);
-  }
+  await cambiar(
+    'mensaje-estacion',
+    async () => {
+      const e = await api('POST', '/api/estaciones', { host: m[1], puerto: Number(m[2] ?? 5001) });
+      ev.target.reset();
+      mostrarMensaje('mensaje-estacion', `Estación ${e.id_estacion} agregada.`, true);
+      await refrescar();
+    },
+    'No se agregó',
+  );
 });
 
-api('GET', '/health')
-  .then((s) => {
-    $('titulo').textContent = s.empresa.nombre;
-    document.title = `${s.empresa.nombre} · precios y estaciones`;
-  })
-  .catch(() => {});
+$('estaciones').addEventListener('click', async (ev) => {
+  const id = ev.target.closest('button[data-quitar]')?.dataset.quitar;
+  if (!id || !sesion || !puede(sesion, 'admin', ROLES)) return;
+  if (!confirm(`¿Quitar la estación ${id}? La empresa deja de enviarle precios.`)) return;
+  await cambiar(
+    'mensaje-estacion',
+    async () => {
+      await api('DELETE', `/api/estaciones/${encodeURIComponent(id)}`);
+      mostrarMensaje('mensaje-estacion', `Estación ${id} quitada.`, true);
+      await refrescar();
+    },
+    'No se quitó',
+  );
+});
 
-refrescar();
-setInterval(refrescar, 1000);
+async function iniciar() {
+  // /health is open: the company's name, for the title and the login screen.
+  try {
+    const s = await fetch('/health').then((r) => r.json());
+    $('titulo').textContent = s.empresa.nombre;
+    titulo = `${s.empresa.nombre} · precios y estaciones`;
+    document.title = titulo;
+  } catch {
+    // the name stays generic
+  }
+  for (;;) {
+    try {
+      aplicarSesion(await asegurarSesion({ titulo, roles: ROLES }));
+      break;
+    } catch {
+      // The service does not answer yet: try again shortly.
+      $('conexion').textContent = 'Sin conexión con el servicio';
+      $('conexion').className = 'conexion error';
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+  await sondear();
+}
+
+iniciar();

@@ -2,14 +2,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { createLogger } from '@combustible/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningCompany, startCompany } from './company.js';
 import { companyConfigSchema } from './config.js';
 import type { EstadoEstacion } from './domain/types.js';
 import { FakeStation } from './links/test-harness.js';
+import { ADMIN_CLAVE, bearer, CHEAP_SCRYPT, login } from './test-harness.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
+const authOptions = { scryptCost: CHEAP_SCRYPT };
 const companies: RunningCompany[] = [];
 const stations: FakeStation[] = [];
 const dirs: string[] = [];
@@ -35,11 +38,20 @@ async function company(flags: Record<string, unknown> = {}): Promise<RunningComp
     dataDir,
     retryMin: 0.02,
     retryMax: 0.1,
+    adminPassword: ADMIN_CLAVE,
     ...flags,
   });
-  const c = await startCompany(config, { log });
+  const c = await startCompany(config, { log, authOptions });
   companies.push(c);
   return c;
+}
+
+const sessions = new WeakMap<RunningCompany, Promise<string>>();
+/** An API request as `admin` (logged in once per company). */
+async function inject(c: RunningCompany, opts: { method?: 'GET' | 'PUT' | 'POST' | 'DELETE'; url: string; payload?: object }) {
+  if (!sessions.has(c)) sessions.set(c, login(c.api, 'admin', ADMIN_CLAVE));
+  const token = await (sessions.get(c) as Promise<string>);
+  return c.api.inject({ ...opts, headers: bearer(token) });
 }
 
 /** Resolves once every station's link status matches. */
@@ -79,7 +91,7 @@ describe('startCompany', () => {
       ['norte', 'Norte'],
       ['sur', 'Sur'],
     ]);
-    const r = await c.api.inject({ method: 'PUT', url: '/api/precios', payload: { precio_95: 1360 } });
+    const r = await inject(c, { method: 'PUT', url: '/api/precios', payload: { precio_95: 1360 } });
     expect(r.statusCode).toBe(200);
     await allLinks(c, synced(2));
     expect([a.version, b.version]).toEqual([2, 2]);
@@ -92,7 +104,7 @@ describe('startCompany', () => {
     const b = await station({ id: 'b', version: 1 });
     const c = await company();
     expect(c.links.size).toBe(0);
-    const created = await c.api.inject({
+    const created = await inject(c, {
       method: 'POST',
       url: '/api/estaciones',
       payload: { id_estacion: 'x', host: '127.0.0.1', puerto: a.port },
@@ -100,12 +112,12 @@ describe('startCompany', () => {
     expect(created.statusCode).toBe(201);
     await allLinks(c, synced(1));
     const moved = b.nextConnection();
-    const put = await c.api.inject({ method: 'PUT', url: '/api/estaciones/x', payload: { puerto: b.port } });
+    const put = await inject(c, { method: 'PUT', url: '/api/estaciones/x', payload: { puerto: b.port } });
     expect(put.json()).toMatchObject({ id_estacion: 'x', puerto: b.port });
     await moved;
     await allLinks(c, (s) => s.id_informado === 'b' && s.estado === 'sincronizado');
     const closed = new Promise((r) => b.once('closed', () => r(undefined)));
-    expect((await c.api.inject({ method: 'DELETE', url: '/api/estaciones/x' })).statusCode).toBe(204);
+    expect((await inject(c, { method: 'DELETE', url: '/api/estaciones/x' })).statusCode).toBe(204);
     await closed;
     expect(c.links.size).toBe(0);
   });
@@ -113,7 +125,7 @@ describe('startCompany', () => {
   it('restarts without resending or regressing: same version, nothing sent to stations that hold it', async () => {
     const a = await station({ id: 'a' });
     const first = await company({ estacion: [`127.0.0.1:${a.port}`] });
-    await first.service.changePrices({ precio_97: 1450 }, 'ana');
+    await first.service.changePrices({ precio_97: 1450 }, { usuario: 'ana', rol: 'precios', ip: null });
     await allLinks(first, synced(2));
     const dataDir = first.config.dataDir;
     await first.stop();
@@ -121,7 +133,7 @@ describe('startCompany', () => {
     const sentBefore = a.of('actualizacion_precios').length;
 
     const config = companyConfigSchema.parse({ ...first.config, estacion: [`127.0.0.1:${a.port}`], dataDir });
-    const second = await startCompany(config, { log });
+    const second = await startCompany(config, { log, authOptions });
     companies.push(second);
     const reconnected = a.connections;
     await allLinks(second, (s) => s.estado === 'sincronizado');
@@ -144,7 +156,7 @@ describe('startCompany', () => {
       version_precios: 1,
       estaciones: { total: 1, conectadas: 1, al_dia: 1 },
     });
-    const metrics = (await c.api.inject('/metrics')).body;
+    const metrics = (await inject(c, { url: '/metrics' })).body;
     expect(metrics).toMatch(/^empresa_version_precios 1$/m);
     expect(metrics).toMatch(/^empresa_estaciones_conectadas 1$/m);
     const doc = (await c.api.inject('/docs/json')).json() as { paths: Record<string, unknown> };
@@ -171,30 +183,90 @@ describe('startCompany', () => {
   });
 });
 
+describe('first start', () => {
+  /** A logger writing JSON lines into `lines`, as the service's real one does to stdout. */
+  function memoryLog(lines: string[]) {
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    return createLogger({ name: 'test', level: 'trace', destination });
+  }
+
+  it('creates admin with --admin-password once; later starts leave the users alone', async () => {
+    const c = await company({ adminPassword: 'mi-clave-secreta' });
+    expect(c.adminInicial).toEqual({ usuario: 'admin', clave: 'mi-clave-secreta', generada: false });
+    expect(await login(c.api, 'admin', 'mi-clave-secreta')).toMatch(/^ses_/);
+    const dataDir = c.config.dataDir;
+    await c.stop();
+    companies.splice(companies.indexOf(c), 1);
+    const again = await company({ dataDir, adminPassword: 'otra-clave-distinta' });
+    expect(again.adminInicial).toBeNull();
+    expect((await again.api.inject({ method: 'POST', url: '/api/sesion', payload: { usuario: 'admin', clave: 'otra-clave-distinta' } })).statusCode).toBe(401);
+    expect(await login(again.api, 'admin', 'mi-clave-secreta')).toMatch(/^ses_/);
+  });
+
+  it('generates the password when none is given, and never logs it', async () => {
+    const lines: string[] = [];
+    const dataDir = mkdtempSync(join(tmpdir(), 'empresa-co-'));
+    dirs.push(dataDir);
+    const config = companyConfigSchema.parse({ host: '127.0.0.1', apiPort: 0, dataDir });
+    const c = await startCompany(config, { log: memoryLog(lines), authOptions });
+    companies.push(c);
+    const admin = c.adminInicial;
+    expect(admin).toMatchObject({ usuario: 'admin', generada: true });
+    expect(admin?.clave).toMatch(/^[\w-]{24}$/);
+    await login(c.api, 'admin', admin?.clave ?? '');
+    await c.audit.flush();
+    const log = lines.join('');
+    expect(log).toContain('primer arranque: usuario admin creado');
+    expect(log).not.toContain(admin?.clave);
+    const [created] = (await c.audit.list({ accion: 'usuario.crear', limit: 1, skip: 0 })).items;
+    expect(created).toMatchObject({ usuario: 'sistema', objetivo: 'usuario:admin', detalles: { clave_generada: true } });
+    expect(JSON.stringify(created)).not.toContain(admin?.clave);
+  });
+
+  it('lasts a session --session-ttl hours', async () => {
+    const c = await company({ sessionTtl: 2 });
+    const res = await c.api.inject({ method: 'POST', url: '/api/sesion', payload: { usuario: 'admin', clave: ADMIN_CLAVE } });
+    const hours = (Date.parse(res.json<{ expira: string }>().expira) - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(1.9);
+    expect(hours).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('--allowed-networks', () => {
   const codigo = (r: { json(): unknown }) => (r.json() as { error: { codigo: string; mensaje: string } }).error;
 
   it('refuses to register or move a station outside the networks, with 400 DIRECCION_NO_PERMITIDA', async () => {
     const a = await station({ id: 'a' });
     const c = await company(); // default: loopback only
-    const outside = await c.api.inject({ method: 'POST', url: '/api/estaciones', payload: { host: '10.0.0.7' } });
+    const outside = await inject(c, { method: 'POST', url: '/api/estaciones', payload: { host: '10.0.0.7' } });
     expect(outside.statusCode).toBe(400);
     expect(codigo(outside)).toMatchObject({
       codigo: 'DIRECCION_NO_PERMITIDA',
       mensaje: expect.stringContaining('--allowed-networks'),
     });
     expect(c.service.listStations()).toEqual([]);
-    const inside = await c.api.inject({
+    const inside = await inject(c, {
       method: 'POST',
       url: '/api/estaciones',
       payload: { id_estacion: 'a', host: '127.0.0.1', puerto: a.port },
     });
     expect(inside.statusCode).toBe(201);
-    const moved = await c.api.inject({ method: 'PUT', url: '/api/estaciones/a', payload: { host: '169.254.169.254' } });
+    const moved = await inject(c, { method: 'PUT', url: '/api/estaciones/a', payload: { host: '169.254.169.254' } });
     expect([moved.statusCode, codigo(moved).codigo]).toEqual([400, 'DIRECCION_NO_PERMITIDA']);
     expect(c.service.getStation('a')?.host).toBe('127.0.0.1');
-    const metrics = (await c.api.inject('/metrics')).body;
+    const metrics = (await inject(c, { url: '/metrics' })).body;
     expect(metrics).toMatch(/empresa_destinos_rechazados_total\{origen="registro"\} 2/);
+    await c.audit.flush();
+    const refusals = await c.audit.list({ accion: 'estacion.', resultado: 'denegado', limit: 10, skip: 0 });
+    expect(refusals.items.map((r) => [r.usuario, r.accion, r.detalles?.codigo])).toEqual([
+      ['admin', 'estacion.modificar', 'DIRECCION_NO_PERMITIDA'],
+      ['admin', 'estacion.crear', 'DIRECCION_NO_PERMITIDA'],
+    ]);
   });
 
   it('refuses to start with an --estacion outside the networks', async () => {
@@ -216,7 +288,7 @@ describe('--allowed-networks', () => {
     await allLinks(c, (s) => s.ultimo_error?.includes('DIRECCION_NO_PERMITIDA') === true);
     expect(c.links.status('a')).toMatchObject({ conectada: false, ultimo_error: expect.stringContaining('10.0.0.0/8') });
     expect(a.connections).toBe(before);
-    const metrics = (await c.api.inject('/metrics')).body;
+    const metrics = (await inject(c, { url: '/metrics' })).body;
     expect(metrics).toMatch(/empresa_destinos_rechazados_total\{origen="enlace"\} [1-9]/);
   });
 });

@@ -3,9 +3,18 @@
  * and tears them down in the right order.
  */
 import { fileURLToPath } from 'node:url';
-import { checkExposure, enforceExposure, NetworkPolicy } from '@combustible/server';
+import {
+  AuditLog,
+  AuthService,
+  type AuthServiceOptions,
+  COMPANY_ROLES,
+  type CompanyRole,
+  checkExposure,
+  enforceExposure,
+  NetworkPolicy,
+} from '@combustible/server';
 import { type Clock, type Logger, systemClock } from '@combustible/shared';
-import { CompanyService } from './app/company-service.js';
+import { CompanyService, SISTEMA } from './app/company-service.js';
 import { CompanyBus } from './app/events.js';
 import { CompanyMetrics } from './app/metrics.js';
 import { type CompanyConfig, companyExposure } from './config.js';
@@ -24,6 +33,15 @@ export interface RunningCompany {
   service: CompanyService;
   links: LinkManager;
   metrics: CompanyMetrics;
+  /** Users, sessions, API tokens; `auth.audit` is the audit log. */
+  auth: AuthService<CompanyRole>;
+  audit: AuditLog;
+  /**
+   * The `admin` user made at this start because the store had no user at all (first start), with
+   * its password (from --admin-password, or generated: `generada`), for the CLI to show once;
+   * null when users existed.
+   */
+  adminInicial: { usuario: string; clave: string; generada: boolean } | null;
   api: Api;
   ports: { api: number };
   /** Closes the links, the API and the store; safe to call twice. */
@@ -35,6 +53,8 @@ export interface CompanyDeps {
   clock?: Clock;
   /** Use this store instead of creating one from the config (tests). */
   store?: CompanyStore;
+  /** Auth tuning (tests use a cheap scrypt cost); the session length comes from --session-ttl. */
+  authOptions?: Partial<AuthServiceOptions>;
 }
 
 export function linkOptions(config: CompanyConfig): Partial<StationLinkOptions> {
@@ -62,10 +82,23 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
   await store.setup();
   const bus = new CompanyBus();
   const metrics = new CompanyMetrics(bus);
-  const service = new CompanyService(store, bus, clock, log.child({ mod: 'servicio' }), destinations);
+  const audit = new AuditLog(store.auth, clock, log.child({ mod: 'auditoria' }));
+  const auth = new AuthService(store.auth, COMPANY_ROLES, audit, clock, log.child({ mod: 'auth' }), {
+    ...deps.authOptions,
+    sessionTtlMs: config.sessionTtl * 3_600_000,
+  });
+  const service = new CompanyService(store, bus, clock, log.child({ mod: 'servicio' }), destinations, audit);
   let links: LinkManager | undefined;
   let api: Api | undefined;
+  let adminInicial: RunningCompany['adminInicial'] = null;
   try {
+    // First start (no user at all): `admin`, with --admin-password or a generated password that
+    // the CLI shows once. The password never goes through the logger.
+    adminInicial = await auth.bootstrapAdmin(config.adminPassword);
+    if (adminInicial) {
+      const { usuario, generada } = adminInicial;
+      log.info({ usuario, clave_generada: generada }, 'primer arranque: usuario admin creado');
+    }
     await service.init();
     metrics.setVersion(service.current.version);
     links = new LinkManager({
@@ -77,7 +110,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
       options: linkOptions(config),
       destinations,
     });
-    for (const { host, port } of config.estacion) await service.ensureStation(host, port);
+    for (const { host, port } of config.estacion) await service.ensureStation(host, port, SISTEMA);
     links.start();
     log.info(
       {
@@ -94,6 +127,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
       links,
       store,
       metrics,
+      auth,
       log: log.child({ mod: 'api' }),
       empresa: { nombre: config.nombre },
       webRoot: WEB_ROOT,
@@ -123,10 +157,24 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
       const linksClosed = readyLinks.close();
       await readyApi.close().catch(() => undefined);
       await linksClosed;
+      await audit.flush();
       await store.close();
       log.info('empresa detenida');
     })();
     return stopping;
   };
-  return { config, store, bus, service, links: readyLinks, metrics, api: readyApi, ports, stop };
+  return {
+    config,
+    store,
+    bus,
+    service,
+    links: readyLinks,
+    metrics,
+    auth,
+    audit,
+    adminInicial,
+    api: readyApi,
+    ports,
+    stop,
+  };
 }

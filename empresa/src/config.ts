@@ -48,6 +48,8 @@ export const companyConfigSchema = z.object({
   token: z.string().min(1).max(256).optional(),
   /** The password of the `admin` user created on the first start (generated and shown once if absent). */
   adminPassword: z.string().min(8).optional(),
+  /** Hours a login session lasts (staff page, `empresa login`). */
+  sessionTtl: z.coerce.number().positive().max(24 * 365).default(12),
   /** The company name sent in `autenticacion`. */
   nombre: z.string().min(1).max(100).default('Empresa de Combustibles'),
   pingInterval: seconds.default(10),

@@ -5,6 +5,7 @@ export * from './config.js';
 export * from './domain/price-book.js';
 export * from './domain/types.js';
 export * from './errors.js';
+export * from './http/access.js';
 export * from './links/link-manager.js';
 export * from './links/station-link.js';
 export * from './store/port.js';

@@ -1,7 +1,14 @@
-import { checkExposure } from '@combustible/server';
-import { describe, expect, it } from 'vitest';
-import { parseArgs } from './cli.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { AuditLog, checkExposure, verifyPassword } from '@combustible/server';
+import { FakeClock } from '@combustible/shared';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main, parseArgs } from './cli.js';
 import { stationExposure } from './config.js';
+import { CHEAP_SCRYPT } from './hub/test-harness.js';
+import { SqliteStore } from './store/sqlite-store.js';
 
 describe('estacion options', () => {
   it('listens on loopback with bounded connections, pumps and dashboards by default', () => {
@@ -48,5 +55,114 @@ describe('estacion options', () => {
     const closed = stationExposure(parseArgs(['--host', '0.0.0.0'], { ESTACION_PUMP_TOKEN: 'a', ESTACION_COMPANY_TOKEN: 'b' }));
     expect(checkExposure(closed).verdict).toBe('ok');
     expect(checkExposure(stationExposure(parseArgs([], {}))).verdict).toBe('ok');
+  });
+});
+
+describe('estacion usuarios', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    vi.restoreAllMocks();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  /** A data dir with a station store in it (as after a first start). */
+  async function dataDir(): Promise<string> {
+    const dir = mkdtempSync(join(tmpdir(), 'estacion-usuarios-'));
+    dirs.push(dir);
+    const store = new SqliteStore({ dataDir: dir });
+    await store.setup();
+    await store.close();
+    return dir;
+  }
+
+  /** Runs `estacion ...args`; what it printed on stdout and stderr, and its exit code. */
+  async function run(args: string[], stdin = '') {
+    const out: string[] = [];
+    const err: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => void err.push(String(line)));
+    const code = await main(args, {
+      print: (line) => out.push(line),
+      stdin: Readable.from([stdin]),
+      env: {},
+      authOptions: { scryptCost: CHEAP_SCRYPT },
+    });
+    vi.restoreAllMocks();
+    return { code, out, err };
+  }
+
+  it('adds (printing a generated password once, or reading one from stdin), lists and removes users', async () => {
+    const dir = await dataDir();
+    const added = await run(['usuarios', 'add', 'ana', '--rol', 'operador', '--data-dir', dir]);
+    expect(added.code).toBe(0);
+    expect(added.out[0]).toBe('Usuario ana creado con el rol operador.');
+    const clave = /^Clave: (\S+)$/.exec(added.out[1] ?? '')?.[1] ?? '';
+    expect(clave.length).toBeGreaterThanOrEqual(16);
+    expect(added.out[2]).toMatch(/no se volverá a mostrar/);
+
+    const piped = await run(['usuarios', 'add', 'beto', '--rol', 'supervisor', '--clave-stdin', '--data-dir', dir], 'mi-clave-larga\n');
+    expect(piped).toMatchObject({ code: 0, out: ['Usuario beto creado con el rol supervisor.'] });
+
+    const store = new SqliteStore({ dataDir: dir });
+    await store.setup();
+    try {
+      expect(await verifyPassword(clave, (await store.auth.getUser('ana'))?.clave_hash ?? '')).toBe(true);
+      expect(await verifyPassword('mi-clave-larga', (await store.auth.getUser('beto'))?.clave_hash ?? '')).toBe(true);
+    } finally {
+      await store.close();
+    }
+
+    const list = await run(['usuarios', 'list', '--data-dir', dir]);
+    expect(list.code).toBe(0);
+    expect(list.out[0]).toMatch(/^USUARIO\s+ROL\s+CREADO\s+ACTUALIZADO$/);
+    expect(list.out.slice(1).map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
+      ['ana', 'operador'],
+      ['beto', 'supervisor'],
+    ]);
+
+    expect(await run(['usuarios', 'remove', 'ana', '--data-dir', dir])).toMatchObject({
+      code: 0,
+      out: ['Usuario ana eliminado (sus sesiones se cerraron).'],
+    });
+    expect((await run(['usuarios', 'list', '--data-dir', dir])).out).toHaveLength(2);
+
+    // Every change is in the audit log as the CLI, and the chain holds.
+    const again = new SqliteStore({ dataDir: dir });
+    await again.setup();
+    try {
+      const audit = new AuditLog(again.auth, new FakeClock());
+      const { items } = await audit.list({ limit: 10, skip: 0 });
+      expect(items.map((r) => [r.usuario, r.accion, r.objetivo])).toEqual([
+        ['cli', 'usuario.eliminar', 'usuario:ana'],
+        ['cli', 'usuario.crear', 'usuario:beto'],
+        ['cli', 'usuario.crear', 'usuario:ana'],
+      ]);
+      expect(JSON.stringify(items)).not.toContain(clave);
+      expect((await audit.verify()).ok).toBe(true);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('says what went wrong in one line and exits 1', async () => {
+    const dir = await dataDir();
+    await run(['usuarios', 'add', 'ana', '--rol', 'operador', '--data-dir', dir]);
+    const duplicate = await run(['usuarios', 'add', 'ana', '--rol', 'lectura', '--data-dir', dir]);
+    expect(duplicate).toMatchObject({ code: 1, err: ['estacion: ya existe el usuario ana'] });
+    expect((await run(['usuarios', 'remove', 'nadie', '--data-dir', dir])).err[0]).toBe('estacion: no existe el usuario nadie');
+    expect((await run(['usuarios', 'add', 'x', '--rol', 'jefe', '--data-dir', dir])).code).toBe(1);
+    expect((await run(['usuarios', 'add', 'corta', '--rol', 'lectura', '--clave-stdin', '--data-dir', dir], 'abc\n')).err).toContain(
+      'estacion: clave inválida',
+    );
+    const missing = await run(['usuarios', 'list', '--data-dir', join(dir, 'no-existe')]);
+    expect(missing.code).toBe(1);
+    expect(missing.err[0]).toMatch(/no hay datos de la estación en .*no-existe/);
+  });
+
+  it('reads the data dir from ESTACION_DATA_DIR like the station', async () => {
+    const dir = await dataDir();
+    const out: string[] = [];
+    const code = await main(['usuarios', 'list'], { print: (l) => out.push(l), env: { ESTACION_DATA_DIR: dir } });
+    expect(code).toBe(0);
+    expect(out).toEqual(['No hay usuarios.']);
   });
 });

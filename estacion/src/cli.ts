@@ -1,9 +1,26 @@
-/** `estacion`: runs a fuel station. A thin yargs shell around startStation(). */
-import { checkExposure } from '@combustible/server';
+/**
+ * `estacion`: runs a fuel station (the default command, with no subcommand) and manages its users
+ * (`estacion usuarios add|list|remove`, on the store, whether the station runs or not). A thin yargs
+ * command registry; `main()` resolves with the exit code (1 on any failure).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  adminBanner,
+  checkExposure,
+  CliUsuariosError,
+  cliErrorLines,
+  type OpenedAuthStore,
+  STATION_ROLES,
+  usuariosCommand,
+  type UsuariosCommandOptions,
+} from '@combustible/server';
 import { configOrReport, createLogger, parseConfig, runUntilSignal, withEnvDefaults } from '@combustible/shared';
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { type StationConfig, stationConfigSchema, stationExposure } from './config.js';
 import { startStation } from './station.js';
+import { createStore } from './store/index.js';
+import { SQLITE_FILE } from './store/sqlite-store.js';
 
 /** The flags of `estacion`; each can also come from ESTACION_<FLAG> (e.g. ESTACION_PUMP_PORT). */
 export const STATION_OPTIONS = {
@@ -49,6 +66,11 @@ export const STATION_OPTIONS = {
     type: 'string',
     describe: 'Clave del usuario admin creado en el primer arranque (si no, se genera y se muestra una vez)',
   },
+  'session-ttl': {
+    type: 'number',
+    describe: 'Horas que dura una sesión iniciada en el panel o la API',
+    default: 12,
+  },
   'max-line-bytes': { type: 'number', describe: 'Largo máximo de una línea', default: 65536 },
   'max-bad-lines': { type: 'number', describe: 'Líneas inválidas toleradas por conexión', default: 20 },
   'rate-limit': { type: 'number', describe: 'Mensajes por segundo por conexión', default: 200 },
@@ -92,12 +114,12 @@ export const STATION_OPTIONS = {
   'log-pretty': { type: 'boolean', describe: 'Log legible (por defecto en una terminal)' },
 } as const;
 
-export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): StationConfig {
-  const raw = yargs(argv)
-    .scriptName('estacion')
-    .usage(
-      '$0 [opciones]\n\nEstación de servicio: hub de surtidores (TCP), enlace con la empresa, API REST y panel.',
-    )
+const USAGE =
+  '$0 [opciones]\n$0 usuarios <add|list|remove>\n\nEstación de servicio: hub de surtidores (TCP), enlace con la empresa, API REST y panel.';
+
+/** The station's flags (with their ESTACION_* defaults) and examples, on `y`. */
+export function stationBuilder<T>(y: Argv<T>, env: NodeJS.ProcessEnv = process.env) {
+  return y
     .options(withEnvDefaults(STATION_OPTIONS, 'ESTACION', env))
     .example('$0', 'todo en los puertos por defecto, datos en ./data')
     .example('$0 --pump-port 7000 --mongo-url mongodb://localhost:27018/estacion', 'con MongoDB')
@@ -105,12 +127,23 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       'ESTACION_PUMP_TOKEN=… ESTACION_COMPANY_TOKEN=… $0 --host 0.0.0.0',
       'en todas las interfaces, con credenciales',
     )
+    .example('$0 usuarios add ana --rol operador', 'crea un usuario del panel (la clave se muestra una vez)');
+}
+
+/** The station's configuration from its flags alone (no subcommand). */
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): StationConfig {
+  const raw = stationBuilder(yargs(argv).scriptName('estacion').usage(USAGE), env)
     .strict()
     .help()
     .alias('h', 'help')
     .version(false)
     .exitProcess(false)
     .parseSync();
+  return toConfig(raw, env);
+}
+
+/** The config from the parsed flags (and MONGO_URL); `--allowed-origin a,b` and repeated flags both work. */
+export function toConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): StationConfig {
   return parseConfig(stationConfigSchema, {
     ...raw,
     allowedOrigin: ([] as unknown[])
@@ -121,10 +154,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   });
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const config = configOrReport(() => parseArgs(argv));
+/** Runs the station until a signal; resolves with the exit code only if it could not start. */
+async function serve(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<number> {
+  const config = configOrReport(() => toConfig(raw, env));
   if (config === undefined) return 1;
-  if (argv.includes('--help') || argv.includes('-h')) return 0;
   // Protected mode: refuse a public address without credentials in one line, before anything starts.
   const exposure = checkExposure(stationExposure(config));
   if (exposure.verdict === 'denied') {
@@ -136,5 +169,83 @@ export async function main(argv: string[]): Promise<number> {
     level: config.logLevel,
     ...(config.logPretty === undefined ? {} : { pretty: config.logPretty }),
   });
-  return runUntilSignal(log, () => startStation(config, { log }));
+  return runUntilSignal(log, async () => {
+    const station = await startStation(config, { log });
+    // Shown once, on stderr and never through the log: secrets never appear in logs.
+    if (station.adminInicial?.generada) console.error(`\n${adminBanner('estacion', station.adminInicial)}\n`);
+    return station;
+  });
+}
+
+/** The flags that locate the store, for `estacion usuarios`. */
+const STORE_OPTIONS = {
+  'data-dir': STATION_OPTIONS['data-dir'],
+  'mongo-url': STATION_OPTIONS['mongo-url'],
+} as const;
+
+/** Opens the station's store (as the running station does) for the `usuarios` command. */
+async function openStationAuth(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<OpenedAuthStore> {
+  const dataDir = String(argv.dataDir ?? STATION_OPTIONS['data-dir'].default);
+  const mongoUrl = (argv.mongoUrl as string | undefined) ?? env.MONGO_URL;
+  if (!mongoUrl && dataDir !== ':memory:' && !existsSync(join(dataDir, SQLITE_FILE)))
+    throw new CliUsuariosError(
+      `no hay datos de la estación en ${dataDir} (falta ${SQLITE_FILE}): indique --data-dir (o ESTACION_DATA_DIR), o inicie la estación una vez`,
+    );
+  const store = createStore(mongoUrl ? { dataDir, mongoUrl } : { dataDir });
+  await store.setup();
+  return { auth: store.auth, close: () => store.close() };
+}
+
+export interface CliIo {
+  /** Results of the `usuarios` command (stdout by default). */
+  print(line: string): void;
+  /** For `--clave-stdin`. */
+  stdin: NodeJS.ReadableStream;
+  env: NodeJS.ProcessEnv;
+  /** Tests use a cheap scrypt cost. */
+  authOptions?: UsuariosCommandOptions<string>['authOptions'];
+}
+
+export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<number> {
+  const env = io.env ?? process.env;
+  let served: Promise<number> | undefined;
+  const cli = yargs(argv)
+    .scriptName('estacion')
+    .usage(USAGE)
+    .command({
+      command: '$0',
+      describe: 'Inicia la estación: surtidores (TCP), enlace con la empresa, API REST, panel y WebSocket',
+      builder: (y) => stationBuilder(y, env),
+      handler: (raw) => {
+        served = serve(raw as Record<string, unknown>, env);
+      },
+    })
+    .command(
+      usuariosCommand({
+        roles: STATION_ROLES,
+        storeOptions: withEnvDefaults(STORE_OPTIONS, 'ESTACION', env),
+        open: (args) => openStationAuth(args, env),
+        ...(io.print ? { print: io.print } : {}),
+        ...(io.stdin ? { stdin: io.stdin } : {}),
+        ...(io.authOptions ? { authOptions: io.authOptions } : {}),
+      }),
+    )
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new CliUsuariosError(msg);
+    });
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    const lines = cliErrorLines(err);
+    if (lines === null) throw err;
+    for (const line of lines) console.error(`estacion: ${line}`);
+    if (err instanceof CliUsuariosError) console.error('  (estacion --help muestra los comandos y opciones)');
+    return 1;
+  }
+  return served ?? 0;
 }

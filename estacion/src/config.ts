@@ -42,6 +42,8 @@ export const stationConfigSchema = z.object({
   companyToken: z.string().min(1).optional(),
   /** The password of the `admin` user created on the first start (generated and shown once if absent). */
   adminPassword: z.string().min(8).optional(),
+  /** Hours a dashboard/API login session lasts. */
+  sessionTtl: z.coerce.number().positive().max(24 * 365).default(12),
   maxLineBytes: z.coerce
     .number()
     .int()

@@ -8,11 +8,13 @@ import { createLogger } from '@combustible/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { stationConfigSchema } from './config.js';
-import { registro, TestPump } from './hub/test-harness.js';
+import { CHEAP_SCRYPT, registro, TestPump } from './hub/test-harness.js';
 import { type RunningStation, startStation } from './station.js';
 import { CLOSE_TRY_AGAIN_LATER } from './ws/client.js';
 
 type Json = Record<string, unknown>;
+
+const ADMIN_CLAVE = 'clave-admin-prueba';
 
 const running: RunningStation[] = [];
 const peers: { destroy(): void }[] = [];
@@ -44,9 +46,10 @@ async function station(flags: Record<string, unknown>): Promise<{ s: RunningStat
     apiPort: 0,
     wsPort: 0,
     dataDir,
+    adminPassword: ADMIN_CLAVE,
     ...flags,
   });
-  const s = await startStation(config, { log });
+  const s = await startStation(config, { log, authOptions: { scryptCost: CHEAP_SCRYPT } });
   running.push(s);
   return { s, logs };
 }
@@ -60,8 +63,10 @@ async function tcp(port: number): Promise<TestPump> {
   return new TestPump(socket);
 }
 
-function ws(port: number, headers: Record<string, string> = {}): WebSocket {
-  const w = new WebSocket(`ws://127.0.0.1:${port}/`, { headers });
+/** A dashboard WebSocket on `s`, with an admin session unless `headers` say otherwise. */
+async function ws(s: RunningStation, headers: Record<string, string> = {}): Promise<WebSocket> {
+  const { token } = await s.auth.login('admin', ADMIN_CLAVE, null);
+  const w = new WebSocket(`ws://127.0.0.1:${s.ports.ws}/`, { headers: { authorization: `Bearer ${token}`, ...headers } });
   w.on('error', () => {}); // a refused handshake is what some tests expect
   peers.push({ destroy: () => w.terminate() });
   return w;
@@ -116,16 +121,16 @@ describe('station limits', () => {
 
   it('closes one WebSocket client too many with 1013 and refuses a foreign Origin with 403', async () => {
     const { s } = await station({ maxWsClients: 1 });
-    const first = ws(s.ports.ws);
+    const first = await ws(s);
     await new Promise((resolve) => first.once('message', resolve)); // its snapshot
-    const extra = ws(s.ports.ws);
+    const extra = await ws(s);
     const [code, reason] = await new Promise<[number, string]>((resolve) =>
       extra.once('close', (c, r) => resolve([c, r.toString()])),
     );
     expect(code).toBe(CLOSE_TRY_AGAIN_LATER);
     expect(reason).toContain('demasiados clientes');
 
-    const foreign = ws(s.ports.ws, { Origin: 'https://evil.example' });
+    const foreign = await ws(s, { Origin: 'https://evil.example' });
     const status = await new Promise<number>((resolve) =>
       foreign.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
     );

@@ -4,7 +4,15 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import { checkExposure, enforceExposure } from '@combustible/server';
+import {
+  AuditLog,
+  AuthService,
+  type AuthServiceOptions,
+  checkExposure,
+  enforceExposure,
+  STATION_ROLES,
+  type StationRole,
+} from '@combustible/server';
 import { type Clock, type Logger, systemClock } from '@combustible/shared';
 import { StationBus } from './app/events.js';
 import { StationMetrics } from './app/metrics.js';
@@ -31,6 +39,15 @@ export interface RunningStation {
   service: StationService;
   hub: PumpHub;
   metrics: StationMetrics;
+  /** Users, sessions and tokens of the API, the dashboard and the WebSocket. */
+  auth: AuthService<StationRole>;
+  /** The tamper-evident audit log (on the station's store). */
+  audit: AuditLog;
+  /**
+   * The `admin` user created on this first start, with its password (to show once, never to log),
+   * or null when users already existed.
+   */
+  adminInicial: { usuario: string; clave: string; generada: boolean } | null;
   ports: { pump: number; company: number; api: number; ws: number };
   /** Drains and closes everything; safe to call twice. */
   stop(): Promise<void>;
@@ -41,6 +58,8 @@ export interface StationDeps {
   clock?: Clock;
   /** Use this store instead of creating one from the config (tests). */
   store?: StationStore;
+  /** Tests use a cheap scrypt cost. */
+  authOptions?: Partial<AuthServiceOptions>;
 }
 
 export async function startStation(config: StationConfig, deps: StationDeps): Promise<RunningStation> {
@@ -56,6 +75,13 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       config.mongoUrl ? { dataDir: config.dataDir, mongoUrl: config.mongoUrl } : { dataDir: config.dataDir },
     );
   await store.setup();
+  // Who did it: the audit log and the users live on the station's own store.
+  const audit = new AuditLog(store.auth, clock, log.child({ mod: 'auditoria' }));
+  const auth = new AuthService(store.auth, STATION_ROLES, audit, clock, log.child({ mod: 'auth' }), {
+    ...deps.authOptions,
+    sessionTtlMs: config.sessionTtl * 3_600_000,
+  });
+  let adminInicial: RunningStation['adminInicial'] = null;
   const bus = new StationBus();
   const service = new StationService(store, bus, clock, log.child({ mod: 'servicio' }), {
     strictRegistration: config.strictRegistration,
@@ -71,12 +97,17 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
   let hub: PumpHub | undefined;
   try {
     await service.init();
+    // First start: the `admin` user, with --admin-password or a generated password shown once by the CLI.
+    adminInicial = await auth.bootstrapAdmin(config.adminPassword);
+    if (adminInicial)
+      log.info({ usuario: adminInicial.usuario, clave_generada: adminInicial.generada }, 'primer arranque: usuario admin creado');
     hub = new PumpHub({
       service,
       bus,
       clock,
       log: log.child({ mod: 'hub' }),
       metrics,
+      audit,
       options: {
         maxLineBytes: config.maxLineBytes,
         registrationTimeoutMs: config.registrationTimeout * 1000,
@@ -119,6 +150,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       log: log.child({ mod: 'empresa' }),
       clock,
       metrics,
+      audit,
       options: {
         token: config.companyToken,
         maxLineBytes: config.maxLineBytes,
@@ -157,6 +189,8 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       clock,
       maxClients: config.maxWsClients,
       allowedOrigins: config.allowedOrigin,
+      auth,
+      audit,
     });
     await bridge.listen({ host: config.host, port: config.wsPort });
     closers.push(() => bridge.close());
@@ -168,6 +202,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       hub,
       store,
       metrics,
+      auth,
       log: log.child({ mod: 'api' }),
       estacion: { id: config.id, nombre: config.nombre },
       wsPort: ports.ws,
@@ -184,6 +219,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     await Promise.all(closers.map((c) => c()));
     await Promise.all(servers.map((s) => s.close()));
     await hub?.close();
+    await audit.flush();
     await store.close();
     throw err;
   }
@@ -197,6 +233,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       await Promise.all(closers.map((c) => c().catch(() => undefined)));
       await Promise.all(servers.map((s) => s.close().catch(() => undefined)).concat(readyHub.close()));
       await service.close();
+      await audit.flush();
       await store.close();
       log.info('estación detenida');
     })();
@@ -210,6 +247,9 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     service,
     hub: readyHub,
     metrics,
+    auth,
+    audit,
+    adminInicial,
     ports,
     stop,
   };

@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, logLevel, parseConfig, port } from './config.js';
+import { ConfigError, logLevel, type OptionSpec, parseConfig, port, withEnvDefaults } from './config.js';
 import { LOG_LEVELS } from './logger.js';
 
 const schema = z.object({
@@ -67,5 +67,32 @@ describe('config field schemas', () => {
     for (const level of LOG_LEVELS) expect(logLevel.parse(level)).toBe(level);
     expect(LOG_LEVELS).toContain('silent');
     for (const level of ['verbose', 'INFO', '']) expect(logLevel.safeParse(level).success).toBe(false);
+  });
+});
+
+describe('withEnvDefaults', () => {
+  const options: Record<'api-port' | 'token' | 'insecure' | 'allowed-networks', OptionSpec> = {
+    'api-port': { type: 'number', default: 8000 },
+    token: { type: 'string' },
+    insecure: { type: 'boolean', default: false },
+    'allowed-networks': { type: 'string', array: true },
+  };
+
+  it('takes each default from <PREFIX>_<FLAG>, typed like the flag', () => {
+    const out = withEnvDefaults(options, 'EMPRESA', {
+      EMPRESA_API_PORT: '9000',
+      EMPRESA_INSECURE: 'sí',
+      EMPRESA_ALLOWED_NETWORKS: '10.0.0.0/8, 192.168.0.0/16',
+      EMPRESA_OTRA: 'x',
+    });
+    expect(out['api-port'].default).toBe(9000);
+    expect(out.insecure.default).toBe(true);
+    expect(out['allowed-networks'].default).toEqual(['10.0.0.0/8', '192.168.0.0/16']);
+    expect(out.token).toEqual(options.token);
+  });
+
+  it('never shows a value from the environment in --help: only the variable it came from', () => {
+    const out = withEnvDefaults(options, 'EMPRESA', { EMPRESA_TOKEN: 'secreto-de-enlace' });
+    expect(out.token).toMatchObject({ default: 'secreto-de-enlace', defaultDescription: '$EMPRESA_TOKEN' });
   });
 });

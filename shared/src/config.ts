@@ -22,7 +22,7 @@ export function parseConfig<T>(schema: ZodType<T>, raw: Record<string, unknown>)
 export const port = z.coerce.number().int().min(0).max(65_535);
 export const logLevel = z.enum(LOG_LEVELS);
 
-export type OptionSpec = { type: string; default?: unknown; array?: boolean };
+export type OptionSpec = { type: string; default?: unknown; defaultDescription?: string; array?: boolean };
 
 /**
  * The options with their defaults taken from `<PREFIX>_<FLAG>` environment variables (e.g.
@@ -36,7 +36,8 @@ export function withEnvDefaults<T extends Record<string, OptionSpec>>(
 ): T {
   const out: Record<string, OptionSpec> = {};
   for (const [flag, o] of Object.entries(options)) {
-    const raw = env[`${prefix}_${flag.toUpperCase().replaceAll('-', '_')}`];
+    const name = `${prefix}_${flag.toUpperCase().replaceAll('-', '_')}`;
+    const raw = env[name];
     if (raw === undefined || raw === '') {
       out[flag] = o;
       continue;
@@ -46,7 +47,8 @@ export function withEnvDefaults<T extends Record<string, OptionSpec>>(
     else if (o.type === 'boolean' && /^(1|true|yes|si|sí)$/i.test(raw)) value = true;
     else if (o.type === 'boolean' && /^(0|false|no)$/i.test(raw)) value = false;
     else if (o.array) value = raw.split(/[\s,]+/).filter((v) => v.length > 0);
-    out[flag] = { ...o, default: value };
+    // --help shows where the value came from, never the value: it may be a token or a password.
+    out[flag] = { ...o, default: value, defaultDescription: `$${name}` };
   }
   return out as T;
 }

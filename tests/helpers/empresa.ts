@@ -11,18 +11,34 @@ import {
   tempDir,
 } from './processes.js';
 
+/** The `admin` password the test companies start with (`--admin-password`). */
+export const TEST_ADMIN_PASSWORD = 'clave-admin-de-prueba';
+
 export interface CompanyProcess extends ServiceProcess {
   apiPort: number;
   dataDir: string;
   api: string;
-  /** GET or send JSON to the company API. */
+  /** A session token of `admin`, logged in at start. */
+  token: string;
+  /** GET or send JSON to the company API, as `admin`. */
   request<T = Record<string, unknown>>(path: string, method?: string, body?: unknown): Promise<T>;
+  /** Logs in through the API; the session token. */
+  login(usuario: string, clave: string): Promise<string>;
 }
 
-export async function jsonRequest<T>(base: string, path: string, method = 'GET', body?: unknown): Promise<T> {
+export async function jsonRequest<T>(
+  base: string,
+  path: string,
+  method = 'GET',
+  body?: unknown,
+  token?: string,
+): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
   const res = await fetch(new URL(path, base), {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers,
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
@@ -30,7 +46,15 @@ export async function jsonRequest<T>(base: string, path: string, method = 'GET',
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-/** Starts `empresa serve` on a free API port with its own data dir (or the given one). */
+export async function loginAt(api: string, usuario: string, clave: string): Promise<string> {
+  const r = await jsonRequest<{ token: string }>(api, '/api/sesion', 'POST', { usuario, clave });
+  return r.token;
+}
+
+/**
+ * Starts `empresa serve` on a free API port with its own data dir (or the given one), with
+ * `admin`'s password TEST_ADMIN_PASSWORD on the first start, and logs `admin` in.
+ */
 export async function startCompanyProcess(
   opts: { dataDir?: string; flags?: Record<string, string>; estaciones?: string[] } = {},
 ): Promise<CompanyProcess> {
@@ -43,6 +67,7 @@ export async function startCompanyProcess(
     'retry-max': '0.5',
     // The tests poll the API.
     'rate-limit': '0',
+    'admin-password': TEST_ADMIN_PASSWORD,
     ...opts.flags,
   };
   const args = [
@@ -54,12 +79,15 @@ export async function startCompanyProcess(
   const ready = await p.waitForLog((e) => e.listo === true);
   const apiPort = (ready.puertos as { api: number }).api;
   const api = `http://127.0.0.1:${apiPort}`;
+  const token = await loginAt(api, 'admin', flags['admin-password'] ?? TEST_ADMIN_PASSWORD);
   return {
     ...p,
     apiPort,
     dataDir,
     api,
-    request: (path, method, body) => jsonRequest(api, path, method, body),
+    token,
+    request: (path, method, body) => jsonRequest(api, path, method, body, token),
+    login: (usuario, clave) => loginAt(api, usuario, clave),
   };
 }
 
@@ -73,15 +101,21 @@ export function companyPortOf(station: StationProcess): number {
 /** `127.0.0.1:<company port>` of a station, as `--estacion` takes it. */
 export const stationAddress = (station: StationProcess) => `127.0.0.1:${companyPortOf(station)}`;
 
-/** Runs the `empresa` CLI to completion. */
+/**
+ * Runs the `empresa` CLI to completion; `input` is piped to its stdin, `env` is added to the
+ * environment (give each test its own XDG_CONFIG_HOME: `empresa login` saves the session there).
+ */
 export function runCompanyCli(
   args: string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, [binPath('empresa'), ...args], {
       cwd: ROOT,
-      env: { ...process.env },
+      // Never the developer's own session file or token: a fresh config folder unless given.
+      env: { ...process.env, XDG_CONFIG_HOME: tempDir('empresa-cli-config-'), EMPRESA_API_TOKEN: '', ...opts.env },
     });
+    proc.stdin.end(opts.input ?? '');
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d: Buffer) => {
@@ -245,15 +279,12 @@ export interface EstacionVista {
 
 /** The versions each pump of a station sells at, from the station API. */
 export async function pumpVersions(station: StationProcess): Promise<(number | null)[]> {
-  const r = await jsonRequest<{ version: number; surtidores: { version_precios: number | null }[] }>(
-    `http://127.0.0.1:${station.apiPort}`,
-    '/api/precios',
-  );
+  const r = await station.request<{ version: number; surtidores: { version_precios: number | null }[] }>('/api/precios');
   return r.surtidores.map((s) => s.version_precios);
 }
 
 /** The station's own price version, from its API. */
 export async function stationVersion(station: StationProcess): Promise<number> {
-  const r = await jsonRequest<{ version: number }>(`http://127.0.0.1:${station.apiPort}`, '/api/precios');
+  const r = await station.request<{ version: number }>('/api/precios');
   return r.version;
 }

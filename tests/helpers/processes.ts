@@ -91,15 +91,29 @@ export function startProcess(name: 'estacion' | 'empresa' | 'surtidor', args: st
   };
 }
 
+/** The `admin` password test stations start with (`--admin-password`), unless told otherwise. */
+export const STATION_ADMIN_PASSWORD = 'clave-admin-estacion';
+
 export interface StationProcess extends ServiceProcess {
   pumpPort: number;
   companyPort: number;
   apiPort: number;
   wsPort: number;
   dataDir: string;
+  /** `http://127.0.0.1:<apiPort>` */
+  api: string;
+  /** Logs in through `POST /api/sesion` (admin by default); the session token. */
+  login(usuario?: string, clave?: string): Promise<string>;
+  /** fetch() on the station API with an admin session (logged in on first use) as a bearer token. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** GET or send JSON to the station API as admin; throws unless 2xx. */
+  request<T = Record<string, unknown>>(path: string, method?: string, body?: unknown): Promise<T>;
 }
 
-/** Starts `estacion` on free ports with its own data dir (or the given one), ready to take pumps. */
+/**
+ * Starts `estacion` on free ports with its own data dir (or the given one), ready to take pumps,
+ * with `admin`'s password STATION_ADMIN_PASSWORD on the first start (unless `flags` set another).
+ */
 export async function startStationProcess(
   opts: { dataDir?: string; flags?: Record<string, string>; args?: string[] } = {},
 ): Promise<StationProcess> {
@@ -111,14 +125,26 @@ export async function startStationProcess(
     'api-port': '0',
     'ws-port': '0',
     'data-dir': dataDir,
+    'admin-password': STATION_ADMIN_PASSWORD,
     ...opts.flags,
   };
   const p = startProcess('estacion', [
-    ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v]),
+    // An empty value leaves the flag out (`'admin-password': ''`: the station generates one).
+    ...Object.entries(flags).flatMap(([k, v]) => (v === '' ? [] : [`--${k}`, v])),
     ...(opts.args ?? []),
   ]);
   const ready = await p.waitForLog((e) => e.listo === true);
   const ports = ready.puertos as { pump: number; company: number; api: number; ws: number };
+  const api = `http://127.0.0.1:${ports.api}`;
+  const login = (usuario = 'admin', clave = flags['admin-password'] ?? STATION_ADMIN_PASSWORD) =>
+    stationLogin(api, usuario, clave);
+  let admin: Promise<string> | undefined;
+  const authorized = async (path: string, init: RequestInit = {}) => {
+    admin ??= login();
+    const headers = new Headers(init.headers);
+    headers.set('authorization', `Bearer ${await admin}`);
+    return fetch(new URL(path, api), { ...init, headers });
+  };
   return {
     ...p,
     pumpPort: ports.pump,
@@ -126,7 +152,55 @@ export async function startStationProcess(
     apiPort: ports.api,
     wsPort: ports.ws,
     dataDir,
+    api,
+    login,
+    fetch: authorized,
+    async request<T>(path: string, method = 'GET', body?: unknown): Promise<T> {
+      const res = await authorized(path, {
+        method,
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
   };
+}
+
+/** Runs a CLI command of a service (`estacion usuarios list ...`) to the end, with `input` on stdin. */
+export function runCli(
+  name: 'estacion' | 'empresa' | 'surtidor',
+  args: string[],
+  input?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [binPath(name), ...args], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  proc.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  proc.stdin.end(input ?? '');
+  return new Promise((resolve) =>
+    proc.once('close', (code) => resolve({ code, stdout: stdout.trimEnd(), stderr: stderr.trimEnd() })),
+  );
+}
+
+/** Logs in on a station's API; the session token. */
+export async function stationLogin(api: string, usuario: string, clave: string): Promise<string> {
+  const res = await fetch(new URL('/api/sesion', api), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ usuario, clave }),
+  });
+  if (!res.ok) throw new Error(`login ${usuario}: HTTP ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
 }
 
 const temps: string[] = [];

@@ -90,6 +90,8 @@ async function runStation(params: HubParams): Promise<Figures> {
   const dataDir = tempDir('bench-hub-');
   // The benchmark registers up to 20000 pumps, over the station's default --max-pumps.
   const ports = ['--pump-port', '0', '--company-port', '0', '--api-port', '0', '--ws-port', '0', '--max-pumps', '20000'];
+  // A known admin password: a generated one would be printed on stderr (and counted as noise).
+  ports.push('--admin-password', 'bench-estacion-admin');
   // The "listening" line is logged at info; the hub logs nothing at info per message, only per connection.
   const args = [
     '--host',

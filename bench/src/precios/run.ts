@@ -14,6 +14,10 @@ import type { LatencySummary } from '../hub/types.js';
 import { FakePump } from './fake-pumps.js';
 
 const READY_TIMEOUT_MS = 30_000;
+/** The stations' `admin` password (their API needs a session); each run uses fresh data dirs. */
+const STATION_ADMIN_PASSWORD = 'bench-estacion-admin';
+/** The company's `admin` password (its API needs a session too); fresh data dir each run. */
+const COMPANY_ADMIN_PASSWORD = 'bench-empresa-admin';
 const ROUND_TIMEOUT_MS = 20_000;
 const POLL_MS = 2;
 
@@ -72,7 +76,7 @@ export async function runPrecios(
   const pumps: FakePump[] = [];
   const problems: string[] = [];
   try {
-    const stations: { apiPort: number; pumpPort: number; companyPort: number }[] = [];
+    const stations: { apiPort: number; pumpPort: number; companyPort: number; auth: Record<string, string> }[] = [];
     for (let i = 1; i <= params.stations; i++) {
       const dir = tempDir('bench-precios-estacion-');
       dirs.push(dir);
@@ -99,13 +103,26 @@ export async function runPrecios(
           // Up to 5000 pumps per station, over the default --max-pumps.
           '--max-pumps',
           '20000',
+          '--admin-password',
+          STATION_ADMIN_PASSWORD,
         ],
         { cwd: ROOT },
       );
       children.push(child);
       const ready = await child.waitForLine((e) => e.listo === true, READY_TIMEOUT_MS);
       const ports = ready.puertos as { pump: number; company: number; api: number };
-      stations.push({ apiPort: ports.api, pumpPort: ports.pump, companyPort: ports.company });
+      // The station API is read with an admin session (logged in once, before the clock starts).
+      const { token } = await getJson<{ token: string }>(`http://127.0.0.1:${ports.api}/api/sesion`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ usuario: 'admin', clave: STATION_ADMIN_PASSWORD }),
+      });
+      stations.push({
+        apiPort: ports.api,
+        pumpPort: ports.pump,
+        companyPort: ports.company,
+        auth: { authorization: `Bearer ${token}` },
+      });
     }
     const companyDir = tempDir('bench-precios-empresa-');
     dirs.push(companyDir);
@@ -124,6 +141,8 @@ export async function runPrecios(
         // The benchmark polls the API every few ms.
         '--rate-limit',
         '0',
+        '--admin-password',
+        COMPANY_ADMIN_PASSWORD,
         ...stations.flatMap((s) => ['--estacion', `127.0.0.1:${s.companyPort}`]),
       ],
       { cwd: ROOT },
@@ -131,6 +150,13 @@ export async function runPrecios(
     children.push(company);
     const ready = await company.waitForLine((e) => e.listo === true, READY_TIMEOUT_MS);
     const api = `http://127.0.0.1:${(ready.puertos as { api: number }).api}`;
+    // Prices are changed and read as admin (a session, logged in once before the clock starts).
+    const companySession = await getJson<{ token: string }>(`${api}/api/sesion`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ usuario: 'admin', clave: COMPANY_ADMIN_PASSWORD }),
+    });
+    const companyAuth = { authorization: `Bearer ${companySession.token}` };
     progress(`empresa en ${api}, ${stations.length} estaciones`);
 
     for (const [i, s] of stations.entries()) {
@@ -145,12 +171,14 @@ export async function runPrecios(
     type Estacion = { version_confirmada: number | null };
     type PreciosEstacion = { version: number; surtidores: { version_precios: number | null }[] };
     const companyAt = (v: number) => async () => {
-      const list = await getJson<Estacion[]>(`${api}/api/estaciones`);
+      const list = await getJson<Estacion[]>(`${api}/api/estaciones`, { headers: companyAuth });
       return list.length === stations.length && list.every((e) => (e.version_confirmada ?? 0) >= v);
     };
     const stationsAt = (v: number) => async () => {
       const all = await Promise.all(
-        stations.map((s) => getJson<PreciosEstacion>(`http://127.0.0.1:${s.apiPort}/api/precios`)),
+        stations.map((s) =>
+          getJson<PreciosEstacion>(`http://127.0.0.1:${s.apiPort}/api/precios`, { headers: s.auth }),
+        ),
       );
       return all.every(
         (r) =>
@@ -166,10 +194,10 @@ export async function runPrecios(
     const rounds: Round[] = [];
     for (let r = 0; r < params.warmup + params.rounds; r++) {
       const t0 = performance.now();
-      const body = JSON.stringify({ precio_95: 1400 + r, autor: 'bench' });
+      const body = JSON.stringify({ precio_95: 1400 + r });
       const put = await getJson<{ version: number }>(`${api}/api/precios`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...companyAuth },
         body,
       });
       const tPut = performance.now();

@@ -91,6 +91,8 @@ export async function runSurtidor(params: SurtidorParams, progress: (line: strin
       ...['--data-dir', dataDir, '--log-level', 'info', '--log-pretty=false'],
       // Up to 20000 pumps, over the station's default --max-pumps.
       ...['--max-pumps', '20000'],
+      // A known admin password: a generated one would be printed on stderr (and counted as noise).
+      ...['--admin-password', 'bench-estacion-admin'],
     ],
     { cwd: ROOT },
   );

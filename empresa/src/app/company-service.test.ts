@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Actor, EventoAuditoria } from '@combustible/server';
 import { createLogger, PRECIOS_POR_DEFECTO, systemClock } from '@combustible/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CompanyError } from '../errors.js';
@@ -10,6 +11,9 @@ import { CompanyService, idProvisional } from './company-service.js';
 import { CompanyBus } from './events.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
+/** Who acts, as the API would pass it (a session's user). */
+const quien = (usuario: string): Actor => ({ usuario, rol: 'precios', ip: '127.0.0.1' });
+const admin: Actor = { usuario: 'admin', rol: 'admin', ip: '127.0.0.1' };
 const dirs: string[] = [];
 const stores: CompanyStore[] = [];
 
@@ -24,11 +28,16 @@ function tempDir(): string {
   return d;
 }
 
-async function service(dataDir = ':memory:', bus = new CompanyBus()): Promise<CompanyService> {
+async function service(
+  dataDir = ':memory:',
+  bus = new CompanyBus(),
+  audit?: EventoAuditoria[],
+): Promise<CompanyService> {
   const store = new SqliteStore({ dataDir });
   stores.push(store);
   await store.setup();
-  const s = new CompanyService(store, bus, systemClock, log);
+  const sink = audit && { append: async (e: EventoAuditoria) => audit.push(e) };
+  const s = new CompanyService(store, bus, systemClock, log, undefined, sink);
   await s.init();
   return s;
 }
@@ -45,7 +54,7 @@ describe('CompanyService prices', () => {
     const dir = tempDir();
     const first = await service(dir);
     expect(first.current).toMatchObject({ version: 1, precios: PRECIOS_POR_DEFECTO, autor: 'sistema' });
-    await first.changePrices({ precio_95: 1360 }, 'ana');
+    await first.changePrices({ precio_95: 1360 }, quien('ana'));
     await stores[0]?.close();
     const again = await service(dir);
     expect(again.current).toMatchObject({ version: 2, precios: { precio_95: 1360 } });
@@ -57,10 +66,10 @@ describe('CompanyService prices', () => {
     const announced: number[] = [];
     bus.on('precios', (v) => announced.push(v.version));
     const s = await service(':memory:', bus);
-    const r = await s.changePrices({ precio_93: 1300, precio_diesel: 1130 }, 'ana');
+    const r = await s.changePrices({ precio_93: 1300, precio_diesel: 1130 }, quien('ana'));
     expect(r).toMatchObject({ creada: true, version: { version: 2, autor: 'ana' } });
     expect(r.version.cambios.map((c) => c.campo)).toEqual(['precio_93', 'precio_diesel']);
-    expect(await s.changePrices({ precio_93: 1300 }, 'beto')).toMatchObject({
+    expect(await s.changePrices({ precio_93: 1300 }, quien('beto'))).toMatchObject({
       creada: false,
       version: { version: 2 },
     });
@@ -70,7 +79,7 @@ describe('CompanyService prices', () => {
   it('gives concurrent changes distinct, increasing versions', async () => {
     const s = await service();
     const results = await Promise.all(
-      [1301, 1302, 1303, 1304].map((p) => s.changePrices({ precio_93: p }, 'x')),
+      [1301, 1302, 1303, 1304].map((p) => s.changePrices({ precio_93: p }, quien('x'))),
     );
     expect(results.map((r) => r.version.version)).toEqual([2, 3, 4, 5]);
     expect(s.current.precios.precio_93).toBe(1304);
@@ -80,17 +89,17 @@ describe('CompanyService prices', () => {
     const dir = tempDir();
     const a = await service(dir);
     const b = await service(dir);
-    expect((await a.changePrices({ precio_97: 1500 }, 'a')).version.version).toBe(2);
-    const r = await b.changePrices({ precio_97: 1510 }, 'b'); // b still believed version 1 was newest
+    expect((await a.changePrices({ precio_97: 1500 }, quien('a'))).version.version).toBe(2);
+    const r = await b.changePrices({ precio_97: 1510 }, quien('b')); // b still believed version 1 was newest
     expect(r.version).toMatchObject({ version: 3, precios: { precio_97: 1510 } });
     expect(r.version.cambios).toEqual([{ campo: 'precio_97', anterior: 1500, nuevo: 1510 }]);
   });
 
   it('numbers the next version past a station that holds a higher one', async () => {
     const s = await service();
-    const e = await s.addStation({ id_estacion: 'e1', host: 'h', puerto: 1 });
+    const e = await s.addStation({ id_estacion: 'e1', host: 'h', puerto: 1 }, admin);
     await s.stationInfo(e.id_estacion, info({ id_estacion: 'e1', version_precios: 9 }));
-    expect((await s.changePrices({ precio_95: 1400 }, 'x')).version.version).toBe(10);
+    expect((await s.changePrices({ precio_95: 1400 }, quien('x'))).version.version).toBe(10);
   });
 });
 
@@ -124,37 +133,74 @@ describe('CompanyService stations', () => {
 
   it('keeps a name given at registration and keeps the provisional id when the told one is taken', async () => {
     const s = await service();
-    await s.addStation({ id_estacion: 'estacion-9', host: 'a', puerto: 1 });
-    const named = await s.addStation({ host: 'b', puerto: 2, nombre: 'Norte' });
+    await s.addStation({ id_estacion: 'estacion-9', host: 'a', puerto: 1 }, admin);
+    const named = await s.addStation({ host: 'b', puerto: 2, nombre: 'Norte' }, admin);
     expect(await s.stationInfo(named.id_estacion, info())).toBe('b-2');
-    const other = await s.addStation({ host: 'c', puerto: 3, nombre: 'Sur' });
+    const other = await s.addStation({ host: 'c', puerto: 3, nombre: 'Sur' }, admin);
     expect(await s.stationInfo(other.id_estacion, info({ id_estacion: 'estacion-10' }))).toBe('estacion-10');
     expect(s.getStation('estacion-10')?.nombre).toBe('Sur');
   });
 
   it('refuses duplicate ids and addresses and unknown stations with stable codes', async () => {
     const s = await service();
-    await s.addStation({ id_estacion: 'e1', host: 'h', puerto: 1 });
+    await s.addStation({ id_estacion: 'e1', host: 'h', puerto: 1 }, admin);
     const code = (p: Promise<unknown>) =>
       p.then(
         () => 'ok',
         (e: CompanyError) => e.code,
       );
-    expect(await code(s.addStation({ id_estacion: 'e1', host: 'h', puerto: 2 }))).toBe('ESTACION_DUPLICADA');
-    expect(await code(s.addStation({ host: 'h', puerto: 1 }))).toBe('ESTACION_DUPLICADA');
-    expect(await code(s.updateStation('nadie', { nombre: 'x' }))).toBe('ESTACION_NO_ENCONTRADA');
-    expect(await code(s.removeStation('nadie'))).toBe('ESTACION_NO_ENCONTRADA');
-    await s.addStation({ id_estacion: 'e2', host: 'h', puerto: 2 });
-    expect(await code(s.updateStation('e2', { puerto: 1 }))).toBe('ESTACION_DUPLICADA');
+    expect(await code(s.addStation({ id_estacion: 'e1', host: 'h', puerto: 2 }, admin))).toBe('ESTACION_DUPLICADA');
+    expect(await code(s.addStation({ host: 'h', puerto: 1 }, admin))).toBe('ESTACION_DUPLICADA');
+    expect(await code(s.updateStation('nadie', { nombre: 'x' }, admin))).toBe('ESTACION_NO_ENCONTRADA');
+    expect(await code(s.removeStation('nadie', admin))).toBe('ESTACION_NO_ENCONTRADA');
+    await s.addStation({ id_estacion: 'e2', host: 'h', puerto: 2 }, admin);
+    expect(await code(s.updateStation('e2', { puerto: 1 }, admin))).toBe('ESTACION_DUPLICADA');
   });
 
   it('records acknowledgements without ever lowering them', async () => {
     const s = await service();
-    await s.addStation({ id_estacion: 'e1', host: 'h', puerto: 1 });
+    await s.addStation({ id_estacion: 'e1', host: 'h', puerto: 1 }, admin);
     for (const v of [2, 4, 3, 4, 1]) await s.stationAck('e1', v);
     expect(s.getStation('e1')?.version_confirmada).toBe(4);
     expect((await s.store.getStation('e1'))?.version_confirmada).toBe(4);
     await s.stationAck('nadie', 5); // a station removed meanwhile: ignored
+  });
+
+  it('audits each change with the actor passed in, refusals too; link updates are not audited', async () => {
+    const audit: EventoAuditoria[] = [];
+    const s = await service(':memory:', new CompanyBus(), audit);
+    await s.changePrices({ precio_93: 1300 }, quien('ana'));
+    await s.changePrices({ precio_93: 1300 }, quien('ana')); // no change: nothing to audit
+    const e = await s.ensureStation('127.0.0.1', 5001);
+    await s.stationInfo(e.id_estacion, info());
+    await s.stationAck('estacion-9', 2);
+    await s.addStation({ id_estacion: 'estacion-9', host: 'x', puerto: 1 }, admin).catch(() => undefined);
+    await s.updateStation('estacion-9', { nombre: 'Nueve bis' }, admin);
+    await s.removeStation('estacion-9', admin);
+    expect(audit.map((a) => [a.usuario, a.accion, a.objetivo, a.resultado])).toEqual([
+      ['ana', 'precios.cambiar', 'precios', 'ok'],
+      ['sistema', 'estacion.crear', 'estacion:127.0.0.1-5001', 'ok'],
+      ['admin', 'estacion.crear', 'estacion:estacion-9', 'error'],
+      ['admin', 'estacion.modificar', 'estacion:estacion-9', 'ok'],
+      ['admin', 'estacion.eliminar', 'estacion:estacion-9', 'ok'],
+    ]);
+    expect(audit[0]).toMatchObject({
+      rol: 'precios',
+      ip: '127.0.0.1',
+      detalles: { version: 2, cambios: [{ campo: 'precio_93', anterior: 1290, nuevo: 1300 }] },
+    });
+    expect(s.current.autor).toBe('ana');
+  });
+
+  it('keeps a change made when the audit log cannot be written, and logs the failure', async () => {
+    const store = new SqliteStore({ dataDir: ':memory:' });
+    stores.push(store);
+    await store.setup();
+    const failing = { append: () => Promise.reject(new Error('disco lleno')) };
+    const s = new CompanyService(store, new CompanyBus(), systemClock, log, undefined, failing);
+    await s.init();
+    expect(await s.changePrices({ precio_95: 1400 }, quien('ana'))).toMatchObject({ creada: true });
+    expect((await store.latestPriceVersion())?.version).toBe(2);
   });
 
   it('makes provisional ids that fit the id_estacion rules', () => {

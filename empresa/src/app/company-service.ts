@@ -1,9 +1,11 @@
 /**
  * The company's application service: the price book (persisted versions, one writer at a time)
  * and the station registry (cached in memory, written through to the store). It publishes on the
- * bus; the links and the API never touch the store directly.
+ * bus; the links and the API never touch the store directly. Every change is made by an `Actor`
+ * (who the API authenticated, or the system at start-up), passed in by the caller: the author of a
+ * price version is that actor, and each change is written to the audit log.
  */
-import type { DestinationDecision } from '@combustible/server';
+import type { Actor, DestinationDecision, EventoAuditoria } from '@combustible/server';
 import { type Clock, type EstacionInfo, isoNow, type Logger } from '@combustible/shared';
 import { type Cambios, siguienteVersion, versionInicial } from '../domain/price-book.js';
 import type { Estacion, VersionPrecios } from '../domain/types.js';
@@ -28,6 +30,15 @@ export function idProvisional(host: string, puerto: number): string {
   return `${host}-${puerto}`.replace(/[^\w.-]/g, '-').slice(0, 64);
 }
 
+/** Where the service writes who did what: the AuditLog of @combustible/server. */
+export interface AuditSink {
+  /** Resolves once the entry is stored. */
+  append(evento: EventoAuditoria): Promise<unknown>;
+}
+
+/** The company itself, for what it does on its own (stations from `--estacion` at start-up). */
+export const SISTEMA: Actor = { usuario: 'sistema', rol: null, ip: null };
+
 /** Which hosts the company may connect to (--allowed-networks): a NetworkPolicy. */
 export interface DestinationPolicy {
   check(host: string): Promise<DestinationDecision>;
@@ -49,6 +60,8 @@ export class CompanyService {
     readonly log: Logger,
     /** Without one, any address is accepted (tests that need no network rules). */
     readonly destinations?: DestinationPolicy,
+    /** Without one, nothing is audited (tests of the service alone). */
+    readonly audit?: AuditSink,
   ) {}
 
   /** Loads the newest version (creating version 1 with the seed prices on an empty store) and the registry. */
@@ -81,13 +94,19 @@ export class CompanyService {
   // ── precios ──────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Applies a change to some of the four prices, making a new version, unless no price actually
-   * changes (then the current version is returned with `creada: false`).
+   * Applies a change to some of the four prices, making a new version whose `autor` is the actor,
+   * unless no price actually changes (then the current version is returned with `creada: false`).
+   * A new version is audited as `precios.cambiar`.
    */
-  changePrices(cambios: Cambios, autor: string): Promise<{ version: VersionPrecios; creada: boolean }> {
-    const run = this.writes.then(() => this.doChangePrices(cambios, autor));
+  async changePrices(cambios: Cambios, actor: Actor): Promise<{ version: VersionPrecios; creada: boolean }> {
+    const run = this.writes.then(() => this.doChangePrices(cambios, actor.usuario));
     this.writes = run.catch(() => undefined);
-    return run;
+    const result = await run;
+    if (result.creada) {
+      const { version, cambios: hechos } = result.version;
+      await this.audited(actor, 'precios.cambiar', 'precios', 'ok', { version, cambios: hechos });
+    }
+    return result;
   }
 
   private async doChangePrices(cambios: Cambios, autor: string) {
@@ -130,7 +149,17 @@ export class CompanyService {
     return undefined;
   }
 
-  async addStation(input: NuevaEstacion): Promise<Estacion> {
+  /** Registers a station (audited as `estacion.crear`, a refusal too). */
+  addStation(input: NuevaEstacion, actor: Actor): Promise<Estacion> {
+    const id = input.id_estacion ?? idProvisional(input.host, input.puerto);
+    return this.auditedChange(
+      { actor, accion: 'estacion.crear', objetivo: `estacion:${id}`, pedido: { ...input } },
+      () => this.doAddStation(input),
+      (e) => ({ id_estacion: e.id_estacion, nombre: e.nombre, host: e.host, puerto: e.puerto }),
+    );
+  }
+
+  private async doAddStation(input: NuevaEstacion): Promise<Estacion> {
     await this.admit(input.host, input.puerto);
     const now = isoNow(this.clock);
     const provisional = input.id_estacion === undefined;
@@ -164,25 +193,42 @@ export class CompanyService {
   }
 
   /** Registers a station by address unless one with that address exists (for `--estacion`). */
-  async ensureStation(host: string, puerto: number): Promise<Estacion> {
-    return this.findByAddress(host, puerto) ?? this.addStation({ host, puerto });
+  async ensureStation(host: string, puerto: number, actor: Actor = SISTEMA): Promise<Estacion> {
+    return this.findByAddress(host, puerto) ?? this.addStation({ host, puerto }, actor);
   }
 
-  async updateStation(id: string, cambios: CambiosEstacion): Promise<Estacion> {
-    const before = this.requireStation(id);
-    if (cambios.host !== undefined && cambios.host !== before.host) {
-      await this.admit(cambios.host, cambios.puerto ?? before.puerto);
-    }
-    const after: Estacion = { ...before, ...cambios, actualizada: isoNow(this.clock) };
-    return this.replace(before, after);
+  /** Changes a station's name or address (audited as `estacion.modificar`, with the values before). */
+  updateStation(id: string, cambios: CambiosEstacion, actor: Actor): Promise<Estacion> {
+    let anterior: Pick<Estacion, 'nombre' | 'host' | 'puerto'> | undefined;
+    return this.auditedChange(
+      { actor, accion: 'estacion.modificar', objetivo: `estacion:${id}`, pedido: { cambios: { ...cambios } } },
+      async () => {
+        const before = this.requireStation(id);
+        anterior = { nombre: before.nombre, host: before.host, puerto: before.puerto };
+        if (cambios.host !== undefined && cambios.host !== before.host) {
+          await this.admit(cambios.host, cambios.puerto ?? before.puerto);
+        }
+        const after: Estacion = { ...before, ...cambios, actualizada: isoNow(this.clock) };
+        return this.replace(before, after);
+      },
+      () => ({ anterior }),
+    );
   }
 
-  async removeStation(id: string): Promise<void> {
-    this.requireStation(id);
-    await this.store.deleteStation(id);
-    this.stations.delete(id);
-    this.log.info({ id_estacion: id }, 'estación eliminada');
-    this.bus.emit('estacion_eliminada', { id_estacion: id });
+  /** Removes a station from the registry (audited as `estacion.eliminar`, with what it was). */
+  async removeStation(id: string, actor: Actor): Promise<void> {
+    await this.auditedChange(
+      { actor, accion: 'estacion.eliminar', objetivo: `estacion:${id}`, pedido: null },
+      async () => {
+        const e = this.requireStation(id);
+        await this.store.deleteStation(id);
+        this.stations.delete(id);
+        this.log.info({ id_estacion: id }, 'estación eliminada');
+        this.bus.emit('estacion_eliminada', { id_estacion: id });
+        return e;
+      },
+      (e) => ({ nombre: e.nombre, host: e.host, puerto: e.puerto }),
+    );
   }
 
   /**
@@ -261,6 +307,50 @@ export class CompanyService {
       'DIRECCION_NO_PERMITIDA',
       `la empresa no se conecta a ${host}:${puerto}: ${decision.motivo}`,
     );
+  }
+
+  /**
+   * Runs a registry change and audits it: `ok` with what was asked and `done(result)`, or a
+   * refusal (`denegado` for an address outside --allowed-networks, `error` for the rest, with its
+   * code), then rethrows.
+   */
+  private async auditedChange<T>(
+    what: { actor: Actor; accion: string; objetivo: string; pedido: Record<string, unknown> | null },
+    change: () => Promise<T>,
+    done: (result: T) => Record<string, unknown>,
+  ): Promise<T> {
+    const { actor, accion, objetivo, pedido } = what;
+    let result: T;
+    try {
+      result = await change();
+    } catch (err) {
+      if (err instanceof CompanyError) {
+        const resultado = err.code === 'DIRECCION_NO_PERMITIDA' ? 'denegado' : 'error';
+        await this.audited(actor, accion, objetivo, resultado, { ...pedido, codigo: err.code, motivo: err.message });
+      }
+      throw err;
+    }
+    await this.audited(actor, accion, objetivo, 'ok', { ...pedido, ...done(result) });
+    return result;
+  }
+
+  /**
+   * Writes an audit entry and waits until it is stored. The change it records is already made: a
+   * failure to store the entry is logged, never turned into a failed request.
+   */
+  private async audited(
+    actor: Actor,
+    accion: string,
+    objetivo: string,
+    resultado: EventoAuditoria['resultado'],
+    detalles: Record<string, unknown> | null,
+  ): Promise<void> {
+    if (!this.audit) return;
+    try {
+      await this.audit.append({ ...actor, accion, objetivo, resultado, detalles });
+    } catch (err) {
+      this.log.error({ err, accion, objetivo }, 'no se pudo escribir en la auditoría');
+    }
   }
 
   private requireStation(id: string): Estacion {

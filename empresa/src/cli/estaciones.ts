@@ -2,14 +2,14 @@
 import { parseHostPort } from '@combustible/shared';
 import type { Argv, CommandModule } from 'yargs';
 import type { VersionPrecios } from '../domain/types.js';
-import { CliError, request } from './client.js';
+import { CliError, type GlobalArgs, request, TOKEN_OPTION } from './client.js';
 import { type EstacionVista, fecha, formatEstaciones } from './format.js';
 import { type ClientArgs, clientArgs, type Print } from './precios.js';
 
 export async function estacionesList(args: ClientArgs, print: Print): Promise<void> {
   const [estaciones, precios] = await Promise.all([
-    request<EstacionVista[]>(args.api, 'GET', '/api/estaciones'),
-    request<VersionPrecios>(args.api, 'GET', '/api/precios'),
+    request<EstacionVista[]>(args, 'GET', '/api/estaciones'),
+    request<VersionPrecios>(args, 'GET', '/api/precios'),
   ]);
   if (args.json) print(JSON.stringify(estaciones, null, 2));
   else print(formatEstaciones(estaciones, precios.version));
@@ -31,7 +31,7 @@ export async function estacionesAdd(
     ...(args.id ? { id_estacion: args.id } : {}),
     ...(args.nombre ? { nombre: args.nombre } : {}),
   };
-  const e = await request<EstacionVista>(args.api, 'POST', '/api/estaciones', body);
+  const e = await request<EstacionVista>(args, 'POST', '/api/estaciones', body);
   if (args.json) print(JSON.stringify(e, null, 2));
   else {
     print(
@@ -42,7 +42,7 @@ export async function estacionesAdd(
 
 export async function estacionesShow(args: ClientArgs & { id: string }, print: Print): Promise<void> {
   const e = await request<EstacionVista & Record<string, unknown>>(
-    args.api,
+    args,
     'GET',
     `/api/estaciones/${encodeURIComponent(args.id)}`,
   );
@@ -58,22 +58,27 @@ export async function estacionesShow(args: ClientArgs & { id: string }, print: P
 }
 
 export async function estacionesRemove(args: ClientArgs & { id: string }, print: Print): Promise<void> {
-  await request(args.api, 'DELETE', `/api/estaciones/${encodeURIComponent(args.id)}`);
+  await request(args, 'DELETE', `/api/estaciones/${encodeURIComponent(args.id)}`);
   if (!args.json) print(`Estación "${args.id}" eliminada.`);
 }
 
 type Run = (fn: () => Promise<void>) => Promise<void>;
 
-export function estacionesCommand(run: Run, print: Print): CommandModule<ClientArgs, ClientArgs> {
+export function estacionesCommand(
+  run: Run,
+  print: Print,
+  env: NodeJS.ProcessEnv = process.env,
+): CommandModule<GlobalArgs, GlobalArgs> {
   return {
     command: 'estaciones <accion>',
     describe: 'Registro de estaciones y estado de sus enlaces (habla con la API de la empresa)',
-    builder: (y: Argv<ClientArgs>) =>
+    builder: (y: Argv<GlobalArgs>) =>
       y
+        .options(TOKEN_OPTION)
         .command({
           command: 'add <direccion>',
           describe: 'Registra una estación por HOST:PUERTO (puerto del enlace con la empresa, 5001)',
-          builder: (b: Argv<ClientArgs>) =>
+          builder: (b: Argv<GlobalArgs>) =>
             b
               .positional('direccion', { type: 'string', demandOption: true, describe: 'HOST:PUERTO' })
               .options({
@@ -85,7 +90,7 @@ export function estacionesCommand(run: Run, print: Print): CommandModule<ClientA
             run(() =>
               estacionesAdd(
                 {
-                  ...clientArgs(a),
+                  ...clientArgs(a, env),
                   direccion: String(a.direccion),
                   id: a.id as string | undefined,
                   nombre: a.nombre as string | undefined,
@@ -97,17 +102,17 @@ export function estacionesCommand(run: Run, print: Print): CommandModule<ClientA
         .command({
           command: 'list',
           describe: 'Lista las estaciones con su enlace y la versión de precios que tienen',
-          handler: (a) => run(() => estacionesList(clientArgs(a), print)),
+          handler: (a) => run(() => estacionesList(clientArgs(a, env), print)),
         })
         .command({
           command: 'show <id>',
           describe: 'Una estación con el estado de su enlace',
-          handler: (a) => run(() => estacionesShow({ ...clientArgs(a), id: String(a.id) }, print)),
+          handler: (a) => run(() => estacionesShow({ ...clientArgs(a, env), id: String(a.id) }, print)),
         })
         .command({
           command: 'remove <id>',
           describe: 'Quita una estación del registro',
-          handler: (a) => run(() => estacionesRemove({ ...clientArgs(a), id: String(a.id) }, print)),
+          handler: (a) => run(() => estacionesRemove({ ...clientArgs(a, env), id: String(a.id) }, print)),
         })
         .demandCommand(1, 'indique add, list, show o remove'),
     handler: () => {},

@@ -1,9 +1,11 @@
-/** `empresa precios set|show|historial`: the price book through the API. */
-import os from 'node:os';
+/**
+ * `empresa precios set|show|historial`: the price book through the API, as the logged-in user
+ * (the author of a change is that user: the API takes it from the session).
+ */
 import type { Argv, CommandModule } from 'yargs';
 import { parseAsignaciones } from '../domain/price-book.js';
 import type { VersionPrecios } from '../domain/types.js';
-import { CliError, request } from './client.js';
+import { type ClientArgs, CliError, clientArgs, type GlobalArgs, request, TOKEN_OPTION } from './client.js';
 import {
   type EstacionVista,
   formatCambios,
@@ -12,27 +14,20 @@ import {
   formatVersion,
 } from './format.js';
 
-export interface ClientArgs {
-  api: string;
-  json: boolean;
-}
+export type { ClientArgs };
+export { clientArgs };
 
 export type Print = (line: string) => void;
 
-/** The global options of the client commands, from yargs' parsed arguments. */
-export function clientArgs(a: Record<string, unknown>): ClientArgs {
-  return { api: String(a.api), json: a.json === true };
-}
-
 /** Polls the stations until every connected one holds `version` or `timeoutMs` passes. */
 async function esperarConfirmaciones(
-  api: string,
+  client: ClientArgs,
   version: number,
   timeoutMs: number,
 ): Promise<EstacionVista[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const estaciones = await request<EstacionVista[]>(api, 'GET', '/api/estaciones');
+    const estaciones = await request<EstacionVista[]>(client, 'GET', '/api/estaciones');
     const pendientes = estaciones.filter((e) => e.conectada && (e.version_confirmada ?? 0) < version);
     if (pendientes.length === 0 || Date.now() >= deadline) return estaciones;
     await new Promise((r) => setTimeout(r, 100));
@@ -40,13 +35,12 @@ async function esperarConfirmaciones(
 }
 
 export async function preciosSet(
-  args: ClientArgs & { asignaciones: string[]; autor: string; esperar: number },
+  args: ClientArgs & { asignaciones: string[]; esperar: number },
   print: Print,
 ): Promise<void> {
   const parsed = parseAsignaciones(args.asignaciones);
   if (!parsed.ok) throw new CliError(parsed.error);
-  const body = { ...parsed.cambios, autor: args.autor };
-  const r = await request<VersionPrecios & { creada: boolean }>(args.api, 'PUT', '/api/precios', body);
+  const r = await request<VersionPrecios & { creada: boolean }>(args, 'PUT', '/api/precios', parsed.cambios);
   if (args.json) {
     print(JSON.stringify(r, null, 2));
     return;
@@ -58,7 +52,7 @@ export async function preciosSet(
   print(`Versión ${r.version} creada: ${formatCambios(r.cambios)}.`);
   print(formatPrecios(r.precios));
   if (args.esperar > 0) {
-    const estaciones = await esperarConfirmaciones(args.api, r.version, args.esperar * 1000);
+    const estaciones = await esperarConfirmaciones(args, r.version, args.esperar * 1000);
     print('');
     print(formatEstaciones(estaciones, r.version));
   } else {
@@ -67,7 +61,7 @@ export async function preciosSet(
 }
 
 export async function preciosShow(args: ClientArgs, print: Print): Promise<void> {
-  const v = await request<VersionPrecios>(args.api, 'GET', '/api/precios');
+  const v = await request<VersionPrecios>(args, 'GET', '/api/precios');
   if (args.json) {
     print(JSON.stringify(v, null, 2));
     return;
@@ -78,7 +72,7 @@ export async function preciosShow(args: ClientArgs, print: Print): Promise<void>
 
 export async function preciosHistorial(args: ClientArgs & { limit: number }, print: Print): Promise<void> {
   const versions = await request<VersionPrecios[]>(
-    args.api,
+    args,
     'GET',
     `/api/precios/historial?limit=${args.limit}`,
   );
@@ -91,16 +85,21 @@ export async function preciosHistorial(args: ClientArgs & { limit: number }, pri
 
 type Run = (fn: () => Promise<void>) => Promise<void>;
 
-export function preciosCommand(run: Run, print: Print): CommandModule<ClientArgs, ClientArgs> {
+export function preciosCommand(
+  run: Run,
+  print: Print,
+  env: NodeJS.ProcessEnv = process.env,
+): CommandModule<GlobalArgs, GlobalArgs> {
   return {
     command: 'precios <accion>',
     describe: 'Precios vigentes, cambios e historial (habla con la API de la empresa)',
-    builder: (y: Argv<ClientArgs>) =>
+    builder: (y: Argv<GlobalArgs>) =>
       y
+        .options(TOKEN_OPTION)
         .command({
           command: 'set <asignaciones..>',
           describe: 'Cambia precios: crea una versión nueva y la envía a todas las estaciones',
-          builder: (b: Argv<ClientArgs>) =>
+          builder: (b: Argv<GlobalArgs>) =>
             b
               .positional('asignaciones', {
                 type: 'string',
@@ -109,7 +108,6 @@ export function preciosCommand(run: Run, print: Print): CommandModule<ClientArgs
                 describe: 'COMBUSTIBLE=PRECIO, con combustible 93, 95, 97 o diesel',
               })
               .options({
-                autor: { type: 'string', default: safeUser(), describe: 'Quién hace el cambio (historial)' },
                 esperar: {
                   type: 'number',
                   default: 0,
@@ -121,9 +119,8 @@ export function preciosCommand(run: Run, print: Print): CommandModule<ClientArgs
             run(() =>
               preciosSet(
                 {
-                  ...clientArgs(a),
+                  ...clientArgs(a, env),
                   asignaciones: (a.asignaciones as string[]).map(String),
-                  autor: String(a.autor),
                   esperar: Number(a.esperar),
                 },
                 print,
@@ -133,24 +130,16 @@ export function preciosCommand(run: Run, print: Print): CommandModule<ClientArgs
         .command({
           command: 'show',
           describe: 'Muestra los precios vigentes',
-          handler: (a) => run(() => preciosShow(clientArgs(a), print)),
+          handler: (a) => run(() => preciosShow(clientArgs(a, env), print)),
         })
         .command({
           command: 'historial',
           describe: 'Versiones anteriores: quién cambió qué y cuándo',
-          builder: (b: Argv<ClientArgs>) =>
+          builder: (b: Argv<GlobalArgs>) =>
             b.option('limit', { type: 'number', default: 20, describe: 'Cuántas versiones' }),
-          handler: (a) => run(() => preciosHistorial({ ...clientArgs(a), limit: Number(a.limit) }, print)),
+          handler: (a) => run(() => preciosHistorial({ ...clientArgs(a, env), limit: Number(a.limit) }, print)),
         })
         .demandCommand(1, 'indique set, show o historial'),
     handler: () => {},
   };
-}
-
-function safeUser(): string {
-  try {
-    return os.userInfo().username || 'cli';
-  } catch {
-    return 'cli';
-  }
 }

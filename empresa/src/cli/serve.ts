@@ -1,5 +1,5 @@
 /** `empresa serve`: runs the company service. A thin shell around startCompany(). */
-import { checkExposure } from '@combustible/server';
+import { boxed, checkExposure } from '@combustible/server';
 import { configOrReport, createLogger, parseConfig, runUntilSignal, withEnvDefaults } from '@combustible/shared';
 import yargs, { type Argv } from 'yargs';
 import { startCompany } from '../company.js';
@@ -35,6 +35,11 @@ export const SERVE_OPTIONS = {
   'admin-password': {
     type: 'string',
     describe: 'Clave del usuario admin creado en el primer arranque (si no, se genera y se muestra una vez)',
+  },
+  'session-ttl': {
+    type: 'number',
+    describe: 'Horas que dura una sesión iniciada (página del personal, "empresa login")',
+    default: 12,
   },
   nombre: {
     type: 'string',
@@ -111,5 +116,40 @@ export async function serve(raw: Record<string, unknown>): Promise<number> {
     level: config.logLevel,
     ...(config.logPretty === undefined ? {} : { pretty: config.logPretty }),
   });
-  return runUntilSignal(log, () => startCompany(config, { log }));
+  return runUntilSignal(log, async () => {
+    const company = await startCompany(config, { log });
+    // Straight to stderr, once: the logger never sees the password.
+    if (company.adminInicial) console.error(`\n${adminBox(company.adminInicial, company.ports.api, config.host)}\n`);
+    return company;
+  });
+}
+
+/** The first-start notice, in a box: who `admin` is and how to log in (the password only if generated). */
+export function adminBox(
+  admin: { usuario: string; clave: string; generada: boolean },
+  apiPort: number,
+  host: string,
+): string {
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const lines = admin.generada
+    ? [
+        'empresa: primer arranque, se creó el usuario administrador',
+        '',
+        `  usuario: ${admin.usuario}`,
+        `  clave:   ${admin.clave}`,
+        '',
+        'Guárdela: no se volverá a mostrar (o elíjala con --admin-password',
+        'o EMPRESA_ADMIN_PASSWORD en el primer arranque).',
+      ]
+    : [
+        'empresa: primer arranque, se creó el usuario administrador',
+        `"${admin.usuario}" con la clave de --admin-password (o EMPRESA_ADMIN_PASSWORD).`,
+      ];
+  lines.push(
+    '',
+    `Página del personal: http://${shown}:${apiPort}/`,
+    `Línea de comandos:   npx empresa login --usuario ${admin.usuario}`,
+    'Más usuarios:        npx empresa usuarios add NOMBRE --rol lectura|precios|admin',
+  );
+  return boxed(lines);
 }

@@ -1,10 +1,12 @@
 /**
  * The company's REST API and staff page: the common base from @combustible/server (zod types,
- * errors, rate limit, /docs) plus the company's routes. buildApi() returns the app without
- * listening, so tests drive it with inject().
+ * errors, rate limit, /docs), the auth plugin checking every route against COMPANY_ROUTES, plus
+ * the company's routes. buildApi() returns the app without listening, so tests drive it with
+ * inject().
  */
-import { createApiApp, serveWeb } from '@combustible/server';
+import { createApiApp, registerAuth, serveAuthAssets, serveWeb } from '@combustible/server';
 import { COMPANY_ERRORS } from '../errors.js';
+import { COMPANY_ROUTES } from './access.js';
 import type { ApiDeps } from './deps.js';
 import { estacionesRoutes } from './routes/estaciones.js';
 import { preciosRoutes } from './routes/precios.js';
@@ -19,10 +21,18 @@ export async function buildApi(deps: ApiDeps) {
       { name: 'precios', description: 'Precios vigentes, cambios e historial' },
       { name: 'estaciones', description: 'Registro de estaciones y estado de sus enlaces' },
       { name: 'sistema', description: 'Salud y métricas' },
+      { name: 'sesion', description: 'Inicio y cierre de sesión' },
+      { name: 'usuarios', description: 'Usuarios y tokens de API (admin)' },
+      { name: 'auditoria', description: 'Registro de auditoría encadenado (admin)' },
     ],
     errors: COMPANY_ERRORS,
     rateLimitPerMinute: deps.rateLimitPerMinute,
   });
+
+  // Before any route: its onRoute hook gives each route its rule from the table (and refuses a
+  // route that has none); then the shared login screen at /comun/sesion.{js,css}.
+  await registerAuth(app, { auth: deps.auth, table: COMPANY_ROUTES });
+  await serveAuthAssets(app);
 
   await app.register(preciosRoutes, deps);
   await app.register(estacionesRoutes, deps);

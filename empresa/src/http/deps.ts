@@ -1,3 +1,4 @@
+import type { AuthService, CompanyRole } from '@combustible/server';
 import type { Logger } from '@combustible/shared';
 import type { CompanyService } from '../app/company-service.js';
 import type { CompanyMetrics } from '../app/metrics.js';
@@ -10,6 +11,8 @@ export interface ApiDeps {
   links: LinkManager;
   store: CompanyStore;
   metrics: CompanyMetrics;
+  /** Users, sessions, API tokens and the audit log. */
+  auth: AuthService<CompanyRole>;
   log: Logger;
   empresa: { nombre: string };
   /** Folder with the staff page; none to serve no page. */

@@ -31,14 +31,26 @@ const precio = z
   .positive('debe ser positivo')
   .max(PRECIO_MAXIMO, `no puede superar ${PRECIO_MAXIMO}`);
 
+/**
+ * The author of a change is the session's user, never a field of the body: a body that still sends
+ * `autor` is refused (400 VALIDACION) rather than silently ignored, so that no client believes it
+ * chose the name in the history.
+ */
 export const cambioPrecios = z
-  .strictObject({
-    precio_93: precio.optional(),
-    precio_95: precio.optional(),
-    precio_97: precio.optional(),
-    precio_diesel: precio.optional(),
-    autor: z.string().trim().min(1).max(100).optional().describe('Who makes the change (default "api")'),
-  })
+  .strictObject(
+    {
+      precio_93: precio.optional(),
+      precio_95: precio.optional(),
+      precio_97: precio.optional(),
+      precio_diesel: precio.optional(),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys' && issue.keys.includes('autor')
+          ? 'no se acepta "autor": el autor del cambio es el usuario de la sesión'
+          : undefined,
+    },
+  )
   .refine((b) => [b.precio_93, b.precio_95, b.precio_97, b.precio_diesel].some((p) => p !== undefined), {
     message: 'indique al menos uno de precio_93, precio_95, precio_97, precio_diesel',
   })

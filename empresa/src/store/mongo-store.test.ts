@@ -1,5 +1,5 @@
 import { dbNameFromUrl } from '@combustible/server';
-import { describeWithMongo } from '@combustible/server/testing';
+import { describeAuthStoreContract, describeWithMongo } from '@combustible/server/testing';
 import { describe, expect, it } from 'vitest';
 import { describeStoreContract } from './contract.js';
 import { createStore } from './index.js';
@@ -42,6 +42,12 @@ describeWithMongo('MongoStore (needs MONGO_URL)', 'empresa_test', (mongo) => {
     async reopen(store) {
       return storeOn((store as MongoStore).dbName);
     },
+  });
+
+  describeAuthStoreContract('MongoStore.auth', async () => {
+    const store = freshStore();
+    await store.setup();
+    return { store: store.auth, close: () => store.close() };
   });
 
   it('creates the unique indexes and never returns the driver _id', async () => {

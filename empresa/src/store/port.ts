@@ -3,6 +3,7 @@
  * MongoDB) and one contract suite (`contract.ts`) proves both. Every method that returns means
  * the data is durable. No driver type appears here.
  */
+import type { AuthStore } from '@combustible/server';
 import type { Estacion, VersionPrecios } from '../domain/types.js';
 
 export type InsercionEstacion = 'insertada' | 'id_duplicado' | 'direccion_duplicada';
@@ -14,6 +15,8 @@ export interface CompanyStore {
   close(): Promise<void>;
   /** Throws when the store is unreachable (used by /health). */
   ping(): Promise<void>;
+  /** Users, credentials and the audit log, on the same data (throws before setup() / after close()). */
+  readonly auth: AuthStore;
 
   // precios
   /**

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { storesInTempDirs } from '@combustible/server/testing';
+import { describeAuthStoreContract, storesInTempDirs } from '@combustible/server/testing';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { describeStoreContract } from './contract.js';
@@ -14,6 +14,13 @@ const { tempDir, storeIn, track, reopen } = storesInTempDirs(
 );
 
 describeStoreContract('SqliteStore', async () => storeIn(tempDir()), { reopen });
+
+// Users, credentials and the audit log live in empresa.db too, behind store.auth.
+describeAuthStoreContract('SqliteStore.auth', async () => {
+  const store = storeIn(tempDir());
+  await store.setup();
+  return { store: store.auth, close: () => store.close() };
+});
 
 describe('SqliteStore (adapter only)', () => {
   it('creates the data directory and empresa.db inside it, in WAL mode with synchronous FULL', async () => {

@@ -66,7 +66,7 @@ export class StationMetrics implements HubMetrics {
   });
   private readonly clientesWsRechazados = new Counter({
     name: 'estacion_clientes_ws_rechazados_total',
-    help: 'WebSocket clients refused, by reason (limite: --max-ws-clients; origen: Origin not allowed)',
+    help: 'WebSocket clients refused, by reason (limite: --max-ws-clients; origen: Origin not allowed; sesion: no valid session)',
     labelNames: ['motivo'] as const,
     registers: [this.registry],
   });
@@ -108,7 +108,7 @@ export class StationMetrics implements HubMetrics {
     this.registrosRechazados.inc({ codigo });
   }
 
-  wsClientRefused(motivo: 'limite' | 'origen'): void {
+  wsClientRefused(motivo: 'limite' | 'origen' | 'sesion'): void {
     this.clientesWsRechazados.inc({ motivo });
   }
 

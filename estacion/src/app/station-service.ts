@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type Clock,
   type Combustible,
+  type ComandoNombre,
   type ErrorSurtidor,
   type Estado,
   type Heartbeat,
@@ -286,6 +287,15 @@ export class StationService {
     this.checkDrift(msg.id_surtidor, msg.timestamp);
     this.bus.emit('estado', state);
     return state;
+  }
+
+  /**
+   * A command sent from the station succeeded: the live state records who paused the pump and why
+   * (or, for `reanudar`, clears it), and the dashboards hear about it.
+   */
+  commandApplied(id: number, comando: ComandoNombre, por: { usuario: string; razon: string }): void {
+    const state = this.live.commandApplied(id, comando, por, isoNow(this.clock));
+    if (state) this.bus.emit('estado', state);
   }
 
   heartbeat(msg: Heartbeat): void {

@@ -12,6 +12,7 @@ async function setup(options: Partial<CompanyLinkOptions> = {}) {
     estacion: { id: 'est-7', nombre: 'Estación Siete' },
     log: h.log,
     clock: h.clock,
+    audit: h.audit,
     options,
   });
 }
@@ -116,6 +117,17 @@ describe('company link (station side)', () => {
     good.send({ tipo: 'autenticacion', empresa: 'Copec', token: 'clave' });
     good.send(update(2));
     expect(await good.next('precios_recibidos')).toMatchObject({ version: 2 });
+
+    // Both refusals are on record as `empresa`, and the prices it then changed too.
+    await h.audit.flush();
+    const { items } = await h.audit.list({ limit: 10, skip: 0 });
+    expect(items.map((r) => [r.usuario, r.ip, r.accion, r.resultado, r.detalles?.motivo ?? r.detalles?.version])).toEqual([
+      ['empresa', '10.0.0.1', 'precios.cambiar', 'ok', 2],
+      ['empresa', '10.0.0.1', 'empresa.autenticacion', 'denegado', '"actualizacion_precios" antes de "autenticacion"'],
+      ['empresa', '10.0.0.1', 'empresa.autenticacion', 'denegado', 'token inválido'],
+    ]);
+    expect(items[2]?.detalles).toEqual({ codigo: 'AUTENTICACION_FALLIDA', motivo: 'token inválido', empresa: 'Copec' });
+    expect(JSON.stringify(items)).not.toContain('otra');
   });
 
   it('closes a connection that never authenticates, and an idle one', async () => {
@@ -124,6 +136,10 @@ describe('company link (station side)', () => {
     h.clock.advance(1000);
     expect(await silent.next('error')).toMatchObject({ codigo: 'AUTENTICACION_FALLIDA' });
     await silent.whenClosed;
+    await h.audit.flush();
+    expect((await h.audit.list({ accion: 'empresa.', limit: 10, skip: 0 })).items.map((r) => r.detalles?.motivo)).toEqual([
+      'no llegó "autenticacion" a tiempo',
+    ]);
 
     const idle = company();
     idle.send({ tipo: 'autenticacion', empresa: 'Copec', token: 'clave' });

@@ -10,6 +10,7 @@ import {
   systemClock,
   unrefTimer,
 } from '@combustible/shared';
+import { type AuditSink, NO_AUDIT } from '../app/audit-sink.js';
 import type { StationService } from '../app/station-service.js';
 import type { LineMetrics, LinePolicy } from '../tcp/line-session.js';
 import { CompanySession } from './company-session.js';
@@ -40,6 +41,8 @@ export interface CompanyLinkDeps {
   clock?: Clock;
   metrics?: LineMetrics;
   options?: Partial<CompanyLinkOptions>;
+  /** Where refused authentications and the company's price changes are audited. */
+  audit?: AuditSink;
 }
 
 export class CompanyLink {
@@ -49,6 +52,7 @@ export class CompanyLink {
   readonly clock: Clock;
   readonly metrics: LineMetrics;
   readonly options: CompanyLinkOptions;
+  readonly audit: AuditSink;
   private readonly sessions = new Set<CompanySession>();
   private sweepTimer: ReturnType<Clock['setTimeout']> | undefined;
   private closing = false;
@@ -60,6 +64,7 @@ export class CompanyLink {
     this.clock = deps.clock ?? systemClock;
     this.metrics = deps.metrics ?? { message() {}, badLine() {} };
     this.options = { ...DEFAULT_COMPANY_LINK_OPTIONS, ...deps.options };
+    this.audit = deps.audit ?? NO_AUDIT;
     this.scheduleSweep();
   }
 

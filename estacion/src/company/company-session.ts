@@ -43,8 +43,9 @@ export class CompanySession extends LineSession<CompanyToStation> {
     });
     if (!this.authenticated) {
       this.authTimer = link.clock.setTimeout(() => {
-        if (!this.authenticated)
-          this.fail(wireError('AUTENTICACION_FALLIDA', 'no llegó "autenticacion" a tiempo'));
+        if (this.authenticated) return;
+        this.refused(null, 'no llegó "autenticacion" a tiempo');
+        this.fail(wireError('AUTENTICACION_FALLIDA', 'no llegó "autenticacion" a tiempo'));
       }, link.options.authTimeoutMs);
     }
   }
@@ -65,6 +66,7 @@ export class CompanySession extends LineSession<CompanyToStation> {
     }
     if (!this.authenticated) {
       this.link.log.warn({ remote: this.remote, tipo: msg.tipo }, 'empresa sin autenticar: conexión cerrada');
+      this.refused(null, `"${msg.tipo}" antes de "autenticacion"`);
       this.fail(wireError('AUTENTICACION_FALLIDA', `"${msg.tipo}" antes de "autenticacion"`));
       return;
     }
@@ -87,6 +89,7 @@ export class CompanySession extends LineSession<CompanyToStation> {
     const expected = this.link.options.token;
     if (expected !== undefined && !secretsEqual(token, expected)) {
       this.link.log.warn({ remote: this.remote, empresa }, 'empresa rechazada: token inválido');
+      this.refused(empresa, 'token inválido');
       this.fail(wireError('AUTENTICACION_FALLIDA', 'token inválido'));
       return;
     }
@@ -96,12 +99,34 @@ export class CompanySession extends LineSession<CompanyToStation> {
     this.link.log.info({ remote: this.remote, empresa }, 'empresa autenticada');
   }
 
+  /** A refused authentication, audited in the background (the link never waits on storage). */
+  private refused(empresa: string | null, motivo: string): void {
+    this.link.audit.record({
+      usuario: 'empresa',
+      rol: null,
+      ip: this.remote,
+      accion: 'empresa.autenticacion',
+      objetivo: `estacion:${this.link.estacion.id}`,
+      resultado: 'denegado',
+      detalles: { codigo: 'AUTENTICACION_FALLIDA', motivo, ...(empresa === null ? {} : { empresa }) },
+    });
+  }
+
   private async applyPrices(version: number, precios: Parameters<CompanyLink['service']['applyPrices']>[1]) {
     try {
       const before = this.link.service.prices.current.version;
       const held = await this.link.service.applyPrices(version, precios, 'empresa');
       if (held.version === version && version > before) {
         this.link.log.info({ version, precios }, 'precios nuevos de la empresa');
+        this.link.audit.record({
+          usuario: 'empresa',
+          rol: null,
+          ip: this.remote,
+          accion: 'precios.cambiar',
+          objetivo: 'precios',
+          resultado: 'ok',
+          detalles: { version, anterior: before, precios, ...(this.empresa === null ? {} : { empresa: this.empresa }) },
+        });
       } else {
         this.link.log.info(
           { recibida: version, vigente: held.version },

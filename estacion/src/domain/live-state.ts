@@ -3,7 +3,7 @@
  * this map and mark the pump dirty; a flusher writes the dirty snapshots behind (latest wins).
  */
 import { type Estado, type EstadoOperacion, timestampMs } from '@combustible/shared';
-import type { EstadoConexion, EstadoSurtidor } from './types.js';
+import type { EstadoConexion, EstadoSurtidor, PausadoPor } from './types.js';
 
 export function initialState(id: number): EstadoSurtidor {
   return {
@@ -18,6 +18,7 @@ export function initialState(id: number): EstadoSurtidor {
     desfase_reloj_ms: null,
     timestamp: null,
     ultima_actividad: null,
+    pausado_por: null,
   };
 }
 
@@ -104,8 +105,29 @@ export class LiveStates {
     s.tipo_combustible = msg.tipo_combustible;
     s.precio_por_litro = precioPorLitro;
     s.timestamp = msg.timestamp;
+    // The pump runs again (resumed at the pump itself, or after a restart): nobody holds it paused.
+    if (msg.estado_operacion !== 'pausado') s.pausado_por = null;
     this.touch(s, nowIso);
     return { state: s, previous };
+  }
+
+  /**
+   * A command from the station succeeded: `pausar` and `detener_emergencia` record who stopped the
+   * pump and why, `reanudar` clears it. Undefined when the pump has no live state.
+   */
+  commandApplied(
+    id: number,
+    comando: 'pausar' | 'reanudar' | 'detener_emergencia',
+    por: { usuario: string; razon: string },
+    nowIso: string,
+  ): EstadoSurtidor | undefined {
+    const s = this.states.get(id);
+    if (!s) return undefined;
+    const pausado: PausadoPor | null =
+      comando === 'reanudar' ? null : { usuario: por.usuario, comando, razon: por.razon, fecha: nowIso };
+    s.pausado_por = pausado;
+    this.dirty.add(id);
+    return s;
   }
 
   /** Station clock minus the pump's clock, from a pump timestamp. */

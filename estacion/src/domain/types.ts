@@ -45,6 +45,19 @@ export interface EstadoSurtidor {
   timestamp: string | null;
   /** Station time of the last line received. */
   ultima_actividad: string | null;
+  /**
+   * Who stopped the pump from the station and why: set when a `pausar` or `detener_emergencia`
+   * succeeds, cleared by `reanudar` or when the pump reports it is no longer paused.
+   */
+  pausado_por: PausadoPor | null;
+}
+
+export interface PausadoPor {
+  usuario: string;
+  comando: 'pausar' | 'detener_emergencia';
+  razon: string;
+  /** Station time of the command. */
+  fecha: string;
 }
 
 /** A stored sale (`transacciones`): every field the pump sent, plus what the station derived. */

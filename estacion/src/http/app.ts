@@ -3,8 +3,9 @@
  * errors, rate limit, /docs) plus the station's routes. buildApi() returns the app without
  * listening, so tests drive it with inject().
  */
-import { createApiApp, serveWeb } from '@combustible/server';
+import { createApiApp, registerAuth, serveAuthAssets, serveWeb } from '@combustible/server';
 import { STATION_ERRORS } from '../errors.js';
+import { STATION_ROUTES } from './access.js';
 import type { ApiDeps } from './deps.js';
 import { alertasRoutes } from './routes/alertas.js';
 import { preciosRoutes } from './routes/precios.js';
@@ -24,10 +25,18 @@ export async function buildApi(deps: ApiDeps) {
       { name: 'alertas', description: 'Alertas de la estación y los surtidores' },
       { name: 'estadisticas', description: 'Totales de ventas' },
       { name: 'sistema', description: 'Salud, métricas y configuración' },
+      { name: 'sesion', description: 'Inicio y cierre de sesión' },
+      { name: 'usuarios', description: 'Usuarios y tokens de API (admin)' },
+      { name: 'auditoria', description: 'Registro de auditoría encadenado (admin)' },
     ],
     errors: STATION_ERRORS,
     rateLimitPerMinute: deps.rateLimitPerMinute,
   });
+
+  // Before the routes: the plugin's onRoute hook gives each route its rule from the one table
+  // (and refuses to start if an /api route has none).
+  await registerAuth(app, { auth: deps.auth, table: STATION_ROUTES, secureCookie: false });
+  await serveAuthAssets(app);
 
   await app.register(surtidoresRoutes, deps);
   await app.register(transaccionesRoutes, deps);

@@ -1,3 +1,4 @@
+import type { AuthService, StationRole } from '@combustible/server';
 import type { Logger } from '@combustible/shared';
 import type { StationMetrics } from '../app/metrics.js';
 import type { StationService } from '../app/station-service.js';
@@ -11,6 +12,8 @@ export interface ApiDeps {
   hub: PumpHub;
   store: StationStore;
   metrics: StationMetrics;
+  /** Sessions and roles; its audit log records every change made through the API. */
+  auth: AuthService<StationRole>;
   log: Logger;
   estacion: { id: string; nombre: string };
   /** Port of the WebSocket bridge, told to the dashboard. */

@@ -37,6 +37,15 @@ export const estadoSurtidor = z
     desfase_reloj_ms: z.number().nullable(),
     timestamp: z.string().nullable(),
     ultima_actividad: z.string().nullable(),
+    pausado_por: z
+      .object({
+        usuario: z.string(),
+        comando: z.enum(['pausar', 'detener_emergencia']),
+        razon: z.string(),
+        fecha: z.string(),
+      })
+      .nullable()
+      .describe('Who paused (or stopped) the pump from the station and why; null when nobody holds it paused'),
   })
   .meta({ id: 'EstadoSurtidor' });
 

@@ -102,6 +102,52 @@ describe('registration', () => {
     expect(JSON.stringify(h.logs)).not.toContain('s3creto');
   });
 
+  it('audits every refused registro as surtidor:N, without waiting on the audit log', async () => {
+    h = await createHarness({ pumpToken: 's3creto' }, { strictRegistration: true });
+    const wrong = h.connect();
+    wrong.send(registro(4, { token: 'malo' }));
+    expect(await wrong.next('registro_rechazado')).toMatchObject({ codigo: 'AUTENTICACION_FALLIDA' });
+    const unknown = h.connect();
+    unknown.send(registro(5, { token: 's3creto' }));
+    expect(await unknown.next('registro_rechazado')).toMatchObject({ codigo: 'SURTIDOR_NO_CONFIGURADO' });
+    await h.audit.flush();
+    const { items } = await h.audit.list({ accion: 'surtidor.registro', limit: 10, skip: 0 });
+    expect(items.map(({ usuario, rol, ip, accion, objetivo, resultado, detalles }) => ({ usuario, rol, ip, accion, objetivo, resultado, detalles }))).toEqual([
+      {
+        usuario: 'surtidor:5',
+        rol: null,
+        ip: '10.0.0.9',
+        accion: 'surtidor.registro',
+        objetivo: 'surtidor:5',
+        resultado: 'denegado',
+        detalles: { codigo: 'SURTIDOR_NO_CONFIGURADO', motivo: expect.stringContaining('no está configurado') },
+      },
+      {
+        usuario: 'surtidor:4',
+        rol: null,
+        ip: '10.0.0.9',
+        accion: 'surtidor.registro',
+        objetivo: 'surtidor:4',
+        resultado: 'denegado',
+        detalles: { codigo: 'AUTENTICACION_FALLIDA', motivo: 'token ausente o inválido' },
+      },
+    ]);
+    // The token itself never reaches the audit log.
+    expect(JSON.stringify(items)).not.toContain('malo');
+    expect((await h.audit.verify()).ok).toBe(true);
+  });
+
+  it('keeps refusing (and serving) when the audit log cannot be written', async () => {
+    h = await createHarness({ pumpToken: 's3creto' });
+    vi.spyOn(h.store.auth, 'appendAudit').mockRejectedValue(new Error('disco lleno'));
+    const wrong = h.connect();
+    wrong.send(registro(4, { token: 'malo' }));
+    expect(await wrong.next('registro_rechazado')).toMatchObject({ codigo: 'AUTENTICACION_FALLIDA' });
+    await h.register(4, { token: 's3creto' });
+    await h.audit.flush();
+    expect(h.logs.some((l) => l.msg === 'no se pudo escribir en la auditoría')).toBe(true);
+  });
+
   it('replaces the older session when the same pump connects again', async () => {
     h = await createHarness();
     const disconnected = vi.fn();

@@ -13,6 +13,7 @@ import {
   systemClock,
   unrefTimer,
 } from '@combustible/shared';
+import { type AuditSink, NO_AUDIT } from '../app/audit-sink.js';
 import type { StationBus } from '../app/events.js';
 import type { StationService } from '../app/station-service.js';
 import type { EstadoConexion, VersionPrecios } from '../domain/types.js';
@@ -39,6 +40,8 @@ export interface PumpHubDeps {
   clock?: Clock;
   options?: Partial<HubOptions>;
   metrics?: HubMetrics;
+  /** Where refused registrations are audited (the station's audit log). */
+  audit?: AuditSink;
 }
 
 export class PumpHub {
@@ -47,6 +50,7 @@ export class PumpHub {
   readonly clock: Clock;
   readonly options: HubOptions;
   readonly metrics: HubMetrics;
+  readonly audit: AuditSink;
   readonly commands: CommandTracker;
   /** Every open connection, registered or not. */
   private readonly connections = new Set<PumpSession>();
@@ -62,6 +66,7 @@ export class PumpHub {
     this.clock = deps.clock ?? systemClock;
     this.options = { ...DEFAULT_HUB_OPTIONS, ...deps.options };
     this.metrics = deps.metrics ?? noMetrics;
+    this.audit = deps.audit ?? NO_AUDIT;
     this.commands = new CommandTracker(this.clock);
     deps.bus.on('precios', this.onPrices);
     this.scheduleSweep();

@@ -4,6 +4,7 @@
  */
 
 import { Duplex, Writable } from 'node:stream';
+import { AuditLog, AuthService, STATION_ROLES, type StationRole } from '@combustible/server';
 import { createLogger, duplexPair, FakeClock, LineDecoder, type Logger } from '@combustible/shared';
 import { StationBus } from '../app/events.js';
 import { StationService } from '../app/station-service.js';
@@ -12,6 +13,9 @@ import type { HubOptions } from './options.js';
 import { type HubMetrics, PumpHub } from './pump-hub.js';
 
 export type Json = Record<string, unknown>;
+
+/** scrypt at a cost tests can afford (the real one takes ~100 ms per hash). */
+export const CHEAP_SCRYPT = { N: 1024, r: 8, p: 1 };
 
 
 export { duplexPair, FakeClock } from '@combustible/shared';
@@ -115,6 +119,10 @@ export interface Harness {
   logs: Json[];
   log: Logger;
   metrics: HubMetrics | undefined;
+  /** The audit log on the store (the hub audits refused registrations into it). */
+  audit: AuditLog;
+  /** Users and sessions on the store, with a cheap scrypt cost. */
+  auth: AuthService<StationRole>;
   connect(): TestPump;
   /** Connects and registers; resolves after registro_confirmado. */
   register(id: number, extra?: Json): Promise<TestPump>;
@@ -149,7 +157,9 @@ export async function createHarness(
   });
   await service.init();
   const metrics = makeMetrics?.(bus);
-  const hub = new PumpHub({ service, bus, log, clock, options, ...(metrics ? { metrics } : {}) });
+  const audit = new AuditLog(store.auth, clock, log);
+  const auth = new AuthService(store.auth, STATION_ROLES, audit, clock, log, { scryptCost: CHEAP_SCRYPT });
+  const hub = new PumpHub({ service, bus, log, clock, options, audit, ...(metrics ? { metrics } : {}) });
   const connect = () => {
     const [server, client] = duplexPair();
     hub.handle(server, '10.0.0.9');
@@ -164,6 +174,8 @@ export async function createHarness(
     logs,
     log,
     metrics,
+    audit,
+    auth,
     connect,
     async register(id, extra = {}) {
       const pump = connect();
@@ -174,6 +186,7 @@ export async function createHarness(
     async close() {
       await hub.close();
       await service.close();
+      await audit.flush();
       await store.close();
     },
   };

@@ -4,6 +4,7 @@
  * (setup, close) and closes every store it opened (storeContractSuite in @combustible/server).
  */
 import {
+  describeAuthStoreContract,
   type StoreContractHandle,
   type StoreContractOptions,
   storeContractSuite,
@@ -149,9 +150,14 @@ export function describeStoreContract(
           timestamp: '2024-01-15T14:30:00',
           ultima_actividad: '2024-01-15T17:30:00.120Z',
         });
+        const paused = unEstado({
+          id_surtidor: 3,
+          estado_operacion: 'pausado',
+          pausado_por: { usuario: 'ana', comando: 'pausar', razon: 'limpieza de la isla', fecha: '2024-01-15T17:31:00.000Z' },
+        });
         const idle = unEstado({ id_surtidor: 1, estado_conexion: 'timeout' });
-        await store.saveStates([busy, idle]);
-        expect(await store.listStates()).toStrictEqual([idle, busy]);
+        await store.saveStates([busy, idle, paused]);
+        expect(await store.listStates()).toStrictEqual([idle, busy, paused]);
       });
 
       it('the latest snapshot wins, across calls and inside one call', async () => {
@@ -789,5 +795,13 @@ export function describeStoreContract(
         expect(await store.latestPriceVersions(10)).toStrictEqual([replaced]);
       });
     });
+  });
+
+  // Users, credentials and the audit log live in the same database: the shared AuthStore contract
+  // runs against this adapter's `store.auth`.
+  describeAuthStoreContract(`${name} (store.auth)`, async () => {
+    const store = await makeStore();
+    await store.setup();
+    return { store: store.auth, close: () => store.close() };
   });
 }

@@ -3,6 +3,7 @@
  * MongoDB) and one contract suite (`contract.ts`) proves both. Every method that returns means
  * the data is durable.
  */
+import type { AuthStore } from '@combustible/server';
 import type { Combustible, MetodoPago } from '@combustible/shared';
 import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
 
@@ -78,6 +79,8 @@ export interface AuditoriaInicial {
 
 export interface StationStore {
   readonly kind: 'sqlite' | 'mongodb';
+  /** Users, credentials and the audit log, on the same database (available once set up). */
+  readonly auth: AuthStore;
   setup(): Promise<void>;
   close(): Promise<void>;
   /** Throws when the store is unreachable (used by /health). */

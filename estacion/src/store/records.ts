@@ -36,6 +36,15 @@ export function pickEstado(s: EstadoSurtidor): EstadoSurtidor {
     desfase_reloj_ms: s.desfase_reloj_ms,
     timestamp: s.timestamp,
     ultima_actividad: s.ultima_actividad,
+    // Snapshots stored before pausado_por existed have none.
+    pausado_por: s.pausado_por
+      ? {
+          usuario: s.pausado_por.usuario,
+          comando: s.pausado_por.comando,
+          razon: s.pausado_por.razon,
+          fecha: s.pausado_por.fecha,
+        }
+      : null,
   };
 }
 

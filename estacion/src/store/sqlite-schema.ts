@@ -73,5 +73,9 @@ export const MIGRATIONS: readonly string[] = [
     origen TEXT NOT NULL
   ) STRICT;
   `,
+  // 2: who paused a pump from the station, and why (JSON object or NULL)
+  `
+  ALTER TABLE estado_surtidores ADD COLUMN pausado_por TEXT;
+  `,
 ];
 

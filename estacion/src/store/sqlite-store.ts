@@ -78,14 +78,24 @@ interface PreciosRow {
   origen: VersionPrecios['origen'];
 }
 
+/** A live-state snapshot as stored: pausado_por as JSON. */
+type EstadoRow = Omit<EstadoSurtidor, 'pausado_por'> & { pausado_por: string | null };
+
+const toEstadoRow = (s: EstadoSurtidor): EstadoRow => {
+  const picked = pickEstado(s);
+  return { ...picked, pausado_por: picked.pausado_por ? JSON.stringify(picked.pausado_por) : null };
+};
+const fromEstadoRow = (r: EstadoRow): EstadoSurtidor =>
+  pickEstado({ ...r, pausado_por: r.pausado_por ? (JSON.parse(r.pausado_por) as EstadoSurtidor['pausado_por']) : null });
+
 interface Statements {
   listPumps: Statement<[], SurtidorRow>;
   getPump: Statement<[number], SurtidorRow>;
   upsertPump: Statement<SurtidorRow>;
   nextPumpId: Statement<[], { next: number }>;
   deletePump: Statement<[number]>;
-  saveState: Statement<EstadoSurtidor>;
-  listStates: Statement<[], EstadoSurtidor>;
+  saveState: Statement<EstadoRow>;
+  listStates: Statement<[], EstadoRow>;
   deleteState: Statement<[number]>;
   insertTransaction: Statement<TransaccionRow>;
   getTransaction: Statement<[number, string], { doc: string }>;
@@ -153,7 +163,7 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
   }
 
   async listStates(): Promise<EstadoSurtidor[]> {
-    return this.ready().st.listStates.all().map(pickEstado);
+    return this.ready().st.listStates.all().map(fromEstadoRow);
   }
 
   async deleteState(id: number): Promise<void> {
@@ -298,9 +308,10 @@ function prepare(db: Database.Database): Prepared {
     deletePump: db.prepare('DELETE FROM surtidores WHERE id_surtidor = ?'),
     saveState: db.prepare(
       `INSERT INTO estado_surtidores (id_surtidor, estado_conexion, estado_operacion, litros_actuales, monto_actual,
-         tipo_combustible, precio_por_litro, version_precios, desfase_reloj_ms, timestamp, ultima_actividad)
+         tipo_combustible, precio_por_litro, version_precios, desfase_reloj_ms, timestamp, ultima_actividad, pausado_por)
        VALUES (@id_surtidor, @estado_conexion, @estado_operacion, @litros_actuales, @monto_actual,
-         @tipo_combustible, @precio_por_litro, @version_precios, @desfase_reloj_ms, @timestamp, @ultima_actividad)
+         @tipo_combustible, @precio_por_litro, @version_precios, @desfase_reloj_ms, @timestamp, @ultima_actividad,
+         @pausado_por)
        ON CONFLICT (id_surtidor) DO UPDATE SET
          estado_conexion = excluded.estado_conexion,
          estado_operacion = excluded.estado_operacion,
@@ -311,7 +322,8 @@ function prepare(db: Database.Database): Prepared {
          version_precios = excluded.version_precios,
          desfase_reloj_ms = excluded.desfase_reloj_ms,
          timestamp = excluded.timestamp,
-         ultima_actividad = excluded.ultima_actividad`,
+         ultima_actividad = excluded.ultima_actividad,
+         pausado_por = excluded.pausado_por`,
     ),
     listStates: db.prepare('SELECT * FROM estado_surtidores ORDER BY id_surtidor'),
     deleteState: db.prepare('DELETE FROM estado_surtidores WHERE id_surtidor = ?'),
@@ -355,7 +367,7 @@ function prepare(db: Database.Database): Prepared {
       .map((row) => (st.insertTransaction.run(row).changes === 1 ? 'insertada' : 'duplicada')),
   );
   const saveStates = db.transaction((states: EstadoSurtidor[]) => {
-    for (const s of states) st.saveState.run(pickEstado(s));
+    for (const s of states) st.saveState.run(toEstadoRow(s));
   });
 
   const statements = new Map<string, Statement<object, unknown>>();

@@ -64,6 +64,7 @@ export function unEstado(overrides: Partial<EstadoSurtidor> = {}): EstadoSurtido
     desfase_reloj_ms: null,
     timestamp: null,
     ultima_actividad: null,
+    pausado_por: null,
     ...overrides,
   };
 }

@@ -4,20 +4,25 @@ import WebSocket from 'ws';
 import { createHarness, estado, type Harness, venta } from '../hub/test-harness.js';
 import { StationBus } from '../app/events.js';
 import { StationMetrics } from '../app/metrics.js';
-import { type Bridge, type BridgeDeps, buildBridge } from './bridge.js';
+import { CLI_ACTOR } from '@combustible/server';
+import { type Bridge, type BridgeDeps, buildBridge, CLOSE_SESSION_ENDED } from './bridge.js';
 import { CLOSE_TRY_AGAIN_LATER, type ClientLimits } from './client.js';
 
 type Event = { tipo: string; datos: Record<string, unknown> };
 
 let h: Harness;
 let bridge: Bridge;
+/** A session of a `lectura` user, sent as a bearer token by connect() and handshake(). */
+let token: string;
 const sockets: WebSocket[] = [];
 
 async function setup(
   limits: Partial<ClientLimits> = {},
-  extra: Partial<Pick<BridgeDeps, 'maxClients' | 'allowedOrigins' | 'metrics'>> = {},
+  extra: Partial<Pick<BridgeDeps, 'maxClients' | 'allowedOrigins' | 'metrics' | 'sessionCheckMs'>> = {},
 ) {
   h = await createHarness();
+  await h.auth.createUser(CLI_ACTOR, { nombre: 'luis', rol: 'lectura', clave: 'clave-de-luis' });
+  token = (await h.auth.login('luis', 'clave-de-luis', '127.0.0.1')).token;
   bridge = await buildBridge({
     service: h.service,
     bus: h.bus,
@@ -25,6 +30,8 @@ async function setup(
     log: h.log,
     limits,
     flushIntervalMs: 20,
+    auth: h.auth,
+    audit: h.audit,
     ...extra,
   });
   await bridge.listen({ host: '127.0.0.1', port: 0 });
@@ -36,14 +43,14 @@ afterEach(async () => {
   await h.close();
 });
 
-/** A dashboard client that records every event. */
-function connect(): Promise<{
+/** A dashboard client that records every event (with the test's session unless told otherwise). */
+function connect(headers: Record<string, string> = { authorization: `Bearer ${token}` }): Promise<{
   ws: WebSocket;
   events: Event[];
   next: (tipo: string, pred?: (e: Event) => boolean) => Promise<Event>;
 }> {
   const port = (bridge.server.address() as AddressInfo).port;
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { headers });
   sockets.push(ws);
   const events: Event[] = [];
   const waiters: (() => void)[] = [];
@@ -82,6 +89,7 @@ describe('WebSocket bridge', () => {
       precios: { version: 0 },
       transacciones: [expect.objectContaining({ id_transaccion: 'antes' })],
       alertas: [],
+      acciones: [],
     });
     expect(snap).toHaveProperty('timestamp');
 
@@ -161,14 +169,115 @@ describe('WebSocket bridge', () => {
   });
 });
 
+/** Opens a socket with exactly these headers; resolves with how the handshake ended. */
+function rawHandshake(
+  headers: Record<string, string>,
+): Promise<{ ws: WebSocket; status: number | 'open'; body: string }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${(bridge.server.address() as AddressInfo).port}/`, { headers });
+  sockets.push(ws);
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, status: 'open', body: '' }));
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      res.on('end', () => resolve({ ws, status: res.statusCode ?? 0, body }));
+    });
+    ws.once('error', reject);
+  });
+}
+
+describe('WebSocket bridge sessions', () => {
+  it('answers 401 NO_AUTENTICADO before upgrading without a session, and audits a bad credential', async () => {
+    const metrics = new StationMetrics(new StationBus());
+    await setup({}, { metrics });
+    const none = await rawHandshake({});
+    expect(none.status).toBe(401);
+    expect(JSON.parse(none.body)).toMatchObject({ error: { codigo: 'NO_AUTENTICADO' } });
+    const bad = await rawHandshake({ authorization: 'Bearer ses_no-existe-123456' });
+    expect(bad.status).toBe(401);
+    expect((await rawHandshake({ cookie: 'sesion=otra-cosa-123456' })).status).toBe(401);
+    expect(bridge.bridgeClients.size).toBe(0);
+    expect(await metrics.registry.metrics()).toMatch(/estacion_clientes_ws_rechazados_total\{motivo="sesion"\} 3/);
+    await h.audit.flush();
+    const denied = await h.audit.list({ accion: 'acceso.denegado', limit: 10, skip: 0 });
+    // Two presented a credential that does not work; the bare attempt is not worth an entry.
+    expect(denied.items.map((r) => [r.objetivo, r.detalles?.motivo])).toEqual([
+      ['GET / (websocket)', 'credencial_invalida'],
+      ['GET / (websocket)', 'credencial_invalida'],
+    ]);
+  });
+
+  it('takes the session cookie the API set (the browser sends it to this port too) and a bearer token', async () => {
+    await setup();
+    const byCookie = await connect({ cookie: `sesion=${token}` });
+    expect((await byCookie.next('snapshot')).tipo).toBe('snapshot');
+    const byBearer = await connect({ authorization: `Bearer ${token}` });
+    expect((await byBearer.next('snapshot')).tipo).toBe('snapshot');
+    const api = await h.auth.createToken(CLI_ACTOR, { nombre: 'pantalla', rol: 'lectura' });
+    expect((await (await connect({ authorization: `Bearer ${api.token}` })).next('snapshot')).tipo).toBe('snapshot');
+  });
+
+  it('sends the last operator actions in the snapshot and each new one as an `accion` event', async () => {
+    await setup();
+    const accion = (n: number) => ({
+      usuario: 'ana',
+      rol: 'operador',
+      ip: '10.1.1.1',
+      accion: 'surtidor.comando',
+      objetivo: `surtidor:${n}`,
+      resultado: 'ok' as const,
+      detalles: { comando: 'pausar', razon: 'limpieza' },
+    });
+    for (let i = 1; i <= 25; i++) await h.audit.append(accion(i));
+    await h.audit.append({ ...accion(0), accion: 'precios.cambiar', usuario: 'empresa', objetivo: 'precios' });
+    const client = await connect();
+    const snap = await client.next('snapshot');
+    const acciones = snap.datos.acciones as Record<string, unknown>[];
+    expect(acciones).toHaveLength(20);
+    expect(acciones.map((a) => a.objetivo).slice(0, 3)).toEqual(['precios', 'surtidor:25', 'surtidor:24']);
+    // Logins and user changes are not for the operators' screen; nor are addresses and hashes.
+    expect(acciones.some((a) => String(a.accion).startsWith('sesion.') || String(a.accion).startsWith('usuario.'))).toBe(false);
+    expect(acciones[1]).toEqual({
+      seq: expect.any(Number),
+      fecha: expect.any(String),
+      usuario: 'ana',
+      rol: 'operador',
+      accion: 'surtidor.comando',
+      objetivo: 'surtidor:25',
+      resultado: 'ok',
+      detalles: { comando: 'pausar', razon: 'limpieza' },
+    });
+
+    await h.audit.append({ ...accion(7), accion: 'usuario.crear' });
+    h.audit.record({ ...accion(0), usuario: 'surtidor:9', rol: null, accion: 'surtidor.registro', objetivo: 'surtidor:9', resultado: 'denegado' });
+    const live = await client.next('accion');
+    expect(live.datos).toMatchObject({ usuario: 'surtidor:9', accion: 'surtidor.registro', resultado: 'denegado' });
+    expect(live.datos).not.toHaveProperty('ip');
+    expect(client.events.filter((e) => e.tipo === 'accion')).toHaveLength(1);
+  });
+
+  it('closes a client whose session ended with 4401', async () => {
+    await setup({}, { sessionCheckMs: 50 });
+    const client = await connect();
+    await client.next('snapshot');
+    const closed = new Promise<number>((resolve) => client.ws.once('close', (code) => resolve(code)));
+    const principal = await h.auth.authenticate(token);
+    if (!principal) throw new Error('no session');
+    await h.auth.logout(principal, null);
+    expect(await closed).toBe(CLOSE_SESSION_ENDED);
+  });
+});
+
 describe('WebSocket bridge limits', () => {
   const port = () => (bridge.server.address() as AddressInfo).port;
 
-  /** Opens a socket with these headers; resolves with how the handshake ended. */
+  /** Opens a socket with these headers (and the test's session); resolves with how the handshake ended. */
   function handshake(
     headers: Record<string, string> = {},
   ): Promise<{ ws: WebSocket; status: number | 'open'; body: string }> {
-    const ws = new WebSocket(`ws://127.0.0.1:${port()}/`, { headers });
+    const ws = new WebSocket(`ws://127.0.0.1:${port()}/`, { headers: { authorization: `Bearer ${token}`, ...headers } });
     sockets.push(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve({ ws, status: 'open', body: '' }));

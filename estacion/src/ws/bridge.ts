@@ -1,9 +1,17 @@
 /**
  * The WebSocket bridge (default port 4001, path /): a snapshot on connect, then live events
  * `{tipo, datos, timestamp}`. It subscribes to the station bus; a slow client never slows the hub.
+ * Only a session may watch: the handshake carries the API's session cookie (cookies ignore ports)
+ * or a bearer token, and is answered 401 without one.
  */
 
-import { checkOrigin, logThrottle } from '@combustible/server';
+import {
+  type AuditLog,
+  type AuthService,
+  checkOrigin,
+  credentialFrom,
+  logThrottle,
+} from '@combustible/server';
 import { type Clock, isoNow, type Logger, systemClock } from '@combustible/shared';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -14,6 +22,7 @@ import type { StationService } from '../app/station-service.js';
 import { STATION_ERRORS, type StationErrorCode } from '../errors.js';
 import { presentPump } from '../http/deps.js';
 import type { StationStore } from '../store/port.js';
+import { accionPanel, esAccionPanel, ultimasAcciones } from './acciones.js';
 import {
   BridgeClient,
   type BridgeEvent,
@@ -38,7 +47,16 @@ export interface BridgeDeps {
   maxClients?: number;
   /** Browser origins allowed besides the request's own hostname (normalised, `https://x.example`). */
   allowedOrigins?: readonly string[];
+  /** Who may watch: the session behind the handshake's cookie or bearer token. */
+  auth: Pick<AuthService, 'authenticate'>;
+  /** The audit log: the last actions go in the snapshot, each new one as an `accion` event. */
+  audit?: Pick<AuditLog, 'list' | 'onAppend' | 'record'>;
+  /** How often open clients' sessions are checked again (a logout or expiry closes them). */
+  sessionCheckMs?: number;
 }
+
+/** A client whose session ended is closed with this code (the dashboard shows its login screen). */
+export const CLOSE_SESSION_ENDED = 4401;
 
 /** The bridge's Fastify app, with its clients exposed for tests and metrics. */
 export type Bridge = FastifyInstance & { bridgeClients: Set<BridgeClient> };
@@ -70,11 +88,15 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
   };
   for (const [name, fn] of Object.entries(listeners))
     deps.bus.on(name as keyof StationEvents, fn as () => void);
+  const offAudit = deps.audit?.onAppend((r) => {
+    if (esAccionPanel(r.accion)) broadcast(event('accion', accionPanel(r)));
+  });
 
   const snapshot = async (): Promise<BridgeEvent> => {
-    const [transacciones, alertas] = await Promise.all([
+    const [transacciones, alertas, acciones] = await Promise.all([
       deps.store.listTransactions({ limit: 50, skip: 0 }),
       deps.store.listAlerts({ abiertas: true, limit: 200 }),
+      deps.audit ? ultimasAcciones(deps.audit) : [],
     ]);
     const { service } = deps;
     return event('snapshot', {
@@ -85,6 +107,7 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
       precios: service.prices.current,
       transacciones: transacciones.items,
       alertas,
+      acciones,
     });
   };
 
@@ -93,14 +116,33 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
   }, deps.flushIntervalMs ?? 50);
   timer.unref();
 
+  // The credential each client connected with: checked again now and then, so that a logout, a
+  // revoked token or an expired session also ends the live feed.
+  const credentials = new Map<BridgeClient, string>();
+  const sessionTimer = setInterval(() => {
+    for (const [client, token] of credentials) {
+      void deps.auth.authenticate(token).then(
+        (principal) => {
+          if (principal || client.dropped) return;
+          credentials.delete(client);
+          client.end(CLOSE_SESSION_ENDED, 'la sesión terminó; inicie sesión otra vez');
+        },
+        (err: unknown) => deps.log.warn({ err }, 'no se pudo verificar la sesión de un panel'),
+      );
+    }
+  }, deps.sessionCheckMs ?? 30_000);
+  sessionTimer.unref();
+
   const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
   await app.register(fastifyWebsocket, { options: { maxPayload: 4096, perMessageDeflate: false } });
-  const accept = (socket: WebSocket) => {
+  const accept = (socket: WebSocket, token: string) => {
     const client = new BridgeClient(socket, limits, () => clock.now());
     clients.add(client);
+    credentials.set(client, token);
     deps.metrics?.clientesWs.set(clients.size);
     socket.on('close', () => {
       clients.delete(client);
+      credentials.delete(client);
       deps.metrics?.clientesWs.set(clients.size);
     });
     // The dashboard only listens; anything it sends is ignored.
@@ -116,6 +158,7 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
   const allowedOrigins = deps.allowedOrigins ?? [];
   const warnOrigin = logThrottle(1000);
   const warnLimit = logThrottle(1000);
+  const warnSession = logThrottle(1000);
   app.get(
     '/',
     {
@@ -132,8 +175,32 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
         const codigo: StationErrorCode = 'ORIGEN_NO_PERMITIDO';
         await reply.code(STATION_ERRORS[codigo].status).send({ error: { codigo, mensaje: decision.motivo } });
       },
+      // Only a session may watch: refused with 401 before the upgrade (after the origin check).
+      preHandler: async (req, reply) => {
+        const token = credentialFrom(req.headers);
+        const principal = token === null ? null : await deps.auth.authenticate(token);
+        if (principal) return;
+        deps.metrics?.wsClientRefused('sesion');
+        warnSession((omitidos) =>
+          deps.log.warn({ remote: req.ip, credencial: token !== null, omitidos }, 'WebSocket rechazado: sin sesión'),
+        );
+        if (token !== null)
+          deps.audit?.record({
+            usuario: 'anonimo',
+            rol: null,
+            ip: req.ip,
+            accion: 'acceso.denegado',
+            objetivo: 'GET / (websocket)',
+            resultado: 'denegado',
+            detalles: { motivo: 'credencial_invalida', rol_necesario: 'lectura' },
+          });
+        const codigo: StationErrorCode = 'NO_AUTENTICADO';
+        await reply
+          .code(STATION_ERRORS[codigo].status)
+          .send({ error: { codigo, mensaje: 'inicie sesión en el panel (cookie de sesión o Authorization: Bearer)' } });
+      },
     },
-    (socket) => {
+    (socket, req) => {
       if (clients.size >= maxClients) {
         deps.metrics?.wsClientRefused('limite');
         warnLimit((omitidos) =>
@@ -144,11 +211,13 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
         socket.once('close', () => clearTimeout(t));
         return;
       }
-      accept(socket);
+      accept(socket, credentialFrom(req.headers) ?? '');
     },
   );
   app.addHook('onClose', async () => {
     clearInterval(timer);
+    clearInterval(sessionTimer);
+    offAudit?.();
     for (const [name, fn] of Object.entries(listeners))
       deps.bus.off(name as keyof StationEvents, fn as () => void);
   });

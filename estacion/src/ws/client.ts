@@ -84,11 +84,16 @@ export class BridgeClient {
   }
 
   drop(reason: string): void {
+    this.end(CLOSE_TRY_AGAIN_LATER, reason);
+  }
+
+  /** Closes with `code` and drops whatever was pending. */
+  end(code: number, reason: string): void {
     if (this.dropped) return;
     this.dropped = true;
     this.queue = [];
     this.estados.clear();
-    this.socket.close(CLOSE_TRY_AGAIN_LATER, reason);
+    this.socket.close(code, reason);
     // A client that does not read will not complete the closing handshake either.
     setTimeout(() => this.socket.terminate(), 5000).unref();
   }

@@ -1,10 +1,15 @@
 /**
- * The operator dashboard: a snapshot and live events from the WebSocket bridge, commands through
- * the REST API. Reconnects by itself when the station restarts and says so on screen.
+ * The operator dashboard: a login screen first, then a snapshot and live events from the WebSocket
+ * bridge and commands through the REST API, with only the buttons the session's role may use.
+ * Reconnects by itself when the station restarts and says so on screen; a session that ends (a
+ * 401, or the bridge closing for it) brings the login screen back.
  */
+import { asegurarSesion, barraSesion, marcarRol, pedirSesion, puede, type Sesion } from '/comun/sesion.js';
+import { itemAccion } from './acciones.js';
 import { drawChart } from './chart.js';
 import { el, fmtHora, fmtLitros, fmtPesos, NOMBRE_COMBUSTIBLE } from './format.js';
 import type {
+  Accion,
   Alerta,
   EstadoSurtidor,
   EventoPuente,
@@ -17,13 +22,49 @@ import type {
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const MAX_TRANSACCIONES = 50;
+const MAX_ACCIONES = 20;
+/** The station's roles, lowest first (each includes the ones before it). */
+const ROLES = ['lectura', 'operador', 'supervisor', 'admin'] as const;
+/** The bridge closes a client whose session ended with this code. */
+const CIERRE_SESION = 4401;
 
 const state = {
   surtidores: new Map<number, Surtidor>(),
   precios: null as VersionPrecios | null,
   transacciones: [] as Transaccion[],
   alertas: new Map<string, Alerta>(),
+  acciones: [] as Accion[],
 };
+
+let sesion: Sesion | null = null;
+let tituloLogin = 'Estación · panel del operador';
+const puedeRol = (rol: (typeof ROLES)[number]) => sesion !== null && puede(sesion, rol, ROLES);
+
+// ── session ──────────────────────────────────────────────────────────────────────────────────
+
+class SesionTerminada extends Error {}
+
+let volviendoAlLogin = false;
+/** The session ended (logout elsewhere, expiry, revoked): the login screen, then a fresh page. */
+async function sesionTerminada(): Promise<void> {
+  if (volviendoAlLogin) return;
+  volviendoAlLogin = true;
+  socket?.close();
+  $('sesion').replaceChildren();
+  estadoConexion(false, 'Sesión terminada');
+  await pedirSesion({ titulo: tituloLogin, roles: ROLES });
+  location.reload();
+}
+
+/** fetch for the API: a 401 means the session is over. */
+async function api(path: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(path, { credentials: 'same-origin', ...init });
+  if (res.status === 401) {
+    void sesionTerminada();
+    throw new SesionTerminada('sesión terminada');
+  }
+  return res;
+}
 
 // ── rendering ────────────────────────────────────────────────────────────────────────────────
 
@@ -94,14 +135,39 @@ function tarjeta(s: Surtidor): HTMLElement {
       `${NOMBRE_COMBUSTIBLE[e?.tipo_combustible ?? s.combustible_actual ?? ''] ?? '—'} · `,
       version,
     ),
-    el(
-      'div',
-      { class: 'acciones' },
-      boton('Pausar', 'pausar', conectado && e?.estado_operacion !== 'pausado'),
-      boton('Reanudar', 'reanudar', conectado && e?.estado_operacion === 'pausado'),
-      boton('Detener emergencia', 'detener_emergencia', conectado, 'peligro'),
-    ),
+    ...lineaPausa(e),
+    ...accionesPermitidas(),
   );
+
+  /** Only the buttons the session's role may use: operador pauses and resumes, supervisor stops. */
+  function accionesPermitidas(): HTMLElement[] {
+    const botones = [
+      ...(puedeRol('operador')
+        ? [
+            boton('Pausar', 'pausar', conectado && e?.estado_operacion !== 'pausado'),
+            boton('Reanudar', 'reanudar', conectado && e?.estado_operacion === 'pausado'),
+          ]
+        : []),
+      ...(puedeRol('supervisor') ? [boton('Detener emergencia', 'detener_emergencia', conectado, 'peligro')] : []),
+    ];
+    return botones.length > 0 ? [el('div', { class: 'acciones' }, ...botones)] : [];
+  }
+}
+
+/** "Pausado por ana: limpieza de la isla · 14:05:10", while the pump stays paused. */
+function lineaPausa(e: EstadoSurtidor | null): HTMLElement[] {
+  const p = e?.pausado_por;
+  if (!p || e?.estado_operacion !== 'pausado') return [];
+  const verbo = p.comando === 'detener_emergencia' ? 'Detenido' : 'Pausado';
+  return [
+    el(
+      'p',
+      { class: 'pausado-por', title: `${verbo} el ${new Date(p.fecha).toLocaleString('es-CL')}` },
+      `${verbo} por `,
+      el('strong', {}, p.usuario),
+      `: ${p.razon} · ${fmtHora(p.fecha)}`,
+    ),
+  ];
 }
 
 function renderSurtidor(id: number): void {
@@ -181,6 +247,24 @@ function renderAlertas(): void {
   );
 }
 
+function renderAcciones(): void {
+  $('acciones').replaceChildren(
+    ...(state.acciones.length > 0
+      ? state.acciones.map((a) => itemAccion(a, false))
+      : [el('li', { class: 'vacio' }, 'Sin acciones registradas.')]),
+  );
+}
+
+function agregarAccion(a: Accion): void {
+  if (state.acciones.some((x) => x.seq === a.seq)) return;
+  state.acciones = [a, ...state.acciones].sort((x, y) => y.seq - x.seq).slice(0, MAX_ACCIONES);
+  const list = $('acciones');
+  list.querySelector('.vacio')?.remove();
+  if (state.acciones[0]?.seq === a.seq) list.prepend(itemAccion(a, true));
+  else renderAcciones();
+  while (list.children.length > MAX_ACCIONES) list.lastElementChild?.remove();
+}
+
 // ── sales chart ──────────────────────────────────────────────────────────────────────────────
 
 let chartTimer: number | undefined;
@@ -193,7 +277,7 @@ async function refreshChart(): Promise<void> {
   const start = new Date();
   start.setHours(0, 0, 0, 0);
   try {
-    const res = await fetch(`/api/estadisticas?desde=${encodeURIComponent(start.toISOString())}`);
+    const res = await api(`/api/estadisticas?desde=${encodeURIComponent(start.toISOString())}`);
     if (!res.ok) return;
     const stats = (await res.json()) as {
       por_hora: VentasPorHora[];
@@ -219,35 +303,44 @@ function aviso(texto: string, error = false): void {
   }, 5000);
 }
 
-function confirmarEmergencia(s: Surtidor): Promise<string | null> {
+/** Asks for the reason of a pause or an emergency stop (it goes on the card and in the audit log). */
+function pedirMotivo(s: Surtidor, comando: 'pausar' | 'detener_emergencia'): Promise<string | null> {
   const dialog = $<HTMLDialogElement>('confirmar');
-  $('confirmar-texto').textContent =
-    `El surtidor ${s.id_surtidor} (${s.nombre}) se detendrá de inmediato; la venta en curso quedará cancelada con los litros ya despachados.`;
+  const razon = $<HTMLInputElement>('confirmar-razon');
+  const si = $<HTMLButtonElement>('confirmar-si');
+  const emergencia = comando === 'detener_emergencia';
+  dialog.classList.toggle('emergencia', emergencia);
+  $('confirmar-titulo').textContent = emergencia ? 'Detener de emergencia' : `Pausar el surtidor ${s.id_surtidor}`;
+  $('confirmar-texto').textContent = emergencia
+    ? `El surtidor ${s.id_surtidor} (${s.nombre}) se detendrá de inmediato; la venta en curso quedará cancelada con los litros ya despachados.`
+    : `El surtidor ${s.id_surtidor} (${s.nombre}) terminará la venta en curso y no aceptará otra hasta que se reanude. El motivo se mostrará en su tarjeta.`;
+  razon.value = emergencia ? 'Detención de emergencia desde el panel' : '';
+  razon.placeholder = emergencia ? '' : 'p. ej. limpieza de la isla';
+  si.textContent = emergencia ? 'Detener ahora' : 'Pausar';
+  si.className = emergencia ? 'peligro' : 'principal';
+  dialog.returnValue = '';
   dialog.showModal();
+  razon.focus();
   return new Promise((resolve) => {
     dialog.addEventListener(
       'close',
       () =>
-        resolve(
-          dialog.returnValue === 'confirmar'
-            ? $<HTMLInputElement>('confirmar-razon').value.trim() || 'Emergencia'
-            : null,
-        ),
+        resolve(dialog.returnValue === 'confirmar' ? razon.value.trim() || (emergencia ? 'Emergencia' : 'Pausa') : null),
       { once: true },
     );
   });
 }
 
 async function pedirComando(s: Surtidor, comando: string, boton: HTMLButtonElement): Promise<void> {
-  let razon = comando === 'pausar' ? 'Pausa desde el panel' : 'Reanudación desde el panel';
-  if (comando === 'detener_emergencia') {
-    const motivo = await confirmarEmergencia(s);
+  let razon = 'Reanudación desde el panel';
+  if (comando === 'pausar' || comando === 'detener_emergencia') {
+    const motivo = await pedirMotivo(s, comando);
     if (motivo === null) return;
     razon = motivo;
   }
   boton.disabled = true;
   try {
-    const res = await fetch(`/api/surtidores/${s.id_surtidor}/comando`, {
+    const res = await api(`/api/surtidores/${s.id_surtidor}/comando`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ comando, razon }),
@@ -255,8 +348,8 @@ async function pedirComando(s: Surtidor, comando: string, boton: HTMLButtonEleme
     const body = (await res.json()) as { resultado?: string; error?: { mensaje: string } };
     if (res.ok) aviso(`Surtidor ${s.id_surtidor}: ${comando} → ${body.resultado}`, body.resultado !== 'ok');
     else aviso(`Surtidor ${s.id_surtidor}: ${body.error?.mensaje ?? res.statusText}`, true);
-  } catch {
-    aviso('No se pudo contactar a la estación', true);
+  } catch (err) {
+    if (!(err instanceof SesionTerminada)) aviso('No se pudo contactar a la estación', true);
   } finally {
     renderSurtidor(s.id_surtidor);
   }
@@ -272,10 +365,12 @@ function aplicar(evento: EventoPuente): void {
       state.precios = snap.precios;
       state.transacciones = snap.transacciones.slice(0, MAX_TRANSACCIONES);
       state.alertas = new Map(snap.alertas.map((a) => [a.id, a]));
+      state.acciones = (snap.acciones ?? []).slice(0, MAX_ACCIONES);
       renderPrecios();
       renderSurtidores();
       renderTransacciones();
       renderAlertas();
+      renderAcciones();
       void refreshChart();
       return;
     }
@@ -332,6 +427,10 @@ function aplicar(evento: EventoPuente): void {
       renderAlertas();
       return;
     }
+    case 'accion': {
+      agregarAccion(evento.datos as Accion);
+      return;
+    }
     case 'precios': {
       state.precios = evento.datos as VersionPrecios;
       renderPrecios();
@@ -349,24 +448,55 @@ function estadoConexion(conectado: boolean, texto: string): void {
 }
 
 let intento = 0;
+let socket: WebSocket | null = null;
 async function conectar(): Promise<void> {
+  if (volviendoAlLogin) return;
   try {
-    const res = await fetch('/api/config');
+    const res = await api('/api/config');
     const config = (await res.json()) as { estacion: { nombre: string }; ws_port: number };
-    $('titulo').textContent = config.estacion.nombre;
-    document.title = `${config.estacion.nombre} · panel del operador`;
+    mostrarNombre(config.estacion.nombre);
+    // The session cookie goes along: cookies ignore ports, and this is the same site.
     const ws = new WebSocket(
       `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.hostname}:${config.ws_port}/`,
     );
+    socket = ws;
     ws.addEventListener('open', () => {
       intento = 0;
       estadoConexion(true, 'En vivo');
     });
     ws.addEventListener('message', (m) => aplicar(JSON.parse(String(m.data)) as EventoPuente));
-    ws.addEventListener('close', () => reintentar());
-  } catch {
-    reintentar();
+    ws.addEventListener('close', (ev) => void alCerrar(ev.code));
+  } catch (err) {
+    if (!(err instanceof SesionTerminada)) reintentar();
   }
+}
+
+/**
+ * The bridge closed: for the session (4401, or a refused handshake, which the browser only sees
+ * as 1006: then the API says whether the session is still good), or the station went away.
+ */
+async function alCerrar(code: number): Promise<void> {
+  if (volviendoAlLogin) return;
+  if (code === CIERRE_SESION) {
+    void sesionTerminada();
+    return;
+  }
+  try {
+    const res = await fetch('/api/sesion', { credentials: 'same-origin' });
+    if (res.status === 401) {
+      void sesionTerminada();
+      return;
+    }
+  } catch {
+    // The station is not answering: keep retrying below.
+  }
+  reintentar();
+}
+
+function mostrarNombre(nombre: string): void {
+  $('titulo').textContent = nombre;
+  document.title = `${nombre} · panel del operador`;
+  tituloLogin = `${nombre} · panel del operador`;
 }
 
 function reintentar(): void {
@@ -376,5 +506,34 @@ function reintentar(): void {
   window.setTimeout(() => void conectar(), espera);
 }
 
-window.setInterval(() => void refreshChart(), 60_000);
-void conectar();
+/** The station's name for the login screen: /health is public. */
+async function nombreEstacion(): Promise<string | null> {
+  try {
+    const res = await fetch('/health');
+    const body = (await res.json()) as { estacion?: { nombre?: string } };
+    return body.estacion?.nombre ?? null;
+  } catch {
+    return null;
+  }
+}
+
+async function iniciar(): Promise<void> {
+  const nombre = await nombreEstacion();
+  if (nombre) mostrarNombre(nombre);
+  for (;;) {
+    try {
+      sesion = await asegurarSesion({ titulo: tituloLogin, roles: ROLES });
+      break;
+    } catch {
+      // The station is not answering yet.
+      estadoConexion(false, 'Sin conexión con la estación · reintentando');
+      await new Promise((r) => window.setTimeout(r, 2000));
+    }
+  }
+  marcarRol(sesion, ROLES);
+  $('sesion').replaceChildren(barraSesion(sesion));
+  window.setInterval(() => void refreshChart(), 60_000);
+  void conectar();
+}
+
+void iniciar();

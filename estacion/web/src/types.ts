@@ -10,6 +10,27 @@ export interface EstadoSurtidor {
   tipo_combustible: Combustible | null;
   precio_por_litro: number | null;
   version_precios: number | null;
+  /** Who paused (or stopped) it from the station, and why. */
+  pausado_por?: PausadoPor | null;
+}
+
+export interface PausadoPor {
+  usuario: string;
+  comando: 'pausar' | 'detener_emergencia';
+  razon: string;
+  fecha: string;
+}
+
+/** An audit entry as the WebSocket sends it (snapshot `acciones`, event `accion`). */
+export interface Accion {
+  seq: number;
+  fecha: string;
+  usuario: string;
+  rol: string | null;
+  accion: string;
+  objetivo: string | null;
+  resultado: 'ok' | 'denegado' | 'error';
+  detalles: Record<string, unknown> | null;
 }
 
 export interface Surtidor {
@@ -62,6 +83,7 @@ export interface Snapshot {
   precios: VersionPrecios;
   transacciones: Transaccion[];
   alertas: Alerta[];
+  acciones?: Accion[];
 }
 
 export interface EventoPuente {

@@ -1,5 +1,6 @@
 export * from './attempt-limiter.js';
 export * from './auth-service.js';
+export * from './cli-usuarios.js';
 export * from './errors.js';
 export * from './mongo-auth-store.js';
 export * from './plugin.js';

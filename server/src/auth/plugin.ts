@@ -41,8 +41,28 @@ export function credentialFrom(headers: { authorization?: string | undefined; co
     return m ? (m[1] as string) : null;
   }
   if (headers.cookie) {
-    const value = fastifyCookie.parse(headers.cookie)[SESSION_COOKIE];
+    const value = cookieValue(headers.cookie, SESSION_COOKIE);
     if (value) return value;
+  }
+  return null;
+}
+
+/**
+ * One cookie's value from a Cookie header. Not fastifyCookie.parse: that one only works once the
+ * cookie plugin has been registered in this process (it loads its parser then), and the WebSocket
+ * bridge reads the session cookie on a Fastify app of its own without the plugin.
+ */
+function cookieValue(header: string, name: string): string | null {
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    let value = part.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
   }
   return null;
 }

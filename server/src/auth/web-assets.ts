@@ -3,9 +3,13 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
-/** Compiled script (dist/web) and stylesheet (public) of the login screen. */
+/**
+ * Compiled script (server/dist/web) and stylesheet (server/public) of the login screen. Both paths
+ * go up to the package folder, so they are the same from dist/auth (the build) and from src/auth
+ * (tests run the sources).
+ */
 export const AUTH_WEB_ROOTS = [
-  fileURLToPath(new URL('../web', import.meta.url)),
+  fileURLToPath(new URL('../../dist/web', import.meta.url)),
   fileURLToPath(new URL('../../public', import.meta.url)),
 ];
 

@@ -54,6 +54,13 @@ export async function createApiApp(options: ApiAppOptions) {
     openapi: {
       info: { title: options.title, description: options.description, version: '1.0.0' },
       tags: options.tags,
+      // What the auth plugin's `security: [{ bearer }, { cookie }]` on each protected route refers to.
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'Token de sesión (POST /api/sesion) o de API' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'sesion', description: 'Cookie de sesión de la página' },
+        },
+      },
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,

@@ -1,3 +1,4 @@
+import { requestActor } from '@combustible/server';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CompanyError } from '../../errors.js';
@@ -52,7 +53,7 @@ export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
       },
     },
     async (req, reply) => {
-      const e = await service.addStation(req.body);
+      const e = await service.addStation(req.body, requestActor(req));
       reply.code(201);
       return present(e.id_estacion);
     },
@@ -70,7 +71,7 @@ export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
       },
     },
     async (req) => {
-      const e = await service.updateStation(req.params.id, req.body);
+      const e = await service.updateStation(req.params.id, req.body, requestActor(req));
       return present(e.id_estacion);
     },
   );
@@ -86,7 +87,7 @@ export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
       },
     },
     async (req, reply) => {
-      await service.removeStation(req.params.id);
+      await service.removeStation(req.params.id, requestActor(req));
       return reply.code(204).send(null);
     },
   );

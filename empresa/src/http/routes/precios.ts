@@ -1,3 +1,4 @@
+import { requestActor } from '@combustible/server';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Cambios } from '../../domain/price-book.js';
@@ -33,15 +34,16 @@ export const preciosRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { servi
         summary: 'Cambia uno o más precios: crea una versión nueva y la envía a todas las estaciones',
         description:
           'Cualquier subconjunto de los cuatro precios (enteros positivos, pesos por litro). Si ningún precio ' +
-          'cambia de valor no se crea versión (`creada: false`).',
+          'cambia de valor no se crea versión (`creada: false`). El autor de la versión es el usuario de la ' +
+          'sesión (o `token:<nombre>` para un token de API); un cuerpo con `autor` se rechaza.',
         body: cambioPrecios,
         response: { 200: resultadoCambio, 400: errorRespuesta },
       },
     },
     async (req) => {
-      const { autor, ...precios } = req.body;
-      const cambios: Cambios = Object.fromEntries(Object.entries(precios).filter(([, v]) => v !== undefined));
-      const { version, creada } = await service.changePrices(cambios, autor ?? 'api');
+      const cambios: Cambios = Object.fromEntries(Object.entries(req.body).filter(([, v]) => v !== undefined));
+      // The author is who the session says, never what the body says (the body has no `autor`).
+      const { version, creada } = await service.changePrices(cambios, requestActor(req));
       return { ...version, creada };
     },
   );

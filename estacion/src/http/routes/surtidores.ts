@@ -1,3 +1,4 @@
+import { requestActor } from '@combustible/server';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { initialState } from '../../domain/live-state.js';
@@ -24,7 +25,8 @@ function notFound(id: number): StationError {
   return new StationError('SURTIDOR_NO_ENCONTRADO', `no existe el surtidor ${id}`);
 }
 
-export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, hub, store }) => {
+export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, hub, store, auth }) => {
+  const { audit } = auth;
   const present = (id: number) => {
     const p = service.pump(id);
     if (!p) throw notFound(id);
@@ -84,6 +86,13 @@ export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
     },
     async (req, reply) => {
       const created = await service.createPump(req.body);
+      await audit.append({
+        ...requestActor(req),
+        accion: 'surtidor.crear',
+        objetivo: `surtidor:${created.id_surtidor}`,
+        resultado: 'ok',
+        detalles: { ...req.body },
+      });
       reply.code(201);
       return presentPump(created, service.live.get(created.id_surtidor));
     },
@@ -103,6 +112,13 @@ export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
     async (req) => {
       const updated = await service.updatePump(req.params.id, req.body);
       if (!updated) throw notFound(req.params.id);
+      await audit.append({
+        ...requestActor(req),
+        accion: 'surtidor.modificar',
+        objetivo: `surtidor:${req.params.id}`,
+        resultado: 'ok',
+        detalles: { cambios: { ...req.body } },
+      });
       return presentPump(updated, service.live.get(updated.id_surtidor));
     },
   );
@@ -127,8 +143,16 @@ export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
           `el surtidor ${id} está conectado; use ?force=true para eliminarlo igual`,
         );
       }
+      const conectado = hub.isConnected(id);
       await service.deletePump(id);
       hub.disconnect(id);
+      await audit.append({
+        ...requestActor(req),
+        accion: 'surtidor.eliminar',
+        objetivo: `surtidor:${id}`,
+        resultado: 'ok',
+        detalles: { forzado: conectado },
+      });
       reply.code(204);
       return null;
     },
@@ -178,10 +202,26 @@ export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
       },
     },
     async (req) => {
-      present(req.params.id);
-      const answer = await hub.sendCommand(req.params.id, req.body.comando, req.body.razon);
-      req.log.info({ id_surtidor: req.params.id, ...answer, razon: req.body.razon }, 'comando ejecutado');
-      return { id_surtidor: req.params.id, ...answer };
+      const id = req.params.id;
+      present(id);
+      const { comando, razon } = req.body;
+      const actor = requestActor(req);
+      const record = (resultado: 'ok' | 'error', detalles: Record<string, unknown>) =>
+        audit.append({ ...actor, accion: 'surtidor.comando', objetivo: `surtidor:${id}`, resultado, detalles: { comando, razon, ...detalles } });
+      let answer;
+      try {
+        answer = await hub.sendCommand(id, comando, razon);
+      } catch (err) {
+        // Not sent, or no answer: the attempt is on record with why.
+        await record('error', { resultado: null, codigo: err instanceof StationError ? err.code : 'ERROR_INTERNO' });
+        throw err;
+      }
+      const ok = answer.resultado === 'ok';
+      // Who paused it and why goes on the pump's card (reanudar clears it).
+      if (ok) service.commandApplied(id, comando, { usuario: actor.usuario, razon });
+      await record(ok ? 'ok' : 'error', { resultado: answer.resultado, id_comando: answer.id_comando });
+      req.log.info({ id_surtidor: id, ...answer, razon, usuario: actor.usuario }, 'comando ejecutado');
+      return { id_surtidor: id, ...answer };
     },
   );
 };

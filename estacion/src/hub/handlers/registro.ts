@@ -1,22 +1,30 @@
 import { secretsEqual } from '@combustible/server';
-import { type Registro, wireError } from '@combustible/shared';
+import { type Registro, type WireErrorCode, wireError } from '@combustible/shared';
 import type { PumpSession } from '../pump-session.js';
+
+/** Every refusal goes the same way: counted, logged, audited (in the background), answered, closed. */
+function refuse(session: PumpSession, msg: Registro, codigo: WireErrorCode, mensaje: string, logMsg: string): void {
+  const { hub } = session;
+  hub.metrics.registrationRefused(codigo);
+  hub.log.warn({ id_surtidor: msg.id_surtidor, remote: session.remote, codigo }, logMsg);
+  hub.audit.record({
+    usuario: `surtidor:${msg.id_surtidor}`,
+    rol: null,
+    ip: session.remote,
+    accion: 'surtidor.registro',
+    objetivo: `surtidor:${msg.id_surtidor}`,
+    resultado: 'denegado',
+    detalles: { codigo, motivo: mensaje },
+  });
+  session.send({ tipo: 'registro_rechazado', codigo, mensaje });
+  session.close();
+}
 
 export function registro(session: PumpSession, msg: Registro): void {
   const { hub } = session;
   const token = hub.options.pumpToken;
   if (token !== undefined && !secretsEqual(msg.token, token)) {
-    hub.metrics.registrationRefused('AUTENTICACION_FALLIDA');
-    hub.log.warn(
-      { id_surtidor: msg.id_surtidor, remote: session.remote },
-      'registro rechazado: token inválido',
-    );
-    session.send({
-      tipo: 'registro_rechazado',
-      codigo: 'AUTENTICACION_FALLIDA',
-      mensaje: 'token ausente o inválido',
-    });
-    session.close();
+    refuse(session, msg, 'AUTENTICACION_FALLIDA', 'token ausente o inválido', 'registro rechazado: token inválido');
     return;
   }
   if (session.id !== null && session.id !== msg.id_surtidor) {
@@ -30,10 +38,7 @@ export function registro(session: PumpSession, msg: Registro): void {
   }
   const result = hub.service.register(msg, session.remote);
   if (!result.ok) {
-    hub.metrics.registrationRefused(result.codigo);
-    hub.log.warn({ id_surtidor: msg.id_surtidor, codigo: result.codigo }, 'registro rechazado');
-    session.send({ tipo: 'registro_rechazado', codigo: result.codigo, mensaje: result.mensaje });
-    session.close();
+    refuse(session, msg, result.codigo, result.mensaje, 'registro rechazado');
     return;
   }
   session.markRegistered(msg.id_surtidor, result.precios.version);

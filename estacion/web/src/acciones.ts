@@ -1,0 +1,79 @@
+/** "Últimas acciones": audit entries as the operator reads them, in plain Spanish. */
+import { el, fmtHora } from './format.js';
+import type { Accion } from './types.js';
+
+const COMANDO: Record<string, string> = {
+  pausar: 'Pausar',
+  reanudar: 'Reanudar',
+  detener_emergencia: 'Detener (emergencia)',
+};
+
+const RESULTADO: Record<Accion['resultado'], string> = { ok: 'hecho', denegado: 'denegado', error: 'error' };
+
+const texto = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+
+/** What was done, e.g. "Pausar: limpieza de la isla" or "Registro rechazado (AUTENTICACION_FALLIDA)". */
+export function describirAccion(a: Accion): string {
+  const d = a.detalles ?? {};
+  switch (a.accion) {
+    case 'surtidor.comando': {
+      const comando = COMANDO[String(d.comando)] ?? String(d.comando);
+      const razon = texto(d.razon);
+      const respuesta = a.resultado === 'error' ? (texto(d.codigo) ?? texto(d.resultado)) : null;
+      return `${comando}${razon ? `: ${razon}` : ''}${respuesta ? ` (${respuesta})` : ''}`;
+    }
+    case 'surtidor.crear':
+      return `Crear surtidor${texto(d.nombre) ? ` «${String(d.nombre)}»` : ''}`;
+    case 'surtidor.modificar':
+      return 'Modificar surtidor';
+    case 'surtidor.eliminar':
+      return d.forzado === true ? 'Eliminar surtidor conectado' : 'Eliminar surtidor';
+    case 'surtidor.registro':
+      return `Registro rechazado${texto(d.codigo) ? ` (${String(d.codigo)})` : ''}`;
+    case 'empresa.autenticacion':
+      return `Autenticación de la empresa rechazada${texto(d.motivo) ? `: ${String(d.motivo)}` : ''}`;
+    case 'precios.cambiar':
+      return `Precios nuevos${typeof d.version === 'number' ? ` (versión ${d.version})` : ''}`;
+    default:
+      return a.accion;
+  }
+}
+
+/** "surtidor:3" → "Surtidor 3"; "precios" → "Precios". */
+export function describirObjetivo(objetivo: string | null): string {
+  if (objetivo === null) return '—';
+  const surtidor = /^surtidor:(\d+)$/.exec(objetivo);
+  if (surtidor) return `Surtidor ${surtidor[1]}`;
+  if (objetivo === 'precios') return 'Precios';
+  if (objetivo.startsWith('estacion:')) return 'Estación';
+  return objetivo;
+}
+
+/** "surtidor:3" → "surtidor 3"; a person's name as is. */
+export const describirUsuario = (usuario: string) => usuario.replace(/^surtidor:(\d+)$/, 'surtidor $1');
+
+/**
+ * One action, in two lines to fit the side column:
+ *   14:05:10  ana                      [hecho]
+ *   Surtidor 3 · Pausar: limpieza de la isla
+ */
+export function itemAccion(a: Accion, nueva: boolean): HTMLLIElement {
+  return el(
+    'li',
+    { 'data-accion': String(a.seq), class: `${a.resultado}${nueva ? ' nueva' : ''}` },
+    el(
+      'div',
+      { class: 'accion-cabeza' },
+      el('time', { datetime: a.fecha, title: new Date(a.fecha).toLocaleString('es-CL') }, fmtHora(a.fecha)),
+      el('strong', { class: 'usuario' }, describirUsuario(a.usuario)),
+      el('span', { class: `resultado ${a.resultado}` }, RESULTADO[a.resultado]),
+    ),
+    el(
+      'div',
+      { class: 'accion-que' },
+      el('span', { class: 'objetivo' }, describirObjetivo(a.objetivo)),
+      ' · ',
+      el('span', { class: 'accion' }, describirAccion(a)),
+    ),
+  );
+}
