@@ -9,7 +9,9 @@ const ROLES = ['lectura', 'precios', 'admin'];
 const ETIQUETAS = { precio_93: '93', precio_95: '95', precio_97: '97', precio_diesel: 'Diésel' };
 const $ = (id) => document.getElementById(id);
 const pesos = (n) => `$${Number(n).toLocaleString('es-CL')}`;
-const hora = (iso) => (iso ? new Date(iso).toLocaleString('es-CL') : '—');
+// 24-hour clock: "14:05:09", never "2:05:09 p. m.".
+const fechaHora = new Intl.DateTimeFormat('es-CL', { dateStyle: 'short', timeStyle: 'medium', hourCycle: 'h23' });
+const hora = (iso) => (iso ? fechaHora.format(new Date(iso)) : '—');
 
 let vigente = null;
 let sesion = null;

@@ -88,6 +88,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
     sessionTtlMs: config.sessionTtl * 3_600_000,
   });
   const service = new CompanyService(store, bus, clock, log.child({ mod: 'servicio' }), destinations, audit);
+  auth.useMetrics(metrics.registry, 'empresa');
   let links: LinkManager | undefined;
   let api: Api | undefined;
   let adminInicial: RunningCompany['adminInicial'] = null;

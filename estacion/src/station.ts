@@ -14,6 +14,7 @@ import {
   type StationRole,
 } from '@combustible/server';
 import { type Clock, type Logger, systemClock } from '@combustible/shared';
+import { ThrottledAuditSink } from './app/audit-sink.js';
 import { StationBus } from './app/events.js';
 import { StationMetrics } from './app/metrics.js';
 import { StationService } from './app/station-service.js';
@@ -82,6 +83,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     sessionTtlMs: config.sessionTtl * 3_600_000,
   });
   let adminInicial: RunningStation['adminInicial'] = null;
+  let refusals: ThrottledAuditSink | undefined;
   const bus = new StationBus();
   const service = new StationService(store, bus, clock, log.child({ mod: 'servicio' }), {
     strictRegistration: config.strictRegistration,
@@ -90,6 +92,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     maxPumps: config.maxPumps,
   });
   const metrics = new StationMetrics(bus);
+  auth.useMetrics(metrics.registry, 'estacion');
   service.onCommitBatch = (size, ms) => metrics.commitBatch(size, ms);
   const servers: ListeningServer[] = [];
   const closers: (() => Promise<unknown>)[] = [];
@@ -99,6 +102,8 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     await service.init();
     // First start: the `admin` user, with --admin-password or a generated password shown once by the CLI.
     adminInicial = await auth.bootstrapAdmin(config.adminPassword);
+    // What the TCP ports refuse is audited, throttled per source so that a flood cannot fill the disk.
+    refusals = new ThrottledAuditSink(audit, clock);
     if (adminInicial)
       log.info({ usuario: adminInicial.usuario, clave_generada: adminInicial.generada }, 'primer arranque: usuario admin creado');
     hub = new PumpHub({
@@ -107,7 +112,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       clock,
       log: log.child({ mod: 'hub' }),
       metrics,
-      audit,
+      audit: refusals,
       options: {
         maxLineBytes: config.maxLineBytes,
         registrationTimeoutMs: config.registrationTimeout * 1000,
@@ -150,7 +155,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       log: log.child({ mod: 'empresa' }),
       clock,
       metrics,
-      audit,
+      audit: refusals,
       options: {
         token: config.companyToken,
         maxLineBytes: config.maxLineBytes,
@@ -219,6 +224,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     await Promise.all(closers.map((c) => c()));
     await Promise.all(servers.map((s) => s.close()));
     await hub?.close();
+    refusals?.flush();
     await audit.flush();
     await store.close();
     throw err;
@@ -233,6 +239,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       await Promise.all(closers.map((c) => c().catch(() => undefined)));
       await Promise.all(servers.map((s) => s.close().catch(() => undefined)).concat(readyHub.close()));
       await service.close();
+      refusals?.flush();
       await audit.flush();
       await store.close();
       log.info('estación detenida');

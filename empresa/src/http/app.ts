@@ -4,7 +4,7 @@
  * the company's routes. buildApi() returns the app without listening, so tests drive it with
  * inject().
  */
-import { createApiApp, registerAuth, serveAuthAssets, serveWeb } from '@combustible/server';
+import { AUTH_TAGS, createApiApp, registerAuth, serveAuthAssets, serveWeb } from '@combustible/server';
 import { COMPANY_ERRORS } from '../errors.js';
 import { COMPANY_ROUTES } from './access.js';
 import type { ApiDeps } from './deps.js';
@@ -21,9 +21,7 @@ export async function buildApi(deps: ApiDeps) {
       { name: 'precios', description: 'Precios vigentes, cambios e historial' },
       { name: 'estaciones', description: 'Registro de estaciones y estado de sus enlaces' },
       { name: 'sistema', description: 'Salud y métricas' },
-      { name: 'sesion', description: 'Inicio y cierre de sesión' },
-      { name: 'usuarios', description: 'Usuarios y tokens de API (admin)' },
-      { name: 'auditoria', description: 'Registro de auditoría encadenado (admin)' },
+      ...AUTH_TAGS,
     ],
     errors: COMPANY_ERRORS,
     rateLimitPerMinute: deps.rateLimitPerMinute,

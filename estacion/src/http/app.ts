@@ -3,7 +3,7 @@
  * errors, rate limit, /docs) plus the station's routes. buildApi() returns the app without
  * listening, so tests drive it with inject().
  */
-import { createApiApp, registerAuth, serveAuthAssets, serveWeb } from '@combustible/server';
+import { AUTH_TAGS, createApiApp, registerAuth, serveAuthAssets, serveWeb } from '@combustible/server';
 import { STATION_ERRORS } from '../errors.js';
 import { STATION_ROUTES } from './access.js';
 import type { ApiDeps } from './deps.js';
@@ -25,9 +25,7 @@ export async function buildApi(deps: ApiDeps) {
       { name: 'alertas', description: 'Alertas de la estación y los surtidores' },
       { name: 'estadisticas', description: 'Totales de ventas' },
       { name: 'sistema', description: 'Salud, métricas y configuración' },
-      { name: 'sesion', description: 'Inicio y cierre de sesión' },
-      { name: 'usuarios', description: 'Usuarios y tokens de API (admin)' },
-      { name: 'auditoria', description: 'Registro de auditoría encadenado (admin)' },
+      ...AUTH_TAGS,
     ],
     errors: STATION_ERRORS,
     rateLimitPerMinute: deps.rateLimitPerMinute,

@@ -6,9 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock, Logger } from '@combustible/shared';
+import type { Registry } from 'prom-client';
 import type { AuditLog } from '../audit/audit-log.js';
 import { AttemptLimiter, type AttemptLimits } from './attempt-limiter.js';
 import { AuthError } from './errors.js';
+import { AuthMetrics } from './metrics.js';
 import type { RoleLadder } from './roles.js';
 import {
   DEFAULT_SCRYPT_COST,
@@ -81,6 +83,7 @@ export class AuthService<R extends string = string> {
   readonly limiter: AttemptLimiter;
   private readonly options: AuthServiceOptions;
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  private metrics: AuthMetrics | undefined;
 
   constructor(
     private readonly store: AuthStore,
@@ -92,6 +95,17 @@ export class AuthService<R extends string = string> {
   ) {
     this.options = { ...DEFAULT_AUTH_OPTIONS, ...options };
     this.limiter = new AttemptLimiter(clock, this.options.limits);
+  }
+
+  /** Counts logins, refusals and the failed-login table in `registry`, as `<prefix>_…`. */
+  useMetrics(registry: Registry, prefix: string): AuthMetrics {
+    this.metrics = new AuthMetrics(registry, prefix, this.limiter);
+    return this.metrics;
+  }
+
+  /** A request refused by the route table (counted; the plugin audits it). */
+  countDenied(motivo: string): void {
+    this.metrics?.denied(motivo);
   }
 
   private now(): string {
@@ -140,6 +154,7 @@ export class AuthService<R extends string = string> {
         resultado: 'denegado',
         detalles: { motivo: verdict.locked ? 'bloqueado' : 'demasiado_pronto', reintentar_s: Math.ceil(verdict.retryAfterMs / 1000) },
       });
+      this.metrics?.login('demasiados_intentos');
       throw new AuthError('DEMASIADOS_INTENTOS', 'demasiados intentos fallidos; espere antes de reintentar', {
         retryAfterMs: verdict.retryAfterMs,
       });
@@ -158,9 +173,11 @@ export class AuthService<R extends string = string> {
         resultado: 'denegado',
         detalles: { motivo: user ? 'clave_incorrecta' : 'usuario_desconocido' },
       });
+      this.metrics?.login('credenciales_invalidas');
       throw new AuthError('CREDENCIALES_INVALIDAS', 'usuario o clave incorrectos');
     }
     this.limiter.succeed(keys);
+    this.metrics?.login('ok');
     await this.store.deleteExpired(this.now());
     const token = newToken('ses');
     const credencial: Credencial = {

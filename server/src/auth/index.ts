@@ -11,3 +11,4 @@ export * from './sqlite-auth-store.js';
 export type * from './store.js';
 export type * from './types.js';
 export * from './web-assets.js';
+export * from './metrics.js';

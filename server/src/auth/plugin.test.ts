@@ -1,6 +1,7 @@
 import { FakeClock } from '@combustible/shared';
 import Database from 'better-sqlite3';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AuditLog } from '../audit/audit-log.js';
@@ -135,14 +136,20 @@ describe('auth plugin', () => {
     expect(res.json()).toEqual({ ok: false, registros: 2, primer_error: { seq: 3, motivo: expect.any(String) } });
   });
 
-  it('locks out repeated failed logins with 429 and Retry-After', async () => {
-    const { app } = await setup();
+  it('locks out repeated failed logins with 429 and Retry-After, and counts them', async () => {
+    const { app, auth } = await setup();
+    const registry = new Registry();
+    auth.useMetrics(registry, 'prueba');
     const attempt = () => app.inject({ method: 'POST', url: '/api/sesion', payload: { usuario: 'u-admin', clave: 'incorrecta' } });
     for (let i = 0; i < 5; i++) expect((await attempt()).statusCode).toBe(401);
     const blocked = await attempt();
     expect(blocked.statusCode).toBe(429);
     expect(blocked.json().error.codigo).toBe('DEMASIADOS_INTENTOS');
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    const text = await registry.metrics();
+    expect(text).toMatch(/prueba_inicios_sesion_total\{resultado="credenciales_invalidas"\} 5/);
+    expect(text).toMatch(/prueba_inicios_sesion_total\{resultado="demasiados_intentos"\} 1/);
+    expect(text).toMatch(/prueba_intentos_fallidos_claves 2/);
   });
 
   it('logs out: the token stops working and the cookie is cleared', async () => {

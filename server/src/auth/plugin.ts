@@ -85,6 +85,13 @@ const errorBody = z.object({
   }),
 });
 
+/** The OpenAPI tags of the routes this plugin serves, for the service's tag list. */
+export const AUTH_TAGS = [
+  { name: 'sesion', description: 'Inicio y cierre de sesión' },
+  { name: 'usuarios', description: 'Usuarios y tokens de API (admin)' },
+  { name: 'auditoria', description: 'Registro de auditoría encadenado (admin)' },
+];
+
 /** The rules of the routes this plugin serves, to spread into each service's table. */
 export function authRouteTable<R extends string>(admin: R, lowest: R): Record<string, RouteRule<R>> {
   return {
@@ -135,6 +142,7 @@ async function authPlugin<R extends string>(app: FastifyInstance, opts: AuthPlug
 
   const deny = async (req: FastifyRequest, rule: RouteRule<R>, need: string, principal: Principal | null, presented: boolean) => {
     const anonymous = principal === null;
+    auth.countDenied(anonymous ? (presented ? 'credencial_invalida' : 'sin_credencial') : 'rol_insuficiente');
     // Refusals are audited, except anonymous reads without any credential (a page before login).
     if (!anonymous || presented || req.method !== 'GET')
       auth.audit.record({
