@@ -23,12 +23,23 @@ const ETIQUETAS: Record<CampoPrecio, string> = {
   precio_diesel: 'diesel',
 };
 
+/** Date and 24-hour time: "30-11-2026, 19:02:22", never "7:02:22 p. m.". */
+const FECHA_HORA = new Intl.DateTimeFormat('es-CL', {
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
 export const pesos = (n: number) => `$${n.toLocaleString('es-CL')}`;
 
 export function fecha(iso: string | null): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString('es-CL');
+  return Number.isNaN(d.getTime()) ? iso : FECHA_HORA.format(d);
 }
 
 export function formatPrecios(p: Precios): string {
