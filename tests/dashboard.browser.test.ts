@@ -148,6 +148,40 @@ describe.skipIf(!available)('operator dashboard', () => {
     await expect.poll(() => page.locator('#grafico rect').count(), { timeout: 5000 }).toBeGreaterThan(0);
   });
 
+  it('shows a sale that came back with other content under Conflictos, with both versions', async () => {
+    // The same id again with other litres (a pump whose storage was wiped restarts its ids).
+    pumps[1]?.send({
+      tipo: 'transaccion_completada',
+      id_surtidor: 2,
+      id_transaccion: 'panel-1',
+      tipo_combustible: '95',
+      litros: 25,
+      precio_por_litro: 1350,
+      monto_total: 33_750,
+      metodo_pago: 'tarjeta',
+      fecha_inicio: new Date(Date.now() - 60_000).toISOString(),
+      fecha_fin: new Date().toISOString(),
+    });
+    expect(await pumps[1]?.next('transaccion_confirmada')).toMatchObject({
+      id_transaccion: 'panel-1',
+      duplicada: false,
+      conflicto: true,
+    });
+    await expect.poll(() => page.textContent('#total-conflictos')).toBe('1');
+    const item = page.locator('#conflictos [data-conflicto]');
+    await expect.poll(() => item.count()).toBe(1);
+    const text = (await item.textContent()) ?? '';
+    expect(text).toContain('panel-1');
+    expect(text).toContain('Isla Sur');
+    expect(text).toMatch(/litros/);
+    // Both versions are on screen: 20 L stored first, 25 L received later.
+    expect(text).toMatch(/20,00\sL/);
+    expect(text).toMatch(/25,00\sL/);
+    // The alert says so too.
+    await expect.poll(() => page.locator('[data-alerta="TRANSACCION_EN_CONFLICTO"]').count()).toBe(1);
+    await screenshot(page, 'estacion-conflictos.png');
+  });
+
   it('pauses with the operator’s reason; the card says who paused it and the last actions list it', async () => {
     const pump = pumps[0] as LineClient;
     const command = pump.next('comando');
@@ -258,5 +292,28 @@ describe.skipIf(!available)('operator dashboard', () => {
     expect(await page.locator('.sesion-fondo').count()).toBe(0);
     // The transaction stored before the restart is in the new snapshot.
     await expect.poll(() => page.locator('[data-transaccion="panel-1"]').count()).toBe(1);
+  });
+
+  it('works with hundreds of pumps: the connected ones and the counts first, the rest when asked', async () => {
+    // After the restart above no pump is connected; 300 more are configured at the station.
+    for (let i = 0; i < 300; i++)
+      await station.request('/api/surtidores', 'POST', { nombre: `Isla ${i + 3}`, combustibles_soportados: ['95'] });
+    const p = await as('lectura');
+    const pump = await LineClient.connect(station.pumpPort);
+    pumps.push(pump);
+    pump.send(registro(7, 'Isla 7'));
+    await pump.next('registro_confirmado');
+    // The snapshot carries the connected pumps and how many there are, not 302 cards.
+    await expect.poll(() => p.textContent('#resumen-surtidores')).toMatch(/^1\/302 conectados/);
+    expect(await p.locator('[data-surtidor]').count()).toBe(1);
+    const verTodos = p.locator('#ver-todos');
+    expect(await verTodos.isVisible()).toBe(true);
+    await screenshot(p, 'estacion-muchos-surtidores.png');
+    await verTodos.click();
+    await expect.poll(() => p.locator('[data-surtidor]').count()).toBe(302);
+    expect(await verTodos.isVisible()).toBe(false);
+    expect(await p.locator('[data-surtidor="7"] .estado').textContent()).toBe('disponible');
+    expect(await p.locator('[data-surtidor="300"] .estado').textContent()).toBe('desconectado');
+    await p.context().close();
   });
 });

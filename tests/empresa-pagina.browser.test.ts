@@ -17,6 +17,7 @@ import {
   stationAddress,
   TEST_ADMIN_PASSWORD,
 } from './helpers/empresa.js';
+import { LyingStation } from './helpers/lying-station.js';
 import { ROOT, removeTempDirs, type StationProcess, startStationProcess } from './helpers/processes.js';
 
 const available = chromiumAvailable();
@@ -176,6 +177,34 @@ describe.skipIf(!available)('company staff page', () => {
     // "Salir" ends the session and returns to the login screen.
     await page.click('#sesion-salir');
     await page.waitForSelector('#sesion-usuario', { state: 'visible', timeout: 5000 });
+  });
+
+  it('shows a station that reports a version the company never made, never "al día"; refuses a price outside the rule', async () => {
+    const liar = await LyingStation.start({ id: 'mentirosa', nombre: 'Estación mentirosa' });
+    try {
+      await company.request('/api/estaciones', 'POST', { host: '127.0.0.1', puerto: liar.port });
+      const page = await openPage();
+      await logIn(page, 'precios');
+      const row = page.locator('[data-id="mentirosa"]');
+      await expect.poll(() => row.locator('[data-anomalia]').getAttribute('data-anomalia')).toBe('VERSION_DESCONOCIDA');
+      expect(await row.locator('.aviso-anomalia').textContent()).toBe(`versión desconocida: ${2 ** 53 - 1}`);
+      expect(await row.locator('[data-anomalia]').getAttribute('title')).toMatch(/que la empresa no creó/);
+      expect(await row.locator('[data-anomalia]').textContent()).not.toContain('✓');
+      await expect.poll(() => page.textContent('#resumen')).toBe('1 de 2 al día');
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'empresa-anomalia.png'), fullPage: true });
+
+      // A price outside 100..100,000 is refused on the page, and by the API, before any station sees it.
+      const before = await company.request<{ version: number }>('/api/precios');
+      await page.fill('input[name="precio_93"]', '99');
+      await page.getByRole('button', { name: 'Guardar precios' }).click();
+      await expect.poll(() => page.textContent('#mensaje-precios')).toMatch(/entre \$100 y \$100\.000/);
+      await expect(company.request('/api/precios', 'PUT', { precio_93: 99 })).rejects.toThrow(/HTTP 400 .*VALIDACION.*precio_93/);
+      expect(await company.request('/api/precios')).toMatchObject({ version: before.version });
+      await page.getByRole('button', { name: 'Descartar' }).click();
+    } finally {
+      await company.request('/api/estaciones/mentirosa', 'DELETE').catch(() => undefined);
+      await liar.close();
+    }
   });
 
   it('shows a station going down and coming back', async () => {

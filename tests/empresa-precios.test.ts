@@ -18,6 +18,7 @@ import {
   stationVersion,
   TEST_ADMIN_PASSWORD,
 } from './helpers/empresa.js';
+import { LyingStation } from './helpers/lying-station.js';
 import {
   removeTempDirs,
   type ServiceProcess,
@@ -29,8 +30,10 @@ import {
 
 const processes: ServiceProcess[] = [];
 const pumps: FollowingPump[] = [];
+const liars: LyingStation[] = [];
 
 afterEach(async () => {
+  await Promise.all(liars.splice(0).map((l) => l.close()));
   await Promise.all(pumps.splice(0).map((p) => p.close()));
   await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));
 });
@@ -260,6 +263,63 @@ describe('company → stations → pumps', () => {
     // Logged out: the saved session is gone and no longer works.
     expect((await runCompanyCli(['--api', c.api, 'logout'], { env: cliEnv })).code).toBe(0);
     expect((await runCompanyCli(['--api', c.api, 'precios', 'show'], { env: cliEnv })).code).toBe(1);
+  });
+
+  it('a station that lies about its version cannot poison the company: anomaly, never al día, the next version is the company own, the real station gets it', async () => {
+    type Vista = EstacionVista & {
+      enlace: { estado: string; anomalia: { codigo: string; version_reportada: number; version_empresa: number } | null } | null;
+    };
+    const norte = await station('norte');
+    const liar = await LyingStation.start({ infoVersion: 2 ** 53 - 1, ackVersions: [2 ** 53 - 1, 1_000_000_000, 2 ** 31] });
+    liars.push(liar);
+    const dataDir = tempDir('empresa-mentira-');
+    let c = await company({ dataDir, estaciones: [stationAddress(norte), liar.address] });
+    const [pump] = await followingPumps(norte, [1]);
+    const health = () => c.request<{ version_precios: number; estaciones: { total: number; al_dia: number } }>('/health');
+
+    const lying = await eventually('the anomaly shown', async () => {
+      const e = await c.request<Vista>('/api/estaciones/mentirosa');
+      return e.enlace?.anomalia ? e : undefined;
+    });
+    expect(lying).toMatchObject({
+      al_dia: false,
+      version_confirmada: null,
+      enlace: { anomalia: { codigo: 'VERSION_DESCONOCIDA', version_reportada: 2 ** 53 - 1, version_empresa: 1 } },
+    });
+    await eventually('norte al día', async () => (await c.request<Vista>('/api/estaciones/norte')).al_dia);
+    expect(await health()).toMatchObject({ version_precios: 1, estaciones: { total: 2, al_dia: 1 } });
+
+    // The next change gets the company's next version, not one past what the liar said.
+    expect(await c.request('/api/precios', 'PUT', { precio_95: 1365 })).toMatchObject({ version: 2, creada: true });
+    await pump?.reaches(2);
+    await eventually('norte acknowledges 2', async () => {
+      const e = await c.request<Vista>('/api/estaciones/norte');
+      return e.version_confirmada === 2 && e.al_dia;
+    });
+    expect(await stationVersion(norte)).toBe(2);
+    await eventually('the liar was sent version 2 and answered with a huge one', async () => {
+      const e = await c.request<Vista>('/api/estaciones/mentirosa');
+      return liar.versionsSent.includes(2) && e.enlace?.anomalia?.version_empresa === 2 && e;
+    });
+    const after = await c.request<Vista>('/api/estaciones/mentirosa');
+    expect(after).toMatchObject({ al_dia: false, version_confirmada: null });
+    expect(after.enlace?.anomalia?.version_reportada).toBeGreaterThan(2);
+    expect(await health()).toMatchObject({ version_precios: 2, estaciones: { total: 2, al_dia: 1 } });
+    for (const path of ['/api/precios', '/api/precios/historial', '/api/estaciones', '/api/auditoria', '/metrics'])
+      await expect(fetch(`${c.api}${path}`, { headers: { authorization: `Bearer ${c.token}` } }).then((r) => r.status)).resolves.toBe(200);
+    const audit = await c.request<{ usuario: string; detalles: { version_reportada: number } }[]>('/api/auditoria?accion=estacion.anomalia');
+    expect(audit.map((a) => [a.usuario, a.detalles.version_reportada])).toEqual([['estacion:mentirosa', 2 ** 53 - 1]]);
+
+    // After a restart on the same data: the same answers, the same versions, the anomaly again.
+    expect((await c.stop('SIGTERM')).code).toBe(0);
+    processes.splice(processes.indexOf(c), 1);
+    c = await company({ dataDir, estaciones: [stationAddress(norte), liar.address] });
+    expect(await c.request('/api/precios')).toMatchObject({ version: 2 });
+    await eventually('the anomaly shown again', async () => (await c.request<Vista>('/api/estaciones/mentirosa')).enlace?.anomalia);
+    expect(await health()).toMatchObject({ version_precios: 2 });
+    expect(await c.request('/api/precios', 'PUT', { precio_95: 1366 })).toMatchObject({ version: 3 });
+    await pump?.reaches(3);
+    expect((await c.request<Vista>('/api/estaciones/mentirosa')).al_dia).toBe(false);
   });
 
   it('stops cleanly on SIGTERM', async () => {

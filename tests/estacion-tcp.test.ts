@@ -64,6 +64,100 @@ describe('estacion over TCP', () => {
     expect(await nc.next()).toEqual({ ...confirmada, duplicada: true });
   });
 
+  it('keeps a reused id with other content as a conflict, durably, and shows it in the API', async () => {
+    const dataDir = tempDir('estacion-conflicto-');
+    const first = await station({ dataDir });
+    const sale = (extra: Record<string, unknown> = {}) => ({ ...JSON.parse(VENTA), id_transaccion: 'w-1', ...extra });
+    const a = await pump(first.pumpPort);
+    a.send(REGISTRO);
+    await a.next('registro_confirmado');
+    a.send(sale());
+    expect(await a.next('transaccion_confirmada')).toEqual({
+      tipo: 'transaccion_confirmada',
+      id_transaccion: 'w-1',
+      duplicada: false,
+    });
+    // The pump's storage is wiped: it starts its ids again and sells something else as w-1.
+    const other = sale({ litros: 30, monto_total: 40_500, metodo_pago: 'tarjeta' });
+    a.send(other);
+    expect(await a.next('transaccion_confirmada')).toEqual({
+      tipo: 'transaccion_confirmada',
+      id_transaccion: 'w-1',
+      duplicada: false,
+      conflicto: true,
+    });
+    // Acknowledged means durable: after a SIGKILL the same version is a repeat of the stored conflict.
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    const second = await station({ dataDir });
+    const b = await pump(second.pumpPort);
+    b.send(REGISTRO);
+    await b.next('registro_confirmado');
+    b.send(other);
+    expect(await b.next('transaccion_confirmada')).toMatchObject({ duplicada: true, conflicto: true });
+
+    const res = await second.fetch('/api/conflictos');
+    expect(res.headers.get('x-total-count')).toBe('1');
+    const [c] = (await res.json()) as Record<string, Record<string, unknown>>[];
+    expect(c).toMatchObject({
+      id_surtidor: 9,
+      id_transaccion: 'w-1',
+      campos: ['litros', 'monto_total', 'metodo_pago'],
+      original: { litros: 10, metodo_pago: 'efectivo' },
+      nueva: { litros: 30, metodo_pago: 'tarjeta' },
+    });
+    expect(await second.request('/api/transacciones/9/w-1')).toMatchObject({
+      litros: 10,
+      en_conflicto: true,
+      total_conflictos: 1,
+    });
+    const alertas = await second.request<{ codigo: string }[]>('/api/alertas?abiertas=true');
+    expect(alertas.map((x) => x.codigo)).toContain('TRANSACCION_EN_CONFLICTO');
+    const listed = await second.fetch('/api/transacciones');
+    expect(listed.headers.get('x-total-count')).toBe('1');
+  });
+
+  it('refuses a sale no pump can make, naming the field, and stores an odd one with observations', async () => {
+    const s = await station();
+    const nc = await pump(s.pumpPort);
+    nc.send(REGISTRO); // declares only 95
+    await nc.next('registro_confirmado');
+    const now = Date.now();
+    const at = (ms: number) => new Date(ms).toISOString();
+    for (const [extra, campo] of [
+      [{ litros: 1e-300 }, 'litros'],
+      [{ monto_total: 2 ** 53 - 1 }, 'monto_total'],
+      [{ fecha_inicio: '0001-01-01T00:00:00Z' }, 'fecha_inicio'],
+      [{ fecha_inicio: at(now + 3 * 86_400_000), fecha_fin: '9999-12-31T23:59:59Z' }, 'fecha_fin'],
+    ] as const) {
+      nc.send({ ...JSON.parse(VENTA), id_transaccion: `absurda-${campo}`, ...extra });
+      const error = await nc.next('error');
+      expect(error).toMatchObject({ codigo: 'MENSAJE_INVALIDO' });
+      expect((error.detalles as { campo: string }[]).map((d) => d.campo)).toContain(campo);
+    }
+    // A cancelled sale of 99,999,999 pesos, of a fuel the pump did not declare: odd, kept, flagged.
+    nc.send({
+      ...JSON.parse(VENTA),
+      id_transaccion: 'rara',
+      tipo_combustible: 'diesel',
+      estado: 'cancelada',
+      monto_total: 99_999_999,
+      fecha_inicio: at(now - 60_000),
+      fecha_fin: at(now),
+    });
+    expect(await nc.next('transaccion_confirmada')).toMatchObject({ id_transaccion: 'rara', duplicada: false });
+    const res = await s.fetch('/api/transacciones');
+    expect(res.headers.get('x-total-count')).toBe('1');
+    const [stored] = (await res.json()) as { id_transaccion: string; observaciones: string[] }[];
+    expect(stored?.id_transaccion).toBe('rara');
+    expect(stored?.observaciones.map((o) => o.split(':')[0])).toEqual([
+      'MONTO_INCONSISTENTE',
+      'COMBUSTIBLE_NO_SOPORTADO',
+      'PRECIO_INUSUAL',
+      'MONTO_ELEVADO',
+    ]);
+  });
+
   it('answers the company port with estacion_info, pong and versioned price updates', async () => {
     const s = await station({ args: ['--id', 'est-nc', '--nombre', 'Prueba'] });
     const company = await pump(s.companyPort);

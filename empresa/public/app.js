@@ -7,6 +7,11 @@ import { asegurarSesion, barraSesion, marcarRol, pedirSesion, puede } from '/com
 
 const ROLES = ['lectura', 'precios', 'admin'];
 const ETIQUETAS = { precio_93: '93', precio_95: '95', precio_97: '97', precio_diesel: 'Diésel' };
+/** Stations listed (the API pages its lists; x-total-count says how many there are). */
+const MAX_ESTACIONES = 1000;
+/** The price range of the prices rule (shared/src/protocol/prices-rule.ts); the API checks it too. */
+const PRECIO_MIN = 100;
+const PRECIO_MAX = 100_000;
 const $ = (id) => document.getElementById(id);
 const pesos = (n) => `$${Number(n).toLocaleString('es-CL')}`;
 // 24-hour clock: "14:05:09", never "2:05:09 p. m.".
@@ -21,6 +26,16 @@ let titulo = 'Empresa · precios y estaciones';
 class SinSesion extends Error {}
 
 async function api(method, path, body) {
+  return (await pedir(method, path, body)).data;
+}
+
+/** A page of a list: its items and how many there are in all (x-total-count). */
+async function pagina(path) {
+  const { data, res } = await pedir('GET', path);
+  return { items: data, total: Number(res.headers.get('x-total-count') ?? data.length) };
+}
+
+async function pedir(method, path, body) {
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
@@ -28,14 +43,14 @@ async function api(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status === 401) throw new SinSesion('la sesión terminó');
-  if (res.status === 204) return null;
+  if (res.status === 204) return { data: null, res };
   const data = await res.json();
   if (!res.ok) {
     const e = data?.error ?? {};
     const detalles = (e.detalles ?? []).map((d) => `${d.campo}: ${d.problema}`).join('; ');
     throw new Error(`${e.mensaje ?? res.statusText}${detalles ? ` (${detalles})` : ''}`);
   }
-  return data;
+  return { data, res };
 }
 
 function aplicarSesion(s) {
@@ -91,7 +106,7 @@ function mostrarPrecios(v) {
   }
 }
 
-function mostrarEstaciones(estaciones) {
+function mostrarEstaciones({ items: estaciones, total }) {
   const cuerpo = $('estaciones');
   cuerpo.replaceChildren();
   if (estaciones.length === 0) {
@@ -112,12 +127,24 @@ function mostrarEstaciones(estaciones) {
     const estado = e.enlace?.estado ?? 'desconectado';
     enlace.append(texto('span', estado, `estado ${estado}`));
     const version = e.version_confirmada ?? '—';
+    // A station that reports a version the company never made: never "al día", said plainly.
+    const anomalia = e.enlace?.anomalia ?? null;
     const celdaVersion = texto(
       'td',
-      e.al_dia ? `${version} ✓` : `${version} (atrasada)`,
-      `num ${e.al_dia ? 'al-dia' : 'atrasada'}`,
+      anomalia ? `${version} ⚠` : e.al_dia ? `${version} ✓` : `${version} (atrasada)`,
+      `num ${anomalia ? 'anomalia' : e.al_dia ? 'al-dia' : 'atrasada'}`,
     );
     celdaVersion.dataset.version = String(e.version_confirmada ?? '');
+    if (anomalia) {
+      const aviso =
+        `Versión desconocida: la estación informa la versión ${anomalia.version_reportada}, ` +
+        `que la empresa no creó (la más nueva es la ${anomalia.version_empresa}); desde ${hora(anomalia.desde)}. ` +
+        'No se cuenta como al día; se le sigue enviando la versión de la empresa.';
+      celdaVersion.dataset.anomalia = anomalia.codigo;
+      celdaVersion.title = aviso;
+      celdaVersion.append(texto('div', `versión desconocida: ${anomalia.version_reportada}`, 'etiqueta aviso-anomalia'));
+      fila.classList.add('con-anomalia');
+    }
     const acciones = document.createElement('td');
     acciones.className = 'requiere-admin acciones';
     const quitar = texto('button', 'Quitar', 'secundario pequeno');
@@ -136,7 +163,10 @@ function mostrarEstaciones(estaciones) {
     );
     cuerpo.append(fila);
   }
-  $('resumen').textContent = `${alDia} de ${estaciones.length} al día`;
+  $('resumen').textContent =
+    total > estaciones.length
+      ? `${alDia} de las ${estaciones.length} primeras al día (${total} estaciones en total)`
+      : `${alDia} de ${estaciones.length} al día`;
 }
 
 function mostrarHistorial(versiones) {
@@ -157,7 +187,7 @@ async function refrescar() {
   try {
     const [precios, estaciones] = await Promise.all([
       api('GET', '/api/precios'),
-      api('GET', '/api/estaciones'),
+      pagina(`/api/estaciones?limit=${MAX_ESTACIONES}`),
     ]);
     if (vigente?.version !== precios.version)
       mostrarHistorial(await api('GET', '/api/precios/historial?limit=10'));
@@ -208,10 +238,11 @@ $('form-precios').addEventListener('submit', async (ev) => {
   for (const input of ev.target.querySelectorAll('input')) {
     if (input.value === input.defaultValue) continue;
     const valor = Number(input.value);
-    if (!Number.isInteger(valor) || valor <= 0) {
+    // The prices rule (docs/protocol.md): integer pesos per litre from PRECIO_MIN to PRECIO_MAX.
+    if (!Number.isInteger(valor) || valor < PRECIO_MIN || valor > PRECIO_MAX) {
       mostrarMensaje(
         'mensaje-precios',
-        `${ETIQUETAS[input.name]}: el precio debe ser un entero positivo`,
+        `${ETIQUETAS[input.name]}: el precio debe ser un entero positivo entre ${pesos(PRECIO_MIN)} y ${pesos(PRECIO_MAX)}`,
         false,
       );
       return;

@@ -80,6 +80,44 @@ function allLinks(c: RunningCompany, match: (s: EstadoEstacion) => boolean, time
 const synced = (version: number) => (s: EstadoEstacion) =>
   s.estado === 'sincronizado' && s.version_confirmada === version;
 
+describe('a station that reports a version the company never made', () => {
+  it("is an anomaly on its link in the API, never al día, and the next version is still the company's own", async () => {
+    const loca = await station({ id: 'loca', version: 2 ** 53 - 1 });
+    const buena = await station({ id: 'buena' });
+    const c = await company({ estacion: [`127.0.0.1:${loca.port}`, `127.0.0.1:${buena.port}`] });
+    await allLinks(c, (s) => s.anomalia !== null || s.estado === 'sincronizado');
+    await c.links.settled();
+    const r = await inject(c, { url: '/api/estaciones/loca' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({
+      al_dia: false,
+      version_confirmada: null,
+      enlace: {
+        anomalia: { codigo: 'VERSION_DESCONOCIDA', version_reportada: 2 ** 53 - 1, version_empresa: 1, desde: expect.any(String) },
+        version_informada: 2 ** 53 - 1,
+      },
+    });
+    expect((await inject(c, { url: '/api/estaciones/buena' })).json()).toMatchObject({ al_dia: true, enlace: { anomalia: null } });
+    const health = await c.api.inject({ url: '/health' });
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toMatchObject({ version_precios: 1, estaciones: { total: 2, al_dia: 1 } });
+    expect((await inject(c, { url: '/metrics' })).body).toMatch(/^empresa_estaciones_sincronizadas 1$/m);
+
+    const put = await inject(c, { method: 'PUT', url: '/api/precios', payload: { precio_95: 1360 } });
+    expect(put.json()).toMatchObject({ version: 2, creada: true });
+    await allLinks(c, (s) => s.anomalia !== null || synced(2)(s));
+    expect(buena.version).toBe(2);
+    expect(loca.of('actualizacion_precios').map((m) => m.version)).toContain(2); // still sent the company's newest
+    expect(loca.version).toBe(2 ** 53 - 1);
+    await c.links.settled();
+    expect((await c.store.getStation('loca'))?.version_confirmada).toBeNull();
+    const audit = await c.audit.list({ accion: 'estacion.anomalia', limit: 10, skip: 0 });
+    expect(audit.items.map((a) => [a.usuario, a.resultado, a.detalles?.version_reportada])).toEqual([
+      ['estacion:loca', 'error', 2 ** 53 - 1],
+    ]);
+  });
+});
+
 describe('startCompany', () => {
   it('registers --estacion stations, adopts their ids, syncs them and pushes every change', async () => {
     const a = await station({ id: 'norte', nombre: 'Norte' });

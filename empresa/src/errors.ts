@@ -16,6 +16,10 @@ export const COMPANY_ERRORS = {
     status: 409,
     descripcion: 'Another station already has that id_estacion or that host and port.',
   },
+  VERSIONES_AGOTADAS: {
+    status: 409,
+    descripcion: 'The price book reached MAX_VERSION (the prices rule): no further version can be created.',
+  },
   ERROR_INTERNO: { status: 500, descripcion: 'Unexpected failure; see the company log.' },
   /** Raised by the CLI client, never by the service. */
   SERVICIO_NO_DISPONIBLE: {

@@ -33,6 +33,7 @@ export const stationConfigSchema = z.object({
   id: z
     .string()
     .regex(/^[\w.-]{1,64}$/, 'letras, dígitos, _ . - (hasta 64)')
+    .refine((id) => !/^\.+$/.test(id), 'no puede ser solo puntos (la empresa no lo aceptaría)')
     .default('estacion-1'),
   nombre: z.string().min(1).max(100).default('Estación Central'),
   heartbeatTimeout: seconds.default(60),

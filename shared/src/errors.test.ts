@@ -18,6 +18,9 @@ describe('wire error registry', () => {
       'SESION_REEMPLAZADA',
       'LIMITE_EXCEDIDO',
       'ERROR_INTERNO',
+      // The prices rule (protocol/prices-rule.ts): a station refuses an implausible update.
+      'VERSION_INVALIDA',
+      'PRECIO_FUERA_DE_RANGO',
     ]) {
       expect(WIRE_ERROR_CODES).toContain(code);
     }

@@ -102,7 +102,7 @@ export function parseArgs(argv: string[]): SurtidorConfig {
 }
 
 function summaryLine(s: ShutdownSummary): string {
-  return `surtidores ${s.surtidores}, ventas ${s.ventas} (canceladas ${s.canceladas}), monto $${s.monto}, confirmadas ${s.confirmadas}, pendientes en el outbox ${s.pendientes}`;
+  return `surtidores ${s.surtidores}, ventas ${s.ventas} (canceladas ${s.canceladas}), monto $${s.monto}, confirmadas ${s.confirmadas}${s.conflictos > 0 ? ` (${s.conflictos} en conflicto)` : ''}, pendientes en el outbox ${s.pendientes}`;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -277,9 +277,11 @@ export interface EstacionVista {
   enlace: { estado: string } | null;
 }
 
-/** The versions each pump of a station sells at, from the station API. */
+/** The versions each pump of a station sells at, from the station API (`surtidores` is a page: up to 1000). */
 export async function pumpVersions(station: StationProcess): Promise<(number | null)[]> {
-  const r = await station.request<{ version: number; surtidores: { version_precios: number | null }[] }>('/api/precios');
+  const r = await station.request<{ version: number; surtidores: { version_precios: number | null }[] }>(
+    '/api/precios?limit=1000',
+  );
   return r.surtidores.map((s) => s.version_precios);
 }
 

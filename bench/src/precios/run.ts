@@ -171,13 +171,14 @@ export async function runPrecios(
     type Estacion = { version_confirmada: number | null };
     type PreciosEstacion = { version: number; surtidores: { version_precios: number | null }[] };
     const companyAt = (v: number) => async () => {
-      const list = await getJson<Estacion[]>(`${api}/api/estaciones`, { headers: companyAuth });
+      // Lists are pages (default 50): a bench run has fewer than 1000 stations.
+      const list = await getJson<Estacion[]>(`${api}/api/estaciones?limit=1000`, { headers: companyAuth });
       return list.length === stations.length && list.every((e) => (e.version_confirmada ?? 0) >= v);
     };
     const stationsAt = (v: number) => async () => {
       const all = await Promise.all(
         stations.map((s) =>
-          getJson<PreciosEstacion>(`http://127.0.0.1:${s.apiPort}/api/precios`, { headers: s.auth }),
+          getJson<PreciosEstacion>(`http://127.0.0.1:${s.apiPort}/api/precios?limit=1000`, { headers: s.auth }),
         ),
       );
       return all.every(

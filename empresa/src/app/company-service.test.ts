@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import type { Actor, EventoAuditoria } from '@combustible/server';
 import { createLogger, PRECIOS_POR_DEFECTO, systemClock } from '@combustible/shared';
 import { afterEach, describe, expect, it } from 'vitest';
+import { versionInicial } from '../domain/price-book.js';
 import { CompanyError } from '../errors.js';
 import type { CompanyStore } from '../store/port.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { unaEstacion } from '../store/test-builders.js';
 import { CompanyService, idProvisional } from './company-service.js';
 import { CompanyBus } from './events.js';
 
@@ -95,11 +97,72 @@ describe('CompanyService prices', () => {
     expect(r.version.cambios).toEqual([{ campo: 'precio_97', anterior: 1500, nuevo: 1510 }]);
   });
 
-  it('numbers the next version past a station that holds a higher one', async () => {
+  it("never derives its next version from what a station reports (info or ack, 2^53 − 1 or 10^9)", async () => {
     const s = await service();
     const e = await s.addStation({ id_estacion: 'e1', host: 'h', puerto: 1 }, admin);
-    await s.stationInfo(e.id_estacion, info({ id_estacion: 'e1', version_precios: 9 }));
-    expect((await s.changePrices({ precio_95: 1400 }, quien('x'))).version.version).toBe(10);
+    await s.stationInfo(e.id_estacion, info({ id_estacion: 'e1', version_precios: 2 ** 53 - 1 }));
+    await s.stationAck('e1', 1_000_000_000);
+    await s.stationAck('e1', 2 ** 53 - 1);
+    expect((await s.changePrices({ precio_95: 1400 }, quien('x'))).version.version).toBe(2);
+    // Nothing implausible was stored as confirmed either.
+    expect(s.getStation('e1')?.version_confirmada).toBeNull();
+    expect((await s.store.getStation('e1'))?.version_confirmada).toBeNull();
+  });
+
+  it('refuses a price outside the rule with VALIDACION naming the field, and creates nothing', async () => {
+    const s = await service();
+    const err = await s.changePrices({ precio_95: 99 }, quien('x')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CompanyError);
+    expect(err).toMatchObject({ code: 'VALIDACION', detalles: [{ campo: 'precio_95', problema: expect.stringMatching(/100/) }] });
+    expect(s.current.version).toBe(1);
+    expect((await s.history(10)).map((v) => v.version)).toEqual([1]);
+  });
+
+  it('starts on data an older build left absurd: versions above MAX_VERSION and confirmations above the newest are not believed', async () => {
+    const dir = tempDir();
+    const old = new SqliteStore({ dataDir: dir });
+    await old.setup();
+    await old.appendPriceVersion(versionInicial('2026-01-01T00:00:00.000Z'));
+    // What the old "number past the station" rule could write: a version a station made it jump to.
+    await old.appendPriceVersion({ ...versionInicial('2026-01-02T00:00:00.000Z'), version: 2 ** 53 - 1, autor: 'ana' });
+    await old.insertStation(unaEstacion({ id_estacion: 'e1', version_confirmada: 2 ** 53 - 1 }));
+    await old.insertStation(unaEstacion({ id_estacion: 'e2', host: 'otra', version_confirmada: 1 }));
+    await old.close();
+    const s = await service(dir);
+    expect(s.current.version).toBe(1);
+    expect(s.getStation('e1')?.version_confirmada).toBeNull();
+    expect((await s.store.getStation('e1'))?.version_confirmada).toBeNull();
+    expect(s.getStation('e2')?.version_confirmada).toBe(1);
+    expect((await s.history(10)).map((v) => v.version)).toEqual([1]);
+    expect((await s.changePrices({ precio_95: 1400 }, quien('x'))).version.version).toBe(2);
+  });
+
+  it('tells an anomaly once: a warning and an audit entry, not one per report', async () => {
+    const audit: EventoAuditoria[] = [];
+    const s = await service(':memory:', new CompanyBus(), audit);
+    await s.addStation({ id_estacion: 'e1', host: '10.0.0.9', puerto: 5001 }, admin);
+    const anomalia = {
+      codigo: 'VERSION_DESCONOCIDA' as const,
+      version_reportada: 2 ** 53 - 1,
+      version_empresa: 1,
+      desde: '2026-01-15T14:30:00.000Z',
+    };
+    for (let i = 0; i < 5; i++) await s.stationAnomaly('e1', anomalia);
+    await s.stationAnomaly('e1', null);
+    await s.stationAnomaly('e1', anomalia);
+    await s.stationAnomaly('nadie', anomalia);
+    const entries = audit.filter((a) => a.accion === 'estacion.anomalia');
+    expect(entries).toEqual([
+      {
+        usuario: 'estacion:e1',
+        rol: null,
+        ip: '10.0.0.9',
+        accion: 'estacion.anomalia',
+        objetivo: 'estacion:e1',
+        resultado: 'error',
+        detalles: { codigo: 'VERSION_DESCONOCIDA', version_reportada: 2 ** 53 - 1, version_empresa: 1 },
+      },
+    ]);
   });
 });
 
@@ -159,6 +222,7 @@ describe('CompanyService stations', () => {
 
   it('records acknowledgements without ever lowering them', async () => {
     const s = await service();
+    for (const p of [1301, 1302, 1303]) await s.changePrices({ precio_93: p }, quien('x'));
     await s.addStation({ id_estacion: 'e1', host: 'h', puerto: 1 }, admin);
     for (const v of [2, 4, 3, 4, 1]) await s.stationAck('e1', v);
     expect(s.getStation('e1')?.version_confirmada).toBe(4);

@@ -6,8 +6,16 @@
  * price version is that actor, and each change is written to the audit log.
  */
 import type { Actor, DestinationDecision, EventoAuditoria } from '@combustible/server';
-import { type Clock, type EstacionInfo, isoNow, type Logger } from '@combustible/shared';
-import { type Cambios, siguienteVersion, versionInicial } from '../domain/price-book.js';
+import { type Clock, type EstacionInfo, isoNow, type Logger, MAX_VERSION } from '@combustible/shared';
+import {
+  type AnomaliaVersion,
+  type Cambios,
+  esPrecioValido,
+  PRECIO_MAX,
+  PRECIO_MIN,
+  siguienteVersion,
+  versionInicial,
+} from '../domain/price-book.js';
 import type { Estacion, VersionPrecios } from '../domain/types.js';
 import { CompanyError } from '../errors.js';
 import type { CompanyStore } from '../store/port.js';
@@ -15,6 +23,9 @@ import type { CompanyBus } from './events.js';
 
 /** How many times a price change is retried when another writer took its version number. */
 const MAX_VERSION_RETRIES = 5;
+
+/** A station's version anomaly is logged and audited at most this often (a peer cannot flood either). */
+export const ANOMALY_NOTICE_INTERVAL_MS = 10 * 60_000;
 
 export interface NuevaEstacion {
   id_estacion?: string | undefined;
@@ -48,8 +59,8 @@ export interface DestinationPolicy {
 export class CompanyService {
   private _current: VersionPrecios | null = null;
   private readonly stations = new Map<string, Estacion>();
-  /** The highest version any station was seen holding (a new version must overtake it). */
-  private highestSeen = 0;
+  /** When each station's anomaly was last logged and audited (see stationAnomaly). */
+  private readonly anomalyNoticed = new Map<string, number>();
   /** Price changes run one after the other so versions are taken in order. */
   private writes: Promise<unknown> = Promise.resolve();
 
@@ -64,9 +75,21 @@ export class CompanyService {
     readonly audit?: AuditSink,
   ) {}
 
-  /** Loads the newest version (creating version 1 with the seed prices on an empty store) and the registry. */
+  /**
+   * Loads the newest version (creating version 1 with the seed prices on an empty store) and the
+   * registry. What an older build may have left that breaks the prices rule is not believed: a
+   * version above MAX_VERSION (the old rule numbered past what a station reported) is skipped for
+   * the newest one below it, and a station's confirmed version above the newest is forgotten.
+   */
   async init(): Promise<void> {
     let latest = await this.store.latestPriceVersion();
+    if (latest && latest.version > MAX_VERSION) {
+      this.log.error(
+        { version: latest.version, max: MAX_VERSION },
+        'el almacén tiene versiones de precios fuera de la regla (de una versión anterior del programa): se ignoran',
+      );
+      [latest = null] = await this.store.listPriceVersions({ limit: 1, antes: MAX_VERSION + 1 });
+    }
     if (!latest) {
       const first = versionInicial(isoNow(this.clock));
       if (await this.store.appendPriceVersion(first)) {
@@ -75,13 +98,23 @@ export class CompanyService {
           'libro de precios nuevo: versión 1 con los precios base',
         );
       }
-      latest = await this.store.latestPriceVersion();
+      [latest = null] = await this.store.listPriceVersions({ limit: 1, antes: MAX_VERSION + 1 });
       if (!latest) throw new Error('no se pudo leer la versión de precios recién creada');
     }
     this._current = latest;
     for (const e of await this.store.listStations()) {
+      const confirmada = e.version_confirmada;
+      if (confirmada !== null && !(Number.isSafeInteger(confirmada) && confirmada <= latest.version)) {
+        this.log.warn(
+          { id_estacion: e.id_estacion, version_confirmada: confirmada, version_empresa: latest.version },
+          'versión confirmada imposible en el almacén (mayor que la de la empresa): se olvida',
+        );
+        const limpia: Estacion = { ...e, version_confirmada: null };
+        await this.store.replaceStation(e.id_estacion, limpia);
+        this.stations.set(e.id_estacion, limpia);
+        continue;
+      }
       this.stations.set(e.id_estacion, e);
-      this.highestSeen = Math.max(this.highestSeen, e.version_confirmada ?? 0);
     }
   }
 
@@ -111,11 +144,7 @@ export class CompanyService {
 
   private async doChangePrices(cambios: Cambios, autor: string) {
     for (let attempt = 0; attempt < MAX_VERSION_RETRIES; attempt++) {
-      const next = siguienteVersion(this.current, cambios, {
-        autor,
-        at: isoNow(this.clock),
-        minimo: this.highestSeen,
-      });
+      const next = this.nextVersion(cambios, autor);
       if (!next) return { version: this.current, creada: false };
       if (await this.store.appendPriceVersion(next)) {
         this._current = next;
@@ -130,8 +159,31 @@ export class CompanyService {
     throw new Error('no se pudo tomar un número de versión nuevo (demasiados escritores a la vez)');
   }
 
+  /**
+   * The next version by the prices rule, numbered from the company's own newest only. A price
+   * outside the rule (also one still in force from an older build) is a VALIDACION naming it.
+   */
+  private nextVersion(cambios: Cambios, autor: string): VersionPrecios | null {
+    const current = this.current;
+    const detalles = (Object.keys(cambios) as (keyof Cambios)[])
+      .filter((campo) => cambios[campo] !== undefined && !esPrecioValido(cambios[campo] as number))
+      .map((campo) => ({ campo, problema: `entero entre ${PRECIO_MIN} y ${PRECIO_MAX} pesos por litro` }));
+    if (detalles.length > 0) {
+      throw new CompanyError('VALIDACION', 'precio fuera del rango permitido', detalles);
+    }
+    try {
+      return siguienteVersion(current, cambios, { autor, at: isoNow(this.clock) });
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      if (current.version >= MAX_VERSION) throw new CompanyError('VERSIONES_AGOTADAS', err.message);
+      const campo = (Object.keys(current.precios) as (keyof Cambios)[]).find((c) => err.message.includes(c));
+      throw new CompanyError('VALIDACION', err.message, campo ? [{ campo, problema: err.message }] : undefined);
+    }
+  }
+
+  /** Versions newest first; never one above MAX_VERSION (an older build may have stored some). */
   history(limit: number, antes?: number): Promise<VersionPrecios[]> {
-    return this.store.listPriceVersions(antes === undefined ? { limit } : { limit, antes });
+    return this.store.listPriceVersions({ limit, antes: Math.min(antes ?? MAX_VERSION + 1, MAX_VERSION + 1) });
   }
 
   // ── estaciones ───────────────────────────────────────────────────────────────────────────
@@ -239,13 +291,7 @@ export class CompanyService {
   async stationInfo(id: string, info: EstacionInfo): Promise<string> {
     const e = this.stations.get(id);
     if (!e) return id;
-    this.highestSeen = Math.max(this.highestSeen, info.version_precios);
-    if (info.version_precios > this.current.version) {
-      this.log.warn(
-        { id_estacion: id, version_estacion: info.version_precios, version_empresa: this.current.version },
-        'la estación tiene una versión de precios más nueva que la de la empresa: el próximo cambio la superará',
-      );
-    }
+    // The version it tells is judged by its link (evaluarVersionInformada), never taken as ours.
     if (!e.id_provisional || info.id_estacion === id) {
       if (e.id_provisional) return (await this.replace(e, { ...e, id_provisional: false })).id_estacion;
       if (info.id_estacion !== id) {
@@ -278,15 +324,49 @@ export class CompanyService {
     }
   }
 
-  /** A `precios_recibidos` (or the version told in `estacion_info`): kept, never lowered. */
+  /**
+   * A trusted `precios_recibidos` (or the version told in `estacion_info`): kept, never lowered.
+   * Only a version the company made is stored: one above the newest is ignored here (the link
+   * shows it as an anomaly), so nothing a station says can sit in `version_confirmada`.
+   */
   async stationAck(id: string, version: number): Promise<void> {
     const e = this.stations.get(id);
     if (!e) return;
+    if (!Number.isSafeInteger(version) || version < 0 || version > this.current.version) return;
     const at = isoNow(this.clock);
-    this.highestSeen = Math.max(this.highestSeen, version);
     e.version_confirmada = Math.max(e.version_confirmada ?? version, version);
     e.ultimo_contacto = at;
     await this.store.recordAck(id, version, at);
+  }
+
+  /**
+   * A station's version anomaly opened (or changed) or closed (null), as its link saw it. Logged
+   * and audited (`estacion.anomalia`, the station as who) when it opens, at most once every
+   * ANOMALY_NOTICE_INTERVAL_MS per station; the link status always shows the current state.
+   */
+  async stationAnomaly(id: string, anomalia: AnomaliaVersion | null): Promise<void> {
+    const e = this.stations.get(id);
+    if (!e) return;
+    if (anomalia === null) {
+      if (this.anomalyNoticed.has(id)) this.log.info({ id_estacion: id }, 'la estación volvió a informar una versión conocida');
+      return;
+    }
+    const now = this.clock.now();
+    const last = this.anomalyNoticed.get(id);
+    if (last !== undefined && now - last < ANOMALY_NOTICE_INTERVAL_MS) return;
+    this.anomalyNoticed.set(id, now);
+    const { codigo, version_reportada, version_empresa } = anomalia;
+    this.log.warn(
+      { id_estacion: id, codigo, version_reportada, version_empresa },
+      'la estación informa una versión de precios que la empresa no creó: no se cuenta como al día; se le sigue enviando la versión de la empresa',
+    );
+    await this.audited(
+      { usuario: `estacion:${id}`, rol: null, ip: e.host },
+      'estacion.anomalia',
+      `estacion:${id}`,
+      'error',
+      { codigo, version_reportada, version_empresa },
+    );
   }
 
   /**

@@ -82,7 +82,7 @@ export class CompanyMetrics {
     let sincronizadas = 0;
     for (const s of this.links.values()) {
       if (s.conectada) conectadas += 1;
-      if (s.estado === 'sincronizado') sincronizadas += 1;
+      if (s.estado === 'sincronizado' && s.anomalia === null) sincronizadas += 1;
     }
     this.conectadas.set(conectadas);
     this.sincronizadas.set(sincronizadas);

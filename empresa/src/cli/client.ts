@@ -142,3 +142,17 @@ export async function request<T>(
   }
   return data as T;
 }
+
+/** The largest page the API answers (`limit`); a shorter page is the last one. */
+export const PAGE_MAX = 1000;
+
+/** Every item of a paged list (`?limit&skip`; the API answers at most PAGE_MAX at a time). */
+export async function requestAll<T>(client: Pick<ClientArgs, 'api' | 'credencial'>, path: string): Promise<T[]> {
+  const all: T[] = [];
+  const sep = path.includes('?') ? '&' : '?';
+  for (let skip = 0; ; skip += PAGE_MAX) {
+    const page = await request<T[]>(client, 'GET', `${path}${sep}limit=${PAGE_MAX}&skip=${skip}`);
+    all.push(...page);
+    if (page.length < PAGE_MAX) return all;
+  }
+}

@@ -2,13 +2,13 @@
 import { parseHostPort } from '@combustible/shared';
 import type { Argv, CommandModule } from 'yargs';
 import type { VersionPrecios } from '../domain/types.js';
-import { CliError, type GlobalArgs, request, TOKEN_OPTION } from './client.js';
+import { CliError, type GlobalArgs, request, requestAll, TOKEN_OPTION } from './client.js';
 import { type EstacionVista, fecha, formatEstaciones } from './format.js';
 import { type ClientArgs, clientArgs, type Print } from './precios.js';
 
 export async function estacionesList(args: ClientArgs, print: Print): Promise<void> {
   const [estaciones, precios] = await Promise.all([
-    request<EstacionVista[]>(args, 'GET', '/api/estaciones'),
+    requestAll<EstacionVista>(args, '/api/estaciones'),
     request<VersionPrecios>(args, 'GET', '/api/precios'),
   ]);
   if (args.json) print(JSON.stringify(estaciones, null, 2));
@@ -53,6 +53,12 @@ export async function estacionesShow(args: ClientArgs & { id: string }, print: P
   print(`${e.id_estacion}: ${e.nombre} (${e.host}:${e.puerto})`);
   print(`  enlace            ${e.enlace?.estado ?? '—'}${e.conectada ? ' (conectada)' : ''}`);
   print(`  versión confirmada ${e.version_confirmada ?? '—'}${e.al_dia ? ' (al día)' : ''}`);
+  const anomalia = e.enlace?.anomalia;
+  if (anomalia) {
+    print(
+      `  anomalía          ${anomalia.codigo}: informa la versión ${anomalia.version_reportada}, que la empresa no creó (la más nueva es la ${anomalia.version_empresa}), desde ${fecha(anomalia.desde)}`,
+    );
+  }
   print(`  último contacto   ${fecha(e.ultimo_contacto)}`);
   if (e.ultimo_error) print(`  último error      ${e.ultimo_error}`);
 }

@@ -13,7 +13,19 @@ export interface EstacionVista {
   al_dia: boolean;
   ultimo_contacto: string | null;
   ultimo_error: string | null;
-  enlace: { estado: string } | null;
+  enlace: {
+    estado: string;
+    /** The station reported a price version the company never made (see docs/empresa.md). */
+    anomalia?: { codigo: string; version_reportada: number; version_empresa: number; desde: string } | null;
+  } | null;
+}
+
+/** The version column of a station: ✓ when it holds the newest, what it reports when the company never made it. */
+export function versionDeEstacion(e: EstacionVista, newest: number): string {
+  const version = e.version_confirmada === null ? '—' : String(e.version_confirmada);
+  const anomalia = e.enlace?.anomalia ?? null;
+  if (anomalia) return `${version} ⚠ desconocida: ${anomalia.version_reportada}`;
+  return e.al_dia ? `${version} ✓` : `${version} (de ${newest})`;
 }
 
 const ETIQUETAS: Record<CampoPrecio, string> = {
@@ -75,13 +87,12 @@ export function formatEstaciones(estaciones: EstacionVista[], newest: number): s
     return 'No hay estaciones registradas (agregue una: npx empresa estaciones add HOST:PUERTO).';
   const rows = [['ID', 'NOMBRE', 'DIRECCIÓN', 'ENLACE', 'VERSIÓN', 'ÚLTIMO CONTACTO', 'ÚLTIMO ERROR']];
   for (const e of estaciones) {
-    const version = e.version_confirmada === null ? '—' : String(e.version_confirmada);
     rows.push([
       e.id_estacion,
       e.nombre,
       `${e.host}:${e.puerto}`,
       e.enlace?.estado ?? (e.conectada ? 'conectada' : 'desconectada'),
-      e.al_dia ? `${version} ✓` : `${version} (de ${newest})`,
+      versionDeEstacion(e, newest),
       fecha(e.ultimo_contacto),
       e.ultimo_error ?? '',
     ]);

@@ -5,7 +5,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { parseAsignaciones } from '../domain/price-book.js';
 import type { VersionPrecios } from '../domain/types.js';
-import { type ClientArgs, CliError, clientArgs, type GlobalArgs, request, TOKEN_OPTION } from './client.js';
+import { type ClientArgs, CliError, clientArgs, type GlobalArgs, request, requestAll, TOKEN_OPTION } from './client.js';
 import {
   type EstacionVista,
   formatCambios,
@@ -27,7 +27,7 @@ async function esperarConfirmaciones(
 ): Promise<EstacionVista[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const estaciones = await request<EstacionVista[]>(client, 'GET', '/api/estaciones');
+    const estaciones = await requestAll<EstacionVista>(client, '/api/estaciones');
     const pendientes = estaciones.filter((e) => e.conectada && (e.version_confirmada ?? 0) < version);
     if (pendientes.length === 0 || Date.now() >= deadline) return estaciones;
     await new Promise((r) => setTimeout(r, 100));

@@ -1,8 +1,11 @@
-import { PRECIOS_POR_DEFECTO } from '@combustible/shared';
+import { MAX_VERSION, PRECIO_MAX, PRECIO_MIN, PRECIOS_POR_DEFECTO } from '@combustible/shared';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type AnomaliaVersion,
   campoDe,
   debeEnviarse,
+  evaluarVersionInformada,
   parseAsignaciones,
   siguienteVersion,
   versionConfirmada,
@@ -18,9 +21,9 @@ describe('parseAsignaciones', () => {
       ok: true,
       cambios: { precio_95: 1360, precio_diesel: 1130 },
     });
-    expect(parseAsignaciones(['precio_93=1300', 'DIESEL=1'])).toEqual({
+    expect(parseAsignaciones(['precio_93=1300', 'DIESEL=100'])).toEqual({
       ok: true,
-      cambios: { precio_93: 1300, precio_diesel: 1 },
+      cambios: { precio_93: 1300, precio_diesel: 100 },
     });
     expect(campoDe('97')).toBe('precio_97');
     expect(campoDe('gas')).toBeUndefined();
@@ -35,8 +38,11 @@ describe('parseAsignaciones', () => {
     [['95=13.5'], /precio inválido/],
     [['95=1e3'], /precio inválido/],
     [['95='], /precio inválido/],
-    [['95=1000001'], /hasta 1000000/],
-    [['95=1', '95=2'], /dos veces/],
+    [['95=1000001'], /entre 100 y 100000/],
+    [['95=99'], /entre 100 y 100000/],
+    [['95=100001'], /entre 100 y 100000/],
+    [['95=1'], /entre 100 y 100000/],
+    [['95=1000', '95=2000'], /dos veces/],
   ])('refuses %j', (args, message) => {
     const r = parseAsignaciones(args);
     expect(r.ok).toBe(false);
@@ -71,14 +77,37 @@ describe('versions', () => {
     expect(siguienteVersion(v1, { precio_93: 1290 }, { autor: 'ana', at: 'T' })).toBeNull();
   });
 
-  it('numbers past the highest version known to be held anywhere', () => {
+  it("numbers the next version from the company's own newest, always +1 (nothing else takes part)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: MAX_VERSION - 1 }), fc.integer({ min: PRECIO_MIN, max: PRECIO_MAX }), (n, p) => {
+        fc.pre(p !== PRECIOS_POR_DEFECTO.precio_97);
+        const actual = { ...versionInicial(AT), version: n };
+        expect(siguienteVersion(actual, { precio_97: p }, { autor: 'a', at: 'T' })?.version).toBe(n + 1);
+      }),
+    );
+  });
+
+  it('never creates a version above MAX_VERSION', () => {
+    const ultima = { ...versionInicial(AT), version: MAX_VERSION };
+    expect(() => siguienteVersion(ultima, { precio_97: 1500 }, { autor: 'a', at: 'T' })).toThrow(/MAX_VERSION|agotad/);
+    const penultima = { ...versionInicial(AT), version: MAX_VERSION - 1 };
+    expect(siguienteVersion(penultima, { precio_97: 1500 }, { autor: 'a', at: 'T' })?.version).toBe(MAX_VERSION);
+  });
+
+  it('refuses a price outside the range, and a version that would keep one in force (from an older build)', () => {
     const v1 = versionInicial(AT);
-    expect(siguienteVersion(v1, { precio_97: 1500 }, { autor: 'a', at: 'T', minimo: 7 })?.version).toBe(8);
-    expect(siguienteVersion(v1, { precio_97: 1500 }, { autor: 'a', at: 'T', minimo: 0 })?.version).toBe(2);
+    expect(() => siguienteVersion(v1, { precio_93: 99 }, { autor: 'a', at: 'T' })).toThrow(RangeError);
+    expect(() => siguienteVersion(v1, { precio_93: 100_001 }, { autor: 'a', at: 'T' })).toThrow(RangeError);
+    const vieja = { ...v1, precios: { ...v1.precios, precio_diesel: 5 } };
+    expect(() => siguienteVersion(vieja, { precio_93: 1300 }, { autor: 'a', at: 'T' })).toThrow(/precio_diesel/);
+    expect(siguienteVersion(vieja, { precio_diesel: 1130 }, { autor: 'a', at: 'T' })?.version).toBe(2);
   });
 
   it('refuses an invalid price even when called directly', () => {
     expect(() => siguienteVersion(versionInicial(AT), { precio_93: 0 }, { autor: 'a', at: 'T' })).toThrow(
+      RangeError,
+    );
+    expect(() => siguienteVersion(versionInicial(AT), { precio_93: 50 }, { autor: 'a', at: 'T' })).toThrow(
       RangeError,
     );
   });
@@ -89,7 +118,9 @@ describe('the version rule', () => {
     expect(debeEnviarse(0, 1)).toBe(true);
     expect(debeEnviarse(null, 1)).toBe(true);
     expect(debeEnviarse(3, 3)).toBe(false); // repeated
-    expect(debeEnviarse(5, 3)).toBe(false); // the station is ahead: never regress it
+    // A station that says it is ahead is sent the company's newest anyway: it ignores an older
+    // version by its own rule, and the company never takes the station's word for its versions.
+    expect(debeEnviarse(5, 3)).toBe(true);
   });
 
   it('a station applies only newer versions: stale, repeated and out-of-order updates change nothing', () => {
@@ -107,5 +138,68 @@ describe('the version rule', () => {
       seen.push(confirmed);
     }
     expect(seen).toEqual([1, 3, 3, 3, 3, 5, 5]);
+  });
+});
+
+describe('a version a station reports (estacion_info, precios_recibidos)', () => {
+  const T1 = '2026-01-15T14:30:00.000Z';
+  const T2 = '2026-01-15T15:00:00.000Z';
+  const version = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
+  const newest = fc.integer({ min: 1, max: MAX_VERSION });
+
+  it('is trusted when it is not above the newest: no anomaly', () => {
+    fc.assert(
+      fc.property(newest, fc.nat(), (n, d) => {
+        const v = Math.max(0, n - d);
+        expect(evaluarVersionInformada(v, n, null, T1)).toEqual({ confiable: true, anomalia: null });
+      }),
+    );
+  });
+
+  it('above the newest it is an anomaly, VERSION_DESCONOCIDA, never trusted, with what was reported', () => {
+    fc.assert(
+      fc.property(newest, version, (n, v) => {
+        fc.pre(v > n);
+        expect(evaluarVersionInformada(v, n, null, T1)).toEqual({
+          confiable: false,
+          anomalia: { codigo: 'VERSION_DESCONOCIDA', version_reportada: v, version_empresa: n, desde: T1 },
+        });
+      }),
+    );
+  });
+
+  it('an open anomaly keeps its start and follows what is reported until a trustworthy version comes', () => {
+    const abierta: AnomaliaVersion = { codigo: 'VERSION_DESCONOCIDA', version_reportada: 9, version_empresa: 3, desde: T1 };
+    expect(evaluarVersionInformada(2 ** 53 - 1, 4, abierta, T2).anomalia).toEqual({
+      codigo: 'VERSION_DESCONOCIDA',
+      version_reportada: 2 ** 53 - 1,
+      version_empresa: 4,
+      desde: T1,
+    });
+    // The company reached 9 on its own: a station still saying 9 holds its unknown 9, not the company's.
+    expect(evaluarVersionInformada(9, 9, abierta, T2)).toEqual({
+      confiable: false,
+      anomalia: { ...abierta, version_empresa: 9 },
+    });
+    expect(evaluarVersionInformada(10, 10, abierta, T2)).toEqual({ confiable: true, anomalia: null });
+    expect(evaluarVersionInformada(3, 4, abierta, T2)).toEqual({ confiable: true, anomalia: null });
+  });
+
+  it('whatever the reports, a trusted version is never above the newest', () => {
+    fc.assert(
+      fc.property(newest, fc.array(version, { maxLength: 30 }), (n, reports) => {
+        let abierta: AnomaliaVersion | null = null;
+        let confirmada: number | null = null;
+        for (const v of reports) {
+          const r = evaluarVersionInformada(v, n, abierta, T1);
+          abierta = r.anomalia;
+          if (r.confiable) confirmada = versionConfirmada(confirmada, v);
+          expect(r.confiable).toBe(r.anomalia === null);
+        }
+        if (confirmada !== null) expect(confirmada).toBeLessThanOrEqual(n);
+        const last = reports.at(-1);
+        if (last !== undefined && last > n) expect(abierta?.version_reportada).toBe(last);
+      }),
+    );
   });
 });

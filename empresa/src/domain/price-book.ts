@@ -1,18 +1,29 @@
 /**
  * The versioned price book, as pure functions: no I/O, no clock (times are passed in).
  *
- * The version rule, shared with the stations: versions are integers that only go up. A station
- * applies a version only when it is newer than the one it holds, and acknowledges with the version
- * it holds; the company sends a station its newest version only when the station is behind, and
- * keeps the highest acknowledgement it has seen (acks can arrive stale, repeated or out of order).
+ * The version rule, shared with the stations: versions are integers that only go up, numbered by
+ * the company alone (one above its own newest, never above MAX_VERSION; nothing a station reports
+ * takes part). A station applies a version only when it is newer than the one it holds, and
+ * acknowledges with the version it holds. The company trusts a reported version only when it is
+ * not above its own newest: a higher one is an anomaly (`VERSION_DESCONOCIDA`), never confirmed,
+ * and the company keeps sending its newest. Of the trusted acks it keeps the highest (acks can
+ * arrive stale, repeated or out of order). Prices follow the prices rule of @combustible/shared.
  */
-import { COMBUSTIBLES, PRECIOS_POR_DEFECTO, type Precios } from '@combustible/shared';
+import {
+  COMBUSTIBLES,
+  MAX_VERSION,
+  PRECIO_MAX,
+  PRECIO_MIN,
+  PRECIOS_POR_DEFECTO,
+  type Precios,
+  precioEnRango,
+} from '@combustible/shared';
 import type { CambioPrecio, CampoPrecio, VersionPrecios } from './types.js';
 
 export const CAMPOS_PRECIO: readonly CampoPrecio[] = ['precio_93', 'precio_95', 'precio_97', 'precio_diesel'];
 
-/** The highest price accepted, as on the wire (pesos per litre). */
-export const PRECIO_MAXIMO = 1_000_000;
+/** The price range of the prices rule (pesos per litre), for messages and forms. */
+export { PRECIO_MAX, PRECIO_MIN };
 
 /** Who made the seed version. */
 export const AUTOR_SISTEMA = 'sistema';
@@ -26,16 +37,16 @@ export function campoDe(nombre: string): CampoPrecio | undefined {
   return (CAMPOS_PRECIO as readonly string[]).includes(n) ? (n as CampoPrecio) : undefined;
 }
 
-/** Whether a value is a price: a positive integer up to PRECIO_MAXIMO. */
+/** Whether a value is a price by the prices rule: an integer from PRECIO_MIN to PRECIO_MAX. */
 export function esPrecioValido(value: number): boolean {
-  return Number.isInteger(value) && value > 0 && value <= PRECIO_MAXIMO;
+  return precioEnRango(value);
 }
 
 export type ResultadoAsignaciones = { ok: true; cambios: Cambios } | { ok: false; error: string };
 
 /**
  * Parses `95=1360 diesel=1130` style assignments (one per argument; `93`, `95`, `97`, `diesel` or
- * `precio_95`). Each price must be a positive integer; a fuel may appear only once.
+ * `precio_95`). Each price must follow the prices rule; a fuel may appear only once.
  */
 export function parseAsignaciones(args: readonly string[]): ResultadoAsignaciones {
   if (args.length === 0) return { ok: false, error: 'indique al menos un precio, p. ej. 95=1360' };
@@ -51,7 +62,7 @@ export function parseAsignaciones(args: readonly string[]): ResultadoAsignacione
     if (!esPrecioValido(valor)) {
       return {
         ok: false,
-        error: `precio inválido para ${nombre}: "${texto}" (entero positivo, hasta ${PRECIO_MAXIMO})`,
+        error: `precio inválido para ${nombre}: "${texto}" (entero entre ${PRECIO_MIN} y ${PRECIO_MAX})`,
       };
     }
     cambios[campo] = valor;
@@ -73,14 +84,14 @@ export function versionInicial(at: string): VersionPrecios {
 
 /**
  * The version that applies `cambios` on top of `actual`, or null when no price actually changes
- * (setting a price to its current value makes no version). Its number is one above the highest of
- * `actual.version` and `minimo` (the highest version known to be held anywhere, so that a new
- * version always overtakes what a station already holds).
+ * (setting a price to its current value makes no version). Its number is `actual.version + 1`:
+ * the company's own newest, nothing else. Throws RangeError for a price outside the rule (also one
+ * left in force by an older build: it must be changed in the same version), and past MAX_VERSION.
  */
 export function siguienteVersion(
   actual: VersionPrecios,
   cambios: Cambios,
-  opts: { autor: string; at: string; minimo?: number },
+  opts: { autor: string; at: string },
 ): VersionPrecios | null {
   const precios: Precios = { ...actual.precios };
   const hechos: CambioPrecio[] = [];
@@ -92,18 +103,64 @@ export function siguienteVersion(
     precios[campo] = nuevo;
   }
   if (hechos.length === 0) return null;
-  return {
-    version: Math.max(actual.version, opts.minimo ?? 0) + 1,
-    precios,
-    actualizado: opts.at,
-    autor: opts.autor,
-    cambios: hechos,
-  };
+  for (const campo of CAMPOS_PRECIO) {
+    if (!esPrecioValido(precios[campo])) {
+      throw new RangeError(
+        `el precio vigente de ${campo} (${precios[campo]}) está fuera del rango de ${PRECIO_MIN} a ${PRECIO_MAX}: cámbielo también`,
+      );
+    }
+  }
+  const version = actual.version + 1;
+  if (!Number.isInteger(version) || version > MAX_VERSION) {
+    throw new RangeError(`versiones agotadas: la siguiente (${version}) pasaría de MAX_VERSION (${MAX_VERSION})`);
+  }
+  return { version, precios, actualizado: opts.at, autor: opts.autor, cambios: hechos };
 }
 
-/** Whether a station holding `held` (null: unknown) must be sent `newest`. */
+/**
+ * Whether a station must be sent `newest`: unless it is known to hold it (null: unknown, e.g. its
+ * report was not trusted). A station that says it is ahead is sent it too: by its own rule it
+ * ignores an older version, and the company never takes a station's word for its own versions.
+ */
 export function debeEnviarse(held: number | null, newest: number): boolean {
-  return held === null || newest > held;
+  return held === null || held !== newest;
+}
+
+/** A station reported a version the company never made (above its newest). */
+export interface AnomaliaVersion {
+  codigo: 'VERSION_DESCONOCIDA';
+  /** What the station said it holds, as it said it (the last such report). */
+  version_reportada: number;
+  /** The company's newest version when last checked. */
+  version_empresa: number;
+  /** When the anomaly was first seen (ISO-8601). */
+  desde: string;
+}
+
+/**
+ * What the company makes of a version a station reports (`estacion_info.version_precios` or
+ * `precios_recibidos.version`), given the company's newest and the anomaly already open for that
+ * station. Above the newest: an anomaly, not trusted. Equal to the version of an open anomaly:
+ * still not trusted, even once the company's newest reached that number (the station holds its own
+ * unknown version under it, and ignores the company's). Anything else is trusted and closes it.
+ */
+export function evaluarVersionInformada(
+  reportada: number,
+  newest: number,
+  abierta: AnomaliaVersion | null,
+  at: string,
+): { confiable: boolean; anomalia: AnomaliaVersion | null } {
+  const sospechosa = reportada > newest || (abierta !== null && reportada === abierta.version_reportada);
+  if (!sospechosa) return { confiable: true, anomalia: null };
+  return {
+    confiable: false,
+    anomalia: {
+      codigo: 'VERSION_DESCONOCIDA',
+      version_reportada: reportada,
+      version_empresa: newest,
+      desde: abierta?.desde ?? at,
+    },
+  };
 }
 
 /**

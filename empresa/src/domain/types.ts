@@ -3,6 +3,7 @@
  * here. Field names follow the wire's Spanish spelling.
  */
 import type { Precios } from '@combustible/shared';
+import type { AnomaliaVersion } from './price-book.js';
 
 export type CampoPrecio = keyof Precios;
 
@@ -75,4 +76,9 @@ export interface EstadoEstacion {
   ultimo_error: string | null;
   /** Successful connections after the first. */
   reconexiones: number;
+  /**
+   * The station reported a version the company never made (above its newest): shown until it
+   * reports one the company made; such a station is never counted as up to date.
+   */
+  anomalia: AnomaliaVersion | null;
 }

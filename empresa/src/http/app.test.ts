@@ -62,6 +62,11 @@ describe('precios', () => {
     [{ precio_95: 13.5 }, 'precio_95'],
     [{ precio_95: '1360' }, 'precio_95'],
     [{ precio_95: 2_000_000 }, 'precio_95'],
+    // The prices rule (shared): 100..100,000 pesos per litre, refused before anything reaches a station.
+    [{ precio_95: 99 }, 'precio_95'],
+    [{ precio_93: 1 }, 'precio_93'],
+    [{ precio_diesel: 100_001 }, 'precio_diesel'],
+    [{ precio_93: 1300, precio_97: 1_000_000 }, 'precio_97'],
     [{ precio_91: 1000 }, ''],
     [{}, 'body'],
   ])('answers 400 VALIDACION to %j', async (body, campo) => {

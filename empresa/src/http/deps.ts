@@ -29,7 +29,8 @@ export function presentStation(e: Estacion, enlace: EstadoEstacion | undefined, 
     conectada: enlace?.conectada ?? false,
     ultimo_contacto: enlace?.ultimo_contacto ?? e.ultimo_contacto,
     version_confirmada,
-    al_dia: version_confirmada !== null && version_confirmada >= newest,
+    // Never on a station's word alone: a version anomaly (it reported one the company never made) is not up to date.
+    al_dia: version_confirmada !== null && version_confirmada >= newest && (enlace?.anomalia ?? null) === null,
     ultimo_error: enlace?.ultimo_error ?? null,
     enlace: enlace ?? null,
   };

@@ -1,8 +1,8 @@
 /** REST schemas (zod): request validation, response serialization and the OpenAPI document. */
-import { saludBase } from '@combustible/server';
+import { decimalInt, PAGE_DEFAULT, PAGE_MAX, pageQueryFields, saludBase } from '@combustible/server';
 import { idEstacion, precios } from '@combustible/shared';
 import { z } from 'zod';
-import { PRECIO_MAXIMO } from '../domain/price-book.js';
+import { PRECIO_MAX, PRECIO_MIN } from '../domain/price-book.js';
 
 /** The one error shape of every service's API. */
 export { errorRespuesta } from '@combustible/server';
@@ -29,7 +29,9 @@ const precio = z
   .number()
   .int('debe ser un número entero')
   .positive('debe ser positivo')
-  .max(PRECIO_MAXIMO, `no puede superar ${PRECIO_MAXIMO}`);
+  // The prices rule (shared with the stations): nothing a station would refuse is ever created.
+  .min(PRECIO_MIN, `debe estar entre ${PRECIO_MIN} y ${PRECIO_MAX} pesos por litro`)
+  .max(PRECIO_MAX, `debe estar entre ${PRECIO_MIN} y ${PRECIO_MAX} pesos por litro`);
 
 /**
  * The author of a change is the session's user, never a field of the body: a body that still sends
@@ -57,9 +59,14 @@ export const cambioPrecios = z
   .meta({ id: 'CambioPrecios' });
 
 export const filtroHistorial = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
-  antes: z.coerce.number().int().min(1).optional().describe('Only versions below this one (paging)'),
+  limit: decimalInt({ min: 1, max: PAGE_MAX })
+    .default(PAGE_DEFAULT)
+    .describe(`Versions in this page (1–${PAGE_MAX}, default ${PAGE_DEFAULT}); how many match in x-total-count`),
+  antes: decimalInt({ min: 1 }).optional().describe('Only versions below this one (paging)'),
 });
+
+/** `?limit&skip` of a list: 1–1000, default 50; the total is in x-total-count. */
+export const paginaSimple = z.object(pageQueryFields());
 
 export const idParams = z.object({ id: idEstacion });
 
@@ -104,6 +111,15 @@ export const enlace = z
     nombre_informado: z.string().nullable(),
     ultimo_error: z.string().nullable(),
     reconexiones: z.number().int(),
+    anomalia: z
+      .object({
+        codigo: z.literal('VERSION_DESCONOCIDA'),
+        version_reportada: z.number().int().describe('What the station said it holds, above the company newest'),
+        version_empresa: z.number().int(),
+        desde: z.string(),
+      })
+      .nullable()
+      .describe('The station reported a price version the company never made: not al día until it reports one it made'),
   })
   .meta({ id: 'Enlace' });
 
@@ -119,7 +135,7 @@ export const estacion = z
     conectada: z.boolean(),
     ultimo_contacto: z.string().nullable(),
     version_confirmada: z.number().int().nullable(),
-    al_dia: z.boolean().describe('version_confirmada is the newest version'),
+    al_dia: z.boolean().describe('version_confirmada is the newest version, and no version anomaly is open'),
     ultimo_error: z.string().nullable(),
     enlace: enlace.nullable(),
   })

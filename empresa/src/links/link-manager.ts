@@ -130,6 +130,7 @@ export class LinkManager {
       bus.emit('confirmacion', { id_estacion: link.id, version, ms });
       queue('la confirmación', () => service.stationAck(link.id, version));
     });
+    link.on('anomalia', (anomalia) => queue('la anomalía', () => service.stationAnomaly(link.id, anomalia)));
     this.links.set(e.id_estacion, entry);
     link.start();
   }

@@ -145,20 +145,39 @@ describe('StationLink handshake', () => {
     expect(s.of('autenticacion')).toEqual([]); // no token configured: no autenticacion
   });
 
-  it('sends nothing to a station that already holds the newest version, or a newer one', async () => {
+  it('sends nothing to a station that already holds the newest version', async () => {
     const same = await station({ version: 3 });
-    const ahead = await station({ version: 5 });
     const b = book(3);
     const l1 = link(same.port, b.newest);
-    const l2 = link(ahead.port, b.newest);
     await until(l1, (x) => x.estado === 'sincronizado');
-    await until(l2, (x) => x.estado === 'sincronizado');
     expect(same.of('actualizacion_precios')).toEqual([]);
-    expect(ahead.of('actualizacion_precios')).toEqual([]);
-    expect(ahead.version).toBe(5);
-    expect(l2.status.version_confirmada).toBe(5);
+    expect(l1.status).toMatchObject({ version_confirmada: 3, anomalia: null });
   });
 
+  it('a station that says it holds a version the company never made: anomaly, never synced, never confirmed, sent the newest', async () => {
+    const ahead = await station({ version: 5 });
+    const b = book(3);
+    const l2 = link(ahead.port, b.newest);
+    const anomalias: unknown[] = [];
+    const acks: number[] = [];
+    l2.on('anomalia', (a) => anomalias.push(a));
+    l2.on('ack', (v) => acks.push(v));
+    const states: string[] = [];
+    l2.on('status', (x) => states.push(x.estado));
+    // The company keeps sending its own newest: the station ignores it by its rule and says 5 again.
+    await ahead.next((m) => m.tipo === 'actualizacion_precios');
+    await until(l2, (x) => x.anomalia !== null && x.estado === 'sincronizando');
+    expect(ahead.of('actualizacion_precios').map((m) => m.version)).toEqual([3]);
+    expect(ahead.version).toBe(5);
+    expect(l2.status).toMatchObject({
+      version_informada: 5,
+      version_confirmada: null,
+      anomalia: { codigo: 'VERSION_DESCONOCIDA', version_reportada: 5, version_empresa: 3, desde: expect.any(String) },
+    });
+    expect(states).not.toContain('sincronizado');
+    expect(acks).toEqual([]);
+    expect(anomalias).toHaveLength(1);
+  });
   it('drops a connection that never says estacion_info and tries again', async () => {
     const s = await station({ silent: true });
     const l = link(s.port, book().newest, {
@@ -272,6 +291,68 @@ describe('StationLink price changes', () => {
     socket.write(wire({ tipo: 'precios_recibidos', version: 2 }));
     await until(l, (x) => x.estado === 'sincronizado');
     expect(s.of('actualizacion_precios')).toHaveLength(2);
+  });
+});
+
+describe('StationLink: versions a station reports are judged, never believed', () => {
+  it('huge acks (10^9, 2^53 − 1) after a sync: an anomaly, the confirmed version stays, no ack passed on', async () => {
+    const s = await station({ version: 0, ack: false });
+    const b = book(2);
+    const connected = s.nextConnection();
+    const l = link(s.port, b.newest);
+    const socket = await connected;
+    await s.next((m) => m.tipo === 'actualizacion_precios');
+    const acks: number[] = [];
+    l.on('ack', (v) => acks.push(v));
+    socket.write(wire({ tipo: 'precios_recibidos', version: 2 }));
+    await until(l, (x) => x.estado === 'sincronizado' && x.version_confirmada === 2);
+    for (const version of [1_000_000_000, 2 ** 53 - 1]) socket.write(wire({ tipo: 'precios_recibidos', version }));
+    const status = await until(l, (x) => x.anomalia?.version_reportada === 2 ** 53 - 1);
+    expect(status).toMatchObject({ version_confirmada: 2, estado: 'sincronizando' });
+    expect(status.anomalia).toMatchObject({ codigo: 'VERSION_DESCONOCIDA', version_empresa: 2 });
+    expect(acks).toEqual([2]);
+    // The company's next version is still its own, sent and applied as usual.
+    b.bump();
+    l.push();
+    const sent = await s.next((m) => m.tipo === 'actualizacion_precios');
+    expect(sent).toMatchObject({ version: 3 });
+    socket.write(wire({ tipo: 'precios_recibidos', version: 3 }));
+    await until(l, (x) => x.anomalia === null && x.estado === 'sincronizado' && x.version_confirmada === 3);
+    expect(acks).toEqual([2, 3]);
+  });
+
+  it('the anomaly stays until the station reports a version the company made, also across reconnections', async () => {
+    const s = await station({ version: 5 });
+    const b = book(3);
+    const l = link(s.port, b.newest, { options: { backoff: { baseMs: 10, maxMs: 20 } } });
+    await until(l, (x) => x.anomalia?.version_reportada === 5);
+    // The company reaches 5 on its own: the station still holds its own 5, not the company's.
+    b.bump();
+    l.push();
+    b.bump();
+    l.push();
+    await s.next((m) => m.tipo === 'actualizacion_precios' && m.version === 5);
+    await until(l, (x) => x.anomalia?.version_empresa === 5);
+    expect(l.status).toMatchObject({ version_confirmada: null, anomalia: { version_reportada: 5 } });
+    s.dropAll();
+    await until(l, (x) => !x.conectada);
+    await until(l, (x) => x.conectada && x.version_informada === 5);
+    expect(l.status.anomalia).toMatchObject({ version_reportada: 5 });
+    // Version 6 is the first it applies: from then on it holds what the company made.
+    b.bump();
+    l.push();
+    await until(l, (x) => x.anomalia === null && x.estado === 'sincronizado' && x.version_confirmada === 6);
+    expect(s.version).toBe(6);
+  });
+
+  it('a station reset to a known version clears the anomaly at its next estacion_info', async () => {
+    const s = await station({ version: 2 ** 53 - 1 });
+    const b = book(2);
+    const l = link(s.port, b.newest, { options: { backoff: { baseMs: 10, maxMs: 20 } } });
+    await until(l, (x) => x.anomalia !== null);
+    s.version = 1;
+    s.dropAll();
+    await until(l, (x) => x.anomalia === null && x.estado === 'sincronizado' && x.version_confirmada === 2);
   });
 });
 

@@ -6,8 +6,11 @@
  *        ▲                 │ (no info in time: drop)                        ▲   new version  │
  *        └─ desconectado ◀─┴──────────── closed / no pong / bad peer ───────┴────────────────┘
  *
- * The station is sent the newest version only when it is behind; acknowledgements only ever raise
- * what the company records (stale, repeated and out-of-order acks change nothing). Nothing ever
+ * The station is sent the newest version unless it is known to hold it. What it reports (in
+ * `estacion_info` and `precios_recibidos`) is judged by evaluarVersionInformada: a version above
+ * the company's newest is an anomaly shown on the status (`anomalia`), never confirmed nor passed
+ * on as an ack, and the station is still sent the company's newest. Trusted acknowledgements only
+ * ever raise what the company records (stale, repeated and out-of-order acks change nothing). Nothing ever
  * waits on a station: a send is one socket write, and a station that is down is caught up by the
  * handshake of its next connection.
  */
@@ -31,7 +34,12 @@ import {
   unrefTimer,
   wireError,
 } from '@combustible/shared';
-import { debeEnviarse, versionConfirmada } from '../domain/price-book.js';
+import {
+  type AnomaliaVersion,
+  debeEnviarse,
+  evaluarVersionInformada,
+  versionConfirmada,
+} from '../domain/price-book.js';
 import type { EstadoEnlace, EstadoEstacion, VersionPrecios } from '../domain/types.js';
 import { Keepalive } from './keepalive.js';
 
@@ -80,8 +88,10 @@ export interface StationLinkDeps {
 export interface StationLinkEvents {
   status: [EstadoEstacion];
   info: [EstacionInfo];
-  /** A `precios_recibidos` (the version the station holds). */
+  /** A trusted `precios_recibidos` (the version the station holds, one the company made). */
   ack: [number];
+  /** A version anomaly opened (the first untrusted report) or closed (null). */
+  anomalia: [AnomaliaVersion | null];
   /** An `actualizacion_precios` was written to the station. */
   sent: [number];
 }
@@ -99,7 +109,12 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
   // Per connection:
   private handshakeTimer: TimerHandle | undefined;
   private resendTimer: TimerHandle | undefined;
-  /** What the station holds, as far as this connection told (null until estacion_info). */
+  /** estacion_info arrived on this connection. */
+  private greeted = false;
+  /**
+   * What the station holds, as far as this connection told and the company trusts: null until
+   * estacion_info, and while what it reports is an anomaly.
+   */
   private held: number | null = null;
   /** The highest version sent on this connection. */
   private sent = 0;
@@ -130,6 +145,7 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
       nombre_informado: null,
       ultimo_error: null,
       reconexiones: 0,
+      anomalia: null,
     };
     this.client = new ReconnectingClient({
       dial:
@@ -171,9 +187,9 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     this.client.start();
   }
 
-  /** Sends the newest version if the station is connected, past its handshake and behind. */
+  /** Sends the newest version if the station is connected, past its handshake and not known to hold it. */
   push(): void {
-    if (this.held === null || !this._status.conectada) return;
+    if (!this.greeted || !this._status.conectada) return;
     const newest = this.deps.newest();
     if (!debeEnviarse(this.held, newest.version) || newest.version <= this.sent) return;
     this.sendVersion(newest);
@@ -189,6 +205,7 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
   // ── connection events ────────────────────────────────────────────────────────────────────
 
   private onConnected(): void {
+    this.greeted = false;
     this.held = null;
     this.sent = 0;
     this.badLines = 0;
@@ -204,6 +221,7 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
 
   private onDisconnected(err: Error | undefined): void {
     this.clearConnectionTimers();
+    this.greeted = false;
     this.held = null;
     if (err && !this.connectionError) this.setError(err.message);
     if (this._status.estado === 'detenido') return;
@@ -246,7 +264,7 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
       case 'pong':
         if (this.authPending) {
           this.authPending = false;
-          if (this.held !== null && this.held >= this.deps.newest().version) this.synced();
+          if (this.held !== null && this.held === this.deps.newest().version) this.synced();
         }
         return;
       case 'error':
@@ -266,10 +284,9 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     }
     // Pings only after autenticacion: a station with a token refuses anything before it.
     this.keepalive.start();
-    this.held = info.version_precios;
+    this.greeted = true;
     this.update({
       version_informada: info.version_precios,
-      version_confirmada: versionConfirmada(this._status.version_confirmada, info.version_precios),
       id_informado: info.id_estacion,
       nombre_informado: info.nombre,
     });
@@ -279,17 +296,49 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     );
     this.emit('info', info);
     const newest = this.deps.newest();
-    if (debeEnviarse(this.held, newest.version)) this.sendVersion(newest);
-    else this.synced();
+    // A new connection: what it holds is what it tells now (the previous connection's is gone).
+    this.held = null;
+    this.report(info.version_precios, newest.version);
+    if (this.held !== null && this.held === newest.version) this.synced();
+    else this.sendVersion(newest);
   }
 
   private onAck(version: number): void {
-    this.held = this.held === null ? version : versionConfirmada(this.held, version);
-    this.update({ version_confirmada: versionConfirmada(this._status.version_confirmada, version) });
-    this.emit('ack', version);
     const newest = this.deps.newest();
-    if (this.held >= newest.version) this.synced();
-    else if (this.sent <= this.held) this.push(); // a newer version came while this one travelled
+    if (!this.report(version, newest.version)) return;
+    this.emit('ack', version);
+    if (this.held !== null && this.held >= newest.version) this.synced();
+    else if (this.sent <= (this.held ?? 0)) this.push(); // a newer version came while this one travelled
+  }
+
+  /**
+   * Judges a version the station reports against the company's newest: a trusted one raises what
+   * this connection knows it holds and the confirmed version; an untrusted one opens (or keeps)
+   * the anomaly and leaves both alone. Returns whether it was trusted.
+   */
+  private report(version: number, newest: number): boolean {
+    const before = this._status.anomalia;
+    const { confiable, anomalia } = evaluarVersionInformada(version, newest, before, isoNow(this.clock));
+    if (confiable) {
+      this.held = versionConfirmada(this.held, version);
+      this.update({
+        anomalia: null,
+        version_confirmada: versionConfirmada(this._status.version_confirmada, version),
+      });
+    } else {
+      this.held = null;
+      // No longer known to hold the newest: not synced until it reports a version the company made.
+      if (this._status.estado === 'sincronizado') this.update({ estado: 'sincronizando' });
+      const same =
+        before !== null &&
+        anomalia !== null &&
+        before.version_reportada === anomalia.version_reportada &&
+        before.version_empresa === anomalia.version_empresa;
+      if (!same) this.update({ anomalia });
+    }
+    // Logged and audited by whoever listens (the service, at most once per interval per station).
+    if ((before === null) !== (anomalia === null)) this.emit('anomalia', anomalia);
+    return confiable;
   }
 
   private onStationError(codigo: string, mensaje: string): void {
@@ -300,7 +349,7 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
       // The station could not store the update: send it again a little later.
       this.resendTimer = this.clock.setTimeout(() => {
         this.resendTimer = undefined;
-        this.sent = this.held ?? 0;
+        this.sent = 0;
         this.push();
       }, this.options.resendDelayMs);
       unrefTimer(this.resendTimer);

@@ -67,6 +67,9 @@ export function describeStoreContract(
         const next = await store.listPriceVersions({ limit: 3, antes: 5 });
         expect(next.map((v) => v.version)).toEqual([4, 3, 2]);
         expect(await store.listPriceVersions({ limit: 0 })).toEqual([]);
+        expect(await store.countPriceVersions({})).toBe(6);
+        expect(await store.countPriceVersions({ antes: 5 })).toBe(4);
+        expect(await store.countPriceVersions({ antes: 1 })).toBe(0);
       });
 
       it('returns records with exactly the port fields', async () => {

@@ -62,6 +62,11 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
     return docs.map(pickVersionPrecios);
   }
 
+  async countPriceVersions(filter: { antes?: number }): Promise<number> {
+    this.open();
+    return this.precios.countDocuments(filter.antes === undefined ? {} : { version: { $lt: filter.antes } });
+  }
+
   // ── estaciones ───────────────────────────────────────────────────────────────────────────
 
   async listStations(): Promise<Estacion[]> {

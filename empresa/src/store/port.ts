@@ -28,6 +28,8 @@ export interface CompanyStore {
   latestPriceVersion(): Promise<VersionPrecios | null>;
   /** Newest first; `antes` keeps only versions below it (paging). */
   listPriceVersions(filter: { limit: number; antes?: number }): Promise<VersionPrecios[]>;
+  /** How many versions there are (below `antes` when given). */
+  countPriceVersions(filter: { antes?: number }): Promise<number>;
 
   // estaciones
   /** Ordered by id_estacion. */

@@ -45,6 +45,7 @@ interface Prepared {
     insertVersion: Statement<PreciosRow>;
     latestVersion: Statement<[], PreciosRow>;
     listVersions: Statement<[number, number], PreciosRow>;
+    countVersions: Statement<[number], { n: number }>;
     listStations: Statement<[], EstacionRow>;
     getStation: Statement<[string], EstacionRow>;
     byAddress: Statement<[string, number], { id_estacion: string }>;
@@ -68,6 +69,7 @@ function prepare(db: Database.Database): Prepared {
     listVersions: db.prepare<[number, number], PreciosRow>(
       'SELECT * FROM precios WHERE version < ? ORDER BY version DESC LIMIT ?',
     ),
+    countVersions: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM precios WHERE version < ?'),
     listStations: db.prepare<[], EstacionRow>('SELECT * FROM estaciones ORDER BY id_estacion'),
     getStation: db.prepare<[string], EstacionRow>('SELECT * FROM estaciones WHERE id_estacion = ?'),
     byAddress: db.prepare<[string, number], { id_estacion: string }>(
@@ -136,6 +138,11 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements CompanySto
     if (limit === 0) return [];
     const antes = filter.antes ?? Number.MAX_SAFE_INTEGER;
     return this.ready().st.listVersions.all(antes, limit).map(toVersion);
+  }
+
+  async countPriceVersions(filter: { antes?: number }): Promise<number> {
+    const antes = filter.antes ?? Number.MAX_SAFE_INTEGER;
+    return this.ready().st.countVersions.get(antes)?.n ?? 0;
   }
 
   // ── estaciones ───────────────────────────────────────────────────────────────────────────

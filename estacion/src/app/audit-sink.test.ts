@@ -33,10 +33,10 @@ describe('ThrottledAuditSink', () => {
     expect(recorded).toHaveLength(5);
   });
 
-  it('keeps sources apart and never throttles what succeeded', () => {
+  it('keeps addresses apart, counts a peer cycling through pump ids as one source, and never throttles what succeeded', () => {
     const { recorded, sink } = setup();
-    for (let i = 0; i < 5; i++) sink.record(refused(1));
-    for (let i = 0; i < 5; i++) sink.record(refused(2));
+    for (let i = 0; i < 5; i++) sink.record(refused(100 + i, '10.0.0.1'));
+    for (let i = 0; i < 5; i++) sink.record(refused(1, '10.0.0.2'));
     for (let i = 0; i < 5; i++) sink.record({ ...refused(3), resultado: 'ok' });
     expect(recorded).toHaveLength(3 + 3 + 5);
   });

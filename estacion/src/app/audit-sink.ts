@@ -15,7 +15,7 @@ export interface AuditSink {
 export const NO_AUDIT: AuditSink = { record() {} };
 
 export interface RefusalThrottleOptions {
-  /** Entries recorded one by one per source (who + address + action) in each window. */
+  /** Entries recorded one by one per source (address + action) in each window. */
   perWindow: number;
   windowMs: number;
   /** Sources tracked at once; past it, new sources share one summary key. */
@@ -33,7 +33,7 @@ interface Window {
 
 /**
  * Every refusal on the TCP ports is accounted for, but a flood cannot fill the disk: per source
- * (who + address + action) the first `perWindow` refusals of a window are recorded one by one;
+ * (address + action; who, when there is no address) the first `perWindow` refusals of a window are recorded one by one;
  * the rest are counted, and when the window ends one summary entry records how many there were
  * (`detalles.omitidos`), with the last one's details.
  */
@@ -61,8 +61,9 @@ export class ThrottledAuditSink implements AuditSink {
       return;
     }
     const now = this.clock.now();
-    let key = `${evento.usuario}|${evento.ip ?? ''}|${evento.accion}`;
-    if (!this.windows.has(key) && this.windows.size >= this.options.maxSources) key = `*|*|${evento.accion}`;
+    // By address, not by the id it claims: a peer cycling through pump ids is still one source.
+    let key = evento.ip === null ? `${evento.usuario}|-|${evento.accion}` : `*|${evento.ip}|${evento.accion}`;
+    if (!this.windows.has(key) && this.windows.size >= this.options.maxSources) key = `varios|*|${evento.accion}`;
     const w = this.windows.get(key) ?? { start: now, recorded: 0, held: 0, last: evento };
     this.windows.set(key, w);
     w.last = evento;
@@ -92,7 +93,7 @@ export class ThrottledAuditSink implements AuditSink {
   private close(key: string, w: Window): void {
     this.windows.delete(key);
     if (w.held === 0) return;
-    const summary = key.startsWith('*|');
+    const summary = key.startsWith('varios|');
     this.inner.record({
       ...w.last,
       ...(summary ? { usuario: 'varios', ip: null, objetivo: null } : {}),

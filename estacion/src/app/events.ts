@@ -3,13 +3,22 @@
  * subscribe. Nothing in the domain knows who listens.
  */
 import { EventEmitter } from 'node:events';
-import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
+import type {
+  Alerta,
+  Conflicto,
+  EstadoSurtidor,
+  Surtidor,
+  Transaccion,
+  VersionPrecios,
+} from '../domain/types.js';
 
 export interface StationEvents {
   surtidor_conectado: [{ surtidor: Surtidor; estado: EstadoSurtidor }];
   surtidor_desconectado: [{ id_surtidor: number; estado: EstadoSurtidor; motivo: string }];
   estado: [EstadoSurtidor];
   transaccion: [Transaccion];
+  /** A sale arrived with the id of a stored one but other content; it was kept in `conflictos`. */
+  conflicto: [Conflicto];
   alerta: [Alerta];
   precios: [VersionPrecios];
   precios_aplicados: [{ id_surtidor: number; version: number }];

@@ -30,6 +30,11 @@ export class StationMetrics implements HubMetrics {
     help: 'Transactions stored (new, not duplicates)',
     registers: [this.registry],
   });
+  readonly conflictos = new Counter({
+    name: 'estacion_transacciones_en_conflicto_total',
+    help: 'Sales received with the id of a stored sale but different content (kept in conflictos, the original untouched)',
+    registers: [this.registry],
+  });
   readonly commitLatencia = new Histogram({
     name: 'estacion_commit_segundos',
     help: 'Duration of one group commit of transactions',
@@ -80,6 +85,7 @@ export class StationMetrics implements HubMetrics {
   constructor(bus: StationBus) {
     collectDefaultMetrics({ register: this.registry, prefix: 'estacion_' });
     bus.on('transaccion', () => this.transacciones.inc());
+    bus.on('conflicto', () => this.conflictos.inc());
     bus.on('alerta', (a) => this.alertas.inc({ codigo: a.codigo }));
   }
 

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type Clock,
   type Combustible,
+  type DetalleError,
   type ComandoNombre,
   type ErrorSurtidor,
   type Estado,
@@ -16,6 +17,7 @@ import {
   type Logger,
   type Precios,
   precioDe,
+  type RechazoPrecios,
   type Registro,
   type TransaccionCompletada,
   unrefTimer,
@@ -23,7 +25,9 @@ import {
 } from '@combustible/shared';
 import { type AuditState, auditSale, emptyAuditState, secuenciaDeClave } from '../domain/audit.js';
 import { LiveStates } from '../domain/live-state.js';
+import { LIMITES, rechazosVenta } from '../domain/plausibility.js';
 import { PriceBook } from '../domain/prices.js';
+import { conflictoEntre } from '../domain/conflicts.js';
 import { buildTransaction } from '../domain/transactions.js';
 import type {
   Alerta,
@@ -51,6 +55,9 @@ export interface StationServiceOptions {
 
 export const DEFAULT_MAX_PUMPS = 1000;
 
+/** Stored price versions read at start to find the newest that follows the prices rule. */
+const STORED_PRICE_SCAN = 20;
+
 export const DEFAULT_SERVICE_OPTIONS: StationServiceOptions = {
   strictRegistration: false,
   maxClockDriftMs: 5000,
@@ -58,8 +65,12 @@ export const DEFAULT_SERVICE_OPTIONS: StationServiceOptions = {
   maxPumps: DEFAULT_MAX_PUMPS,
 };
 
+/**
+ * A pump's configuration until a supervisor sets one: capacidad_maxima_litros is the most one sale
+ * may dispense (above it a sale is stored with LITROS_SOBRE_CAPACIDAD), sized for a car or truck pump.
+ */
 export const DEFAULT_CONFIGURACION: Surtidor['configuracion'] = {
-  capacidad_maxima_litros: 100,
+  capacidad_maxima_litros: LIMITES.capacidadPorDefecto,
   velocidad_despacho: 1,
 };
 
@@ -78,7 +89,19 @@ export type RegistrationResult =
 
 export interface TransactionReceipt {
   id_transaccion: string;
+  /** Already stored: the same sale (same content), or the same conflicting version, again. */
   duplicada: boolean;
+  /**
+   * (ext) Present, and true, only when a different sale with this id was already stored: this one
+   * was kept in `conflictos` (durably, so the pump may drop it), the stored one left untouched.
+   */
+  conflicto?: true;
+}
+
+/** A sale that can never be a real one (see domain/plausibility.ts): not stored, the pump keeps it. */
+export interface TransactionRefusal {
+  rechazada: true;
+  detalles: DetalleError[];
 }
 
 export class StationService {
@@ -122,13 +145,27 @@ export class StationService {
     for (const p of await this.store.listPumps()) this.pumps.set(p.id_surtidor, p);
     this.nextPumpId = await this.store.nextPumpId();
     this.live.load(await this.store.listStates());
-    const [current, previous] = await this.store.latestPriceVersions(2);
-    if (current) {
-      this.book = new PriceBook(current, previous ?? null);
-    } else {
-      this.book = PriceBook.withDefaults(isoNow(this.clock));
-      await this.store.savePriceVersion(this.book.current);
+    // The newest stored version that follows the prices rule: an older build may have stored a
+    // version or prices it breaks (they are skipped, logged and raised as an alert, never held).
+    const stored = await this.store.latestPriceVersions(STORED_PRICE_SCAN);
+    const { book, descartadas } = PriceBook.fromStored(stored, isoNow(this.clock));
+    this.book = book;
+    if (descartadas.length > 0) {
+      const versiones = descartadas.map((v) => String(v.version));
+      this.log.error(
+        { descartadas: versiones, vigente: book.current.version },
+        'precios almacenados fuera de la regla (de una versión anterior del programa): se ignoran',
+      );
+      this.raiseAlert({
+        codigo: 'PRECIOS_ALMACENADOS_INVALIDOS',
+        clave: 'PRECIOS_ALMACENADOS_INVALIDOS',
+        mensaje: `versiones de precios almacenadas fuera de la regla, ignoradas: ${versiones.join(', ')}; vigente la ${book.current.version}`,
+        severidad: 'advertencia',
+        id_surtidor: null,
+        datos: { descartadas: versiones, vigente: book.current.version },
+      });
     }
+    if (!stored.some((v) => v.version === book.current.version)) await this.store.savePriceVersion(book.current);
     for (const a of await this.store.listAlerts({ abiertas: true, limit: 100_000 })) {
       if (a.codigo !== 'SECUENCIA_FALTANTE' || a.id_surtidor === null) continue;
       const k = secuenciaDeClave(a.id_surtidor, a.clave);
@@ -144,6 +181,11 @@ export class StationService {
 
   pump(id: number): Surtidor | undefined {
     return this.pumps.get(id);
+  }
+
+  /** How many pumps are configured (without copying them). */
+  get pumpCount(): number {
+    return this.pumps.size;
   }
 
   allPumps(): Surtidor[] {
@@ -339,19 +381,64 @@ export class StationService {
 
   // ── transactions ──────────────────────────────────────────────────────────────────────────
 
-  /** Resolves only once the sale is durably stored (or recognised as already stored). */
-  async recordTransaction(msg: TransaccionCompletada): Promise<TransactionReceipt> {
+  /**
+   * Resolves only once the sale is durably stored (or recognised as already stored), or with the
+   * reasons it can never be a real sale (then nothing is stored).
+   */
+  async recordTransaction(msg: TransaccionCompletada): Promise<TransactionReceipt | TransactionRefusal> {
+    const detalles = rechazosVenta(msg, this.clock.now());
+    if (detalles.length > 0) return { rechazada: true, detalles };
+    const pump = this.pumps.get(msg.id_surtidor) ?? null;
     const tx = buildTransaction(msg, {
       now: isoNow(this.clock),
-      nombreSurtidor: this.pumps.get(msg.id_surtidor)?.nombre ?? null,
+      nombreSurtidor: pump?.nombre ?? null,
       prices: this.book,
+      surtidor: pump,
     });
     const outcome = await this.committer.submit(tx);
     if (outcome === 'insertada') {
       this.bus.emit('transaccion', tx);
       void this.audit(tx);
     }
-    return { id_transaccion: tx.id_transaccion, duplicada: outcome === 'duplicada' };
+    if (outcome === 'conflicto') await this.conflictStored(tx);
+    const receipt: TransactionReceipt = {
+      id_transaccion: tx.id_transaccion,
+      duplicada: outcome === 'duplicada' || outcome === 'conflicto_repetido',
+    };
+    if (outcome === 'conflicto' || outcome === 'conflicto_repetido') receipt.conflicto = true;
+    return receipt;
+  }
+
+  /**
+   * A new conflicting version was stored beside the original: dashboards and metrics hear of it
+   * and an alert carries both versions. Never throws: the version is durable whatever happens here.
+   */
+  private async conflictStored(tx: Transaccion): Promise<void> {
+    let original: Transaccion | null = null;
+    try {
+      original = await this.store.getTransaction(tx.id_surtidor, tx.id_transaccion);
+    } catch (err) {
+      this.log.error({ err, id_surtidor: tx.id_surtidor, id_transaccion: tx.id_transaccion }, 'conflicto: no se pudo leer la venta original');
+    }
+    const conflicto = original ? conflictoEntre(original, tx) : null;
+    const campos = conflicto?.campos ?? [];
+    this.raiseAlert({
+      codigo: 'TRANSACCION_EN_CONFLICTO',
+      clave: `TRANSACCION_EN_CONFLICTO:${conflicto?.id ?? `${tx.id_surtidor}:${tx.id_transaccion}:${tx.recibida}`}`,
+      mensaje:
+        `Surtidor ${tx.id_surtidor}: la venta ${tx.id_transaccion} llegó otra vez con otro contenido` +
+        `${campos.length > 0 ? ` (${campos.join(', ')})` : ''}; se guardaron ambas versiones, la original no se reemplazó`,
+      severidad: 'critica',
+      id_surtidor: tx.id_surtidor,
+      datos: {
+        id_conflicto: conflicto?.id ?? null,
+        id_transaccion: tx.id_transaccion,
+        campos,
+        original,
+        nueva: tx,
+      },
+    });
+    if (conflicto) this.bus.emit('conflicto', conflicto);
   }
 
   /**
@@ -404,12 +491,40 @@ export class StationService {
     precios: Precios,
     origen: VersionPrecios['origen'],
   ): Promise<VersionPrecios> {
-    if (!this.book.accepts(version)) return this.book.current;
+    // Nothing that breaks the prices rule is ever stored or held (receivePrices says why).
+    if (!this.book.accepts(version) || this.book.review(version, precios) !== null) return this.book.current;
     const next: VersionPrecios = { version, precios, actualizado: isoNow(this.clock), origen };
     await this.store.savePriceVersion(next);
     // A concurrent newer version may have been applied while this one was being written.
     if (this.book.offer(next)) this.bus.emit('precios', next);
     return this.book.current;
+  }
+
+  /**
+   * Prices from the company, by the prices rule: an update that breaks it is refused (the prices
+   * held stay, the alert PRECIOS_RECHAZADOS is raised until an update that follows the rule
+   * arrives); one that follows it is applied when newer (applyPrices).
+   */
+  async receivePrices(
+    version: number,
+    precios: Precios,
+    origen: VersionPrecios['origen'],
+  ): Promise<{ ok: true; vigente: VersionPrecios } | { ok: false; rechazo: RechazoPrecios }> {
+    const rechazo = this.book.review(version, precios);
+    if (rechazo !== null) {
+      this.raiseAlert({
+        codigo: 'PRECIOS_RECHAZADOS',
+        clave: 'PRECIOS_RECHAZADOS',
+        mensaje: `la empresa envió precios fuera de la regla (${rechazo.codigo}): se mantienen los de la versión ${this.book.current.version}`,
+        severidad: 'critica',
+        id_surtidor: null,
+        datos: { codigo: rechazo.codigo, version, vigente: this.book.current.version, detalles: rechazo.detalles },
+      });
+      return { ok: false, rechazo };
+    }
+    const vigente = await this.applyPrices(version, precios, origen);
+    this.resolveAlert('PRECIOS_RECHAZADOS');
+    return { ok: true, vigente };
   }
 
   // ── alerts ────────────────────────────────────────────────────────────────────────────────

@@ -1,5 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, MAX_VERSION, MAX_VERSION_JUMP } from '@combustible/shared';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHarness, duplexPair, type Harness, TestPump } from '../hub/test-harness.js';
+import { stationConfigSchema } from '../config.js';
+import { CHEAP_SCRYPT, createHarness, duplexPair, type Harness, TestPump } from '../hub/test-harness.js';
+import { startStation } from '../station.js';
+import { SqliteStore } from '../store/sqlite-store.js';
 import { CompanyLink, type CompanyLinkOptions } from './company-link.js';
 
 let h: Harness;
@@ -64,8 +72,8 @@ describe('company link (station side)', () => {
     const c = company();
     c.send(update(5));
     expect(await c.next('precios_recibidos')).toMatchObject({ version: 5 });
-    c.send(update(5, { ...precios, precio_93: 1 }));
-    c.send(update(4, { ...precios, precio_93: 2 }));
+    c.send(update(5, { ...precios, precio_93: 1301 }));
+    c.send(update(4, { ...precios, precio_93: 1302 }));
     expect(await c.next('precios_recibidos')).toMatchObject({ version: 5 });
     expect(await c.next('precios_recibidos')).toMatchObject({ version: 5 });
     expect(h.service.prices.current.precios.precio_93).toBe(1300);
@@ -147,5 +155,98 @@ describe('company link (station side)', () => {
     await idle.next('pong');
     h.clock.advance(80_000);
     await idle.whenClosed;
+  });
+});
+
+describe('the prices rule at the station', () => {
+    it('refuses an update whose version or prices break the rule: an error naming the field, prices kept, alert, audit', async () => {
+    await setup();
+    const c = company();
+    c.send(update(3));
+    expect(await c.next('precios_recibidos')).toEqual({ tipo: 'precios_recibidos', version: 3 });
+
+    const refused: [ReturnType<typeof update>, string, string][] = [
+      [update(2 ** 53 - 1), 'VERSION_INVALIDA', 'version'],
+      [update(MAX_VERSION + 1), 'VERSION_INVALIDA', 'version'],
+      [update(3 + MAX_VERSION_JUMP + 1), 'VERSION_INVALIDA', 'version'],
+      [update(4, { ...precios, precio_95: 99 }), 'PRECIO_FUERA_DE_RANGO', 'precios.precio_95'],
+      [update(4, { ...precios, precio_diesel: 100_001 }), 'PRECIO_FUERA_DE_RANGO', 'precios.precio_diesel'],
+    ];
+    for (const [message, codigo, campo] of refused) {
+      c.send(message);
+      const error = await c.next('error');
+      expect(error).toMatchObject({ codigo, detalles: [expect.objectContaining({ campo })] });
+    }
+    expect(c.all('precios_recibidos')).toHaveLength(1);
+    expect(h.service.prices.current).toMatchObject({ version: 3, precios });
+    expect((await h.store.latestPriceVersions(1))[0]).toMatchObject({ version: 3, precios });
+
+    await h.service.settled();
+    const [alerta] = await h.store.listAlerts({ abiertas: true, limit: 10 });
+    expect(alerta).toMatchObject({ codigo: 'PRECIOS_RECHAZADOS', id_surtidor: null, resuelta: null });
+    await h.audit.flush();
+    const { items } = await h.audit.list({ accion: 'precios.rechazar', limit: 10, skip: 0 });
+    expect(items.map((r) => [r.usuario, r.resultado, r.detalles?.codigo])).toContainEqual(['empresa', 'denegado', 'VERSION_INVALIDA']);
+    expect(items.map((r) => r.detalles?.codigo)).toContain('PRECIO_FUERA_DE_RANGO');
+
+    // The next update that follows the rule is applied and closes the alert.
+    c.send(update(4, { ...precios, precio_95: 1370 }));
+    expect(await c.next('precios_recibidos')).toMatchObject({ version: 4 });
+    await h.service.settled();
+    expect(await h.store.listAlerts({ abiertas: true, limit: 10 })).toEqual([]);
+  });
+
+  it('a station that holds only its defaults (version 0) takes a company with a long history, up to MAX_VERSION', async () => {
+    await setup();
+    const c = company();
+    c.send(update(MAX_VERSION + 1));
+    expect(await c.next('error')).toMatchObject({ codigo: 'VERSION_INVALIDA' });
+    c.send(update(150_000));
+    expect(await c.next('precios_recibidos')).toMatchObject({ version: 150_000 });
+  });
+
+  it('starts and answers on prices an older build stored absurd: estacion_info and /health carry a plausible version', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'estacion-absurda-'));
+    try {
+      const old = new SqliteStore({ dataDir });
+      await old.setup();
+      const at = '2024-01-15T08:00:00.000Z';
+      await old.savePriceVersion({ version: 5, precios, actualizado: at, origen: 'empresa' });
+      await old.savePriceVersion({ version: 2 ** 53 - 1, precios, actualizado: at, origen: 'empresa' });
+      await old.savePriceVersion({ version: 2 ** 60, precios, actualizado: at, origen: 'empresa' });
+      await old.savePriceVersion({ version: 7, precios: { ...precios, precio_93: 3 }, actualizado: at, origen: 'empresa' });
+      await old.close();
+
+      const config = stationConfigSchema.parse({
+        host: '127.0.0.1',
+        pumpPort: 0,
+        companyPort: 0,
+        apiPort: 0,
+        wsPort: 0,
+        dataDir,
+        adminPassword: 'clave-admin-prueba',
+      });
+      const log = createLogger({ name: 'test', level: 'silent' });
+      const s = await startStation(config, { log, authOptions: { scryptCost: CHEAP_SCRYPT } });
+      try {
+        const socket = await new Promise<net.Socket>((resolve, reject) => {
+          const k = net.connect({ port: s.ports.company, host: '127.0.0.1' }, () => resolve(k));
+          k.once('error', reject);
+        });
+        const c = new TestPump(socket);
+        expect(await c.next('estacion_info')).toMatchObject({ version_precios: 5 });
+        const health = await fetch(`http://127.0.0.1:${s.ports.api}/health`);
+        expect(health.status).toBe(200);
+        expect(await health.json()).toMatchObject({ version_precios: 5 });
+        // And the company's next version is taken as usual.
+        c.send(update(6));
+        expect(await c.next('precios_recibidos')).toMatchObject({ version: 6 });
+        socket.destroy();
+      } finally {
+        await s.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

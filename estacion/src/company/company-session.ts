@@ -1,7 +1,9 @@
 /**
  * The company's connection to this station (link 2). The station speaks first with
  * `estacion_info`; with a company token configured, nothing but `autenticacion` is accepted until
- * it succeeds. Price updates are applied in arrival order and only when newer than the one held.
+ * it succeeds. Price updates are applied in arrival order and only when newer than the one held;
+ * one that breaks the prices rule (@combustible/shared) is refused with VERSION_INVALIDA or
+ * PRECIO_FUERA_DE_RANGO, audited (`precios.rechazar`) and changes nothing.
  */
 import type { Duplex } from 'node:stream';
 import { secretsEqual } from '@combustible/server';
@@ -115,7 +117,24 @@ export class CompanySession extends LineSession<CompanyToStation> {
   private async applyPrices(version: number, precios: Parameters<CompanyLink['service']['applyPrices']>[1]) {
     try {
       const before = this.link.service.prices.current.version;
-      const held = await this.link.service.applyPrices(version, precios, 'empresa');
+      const result = await this.link.service.receivePrices(version, precios, 'empresa');
+      if (!result.ok) {
+        // The prices rule: nothing applied, the prices held stay; the company is told why.
+        const { codigo, mensaje, detalles } = result.rechazo;
+        this.link.log.warn({ version, vigente: before, codigo, detalles }, 'precios de la empresa rechazados');
+        this.link.audit.record({
+          usuario: 'empresa',
+          rol: null,
+          ip: this.remote,
+          accion: 'precios.rechazar',
+          objetivo: 'precios',
+          resultado: 'denegado',
+          detalles: { codigo, version, vigente: before, detalles, ...(this.empresa === null ? {} : { empresa: this.empresa }) },
+        });
+        this.send(wireError(codigo, mensaje, detalles));
+        return;
+      }
+      const held = result.vigente;
       if (held.version === version && version > before) {
         this.link.log.info({ version, precios }, 'precios nuevos de la empresa');
         this.link.audit.record({

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { type TransaccionCompletada, timestampMs } from '@combustible/shared';
+import { LIMITES, observacionesVenta } from './plausibility.js';
 import type { PriceBook } from './prices.js';
-import type { Transaccion } from './types.js';
+import type { Surtidor, Transaccion } from './types.js';
 
 /** Largest gap between monto_total and litros × precio_por_litro that is still rounding (pesos). */
-export const TOLERANCIA_MONTO = 1;
+export const TOLERANCIA_MONTO = LIMITES.toleranciaMonto;
 
 /**
  * A deterministic id for a sale sent without `id_transaccion`: the same content always gives the
@@ -33,24 +34,8 @@ export interface TransactionContext {
   now: string;
   nombreSurtidor: string | null;
   prices: PriceBook;
-}
-
-/** What the station notices about a sale; stored with it, never a reason to drop it. */
-export function observationsFor(t: TransaccionCompletada, prices: PriceBook): string[] {
-  const found: string[] = [];
-  const esperado = Math.round(t.litros * t.precio_por_litro);
-  if (Math.abs(t.monto_total - esperado) > TOLERANCIA_MONTO) {
-    found.push(
-      `MONTO_INCONSISTENTE: monto_total ${t.monto_total} difiere de litros × precio_por_litro = ${esperado}`,
-    );
-  }
-  if (t.version_precios !== undefined && !prices.isRecent(t.version_precios)) {
-    const anterior = prices.previous ? ` ni la anterior (${prices.previous.version})` : '';
-    found.push(
-      `VERSION_PRECIOS_ANTIGUA: vendida a la versión ${t.version_precios}, no es la vigente (${prices.current.version})${anterior}`,
-    );
-  }
-  return found;
+  /** The pump's record (its capacity and fuels, for the observations); null or absent when none. */
+  surtidor?: Surtidor | null;
 }
 
 /** Builds the record to store from a validated `transaccion_completada`. Pure. */
@@ -74,7 +59,11 @@ export function buildTransaction(t: TransaccionCompletada, ctx: TransactionConte
     version_precios: t.version_precios ?? null,
     totalizador_inicio: t.totalizador_inicio ?? null,
     totalizador_fin: t.totalizador_fin ?? null,
-    observaciones: observationsFor(t, ctx.prices),
+    observaciones: observacionesVenta(t, {
+      surtidor: ctx.surtidor ?? null,
+      precios: ctx.prices,
+      ahoraMs: timestampMs(ctx.now),
+    }),
     detalles: {
       duracion_segundos: duracion,
       velocidad_promedio: duracion > 0 ? Math.round((t.litros / duracion) * 1000) / 1000 : 0,

@@ -87,6 +87,30 @@ export interface Transaccion {
   recibida: string;
 }
 
+/**
+ * A sale received with the (id_surtidor, id_transaccion) of a stored one but with different
+ * content (`conflictos`): both versions are kept, the original is never replaced. The same
+ * conflicting version received again is the same conflict (its `id` includes its content hash).
+ */
+export interface Conflicto {
+  /** `id_surtidor:id_transaccion:huella`. */
+  id: string;
+  id_surtidor: number;
+  id_transaccion: string;
+  /** Content hash of the new version (see domain/conflicts.ts). */
+  huella: string;
+  /** Content hash of the stored original. */
+  huella_original: string;
+  /** The content fields whose values differ. */
+  campos: string[];
+  /** The version stored first: still the one in `transacciones`. */
+  original: Transaccion;
+  /** The version received later, as the station built it. */
+  nueva: Transaccion;
+  /** Station time the new version arrived (its `recibida`). */
+  detectado: string;
+}
+
 export type SeveridadAlerta = 'info' | 'advertencia' | 'critica';
 
 export interface Alerta {

@@ -26,6 +26,9 @@ export const STATION_ROUTES: RouteTable<StationRole> = {
   },
 
   'GET /api/transacciones': 'lectura',
+  'GET /api/transacciones/:id_surtidor/:id_transaccion': 'lectura',
+  // Sales that arrived with a stored sale's id but other content (both versions kept).
+  'GET /api/conflictos': 'lectura',
   'GET /api/precios': 'lectura',
   'GET /api/alertas': 'lectura',
   'GET /api/estadisticas': 'lectura',

@@ -1,11 +1,10 @@
 /** REST schemas (zod): request validation, response serialization and the OpenAPI document. */
-import { saludBase } from '@combustible/server';
+import { decimalInt, pageQueryFields, saludBase } from '@combustible/server';
 import {
   COMANDOS,
   combustible,
   estadoOperacion,
   estadoTransaccion,
-  idSurtidor,
   metodoPago,
   precios,
   timestamp,
@@ -15,7 +14,13 @@ import { z } from 'zod';
 /** The one error shape of every service's API. */
 export { errorRespuesta } from '@combustible/server';
 
-export const idParams = z.object({ id: z.coerce.number().pipe(idSurtidor) });
+/** A pump id in a path or a query: a plain decimal integer, 1 up to the wire's largest id. */
+const idSurtidorTexto = decimalInt({ min: 1 });
+
+export const idParams = z.object({ id: idSurtidorTexto });
+
+/** `?limit&skip` of every list: 1–1000, default 50; the total is in x-total-count. */
+export const paginaSimple = z.object(pageQueryFields());
 
 const configuracion = z.object({
   capacidad_maxima_litros: z.number().positive().max(100_000),
@@ -67,10 +72,20 @@ export const surtidor = z
   })
   .meta({ id: 'Surtidor' });
 
+/**
+ * Present (true) only when a sum is not exact: stored values out of range (an older build, a
+ * damaged file) made it overflow, and it was clamped to ±(2^53 − 1). Sums never fail a read.
+ */
+const saturado = z
+  .literal(true)
+  .optional()
+  .describe('true when stored values out of range made a sum overflow; it is then clamped to ±(2^53 − 1)');
+
 const totales = {
   total_transacciones: z.number().int(),
   litros_totales: z.number(),
   ingresos_totales: z.number().int(),
+  saturado,
 };
 
 export const surtidorDetalle = surtidor
@@ -118,14 +133,13 @@ export const transaccion = z
   .meta({ id: 'Transaccion' });
 
 export const paginacion = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
-  skip: z.coerce.number().int().min(0).default(0),
+  ...pageQueryFields(),
   fecha_inicio: timestamp.optional(),
   fecha_fin: timestamp.optional(),
 });
 
 export const filtroTransacciones = paginacion.extend({
-  id_surtidor: z.coerce.number().pipe(idSurtidor).optional(),
+  id_surtidor: idSurtidorTexto.optional(),
   tipo_combustible: combustible.optional(),
   metodo_pago: metodoPago.optional(),
 });
@@ -148,9 +162,9 @@ export const preciosRespuesta = z
     precios,
     actualizado: z.string(),
     origen: z.enum(['defecto', 'empresa', 'local']),
-    surtidores: z.array(
-      z.object({ id_surtidor: z.number().int(), version_precios: z.number().int().nullable() }),
-    ),
+    surtidores: z
+      .array(z.object({ id_surtidor: z.number().int(), version_precios: z.number().int().nullable() }))
+      .describe('One page of the pumps (?limit&skip, by id_surtidor); how many there are in x-total-count'),
   })
   .meta({ id: 'Precios' });
 
@@ -173,11 +187,14 @@ export const filtroAlertas = z.object({
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional(),
-  id_surtidor: z.coerce.number().pipe(idSurtidor).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  id_surtidor: idSurtidorTexto.optional(),
+  ...pageQueryFields(),
 });
 
-const totalesVentas = { transacciones: z.number().int(), litros: z.number(), monto: z.number().int() };
+/** por_hora's most rows: 31 days of 24 hours × 4 fuels. */
+export const MAX_POR_HORA = 31 * 24 * 4;
+
+const totalesVentas = { transacciones: z.number().int(), litros: z.number(), monto: z.number().int(), saturado };
 
 export const estadisticas = z
   .object({
@@ -190,10 +207,18 @@ export const estadisticas = z
     ),
     por_metodo_pago: z.array(z.object({ ...totalesVentas, metodo_pago: metodoPago })),
     por_hora: z.array(z.object({ ...totalesVentas, hora: z.string(), tipo_combustible: combustible })),
+    por_hora_truncado: z
+      .boolean()
+      .describe(`true when the range had more than ${MAX_POR_HORA} (hour, fuel) rows: por_hora keeps the newest`),
   })
   .meta({ id: 'Estadisticas' });
 
-export const rangoEstadisticas = z.object({ desde: timestamp.optional(), hasta: timestamp.optional() });
+/** `limit` and `skip` page `por_surtidor` (its total in x-total-count); the other breakdowns are bounded. */
+export const rangoEstadisticas = z.object({
+  desde: timestamp.optional(),
+  hasta: timestamp.optional(),
+  ...pageQueryFields(),
+});
 
 export const salud = z.object({
   ...saludBase,

@@ -6,6 +6,7 @@
 import { CLI_ACTOR, STATION_ROLES, type StationRole } from '@combustible/server';
 import { StationMetrics } from '../app/metrics.js';
 import type { HubOptions } from '../hub/options.js';
+import type { SqliteStore } from '../store/sqlite-store.js';
 import { createHarness, type Harness } from '../hub/test-harness.js';
 import { type Api, buildApi } from './app.js';
 
@@ -39,8 +40,9 @@ export async function sessionsPerRole(h: Harness): Promise<Record<StationRole, s
   return tokens;
 }
 
-export async function createApiHarness(hubOptions: Partial<HubOptions> = {}): Promise<ApiHarness> {
-  const h = await createHarness(hubOptions, {}, (bus) => new StationMetrics(bus));
+/** @param seeded a store already set up and filled by the test (see createHarness). */
+export async function createApiHarness(hubOptions: Partial<HubOptions> = {}, seeded?: SqliteStore): Promise<ApiHarness> {
+  const h = await createHarness(hubOptions, {}, (bus) => new StationMetrics(bus), seeded);
   const api = await buildApi({
     service: h.service,
     hub: h.hub,

@@ -316,6 +316,72 @@ describe('transactions', () => {
     expect(second).toEqual({ ...first, duplicada: true });
   });
 
+  it('a reused id with different content is a conflict: both kept, the pump told, an alert raised', async () => {
+    h = await createHarness();
+    const conflictos: unknown[] = [];
+    h.bus.on('conflicto', (c) => conflictos.push(c));
+    const pump = await h.register(9);
+    pump.send(venta(9, { id_transaccion: 'v-1', secuencia: 1 }));
+    expect(await pump.next('transaccion_confirmada')).toEqual({
+      tipo: 'transaccion_confirmada',
+      id_transaccion: 'v-1',
+      duplicada: false,
+    });
+    // A pump whose storage was wiped starts its ids again: a different sale with the same id.
+    pump.send(venta(9, { id_transaccion: 'v-1', secuencia: 1, litros: 20, monto_total: 27_000 }));
+    expect(await pump.next('transaccion_confirmada')).toEqual({
+      tipo: 'transaccion_confirmada',
+      id_transaccion: 'v-1',
+      duplicada: false,
+      conflicto: true,
+    });
+    // The original is never replaced; the other version is kept in conflictos.
+    expect(await h.store.getTransaction(9, 'v-1')).toMatchObject({ litros: 10, monto_total: 13_500 });
+    const { items, total } = await h.store.listConflicts({ limit: 10, skip: 0 });
+    expect(total).toBe(1);
+    expect(items[0]).toMatchObject({
+      id_surtidor: 9,
+      id_transaccion: 'v-1',
+      campos: ['litros', 'monto_total'],
+      original: { litros: 10 },
+      nueva: { litros: 20, monto_total: 27_000 },
+    });
+    expect(conflictos).toHaveLength(1);
+    await vi.waitFor(async () => {
+      await h.service.settled();
+      const [a] = await h.store.listAlerts({ abiertas: true, limit: 10 });
+      expect(a).toMatchObject({
+        codigo: 'TRANSACCION_EN_CONFLICTO',
+        id_surtidor: 9,
+        datos: {
+          id_transaccion: 'v-1',
+          campos: ['litros', 'monto_total'],
+          original: { litros: 10 },
+          nueva: { litros: 20 },
+        },
+      });
+    });
+
+    // The same conflicting version again (its confirmation was lost): a duplicate of the conflict.
+    pump.send(venta(9, { id_transaccion: 'v-1', secuencia: 1, litros: 20, monto_total: 27_000 }));
+    expect(await pump.next('transaccion_confirmada')).toEqual({
+      tipo: 'transaccion_confirmada',
+      id_transaccion: 'v-1',
+      duplicada: true,
+      conflicto: true,
+    });
+    expect((await h.store.listConflicts({ limit: 10, skip: 0 })).total).toBe(1);
+    expect(conflictos).toHaveLength(1);
+    // An identical resend of the original is still a plain duplicate.
+    pump.send(venta(9, { id_transaccion: 'v-1', secuencia: 1 }));
+    expect(await pump.next('transaccion_confirmada')).toEqual({
+      tipo: 'transaccion_confirmada',
+      id_transaccion: 'v-1',
+      duplicada: true,
+    });
+    expect((await h.store.listTransactions({ limit: 10, skip: 0 })).total).toBe(1);
+  });
+
   it('stores an inconsistent amount with an observation instead of dropping it', async () => {
     h = await createHarness();
     const pump = await h.register(9);
@@ -323,6 +389,63 @@ describe('transactions', () => {
     await pump.next('transaccion_confirmada');
     const stored = await h.store.getTransaction(9, 'raro');
     expect(stored?.observaciones).toEqual([expect.stringMatching(/^MONTO_INCONSISTENTE/)]);
+  });
+
+  it('refuses a sale no pump can make (MENSAJE_INVALIDO naming the field), stores nothing and stays open', async () => {
+    h = await createHarness();
+    const pump = await h.register(9);
+    // 1e-300 litres: the wire schema refuses it.
+    pump.send(venta(9, { id_transaccion: 'nada', litros: 1e-300 }));
+    expect(await pump.next('error')).toMatchObject({
+      codigo: 'MENSAJE_INVALIDO',
+      detalles: [{ campo: 'litros', problema: expect.any(String) }],
+    });
+    // Dated two days after the station's clock: the domain refuses it (the pump keeps it and may
+    // send it again once its clock is right).
+    pump.send(venta(9, { id_transaccion: 'futura', fecha_inicio: '2026-01-17T14:00:00Z', fecha_fin: '2026-01-17T14:02:00Z' }));
+    expect(await pump.next('error')).toMatchObject({
+      codigo: 'MENSAJE_INVALIDO',
+      detalles: [
+        { campo: 'fecha_inicio', problema: expect.stringMatching(/posterior/) },
+        { campo: 'fecha_fin', problema: expect.stringMatching(/posterior/) },
+      ],
+    });
+    expect(pump.all('transaccion_confirmada')).toEqual([]);
+    expect((await h.store.listTransactions({ limit: 10, skip: 0 })).total).toBe(0);
+    pump.send(venta(9, { id_transaccion: 'buena' }));
+    expect(await pump.next('transaccion_confirmada')).toMatchObject({ id_transaccion: 'buena', duplicada: false });
+    // Once the station's clock has reached it, the same sale is taken (the silent pump timed out meanwhile).
+    h.clock.advance(2 * 24 * 3_600_000);
+    const again = await h.register(9);
+    again.send(venta(9, { id_transaccion: 'futura', fecha_inicio: '2026-01-17T14:00:00Z', fecha_fin: '2026-01-17T14:02:00Z' }));
+    expect(await again.next('transaccion_confirmada')).toMatchObject({ id_transaccion: 'futura', duplicada: false });
+  });
+
+  it('stores an odd but possible sale with observations from the pump’s configuration and the price book', async () => {
+    h = await createHarness();
+    const configured = await h.service.createPump({
+      nombre: 'Isla chica',
+      combustibles_soportados: ['95'],
+      configuracion: { capacidad_maxima_litros: 50 },
+    });
+    const pump = await h.register(configured.id_surtidor, { combustibles_soportados: ['95'] });
+    pump.send(
+      venta(configured.id_surtidor, {
+        id_transaccion: 'rara',
+        tipo_combustible: 'diesel',
+        litros: 80,
+        precio_por_litro: 2000,
+        monto_total: 160_000,
+        estado: 'cancelada',
+      }),
+    );
+    expect(await pump.next('transaccion_confirmada')).toMatchObject({ duplicada: false });
+    const stored = await h.store.getTransaction(configured.id_surtidor, 'rara');
+    expect(stored?.observaciones.map((o) => o.split(':')[0])).toEqual([
+      'LITROS_SOBRE_CAPACIDAD',
+      'COMBUSTIBLE_NO_SOPORTADO',
+      'PRECIO_INUSUAL',
+    ]);
   });
 
   it('answers ERROR_INTERNO when the store fails, so the pump keeps the sale', async () => {
@@ -416,9 +539,9 @@ describe('prices', () => {
 
   it('ignores stale and repeated versions', async () => {
     h = await createHarness();
-    const p = { precio_93: 1, precio_95: 2, precio_97: 3, precio_diesel: 4 };
+    const p = { precio_93: 1301, precio_95: 1302, precio_97: 1303, precio_diesel: 1304 };
     expect((await h.service.applyPrices(3, p, 'empresa')).version).toBe(3);
-    expect((await h.service.applyPrices(3, { ...p, precio_93: 9 }, 'empresa')).precios.precio_93).toBe(1);
+    expect((await h.service.applyPrices(3, { ...p, precio_93: 1309 }, 'empresa')).precios.precio_93).toBe(1301);
     expect((await h.service.applyPrices(2, p, 'empresa')).version).toBe(3);
   });
 });

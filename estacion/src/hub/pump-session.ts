@@ -63,6 +63,16 @@ export class PumpSession extends LineSession<PumpToStation> {
     super.fail(error);
   }
 
+  /**
+   * A well-formed message the station will not take (e.g. a sale dated days ahead): answered and
+   * counted like a bad line, but it does not bring the connection closer to being closed (the
+   * pump's other messages are fine, and it will send this one again).
+   */
+  refuse(error: ErrorMensaje): void {
+    this.hub.metrics.badLine(error.codigo);
+    this.send(error);
+  }
+
   /** The pump stayed silent too long. */
   timedOut(): void {
     this.endReason = {

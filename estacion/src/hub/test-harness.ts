@@ -129,10 +129,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * @param seeded a store already set up (and filled by the test) for the service to start on,
+ *   instead of a fresh in-memory one; the harness closes it.
+ */
 export async function createHarness(
   options: Partial<HubOptions> = {},
   serviceOptions: Partial<ConstructorParameters<typeof StationService>[4]> = {},
   makeMetrics?: (bus: StationBus) => HubMetrics,
+  seeded?: SqliteStore,
 ): Promise<Harness> {
   const clock = new FakeClock();
   const logs: Json[] = [];
@@ -146,7 +151,7 @@ export async function createHarness(
       },
     }),
   });
-  const store = new SqliteStore({ dataDir: ':memory:' });
+  const store = seeded ?? new SqliteStore({ dataDir: ':memory:' });
   await store.setup();
   const bus = new StationBus();
   const service = new StationService(store, bus, clock, log, {

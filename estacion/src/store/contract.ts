@@ -10,7 +10,7 @@ import {
   storeContractSuite,
 } from '@combustible/server/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Transaccion } from '../domain/types.js';
+import type { Alerta, Transaccion } from '../domain/types.js';
 import type { StationStore, TransaccionFiltro } from './port.js';
 import { unaAlerta, unaTransaccion, unaVersionPrecios, unEstado, unSurtidor } from './test-builders.js';
 
@@ -45,6 +45,16 @@ function persistence(t: StoreContractHandle<StationStore>): void {
     expect(await again.listAlerts({ limit: 10 })).toStrictEqual([alerta]);
     expect(await again.raiseAlert(unaAlerta({ clave: 'PERSISTE' }))).toBe(false);
     expect(await again.latestPriceVersions(5)).toStrictEqual([version]);
+
+    // A conflicting version is as durable as a sale.
+    const other = { ...tx, litros: tx.litros + 1 };
+    expect(await again.insertTransactions([other])).toEqual(['conflicto']);
+    const reopened = await t.reopen();
+    const conflicts = await reopened.listConflicts({ limit: 10, skip: 0 });
+    expect(conflicts.total).toBe(1);
+    expect(conflicts.items[0]?.original).toStrictEqual(tx);
+    expect(conflicts.items[0]?.nueva).toStrictEqual(other);
+    expect(await reopened.insertTransactions([other])).toEqual(['conflicto_repetido']);
   });
 }
 
@@ -142,7 +152,7 @@ export function describeStoreContract(
           estado_conexion: 'conectado',
           estado_operacion: 'despachando',
           litros_actuales: 12.345,
-          monto_actual: 15925.05,
+          monto_actual: 15925,
           tipo_combustible: '93',
           precio_por_litro: 1290,
           version_precios: 3,
@@ -191,26 +201,35 @@ export function describeStoreContract(
         expect((await page()).total).toBe(0);
       });
 
-      it('a transaction already stored is duplicada and keeps the first copy', async () => {
+      it('a transaction already stored, sent again with the same content, is duplicada and keeps the first copy', async () => {
         const first = unaTransaccion({ id_transaccion: 'T1', litros: 10 });
         await store.insertTransactions([first]);
         const outcomes = await store.insertTransactions([
-          unaTransaccion({ id_transaccion: 'T1', litros: 99 }),
+          // What the station derives or stamps is not the pump's content: a resend still matches.
+          unaTransaccion({
+            id_transaccion: 'T1',
+            litros: 10,
+            nombre_surtidor: 'otro nombre',
+            observaciones: ['otra'],
+            detalles: { duracion_segundos: 1, velocidad_promedio: 2 },
+            recibida: '2024-01-15T18:00:00.000Z',
+          }),
           unaTransaccion({ id_transaccion: 'T2' }),
         ]);
         expect(outcomes).toEqual(['duplicada', 'insertada']);
         expect(await store.getTransaction(1, 'T1')).toStrictEqual(first);
         expect((await page()).total).toBe(2);
+        expect(await store.listConflicts({ limit: 10, skip: 0 })).toStrictEqual({ items: [], total: 0 });
       });
 
-      it('inside one batch the later copies are duplicada; the key is (id_surtidor, id_transaccion)', async () => {
+      it('inside one batch the later copies are duplicada or conflicto; the key is (id_surtidor, id_transaccion)', async () => {
         const outcomes = await store.insertTransactions([
           unaTransaccion({ id_transaccion: 'T1', id_surtidor: 1, litros: 1 }),
-          unaTransaccion({ id_transaccion: 'T1', id_surtidor: 1, litros: 2 }),
+          unaTransaccion({ id_transaccion: 'T1', id_surtidor: 1, litros: 1 }),
           unaTransaccion({ id_transaccion: 'T1', id_surtidor: 2, litros: 3 }),
           unaTransaccion({ id_transaccion: 'T1', id_surtidor: 1, litros: 4 }),
         ]);
-        expect(outcomes).toEqual(['insertada', 'duplicada', 'insertada', 'duplicada']);
+        expect(outcomes).toEqual(['insertada', 'duplicada', 'insertada', 'conflicto']);
         expect((await store.getTransaction(1, 'T1'))?.litros).toBe(1);
         expect((await store.getTransaction(2, 'T1'))?.litros).toBe(3);
       });
@@ -261,7 +280,7 @@ export function describeStoreContract(
           tipo_combustible: 'diesel',
           litros: 45.678,
           precio_por_litro: 1120,
-          monto_total: 51159.36,
+          monto_total: 51159,
           metodo_pago: 'transferencia',
           fecha_inicio: '2024-01-15T14:25:00',
           fecha_fin: '2024-01-15T14:30:00.123-03:00',
@@ -296,6 +315,124 @@ export function describeStoreContract(
         await store.insertTransactions([unaTransaccion({ id_transaccion: 'T1', id_surtidor: 1 })]);
         expect(await store.getTransaction(1, 'T2')).toBeNull();
         expect(await store.getTransaction(2, 'T1')).toBeNull();
+      });
+    });
+
+    describe('transacciones: conflicts (same id, different content)', () => {
+      const original = () =>
+        unaTransaccion({
+          id_transaccion: 'R-1',
+          id_surtidor: 4,
+          litros: 10,
+          monto_total: 12_900,
+          fecha_fin: '2024-01-15T14:30:00Z',
+          recibida: '2024-01-15T14:30:01.000Z',
+        });
+      const conflicting = (overrides: Partial<Transaccion> = {}) =>
+        unaTransaccion({
+          id_transaccion: 'R-1',
+          id_surtidor: 4,
+          litros: 35,
+          monto_total: 45_150,
+          fecha_fin: '2024-01-15T14:30:00Z',
+          recibida: '2024-01-16T09:00:00.000Z',
+          ...overrides,
+        });
+
+      it('keeps the original and stores the other version in conflictos, with both versions', async () => {
+        const first = original();
+        const second = conflicting();
+        expect(await store.insertTransactions([first])).toEqual(['insertada']);
+        expect(await store.insertTransactions([second])).toEqual(['conflicto']);
+        expect(await store.getTransaction(4, 'R-1')).toStrictEqual(first);
+        expect((await page()).total).toBe(1);
+        const { items, total } = await store.listConflicts({ limit: 10, skip: 0 });
+        expect(total).toBe(1);
+        expect(items).toHaveLength(1);
+        const c = items[0];
+        expect(c?.id_surtidor).toBe(4);
+        expect(c?.id_transaccion).toBe('R-1');
+        expect(c?.original).toStrictEqual(first);
+        expect(c?.nueva).toStrictEqual(second);
+        expect(c?.campos).toEqual(['litros', 'monto_total']);
+        expect(c?.detectado).toBe(second.recibida);
+        expect(c?.huella).toMatch(/^[0-9a-f]{64}$/);
+        expect(c?.huella_original).toMatch(/^[0-9a-f]{64}$/);
+        expect(c?.huella).not.toBe(c?.huella_original);
+      });
+
+      it('the same conflicting version again is conflicto_repetido (no second row); another version is a new conflict', async () => {
+        await store.insertTransactions([original()]);
+        expect(await store.insertTransactions([conflicting()])).toEqual(['conflicto']);
+        expect(
+          await store.insertTransactions([conflicting({ recibida: '2024-01-17T00:00:00.000Z', observaciones: ['x'] })]),
+        ).toEqual(['conflicto_repetido']);
+        expect((await store.listConflicts({ limit: 10, skip: 0 })).total).toBe(1);
+        expect(await store.insertTransactions([conflicting({ metodo_pago: 'tarjeta' })])).toEqual(['conflicto']);
+        expect((await store.listConflicts({ limit: 10, skip: 0 })).total).toBe(2);
+        // The original itself is still a plain duplicate.
+        expect(await store.insertTransactions([original()])).toEqual(['duplicada']);
+        expect((await store.getTransaction(4, 'R-1'))?.litros).toBe(10);
+      });
+
+      it('compares fecha_* as instants and treats every other pump field as content', async () => {
+        await store.insertTransactions([original()]);
+        expect(
+          await store.insertTransactions([
+            unaTransaccion({ ...original(), fecha_fin: '2024-01-15T11:30:00.000-03:00' }),
+          ]),
+        ).toEqual(['duplicada']);
+        const variants: Partial<Transaccion>[] = [
+          { tipo_combustible: 'diesel' },
+          { precio_por_litro: 1291 },
+          { fecha_inicio: '2024-01-15T14:27:00Z' },
+          { fecha_fin: '2024-01-15T14:31:00Z' },
+          { estado: 'cancelada' },
+          { operador: 'ana' },
+          { secuencia: 7 },
+          { version_precios: 2 },
+          { totalizador_inicio: 1 },
+          { totalizador_fin: 11 },
+        ];
+        const outcomes = await store.insertTransactions(variants.map((v) => ({ ...original(), ...v })));
+        expect(outcomes).toEqual(variants.map(() => 'conflicto'));
+        const { items } = await store.listConflicts({ limit: 100, skip: 0 });
+        expect(items.map((c) => c.campos).sort()).toEqual(variants.map((v) => Object.keys(v)).sort());
+      });
+
+      it('inside one batch: original, conflict, the same conflict again and a resend', async () => {
+        const outcomes = await store.insertTransactions([original(), conflicting(), conflicting(), original()]);
+        expect(outcomes).toEqual(['insertada', 'conflicto', 'conflicto_repetido', 'duplicada']);
+        expect((await store.listConflicts({ limit: 10, skip: 0 })).total).toBe(1);
+      });
+
+      it('lists conflicts newest first, pages them and filters by pump and transaction', async () => {
+        await store.insertTransactions([
+          unaTransaccion({ id_transaccion: 'A', id_surtidor: 1 }),
+          unaTransaccion({ id_transaccion: 'B', id_surtidor: 2 }),
+        ]);
+        const c1 = unaTransaccion({ id_transaccion: 'A', id_surtidor: 1, litros: 1, recibida: '2024-01-16T10:00:00.000Z' });
+        const c2 = unaTransaccion({ id_transaccion: 'B', id_surtidor: 2, litros: 2, recibida: '2024-01-16T12:00:00.000Z' });
+        const c3 = unaTransaccion({ id_transaccion: 'A', id_surtidor: 1, litros: 3, recibida: '2024-01-16T11:00:00.000Z' });
+        await store.insertTransactions([c1, c2, c3]);
+        const litros = (p: { items: { nueva: Transaccion }[] }) => p.items.map((c) => c.nueva.litros);
+        expect(litros(await store.listConflicts({ limit: 10, skip: 0 }))).toEqual([2, 3, 1]);
+        const second = await store.listConflicts({ limit: 1, skip: 1 });
+        expect([litros(second), second.total]).toEqual([[3], 3]);
+        expect(await store.listConflicts({ limit: 0, skip: 0 })).toStrictEqual({ items: [], total: 3 });
+        const a = await store.listConflicts({ id_surtidor: 1, id_transaccion: 'A', limit: 10, skip: 0 });
+        expect([litros(a), a.total]).toEqual([[3, 1], 2]);
+        expect((await store.listConflicts({ id_surtidor: 2, limit: 10, skip: 0 })).total).toBe(1);
+        expect((await store.listConflicts({ id_surtidor: 2, id_transaccion: 'A', limit: 10, skip: 0 })).total).toBe(0);
+      });
+
+      it('a batch with an unreadable record stores no conflict either', async () => {
+        await store.insertTransactions([original()]);
+        await expect(
+          store.insertTransactions([conflicting(), unaTransaccion({ fecha_fin: 'no es una fecha' })]),
+        ).rejects.toThrow();
+        expect((await store.listConflicts({ limit: 10, skip: 0 })).total).toBe(0);
+        expect(await store.insertTransactions([conflicting()])).toEqual(['conflicto']);
       });
     });
 
@@ -420,8 +557,8 @@ export function describeStoreContract(
       it('pumpStats sums count, litres and amount of one pump', async () => {
         await store.insertTransactions([
           unaTransaccion({ id_surtidor: 1, litros: 10.5, monto_total: 13545 }),
-          unaTransaccion({ id_surtidor: 1, litros: 20.25, monto_total: 26122.5 }),
-          unaTransaccion({ id_surtidor: 1, litros: 0.25, monto_total: 322.5 }),
+          unaTransaccion({ id_surtidor: 1, litros: 20.25, monto_total: 26122 }),
+          unaTransaccion({ id_surtidor: 1, litros: 0.25, monto_total: 323 }),
           unaTransaccion({ id_surtidor: 2, litros: 100, monto_total: 129000 }),
         ]);
         expect(await store.pumpStats(1)).toEqual({
@@ -757,6 +894,22 @@ export function describeStoreContract(
         expect(await store.listAlerts({ id_surtidor: 1, abiertas: false, limit: 10 })).toStrictEqual([r1]);
         expect(await store.listAlerts({ id_surtidor: 2, abiertas: false, limit: 10 })).toStrictEqual([]);
         expect(await store.listAlerts({ limit: 0 })).toStrictEqual([]);
+      });
+
+      it('skips alerts for pages and counts what matches', async () => {
+        const [a1, a2, a3] = ['10', '11', '12'].map((h) =>
+          unaAlerta({ id_surtidor: 1, creada: `2024-01-15T${h}:00:00.000Z` }),
+        ) as [Alerta, Alerta, Alerta];
+        for (const a of [a1, a2, a3]) await store.raiseAlert(a);
+        const r1 = { ...a1, resuelta: '2024-01-15T14:00:00.000Z' };
+        await store.resolveAlert(a1.clave, r1.resuelta);
+        expect(await store.listAlerts({ limit: 2, skip: 1 })).toStrictEqual([a2, r1]);
+        expect(await store.listAlerts({ limit: 10, skip: 3 })).toStrictEqual([]);
+        expect(await store.listAlerts({ abiertas: true, limit: 1, skip: 1 })).toStrictEqual([a2]);
+        expect(await store.countAlerts({})).toBe(3);
+        expect(await store.countAlerts({ abiertas: true })).toBe(2);
+        expect(await store.countAlerts({ abiertas: false })).toBe(1);
+        expect(await store.countAlerts({ id_surtidor: 2 })).toBe(0);
       });
     });
 

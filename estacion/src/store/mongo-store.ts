@@ -13,11 +13,21 @@ import {
   type MongoStoreOptions,
 } from '@combustible/server';
 import { type Collection, type Filter, MongoBulkWriteError } from 'mongodb';
-import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
+import { conflictoEntre } from '../domain/conflicts.js';
+import type {
+  Alerta,
+  Conflicto,
+  EstadoSurtidor,
+  Surtidor,
+  Transaccion,
+  VersionPrecios,
+} from '../domain/types.js';
 import type {
   AuditoriaInicial,
+  ConflictoFiltro,
   EstadisticasSurtidor,
   EstadisticasVentas,
+  FiltroAlertas,
   InsertOutcome,
   Pagina,
   RangoEstadisticas,
@@ -25,21 +35,32 @@ import type {
   TransaccionFiltro,
 } from './port.js';
 import {
+  auditStartOf,
+  desglose,
+  estadisticasSurtidor,
   HOUR_PREFIX_LENGTH,
   HOUR_SUFFIX,
   nonNegativeInt,
   toStatsQuery,
   toTransactionQuery,
-  totales,
   toUtcIso,
 } from './query.js';
-import { pickAlerta, pickEstado, pickSurtidor, pickTransaccion, pickVersionPrecios } from './records.js';
+import {
+  pickAlerta,
+  pickConflicto,
+  pickEstado,
+  pickSurtidor,
+  pickTransaccion,
+  pickVersionPrecios,
+} from './records.js';
 
 const DEFAULT_DB_NAME = 'estacion';
 
 type TransaccionDoc = Transaccion & { fecha_fin_utc: string };
 /** `_id` is the alert id; `abierta: true` only while unresolved (a partial unique index on clave uses it). */
 type AlertaDoc = Omit<Alerta, 'id'> & { _id: string; abierta?: true };
+/** `_id` is the conflict id, which includes the new version's content hash: one document per version. */
+type ConflictoDoc = Omit<Conflicto, 'id'> & { _id: string };
 
 /** Newest first; the last two keys make pages stable. The 'listado' index follows it exactly. */
 const TRANSACTION_ORDER = { fecha_fin_utc: -1, recibida: -1, id_surtidor: -1, id_transaccion: -1 } as const;
@@ -68,6 +89,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
   private readonly transacciones: Collection<TransaccionDoc>;
   private readonly alertas: Collection<AlertaDoc>;
   private readonly precios: Collection<VersionPrecios>;
+  private readonly conflictos: Collection<ConflictoDoc>;
 
   constructor(options: MongoStoreOptions) {
     super(options, DEFAULT_DB_NAME);
@@ -76,6 +98,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     this.transacciones = this.db.collection('transacciones');
     this.alertas = this.db.collection('alertas');
     this.precios = this.db.collection('precios');
+    this.conflictos = this.db.collection('conflictos');
   }
 
   async setup(): Promise<void> {
@@ -104,6 +127,11 @@ export class MongoStore extends MongoStoreBase implements StationStore {
         { key: { creada: -1, _id: -1 }, name: 'creada' },
       ]),
       this.precios.createIndexes([{ key: { version: -1 }, name: 'version', unique: true }]),
+      // `_id` already makes each (pump, transaction, version content) one document.
+      this.conflictos.createIndexes([
+        { key: { detectado: -1, _id: -1 }, name: 'detectado' },
+        { key: { id_surtidor: 1, id_transaccion: 1, detectado: -1, _id: -1 }, name: 'transaccion' },
+      ]),
     ]);
   }
 
@@ -112,7 +140,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
   async listPumps(): Promise<Surtidor[]> {
     this.open();
     const docs = await this.surtidores.find({}).sort({ id_surtidor: 1 }).toArray();
-    return docs.map(pickSurtidor);
+    return docs.map((d) => pickSurtidor(d));
   }
 
   async getPump(id: number): Promise<Surtidor | null> {
@@ -160,7 +188,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
   async listStates(): Promise<EstadoSurtidor[]> {
     this.open();
     const docs = await this.estados.find({}).sort({ id_surtidor: 1 }).toArray();
-    return docs.map(pickEstado);
+    return docs.map((d) => pickEstado(d));
   }
 
   async deleteState(id: number): Promise<void> {
@@ -178,14 +206,58 @@ export class MongoStore extends MongoStoreBase implements StationStore {
       ...pickTransaccion(t),
       fecha_fin_utc: toUtcIso(t.fecha_fin),
     }));
+    let outcomes: InsertOutcome[];
     try {
       await this.transacciones.insertMany(docs, { ordered: false });
       return batch.map(() => 'insertada');
     } catch (err) {
-      const outcomes = outcomesOfDuplicates(err, batch.length);
-      if (outcomes) return outcomes;
-      throw err;
+      const known = outcomesOfDuplicates(err, batch.length);
+      if (!known) throw err;
+      outcomes = known;
     }
+    return this.sortOutTaken(batch, outcomes);
+  }
+
+  /**
+   * The sales whose key was taken: the same content is a duplicate; other content is a conflict,
+   * written to `conflictos` (one document per version: the same version again is
+   * `conflicto_repetido`). Every step can be repeated: when this fails, nothing was acknowledged,
+   * the pump resends, and the same outcome is reached.
+   */
+  private async sortOutTaken(batch: Transaccion[], outcomes: InsertOutcome[]): Promise<InsertOutcome[]> {
+    const taken = [...outcomes.keys()].filter((i) => outcomes[i] === 'duplicada');
+    const key = (t: { id_surtidor: number; id_transaccion: string }) => JSON.stringify([t.id_surtidor, t.id_transaccion]);
+    const stored = new Map<string, Transaccion>();
+    const wanted = [...new Map(taken.map((i) => [key(batch[i] as Transaccion), batch[i] as Transaccion])).values()];
+    const found = await this.transacciones
+      .find({ $or: wanted.map((t) => ({ id_surtidor: t.id_surtidor, id_transaccion: t.id_transaccion })) })
+      .toArray();
+    for (const doc of found) stored.set(key(doc), pickTransaccion(doc));
+    const conflicts: { index: number; doc: ConflictoDoc }[] = [];
+    for (const i of taken) {
+      const t = batch[i] as Transaccion;
+      const original = stored.get(key(t));
+      if (!original) throw new Error(`transacción ${t.id_surtidor}/${t.id_transaccion} no insertada ni encontrada`);
+      const conflicto = conflictoEntre(original, pickTransaccion(t));
+      if (!conflicto) continue;
+      const { id, ...rest } = pickConflicto(conflicto);
+      conflicts.push({ index: i, doc: { _id: id, ...rest } });
+    }
+    if (conflicts.length === 0) return outcomes;
+    const result = [...outcomes];
+    let repeated = new Set<number>();
+    try {
+      await this.conflictos.insertMany(
+        conflicts.map((c) => c.doc),
+        { ordered: false },
+      );
+    } catch (err) {
+      const known = duplicateIndexes(err, conflicts.length);
+      if (!known) throw err;
+      repeated = known;
+    }
+    for (const [j, c] of conflicts.entries()) result[c.index] = repeated.has(j) ? 'conflicto_repetido' : 'conflicto';
+    return result;
   }
 
   async getTransaction(idSurtidor: number, idTransaccion: string): Promise<Transaccion | null> {
@@ -214,7 +286,28 @@ export class MongoStore extends MongoStoreBase implements StationStore {
         : this.transacciones.find(where).sort(TRANSACTION_ORDER).skip(q.skip).limit(q.limit).toArray(),
       this.transacciones.countDocuments(where),
     ]);
-    return { items: docs.map(pickTransaccion), total };
+    return { items: docs.map((d) => pickTransaccion(d)), total };
+  }
+
+  async listConflicts(filter: ConflictoFiltro): Promise<Pagina<Conflicto>> {
+    this.open();
+    const where: Filter<ConflictoDoc> = {};
+    if (filter.id_surtidor !== undefined) where.id_surtidor = filter.id_surtidor;
+    if (filter.id_transaccion !== undefined) where.id_transaccion = filter.id_transaccion;
+    const limit = nonNegativeInt(filter.limit);
+    const [docs, total] = await Promise.all([
+      // limit(0) would mean "no limit" to MongoDB.
+      limit === 0
+        ? Promise.resolve([])
+        : this.conflictos
+            .find(where)
+            .sort({ detectado: -1, _id: -1 })
+            .skip(nonNegativeInt(filter.skip))
+            .limit(limit)
+            .toArray(),
+      this.conflictos.countDocuments(where),
+    ]);
+    return { items: docs.map(({ _id, ...doc }) => pickConflicto({ ...doc, id: _id })), total };
   }
 
   async pumpStats(idSurtidor: number): Promise<EstadisticasSurtidor> {
@@ -232,11 +325,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
         },
       ])
       .toArray();
-    return {
-      total_transacciones: r?.n ?? 0,
-      litros_totales: r?.litros ?? 0,
-      ingresos_totales: r?.ingresos ?? 0,
-    };
+    return estadisticasSurtidor(r?.n ?? 0, r?.litros ?? 0, r?.ingresos ?? 0);
   }
 
   async salesStats(range: RangoEstadisticas): Promise<EstadisticasVentas> {
@@ -287,7 +376,12 @@ export class MongoStore extends MongoStoreBase implements StationStore {
                   $group: {
                     _id: {
                       hora: {
-                        $concat: [{ $substrBytes: ['$fecha_fin_utc', 0, HOUR_PREFIX_LENGTH] }, HOUR_SUFFIX],
+                        // A damaged document whose fecha_fin_utc is not text must not fail the read.
+                        $cond: [
+                          { $eq: [{ $type: '$fecha_fin_utc' }, 'string'] },
+                          { $concat: [{ $substrBytes: ['$fecha_fin_utc', 0, HOUR_PREFIX_LENGTH] }, HOUR_SUFFIX] },
+                          null,
+                        ],
                       },
                       tipo_combustible: '$tipo_combustible',
                     },
@@ -302,23 +396,21 @@ export class MongoStore extends MongoStoreBase implements StationStore {
         { allowDiskUse: true },
       )
       .toArray();
-    const sumsOf = (s: Sums | undefined) => totales(s?.transacciones ?? 0, s?.litros ?? 0, s?.monto ?? 0);
+    // Whatever the documents hold, the sums and keys are checked on the way out (query.ts).
     return {
       desde: q.desde ?? null,
       hasta: q.hasta ?? null,
-      total: sumsOf(r?.total[0]),
-      por_combustible: (r?.por_combustible ?? []).map((g) => ({ tipo_combustible: g._id, ...sumsOf(g) })),
-      por_surtidor: (r?.por_surtidor ?? []).map((g) => ({
-        id_surtidor: g._id,
-        nombre_surtidor: g.nombre_surtidor ?? null,
-        ...sumsOf(g),
-      })),
-      por_metodo_pago: (r?.por_metodo_pago ?? []).map((g) => ({ metodo_pago: g._id, ...sumsOf(g) })),
-      por_hora: (r?.por_hora ?? []).map((g) => ({
-        hora: g._id.hora,
-        tipo_combustible: g._id.tipo_combustible,
-        ...sumsOf(g),
-      })),
+      ...desglose({
+        total: r?.total[0],
+        por_combustible: (r?.por_combustible ?? []).map((g) => ({ ...g, tipo_combustible: g._id })),
+        por_surtidor: (r?.por_surtidor ?? []).map((g) => ({ ...g, id_surtidor: g._id })),
+        por_metodo_pago: (r?.por_metodo_pago ?? []).map((g) => ({ ...g, metodo_pago: g._id })),
+        por_hora: (r?.por_hora ?? []).map((g) => ({
+          ...g,
+          hora: g._id?.hora,
+          tipo_combustible: g._id?.tipo_combustible,
+        })),
+      }),
     };
   }
 
@@ -328,7 +420,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
       { id_surtidor: idSurtidor, secuencia: { $ne: null } },
       { sort: { secuencia: -1, recibida: -1 }, projection: { secuencia: 1, totalizador_fin: 1 } },
     );
-    return { ultima_secuencia: doc?.secuencia ?? null, ultimo_totalizador_fin: doc?.totalizador_fin ?? null };
+    return auditStartOf(doc?.secuencia, doc?.totalizador_fin);
   }
 
   // ── alertas ──────────────────────────────────────────────────────────────────────────────
@@ -361,16 +453,22 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     return doc ? toAlerta(doc) : null;
   }
 
-  async listAlerts(filter: { abiertas?: boolean; id_surtidor?: number; limit: number }): Promise<Alerta[]> {
+  async listAlerts(filter: FiltroAlertas & { limit: number; skip?: number }): Promise<Alerta[]> {
     this.open();
     const limit = nonNegativeInt(filter.limit);
     if (limit === 0) return [];
-    const where: Filter<AlertaDoc> = {};
-    if (filter.abiertas === true) where.abierta = true;
-    if (filter.abiertas === false) where.resuelta = { $ne: null };
-    if (filter.id_surtidor !== undefined) where.id_surtidor = filter.id_surtidor;
-    const docs = await this.alertas.find(where).sort({ creada: -1, _id: -1 }).limit(limit).toArray();
+    const docs = await this.alertas
+      .find(alertWhere(filter))
+      .sort({ creada: -1, _id: -1 })
+      .skip(nonNegativeInt(filter.skip ?? 0))
+      .limit(limit)
+      .toArray();
     return docs.map(toAlerta);
+  }
+
+  async countAlerts(filter: FiltroAlertas): Promise<number> {
+    this.open();
+    return this.alertas.countDocuments(alertWhere(filter));
   }
 
   // ── precios ──────────────────────────────────────────────────────────────────────────────
@@ -385,7 +483,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     const n = nonNegativeInt(limit);
     if (n === 0) return [];
     const docs = await this.precios.find({}).sort({ version: -1 }).limit(n).toArray();
-    return docs.map(pickVersionPrecios);
+    return docs.map((d) => pickVersionPrecios(d));
   }
 }
 
@@ -400,6 +498,17 @@ function toAlerta({ _id, ...doc }: AlertaDoc): Alerta {
  * counts that do not add up): then the caller rethrows and nothing is acknowledged.
  */
 export function outcomesOfDuplicates(err: unknown, size: number): InsertOutcome[] | null {
+  const duplicates = duplicateIndexes(err, size);
+  if (!duplicates) return null;
+  return Array.from({ length: size }, (_, i): InsertOutcome => (duplicates.has(i) ? 'duplicada' : 'insertada'));
+}
+
+/**
+ * The indexes of the documents an unordered insertMany refused as duplicate keys, when that is
+ * all that went wrong; null otherwise (another error, a write concern error, counts that do not
+ * add up).
+ */
+export function duplicateIndexes(err: unknown, size: number): Set<number> | null {
   if (!(err instanceof MongoBulkWriteError)) return null;
   const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
   if (writeErrors.length === 0 || writeErrors.some((e) => e.code !== DUPLICATE_KEY)) return null;
@@ -407,10 +516,19 @@ export function outcomesOfDuplicates(err: unknown, size: number): InsertOutcome[
   if (typeof result?.getWriteConcernError !== 'function' || result.getWriteConcernError()) return null;
   if (typeof result.insertedCount !== 'number' || result.insertedCount + writeErrors.length !== size)
     return null;
-  const outcomes: InsertOutcome[] = Array.from({ length: size }, () => 'insertada');
+  const indexes = new Set<number>();
   for (const e of writeErrors) {
     if (e.index < 0 || e.index >= size) return null;
-    outcomes[e.index] = 'duplicada';
+    indexes.add(e.index);
   }
-  return outcomes;
+  return indexes;
+}
+
+/** The filter of listAlerts and countAlerts. */
+function alertWhere(filter: FiltroAlertas): Filter<AlertaDoc> {
+  const where: Filter<AlertaDoc> = {};
+  if (filter.abiertas === true) where.abierta = true;
+  if (filter.abiertas === false) where.resuelta = { $ne: null };
+  if (filter.id_surtidor !== undefined) where.id_surtidor = filter.id_surtidor;
+  return where;
 }

@@ -5,9 +5,31 @@
  */
 import type { AuthStore } from '@combustible/server';
 import type { Combustible, MetodoPago } from '@combustible/shared';
-import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
+import type {
+  Alerta,
+  Conflicto,
+  EstadoSurtidor,
+  Surtidor,
+  Transaccion,
+  VersionPrecios,
+} from '../domain/types.js';
 
-export type InsertOutcome = 'insertada' | 'duplicada';
+/**
+ * What became of one sale of a batch (see domain/conflicts.ts for "same content"):
+ * - `insertada`: new, stored;
+ * - `duplicada`: a sale with this (id_surtidor, id_transaccion) and the same content is stored;
+ * - `conflicto`: one with this id but different content is stored; this version was stored in
+ *   `conflictos` beside it (the original is never replaced);
+ * - `conflicto_repetido`: that same conflicting version was already in `conflictos`.
+ */
+export type InsertOutcome = 'insertada' | 'duplicada' | 'conflicto' | 'conflicto_repetido';
+
+export interface ConflictoFiltro {
+  id_surtidor?: number;
+  id_transaccion?: string;
+  limit: number;
+  skip: number;
+}
 
 export interface TransaccionFiltro {
   id_surtidor?: number;
@@ -23,6 +45,12 @@ export interface TransaccionFiltro {
   skip: number;
 }
 
+/** Which alerts listAlerts and countAlerts take. */
+export interface FiltroAlertas {
+  abiertas?: boolean;
+  id_surtidor?: number;
+}
+
 export interface Pagina<T> {
   items: T[];
   total: number;
@@ -32,6 +60,8 @@ export interface EstadisticasSurtidor {
   total_transacciones: number;
   litros_totales: number;
   ingresos_totales: number;
+  /** Present (true) only when a sum is not exact: stored values out of range (see Totales). */
+  saturado?: true;
 }
 
 /** Sums over a set of transactions. */
@@ -39,8 +69,13 @@ export interface Totales {
   transacciones: number;
   /** Rounded to 3 decimals (float sums differ in the last bits between engines and summation orders). */
   litros: number;
-  /** Not rounded: monto_total is integer pesos. */
+  /** An integer: monto_total is integer pesos. */
   monto: number;
+  /**
+   * Present (true) only when a sum is not exact: stored values out of range (from an older build
+   * or a damaged file) made it overflow or unreadable, and it was clamped to ±(2^53 − 1).
+   */
+  saturado?: true;
 }
 
 /** The range of `salesStats`: inclusive bounds on fecha_fin, read like TransaccionFiltro's. */
@@ -105,8 +140,10 @@ export interface StationStore {
 
   // transacciones
   /**
-   * Stores a batch in one durable commit; per item, whether it was new or a duplicate of a stored
-   * (id_surtidor, id_transaccion). Duplicates inside the batch count as duplicates too.
+   * Stores a batch in one durable commit; per item, whether it was new, a duplicate of a stored
+   * (id_surtidor, id_transaccion) with the same content, or a conflict (same id, different
+   * content: kept in `conflictos` with both versions, in the same commit). Earlier items of the
+   * batch count as stored. Nothing of a batch that fails is stored.
    */
   insertTransactions(batch: Transaccion[]): Promise<InsertOutcome[]>;
   getTransaction(idSurtidor: number, idTransaccion: string): Promise<Transaccion | null>;
@@ -128,6 +165,11 @@ export interface StationStore {
    * an unreadable bound.
    */
   salesStats(range: RangoEstadisticas): Promise<EstadisticasVentas>;
+  /**
+   * Conflicts, newest first (detectado, then id); `total` counts every match. `limit: 0` returns
+   * no items but still the total.
+   */
+  listConflicts(filter: ConflictoFiltro): Promise<Pagina<Conflicto>>;
   /** The pump's highest stored secuencia and the totalizador_fin of that sale; nulls when none has one. */
   auditStart(idSurtidor: number): Promise<AuditoriaInicial>;
 
@@ -138,9 +180,11 @@ export interface StationStore {
   resolveAlert(clave: string, at: string): Promise<Alerta | null>;
   /**
    * Newest first (creada, then id). `abiertas`: true only unresolved, false only resolved, absent
-   * both.
+   * both. `skip` (default 0) alerts are passed over before the `limit` returned.
    */
-  listAlerts(filter: { abiertas?: boolean; id_surtidor?: number; limit: number }): Promise<Alerta[]>;
+  listAlerts(filter: FiltroAlertas & { limit: number; skip?: number }): Promise<Alerta[]>;
+  /** How many alerts match, read like listAlerts' filter. */
+  countAlerts(filter: FiltroAlertas): Promise<number>;
 
   // precios
   /** Inserts, or replaces the stored version with the same number. */

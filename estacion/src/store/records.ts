@@ -2,104 +2,365 @@
  * Copies of the domain records with exactly the port's fields, so that whatever an adapter stores
  * or reads (driver `_id`, internal columns, stray properties) never leaks through the port. Adding a
  * field to a record type makes these fail to compile until the field is stored too.
+ *
+ * Invariant: a stored record can never make a read fail. These readers take whatever the store
+ * hands back (a corrupted file, a record of an older build missing a field, a MongoDB document with
+ * a wrong type) and always return a record of the right shape: a valid record comes back exactly as
+ * it was; a value that cannot be read is replaced by a neutral one (0, '', null, the first value of
+ * an enumeration) and, on a sale, noted in its `observaciones` (`REGISTRO_IRREGULAR: …`), so that
+ * nothing is silently changed. Numbers are finite (integers are safe integers), texts are bounded.
  */
-import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
+import {
+  type Combustible,
+  COMBUSTIBLES,
+  ESTADOS_OPERACION,
+  ESTADOS_TRANSACCION,
+  METODOS_PAGO,
+} from '@combustible/shared';
+import type {
+  Alerta,
+  Conflicto,
+  EstadoConexion,
+  EstadoSurtidor,
+  Surtidor,
+  Transaccion,
+  VersionPrecios,
+} from '../domain/types.js';
 
-export function pickSurtidor(p: Surtidor): Surtidor {
+/** The longest text a reader returns (a longer stored one is cut, and noted on a sale). */
+export const MAX_TEXTO_LEIDO = 10_000;
+/** The most observaciones a sale comes back with. */
+export const MAX_OBSERVACIONES_LEIDAS = 100;
+
+const ESTADOS_CONEXION: readonly EstadoConexion[] = ['conectado', 'desconectado', 'timeout', 'error'];
+
+type Raw = Record<string, unknown>;
+
+/** The object a stored value holds, or an empty one (null, arrays, scalars). */
+export function asObject(v: unknown): Raw {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : {};
+}
+
+/** JSON text parsed, or undefined when it is not JSON. */
+export function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads the fields of one stored record: each from the record itself, else from `backup` (e.g. the
+ * SQLite columns beside a JSON document), else a neutral value; what could not be read is listed
+ * in `problems`.
+ */
+class Reader {
+  readonly problems: string[] = [];
+  private readonly raw: Raw;
+  private readonly backup: Raw;
+
+  constructor(raw: unknown, backup: unknown = {}) {
+    this.raw = asObject(raw);
+    this.backup = asObject(backup);
+  }
+
+  private note(campo: string, value: unknown, what: string): void {
+    this.problems.push(`${campo} ${value === undefined ? 'ausente' : `${shown(value)} no es ${what}`}`);
+  }
+
+  /** The first candidate that passes `ok`, else undefined (and a problem unless absent is fine). */
+  private find<T>(campo: string, ok: (v: unknown) => v is T, what: string, absentOk: boolean): T | undefined {
+    const own = this.raw[campo];
+    if (ok(own)) return own;
+    const absent = (v: unknown) => v === undefined || (absentOk && v === null);
+    // A value the record holds but that cannot be read is noted even when the backup has one.
+    if (!absent(own)) this.note(campo, own, what);
+    const other = this.backup[campo];
+    if (ok(other)) return other;
+    if (absent(own) && !(absentOk && (other === undefined || other === null))) this.note(campo, other, what);
+    return undefined;
+  }
+
+  text(campo: string, fallback = '', max = MAX_TEXTO_LEIDO): string {
+    const v = this.find(campo, isString, 'un texto', false) ?? fallback;
+    return this.cut(campo, v, max);
+  }
+
+  textOrNull(campo: string, max = MAX_TEXTO_LEIDO): string | null {
+    const v = this.find(campo, isString, 'un texto', true);
+    return v === undefined ? null : this.cut(campo, v, max);
+  }
+
+  private cut(campo: string, v: string, max: number): string {
+    if (v.length <= max) return v;
+    this.problems.push(`${campo} de ${v.length} caracteres, recortado a ${max}`);
+    return v.slice(0, max);
+  }
+
+  number(campo: string, fallback = 0): number {
+    return this.finite(campo, this.find(campo, isNumber, 'un número finito', false) ?? fallback);
+  }
+
+  numberOrNull(campo: string): number | null {
+    const v = this.find(campo, isNumber, 'un número finito', true);
+    return v === undefined ? null : this.finite(campo, v);
+  }
+
+  int(campo: string, fallback = 0): number {
+    return this.safeInt(campo, this.find(campo, isNumber, 'un número finito', false) ?? fallback);
+  }
+
+  intOrNull(campo: string): number | null {
+    const v = this.find(campo, isNumber, 'un número finito', true);
+    return v === undefined ? null : this.safeInt(campo, v);
+  }
+
+  private finite(campo: string, v: number): number {
+    if (Math.abs(v) <= Number.MAX_VALUE) return v === 0 ? 0 : v; // also -0 → 0
+    this.note(campo, v, 'un número finito');
+    return 0;
+  }
+
+  private safeInt(campo: string, v: number): number {
+    const n = clampSafe(Math.round(v));
+    if (n !== v && !(n === 0 && v === 0)) this.note(campo, v, 'un entero exacto');
+    return n === 0 ? 0 : n;
+  }
+
+  oneOf<T extends string>(campo: string, values: readonly T[], fallback: T): T {
+    return this.find(campo, (v): v is T => values.includes(v as T), 'un valor conocido', false) ?? fallback;
+  }
+
+  oneOfOrNull<T extends string>(campo: string, values: readonly T[]): T | null {
+    return this.find(campo, (v): v is T => values.includes(v as T), 'un valor conocido', true) ?? null;
+  }
+
+  /** Absent (a record of an older build) is the fallback, silently. */
+  bool(campo: string, fallback: boolean): boolean {
+    return this.find(campo, (v): v is boolean => typeof v === 'boolean', 'verdadero o falso', true) ?? fallback;
+  }
+
+  /** Nested object (never from the backup). */
+  object(campo: string): Raw {
+    return asObject(this.raw[campo]);
+  }
+
+  has(campo: string): boolean {
+    return this.raw[campo] !== undefined && this.raw[campo] !== null;
+  }
+
+  value(campo: string): unknown {
+    return this.raw[campo];
+  }
+}
+
+/** A stored value in a few characters, whatever it is (never throws: a null-prototype object has no toString). */
+function shown(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v.slice(0, 40));
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(v);
+    case 'object':
+      return v === null ? 'null' : Array.isArray(v) ? 'una lista' : 'un objeto';
+    default:
+      return typeof v;
+  }
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isNumber = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
+
+/** `n` within ±Number.MAX_SAFE_INTEGER (NaN is 0). */
+export function clampSafe(n: number): number {
+  if (Number.isNaN(n)) return 0;
+  return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, n));
+}
+
+export function pickSurtidor(value: Surtidor | Raw, backup: Raw = {}): Surtidor {
+  const r = new Reader(value, backup);
+  const combustibles = r.value('combustibles_soportados');
+  const config = new Reader(r.object('configuracion'));
+  const positive = (campo: string, max: number, fallback: number) => {
+    const n = config.number(campo, fallback);
+    return n > 0 && n <= max ? n : fallback;
+  };
   return {
-    id_surtidor: p.id_surtidor,
-    nombre: p.nombre,
-    combustibles_soportados: [...p.combustibles_soportados],
-    combustible_actual: p.combustible_actual,
+    id_surtidor: r.int('id_surtidor'),
+    nombre: r.text('nombre', '', 100),
+    combustibles_soportados: Array.isArray(combustibles)
+      ? [...new Set(combustibles.filter((c): c is Combustible => COMBUSTIBLES.includes(c as Combustible)))]
+      : [],
+    combustible_actual: r.oneOfOrNull('combustible_actual', COMBUSTIBLES),
     configuracion: {
-      capacidad_maxima_litros: p.configuracion.capacidad_maxima_litros,
-      velocidad_despacho: p.configuracion.velocidad_despacho,
+      // Defaults as in the station's DEFAULT_CONFIGURACION; bounds as the API takes them.
+      capacidad_maxima_litros: positive('capacidad_maxima_litros', 100_000, 1_000),
+      velocidad_despacho: positive('velocidad_despacho', 100, 1),
     },
-    fecha_creacion: p.fecha_creacion,
-    fecha_actualizacion: p.fecha_actualizacion,
-    ultima_conexion: p.ultima_conexion,
-    ip: p.ip,
-    version: p.version,
+    fecha_creacion: r.text('fecha_creacion'),
+    fecha_actualizacion: r.text('fecha_actualizacion'),
+    ultima_conexion: r.textOrNull('ultima_conexion'),
+    ip: r.textOrNull('ip', 100),
+    version: r.textOrNull('version', 100),
   };
 }
 
-export function pickEstado(s: EstadoSurtidor): EstadoSurtidor {
+export function pickEstado(value: EstadoSurtidor | Raw, backup: Raw = {}): EstadoSurtidor {
+  const r = new Reader(value, backup);
+  // Snapshots stored before pausado_por existed have none.
+  const pausado = r.has('pausado_por') ? new Reader(r.object('pausado_por')) : null;
+  const comando = pausado?.oneOfOrNull('comando', ['pausar', 'detener_emergencia'] as const) ?? null;
   return {
-    id_surtidor: s.id_surtidor,
-    estado_conexion: s.estado_conexion,
-    estado_operacion: s.estado_operacion,
-    litros_actuales: s.litros_actuales,
-    monto_actual: s.monto_actual,
-    tipo_combustible: s.tipo_combustible,
-    precio_por_litro: s.precio_por_litro,
-    version_precios: s.version_precios,
-    desfase_reloj_ms: s.desfase_reloj_ms,
-    timestamp: s.timestamp,
-    ultima_actividad: s.ultima_actividad,
-    // Snapshots stored before pausado_por existed have none.
-    pausado_por: s.pausado_por
-      ? {
-          usuario: s.pausado_por.usuario,
-          comando: s.pausado_por.comando,
-          razon: s.pausado_por.razon,
-          fecha: s.pausado_por.fecha,
-        }
-      : null,
+    id_surtidor: r.int('id_surtidor'),
+    estado_conexion: r.oneOf('estado_conexion', ESTADOS_CONEXION, 'desconectado'),
+    estado_operacion: r.oneOf('estado_operacion', ESTADOS_OPERACION, 'disponible'),
+    litros_actuales: r.number('litros_actuales'),
+    monto_actual: r.int('monto_actual'),
+    tipo_combustible: r.oneOfOrNull('tipo_combustible', COMBUSTIBLES),
+    precio_por_litro: r.intOrNull('precio_por_litro'),
+    version_precios: r.intOrNull('version_precios'),
+    desfase_reloj_ms: r.numberOrNull('desfase_reloj_ms'),
+    timestamp: r.textOrNull('timestamp'),
+    ultima_actividad: r.textOrNull('ultima_actividad'),
+    pausado_por:
+      pausado && comando
+        ? {
+            usuario: pausado.text('usuario', '', 200),
+            comando,
+            razon: pausado.text('razon', '', 1000),
+            fecha: pausado.text('fecha'),
+          }
+        : null,
   };
 }
 
-export function pickTransaccion(t: Transaccion): Transaccion {
-  return {
-    id_transaccion: t.id_transaccion,
-    id_derivado: t.id_derivado,
-    id_surtidor: t.id_surtidor,
-    nombre_surtidor: t.nombre_surtidor,
-    tipo_combustible: t.tipo_combustible,
-    litros: t.litros,
-    precio_por_litro: t.precio_por_litro,
-    monto_total: t.monto_total,
-    metodo_pago: t.metodo_pago,
-    fecha_inicio: t.fecha_inicio,
-    fecha_fin: t.fecha_fin,
-    estado: t.estado,
-    operador: t.operador,
-    secuencia: t.secuencia,
-    version_precios: t.version_precios,
-    totalizador_inicio: t.totalizador_inicio,
-    totalizador_fin: t.totalizador_fin,
-    observaciones: [...t.observaciones],
+/**
+ * A stored sale. `backup` holds what an adapter keeps beside the record (the SQLite columns), read
+ * when the record itself lacks a field or holds one that cannot be read.
+ */
+export function pickTransaccion(value: Transaccion | Raw, backup: Raw = {}): Transaccion {
+  const r = new Reader(value, backup);
+  const detalles = new Reader(r.object('detalles'));
+  const stored = r.value('observaciones');
+  const observaciones = (Array.isArray(stored) ? stored : [])
+    .filter((o): o is string => typeof o === 'string')
+    .slice(0, MAX_OBSERVACIONES_LEIDAS)
+    .map((o) => (o.length > 1000 ? o.slice(0, 1000) : o));
+  const t: Transaccion = {
+    id_transaccion: r.text('id_transaccion'),
+    id_derivado: r.bool('id_derivado', false),
+    id_surtidor: r.int('id_surtidor'),
+    nombre_surtidor: r.textOrNull('nombre_surtidor', 200),
+    tipo_combustible: r.oneOf('tipo_combustible', COMBUSTIBLES, '93'),
+    litros: r.number('litros'),
+    precio_por_litro: r.int('precio_por_litro'),
+    monto_total: r.int('monto_total'),
+    metodo_pago: r.oneOf('metodo_pago', METODOS_PAGO, 'efectivo'),
+    fecha_inicio: r.text('fecha_inicio', r.text('fecha_fin')),
+    fecha_fin: r.text('fecha_fin'),
+    estado: r.oneOf('estado', ESTADOS_TRANSACCION, 'completada'),
+    operador: r.textOrNull('operador', 200),
+    secuencia: r.intOrNull('secuencia'),
+    version_precios: r.intOrNull('version_precios'),
+    totalizador_inicio: r.numberOrNull('totalizador_inicio'),
+    totalizador_fin: r.numberOrNull('totalizador_fin'),
+    observaciones,
     detalles: {
-      duracion_segundos: t.detalles.duracion_segundos,
-      velocidad_promedio: t.detalles.velocidad_promedio,
+      duracion_segundos: detalles.number('duracion_segundos'),
+      velocidad_promedio: detalles.number('velocidad_promedio'),
     },
-    recibida: t.recibida,
+    recibida: r.text('recibida'),
+  };
+  // Not `detalles`' own problems: a missing detalles is a record of an older build, not damage.
+  const problems = [...new Set(r.problems)];
+  if (problems.length > 0) {
+    t.observaciones = [
+      ...t.observaciones.slice(0, MAX_OBSERVACIONES_LEIDAS - 1),
+      `REGISTRO_IRREGULAR: ${problems.join('; ').slice(0, 1000)}`,
+    ];
+  }
+  return t;
+}
+
+export function pickAlerta(value: Alerta | Raw, backup: Raw = {}): Alerta {
+  const r = new Reader(value, backup);
+  const datos = r.value('datos');
+  return {
+    id: r.text('id'),
+    clave: r.text('clave'),
+    codigo: r.text('codigo', '', 200),
+    mensaje: r.text('mensaje'),
+    severidad: r.oneOf('severidad', ['info', 'advertencia', 'critica'] as const, 'advertencia'),
+    id_surtidor: r.intOrNull('id_surtidor'),
+    creada: r.text('creada'),
+    resuelta: r.textOrNull('resuelta'),
+    datos: datos === null || datos === undefined ? null : jsonSafe(asObject(datos)),
   };
 }
 
-export function pickAlerta(a: Alerta): Alerta {
+/**
+ * A price version as stored. Numbers that are not numbers become NaN, not a price: the station
+ * decides which stored versions follow the prices rule (PriceBook.fromStored) and skips the rest.
+ */
+export function pickVersionPrecios(value: VersionPrecios | Raw, backup: Raw = {}): VersionPrecios {
+  const r = new Reader(value, backup);
+  const p = r.object('precios');
+  const n = (v: unknown) => (typeof v === 'number' ? v : Number.NaN);
+  const version = r.value('version');
   return {
-    id: a.id,
-    clave: a.clave,
-    codigo: a.codigo,
-    mensaje: a.mensaje,
-    severidad: a.severidad,
-    id_surtidor: a.id_surtidor,
-    creada: a.creada,
-    resuelta: a.resuelta,
-    datos: a.datos,
-  };
-}
-
-export function pickVersionPrecios(v: VersionPrecios): VersionPrecios {
-  return {
-    version: v.version,
+    version: typeof version === 'number' ? version : Number.NaN,
     precios: {
-      precio_93: v.precios.precio_93,
-      precio_95: v.precios.precio_95,
-      precio_97: v.precios.precio_97,
-      precio_diesel: v.precios.precio_diesel,
+      precio_93: n(p.precio_93),
+      precio_95: n(p.precio_95),
+      precio_97: n(p.precio_97),
+      precio_diesel: n(p.precio_diesel),
     },
-    actualizado: v.actualizado,
-    origen: v.origen,
+    actualizado: r.text('actualizado'),
+    origen: r.oneOf('origen', ['defecto', 'empresa', 'local'] as const, 'local'),
   };
+}
+
+export function pickConflicto(value: Conflicto | Raw, backup: Raw = {}): Conflicto {
+  const r = new Reader(value, backup);
+  const campos = r.value('campos');
+  return {
+    id: r.text('id'),
+    id_surtidor: r.int('id_surtidor'),
+    id_transaccion: r.text('id_transaccion'),
+    huella: r.text('huella'),
+    huella_original: r.text('huella_original'),
+    campos: (Array.isArray(campos) ? campos : []).filter((c): c is string => typeof c === 'string').slice(0, 50),
+    original: pickTransaccion(r.object('original')),
+    nueva: pickTransaccion(r.object('nueva')),
+    detectado: r.text('detectado'),
+  };
+}
+
+/**
+ * A JSON object that survives JSON.stringify as it is: non-finite numbers become null, values
+ * that are not JSON (functions, bigints, driver types) are dropped, depth is bounded.
+ */
+export function jsonSafe(v: Raw, depth = 0): Raw {
+  const out: Raw = {};
+  for (const [k, x] of Object.entries(v)) {
+    const safe = jsonValue(x, depth + 1);
+    if (safe !== undefined) out[k] = safe;
+  }
+  return out;
+}
+
+function jsonValue(x: unknown, depth: number): unknown {
+  if (x === null || typeof x === 'string' || typeof x === 'boolean') return x;
+  if (typeof x === 'number') return Number.isFinite(x) ? x : null;
+  if (depth > 20) return undefined;
+  if (Array.isArray(x)) return x.map((e) => jsonValue(e, depth + 1) ?? null);
+  if (typeof x === 'object') {
+    if (x instanceof Date) return Number.isNaN(x.getTime()) ? null : x.toISOString();
+    return jsonSafe(x as Raw, depth);
+  }
+  return undefined;
 }

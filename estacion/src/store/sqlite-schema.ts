@@ -77,5 +77,20 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE estado_surtidores ADD COLUMN pausado_por TEXT;
   `,
+  // 3: sales received with a stored (id_surtidor, id_transaccion) but different content. One row
+  // per distinct version (the same version again is the same conflict); doc holds both versions.
+  `
+  CREATE TABLE conflictos (
+    id TEXT PRIMARY KEY,
+    id_surtidor INTEGER NOT NULL,
+    id_transaccion TEXT NOT NULL,
+    huella TEXT NOT NULL,
+    detectado TEXT NOT NULL,
+    doc TEXT NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX conflictos_version ON conflictos (id_surtidor, id_transaccion, huella);
+  CREATE INDEX conflictos_detectado ON conflictos (detectado, id);
+  CREATE INDEX conflictos_transaccion ON conflictos (id_surtidor, id_transaccion, detectado, id);
+  `,
 ];
 

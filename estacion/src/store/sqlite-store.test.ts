@@ -82,6 +82,53 @@ describe('SqliteStore (adapter only)', () => {
     }
   });
 
+  it('reads a damaged row without failing: the record flagged REGISTRO_IRREGULAR, sums clamped and flagged saturado', async () => {
+    const dir = tempDir();
+    const store = storeIn(dir);
+    await store.setup();
+    await store.insertTransactions([unaTransaccion({ id_transaccion: 'bien', id_surtidor: 2, litros: 10, monto_total: 12_900 })]);
+    await store.close();
+    const db = new Database(join(dir, SQLITE_FILE));
+    try {
+      const insert = db.prepare(
+        `INSERT INTO transacciones (id_surtidor, id_transaccion, tipo_combustible, metodo_pago, fecha_fin_utc,
+           litros, monto_total, recibida, secuencia, totalizador_fin, doc)
+         VALUES (2, @id, '95', 'efectivo', '2024-01-15T14:30:00.000Z', 1e308, 1e308, '2024-01-15T14:30:01.000Z', NULL, NULL, @doc)`,
+      );
+      insert.run({ id: 'roto-1', doc: 'esto no es JSON' });
+      insert.run({ id: 'roto-2', doc: JSON.stringify({ id_transaccion: 'roto-2', litros: 'diez', tipo_combustible: 'gas' }) });
+    } finally {
+      db.close();
+    }
+    const again = storeIn(dir);
+    await again.setup();
+    const roto = await again.getTransaction(2, 'roto-1');
+    // What the columns hold is kept (money as a safe integer); what neither holds is neutral, and the record says so.
+    expect(roto).toMatchObject({
+      id_transaccion: 'roto-1',
+      id_surtidor: 2,
+      tipo_combustible: '95',
+      litros: 1e308,
+      monto_total: Number.MAX_SAFE_INTEGER,
+      precio_por_litro: 0,
+    });
+    expect(roto?.observaciones.at(-1)).toMatch(/^REGISTRO_IRREGULAR: .*precio_por_litro ausente/);
+    const roto2 = await again.getTransaction(2, 'roto-2');
+    expect(roto2).toMatchObject({ tipo_combustible: '95' });
+    expect(roto2?.observaciones.at(-1)).toMatch(/^REGISTRO_IRREGULAR: .*litros "diez" no es un número finito/);
+    expect(await again.getTransaction(2, 'bien')).toMatchObject({ litros: 10, observaciones: [] });
+    // 1e308 + 1e308 is Infinity as a double: clamped and flagged, never a failed read.
+    const stats = await again.salesStats({});
+    expect(stats.total).toEqual({
+      transacciones: 3,
+      litros: Number.MAX_SAFE_INTEGER,
+      monto: Number.MAX_SAFE_INTEGER,
+      saturado: true,
+    });
+    expect(await again.pumpStats(2)).toMatchObject({ total_transacciones: 3, ingresos_totales: Number.MAX_SAFE_INTEGER, saturado: true });
+    expect((await again.listTransactions({ limit: 10, skip: 0 })).total).toBe(3);
+  });
+
   it('works in memory for tests, with no file', async () => {
     const store = track(new SqliteStore({ dataDir: ':memory:' }));
     await store.setup();

@@ -6,11 +6,21 @@
 import type { Combustible, MetodoPago } from '@combustible/shared';
 import { SqliteStoreBase } from '@combustible/server';
 import type Database from 'better-sqlite3';
-import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
+import { conflictoEntre } from '../domain/conflicts.js';
+import type {
+  Alerta,
+  Conflicto,
+  EstadoSurtidor,
+  Surtidor,
+  Transaccion,
+  VersionPrecios,
+} from '../domain/types.js';
 import type {
   AuditoriaInicial,
+  ConflictoFiltro,
   EstadisticasSurtidor,
   EstadisticasVentas,
+  FiltroAlertas,
   InsertOutcome,
   Pagina,
   RangoEstadisticas,
@@ -25,10 +35,21 @@ import {
   type TransactionQuery,
   toStatsQuery,
   toTransactionQuery,
-  totales,
   toUtcIso,
+  auditStartOf,
+  desglose,
+  estadisticasSurtidor,
 } from './query.js';
-import { pickAlerta, pickEstado, pickSurtidor, pickTransaccion, pickVersionPrecios } from './records.js';
+import {
+  asObject,
+  parseJson,
+  pickAlerta,
+  pickConflicto,
+  pickEstado,
+  pickSurtidor,
+  pickTransaccion,
+  pickVersionPrecios,
+} from './records.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 
 export const SQLITE_FILE = 'estacion.db';
@@ -71,6 +92,16 @@ interface SumsRow {
 
 type AlertaRow = Omit<Alerta, 'datos'> & { datos: string | null };
 
+interface ConflictoRow {
+  id: string;
+  id_surtidor: number;
+  id_transaccion: string;
+  huella: string;
+  detectado: string;
+  /** The whole Conflicto as JSON. */
+  doc: string;
+}
+
 interface PreciosRow {
   version: number;
   precios: string;
@@ -86,7 +117,7 @@ const toEstadoRow = (s: EstadoSurtidor): EstadoRow => {
   return { ...picked, pausado_por: picked.pausado_por ? JSON.stringify(picked.pausado_por) : null };
 };
 const fromEstadoRow = (r: EstadoRow): EstadoSurtidor =>
-  pickEstado({ ...r, pausado_por: r.pausado_por ? (JSON.parse(r.pausado_por) as EstadoSurtidor['pausado_por']) : null });
+  pickEstado({ ...r, pausado_por: r.pausado_por === null ? null : (parseJson(r.pausado_por) ?? null) });
 
 interface Statements {
   listPumps: Statement<[], SurtidorRow>;
@@ -98,9 +129,10 @@ interface Statements {
   listStates: Statement<[], EstadoRow>;
   deleteState: Statement<[number]>;
   insertTransaction: Statement<TransaccionRow>;
-  getTransaction: Statement<[number, string], { doc: string }>;
+  getTransaction: Statement<[number, string], TransaccionRow>;
+  insertConflict: Statement<ConflictoRow>;
   pumpStats: Statement<[number], { n: number; litros: number; ingresos: number }>;
-  auditStart: Statement<[number], { secuencia: number; totalizador_fin: number | null }>;
+  auditStart: Statement<[number], { secuencia: unknown; totalizador_fin: unknown }>;
   raiseAlert: Statement<AlertaRow>;
   resolveAlert: Statement<{ clave: string; at: string }, AlertaRow>;
   savePriceVersion: Statement<PreciosRow>;
@@ -113,6 +145,7 @@ interface Prepared {
   saveStates: (states: EstadoSurtidor[]) => void;
   /** Items and total read in one transaction, so they agree. */
   listPage: (q: TransactionQuery) => Pagina<Transaccion>;
+  listConflicts: (f: ConflictoFiltro) => Pagina<Conflicto>;
   /** Every part of the statistics read in one transaction, so they agree. */
   salesStats: (q: StatsQuery) => EstadisticasVentas;
   /**
@@ -179,20 +212,20 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
 
   async getTransaction(idSurtidor: number, idTransaccion: string): Promise<Transaccion | null> {
     const row = this.ready().st.getTransaction.get(idSurtidor, idTransaccion);
-    return row ? (JSON.parse(row.doc) as Transaccion) : null;
+    return row ? fromTransaccionRow(row) : null;
   }
 
   async listTransactions(filter: TransaccionFiltro): Promise<Pagina<Transaccion>> {
     return this.ready().listPage(toTransactionQuery(filter));
   }
 
+  async listConflicts(filter: ConflictoFiltro): Promise<Pagina<Conflicto>> {
+    return this.ready().listConflicts(filter);
+  }
+
   async pumpStats(idSurtidor: number): Promise<EstadisticasSurtidor> {
     const r = this.ready().st.pumpStats.get(idSurtidor);
-    return {
-      total_transacciones: r?.n ?? 0,
-      litros_totales: r?.litros ?? 0,
-      ingresos_totales: r?.ingresos ?? 0,
-    };
+    return estadisticasSurtidor(r?.n ?? 0, r?.litros ?? 0, r?.ingresos ?? 0);
   }
 
   async salesStats(range: RangoEstadisticas): Promise<EstadisticasVentas> {
@@ -201,7 +234,7 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
 
   async auditStart(idSurtidor: number): Promise<AuditoriaInicial> {
     const r = this.ready().st.auditStart.get(idSurtidor);
-    return { ultima_secuencia: r?.secuencia ?? null, ultimo_totalizador_fin: r?.totalizador_fin ?? null };
+    return auditStartOf(r?.secuencia, r?.totalizador_fin);
   }
 
   // ── alertas ──────────────────────────────────────────────────────────────────────────────
@@ -217,19 +250,20 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
     return row ? toAlerta(row) : null;
   }
 
-  async listAlerts(filter: { abiertas?: boolean; id_surtidor?: number; limit: number }): Promise<Alerta[]> {
-    const conds: string[] = [];
-    const params: Record<string, unknown> = { limit: nonNegativeInt(filter.limit) };
-    if (filter.abiertas === true) conds.push('resuelta IS NULL');
-    if (filter.abiertas === false) conds.push('resuelta IS NOT NULL');
-    if (filter.id_surtidor !== undefined) {
-      conds.push('id_surtidor = @id_surtidor');
-      params.id_surtidor = filter.id_surtidor;
-    }
+  async listAlerts(filter: FiltroAlertas & { limit: number; skip?: number }): Promise<Alerta[]> {
+    const { conds, params } = alertConditions(filter);
+    params.limit = nonNegativeInt(filter.limit);
+    params.skip = nonNegativeInt(filter.skip ?? 0);
     const stmt = this.ready().cached<AlertaRow>(
-      `SELECT * FROM alertas ${where(conds)} ORDER BY creada DESC, id DESC LIMIT @limit`,
+      `SELECT * FROM alertas ${where(conds)} ORDER BY creada DESC, id DESC LIMIT @limit OFFSET @skip`,
     );
     return stmt.all(params).map(toAlerta);
+  }
+
+  async countAlerts(filter: FiltroAlertas): Promise<number> {
+    const { conds, params } = alertConditions(filter);
+    const stmt = this.ready().cached<{ n: number }>(`SELECT COUNT(*) AS n FROM alertas ${where(conds)}`);
+    return stmt.get(params)?.n ?? 0;
   }
 
   // ── precios ──────────────────────────────────────────────────────────────────────────────
@@ -242,12 +276,7 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
   async latestPriceVersions(limit: number): Promise<VersionPrecios[]> {
     return this.ready()
       .st.latestPriceVersions.all(nonNegativeInt(limit))
-      .map((r) => ({
-        version: r.version,
-        precios: JSON.parse(r.precios) as VersionPrecios['precios'],
-        actualizado: r.actualizado,
-        origen: r.origen,
-      }));
+      .map((r) => pickVersionPrecios({ ...r, precios: parseJson(r.precios) }));
   }
 }
 
@@ -255,17 +284,32 @@ function where(conds: string[]): string {
   return conds.length === 0 ? '' : `WHERE ${conds.join(' AND ')}`;
 }
 
+// Rows are read through the tolerant readers of records.ts: whatever a file holds (a row of an
+// older build, a corrupted one), reading it never throws and returns a record of the right shape.
+
 function toSurtidor(r: SurtidorRow): Surtidor {
-  return {
+  return pickSurtidor({
     ...r,
-    combustibles_soportados: JSON.parse(r.combustibles_soportados) as Combustible[],
-    configuracion: JSON.parse(r.configuracion) as Surtidor['configuracion'],
-  };
+    combustibles_soportados: parseJson(r.combustibles_soportados),
+    configuracion: parseJson(r.configuracion),
+  });
 }
 
 function toAlerta(r: AlertaRow): Alerta {
-  return { ...r, datos: r.datos === null ? null : (JSON.parse(r.datos) as Record<string, unknown>) };
+  return pickAlerta({ ...r, datos: r.datos === null ? null : (parseJson(r.datos) ?? null) });
 }
+
+/** The record in `doc`, its missing or unreadable fields taken from the row's columns. */
+function fromTransaccionRow(r: TransaccionRow): Transaccion {
+  const { doc, fecha_fin_utc, ...columns } = r;
+  return pickTransaccion(asObject(parseJson(doc)), { ...columns, fecha_fin: fecha_fin_utc });
+}
+
+function fromConflictoRow(r: ConflictoRow): Conflicto {
+  const { doc, ...columns } = r;
+  return pickConflicto(asObject(parseJson(doc)), columns);
+}
+
 
 function toTransaccionRow(t: Transaccion): TransaccionRow {
   const doc = pickTransaccion(t);
@@ -282,6 +326,19 @@ function toTransaccionRow(t: Transaccion): TransaccionRow {
     totalizador_fin: doc.totalizador_fin,
     doc: JSON.stringify(doc),
   };
+}
+
+/** The WHERE of listAlerts and countAlerts. */
+function alertConditions(filter: FiltroAlertas): { conds: string[]; params: Record<string, unknown> } {
+  const conds: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (filter.abiertas === true) conds.push('resuelta IS NULL');
+  if (filter.abiertas === false) conds.push('resuelta IS NOT NULL');
+  if (filter.id_surtidor !== undefined) {
+    conds.push('id_surtidor = @id_surtidor');
+    params.id_surtidor = filter.id_surtidor;
+  }
+  return { conds, params };
 }
 
 function prepare(db: Database.Database): Prepared {
@@ -334,7 +391,12 @@ function prepare(db: Database.Database): Prepared {
          @litros, @monto_total, @recibida, @secuencia, @totalizador_fin, @doc)
        ON CONFLICT DO NOTHING`,
     ),
-    getTransaction: db.prepare('SELECT doc FROM transacciones WHERE id_surtidor = ? AND id_transaccion = ?'),
+    getTransaction: db.prepare('SELECT * FROM transacciones WHERE id_surtidor = ? AND id_transaccion = ?'),
+    insertConflict: db.prepare(
+      `INSERT INTO conflictos (id, id_surtidor, id_transaccion, huella, detectado, doc)
+       VALUES (@id, @id_surtidor, @id_transaccion, @huella, @detectado, @doc)
+       ON CONFLICT DO NOTHING`,
+    ),
     pumpStats: db.prepare(
       `SELECT COUNT(*) AS n, TOTAL(litros) AS litros, TOTAL(monto_total) AS ingresos
        FROM transacciones WHERE id_surtidor = ?`,
@@ -360,12 +422,29 @@ function prepare(db: Database.Database): Prepared {
     latestPriceVersions: db.prepare('SELECT * FROM precios ORDER BY version DESC LIMIT ?'),
   };
 
-  const insertBatch = db.transaction((batch: Transaccion[]): InsertOutcome[] =>
+  /** A sale whose key is taken: the same content is a duplicate, other content a conflict kept beside it. */
+  const insertOther = (t: Transaccion): InsertOutcome => {
+    const stored = st.getTransaction.get(t.id_surtidor, t.id_transaccion);
+    if (!stored) throw new Error(`transacción ${t.id_surtidor}/${t.id_transaccion} no insertada ni encontrada`);
+    const conflicto = conflictoEntre(fromTransaccionRow(stored), pickTransaccion(t));
+    if (!conflicto) return 'duplicada';
+    const changes = st.insertConflict.run({
+      id: conflicto.id,
+      id_surtidor: conflicto.id_surtidor,
+      id_transaccion: conflicto.id_transaccion,
+      huella: conflicto.huella,
+      detectado: conflicto.detectado,
+      doc: JSON.stringify(pickConflicto(conflicto)),
+    }).changes;
+    return changes === 1 ? 'conflicto' : 'conflicto_repetido';
+  };
+  const insertBatch = db.transaction((batch: Transaccion[]): InsertOutcome[] => {
     // Rows are built first so a bad record fails the batch before anything is written.
-    batch
-      .map(toTransaccionRow)
-      .map((row) => (st.insertTransaction.run(row).changes === 1 ? 'insertada' : 'duplicada')),
-  );
+    const rows = batch.map(toTransaccionRow);
+    return rows.map((row, i) =>
+      st.insertTransaction.run(row).changes === 1 ? 'insertada' : insertOther(batch[i] as Transaccion),
+    );
+  });
   const saveStates = db.transaction((states: EstadoSurtidor[]) => {
     for (const s of states) st.saveState.run(toEstadoRow(s));
   });
@@ -394,12 +473,34 @@ function prepare(db: Database.Database): Prepared {
     const rows =
       limit === 0
         ? []
-        : cached<{ doc: string }>(
-            `SELECT doc FROM transacciones ${where(conds)}
+        : cached<TransaccionRow>(
+            `SELECT * FROM transacciones ${where(conds)}
              ORDER BY fecha_fin_utc DESC, recibida DESC, id_surtidor DESC, id_transaccion DESC
              LIMIT @limit OFFSET @skip`,
           ).all({ ...filters, limit, skip });
-    return { items: rows.map((r) => JSON.parse(r.doc) as Transaccion), total: total?.total ?? 0 };
+    return { items: rows.map(fromTransaccionRow), total: total?.total ?? 0 };
+  });
+
+  const listConflicts = db.transaction((f: ConflictoFiltro): Pagina<Conflicto> => {
+    const conds: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (f.id_surtidor !== undefined) {
+      conds.push('id_surtidor = @id_surtidor');
+      params.id_surtidor = f.id_surtidor;
+    }
+    if (f.id_transaccion !== undefined) {
+      conds.push('id_transaccion = @id_transaccion');
+      params.id_transaccion = f.id_transaccion;
+    }
+    const limit = nonNegativeInt(f.limit);
+    const total = cached<{ total: number }>(`SELECT COUNT(*) AS total FROM conflictos ${where(conds)}`).get(params);
+    const rows =
+      limit === 0
+        ? []
+        : cached<ConflictoRow>(
+            `SELECT * FROM conflictos ${where(conds)} ORDER BY detectado DESC, id DESC LIMIT @limit OFFSET @skip`,
+          ).all({ ...params, limit, skip: nonNegativeInt(f.skip) });
+    return { items: rows.map(fromConflictoRow), total: total?.total ?? 0 };
   });
 
   const salesStats = db.transaction((q: StatsQuery): EstadisticasVentas => {
@@ -413,37 +514,35 @@ function prepare(db: Database.Database): Prepared {
     const from = `FROM transacciones t ${where(bounds('t'))}`;
     const sums = 'COUNT(*) AS transacciones, TOTAL(t.litros) AS litros, TOTAL(t.monto_total) AS monto';
     const total = cached<SumsRow>(`SELECT ${sums} ${from}`).get(q);
-    const porCombustible = cached<SumsRow & { tipo_combustible: Combustible }>(
+    const porCombustible = cached<SumsRow & { tipo_combustible: unknown }>(
       `SELECT t.tipo_combustible, ${sums} ${from} GROUP BY t.tipo_combustible ORDER BY t.tipo_combustible`,
     ).all(q);
-    // The name comes from the pump's most recent sale in the range, found on transacciones_surtidor_fecha.
-    const porSurtidor = cached<SumsRow & { id_surtidor: number; nombre_surtidor: string | null }>(
+    // The name comes from the pump's most recent sale in the range, found on transacciones_surtidor_fecha
+    // (a doc that is not JSON gives none, instead of failing the whole read).
+    const porSurtidor = cached<SumsRow & { id_surtidor: unknown; nombre_surtidor: unknown }>(
       `SELECT t.id_surtidor, ${sums},
-         (SELECT json_extract(u.doc, '$.nombre_surtidor') FROM transacciones u
+         (SELECT CASE WHEN json_valid(u.doc) THEN json_extract(u.doc, '$.nombre_surtidor') END FROM transacciones u
           ${where(['u.id_surtidor = t.id_surtidor', ...bounds('u')])}
           ORDER BY u.fecha_fin_utc DESC, u.recibida DESC, u.id_transaccion DESC LIMIT 1) AS nombre_surtidor
        ${from} GROUP BY t.id_surtidor ORDER BY t.id_surtidor`,
     ).all(q);
-    const porMetodoPago = cached<SumsRow & { metodo_pago: MetodoPago }>(
+    const porMetodoPago = cached<SumsRow & { metodo_pago: unknown }>(
       `SELECT t.metodo_pago, ${sums} ${from} GROUP BY t.metodo_pago ORDER BY t.metodo_pago`,
     ).all(q);
-    const porHora = cached<SumsRow & { hora: string; tipo_combustible: Combustible }>(
+    const porHora = cached<SumsRow & { hora: unknown; tipo_combustible: unknown }>(
       `SELECT substr(t.fecha_fin_utc, 1, ${HOUR_PREFIX_LENGTH}) || '${HOUR_SUFFIX}' AS hora, t.tipo_combustible, ${sums}
        ${from} GROUP BY hora, t.tipo_combustible ORDER BY hora, t.tipo_combustible`,
     ).all(q);
-    const sumsOf = (r: SumsRow | undefined) => totales(r?.transacciones ?? 0, r?.litros ?? 0, r?.monto ?? 0);
     return {
       desde: q.desde ?? null,
       hasta: q.hasta ?? null,
-      total: sumsOf(total),
-      por_combustible: porCombustible.map((r) => ({ tipo_combustible: r.tipo_combustible, ...sumsOf(r) })),
-      por_surtidor: porSurtidor.map((r) => ({
-        id_surtidor: r.id_surtidor,
-        nombre_surtidor: r.nombre_surtidor ?? null,
-        ...sumsOf(r),
-      })),
-      por_metodo_pago: porMetodoPago.map((r) => ({ metodo_pago: r.metodo_pago, ...sumsOf(r) })),
-      por_hora: porHora.map((r) => ({ hora: r.hora, tipo_combustible: r.tipo_combustible, ...sumsOf(r) })),
+      ...desglose({
+        total,
+        por_combustible: porCombustible,
+        por_surtidor: porSurtidor,
+        por_metodo_pago: porMetodoPago,
+        por_hora: porHora,
+      }),
     };
   });
 
@@ -452,6 +551,7 @@ function prepare(db: Database.Database): Prepared {
     insertBatch: (batch) => insertBatch.immediate(batch),
     saveStates: (states) => saveStates.immediate(states),
     listPage: (q) => listPage(q),
+    listConflicts: (f) => listConflicts(f),
     salesStats: (q) => salesStats(q),
     cached,
   };

@@ -107,7 +107,7 @@ describe('WebSocket bridge', () => {
       timestamp: '2026-01-15T14:00:00Z',
     });
     expect((await client.next('alerta')).datos).toMatchObject({ codigo: 'ERROR_DESPACHO' });
-    await h.service.applyPrices(1, { precio_93: 1, precio_95: 2, precio_97: 3, precio_diesel: 4 }, 'empresa');
+    await h.service.applyPrices(1, { precio_93: 1301, precio_95: 1302, precio_97: 1303, precio_diesel: 1304 }, 'empresa');
     expect((await client.next('precios')).datos).toMatchObject({ version: 1 });
     other.stream.destroy();
     expect((await client.next('surtidor_desconectado')).datos).toMatchObject({ id_surtidor: 2 });

@@ -1,5 +1,6 @@
 /**
- * The WebSocket bridge (default port 4001, path /): a snapshot on connect, then live events
+ * The WebSocket bridge (default port 4001, path /): a snapshot on connect (bounded, and built once
+ * for the clients that connect within a second: ./snapshot.ts), then live events
  * `{tipo, datos, timestamp}`. It subscribes to the station bus; a slow client never slows the hub.
  * Only a session may watch: the handshake carries the API's session cookie (cookies ignore ports)
  * or a bearer token, and is answered 401 without one.
@@ -22,7 +23,7 @@ import type { StationService } from '../app/station-service.js';
 import { STATION_ERRORS, type StationErrorCode } from '../errors.js';
 import { presentPump } from '../http/deps.js';
 import type { StationStore } from '../store/port.js';
-import { accionPanel, esAccionPanel, ultimasAcciones } from './acciones.js';
+import { accionPanel, esAccionPanel } from './acciones.js';
 import {
   BridgeClient,
   type BridgeEvent,
@@ -30,6 +31,7 @@ import {
   type ClientLimits,
   DEFAULT_CLIENT_LIMITS,
 } from './client.js';
+import { SnapshotCache } from './snapshot.js';
 
 export const DEFAULT_MAX_WS_CLIENTS = 200;
 
@@ -53,20 +55,30 @@ export interface BridgeDeps {
   audit?: Pick<AuditLog, 'list' | 'onAppend' | 'record'>;
   /** How often open clients' sessions are checked again (a logout or expiry closes them). */
   sessionCheckMs?: number;
+  /** How long a built snapshot serves the clients that connect (unless an event retires it first). */
+  snapshotTtlMs?: number;
 }
 
 /** A client whose session ended is closed with this code (the dashboard shows its login screen). */
 export const CLOSE_SESSION_ENDED = 4401;
 
-/** The bridge's Fastify app, with its clients exposed for tests and metrics. */
-export type Bridge = FastifyInstance & { bridgeClients: Set<BridgeClient> };
+/** The bridge's Fastify app, with its clients (and its snapshot cache) exposed for tests and metrics. */
+export type Bridge = FastifyInstance & { bridgeClients: Set<BridgeClient>; snapshots: SnapshotCache };
 
 export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
   const clock = deps.clock ?? systemClock;
   const limits = { ...DEFAULT_CLIENT_LIMITS, ...deps.limits };
   const clients = new Set<BridgeClient>();
   const event = (tipo: string, datos: unknown): BridgeEvent => ({ tipo, datos, timestamp: isoNow(clock) });
+  const snapshots = new SnapshotCache({
+    service: deps.service,
+    store: deps.store,
+    audit: deps.audit,
+    clock,
+    ...(deps.snapshotTtlMs !== undefined ? { ttlMs: deps.snapshotTtlMs } : {}),
+  });
   const broadcast = (e: BridgeEvent, pumpId?: number) => {
+    snapshots.changed(e.tipo, pumpId);
     for (const c of clients) c.push(e, pumpId);
   };
 
@@ -91,25 +103,6 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
   const offAudit = deps.audit?.onAppend((r) => {
     if (esAccionPanel(r.accion)) broadcast(event('accion', accionPanel(r)));
   });
-
-  const snapshot = async (): Promise<BridgeEvent> => {
-    const [transacciones, alertas, acciones] = await Promise.all([
-      deps.store.listTransactions({ limit: 50, skip: 0 }),
-      deps.store.listAlerts({ abiertas: true, limit: 200 }),
-      deps.audit ? ultimasAcciones(deps.audit) : [],
-    ]);
-    const { service } = deps;
-    return event('snapshot', {
-      surtidores: service.allPumps().map((p) => {
-        const live = service.live.get(p.id_surtidor);
-        return { ...presentPump(p, live), estado_actual: live ?? null };
-      }),
-      precios: service.prices.current,
-      transacciones: transacciones.items,
-      alertas,
-      acciones,
-    });
-  };
 
   const timer = setInterval(() => {
     for (const c of clients) c.flush();
@@ -146,8 +139,15 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
       deps.metrics?.clientesWs.set(clients.size);
     });
     // The dashboard only listens; anything it sends is ignored.
-    snapshot().then(
-      (s) => client.start(s),
+    snapshots.get().then(
+      ({ text, estados }) => {
+        // Pumps that reported after the shared text was made: their current state follows it.
+        for (const id of estados) {
+          const live = deps.service.live.get(id);
+          if (live) client.push(event('estado', { ...live }), id);
+        }
+        client.startWith(text);
+      },
       (err: unknown) => {
         deps.log.error({ err }, 'no se pudo armar el snapshot para el panel');
         client.drop('error interno');
@@ -221,5 +221,5 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
     for (const [name, fn] of Object.entries(listeners))
       deps.bus.off(name as keyof StationEvents, fn as () => void);
   });
-  return Object.assign(app, { bridgeClients: clients }) as Bridge;
+  return Object.assign(app, { bridgeClients: clients, snapshots }) as Bridge;
 }

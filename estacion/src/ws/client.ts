@@ -45,8 +45,13 @@ export class BridgeClient {
 
   /** Sends the snapshot first, then whatever arrived while it was being built. */
   start(snapshot: BridgeEvent): void {
+    this.startWith(JSON.stringify(snapshot));
+  }
+
+  /** start() with the snapshot already serialized (one text shared by the clients that connect together). */
+  startWith(snapshot: string): void {
     if (this.dropped) return;
-    this.socket.send(JSON.stringify(snapshot));
+    this.socket.send(snapshot);
     this.ready = true;
     this.flush();
   }

@@ -1,11 +1,14 @@
 /**
  * The operator dashboard: a login screen first, then a snapshot and live events from the WebSocket
  * bridge and commands through the REST API, with only the buttons the session's role may use.
+ * The snapshot is bounded (connected pumps, counts, the newest sales, alerts and actions): the
+ * pumps that are not connected come from GET /api/surtidores, page by page, when asked for.
  * Reconnects by itself when the station restarts and says so on screen; a session that ends (a
  * 401, or the bridge closing for it) brings the login screen back.
  */
 import { asegurarSesion, barraSesion, marcarRol, pedirSesion, puede, type Sesion } from '/comun/sesion.js';
 import { itemAccion } from './acciones.js';
+import { ALERTA_CONFLICTO, refreshConflictos } from './conflictos.js';
 import { drawChart } from './chart.js';
 import { el, fmtHora, fmtLitros, fmtPesos, NOMBRE_COMBUSTIBLE } from './format.js';
 import type {
@@ -23,6 +26,10 @@ import type {
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const MAX_TRANSACCIONES = 50;
 const MAX_ACCIONES = 20;
+/** Open alerts listed (the count says how many more there are). */
+const MAX_ALERTAS = 50;
+/** Pumps per GET /api/surtidores when the operator asks for all of them. */
+const PAGINA_SURTIDORES = 1000;
 /** The station's roles, lowest first (each includes the ones before it). */
 const ROLES = ['lectura', 'operador', 'supervisor', 'admin'] as const;
 /** The bridge closes a client whose session ended with this code. */
@@ -34,6 +41,10 @@ const state = {
   transacciones: [] as Transaccion[],
   alertas: new Map<string, Alerta>(),
   acciones: [] as Accion[],
+  /** Pumps configured at the station (the snapshot's count, refreshed from the API). */
+  totalSurtidores: 0,
+  /** Open alerts at the station, listed or not. */
+  alertasAbiertas: 0,
 };
 
 let sesion: Sesion | null = null;
@@ -190,7 +201,9 @@ function renderSurtidores(): void {
   const grid = $('grilla');
   const cards = [...state.surtidores.values()].sort((a, b) => a.id_surtidor - b.id_surtidor).map(tarjeta);
   grid.replaceChildren(
-    ...(cards.length > 0 ? cards : [el('p', { class: 'vacio' }, 'Sin surtidores todavía.')]),
+    ...(cards.length > 0
+      ? cards
+      : [el('p', { class: 'vacio' }, state.totalSurtidores > 0 ? 'Ningún surtidor conectado.' : 'Sin surtidores todavía.')]),
   );
   resumenSurtidores();
 }
@@ -199,7 +212,49 @@ function resumenSurtidores(): void {
   const all = [...state.surtidores.values()];
   const conectados = all.filter((s) => s.estado_actual?.estado_conexion === 'conectado').length;
   const despachando = all.filter((s) => estadoDe(s) === 'despachando').length;
-  $('resumen-surtidores').textContent = `${conectados}/${all.length} conectados · ${despachando} despachando`;
+  const total = Math.max(state.totalSurtidores, all.length);
+  $('resumen-surtidores').textContent = `${conectados}/${total} conectados · ${despachando} despachando`;
+  // The snapshot brings the connected pumps; the rest are one click away.
+  $('ver-todos').hidden = all.length >= total;
+}
+
+/** Every pump of the station, page by page from the API, for the ones the grid does not show yet. */
+async function verTodos(): Promise<void> {
+  const boton = $<HTMLButtonElement>('ver-todos');
+  boton.disabled = true;
+  try {
+    for (let skip = 0; ; skip += PAGINA_SURTIDORES) {
+      const res = await api(`/api/surtidores?limit=${PAGINA_SURTIDORES}&skip=${skip}`);
+      if (!res.ok) throw new Error(res.statusText);
+      const page = (await res.json()) as Surtidor[];
+      for (const s of page)
+        if (!state.surtidores.has(s.id_surtidor)) state.surtidores.set(s.id_surtidor, { ...s, estado_actual: null });
+      state.totalSurtidores = Number(res.headers.get('x-total-count') ?? state.totalSurtidores);
+      if (page.length < PAGINA_SURTIDORES || skip + PAGINA_SURTIDORES >= state.totalSurtidores) break;
+    }
+    renderSurtidores();
+  } catch (err) {
+    if (!(err instanceof SesionTerminada)) aviso('No se pudo leer la lista de surtidores', true);
+  } finally {
+    boton.disabled = false;
+  }
+}
+
+let totalTimer: number | undefined;
+/** A pump was added or removed somewhere: the count comes from the API (x-total-count). */
+function refrescarTotalPronto(): void {
+  clearTimeout(totalTimer);
+  totalTimer = window.setTimeout(() => {
+    void api('/api/surtidores?limit=1')
+      .then((res) => {
+        const total = res.headers.get('x-total-count');
+        if (res.ok && total !== null) {
+          state.totalSurtidores = Number(total);
+          resumenSurtidores();
+        }
+      })
+      .catch(() => undefined);
+  }, 300);
 }
 
 function filaTransaccion(t: Transaccion, nueva: boolean): HTMLTableRowElement {
@@ -228,6 +283,10 @@ function renderTransacciones(): void {
 
 function renderAlertas(): void {
   const list = [...state.alertas.values()].sort((a, b) => b.creada.localeCompare(a.creada));
+  const mas = $('alertas-mas');
+  const faltan = state.alertasAbiertas - list.length;
+  mas.hidden = faltan <= 0;
+  mas.textContent = faltan > 0 ? `y ${faltan} alertas abiertas más (las más antiguas)` : '';
   $('alertas').replaceChildren(
     ...(list.length > 0
       ? list.map((a) =>
@@ -273,11 +332,21 @@ function refreshChartSoon(): void {
   chartTimer = window.setTimeout(() => void refreshChart(), 500);
 }
 
+/** The "Conflictos" section, read again from the API (on each snapshot and each conflict alert). */
+async function conflictos(): Promise<void> {
+  try {
+    await refreshConflictos(api, $('conflictos'), $('total-conflictos'));
+  } catch {
+    // The station is restarting (or the session ended): the next snapshot reads them again.
+  }
+}
+
 async function refreshChart(): Promise<void> {
   const start = new Date();
   start.setHours(0, 0, 0, 0);
   try {
-    const res = await api(`/api/estadisticas?desde=${encodeURIComponent(start.toISOString())}`);
+    // Only the totals and por_hora are drawn: one row of por_surtidor is enough.
+    const res = await api(`/api/estadisticas?desde=${encodeURIComponent(start.toISOString())}&limit=1`);
     if (!res.ok) return;
     const stats = (await res.json()) as {
       por_hora: VentasPorHora[];
@@ -364,20 +433,25 @@ function aplicar(evento: EventoPuente): void {
       state.surtidores = new Map(snap.surtidores.map((s) => [s.id_surtidor, s]));
       state.precios = snap.precios;
       state.transacciones = snap.transacciones.slice(0, MAX_TRANSACCIONES);
-      state.alertas = new Map(snap.alertas.map((a) => [a.id, a]));
+      state.alertas = new Map(snap.alertas.slice(0, MAX_ALERTAS).map((a) => [a.id, a]));
       state.acciones = (snap.acciones ?? []).slice(0, MAX_ACCIONES);
+      state.totalSurtidores = snap.totales?.surtidores ?? snap.surtidores.length;
+      state.alertasAbiertas = snap.totales?.alertas_abiertas ?? snap.alertas.length;
       renderPrecios();
       renderSurtidores();
       renderTransacciones();
       renderAlertas();
       renderAcciones();
       void refreshChart();
+      void conflictos();
       return;
     }
     case 'surtidor_conectado':
     case 'surtidor_actualizado': {
       const s = evento.datos as Surtidor;
       const prev = state.surtidores.get(s.id_surtidor);
+      // A pump the grid did not know may be a new one: the count is asked again.
+      if (!prev) refrescarTotalPronto();
       state.surtidores.set(s.id_surtidor, {
         ...s,
         estado_actual: s.estado_actual ?? prev?.estado_actual ?? null,
@@ -399,6 +473,7 @@ function aplicar(evento: EventoPuente): void {
     }
     case 'surtidor_eliminado': {
       state.surtidores.delete((evento.datos as { id_surtidor: number }).id_surtidor);
+      refrescarTotalPronto();
       renderSurtidores();
       return;
     }
@@ -413,6 +488,9 @@ function aplicar(evento: EventoPuente): void {
     }
     case 'transaccion': {
       const t = evento.datos as Transaccion;
+      // One that reached the snapshot while this client was already listening comes twice.
+      if (state.transacciones.some((x) => x.id_transaccion === t.id_transaccion && x.id_surtidor === t.id_surtidor))
+        return;
       state.transacciones = [t, ...state.transacciones].slice(0, MAX_TRANSACCIONES);
       const body = $('transacciones');
       body.prepend(filaTransaccion(t, true));
@@ -422,8 +500,18 @@ function aplicar(evento: EventoPuente): void {
     }
     case 'alerta': {
       const a = evento.datos as Alerta;
-      if (a.resuelta) state.alertas.delete(a.id);
-      else state.alertas.set(a.id, a);
+      if (a.codigo === ALERTA_CONFLICTO && !a.resuelta) void conflictos();
+      const listada = state.alertas.has(a.id);
+      if (a.resuelta) {
+        state.alertas.delete(a.id);
+        state.alertasAbiertas = Math.max(0, state.alertasAbiertas - 1);
+      } else if (!listada) {
+        state.alertas.set(a.id, a);
+        state.alertasAbiertas += 1;
+        // Only the newest stay listed; the count keeps the others.
+        const viejas = [...state.alertas.values()].sort((x, y) => y.creada.localeCompare(x.creada)).slice(MAX_ALERTAS);
+        for (const v of viejas) state.alertas.delete(v.id);
+      }
       renderAlertas();
       return;
     }
@@ -531,6 +619,7 @@ async function iniciar(): Promise<void> {
     }
   }
   marcarRol(sesion, ROLES);
+  $('ver-todos').addEventListener('click', () => void verTodos());
   $('sesion').replaceChildren(barraSesion(sesion));
   window.setInterval(() => void refreshChart(), 60_000);
   void conectar();

@@ -78,8 +78,18 @@ export interface Alerta {
   resuelta: string | null;
 }
 
+/** Counts the snapshot carries besides its bounded lists. */
+export interface Totales {
+  /** Pumps configured at the station. */
+  surtidores: number;
+  conectados: number;
+  alertas_abiertas: number;
+}
+
 export interface Snapshot {
+  /** The connected pumps only; the rest through GET /api/surtidores. */
   surtidores: Surtidor[];
+  totales?: Totales;
   precios: VersionPrecios;
   transacciones: Transaccion[];
   alertas: Alerta[];
@@ -98,4 +108,16 @@ export interface VentasPorHora {
   transacciones: number;
   litros: number;
   monto: number;
+}
+
+/** A sale that arrived with the id of a stored one but other content (GET /api/conflictos). */
+export interface Conflicto {
+  id: string;
+  id_surtidor: number;
+  id_transaccion: string;
+  huella: string;
+  campos: string[];
+  original: Transaccion;
+  nueva: Transaccion;
+  detectado: string;
 }

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { pageOf, pageQuery, pageQueryFields, sendPage } from '../http/pagination.js';
 import { type Actor, actorOf, type AuthService, PASSWORD_MAX, PASSWORD_MIN, type Principal } from './auth-service.js';
 import { AuthError } from './errors.js';
 import {
@@ -277,8 +278,15 @@ async function authRoutes<R extends string>(plain: FastifyInstance, opts: AuthPl
   const usuarios = ['usuarios'];
   app.get(
     '/api/usuarios',
-    { schema: { tags: usuarios, summary: 'Usuarios y sus roles', response: { 200: z.array(usuario) } } },
-    async () => auth.listUsers(),
+    {
+      schema: {
+        tags: usuarios,
+        summary: 'Usuarios y sus roles, por nombre (una página; total en x-total-count)',
+        querystring: pageQuery,
+        response: { 200: z.array(usuario), 400: errorBody },
+      },
+    },
+    async (req, reply) => sendPage(reply, pageOf(await auth.listUsers(), req.query)),
   );
   app.post(
     '/api/usuarios',
@@ -323,8 +331,15 @@ async function authRoutes<R extends string>(plain: FastifyInstance, opts: AuthPl
 
   app.get(
     '/api/tokens',
-    { schema: { tags: usuarios, summary: 'Tokens de API para máquinas (sin el secreto)', response: { 200: z.array(token) } } },
-    async () => auth.listTokens(),
+    {
+      schema: {
+        tags: usuarios,
+        summary: 'Tokens de API para máquinas, sin el secreto (una página; total en x-total-count)',
+        querystring: pageQuery,
+        response: { 200: z.array(token), 400: errorBody },
+      },
+    },
+    async (req, reply) => sendPage(reply, pageOf(await auth.listTokens(), req.query)),
   );
   app.post(
     '/api/tokens',
@@ -380,10 +395,10 @@ async function authRoutes<R extends string>(plain: FastifyInstance, opts: AuthPl
           usuario: z.string().max(100).optional(),
           accion: z.string().max(100).optional(),
           resultado: z.enum(['ok', 'denegado', 'error']).optional(),
-          limit: z.coerce.number().int().min(0).max(1000).default(50),
-          skip: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
+          // limit=0 answers only the count, in x-total-count.
+          ...pageQueryFields({ minLimit: 0 }),
         }),
-        response: { 200: z.array(registro) },
+        response: { 200: z.array(registro), 400: errorBody },
       },
     },
     async (req, reply) => {
@@ -393,8 +408,7 @@ async function authRoutes<R extends string>(plain: FastifyInstance, opts: AuthPl
         ...(desde !== undefined ? { desde: toIso(desde, false) } : {}),
         ...(hasta !== undefined ? { hasta: toIso(hasta, true) } : {}),
       });
-      reply.header('x-total-count', String(page.total));
-      return page.items;
+      return sendPage(reply, page);
     },
   );
   app.get(

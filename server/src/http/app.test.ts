@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@combustible/shared';
@@ -98,6 +99,38 @@ describe('createApiApp error handling', () => {
     });
     expect(r.statusCode).toBe(400);
     expect(r.json()).toMatchObject({ error: { codigo: 'VALIDACION' } });
+  });
+
+  it('answers a path Fastify refuses before any route (bad percent-encoding, too long a parameter) with VALIDACION', async () => {
+    const app = await testApp();
+    const bad = await app.inject({ method: 'POST', url: '/api/cosas/%zz', payload: { nombre: 'x' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: { codigo: 'VALIDACION', detalles: [{ campo: '(ruta)' }] } });
+    const long = await app.inject({ method: 'POST', url: `/api/cosas/${'1'.repeat(500)}`, payload: { nombre: 'x' } });
+    expect(long.statusCode).toBe(414);
+    expect(long.json()).toMatchObject({ error: { codigo: 'VALIDACION', mensaje: expect.any(String) } });
+  });
+
+  it('answers bytes that are not HTTP, and headers over the limit, in the error shape and closes', async () => {
+    const app = await testApp();
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    const raw = (request: string) =>
+      new Promise<string>((resolve) => {
+        const socket = net.connect({ host: '127.0.0.1', port }, () => socket.end(request));
+        let text = '';
+        socket.on('data', (c: Buffer) => {
+          text += c.toString();
+        });
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(text));
+      });
+    const garbage = await raw('\u0000\u0001 HOLA /// HTTP/9\r\n\r\n');
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(garbage.slice(garbage.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { codigo: 'VALIDACION' } });
+    const huge = await raw(`GET /api/cosas HTTP/1.1\r\nHost: x\r\nX-Relleno: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /);
+    expect(JSON.parse(huge.slice(huge.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { codigo: 'VALIDACION' } });
   });
 
   it("answers anything else with 500 ERROR_INTERNO and the registry's description", async () => {

@@ -17,7 +17,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { type ApiErrorRegistry, installErrorHandling } from './errors.js';
+import { type ApiErrorRegistry, clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 1200;
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -43,6 +43,9 @@ export async function createApiApp(options: ApiAppOptions) {
     loggerInstance: options.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // Requests refused before any route (bad URL, too long a parameter, unreadable HTTP) get the one error shape too.
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -3,7 +3,8 @@
  * keeps its own registry (COMMON_API_ERRORS spread, plus its own codes) so that its docs can be
  * checked against it; what is raised is an ApiError (or a service subclass of it).
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AUTH_ERRORS } from '../auth/error-codes.js';
@@ -92,4 +93,39 @@ export function installErrorHandling(app: FastifyInstance, registry: ApiErrorReg
     else req.log.error({ err }, 'error interno');
     return reply.code(500).send(errorBody('ERROR_INTERNO', registry.ERROR_INTERNO.descripcion));
   });
+}
+
+/**
+ * Fastify answers some requests before any route or hook runs: a path that is not valid
+ * percent-encoding (FST_ERR_BAD_URL) or a path parameter over the router's length limit
+ * (FST_ERR_MAX_PARAM_LENGTH). Passed as the `frameworkErrors` option, this answers them in the one
+ * error shape too: VALIDACION, with Fastify's status (400, 414).
+ */
+export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  const problema =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'un parámetro de la ruta es demasiado largo' : 'la ruta no es una URL válida';
+  void reply.code(status).send(errorBody('VALIDACION', problema, [{ campo: '(ruta)', problema }]));
+}
+
+/**
+ * What the HTTP server answers to bytes that are not a request it can read (headers over the size
+ * limit, broken HTTP, a request too slow to arrive): Fastify's `clientErrorHandler` with the one
+ * error shape (VALIDACION with 431, 408 or 400), then the socket is closed, as Fastify's own does.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, text, mensaje] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'las cabeceras de la solicitud son demasiado grandes']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'la solicitud no llegó completa a tiempo']
+        : [400, 'Bad Request', 'la solicitud HTTP está mal formada'];
+  const body = JSON.stringify(errorBody('VALIDACION', mensaje));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${text}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

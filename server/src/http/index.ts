@@ -1,3 +1,4 @@
 export * from './app.js';
 export * from './errors.js';
+export * from './pagination.js';
 export * from './sistema.js';

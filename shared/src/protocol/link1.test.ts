@@ -196,6 +196,21 @@ describe('link 1, pump → station', () => {
       'transaccion_completada with offsets that put the end after the start',
       unaTransaccion({ fecha_inicio: '2024-01-15T14:25:00-03:00', fecha_fin: '2024-01-15T17:26:00Z' }),
     ],
+    // The plausibility limits (docs/protocol.md), at their edges: still a sale some pump could make.
+    ['transaccion_completada of the least measurable volume', unaTransaccion({ litros: 0.001, monto_total: 1 })],
+    [
+      'transaccion_completada at the largest volume, price and amount',
+      unaTransaccion({ litros: 100_000, precio_por_litro: 100_000, monto_total: 10_000_000_000 }),
+    ],
+    ['transaccion_completada at the lowest price', unaTransaccion({ precio_por_litro: 1 })],
+    [
+      'transaccion_completada on the first instant of 2000',
+      unaTransaccion({ fecha_inicio: '2000-01-01T00:00:00Z', fecha_fin: '2000-01-01T00:00:00.000Z' }),
+    ],
+    [
+      'transaccion_completada with the largest meter reading',
+      unaTransaccion({ totalizador_inicio: 999_999_999_000, totalizador_fin: 1_000_000_000_000 }),
+    ],
     ['error', unErrorDeSurtidor()],
     ['heartbeat', unHeartbeat()],
     ['heartbeat with a UTC timestamp', unHeartbeat({ timestamp: '2026-01-15T14:25:00.123Z' })],
@@ -321,6 +336,26 @@ describe('link 1, pump → station', () => {
       unaTransaccion({ totalizador_inicio: -1 }),
       'totalizador_inicio',
     ],
+    // Values no pump can ever sell (plausibility limits, docs/protocol.md).
+    ['transaccion with 1e-300 litres', unaTransaccion({ litros: 1e-300 }), 'litros'],
+    ['transaccion with less than a millilitre', unaTransaccion({ litros: 0.0009 }), 'litros'],
+    ['transaccion with more than 100,000 litres', unaTransaccion({ litros: 100_000.001 }), 'litros'],
+    ['transaccion with a price above 100,000 per litre', unaTransaccion({ precio_por_litro: 100_001 }), 'precio_por_litro'],
+    ['transaccion with an amount above 10^10', unaTransaccion({ monto_total: 10_000_000_001 }), 'monto_total'],
+    ['transaccion with an amount near 2^53', unaTransaccion({ monto_total: 2 ** 53 - 1 }), 'monto_total'],
+    ['transaccion with an unsafe amount', unaTransaccion({ monto_total: 2 ** 53 + 2 }), 'monto_total'],
+    [
+      'transaccion started in year 1',
+      unaTransaccion({ fecha_inicio: '0001-01-01T00:00:00Z', fecha_fin: '2024-01-15T14:27:30' }),
+      'fecha_inicio',
+    ],
+    [
+      'transaccion ended before 2000',
+      unaTransaccion({ fecha_inicio: '1999-12-31T23:00:00Z', fecha_fin: '1999-12-31T23:59:59.999Z' }),
+      'fecha_fin',
+    ],
+    ['transaccion with a meter reading above 10^12', unaTransaccion({ totalizador_fin: 1e12 + 1 }), 'totalizador_fin'],
+    ['transaccion with a secuencia beyond 2^53', unaTransaccion({ secuencia: 2 ** 53 }), 'secuencia'],
     // error
     ['error without codigo', unErrorDeSurtidor(sin('codigo')), 'codigo'],
     ['error with an empty codigo', unErrorDeSurtidor({ codigo: '' }), 'codigo'],
@@ -402,6 +437,11 @@ describe('link 1, station → pump', () => {
     ['registro_rechazado', unRegistroRechazado()],
     ['transaccion_confirmada', unaTransaccionConfirmada()],
     ['transaccion_confirmada of a duplicate', unaTransaccionConfirmada({ duplicada: true })],
+    ['transaccion_confirmada of a conflict (ext)', unaTransaccionConfirmada({ conflicto: true })],
+    [
+      'transaccion_confirmada of a repeated conflict (ext)',
+      unaTransaccionConfirmada({ duplicada: true, conflicto: true }),
+    ],
     ['error', unErrorDeEstacion()],
     [
       'error with detalles',
@@ -457,6 +497,11 @@ describe('link 1, station → pump', () => {
       'transaccion_confirmada with duplicada as text',
       unaTransaccionConfirmada({ duplicada: 'no' }),
       'duplicada',
+    ],
+    [
+      'transaccion_confirmada with conflicto as text',
+      unaTransaccionConfirmada({ conflicto: 'sí' }),
+      'conflicto',
     ],
     [
       'transaccion_confirmada with a 65-char id_transaccion',

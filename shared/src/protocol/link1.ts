@@ -13,6 +13,7 @@ import {
   timestampMs,
   versionPrecios,
 } from './common.js';
+import { LIMITES_VENTA as L } from './sale-limits.js';
 
 const texto = (max: number) => z.string().min(1).max(max);
 
@@ -42,17 +43,26 @@ export const estado = z.object({
   timestamp,
 });
 
+/** A sale's date: ISO-8601, not before LIMITES_VENTA.fechaMinima (an unreadable one is the format's issue). */
+const fechaVenta = timestamp.refine((v) => !(timestampMs(v) < L.fechaMinimaMs), {
+  message: `anterior a ${L.fechaMinima}: ninguna venta es tan antigua`,
+});
+
+/** A litre meter reading. */
+const totalizador = z.number().min(0).max(L.totalizadorMax);
+
+/** Limits: sale-limits.ts (what no pump can ever sell); the station observes the rest. */
 export const transaccionCompletada = z
   .object({
     tipo: z.literal('transaccion_completada'),
     id_surtidor: idSurtidor,
     tipo_combustible: combustible,
-    litros: z.number().positive().max(1_000_000),
-    precio_por_litro: z.number().int().positive().max(1_000_000),
-    monto_total: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    litros: z.number().min(L.litrosMin).max(L.litrosMax),
+    precio_por_litro: z.number().int().min(L.precioMin).max(L.precioMax),
+    monto_total: z.number().int().min(0).max(L.montoMax),
     metodo_pago: metodoPago,
-    fecha_inicio: timestamp,
-    fecha_fin: timestamp,
+    fecha_inicio: fechaVenta,
+    fecha_fin: fechaVenta,
     id_transaccion: z
       .string()
       .min(1)
@@ -63,8 +73,8 @@ export const transaccionCompletada = z
     operador: z.string().max(100).optional(),
     secuencia: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     version_precios: versionPrecios.optional(),
-    totalizador_inicio: z.number().min(0).optional(),
-    totalizador_fin: z.number().min(0).optional(),
+    totalizador_inicio: totalizador.optional(),
+    totalizador_fin: totalizador.optional(),
   })
   .refine((t) => timestampMs(t.fecha_fin) >= timestampMs(t.fecha_inicio), {
     path: ['fecha_fin'],
@@ -163,6 +173,12 @@ export const transaccionConfirmada = z.object({
   tipo: z.literal('transaccion_confirmada'),
   id_transaccion: z.string().min(1).max(64),
   duplicada: z.boolean(),
+  /**
+   * (ext) true when the station already held a different sale with this id: it kept this one
+   * durably as a conflict (never replacing the stored one), so the pump drops it from its outbox
+   * like any confirmation. `duplicada` is then true when that conflict was already recorded.
+   */
+  conflicto: z.boolean().optional(),
 });
 
 export const errorMensaje = z.object({

@@ -154,6 +154,9 @@ describe('link 2, station → company', () => {
     ['estacion_info without id_estacion', unaEstacionInfo(sin('id_estacion')), 'id_estacion'],
     ['estacion_info with an empty id_estacion', unaEstacionInfo({ id_estacion: '' }), 'id_estacion'],
     ['estacion_info with a slash in id_estacion', unaEstacionInfo({ id_estacion: 'a/b' }), 'id_estacion'],
+    // Only dots: a URL path segment that resolves away (GET /api/estaciones/.. is not that station).
+    ['estacion_info with id_estacion "."', unaEstacionInfo({ id_estacion: '.' }), 'id_estacion'],
+    ['estacion_info with id_estacion ".."', unaEstacionInfo({ id_estacion: '..' }), 'id_estacion'],
     [
       'estacion_info with a 65-char id_estacion',
       unaEstacionInfo({ id_estacion: 'e'.repeat(65) }),

@@ -7,7 +7,9 @@ export const idEstacion = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[\w.-]+$/, 'solo letras, dígitos, _ . -');
+  .regex(/^[\w.-]+$/, 'solo letras, dígitos, _ . -')
+  // "." and ".." are URL path segments that resolve away: /api/estaciones/.. would not be that station.
+  .refine((id) => !/^\.+$/.test(id), 'no puede ser solo puntos');
 
 export const estacionInfo = z.object({
   tipo: z.literal('estacion_info'),

@@ -4,6 +4,11 @@ export interface LinkCounters {
   confirmadas: number;
   /** Confirmations that said `duplicada: true` (a resend of a sale already stored). */
   duplicadas: number;
+  /**
+   * Confirmations that said `conflicto: true`: the station already held a different sale with the
+   * same id and kept this one apart as a conflict (the sale leaves the outbox all the same).
+   */
+  conflictos: number;
   /** Sales sent again because no confirmation came in time. */
   reenvios: number;
   /** `error` messages received, by codigo. */
@@ -17,7 +22,7 @@ export interface LinkCounters {
 }
 
 export function emptyCounters(): LinkCounters {
-  return { confirmadas: 0, duplicadas: 0, reenvios: 0, enviadas: 0, errores: {}, lineasInvalidas: 0, rechazos: {} };
+  return { confirmadas: 0, duplicadas: 0, conflictos: 0, reenvios: 0, enviadas: 0, errores: {}, lineasInvalidas: 0, rechazos: {} };
 }
 
 export function countCode(table: Record<string, number>, code: string): void {

@@ -30,7 +30,7 @@ const handlers: Handlers = {
     link.onRejected(msg.codigo, msg.mensaje);
   },
   transaccion_confirmada(link, msg) {
-    link.onConfirmed(msg.id_transaccion, msg.duplicada);
+    link.onConfirmed(msg.id_transaccion, msg.duplicada, msg.conflicto === true);
   },
   error(link, msg) {
     countCode(link.counters.errores, msg.codigo);

@@ -160,6 +160,33 @@ describe('PumpLink', () => {
     expect(t.counters).toMatchObject({ confirmadas: 5, duplicadas: 1 });
   });
 
+  it('drops a sale the station kept as a conflict (conflicto: true), warns and counts it', async () => {
+    const t = await setup({ pending: 2 });
+    const inst = t.book.instancia;
+    t.link.start();
+    const station = await t.network.connection(0);
+    await station.next('registro');
+    station.send(confirmado(0));
+    await station.count('transaccion_completada', 2);
+    station.send({
+      tipo: 'transaccion_confirmada',
+      id_transaccion: `7-${inst}-1`,
+      duplicada: false,
+      conflicto: true,
+    });
+    station.send({ tipo: 'transaccion_confirmada', id_transaccion: `7-${inst}-2`, duplicada: false });
+    await t.outbox.flush();
+    await settle();
+    expect(t.outbox.pending).toBe(0);
+    expect(t.counters).toMatchObject({ confirmadas: 2, duplicadas: 0, conflictos: 1 });
+    const warning = t.lines.find((l) => l.level === 40 && l.id_transaccion === `7-${inst}-1`);
+    expect(warning?.msg).toMatch(/conflicto/);
+    // Nothing is resent: the station keeps it durably.
+    t.tick(60_000);
+    await settle();
+    expect(station.of('transaccion_completada')).toHaveLength(2);
+  });
+
   it('resends a sale that is not confirmed in time, sooner after ERROR_INTERNO', async () => {
     const t = await setup({ pending: 1 });
     t.link.start();

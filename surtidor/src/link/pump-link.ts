@@ -291,11 +291,22 @@ export class PumpLink {
     this.lastHeartbeatAt = this.now - this.deps.random() * this.deps.options.heartbeatIntervalMs;
   }
 
-  onConfirmed(idTransaccion: string, duplicada: boolean): void {
+  /**
+   * The station stored the sale (or already had it). With `conflicto` it held a different sale
+   * under the same id and kept this one apart as a conflict: durable all the same, so it leaves the
+   * outbox, but an operator has to look at it.
+   */
+  onConfirmed(idTransaccion: string, duplicada: boolean, conflicto = false): void {
     this.inflight.delete(idTransaccion);
     if (this.deps.outbox.confirm(this.pump.id, idTransaccion)) {
       this.deps.counters.confirmadas += 1;
-      if (duplicada) this.deps.counters.duplicadas += 1;
+      if (conflicto) {
+        this.deps.counters.conflictos += 1;
+        this.log.warn(
+          { id_transaccion: idTransaccion, duplicada },
+          'la estación ya tenía otra venta con este id_transaccion: la guardó aparte como conflicto',
+        );
+      } else if (duplicada) this.deps.counters.duplicadas += 1;
     }
     this.sendSales(this.now);
   }

@@ -13,6 +13,7 @@ const stats: FleetStats = {
   litros: 300_000,
   confirmadas: 12_300,
   duplicadas: 4,
+  conflictos: 2,
   reenvios: 1,
   enviadas: 100,
   lineasInvalidas: 0,

@@ -49,6 +49,7 @@ export function renderTable(s: FleetStats, info: TableInfo): string[] {
       ['monto ($)', num(s.monto)],
       ['confirmadas', num(s.confirmadas)],
       ['duplicadas', num(s.duplicadas)],
+      ['conflictos', num(s.conflictos)],
       ['outbox pendientes', num(s.pendientes)],
     ]),
   ];

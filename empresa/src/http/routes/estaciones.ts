@@ -1,9 +1,9 @@
-import { requestActor } from '@combustible/server';
+import { pageOf, requestActor, sendPage } from '@combustible/server';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CompanyError } from '../../errors.js';
 import { type ApiDeps, presentStation } from '../deps.js';
-import { cambiosEstacion, errorRespuesta, estacion, idParams, nuevaEstacion } from '../schemas.js';
+import { cambiosEstacion, errorRespuesta, estacion, idParams, nuevaEstacion, paginaSimple } from '../schemas.js';
 
 const tags = ['estaciones'];
 
@@ -19,14 +19,20 @@ export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
     {
       schema: {
         tags,
-        summary: 'Estaciones registradas con el estado de su enlace y la versión de precios que tienen',
-        response: { 200: z.array(estacion) },
+        summary:
+          'Estaciones registradas, por id, con el estado de su enlace y la versión de precios que tienen (una página; total en x-total-count)',
+        querystring: paginaSimple,
+        response: { 200: z.array(estacion), 400: errorRespuesta },
       },
     },
-    async () =>
-      service
-        .listStations()
-        .map((e) => presentStation(e, links.status(e.id_estacion), service.current.version)),
+    async (req, reply) => {
+      const page = pageOf(service.listStations(), req.query);
+      const newest = service.current.version;
+      return sendPage(reply, {
+        items: page.items.map((e) => presentStation(e, links.status(e.id_estacion), newest)),
+        total: page.total,
+      });
+    },
   );
 
   app.get(

@@ -1,4 +1,4 @@
-import { requestActor } from '@combustible/server';
+import { requestActor, sendPage } from '@combustible/server';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Cambios } from '../../domain/price-book.js';
@@ -13,7 +13,7 @@ import {
 
 const tags = ['precios'];
 
-export const preciosRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service }) => {
+export const preciosRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, store }) => {
   app.get(
     '/api/precios',
     {
@@ -53,11 +53,19 @@ export const preciosRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { servi
     {
       schema: {
         tags,
-        summary: 'Versiones anteriores, la más nueva primero: quién cambió qué y cuándo',
+        summary:
+          'Versiones anteriores, la más nueva primero: quién cambió qué y cuándo (total de las que coinciden en x-total-count)',
         querystring: filtroHistorial,
-        response: { 200: z.array(versionPrecios) },
+        response: { 200: z.array(versionPrecios), 400: errorRespuesta },
       },
     },
-    async (req) => service.history(req.query.limit, req.query.antes),
+    async (req, reply) => {
+      const { limit, antes } = req.query;
+      const [items, total] = await Promise.all([
+        service.history(limit, antes),
+        store.countPriceVersions(antes === undefined ? {} : { antes }),
+      ]);
+      return sendPage(reply, { items, total });
+    },
   );
 };

@@ -1,6 +1,7 @@
+import { pageOf, TOTAL_HEADER } from '@combustible/server';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../deps.js';
-import { preciosRespuesta } from '../schemas.js';
+import { errorRespuesta, paginaSimple, preciosRespuesta } from '../schemas.js';
 
 export const preciosRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service }) => {
   app.get(
@@ -8,18 +9,22 @@ export const preciosRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { servi
     {
       schema: {
         tags: ['precios'],
-        summary: 'Precios vigentes y la versión con que vende cada surtidor',
-        response: { 200: preciosRespuesta },
+        summary:
+          'Precios vigentes y la versión con que vende cada surtidor (una página de surtidores; total en x-total-count)',
+        querystring: paginaSimple,
+        response: { 200: preciosRespuesta, 400: errorRespuesta },
       },
     },
-    async () => {
+    async (req, reply) => {
       const { version, precios, actualizado, origen } = service.prices.current;
+      const page = pageOf(service.allPumps(), req.query);
+      reply.header(TOTAL_HEADER, String(page.total));
       return {
         version,
         precios,
         actualizado,
         origen,
-        surtidores: service.allPumps().map((p) => ({
+        surtidores: page.items.map((p) => ({
           id_surtidor: p.id_surtidor,
           version_precios: service.live.get(p.id_surtidor)?.version_precios ?? null,
         })),

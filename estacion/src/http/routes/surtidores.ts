@@ -1,4 +1,4 @@
-import { requestActor } from '@combustible/server';
+import { pageOf, requestActor, sendPage } from '@combustible/server';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { initialState } from '../../domain/live-state.js';
@@ -12,12 +12,12 @@ import {
   estadoSurtidor,
   idParams,
   nuevoSurtidor,
+  paginaSimple,
   paginacion,
   surtidor,
   surtidorDetalle,
   transaccion,
 } from '../schemas.js';
-import { sendPage } from './transacciones.js';
 
 const tags = ['surtidores'];
 
@@ -36,9 +36,20 @@ export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
   app.get(
     '/api/surtidores',
     {
-      schema: { tags, summary: 'Todos los surtidores, con su estado', response: { 200: z.array(surtidor) } },
+      schema: {
+        tags,
+        summary: 'Los surtidores por id, con su estado (una página; total en x-total-count)',
+        querystring: paginaSimple,
+        response: { 200: z.array(surtidor), 400: errorRespuesta },
+      },
     },
-    async () => service.allPumps().map((p) => presentPump(p, service.live.get(p.id_surtidor))),
+    async (req, reply) => {
+      const page = pageOf(service.allPumps(), req.query);
+      return sendPage(reply, {
+        items: page.items.map((p) => presentPump(p, service.live.get(p.id_surtidor))),
+        total: page.total,
+      });
+    },
   );
 
   app.get(
@@ -46,11 +57,13 @@ export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
     {
       schema: {
         tags,
-        summary: 'Estado en vivo de los surtidores conectados',
-        response: { 200: z.array(estadoSurtidor) },
+        summary: 'Estado en vivo de los surtidores conectados, por id (una página; total en x-total-count)',
+        querystring: paginaSimple,
+        response: { 200: z.array(estadoSurtidor), 400: errorRespuesta },
       },
     },
-    async () => service.live.connected().sort((a, b) => a.id_surtidor - b.id_surtidor),
+    async (req, reply) =>
+      sendPage(reply, pageOf(service.live.connected().sort((a, b) => a.id_surtidor - b.id_surtidor), req.query)),
   );
 
   app.get(

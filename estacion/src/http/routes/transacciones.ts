@@ -1,16 +1,11 @@
-import type { FastifyReply } from 'fastify';
+import { sendPage } from '@combustible/server';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Transaccion } from '../../domain/types.js';
-import type { Pagina } from '../../store/port.js';
 import type { ApiDeps } from '../deps.js';
 import { errorRespuesta, filtroTransacciones, transaccion } from '../schemas.js';
 
-/** A page of transactions: the array as the body, the total in x-total-count. */
-export function sendPage(reply: FastifyReply, page: Pagina<Transaccion>): Transaccion[] {
-  reply.header('x-total-count', String(page.total));
-  return page.items;
-}
+/** A page: the array as the body, the total in x-total-count (one implementation, in @combustible/server). */
+export { sendPage };
 
 export const transaccionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store }) => {
   app.get(
