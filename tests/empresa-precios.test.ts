@@ -263,7 +263,7 @@ describe('company → stations → pumps', () => {
     // Logged out: the saved session is gone and no longer works.
     expect((await runCompanyCli(['--api', c.api, 'logout'], { env: cliEnv })).code).toBe(0);
     expect((await runCompanyCli(['--api', c.api, 'precios', 'show'], { env: cliEnv })).code).toBe(1);
-  });
+  }, 60_000); // seven CLI processes, each a Node start-up: slow on a loaded machine
 
   it('a station that lies about its version cannot poison the company: anomaly, never al día, the next version is the company own, the real station gets it', async () => {
     type Vista = EstacionVista & {

@@ -26,7 +26,15 @@ function pumps(port: number, outboxDir: string): ServiceProcess {
   return p;
 }
 
-const sales = (c: LineClient) => c.received.filter((m) => m.tipo === 'transaccion_completada');
+/** The sales a pump sent, each once (a pump resends what is unconfirmed, also while shutting down). */
+const sales = (c: LineClient) => {
+  const seen = new Set<unknown>();
+  return c.received.filter((m) => {
+    if (m.tipo !== 'transaccion_completada' || seen.has(m.id_transaccion)) return false;
+    seen.add(m.id_transaccion);
+    return true;
+  });
+};
 const resumenFinal = (p: ServiceProcess) =>
   (p.logs.find((e) => e.msg === 'resumen final') as LogEvent & { resumen: Record<string, number> }).resumen;
 

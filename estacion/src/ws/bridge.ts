@@ -7,6 +7,8 @@
  */
 
 import {
+  clientErrorHandler,
+  frameworkErrors,
   type AuditLog,
   type AuthService,
   checkOrigin,
@@ -126,7 +128,13 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
   }, deps.sessionCheckMs ?? 30_000);
   sessionTimer.unref();
 
-  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    // Unreadable requests and bad URLs get the API's one error shape here too.
+    frameworkErrors,
+    clientErrorHandler,
+  });
   await app.register(fastifyWebsocket, { options: { maxPayload: 4096, perMessageDeflate: false } });
   const accept = (socket: WebSocket, token: string) => {
     const client = new BridgeClient(socket, limits, () => clock.now());

@@ -291,11 +291,23 @@ export class Fleet {
     if (!finished) {
       for (const e of this.entries) if (e.pump.hasSale && e.pump.cancelSale()) cortadas++;
     }
-    await this.bounded(this.outbox.flush(), 10_000);
-    await this.until(
-      () => this.outbox.pending === 0 || !this.entries.some((e) => e.link.registered && e.book.pending.size > 0),
-      confirmMs,
-    );
+    // Wait while a pump that can still reach the station (registered, or reconnecting: not stopped
+    // for good) holds unconfirmed sales. A pump between two connections is still worth waiting for.
+    // A sale can still become durable while we wait (the last cancelled sales, a write in flight):
+    // flush and look again until nothing is pending or the time is up.
+    const confirmEnd = this.clock.now() + confirmMs;
+    const reachable = () =>
+      this.entries.some((e) => e.link.fatal === null && e.link.hasStarted && e.book.pending.size > 0);
+    do {
+      await this.bounded(this.outbox.flush(), 10_000);
+      for (const e of this.entries) e.link.hurry();
+      await this.until(() => this.outbox.pending === 0 || !reachable(), confirmEnd - this.clock.now());
+    } while (this.outbox.pending > 0 && reachable() && this.clock.now() < confirmEnd);
+    if (this.outbox.pending > 0)
+      this.log.warn(
+        { pendientes: this.outbox.pending, en_curso: this.entries.reduce((n, e) => n + e.link.inFlight, 0) },
+        'cierre: quedan ventas sin confirmar; siguen en el outbox y se reenvían al volver',
+      );
     clearInterval(this.timer);
     this.timer = undefined;
     for (const e of this.entries) e.link.stop();

@@ -188,6 +188,16 @@ export class PumpLink {
     this.client.start();
   }
 
+  /**
+   * Shutting down: every sale waiting for its confirmation is resent on the next tick instead of
+   * after its backoff, so the last sales are confirmed before the process exits.
+   */
+  hurry(): void {
+    const now = this.now;
+    for (const entry of this.inflight.values()) entry.dueAt = Math.min(entry.dueAt, now);
+    if (this.inflight.size > 0) this.earliestDue = now;
+  }
+
   stop(): void {
     this.setRegistered(false);
     this.client.close();
