@@ -142,7 +142,8 @@ function mostrarEstaciones({ items: estaciones, total }) {
         'No se cuenta como al día; se le sigue enviando la versión de la empresa.';
       celdaVersion.dataset.anomalia = anomalia.codigo;
       celdaVersion.title = aviso;
-      celdaVersion.append(texto('div', `versión desconocida: ${anomalia.version_reportada}`, 'etiqueta aviso-anomalia'));
+      // Two short lines: a 16-digit version must not spill into the next column.
+      celdaVersion.append(texto('div', 'versión desconocida:', 'etiqueta aviso-anomalia'), texto('div', String(anomalia.version_reportada), 'etiqueta aviso-anomalia'));
       fila.classList.add('con-anomalia');
     }
     const acciones = document.createElement('td');
