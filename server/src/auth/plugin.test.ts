@@ -167,7 +167,7 @@ describe('credentialFrom', () => {
     expect(credentialFrom({ authorization: 'Bearer abc', cookie: 'sesion=xyz' })).toBe('abc');
     expect(credentialFrom({ cookie: 'otra=1; sesion=xyz' })).toBe('xyz');
     // Without the cookie plugin registered in the process (the WebSocket bridge's own app).
-    expect(credentialFrom({ cookie: 'sesionx=1; sesion="a%2Bb"' })).toBe('a+b');
+    expect(credentialFrom({ cookie: 'sesionx=1; sesion=a%2Bb' })).toBe('a+b');
     expect(credentialFrom({ cookie: 'otra=1' })).toBeNull();
     expect(credentialFrom({ authorization: 'Basic abc' })).toBeNull();
     expect(credentialFrom({})).toBeNull();

@@ -6,6 +6,7 @@
 import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { parseCookie } from 'cookie';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { pageOf, pageQuery, pageQueryFields, sendPage } from '../http/pagination.js';
@@ -49,23 +50,12 @@ export function credentialFrom(headers: { authorization?: string | undefined; co
 }
 
 /**
- * One cookie's value from a Cookie header. Not fastifyCookie.parse: that one only works once the
- * cookie plugin has been registered in this process (it loads its parser then), and the WebSocket
- * bridge reads the session cookie on a Fastify app of its own without the plugin.
+ * One cookie's value from a Cookie header, with the `cookie` package (what @fastify/cookie uses)
+ * called directly: fastifyCookie.parse only works once the plugin has been registered in this
+ * process, and the WebSocket bridge reads the session cookie on a Fastify app of its own.
  */
 function cookieValue(header: string, name: string): string | null {
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return value;
-    }
-  }
-  return null;
+  return parseCookie(header)[name] ?? null;
 }
 
 export interface AuthPluginOptions<R extends string> {
