@@ -177,6 +177,31 @@ describe('a credential of its own for every pump (real sockets)', () => {
   });
 });
 
+describe('company token rotation with an overlap (real sockets)', () => {
+  async function authenticate(s: RunningStation, token: string): Promise<string> {
+    const company = await tcp(s.ports.company);
+    await company.next('estacion_info');
+    company.send({ tipo: 'autenticacion', empresa: 'Copec', token });
+    company.send({ tipo: 'ping' });
+    return Promise.race([
+      company.next('pong').then(() => 'ok'),
+      company.next('error').then((e) => String(e.codigo)),
+    ]);
+  }
+
+  it('accepts the old and the new token together, then only the new one once the old is removed', async () => {
+    const dataDir = tempDir();
+    const both = await station({ adminPassword: 'clave-de-prueba', companyToken: 'vieja,nueva' }, dataDir);
+    expect(await authenticate(both, 'vieja')).toBe('ok');
+    expect(await authenticate(both, 'nueva')).toBe('ok');
+    await both.stop();
+    running.splice(running.indexOf(both), 1);
+    const rotated = await station({ adminPassword: 'clave-de-prueba', companyToken: ['nueva'] }, dataDir);
+    expect(await authenticate(rotated, 'nueva')).toBe('ok');
+    expect(await authenticate(rotated, 'vieja')).toBe('AUTENTICACION_FALLIDA');
+  });
+});
+
 describe('audit log on disk', () => {
   it('names the entry edited in the SQLite file', async () => {
     const dataDir = tempDir();
