@@ -227,10 +227,10 @@ describe('docker-compose.yml', () => {
     const stations = ofKind('estacion').map(([n]) => n);
     expect(empresa.estacion.map((e) => e.host).sort()).toEqual(stations.sort());
     for (const { host, port } of empresa.estacion) {
-      const station = configs.get(host) as { companyPort: number; companyToken?: string };
+      const station = configs.get(host) as { companyPort: number; companyToken: string[] };
       expect(port).toBe(station.companyPort);
       expect(empresa.token).toBeDefined();
-      expect(station.companyToken).toBe(empresa.token);
+      expect(station.companyToken).toEqual([empresa.token]);
     }
   });
 

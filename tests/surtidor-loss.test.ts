@@ -3,13 +3,14 @@
  * the same port and data; afterwards the set of sales the pumps made (their own ledger) must equal,
  * exactly, the set the station stored (no loss, no duplicate), and the pesos must add up the same.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TransaccionCompletada } from '@combustible/shared';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   type LogEvent,
   removeTempDirs,
+  runCli,
   type ServiceProcess,
   type StationProcess,
   startProcess,
@@ -38,23 +39,58 @@ interface Resumen {
 }
 const resumen = (e: LogEvent) => e.resumen as Resumen;
 
-async function station(dataDir: string, port?: number): Promise<StationProcess> {
-  const s = await startStationProcess(port === undefined ? { dataDir } : { dataDir, flags: { 'pump-port': String(port) } });
+async function station(dataDir: string, port?: number, flags: Record<string, string> = {}): Promise<StationProcess> {
+  const s = await startStationProcess({ dataDir, flags: { ...flags, ...(port === undefined ? {} : { 'pump-port': String(port) }) } });
   procs.push(s);
   return s;
 }
 
+/**
+ * A credential of its own for each of pumps 101..120 (the first through the real CLI, the rest on
+ * the store, as the CLI does), written to a --tokens-file for the fleet.
+ */
+async function perPumpTokens(dataDir: string, outboxDir: string): Promise<string[]> {
+  const { SqliteStore } = await import('../estacion/src/store/sqlite-store.js');
+  const { newToken, sha256 } = await import('@combustible/server');
+  const store = new SqliteStore({ dataDir });
+  await store.setup();
+  const lines: string[] = ['# one token per pump'];
+  try {
+    for (let id = 102; id <= 120; id++) {
+      const token = newToken('srt');
+      await store.setPumpCredential({ id_surtidor: id, hash: sha256(token), emitida: new Date().toISOString() });
+      lines.push(`${id} ${token}`);
+    }
+  } finally {
+    await store.close();
+  }
+  const issued = await runCli('estacion', ['surtidores', 'token', '101', '--data-dir', dataDir]);
+  expect(issued.code).toBe(0);
+  const token101 = /srt_[\w-]+/.exec(issued.stdout)?.[0];
+  expect(token101).toBeDefined();
+  lines.push(`101 ${token101}`);
+  const file = path.join(outboxDir, 'tokens.txt');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return ['--tokens-file', file];
+}
+
 describe('surtidor: no sale lost', () => {
-  it('the station stores exactly the sales the pumps made, across two SIGKILLs of the station', async () => {
+  it.each([
+    { credenciales: 'none (loopback)', perPump: false },
+    { credenciales: 'a token of its own for every pump (--require-pump-auth)', perPump: true },
+  ])('the station stores exactly the sales the pumps made, across two SIGKILLs of the station; credentials: $credenciales', async ({ perPump }) => {
     const dataDir = tempDir('perdida-estacion-');
     const outboxDir = tempDir('perdida-surtidores-');
     const ledger = path.join(outboxDir, 'ventas.ndjson');
-    let est = await station(dataDir);
+    const tokenArgs = perPump ? await perPumpTokens(dataDir, outboxDir) : [];
+    const stationFlags: Record<string, string> = perPump ? { 'require-pump-auth': 'true' } : {};
+    let est = await station(dataDir, undefined, stationFlags);
     const port = est.pumpPort;
     const pumps = startProcess('surtidor', [
       ...['--estacion', `127.0.0.1:${port}`, '--count', '20', '--first-id', '101', '--speed', '50'],
       ...['--mean-interval', '5', '--outbox-dir', outboxDir, '--ledger', ledger, '--stats-interval', '0.2', '--confirm-wait', '15'],
       ...['--reconnect-base', '0.1', '--reconnect-max', '1'],
+      ...tokenArgs,
     ]);
     procs.push(pumps);
     /** The first `resumen` logged after log index `from` that satisfies `ok`. */
@@ -72,7 +108,7 @@ describe('surtidor: no sale lost', () => {
       let from = pumps.logs.length;
       const down = await resumenAfter(from, (r) => r.conectados === 0);
       const offline = await resumenAfter(pumps.logs.length, (r) => r.ventas >= down.ventas + 20 && r.conectados === 0);
-      est = await station(dataDir, port);
+      est = await station(dataDir, port, stationFlags);
       from = pumps.logs.length;
       // Back up: every pump reconnects and the backlog drains.
       const back = await resumenAfter(from, (r) => r.conectados === 20 && r.confirmadas >= offline.ventas);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { AuditLog, checkExposure, verifyPassword } from '@combustible/server';
+import { AuditLog, checkExposure, sha256, verifyPassword } from '@combustible/server';
 import { FakeClock } from '@combustible/shared';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main, parseArgs } from './cli.js';
@@ -34,6 +34,12 @@ describe('estacion options', () => {
     expect(() => parseArgs(['--max-pumps', '0'], {})).toThrow(/--maxPumps/);
   });
 
+  it('takes several company tokens, repeated or as a list (a rotation with an overlap)', () => {
+    expect(parseArgs(['--company-token', 'viejo', '--company-token', 'nuevo'], {}).companyToken).toEqual(['viejo', 'nuevo']);
+    expect(parseArgs([], { ESTACION_COMPANY_TOKEN: 'viejo,nuevo' }).companyToken).toEqual(['viejo', 'nuevo']);
+    expect(parseArgs([], {}).companyToken).toEqual([]);
+  });
+
   it('reads --allowed-origin repeated or as a list, normalised, and refuses what is not an origin', () => {
     expect(
       parseArgs(['--allowed-origin', 'https://Panel.example.com/', '--allowed-origin', 'http://a:3000,http://b'], {})
@@ -49,8 +55,14 @@ describe('estacion options', () => {
     const open = stationExposure(parseArgs(['--host', '0.0.0.0', '--company-token', 'x'], {}));
     expect(open.credentials.map((c) => [c.flag, c.env, c.present])).toEqual([
       ['--pump-token', 'ESTACION_PUMP_TOKEN', false],
+      ['--require-pump-auth', 'ESTACION_REQUIRE_PUMP_AUTH', false],
       ['--company-token', 'ESTACION_COMPANY_TOKEN', true],
     ]);
+    // Per-pump credentials (--require-pump-auth) protect the pump port instead of a shared token.
+    expect(
+      checkExposure(stationExposure(parseArgs(['--host', '0.0.0.0', '--company-token', 'x', '--require-pump-auth'], {})))
+        .verdict,
+    ).toBe('ok');
     expect(checkExposure(open).verdict).toBe('denied');
     const closed = stationExposure(parseArgs(['--host', '0.0.0.0'], { ESTACION_PUMP_TOKEN: 'a', ESTACION_COMPANY_TOKEN: 'b' }));
     expect(checkExposure(closed).verdict).toBe('ok');
@@ -164,5 +176,70 @@ describe('estacion usuarios', () => {
     const code = await main(['usuarios', 'list'], { print: (l) => out.push(l), env: { ESTACION_DATA_DIR: dir } });
     expect(code).toBe(0);
     expect(out).toEqual(['No hay usuarios.']);
+  });
+});
+
+describe('estacion surtidores token', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    vi.restoreAllMocks();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  async function dataDir(): Promise<string> {
+    const dir = mkdtempSync(join(tmpdir(), 'estacion-surtidores-'));
+    dirs.push(dir);
+    const store = new SqliteStore({ dataDir: dir });
+    await store.setup();
+    await store.close();
+    return dir;
+  }
+
+  async function run(args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => void err.push(String(line)));
+    const code = await main(args, { print: (line) => out.push(line), env: {} });
+    vi.restoreAllMocks();
+    return { code, out, err };
+  }
+
+  it('issues a token shown once (only its SHA-256 stored), replaces it, revokes it, audited as cli', async () => {
+    const dir = await dataDir();
+    const first = await run(['surtidores', 'token', '3', '--data-dir', dir]);
+    expect(first.code).toBe(0);
+    const token = first.out.map((l) => l.trim()).find((l) => l.startsWith('srt_')) as string;
+    expect(token).toMatch(/^srt_[\w-]{43}$/);
+    const second = await run(['surtidores', 'token', '3', '--data-dir', dir]);
+    expect(second.out[0]).toContain('el anterior quedó revocado');
+    const token2 = second.out.map((l) => l.trim()).find((l) => l.startsWith('srt_')) as string;
+    expect(token2).not.toBe(token);
+
+    let store = new SqliteStore({ dataDir: dir });
+    await store.setup();
+    const cred = await store.getPumpCredential(3);
+    expect(cred?.hash).toBe(sha256(token2));
+    expect(JSON.stringify(cred)).not.toContain(token2);
+    await store.close();
+
+    expect((await run(['surtidores', 'token', '3', '--revocar', '--data-dir', dir])).out[0]).toContain('revocado');
+    expect((await run(['surtidores', 'token', '3', '--revocar', '--data-dir', dir])).out[0]).toContain('no tenía token');
+    expect((await run(['surtidores', 'token', 'tres', '--data-dir', dir])).code).toBe(1);
+
+    store = new SqliteStore({ dataDir: dir });
+    await store.setup();
+    expect(await store.getPumpCredential(3)).toBeNull();
+    const audit = new AuditLog(store.auth, new FakeClock());
+    const { items } = await audit.list({ limit: 10, skip: 0 });
+    const mine = items.filter((i) => i.accion.startsWith('surtidor.token'));
+    expect(mine.map((i) => [i.usuario, i.accion, i.objetivo])).toEqual(
+      expect.arrayContaining([
+        ['cli', 'surtidor.token.emitir', 'surtidor:3'],
+        ['cli', 'surtidor.token.revocar', 'surtidor:3'],
+      ]),
+    );
+    expect(mine).toHaveLength(4);
+    expect(JSON.stringify(items)).not.toContain(token2);
+    await store.close();
   });
 });

@@ -17,9 +17,11 @@ import {
 } from '@combustible/server';
 import { configOrReport, createLogger, parseConfig, runUntilSignal, withEnvDefaults } from '@combustible/shared';
 import yargs, { type Argv } from 'yargs';
+import { surtidoresCommand } from './cli-surtidores.js';
 import { type StationConfig, stationConfigSchema, stationExposure } from './config.js';
 import { startStation } from './station.js';
 import { createStore } from './store/index.js';
+import type { StationStore } from './store/port.js';
 import { SQLITE_FILE } from './store/sqlite-store.js';
 
 /** The flags of `estacion`; each can also come from ESTACION_<FLAG> (e.g. ESTACION_PUMP_PORT). */
@@ -61,7 +63,17 @@ export const STATION_OPTIONS = {
     default: false,
   },
   'pump-token': { type: 'string', describe: 'Token exigido en "registro" a los surtidores' },
-  'company-token': { type: 'string', describe: 'Token exigido a la empresa' },
+  'require-pump-auth': {
+    type: 'boolean',
+    describe:
+      'Todo "registro" necesita un token válido (el propio del surtidor o --pump-token), aunque ningún surtidor tenga credencial propia',
+    default: false,
+  },
+  'company-token': {
+    type: 'string',
+    array: true,
+    describe: 'Token exigido a la empresa (repetible o lista con comas: todos valen, para rotarlo sin cortes)',
+  },
   'admin-password': {
     type: 'string',
     describe: 'Clave del usuario admin creado en el primer arranque (si no, se genera y se muestra una vez)',
@@ -115,7 +127,7 @@ export const STATION_OPTIONS = {
 } as const;
 
 const USAGE =
-  '$0 [opciones]\n$0 usuarios <add|list|remove>\n\nEstación de servicio: hub de surtidores (TCP), enlace con la empresa, API REST y panel.';
+  '$0 [opciones]\n$0 usuarios <add|list|remove>\n$0 surtidores token <id> [--revocar]\n\nEstación de servicio: hub de surtidores (TCP), enlace con la empresa, API REST y panel.';
 
 /** The station's flags (with their ESTACION_* defaults) and examples, on `y`. */
 export function stationBuilder<T>(y: Argv<T>, env: NodeJS.ProcessEnv = process.env) {
@@ -127,7 +139,8 @@ export function stationBuilder<T>(y: Argv<T>, env: NodeJS.ProcessEnv = process.e
       'ESTACION_PUMP_TOKEN=… ESTACION_COMPANY_TOKEN=… $0 --host 0.0.0.0',
       'en todas las interfaces, con credenciales',
     )
-    .example('$0 usuarios add ana --rol operador', 'crea un usuario del panel (la clave se muestra una vez)');
+    .example('$0 usuarios add ana --rol operador', 'crea un usuario del panel (la clave se muestra una vez)')
+    .example('$0 surtidores token 3', 'un token propio para el surtidor 3 (se muestra una vez)');
 }
 
 /** The station's configuration from its flags alone (no subcommand). */
@@ -183,8 +196,8 @@ const STORE_OPTIONS = {
   'mongo-url': STATION_OPTIONS['mongo-url'],
 } as const;
 
-/** Opens the station's store (as the running station does) for the `usuarios` command. */
-async function openStationAuth(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<OpenedAuthStore> {
+/** Opens the station's store (as the running station does) for the `usuarios` and `surtidores` commands. */
+async function openStationStore(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<StationStore> {
   const dataDir = String(argv.dataDir ?? STATION_OPTIONS['data-dir'].default);
   const mongoUrl = (argv.mongoUrl as string | undefined) ?? env.MONGO_URL;
   if (!mongoUrl && dataDir !== ':memory:' && !existsSync(join(dataDir, SQLITE_FILE)))
@@ -193,6 +206,11 @@ async function openStationAuth(argv: Record<string, unknown>, env: NodeJS.Proces
     );
   const store = createStore(mongoUrl ? { dataDir, mongoUrl } : { dataDir });
   await store.setup();
+  return store;
+}
+
+async function openStationAuth(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<OpenedAuthStore> {
+  const store = await openStationStore(argv, env);
   return { auth: store.auth, close: () => store.close() };
 }
 
@@ -228,6 +246,13 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
         ...(io.print ? { print: io.print } : {}),
         ...(io.stdin ? { stdin: io.stdin } : {}),
         ...(io.authOptions ? { authOptions: io.authOptions } : {}),
+      }),
+    )
+    .command(
+      surtidoresCommand({
+        storeOptions: withEnvDefaults(STORE_OPTIONS, 'ESTACION', env),
+        open: (args) => openStationStore(args, env),
+        ...(io.print ? { print: io.print } : {}),
       }),
     )
     .strict()

@@ -19,6 +19,17 @@ const origin = z.string().transform((value, ctx) => {
   return normal;
 });
 
+/** `a,b`, `['a', 'b,c']` or nothing as a list of non-empty tokens (repeated flags, comma lists). */
+function tokenList(value: unknown): unknown {
+  if (value === undefined || value === null) return [];
+  if (typeof value !== 'string' && !Array.isArray(value)) return value;
+  return ([] as unknown[])
+    .concat(value)
+    .flatMap((v) => (typeof v === 'string' ? v.split(',') : [v]))
+    .map((v) => (typeof v === 'string' ? v.trim() : v))
+    .filter((v) => v !== '');
+}
+
 export const stationConfigSchema = z.object({
   /** Every listener binds here; loopback unless told otherwise (see protected mode, stationExposure). */
   host: z.string().min(1).default('127.0.0.1'),
@@ -40,7 +51,16 @@ export const stationConfigSchema = z.object({
   registrationTimeout: seconds.default(10),
   strictRegistration: z.boolean().default(false),
   pumpToken: z.string().min(1).optional(),
-  companyToken: z.string().min(1).optional(),
+  /**
+   * Every `registro` needs a valid token (its pump's own, or the shared --pump-token) even before
+   * any pump has a credential of its own (`estacion surtidores token ID`).
+   */
+  requirePumpAuth: z.boolean().default(false),
+  /**
+   * The tokens the company may present (any of them): several at once let a token be rotated with
+   * an overlap (docs/security.md). Empty: no company authentication.
+   */
+  companyToken: z.preprocess(tokenList, z.array(z.string().min(1))).default([]),
   /** The password of the `admin` user created on the first start (generated and shown once if absent). */
   adminPassword: z.string().min(8).optional(),
   /** Hours a dashboard/API login session lasts. */
@@ -84,11 +104,18 @@ export function stationExposure(config: StationConfig): ExposureInput {
         env: 'ESTACION_PUMP_TOKEN',
         present: config.pumpToken !== undefined,
       },
+      // Per-pump credentials are the alternative: with --require-pump-auth no pump registers without one.
+      {
+        name: 'el puerto de surtidores',
+        flag: '--require-pump-auth',
+        env: 'ESTACION_REQUIRE_PUMP_AUTH',
+        present: config.requirePumpAuth,
+      },
       {
         name: 'el puerto de la empresa',
         flag: '--company-token',
         env: 'ESTACION_COMPANY_TOKEN',
-        present: config.companyToken !== undefined,
+        present: config.companyToken.length > 0,
       },
     ],
   };

@@ -7,12 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { newToken, sha256 } from '@combustible/server';
 import { createLogger } from '@combustible/shared';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { stationConfigSchema } from './config.js';
-import { CHEAP_SCRYPT, registro, TestPump } from './hub/test-harness.js';
+import { CHEAP_SCRYPT, registro, TestPump, venta } from './hub/test-harness.js';
 import { type RunningStation, startStation } from './station.js';
 import { SQLITE_FILE } from './store/sqlite-store.js';
 
@@ -146,6 +147,58 @@ describe('sessions across the ports', () => {
       ['empresa', 'empresa.autenticacion', '127.0.0.1'],
       ['surtidor:7', 'surtidor.registro', '127.0.0.1'],
     ]);
+  });
+});
+
+describe('a credential of its own for every pump (real sockets)', () => {
+  it("registers pump 3 with its token, refuses pump 3's token from id 4 and stores none of its sales; a revoked token is refused", async () => {
+    const s = await station({ adminPassword: 'clave-de-prueba' });
+    const token3 = newToken('srt');
+    await s.store.setPumpCredential({ id_surtidor: 3, hash: sha256(token3), emitida: '2026-01-15T14:00:00.000Z' });
+
+    const intruder = await tcp(s.ports.pump);
+    intruder.send(registro(4, { token: token3 }));
+    expect(await intruder.next('registro_rechazado')).toMatchObject({ codigo: 'AUTENTICACION_FALLIDA' });
+    intruder.send(venta(4)); // ignored: the connection is closed after the refusal
+    await intruder.whenClosed;
+
+    const own = await tcp(s.ports.pump);
+    own.send(registro(3, { token: token3 }));
+    await own.next('registro_confirmado');
+    // Nothing at all from the refused one: no sale, no pump record.
+    expect((await s.store.listTransactions({ limit: 10, skip: 0 })).total).toBe(0);
+    expect(await s.store.getPump(4)).toBeNull();
+
+    await s.store.revokePumpCredential(3);
+    await s.store.setPumpCredential({ id_surtidor: 9, hash: sha256(newToken('srt')), emitida: '2026-01-15T14:00:00.000Z' });
+    const revoked = await tcp(s.ports.pump);
+    revoked.send(registro(3, { token: token3 }));
+    expect(await revoked.next('registro_rechazado')).toMatchObject({ codigo: 'AUTENTICACION_FALLIDA' });
+  });
+});
+
+describe('company token rotation with an overlap (real sockets)', () => {
+  async function authenticate(s: RunningStation, token: string): Promise<string> {
+    const company = await tcp(s.ports.company);
+    await company.next('estacion_info');
+    company.send({ tipo: 'autenticacion', empresa: 'Copec', token });
+    company.send({ tipo: 'ping' });
+    return Promise.race([
+      company.next('pong').then(() => 'ok'),
+      company.next('error').then((e) => String(e.codigo)),
+    ]);
+  }
+
+  it('accepts the old and the new token together, then only the new one once the old is removed', async () => {
+    const dataDir = tempDir();
+    const both = await station({ adminPassword: 'clave-de-prueba', companyToken: 'vieja,nueva' }, dataDir);
+    expect(await authenticate(both, 'vieja')).toBe('ok');
+    expect(await authenticate(both, 'nueva')).toBe('ok');
+    await both.stop();
+    running.splice(running.indexOf(both), 1);
+    const rotated = await station({ adminPassword: 'clave-de-prueba', companyToken: ['nueva'] }, dataDir);
+    expect(await authenticate(rotated, 'nueva')).toBe('ok');
+    expect(await authenticate(rotated, 'vieja')).toBe('AUTENTICACION_FALLIDA');
   });
 });
 

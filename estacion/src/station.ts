@@ -15,6 +15,7 @@ import {
 } from '@combustible/server';
 import { type Clock, type Logger, systemClock } from '@combustible/shared';
 import { ThrottledAuditSink } from './app/audit-sink.js';
+import { storePumpAuth } from './hub/pump-auth.js';
 import { StationBus } from './app/events.js';
 import { StationMetrics } from './app/metrics.js';
 import { StationService } from './app/station-service.js';
@@ -113,6 +114,12 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       log: log.child({ mod: 'hub' }),
       metrics,
       audit: refusals,
+      // Per-pump credentials on the store (estacion surtidores token ID), else the shared --pump-token.
+      authenticatePump: storePumpAuth({
+        credentials: store,
+        sharedToken: config.pumpToken,
+        requireAuth: config.requirePumpAuth,
+      }),
       options: {
         maxLineBytes: config.maxLineBytes,
         registrationTimeoutMs: config.registrationTimeout * 1000,
@@ -181,7 +188,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     servers.push(companyServer);
     ports.company = companyServer.port;
     log.info(
-      { escuchando: 'empresa', puerto: ports.company, autenticacion: config.companyToken !== undefined },
+      { escuchando: 'empresa', puerto: ports.company, autenticacion: config.companyToken.length > 0 },
       `empresa: tcp://${config.host}:${ports.company}`,
     );
 

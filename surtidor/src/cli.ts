@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import yargs from 'yargs';
 import { type SurtidorConfig, surtidorConfigSchema } from './config.js';
 import { Fleet, type ShutdownSummary } from './fleet/fleet.js';
+import { readTokensFile } from './tokens-file.js';
 import { LiveTable, renderTable } from './ui/table.js';
 
 /** A second signal within this time of the first is taken as the same request. */
@@ -27,7 +28,11 @@ export function parseArgs(argv: string[]): SurtidorConfig {
         describe: 'Carpeta del outbox durable (una por proceso)',
         default: './data/surtidores',
       },
-      token: { type: 'string', describe: 'Token de registro que exige la estación' },
+      token: { type: 'string', describe: 'Token de registro que exige la estación (el compartido, --pump-token)' },
+      'tokens-file': {
+        type: 'string',
+        describe: 'Archivo con un token por surtidor: líneas "ID TOKEN" (# comentarios); los que no aparecen usan --token',
+      },
       fuels: { type: 'string', describe: 'Combustibles de cada surtidor', default: '93,95,97,diesel' },
       'mean-interval': {
         type: 'number',
@@ -91,6 +96,7 @@ export function parseArgs(argv: string[]): SurtidorConfig {
     })
     .example('$0 --estacion localhost:6000 --count 4', 'cuatro surtidores a velocidad real')
     .example('$0 --count 2000 --first-id 1001 --speed 10 --outbox-dir data/s2', 'dos mil, diez veces más rápido')
+    .example('$0 --count 4 --tokens-file tokens.txt', 'cada surtidor con su token (estacion surtidores token ID)')
     .example('$0 --chaos-drop 0.05 --chaos-duplicate 0.05', 'probar la estación con líneas perdidas y repetidas')
     .strict()
     .help()
@@ -98,7 +104,8 @@ export function parseArgs(argv: string[]): SurtidorConfig {
     .version(false)
     .exitProcess(false)
     .parseSync();
-  return parseConfig(surtidorConfigSchema, raw as Record<string, unknown>);
+  const config = parseConfig(surtidorConfigSchema, raw as Record<string, unknown>);
+  return config.tokensFile === undefined ? config : { ...config, pumpTokens: readTokensFile(config.tokensFile) };
 }
 
 function summaryLine(s: ShutdownSummary): string {

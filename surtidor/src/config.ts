@@ -43,6 +43,10 @@ export const surtidorConfigSchema = z
     speed: z.coerce.number().positive().max(10_000).default(1),
     outboxDir: z.string().min(1).default('./data/surtidores'),
     token: z.string().min(1).max(256).optional(),
+    /** `--tokens-file`: lines `ID TOKEN`, read by parseArgs into `pumpTokens`. */
+    tokensFile: z.string().min(1).optional(),
+    /** Each pump's own token (from --tokens-file); a pump without one uses `token`. */
+    pumpTokens: z.map(z.number(), z.string()).optional(),
     fuels: fuels.default([...COMBUSTIBLES]),
     meanInterval: seconds.default(20),
     estadoInterval: z.coerce.number().min(0.05).max(3600).default(2),

@@ -65,8 +65,18 @@ export class StationMetrics implements HubMetrics {
   });
   private readonly registrosRechazados = new Counter({
     name: 'estacion_registros_rechazados_total',
-    help: 'registro refused, by code (LIMITE_EXCEDIDO: --max-pumps reached; AUTENTICACION_FALLIDA; SURTIDOR_NO_CONFIGURADO)',
+    help: 'registro refused, by code (LIMITE_EXCEDIDO: --max-pumps reached or too many failed registrations from the address; AUTENTICACION_FALLIDA; SURTIDOR_NO_CONFIGURADO)',
     labelNames: ['codigo'] as const,
+    registers: [this.registry],
+  });
+  private readonly limitadorRegistro = new Gauge({
+    name: 'estacion_registro_limitador_direcciones',
+    help: 'Addresses with failed registrations the limiter tracks (bounded; past it the oldest is forgotten)',
+    registers: [this.registry],
+  });
+  private readonly limitadorRegistroOlvidadas = new Gauge({
+    name: 'estacion_registro_limitador_olvidadas',
+    help: 'Addresses the failed-registration limiter forgot because its table was full',
     registers: [this.registry],
   });
   private readonly clientesWsRechazados = new Counter({
@@ -112,6 +122,11 @@ export class StationMetrics implements HubMetrics {
 
   registrationRefused(codigo: string): void {
     this.registrosRechazados.inc({ codigo });
+  }
+
+  registrationLimiter(tracked: number, evicted: number): void {
+    this.limitadorRegistro.set(tracked);
+    this.limitadorRegistroOlvidadas.set(evicted);
   }
 
   wsClientRefused(motivo: 'limite' | 'origen' | 'sesion'): void {

@@ -107,6 +107,25 @@ describe('company link (station side)', () => {
     expect(await c.next('error')).toMatchObject({ codigo: 'TIPO_DESCONOCIDO' });
   });
 
+  it('accepts any of several tokens (a rotation with an overlap), and refuses one removed', async () => {
+    await setup({ token: ['vieja', 'nueva'] });
+    for (const token of ['vieja', 'nueva']) {
+      const c = company();
+      c.send({ tipo: 'autenticacion', empresa: 'Copec', token });
+      c.send({ tipo: 'ping', timestamp: '2026-01-15T14:00:00.000Z' });
+      expect(await c.next('pong')).toMatchObject({ tipo: 'pong' });
+      c.stream.end();
+      await c.whenClosed;
+    }
+    await link.close();
+    await h.close();
+    await setup({ token: ['nueva'] });
+    const removed = company();
+    removed.send({ tipo: 'autenticacion', empresa: 'Copec', token: 'vieja' });
+    expect(await removed.next('error')).toMatchObject({ codigo: 'AUTENTICACION_FALLIDA' });
+    await removed.whenClosed;
+  });
+
   it('requires the token when one is configured', async () => {
     await setup({ token: 'clave' });
     const wrong = company();

@@ -16,8 +16,11 @@ import type { LineMetrics, LinePolicy } from '../tcp/line-session.js';
 import { CompanySession } from './company-session.js';
 
 export interface CompanyLinkOptions extends LinePolicy {
-  /** When set, the company must send this token in `autenticacion`. */
-  token: string | undefined;
+  /**
+   * When set (and not empty), the company must send this token, or one of these, in
+   * `autenticacion` (several at once: a rotation with an overlap).
+   */
+  token: string | readonly string[] | undefined;
   authTimeoutMs: number;
   /** A company connection silent this long is closed (the company pings well within it). */
   idleTimeoutMs: number;

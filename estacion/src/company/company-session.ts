@@ -17,6 +17,10 @@ import {
 import { LineSession } from '../tcp/line-session.js';
 import type { CompanyLink } from './company-link.js';
 
+/** The accepted company tokens as a list (none: no authentication). */
+const expectedTokens = (token: string | readonly string[] | undefined): readonly string[] =>
+  token === undefined ? [] : typeof token === 'string' ? [token] : token;
+
 export class CompanySession extends LineSession<CompanyToStation> {
   private authenticated: boolean;
   /** Updates are applied one after the other, in the order they arrived. */
@@ -35,7 +39,7 @@ export class CompanySession extends LineSession<CompanyToStation> {
       remote,
       companyToStation,
     );
-    this.authenticated = link.options.token === undefined;
+    this.authenticated = expectedTokens(link.options.token).length === 0;
     const { estacion, service } = link;
     this.send({
       tipo: 'estacion_info',
@@ -88,8 +92,10 @@ export class CompanySession extends LineSession<CompanyToStation> {
   }
 
   private authenticate(empresa: string, token: string): void {
-    const expected = this.link.options.token;
-    if (expected !== undefined && !secretsEqual(token, expected)) {
+    const expected = expectedTokens(this.link.options.token);
+    // Every accepted token is compared (constant time each), whichever matches.
+    const matches = expected.map((e) => secretsEqual(token, e));
+    if (expected.length > 0 && !matches.includes(true)) {
       this.link.log.warn({ remote: this.remote, empresa }, 'empresa rechazada: token inválido');
       this.refused(empresa, 'token inválido');
       this.fail(wireError('AUTENTICACION_FALLIDA', 'token inválido'));

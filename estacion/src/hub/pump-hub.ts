@@ -13,6 +13,7 @@ import {
   systemClock,
   unrefTimer,
 } from '@combustible/shared';
+import { AttemptLimiter } from '@combustible/server';
 import { type AuditSink, NO_AUDIT } from '../app/audit-sink.js';
 import type { StationBus } from '../app/events.js';
 import type { StationService } from '../app/station-service.js';
@@ -20,6 +21,7 @@ import type { EstadoConexion, VersionPrecios } from '../domain/types.js';
 import { StationError } from '../errors.js';
 import { type CommandAnswer, CommandTracker } from './commands.js';
 import { DEFAULT_HUB_OPTIONS, type HubOptions } from './options.js';
+import { type AuthenticatePump, sharedTokenAuth } from './pump-auth.js';
 import { PumpSession } from './pump-session.js';
 
 /** What the hub counts; the metrics module implements it with prom-client. */
@@ -29,9 +31,17 @@ export interface HubMetrics {
   connections(count: number): void;
   /** A `registro` was refused with this code. */
   registrationRefused(codigo: string): void;
+  /** Addresses the failed-registration limiter tracks now, and how many it forgot (table full). */
+  registrationLimiter?(tracked: number, evicted: number): void;
 }
 
-const noMetrics: HubMetrics = { message() {}, badLine() {}, connections() {}, registrationRefused() {} };
+const noMetrics: HubMetrics = {
+  message() {},
+  badLine() {},
+  connections() {},
+  registrationRefused() {},
+  registrationLimiter() {},
+};
 
 export interface PumpHubDeps {
   service: StationService;
@@ -42,6 +52,16 @@ export interface PumpHubDeps {
   metrics?: HubMetrics;
   /** Where refused registrations are audited (the station's audit log). */
   audit?: AuditSink;
+  /**
+   * Whether a `registro` may go on (see pump-auth.ts); by default the shared `options.pumpToken`
+   * only. The hub refuses with the answer's code, audited and counted.
+   */
+  authenticatePump?: AuthenticatePump;
+  /**
+   * Failed registrations per address (the login's limiter): past its free failures, a `registro`
+   * from that address within the delay is refused with LIMITE_EXCEDIDO before any check.
+   */
+  registrationLimiter?: AttemptLimiter;
 }
 
 export class PumpHub {
@@ -52,6 +72,8 @@ export class PumpHub {
   readonly metrics: HubMetrics;
   readonly audit: AuditSink;
   readonly commands: CommandTracker;
+  readonly authenticatePump: AuthenticatePump;
+  readonly registrationLimiter: AttemptLimiter;
   /** Every open connection, registered or not. */
   private readonly connections = new Set<PumpSession>();
   /** The current session of each registered pump. */
@@ -68,6 +90,8 @@ export class PumpHub {
     this.metrics = deps.metrics ?? noMetrics;
     this.audit = deps.audit ?? NO_AUDIT;
     this.commands = new CommandTracker(this.clock);
+    this.authenticatePump = deps.authenticatePump ?? sharedTokenAuth(this.options.pumpToken);
+    this.registrationLimiter = deps.registrationLimiter ?? new AttemptLimiter(this.clock);
     deps.bus.on('precios', this.onPrices);
     this.scheduleSweep();
   }

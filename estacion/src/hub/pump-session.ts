@@ -15,6 +15,9 @@ import { LineSession } from '../tcp/line-session.js';
 import { dispatch } from './handlers/index.js';
 import type { PumpHub } from './pump-hub.js';
 
+/** Messages a connection may send while its `registro` is being checked. */
+const MAX_HELD = 256;
+
 type EndReason = { how: Exclude<EstadoConexion, 'conectado'>; motivo: string };
 
 export class PumpSession extends LineSession<PumpToStation> {
@@ -25,6 +28,8 @@ export class PumpSession extends LineSession<PumpToStation> {
   /** How the station will report the end of this connection. */
   private endReason: EndReason = { how: 'desconectado', motivo: 'conexión cerrada' };
   private registrationTimer: ReturnType<PumpHub['clock']['setTimeout']> | undefined;
+  /** Messages that arrived while a `registro` was being authenticated (null: not waiting). */
+  private held: PumpToStation[] | null = null;
 
   constructor(
     readonly hub: PumpHub,
@@ -96,7 +101,37 @@ export class PumpSession extends LineSession<PumpToStation> {
     this.hub.sessionClosed(this, this.endReason.how, this.endReason.motivo);
   }
 
+  /** Messages after this one wait (in order) until `release()`: a `registro` is being checked. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Handles the messages held, in order (until one of them holds again). */
+  release(): void {
+    const queue = this.held ?? [];
+    this.held = null;
+    while (queue.length > 0 && !this.closed) {
+      if (this.held !== null) {
+        (this.held as PumpToStation[]).push(...queue.splice(0));
+        return;
+      }
+      this.onMessage(queue.shift() as PumpToStation);
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   protected onMessage(msg: PumpToStation): void {
+    if (this.held !== null) {
+      if (this.held.length >= MAX_HELD) {
+        this.fail(wireError('LIMITE_EXCEDIDO', `más de ${MAX_HELD} mensajes mientras se verificaba "registro"`));
+        return;
+      }
+      this.held.push(msg);
+      return;
+    }
     if (msg.tipo !== 'registro') {
       if (this.id === null) {
         this.badLine(wireError('NO_REGISTRADO', `"${msg.tipo}" antes de "registro"`));

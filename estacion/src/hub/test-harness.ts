@@ -10,7 +10,7 @@ import { StationBus } from '../app/events.js';
 import { StationService } from '../app/station-service.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { HubOptions } from './options.js';
-import { type HubMetrics, PumpHub } from './pump-hub.js';
+import { type HubMetrics, PumpHub, type PumpHubDeps } from './pump-hub.js';
 
 export type Json = Record<string, unknown>;
 
@@ -138,6 +138,8 @@ export async function createHarness(
   serviceOptions: Partial<ConstructorParameters<typeof StationService>[4]> = {},
   makeMetrics?: (bus: StationBus) => HubMetrics,
   seeded?: SqliteStore,
+  /** More of the hub's dependencies (authenticatePump, registrationLimiter), from the store and clock. */
+  hubDeps?: (store: SqliteStore, clock: FakeClock) => Partial<PumpHubDeps>,
 ): Promise<Harness> {
   const clock = new FakeClock();
   const logs: Json[] = [];
@@ -164,7 +166,16 @@ export async function createHarness(
   const metrics = makeMetrics?.(bus);
   const audit = new AuditLog(store.auth, clock, log);
   const auth = new AuthService(store.auth, STATION_ROLES, audit, clock, log, { scryptCost: CHEAP_SCRYPT });
-  const hub = new PumpHub({ service, bus, log, clock, options, audit, ...(metrics ? { metrics } : {}) });
+  const hub = new PumpHub({
+    service,
+    bus,
+    log,
+    clock,
+    options,
+    audit,
+    ...(metrics ? { metrics } : {}),
+    ...hubDeps?.(store, clock),
+  });
   const connect = () => {
     const [server, client] = duplexPair();
     hub.handle(server, '10.0.0.9');

@@ -33,8 +33,11 @@ function persistence(t: StoreContractHandle<StationStore>): void {
     expect(await store.insertTransactions([tx])).toEqual(['insertada']);
     expect(await store.raiseAlert(alerta)).toBe(true);
     await store.savePriceVersion(version);
+    const cred = { id_surtidor: 5, hash: 'e'.repeat(64), emitida: '2024-01-15T14:00:00.000Z' };
+    await store.setPumpCredential(cred);
 
     const again = await t.reopen();
+    expect(await again.getPumpCredential(5)).toStrictEqual(cred);
     expect(await again.listPumps()).toStrictEqual([pump]);
     expect(await again.nextPumpId()).toBe(6);
     expect(await again.listStates()).toStrictEqual([state]);
@@ -142,6 +145,35 @@ export function describeStoreContract(
         expect(await store.deletePump(1)).toBe(false);
         expect(await store.getPump(1)).toBeNull();
         expect((await store.listPumps()).map((p) => p.id_surtidor)).toEqual([2]);
+      });
+    });
+
+    describe('credenciales_surtidor', () => {
+      const cred = (id: number, hash: string) => ({ id_surtidor: id, hash, emitida: '2024-01-15T14:00:00.000Z' });
+
+      it('starts empty', async () => {
+        expect(await store.countPumpCredentials()).toBe(0);
+        expect(await store.getPumpCredential(3)).toBeNull();
+        expect(await store.revokePumpCredential(3)).toBe(false);
+      });
+
+      it('stores one credential per pump, a new one replacing the previous', async () => {
+        await store.setPumpCredential(cred(3, 'a'.repeat(64)));
+        await store.setPumpCredential(cred(4, 'b'.repeat(64)));
+        expect(await store.getPumpCredential(3)).toStrictEqual(cred(3, 'a'.repeat(64)));
+        const again = { ...cred(3, 'c'.repeat(64)), emitida: '2024-02-01T00:00:00.000Z' };
+        await store.setPumpCredential(again);
+        expect(await store.getPumpCredential(3)).toStrictEqual(again);
+        expect(await store.countPumpCredentials()).toBe(2);
+      });
+
+      it('revokes once, then false; a credential does not need a pump record', async () => {
+        await store.setPumpCredential(cred(9, 'd'.repeat(64)));
+        expect(await store.getPump(9)).toBeNull();
+        expect(await store.revokePumpCredential(9)).toBe(true);
+        expect(await store.revokePumpCredential(9)).toBe(false);
+        expect(await store.getPumpCredential(9)).toBeNull();
+        expect(await store.countPumpCredentials()).toBe(0);
       });
     });
 

@@ -25,6 +25,7 @@ import type {
 import type {
   AuditoriaInicial,
   ConflictoFiltro,
+  CredencialSurtidor,
   EstadisticasSurtidor,
   EstadisticasVentas,
   FiltroAlertas,
@@ -90,6 +91,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
   private readonly alertas: Collection<AlertaDoc>;
   private readonly precios: Collection<VersionPrecios>;
   private readonly conflictos: Collection<ConflictoDoc>;
+  private readonly credenciales: Collection<CredencialSurtidor>;
 
   constructor(options: MongoStoreOptions) {
     super(options, DEFAULT_DB_NAME);
@@ -99,6 +101,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     this.alertas = this.db.collection('alertas');
     this.precios = this.db.collection('precios');
     this.conflictos = this.db.collection('conflictos');
+    this.credenciales = this.db.collection('credenciales_surtidor');
   }
 
   async setup(): Promise<void> {
@@ -127,6 +130,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
         { key: { creada: -1, _id: -1 }, name: 'creada' },
       ]),
       this.precios.createIndexes([{ key: { version: -1 }, name: 'version', unique: true }]),
+      this.credenciales.createIndexes([{ key: { id_surtidor: 1 }, name: 'id_surtidor', unique: true }]),
       // `_id` already makes each (pump, transaction, version content) one document.
       this.conflictos.createIndexes([
         { key: { detectado: -1, _id: -1 }, name: 'detectado' },
@@ -167,6 +171,31 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     this.open();
     const r = await this.surtidores.deleteOne({ id_surtidor: id });
     return r.deletedCount > 0;
+  }
+
+  // ── credenciales_surtidor ────────────────────────────────────────────────────────────────
+
+  async setPumpCredential(cred: CredencialSurtidor): Promise<void> {
+    this.open();
+    const { id_surtidor, hash, emitida } = cred;
+    await this.credenciales.replaceOne({ id_surtidor }, { id_surtidor, hash, emitida }, { upsert: true });
+  }
+
+  async getPumpCredential(id: number): Promise<CredencialSurtidor | null> {
+    this.open();
+    const doc = await this.credenciales.findOne({ id_surtidor: id });
+    return doc ? { id_surtidor: doc.id_surtidor, hash: doc.hash, emitida: doc.emitida } : null;
+  }
+
+  async revokePumpCredential(id: number): Promise<boolean> {
+    this.open();
+    const r = await this.credenciales.deleteOne({ id_surtidor: id });
+    return r.deletedCount > 0;
+  }
+
+  async countPumpCredentials(): Promise<number> {
+    this.open();
+    return this.credenciales.countDocuments({});
   }
 
   // ── estado_surtidores ────────────────────────────────────────────────────────────────────

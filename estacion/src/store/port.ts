@@ -112,6 +112,14 @@ export interface AuditoriaInicial {
   ultimo_totalizador_fin: number | null;
 }
 
+/** A pump's own credential: only the SHA-256 (hex) of its token is stored, never the token. */
+export interface CredencialSurtidor {
+  id_surtidor: number;
+  hash: string;
+  /** When it was issued (ISO-8601 UTC). */
+  emitida: string;
+}
+
 export interface StationStore {
   readonly kind: 'sqlite' | 'mongodb';
   /** Users, credentials and the audit log, on the same database (available once set up). */
@@ -130,6 +138,15 @@ export interface StationStore {
   /** The next free id (max + 1, starting at 1). */
   nextPumpId(): Promise<number>;
   deletePump(id: number): Promise<boolean>;
+
+  // credenciales_surtidor (one per pump; a new one replaces, and so revokes, the previous)
+  /** Stores the pump's credential, replacing any previous one. */
+  setPumpCredential(cred: CredencialSurtidor): Promise<void>;
+  getPumpCredential(id: number): Promise<CredencialSurtidor | null>;
+  /** Removes the pump's credential; true when there was one. */
+  revokePumpCredential(id: number): Promise<boolean>;
+  /** How many pumps have a credential (any: every `registro` then needs a valid token). */
+  countPumpCredentials(): Promise<number>;
 
   // estado_surtidores (write-behind snapshots; latest wins)
   /** Upserts by id_surtidor; when a pump appears twice in `states`, the last snapshot wins. */

@@ -92,5 +92,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX conflictos_detectado ON conflictos (detectado, id);
   CREATE INDEX conflictos_transaccion ON conflictos (id_surtidor, id_transaccion, detectado, id);
   `,
+  // 4: per-pump credentials: only the SHA-256 of each pump's token (one per pump).
+  `
+  CREATE TABLE credenciales_surtidor (
+    id_surtidor INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL,
+    emitida TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
-

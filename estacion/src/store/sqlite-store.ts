@@ -18,6 +18,7 @@ import type {
 import type {
   AuditoriaInicial,
   ConflictoFiltro,
+  CredencialSurtidor,
   EstadisticasSurtidor,
   EstadisticasVentas,
   FiltroAlertas,
@@ -125,6 +126,10 @@ interface Statements {
   upsertPump: Statement<SurtidorRow>;
   nextPumpId: Statement<[], { next: number }>;
   deletePump: Statement<[number]>;
+  setCredential: Statement<CredencialSurtidor>;
+  getCredential: Statement<[number], CredencialSurtidor>;
+  revokeCredential: Statement<[number]>;
+  countCredentials: Statement<[], { n: number }>;
   saveState: Statement<EstadoRow>;
   listStates: Statement<[], EstadoRow>;
   deleteState: Statement<[number]>;
@@ -186,6 +191,26 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
 
   async deletePump(id: number): Promise<boolean> {
     return this.ready().st.deletePump.run(id).changes > 0;
+  }
+
+  // ── credenciales_surtidor ────────────────────────────────────────────────────────────────
+
+  async setPumpCredential(cred: CredencialSurtidor): Promise<void> {
+    const { id_surtidor, hash, emitida } = cred;
+    this.ready().st.setCredential.run({ id_surtidor, hash, emitida });
+  }
+
+  async getPumpCredential(id: number): Promise<CredencialSurtidor | null> {
+    const row = this.ready().st.getCredential.get(id);
+    return row ? { id_surtidor: row.id_surtidor, hash: row.hash, emitida: row.emitida } : null;
+  }
+
+  async revokePumpCredential(id: number): Promise<boolean> {
+    return this.ready().st.revokeCredential.run(id).changes > 0;
+  }
+
+  async countPumpCredentials(): Promise<number> {
+    return this.ready().st.countCredentials.get()?.n ?? 0;
   }
 
   // ── estado_surtidores ────────────────────────────────────────────────────────────────────
@@ -363,6 +388,12 @@ function prepare(db: Database.Database): Prepared {
     ),
     nextPumpId: db.prepare('SELECT COALESCE(MAX(id_surtidor), 0) + 1 AS next FROM surtidores'),
     deletePump: db.prepare('DELETE FROM surtidores WHERE id_surtidor = ?'),
+    setCredential: db.prepare(
+      'INSERT OR REPLACE INTO credenciales_surtidor (id_surtidor, hash, emitida) VALUES (@id_surtidor, @hash, @emitida)',
+    ),
+    getCredential: db.prepare('SELECT id_surtidor, hash, emitida FROM credenciales_surtidor WHERE id_surtidor = ?'),
+    revokeCredential: db.prepare('DELETE FROM credenciales_surtidor WHERE id_surtidor = ?'),
+    countCredentials: db.prepare('SELECT COUNT(*) AS n FROM credenciales_surtidor'),
     saveState: db.prepare(
       `INSERT INTO estado_surtidores (id_surtidor, estado_conexion, estado_operacion, litros_actuales, monto_actual,
          tipo_combustible, precio_por_litro, version_precios, desfase_reloj_ms, timestamp, ultima_actividad, pausado_por)

@@ -150,6 +150,17 @@ describe('ReconnectingClient', () => {
     expect(states).toEqual(['connecting', 'open', 'waiting', 'connecting']);
   });
 
+  it('waits at least the delay given to drop() (the peer said when to try again), once', async () => {
+    const client = createClient();
+    client.start();
+    const connected = once(client, 'connected');
+    network.accept();
+    await connected;
+    const retry = nextRetry(client);
+    client.drop(new Error('registro rechazado'), 5000);
+    expect(await retry).toMatchObject({ attempt: 1, delayMs: 5000 });
+  });
+
   it('ignores a second start()', () => {
     const client = createClient();
     client.start();

@@ -55,6 +55,8 @@ export class ReconnectingClient extends EventEmitter<ReconnectingClientEvents> {
   private lastError: Error | undefined;
   private readonly clock: Clock;
   private readonly backoff: BackoffOptions;
+  /** The next retry waits at least this long (set by drop()). */
+  private minNextDelayMs = 0;
   private readonly random: () => number;
   /** Successful connections after the first one. */
   reconnects = 0;
@@ -95,10 +97,14 @@ export class ReconnectingClient extends EventEmitter<ReconnectingClientEvents> {
     return true;
   }
 
-  /** Drops the current connection (peer misbehaved, liveness lost) and reconnects after backoff. */
-  drop(reason: Error): void {
+  /**
+   * Drops the current connection (peer misbehaved, liveness lost) and reconnects after backoff,
+   * or after `minDelayMs` when longer (the peer said when to try again).
+   */
+  drop(reason: Error, minDelayMs = 0): void {
     if (this._state !== 'open' || !this.socket) return;
     this.lastError = reason;
+    this.minNextDelayMs = minDelayMs;
     this.socket.destroy();
   }
 
@@ -190,7 +196,8 @@ export class ReconnectingClient extends EventEmitter<ReconnectingClientEvents> {
       this.close(error);
       return;
     }
-    const delayMs = backoffDelay(this.attempt, this.backoff, this.random);
+    const delayMs = Math.max(backoffDelay(this.attempt, this.backoff, this.random), this.minNextDelayMs);
+    this.minNextDelayMs = 0;
     this.attempt += 1;
     this.setState('waiting');
     this.emit('retry', { attempt: this.attempt, delayMs, error });

@@ -167,6 +167,8 @@ export const registroRechazado = z.object({
   tipo: z.literal('registro_rechazado'),
   codigo: z.string(),
   mensaje: z.string(),
+  /** (ext) With LIMITE_EXCEDIDO after repeated failed registrations: milliseconds before trying again. */
+  reintentar_ms: z.number().int().nonnegative().optional(),
 });
 
 export const transaccionConfirmada = z.object({

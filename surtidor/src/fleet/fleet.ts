@@ -130,7 +130,7 @@ export class Fleet {
           this.registeredCount += up ? 1 : -1;
         },
         options: {
-          token: config.token,
+          token: config.pumpTokens?.get(id) ?? config.token,
           version: SOFTWARE_VERSION,
           window: config.window,
           resendAfterMs: config.resendAfter * 1000,

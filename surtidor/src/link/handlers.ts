@@ -27,7 +27,7 @@ const handlers: Handlers = {
   },
   registro_rechazado(link, msg) {
     countCode(link.counters.rechazos, msg.codigo);
-    link.onRejected(msg.codigo, msg.mensaje);
+    link.onRejected(msg.codigo, msg.mensaje, msg.reintentar_ms);
   },
   transaccion_confirmada(link, msg) {
     link.onConfirmed(msg.id_transaccion, msg.duplicada, msg.conflicto === true);

@@ -333,7 +333,8 @@ export class PumpLink {
     if (this.inflight.size > 0) this.earliestDue = Math.min(this.earliestDue, soon);
   }
 
-  onRejected(codigo: string, mensaje: string): void {
+  /** `reintentarMs`: the station's LIMITE_EXCEDIDO after repeated failures says when to try again. */
+  onRejected(codigo: string, mensaje: string, reintentarMs = 0): void {
     const error = withCode(codigo, `registro rechazado (${codigo}): ${mensaje}`);
     if (FATAL_WIRE_CODES.has(codigo)) {
       this.fatalRejection = error;
@@ -344,7 +345,7 @@ export class PumpLink {
       const level = n <= 1 || n % 1000 === 0 ? 'warn' : 'debug';
       this.log[level]({ codigo: 'REGISTRO_RECHAZADO', causa: codigo, mensaje, veces: n }, 'registro rechazado; se reintenta');
     }
-    this.client.drop(error);
+    this.client.drop(error, reintentarMs);
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────

@@ -1,9 +1,16 @@
-import { secretsEqual } from '@combustible/server';
 import { type Registro, type WireErrorCode, wireError } from '@combustible/shared';
+import type { PumpAuthResult } from '../pump-auth.js';
 import type { PumpSession } from '../pump-session.js';
 
 /** Every refusal goes the same way: counted, logged, audited (in the background), answered, closed. */
-function refuse(session: PumpSession, msg: Registro, codigo: WireErrorCode, mensaje: string, logMsg: string): void {
+function refuse(
+  session: PumpSession,
+  msg: Registro,
+  codigo: WireErrorCode,
+  mensaje: string,
+  logMsg: string,
+  reintentar_ms?: number,
+): void {
   const { hub } = session;
   hub.metrics.registrationRefused(codigo);
   hub.log.warn({ id_surtidor: msg.id_surtidor, remote: session.remote, codigo }, logMsg);
@@ -14,18 +21,73 @@ function refuse(session: PumpSession, msg: Registro, codigo: WireErrorCode, mens
     accion: 'surtidor.registro',
     objetivo: `surtidor:${msg.id_surtidor}`,
     resultado: 'denegado',
-    detalles: { codigo, motivo: mensaje },
+    detalles: { codigo, motivo: mensaje, ...(reintentar_ms === undefined ? {} : { reintentar_ms }) },
   });
-  session.send({ tipo: 'registro_rechazado', codigo, mensaje });
+  session.send({ tipo: 'registro_rechazado', codigo, mensaje, ...(reintentar_ms === undefined ? {} : { reintentar_ms }) });
   session.close();
 }
 
+/** The limiter's key for a connection: its address. */
+const addressKey = (session: PumpSession): string => `ip:${session.remote ?? 'desconocida'}`;
+
+/**
+ * `registro`: first the failed-attempt limiter of the address (no check at all while it is
+ * slowed down), then the authentication seam, then the service's own rules. While the seam
+ * answers later (a store look-up), the connection's next messages wait, in order.
+ */
 export function registro(session: PumpSession, msg: Registro): void {
   const { hub } = session;
-  const token = hub.options.pumpToken;
-  if (token !== undefined && !secretsEqual(msg.token, token)) {
-    refuse(session, msg, 'AUTENTICACION_FALLIDA', 'token ausente o inválido', 'registro rechazado: token inválido');
+  const key = [addressKey(session)];
+  const verdict = hub.registrationLimiter.check(key);
+  if (!verdict.ok) {
+    refuse(
+      session,
+      msg,
+      'LIMITE_EXCEDIDO',
+      `demasiados registros fallidos desde esta dirección; reintente en ${Math.ceil(verdict.retryAfterMs / 1000)} s`,
+      'registro rechazado: demasiados intentos fallidos',
+      verdict.retryAfterMs,
+    );
     return;
+  }
+  let answer: PumpAuthResult | Promise<PumpAuthResult>;
+  try {
+    answer = hub.authenticatePump({ id_surtidor: msg.id_surtidor, token: msg.token, ip: session.remote });
+  } catch (err) {
+    answer = Promise.reject(err as Error);
+  }
+  if (!(answer instanceof Promise)) {
+    authenticated(session, msg, key, answer);
+    return;
+  }
+  session.hold();
+  answer.then(
+    (result) => {
+      if (session.isClosed) return;
+      authenticated(session, msg, key, result);
+      session.release();
+    },
+    (err: unknown) => {
+      if (session.isClosed) return;
+      hub.log.error({ err, id_surtidor: msg.id_surtidor }, 'no se pudo verificar la credencial del surtidor');
+      session.send({ tipo: 'registro_rechazado', codigo: 'ERROR_INTERNO', mensaje: 'no se pudo verificar la credencial; reintente' });
+      session.close();
+    },
+  );
+}
+
+function authenticated(session: PumpSession, msg: Registro, key: string[], auth: PumpAuthResult): void {
+  const { hub } = session;
+  const limiter = hub.registrationLimiter;
+  if (!auth.ok) {
+    if (auth.codigo === 'AUTENTICACION_FALLIDA') limiter.fail(key);
+    hub.metrics.registrationLimiter?.(limiter.size, limiter.evicted);
+    refuse(session, msg, auth.codigo, auth.motivo, 'registro rechazado: credencial inválida');
+    return;
+  }
+  if (limiter.size > 0) {
+    limiter.succeed(key);
+    hub.metrics.registrationLimiter?.(limiter.size, limiter.evicted);
   }
   if (session.id !== null && session.id !== msg.id_surtidor) {
     session.badLine(
