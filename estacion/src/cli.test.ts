@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -164,5 +164,37 @@ describe('estacion usuarios', () => {
     const code = await main(['usuarios', 'list'], { print: (l) => out.push(l), env: { ESTACION_DATA_DIR: dir } });
     expect(code).toBe(0);
     expect(out).toEqual(['No hay usuarios.']);
+  });
+});
+
+describe('estacion certificados dev', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    vi.restoreAllMocks();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('writes the dev CA with one command and says how to use it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'estacion-certs-'));
+    dirs.push(dir);
+    const out: string[] = [];
+    const code = await main(['certificados', 'dev', '--dir', dir, '--surtidores', '1-2', '--host', 'estacion.lan'], {
+      print: (l) => out.push(l),
+      env: {},
+    });
+    expect(code).toBe(0);
+    expect(out[0]).toContain('Certificados de desarrollo creados');
+    expect(out.join('\n')).toContain('DNS:estacion.lan');
+    expect(readdirSync(dir).sort()).toEqual(
+      ['ca.crt', 'ca.key', 'estacion.crt', 'estacion.key', 'surtidor-1.crt', 'surtidor-1.key', 'surtidor-2.crt', 'surtidor-2.key'],
+    );
+  }, 30_000);
+
+  it('refuses a bad range in one line', async () => {
+    const err: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => void err.push(String(line)));
+    const code = await main(['certificados', 'dev', '--dir', join(tmpdir(), 'nunca'), '--surtidores', '9-1'], { env: {} });
+    expect(code).toBe(1);
+    expect(err[0]).toBe('estacion: rango de surtidores inválido: "9-1"');
   });
 });

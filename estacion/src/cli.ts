@@ -19,6 +19,7 @@ import { configOrReport, createLogger, parseConfig, runUntilSignal, withEnvDefau
 import yargs, { type Argv } from 'yargs';
 import { type StationConfig, stationConfigSchema, stationExposure } from './config.js';
 import { startStation } from './station.js';
+import { createDevCa, DevCaError, devCaSummary, parsePumpRange } from './tls/dev-ca.js';
 import { createStore } from './store/index.js';
 import { SQLITE_FILE } from './store/sqlite-store.js';
 
@@ -115,7 +116,7 @@ export const STATION_OPTIONS = {
 } as const;
 
 const USAGE =
-  '$0 [opciones]\n$0 usuarios <add|list|remove>\n\nEstación de servicio: hub de surtidores (TCP), enlace con la empresa, API REST y panel.';
+  '$0 [opciones]\n$0 usuarios <add|list|remove>\n$0 certificados dev --dir DIR --surtidores 1-10\n\nEstación de servicio: hub de surtidores (TCP), enlace con la empresa, API REST y panel.';
 
 /** The station's flags (with their ESTACION_* defaults) and examples, on `y`. */
 export function stationBuilder<T>(y: Argv<T>, env: NodeJS.ProcessEnv = process.env) {
@@ -230,6 +231,42 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
         ...(io.authOptions ? { authOptions: io.authOptions } : {}),
       }),
     )
+    .command({
+      command: 'certificados',
+      describe: 'Certificados TLS (certificados dev: una CA de desarrollo en un comando)',
+      builder: (y) =>
+        y
+          .command({
+            command: 'dev',
+            describe: 'Crea una CA de desarrollo, el certificado de la estación y uno por surtidor',
+            builder: (d) =>
+              d
+                .option('dir', { type: 'string', describe: 'Carpeta donde escribirlos', demandOption: true })
+                .option('surtidores', {
+                  type: 'string',
+                  describe: 'Surtidores con certificado de cliente (1-10, 1,3,5-7)',
+                  default: '1-10',
+                })
+                .option('host', {
+                  type: 'string',
+                  array: true,
+                  describe: 'Nombre o IP adicional del certificado de la estación (repetible)',
+                })
+                .option('dias', { type: 'number', describe: 'Validez de los certificados, en días', default: 825 }),
+            handler: async (args) => {
+              const print = io.print ?? ((line: string) => console.log(line));
+              const result = await createDevCa({
+                dir: String(args.dir),
+                surtidores: parsePumpRange(String(args.surtidores)),
+                hosts: ((args.host as string[] | undefined) ?? []).flatMap((h) => String(h).split(',')),
+                days: Number(args.dias),
+              });
+              for (const line of devCaSummary(result)) print(line);
+            },
+          })
+          .demandCommand(1, 'indique la acción: certificados dev'),
+      handler: () => {},
+    })
     .strict()
     .help()
     .alias('h', 'help')
@@ -241,6 +278,10 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
   try {
     await cli.parseAsync();
   } catch (err) {
+    if (err instanceof DevCaError) {
+      console.error(`estacion: ${err.message}`);
+      return 1;
+    }
     const lines = cliErrorLines(err);
     if (lines === null) throw err;
     for (const line of lines) console.error(`estacion: ${line}`);
