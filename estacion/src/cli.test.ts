@@ -49,9 +49,21 @@ describe('estacion options', () => {
     const open = stationExposure(parseArgs(['--host', '0.0.0.0', '--company-token', 'x'], {}));
     expect(open.credentials.map((c) => [c.flag, c.env, c.present])).toEqual([
       ['--pump-token', 'ESTACION_PUMP_TOKEN', false],
+      ['--tls-client-auth', 'ESTACION_TLS_CLIENT_AUTH', false],
       ['--company-token', 'ESTACION_COMPANY_TOKEN', true],
     ]);
     expect(checkExposure(open).verdict).toBe('denied');
+    expect(checkExposure(open)).toMatchObject({ message: expect.stringContaining('--tls-client-auth') as unknown });
+    // Client certificates are a credential for the pump port.
+    const mtls = stationExposure(
+      parseArgs(
+        ['--host', '0.0.0.0', '--company-token', 'x', '--tls-cert', 'c', '--tls-key', 'k', '--tls-ca', 'a', '--tls-client-auth'],
+        {},
+      ),
+    );
+    expect(checkExposure(mtls).verdict).toBe('ok');
+    expect(() => parseArgs(['--tls-cert', 'c'], {})).toThrow(/--tls-cert y --tls-key van juntos/);
+    expect(() => parseArgs(['--tls-client-auth'], {})).toThrow(/exige --tls-ca/);
     const closed = stationExposure(parseArgs(['--host', '0.0.0.0'], { ESTACION_PUMP_TOKEN: 'a', ESTACION_COMPANY_TOKEN: 'b' }));
     expect(checkExposure(closed).verdict).toBe('ok');
     expect(checkExposure(stationExposure(parseArgs([], {}))).verdict).toBe('ok');

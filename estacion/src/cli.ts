@@ -113,6 +113,17 @@ export const STATION_OPTIONS = {
     default: 'info',
   },
   'log-pretty': { type: 'boolean', describe: 'Log legible (por defecto en una terminal)' },
+  'tls-cert': {
+    type: 'string',
+    describe: 'Certificado (PEM) de la estación: TLS en los puertos de surtidores y empresa (con --tls-key)',
+  },
+  'tls-key': { type: 'string', describe: 'Clave privada (PEM) del certificado de --tls-cert' },
+  'tls-ca': { type: 'string', describe: 'CA (PEM) que firma los certificados de los surtidores' },
+  'tls-client-auth': {
+    type: 'boolean',
+    describe: 'Exigir a cada surtidor un certificado de --tls-ca que nombre su id (TLS mutuo; cuenta como credencial)',
+    default: false,
+  },
 } as const;
 
 const USAGE =
@@ -170,8 +181,16 @@ async function serve(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Prom
     level: config.logLevel,
     ...(config.logPretty === undefined ? {} : { pretty: config.logPretty }),
   });
+  // SIGHUP reloads the TLS certificate and key (never exits): live sessions stay.
+  let running: Awaited<ReturnType<typeof startStation>> | undefined;
+  process.on('SIGHUP', () => {
+    log.info({ signal: 'SIGHUP' }, 'señal recibida: recargar el certificado TLS');
+    running?.reloadTls('SIGHUP');
+  });
   return runUntilSignal(log, async () => {
     const station = await startStation(config, { log });
+    running = station;
+    station.tls?.watch();
     // Shown once, on stderr and never through the log: secrets never appear in logs.
     if (station.adminInicial?.generada) console.error(`\n${adminBanner('estacion', station.adminInicial)}\n`);
     return station;

@@ -27,6 +27,20 @@ export function registro(session: PumpSession, msg: Registro): void {
     refuse(session, msg, 'AUTENTICACION_FALLIDA', 'token ausente o inválido', 'registro rechazado: token inválido');
     return;
   }
+  // Mutual TLS: a pump's certificate names its id, and it may register under that id only.
+  const cert = session.certificate;
+  if (cert !== null && cert.pumpId !== msg.id_surtidor) {
+    refuse(
+      session,
+      msg,
+      'AUTENTICACION_FALLIDA',
+      cert.pumpId === null
+        ? 'el certificado de cliente no nombra ningún surtidor'
+        : `el certificado de cliente es del surtidor ${cert.pumpId}, no del ${msg.id_surtidor}`,
+      'registro rechazado: el certificado no corresponde al surtidor',
+    );
+    return;
+  }
   if (session.id !== null && session.id !== msg.id_surtidor) {
     session.badLine(
       wireError(
