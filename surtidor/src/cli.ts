@@ -28,6 +28,14 @@ export function parseArgs(argv: string[]): SurtidorConfig {
         default: './data/surtidores',
       },
       token: { type: 'string', describe: 'Token de registro que exige la estación' },
+      tls: { type: 'boolean', describe: 'Conectar por TLS, verificando el nombre de la estación', default: false },
+      ca: { type: 'string', describe: 'CA (PEM) que firma el certificado de la estación (con --tls)' },
+      cert: {
+        type: 'string',
+        describe: 'Certificado de cliente (PEM, TLS mutuo); {id} se reemplaza por el id de cada surtidor',
+      },
+      key: { type: 'string', describe: 'Clave del certificado de cliente; {id} como en --cert' },
+      'tls-servername': { type: 'string', describe: 'Nombre a verificar en el certificado de la estación' },
       fuels: { type: 'string', describe: 'Combustibles de cada surtidor', default: '93,95,97,diesel' },
       'mean-interval': {
         type: 'number',
