@@ -116,6 +116,22 @@ describe('TLS on the pump and company ports', () => {
     if (data.length > 0) expect(data[0]).toBe(0x15); // a TLS alert record
   });
 
+  it('a TLS client on a plaintext port: the station logs it clearly and closes', async () => {
+    const { s, logs } = await station({});
+    for (const port of [s.ports.pump, s.ports.company]) {
+      const outcome = await new Promise<string>((resolve) => {
+        const c = tls.connect({ port, host: '127.0.0.1', servername: 'localhost' }, () => resolve('conectado'));
+        peers.push(c);
+        c.once('error', (err) => resolve(`error: ${err.message}`));
+      });
+      expect(outcome).toMatch(/^error/);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    // Throttled: the first one is logged at once (the second falls into the next window).
+    expect(logs.filter((l) => String(l.msg).startsWith('cliente TLS en puerto sin TLS')).length).toBeGreaterThanOrEqual(1);
+    expect(await s.metrics.registry.metrics()).toMatch(/estacion_lineas_invalidas_total\{codigo="CLIENTE_TLS"\} [12]/);
+  });
+
   it('with mutual TLS: a certificate for pump 3 registers 3, not 4; no certificate, no connection', async () => {
     const { s, logs } = await station(mtlsFlags());
     const three = new TestPump(await tlsConnect(s.ports.pump, pumpCert(ca, 3)));
