@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type EstacionVista, eventually, startCompanyProcess } from './helpers/empresa.js';
 import {
   removeTempDirs,
   runCli,
@@ -65,5 +66,28 @@ describe('TLS between surtidor and estacion', () => {
     expect((await s.request<{ id_surtidor: number }[]>('/api/surtidores')).length).toBe(2);
     expect(good.proc.exitCode).toBeNull();
     expect(await good.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+  }, 60_000);
+
+  it('the company links to a station registered with tls: true, verifying its name against --tls-ca', async () => {
+    const dir = tempDir('certs-');
+    expect((await runCli('estacion', ['certificados', 'dev', '--dir', dir, '--surtidores', '1'])).code).toBe(0);
+    const s = await startStationProcess({
+      flags: { 'tls-cert': join(dir, 'estacion.crt'), 'tls-key': join(dir, 'estacion.key') },
+    });
+    procs.push(s);
+    const c = await startCompanyProcess({ flags: { 'tls-ca': join(dir, 'ca.crt') } });
+    procs.push(c);
+    const e = await c.request<EstacionVista & { tls: boolean }>('/api/estaciones', 'POST', {
+      id_estacion: 'estacion-1',
+      host: 'localhost',
+      puerto: s.companyPort,
+      tls: true,
+    });
+    expect(e.tls).toBe(true);
+    await eventually('station linked over TLS', async () => {
+      const v = await c.request<EstacionVista>(`/api/estaciones/${encodeURIComponent(e.id_estacion)}`);
+      return v.conectada && v.al_dia;
+    });
+
   }, 60_000);
 });
