@@ -124,6 +124,11 @@ export const STATION_OPTIONS = {
     describe: 'Exigir a cada surtidor un certificado de --tls-ca que nombre su id (TLS mutuo; cuenta como credencial)',
     default: false,
   },
+  'tls-api': {
+    type: 'boolean',
+    describe: 'También HTTPS en la API y el panel, y wss:// en el WebSocket (mismo certificado)',
+    default: false,
+  },
 } as const;
 
 const USAGE =

@@ -74,7 +74,11 @@ export const stationConfigSchema = z.object({
   tlsCa: z.string().min(1).optional(),
   /** Mutual TLS on the pump port: every pump shows a certificate from --tls-ca naming its id. */
   tlsClientAuth: z.boolean().default(false),
+  /** HTTPS on the API and dashboard, wss:// on the WebSocket, with the same certificate. */
+  tlsApi: z.boolean().default(false),
 }).superRefine((c, ctx) => {
+  if (c.tlsApi && c.tlsCert === undefined)
+    ctx.addIssue({ code: 'custom', path: ['tls-api'], message: 'exige --tls-cert y --tls-key' });
   if ((c.tlsCert === undefined) !== (c.tlsKey === undefined))
     ctx.addIssue({ code: 'custom', path: ['tls-cert'], message: '--tls-cert y --tls-key van juntos' });
   if (c.tlsClientAuth && (c.tlsCa === undefined || c.tlsCert === undefined))

@@ -220,6 +220,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       `empresa: ${stationTls ? 'tls' : 'tcp'}://${config.host}:${ports.company}`,
     );
 
+    const apiTls = config.tlsApi ? stationTls : null;
     const bridge = await buildBridge({
       service,
       bus,
@@ -231,11 +232,13 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       allowedOrigins: config.allowedOrigin,
       auth,
       audit,
+      https: apiTls?.context,
     });
+    if (apiTls) apiTls.attach(bridge.server as unknown as import('node:tls').Server);
     await bridge.listen({ host: config.host, port: config.wsPort });
     closers.push(() => bridge.close());
     ports.ws = portOf(bridge.server.address());
-    log.info({ escuchando: 'ws', puerto: ports.ws }, `puente WebSocket: ws://${config.host}:${ports.ws}/`);
+    log.info({ escuchando: 'ws', puerto: ports.ws }, `puente WebSocket: ${apiTls ? 'wss' : 'ws'}://${config.host}:${ports.ws}/`);
 
     const api = await buildApi({
       service,
@@ -247,13 +250,15 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       estacion: { id: config.id, nombre: config.nombre },
       wsPort: ports.ws,
       webRoots: DASHBOARD_ROOTS,
+      https: apiTls?.context,
     });
+    if (apiTls) apiTls.attach(api.server as unknown as import('node:tls').Server);
     await api.listen({ host: config.host, port: config.apiPort });
     closers.push(() => api.close());
     ports.api = portOf(api.server.address());
     log.info(
       { escuchando: 'api', puerto: ports.api },
-      `API y panel: http://${config.host}:${ports.api}/ (documentación en /docs)`,
+      `API y panel: ${apiTls ? 'https' : 'http'}://${config.host}:${ports.api}/ (documentación en /docs)`,
     );
   } catch (err) {
     await Promise.all(closers.map((c) => c()));

@@ -8,9 +8,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import https from 'node:https';
 import tls from 'node:tls';
 import { createLogger, FakeClock } from '@combustible/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { stationConfigSchema } from '../config.js';
 import { CHEAP_SCRYPT, registro, TestPump } from '../hub/test-harness.js';
 import { type RunningStation, startStation } from '../station.js';
@@ -200,6 +202,31 @@ describe('TLS on the pump and company ports', () => {
     copyFileSync(ca.estacion.key, key);
     expect(s.reloadTls('roto')).toBe(false);
     expect(s.tls!.info.huella).toBe(second);
+  });
+
+  it('--tls-api: HTTPS on the API and wss:// on the WebSocket with the same certificate', async () => {
+    const { s } = await station({ ...tlsFlags(), tlsApi: true });
+    const body = await new Promise<string>((resolve, reject) => {
+      https
+        .get({ host: '127.0.0.1', servername: 'localhost', port: s.ports.api, path: '/api/salud', ca: readFileSync(ca.ca.cert) }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve(`${res.statusCode} ${text}`));
+        })
+        .on('error', reject);
+    });
+    expect(body).toMatch(/^\d{3} /);
+    const { token } = await s.auth.login('admin', 'clave-admin-prueba', null);
+    const w = new WebSocket(`wss://localhost:${s.ports.ws}/`, {
+      ca: readFileSync(ca.ca.cert),
+      headers: { authorization: `Bearer ${token}` },
+    });
+    peers.push({ destroy: () => w.terminate() });
+    const first = await new Promise<string>((resolve, reject) => {
+      w.once('message', (d: Buffer) => resolve(d.toString()));
+      w.once('error', reject);
+    });
+    expect(first.length).toBeGreaterThan(0);
   });
 
   it('raises an alert when the certificate expires within 30 days', async () => {
