@@ -88,6 +88,22 @@ export function listenTcp(
       },
     );
     tlsServer.on('tlsClientError', (err, socket) => t.onClientError?.(err, socket.remoteAddress ?? null));
+    // Handshakes cost too: with TLS the limit counts every TCP connection, handshaking or not. One
+    // past it is closed at once (before TLS it cannot be told why); its close always settles the count.
+    if (limit) {
+      let raw = 0;
+      tlsServer.on('connection', (socket: net.Socket) => {
+        if (raw >= limit.max) {
+          limit.onRefused?.(socket.remoteAddress ?? null);
+          socket.destroy();
+          return;
+        }
+        raw += 1;
+        socket.once('close', () => {
+          raw -= 1;
+        });
+      });
+    }
     server = tlsServer;
   } else {
     server = net.createServer({ noDelay: true }, (socket) => accept(socket, null));

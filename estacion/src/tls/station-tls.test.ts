@@ -104,6 +104,27 @@ describe('TLS on the pump and company ports', () => {
     expect(metrics).toContain(`estacion_tls_certificado_expira_segundos{huella="${s.tls!.info.huella}"}`);
   });
 
+  it('keeps the connection limit with TLS: handshaking connections count, one past it is closed', async () => {
+    const { s } = await station({ ...tlsFlags(), maxConnections: 1 });
+    const first = new TestPump(await tlsConnect(s.ports.pump));
+    first.send(registro(1));
+    await first.next('registro_confirmado');
+    const outcome = await tlsConnect(s.ports.pump).then(
+      (c) =>
+        new Promise<string>((resolve) => {
+          c.once('error', () => resolve('cerrada'));
+          c.once('close', () => resolve('cerrada'));
+          c.write(`${JSON.stringify(registro(2))}\n`);
+        }),
+      () => 'cerrada',
+    );
+    expect(outcome).toBe('cerrada');
+    expect(await s.metrics.registry.metrics()).toMatch(/estacion_conexiones_rechazadas_total\{puerto="surtidores"\} 1/);
+    // The first one still works.
+    first.send(registro(1));
+    expect(await first.next('registro_confirmado')).toMatchObject({ id_surtidor: 1 });
+  });
+
   it('gives a plaintext client a TLS alert and nothing else', async () => {
     const { s } = await station(tlsFlags());
     const socket = net.connect({ port: s.ports.pump, host: '127.0.0.1' });
