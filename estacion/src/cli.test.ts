@@ -64,6 +64,7 @@ describe('estacion options', () => {
     expect(checkExposure(mtls).verdict).toBe('ok');
     expect(() => parseArgs(['--tls-cert', 'c'], {})).toThrow(/--tls-cert y --tls-key van juntos/);
     expect(() => parseArgs(['--tls-client-auth'], {})).toThrow(/exige --tls-ca/);
+    expect(() => parseArgs(['--tls-api'], {})).toThrow(/--tls-api: exige --tls-cert/);
     const closed = stationExposure(parseArgs(['--host', '0.0.0.0'], { ESTACION_PUMP_TOKEN: 'a', ESTACION_COMPANY_TOKEN: 'b' }));
     expect(checkExposure(closed).verdict).toBe('ok');
     expect(checkExposure(stationExposure(parseArgs([], {}))).verdict).toBe('ok');

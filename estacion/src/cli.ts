@@ -144,6 +144,10 @@ export function stationBuilder<T>(y: Argv<T>, env: NodeJS.ProcessEnv = process.e
       'ESTACION_PUMP_TOKEN=… ESTACION_COMPANY_TOKEN=… $0 --host 0.0.0.0',
       'en todas las interfaces, con credenciales',
     )
+    .example(
+      '$0 certificados dev --dir certs && $0 --tls-cert certs/estacion.crt --tls-key certs/estacion.key --tls-ca certs/ca.crt --tls-client-auth',
+      'TLS mutuo con una CA de desarrollo (kill -HUP recarga el certificado)',
+    )
     .example('$0 usuarios add ana --rol operador', 'crea un usuario del panel (la clave se muestra una vez)');
 }
 
