@@ -2,6 +2,7 @@
  * Composition root: builds the store, the service, the station links and the API from a config,
  * and tears them down in the right order.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   AuditLog,
@@ -110,6 +111,11 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
       empresa: { nombre: config.nombre, token: config.token },
       options: linkOptions(config),
       destinations,
+      tls: {
+        ca: config.tlsCa === undefined ? undefined : readFileSync(config.tlsCa),
+        cert: config.tlsCert === undefined ? undefined : readFileSync(config.tlsCert),
+        key: config.tlsKey === undefined ? undefined : readFileSync(config.tlsKey),
+      },
     });
     for (const { host, port } of config.estacion) await service.ensureStation(host, port, SISTEMA);
     links.start();

@@ -63,6 +63,14 @@ export const companyConfigSchema = z.object({
   rateLimit: z.coerce.number().int().min(0).default(1200),
   logLevel: logLevel.default('info'),
   logPretty: z.boolean().optional(),
+  /** The CA that signs the stations' certificates, for stations registered with `tls: true`. */
+  tlsCa: z.string().min(1).optional(),
+  /** The company's client certificate and key for TLS station links (optional). */
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
+}).superRefine((c, ctx) => {
+  if ((c.tlsCert === undefined) !== (c.tlsKey === undefined))
+    ctx.addIssue({ code: 'custom', path: ['tls-cert'], message: '--tls-cert y --tls-key van juntos' });
 });
 
 export type CompanyConfig = z.infer<typeof companyConfigSchema>;

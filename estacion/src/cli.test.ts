@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -56,6 +56,7 @@ describe('estacion options', () => {
     expect(open.credentials.map((c) => [c.flag, c.env, c.present])).toEqual([
       ['--pump-token', 'ESTACION_PUMP_TOKEN', false],
       ['--require-pump-auth', 'ESTACION_REQUIRE_PUMP_AUTH', false],
+      ['--tls-client-auth', 'ESTACION_TLS_CLIENT_AUTH', false],
       ['--company-token', 'ESTACION_COMPANY_TOKEN', true],
     ]);
     // Per-pump credentials (--require-pump-auth) protect the pump port instead of a shared token.
@@ -64,6 +65,18 @@ describe('estacion options', () => {
         .verdict,
     ).toBe('ok');
     expect(checkExposure(open).verdict).toBe('denied');
+    expect(checkExposure(open)).toMatchObject({ message: expect.stringContaining('--tls-client-auth') as unknown });
+    // Client certificates are a credential for the pump port.
+    const mtls = stationExposure(
+      parseArgs(
+        ['--host', '0.0.0.0', '--company-token', 'x', '--tls-cert', 'c', '--tls-key', 'k', '--tls-ca', 'a', '--tls-client-auth'],
+        {},
+      ),
+    );
+    expect(checkExposure(mtls).verdict).toBe('ok');
+    expect(() => parseArgs(['--tls-cert', 'c'], {})).toThrow(/--tls-cert y --tls-key van juntos/);
+    expect(() => parseArgs(['--tls-client-auth'], {})).toThrow(/exige --tls-ca/);
+    expect(() => parseArgs(['--tls-api'], {})).toThrow(/--tls-api: exige --tls-cert/);
     const closed = stationExposure(parseArgs(['--host', '0.0.0.0'], { ESTACION_PUMP_TOKEN: 'a', ESTACION_COMPANY_TOKEN: 'b' }));
     expect(checkExposure(closed).verdict).toBe('ok');
     expect(checkExposure(stationExposure(parseArgs([], {}))).verdict).toBe('ok');
@@ -241,5 +254,37 @@ describe('estacion surtidores token', () => {
     expect(mine).toHaveLength(4);
     expect(JSON.stringify(items)).not.toContain(token2);
     await store.close();
+  });
+});
+
+describe('estacion certificados dev', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    vi.restoreAllMocks();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('writes the dev CA with one command and says how to use it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'estacion-certs-'));
+    dirs.push(dir);
+    const out: string[] = [];
+    const code = await main(['certificados', 'dev', '--dir', dir, '--surtidores', '1-2', '--host', 'estacion.lan'], {
+      print: (l) => out.push(l),
+      env: {},
+    });
+    expect(code).toBe(0);
+    expect(out[0]).toContain('Certificados de desarrollo creados');
+    expect(out.join('\n')).toContain('DNS:estacion.lan');
+    expect(readdirSync(dir).sort()).toEqual(
+      ['ca.crt', 'ca.key', 'estacion.crt', 'estacion.key', 'surtidor-1.crt', 'surtidor-1.key', 'surtidor-2.crt', 'surtidor-2.key'],
+    );
+  }, 30_000);
+
+  it('refuses a bad range in one line', async () => {
+    const err: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => void err.push(String(line)));
+    const code = await main(['certificados', 'dev', '--dir', join(tmpdir(), 'nunca'), '--surtidores', '9-1'], { env: {} });
+    expect(code).toBe(1);
+    expect(err[0]).toBe('estacion: rango de surtidores inválido: "9-1"');
   });
 });

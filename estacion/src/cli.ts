@@ -20,6 +20,7 @@ import yargs, { type Argv } from 'yargs';
 import { surtidoresCommand } from './cli-surtidores.js';
 import { type StationConfig, stationConfigSchema, stationExposure } from './config.js';
 import { startStation } from './station.js';
+import { createDevCa, DevCaError, devCaSummary, parsePumpRange } from './tls/dev-ca.js';
 import { createStore } from './store/index.js';
 import type { StationStore } from './store/port.js';
 import { SQLITE_FILE } from './store/sqlite-store.js';
@@ -124,10 +125,26 @@ export const STATION_OPTIONS = {
     default: 'info',
   },
   'log-pretty': { type: 'boolean', describe: 'Log legible (por defecto en una terminal)' },
+  'tls-cert': {
+    type: 'string',
+    describe: 'Certificado (PEM) de la estación: TLS en los puertos de surtidores y empresa (con --tls-key)',
+  },
+  'tls-key': { type: 'string', describe: 'Clave privada (PEM) del certificado de --tls-cert' },
+  'tls-ca': { type: 'string', describe: 'CA (PEM) que firma los certificados de los surtidores' },
+  'tls-client-auth': {
+    type: 'boolean',
+    describe: 'Exigir a cada surtidor un certificado de --tls-ca que nombre su id (TLS mutuo; cuenta como credencial)',
+    default: false,
+  },
+  'tls-api': {
+    type: 'boolean',
+    describe: 'También HTTPS en la API y el panel, y wss:// en el WebSocket (mismo certificado)',
+    default: false,
+  },
 } as const;
 
 const USAGE =
-  '$0 [opciones]\n$0 usuarios <add|list|remove>\n$0 surtidores token <id> [--revocar]\n\nEstación de servicio: hub de surtidores (TCP), enlace con la empresa, API REST y panel.';
+  '$0 [opciones]\n$0 usuarios <add|list|remove>\n$0 surtidores token <id> [--revocar]\n$0 certificados dev --dir DIR --surtidores 1-10\n\nEstación de servicio: hub de surtidores (TCP), enlace con la empresa, API REST y panel.';
 
 /** The station's flags (with their ESTACION_* defaults) and examples, on `y`. */
 export function stationBuilder<T>(y: Argv<T>, env: NodeJS.ProcessEnv = process.env) {
@@ -138,6 +155,10 @@ export function stationBuilder<T>(y: Argv<T>, env: NodeJS.ProcessEnv = process.e
     .example(
       'ESTACION_PUMP_TOKEN=… ESTACION_COMPANY_TOKEN=… $0 --host 0.0.0.0',
       'en todas las interfaces, con credenciales',
+    )
+    .example(
+      '$0 certificados dev --dir certs && $0 --tls-cert certs/estacion.crt --tls-key certs/estacion.key --tls-ca certs/ca.crt --tls-client-auth',
+      'TLS mutuo con una CA de desarrollo (kill -HUP recarga el certificado)',
     )
     .example('$0 usuarios add ana --rol operador', 'crea un usuario del panel (la clave se muestra una vez)')
     .example('$0 surtidores token 3', 'un token propio para el surtidor 3 (se muestra una vez)');
@@ -182,8 +203,16 @@ async function serve(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Prom
     level: config.logLevel,
     ...(config.logPretty === undefined ? {} : { pretty: config.logPretty }),
   });
+  // SIGHUP reloads the TLS certificate and key (never exits): live sessions stay.
+  let running: Awaited<ReturnType<typeof startStation>> | undefined;
+  process.on('SIGHUP', () => {
+    log.info({ signal: 'SIGHUP' }, 'señal recibida: recargar el certificado TLS');
+    running?.reloadTls('SIGHUP');
+  });
   return runUntilSignal(log, async () => {
     const station = await startStation(config, { log });
+    running = station;
+    station.tls?.watch();
     // Shown once, on stderr and never through the log: secrets never appear in logs.
     if (station.adminInicial?.generada) console.error(`\n${adminBanner('estacion', station.adminInicial)}\n`);
     return station;
@@ -255,6 +284,42 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
         ...(io.print ? { print: io.print } : {}),
       }),
     )
+    .command({
+      command: 'certificados',
+      describe: 'Certificados TLS (certificados dev: una CA de desarrollo en un comando)',
+      builder: (y) =>
+        y
+          .command({
+            command: 'dev',
+            describe: 'Crea una CA de desarrollo, el certificado de la estación y uno por surtidor',
+            builder: (d) =>
+              d
+                .option('dir', { type: 'string', describe: 'Carpeta donde escribirlos', demandOption: true })
+                .option('surtidores', {
+                  type: 'string',
+                  describe: 'Surtidores con certificado de cliente (1-10, 1,3,5-7)',
+                  default: '1-10',
+                })
+                .option('host', {
+                  type: 'string',
+                  array: true,
+                  describe: 'Nombre o IP adicional del certificado de la estación (repetible)',
+                })
+                .option('dias', { type: 'number', describe: 'Validez de los certificados, en días', default: 825 }),
+            handler: async (args) => {
+              const print = io.print ?? ((line: string) => console.log(line));
+              const result = await createDevCa({
+                dir: String(args.dir),
+                surtidores: parsePumpRange(String(args.surtidores)),
+                hosts: ((args.host as string[] | undefined) ?? []).flatMap((h) => String(h).split(',')),
+                days: Number(args.dias),
+              });
+              for (const line of devCaSummary(result)) print(line);
+            },
+          })
+          .demandCommand(1, 'indique la acción: certificados dev'),
+      handler: () => {},
+    })
     .strict()
     .help()
     .alias('h', 'help')
@@ -266,6 +331,10 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
   try {
     await cli.parseAsync();
   } catch (err) {
+    if (err instanceof DevCaError) {
+      console.error(`estacion: ${err.message}`);
+      return 1;
+    }
     const lines = cliErrorLines(err);
     if (lines === null) throw err;
     for (const line of lines) console.error(`estacion: ${line}`);

@@ -87,6 +87,26 @@ export const stationConfigSchema = z.object({
   commandTimeout: seconds.default(5),
   logLevel: logLevel.default('info'),
   logPretty: z.boolean().optional(),
+  /** TLS on the pump and company ports: the station's certificate and key (PEM files). */
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
+  /** The CA that signs the pumps' client certificates (PEM file). */
+  tlsCa: z.string().min(1).optional(),
+  /** Mutual TLS on the pump port: every pump shows a certificate from --tls-ca naming its id. */
+  tlsClientAuth: z.boolean().default(false),
+  /** HTTPS on the API and dashboard, wss:// on the WebSocket, with the same certificate. */
+  tlsApi: z.boolean().default(false),
+}).superRefine((c, ctx) => {
+  if (c.tlsApi && c.tlsCert === undefined)
+    ctx.addIssue({ code: 'custom', path: ['tls-api'], message: 'exige --tls-cert y --tls-key' });
+  if ((c.tlsCert === undefined) !== (c.tlsKey === undefined))
+    ctx.addIssue({ code: 'custom', path: ['tls-cert'], message: '--tls-cert y --tls-key van juntos' });
+  if (c.tlsClientAuth && (c.tlsCa === undefined || c.tlsCert === undefined))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tls-client-auth'],
+      message: 'exige --tls-ca (la CA de los surtidores) y --tls-cert/--tls-key',
+    });
 });
 
 export type StationConfig = z.infer<typeof stationConfigSchema>;
@@ -110,6 +130,12 @@ export function stationExposure(config: StationConfig): ExposureInput {
         flag: '--require-pump-auth',
         env: 'ESTACION_REQUIRE_PUMP_AUTH',
         present: config.requirePumpAuth,
+      },
+      {
+        name: 'el puerto de surtidores',
+        flag: '--tls-client-auth',
+        env: 'ESTACION_TLS_CLIENT_AUTH',
+        present: config.tlsClientAuth,
       },
       {
         name: 'el puerto de la empresa',

@@ -26,6 +26,7 @@ import { PumpHub } from './hub/pump-hub.js';
 import { createStore, type StationStore } from './store/index.js';
 import { type ListeningServer, listenTcp } from './tcp/listen.js';
 import { portLimit } from './tcp/port-limit.js';
+import { StationTls } from './tls/station-tls.js';
 import { buildBridge } from './ws/bridge.js';
 
 /** The dashboard: static files in public/, its compiled scripts in dist/web/. */
@@ -51,6 +52,10 @@ export interface RunningStation {
    */
   adminInicial: { usuario: string; clave: string; generada: boolean } | null;
   ports: { pump: number; company: number; api: number; ws: number };
+  /** The TLS certificate of the pump and company ports (null without --tls-cert). */
+  tls: StationTls | null;
+  /** Reloads the TLS certificate and key (SIGHUP): live sessions stay, new connections get the new one. */
+  reloadTls(motivo?: string): boolean;
   /** Drains and closes everything; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -99,6 +104,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
   const closers: (() => Promise<unknown>)[] = [];
   const ports = { pump: 0, company: 0, api: 0, ws: 0 };
   let hub: PumpHub | undefined;
+  let stationTls: StationTls | null = null;
   try {
     await service.init();
     // First start: the `admin` user, with --admin-password or a generated password shown once by the CLI.
@@ -107,6 +113,31 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     refusals = new ThrottledAuditSink(audit, clock);
     if (adminInicial)
       log.info({ usuario: adminInicial.usuario, clave_generada: adminInicial.generada }, 'primer arranque: usuario admin creado');
+    if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
+      stationTls = new StationTls(
+        { cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa },
+        {
+          log: log.child({ mod: 'tls' }),
+          clock,
+          onCertificate: (info) => metrics.tlsCertificate(info.huella, info.expira),
+          alerts: { raise: (a) => service.raiseAlert(a), resolve: (clave) => service.resolveAlert(clave) },
+        },
+      );
+      const t = stationTls;
+      closers.push(async () => t.stop());
+    }
+    const tlsLog = log.child({ mod: 'tls' });
+    const tlsFor = (puerto: string, clientAuth: boolean) =>
+      stationTls === null
+        ? {}
+        : {
+            tls: {
+              context: stationTls.context,
+              clientAuth,
+              onClientError: (err: Error, remote: string | null) =>
+                tlsLog.debug({ err: err.message, remote, puerto }, 'conexión TLS fallida en el saludo'),
+            },
+          };
     hub = new PumpHub({
       service,
       bus,
@@ -142,7 +173,9 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
         metrics,
         log,
       }),
+      ...tlsFor('surtidores', config.tlsClientAuth),
     });
+    stationTls?.attach(pumpServer);
     servers.push(pumpServer);
     ports.pump = pumpServer.port;
     log.info(
@@ -153,7 +186,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
         almacenamiento: store.kind,
         version_precios: service.prices.current.version,
       },
-      `surtidores: tcp://${config.host}:${pumpServer.port}`,
+      `surtidores: ${stationTls ? 'tls' : 'tcp'}://${config.host}:${pumpServer.port}${config.tlsClientAuth ? ' (TLS mutuo)' : ''}`,
     );
 
     const company = new CompanyLink({
@@ -184,14 +217,17 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
         log,
         onCount: (open) => metrics.companyConnections(open),
       }),
+      ...tlsFor('empresa', false),
     });
+    stationTls?.attach(companyServer);
     servers.push(companyServer);
     ports.company = companyServer.port;
     log.info(
       { escuchando: 'empresa', puerto: ports.company, autenticacion: config.companyToken.length > 0 },
-      `empresa: tcp://${config.host}:${ports.company}`,
+      `empresa: ${stationTls ? 'tls' : 'tcp'}://${config.host}:${ports.company}`,
     );
 
+    const apiTls = config.tlsApi ? stationTls : null;
     const bridge = await buildBridge({
       service,
       bus,
@@ -203,11 +239,13 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       allowedOrigins: config.allowedOrigin,
       auth,
       audit,
+      https: apiTls?.context,
     });
+    if (apiTls) apiTls.attach(bridge.server as unknown as import('node:tls').Server);
     await bridge.listen({ host: config.host, port: config.wsPort });
     closers.push(() => bridge.close());
     ports.ws = portOf(bridge.server.address());
-    log.info({ escuchando: 'ws', puerto: ports.ws }, `puente WebSocket: ws://${config.host}:${ports.ws}/`);
+    log.info({ escuchando: 'ws', puerto: ports.ws }, `puente WebSocket: ${apiTls ? 'wss' : 'ws'}://${config.host}:${ports.ws}/`);
 
     const api = await buildApi({
       service,
@@ -219,13 +257,15 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       estacion: { id: config.id, nombre: config.nombre },
       wsPort: ports.ws,
       webRoots: DASHBOARD_ROOTS,
+      https: apiTls?.context,
     });
+    if (apiTls) apiTls.attach(api.server as unknown as import('node:tls').Server);
     await api.listen({ host: config.host, port: config.apiPort });
     closers.push(() => api.close());
     ports.api = portOf(api.server.address());
     log.info(
       { escuchando: 'api', puerto: ports.api },
-      `API y panel: http://${config.host}:${ports.api}/ (documentación en /docs)`,
+      `API y panel: ${apiTls ? 'https' : 'http'}://${config.host}:${ports.api}/ (documentación en /docs)`,
     );
   } catch (err) {
     await Promise.all(closers.map((c) => c()));
@@ -265,6 +305,14 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     audit,
     adminInicial,
     ports,
+    tls: stationTls,
+    reloadTls: (motivo = 'SIGHUP') => {
+      if (stationTls === null) {
+        log.info('recarga pedida sin TLS configurado: nada que recargar');
+        return false;
+      }
+      return stationTls.reload(motivo);
+    },
     stop,
   };
 }

@@ -88,6 +88,9 @@ describe('surtidor CLI', () => {
     [['--speed', '-1'], '--speed'],
     [['--chaos-drop', '1.5'], '--chaosDrop'],
     [['--reconnect-base', '10', '--reconnect-max', '1'], '--reconnect-max'],
+    [['--tls', '--cert', 'a.crt'], '--cert y --key van juntos'],
+    [['--ca', 'ca.crt'], 'requieren --tls'],
+    [['--tls', '--count', '2', '--cert', 'a.crt', '--key', 'a.key'], 'deben contener {id}'],
   ])('rejects %j naming the flag', (argv, flag) => {
     expect(() => parseArgs(argv)).toThrow(ConfigError);
     expect(() => parseArgs(argv)).toThrow(flag);

@@ -33,6 +33,14 @@ export function parseArgs(argv: string[]): SurtidorConfig {
         type: 'string',
         describe: 'Archivo con un token por surtidor: líneas "ID TOKEN" (# comentarios); los que no aparecen usan --token',
       },
+      tls: { type: 'boolean', describe: 'Conectar por TLS, verificando el nombre de la estación', default: false },
+      ca: { type: 'string', describe: 'CA (PEM) que firma el certificado de la estación (con --tls)' },
+      cert: {
+        type: 'string',
+        describe: 'Certificado de cliente (PEM, TLS mutuo); {id} se reemplaza por el id de cada surtidor',
+      },
+      key: { type: 'string', describe: 'Clave del certificado de cliente; {id} como en --cert' },
+      'tls-servername': { type: 'string', describe: 'Nombre a verificar en el certificado de la estación' },
       fuels: { type: 'string', describe: 'Combustibles de cada surtidor', default: '93,95,97,diesel' },
       'mean-interval': {
         type: 'number',

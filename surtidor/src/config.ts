@@ -78,10 +78,30 @@ export const surtidorConfigSchema = z
     chaosHalfOpen: probability.default(0),
     chaosHalfOpenMs: count.min(0).max(3_600_000).default(120_000),
     chaosSlowRead: count.min(0).max(1_000_000_000).default(0),
+    /** TLS to the station, verified against --ca (or the system's CAs) by the station's name. */
+    tls: z.boolean().default(false),
+    ca: z.string().min(1).optional(),
+    /** Client certificate and key (mutual TLS); `{id}` in the path becomes each pump's id. */
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+    /** The name to verify in the station's certificate, when it is not the --estacion host. */
+    tlsServername: z.string().min(1).optional(),
   })
   .refine((c) => c.reconnectMax >= c.reconnectBase, {
     path: ['reconnect-max'],
     message: 'debe ser ≥ --reconnect-base',
+  })
+  .refine((c) => (c.cert === undefined) === (c.key === undefined), {
+    path: ['cert'],
+    message: '--cert y --key van juntos',
+  })
+  .refine((c) => c.tls || (c.ca === undefined && c.cert === undefined && c.tlsServername === undefined), {
+    path: ['tls'],
+    message: '--ca, --cert, --key y --tls-servername requieren --tls',
+  })
+  .refine((c) => c.count === 1 || c.cert === undefined || (c.cert.includes('{id}') && (c.key ?? '').includes('{id}')), {
+    path: ['cert'],
+    message: 'con --count mayor que 1, --cert y --key deben contener {id} (p. ej. certs/surtidor-{id}.crt)',
   });
 
 export type SurtidorConfig = z.infer<typeof surtidorConfigSchema>;

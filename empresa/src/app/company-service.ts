@@ -32,9 +32,11 @@ export interface NuevaEstacion {
   nombre?: string | undefined;
   host: string;
   puerto: number;
+  /** The station's company port speaks TLS (default false). */
+  tls?: boolean | undefined;
 }
 
-export type CambiosEstacion = Partial<Pick<Estacion, 'nombre' | 'host' | 'puerto'>>;
+export type CambiosEstacion = Partial<Pick<Estacion, 'nombre' | 'host' | 'puerto' | 'tls'>>;
 
 /** The made-up id of a station registered by address only: `HOST-PORT`, with `:` and other signs as `-`. */
 export function idProvisional(host: string, puerto: number): string {
@@ -207,7 +209,7 @@ export class CompanyService {
     return this.auditedChange(
       { actor, accion: 'estacion.crear', objetivo: `estacion:${id}`, pedido: { ...input } },
       () => this.doAddStation(input),
-      (e) => ({ id_estacion: e.id_estacion, nombre: e.nombre, host: e.host, puerto: e.puerto }),
+      (e) => ({ id_estacion: e.id_estacion, nombre: e.nombre, host: e.host, puerto: e.puerto, tls: e.tls }),
     );
   }
 
@@ -222,6 +224,7 @@ export class CompanyService {
       nombre: input.nombre ?? id,
       host: input.host,
       puerto: input.puerto,
+      tls: input.tls === true,
       id_provisional: provisional,
       creada: now,
       actualizada: now,
@@ -251,12 +254,12 @@ export class CompanyService {
 
   /** Changes a station's name or address (audited as `estacion.modificar`, with the values before). */
   updateStation(id: string, cambios: CambiosEstacion, actor: Actor): Promise<Estacion> {
-    let anterior: Pick<Estacion, 'nombre' | 'host' | 'puerto'> | undefined;
+    let anterior: Pick<Estacion, 'nombre' | 'host' | 'puerto' | 'tls'> | undefined;
     return this.auditedChange(
       { actor, accion: 'estacion.modificar', objetivo: `estacion:${id}`, pedido: { cambios: { ...cambios } } },
       async () => {
         const before = this.requireStation(id);
-        anterior = { nombre: before.nombre, host: before.host, puerto: before.puerto };
+        anterior = { nombre: before.nombre, host: before.host, puerto: before.puerto, tls: before.tls };
         if (cambios.host !== undefined && cambios.host !== before.host) {
           await this.admit(cambios.host, cambios.puerto ?? before.puerto);
         }

@@ -16,7 +16,12 @@ export async function estacionesList(args: ClientArgs, print: Print): Promise<vo
 }
 
 export async function estacionesAdd(
-  args: ClientArgs & { direccion: string; id?: string | undefined; nombre?: string | undefined },
+  args: ClientArgs & {
+    direccion: string;
+    id?: string | undefined;
+    nombre?: string | undefined;
+    tls?: boolean | undefined;
+  },
   print: Print,
 ): Promise<void> {
   let address: { host: string; port: number };
@@ -30,12 +35,13 @@ export async function estacionesAdd(
     puerto: address.port,
     ...(args.id ? { id_estacion: args.id } : {}),
     ...(args.nombre ? { nombre: args.nombre } : {}),
+    ...(args.tls ? { tls: true } : {}),
   };
   const e = await request<EstacionVista>(args, 'POST', '/api/estaciones', body);
   if (args.json) print(JSON.stringify(e, null, 2));
   else {
     print(
-      `Estación "${e.id_estacion}" registrada en ${e.host}:${e.puerto}; la empresa se conecta y la pone al día.`,
+      `Estación "${e.id_estacion}" registrada en ${e.host}:${e.puerto}${e.tls ? ' (TLS)' : ''}; la empresa se conecta y la pone al día.`,
     );
   }
 }
@@ -50,7 +56,7 @@ export async function estacionesShow(args: ClientArgs & { id: string }, print: P
     print(JSON.stringify(e, null, 2));
     return;
   }
-  print(`${e.id_estacion}: ${e.nombre} (${e.host}:${e.puerto})`);
+  print(`${e.id_estacion}: ${e.nombre} (${e.host}:${e.puerto}${e.tls ? ', TLS' : ''})`);
   print(`  enlace            ${e.enlace?.estado ?? '—'}${e.conectada ? ' (conectada)' : ''}`);
   print(`  versión confirmada ${e.version_confirmada ?? '—'}${e.al_dia ? ' (al día)' : ''}`);
   const anomalia = e.enlace?.anomalia;
@@ -90,6 +96,10 @@ export function estacionesCommand(
               .options({
                 id: { type: 'string', describe: 'id_estacion (si no, el que informe la estación)' },
                 nombre: { type: 'string', describe: 'Nombre (si no, el que informe la estación)' },
+                tls: {
+                  type: 'boolean',
+                  describe: 'La estación sirve el enlace por TLS (la empresa verifica su certificado con --tls-ca)',
+                },
               })
               .example('$0 estaciones add 10.0.0.7:5001', 'registra una estación'),
           handler: (a) =>
@@ -100,6 +110,7 @@ export function estacionesCommand(
                   direccion: String(a.direccion),
                   id: a.id as string | undefined,
                   nombre: a.nombre as string | undefined,
+                  tls: a.tls as boolean | undefined,
                 },
                 print,
               ),

@@ -8,6 +8,8 @@ export interface EstacionVista {
   nombre: string;
   host: string;
   puerto: number;
+  /** Absent from an older API. */
+  tls?: boolean;
   conectada: boolean;
   version_confirmada: number | null;
   al_dia: boolean;

@@ -32,6 +32,12 @@ export const SERVE_OPTIONS = {
     describe: 'HOST:PUERTO del enlace de una estación a registrar al iniciar (repetible)',
   },
   token: { type: 'string', describe: 'Token enviado en "autenticacion" a las estaciones' },
+  'tls-ca': {
+    type: 'string',
+    describe: 'CA (PEM) de los certificados de las estaciones registradas con tls (si no, las CA del sistema)',
+  },
+  'tls-cert': { type: 'string', describe: 'Certificado de cliente (PEM) de la empresa para enlaces TLS (con --tls-key)' },
+  'tls-key': { type: 'string', describe: 'Clave del certificado de --tls-cert' },
   'admin-password': {
     type: 'string',
     describe: 'Clave del usuario admin creado en el primer arranque (si no, se genera y se muestra una vez)',

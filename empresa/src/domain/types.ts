@@ -33,6 +33,8 @@ export interface Estacion {
   nombre: string;
   host: string;
   puerto: number;
+  /** The station's company port speaks TLS (the company verifies its certificate and name). */
+  tls: boolean;
   /**
    * True while the id was made up by the company (`HOST-PORT`, for a station registered by
    * address only); the station's own `id_estacion` replaces it at the first `estacion_info`.

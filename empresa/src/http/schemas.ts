@@ -86,6 +86,7 @@ export const nuevaEstacion = z
     nombre: z.string().trim().min(1).max(100).optional(),
     host,
     puerto: puerto.default(5001),
+    tls: z.boolean().default(false).describe('The station serves its company port over TLS (--tls-cert)'),
   })
   .meta({ id: 'NuevaEstacion' });
 
@@ -94,9 +95,10 @@ export const cambiosEstacion = z
     nombre: z.string().trim().min(1).max(100).optional(),
     host: host.optional(),
     puerto: puerto.optional(),
+    tls: z.boolean().optional(),
   })
-  .refine((b) => b.nombre !== undefined || b.host !== undefined || b.puerto !== undefined, {
-    message: 'indique nombre, host o puerto',
+  .refine((b) => b.nombre !== undefined || b.host !== undefined || b.puerto !== undefined || b.tls !== undefined, {
+    message: 'indique nombre, host, puerto o tls',
   })
   .meta({ id: 'CambiosEstacion' });
 
@@ -129,6 +131,7 @@ export const estacion = z
     nombre: z.string(),
     host: z.string(),
     puerto: z.number().int(),
+    tls: z.boolean(),
     id_provisional: z.boolean(),
     creada: z.string(),
     actualizada: z.string(),

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { NetworkPolicy } from '@combustible/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DestinationPolicy } from '../app/company-service.js';
-import { DestinationRefused, guardedDialer } from './guarded-dial.js';
+import { DestinationRefused, guardedDialer, stationTlsOptions } from './guarded-dial.js';
 
 const servers: net.Server[] = [];
 afterEach(async () => {
@@ -85,5 +85,19 @@ describe('guardedDialer', () => {
     expect(err).not.toBeInstanceOf(DestinationRefused);
     expect(String(err)).toContain('nadie');
     expect(refused).toHaveLength(1);
+  });
+});
+
+describe('stationTlsOptions', () => {
+  it('names the station explicitly (the socket goes to a checked IP): SNI for a name, identity check always', () => {
+    const byName = stationTlsOptions('estacion.lan', { ca: Buffer.from('x') });
+    expect(byName).toMatchObject({ servername: 'estacion.lan', rejectUnauthorized: true });
+    expect(byName.ca).toBeDefined();
+    const byIp = stationTlsOptions('10.0.0.7');
+    expect(byIp.servername).toBeUndefined();
+    // The identity is checked against the registered host, whatever address the socket used.
+    const cert = { subject: { CN: 'x' }, subjectaltname: 'DNS:estacion.lan' } as unknown as import('node:tls').PeerCertificate;
+    expect(byName.checkServerIdentity?.('10.0.0.7', cert)).toBeUndefined();
+    expect(byIp.checkServerIdentity?.('10.0.0.7', cert)).toBeInstanceOf(Error);
   });
 });

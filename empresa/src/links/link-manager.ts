@@ -4,11 +4,11 @@
  * rename re-keys it. Every new price version is pushed to every link at once; the ones that are
  * down catch up on their next handshake.
  */
-import { type Clock, type Dialer, type Logger, systemClock } from '@combustible/shared';
+import { type Clock, type Dialer, type Logger, systemClock, tcpDialer } from '@combustible/shared';
 import type { CompanyService, DestinationPolicy } from '../app/company-service.js';
 import type { CompanyBus } from '../app/events.js';
 import type { Estacion, EstadoEstacion } from '../domain/types.js';
-import { guardedDialer } from './guarded-dial.js';
+import { type CompanyTls, guardedDialer, stationTlsOptions } from './guarded-dial.js';
 import { DEFAULT_LINK_OPTIONS, StationLink, type StationLinkOptions } from './station-link.js';
 
 export interface LinkManagerDeps {
@@ -22,12 +22,16 @@ export interface LinkManagerDeps {
   dialer?: (e: Estacion) => Dialer;
   /** Where TCP links may go (--allowed-networks); not applied to a custom `dialer`. */
   destinations?: DestinationPolicy;
+  /** CA (and client certificate) for stations registered with `tls: true`. */
+  tls?: CompanyTls;
 }
 
 interface Entry {
   link: StationLink;
   /** The registry work of this link (info, acks) runs in order. */
   tasks: Promise<void>;
+  /** The link was opened over TLS. */
+  tls: boolean;
 }
 
 export class LinkManager {
@@ -80,7 +84,11 @@ export class LinkManager {
   private readonly onUpdated = ({ id_anterior, estacion }: { id_anterior: string; estacion: Estacion }) => {
     const entry = this.links.get(id_anterior);
     if (!entry) return;
-    if (entry.link.host !== estacion.host || entry.link.puerto !== estacion.puerto) {
+    if (
+      entry.link.host !== estacion.host ||
+      entry.link.puerto !== estacion.puerto ||
+      entry.tls !== estacion.tls
+    ) {
       this.stop(id_anterior);
       this.open(estacion);
       return;
@@ -115,7 +123,7 @@ export class LinkManager {
       ...(this.deps.options ? { options: this.deps.options } : {}),
       ...(this.deps.dialer ? { dial: this.deps.dialer(e) } : this.guarded(e)),
     });
-    const entry: Entry = { link, tasks: Promise.resolve() };
+    const entry: Entry = { link, tasks: Promise.resolve(), tls: e.tls };
     const queue = (what: string, task: () => Promise<unknown>) => {
       entry.tasks = entry.tasks.then(task).then(
         () => undefined,
@@ -138,13 +146,13 @@ export class LinkManager {
   /** The default TCP dialer, limited to --allowed-networks; the first refusal of a link is logged. */
   private guarded(e: Estacion): { dial?: Dialer } {
     const { destinations, bus, log } = this.deps;
-    if (!destinations) return {};
+    const connectTimeoutMs = this.deps.options?.connectTimeoutMs ?? DEFAULT_LINK_OPTIONS.connectTimeoutMs;
+    const tls = e.tls ? stationTlsOptions(e.host, this.deps.tls) : undefined;
+    if (!destinations) {
+      return tls ? { dial: tcpDialer({ host: e.host, port: e.puerto, connectTimeoutMs, tls }) } : {};
+    }
     let warned = false;
-    const target = {
-      host: e.host,
-      port: e.puerto,
-      connectTimeoutMs: this.deps.options?.connectTimeoutMs ?? DEFAULT_LINK_OPTIONS.connectTimeoutMs,
-    };
+    const target = { host: e.host, port: e.puerto, connectTimeoutMs, tls };
     return {
       dial: guardedDialer(target, destinations, (motivo) => {
         bus.emit('destino_rechazado', { host: e.host, origen: 'enlace', motivo });

@@ -16,7 +16,7 @@ import { unaEstacion, unaVersion } from './test-builders.js';
 function persistence(t: StoreContractHandle<CompanyStore>): void {
   it('keeps versions and stations when closed and reopened on the same data', async () => {
     const v = unaVersion({ version: 3, cambios: [{ campo: 'precio_93', anterior: null, nuevo: 1290 }] });
-    const e = unaEstacion({ id_provisional: true, version_confirmada: 3, ultimo_contacto: 'x' });
+    const e = unaEstacion({ id_provisional: true, tls: true, version_confirmada: 3, ultimo_contacto: 'x' });
     expect(await t.store.appendPriceVersion(v)).toBe(true);
     expect(await t.store.insertStation(e)).toBe('insertada');
     const again = await t.reopen();

@@ -26,6 +26,8 @@ export function pickEstacion(e: Estacion): Estacion {
     nombre: e.nombre,
     host: e.host,
     puerto: e.puerto,
+    // Older documents (before TLS) have no field: plaintext.
+    tls: e.tls === true,
     id_provisional: e.id_provisional,
     creada: e.creada,
     actualizada: e.actualizada,

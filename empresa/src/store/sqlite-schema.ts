@@ -26,5 +26,9 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE UNIQUE INDEX estaciones_direccion ON estaciones (host, puerto);
   `,
+  // 2: a station's link may be TLS
+  `
+  ALTER TABLE estaciones ADD COLUMN tls INTEGER NOT NULL DEFAULT 0;   -- 0 / 1
+  `,
 ];
 

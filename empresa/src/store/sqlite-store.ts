@@ -20,7 +20,7 @@ interface PreciosRow {
   cambios: string;
 }
 
-type EstacionRow = Omit<Estacion, 'id_provisional'> & { id_provisional: number };
+type EstacionRow = Omit<Estacion, 'id_provisional' | 'tls'> & { id_provisional: number; tls: number };
 
 const toVersion = (r: PreciosRow): VersionPrecios =>
   pickVersionPrecios({
@@ -32,10 +32,11 @@ const toVersion = (r: PreciosRow): VersionPrecios =>
   });
 
 const toEstacion = (r: EstacionRow): Estacion =>
-  pickEstacion({ ...r, id_provisional: r.id_provisional === 1 });
+  pickEstacion({ ...r, id_provisional: r.id_provisional === 1, tls: r.tls === 1 });
 const toRow = (e: Estacion): EstacionRow => ({
   ...pickEstacion(e),
   id_provisional: e.id_provisional ? 1 : 0,
+  tls: e.tls ? 1 : 0,
 });
 
 type Statement<P extends unknown[] | object = unknown[], R = unknown> = Database.Statement<P, R>;
@@ -76,9 +77,9 @@ function prepare(db: Database.Database): Prepared {
       'SELECT id_estacion FROM estaciones WHERE host = ? AND puerto = ?',
     ),
     insertStation: db.prepare<EstacionRow>(
-      `INSERT INTO estaciones (id_estacion, nombre, host, puerto, id_provisional, creada, actualizada,
+      `INSERT INTO estaciones (id_estacion, nombre, host, puerto, tls, id_provisional, creada, actualizada,
          version_confirmada, ultimo_contacto)
-       VALUES (@id_estacion, @nombre, @host, @puerto, @id_provisional, @creada, @actualizada,
+       VALUES (@id_estacion, @nombre, @host, @puerto, @tls, @id_provisional, @creada, @actualizada,
          @version_confirmada, @ultimo_contacto)`,
     ),
     deleteStation: db.prepare<[string]>('DELETE FROM estaciones WHERE id_estacion = ?'),

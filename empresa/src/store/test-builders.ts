@@ -21,6 +21,7 @@ export function unaEstacion(overrides: Partial<Estacion> = {}): Estacion {
     nombre: `Estación ${n}`,
     host: '10.0.0.1',
     puerto: 5000 + n,
+    tls: false,
     id_provisional: false,
     creada: '2026-01-15T14:30:00.000Z',
     actualizada: '2026-01-15T14:30:00.000Z',

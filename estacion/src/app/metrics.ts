@@ -52,6 +52,12 @@ export class StationMetrics implements HubMetrics {
     help: 'Connected WebSocket (dashboard) clients',
     registers: [this.registry],
   });
+  private readonly tlsExpira = new Gauge({
+    name: 'estacion_tls_certificado_expira_segundos',
+    help: 'Expiry (unix seconds) of the TLS certificate in use on the pump and company ports, by sha256 fingerprint',
+    labelNames: ['huella'] as const,
+    registers: [this.registry],
+  });
   private readonly conexionesEmpresa = new Gauge({
     name: 'estacion_conexiones_empresa',
     help: 'Open connections on the company port',
@@ -112,6 +118,12 @@ export class StationMetrics implements HubMetrics {
   }
 
   /** A connection refused at a port's limit; `puerto` is `surtidores` or `empresa`. */
+  /** The TLS certificate in use (only the current one is exported). */
+  tlsCertificate(huella: string, expiraMs: number): void {
+    this.tlsExpira.reset();
+    this.tlsExpira.set({ huella }, Math.floor(expiraMs / 1000));
+  }
+
   connectionRefused(puerto: 'surtidores' | 'empresa'): void {
     this.conexionesRechazadas.inc({ puerto });
   }

@@ -30,11 +30,12 @@ export async function buildApi(deps: ApiDeps) {
     ],
     errors: STATION_ERRORS,
     rateLimitPerMinute: deps.rateLimitPerMinute,
+    https: deps.https,
   });
 
   // Before the routes: the plugin's onRoute hook gives each route its rule from the one table
   // (and refuses to start if an /api route has none).
-  await registerAuth(app, { auth: deps.auth, table: STATION_ROUTES, secureCookie: false });
+  await registerAuth(app, { auth: deps.auth, table: STATION_ROUTES, secureCookie: deps.https !== undefined });
   await serveAuthAssets(app);
 
   await app.register(surtidoresRoutes, deps);

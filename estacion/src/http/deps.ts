@@ -22,6 +22,8 @@ export interface ApiDeps {
   webRoots: string[];
   /** Requests per minute per client address. */
   rateLimitPerMinute?: number;
+  /** Serve HTTPS with this certificate and key (--tls-api). */
+  https?: import('node:tls').SecureContextOptions | undefined;
 }
 
 /** A pump as the API shows it: its configuration plus its live state. */

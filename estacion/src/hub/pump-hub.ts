@@ -15,6 +15,8 @@ import {
 } from '@combustible/shared';
 import { AttemptLimiter } from '@combustible/server';
 import { type AuditSink, NO_AUDIT } from '../app/audit-sink.js';
+import type { PeerInfo } from '../tcp/listen.js';
+import { pumpIdOfCertificate } from '../tls/identity.js';
 import type { StationBus } from '../app/events.js';
 import type { StationService } from '../app/station-service.js';
 import type { EstadoConexion, VersionPrecios } from '../domain/types.js';
@@ -97,12 +99,17 @@ export class PumpHub {
   }
 
   /** Takes one connection. Bound, so it can be handed to net.createServer as is. */
-  readonly handle = (stream: Duplex, remote: string | null = null): void => {
+  readonly handle = (stream: Duplex, remote: string | null = null, peer: PeerInfo | null = null): void => {
     if (this.closing) {
       stream.destroy();
       return;
     }
-    const session = new PumpSession(this, stream, remote);
+    const session = new PumpSession(
+      this,
+      stream,
+      remote,
+      peer?.certificate ? { pumpId: pumpIdOfCertificate(peer.certificate) } : null,
+    );
     this.connections.add(session);
     this.metrics.connections(this.connections.size);
   };

@@ -35,6 +35,11 @@ export class PumpSession extends LineSession<PumpToStation> {
     readonly hub: PumpHub,
     stream: Duplex,
     remote: string | null,
+    /**
+     * What the peer's verified client certificate (mutual TLS) says: the pump id it names, or null
+     * when it names none. Null (the whole object) when the connection has no client certificate.
+     */
+    readonly certificate: { pumpId: number | null } | null = null,
   ) {
     super(
       { clock: hub.clock, log: hub.log, policy: hub.options, metrics: hub.metrics },

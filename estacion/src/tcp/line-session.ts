@@ -5,6 +5,8 @@
  * peer that does not read. Subclasses decide what a valid message means.
  */
 import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import { logThrottle } from '@combustible/server';
 import {
   type Clock,
   type ErrorMensaje,
@@ -40,6 +42,11 @@ export interface LineSessionContext {
   metrics: LineMetrics;
 }
 
+/** The first byte of a TLS record carrying a handshake (a ClientHello). */
+const TLS_HANDSHAKE = 0x16;
+/** One warning per 5 s at most, with the count of the ones left out: a scan cannot flood the log. */
+const tlsOnPlainWarning = logThrottle(5000);
+
 export abstract class LineSession<In extends { tipo: string }> {
   lastSeen: number;
   badLines = 0;
@@ -61,7 +68,24 @@ export abstract class LineSession<In extends { tipo: string }> {
       { onLine: (line) => this.onLine(line), onOverflow: () => this.onOverflow() },
       { maxLineBytes: policy.maxLineBytes },
     );
+    let first = !(stream instanceof tls.TLSSocket);
     stream.on('data', (chunk: Buffer) => {
+      if (first && chunk.length > 0) {
+        first = false;
+        // A TLS client on a plaintext port: say so clearly at the station, answer nothing (it could
+        // not read a JSON line anyway) and close.
+        if (chunk[0] === TLS_HANDSHAKE) {
+          ctx.metrics.badLine('CLIENTE_TLS');
+          tlsOnPlainWarning((omitidos) =>
+            ctx.log.warn(
+              { remote, omitidos },
+              'cliente TLS en puerto sin TLS: el cliente usa TLS y la estación no (inicie la estación con --tls-cert/--tls-key, o el cliente sin --tls)',
+            ),
+          );
+          this.destroy();
+          return;
+        }
+      }
       if (!this.closed) this.decoder.push(chunk);
     });
     stream.on('error', (err) => ctx.log.debug({ err, remote }, 'error de socket'));

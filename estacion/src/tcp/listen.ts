@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 
 export interface ListeningServer {
   server: net.Server;
@@ -9,6 +10,24 @@ export interface ListeningServer {
   readonly open: number;
   /** Stops accepting; existing connections are the handler's to close. */
   close(): Promise<void>;
+  /** TLS only: new connections get this certificate and key; live ones keep theirs. */
+  setSecureContext?(options: tls.SecureContextOptions): void;
+}
+
+/** What a TLS peer proved: its verified client certificate (mutual TLS), if any. */
+export interface PeerInfo {
+  certificate: tls.PeerCertificate | null;
+}
+
+/** Serve TLS instead of plain TCP (tls.createServer with these options). */
+export interface TlsListenOptions {
+  context: tls.SecureContextOptions;
+  /** Require a client certificate signed by `context.ca` (mutual TLS). */
+  clientAuth?: boolean;
+  /** A handshake must finish in this time (default 10 s). */
+  handshakeTimeoutMs?: number;
+  /** A handshake failed (a plaintext client, an unknown certificate...). */
+  onClientError?: (err: Error, remote: string | null) => void;
 }
 
 /**
@@ -27,14 +46,18 @@ export interface ConnectionLimit {
   lingerMs?: number;
 }
 
-/** A TCP server is a thin shell: every accepted socket goes to `handle` as a plain Duplex. */
+/**
+ * A TCP server is a thin shell: every accepted socket goes to `handle` as a plain Duplex. With
+ * `tls`, the same handler gets the decrypted TLS socket (after the handshake), and what the peer's
+ * certificate proved.
+ */
 export function listenTcp(
-  handle: (stream: Duplex, remote: string | null) => void,
-  options: { host: string; port: number; limit?: ConnectionLimit },
+  handle: (stream: Duplex, remote: string | null, peer: PeerInfo | null) => void,
+  options: { host: string; port: number; limit?: ConnectionLimit; tls?: TlsListenOptions },
 ): Promise<ListeningServer> {
   const limit = options.limit;
   let open = 0;
-  const server = net.createServer({ noDelay: true }, (socket) => {
+  const accept = (socket: net.Socket, peer: PeerInfo | null) => {
     if (limit && open >= limit.max) {
       refuse(socket, limit);
       return;
@@ -46,8 +69,45 @@ export function listenTcp(
       limit?.onCount?.(open);
     });
     socket.setKeepAlive(true, 30_000);
-    handle(socket, socket.remoteAddress ?? null);
-  });
+    handle(socket, socket.remoteAddress ?? null, peer);
+  };
+  const t = options.tls;
+  let server: net.Server;
+  if (t) {
+    const tlsServer = tls.createServer(
+      {
+        ...t.context,
+        requestCert: t.clientAuth === true,
+        rejectUnauthorized: t.clientAuth === true,
+        handshakeTimeout: t.handshakeTimeoutMs ?? 10_000,
+        noDelay: true,
+      },
+      (socket) => {
+        const cert = t.clientAuth ? socket.getPeerCertificate() : null;
+        accept(socket, { certificate: cert && Object.keys(cert).length > 0 ? cert : null });
+      },
+    );
+    tlsServer.on('tlsClientError', (err, socket) => t.onClientError?.(err, socket.remoteAddress ?? null));
+    // Handshakes cost too: with TLS the limit counts every TCP connection, handshaking or not. One
+    // past it is closed at once (before TLS it cannot be told why); its close always settles the count.
+    if (limit) {
+      let raw = 0;
+      tlsServer.on('connection', (socket: net.Socket) => {
+        if (raw >= limit.max) {
+          limit.onRefused?.(socket.remoteAddress ?? null);
+          socket.destroy();
+          return;
+        }
+        raw += 1;
+        socket.once('close', () => {
+          raw -= 1;
+        });
+      });
+    }
+    server = tlsServer;
+  } else {
+    server = net.createServer({ noDelay: true }, (socket) => accept(socket, null));
+  }
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -61,6 +121,9 @@ export function listenTcp(
           return open;
         },
         close: () => new Promise<void>((r) => server.close(() => r())),
+        ...(server instanceof tls.Server
+          ? { setSecureContext: (ctx: tls.SecureContextOptions) => (server as tls.Server).setSecureContext(ctx) }
+          : {}),
       });
     });
   });

@@ -13,6 +13,7 @@ import {
   type AuthService,
   checkOrigin,
   credentialFrom,
+  httpsServerFactory,
   logThrottle,
 } from '@combustible/server';
 import { type Clock, isoNow, type Logger, systemClock } from '@combustible/shared';
@@ -59,6 +60,8 @@ export interface BridgeDeps {
   sessionCheckMs?: number;
   /** How long a built snapshot serves the clients that connect (unless an event retires it first). */
   snapshotTtlMs?: number;
+  /** Serve wss:// with this certificate and key (--tls-api). */
+  https?: import('node:tls').SecureContextOptions | undefined;
 }
 
 /** A client whose session ended is closed with this code (the dashboard shows its login screen). */
@@ -134,6 +137,7 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
     // Unreadable requests and bad URLs get the API's one error shape here too.
     frameworkErrors,
     clientErrorHandler,
+    ...(deps.https ? { serverFactory: httpsServerFactory(deps.https) } : {}),
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: 4096, perMessageDeflate: false } });
   const accept = (socket: WebSocket, token: string) => {

@@ -4,6 +4,9 @@
  * routes on the returned app, then calls serveWeb() for its page (static files come last so that
  * everything registered before them keeps its own hooks).
  */
+import type http from 'node:http';
+import https from 'node:https';
+import type tls from 'node:tls';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -35,6 +38,18 @@ export interface ApiAppOptions {
   rateLimitPerMinute?: number;
   /** Largest request body, bytes. Default 64 KiB. */
   bodyLimit?: number;
+  /** Serve HTTPS with this certificate and key (see httpsServerFactory). */
+  https?: tls.SecureContextOptions | undefined;
+}
+
+/**
+ * A Fastify `serverFactory` for HTTPS that keeps Fastify's plain-HTTP types (an https.Server is
+ * used as an http.Server everywhere Fastify touches it). `setSecureContext` on `app.server` (cast to
+ * tls.Server) swaps the certificate for new connections.
+ */
+export function httpsServerFactory(context: tls.SecureContextOptions) {
+  return (handler: http.RequestListener): http.Server =>
+    https.createServer(context, handler) as unknown as http.Server;
 }
 
 /** The zod-typed app without listening (tests drive it with inject()). */
@@ -43,6 +58,7 @@ export async function createApiApp(options: ApiAppOptions) {
     loggerInstance: options.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    ...(options.https ? { serverFactory: httpsServerFactory(options.https) } : {}),
     // Requests refused before any route (bad URL, too long a parameter, unreadable HTTP) get the one error shape too.
     frameworkErrors,
     clientErrorHandler,

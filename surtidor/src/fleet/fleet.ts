@@ -19,6 +19,7 @@ import type { PriceVersion, PumpConfig, PumpSink } from '../domain/types.js';
 import { Admission } from '../link/admission.js';
 import { emptyCounters, type LinkCounters } from '../link/counters.js';
 import { PumpLink } from '../link/pump-link.js';
+import { pumpTls } from '../link/tls.js';
 import { Outbox, type PumpBook } from '../outbox/outbox.js';
 import { randomFor } from '../random.js';
 import { type FleetStats, type ProducedCounters, sumChaos, type TickStats } from './stats.js';
@@ -88,7 +89,7 @@ export class Fleet {
       slowReadBytesPerSecond: config.chaosSlowRead,
     };
     const withChaos = chaosOnLink(chaosOptions);
-    const dial = tcpDialer({ host: config.estacion.host, port: config.estacion.port });
+    const tlsFor = pumpTls(config);
     this.admission = new Admission(config.connectConcurrency);
     for (let i = 0; i < config.count; i++) {
       const id = config.firstId + i;
@@ -117,7 +118,11 @@ export class Fleet {
         pump: entry.pump,
         book,
         outbox,
-        dial,
+        dial: tcpDialer({
+          host: config.estacion.host,
+          port: config.estacion.port,
+          ...(tlsFor ? { tls: tlsFor(id) } : {}),
+        }),
         clock: this.clock,
         pumpClock,
         random: linkRandom,

@@ -50,9 +50,29 @@ export function registro(session: PumpSession, msg: Registro): void {
     );
     return;
   }
+  // Mutual TLS: a pump's certificate names its id, and it may register under that id only.
+  const cert = session.certificate;
+  if (cert !== null && cert.pumpId !== msg.id_surtidor) {
+    refuse(
+      session,
+      msg,
+      'AUTENTICACION_FALLIDA',
+      cert.pumpId === null
+        ? 'el certificado de cliente no nombra ningún surtidor'
+        : `el certificado de cliente es del surtidor ${cert.pumpId}, no del ${msg.id_surtidor}`,
+      'registro rechazado: el certificado no corresponde al surtidor',
+    );
+    hub.registrationLimiter.fail(key);
+    return;
+  }
   let answer: PumpAuthResult | Promise<PumpAuthResult>;
   try {
-    answer = hub.authenticatePump({ id_surtidor: msg.id_surtidor, token: msg.token, ip: session.remote });
+    answer = hub.authenticatePump({
+      id_surtidor: msg.id_surtidor,
+      token: msg.token,
+      ip: session.remote,
+      ...(cert?.pumpId != null ? { certificateId: String(cert.pumpId) } : {}),
+    });
   } catch (err) {
     answer = Promise.reject(err as Error);
   }
