@@ -3,18 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { createLogger } from '@combustible/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { stationConfigSchema } from './config.js';
-import { CHEAP_SCRYPT, registro, TestPump } from './hub/test-harness.js';
-import { type RunningStation, startStation } from './station.js';
+import { registro, TestPump } from './hub/test-harness.js';
+import type { RunningStation } from './station.js';
+import { startTestStation, TEST_ADMIN_CLAVE } from './test-harness.js';
 import { CLOSE_TRY_AGAIN_LATER } from './ws/client.js';
 
 type Json = Record<string, unknown>;
 
-const ADMIN_CLAVE = 'clave-admin-prueba';
+const ADMIN_CLAVE = TEST_ADMIN_CLAVE;
 
 const running: RunningStation[] = [];
 const peers: { destroy(): void }[] = [];
@@ -28,30 +26,9 @@ afterEach(async () => {
 async function station(flags: Record<string, unknown>): Promise<{ s: RunningStation; logs: Json[] }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'estacion-limites-'));
   dirs.push(dataDir);
-  const logs: Json[] = [];
-  const log = createLogger({
-    name: 'test',
-    level: 'debug',
-    destination: new Writable({
-      write(chunk: Buffer, _e, cb) {
-        for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as Json);
-        cb();
-      },
-    }),
-  });
-  const config = stationConfigSchema.parse({
-    host: '127.0.0.1',
-    pumpPort: 0,
-    companyPort: 0,
-    apiPort: 0,
-    wsPort: 0,
-    dataDir,
-    adminPassword: ADMIN_CLAVE,
-    ...flags,
-  });
-  const s = await startStation(config, { log, authOptions: { scryptCost: CHEAP_SCRYPT } });
-  running.push(s);
-  return { s, logs };
+  const started = await startTestStation({ dataDir, flags });
+  running.push(started.s);
+  return started;
 }
 
 async function tcp(port: number): Promise<TestPump> {

@@ -129,6 +129,22 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** A debug-level logger whose JSON events land in `logs` (assert on logs, not on stdout). */
+export function memoryLogger(): { log: Logger; logs: Json[] } {
+  const logs: Json[] = [];
+  const log = createLogger({
+    name: 'test',
+    level: 'debug',
+    destination: new Writable({
+      write(chunk: Buffer, _e, cb) {
+        for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as Json);
+        cb();
+      },
+    }),
+  });
+  return { log, logs };
+}
+
 /**
  * @param seeded a store already set up (and filled by the test) for the service to start on,
  *   instead of a fresh in-memory one; the harness closes it.
@@ -142,17 +158,7 @@ export async function createHarness(
   hubDeps?: (store: SqliteStore, clock: FakeClock) => Partial<PumpHubDeps>,
 ): Promise<Harness> {
   const clock = new FakeClock();
-  const logs: Json[] = [];
-  const log = createLogger({
-    name: 'test',
-    level: 'debug',
-    destination: new Writable({
-      write(chunk: Buffer, _e, cb) {
-        for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as Json);
-        cb();
-      },
-    }),
-  });
+  const { log, logs } = memoryLogger();
   const store = seeded ?? new SqliteStore({ dataDir: ':memory:' });
   await store.setup();
   const bus = new StationBus();

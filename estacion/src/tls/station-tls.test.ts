@@ -7,15 +7,14 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import https from 'node:https';
 import tls from 'node:tls';
-import { createLogger, FakeClock } from '@combustible/shared';
+import type { FakeClock } from '@combustible/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { stationConfigSchema } from '../config.js';
-import { CHEAP_SCRYPT, registro, TestPump } from '../hub/test-harness.js';
-import { type RunningStation, startStation } from '../station.js';
+import { registro, TestPump } from '../hub/test-harness.js';
+import type { RunningStation } from '../station.js';
+import { startTestStation, TEST_ADMIN_CLAVE } from '../test-harness.js';
 import { createDevCa, type DevCaResult } from './dev-ca.js';
 
 type Json = Record<string, unknown>;
@@ -38,35 +37,9 @@ afterEach(async () => {
 });
 
 async function station(flags: Record<string, unknown>, clock?: FakeClock): Promise<{ s: RunningStation; logs: Json[] }> {
-  const dataDir = mkdtempSync(join(root, 'data-'));
-  const logs: Json[] = [];
-  const log = createLogger({
-    name: 'test',
-    level: 'debug',
-    destination: new Writable({
-      write(chunk: Buffer, _e, cb) {
-        for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as Json);
-        cb();
-      },
-    }),
-  });
-  const config = stationConfigSchema.parse({
-    host: '127.0.0.1',
-    pumpPort: 0,
-    companyPort: 0,
-    apiPort: 0,
-    wsPort: 0,
-    dataDir,
-    adminPassword: 'clave-admin-prueba',
-    ...flags,
-  });
-  const s = await startStation(config, {
-    log,
-    authOptions: { scryptCost: CHEAP_SCRYPT },
-    ...(clock ? { clock } : {}),
-  });
-  running.push(s);
-  return { s, logs };
+  const started = await startTestStation({ dataDir: mkdtempSync(join(root, 'data-')), flags, ...(clock ? { clock } : {}) });
+  running.push(started.s);
+  return started;
 }
 
 async function tlsConnect(port: number, options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
@@ -237,7 +210,7 @@ describe('TLS on the pump and company ports', () => {
         .on('error', reject);
     });
     expect(body).toMatch(/^\d{3} /);
-    const { token } = await s.auth.login('admin', 'clave-admin-prueba', null);
+    const { token } = await s.auth.login('admin', TEST_ADMIN_CLAVE, null);
     const w = new WebSocket(`wss://localhost:${s.ports.ws}/`, {
       ca: readFileSync(ca.ca.cert),
       headers: { authorization: `Bearer ${token}` },
