@@ -151,11 +151,13 @@ async function authPlugin<R extends string>(app: FastifyInstance, opts: AuthPlug
 
   app.addHook('onRequest', async (req) => {
     const rule = req.routeOptions.config.acceso as RouteRule<R> | undefined;
-    const token = credentialFrom(req.headers);
-    req.principal = token === null ? null : await auth.authenticate(token);
+    // Public routes (pages, /health, the login itself) never look the credential up: no hashing
+    // or store read on every static file a logged-in browser asks for.
     if (rule === undefined) return;
     const need = baseRole(rule);
     if (need === 'publico') return;
+    const token = credentialFrom(req.headers);
+    req.principal = token === null ? null : await auth.authenticate(token);
     if (!req.principal || !roles.includes(req.principal.rol as R, need)) await deny(req, rule, need, req.principal, token !== null);
   });
 
