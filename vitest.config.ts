@@ -11,7 +11,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['{shared,server,empresa,estacion,surtidor}/src/**/*.test.ts', 'tests/**/*.test.ts'],
+    include: ['{shared,server,empresa,estacion,surtidor,bench}/src/**/*.test.ts', 'tests/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,

@@ -3,12 +3,23 @@ import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { authCommand } from './auth/command.js';
 import { hubCommand } from './hub/command.js';
+import { informeCommand } from './informe/command.js';
+import { paresCommand } from './pares/command.js';
 import { preciosCommand } from './precios/command.js';
+import { soakCommand } from './soak/command.js';
 import { surtidorCommand } from './surtidor/command.js';
 
 // The registry: one entry per benchmark.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commands have different argument shapes.
-const commands: CommandModule<object, any>[] = [authCommand, hubCommand, preciosCommand, surtidorCommand];
+const commands: CommandModule<object, any>[] = [
+  authCommand,
+  hubCommand,
+  informeCommand,
+  paresCommand,
+  preciosCommand,
+  soakCommand,
+  surtidorCommand,
+];
 
 async function main(): Promise<void> {
   let cli = yargs(hideBin(process.argv))

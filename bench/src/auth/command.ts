@@ -3,8 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { benchCommand } from '../command-line.js';
 import { machineInfo } from '../hub/report.js';
 import { ROOT } from '../hub/run.js';
+import { AUTH_HEAD, authCells } from './report.js';
 import { type AuthBenchParams, runAuthBench, type VariantResult } from './run.js';
 
 interface AuthArgs {
@@ -22,24 +24,15 @@ const builder = (y: Argv) =>
 
 export function formatAuth(params: AuthBenchParams, rows: VariantResult[]): string {
   const m = machineInfo();
-  const head = ['µs/sol. (inject)', 'costo µs', '× base', 'sol./s HTTP', '× base', 'p50 ms', 'p99 ms'];
   return [
     `Autenticación por solicitud: ${params.injectRequests} solicitudes en proceso y ${params.httpRequests} por HTTP ` +
       `(${params.concurrency} simultáneas) por variante; la base es la misma ruta sin autenticación`,
     `Máquina: ${m.cpus} × ${m.model}, Node ${m.node}`,
     '',
-    `${''.padEnd(36)}${head.map((c) => c.padStart(17)).join('')}`,
+    `${''.padEnd(36)}${AUTH_HEAD.map((c) => c.padStart(17)).join('')}`,
     ...rows.map(
       (r) =>
-        `${r.variante.padEnd(36)}${[
-          r.inject_us_por_solicitud.toFixed(1),
-          r.costo_us.toFixed(1),
-          r.ratio_inject.toFixed(2),
-          r.http_solicitudes_s.toFixed(0),
-          r.ratio_http.toFixed(2),
-          r.http_p50_ms.toFixed(2),
-          r.http_p99_ms.toFixed(2),
-        ]
+        `${r.variante.padEnd(36)}${authCells(r)
           .map((c) => c.padStart(17))
           .join('')}`,
     ),
@@ -58,7 +51,7 @@ async function handler(a: AuthArgs): Promise<void> {
     const out = path.join(ROOT, 'bench', 'results');
     mkdirSync(out, { recursive: true });
     const file = path.join(out, `auth-${at.toISOString().replace(/:/g, '-')}.json`);
-    writeFileSync(file, `${JSON.stringify({ benchmark: 'auth', at: at.toISOString(), machine: machineInfo(), params, resultados: rows }, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify({ benchmark: 'auth', at: at.toISOString(), command: benchCommand(), machine: machineInfo(), params, resultados: rows }, null, 2)}\n`);
     console.log(`\nresultados: ${file.slice(ROOT.length)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -166,7 +166,17 @@ export function startNode(
   args: string[],
   opts: { cwd: string; ipc?: boolean },
 ): Child {
-  const proc = spawn(process.execPath, [file, ...args], {
+  return startProgram(name, process.execPath, [file, ...args], opts);
+}
+
+/** Runs any executable (a broker, say) under the same watch and cleanup as startNode. */
+export function startProgram(
+  name: string,
+  command: string,
+  args: string[],
+  opts: { cwd: string; ipc?: boolean },
+): Child {
+  const proc = spawn(command, args, {
     cwd: opts.cwd,
     stdio: opts.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FORCE_COLOR: '0' },

@@ -80,6 +80,11 @@ export class PumpConnection {
     });
   }
 
+  /** Bytes written but not yet taken by the kernel: grows when the server stops reading. */
+  get buffered(): number {
+    return this.socket.writableLength;
+  }
+
   /** Returns false when the line could not be sent (connection gone). */
   send(line: string): boolean {
     if (!this.open) return false;

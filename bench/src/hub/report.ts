@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchCommand } from '../command-line.js';
 import type { Figures, HubRun } from './run.js';
 import { ROOT } from './run.js';
 
@@ -16,7 +17,8 @@ interface Row {
 const MiB = (kib: number | null) => (kib === null ? null : kib / 1024);
 const errorCount = (f: Figures) => Object.values(f.load.errors).reduce((a, b) => a + b, 0);
 
-const ROWS: Row[] = [
+/** Every figure of the table, in order (also the README's rows, see informe/). */
+export const ROWS: Row[] = [
   { label: 'líneas enviadas/s', value: (f) => f.sentPerS, digits: 1, ratio: true },
   { label: 'confirmaciones/s', value: (f) => f.confirmationsPerS, digits: 1, ratio: true },
   { label: 'latencia tx p50 (ms)', value: (f) => f.load.latency?.p50, digits: 2, ratio: true },
@@ -103,7 +105,14 @@ export function saveJson(run: HubRun, at: Date): string {
         cpu: ratio(estacion.cpuPct, techo.cpuPct),
       }
     : null;
-  const doc = { benchmark: 'hub', at: at.toISOString(), machine: machineInfo(), ...run, ratios };
+  const doc = {
+    benchmark: 'hub',
+    at: at.toISOString(),
+    command: benchCommand(),
+    machine: machineInfo(),
+    ...run,
+    ratios,
+  };
   writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
   return file;
 }

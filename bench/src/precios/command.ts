@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { benchCommand } from '../command-line.js';
 import { installCleanup } from '../hub/children.js';
 import { machineInfo } from '../hub/report.js';
 import { ROOT } from '../hub/run.js';
@@ -39,15 +40,20 @@ const builder = (y: Argv) =>
 
 const ms = (n: number | undefined) => (n === undefined ? '—' : n.toFixed(1));
 
-export function formatPrecios(run: PreciosRun): string {
-  const { params, summary } = run;
-  const m = machineInfo();
-  const rows: [string, LatencySummary | null][] = [
+/** What is timed from the PUT, in order (also the README's rows, see informe/). */
+export function preciosRows(summary: PreciosRun['summary']): [string, LatencySummary | null][] {
+  return [
     ['PUT /api/precios respondido', summary.put],
     ['todos los surtidores confirmaron', summary.pumps],
     ['visible en la API de cada estación', summary.stationApi],
     ['todas las estaciones confirmaron (empresa)', summary.company],
   ];
+}
+
+export function formatPrecios(run: PreciosRun): string {
+  const { params, summary } = run;
+  const m = machineInfo();
+  const rows = preciosRows(summary);
   return [
     `Precios: ${params.stations} estaciones × ${params.pumpsPerStation} surtidores, ${params.rounds} cambios ` +
       `(+${params.warmup} de calentamiento), tiempo desde el PUT /api/precios`,
@@ -67,7 +73,7 @@ function saveJson(run: PreciosRun, at: Date): string {
   const file = path.join(dir, `precios-${at.toISOString().replace(/:/g, '-')}.json`);
   writeFileSync(
     file,
-    `${JSON.stringify({ benchmark: 'precios', at: at.toISOString(), machine: machineInfo(), ...run }, null, 2)}\n`,
+    `${JSON.stringify({ benchmark: 'precios', at: at.toISOString(), command: benchCommand(), machine: machineInfo(), ...run }, null, 2)}\n`,
   );
   return file;
 }

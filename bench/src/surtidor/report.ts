@@ -6,7 +6,8 @@ import { ROOT } from '../hub/run.js';
 import type { SurtidorFigures } from './run.js';
 
 type Cell = number | string | null;
-const ROWS: [string, (f: SurtidorFigures) => Cell, number][] = [
+/** Every figure of the table, in order (also the README's rows, see informe/). */
+export const ROWS: [string, (f: SurtidorFigures) => Cell, number][] = [
   ['registrar todos (s)', (f) => (f.registerMs === null ? null : f.registerMs / 1000), 1],
   ['conectados (mín. en la ventana)', (f) => f.conectadosMin, 0],
   ['despachando (medio)', (f) => f.despachandoMedio, 0],

@@ -1,0 +1,284 @@
+/**
+ * The README's "Benchmarks" section, generated from bench/results/: for each benchmark its latest
+ * result — every figure, the command that produced it, the machine and the date. A pure function
+ * of the result files (no clock, no machine, no directory order), so a test can check that the
+ * README still says what the committed results say.
+ *
+ * Results written before a field existed are still shown: a missing command is rebuilt from the
+ * recorded parameters where the benchmark's flags map onto them one to one, a missing machine is
+ * said to be missing, and a benchmark this file does not know gets its numbers listed as they are.
+ */
+import { AUTH_HEAD, authCells } from '../auth/report.js';
+import type { VariantResult } from '../auth/run.js';
+import { ROWS as HUB_ROWS } from '../hub/report.js';
+import type { Figures as HubFigures } from '../hub/run.js';
+import type { LatencySummary } from '../hub/types.js';
+import {
+  type ParesDoc,
+  paresHeader,
+  paresTable,
+  PER_MESSAGE,
+  saturationLines,
+  TARGET_LABEL,
+} from '../pares/report.js';
+import { preciosRows } from '../precios/command.js';
+import type { PreciosRun } from '../precios/run.js';
+import { type SoakDoc, soakHeader, soakTable } from '../soak/report.js';
+import { ROWS as SURTIDOR_ROWS } from '../surtidor/report.js';
+import type { SurtidorFigures } from '../surtidor/run.js';
+import { markdownTable, num, type Table } from '../table.js';
+
+export const BEGIN = '<!-- bench:inicio -->';
+export const END = '<!-- bench:fin -->';
+
+/** A file under bench/results/: its name and, for JSON, its text. */
+export interface ResultFile {
+  name: string;
+  text?: string;
+}
+
+type Json = Record<string, unknown>;
+interface Machine {
+  cpus?: number;
+  model?: string;
+  totalmemBytes?: number;
+  node?: string;
+}
+interface Doc extends Json {
+  benchmark: string;
+  at?: string;
+  command?: string;
+  machine?: Machine;
+  params?: Json;
+  problems?: string[];
+}
+
+/** Known benchmarks first, in this order (the comparison and the long run lead); others after, by name. */
+const ORDER = ['pares', 'soak', 'hub', 'surtidor', 'precios', 'auth'];
+
+const TITLES: Record<string, string> = {
+  pares: 'pares: the station beside a minimal Node server, mosquitto and aedes',
+  soak: 'soak: a real-speed fleet for minutes',
+  hub: 'hub: N pumps on the station versus the minimal server',
+  surtidor: 'surtidor: pumps one simulator process sustains',
+  precios: 'precios: price propagation company → stations → pumps',
+  auth: 'auth: what authentication costs per REST request',
+};
+
+const flag = (name: string, value: unknown) => (value === undefined ? [] : [`--${name}`, String(value)]);
+
+/** For results saved before `command` was recorded: the flags that reproduce their parameters. */
+const COMMAND_FROM_PARAMS: Record<string, (p: Json) => string[]> = {
+  hub: (p) => [
+    ...flag('connections', p.connections),
+    ...flag('estado-interval-ms', p.estadoIntervalMs),
+    ...flag('tx-per-second', p.txPerSecond),
+    ...flag('duration', p.durationS),
+    ...flag('warmup', p.warmupS),
+    ...(p.ceiling === false ? ['--no-ceiling'] : []),
+  ],
+  precios: (p) => [
+    ...flag('stations', p.stations),
+    ...flag('pumps', p.pumpsPerStation),
+    ...flag('rounds', p.rounds),
+    ...flag('warmup', p.warmup),
+  ],
+  auth: (p) => [
+    ...flag('inject', p.injectRequests),
+    ...flag('requests', p.httpRequests),
+    ...flag('concurrency', p.concurrency),
+  ],
+};
+
+function commandOf(doc: Doc): string {
+  if (doc.command) return `\`${doc.command}\``;
+  const rebuild = COMMAND_FROM_PARAMS[doc.benchmark];
+  const args = rebuild && doc.params ? rebuild(doc.params) : [];
+  return `\`${['npm run bench --', doc.benchmark, ...args].join(' ')}\` (${rebuild ? 'rebuilt from the recorded parameters' : 'options not recorded'})`;
+}
+
+function machineOf(m: Machine | undefined): string {
+  if (!m?.model) return 'machine not recorded';
+  const ram = m.totalmemBytes ? `, ${(m.totalmemBytes / 2 ** 30).toFixed(1)} GiB RAM` : '';
+  return `${m.cpus ?? '?'} × ${m.model}${ram}, Node ${m.node ?? '?'}`;
+}
+
+const dateOf = (at: string | undefined) =>
+  at ? `${at.slice(0, 10)} ${at.slice(11, 16)} UTC` : 'date not recorded';
+
+const bullets = (lines: string[]) => lines.map((l) => `- ${l}`).join('\n');
+
+/** The first two lines of a text header, as plain paragraphs (the machine line is said elsewhere). */
+const firstLine = (header: string) => header.split('\n')[0] ?? '';
+
+function hubTable(doc: Doc): Table {
+  const estacion = doc.estacion as HubFigures;
+  const techo = doc.techo as HubFigures | null;
+  const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+    a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
+  return {
+    head: techo ? ['', 'estación', 'techo', 'estación/techo'] : ['', 'estación'],
+    rows: HUB_ROWS.map((row) => {
+      const cells = [row.label, num(row.value(estacion), row.digits)];
+      if (techo) {
+        cells.push(num(row.value(techo), row.digits));
+        cells.push(row.ratio ? num(ratio(row.value(estacion), row.value(techo)), 2) : '');
+      }
+      return cells;
+    }),
+  };
+}
+
+function surtidorTable(doc: Doc): Table {
+  const runs = doc.runs as SurtidorFigures[];
+  const cell = (v: number | string | null, digits: number) => (typeof v === 'string' ? v : num(v, digits));
+  return {
+    head: ['surtidores', ...runs.map((r) => String(r.params.pumps))],
+    rows: SURTIDOR_ROWS.map(([label, value, digits]) => [label, ...runs.map((r) => cell(value(r), digits))]),
+  };
+}
+
+function preciosTable(doc: Doc): Table {
+  const ms = (s: LatencySummary | null, k: 'p50' | 'p90' | 'max') => num(s?.[k], 1);
+  return {
+    head: ['', 'p50 ms', 'p90 ms', 'máx ms'],
+    rows: preciosRows(doc.summary as PreciosRun['summary']).map(([label, s]) => [
+      label,
+      ms(s, 'p50'),
+      ms(s, 'p90'),
+      ms(s, 'max'),
+    ]),
+  };
+}
+
+function authTable(doc: Doc): Table {
+  const rows = doc.resultados as VariantResult[];
+  return { head: ['', ...AUTH_HEAD], rows: rows.map((r) => [r.variante, ...authCells(r)]) };
+}
+
+/** A benchmark this file does not know: its parameters and every number it recorded, by path. */
+function genericTable(doc: Doc): Table {
+  const rows: string[][] = [];
+  const skip = new Set(['benchmark', 'at', 'command', 'machine', 'problems']);
+  const walk = (value: unknown, pathSoFar: string, depth: number) => {
+    if (rows.length >= 60) return;
+    if (typeof value === 'number')
+      rows.push([pathSoFar, Number.isInteger(value) ? String(value) : value.toFixed(2)]);
+    else if (typeof value === 'boolean' || typeof value === 'string') {
+      if (depth <= 2 && String(value).length <= 60) rows.push([pathSoFar, String(value)]);
+    } else if (value && typeof value === 'object' && depth < 4) {
+      for (const [k, v] of Object.entries(value)) walk(v, pathSoFar ? `${pathSoFar}.${k}` : k, depth + 1);
+    }
+  };
+  for (const [k, v] of Object.entries(doc)) if (!skip.has(k)) walk(v, k, 0);
+  return { head: ['', 'valor'], rows };
+}
+
+function body(doc: Doc, files: Set<string>, name: string): string[] {
+  const out: string[] = [];
+  switch (doc.benchmark) {
+    case 'pares': {
+      const d = doc as unknown as ParesDoc;
+      out.push(firstLine(paresHeader(d)), '', markdownTable(paresTable(d)), '');
+      if (d.fixedRate.why) out.push(`Fixed rate scaled down: ${d.fixedRate.why}.`, '');
+      out.push('Which side gave way at saturation:', '', bullets(saturationLines(d)), '');
+      out.push('What each server does per message:', '');
+      out.push(
+        bullets(
+          d.results.map(
+            (r) => `${TARGET_LABEL[r.target]}: ${d.perMessage?.[r.target] ?? PER_MESSAGE[r.target]}`,
+          ),
+        ),
+      );
+      break;
+    }
+    case 'soak': {
+      const d = doc as unknown as SoakDoc;
+      out.push(firstLine(soakHeader(d)), '', markdownTable(soakTable(d)));
+      const svg = name.replace(/\.json$/, '.svg');
+      if (files.has(svg)) out.push('', `![${TITLES.soak}](bench/results/${svg})`);
+      break;
+    }
+    case 'hub':
+      out.push(markdownTable(hubTable(doc)));
+      break;
+    case 'surtidor':
+      out.push(markdownTable(surtidorTable(doc)));
+      break;
+    case 'precios':
+      out.push(markdownTable(preciosTable(doc)));
+      break;
+    case 'auth':
+      out.push(markdownTable(authTable(doc)));
+      break;
+    default:
+      out.push(markdownTable(genericTable(doc)));
+  }
+  if (doc.problems && doc.problems.length > 0)
+    out.push('', 'Problems recorded in this run:', '', bullets(doc.problems));
+  return out;
+}
+
+/** The latest result of each benchmark: by its recorded date, else by its file name. */
+function latest(files: ResultFile[]): { name: string; doc: Doc }[] {
+  const byBenchmark = new Map<string, { name: string; doc: Doc; key: string }>();
+  for (const f of files) {
+    if (!f.name.endsWith('.json') || f.text === undefined) continue;
+    let doc: Doc;
+    try {
+      doc = JSON.parse(f.text) as Doc;
+    } catch {
+      continue;
+    }
+    const benchmark = typeof doc.benchmark === 'string' ? doc.benchmark : f.name.replace(/-\d{4}-.*$/, '');
+    doc.benchmark = benchmark;
+    const key = `${doc.at ?? ''}\u0000${f.name}`;
+    const seen = byBenchmark.get(benchmark);
+    if (!seen || key > seen.key) byBenchmark.set(benchmark, { name: f.name, doc, key });
+  }
+  const rank = (b: string) => (ORDER.includes(b) ? ORDER.indexOf(b) : ORDER.length);
+  return [...byBenchmark.entries()]
+    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
+    .map(([, v]) => ({ name: v.name, doc: v.doc }));
+}
+
+/** The whole section, markers included. */
+export function renderBenchmarks(files: ResultFile[]): string {
+  const names = new Set(files.map((f) => f.name));
+  const parts = [
+    BEGIN,
+    '## Benchmarks',
+    '',
+    'Generated by `npm run bench -- informe` from the latest result of each benchmark in',
+    '[`bench/results/`](bench/results/); do not edit by hand (a test checks it matches). Figures are',
+    'as the benchmark printed them; every table says which command produced it, on which machine and when.',
+  ];
+  for (const { name, doc } of latest(files)) {
+    parts.push(
+      '',
+      `### ${TITLES[doc.benchmark] ?? doc.benchmark}`,
+      '',
+      `${commandOf(doc)} · ${dateOf(doc.at)} · ${machineOf(doc.machine)} · [${name}](bench/results/${name})`,
+      '',
+      ...body(doc, names, name),
+    );
+  }
+  parts.push(END);
+  return `${parts.join('\n')}\n`;
+}
+
+/** README with its section replaced (or appended when the markers are not there yet). */
+export function replaceSection(readme: string, section: string): string {
+  const start = readme.indexOf(BEGIN);
+  const end = readme.indexOf(END);
+  if (start === -1 || end === -1 || end < start) return `${readme.trimEnd()}\n\n${section}`;
+  const after = readme.slice(end + END.length).replace(/^\n/, '');
+  return `${readme.slice(0, start)}${section}${after}`;
+}
+
+/** The section currently in the README, markers included; null when there is none. */
+export function currentSection(readme: string): string | null {
+  const start = readme.indexOf(BEGIN);
+  const end = readme.indexOf(END);
+  return start === -1 || end === -1 || end < start ? null : `${readme.slice(start, end + END.length)}\n`;
+}
