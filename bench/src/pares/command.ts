@@ -77,7 +77,7 @@ const builder = (y: Argv) =>
       ventana: { type: 'number', default: 10, describe: 'Tasa fija: segundos medidos' },
       'tasa-inicial': {
         type: 'number',
-        default: 2000,
+        default: 5000,
         describe: 'Saturación: mensajes/s del primer escalón',
       },
       factor: {

@@ -11,7 +11,13 @@ import { cpuPercent, type ProcSample, sampleProc } from '../hub/proc-stats.js';
 import { ROOT } from '../hub/run.js';
 import { summarize } from '../hub/stats.js';
 import type { LatencySummary } from '../hub/types.js';
-import { machinePercent, sampleMachine } from './machine-cpu.js';
+import {
+  machinePercent,
+  sampleMachine,
+  sampleThread,
+  type ThreadSample,
+  threadPercent,
+} from './cpu-share.js';
 import { askStats, type Count, type Target } from './targets.js';
 import type { GeneratorCommand, GeneratorConfig, GeneratorMessage, RunResult } from './types.js';
 
@@ -39,6 +45,8 @@ export interface Window {
   errors: Record<string, number>;
   /** Messages/s by the server's own count; null when it cannot say. */
   processedPerS: number | null;
+  /** False when the count is a periodic report (mosquitto's $SYS): a hint, not a measure. */
+  processedExact: boolean;
   /** Messages/s the subscriber received (brokers only). */
   deliveredPerS: number | null;
   /** % of one core. */
@@ -51,6 +59,10 @@ export interface Window {
     machine: number | null;
     /** machine − (server + generators + subscriber): someone else's work on a shared machine. */
     others: number | null;
+    /** The server's main thread (its event loop): % of the window on a CPU, and waiting for one. */
+    serverThread: { run: number; wait: number } | null;
+    /** The generator main thread that waited longest for a CPU. */
+    generatorThread: { run: number; wait: number } | null;
   };
   maxGeneratorLagMs: number;
 }
@@ -214,7 +226,16 @@ export class Fleet {
       // A live counter is read right after the window; a periodic one ($SYS) may report later,
       // after an idle stretch that would lower its rate: only readings near the window count.
       const inWindow = counts.filter((c) => c.at >= windowStart && c.at <= windowEnd + 100);
-      return windowOf(ran, rates, inWindow, before, after, deliveredStart, deliveredEnd);
+      return windowOf(
+        ran,
+        rates,
+        inWindow,
+        this.target.countExact,
+        before,
+        after,
+        deliveredStart,
+        deliveredEnd,
+      );
     } finally {
       sending = false;
       await poller.catch(() => {});
@@ -239,6 +260,8 @@ interface Snapshot {
   generators: ProcSample[];
   subscriber: ProcSample | null;
   machine: ReturnType<typeof sampleMachine>;
+  serverThread: ThreadSample | null;
+  generatorThreads: (ThreadSample | null)[];
 }
 
 function snapshot(
@@ -251,6 +274,8 @@ function snapshot(
     generators: generators.map((pid) => sampleProc(pid)),
     subscriber: subscriber === undefined ? null : sampleProc(subscriber),
     machine: sampleMachine(),
+    serverThread: sampleThread(server),
+    generatorThreads: generators.map((pid) => sampleThread(pid)),
   };
 }
 
@@ -258,6 +283,7 @@ function windowOf(
   ran: RunResult[],
   rates: Rates,
   counts: Count[],
+  processedExact: boolean,
   before: Snapshot,
   after: Snapshot,
   deliveredStart: { messages: number; at: number } | null,
@@ -294,6 +320,7 @@ function windowOf(
     latency: summarize(ran.flatMap((r) => r.latencies)),
     errors,
     processedPerS: rateOf(counts),
+    processedExact,
     deliveredPerS:
       deliveredStart && deliveredEnd && deliveredEnd.at > deliveredStart.at
         ? ((deliveredEnd.messages - deliveredStart.messages) * 1000) / (deliveredEnd.at - deliveredStart.at)
@@ -305,6 +332,10 @@ function windowOf(
       subscriber,
       machine,
       others: machine !== null && ours !== null ? Math.max(0, machine - ours) : null,
+      serverThread: threadPercent(before.serverThread, after.serverThread),
+      generatorThread: before.generatorThreads
+        .map((b, i) => threadPercent(b, after.generatorThreads[i] ?? null))
+        .reduce<{ run: number; wait: number } | null>((a, t) => (t && (!a || t.wait > a.wait) ? t : a), null),
     },
     maxGeneratorLagMs: Math.max(...ran.map((r) => r.maxLagMs)),
   };

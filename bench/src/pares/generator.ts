@@ -20,7 +20,7 @@ import { openPeer, type Peer, type PeerEvents } from './peers.js';
 import type { GeneratorCommand, GeneratorConfig, GeneratorMessage, RunResult, RunSpec } from './types.js';
 
 const TICK_MS = 5;
-const CATCH_UP_MS = 100;
+const CATCH_UP_MS = 250;
 
 function report(msg: GeneratorMessage): Promise<void> {
   return new Promise((resolve) => {

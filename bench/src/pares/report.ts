@@ -53,9 +53,12 @@ interface Row {
   ratio: boolean;
 }
 
+/** The step that ended the sweep (who gave way). */
 const sat = (r: TargetResult) => r.saturation?.steps.at(-1);
+/** The step of the highest throughput (older results without `peak`: the last one). */
+const peak = (r: TargetResult) => r.saturation?.steps[r.saturation.peak ?? -1] ?? sat(r);
 const clientCpu = (r: TargetResult) => {
-  const c = sat(r)?.cpu;
+  const c = peak(r)?.cpu;
   return c?.generators === null || c?.generators === undefined ? null : c.generators + (c.subscriber ?? 0);
 };
 
@@ -74,7 +77,14 @@ function rows(run: ParesRun): Row[] {
     {
       key: 'cpuServidorSat',
       label: '  CPU servidor en ese escalón (% de 1 núcleo)',
-      value: (r) => sat(r)?.cpu.server,
+      value: (r) => peak(r)?.cpu.server,
+      digits: 0,
+      ratio: false,
+    },
+    {
+      key: 'hiloEsperaSat',
+      label: '  su hilo principal esperando CPU (% del tiempo)',
+      value: (r) => peak(r)?.cpu.serverThread?.wait,
       digits: 0,
       ratio: false,
     },
@@ -88,9 +98,16 @@ function rows(run: ParesRun): Row[] {
     {
       key: 'cpuMaquinaSat',
       label: '  CPU de la máquina en ese escalón (% de 1 núcleo)',
-      value: (r) => sat(r)?.cpu.machine,
+      value: (r) => peak(r)?.cpu.machine,
       digits: 0,
       ratio: false,
+    },
+    {
+      key: 'porSegundoDeHilo',
+      label: '  estimación con un núcleo propio (mensajes por s de CPU del hilo principal)',
+      value: (r) => r.saturation?.perThreadSecond,
+      digits: 0,
+      ratio: true,
     },
     {
       key: 'cpuMsPor10k',
@@ -195,32 +212,53 @@ export function paresTable(doc: ParesDoc): Table {
   return table;
 }
 
-/** A process this busy (% of one core) is at its own limit: Node and mosquitto run on one thread. */
+/** A main thread on a CPU this much of the time (%) is at its own limit: the loop runs on it. */
 const AT_LIMIT = 85;
-/** The machine this busy (share of all cores) leaves nobody a core of their own. */
-const MACHINE_FULL = 0.9;
+/** A main thread waiting this much of the time (%) for a CPU was starved by the machine. */
+const STARVED = 20;
+/** Other people's CPU (% of one core) below which the machine counts as ours alone. */
+const OTHERS_NOTICEABLE = 20;
+
+type ThreadShare = { run: number; wait: number } | null | undefined;
 
 /**
- * Which side gave way in the last sweep step, and whether it was its own limit (its core busy)
- * or the machine's (every core taken, by us or by other people's work on a shared box).
+ * Why one side gave way: its own limit (its main thread on a CPU nearly all the time), the
+ * machine's (ready to run but waiting for a CPU: every core taken, by us or by other people's
+ * work on a shared box), or neither (blocked — a synchronous write to disk, say — or idle).
+ * Results saved before the thread figures existed fall back to the process's CPU.
  */
-function whoGaveWay(limit: Limit, rate: number, c: Step['cpu'], cores: number): string {
-  const full = c.machine !== null && c.machine >= cores * 100 * MACHINE_FULL;
-  const machine = `la máquina estaba llena (${num(c.machine)} % de ${cores * 100} %, otros procesos ${num(c.others)} %)`;
-  const side = (who: string, busy: number | null) =>
-    busy !== null && busy >= AT_LIMIT
-      ? `${who} a ${num(busy)} % de un núcleo: su propio límite`
-      : full
-        ? `${who} con solo ${num(busy)} % de un núcleo: ${machine}`
-        : `${who} con ${num(busy)} % de un núcleo, sin llenar la máquina: no fue la CPU`;
+function why(who: string, thread: ThreadShare, cpu: number | null, c: Step['cpu']): string {
+  const machine = `máquina ${num(c.machine)} %, otros procesos ${num(c.others)} %`;
+  if (!thread) return `${who} con ${num(cpu)} % de un núcleo; ${machine}`;
+  const share = `hilo principal en CPU ${num(thread.run)} % del tiempo, esperando CPU ${num(thread.wait)} %`;
+  if (thread.run >= AT_LIMIT) return `${who}: ${share}: su propio límite`;
+  if (thread.wait >= STARVED) {
+    // Whose work filled the machine matters: ours (the generators) or someone else's.
+    const byWhom =
+      c.others !== null && c.others < OTHERS_NOTICEABLE
+        ? `ocupada por la propia prueba (generadores ${num(c.generators)} %, servidor ${num(c.server)} %)`
+        : `ocupada (${machine})`;
+    return `${who}: ${share}: le faltó CPU, la máquina estaba ${byWhom}`;
+  }
+  return `${who}: ${share}: el resto del tiempo bloqueado o sin trabajo, no fue la CPU`;
+}
+
+/** Which side gave way in the last sweep step, and why (see why()). */
+function whoGaveWay(limit: Limit, rate: number, c: Step['cpu']): string {
+  const server = () => why('servidor', c.serverThread, c.server, c);
+  const generator = () =>
+    // The busiest generator at its limit says more than the one that waited longest.
+    c.generatorMax !== null && c.generatorMax >= AT_LIMIT
+      ? `el generador más ocupado a ${num(c.generatorMax)} % de un núcleo: su propio límite`
+      : why('el generador que más esperó', c.generatorThread, c.generatorMax, c);
   const at = `a ${num(rate)}/s ofrecidos`;
   switch (limit) {
     case 'servidor':
-      return `${at} cedió el servidor (${side('servidor', c.server)})`;
+      return `${at} cedió el servidor (${server()})`;
     case 'generador':
-      return `${at} cedió el generador, no el servidor (${side('el generador más ocupado', c.generatorMax)})`;
+      return `${at} cedió el generador, no el servidor (${generator()})`;
     case 'ambos':
-      return `${at} cedieron los dos lados (${side('servidor', c.server)}; ${side('el generador más ocupado', c.generatorMax)})`;
+      return `${at} cedieron los dos lados (${server()}; ${generator()})`;
     case 'ninguno':
       return `hasta ${num(rate)}/s ofrecidos (la tasa máxima del barrido) no cedió ningún lado`;
   }
@@ -235,11 +273,11 @@ export function saturationLines(doc: ParesDoc): string[] {
     if (!s || !last) return [`${TARGET_LABEL[r.target]}: sin barrido (${r.failures.join('; ') || 'n/d'})`];
     const c = last.cpu;
     return [
-      `${TARGET_LABEL[r.target]}: ${whoGaveWay(s.limit, last.offeredPerS, c, doc.machine.cpus)}` +
+      `${TARGET_LABEL[r.target]}: ${whoGaveWay(s.limit, last.offeredPerS, c)}` +
         (last.reasons.length > 0 ? `: ${last.reasons.join('; ')}` : '') +
         `. CPU: servidor ${num(c.server)} %, generadores ${num(c.generators)} %` +
         (c.subscriber === null ? '' : `, suscriptor ${num(c.subscriber)} %`) +
-        `, máquina ${num(c.machine)} % (otros procesos ${num(c.others)} %)`,
+        `, máquina ${num(c.machine)} % de ${doc.machine.cpus * 100} % (otros procesos ${num(c.others)} %)`,
     ];
   });
 }

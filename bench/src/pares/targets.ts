@@ -40,6 +40,11 @@ export interface Target {
   logs: ChildLogs;
   /** Messages taken from clients so far, by the server's own count; null when it cannot say. */
   processed(): Promise<Count | null>;
+  /**
+   * Whether processed() reads the counter when asked (true) or returns the server's last periodic
+   * report (mosquitto's $SYS every second, timed by when it reached us, which lags under load).
+   */
+  countExact: boolean;
   stop(): Promise<ExitInfo>;
 }
 
@@ -66,11 +71,13 @@ export function askStats<T extends { type: string }>(child: Child, timeoutMs = 2
   });
 }
 
-/** Times an asynchronous reading at its middle: the server read its counter somewhere in there. */
+/**
+ * Times a reading by when the answer arrived: a busy server reads its counter when it gets to the
+ * request — late, with its backlog — and answers at once, so the arrival is the closer time.
+ */
 async function timed(read: () => Promise<number | null>): Promise<Count | null> {
-  const start = performance.now();
   const count = await read();
-  return count === null ? null : { count, at: (start + performance.now()) / 2 };
+  return count === null ? null : { count, at: performance.now() };
 }
 
 async function estacion(maxConnections: number): Promise<Target> {
@@ -85,6 +92,7 @@ async function estacion(maxConnections: number): Promise<Target> {
     logs: station.child.logs,
     // Valid lines of every tipo the hub parsed and dispatched (rate-limited or invalid ones are not).
     processed: () => timed(async () => sumOf(await station.metrics(), 'estacion_mensajes_total')),
+    countExact: true,
     stop: async () => {
       await station.stop();
       return station.child.exited;
@@ -107,6 +115,7 @@ async function nodeChild(
       pid: child.proc.pid,
       logs: child.logs,
       processed: () => timed(() => count(child)),
+      countExact: true,
       stop: () => child.stop(5000),
     };
   } catch (err) {
@@ -223,6 +232,7 @@ async function mosquitto(bin: string): Promise<Target> {
       pid: child.proc.pid,
       logs: child.logs,
       processed: async () => latest,
+      countExact: false,
       stop,
     };
   } catch (err) {
