@@ -66,7 +66,8 @@ const builder = (y: Argv) =>
       'estado-por-s': {
         type: 'number',
         default: 20_000,
-        describe: 'Tasa fija: mensajes de estado por segundo, en total',
+        describe:
+          'Tasa fija pedida: mensajes de estado por segundo, en total (se reduce, y se dice, si algún servidor no la sostuvo en la saturación)',
       },
       'ventas-por-s': { type: 'number', default: 1000, describe: 'Tasa fija: ventas por segundo, en total' },
       calentamiento: {

@@ -2,9 +2,9 @@
  * `bench pares`: the same fleet against the station, the minimal Node server (the baseline), and
  * two MQTT brokers, in three passes, each server started fresh for each pass:
  *
- * 1. saturación: the offered rate is raised step by step until a step is not kept up; each step
- *    says which side gave way (the server stopped reading or acknowledging, or the generators fell
- *    behind their schedule) with the CPU of both sides and of the machine.
+ * 1. saturación: the offered rate is raised step by step until a step is not kept up twice in a
+ *    row; each step says which side gave way (the server stopped reading or acknowledging, or the
+ *    generators fell behind their schedule) with the CPU of both sides and of the machine.
  * 2. tasa fija: one rate for all (the requested one, scaled down when some server or the
  *    generators did not sustain it in pass 1): server CPU per 10k messages, sale → ack latency.
  * 3. inactivas: connections opened up to each size and left idle; server RSS per connection.
