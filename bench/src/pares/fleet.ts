@@ -70,7 +70,7 @@ export interface Window {
 const sum = (xs: (number | null)[]) =>
   xs.some((x) => x === null) ? null : xs.reduce<number>((a, b) => a + (b ?? 0), 0);
 
-/** The rate between the first and last readings (a periodic counter repeats its last one). */
+/** Messages/s between the first and the last reading, when they are far enough apart to say. */
 function rateOf(counts: Count[]): number | null {
   const first = counts[0];
   const last = counts.at(-1);
@@ -107,7 +107,13 @@ export class Fleet {
     let subscriber: Child | null = null;
     if (target.protocol === 'mqtt') {
       subscriber = startNode('consumidor', SUBSCRIBER, [String(target.port)], { cwd: ROOT, ipc: true });
-      await subscriber.waitForLine((e) => e.suscrito === true, 10_000);
+      try {
+        await subscriber.waitForLine((e) => e.suscrito === true, 10_000);
+      } catch (err) {
+        // No fleet is returned, so nobody else would stop these before the next server's turn.
+        await Promise.all([...children.map((c) => c.stop(2000)), subscriber.stop(2000)]);
+        throw err;
+      }
     }
     return new Fleet(target, children, subscriber, shard);
   }

@@ -169,30 +169,22 @@ class Generator {
   }
 }
 
-async function main(): Promise<void> {
-  const cfg = JSON.parse(process.argv[2] ?? '{}') as GeneratorConfig;
-  // The parent owns this process: when it goes away, so do we.
-  process.on('disconnect', () => process.exit(3));
-  const generator = new Generator(cfg);
-  // Commands are handled one at a time, in order: the parent waits for each answer anyway.
-  let queue = Promise.resolve();
-  process.on('message', (cmd: GeneratorCommand) => {
-    queue = queue.then(async () => {
-      if (cmd.type === 'connect') await report(await generator.connect(cmd.count));
-      else if (cmd.type === 'run') await report({ type: 'ran', result: await generator.run(cmd) });
-      else {
-        generator.close();
-        process.exit(0);
-      }
-    });
-    queue.catch(async (err: unknown) => {
-      await report({
-        type: 'fatal',
-        message: err instanceof Error ? (err.stack ?? err.message) : String(err),
-      });
-      process.exit(1);
-    });
+const generator = new Generator(JSON.parse(process.argv[2] ?? '{}') as GeneratorConfig);
+// The parent owns this process: when it goes away, so do we.
+process.on('disconnect', () => process.exit(3));
+// Commands are handled one at a time, in order: the parent waits for each answer anyway.
+let queue = Promise.resolve();
+process.on('message', (cmd: GeneratorCommand) => {
+  queue = queue.then(async () => {
+    if (cmd.type === 'connect') await report(await generator.connect(cmd.count));
+    else if (cmd.type === 'run') await report({ type: 'ran', result: await generator.run(cmd) });
+    else {
+      generator.close();
+      process.exit(0);
+    }
   });
-}
-
-void main();
+  queue.catch(async (err: unknown) => {
+    await report({ type: 'fatal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    process.exit(1);
+  });
+});
