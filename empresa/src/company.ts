@@ -15,7 +15,7 @@ import {
   NetworkPolicy,
 } from '@combustible/server';
 import { type Clock, type Logger, systemClock } from '@combustible/shared';
-import { CompanyService, SISTEMA } from './app/company-service.js';
+import { CompanyService } from './app/company-service.js';
 import { CompanyBus } from './app/events.js';
 import { CompanyMetrics } from './app/metrics.js';
 import { type CompanyConfig, companyExposure } from './config.js';
@@ -117,7 +117,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
         key: config.tlsKey === undefined ? undefined : readFileSync(config.tlsKey),
       },
     });
-    for (const { host, port } of config.estacion) await service.ensureStation(host, port, SISTEMA);
+    for (const { host, port, tls } of config.estacion) await service.ensureStation(host, port, { tls });
     links.start();
     log.info(
       {

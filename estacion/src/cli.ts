@@ -305,7 +305,13 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
                   array: true,
                   describe: 'Nombre o IP adicional del certificado de la estación (repetible)',
                 })
-                .option('dias', { type: 'number', describe: 'Validez de los certificados, en días', default: 825 }),
+                .option('dias', { type: 'number', describe: 'Validez de los certificados, en días', default: 825 })
+                .option('conservar', {
+                  type: 'boolean',
+                  describe:
+                    'Conservar lo que ya esté en --dir y siga vigente (la CA y lo firmado por ella) y crear solo lo que falte: para correrlo en cada arranque',
+                  default: false,
+                }),
             handler: async (args) => {
               const print = io.print ?? ((line: string) => console.log(line));
               const result = await createDevCa({
@@ -313,6 +319,7 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
                 surtidores: parsePumpRange(String(args.surtidores)),
                 hosts: ((args.host as string[] | undefined) ?? []).flatMap((h) => String(h).split(',')),
                 days: Number(args.dias),
+                keepExisting: args.conservar === true,
               });
               for (const line of devCaSummary(result)) print(line);
             },
