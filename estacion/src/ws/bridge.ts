@@ -13,6 +13,7 @@ import {
   type AuthService,
   checkOrigin,
   credentialFrom,
+  errorBody,
   httpsServerFactory,
   logThrottle,
 } from '@combustible/server';
@@ -23,7 +24,7 @@ import type { WebSocket } from 'ws';
 import type { StationBus, StationEvents } from '../app/events.js';
 import type { StationMetrics } from '../app/metrics.js';
 import type { StationService } from '../app/station-service.js';
-import { STATION_ERRORS, type StationErrorCode } from '../errors.js';
+import { STATION_ERRORS } from '../errors.js';
 import { presentPump } from '../http/deps.js';
 import type { StationStore } from '../store/port.js';
 import { accionPanel, esAccionPanel } from './acciones.js';
@@ -184,8 +185,9 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
         warnOrigin((omitidos) =>
           deps.log.warn({ origin, remote: req.ip, omitidos }, `WebSocket rechazado: ${decision.motivo}`),
         );
-        const codigo: StationErrorCode = 'ORIGEN_NO_PERMITIDO';
-        await reply.code(STATION_ERRORS[codigo].status).send({ error: { codigo, mensaje: decision.motivo } });
+        await reply
+          .code(STATION_ERRORS.ORIGEN_NO_PERMITIDO.status)
+          .send(errorBody('ORIGEN_NO_PERMITIDO', decision.motivo));
       },
       // Only a session may watch: refused with 401 before the upgrade (after the origin check).
       preHandler: async (req, reply) => {
@@ -206,10 +208,9 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
             resultado: 'denegado',
             detalles: { motivo: 'credencial_invalida', rol_necesario: 'lectura' },
           });
-        const codigo: StationErrorCode = 'NO_AUTENTICADO';
         await reply
-          .code(STATION_ERRORS[codigo].status)
-          .send({ error: { codigo, mensaje: 'inicie sesión en el panel (cookie de sesión o Authorization: Bearer)' } });
+          .code(STATION_ERRORS.NO_AUTENTICADO.status)
+          .send(errorBody('NO_AUTENTICADO', 'inicie sesión en el panel (cookie de sesión o Authorization: Bearer)'));
       },
     },
     (socket, req) => {

@@ -15,6 +15,7 @@ import {
   type PumpToStation,
   ReconnectingClient,
   type Registro,
+  TokenBucket,
   type TransaccionCompletada,
 } from '@combustible/shared';
 import type { ChaosLink } from '../chaos.js';
@@ -25,7 +26,6 @@ import type { Outbox, PumpBook } from '../outbox/outbox.js';
 import type { LinkCounters } from './counters.js';
 import { type Admission, admittedDial } from './admission.js';
 import { dispatchLine } from './handlers.js';
-import { TokenBucket } from './token-bucket.js';
 
 export interface LinkOptions {
   token: string | undefined;
@@ -124,7 +124,8 @@ export class PumpLink {
     this.book = deps.book;
     this.log = deps.log;
     const { options } = deps;
-    this.bucket = new TokenBucket(options.maxSalesPerSecond, options.window, deps.clock.now());
+    // Paces the sales: a replay after an outage must not trip the station's rate limit.
+    this.bucket = new TokenBucket(options.maxSalesPerSecond, options.window, deps.clock);
     const raw = deps.chaos ? deps.chaos.wrapDial(deps.dial) : deps.dial;
     const admitted = deps.admission
       ? admittedDial(deps.admission, raw, (release) => {
@@ -370,7 +371,7 @@ export class PumpLink {
     while (this.inflight.size < window) {
       const entry = this.book.pending.nextFrom(this.cursor);
       if (!entry) return;
-      if (!this.bucket.take(now)) return;
+      if (!this.bucket.take()) return;
       this.cursor = entry.pos + 1;
       const id = entry.tx.id_transaccion as string;
       if (this.inflight.has(id)) continue;
