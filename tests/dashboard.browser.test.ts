@@ -352,8 +352,10 @@ describe.skipIf(!available)('operator dashboard', () => {
     other.send(registro(5, 'Isla 5'));
     await other.next('registro_confirmado');
     await expect.poll(() => card.locator('.litros').textContent()).toMatch(/^3,50\sL$/);
+    // Tests are typed without the DOM lib: the cards are typed by the one method used of them.
+    type Card = { getAttribute(name: string): string | null };
     await expect
-      .poll(() => p.locator('[data-surtidor]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-surtidor'))))
+      .poll(() => p.locator('[data-surtidor]').evaluateAll((cards: Card[]) => cards.map((c) => c.getAttribute('data-surtidor'))))
       .toEqual(['5', '7', '9']);
     // The button still waits for its answer, and it is the same card and button, updated in place.
     expect(await pausar.isDisabled()).toBe(true);

@@ -71,7 +71,7 @@ const isCertificados = (s: Service) => imageOf(s) === 'estacion' && s.command?.[
 /** Which service a long-running container is (the certificados one-shot is none of them). */
 const kindOf = (s: Service): Kind | undefined => (isCertificados(s) ? undefined : imageOf(s));
 const builtServices = services.filter(([, s]) => imageOf(s) !== undefined);
-const appServices = services.filter(([, s]) => kindOf(s) !== undefined) as [string, Service][];
+const appServices = services.filter(([, s]) => kindOf(s) !== undefined);
 const ofKind = (kind: Kind) => appServices.filter(([, s]) => kindOf(s) === kind);
 
 /**
@@ -110,11 +110,11 @@ function parsed(kind: Kind, s: Service): Record<string, unknown> {
     const command = s.command ?? [];
     if (kind === 'empresa') {
       expect(command[0]).toBe('serve');
-      return parseServeArgs(command.slice(1), process.env) as unknown as Record<string, unknown>;
+      return parseServeArgs(command.slice(1), process.env);
     }
     if (kind === 'estacion')
-      return parseEstacionArgs(command, process.env) as unknown as Record<string, unknown>;
-    return parseSurtidorArgs(command) as unknown as Record<string, unknown>;
+      return parseEstacionArgs(command, process.env);
+    return parseSurtidorArgs(command);
   } finally {
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
@@ -339,7 +339,7 @@ describe('docker-compose.yml', () => {
     for (const name of ['empresa', 'estacion']) {
       const test = compose.services[name]?.healthcheck?.test.join(' ') ?? '';
       const scheme = configs.get(name)?.tlsApi === true ? 'https' : 'http';
-      expect(test).toContain(`${scheme}://127.0.0.1:${configs.get(name)?.apiPort}/health`);
+      expect(test).toContain(`${scheme}://127.0.0.1:${Number(configs.get(name)?.apiPort)}/health`);
     }
   });
 

@@ -176,7 +176,7 @@ describe('empresa login and logout', () => {
     expect(loginHint({ api: DEFAULT_API, credencial: null }).message).toMatch(/login --usuario admin"/);
 
     await loginAs('u-lectura', claveDe('lectura'), { env: own });
-    const { token } = JSON.parse(readFileSync(sessionFilePath(own), 'utf8')).sesiones[api] as { token: string };
+    const { token } = (JSON.parse(readFileSync(sessionFilePath(own), 'utf8')) as { sesiones: Record<string, unknown> }).sesiones[api] as { token: string };
     await c.api.inject({ method: 'DELETE', url: '/api/sesion', headers: bearer(token) });
     const closed = await cliWith({ env: own }, '--api', api, 'estaciones', 'list');
     expect(closed.code).toBe(1);

@@ -168,7 +168,7 @@ export class CompanyService {
   private nextVersion(cambios: Cambios, autor: string): VersionPrecios | null {
     const current = this.current;
     const detalles = (Object.keys(cambios) as (keyof Cambios)[])
-      .filter((campo) => cambios[campo] !== undefined && !esPrecioValido(cambios[campo] as number))
+      .filter((campo) => cambios[campo] !== undefined && !esPrecioValido(cambios[campo]))
       .map((campo) => ({ campo, problema: `entero entre ${PRECIO_MIN} y ${PRECIO_MAX} pesos por litro` }));
     if (detalles.length > 0) {
       throw new CompanyError('VALIDACION', 'precio fuera del rango permitido', detalles);

@@ -118,7 +118,7 @@ describe('TLS on the pump and company ports', () => {
       const outcome = await new Promise<string>((resolve) => {
         const c = tls.connect({ port, host: '127.0.0.1', servername: 'localhost' }, () => resolve('conectado'));
         peers.push(c);
-        c.once('error', (err) => resolve(`error: ${err.message}`));
+        c.once('error', (err: Error) => resolve(`error: ${err.message}`));
       });
       expect(outcome).toMatch(/^error/);
     }

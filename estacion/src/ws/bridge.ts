@@ -105,7 +105,7 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
     surtidor_eliminado: (d) => broadcast(event('surtidor_eliminado', d)),
   };
   for (const [name, fn] of Object.entries(listeners))
-    deps.bus.on(name as keyof StationEvents, fn as () => void);
+    deps.bus.on(name as keyof StationEvents, fn);
   const offAudit = deps.audit?.onAppend((r) => {
     if (esAccionPanel(r.accion)) broadcast(event('accion', accionPanel(r)));
   });
@@ -132,8 +132,10 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
   }, deps.sessionCheckMs ?? 30_000);
   sessionTimer.unref();
 
+  // Typed as Fastify's logger so the app is a FastifyInstance<..., FastifyBaseLogger>, as Bridge is.
+  const log: FastifyBaseLogger = deps.log;
   const app = Fastify({
-    loggerInstance: deps.log as FastifyBaseLogger,
+    loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
     // Unreadable requests and bad URLs get the API's one error shape here too.
     frameworkErrors,
@@ -232,7 +234,8 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
     clearInterval(sessionTimer);
     offAudit?.();
     for (const [name, fn] of Object.entries(listeners))
-      deps.bus.off(name as keyof StationEvents, fn as () => void);
+      deps.bus.off(name as keyof StationEvents, fn);
   });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it: the app is PromiseLike, so an async function's `return app` is typed as what it resolves to (a plain FastifyInstance).
   return Object.assign(app, { bridgeClients: clients, snapshots }) as Bridge;
 }

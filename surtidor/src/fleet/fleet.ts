@@ -181,7 +181,7 @@ export class Fleet {
   }
 
   private pumpConfig(id: number): PumpConfig {
-    const fuels = this.config.fuels as Combustible[];
+    const fuels = this.config.fuels;
     return {
       id_surtidor: id,
       nombre: `Surtidor ${id}`,

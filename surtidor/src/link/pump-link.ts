@@ -6,6 +6,7 @@
  * finished before them: they wait until that sale is durable and sent.
  */
 import {
+  abortReason,
   type BackoffOptions,
   backoffDelay,
   type Clock,
@@ -16,7 +17,6 @@ import {
   ReconnectingClient,
   type Registro,
   TokenBucket,
-  type TransaccionCompletada,
 } from '@combustible/shared';
 import type { ChaosLink } from '../chaos.js';
 import type { Random } from '../domain/customer.js';
@@ -74,12 +74,12 @@ const codeOf = (e: Error) => (e as Error & { code?: unknown }).code;
 function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
-      reject(signal.reason ?? new Error('aborted'));
+      reject(abortReason(signal));
       return;
     }
     const onAbort = () => {
       clock.clearTimeout(timer);
-      reject(signal.reason ?? new Error('aborted'));
+      reject(abortReason(signal));
     };
     const timer = clock.setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
@@ -378,7 +378,7 @@ export class PumpLink {
       const dueAt = now + this.deps.options.resendAfterMs;
       this.inflight.set(id, { dueAt, tries: 0 });
       if (dueAt < this.earliestDue) this.earliestDue = dueAt;
-      this.write(encodeMessage(entry.tx as TransaccionCompletada));
+      this.write(encodeMessage(entry.tx));
     }
   }
 
