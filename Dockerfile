@@ -18,7 +18,9 @@ FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app /app
-RUN mkdir -p /data && chown node:node /data
+# /certs is where docker-compose.yml mounts the certificates volume: a new named volume takes the
+# owner of the directory it is mounted on, so the certificados service (user node) can write it.
+RUN mkdir -p /data /certs && chown node:node /data /certs
 USER node
 VOLUME ["/data"]
 
@@ -31,6 +33,13 @@ ENTRYPOINT ["node", "empresa/bin/empresa.js"]
 CMD ["serve", "--host", "0.0.0.0", "--data-dir", "/data"]
 
 FROM runtime AS estacion
+# `estacion certificados dev` (the certificados service of docker-compose.yml) runs the system's
+# openssl, which the slim base image does not have.
+USER root
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends openssl \
+  && rm -rf /var/lib/apt/lists/*
+USER node
 EXPOSE 6000 5001 8001 4001
 ENTRYPOINT ["node", "estacion/bin/estacion.js"]
 CMD ["--host", "0.0.0.0", "--data-dir", "/data"]

@@ -285,7 +285,13 @@ describe.skipIf(!available)('operator dashboard', () => {
     await expect.poll(() => page.textContent('#conexion'), { timeout: 10_000 }).toMatch(/Sin conexión/);
     station = await startStationProcess({
       dataDir: station.dataDir,
-      flags: { 'api-port': String(station.apiPort), 'ws-port': String(station.wsPort), nombre: 'Estación Centro' },
+      flags: {
+        'api-port': String(station.apiPort),
+        'ws-port': String(station.wsPort),
+        nombre: 'Estación Centro',
+        // The test of a command in flight keeps one unanswered: room for a slow, shared machine.
+        'command-timeout': '30',
+      },
     });
     // The session is in the store: the operator stays logged in across the restart.
     await expect.poll(() => page.textContent('#conexion'), { timeout: 20_000 }).toBe('En vivo');
@@ -314,6 +320,65 @@ describe.skipIf(!available)('operator dashboard', () => {
     expect(await verTodos.isVisible()).toBe(false);
     expect(await p.locator('[data-surtidor="7"] .estado').textContent()).toBe('disponible');
     expect(await p.locator('[data-surtidor="300"] .estado').textContent()).toBe('desconectado');
+    await p.context().close();
+  });
+
+  it('updates a card in place: a command in flight keeps its button disabled through estado updates', async () => {
+    const p = await as('operador');
+    const pump = await LineClient.connect(station.pumpPort);
+    pumps.push(pump);
+    pump.send(registro(9, 'Isla 9'));
+    await pump.next('registro_confirmado');
+    pump.send(estado(9, 'despachando', 1));
+    const card = p.locator('[data-surtidor="9"]');
+    const pausar = card.locator('[data-comando="pausar"]');
+    await expect.poll(() => card.locator('.litros').textContent()).toMatch(/^1,00\sL$/);
+    const before = { card: await card.elementHandle(), pausar: await pausar.elementHandle() };
+
+    // Pausar, confirmed: the command reaches the pump, which does not answer yet.
+    const command = pump.next('comando');
+    await pausar.click();
+    await p.locator('#confirmar-razon').fill('cambio de manguera');
+    await p.locator('#confirmar-si').click();
+    const cmd = await command;
+    expect(cmd).toMatchObject({ comando: 'pausar', razon: 'cambio de manguera' });
+    await expect.poll(() => pausar.isDisabled()).toBe(true);
+
+    // The pump keeps dispatching meanwhile, and another pump connects before it in the grid.
+    pump.send(estado(9, 'despachando', 2));
+    pump.send(estado(9, 'despachando', 3.5));
+    const other = await LineClient.connect(station.pumpPort);
+    pumps.push(other);
+    other.send(registro(5, 'Isla 5'));
+    await other.next('registro_confirmado');
+    await expect.poll(() => card.locator('.litros').textContent()).toMatch(/^3,50\sL$/);
+    // Tests are typed without the DOM lib: the cards are typed by the one method used of them.
+    type Card = { getAttribute(name: string): string | null };
+    await expect
+      .poll(() => p.locator('[data-surtidor]').evaluateAll((cards: Card[]) => cards.map((c) => c.getAttribute('data-surtidor'))))
+      .toEqual(['5', '7', '9']);
+    // The button still waits for its answer, and it is the same card and button, updated in place.
+    expect(await pausar.isDisabled()).toBe(true);
+    expect(await card.evaluate((now, old) => now === old, before.card)).toBe(true);
+    expect(await pausar.evaluate((now, old) => now === old, before.pausar)).toBe(true);
+    // And says so.
+    expect(await pausar.getAttribute('aria-busy')).toBe('true');
+    expect(await pausar.textContent()).toBe('Pausando…');
+    // Reanudar does not apply to a pump that is dispatching.
+    expect(await card.locator('[data-comando="reanudar"]').isDisabled()).toBe(true);
+    await screenshot(p, 'estacion-comando-en-curso.png');
+    expect(pump.received.filter((m) => m.tipo === 'comando')).toHaveLength(1);
+
+    // The answer arrives: the button is itself again (disabled now because the pump is paused).
+    pump.send({ tipo: 'comando_ejecutado', id_surtidor: 9, id_comando: cmd.id_comando, resultado: 'ok' });
+    pump.send(estado(9, 'pausado', 0));
+    await expect.poll(() => p.textContent('#aviso')).toContain('Surtidor 9: pausar → ok');
+    await expect.poll(() => pausar.getAttribute('aria-busy')).toBeNull();
+    expect(await pausar.textContent()).toBe('Pausar');
+    expect(await pausar.isDisabled()).toBe(true);
+    await expect.poll(() => card.locator('[data-comando="reanudar"]').isDisabled()).toBe(false);
+    expect(await card.locator('.pausado-por').textContent()).toMatch(/^Pausado por ana: cambio de manguera · /);
+    expect(await card.evaluate((now, old) => now === old, before.card)).toBe(true);
     await p.context().close();
   });
 });

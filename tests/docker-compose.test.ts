@@ -3,18 +3,26 @@
  * every flag and environment variable of a service must exist in that service's CLI (parsed by the
  * CLI's own strict parser), published ports must be the ones the service listens on, addresses
  * between services must point at a service and the port it serves, and dependencies must exist.
+ * The certificates are checked for real: the certificados service's own command is run into a
+ * temporary directory, and every certificate file the others name must be there and fit (signed
+ * by the CA its peer trusts, for the name it is dialled by, naming the pump id it is shown for).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { checkExposure, NetworkPolicy } from '@combustible/server';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseServeArgs } from '../empresa/src/cli/serve.js';
 import { type CompanyConfig, companyExposure } from '../empresa/src/config.js';
 import { parseArgs as parseEstacionArgs } from '../estacion/src/cli.js';
 import { type StationConfig, stationExposure } from '../estacion/src/config.js';
+import { pumpIdOfCertificate } from '../estacion/src/tls/identity.js';
 import { parseArgs as parseSurtidorArgs } from '../surtidor/src/cli.js';
+import type { SurtidorConfig } from '../surtidor/src/config.js';
+import { pumpFile } from '../surtidor/src/link/tls.js';
 import { binPath, ROOT } from './helpers/processes.js';
 
 type Kind = 'empresa' | 'estacion' | 'surtidor';
@@ -22,6 +30,7 @@ type Kind = 'empresa' | 'estacion' | 'surtidor';
 interface Service {
   image?: string;
   build?: { context: string; target: string };
+  restart?: string;
   command?: string[];
   environment?: Record<string, string>;
   ports?: string[];
@@ -55,8 +64,14 @@ const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
 const services = Object.entries(compose.services);
 const ENV_PREFIX: Record<Kind, string> = { empresa: 'EMPRESA', estacion: 'ESTACION', surtidor: 'SURTIDOR' };
 
-const kindOf = (s: Service): Kind | undefined => s.build?.target as Kind | undefined;
-const appServices = services.filter(([, s]) => kindOf(s) !== undefined) as [string, Service][];
+/** The Dockerfile target a service is built from. */
+const imageOf = (s: Service): Kind | undefined => s.build?.target as Kind | undefined;
+/** The one-shot that writes the certificates: the station's image running `estacion certificados dev`. */
+const isCertificados = (s: Service) => imageOf(s) === 'estacion' && s.command?.[0] === 'certificados';
+/** Which service a long-running container is (the certificados one-shot is none of them). */
+const kindOf = (s: Service): Kind | undefined => (isCertificados(s) ? undefined : imageOf(s));
+const builtServices = services.filter(([, s]) => imageOf(s) !== undefined);
+const appServices = services.filter(([, s]) => kindOf(s) !== undefined);
 const ofKind = (kind: Kind) => appServices.filter(([, s]) => kindOf(s) === kind);
 
 /**
@@ -95,11 +110,11 @@ function parsed(kind: Kind, s: Service): Record<string, unknown> {
     const command = s.command ?? [];
     if (kind === 'empresa') {
       expect(command[0]).toBe('serve');
-      return parseServeArgs(command.slice(1), process.env) as unknown as Record<string, unknown>;
+      return parseServeArgs(command.slice(1), process.env);
     }
     if (kind === 'estacion')
-      return parseEstacionArgs(command, process.env) as unknown as Record<string, unknown>;
-    return parseSurtidorArgs(command) as unknown as Record<string, unknown>;
+      return parseEstacionArgs(command, process.env);
+    return parseSurtidorArgs(command);
   } finally {
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
@@ -126,6 +141,53 @@ const configs = {
   },
 };
 
+/** `SOURCE:TARGET[:MODE]` of each of a service's volumes. */
+const mounts = (s: Service) =>
+  (s.volumes ?? []).map((v) => {
+    const [source = '', target = '', mode] = v.split(':');
+    return { source, target, mode };
+  });
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const certificadosServices = services.filter(([, s]) => isCertificados(s));
+const [certificadosName = '', certificados] = certificadosServices[0] ?? [];
+/** Where certificados writes (its --dir), and the named volume mounted there. */
+const certsCommand = certificados?.command ?? [];
+const dirAt = certsCommand.indexOf('--dir') + 1;
+const certsDir = dirAt > 0 ? certsCommand[dirAt] : undefined;
+const certsVolume = certificados && mounts(certificados).find((m) => m.target === certsDir)?.source;
+/** Where the certificados command writes on this machine: its --dir, in a temporary directory. */
+const certsOut = mkdtempSync(path.join(tmpdir(), 'compose-certs-'));
+/** The certificados command run twice (a first start, then a restart), and the files after the first. */
+const certRuns: { status: number | null; stderr: string }[] = [];
+let filesAtFirstStart: Record<string, string> = {};
+const certFiles = () =>
+  Object.fromEntries(readdirSync(certsOut).map((f) => [f, readFileSync(path.join(certsOut, f), 'utf8')]));
+
+/** A file a service names in the certificates volume, as the certificados command wrote it here. */
+function localPath(s: Service, file: string): string {
+  const mount = mounts(s).find((m) => m.source === certsVolume);
+  expect(mount, `${file}: the service mounts the ${certsVolume} volume`).toBeDefined();
+  const target = String(mount?.target);
+  expect(file.startsWith(`${target}/`), `${file} is in ${target}`).toBe(true);
+  return path.join(certsOut, file.slice(target.length + 1));
+}
+
+/** The certificate at a path a service names (its config must name one). */
+function certAt(s: Service, file: string | undefined): X509Certificate {
+  expect(file, 'a certificate file').toBeDefined();
+  return new X509Certificate(readFileSync(localPath(s, String(file))));
+}
+
+/** The station's certificate as a client checks it: signed by the client's CA, for the name it dials. */
+function expectStationTrusted(client: string, ca: string | undefined, station: string, servername: string) {
+  const stationConfig = configs.get(station) as unknown as StationConfig;
+  const cert = certAt(compose.services[station] as Service, stationConfig.tlsCert);
+  const trusted = certAt(compose.services[client] as Service, ca);
+  expect(cert.verify(trusted.publicKey), `${client} → ${station}: signed by the CA ${client} trusts`).toBe(true);
+  expect(cert.checkHost(servername), `${client} → ${station}: valid for "${servername}"`).toBe(servername);
+}
+
 beforeAll(() => {
   for (const kind of ['empresa', 'estacion', 'surtidor'] as const) flags[kind] = helpFlags(kind);
   for (const [name, s] of appServices) {
@@ -135,12 +197,23 @@ beforeAll(() => {
       parseErrors.set(name, err as Error);
     }
   }
-});
+  if (certificados && certsDir !== undefined) {
+    const args = certsCommand.map((a, i) => (i === dirAt ? certsOut : a));
+    for (let run = 0; run < 2; run++) {
+      const r = spawnSync(process.execPath, [binPath('estacion'), ...args], { cwd: ROOT, encoding: 'utf8' });
+      certRuns.push({ status: r.status, stderr: r.stderr });
+      if (run === 0) filesAtFirstStart = certFiles();
+    }
+  }
+}, 60_000);
+
+afterAll(() => rmSync(certsOut, { recursive: true, force: true }));
 
 describe('docker-compose.yml', () => {
-  it('has both MongoDBs, the company, a station and three pump simulators', () => {
+  it('has both MongoDBs, the company, a station, three pump simulators and the certificates one-shot', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
       [
+        'certificados',
         'empresa',
         'estacion',
         'mongo-empresa',
@@ -169,8 +242,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('builds every service from a target of the Dockerfile that runs that service', () => {
-    for (const [name, s] of appServices) {
-      const kind = kindOf(s) as Kind;
+    for (const [name, s] of builtServices) {
+      const kind = imageOf(s) as Kind;
       expect(s.build?.context, name).toBe('.');
       const stage = new RegExp(
         `^FROM \\S+ AS ${kind}$[\\s\\S]*?^ENTRYPOINT \\["node", "${kind}/bin/${kind}.js"\\]`,
@@ -262,10 +335,11 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('checks /health of the company and the station on their API port', () => {
+  it('checks /health of the company and the station on their API port, over HTTPS with --tls-api', () => {
     for (const name of ['empresa', 'estacion']) {
       const test = compose.services[name]?.healthcheck?.test.join(' ') ?? '';
-      expect(test).toContain(`:${configs.get(name)?.apiPort}/health`);
+      const scheme = configs.get(name)?.tlsApi === true ? 'https' : 'http';
+      expect(test).toContain(`${scheme}://127.0.0.1:${Number(configs.get(name)?.apiPort)}/health`);
     }
   });
 
@@ -333,6 +407,97 @@ describe('docker-compose.yml', () => {
     const station = configs.get('estacion') as { pumpToken?: string };
     expect(station.pumpToken).toBeDefined();
     for (const [name] of ofKind('surtidor')) expect((configs.get(name) as { token?: string }).token, name).toBe(station.pumpToken);
+  });
+
+  it('makes the certificates once, before the services that use them, which mount them read-only', () => {
+    expect(certificadosServices.map(([n]) => n)).toEqual(['certificados']);
+    // A one-shot: restarted whenever it exits (even with 0), it would run over and over.
+    expect(['no', 'on-failure', undefined]).toContain(certificados?.restart);
+    expect(certsVolume, `a named volume mounted at its --dir (${certsDir})`).toBeDefined();
+    expect(Object.keys(compose.volumes)).toContain(certsVolume);
+    expect(certRuns).toHaveLength(2);
+    for (const [i, r] of certRuns.entries()) expect(r.status, `run ${i + 1}: ${r.stderr}`).toBe(0);
+    // A restart changes nothing: the certificates in use stay valid.
+    expect(Object.keys(filesAtFirstStart)).toContain('ca.crt');
+    expect(certFiles()).toEqual(filesAtFirstStart);
+    const users = services.filter(([n, s]) => n !== certificadosName && mounts(s).some((m) => m.source === certsVolume));
+    expect(users.map(([n]) => n).sort()).toEqual(appServices.map(([n]) => n).sort());
+    for (const [name, s] of users) {
+      expect(mounts(s).find((m) => m.source === certsVolume)?.mode, `${name}: read-only`).toBe('ro');
+      expect(s.depends_on?.[certificadosName]?.condition, name).toBe('service_completed_successfully');
+    }
+  });
+
+  it('builds the certificados image with openssl, and the volume directory owned by the user that writes it', () => {
+    const stage = dockerfile
+      .split(/^(?=FROM )/m)
+      .find((st) => st.startsWith('FROM ') && st.split('\n')[0]?.endsWith(` AS ${imageOf(certificados ?? {})}`));
+    expect(stage).toMatch(/apt-get install [^\n]*\bopenssl\b/);
+    // A new named volume takes the owner of the image directory it is mounted on.
+    const dir = escapeRegExp(String(certsDir));
+    expect(dockerfile).toMatch(new RegExp(`^RUN mkdir -p .*${dir}\\b.* && chown node:node .*${dir}\\b`, 'm'));
+    expect(dockerfile).toMatch(/^USER node$/m);
+  });
+
+  it('names only certificate files that the certificados command writes, for every id of a pump', () => {
+    let named = 0;
+    for (const [name, s] of services) {
+      if (name === certificadosName) continue;
+      const target = mounts(s).find((m) => m.source === certsVolume)?.target ?? String(certsDir);
+      const texts = [...(s.command ?? []), ...Object.values(env(s)), ...(s.healthcheck?.test ?? [])];
+      const inVolume = new RegExp(`${escapeRegExp(target)}/[\\w.{}-]+`, 'g');
+      const files = texts.flatMap((t) => [...t.matchAll(inVolume)].map((m) => m[0]));
+      for (const file of files) {
+        let paths = [file];
+        if (file.includes('{id}')) {
+          expect(kindOf(s), `${name}: {id} in ${file}`).toBe('surtidor');
+          const { firstId, count } = configs.get(name) as unknown as SurtidorConfig;
+          paths = Array.from({ length: count }, (_, i) => pumpFile(file, firstId + i));
+        }
+        for (const p of paths) expect(existsSync(localPath(s, p)), `${name}: ${p}`).toBe(true);
+        named += paths.length;
+      }
+    }
+    expect(named).toBeGreaterThan(0);
+  });
+
+  it('runs the station with TLS on both links, mutual TLS on the pump port and HTTPS on its API', () => {
+    for (const [name, s] of ofKind('estacion')) {
+      const c = configs.get(name) as unknown as StationConfig;
+      expect(c.tlsClientAuth, `${name}: --tls-client-auth`).toBe(true);
+      expect(c.tlsApi, `${name}: --tls-api`).toBe(true);
+      const cert = certAt(s, c.tlsCert);
+      expect(cert.checkPrivateKey(createPrivateKey(readFileSync(localPath(s, String(c.tlsKey)))))).toBe(true);
+      expect(cert.verify(certAt(s, c.tlsCa).publicKey), `${name}: its certificate is signed by --tls-ca`).toBe(true);
+    }
+  });
+
+  it('gives every pump a certificate of the station CA naming its id, and has it verify the station', () => {
+    for (const [name, s] of ofKind('surtidor')) {
+      const c = configs.get(name) as unknown as SurtidorConfig;
+      expect(c.tls, `${name}: --tls`).toBe(true);
+      expectStationTrusted(name, c.ca, c.estacion.host, c.tlsServername ?? c.estacion.host);
+      const stationCa = certAt(
+        compose.services[c.estacion.host] as Service,
+        (configs.get(c.estacion.host) as unknown as StationConfig).tlsCa,
+      );
+      for (let id = c.firstId; id < c.firstId + c.count; id++) {
+        const cert = certAt(s, pumpFile(String(c.cert), id));
+        const key = createPrivateKey(readFileSync(localPath(s, pumpFile(String(c.key), id))));
+        expect(cert.verify(stationCa.publicKey), `${name}: pump ${id} signed by the station's --tls-ca`).toBe(true);
+        expect(pumpIdOfCertificate({ subjectaltname: cert.subjectAltName }), `${name}: pump ${id}`).toBe(id);
+        expect(cert.checkPrivateKey(key), `${name}: pump ${id} key`).toBe(true);
+      }
+    }
+  });
+
+  it('links the company to the station over TLS, verifying the station by the name it dials', () => {
+    const company = configs.get('empresa') as unknown as CompanyConfig;
+    expect(company.estacion.length).toBeGreaterThan(0);
+    for (const { host, tls } of company.estacion) {
+      expect(tls, `empresa → ${host}: tls://`).toBe(true);
+      expectStationTrusted('empresa', company.tlsCa, host, host);
+    }
   });
 
   it('lets the company dial the compose network, and only it', () => {

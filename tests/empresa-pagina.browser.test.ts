@@ -31,6 +31,13 @@ const USERS = {
   admin: { usuario: 'admin', clave: TEST_ADMIN_PASSWORD },
 } as const;
 
+/**
+ * For what shows up with the page's next poll round: it polls one request at a time and pauses a
+ * second after each round, so a change can take a round, the pause and another round to appear
+ * (more than vitest's default second on a busy machine).
+ */
+const ROUND = { timeout: 5000 };
+
 describe.skipIf(!available)('company staff page', () => {
   let station: StationProcess;
   let company: CompanyProcess;
@@ -77,7 +84,7 @@ describe.skipIf(!available)('company staff page', () => {
     await page.fill('#sesion-clave', USERS[rol].clave);
     await page.click('#sesion-entrar');
     await expect.poll(() => page.textContent('#sesion-quien')).toBe(`${USERS[rol].usuario} (${rol})`);
-    await expect.poll(() => page.textContent('#conexion')).toBe('En línea');
+    await expect.poll(() => page.textContent('#conexion'), ROUND).toBe('En línea');
   }
 
   const visible = (page: Page, selector: string) => page.locator(selector).first().isVisible();
@@ -102,9 +109,9 @@ describe.skipIf(!available)('company staff page', () => {
     expect(await page.textContent('#titulo')).toBe('Combustibles del Sur');
     expect(await visible(page, '#form-precios')).toBe(false);
     expect(await visible(page, '#precios-lectura')).toBe(true);
-    await expect.poll(() => page.textContent('#precios-lectura [data-campo="precio_95"] dd')).toBe('$1.350');
+    await expect.poll(() => page.textContent('#precios-lectura [data-campo="precio_95"] dd'), ROUND).toBe('$1.350');
     const row = page.locator('[data-id="centro"]');
-    await expect.poll(() => row.locator('.estado').textContent()).toBe('sincronizado');
+    await expect.poll(() => row.locator('.estado').textContent(), ROUND).toBe('sincronizado');
     expect(await visible(page, '#form-estacion')).toBe(false);
     expect(await row.locator('button[data-quitar]').isVisible()).toBe(false);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'empresa-lectura.png'), fullPage: true });
@@ -123,7 +130,7 @@ describe.skipIf(!available)('company staff page', () => {
     await expect.poll(() => page.textContent('#mensaje-precios')).toMatch(/Versión 2 guardada/);
     await Promise.all(pumps.map((p) => p.reaches(2)));
     const row = page.locator('[data-id="centro"]');
-    await expect.poll(() => row.locator('[data-version]').getAttribute('data-version')).toBe('2');
+    await expect.poll(() => row.locator('[data-version]').getAttribute('data-version'), ROUND).toBe('2');
     expect(await row.locator('[data-version]').textContent()).toBe('2 ✓');
     expect(await pumpVersions(station)).toEqual([2, 2]);
     await expect
@@ -151,11 +158,11 @@ describe.skipIf(!available)('company staff page', () => {
     await page.getByRole('button', { name: 'Agregar' }).click();
     await expect.poll(() => page.textContent('#mensaje-estacion')).toBe('Estación 127.0.0.1-9 agregada.');
     const added = page.locator('[data-id="127.0.0.1-9"]');
-    await expect.poll(() => added.count()).toBe(1);
+    await expect.poll(() => added.count(), ROUND).toBe(1);
     page.once('dialog', (d) => void d.accept());
     await added.locator('button[data-quitar]').click();
     await expect.poll(() => page.textContent('#mensaje-estacion')).toBe('Estación 127.0.0.1-9 quitada.');
-    await expect.poll(() => added.count()).toBe(0);
+    await expect.poll(() => added.count(), ROUND).toBe(0);
     const audit = await company.request<{ accion: string; usuario: string }[]>('/api/auditoria?accion=estacion.');
     expect(audit.slice(0, 2).map((a) => [a.accion, a.usuario])).toEqual([
       ['estacion.eliminar', 'admin'],
@@ -186,11 +193,11 @@ describe.skipIf(!available)('company staff page', () => {
       const page = await openPage();
       await logIn(page, 'precios');
       const row = page.locator('[data-id="mentirosa"]');
-      await expect.poll(() => row.locator('[data-anomalia]').getAttribute('data-anomalia')).toBe('VERSION_DESCONOCIDA');
+      await expect.poll(() => row.locator('[data-anomalia]').getAttribute('data-anomalia'), ROUND).toBe('VERSION_DESCONOCIDA');
       expect(await row.locator('td[data-anomalia]').textContent()).toContain(`versión desconocida:${2 ** 53 - 1}`);
       expect(await row.locator('[data-anomalia]').getAttribute('title')).toMatch(/que la empresa no creó/);
       expect(await row.locator('[data-anomalia]').textContent()).not.toContain('✓');
-      await expect.poll(() => page.textContent('#resumen')).toBe('1 de 2 al día');
+      await expect.poll(() => page.textContent('#resumen'), ROUND).toBe('1 de 2 al día');
       await page.screenshot({ path: path.join(SCREENSHOTS, 'empresa-anomalia.png'), fullPage: true });
 
       // A price outside 100..100,000 is refused on the page, and by the API, before any station sees it.
@@ -205,6 +212,51 @@ describe.skipIf(!available)('company staff page', () => {
       await company.request('/api/estaciones/mentirosa', 'DELETE').catch(() => undefined);
       await liar.close();
     }
+  });
+
+  it('asks one thing at a time: polls never overlap each other or a change, even when the service is slow', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    // Every API request goes through here: how many are in flight at once, and the stations list
+    // answers slower than the poll period (a poll that did not wait for it would pile up).
+    let lento = false;
+    let enVuelo = 0;
+    let maximo = 0;
+    const vistas: string[] = [];
+    await context.route('**/api/**', async (route) => {
+      enVuelo += 1;
+      maximo = Math.max(maximo, enVuelo);
+      const url = new URL(route.request().url());
+      vistas.push(`${route.request().method()} ${url.pathname}`);
+      try {
+        if (lento && url.pathname === '/api/estaciones' && route.request().method() === 'GET')
+          await new Promise((r) => setTimeout(r, 1200));
+        const response = await route.fetch();
+        enVuelo -= 1;
+        await route.fulfill({ response });
+      } catch {
+        enVuelo -= 1;
+        await route.abort().catch(() => undefined);
+      }
+    });
+    const page = await context.newPage();
+    await page.goto(`${company.api}/`);
+    await page.waitForSelector('#sesion-usuario');
+    await logIn(page, 'admin');
+    lento = true;
+    // A change while a poll is under way: it waits its turn, then the list shows the new station.
+    await page.fill('input[name="direccion"]', '127.0.0.1:7');
+    await page.getByRole('button', { name: 'Agregar' }).click();
+    await expect.poll(() => page.textContent('#mensaje-estacion'), { timeout: 10_000 }).toBe('Estación 127.0.0.1-7 agregada.');
+    await expect.poll(() => page.locator('[data-id="127.0.0.1-7"]').count(), { timeout: 10_000 }).toBe(1);
+    // A few more rounds, slow ones.
+    const rondas = () => vistas.filter((v) => v === 'GET /api/estaciones').length;
+    const antes = rondas();
+    await expect.poll(rondas, { timeout: 15_000 }).toBeGreaterThanOrEqual(antes + 2);
+    expect(vistas).toContain('POST /api/estaciones');
+    expect(maximo).toBe(1);
+    await context.close();
+    await company.request('/api/estaciones/127.0.0.1-7', 'DELETE');
   });
 
   it('shows a station going down and coming back', async () => {

@@ -67,7 +67,7 @@ describe('estacion over TCP', () => {
   it('keeps a reused id with other content as a conflict, durably, and shows it in the API', async () => {
     const dataDir = tempDir('estacion-conflicto-');
     const first = await station({ dataDir });
-    const sale = (extra: Record<string, unknown> = {}) => ({ ...JSON.parse(VENTA), id_transaccion: 'w-1', ...extra });
+    const sale = (extra: Record<string, unknown> = {}) => ({ ...(JSON.parse(VENTA) as Record<string, unknown>), id_transaccion: 'w-1', ...extra });
     const a = await pump(first.pumpPort);
     a.send(REGISTRO);
     await a.next('registro_confirmado');
@@ -130,14 +130,14 @@ describe('estacion over TCP', () => {
       [{ fecha_inicio: '0001-01-01T00:00:00Z' }, 'fecha_inicio'],
       [{ fecha_inicio: at(now + 3 * 86_400_000), fecha_fin: '9999-12-31T23:59:59Z' }, 'fecha_fin'],
     ] as const) {
-      nc.send({ ...JSON.parse(VENTA), id_transaccion: `absurda-${campo}`, ...extra });
+      nc.send({ ...(JSON.parse(VENTA) as Record<string, unknown>), id_transaccion: `absurda-${campo}`, ...extra });
       const error = await nc.next('error');
       expect(error).toMatchObject({ codigo: 'MENSAJE_INVALIDO' });
       expect((error.detalles as { campo: string }[]).map((d) => d.campo)).toContain(campo);
     }
     // A cancelled sale of 99,999,999 pesos, of a fuel the pump did not declare: odd, kept, flagged.
     nc.send({
-      ...JSON.parse(VENTA),
+      ...(JSON.parse(VENTA) as Record<string, unknown>),
       id_transaccion: 'rara',
       tipo_combustible: 'diesel',
       estado: 'cancelada',

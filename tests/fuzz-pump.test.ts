@@ -205,7 +205,7 @@ function implausibleSale(t: Record<string, unknown>): string | null {
   for (const f of ['litros', 'precio_por_litro', 'monto_total', 'secuencia', 'version_precios', 'totalizador_inicio', 'totalizador_fin']) {
     const v = t[f];
     if (v !== null && (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > Number.MAX_SAFE_INTEGER))
-      return `${f} ${String(v)} is out of range`;
+      return `${f} ${JSON.stringify(v)} is out of range`;
   }
   return null;
 }

@@ -13,6 +13,10 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
+/**
+ * Real time, only where the test proves that something does NOT happen (a paused pump does not
+ * dispense, a locked pump takes no customer): there is no event for "nothing happened".
+ */
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function command(pump: LineClient, comando: string, id_comando: string): Promise<Json> {
@@ -47,12 +51,15 @@ describe('surtidor: commands', () => {
     });
     const paused = await estadoNow(pump);
     expect(paused).toMatchObject({ estado_operacion: 'pausado', tipo_combustible: '93' });
-    await wait(600); // a dispensing pump would have added 0.6 L by now
+    // The pump brings dispensing up to date when asked for its estado, at 1 L/s: had the pause not
+    // held the sale, 100 ms would show as 0.1 L (the wire has 0.001 L resolution).
+    await wait(100);
     expect(await estadoNow(pump)).toMatchObject({ estado_operacion: 'pausado', litros_actuales: paused.litros_actuales });
 
     expect((await command(pump, 'reanudar', 'c2')).resultado).toBe('ok');
     expect(await estadoNow(pump)).toMatchObject({ estado_operacion: 'despachando' });
-    await wait(300);
+    // Until the pump reports more than it had when paused (at 1 L/s: a millisecond or two).
+    while (((await estadoNow(pump)).litros_actuales as number) <= (paused.litros_actuales as number));
     const from = pump.received.length;
     expect((await command(pump, 'detener_emergencia', 'c3')).resultado).toBe('ok');
     // The answer comes after the cancelled sale (next() above skipped it, received keeps it).
@@ -71,7 +78,8 @@ describe('surtidor: commands', () => {
     ]);
     pump.send({ tipo: 'transaccion_confirmada', id_transaccion: sale.id_transaccion, duplicada: false });
 
-    // Locked after an emergency stop: no customer until reanudar.
+    // Locked after an emergency stop: no customer until reanudar. A customer comes every 0.5 s on
+    // average here (--mean-interval 1 at --speed 2), so an unlocked pump would most likely start one.
     await wait(500);
     expect(pump.received.slice(from).filter((m) => m.estado_operacion === 'despachando')).toEqual([]);
     expect((await command(pump, 'reanudar', 'c4')).resultado).toBe('ok');

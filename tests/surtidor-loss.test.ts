@@ -74,23 +74,49 @@ async function perPumpTokens(dataDir: string, outboxDir: string): Promise<string
   return ['--tokens-file', file];
 }
 
+/**
+ * Mutual TLS from the dev CA (one certificate per pump 101..120): the station's flags and the
+ * simulator's, which verifies the station's name (localhost) against the CA.
+ */
+async function mutualTls(): Promise<{ stationFlags: Record<string, string>; pumpArgs: string[] }> {
+  const dir = tempDir('perdida-certs-');
+  const made = await runCli('estacion', ['certificados', 'dev', '--dir', dir, '--surtidores', '101-120']);
+  expect(made.code).toBe(0);
+  return {
+    stationFlags: {
+      'tls-cert': path.join(dir, 'estacion.crt'),
+      'tls-key': path.join(dir, 'estacion.key'),
+      'tls-ca': path.join(dir, 'ca.crt'),
+      'tls-client-auth': 'true',
+    },
+    pumpArgs: ['--tls', '--ca', path.join(dir, 'ca.crt')]
+      .concat(['--cert', path.join(dir, 'surtidor-{id}.crt'), '--key', path.join(dir, 'surtidor-{id}.key')]),
+  };
+}
+
 describe('surtidor: no sale lost', () => {
   it.each([
-    { credenciales: 'none (loopback)', perPump: false },
-    { credenciales: 'a token of its own for every pump (--require-pump-auth)', perPump: true },
-  ])('the station stores exactly the sales the pumps made, across two SIGKILLs of the station; credentials: $credenciales', async ({ perPump }) => {
+    { credenciales: 'none (loopback)', perPump: false, tls: false },
+    { credenciales: 'a token of its own for every pump (--require-pump-auth)', perPump: true, tls: false },
+    { credenciales: 'mutual TLS and a token of its own for every pump', perPump: true, tls: true },
+  ])('the station stores exactly the sales the pumps made, across two SIGKILLs of the station; credentials: $credenciales', async ({ perPump, tls }) => {
     const dataDir = tempDir('perdida-estacion-');
     const outboxDir = tempDir('perdida-surtidores-');
     const ledger = path.join(outboxDir, 'ventas.ndjson');
     const tokenArgs = perPump ? await perPumpTokens(dataDir, outboxDir) : [];
-    const stationFlags: Record<string, string> = perPump ? { 'require-pump-auth': 'true' } : {};
+    const secure = tls ? await mutualTls() : { stationFlags: {}, pumpArgs: [] };
+    const stationFlags: Record<string, string> = {
+      ...(perPump ? { 'require-pump-auth': 'true' } : {}),
+      ...secure.stationFlags,
+    };
     let est = await station(dataDir, undefined, stationFlags);
     const port = est.pumpPort;
     const pumps = startProcess('surtidor', [
-      ...['--estacion', `127.0.0.1:${port}`, '--count', '20', '--first-id', '101', '--speed', '50'],
+      ...['--estacion', `${tls ? 'localhost' : '127.0.0.1'}:${port}`, '--count', '20', '--first-id', '101', '--speed', '50'],
       ...['--mean-interval', '5', '--outbox-dir', outboxDir, '--ledger', ledger, '--stats-interval', '0.2', '--confirm-wait', '15'],
       ...['--reconnect-base', '0.1', '--reconnect-max', '1'],
       ...tokenArgs,
+      ...secure.pumpArgs,
     ]);
     procs.push(pumps);
     /** The first `resumen` logged after log index `from` that satisfies `ok`. */

@@ -2,9 +2,12 @@
  * `surtidor` processes against a real station: token checks, and an operator's command over REST
  * with the operator's own session (audited, and shown on the pump as who paused it).
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   removeTempDirs,
+  runCli,
   type ServiceProcess,
   type StationProcess,
   startProcess,
@@ -19,8 +22,8 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
-async function station(flags: Record<string, string> = {}): Promise<StationProcess> {
-  const s = await startStationProcess({ flags });
+async function station(flags: Record<string, string> = {}, dataDir?: string): Promise<StationProcess> {
+  const s = await startStationProcess({ flags, ...(dataDir === undefined ? {} : { dataDir }) });
   procs.push(s);
   return s;
 }
@@ -53,6 +56,38 @@ describe('surtidor with a real station', () => {
     expect(refused.every((r) => r.detalles.codigo === 'AUTENTICACION_FALLIDA')).toBe(true);
     expect(JSON.stringify(refused)).not.toContain('malo');
     expect(await good.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+  });
+
+  it('with per-pump tokens, pump 3’s token does not register pump 4, nor does a made-up one; pump 3 sells', async () => {
+    const dataDir = tempDir('estacion-tokens-');
+    // Tokens are issued with the CLI while the station runs, as an operator would.
+    const s = await station({}, dataDir);
+    const issue = async (id: number) => {
+      const out = await runCli('estacion', ['surtidores', 'token', String(id), '--data-dir', dataDir]);
+      expect(out.code).toBe(0);
+      return /srt_[\w-]+/.exec(out.stdout)?.[0] as string;
+    };
+    const token3 = await issue(3);
+    await issue(4); // pump 4 has a token of its own, which this fleet does not know
+    const tokens = path.join(tempDir('surtidor-tokens-'), 'tokens.txt');
+    writeFileSync(tokens, `3 ${token3}\n4 ${token3}\n5 srt_inventado\n`);
+    const fleet = pumps(s.pumpPort, ['--first-id', '3', '--count', '3', '--tokens-file', tokens, '--mean-interval', '0.2', '--speed', '50', '--stats-interval', '0.2']);
+    // Pumps 4 and 5 are refused for good (counted in the fleet's summary); pump 3 sells.
+    const summary = await fleet.waitForLog((e) => {
+      const r = e.resumen as { confirmadas: number; rechazos: Record<string, number> } | undefined;
+      return e.msg === 'resumen' && r !== undefined && r.rechazos.AUTENTICACION_FALLIDA === 2 && r.confirmadas >= 3;
+    });
+    expect(summary.resumen).toMatchObject({ rechazos: { AUTENTICACION_FALLIDA: 2 } });
+    expect(fleet.proc.exitCode).toBeNull();
+    const list = await s.request<{ id_surtidor: number }[]>('/api/surtidores');
+    expect(list.map((p) => p.id_surtidor)).toEqual([3]);
+    const sales = await s.request<{ id_surtidor: number }[]>('/api/transacciones?limit=1000');
+    expect(sales.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(sales.map((t) => t.id_surtidor))).toEqual(new Set([3]));
+    const refused = await s.request<{ usuario: string }[]>('/api/auditoria?accion=surtidor.registro&limit=100');
+    expect(new Set(refused.map((r) => r.usuario))).toEqual(new Set(['surtidor:4', 'surtidor:5']));
+    expect(JSON.stringify(refused)).not.toContain(token3);
+    expect(await fleet.stop('SIGTERM')).toEqual({ code: 0, signal: null });
   });
 
   it('obeys an operator’s command sent through the station’s REST API', async () => {

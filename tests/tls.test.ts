@@ -90,4 +90,24 @@ describe('TLS between surtidor and estacion', () => {
     });
 
   }, 60_000);
+
+  it('a TLS/plain mismatch on a company link is named as such on the station entry', async () => {
+    const dir = tempDir('certs-');
+    expect((await runCli('estacion', ['certificados', 'dev', '--dir', dir, '--surtidores', '1'])).code).toBe(0);
+    const tlsStation = await startStationProcess({
+      flags: { 'tls-cert': join(dir, 'estacion.crt'), 'tls-key': join(dir, 'estacion.key') },
+    });
+    const plainStation = await startStationProcess();
+    procs.push(tlsStation, plainStation);
+    const c = await startCompanyProcess({ flags: { 'tls-ca': join(dir, 'ca.crt'), 'handshake-timeout': '1' } });
+    procs.push(c);
+    const register = (id: string, puerto: number, tls: boolean) =>
+      c.request('/api/estaciones', 'POST', { id_estacion: id, host: 'localhost', puerto, tls });
+    await register('tls-sin-tls', tlsStation.companyPort, false);
+    await register('sin-tls-con-tls', plainStation.companyPort, true);
+    const errorOf = (id: string) =>
+      eventually(`an error on ${id}`, async () => (await c.request<EstacionVista>(`/api/estaciones/${id}`)).ultimo_error);
+    expect(await errorOf('tls-sin-tls')).toContain('regístrela con tls: true');
+    expect(await errorOf('sin-tls-con-tls')).toContain('la estación no habla TLS en ese puerto');
+  }, 60_000);
 });

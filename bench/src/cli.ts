@@ -8,6 +8,7 @@ import { paresCommand } from './pares/command.js';
 import { preciosCommand } from './precios/command.js';
 import { soakCommand } from './soak/command.js';
 import { surtidorCommand } from './surtidor/command.js';
+import { tlsCommand } from './tls/command.js';
 
 // The registry: one entry per benchmark.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commands have different argument shapes.
@@ -19,6 +20,7 @@ const commands: CommandModule<object, any>[] = [
   preciosCommand,
   soakCommand,
   surtidorCommand,
+  tlsCommand,
 ];
 
 async function main(): Promise<void> {

@@ -176,7 +176,7 @@ describe('empresa login and logout', () => {
     expect(loginHint({ api: DEFAULT_API, credencial: null }).message).toMatch(/login --usuario admin"/);
 
     await loginAs('u-lectura', claveDe('lectura'), { env: own });
-    const { token } = JSON.parse(readFileSync(sessionFilePath(own), 'utf8')).sesiones[api] as { token: string };
+    const { token } = (JSON.parse(readFileSync(sessionFilePath(own), 'utf8')) as { sesiones: Record<string, unknown> }).sesiones[api] as { token: string };
     await c.api.inject({ method: 'DELETE', url: '/api/sesion', headers: bearer(token) });
     const closed = await cliWith({ env: own }, '--api', api, 'estaciones', 'list');
     expect(closed.code).toBe(1);
@@ -337,11 +337,27 @@ describe('empresa serve options', () => {
       { MONGO_URL: 'mongodb://m:27017/empresa' },
     );
     expect(config.estacion).toEqual([
-      { host: 'a', port: 5001 },
-      { host: 'b', port: 5002 },
-      { host: 'c', port: 5003 },
+      { host: 'a', port: 5001, tls: false },
+      { host: 'b', port: 5002, tls: false },
+      { host: 'c', port: 5003, tls: false },
     ]);
     expect(config).toMatchObject({ token: 't', pingInterval: 2, mongoUrl: 'mongodb://m:27017/empresa' });
+  });
+
+  it('reads tls://HOST:PORT as a station whose link is TLS, per entry', () => {
+    expect(
+      parseServeArgs(['--tls-ca', 'ca.crt', '--estacion', 'tls://estacion:5001,b:5002', '--estacion', 'TLS://[::1]:5003'], {})
+        .estacion,
+    ).toEqual([
+      { host: 'estacion', port: 5001, tls: true },
+      { host: 'b', port: 5002, tls: false },
+      { host: '::1', port: 5003, tls: true },
+    ]);
+    expect(parseServeArgs([], { EMPRESA_ESTACION: 'tls://estacion:5001' }).estacion).toEqual([
+      { host: 'estacion', port: 5001, tls: true },
+    ]);
+    expect(() => parseServeArgs(['--estacion', 'tls://sin-puerto'], {})).toThrow(/HOST:PORT/);
+    expect(() => parseServeArgs(['--estacion', 'https://estacion:5001'], {})).toThrow(/HOST:PORT/);
   });
 
   it('takes EMPRESA_<FLAG> variables as defaults, flags first, other EMPRESA_* ignored', () => {
@@ -356,8 +372,8 @@ describe('empresa serve options', () => {
     expect(parseServeArgs([], env)).toMatchObject({
       apiPort: 9100,
       estacion: [
-        { host: 'a', port: 5001 },
-        { host: 'b', port: 5002 },
+        { host: 'a', port: 5001, tls: false },
+        { host: 'b', port: 5002, tls: false },
       ],
       logPretty: false,
       token: 'de-env',

@@ -62,7 +62,7 @@ export async function main(
       describe: 'Inicia el servicio de la empresa (API, página y enlaces con las estaciones)',
       builder: (y) => serveBuilder(y),
       handler: (raw) => {
-        served = serve(raw as Record<string, unknown>);
+        served = serve(raw);
       },
     })
     .command(loginCommand(run, print, loginIo))

@@ -197,7 +197,7 @@ describe('startCompany', () => {
     const metrics = (await inject(c, { url: '/metrics' })).body;
     expect(metrics).toMatch(/^empresa_version_precios 1$/m);
     expect(metrics).toMatch(/^empresa_estaciones_conectadas 1$/m);
-    const doc = (await c.api.inject('/docs/json')).json() as { paths: Record<string, unknown> };
+    const doc = (await c.api.inject('/docs/json')).json<{ paths: Record<string, unknown> }>();
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
         '/api/precios',

@@ -15,7 +15,7 @@ import {
   NetworkPolicy,
 } from '@combustible/server';
 import { type Clock, type Logger, systemClock } from '@combustible/shared';
-import { CompanyService, SISTEMA } from './app/company-service.js';
+import { CompanyService } from './app/company-service.js';
 import { CompanyBus } from './app/events.js';
 import { CompanyMetrics } from './app/metrics.js';
 import { type CompanyConfig, companyExposure } from './config.js';
@@ -24,8 +24,15 @@ import { LinkManager } from './links/link-manager.js';
 import type { StationLinkOptions } from './links/station-link.js';
 import { type CompanyStore, createStore } from './store/index.js';
 
-/** The staff page: static files in empresa/public. */
-export const WEB_ROOT = fileURLToPath(new URL('../public', import.meta.url));
+/**
+ * The staff page: static files in public/, its compiled script in dist/web/ (web/src built by the
+ * root `npm run build`). Both paths go up to the package folder, so they are the same from dist/
+ * (the build) and from src/ (tests run the sources).
+ */
+export const WEB_ROOTS = [
+  fileURLToPath(new URL('../public', import.meta.url)),
+  fileURLToPath(new URL('../dist/web', import.meta.url)),
+];
 
 export interface RunningCompany {
   config: CompanyConfig;
@@ -117,7 +124,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
         key: config.tlsKey === undefined ? undefined : readFileSync(config.tlsKey),
       },
     });
-    for (const { host, port } of config.estacion) await service.ensureStation(host, port, SISTEMA);
+    for (const { host, port, tls } of config.estacion) await service.ensureStation(host, port, { tls });
     links.start();
     log.info(
       {
@@ -137,7 +144,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
       auth,
       log: log.child({ mod: 'api' }),
       empresa: { nombre: config.nombre },
-      webRoot: WEB_ROOT,
+      webRoots: WEB_ROOTS,
       rateLimitPerMinute: config.rateLimit,
     });
     await api.listen({ host: config.host, port: config.apiPort });

@@ -9,10 +9,19 @@ import { z } from 'zod';
 
 const seconds = z.coerce.number().positive();
 
-/** `HOST:PORT` of a station's company link. */
+/** Marks a `--estacion` entry whose company port speaks TLS: `tls://HOST:PORT`. */
+const TLS_SCHEME = 'tls://';
+
+/**
+ * A station to register at start: `HOST:PORT` of its company link, or `tls://HOST:PORT` for a link
+ * over TLS (`tls: true` in the registry). The scheme is per entry, not a flag of its own, because
+ * `--estacion` is a list and one company may reach stations with and without TLS.
+ */
 export const direccionEstacion = z.string().transform((value, ctx) => {
+  const entry = value.trim();
+  const tls = entry.toLowerCase().startsWith(TLS_SCHEME);
   try {
-    return parseHostPort(value);
+    return { ...parseHostPort(tls ? entry.slice(TLS_SCHEME.length) : entry), tls };
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: (err as Error).message });
     return z.NEVER;
@@ -42,7 +51,7 @@ export const companyConfigSchema = z.object({
   apiPort: port.default(8000),
   dataDir: z.string().min(1).default('./data'),
   mongoUrl: z.string().url().optional(),
-  /** Stations ensured in the registry at start (by address). */
+  /** Stations ensured in the registry at start (by address; `tls://` ones with TLS). */
   estacion: z.array(direccionEstacion).default([]),
   /** Sent in `autenticacion`; without it the company does not authenticate. */
   token: z.string().min(1).max(256).optional(),

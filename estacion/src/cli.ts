@@ -227,7 +227,7 @@ const STORE_OPTIONS = {
 
 /** Opens the station's store (as the running station does) for the `usuarios` and `surtidores` commands. */
 async function openStationStore(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<StationStore> {
-  const dataDir = String(argv.dataDir ?? STATION_OPTIONS['data-dir'].default);
+  const dataDir = String((argv.dataDir as string | undefined) ?? STATION_OPTIONS['data-dir'].default);
   const mongoUrl = (argv.mongoUrl as string | undefined) ?? env.MONGO_URL;
   if (!mongoUrl && dataDir !== ':memory:' && !existsSync(join(dataDir, SQLITE_FILE)))
     throw new CliUsuariosError(
@@ -264,7 +264,7 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
       describe: 'Inicia la estación: surtidores (TCP), enlace con la empresa, API REST, panel y WebSocket',
       builder: (y) => stationBuilder(y, env),
       handler: (raw) => {
-        served = serve(raw as Record<string, unknown>, env);
+        served = serve(raw, env);
       },
     })
     .command(
@@ -305,14 +305,21 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
                   array: true,
                   describe: 'Nombre o IP adicional del certificado de la estación (repetible)',
                 })
-                .option('dias', { type: 'number', describe: 'Validez de los certificados, en días', default: 825 }),
+                .option('dias', { type: 'number', describe: 'Validez de los certificados, en días', default: 825 })
+                .option('conservar', {
+                  type: 'boolean',
+                  describe:
+                    'Conservar lo que ya esté en --dir y siga vigente (la CA y lo firmado por ella) y crear solo lo que falte: para correrlo en cada arranque',
+                  default: false,
+                }),
             handler: async (args) => {
               const print = io.print ?? ((line: string) => console.log(line));
               const result = await createDevCa({
                 dir: String(args.dir),
                 surtidores: parsePumpRange(String(args.surtidores)),
-                hosts: ((args.host as string[] | undefined) ?? []).flatMap((h) => String(h).split(',')),
+                hosts: (args.host ?? []).flatMap((h) => String(h).split(',')),
                 days: Number(args.dias),
+                keepExisting: args.conservar === true,
               });
               for (const line of devCaSummary(result)) print(line);
             },

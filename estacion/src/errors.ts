@@ -20,7 +20,6 @@ export const STATION_ERRORS = {
   SURTIDOR_DESCONECTADO: { status: 409, descripcion: 'The pump is not connected; the command was not sent.' },
   COMANDOS_PENDIENTES_EXCEDIDOS: { status: 429, descripcion: 'Too many commands waiting for this pump.' },
   COMANDO_TIMEOUT: { status: 504, descripcion: 'The pump did not answer the command in time.' },
-  ALMACENAMIENTO_NO_DISPONIBLE: { status: 503, descripcion: 'The store cannot be reached.' },
   ERROR_INTERNO: { status: 500, descripcion: 'Unexpected failure; see the station log.' },
 } as const;
 

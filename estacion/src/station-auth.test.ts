@@ -80,7 +80,7 @@ function dashboard(s: RunningStation, headers: Record<string, string>): Promise<
   const ws = new WebSocket(`ws://127.0.0.1:${s.ports.ws}/`, { headers });
   closers.push(() => ws.terminate());
   const events: Json[] = [];
-  ws.on('message', (m) => events.push(JSON.parse(String(m)) as Json));
+  ws.on('message', (m: Buffer) => events.push(JSON.parse(String(m)) as Json));
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve({ status: 'open', events, ws }));
     ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0, events, ws }));

@@ -9,3 +9,4 @@ export * from './net/reconnecting-client.js';
 export * from './protocol/index.js';
 export * from './run-service.js';
 export * from './testing.js';
+export * from './token-bucket.js';

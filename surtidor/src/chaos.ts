@@ -45,7 +45,11 @@ export function chaosOnLink(o: ChaosOptions): boolean {
 
 export function skewedClock(base: Clock, skewMs: number): Clock {
   if (skewMs === 0) return base;
-  return { now: () => base.now() + skewMs, setTimeout: base.setTimeout, clearTimeout: base.clearTimeout };
+  return {
+    now: () => base.now() + skewMs,
+    setTimeout: (fn, ms) => base.setTimeout(fn, ms),
+    clearTimeout: (handle) => base.clearTimeout(handle),
+  };
 }
 
 export interface ChaosCounters {

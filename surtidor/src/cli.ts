@@ -1,6 +1,6 @@
 /** `surtidor`: runs N simulated pumps against a station. A thin yargs shell around the fleet. */
 import path from 'node:path';
-import { configOrReport, createLogger, type Logger, parseConfig } from '@combustible/shared';
+import { configOrReport, createLogger, type Logger, parseConfig, systemClock, type TimerHandle } from '@combustible/shared';
 import { pino } from 'pino';
 import yargs from 'yargs';
 import { type SurtidorConfig, surtidorConfigSchema } from './config.js';
@@ -142,9 +142,11 @@ export async function main(argv: string[]): Promise<number> {
     });
   }
 
+  // The one place the simulator takes the real clock; everything below gets it injected.
+  const clock = systemClock;
   let fleet: Fleet;
   try {
-    fleet = await Fleet.create(config, { log });
+    fleet = await Fleet.create(config, { log, clock });
   } catch (err) {
     const code = (err as { code?: string }).code;
     log.error({ err, codigo: code }, 'no se pudo iniciar');
@@ -166,34 +168,35 @@ export async function main(argv: string[]): Promise<number> {
   );
   fleet.start();
 
-  const started = Date.now();
+  const started = clock.now();
   let lastVentas = 0;
   let lastAt = started;
   const table = tableMode ? new LiveTable(process.stdout) : undefined;
   /** A last line under the table while stopping. */
   let status: string | undefined;
-  const report = setInterval(
-    () => {
-      const stats = fleet.stats();
-      if (table) {
-        const now = Date.now();
-        const rate = ((stats.ventas - lastVentas) * 1000) / Math.max(1, now - lastAt);
-        lastVentas = stats.ventas;
-        lastAt = now;
-        const lines = renderTable(stats, {
-          estacion,
-          speed: config.speed,
-          elapsedS: (now - started) / 1000,
-          ventasPorSegundo: rate,
-          logFile,
-        });
-        table.draw(status === undefined ? lines : [...lines, status]);
-      } else {
-        log.info({ resumen: stats, tick: fleet.takeTickStats() }, 'resumen');
-      }
-    },
-    tableMode ? 1000 : config.statsInterval * 1000,
-  );
+  const reportEveryMs = tableMode ? 1000 : config.statsInterval * 1000;
+  let report: TimerHandle | undefined;
+  const reportLoop = () => {
+    report = clock.setTimeout(reportLoop, reportEveryMs);
+    const stats = fleet.stats();
+    if (table) {
+      const now = clock.now();
+      const rate = ((stats.ventas - lastVentas) * 1000) / Math.max(1, now - lastAt);
+      lastVentas = stats.ventas;
+      lastAt = now;
+      const lines = renderTable(stats, {
+        estacion,
+        speed: config.speed,
+        elapsedS: (now - started) / 1000,
+        ventasPorSegundo: rate,
+        logFile,
+      });
+      table.draw(status === undefined ? lines : [...lines, status]);
+    } else {
+      log.info({ resumen: stats, tick: fleet.takeTickStats() }, 'resumen');
+    }
+  };
+  report = clock.setTimeout(reportLoop, reportEveryMs);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -205,7 +208,7 @@ export async function main(argv: string[]): Promise<number> {
       if (table) status = `${reason}: terminando las ventas en curso y vaciando el outbox…`;
       fleet.shutdown(finishMs === undefined ? {} : { finishMs }).then(
         (summary) => {
-          clearInterval(report);
+          clock.clearTimeout(report);
           if (summary.pendientes > 0) {
             log.warn(
               { codigo: 'CIERRE_INCOMPLETO', pendientes: summary.pendientes },
@@ -218,7 +221,7 @@ export async function main(argv: string[]): Promise<number> {
           resolve(code);
         },
         (err: unknown) => {
-          clearInterval(report);
+          clock.clearTimeout(report);
           log.error({ err }, 'error al detener');
           resolve(1);
         },
@@ -227,13 +230,13 @@ export async function main(argv: string[]): Promise<number> {
     let firstSignalAt: number | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
       if (firstSignalAt === undefined) {
-        firstSignalAt = Date.now();
+        firstSignalAt = clock.now();
         stop(signal, 0);
         return;
       }
       // Ctrl-C reaches the whole process group and a parent (npm start) may forward a SIGTERM too:
       // a second signal right after the first is the same request, a later one means "now".
-      if (Date.now() - firstSignalAt < DOUBLE_SIGNAL_MS) return;
+      if (clock.now() - firstSignalAt < DOUBLE_SIGNAL_MS) return;
       log.warn({ signal }, 'segunda señal: salida inmediata (las ventas ya escritas siguen en el outbox)');
       process.exit(1);
     };

@@ -94,6 +94,12 @@ export class StationEnd {
   }
 
   private conditions: { ok: () => boolean; resolve: () => void }[] = [];
+  private readonly answerers: ((m: Json) => void)[] = [];
+
+  /** Calls `fn` with every message received from now on (e.g. to answer like a station would). */
+  onMessage(fn: (m: Json) => void): void {
+    this.answerers.push(fn);
+  }
 
   /** Resolves once `ok()` holds, checked after every line received. */
   until(ok: () => boolean): Promise<void> {
@@ -108,6 +114,7 @@ export class StationEnd {
 
   private onLine(m: Json): void {
     this.received.push(m);
+    for (const fn of this.answerers) fn(m);
     for (const c of this.conditions.filter((c) => c.ok())) {
       this.conditions.splice(this.conditions.indexOf(c), 1);
       c.resolve();

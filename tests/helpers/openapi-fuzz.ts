@@ -162,7 +162,7 @@ function hostileQueryValue(rng: Rng): string {
 /** A JSON body of `s`, broken in one of many ways (or still valid). */
 function hostileBody(s: Schema, rng: Rng, maxBytes: number): { body: string; note: string } {
   const base = validFor(s, rng);
-  const props = Object.keys((s.properties ?? {}) as Record<string, unknown>);
+  const props = Object.keys(s.properties ?? {});
   const k = rng.int(0, 11);
   switch (k) {
     case 0:

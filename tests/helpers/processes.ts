@@ -35,7 +35,7 @@ export function startProcess(name: 'estacion' | 'empresa' | 'surtidor', args: st
   const logs: LogEvent[] = [];
   let listeners: ((e: LogEvent) => void)[] = [];
   const stderr: string[] = [];
-  createInterface({ input: proc.stdout! }).on('line', (line) => {
+  createInterface({ input: proc.stdout }).on('line', (line) => {
     let event: LogEvent;
     try {
       event = JSON.parse(line) as LogEvent;
@@ -45,7 +45,7 @@ export function startProcess(name: 'estacion' | 'empresa' | 'surtidor', args: st
     logs.push(event);
     for (const l of listeners) l(event);
   });
-  createInterface({ input: proc.stderr! }).on('line', (line) => stderr.push(line));
+  createInterface({ input: proc.stderr }).on('line', (line) => stderr.push(line));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => resolve({ code, signal })),
   );

@@ -9,27 +9,24 @@
  */
 import { performance } from 'node:perf_hooks';
 import { estadoLine, transaccionLine } from './messages.js';
-import { type ConnectionEvents, type Json, PumpConnection } from './pump-connection.js';
+import { fromParent, toParent } from './ipc.js';
+import { type ConnectionEvents, type Json, PumpConnection, pumpTarget } from './pump-connection.js';
 import { increment, summarize } from './stats.js';
 import type { LoadCommand, LoadConfig, LoadMessage, LoadResult } from './types.js';
 
 const TICK_MS = 5;
 
-function report(msg: LoadMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send) resolve();
-    else process.send(msg, undefined, undefined, () => resolve());
-  });
-}
+const report = (msg: LoadMessage) => toParent(msg);
 
 async function openAll(cfg: LoadConfig, events: ConnectionEvents) {
   const conns: PumpConnection[] = [];
   const failures: string[] = [];
+  const target = pumpTarget(cfg.port, cfg.tls);
   for (let first = 1; first <= cfg.connections && failures.length === 0; first += cfg.batchSize) {
     const last = Math.min(cfg.connections, first + cfg.batchSize - 1);
     const batch: Promise<PumpConnection>[] = [];
     for (let id = first; id <= last; id++)
-      batch.push(PumpConnection.open(cfg.port, id, cfg.registerTimeoutMs, events));
+      batch.push(PumpConnection.open(target, id, cfg.registerTimeoutMs, events));
     for (const r of await Promise.allSettled(batch)) {
       if (r.status === 'fulfilled') conns.push(r.value);
       else failures.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
@@ -203,17 +200,6 @@ class LoadRun {
   }
 }
 
-function waitForStart(): Promise<void> {
-  return new Promise((resolve) => {
-    const onMessage = (m: LoadCommand) => {
-      if (m.type !== 'start') return;
-      process.off('message', onMessage);
-      resolve();
-    };
-    process.on('message', onMessage);
-  });
-}
-
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as LoadConfig;
   // The parent owns this process: when it goes away, so do we.
@@ -228,7 +214,7 @@ async function main(): Promise<void> {
   }, budgetMs).unref();
 
   const run = new LoadRun(cfg);
-  const started = waitForStart();
+  const started = fromParent((m): m is LoadCommand => (m as LoadCommand | null)?.type === 'start');
   const failures = await run.register();
   if (failures.length > 0) {
     const sample = failures.slice(0, 3).join('; ');

@@ -63,3 +63,22 @@ export function cpuPercent(from: ProcSample, to: ProcSample): number | null {
   if (from.cpuMs === null || to.cpuMs === null || to.at <= from.at) return null;
   return ((to.cpuMs - from.cpuMs) / (to.at - from.at)) * 100;
 }
+
+/** This process's soft limit on open files (`ulimit -n`, inherited by its children); null if unknown. */
+export function openFilesLimit(): number | null {
+  const match = /^Max open files\s+(\S+)/m.exec(read('/proc/self/limits') ?? '');
+  if (!match?.[1]) return null;
+  return match[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(match[1]);
+}
+
+/**
+ * Connections the kernel dropped because a listen queue was full (TcpExt ListenOverflows), for the
+ * whole network namespace, not one process; null where /proc/net/netstat is unavailable.
+ */
+export function listenOverflows(): number | null {
+  const lines = (read('/proc/net/netstat') ?? '').split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const [names, values] = lines.map((l) => l.split(/\s+/));
+  const at = names?.indexOf('ListenOverflows') ?? -1;
+  const value = at > 0 ? Number(values?.[at]) : Number.NaN;
+  return Number.isFinite(value) ? value : null;
+}

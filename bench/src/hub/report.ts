@@ -3,10 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchCommand } from '../command-line.js';
+import type { ChildLogs } from './children.js';
 import type { Figures, HubRun } from './run.js';
 import { ROOT } from './run.js';
+import { total } from './stats.js';
 
-type Cell = number | null | undefined;
+export type Cell = number | null | undefined;
 interface Row {
   label: string;
   value: (f: Figures) => Cell;
@@ -15,7 +17,9 @@ interface Row {
 }
 
 const MiB = (kib: number | null) => (kib === null ? null : kib / 1024);
-const errorCount = (f: Figures) => Object.values(f.load.errors).reduce((a, b) => a + b, 0);
+const errorCount = (f: Figures) => total(f.load.errors);
+/** The server's CPU per line received: comparable across runs whatever load each one sent. */
+export const cpuPerLineUs = (f: Figures) => (f.cpuPct === null || f.sentPerS === 0 ? null : (f.cpuPct * 10_000) / f.sentPerS);
 
 /** Every figure of the table, in order (also the README's rows, see informe/). */
 export const ROWS: Row[] = [
@@ -26,6 +30,7 @@ export const ROWS: Row[] = [
   { label: 'latencia tx p99 (ms)', value: (f) => f.load.latency?.p99, digits: 2, ratio: true },
   { label: 'latencia tx máx (ms)', value: (f) => f.load.latency?.max, digits: 2, ratio: true },
   { label: 'CPU servidor (% de 1 núcleo)', value: (f) => f.cpuPct, digits: 1, ratio: true },
+  { label: 'CPU servidor por línea (µs)', value: cpuPerLineUs, digits: 1, ratio: true },
   { label: 'RSS antes de conectar (MiB)', value: (f) => MiB(f.samples.before.rssKiB), digits: 1 },
   { label: 'RSS con todo conectado (MiB)', value: (f) => MiB(f.samples.connected.rssKiB), digits: 1 },
   { label: 'RSS al final (MiB)', value: (f) => MiB(f.samples.end.rssKiB), digits: 1 },
@@ -39,10 +44,10 @@ export const ROWS: Row[] = [
   { label: 'retraso máx. generador (ms)', value: (f) => f.load.maxTickLagMs, digits: 1 },
 ];
 
-const fmt = (v: Cell, digits: number) =>
+export const fmt = (v: Cell, digits: number) =>
   v === null || v === undefined || !Number.isFinite(v) ? 'n/d' : v.toFixed(digits);
 
-function ratio(a: Cell, b: Cell): number | null {
+export function ratio(a: Cell, b: Cell): number | null {
   if (a === null || a === undefined || b === null || b === undefined || b === 0) return null;
   return a / b;
 }
@@ -58,44 +63,82 @@ export function machineInfo() {
   };
 }
 
+const LABEL_WIDTH = 30;
+const CELL_WIDTH = 16;
+
+/** Rows of a label and right-aligned cells, the first one the header. */
+export function tableLines(header: string[], rows: { label: string; cells: string[] }[]): string[] {
+  const line = (label: string, cells: string[]) =>
+    `${label.padEnd(LABEL_WIDTH)}${cells.map((c) => c.padStart(CELL_WIDTH)).join('')}`;
+  return [line('', header), ...rows.map((r) => line(r.label, r.cells))];
+}
+
+/** Figures side by side: one column per server, then the ratios (num/den) of the rows that have one. */
+export function figuresTable(
+  columns: { title: string; f: Figures }[],
+  ratios: { title: string; num: Figures; den: Figures }[] = [],
+): string[] {
+  const rows = ROWS.map((row) => ({
+    label: row.label,
+    cells: [
+      ...columns.map((c) => fmt(row.value(c.f), row.digits)),
+      ...ratios.map((r) => (row.ratio ? fmt(ratio(row.value(r.num), row.value(r.den)), 2) : '')),
+    ],
+  }));
+  return tableLines([...columns.map((c) => c.title), ...ratios.map((r) => r.title)], rows);
+}
+
+/** Warnings, errors and stderr lines a server printed, when there were any. */
+export function logLines(name: string, logs: ChildLogs): string[] {
+  if (logs.warnings + logs.errors + logs.stderrLines === 0) return [];
+  return [
+    `log de ${name}: ${logs.warnings} warn, ${logs.errors} error, ${logs.stderrLines} líneas en stderr`,
+    ...logs.samples.map((s) => `  ${s}`),
+  ];
+}
+
+export function machineLine(): string {
+  const m = machineInfo();
+  return `Máquina: ${m.cpus} × ${m.model}, ${(m.totalmemBytes / 2 ** 30).toFixed(1)} GiB, Node ${m.node}`;
+}
+
 export function formatTable(run: HubRun): string {
   const { params, estacion, techo } = run;
-  const m = machineInfo();
   const head = [
     `Hub: ${params.connections} conexiones, un estado cada ${params.estadoIntervalMs} ms por conexión, ` +
       `${params.txPerSecond} tx/s en total, ${params.warmupS} s de calentamiento + ${params.durationS} s medidos`,
-    `Máquina: ${m.cpus} × ${m.model}, ${(m.totalmemBytes / 2 ** 30).toFixed(1)} GiB, Node ${m.node}`,
+    machineLine(),
     '',
   ];
-  const cols = techo ? ['estación', 'techo', 'estación/techo'] : ['estación'];
-  const lines = [`${''.padEnd(30)}${cols.map((c) => c.padStart(16)).join('')}`];
-  for (const row of ROWS) {
-    const cells = [fmt(row.value(estacion), row.digits)];
-    if (techo) {
-      cells.push(fmt(row.value(techo), row.digits));
-      cells.push(row.ratio ? fmt(ratio(row.value(estacion), row.value(techo)), 2) : '');
-    }
-    lines.push(`${row.label.padEnd(30)}${cells.map((c) => c.padStart(16)).join('')}`);
-  }
+  const table = techo
+    ? figuresTable(
+        [
+          { title: 'estación', f: estacion },
+          { title: 'techo', f: techo },
+        ],
+        [{ title: 'estación/techo', num: estacion, den: techo }],
+      )
+    : figuresTable([{ title: 'estación', f: estacion }]);
   const extra: string[] = [''];
   if (estacion.dataDirBytes !== undefined)
     extra.push(`datos de la estación al final: ${(estacion.dataDirBytes / 2 ** 20).toFixed(1)} MiB`);
   if (techo?.linesCounted !== undefined) extra.push(`líneas contadas por el techo: ${techo.linesCounted}`);
-  const logs = estacion.logs;
-  if (logs.warnings + logs.errors + logs.stderrLines > 0) {
-    extra.push(
-      `log de la estación: ${logs.warnings} warn, ${logs.errors} error, ${logs.stderrLines} líneas en stderr`,
-    );
-    for (const s of logs.samples) extra.push(`  ${s}`);
-  }
-  return [...head, ...lines, ...extra].join('\n');
+  extra.push(...logLines('la estación', estacion.logs));
+  return [...head, ...table, ...extra].join('\n');
+}
+
+/** Writes bench/results/<benchmark>-<timestamp>.json (with the command and the machine); returns its path. */
+export function writeResult(benchmark: string, at: Date, body: object): string {
+  const dir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${benchmark}-${at.toISOString().replace(/:/g, '-')}.json`);
+  const doc = { benchmark, at: at.toISOString(), command: benchCommand(), machine: machineInfo(), ...body };
+  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  return file;
 }
 
 /** Writes bench/results/hub-<timestamp>.json and returns its path. */
 export function saveJson(run: HubRun, at: Date): string {
-  const dir = path.join(ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `hub-${at.toISOString().replace(/:/g, '-')}.json`);
   const { estacion, techo } = run;
   const ratios = techo
     ? {
@@ -105,14 +148,5 @@ export function saveJson(run: HubRun, at: Date): string {
         cpu: ratio(estacion.cpuPct, techo.cpuPct),
       }
     : null;
-  const doc = {
-    benchmark: 'hub',
-    at: at.toISOString(),
-    command: benchCommand(),
-    machine: machineInfo(),
-    ...run,
-    ratios,
-  };
-  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
-  return file;
+  return writeResult('hub', at, { ...run, ratios });
 }

@@ -9,20 +9,30 @@ import { fileURLToPath } from 'node:url';
 import { type Child, type ChildLogs, type ExitInfo, removeTempDir, startNode, tempDir } from './children.js';
 import { type Measured, measure } from './measure.js';
 import { cpuPercent } from './proc-stats.js';
-import type { LoadConfig } from './types.js';
+import type { LoadConfig, TlsClientConfig } from './types.js';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const STATION_BIN = path.join(ROOT, 'estacion', 'bin', 'estacion.js');
+export const STATION_BIN = path.join(ROOT, 'estacion', 'bin', 'estacion.js');
 const CEILING = fileURLToPath(new URL('./ceiling-server.js', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
 
-export interface HubParams {
+/** The load the simulated pumps put on a server. */
+export interface LoadParams {
   connections: number;
   estadoIntervalMs: number;
   txPerSecond: number;
   durationS: number;
   warmupS: number;
+}
+
+export interface HubParams extends LoadParams {
   ceiling: boolean;
+}
+
+/** How the station under load is started (flags added to the defaults) and how pumps reach it. */
+export interface StationVariant {
+  args: string[];
+  tls?: TlsClientConfig;
 }
 
 export interface Figures extends Measured {
@@ -46,10 +56,11 @@ export interface HubRun {
   problems: string[];
 }
 
-function loadConfig(params: HubParams, port: number): LoadConfig {
+function loadConfig(params: LoadParams, port: number, tls?: TlsClientConfig): LoadConfig {
   const { connections, estadoIntervalMs, txPerSecond, durationS, warmupS } = params;
   return {
     port,
+    ...(tls ? { tls } : {}),
     connections,
     estadoIntervalMs,
     txPerSecond,
@@ -86,31 +97,46 @@ function dirBytes(dir: string): number {
   return total;
 }
 
-async function runStation(params: HubParams): Promise<Figures> {
-  const dataDir = tempDir('bench-hub-');
-  // The benchmark registers up to 20000 pumps, over the station's default --max-pumps.
-  const ports = ['--pump-port', '0', '--company-port', '0', '--api-port', '0', '--ws-port', '0', '--max-pumps', '20000'];
+/**
+ * The flags of every benchmark station: loopback, the given pump port (0: any), the other ports
+ * ephemeral, its own data dir, JSON logs at info. The "listening" line is logged at info; the hub
+ * logs nothing at info per message, only per connection.
+ */
+export function stationArgs(dataDir: string, pumpPort = 0): string[] {
+  const ports = ['--pump-port', String(pumpPort), '--company-port', '0', '--api-port', '0', '--ws-port', '0'];
   // A known admin password: a generated one would be printed on stderr (and counted as noise).
-  ports.push('--admin-password', 'bench-estacion-admin');
-  // The "listening" line is logged at info; the hub logs nothing at info per message, only per connection.
-  const args = [
-    '--host',
-    '127.0.0.1',
-    ...ports,
-    '--data-dir',
-    dataDir,
-    '--log-level',
-    'info',
-    '--log-pretty=false',
-  ];
+  const admin = ['--admin-password', 'bench-estacion-admin'];
+  const logs = ['--log-level', 'info', '--log-pretty=false'];
+  return ['--host', '127.0.0.1', ...ports, ...admin, '--data-dir', dataDir, ...logs];
+}
+
+/** Starts the station and resolves once its pump port listens. */
+export async function startStation(args: string[]): Promise<{ station: Child; port: number }> {
   const station = startNode('estacion', STATION_BIN, args, { cwd: ROOT });
   try {
     const ready = await station.waitForLine((e) => e.escuchando === 'surtidores', READY_TIMEOUT_MS);
-    const m = await measure(station, loadConfig(params, Number(ready.puerto)));
-    const exit = await station.stop();
-    return { ...figures('estacion', m, station, exit, params.connections), dataDirBytes: dirBytes(dataDir) };
-  } finally {
+    return { station, port: Number(ready.puerto) };
+  } catch (err) {
     await station.stop(2000);
+    throw err;
+  }
+}
+
+/** The hub load against a fresh station started with `variant`'s flags. */
+export async function runStation(params: LoadParams, variant: StationVariant = { args: [] }): Promise<Figures> {
+  const dataDir = tempDir('bench-hub-');
+  try {
+    // The benchmark registers up to 20000 pumps, over the station's default --max-pumps.
+    const args = [...stationArgs(dataDir), '--max-pumps', '20000', ...variant.args];
+    const { station, port } = await startStation(args);
+    try {
+      const m = await measure(station, loadConfig(params, port, variant.tls));
+      const exit = await station.stop();
+      return { ...figures('estacion', m, station, exit, params.connections), dataDirBytes: dirBytes(dataDir) };
+    } finally {
+      await station.stop(2000);
+    }
+  } finally {
     removeTempDir(dataDir);
   }
 }
@@ -143,8 +169,7 @@ async function runCeiling(params: HubParams): Promise<Figures> {
 }
 
 /** What makes the run a failure: the server did not take the whole load cleanly. */
-function problemsOf(f: Figures, params: HubParams): string[] {
-  const who = f.target;
+export function problemsOf(f: Figures, params: LoadParams, who: string = f.target): string[] {
   const { load } = f;
   const out: string[] = [];
   const expectedPerS = params.connections * (1000 / params.estadoIntervalMs) + params.txPerSecond;

@@ -26,3 +26,29 @@ export function summarize(samples: number[]): LatencySummary | null {
 export function increment(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
 }
+
+/** The total of a set of counts. */
+export function total(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+/** Most events within any window of `windowMs`, for ascending event times in ms. */
+export function peakInWindow(times: readonly number[], windowMs: number): number {
+  let best = 0;
+  for (let from = 0, to = 0; to < times.length; to++) {
+    while ((times[to] ?? 0) - (times[from] ?? 0) >= windowMs) from++;
+    best = Math.max(best, to - from + 1);
+  }
+  return best;
+}
+
+/** Events in each second, for ascending event times in ms. */
+export function countPerSecond(times: readonly number[]): number[] {
+  const counts: number[] = [];
+  for (const t of times) {
+    const second = Math.floor(t / 1000);
+    while (counts.length <= second) counts.push(0);
+    counts[second] = (counts[second] ?? 0) + 1;
+  }
+  return counts;
+}

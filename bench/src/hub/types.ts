@@ -1,8 +1,17 @@
 /** Shapes exchanged between the hub benchmark's processes (parent ↔ load generator ↔ ceiling). */
 
+/** How the simulated pumps speak TLS to the station (absent: plain TCP). */
+export interface TlsClientConfig {
+  /** PEM file of the CA that signed the station's certificate (checked, with servername `localhost`). */
+  caFile: string;
+  /** Mutual TLS: the folder of `surtidor-<id>.crt`/`.key` per pump (`estacion certificados dev`). */
+  clientCertDir?: string;
+}
+
 export interface LoadConfig {
   /** TCP port on 127.0.0.1 to load. */
   port: number;
+  tls?: TlsClientConfig;
   connections: number;
   /** Each connection sends one `estado` per interval. */
   estadoIntervalMs: number;

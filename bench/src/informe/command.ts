@@ -57,6 +57,6 @@ export const informeCommand: CommandModule<object, InformeArgs> = {
         default: false,
         describe: 'Solo comprobar que está al día (sale con 1 si no)',
       },
-    }) as Argv<InformeArgs>,
+    }),
   handler,
 };

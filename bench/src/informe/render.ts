@@ -65,7 +65,9 @@ const TITLES: Record<string, string> = {
   auth: 'auth: what authentication costs per REST request',
 };
 
-const flag = (name: string, value: unknown) => (value === undefined ? [] : [`--${name}`, String(value)]);
+/** `--name value` for a recorded number or string parameter; nothing when it is absent. */
+const flag = (name: string, value: unknown) =>
+  typeof value === 'number' || typeof value === 'string' ? [`--${name}`, String(value)] : [];
 
 /** For results saved before `command` was recorded: the flags that reproduce their parameters. */
 const COMMAND_FROM_PARAMS: Record<string, (p: Json) => string[]> = {

@@ -38,7 +38,7 @@ export type OpenPeer = (port: number, id: number, timeoutMs: number, events: Pee
 const withoutNewline = (line: string) => line.slice(0, -1);
 
 async function openNdjson(port: number, id: number, timeoutMs: number, events: PeerEvents): Promise<Peer> {
-  const conn = await PumpConnection.open(port, id, timeoutMs, {
+  const conn = await PumpConnection.open({ port }, id, timeoutMs, {
     onMessage: (_conn, msg) => {
       if (msg.tipo === 'transaccion_confirmada') events.onAck(String(msg.id_transaccion));
       else if (msg.tipo === 'error') events.onError(String(msg.codigo));

@@ -194,6 +194,23 @@ describe('CompanyService stations', () => {
     expect(await s.stationInfo('estacion-9', info({ id_estacion: 'otra' }))).toBe('estacion-9');
   });
 
+  it('registers a tls:// start-up station with TLS, switches one registered without it, and never switches TLS off', async () => {
+    const audit: EventoAuditoria[] = [];
+    const s = await service(':memory:', new CompanyBus(), audit);
+    expect(await s.ensureStation('estacion', 5001, { tls: true })).toMatchObject({ tls: true });
+    // A deployment that registered the station in the clear and now starts with tls://.
+    await s.ensureStation('vieja', 5001);
+    expect(await s.ensureStation('vieja', 5001, { tls: true })).toMatchObject({ id_estacion: 'vieja-5001', tls: true });
+    // An entry without tls:// leaves TLS on: a start-up flag never lowers the protection.
+    expect(await s.ensureStation('vieja', 5001)).toMatchObject({ tls: true });
+    expect(await s.ensureStation('estacion', 5001)).toMatchObject({ tls: true });
+    expect(audit.map((a) => [a.usuario, a.accion, a.objetivo])).toEqual([
+      ['sistema', 'estacion.crear', 'estacion:estacion-5001'],
+      ['sistema', 'estacion.crear', 'estacion:vieja-5001'],
+      ['sistema', 'estacion.modificar', 'estacion:vieja-5001'],
+    ]);
+  });
+
   it('keeps a name given at registration and keeps the provisional id when the told one is taken', async () => {
     const s = await service();
     await s.addStation({ id_estacion: 'estacion-9', host: 'a', puerto: 1 }, admin);

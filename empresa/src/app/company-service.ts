@@ -168,7 +168,7 @@ export class CompanyService {
   private nextVersion(cambios: Cambios, autor: string): VersionPrecios | null {
     const current = this.current;
     const detalles = (Object.keys(cambios) as (keyof Cambios)[])
-      .filter((campo) => cambios[campo] !== undefined && !esPrecioValido(cambios[campo] as number))
+      .filter((campo) => cambios[campo] !== undefined && !esPrecioValido(cambios[campo]))
       .map((campo) => ({ campo, problema: `entero entre ${PRECIO_MIN} y ${PRECIO_MAX} pesos por litro` }));
     if (detalles.length > 0) {
       throw new CompanyError('VALIDACION', 'precio fuera del rango permitido', detalles);
@@ -247,9 +247,20 @@ export class CompanyService {
     return estacion;
   }
 
-  /** Registers a station by address unless one with that address exists (for `--estacion`). */
-  async ensureStation(host: string, puerto: number, actor: Actor = SISTEMA): Promise<Estacion> {
-    return this.findByAddress(host, puerto) ?? this.addStation({ host, puerto }, actor);
+  /**
+   * Registers a station by address unless one with that address exists (for `--estacion`). With
+   * `tls`, a station already registered without TLS is switched to it (a deployment moved to TLS
+   * keeps its registry); never the other way: an entry without `tls://` does not turn TLS off for a
+   * station an admin put on TLS, so a start-up flag can only ask for more protection, not less.
+   */
+  async ensureStation(
+    host: string,
+    puerto: number,
+    { tls = false, actor = SISTEMA }: { tls?: boolean; actor?: Actor } = {},
+  ): Promise<Estacion> {
+    const found = this.findByAddress(host, puerto);
+    if (found === undefined) return this.addStation({ host, puerto, tls }, actor);
+    return tls && !found.tls ? this.updateStation(found.id_estacion, { tls: true }, actor) : found;
   }
 
   /** Changes a station's name or address (audited as `estacion.modificar`, with the values before). */

@@ -108,9 +108,9 @@ export function estacionesCommand(
                 {
                   ...clientArgs(a, env),
                   direccion: String(a.direccion),
-                  id: a.id as string | undefined,
-                  nombre: a.nombre as string | undefined,
-                  tls: a.tls as boolean | undefined,
+                  id: a.id,
+                  nombre: a.nombre,
+                  tls: a.tls,
                 },
                 print,
               ),

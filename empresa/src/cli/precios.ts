@@ -120,7 +120,7 @@ export function preciosCommand(
               preciosSet(
                 {
                   ...clientArgs(a, env),
-                  asignaciones: (a.asignaciones as string[]).map(String),
+                  asignaciones: a.asignaciones.map(String),
                   esperar: Number(a.esperar),
                 },
                 print,

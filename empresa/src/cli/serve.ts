@@ -29,7 +29,8 @@ export const SERVE_OPTIONS = {
   estacion: {
     type: 'string',
     array: true,
-    describe: 'HOST:PUERTO del enlace de una estación a registrar al iniciar (repetible)',
+    describe:
+      'HOST:PUERTO del enlace de una estación a registrar al iniciar (repetible); tls://HOST:PUERTO si su enlace es TLS (con --tls-ca)',
   },
   token: { type: 'string', describe: 'Token enviado en "autenticacion" a las estaciones' },
   'tls-ca': {
@@ -84,7 +85,8 @@ export function serveBuilder<T>(y: Argv<T>, env: NodeJS.ProcessEnv = process.env
     .options(withEnvDefaults(SERVE_OPTIONS, 'EMPRESA', env))
     .example('$0 serve --estacion 127.0.0.1:5001', 'todo por defecto, con una estación')
     .example('$0 serve --mongo-url mongodb://localhost:27017/empresa --token secreto', 'con MongoDB y token')
-    .example('$0 serve --allowed-networks 10.20.0.0/16 --estacion 10.20.0.7:5001', 'estaciones en una red privada');
+    .example('$0 serve --allowed-networks 10.20.0.0/16 --estacion 10.20.0.7:5001', 'estaciones en una red privada')
+    .example('$0 serve --tls-ca certs/ca.crt --estacion tls://estacion.lan:5001', 'una estación con su enlace por TLS');
 }
 
 /** The config from the parsed flags (and MONGO_URL); `--estacion a:1,b:2` and repeated flags both work. */

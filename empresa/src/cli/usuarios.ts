@@ -26,7 +26,7 @@ const STORE_OPTIONS = {
 
 /** Opens the company's store as the running service does; refuses a folder with no company data. */
 export async function openCompanyAuth(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<OpenedAuthStore> {
-  const dataDir = String(argv.dataDir ?? SERVE_OPTIONS['data-dir'].default);
+  const dataDir = String((argv.dataDir as string | undefined) ?? SERVE_OPTIONS['data-dir'].default);
   const mongoUrl = (argv.mongoUrl as string | undefined) || env.MONGO_URL || undefined;
   if (!mongoUrl && dataDir !== ':memory:' && !existsSync(join(dataDir, SQLITE_FILE)))
     throw new CliUsuariosError(

@@ -126,9 +126,17 @@ export function debeEnviarse(held: number | null, newest: number): boolean {
   return held === null || held !== newest;
 }
 
+/**
+ * The anomalies the company reports on a station's link (`enlace.anomalia.codigo`, the audit entry
+ * `estacion.anomalia`), documented in docs/empresa.md (tests/error-codes.test.ts checks that).
+ */
+export const LINK_ANOMALIES = {
+  VERSION_DESCONOCIDA: 'The station reported a price version the company never made (above its newest).',
+} as const;
+
 /** A station reported a version the company never made (above its newest). */
 export interface AnomaliaVersion {
-  codigo: 'VERSION_DESCONOCIDA';
+  codigo: keyof typeof LINK_ANOMALIES;
   /** What the station said it holds, as it said it (the last such report). */
   version_reportada: number;
   /** The company's newest version when last checked. */

@@ -36,7 +36,7 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(estacionesRoutes, deps);
   await app.register(sistemaRoutes, deps);
 
-  await serveWeb(app, deps.webRoot ? [deps.webRoot] : []);
+  await serveWeb(app, deps.webRoots);
   return app;
 }
 

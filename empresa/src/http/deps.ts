@@ -15,8 +15,8 @@ export interface ApiDeps {
   auth: AuthService<CompanyRole>;
   log: Logger;
   empresa: { nombre: string };
-  /** Folder with the staff page; none to serve no page. */
-  webRoot: string | null;
+  /** Folders with the staff page's files (the first that has a path wins); none to serve no page. */
+  webRoots: string[];
   /** Requests per minute per client address (0: no limit). */
   rateLimitPerMinute?: number;
 }

@@ -120,6 +120,7 @@ export class LinkManager {
       clock: this.clock,
       versionConfirmada: e.version_confirmada,
       ultimoContacto: e.ultimo_contacto,
+      tls: e.tls,
       ...(this.deps.options ? { options: this.deps.options } : {}),
       ...(this.deps.dialer ? { dial: this.deps.dialer(e) } : this.guarded(e)),
     });

@@ -78,6 +78,8 @@ export interface StationLinkDeps {
   clock?: Clock;
   /** Opens the connection; TCP to host:puerto by default (tests pass their own). */
   dial?: Dialer;
+  /** The link is TLS (the station entry says `tls: true`): only used to explain a mismatch. */
+  tls?: boolean;
   random?: () => number;
   options?: Partial<StationLinkOptions>;
   /** The highest version the station acknowledged before (from the store). */
@@ -167,7 +169,7 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     this.client.on('disconnected', (err) => this.onDisconnected(err));
     this.client.on('retry', ({ error, delayMs }) => {
       this.deps.log.debug({ err: error.message, delayMs }, 'reintento de conexión con la estación');
-      if (this._status.estado === 'conectando') this.setError(`sin conexión: ${error.message}`);
+      if (this._status.estado === 'conectando') this.setError(`sin conexión: ${explainTlsMismatch(error, this.deps.tls)}`);
       this.update({ estado: 'desconectado' });
     });
     this.client.on('state', (s) => {
@@ -214,7 +216,9 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     this.update({ estado: 'saludo', conectada: true, reconexiones: this.client.reconnects });
     this.deps.log.info({ host: this.host, puerto: this.puerto }, 'conectado con la estación');
     this.handshakeTimer = this.clock.setTimeout(() => {
-      this.fail(`no llegó "estacion_info" en ${this.options.handshakeTimeoutMs} ms`);
+      // A TLS port waits for a ClientHello that a plain link never sends: both sides wait.
+      const hint = this.deps.tls ? '' : ' (si la estación usa TLS en ese puerto, regístrela con tls: true)';
+      this.fail(`no llegó "estacion_info" en ${this.options.handshakeTimeoutMs} ms${hint}`);
     }, this.options.handshakeTimeoutMs);
     unrefTimer(this.handshakeTimer);
   }
@@ -223,7 +227,7 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     this.clearConnectionTimers();
     this.greeted = false;
     this.held = null;
-    if (err && !this.connectionError) this.setError(err.message);
+    if (err && !this.connectionError) this.setError(explainTlsMismatch(err, this.deps.tls));
     if (this._status.estado === 'detenido') return;
     this.deps.log.info(
       { err: err?.message, ultimo_error: this._status.ultimo_error },
@@ -412,4 +416,16 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     }
     if (changed) this.emit('status', this.status);
   }
+}
+
+/**
+ * OpenSSL's words for a TLS link that reached a plaintext port ("wrong version number": the
+ * answer was not a TLS record), in the operator's terms.
+ */
+function explainTlsMismatch(error: Error, tls: boolean | undefined): string {
+  const code = (error as Error & { code?: string }).code;
+  if (tls && (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(error.message))) {
+    return 'la estación no habla TLS en ese puerto (regístrela con tls: false, o iníciela con --tls-cert y --tls-key)';
+  }
+  return error.message;
 }

@@ -23,6 +23,7 @@ import {
   unrefTimer,
   type WireErrorCode,
 } from '@combustible/shared';
+import type { StationAlertCode } from '../domain/alert-codes.js';
 import { type AuditState, auditSale, emptyAuditState, secuenciaDeClave } from '../domain/audit.js';
 import { LiveStates } from '../domain/live-state.js';
 import { LIMITES, rechazosVenta } from '../domain/plausibility.js';
@@ -82,6 +83,16 @@ export interface NuevoSurtidor {
 }
 
 export type CambiosSurtidor = Partial<NuevoSurtidor>;
+
+/** An alert to raise: `clave` identifies it (raising it again while open does nothing). */
+interface AlertaNueva {
+  codigo: string;
+  clave: string;
+  mensaje: string;
+  severidad: SeveridadAlerta;
+  id_surtidor: number | null;
+  datos?: Record<string, unknown>;
+}
 
 export type RegistrationResult =
   | { ok: true; surtidor: Surtidor; precios: VersionPrecios }
@@ -350,7 +361,8 @@ export class StationService {
   }
 
   pumpError(msg: ErrorSurtidor): void {
-    this.raiseAlert({
+    // The pump's own code: pumps choose theirs, so it is not one of STATION_ALERTS.
+    this.storeAlert({
       codigo: msg.codigo,
       clave: `SURTIDOR:${msg.id_surtidor}:${msg.codigo}:${msg.timestamp}`,
       mensaje: msg.mensaje,
@@ -529,14 +541,12 @@ export class StationService {
 
   // ── alerts ────────────────────────────────────────────────────────────────────────────────
 
-  raiseAlert(a: {
-    codigo: string;
-    clave: string;
-    mensaje: string;
-    severidad: SeveridadAlerta;
-    id_surtidor: number | null;
-    datos?: Record<string, unknown>;
-  }): void {
+  /** Raises one of the station's own alerts (STATION_ALERTS). */
+  raiseAlert(a: AlertaNueva & { codigo: StationAlertCode }): void {
+    this.storeAlert(a);
+  }
+
+  private storeAlert(a: AlertaNueva): void {
     const alerta: Alerta = {
       id: randomUUID(),
       clave: a.clave,

@@ -4,6 +4,7 @@
  * does not continue where the previous sale ended raises TOTALIZADOR_DISCONTINUO. Pure: it returns
  * what to raise and resolve, the caller stores it.
  */
+import type { StationAlertCode } from './alert-codes.js';
 import type { Transaccion } from './types.js';
 
 /** A gap wider than this is reported as one alert instead of one per missing sale. */
@@ -18,7 +19,7 @@ export interface AuditState {
 }
 
 export type AuditAction =
-  | { kind: 'raise'; codigo: string; clave: string; mensaje: string; datos: Record<string, unknown> }
+  | { kind: 'raise'; codigo: StationAlertCode; clave: string; mensaje: string; datos: Record<string, unknown> }
   | { kind: 'resolve'; clave: string };
 
 export function emptyAuditState(): AuditState {

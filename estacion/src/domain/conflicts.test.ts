@@ -56,7 +56,7 @@ describe('conflicts: a reused id is a duplicate only with the same content', () 
       );
     fc.assert(
       fc.property(cambio, noContenido, (c, extra) => {
-        const nueva = { ...base, ...extra, ...c } as Transaccion;
+        const nueva = { ...base, ...extra, ...c };
         const conflicto = conflictoEntre(base, nueva);
         // Every generated value differs from base's, so every field changed is named.
         const esperados = CAMPOS_CONTENIDO.filter((k) => k in c);

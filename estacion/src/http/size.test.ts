@@ -57,7 +57,7 @@ describe('every list of the station is a page', () => {
 
   it('GET /api/alertas pages the alerts, newest first', async () => {
     for (let i = 0; i < 70; i++)
-      t.h.service.raiseAlert({ codigo: 'PRUEBA', clave: `K${i}`, mensaje: `a${i}`, severidad: 'info', id_surtidor: null });
+      t.h.service.raiseAlert({ codigo: 'RELOJ_DESFASADO', clave: `K${i}`, mensaje: `a${i}`, severidad: 'info', id_surtidor: null });
     await t.h.service.settled();
     const first = await page('/api/alertas');
     expect(first.items).toHaveLength(50);

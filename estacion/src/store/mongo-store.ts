@@ -539,7 +539,7 @@ export function outcomesOfDuplicates(err: unknown, size: number): InsertOutcome[
  */
 export function duplicateIndexes(err: unknown, size: number): Set<number> | null {
   if (!(err instanceof MongoBulkWriteError)) return null;
-  const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+  const writeErrors = [err.writeErrors].flat();
   if (writeErrors.length === 0 || writeErrors.some((e) => e.code !== DUPLICATE_KEY)) return null;
   const result = err.result as { getWriteConcernError?: () => unknown; insertedCount?: unknown } | undefined;
   if (typeof result?.getWriteConcernError !== 'function' || result.getWriteConcernError()) return null;

@@ -14,11 +14,11 @@ import {
   LineDecoder,
   type Logger,
   parseLine,
+  TokenBucket,
   type WireErrorCode,
   wireError,
 } from '@combustible/shared';
 import type { ZodType } from 'zod';
-import { TokenBucket } from './rate-limiter.js';
 
 export interface LinePolicy {
   maxLineBytes: number;

@@ -122,7 +122,7 @@ export function listenTcp(
         },
         close: () => new Promise<void>((r) => server.close(() => r())),
         ...(server instanceof tls.Server
-          ? { setSecureContext: (ctx: tls.SecureContextOptions) => (server as tls.Server).setSecureContext(ctx) }
+          ? { setSecureContext: (ctx: tls.SecureContextOptions) => server.setSecureContext(ctx) }
           : {}),
       });
     });

@@ -19,6 +19,9 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const log = createLogger({ name: 'test', level: 'silent' });
 
+/** Called after every certificate StationTls announces (a test sets it to await one). */
+let onSeen = () => {};
+
 function withAlerts(files: { cert: string; key: string }, clock: FakeClock) {
   const raised: string[] = [];
   const resolved: string[] = [];
@@ -26,7 +29,10 @@ function withAlerts(files: { cert: string; key: string }, clock: FakeClock) {
   const t = new StationTls(files, {
     log,
     clock,
-    onCertificate: (info) => seen.push(info.huella),
+    onCertificate: (info) => {
+      seen.push(info.huella);
+      onSeen();
+    },
     alerts: { raise: (x) => raised.push(x.clave), resolve: (clave) => resolved.push(clave) },
   });
   return { t, raised, resolved, seen };
@@ -60,12 +66,15 @@ describe('StationTls', () => {
     copyFileSync(a.estacion.cert, files.cert);
     copyFileSync(a.estacion.key, files.key);
     const { t, seen } = withAlerts(files, clock);
+    const reloaded = new Promise<void>((resolve) => (onSeen = () => seen.length === 2 && resolve()));
     t.watch(50, 50);
-    await new Promise((r) => setTimeout(r, 120));
+    // fs.watchFile reads the files' first stat in the background and says nothing when it has: a
+    // change made before that would become its starting point and never be noticed. Two of its
+    // 50 ms polls is the only wait; the reload itself is awaited below.
+    await new Promise((r) => setTimeout(r, 100));
     copyFileSync(b.estacion.key, files.key);
     copyFileSync(b.estacion.cert, files.cert);
-    const deadline = Date.now() + 5000;
-    while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    await reloaded;
     expect(seen).toHaveLength(2);
     expect(seen[1]).not.toBe(seen[0]);
     t.stop();

@@ -118,11 +118,12 @@ describe('TLS on the pump and company ports', () => {
       const outcome = await new Promise<string>((resolve) => {
         const c = tls.connect({ port, host: '127.0.0.1', servername: 'localhost' }, () => resolve('conectado'));
         peers.push(c);
-        c.once('error', (err) => resolve(`error: ${err.message}`));
+        c.once('error', (err: Error) => resolve(`error: ${err.message}`));
       });
       expect(outcome).toMatch(/^error/);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    // No wait needed: the station logs and counts the ClientHello before it closes the connection,
+    // and that close is what the client's error above reports.
     // Throttled: the first one is logged at once (the second falls into the next window).
     expect(logs.filter((l) => String(l.msg).startsWith('cliente TLS en puerto sin TLS')).length).toBeGreaterThanOrEqual(1);
     expect(await s.metrics.registry.metrics()).toMatch(/estacion_lineas_invalidas_total\{codigo="CLIENTE_TLS"\} [12]/);
@@ -226,7 +227,7 @@ describe('TLS on the pump and company ports', () => {
   it('raises an alert when the certificate expires within 30 days', async () => {
     const r = await createDevCa({ dir: join(root, 'corto'), surtidores: [1], days: 10 });
     const { s } = await station({ tlsCert: r.estacion.cert, tlsKey: r.estacion.key });
-    await new Promise((res) => setTimeout(res, 100));
+    await s.service.settled(); // the alert is raised at start and written in the background
     const alerts = await s.store.listAlerts({ abiertas: true, limit: 10 });
     expect(alerts.some((a) => a.codigo === 'TLS_CERTIFICADO_POR_VENCER')).toBe(true);
   });

@@ -35,7 +35,7 @@ export interface StationTlsDeps {
   onCertificate?: (info: CertificateInUse) => void;
   /** Alerts: raised when the certificate expires within 30 days, resolved when a reload fixes it. */
   alerts?: {
-    raise(a: { codigo: string; clave: string; mensaje: string; severidad: 'advertencia'; id_surtidor: null; datos?: Record<string, unknown> }): void;
+    raise(a: { codigo: 'TLS_CERTIFICADO_POR_VENCER'; clave: string; mensaje: string; severidad: 'advertencia'; id_surtidor: null; datos?: Record<string, unknown> }): void;
     resolve(clave: string): void;
   };
 }

@@ -54,7 +54,7 @@ function connect(headers: Record<string, string> = { authorization: `Bearer ${to
   sockets.push(ws);
   const events: Event[] = [];
   const waiters: (() => void)[] = [];
-  ws.on('message', (data) => {
+  ws.on('message', (data: Buffer) => {
     events.push(JSON.parse(String(data)) as Event);
     for (const w of waiters.splice(0)) w();
   });

@@ -13,6 +13,7 @@ import {
   type AuthService,
   checkOrigin,
   credentialFrom,
+  errorBody,
   httpsServerFactory,
   logThrottle,
 } from '@combustible/server';
@@ -23,7 +24,7 @@ import type { WebSocket } from 'ws';
 import type { StationBus, StationEvents } from '../app/events.js';
 import type { StationMetrics } from '../app/metrics.js';
 import type { StationService } from '../app/station-service.js';
-import { STATION_ERRORS, type StationErrorCode } from '../errors.js';
+import { STATION_ERRORS } from '../errors.js';
 import { presentPump } from '../http/deps.js';
 import type { StationStore } from '../store/port.js';
 import { accionPanel, esAccionPanel } from './acciones.js';
@@ -104,7 +105,7 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
     surtidor_eliminado: (d) => broadcast(event('surtidor_eliminado', d)),
   };
   for (const [name, fn] of Object.entries(listeners))
-    deps.bus.on(name as keyof StationEvents, fn as () => void);
+    deps.bus.on(name as keyof StationEvents, fn);
   const offAudit = deps.audit?.onAppend((r) => {
     if (esAccionPanel(r.accion)) broadcast(event('accion', accionPanel(r)));
   });
@@ -131,8 +132,10 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
   }, deps.sessionCheckMs ?? 30_000);
   sessionTimer.unref();
 
+  // Typed as Fastify's logger so the app is a FastifyInstance<..., FastifyBaseLogger>, as Bridge is.
+  const log: FastifyBaseLogger = deps.log;
   const app = Fastify({
-    loggerInstance: deps.log as FastifyBaseLogger,
+    loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
     // Unreadable requests and bad URLs get the API's one error shape here too.
     frameworkErrors,
@@ -184,8 +187,9 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
         warnOrigin((omitidos) =>
           deps.log.warn({ origin, remote: req.ip, omitidos }, `WebSocket rechazado: ${decision.motivo}`),
         );
-        const codigo: StationErrorCode = 'ORIGEN_NO_PERMITIDO';
-        await reply.code(STATION_ERRORS[codigo].status).send({ error: { codigo, mensaje: decision.motivo } });
+        await reply
+          .code(STATION_ERRORS.ORIGEN_NO_PERMITIDO.status)
+          .send(errorBody('ORIGEN_NO_PERMITIDO', decision.motivo));
       },
       // Only a session may watch: refused with 401 before the upgrade (after the origin check).
       preHandler: async (req, reply) => {
@@ -206,10 +210,9 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
             resultado: 'denegado',
             detalles: { motivo: 'credencial_invalida', rol_necesario: 'lectura' },
           });
-        const codigo: StationErrorCode = 'NO_AUTENTICADO';
         await reply
-          .code(STATION_ERRORS[codigo].status)
-          .send({ error: { codigo, mensaje: 'inicie sesión en el panel (cookie de sesión o Authorization: Bearer)' } });
+          .code(STATION_ERRORS.NO_AUTENTICADO.status)
+          .send(errorBody('NO_AUTENTICADO', 'inicie sesión en el panel (cookie de sesión o Authorization: Bearer)'));
       },
     },
     (socket, req) => {
@@ -231,7 +234,8 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
     clearInterval(sessionTimer);
     offAudit?.();
     for (const [name, fn] of Object.entries(listeners))
-      deps.bus.off(name as keyof StationEvents, fn as () => void);
+      deps.bus.off(name as keyof StationEvents, fn);
   });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it: the app is PromiseLike, so an async function's `return app` is typed as what it resolves to (a plain FastifyInstance).
   return Object.assign(app, { bridgeClients: clients, snapshots }) as Bridge;
 }

@@ -49,7 +49,7 @@ function snapshotOfNewClient(): Promise<{ text: string; event: Event }> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { headers: { authorization: `Bearer ${token}` } });
   sockets.push(ws);
   return new Promise((resolve, reject) => {
-    ws.once('message', (data) => {
+    ws.once('message', (data: Buffer) => {
       const text = String(data);
       resolve({ text, event: JSON.parse(text) as Event });
     });
@@ -125,7 +125,7 @@ describe('WebSocket snapshot', () => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { headers: { authorization: `Bearer ${token}` } });
     sockets.push(ws);
     const events: { tipo: string; text: string; datos: Record<string, unknown> }[] = [];
-    ws.on('message', (data) => {
+    ws.on('message', (data: Buffer) => {
       const e = JSON.parse(String(data)) as Event;
       events.push({ tipo: e.tipo, text: String(data), datos: e.datos });
     });

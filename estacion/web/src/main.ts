@@ -11,6 +11,7 @@ import { itemAccion } from './acciones.js';
 import { ALERTA_CONFLICTO, refreshConflictos } from './conflictos.js';
 import { drawChart } from './chart.js';
 import { el, fmtHora, fmtLitros, fmtPesos, NOMBRE_COMBUSTIBLE } from './format.js';
+import { type Comando, estadoDe, renderGrilla } from './tarjetas.js';
 import type {
   Accion,
   Alerta,
@@ -94,118 +95,34 @@ function renderPrecios(): void {
   $('precios').replaceChildren(...items);
 }
 
-function estadoDe(s: Surtidor): string {
-  const e = s.estado_actual;
-  if (e?.estado_conexion !== 'conectado') return e?.estado_conexion ?? s.estado_conexion;
-  return e.estado_operacion;
-}
+/**
+ * Commands sent and not answered yet, as "id:comando": their buttons stay disabled (and say so)
+ * until the answer arrives or the request gives up, whatever the pump reports meanwhile.
+ */
+const enCurso = new Set<string>();
+const claveComando = (id: number, comando: Comando) => `${id}:${comando}`;
 
-function tarjeta(s: Surtidor): HTMLElement {
-  const e = s.estado_actual;
-  const estado = estadoDe(s);
-  const conectado = e?.estado_conexion === 'conectado';
-  const versionActual = state.precios?.version;
-  const version =
-    e?.version_precios === null || e?.version_precios === undefined
-      ? el('span', {}, 'precios: —')
-      : el(
-          'span',
-          e.version_precios === versionActual
-            ? {}
-            : { class: 'atrasado', title: 'Aplicará los precios nuevos al terminar la venta' },
-          `precios v${e.version_precios}${e.version_precios === versionActual ? '' : ' (pendiente)'}`,
-        );
-  const boton = (texto: string, comando: string, enabled: boolean, clase = '') => {
-    const b = el(
-      'button',
-      { type: 'button', 'data-comando': comando, ...(clase ? { class: clase } : {}) },
-      texto,
-    );
-    b.disabled = !enabled;
-    b.addEventListener('click', () => void pedirComando(s, comando, b));
-    return b;
-  };
-  return el(
-    'article',
-    { class: `tarjeta ${estado}`, 'data-surtidor': String(s.id_surtidor) },
-    el(
-      'header',
-      {},
-      el('h3', {}, `${s.id_surtidor} · ${s.nombre}`),
-      el('span', { class: `estado ${estado}` }, estado),
-    ),
-    el(
-      'div',
-      { class: 'medidor' },
-      el('strong', { class: 'litros' }, fmtLitros(e?.litros_actuales ?? 0)),
-      el('strong', { class: 'monto' }, fmtPesos(e?.monto_actual ?? 0)),
-    ),
-    el(
-      'div',
-      { class: 'detalle' },
-      `${NOMBRE_COMBUSTIBLE[e?.tipo_combustible ?? s.combustible_actual ?? ''] ?? '—'} · `,
-      version,
-    ),
-    ...lineaPausa(e),
-    ...accionesPermitidas(),
-  );
-
-  /** Only the buttons the session's role may use: operador pauses and resumes, supervisor stops. */
-  function accionesPermitidas(): HTMLElement[] {
-    const botones = [
-      ...(puedeRol('operador')
-        ? [
-            boton('Pausar', 'pausar', conectado && e?.estado_operacion !== 'pausado'),
-            boton('Reanudar', 'reanudar', conectado && e?.estado_operacion === 'pausado'),
-          ]
-        : []),
-      ...(puedeRol('supervisor') ? [boton('Detener emergencia', 'detener_emergencia', conectado, 'peligro')] : []),
-    ];
-    return botones.length > 0 ? [el('div', { class: 'acciones' }, ...botones)] : [];
-  }
-}
-
-/** "Pausado por ana: limpieza de la isla · 14:05:10", while the pump stays paused. */
-function lineaPausa(e: EstadoSurtidor | null): HTMLElement[] {
-  const p = e?.pausado_por;
-  if (!p || e?.estado_operacion !== 'pausado') return [];
-  const verbo = p.comando === 'detener_emergencia' ? 'Detenido' : 'Pausado';
-  return [
-    el(
-      'p',
-      { class: 'pausado-por', title: `${verbo} el ${new Date(p.fecha).toLocaleString('es-CL')}` },
-      `${verbo} por `,
-      el('strong', {}, p.usuario),
-      `: ${p.razon} · ${fmtHora(p.fecha)}`,
-    ),
-  ];
-}
-
-function renderSurtidor(id: number): void {
-  const s = state.surtidores.get(id);
-  const grid = $('grilla');
-  const old = grid.querySelector(`[data-surtidor="${id}"]`);
-  if (!s) {
-    old?.remove();
-  } else if (old) {
-    old.replaceWith(tarjeta(s));
-  } else {
-    grid.querySelector('.vacio')?.remove();
-    const next = [...grid.children].find((c) => Number((c as HTMLElement).dataset.surtidor) > id);
-    grid.insertBefore(tarjeta(s), next ?? null);
-  }
-  resumenSurtidores();
-}
-
+let grillaPedida = false;
+/**
+ * The grid is drawn again on the next frame: every change of a pump asks for it, and a burst of
+ * `estado` events (hundreds of pumps) costs one pass. lit-html updates the cards in place.
+ */
 function renderSurtidores(): void {
-  const grid = $('grilla');
-  const cards = [...state.surtidores.values()].sort((a, b) => a.id_surtidor - b.id_surtidor).map(tarjeta);
-  grid.replaceChildren(
-    ...(cards.length > 0
-      ? cards
-      : [el('p', { class: 'vacio' }, state.totalSurtidores > 0 ? 'Ningún surtidor conectado.' : 'Sin surtidores todavía.')]),
-  );
-  resumenSurtidores();
+  if (grillaPedida) return;
+  grillaPedida = true;
+  requestAnimationFrame(() => {
+    grillaPedida = false;
+    renderGrilla($('grilla'), {
+      surtidores: [...state.surtidores.values()].sort((a, b) => a.id_surtidor - b.id_surtidor),
+      versionPrecios: state.precios?.version,
+      puedeOperar: puedeRol('operador'),
+      puedeDetener: puedeRol('supervisor'),
+      enCurso: (id, comando) => enCurso.has(claveComando(id, comando)),
+      pedir: (id, comando) => void pedirComando(id, comando),
+      vacio: state.totalSurtidores > 0 ? 'Ningún surtidor conectado.' : 'Sin surtidores todavía.',
+    });
+    resumenSurtidores();
+  });
 }
 
 function resumenSurtidores(): void {
@@ -362,12 +279,15 @@ async function refreshChart(): Promise<void> {
 
 // ── commands ─────────────────────────────────────────────────────────────────────────────────
 
+let avisoTimer: number | undefined;
+/** A message at the top right for 5 s (a newer one replaces it and gets its full 5 s). */
 function aviso(texto: string, error = false): void {
   const box = $('aviso');
   box.textContent = texto;
   box.className = error ? 'aviso error' : 'aviso';
   box.hidden = false;
-  window.setTimeout(() => {
+  clearTimeout(avisoTimer);
+  avisoTimer = window.setTimeout(() => {
     box.hidden = true;
   }, 5000);
 }
@@ -400,27 +320,44 @@ function pedirMotivo(s: Surtidor, comando: 'pausar' | 'detener_emergencia'): Pro
   });
 }
 
-async function pedirComando(s: Surtidor, comando: string, boton: HTMLButtonElement): Promise<void> {
+/**
+ * How long the page waits for a command's answer before giving up on it. The station answers by
+ * itself when the pump does not (504 after --command-timeout, 5 s by default); this only covers a
+ * station or a network that never answers, so the button does not stay disabled for ever.
+ */
+const ESPERA_COMANDO_MS = 60_000;
+
+async function pedirComando(id: number, comando: Comando): Promise<void> {
+  const clave = claveComando(id, comando);
+  // Its button is disabled while it is in flight; this holds even for a click that came first.
+  if (enCurso.has(clave)) return;
+  const s = state.surtidores.get(id);
+  if (!s) return;
   let razon = 'Reanudación desde el panel';
   if (comando === 'pausar' || comando === 'detener_emergencia') {
     const motivo = await pedirMotivo(s, comando);
-    if (motivo === null) return;
+    if (motivo === null || enCurso.has(clave)) return;
     razon = motivo;
   }
-  boton.disabled = true;
+  enCurso.add(clave);
+  renderSurtidores();
   try {
-    const res = await api(`/api/surtidores/${s.id_surtidor}/comando`, {
+    const res = await api(`/api/surtidores/${id}/comando`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ comando, razon }),
+      signal: AbortSignal.timeout(ESPERA_COMANDO_MS),
     });
     const body = (await res.json()) as { resultado?: string; error?: { mensaje: string } };
-    if (res.ok) aviso(`Surtidor ${s.id_surtidor}: ${comando} → ${body.resultado}`, body.resultado !== 'ok');
-    else aviso(`Surtidor ${s.id_surtidor}: ${body.error?.mensaje ?? res.statusText}`, true);
+    if (res.ok) aviso(`Surtidor ${id}: ${comando} → ${body.resultado}`, body.resultado !== 'ok');
+    else aviso(`Surtidor ${id}: ${body.error?.mensaje ?? res.statusText}`, true);
   } catch (err) {
-    if (!(err instanceof SesionTerminada)) aviso('No se pudo contactar a la estación', true);
+    if (err instanceof DOMException && err.name === 'TimeoutError')
+      aviso(`Surtidor ${id}: la estación no respondió «${comando}»; revise el estado del surtidor antes de repetirlo`, true);
+    else if (!(err instanceof SesionTerminada)) aviso('No se pudo contactar a la estación', true);
   } finally {
-    renderSurtidor(s.id_surtidor);
+    enCurso.delete(clave);
+    renderSurtidores();
   }
 }
 
@@ -456,7 +393,7 @@ function aplicar(evento: EventoPuente): void {
         ...s,
         estado_actual: s.estado_actual ?? prev?.estado_actual ?? null,
       });
-      renderSurtidor(s.id_surtidor);
+      renderSurtidores();
       return;
     }
     case 'surtidor_desconectado': {
@@ -468,7 +405,7 @@ function aplicar(evento: EventoPuente): void {
           estado_conexion: d.estado.estado_conexion,
           estado_actual: d.estado,
         });
-      renderSurtidor(d.id_surtidor);
+      renderSurtidores();
       return;
     }
     case 'surtidor_eliminado': {
@@ -482,7 +419,7 @@ function aplicar(evento: EventoPuente): void {
       const s = state.surtidores.get(e.id_surtidor);
       if (s) {
         state.surtidores.set(e.id_surtidor, { ...s, estado_actual: e });
-        renderSurtidor(e.id_surtidor);
+        renderSurtidores();
       }
       return;
     }

@@ -57,7 +57,7 @@ export async function readPasswordFromStdin(stdin: NodeJS.ReadableStream, maxByt
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stdin) {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += b.length;
     if (size > maxBytes) throw new CliUsuariosError(`la clave recibida por stdin supera ${maxBytes} bytes`);
     chunks.push(b);

@@ -71,7 +71,7 @@ describe('auth plugin', () => {
     const res = await app.inject({ method: 'POST', url: '/api/sesion', payload: { usuario: 'u-lectura', clave: 'clave-lectura-123' } });
     const cookie = res.cookies.find((c) => c.name === 'sesion');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
-    const { token, rol, usuario, expira } = res.json();
+    const { token, rol, usuario, expira } = res.json<{ token: string; rol: string; usuario: string; expira: unknown }>();
     expect([rol, usuario, typeof expira]).toEqual(['lectura', 'u-lectura', 'string']);
     expect((await app.inject({ url: '/api/cosas', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
     expect((await app.inject({ url: '/api/cosas', cookies: { sesion: cookie?.value ?? '' } })).statusCode).toBe(200);
@@ -86,7 +86,7 @@ describe('auth plugin', () => {
     expect((await post('operador', 'pausar')).json()).toEqual({ hecho: 'pausar', por: 'u-operador' });
     const denied = await post('operador', 'detener_emergencia');
     expect(denied.statusCode).toBe(403);
-    expect(denied.json().error).toMatchObject({ codigo: 'SIN_PERMISO', detalles: [{ campo: 'rol', problema: expect.stringMatching(/supervisor/) }] });
+    expect(denied.json<{ error: unknown }>().error).toMatchObject({ codigo: 'SIN_PERMISO', detalles: [{ campo: 'rol', problema: expect.stringMatching(/supervisor/) }] });
     expect((await post('supervisor', 'detener_emergencia')).statusCode).toBe(200);
     await audit.flush();
     const refusals = (await audit.list({ accion: 'acceso.denegado', limit: 10, skip: 0 })).items;
@@ -114,16 +114,16 @@ describe('auth plugin', () => {
     const admin = { authorization: `Bearer ${await login('admin')}` };
     expect((await app.inject({ url: '/api/usuarios', headers: { authorization: `Bearer ${await login('supervisor')}` } })).statusCode).toBe(403);
     const users = await app.inject({ url: '/api/usuarios', headers: admin });
-    expect(users.json().map((u: { nombre: string }) => u.nombre)).toEqual(['u-admin', 'u-lectura', 'u-operador', 'u-supervisor']);
+    expect(users.json<{ nombre: string }[]>().map((u) => u.nombre)).toEqual(['u-admin', 'u-lectura', 'u-operador', 'u-supervisor']);
     expect(JSON.stringify(users.json())).not.toContain('scrypt');
     const created = await app.inject({ method: 'POST', url: '/api/tokens', headers: admin, payload: { nombre: 'prometheus', rol: 'lectura' } });
     expect(created.statusCode).toBe(201);
-    const { token, id } = created.json();
+    const { token, id } = created.json<{ token: string; id: string }>();
     expect((await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
     expect((await app.inject({ method: 'DELETE', url: `/api/tokens/${id}`, headers: admin })).statusCode).toBe(204);
     const log = await app.inject({ url: '/api/auditoria?accion=token.&limit=5', headers: admin });
     expect(log.headers['x-total-count']).toBe('2');
-    expect(log.json().map((r: { accion: string }) => r.accion)).toEqual(['token.revocar', 'token.crear']);
+    expect(log.json<{ accion: string }[]>().map((r) => r.accion)).toEqual(['token.revocar', 'token.crear']);
     expect((await app.inject({ url: '/api/auditoria/verificacion', headers: admin })).json()).toMatchObject({ ok: true });
   });
 
@@ -144,7 +144,7 @@ describe('auth plugin', () => {
     for (let i = 0; i < 5; i++) expect((await attempt()).statusCode).toBe(401);
     const blocked = await attempt();
     expect(blocked.statusCode).toBe(429);
-    expect(blocked.json().error.codigo).toBe('DEMASIADOS_INTENTOS');
+    expect(blocked.json<{ error: { codigo: string } }>().error.codigo).toBe('DEMASIADOS_INTENTOS');
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     const text = await registry.metrics();
     expect(text).toMatch(/prueba_inicios_sesion_total\{resultado="credenciales_invalidas"\} 5/);

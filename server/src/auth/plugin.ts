@@ -428,7 +428,7 @@ function toIso(value: string, endOfDay: boolean): string {
   return new Date(value).toISOString();
 }
 
-export const registerAuth = fp(authPlugin, { name: 'combustible-auth', fastify: '5.x' }) as <R extends string>(
+export const registerAuth: <R extends string>(
   app: FastifyInstance,
   opts: AuthPluginOptions<R>,
-) => Promise<void>;
+) => Promise<void> = fp(authPlugin, { name: 'combustible-auth', fastify: '5.x' });

@@ -66,7 +66,7 @@ describe('createApiApp error handling', () => {
   it('answers a schema violation with 400 VALIDACION and the fields in detalles', async () => {
     const r = await post(await testApp(), '/api/cosas/0', { nombre: '' });
     expect(r.statusCode).toBe(400);
-    const body = r.json() as { error: { codigo: string; detalles: { campo: string }[] } };
+    const body = r.json<{ error: { codigo: string; detalles: { campo: string }[] } }>();
     expect(body.error.codigo).toBe('VALIDACION');
     expect(body.error.detalles.length).toBeGreaterThan(0);
     expect(Object.keys(body.error).sort()).toEqual(['codigo', 'detalles', 'mensaje']);
@@ -169,11 +169,11 @@ describe('createApiApp error handling', () => {
 describe('createApiApp document, health, metrics and web', () => {
   it('serves the OpenAPI document with the title, the tags and the routes', async () => {
     const app = await testApp();
-    const doc = (await app.inject('/docs/json')).json() as {
+    const doc = (await app.inject('/docs/json')).json<{
       info: { title: string };
       tags: { name: string }[];
       paths: Record<string, unknown>;
-    };
+    }>();
     expect(doc.info.title).toBe('API de prueba');
     expect(doc.tags.map((t) => t.name)).toEqual(['cosas']);
     expect(Object.keys(doc.paths)).toContain('/api/cosas/{id}');

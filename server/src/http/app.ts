@@ -49,13 +49,15 @@ export interface ApiAppOptions {
  */
 export function httpsServerFactory(context: tls.SecureContextOptions) {
   return (handler: http.RequestListener): http.Server =>
-    https.createServer(context, handler) as unknown as http.Server;
+    https.createServer(context, handler);
 }
 
 /** The zod-typed app without listening (tests drive it with inject()). */
 export async function createApiApp(options: ApiAppOptions) {
+  // Typed as Fastify's logger so the app is a FastifyInstance<..., FastifyBaseLogger>, as plugins take it.
+  const log: FastifyBaseLogger = options.log;
   const app = Fastify({
-    loggerInstance: options.log as FastifyBaseLogger,
+    loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     ...(options.https ? { serverFactory: httpsServerFactory(options.https) } : {}),

@@ -47,6 +47,11 @@ export class ApiError<Code extends string = string> extends Error {
   }
 }
 
+/** `instanceof ApiError`, narrowing to ApiError<string> (a bare instanceof gives ApiError<any>, an `any` code). */
+function isApiError(err: unknown): err is ApiError {
+  return err instanceof ApiError;
+}
+
 /** The error body, as a schema for the routes' `response` (and the OpenAPI document). */
 export const errorRespuesta = z
   .object({
@@ -78,7 +83,7 @@ export function installErrorHandling(app: FastifyInstance, registry: ApiErrorReg
       }));
       return reply.code(400).send(errorBody('VALIDACION', 'la solicitud no cumple el esquema', detalles));
     }
-    if (err instanceof ApiError) {
+    if (isApiError(err)) {
       return reply.code(err.status).send(errorBody(err.code, err.message, err.detalles));
     }
     if (err.statusCode === 429) {

@@ -60,7 +60,7 @@ export interface HealthRouteOptions<S extends SaludSchema> {
   /** The answer's schema: saludBase plus the service's fields. */
   schema: S;
   /** The service's own fields, read when the probe comes. */
-  extra(): Omit<z.input<S>, keyof SaludBase>;
+  extra: () => Omit<z.input<S>, keyof SaludBase>;
 }
 
 /** GET /health: 200 while the store answers, 503 (estado `degradado`) when it does not. */

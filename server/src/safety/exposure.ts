@@ -83,6 +83,15 @@ export function checkExposure(input: ExposureInput): ExposureDecision {
   };
 }
 
+/**
+ * The codes a station or company start-up refusal carries (in the `no se pudo iniciar` log line;
+ * the process exits 1). Documented in docs/security.md (tests/error-codes.test.ts checks that).
+ */
+export const STARTUP_ERRORS = {
+  MODO_PROTEGIDO:
+    'Protected mode: the service would listen on a non-loopback address without the credentials it needs.',
+} as const;
+
 /** Raised by a service's start-up when protected mode denies it; the CLI prints the one line. */
 export class ExposureDeniedError extends Error {
   readonly code = 'MODO_PROTEGIDO';

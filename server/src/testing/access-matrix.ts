@@ -46,7 +46,7 @@ function cases<R extends string>(key: string, rule: RouteRule<R>): Case<R>[] {
 }
 
 export function describeAccessMatrix<R extends string>(name: string, options: AccessMatrixOptions<R>): void {
-  const all = Object.entries(options.table).flatMap(([key, rule]) => cases(key, rule as RouteRule<R>));
+  const all = Object.entries(options.table).flatMap(([key, rule]) => cases(key, rule));
   const mutating = all.filter((c) => MUTATING.has(c.method));
   const params = options.params ?? {};
 

@@ -49,7 +49,7 @@ export function unaCadena(n: number, over: (i: number) => Partial<EventoAuditori
   return out;
 }
 
-export function describeAuthStoreContract(name: string, makeStore: () => Promise<{ store: AuthStore; close(): Promise<void> }>): void {
+export function describeAuthStoreContract(name: string, makeStore: () => Promise<{ store: AuthStore; close: () => Promise<void> }>): void {
   describe(`AuthStore contract: ${name}`, () => {
     let store: AuthStore;
     let close: () => Promise<void>;

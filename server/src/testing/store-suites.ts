@@ -86,13 +86,13 @@ export function storeContractSuite<S extends LifecycleStore>(
 
 export interface TempDirStores<S> {
   /** A new empty folder, removed after the test. */
-  tempDir(): string;
+  tempDir: () => string;
   /** A store (not set up) on `dir`, closed after the test. */
-  storeIn(dir: string): S;
+  storeIn: (dir: string) => S;
   /** Closes `store` after the test too (one made without storeIn, e.g. in memory). */
-  track(store: S, dir?: string): S;
+  track: (store: S, dir?: string) => S;
   /** A new store on the folder of `store` (the contract's reopen). */
-  reopen(store: S): Promise<S>;
+  reopen: (store: S) => Promise<S>;
 }
 
 /** Stores on temporary folders: after each test the stores are closed, then the folders removed. */

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseHostPort, tcpDialer } from './dial.js';
+import { abortReason, parseHostPort, tcpDialer } from './dial.js';
 
 describe('parseHostPort', () => {
   it.each([
@@ -70,7 +70,7 @@ describe('tcpDialer', () => {
     const port = await listen((socket) => socket.pipe(socket));
     const socket = await tcpDialer({ host: '127.0.0.1', port })(new AbortController().signal);
     socket.write('eco\n');
-    const [data] = await once(socket, 'data');
+    const [data] = (await once(socket, 'data')) as [Buffer];
     expect(String(data)).toBe('eco\n');
     socket.destroy();
   });
@@ -97,5 +97,27 @@ describe('tcpDialer', () => {
     const reason = new Error('cancelado');
     ac.abort(reason);
     await expect(dialing).rejects.toBe(reason);
+  });
+});
+
+describe('abortReason', () => {
+  it('is the reason when it is an Error, the AbortError of a bare abort() included', () => {
+    const withError = new AbortController();
+    const reason = new Error('cerrado');
+    withError.abort(reason);
+    expect(abortReason(withError.signal)).toBe(reason);
+    const bare = new AbortController();
+    bare.abort();
+    expect(abortReason(bare.signal)).toBe(bare.signal.reason);
+    expect(abortReason(bare.signal)).toMatchObject({ name: 'AbortError' });
+  });
+
+  it('wraps any other reason in Error("aborted"), keeping it as the cause', () => {
+    const ac = new AbortController();
+    ac.abort('adiós');
+    const err = abortReason(ac.signal);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toBe('aborted');
+    expect(err.cause).toBe('adiós');
   });
 });

@@ -11,6 +11,15 @@ export interface TcpTarget {
   connectTimeoutMs?: number;
 }
 
+/**
+ * Why `signal` was aborted, as an Error: its reason when that is one (`abort()` gives an AbortError
+ * DOMException, `abort(err)` gives `err`), else an Error('aborted') with the reason as its cause.
+ */
+export function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error('aborted', { cause: reason });
+}
+
 /** A function that opens one connection, resolving once it is usable. */
 export type Dialer = (signal: AbortSignal) => Promise<Duplex>;
 
@@ -20,7 +29,7 @@ export function tcpDialer(target: TcpTarget): Dialer {
   return (signal) =>
     new Promise<Duplex>((resolve, reject) => {
       if (signal.aborted) {
-        reject(signal.reason ?? new Error('aborted'));
+        reject(abortReason(signal));
         return;
       }
       const socket: net.Socket = target.tls
@@ -32,7 +41,7 @@ export function tcpDialer(target: TcpTarget): Dialer {
         : net.connect({ host: target.host, port: target.port });
       const readyEvent = target.tls ? 'secureConnect' : 'connect';
       const timer = setTimeout(() => fail(new Error(`connect timeout after ${timeoutMs} ms`)), timeoutMs);
-      const onAbort = () => fail(signal.reason ?? new Error('aborted'));
+      const onAbort = () => fail(abortReason(signal));
       const cleanup = () => {
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);

@@ -145,7 +145,7 @@ describe('wireCodeForIssue', () => {
     ];
     for (const code of codes) {
       for (const path of [['tipo'], ['litros'], ['a', 0]]) {
-        expect(wireCodeForIssue(issue({ code, path, message: 'x' })), `${code} at ${path}`).toBe(
+        expect(wireCodeForIssue(issue({ code, path, message: 'x' })), `${code} at ${path.join(',')}`).toBe(
           'MENSAJE_INVALIDO',
         );
       }

@@ -2,14 +2,19 @@
  * A fleet: the N pumps of one process, their links and their shared outbox, driven by ONE timer
  * (the tick) that advances every pump and link and then group-commits the outbox. No per-pump
  * timers, so thousands of pumps cost little more than their sockets.
+ *
+ * Every wait is on the injected clock (the tick, the shutdown's polling and time limits), so a
+ * test drives a whole fleet with a FakeClock or vitest fake timers.
  */
 import {
   type Clock,
   type Combustible,
+  type Dialer,
   type Logger,
   PRECIOS_POR_DEFECTO,
   systemClock,
   tcpDialer,
+  type TimerHandle,
   type TransaccionCompletada,
 } from '@combustible/shared';
 import { ChaosLink, chaosOnLink, skewedClock } from '../chaos.js';
@@ -31,7 +36,10 @@ const DEFAULT_PRICES: PriceVersion = { version: 0, precios: PRECIOS_POR_DEFECTO 
 
 export interface FleetDeps {
   log: Logger;
+  /** Real time: the tick, timeouts, pacing, backoff (default: the system clock). */
   clock?: Clock;
+  /** How pump `id` reaches the station (default: TCP, with TLS when configured). Tests pass an in-memory network. */
+  dial?: (id: number) => Dialer;
 }
 
 export interface FleetEntry {
@@ -46,7 +54,8 @@ export interface ShutdownSummary extends FleetStats {
   cortadas: number;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Resolves after `ms` on `clock`. */
+const sleep = (clock: Clock, ms: number) => new Promise<void>((r) => clock.setTimeout(r, ms));
 
 export class Fleet {
   readonly entries: FleetEntry[] = [];
@@ -58,7 +67,9 @@ export class Fleet {
   private readonly clock: Clock;
   private readonly pumpClock: Clock;
   private readonly log: Logger;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  /** The next tick, while the fleet runs. */
+  private timer: TimerHandle | undefined;
+  private running = false;
   private nextToStart = 0;
   private stopped = 0;
   private outboxClosed = false;
@@ -90,6 +101,14 @@ export class Fleet {
     };
     const withChaos = chaosOnLink(chaosOptions);
     const tlsFor = pumpTls(config);
+    const dialFor =
+      deps.dial ??
+      ((id: number) =>
+        tcpDialer({
+          host: config.estacion.host,
+          port: config.estacion.port,
+          ...(tlsFor ? { tls: tlsFor(id) } : {}),
+        }));
     this.admission = new Admission(config.connectConcurrency);
     for (let i = 0; i < config.count; i++) {
       const id = config.firstId + i;
@@ -118,11 +137,7 @@ export class Fleet {
         pump: entry.pump,
         book,
         outbox,
-        dial: tcpDialer({
-          host: config.estacion.host,
-          port: config.estacion.port,
-          ...(tlsFor ? { tls: tlsFor(id) } : {}),
-        }),
+        dial: dialFor(id),
         clock: this.clock,
         pumpClock,
         random: linkRandom,
@@ -166,7 +181,7 @@ export class Fleet {
   }
 
   private pumpConfig(id: number): PumpConfig {
-    const fuels = this.config.fuels as Combustible[];
+    const fuels = this.config.fuels;
     return {
       id_surtidor: id,
       nombre: `Surtidor ${id}`,
@@ -196,21 +211,39 @@ export class Fleet {
     }
   }
 
+  /** Runs the tick now and then every `tickMs` on the clock, until the shutdown. */
   start(): void {
-    if (this.timer) return;
+    if (this.running) return;
+    this.running = true;
+    this.loop();
+  }
+
+  /**
+   * One timer at a time, re-armed at the start of each tick (as setInterval would be: the next tick
+   * is due `tickMs` after this one began, however long its work takes).
+   */
+  private readonly loop = (): void => {
+    this.timer = this.clock.setTimeout(this.loop, this.config.tickMs);
     this.tick();
-    this.timer = setInterval(() => this.tick(), this.config.tickMs);
+  };
+
+  private stopTicking(): void {
+    this.running = false;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   /** One step for everyone: start a few more links, advance pumps and links, group-commit. */
   tick(): void {
+    // The work a tick costs is this process's CPU time, measured in real time whatever clock drives
+    // the simulation; how late the tick came is a matter of the schedule, read on the clock.
     const started = performance.now();
+    const now = this.clock.now();
     if (this.lastTickStart !== undefined) {
-      const lag = started - this.lastTickStart - this.config.tickMs;
+      const lag = now - this.lastTickStart - this.config.tickMs;
       if (lag > this.tickWindow.maxLagMs) this.tickWindow.maxLagMs = lag;
     }
-    this.lastTickStart = started;
-    const now = this.clock.now();
+    this.lastTickStart = now;
     const startsPerTick = Math.max(1, Math.ceil((STARTS_PER_SECOND * this.config.tickMs) / 1000));
     for (let n = 0; n < startsPerTick && this.nextToStart < this.entries.length; n++) {
       this.entries[this.nextToStart++]?.link.start();
@@ -285,7 +318,7 @@ export class Fleet {
   async shutdown(options: { finishMs?: number } = {}): Promise<ShutdownSummary> {
     const finishMs = options.finishMs ?? this.config.shutdownTimeout * 1000;
     const confirmMs = this.config.confirmWait * 1000;
-    if (!this.timer) this.start(); // pumps and links must keep moving while we drain
+    if (!this.running) this.start(); // pumps and links must keep moving while we drain
     let cortadas = 0;
     for (const e of this.entries) {
       e.pump.stopAccepting();
@@ -313,8 +346,7 @@ export class Fleet {
         { pendientes: this.outbox.pending, en_curso: this.entries.reduce((n, e) => n + e.link.inFlight, 0) },
         'cierre: quedan ventas sin confirmar; siguen en el outbox y se reenvían al volver',
       );
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopTicking();
     for (const e of this.entries) e.link.stop();
     const summary = { ...this.stats(), cortadas };
     this.outboxClosed = true;
@@ -359,14 +391,15 @@ export class Fleet {
     const end = this.clock.now() + ms;
     while (!pred()) {
       if (this.clock.now() >= end) return false;
-      await sleep(Math.min(50, this.config.tickMs));
+      await sleep(this.clock, Math.min(50, this.config.tickMs));
     }
     return true;
   }
 
+  /** Waits for `p`, but no longer than `ms` on the clock. */
   private async bounded(p: Promise<void>, ms: number): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-    clearTimeout(timer);
+    let timer: TimerHandle | undefined;
+    await Promise.race([p, new Promise<void>((r) => (timer = this.clock.setTimeout(r, ms)))]);
+    this.clock.clearTimeout(timer);
   }
 }

@@ -4,7 +4,7 @@
  * instead of thousands at the same moment (which would make it answer late, time registrations out
  * and set off a reconnection storm); the rest wait their turn here, in order.
  */
-import type { Dialer } from '@combustible/shared';
+import { abortReason, type Dialer } from '@combustible/shared';
 
 interface Waiter {
   grant: () => void;
@@ -27,12 +27,12 @@ export class Admission {
 
   /** Resolves with a release function (safe to call more than once) once a place is free. */
   acquire(signal: AbortSignal): Promise<() => void> {
-    if (signal.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+    if (signal.aborted) return Promise.reject(abortReason(signal));
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         const i = this.queue.indexOf(waiter);
         if (i >= 0) this.queue.splice(i, 1);
-        reject(signal.reason ?? new Error('aborted'));
+        reject(abortReason(signal));
       };
       const waiter: Waiter = {
         grant: () => {

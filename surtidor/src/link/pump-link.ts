@@ -6,6 +6,7 @@
  * finished before them: they wait until that sale is durable and sent.
  */
 import {
+  abortReason,
   type BackoffOptions,
   backoffDelay,
   type Clock,
@@ -15,7 +16,7 @@ import {
   type PumpToStation,
   ReconnectingClient,
   type Registro,
-  type TransaccionCompletada,
+  TokenBucket,
 } from '@combustible/shared';
 import type { ChaosLink } from '../chaos.js';
 import type { Random } from '../domain/customer.js';
@@ -25,7 +26,6 @@ import type { Outbox, PumpBook } from '../outbox/outbox.js';
 import type { LinkCounters } from './counters.js';
 import { type Admission, admittedDial } from './admission.js';
 import { dispatchLine } from './handlers.js';
-import { TokenBucket } from './token-bucket.js';
 
 export interface LinkOptions {
   token: string | undefined;
@@ -74,12 +74,12 @@ const codeOf = (e: Error) => (e as Error & { code?: unknown }).code;
 function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
-      reject(signal.reason ?? new Error('aborted'));
+      reject(abortReason(signal));
       return;
     }
     const onAbort = () => {
       clock.clearTimeout(timer);
-      reject(signal.reason ?? new Error('aborted'));
+      reject(abortReason(signal));
     };
     const timer = clock.setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
@@ -124,7 +124,8 @@ export class PumpLink {
     this.book = deps.book;
     this.log = deps.log;
     const { options } = deps;
-    this.bucket = new TokenBucket(options.maxSalesPerSecond, options.window, deps.clock.now());
+    // Paces the sales: a replay after an outage must not trip the station's rate limit.
+    this.bucket = new TokenBucket(options.maxSalesPerSecond, options.window, deps.clock);
     const raw = deps.chaos ? deps.chaos.wrapDial(deps.dial) : deps.dial;
     const admitted = deps.admission
       ? admittedDial(deps.admission, raw, (release) => {
@@ -370,14 +371,14 @@ export class PumpLink {
     while (this.inflight.size < window) {
       const entry = this.book.pending.nextFrom(this.cursor);
       if (!entry) return;
-      if (!this.bucket.take(now)) return;
+      if (!this.bucket.take()) return;
       this.cursor = entry.pos + 1;
       const id = entry.tx.id_transaccion as string;
       if (this.inflight.has(id)) continue;
       const dueAt = now + this.deps.options.resendAfterMs;
       this.inflight.set(id, { dueAt, tries: 0 });
       if (dueAt < this.earliestDue) this.earliestDue = dueAt;
-      this.write(encodeMessage(entry.tx as TransaccionCompletada));
+      this.write(encodeMessage(entry.tx));
     }
   }
 

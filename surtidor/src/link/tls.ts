@@ -9,11 +9,14 @@ import type { SurtidorConfig } from '../config.js';
 
 type TlsConfig = Pick<SurtidorConfig, 'tls' | 'ca' | 'cert' | 'key' | 'tlsServername'>;
 
+/** A --cert/--key path for one pump: `{id}` becomes its id. */
+export const pumpFile = (pattern: string, id: number): string => pattern.replaceAll('{id}', String(id));
+
 /** The TLS options of each pump's connection, or undefined without --tls. Reads the files now. */
 export function pumpTls(config: TlsConfig): ((id: number) => tls.ConnectionOptions) | undefined {
   if (!config.tls) return undefined;
   const ca = config.ca === undefined ? undefined : readFileSync(config.ca);
-  const read = (pattern: string, id: number) => readFileSync(pattern.replaceAll('{id}', String(id)));
+  const read = (pattern: string, id: number) => readFileSync(pumpFile(pattern, id));
   return (id) => ({
     rejectUnauthorized: true,
     ...(ca ? { ca } : {}),

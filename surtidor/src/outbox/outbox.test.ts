@@ -151,7 +151,7 @@ describe('Outbox', () => {
     });
     writeFileSync(path.join(other, LOCK_FILE), '2147483646'); // no such process
     const { outbox } = await openOutbox(other);
-    expect(readFileSync(path.join(other, LOCK_FILE), 'utf8')).toBe(String(process.pid));
+    expect(readFileSync(path.join(other, LOCK_FILE), 'utf8')).toMatch(new RegExp(`^${process.pid} `));
     await outbox.close();
     expect(() => readFileSync(path.join(other, LOCK_FILE))).toThrow();
   });
@@ -159,6 +159,14 @@ describe('Outbox', () => {
   it('keeps a sale unsent while its write fails, and retries', async () => {
     const dir = tempDir();
     const clock = new FakeClock();
+    // The retry waits on the clock: when it is scheduled, the failure has been counted and logged.
+    const retryScheduled = new Promise<number>((resolve) => {
+      const schedule = clock.setTimeout.bind(clock);
+      clock.setTimeout = (fn, ms) => {
+        resolve(ms);
+        return schedule(fn, ms);
+      };
+    });
     const { outbox, lines } = await openOutbox(dir, { clock, retryMs: 500 });
     const file = (outbox as unknown as { file: { append(d: string): Promise<void> } }).file;
     const real = file.append.bind(file);
@@ -171,7 +179,7 @@ describe('Outbox', () => {
     outbox.onDurable = (tx) => durable.push(String(tx.id_transaccion));
     outbox.recordSale(venta(1, 1));
     const flushed = outbox.flush();
-    await new Promise((r) => setTimeout(r, 20));
+    expect(await retryScheduled).toBe(500);
     expect(durable).toEqual([]);
     expect(outbox.stats.writeErrors).toBe(1);
     expect(lines.some((l) => l.codigo === 'OUTBOX_ESCRITURA')).toBe(true);

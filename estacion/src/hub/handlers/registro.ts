@@ -74,7 +74,7 @@ export function registro(session: PumpSession, msg: Registro): void {
       ...(cert?.pumpId != null ? { certificateId: String(cert.pumpId) } : {}),
     });
   } catch (err) {
-    answer = Promise.reject(err as Error);
+    answer = Promise.reject(err);
   }
   if (!(answer instanceof Promise)) {
     authenticated(session, msg, key, answer);

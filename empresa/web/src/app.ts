@@ -1,0 +1,407 @@
+/**
+ * Staff page: current prices with an edit form, the stations and the version each one holds, and
+ * the change history. It opens on the shared login screen (/comun/sesion.js); the session is an
+ * HttpOnly cookie, so this script never sees the token. What the role may not do is hidden
+ * (body.puede-<rol>, see styles.css): lectura reads only, precios also changes prices, admin also
+ * adds and removes stations.
+ *
+ * The page asks the API one thing at a time: every request waits for the one before it (`enCola`),
+ * and the poll loop awaits each round before it sleeps a second, so a slow service never piles
+ * requests up. A change (prices, a station added or removed) wakes the loop instead of polling on
+ * its own.
+ */
+import { asegurarSesion, barraSesion, marcarRol, pedirSesion, puede, type Sesion } from '/comun/sesion.js';
+import type { CampoPrecio, ErrorApi, Estacion, VersionPrecios } from './types.js';
+
+const ROLES = ['lectura', 'precios', 'admin'] as const;
+const ETIQUETAS: Record<CampoPrecio, string> = { precio_93: '93', precio_95: '95', precio_97: '97', precio_diesel: 'Diésel' };
+/** Stations listed (the API pages its lists; x-total-count says how many there are). */
+const MAX_ESTACIONES = 1000;
+/** The price range of the prices rule (shared/src/protocol/prices-rule.ts); the API checks it too. */
+const PRECIO_MIN = 100;
+const PRECIO_MAX = 100_000;
+/** The pause between two rounds of the poll loop. */
+const SONDEO_MS = 1000;
+/** A request that has not answered by then fails (and the next one may go). */
+const ESPERA_MS = 10_000;
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const pesos = (n: number) => `$${Number(n).toLocaleString('es-CL')}`;
+// 24-hour clock: "14:05:09", never "2:05:09 p. m.".
+const fechaHora = new Intl.DateTimeFormat('es-CL', { dateStyle: 'short', timeStyle: 'medium', hourCycle: 'h23' });
+const hora = (iso: string | null) => (iso ? fechaHora.format(new Date(iso)) : '—');
+
+let vigente: VersionPrecios | null = null;
+let sesion: Sesion | null = null;
+let titulo = 'Empresa · precios y estaciones';
+
+/** The API answered 401: the session expired, was closed or its user removed. */
+class SinSesion extends Error {}
+
+// ── requests, one at a time ──────────────────────────────────────────────────────────────────
+
+let cola: Promise<unknown> = Promise.resolve();
+/** Runs `hacer` after every request queued before it has finished, well or not. */
+function enCola<T>(hacer: () => Promise<T>): Promise<T> {
+  const turno = cola.then(hacer, hacer);
+  cola = turno.catch(() => undefined);
+  return turno;
+}
+
+interface Respuesta<T> {
+  data: T;
+  res: Response;
+}
+
+function pedir<T>(method: string, path: string, body?: unknown): Promise<Respuesta<T>> {
+  return enCola(async () => {
+    const res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? null : JSON.stringify(body),
+      signal: AbortSignal.timeout(ESPERA_MS),
+    });
+    if (res.status === 401) throw new SinSesion('la sesión terminó');
+    if (res.status === 204) return { data: null as T, res };
+    const data = (await res.json()) as T & ErrorApi;
+    if (!res.ok) {
+      const e = data?.error ?? {};
+      const detalles = (e.detalles ?? []).map((d) => `${d.campo}: ${d.problema}`).join('; ');
+      throw new Error(`${e.mensaje ?? res.statusText}${detalles ? ` (${detalles})` : ''}`);
+    }
+    return { data, res };
+  });
+}
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return (await pedir<T>(method, path, body)).data;
+}
+
+/** A page of a list: its items and how many there are in all (x-total-count). */
+async function pagina<T>(path: string): Promise<{ items: T[]; total: number }> {
+  const { data, res } = await pedir<T[]>('GET', path);
+  return { items: data, total: Number(res.headers.get('x-total-count') ?? data.length) };
+}
+
+// ── session ──────────────────────────────────────────────────────────────────────────────────
+
+function aplicarSesion(s: Sesion): void {
+  sesion = s;
+  marcarRol(s, ROLES);
+  $('sesion').replaceChildren(barraSesion(s));
+}
+
+let pidiendo: Promise<void> | null = null;
+/** Shows the login screen again (once, however many requests found the session gone). */
+function volverAEntrar(): Promise<void> {
+  pidiendo ??= pedirSesion({ titulo, roles: ROLES }).then((s) => {
+    pidiendo = null;
+    vigente = null; // another user may have logged in: redraw everything
+    aplicarSesion(s);
+  });
+  return pidiendo;
+}
+
+// ── drawing ──────────────────────────────────────────────────────────────────────────────────
+
+function texto<K extends keyof HTMLElementTagNameMap>(tag: K, contenido: string, clase?: string): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  el.textContent = contenido;
+  if (clase) el.className = clase;
+  return el;
+}
+
+function mostrarMensaje(id: string, msg: string, ok: boolean): void {
+  const el = $(id);
+  el.textContent = msg;
+  el.className = `mensaje ${ok ? 'ok' : 'error'}`;
+}
+
+const formPrecios = () => $<HTMLFormElement>('form-precios');
+const inputsPrecios = () => [...formPrecios().querySelectorAll('input')];
+
+function mostrarPrecios(v: VersionPrecios): void {
+  const form = formPrecios();
+  const cambioVersion = vigente?.version !== v.version;
+  vigente = v;
+  $('version').textContent = `versión ${v.version}`;
+  $('autor').textContent = `Desde ${hora(v.actualizado)}, por ${v.autor}.`;
+  const lectura = $('precios-lectura');
+  lectura.replaceChildren();
+  for (const [campo, valor] of Object.entries(v.precios) as [CampoPrecio, number][]) {
+    const item = document.createElement('div');
+    item.append(texto('dt', ETIQUETAS[campo]), texto('dd', pesos(valor)));
+    item.dataset.campo = campo;
+    lectura.append(item);
+    const input = form.elements.namedItem(campo) as HTMLInputElement;
+    // Never overwrite what the user is typing, unless a new version arrived.
+    if (cambioVersion || !input.classList.contains('cambiado')) {
+      input.value = String(valor);
+      input.defaultValue = String(valor);
+      input.classList.remove('cambiado');
+    }
+  }
+}
+
+function filaEstacion(e: Estacion): HTMLTableRowElement {
+  const fila = document.createElement('tr');
+  fila.dataset.id = e.id_estacion;
+  const nombre = document.createElement('td');
+  nombre.append(texto('strong', e.nombre), texto('div', e.id_estacion, 'etiqueta'));
+  const enlace = document.createElement('td');
+  const estado = e.enlace?.estado ?? 'desconectado';
+  enlace.append(texto('span', estado, `estado ${estado}`));
+  const version = e.version_confirmada ?? '—';
+  // A station that reports a version the company never made: never "al día", said plainly.
+  const anomalia = e.enlace?.anomalia ?? null;
+  const celdaVersion = texto(
+    'td',
+    anomalia ? `${version} ⚠` : e.al_dia ? `${version} ✓` : `${version} (atrasada)`,
+    `num ${anomalia ? 'anomalia' : e.al_dia ? 'al-dia' : 'atrasada'}`,
+  );
+  celdaVersion.dataset.version = String(e.version_confirmada ?? '');
+  if (anomalia) {
+    celdaVersion.dataset.anomalia = anomalia.codigo;
+    celdaVersion.title =
+      `Versión desconocida: la estación informa la versión ${anomalia.version_reportada}, ` +
+      `que la empresa no creó (la más nueva es la ${anomalia.version_empresa}); desde ${hora(anomalia.desde)}. ` +
+      'No se cuenta como al día; se le sigue enviando la versión de la empresa.';
+    // Two short lines: a 16-digit version must not spill into the next column.
+    celdaVersion.append(
+      texto('div', 'versión desconocida:', 'etiqueta aviso-anomalia'),
+      texto('div', String(anomalia.version_reportada), 'etiqueta aviso-anomalia'),
+    );
+    fila.classList.add('con-anomalia');
+  }
+  const acciones = document.createElement('td');
+  acciones.className = 'requiere-admin acciones';
+  const quitar = texto('button', 'Quitar', 'secundario pequeno');
+  quitar.type = 'button';
+  quitar.dataset.quitar = e.id_estacion;
+  quitar.setAttribute('aria-label', `Quitar la estación ${e.nombre}`);
+  acciones.append(quitar);
+  fila.append(
+    nombre,
+    texto('td', `${e.host}:${e.puerto}`),
+    enlace,
+    celdaVersion,
+    texto('td', hora(e.ultimo_contacto), 'fecha'),
+    texto('td', e.ultimo_error ?? '', 'error-enlace'),
+    acciones,
+  );
+  return fila;
+}
+
+function mostrarEstaciones({ items: estaciones, total }: { items: Estacion[]; total: number }): void {
+  const cuerpo = $('estaciones');
+  if (estaciones.length === 0) {
+    const fila = document.createElement('tr');
+    const celda = texto('td', 'No hay estaciones registradas.', 'vacio');
+    celda.colSpan = 7;
+    fila.append(celda);
+    cuerpo.replaceChildren(fila);
+  } else {
+    cuerpo.replaceChildren(...estaciones.map(filaEstacion));
+  }
+  const alDia = estaciones.filter((e) => e.al_dia).length;
+  $('resumen').textContent =
+    total > estaciones.length
+      ? `${alDia} de las ${estaciones.length} primeras al día (${total} estaciones en total)`
+      : `${alDia} de ${estaciones.length} al día`;
+}
+
+function mostrarHistorial(versiones: VersionPrecios[]): void {
+  $('historial').replaceChildren(
+    ...versiones.map((v) => {
+      const cambios = v.cambios
+        .map((c) => `${ETIQUETAS[c.campo]} ${c.anterior === null ? '' : `${pesos(c.anterior)} → `}${pesos(c.nuevo)}`)
+        .join(', ');
+      return texto('li', `Versión ${v.version}, ${hora(v.actualizado)}, ${v.autor}: ${cambios}`);
+    }),
+  );
+}
+
+function conexion(ok: boolean): void {
+  $('conexion').textContent = ok ? 'En línea' : 'Sin conexión con el servicio';
+  $('conexion').className = ok ? 'conexion' : 'conexion error';
+}
+
+// ── the poll loop ────────────────────────────────────────────────────────────────────────────
+
+/** One round: prices (and the history when they changed), then the stations; one request at a time. */
+async function refrescar(): Promise<void> {
+  try {
+    const precios = await api<VersionPrecios>('GET', '/api/precios');
+    if (vigente?.version !== precios.version)
+      mostrarHistorial(await api<VersionPrecios[]>('GET', '/api/precios/historial?limit=10'));
+    mostrarPrecios(precios);
+    mostrarEstaciones(await pagina<Estacion>(`/api/estaciones?limit=${MAX_ESTACIONES}`));
+    conexion(true);
+  } catch (err) {
+    if (err instanceof SinSesion) return volverAEntrar();
+    conexion(false);
+  }
+}
+
+/** Set by a change: the loop starts its next round at once instead of after the pause. */
+let otraVuelta = false;
+let despertar: (() => void) | null = null;
+
+/** After a change: the next round starts now, or right after the one under way (never both at once). */
+function refrescarPronto(): void {
+  otraVuelta = true;
+  despertar?.();
+}
+
+function pausa(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const fin = () => {
+      clearTimeout(timer);
+      despertar = null;
+      resolve();
+    };
+    const timer = setTimeout(fin, ms);
+    despertar = fin;
+  });
+}
+
+/** Polls every second, one round at a time: each round is awaited before the pause. */
+async function sondear(): Promise<never> {
+  for (;;) {
+    otraVuelta = false;
+    await refrescar();
+    if (!otraVuelta) await pausa(SONDEO_MS);
+  }
+}
+
+// ── changes ──────────────────────────────────────────────────────────────────────────────────
+
+/** Runs a change; a 401 brings the login screen back and says to try again. */
+async function cambiar(idMensaje: string, hacer: () => Promise<void>, fallo: string): Promise<void> {
+  try {
+    await hacer();
+  } catch (err) {
+    if (err instanceof SinSesion) {
+      mostrarMensaje(idMensaje, 'La sesión terminó: inicie sesión y vuelva a intentarlo.', false);
+      await volverAEntrar();
+      return;
+    }
+    mostrarMensaje(idMensaje, `${fallo}: ${err instanceof Error ? err.message : String(err)}`, false);
+  }
+}
+
+formPrecios().addEventListener('input', (ev) => {
+  const input = ev.target as HTMLInputElement;
+  input.classList.toggle('cambiado', input.value !== input.defaultValue);
+});
+
+formPrecios().addEventListener('reset', () => {
+  for (const input of inputsPrecios()) input.classList.remove('cambiado');
+  $('mensaje-precios').textContent = '';
+});
+
+formPrecios().addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  void guardarPrecios();
+});
+
+async function guardarPrecios(): Promise<void> {
+  const cambios: Partial<Record<CampoPrecio, number>> = {};
+  for (const input of inputsPrecios()) {
+    if (input.value === input.defaultValue) continue;
+    const campo = input.name as CampoPrecio;
+    const valor = Number(input.value);
+    // The prices rule (docs/protocol.md): integer pesos per litre from PRECIO_MIN to PRECIO_MAX.
+    if (!Number.isInteger(valor) || valor < PRECIO_MIN || valor > PRECIO_MAX) {
+      mostrarMensaje(
+        'mensaje-precios',
+        `${ETIQUETAS[campo]}: el precio debe ser un entero positivo entre ${pesos(PRECIO_MIN)} y ${pesos(PRECIO_MAX)}`,
+        false,
+      );
+      return;
+    }
+    cambios[campo] = valor;
+  }
+  if (Object.keys(cambios).length === 0) {
+    mostrarMensaje('mensaje-precios', 'No cambió ningún precio.', false);
+    return;
+  }
+  await cambiar(
+    'mensaje-precios',
+    async () => {
+      // The author of the version is the session's user: the API takes it from the session.
+      const r = await api<VersionPrecios>('PUT', '/api/precios', cambios);
+      for (const input of inputsPrecios()) input.classList.remove('cambiado');
+      mostrarMensaje('mensaje-precios', `Versión ${r.version} guardada; se está enviando a las estaciones.`, true);
+      refrescarPronto();
+    },
+    'No se guardó',
+  );
+}
+
+$<HTMLFormElement>('form-estacion').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  void agregarEstacion(ev.currentTarget as HTMLFormElement);
+});
+
+async function agregarEstacion(form: HTMLFormElement): Promise<void> {
+  const direccion = (form.elements.namedItem('direccion') as HTMLInputElement).value.trim();
+  const m = /^(.+?)(?::(\d+))?$/.exec(direccion);
+  if (!m || direccion === '') {
+    mostrarMensaje('mensaje-estacion', 'Escriba HOST:PUERTO, p. ej. 10.0.0.7:5001', false);
+    return;
+  }
+  await cambiar(
+    'mensaje-estacion',
+    async () => {
+      const e = await api<Estacion>('POST', '/api/estaciones', { host: m[1], puerto: Number(m[2] ?? 5001) });
+      form.reset();
+      mostrarMensaje('mensaje-estacion', `Estación ${e.id_estacion} agregada.`, true);
+      refrescarPronto();
+    },
+    'No se agregó',
+  );
+}
+
+$('estaciones').addEventListener('click', (ev) => {
+  const id = (ev.target as Element).closest<HTMLButtonElement>('button[data-quitar]')?.dataset.quitar;
+  if (!id || !sesion || !puede(sesion, 'admin', ROLES)) return;
+  if (!confirm(`¿Quitar la estación ${id}? La empresa deja de enviarle precios.`)) return;
+  void cambiar(
+    'mensaje-estacion',
+    async () => {
+      await api<null>('DELETE', `/api/estaciones/${encodeURIComponent(id)}`);
+      mostrarMensaje('mensaje-estacion', `Estación ${id} quitada.`, true);
+      refrescarPronto();
+    },
+    'No se quitó',
+  );
+});
+
+// ── start ────────────────────────────────────────────────────────────────────────────────────
+
+async function iniciar(): Promise<void> {
+  // /health is open: the company's name, for the title and the login screen.
+  try {
+    const s = (await fetch('/health').then((r) => r.json())) as { empresa: { nombre: string } };
+    $('titulo').textContent = s.empresa.nombre;
+    titulo = `${s.empresa.nombre} · precios y estaciones`;
+    document.title = titulo;
+  } catch {
+    // the name stays generic
+  }
+  for (;;) {
+    try {
+      aplicarSesion(await asegurarSesion({ titulo, roles: ROLES }));
+      break;
+    } catch {
+      // The service does not answer yet: try again shortly.
+      conexion(false);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+  await sondear();
+}
+
+void iniciar();

@@ -1,0 +1,22 @@
+/**
+ * The alert registry: every `codigo` the station itself raises as an alert (GET /api/alertas, the
+ * `alerta` event of the WebSocket). A pump's own `error` message also becomes an alert, under the
+ * pump's code, which is the pump's to choose and is not listed here. Each code is documented in
+ * docs/api.md; tests/error-codes.test.ts checks both ways that every code is raised and listed.
+ */
+export const STATION_ALERTS = {
+  SURTIDOR_SIN_RESPUESTA: 'A registered pump sent nothing within the heartbeat timeout; its connection was closed.',
+  RELOJ_DESFASADO: "A pump's clock differs from the station's by more than the allowed drift.",
+  SECUENCIA_FALTANTE: "A pump's sale with this `secuencia` is missing (a later one arrived); resolved when it arrives.",
+  SECUENCIA_SALTO: "More than 100 of a pump's sales are missing at once: one alert for the whole gap.",
+  TOTALIZADOR_DISCONTINUO: "A sale's meter does not start where the pump's previous sale ended.",
+  TRANSACCION_EN_CONFLICTO:
+    'A sale arrived again under the same id with other content; both versions are kept (GET /api/conflictos).',
+  PRECIOS_RECHAZADOS:
+    "The company sent prices that break the prices rule; the station keeps its own until a valid update arrives.",
+  PRECIOS_ALMACENADOS_INVALIDOS:
+    'Stored price versions break the prices rule (written by an older build) and were ignored at start.',
+  TLS_CERTIFICADO_POR_VENCER: "The station's TLS certificate expires within 30 days (or has expired).",
+} as const;
+
+export type StationAlertCode = keyof typeof STATION_ALERTS;
