@@ -1,18 +1,14 @@
 /**
  * A real station for the benchmarks that need to look inside it while it runs (`pares`, `soak`):
- * started on free loopback ports with a temp data dir, logged in as admin so /metrics (which needs
- * a session) can be read, and its Prometheus text parsed into numbers.
+ * the hub benchmark's station (stationArgs, startStation), logged in as admin so /metrics (which
+ * needs a session) can be read, and its Prometheus text parsed into numbers.
  */
-import path from 'node:path';
-import { type Child, removeTempDir, startNode, tempDir } from './hub/children.js';
-import { ROOT } from './hub/run.js';
+import { type Child, removeTempDir, tempDir } from './hub/children.js';
+import { BENCH_ADMIN_PASSWORD, startStation, stationArgs } from './hub/run.js';
 
-const STATION_BIN = path.join(ROOT, 'estacion', 'bin', 'estacion.js');
-/** Known, so no generated password is printed on stderr (it would count as log noise). */
-const ADMIN_PASSWORD = 'bench-estacion-admin';
 const READY_TIMEOUT_MS = 30_000;
 
-export interface BenchStation {
+export interface ObservedStation {
   child: Child;
   pumpPort: number;
   apiPort: number;
@@ -29,51 +25,27 @@ export interface StationOptions {
   heartbeatTimeoutS?: number;
 }
 
-export async function startStation(opts: StationOptions): Promise<BenchStation> {
+export async function startObservedStation(opts: StationOptions): Promise<ObservedStation> {
   const dataDir = tempDir('bench-estacion-');
-  const child = startNode(
-    'estacion',
-    STATION_BIN,
-    [
-      ...[
-        '--host',
-        '127.0.0.1',
-        '--pump-port',
-        '0',
-        '--company-port',
-        '0',
-        '--api-port',
-        '0',
-        '--ws-port',
-        '0',
-      ],
-      ...['--data-dir', dataDir, '--log-level', 'info', '--log-pretty=false'],
-      // The defaults (1000 pumps) are below what the benchmarks connect; a few spare for retries.
-      ...['--max-pumps', String(opts.maxPumps), '--max-connections', String(opts.maxPumps + 100)],
-      ...['--admin-password', ADMIN_PASSWORD],
-      ...(opts.heartbeatTimeoutS === undefined
-        ? []
-        : ['--heartbeat-timeout', String(opts.heartbeatTimeoutS)]),
-    ],
-    { cwd: ROOT },
-  );
+  const args = [
+    ...stationArgs(dataDir),
+    // The defaults (1000 pumps) are below what the benchmarks connect; a few spare for retries.
+    ...['--max-pumps', String(opts.maxPumps), '--max-connections', String(opts.maxPumps + 100)],
+    ...(opts.heartbeatTimeoutS === undefined ? [] : ['--heartbeat-timeout', String(opts.heartbeatTimeoutS)]),
+  ];
+  let child: Child | undefined;
   const stop = async () => {
-    await child.stop(10_000);
+    await child?.stop(10_000);
     removeTempDir(dataDir);
   };
   try {
-    const pumps = await child.waitForLine((e) => e.escuchando === 'surtidores', READY_TIMEOUT_MS);
+    const started = await startStation(args);
+    child = started.station;
     // The API listens last: once it does, the whole station is up.
     const api = await child.waitForLine((e) => e.escuchando === 'api', READY_TIMEOUT_MS);
     const apiPort = Number(api.puerto);
     const token = await login(apiPort);
-    return {
-      child,
-      pumpPort: Number(pumps.puerto),
-      apiPort,
-      metrics: () => scrape(apiPort, token),
-      stop,
-    };
+    return { child, pumpPort: started.port, apiPort, metrics: () => scrape(apiPort, token), stop };
   } catch (err) {
     await stop();
     throw err;
@@ -84,7 +56,7 @@ async function login(apiPort: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${apiPort}/api/sesion`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ usuario: 'admin', clave: ADMIN_PASSWORD }),
+    body: JSON.stringify({ usuario: 'admin', clave: BENCH_ADMIN_PASSWORD }),
   });
   if (!res.ok) throw new Error(`estación: login de admin respondió ${res.status}`);
   const { token } = (await res.json()) as { token?: unknown };

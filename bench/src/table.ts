@@ -1,36 +1,29 @@
 /**
- * A table of figures, printed two ways from the same cells: padded text for the terminal and
- * Markdown for the README (informe/), so both always show the same numbers.
+ * A table of figures (the hub's TableCells: header, then rows of a label and cells) laid out two
+ * ways: padded text for the terminal, sized to its widest cell, and Markdown for the README
+ * (informe/), so both always show the same numbers.
  */
+import type { TableCells } from './hub/report.js';
 
-export interface Table {
-  head: string[];
-  rows: string[][];
-}
-
-/** First column left-aligned (labels), the rest right-aligned (figures). */
-export function textTable(t: Table): string {
-  const widths = t.head.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart((widths[i] ?? 0) + 2)))
-      .join('')
-      .trimEnd();
-  return [line(t.head), ...t.rows.map(line)].join('\n');
+/** Label column left-aligned, figures right-aligned. */
+export function textTable(t: TableCells, corner = ''): string {
+  const all = [{ label: corner, cells: t.header }, ...t.rows];
+  const labelWidth = Math.max(...all.map((r) => r.label.length));
+  const widths = t.header.map((_, i) => Math.max(...all.map((r) => (r.cells[i] ?? '').length)));
+  const line = (r: { label: string; cells: string[] }) =>
+    `${r.label.padEnd(labelWidth)}${widths.map((w, i) => (r.cells[i] ?? '').padStart(w + 2)).join('')}`.trimEnd();
+  return all.map(line).join('\n');
 }
 
 /** Markdown drops leading spaces: an indented label (a detail of the row above) gets an arrow. */
-const cell = (c: string) => c.replace(/^ +/, '↳ ').replace(/\|/g, '\\|');
+const escape = (c: string) => c.replace(/^ +/, '↳ ').replace(/\|/g, '\\|');
 
-export function markdownTable(t: Table): string {
+/** `corner`: the head of the label column (what the columns are, when they are not servers). */
+export function markdownTable(t: TableCells, corner = ''): string {
+  const line = (cells: string[]) => `| ${cells.map(escape).join(' | ')} |`;
   return [
-    `| ${t.head.map(cell).join(' | ')} |`,
-    `|${t.head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
-    ...t.rows.map((r) => `| ${t.head.map((_, i) => cell(r[i] ?? '')).join(' | ')} |`),
+    line([corner, ...t.header]),
+    `|---|${t.header.map(() => '---:').join('|')}|`,
+    ...t.rows.map((r) => line([r.label, ...t.header.map((_, i) => r.cells[i] ?? '')])),
   ].join('\n');
-}
-
-/** A figure with fixed decimals, or `n/d` when it is missing. */
-export function num(v: number | null | undefined, digits = 0): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? 'n/d' : v.toFixed(digits);
 }

@@ -1,10 +1,9 @@
 /** The `auth` command: what authentication costs per REST request, as a table and JSON. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { benchCommand } from '../command-line.js';
-import { machineInfo } from '../hub/report.js';
+import { machineInfo, writeResult } from '../hub/report.js';
 import { ROOT } from '../hub/run.js';
 import { AUTH_HEAD, authCells } from './report.js';
 import { type AuthBenchParams, runAuthBench, type VariantResult } from './run.js';
@@ -48,10 +47,7 @@ async function handler(a: AuthArgs): Promise<void> {
     const rows = await runAuthBench(params, dir, (line) => console.log(line));
     console.log('');
     console.log(formatAuth(params, rows));
-    const out = path.join(ROOT, 'bench', 'results');
-    mkdirSync(out, { recursive: true });
-    const file = path.join(out, `auth-${at.toISOString().replace(/:/g, '-')}.json`);
-    writeFileSync(file, `${JSON.stringify({ benchmark: 'auth', at: at.toISOString(), command: benchCommand(), machine: machineInfo(), params, resultados: rows }, null, 2)}\n`);
+    const file = writeResult('auth', at, { params, resultados: rows });
     console.log(`\nresultados: ${file.slice(ROOT.length)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

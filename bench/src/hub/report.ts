@@ -21,8 +21,7 @@ const errorCount = (f: Figures) => total(f.load.errors);
 /** The server's CPU per line received: comparable across runs whatever load each one sent. */
 export const cpuPerLineUs = (f: Figures) => (f.cpuPct === null || f.sentPerS === 0 ? null : (f.cpuPct * 10_000) / f.sentPerS);
 
-/** Every figure of the table, in order (also the README's rows, see informe/). */
-export const ROWS: Row[] = [
+const ROWS: Row[] = [
   { label: 'líneas enviadas/s', value: (f) => f.sentPerS, digits: 1, ratio: true },
   { label: 'confirmaciones/s', value: (f) => f.confirmationsPerS, digits: 1, ratio: true },
   { label: 'latencia tx p50 (ms)', value: (f) => f.load.latency?.p50, digits: 2, ratio: true },
@@ -73,11 +72,17 @@ export function tableLines(header: string[], rows: { label: string; cells: strin
   return [line('', header), ...rows.map((r) => line(r.label, r.cells))];
 }
 
+/** A table's header and rows (label, cells), before it is laid out as text (or Markdown, see informe/). */
+export interface TableCells {
+  header: string[];
+  rows: { label: string; cells: string[] }[];
+}
+
 /** Figures side by side: one column per server, then the ratios (num/den) of the rows that have one. */
-export function figuresTable(
+export function figuresCells(
   columns: { title: string; f: Figures }[],
   ratios: { title: string; num: Figures; den: Figures }[] = [],
-): string[] {
+): TableCells {
   const rows = ROWS.map((row) => ({
     label: row.label,
     cells: [
@@ -85,7 +90,15 @@ export function figuresTable(
       ...ratios.map((r) => (row.ratio ? fmt(ratio(row.value(r.num), row.value(r.den)), 2) : '')),
     ],
   }));
-  return tableLines([...columns.map((c) => c.title), ...ratios.map((r) => r.title)], rows);
+  return { header: [...columns.map((c) => c.title), ...ratios.map((r) => r.title)], rows };
+}
+
+export function figuresTable(
+  columns: { title: string; f: Figures }[],
+  ratios: { title: string; num: Figures; den: Figures }[] = [],
+): string[] {
+  const { header, rows } = figuresCells(columns, ratios);
+  return tableLines(header, rows);
 }
 
 /** Warnings, errors and stderr lines a server printed, when there were any. */

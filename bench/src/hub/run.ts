@@ -97,6 +97,9 @@ function dirBytes(dir: string): number {
   return total;
 }
 
+/** The admin password of every benchmark station (a benchmark that reads /metrics logs in with it). */
+export const BENCH_ADMIN_PASSWORD = 'bench-estacion-admin';
+
 /**
  * The flags of every benchmark station: loopback, the given pump port (0: any), the other ports
  * ephemeral, its own data dir, JSON logs at info. The "listening" line is logged at info; the hub
@@ -105,7 +108,7 @@ function dirBytes(dir: string): number {
 export function stationArgs(dataDir: string, pumpPort = 0): string[] {
   const ports = ['--pump-port', String(pumpPort), '--company-port', '0', '--api-port', '0', '--ws-port', '0'];
   // A known admin password: a generated one would be printed on stderr (and counted as noise).
-  const admin = ['--admin-password', 'bench-estacion-admin'];
+  const admin = ['--admin-password', BENCH_ADMIN_PASSWORD];
   const logs = ['--log-level', 'info', '--log-pretty=false'];
   return ['--host', '127.0.0.1', ...ports, ...admin, '--data-dir', dataDir, ...logs];
 }

@@ -6,10 +6,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { ROOT } from '../hub/run.js';
-import { RESULTS_DIR } from '../results.js';
 import { currentSection, renderBenchmarks, replaceSection, type ResultFile } from './render.js';
 
 export const README = path.join(ROOT, 'README.md');
+export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 
 /** Every file in bench/results/, JSON with its text (the SVGs only by name: the README links them). */
 export function readResults(dir = RESULTS_DIR): ResultFile[] {

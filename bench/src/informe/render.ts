@@ -10,7 +10,7 @@
  */
 import { AUTH_HEAD, authCells } from '../auth/report.js';
 import type { VariantResult } from '../auth/run.js';
-import { ROWS as HUB_ROWS } from '../hub/report.js';
+import { figuresCells, fmt, type TableCells } from '../hub/report.js';
 import type { Figures as HubFigures } from '../hub/run.js';
 import type { LatencySummary } from '../hub/types.js';
 import {
@@ -25,8 +25,10 @@ import { preciosRows } from '../precios/command.js';
 import type { PreciosRun } from '../precios/run.js';
 import { type SoakDoc, soakHeader, soakTable } from '../soak/report.js';
 import { ROWS as SURTIDOR_ROWS } from '../surtidor/report.js';
+import { ingestCells, stormCells } from '../tls/report.js';
+import type { TlsRun } from '../tls/run.js';
 import type { SurtidorFigures } from '../surtidor/run.js';
-import { markdownTable, num, type Table } from '../table.js';
+import { markdownTable } from '../table.js';
 
 export const BEGIN = '<!-- bench:inicio -->';
 export const END = '<!-- bench:fin -->';
@@ -54,12 +56,13 @@ interface Doc extends Json {
 }
 
 /** Known benchmarks first, in this order (the comparison and the long run lead); others after, by name. */
-const ORDER = ['pares', 'soak', 'hub', 'surtidor', 'precios', 'auth'];
+const ORDER = ['pares', 'soak', 'hub', 'tls', 'surtidor', 'precios', 'auth'];
 
 const TITLES: Record<string, string> = {
   pares: 'pares: the station beside a minimal Node server, mosquitto and aedes',
   soak: 'soak: a real-speed fleet for minutes',
   hub: 'hub: N pumps on the station versus the minimal server',
+  tls: 'tls: what TLS costs the station, and a reconnect storm of TLS pumps',
   surtidor: 'surtidor: pumps one simulator process sustains',
   precios: 'precios: price propagation company → stations → pumps',
   auth: 'auth: what authentication costs per REST request',
@@ -78,6 +81,15 @@ const COMMAND_FROM_PARAMS: Record<string, (p: Json) => string[]> = {
     ...flag('duration', p.durationS),
     ...flag('warmup', p.warmupS),
     ...(p.ceiling === false ? ['--no-ceiling'] : []),
+  ],
+  tls: (p) => [
+    ...flag('connections', p.connections),
+    ...flag('estado-interval-ms', p.estadoIntervalMs),
+    ...flag('tx-per-second', p.txPerSecond),
+    ...flag('duration', p.durationS),
+    ...flag('warmup', p.warmupS),
+    ...flag('storm', p.storm),
+    ...(p.mutual === true ? ['--mutual'] : []),
   ],
   precios: (p) => [
     ...flag('stations', p.stations),
@@ -113,67 +125,65 @@ const bullets = (lines: string[]) => lines.map((l) => `- ${l}`).join('\n');
 /** The first two lines of a text header, as plain paragraphs (the machine line is said elsewhere). */
 const firstLine = (header: string) => header.split('\n')[0] ?? '';
 
-function hubTable(doc: Doc): Table {
+function hubTable(doc: Doc): TableCells {
   const estacion = doc.estacion as HubFigures;
   const techo = doc.techo as HubFigures | null;
-  const ratio = (a: number | null | undefined, b: number | null | undefined) =>
-    a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
-  return {
-    head: techo ? ['', 'estación', 'techo', 'estación/techo'] : ['', 'estación'],
-    rows: HUB_ROWS.map((row) => {
-      const cells = [row.label, num(row.value(estacion), row.digits)];
-      if (techo) {
-        cells.push(num(row.value(techo), row.digits));
-        cells.push(row.ratio ? num(ratio(row.value(estacion), row.value(techo)), 2) : '');
-      }
-      return cells;
-    }),
-  };
+  // As `bench hub` prints it (formatTable).
+  return techo
+    ? figuresCells(
+        [
+          { title: 'estación', f: estacion },
+          { title: 'techo', f: techo },
+        ],
+        [{ title: 'estación/techo', num: estacion, den: techo }],
+      )
+    : figuresCells([{ title: 'estación', f: estacion }]);
 }
 
-function surtidorTable(doc: Doc): Table {
+function surtidorTable(doc: Doc): TableCells {
   const runs = doc.runs as SurtidorFigures[];
-  const cell = (v: number | string | null, digits: number) => (typeof v === 'string' ? v : num(v, digits));
+  const cell = (v: number | string | null, digits: number) => (typeof v === 'string' ? v : fmt(v, digits));
   return {
-    head: ['surtidores', ...runs.map((r) => String(r.params.pumps))],
-    rows: SURTIDOR_ROWS.map(([label, value, digits]) => [label, ...runs.map((r) => cell(value(r), digits))]),
-  };
-}
-
-function preciosTable(doc: Doc): Table {
-  const ms = (s: LatencySummary | null, k: 'p50' | 'p90' | 'max') => num(s?.[k], 1);
-  return {
-    head: ['', 'p50 ms', 'p90 ms', 'máx ms'],
-    rows: preciosRows(doc.summary as PreciosRun['summary']).map(([label, s]) => [
+    header: runs.map((r) => String(r.params.pumps)),
+    rows: SURTIDOR_ROWS.map(([label, value, digits]) => ({
       label,
-      ms(s, 'p50'),
-      ms(s, 'p90'),
-      ms(s, 'max'),
-    ]),
+      cells: runs.map((r) => cell(value(r), digits)),
+    })),
   };
 }
 
-function authTable(doc: Doc): Table {
+function preciosTable(doc: Doc): TableCells {
+  const ms = (s: LatencySummary | null, k: 'p50' | 'p90' | 'max') => fmt(s?.[k], 1);
+  return {
+    header: ['p50 ms', 'p90 ms', 'máx ms'],
+    rows: preciosRows(doc.summary as PreciosRun['summary']).map(([label, s]) => ({
+      label,
+      cells: [ms(s, 'p50'), ms(s, 'p90'), ms(s, 'max')],
+    })),
+  };
+}
+
+function authTable(doc: Doc): TableCells {
   const rows = doc.resultados as VariantResult[];
-  return { head: ['', ...AUTH_HEAD], rows: rows.map((r) => [r.variante, ...authCells(r)]) };
+  return { header: AUTH_HEAD, rows: rows.map((r) => ({ label: r.variante, cells: authCells(r) })) };
 }
 
 /** A benchmark this file does not know: its parameters and every number it recorded, by path. */
-function genericTable(doc: Doc): Table {
-  const rows: string[][] = [];
+function genericTable(doc: Doc): TableCells {
+  const rows: TableCells['rows'] = [];
   const skip = new Set(['benchmark', 'at', 'command', 'machine', 'problems']);
   const walk = (value: unknown, pathSoFar: string, depth: number) => {
     if (rows.length >= 60) return;
     if (typeof value === 'number')
-      rows.push([pathSoFar, Number.isInteger(value) ? String(value) : value.toFixed(2)]);
+      rows.push({ label: pathSoFar, cells: [Number.isInteger(value) ? String(value) : value.toFixed(2)] });
     else if (typeof value === 'boolean' || typeof value === 'string') {
-      if (depth <= 2 && String(value).length <= 60) rows.push([pathSoFar, String(value)]);
+      if (depth <= 2 && String(value).length <= 60) rows.push({ label: pathSoFar, cells: [String(value)] });
     } else if (value && typeof value === 'object' && depth < 4) {
       for (const [k, v] of Object.entries(value)) walk(v, pathSoFar ? `${pathSoFar}.${k}` : k, depth + 1);
     }
   };
   for (const [k, v] of Object.entries(doc)) if (!skip.has(k)) walk(v, k, 0);
-  return { head: ['', 'valor'], rows };
+  return { header: ['valor'], rows };
 }
 
 function body(doc: Doc, files: Set<string>, name: string): string[] {
@@ -204,8 +214,21 @@ function body(doc: Doc, files: Set<string>, name: string): string[] {
     case 'hub':
       out.push(markdownTable(hubTable(doc)));
       break;
+    case 'tls': {
+      const d = doc as unknown as TlsRun;
+      const ingest = ingestCells(d.ingest);
+      if (ingest) out.push('Ingest, the hub load with and without TLS:', '', markdownTable(ingest));
+      if (d.storm)
+        out.push(
+          '',
+          `Reconnect storm, ${d.storm.pumps} TLS pumps at once:`,
+          '',
+          markdownTable(stormCells(d.storm)),
+        );
+      break;
+    }
     case 'surtidor':
-      out.push(markdownTable(surtidorTable(doc)));
+      out.push(markdownTable(surtidorTable(doc), 'surtidores'));
       break;
     case 'precios':
       out.push(markdownTable(preciosTable(doc)));

@@ -1,9 +1,12 @@
 /** The `pares` command: options and their bounds, the run, the table, the JSON. */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { installCleanup } from '../hub/children.js';
-import { saveResult, shown } from '../results.js';
+import { printProblems, within } from '../hub/command.js';
+import { openFilesLimit } from '../hub/proc-stats.js';
+import { writeResult } from '../hub/report.js';
+import { ROOT } from '../hub/run.js';
 import { textTable } from '../table.js';
 import {
   PER_MESSAGE,
@@ -31,12 +34,6 @@ interface ParesArgs {
   'tasa-max': number;
   inactivas: string;
   mosquitto?: string;
-}
-
-function within(name: string, value: number, min: number, max: number): void {
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`--${name} debe estar entre ${min} y ${max} (es ${value})`);
-  }
 }
 
 const list = (s: string) =>
@@ -120,16 +117,6 @@ const builder = (y: Argv) =>
       return true;
     });
 
-/** The soft limit on open files, as the children inherit it. */
-function openFilesLimit(): number | null {
-  try {
-    const out = execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim();
-    return out === 'unlimited' ? Number.POSITIVE_INFINITY : Number(out);
-  } catch {
-    return null;
-  }
-}
-
 async function handler(a: ParesArgs): Promise<void> {
   const idle = [...new Set(list(a.inactivas).map(Number))].sort((x, y) => x - y);
   const params: ParesParams = {
@@ -158,7 +145,7 @@ async function handler(a: ParesArgs): Promise<void> {
       `${params.generators} generadores (ulimit -n: ${limit ?? 'n/d'})`,
   );
   const run = await runPares(params, (line) => console.log(line));
-  const file = saveResult('pares', at, { ...run, ratios: ratios(run), perMessage: PER_MESSAGE });
+  const file = writeResult('pares', at, { ...run, ratios: ratios(run), perMessage: PER_MESSAGE });
   // Printed from the saved document, as the README's section is: what is shown is what was kept.
   const doc = JSON.parse(readFileSync(file, 'utf8')) as ParesDoc;
   console.log('');
@@ -170,12 +157,8 @@ async function handler(a: ParesArgs): Promise<void> {
   console.log('');
   console.log('Qué hace cada servidor por mensaje:');
   for (const t of params.targets) console.log(`  ${TARGET_LABEL[t]}: ${PER_MESSAGE[t]}`);
-  console.log(`\nresultados: ${shown(file)}`);
-  if (run.problems.length > 0) {
-    console.log('\nFALLÓ:');
-    for (const p of run.problems) console.log(`  - ${p}`);
-    process.exitCode = 1;
-  }
+  console.log(`\nresultados: ${path.relative(ROOT, file)}`);
+  if (run.problems.length > 0) printProblems(run.problems);
 }
 
 export const paresCommand: CommandModule<object, ParesArgs> = {

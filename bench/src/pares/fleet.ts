@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { type Child, forkNode, startNode } from '../hub/children.js';
 import { cpuPercent, type ProcSample, sampleProc } from '../hub/proc-stats.js';
+import { ask } from '../hub/ipc.js';
 import { ROOT } from '../hub/run.js';
 import { summarize } from '../hub/stats.js';
 import type { LatencySummary } from '../hub/types.js';
@@ -20,6 +21,9 @@ import {
 } from './cpu-share.js';
 import { askStats, type Count, type Target } from './targets.js';
 import type { GeneratorCommand, GeneratorConfig, GeneratorMessage, RunResult } from './types.js';
+
+type Connected = Extract<GeneratorMessage, { type: 'connected' }>;
+type Ran = Extract<GeneratorMessage, { type: 'ran' }>;
 
 const GENERATOR = fileURLToPath(new URL('./generator.js', import.meta.url));
 const SUBSCRIBER = fileURLToPath(new URL('./subscriber.js', import.meta.url));
@@ -118,39 +122,6 @@ export class Fleet {
     return new Fleet(target, children, subscriber, shard);
   }
 
-  private ask<T extends GeneratorMessage['type']>(
-    gen: Child,
-    cmd: GeneratorCommand,
-    want: T,
-    timeoutMs: number,
-  ): Promise<Extract<GeneratorMessage, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        gen.proc.off('message', onMessage);
-      };
-      const onMessage = (m: GeneratorMessage) => {
-        if (m.type === 'fatal') {
-          done();
-          reject(new Error(`${gen.name}: ${m.message}`));
-        } else if (m.type === want) {
-          done();
-          resolve(m as Extract<GeneratorMessage, { type: T }>);
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`${gen.name}: sin respuesta a "${cmd.type}" en ${timeoutMs} ms`));
-      }, timeoutMs);
-      gen.proc.on('message', onMessage);
-      void gen.exited.then(({ code, signal }) => {
-        done();
-        reject(new Error(`${gen.name} terminó (${signal ?? code})`));
-      });
-      gen.proc.send(cmd);
-    });
-  }
-
   /** Brings the fleet to `total` open connections, spread evenly over the generators. */
   async connect(total: number): Promise<number> {
     if (Math.ceil(total / this.generators.length) > this.shard)
@@ -160,7 +131,12 @@ export class Fleet {
       this.generators.map((gen, g) => {
         const count =
           Math.floor(total / this.generators.length) + (g < total % this.generators.length ? 1 : 0);
-        return this.ask(gen, { type: 'connect', count }, 'connected', 10 * 60_000);
+        return ask<Connected>(
+          gen,
+          { type: 'connect', count } satisfies GeneratorCommand,
+          'connected',
+          10 * 60_000,
+        );
       }),
     );
     const failures = answers.flatMap((a) => a.failures);
@@ -199,7 +175,7 @@ export class Fleet {
     try {
       const results = Promise.all(
         this.generators.map((gen) =>
-          this.ask(
+          ask<Ran>(
             gen,
             {
               type: 'run',
@@ -208,7 +184,7 @@ export class Fleet {
               ventasPerS: rates.ventasPerS / G,
               seconds,
               drainMs,
-            },
+            } satisfies GeneratorCommand,
             'ran',
             seconds * 1000 + drainMs + 60_000,
           ),

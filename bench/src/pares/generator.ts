@@ -15,6 +15,7 @@
  * Counting instead of queueing keeps memory bounded and says which side gave way.
  */
 import { performance } from 'node:perf_hooks';
+import { toParent } from '../hub/ipc.js';
 import { increment } from '../hub/stats.js';
 import { openPeer, type Peer, type PeerEvents } from './peers.js';
 import type { GeneratorCommand, GeneratorConfig, GeneratorMessage, RunResult, RunSpec } from './types.js';
@@ -22,12 +23,8 @@ import type { GeneratorCommand, GeneratorConfig, GeneratorMessage, RunResult, Ru
 const TICK_MS = 5;
 const CATCH_UP_MS = 250;
 
-function report(msg: GeneratorMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send) resolve();
-    else process.send(msg, undefined, undefined, () => resolve());
-  });
-}
+/** Typed: only this benchmark's messages go to the parent. */
+const send = (msg: GeneratorMessage) => toParent(msg);
 
 const emptyResult = (): RunResult => ({
   windowMs: 0,
@@ -155,7 +152,7 @@ class Generator {
         if (t < endMs) return;
         clearInterval(ticker);
         r.windowMs = performance.now() - t0;
-        void report({ type: 'sending-done' });
+        void send({ type: 'sending-done' });
         if (this.pending.size === 0) return finish();
         this.drained = finish;
         drainTimer = setTimeout(finish, spec.drainMs);
@@ -176,15 +173,15 @@ process.on('disconnect', () => process.exit(3));
 let queue = Promise.resolve();
 process.on('message', (cmd: GeneratorCommand) => {
   queue = queue.then(async () => {
-    if (cmd.type === 'connect') await report(await generator.connect(cmd.count));
-    else if (cmd.type === 'run') await report({ type: 'ran', result: await generator.run(cmd) });
+    if (cmd.type === 'connect') await send(await generator.connect(cmd.count));
+    else if (cmd.type === 'run') await send({ type: 'ran', result: await generator.run(cmd) });
     else {
       generator.close();
       process.exit(0);
     }
   });
   queue.catch(async (err: unknown) => {
-    await report({ type: 'fatal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    await send({ type: 'fatal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     process.exit(1);
   });
 });

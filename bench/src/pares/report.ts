@@ -3,8 +3,7 @@
  * JSON under bench/results/. Everything here reads the saved document, not the live run, so the
  * README (informe/) renders the very same table from a committed result.
  */
-import type { machineInfo } from '../hub/report.js';
-import { num, type Table } from '../table.js';
+import { fmt, type machineInfo, type TableCells } from '../hub/report.js';
 import type { Limit, ParesRun, Step, TargetResult } from './run.js';
 import type { TargetName } from './targets.js';
 
@@ -64,7 +63,7 @@ const clientCpu = (r: TargetResult) => {
 
 function rows(run: ParesRun): Row[] {
   const used = run.fixedRate.used;
-  const fixedRate = `${num(used.estadoPerS)} estado/s + ${num(used.ventasPerS)} ventas/s`;
+  const fixedRate = `${fmt(used.estadoPerS, 0)} estado/s + ${fmt(used.ventasPerS, 0)} ventas/s`;
   return [
     {
       key: 'saturacion',
@@ -175,25 +174,24 @@ export function ratios(run: ParesRun): ParesDoc['ratios'] {
 }
 
 /** Label column, then each server's figure, and beside each one but the baseline its ratio to it. */
-export function paresTable(doc: ParesDoc): Table {
+export function paresTable(doc: ParesDoc): TableCells {
   const shown = doc.results.filter((r) => !r.skipped);
-  const head = [''];
-  for (const r of shown) {
-    head.push(TARGET_LABEL[r.target]);
-    if (r.target !== 'techo' && shown.some((b) => b.target === 'techo'))
-      head.push(`${TARGET_LABEL[r.target]}/techo`);
-  }
   const base = shown.find((r) => r.target === 'techo');
-  const table: Table = { head, rows: [] };
+  const header: string[] = [];
+  for (const r of shown) {
+    header.push(TARGET_LABEL[r.target]);
+    if (base && r.target !== 'techo') header.push(`${TARGET_LABEL[r.target]}/techo`);
+  }
+  const table: TableCells = { header, rows: [] };
   for (const row of rows(doc)) {
-    const cells = [row.label];
+    const cells: string[] = [];
     for (const r of shown) {
       const v = row.value(r);
       const bound = row.lowerBound?.(r) ?? false;
-      cells.push(v === null || v === undefined ? 'n/d' : `${bound ? '≥ ' : ''}${num(v, row.digits)}`);
+      cells.push(v === null || v === undefined ? 'n/d' : `${bound ? '≥ ' : ''}${fmt(v, row.digits)}`);
       if (!base || r.target === 'techo') continue;
       const baseBound = row.lowerBound?.(base) ?? false;
-      const ratio = num(doc.ratios[r.target]?.[row.key], 2);
+      const ratio = fmt(doc.ratios[r.target]?.[row.key], 2);
       // x ≥ a over y ≥ b bounds nothing; over an exact y it is ≥ a/y; an exact x over y ≥ b is ≤ x/b.
       cells.push(
         !row.ratio
@@ -207,7 +205,7 @@ export function paresTable(doc: ParesDoc): Table {
                 : ratio,
       );
     }
-    table.rows.push(cells);
+    table.rows.push({ label: row.label, cells });
   }
   return table;
 }
@@ -228,15 +226,15 @@ type ThreadShare = { run: number; wait: number } | null | undefined;
  * Results saved before the thread figures existed fall back to the process's CPU.
  */
 function why(who: string, thread: ThreadShare, cpu: number | null, c: Step['cpu']): string {
-  const machine = `máquina ${num(c.machine)} %, otros procesos ${num(c.others)} %`;
-  if (!thread) return `${who} con ${num(cpu)} % de un núcleo; ${machine}`;
-  const share = `hilo principal en CPU ${num(thread.run)} % del tiempo, esperando CPU ${num(thread.wait)} %`;
+  const machine = `máquina ${fmt(c.machine, 0)} %, otros procesos ${fmt(c.others, 0)} %`;
+  if (!thread) return `${who} con ${fmt(cpu, 0)} % de un núcleo; ${machine}`;
+  const share = `hilo principal en CPU ${fmt(thread.run, 0)} % del tiempo, esperando CPU ${fmt(thread.wait, 0)} %`;
   if (thread.run >= AT_LIMIT) return `${who}: ${share}: su propio límite`;
   if (thread.wait >= STARVED) {
     // Whose work filled the machine matters: ours (the generators) or someone else's.
     const byWhom =
       c.others !== null && c.others < OTHERS_NOTICEABLE
-        ? `ocupada por la propia prueba (generadores ${num(c.generators)} %, servidor ${num(c.server)} %)`
+        ? `ocupada por la propia prueba (generadores ${fmt(c.generators, 0)} %, servidor ${fmt(c.server, 0)} %)`
         : `ocupada (${machine})`;
     return `${who}: ${share}: le faltó CPU, la máquina estaba ${byWhom}`;
   }
@@ -249,9 +247,9 @@ function whoGaveWay(limit: Limit, rate: number, c: Step['cpu']): string {
   const generator = () =>
     // The busiest generator at its limit says more than the one that waited longest.
     c.generatorMax !== null && c.generatorMax >= AT_LIMIT
-      ? `el generador más ocupado a ${num(c.generatorMax)} % de un núcleo: su propio límite`
+      ? `el generador más ocupado a ${fmt(c.generatorMax, 0)} % de un núcleo: su propio límite`
       : why('el generador que más esperó', c.generatorThread, c.generatorMax, c);
-  const at = `a ${num(rate)}/s ofrecidos`;
+  const at = `a ${fmt(rate, 0)}/s ofrecidos`;
   switch (limit) {
     case 'servidor':
       return `${at} cedió el servidor (${server()})`;
@@ -260,7 +258,7 @@ function whoGaveWay(limit: Limit, rate: number, c: Step['cpu']): string {
     case 'ambos':
       return `${at} cedieron los dos lados (${server()}; ${generator()})`;
     case 'ninguno':
-      return `hasta ${num(rate)}/s ofrecidos (la tasa máxima del barrido) no cedió ningún lado`;
+      return `hasta ${fmt(rate, 0)}/s ofrecidos (la tasa máxima del barrido) no cedió ningún lado`;
   }
 }
 
@@ -275,9 +273,9 @@ export function saturationLines(doc: ParesDoc): string[] {
     return [
       `${TARGET_LABEL[r.target]}: ${whoGaveWay(s.limit, last.offeredPerS, c)}` +
         (last.reasons.length > 0 ? `: ${last.reasons.join('; ')}` : '') +
-        `. CPU: servidor ${num(c.server)} %, generadores ${num(c.generators)} %` +
-        (c.subscriber === null ? '' : `, suscriptor ${num(c.subscriber)} %`) +
-        `, máquina ${num(c.machine)} % de ${doc.machine.cpus * 100} % (otros procesos ${num(c.others)} %)`,
+        `. CPU: servidor ${fmt(c.server, 0)} %, generadores ${fmt(c.generators, 0)} %` +
+        (c.subscriber === null ? '' : `, suscriptor ${fmt(c.subscriber, 0)} %`) +
+        `, máquina ${fmt(c.machine, 0)} % de ${doc.machine.cpus * 100} % (otros procesos ${fmt(c.others, 0)} %)`,
     ];
   });
 }

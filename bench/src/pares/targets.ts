@@ -9,7 +9,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
-import { startStation, sumOf } from '../estacion.js';
+import { startObservedStation, sumOf } from '../estacion.js';
 import {
   type Child,
   type ChildLogs,
@@ -19,6 +19,7 @@ import {
   tempDir,
   removeTempDir,
 } from '../hub/children.js';
+import { ask } from '../hub/ipc.js';
 import { ROOT } from '../hub/run.js';
 import type { CeilingStats } from '../hub/types.js';
 import type { CountStats, Protocol } from './types.js';
@@ -52,23 +53,9 @@ const CEILING = fileURLToPath(new URL('../hub/ceiling-server.js', import.meta.ur
 const AEDES = fileURLToPath(new URL('./aedes-server.js', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
 
-/** Asks a child that answers {type:'stats'} over IPC (ceiling, aedes, subscriber). */
-export function askStats<T extends { type: string }>(child: Child, timeoutMs = 2000): Promise<T | null> {
-  return new Promise((resolve) => {
-    if (!child.proc.connected) return resolve(null);
-    const onMessage = (m: T) => {
-      if (m.type !== 'stats') return;
-      clearTimeout(timer);
-      child.proc.off('message', onMessage);
-      resolve(m);
-    };
-    const timer = setTimeout(() => {
-      child.proc.off('message', onMessage);
-      resolve(null);
-    }, timeoutMs);
-    child.proc.on('message', onMessage);
-    child.proc.send({ type: 'stats' });
-  });
+/** Asks a child that answers {type:'stats'} over IPC (ceiling, aedes, subscriber); null if it does not. */
+export function askStats<T extends { type: 'stats' }>(child: Child, timeoutMs = 2000): Promise<T | null> {
+  return ask<T>(child, { type: 'stats' }, 'stats', timeoutMs).catch(() => null);
 }
 
 /**
@@ -83,7 +70,7 @@ async function timed(read: () => Promise<number | null>): Promise<Count | null> 
 async function estacion(maxConnections: number): Promise<Target> {
   // Idle pumps say nothing: past --heartbeat-timeout (60 s) the station would close them while
   // the fleet is still connecting its 15,000th. The memory they hold does not depend on it.
-  const station = await startStation({ maxPumps: maxConnections, heartbeatTimeoutS: 3600 });
+  const station = await startObservedStation({ maxPumps: maxConnections, heartbeatTimeoutS: 3600 });
   return {
     name: 'estacion',
     protocol: 'ndjson',

@@ -1,10 +1,7 @@
 /** The `precios` command: company → stations → pumps price propagation, as a table and JSON. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { benchCommand } from '../command-line.js';
 import { installCleanup } from '../hub/children.js';
-import { machineInfo } from '../hub/report.js';
+import { machineInfo, writeResult } from '../hub/report.js';
 import { ROOT } from '../hub/run.js';
 import type { LatencySummary } from '../hub/types.js';
 import { type PreciosRun, runPrecios } from './run.js';
@@ -67,17 +64,6 @@ export function formatPrecios(run: PreciosRun): string {
   ].join('\n');
 }
 
-function saveJson(run: PreciosRun, at: Date): string {
-  const dir = path.join(ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `precios-${at.toISOString().replace(/:/g, '-')}.json`);
-  writeFileSync(
-    file,
-    `${JSON.stringify({ benchmark: 'precios', at: at.toISOString(), command: benchCommand(), machine: machineInfo(), ...run }, null, 2)}\n`,
-  );
-  return file;
-}
-
 async function handler(a: PreciosArgs): Promise<void> {
   installCleanup();
   const at = new Date();
@@ -87,7 +73,7 @@ async function handler(a: PreciosArgs): Promise<void> {
   );
   console.log('');
   console.log(formatPrecios(run));
-  console.log(`\nresultados: ${saveJson(run, at).slice(ROOT.length)}`);
+  console.log(`\nresultados: ${writeResult('precios', at, run).slice(ROOT.length)}`);
   if (run.problems.length > 0) {
     console.log('\nFALLÓ:');
     for (const p of run.problems) console.log(`  - ${p}`);

@@ -1,8 +1,11 @@
 /** The `soak` command: options and their bounds, the run, the figures, the JSON and its SVG chart. */
 import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { installCleanup } from '../hub/children.js';
-import { resultPath, saveResult, shown } from '../results.js';
+import { printProblems, within } from '../hub/command.js';
+import { writeResult } from '../hub/report.js';
+import { ROOT } from '../hub/run.js';
 import { textTable } from '../table.js';
 import { type SoakDoc, soakHeader, soakSvg, soakTable } from './report.js';
 import { runSoak, type SoakParams } from './run.js';
@@ -14,12 +17,6 @@ interface SoakArgs {
   intervalo: number;
   calentamiento?: number;
   'register-timeout': number;
-}
-
-function within(name: string, value: number, min: number, max: number): void {
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`--${name} debe estar entre ${min} y ${max} (es ${value})`);
-  }
 }
 
 const builder = (y: Argv) =>
@@ -75,21 +72,18 @@ async function handler(a: SoakArgs): Promise<void> {
     `Soak: estación con ${params.pumps} surtidores a velocidad real durante ${params.minutes} min…`,
   );
   const run = await runSoak(params, (line) => console.log(line));
-  const file = saveResult('soak', at, run);
+  const file = writeResult('soak', at, run);
   // Both from the saved document, as the README's section is.
   const doc = JSON.parse(readFileSync(file, 'utf8')) as SoakDoc;
-  const svg = resultPath('soak', at, 'svg');
+  // Beside the JSON, same name: the README (informe/) finds the chart of a result that way.
+  const svg = file.replace(/\.json$/, '.svg');
   writeFileSync(svg, soakSvg(doc));
   console.log('');
   console.log(soakHeader(doc));
   console.log('');
   console.log(textTable(soakTable(doc)));
-  console.log(`\nresultados: ${shown(file)}\ngráfico: ${shown(svg)}`);
-  if (run.problems.length > 0) {
-    console.log('\nFALLÓ:');
-    for (const p of run.problems) console.log(`  - ${p}`);
-    process.exitCode = 1;
-  }
+  console.log(`\nresultados: ${path.relative(ROOT, file)}\ngráfico: ${path.relative(ROOT, svg)}`);
+  if (run.problems.length > 0) printProblems(run.problems);
 }
 
 export const soakCommand: CommandModule<object, SoakArgs> = {

@@ -2,8 +2,7 @@
  * `bench soak` as figures and as a chart, both from the saved document (so the README shows the
  * same), plus where the chart goes: beside the JSON, same name, `.svg`.
  */
-import type { machineInfo } from '../hub/report.js';
-import { num, type Table } from '../table.js';
+import { fmt, type machineInfo, type TableCells } from '../hub/report.js';
 import type { SoakRun } from './run.js';
 import { type Chart, chartSvg } from './svg.js';
 
@@ -24,31 +23,33 @@ export function soakHeader(doc: SoakDoc): string {
   ].join('\n');
 }
 
-export function soakTable(doc: SoakDoc): Table {
+export function soakTable(doc: SoakDoc): TableCells {
   const s = doc.summary;
   const signed = (v: number | null, d: number) =>
     v === null ? 'n/d' : `${v >= 0 ? '+' : ''}${v.toFixed(d)}`;
   return {
-    head: ['', 'estación'],
-    rows: [
-      ['registrar todos los surtidores (s)', num(s.registerS, 1)],
-      ['RSS tras el calentamiento (MiB)', num(s.rssAfterWarmupMiB, 1)],
-      ['RSS al final (MiB)', num(s.rssEndMiB, 1)],
-      ['deriva del RSS (final vs. tras calentamiento, %)', signed(s.rssDriftPct, 1)],
-      ['tendencia del RSS tras el calentamiento (MiB/min)', signed(s.rssSlopeMiBPerMin, 2)],
-      ['heap usado tras el calentamiento (MiB)', num(s.heapAfterWarmupMiB, 1)],
-      ['heap usado al final (MiB)', num(s.heapEndMiB, 1)],
-      ['deriva del heap (%)', signed(s.heapDriftPct, 1)],
-      // prom-client samples the loop every 10 ms and records the whole gap: an idle loop reads ~10 ms.
+    header: ['estación'],
+    rows: (
       [
-        'retraso del bucle de eventos p99, mediana de las muestras (ms; ~10 = ocioso)',
-        num(s.eventLoopP99MedianMs, 1),
-      ],
-      ['retraso del bucle de eventos p99, peor muestra (ms)', num(s.eventLoopP99MaxMs, 1)],
-      ['CPU media (% de 1 núcleo)', num(s.cpuMeanPct, 1)],
-      ['ventas guardadas por segundo', num(s.ventasPerS, 1)],
-      ['CPU del simulador, peor muestra (% de 1 núcleo)', num(s.surtidorCpuMaxPct, 1)],
-    ],
+        ['registrar todos los surtidores (s)', fmt(s.registerS, 1)],
+        ['RSS tras el calentamiento (MiB)', fmt(s.rssAfterWarmupMiB, 1)],
+        ['RSS al final (MiB)', fmt(s.rssEndMiB, 1)],
+        ['deriva del RSS (final vs. tras calentamiento, %)', signed(s.rssDriftPct, 1)],
+        ['tendencia del RSS tras el calentamiento (MiB/min)', signed(s.rssSlopeMiBPerMin, 2)],
+        ['heap usado tras el calentamiento (MiB)', fmt(s.heapAfterWarmupMiB, 1)],
+        ['heap usado al final (MiB)', fmt(s.heapEndMiB, 1)],
+        ['deriva del heap (%)', signed(s.heapDriftPct, 1)],
+        // prom-client samples the loop every 10 ms and records the whole gap: an idle loop reads ~10 ms.
+        [
+          'retraso del bucle de eventos p99, mediana de las muestras (ms; ~10 = ocioso)',
+          fmt(s.eventLoopP99MedianMs, 1),
+        ],
+        ['retraso del bucle de eventos p99, peor muestra (ms)', fmt(s.eventLoopP99MaxMs, 1)],
+        ['CPU media (% de 1 núcleo)', fmt(s.cpuMeanPct, 1)],
+        ['ventas guardadas por segundo', fmt(s.ventasPerS, 1)],
+        ['CPU del simulador, peor muestra (% de 1 núcleo)', fmt(s.surtidorCpuMaxPct, 1)],
+      ] as [string, string][]
+    ).map(([label, cell]) => ({ label, cells: [cell] })),
   };
 }
 

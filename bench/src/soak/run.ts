@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startStation, sumOf } from '../estacion.js';
+import { startObservedStation, sumOf } from '../estacion.js';
 import { type Child, removeTempDir, startNode, tempDir } from '../hub/children.js';
 import { cpuPercent, type ProcSample, sampleProc } from '../hub/proc-stats.js';
 import { ROOT } from '../hub/run.js';
@@ -150,7 +150,7 @@ function startFleet(
 }
 
 export async function runSoak(params: SoakParams, progress: (line: string) => void): Promise<SoakRun> {
-  const station = await startStation({ maxPumps: params.pumps });
+  const station = await startObservedStation({ maxPumps: params.pumps });
   const pid = station.child.proc.pid;
   const fleet = startFleet(params.pumps, params.processes, station.pumpPort);
   const problems: string[] = [];

@@ -2,11 +2,12 @@
 import {
   type Cell,
   cpuPerLineUs,
-  figuresTable,
+  figuresCells,
   fmt,
   logLines,
   machineLine,
   ratio,
+  type TableCells,
   tableLines,
   writeResult,
 } from '../hub/report.js';
@@ -18,13 +19,19 @@ import { REGISTER_TIMEOUT_MS, type StormPhase, type StormRun } from './storm.js'
 const MiB = (kib: number | null) => (kib === null ? null : kib / 1024);
 const seconds = (ms: number | null) => (ms === null ? null : ms / 1000);
 
-function ingestTable(ingest: IngestRun[]): string[] {
+/** Each ingest variant's figures, and each TLS one over plain TCP (also the README's, see informe/). */
+export function ingestCells(ingest: IngestRun[]): TableCells | null {
   const [plain, ...secure] = ingest;
-  if (!plain) return [];
-  return figuresTable(
+  if (!plain) return null;
+  return figuresCells(
     ingest.map((r) => ({ title: r.title, f: r.figures })),
     secure.map((r) => ({ title: `${r.title.replace(/^TLS /, '')}/sin TLS`, num: r.figures, den: plain.figures })),
   );
+}
+
+function ingestTable(ingest: IngestRun[]): string[] {
+  const cells = ingestCells(ingest);
+  return cells ? tableLines(cells.header, cells.rows) : [];
 }
 
 interface StormRow {
@@ -93,11 +100,17 @@ function failureLines(storm: StormRun): string[] {
     );
 }
 
+/** One column per storm phase (also the README's, see informe/). */
+export function stormCells(storm: StormRun): TableCells {
+  return {
+    header: storm.phases.map((p) => p.name),
+    rows: STORM_ROWS.map((row) => ({ label: row.label, cells: storm.phases.map((p) => stormCell(p, row)) })),
+  };
+}
+
 function stormSection(storm: StormRun): string[] {
-  const table = tableLines(
-    storm.phases.map((p) => p.name),
-    STORM_ROWS.map((row) => ({ label: row.label, cells: storm.phases.map((p) => stormCell(p, row)) })),
-  );
+  const cells = stormCells(storm);
+  const table = tableLines(cells.header, cells.rows);
   const failures = failureLines(storm);
   return [
     `Tormenta de reconexión: ${storm.pumps} surtidores TLS (certificado de servidor, sin certificado de cliente), todos a la vez;`,
