@@ -5,10 +5,17 @@ import { authCommand } from './auth/command.js';
 import { hubCommand } from './hub/command.js';
 import { preciosCommand } from './precios/command.js';
 import { surtidorCommand } from './surtidor/command.js';
+import { ventasCommand } from './ventas/command.js';
 
 // The registry: one entry per benchmark.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commands have different argument shapes.
-const commands: CommandModule<object, any>[] = [authCommand, hubCommand, preciosCommand, surtidorCommand];
+const commands: CommandModule<object, any>[] = [
+  authCommand,
+  hubCommand,
+  preciosCommand,
+  surtidorCommand,
+  ventasCommand,
+];
 
 async function main(): Promise<void> {
   let cli = yargs(hideBin(process.argv))

@@ -159,14 +159,14 @@ function watch(name: string, proc: ChildProcess): Child {
   return { name, proc, logs, exited, waitForLine, stop, onLine };
 }
 
-/** Runs `node file args` with piped stdout/stderr (and an IPC channel when `ipc`). */
+/** Runs `node [nodeArgs] file args` with piped stdout/stderr (and an IPC channel when `ipc`). */
 export function startNode(
   name: string,
   file: string,
   args: string[],
-  opts: { cwd: string; ipc?: boolean },
+  opts: { cwd: string; ipc?: boolean; nodeArgs?: string[] },
 ): Child {
-  const proc = spawn(process.execPath, [file, ...args], {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), file, ...args], {
     cwd: opts.cwd,
     stdio: opts.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FORCE_COLOR: '0' },
