@@ -61,7 +61,7 @@ const FRAME_RULES: Rule[] = [
   [/better-sqlite3\/|estacion\/dist\/store\//, null, 'inserción SQLite (filas + INSERT)'],
   [/estacion\/dist\/domain\/plausibility\.js/, null, 'plausibilidad'],
   [/estacion\/dist\/ws\/|node_modules\/(ws|@fastify\/websocket)\//, null, 'eventos / puente WS'],
-  [/estacion\/dist\/(tcp\/line-session|hub\/pump-session)\.js/, /^send$|^sendMany$|^flushAcks$/, 'ack (JSON + escritura)'],
+  [/estacion\/dist\/(tcp\/line-session|hub\/pump-session)\.js/, /^(send|flushCorked)$/, 'ack (JSON + escritura)'],
   [/shared\/dist\/protocol\/parse\.js/, /^encodeMessage$/, 'ack (JSON + escritura)'],
   [/shared\/dist\/protocol\/parse\.js/, null, 'JSON.parse'],
   [/shared\/dist\/codec\/line-decoder\.js/, null, 'framing (bytes → líneas)'],

@@ -105,12 +105,26 @@ export class StationMetrics implements HubMetrics {
     bus.on('alerta', (a) => this.alertas.inc({ codigo: a.codigo }));
   }
 
+  /** One child per label value, looked up once: message() runs for every line a pump sends. */
+  private readonly mensajesPorTipo = new Map<string, { inc(): void }>();
+  private readonly invalidasPorCodigo = new Map<string, { inc(): void }>();
+
   message(tipo: string): void {
-    this.mensajes.inc({ tipo });
+    let child = this.mensajesPorTipo.get(tipo);
+    if (!child) {
+      child = this.mensajes.labels({ tipo });
+      this.mensajesPorTipo.set(tipo, child);
+    }
+    child.inc();
   }
 
   badLine(codigo: string): void {
-    this.lineasInvalidas.inc({ codigo });
+    let child = this.invalidasPorCodigo.get(codigo);
+    if (!child) {
+      child = this.lineasInvalidas.labels({ codigo });
+      this.invalidasPorCodigo.set(codigo, child);
+    }
+    child.inc();
   }
 
   connections(count: number): void {

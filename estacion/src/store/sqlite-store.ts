@@ -48,6 +48,7 @@ import {
   pickConflicto,
   pickEstado,
   pickSurtidor,
+  exactTransaccion,
   pickTransaccion,
   pickVersionPrecios,
 } from './records.js';
@@ -344,7 +345,7 @@ function fromConflictoRow(r: ConflictoRow): Conflicto {
 
 
 function toTransaccionRow(t: Transaccion): TransaccionRow {
-  const doc = pickTransaccion(t);
+  const doc = exactTransaccion(t);
   return {
     id_surtidor: doc.id_surtidor,
     id_transaccion: doc.id_transaccion,

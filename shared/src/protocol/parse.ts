@@ -26,6 +26,8 @@ const ISSUE_TO_WIRE: Record<IssueCode, WireErrorCode> = {
 };
 
 const spanish = z.locales.es().localeError;
+/** The same options object for every line (one allocation fewer per line). */
+const PARSE_OPTIONS = { error: spanish };
 
 export function wireCodeForIssue(issue: z.core.$ZodIssue): WireErrorCode {
   const onTipo = issue.path.length === 1 && issue.path[0] === 'tipo';
@@ -69,7 +71,7 @@ export function parseLine<T>(line: string, schema: ZodType<T>): ParseResult<T> {
       ]),
     };
   }
-  const result = schema.safeParse(data, { error: spanish });
+  const result = schema.safeParse(data, PARSE_OPTIONS);
   if (result.success) return { ok: true, message: result.data };
 
   const codes = result.error.issues.map(wireCodeForIssue);
