@@ -29,17 +29,23 @@ export class GroupCommitter<T, R> {
   }
 
   submit(item: T): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
-      if (!this.running) {
-        this.running = true;
-        this.idle = new Promise((r) => {
-          this.markIdle = r;
-        });
-        // Let the rest of this tick's lines join the batch.
-        setImmediate(() => void this.drain());
-      }
-    });
+    return new Promise<R>((resolve, reject) => this.enqueue(item, resolve, reject));
+  }
+
+  /**
+   * submit() with callbacks (no promise per item): `done` or `failed` is called once the batch
+   * holding `item` is committed or has failed. A `done` that throws gets its `failed` called.
+   */
+  enqueue(item: T, done: (r: R) => void, failed: (e: unknown) => void): void {
+    this.queue.push({ item, resolve: done, reject: failed });
+    if (!this.running) {
+      this.running = true;
+      this.idle = new Promise((r) => {
+        this.markIdle = r;
+      });
+      // Let the rest of this tick's lines join the batch.
+      setImmediate(() => void this.drain());
+    }
   }
 
   /** Resolves once everything submitted so far is committed (or failed). */
@@ -55,12 +61,21 @@ export class GroupCommitter<T, R> {
       const items = new Array<T>(batch.length);
       for (let i = 0; i < batch.length; i++) items[i] = (batch[i] as (typeof batch)[number]).item;
       const started = performance.now();
+      let results: R[];
       try {
-        const results = await this.commit(items);
-        this.onBatch?.(batch.length, performance.now() - started);
-        for (let i = 0; i < batch.length; i++) (batch[i] as (typeof batch)[number]).resolve(results[i] as R);
+        results = await this.commit(items);
       } catch (err) {
         for (const b of batch) b.reject(err);
+        continue;
+      }
+      this.onBatch?.(batch.length, performance.now() - started);
+      for (let i = 0; i < batch.length; i++) {
+        const b = batch[i] as (typeof batch)[number];
+        try {
+          b.resolve(results[i] as R);
+        } catch (err) {
+          b.reject(err);
+        }
       }
       // Let the confirmations go out and the lines that arrived meanwhile join the next batch.
       if (this.queue.length > 0) await new Promise<void>((r) => setImmediate(r));
