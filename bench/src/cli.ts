@@ -9,6 +9,7 @@ import { preciosCommand } from './precios/command.js';
 import { soakCommand } from './soak/command.js';
 import { surtidorCommand } from './surtidor/command.js';
 import { tlsCommand } from './tls/command.js';
+import { ventasCommand } from './ventas/command.js';
 
 // The registry: one entry per benchmark.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commands have different argument shapes.
@@ -21,6 +22,7 @@ const commands: CommandModule<object, any>[] = [
   soakCommand,
   surtidorCommand,
   tlsCommand,
+  ventasCommand,
 ];
 
 async function main(): Promise<void> {

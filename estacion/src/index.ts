@@ -7,3 +7,6 @@ export * from './http/access.js';
 export * from './hub/pump-hub.js';
 export * from './station.js';
 export * from './store/port.js';
+// For the benchmarks: the SQLite file, schema and sale insert, to compare with raw better-sqlite3.
+export { MIGRATIONS as SQLITE_MIGRATIONS } from './store/sqlite-schema.js';
+export { INSERT_TRANSACCION_SQL, SQLITE_FILE } from './store/sqlite-store.js';

@@ -25,7 +25,16 @@ export function unrefTimer(handle: TimerHandle): void {
   if (typeof handle === 'object' && handle !== null && 'unref' in handle) handle.unref?.();
 }
 
+/** The last instant isoNow() formatted: the hot paths ask several times per millisecond. */
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
 /** ISO-8601 text of a clock's current time. */
 export function isoNow(clock: Clock): string {
-  return new Date(clock.now()).toISOString();
+  const ms = clock.now();
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }

@@ -159,14 +159,14 @@ function watch(name: string, proc: ChildProcess): Child {
   return { name, proc, logs, exited, waitForLine, stop, onLine };
 }
 
-/** Runs `node file args` with piped stdout/stderr (and an IPC channel when `ipc`). */
+/** Runs `node [nodeArgs] file args` with piped stdout/stderr (and an IPC channel when `ipc`). */
 export function startNode(
   name: string,
   file: string,
   args: string[],
-  opts: { cwd: string; ipc?: boolean },
+  opts: { cwd: string; ipc?: boolean; nodeArgs?: string[] },
 ): Child {
-  return startProgram(name, process.execPath, [file, ...args], opts);
+  return startProgram(name, process.execPath, [...(opts.nodeArgs ?? []), file, ...args], opts);
 }
 
 /** Runs any executable (a broker, say) under the same watch and cleanup as startNode. */

@@ -13,11 +13,18 @@ export class StationMetrics implements HubMetrics {
     help: 'Open pump connections (registered or not)',
     registers: [this.registry],
   });
+  /**
+   * Valid messages by tipo, counted here (a Map) and handed to prom-client when /metrics is read:
+   * message() runs for every line a pump sends, and prom-client hashes the labels on every inc().
+   */
+  private readonly mensajesPorTipo = new Map<string, number>();
+  private readonly mensajesPublicados = new Map<string, number>();
   private readonly mensajes = new Counter({
     name: 'estacion_mensajes_total',
     help: 'Valid messages received from pumps, by tipo',
     labelNames: ['tipo'] as const,
     registers: [this.registry],
+    collect: () => this.publishMessages(),
   });
   private readonly lineasInvalidas = new Counter({
     name: 'estacion_lineas_invalidas_total',
@@ -105,12 +112,31 @@ export class StationMetrics implements HubMetrics {
     bus.on('alerta', (a) => this.alertas.inc({ codigo: a.codigo }));
   }
 
+  /** One child per code, looked up once. */
+  private readonly invalidasPorCodigo = new Map<string, { inc(): void }>();
+
   message(tipo: string): void {
-    this.mensajes.inc({ tipo });
+    this.mensajesPorTipo.set(tipo, (this.mensajesPorTipo.get(tipo) ?? 0) + 1);
+  }
+
+  /** What message() counted since the last read goes into the prom-client counter. */
+  private publishMessages(): void {
+    for (const [tipo, n] of this.mensajesPorTipo) {
+      const delta = n - (this.mensajesPublicados.get(tipo) ?? 0);
+      if (delta > 0) {
+        this.mensajes.inc({ tipo }, delta);
+        this.mensajesPublicados.set(tipo, n);
+      }
+    }
   }
 
   badLine(codigo: string): void {
-    this.lineasInvalidas.inc({ codigo });
+    let child = this.invalidasPorCodigo.get(codigo);
+    if (!child) {
+      child = this.lineasInvalidas.labels({ codigo });
+      this.invalidasPorCodigo.set(codigo, child);
+    }
+    child.inc();
   }
 
   connections(count: number): void {

@@ -397,28 +397,55 @@ export class StationService {
    * Resolves only once the sale is durably stored (or recognised as already stored), or with the
    * reasons it can never be a real sale (then nothing is stored).
    */
-  async recordTransaction(msg: TransaccionCompletada): Promise<TransactionReceipt | TransactionRefusal> {
-    const detalles = rechazosVenta(msg, this.clock.now());
-    if (detalles.length > 0) return { rechazada: true, detalles };
-    const pump = this.pumps.get(msg.id_surtidor) ?? null;
-    const tx = buildTransaction(msg, {
-      now: isoNow(this.clock),
-      nombreSurtidor: pump?.nombre ?? null,
-      prices: this.book,
-      surtidor: pump,
-    });
-    const outcome = await this.committer.submit(tx);
-    if (outcome === 'insertada') {
-      this.bus.emit('transaccion', tx);
-      void this.audit(tx);
+  recordTransaction(msg: TransaccionCompletada): Promise<TransactionReceipt | TransactionRefusal> {
+    return new Promise((resolve, reject) => this.takeSale(msg, resolve, reject));
+  }
+
+  /**
+   * recordTransaction() with callbacks, for the pump hub (no promise per sale): `reply` is called
+   * once the sale is durably stored (or recognised as stored), or with the reasons it can never be
+   * a real sale; `failed` when it could not be stored (the pump keeps it and sends it again).
+   */
+  takeSale(
+    msg: TransaccionCompletada,
+    reply: (result: TransactionReceipt | TransactionRefusal) => void,
+    failed: (err: unknown) => void,
+  ): void {
+    let tx: Transaccion;
+    try {
+      const detalles = rechazosVenta(msg, this.clock.now());
+      if (detalles.length > 0) {
+        reply({ rechazada: true, detalles });
+        return;
+      }
+      const pump = this.pumps.get(msg.id_surtidor) ?? null;
+      tx = buildTransaction(msg, {
+        now: isoNow(this.clock),
+        nombreSurtidor: pump?.nombre ?? null,
+        prices: this.book,
+        surtidor: pump,
+      });
+    } catch (err) {
+      failed(err);
+      return;
     }
-    if (outcome === 'conflicto') await this.conflictStored(tx);
-    const receipt: TransactionReceipt = {
-      id_transaccion: tx.id_transaccion,
-      duplicada: outcome === 'duplicada' || outcome === 'conflicto_repetido',
-    };
-    if (outcome === 'conflicto' || outcome === 'conflicto_repetido') receipt.conflicto = true;
-    return receipt;
+    this.committer.enqueue(
+      tx,
+      (outcome) => {
+        if (outcome === 'insertada') {
+          this.bus.emit('transaccion', tx);
+          void this.audit(tx);
+        }
+        const receipt: TransactionReceipt = {
+          id_transaccion: tx.id_transaccion,
+          duplicada: outcome === 'duplicada' || outcome === 'conflicto_repetido',
+        };
+        if (outcome === 'conflicto' || outcome === 'conflicto_repetido') receipt.conflicto = true;
+        if (outcome === 'conflicto') this.conflictStored(tx).then(() => reply(receipt), failed);
+        else reply(receipt);
+      },
+      failed,
+    );
   }
 
   /**

@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { presentPump } from '../http/deps.js';
 import { conflicto } from '../http/routes/conflictos.js';
 import { alerta, estadoSurtidor, surtidor, transaccion } from '../http/schemas.js';
+import type { Transaccion } from '../domain/types.js';
 import {
+  exactTransaccion,
   jsonSafe,
   pickAlerta,
   pickConflicto,
@@ -41,6 +43,26 @@ const ok = (schema: { safeParse(v: unknown): { success: boolean; error?: { messa
   // And it survives JSON as it is (no Infinity turning into null, no bigint throwing).
   expect(schema.safeParse(JSON.parse(JSON.stringify(v))).success).toBe(true);
 };
+
+describe('exactTransaccion: the write path\'s copy', () => {
+  it('is pickTransaccion for any record, good or damaged (same fields, same JSON)', () => {
+    fc.assert(
+      fc.property(estropeado(unaTransaccion({ operador: 'ana', secuencia: 3, totalizador_inicio: 1, totalizador_fin: 2 })), (raw) => {
+        const t = raw as unknown as Transaccion;
+        const exact = exactTransaccion(t);
+        const picked = pickTransaccion(t);
+        expect(exact).toEqual(picked);
+        expect(JSON.stringify(exact)).toBe(JSON.stringify(picked));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('copies a valid record without its stray fields', () => {
+    const t = { ...unaTransaccion(), _id: 'x', extra: 1 } as unknown as Transaccion;
+    expect(Object.keys(exactTransaccion(t))).toEqual(Object.keys(pickTransaccion(unaTransaccion())));
+  });
+});
 
 describe('records: a stored record can never make a read fail', () => {
   it('a damaged sale reads as a valid one, saying so in REGISTRO_IRREGULAR', () => {

@@ -286,6 +286,78 @@ export function pickTransaccion(value: Transaccion | Raw, backup: Raw = {}): Tra
   return t;
 }
 
+const isNum = (v: unknown): v is number =>
+  typeof v === 'number' && Math.abs(v) <= Number.MAX_VALUE && !(v === 0 && 1 / v < 0);
+const isSafeInt = (v: unknown): v is number => isNum(v) && Number.isSafeInteger(v);
+const isText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
+const isNumOrNull = (v: unknown) => v === null || isNum(v);
+const isSafeIntOrNull = (v: unknown) => v === null || isSafeInt(v);
+const isTextOrNull = (v: unknown, max: number) => v === null || isText(v, max);
+
+/** Whether pickTransaccion(t) would take every field of `t` as it is (nothing to repair or note). */
+function isExact(t: Transaccion): boolean {
+  const o = t.observaciones;
+  if (!Array.isArray(o) || o.length > MAX_OBSERVACIONES_LEIDAS) return false;
+  for (const x of o) if (!isText(x, 1000)) return false;
+  const d = t.detalles as unknown as Raw | null;
+  return (
+    isText(t.id_transaccion, MAX_TEXTO_LEIDO) &&
+    typeof t.id_derivado === 'boolean' &&
+    isSafeInt(t.id_surtidor) &&
+    isTextOrNull(t.nombre_surtidor, 200) &&
+    COMBUSTIBLES.includes(t.tipo_combustible) &&
+    isNum(t.litros) &&
+    isSafeInt(t.precio_por_litro) &&
+    isSafeInt(t.monto_total) &&
+    METODOS_PAGO.includes(t.metodo_pago) &&
+    isText(t.fecha_inicio, MAX_TEXTO_LEIDO) &&
+    isText(t.fecha_fin, MAX_TEXTO_LEIDO) &&
+    ESTADOS_TRANSACCION.includes(t.estado) &&
+    isTextOrNull(t.operador, 200) &&
+    isSafeIntOrNull(t.secuencia) &&
+    isSafeIntOrNull(t.version_precios) &&
+    isNumOrNull(t.totalizador_inicio) &&
+    isNumOrNull(t.totalizador_fin) &&
+    d !== null &&
+    typeof d === 'object' &&
+    !Array.isArray(d) &&
+    isNum(d.duracion_segundos) &&
+    isNum(d.velocidad_promedio) &&
+    isText(t.recibida, MAX_TEXTO_LEIDO)
+  );
+}
+
+/**
+ * pickTransaccion(t) for a record about to be stored: the same result (same fields, same order, so
+ * the same JSON), copied without the readers when `t` is already exact, as the records the station
+ * builds from a validated sale always are. Anything else goes through pickTransaccion.
+ */
+export function exactTransaccion(t: Transaccion): Transaccion {
+  if (!isExact(t)) return pickTransaccion(t);
+  return {
+    id_transaccion: t.id_transaccion,
+    id_derivado: t.id_derivado,
+    id_surtidor: t.id_surtidor,
+    nombre_surtidor: t.nombre_surtidor,
+    tipo_combustible: t.tipo_combustible,
+    litros: t.litros,
+    precio_por_litro: t.precio_por_litro,
+    monto_total: t.monto_total,
+    metodo_pago: t.metodo_pago,
+    fecha_inicio: t.fecha_inicio,
+    fecha_fin: t.fecha_fin,
+    estado: t.estado,
+    operador: t.operador,
+    secuencia: t.secuencia,
+    version_precios: t.version_precios,
+    totalizador_inicio: t.totalizador_inicio,
+    totalizador_fin: t.totalizador_fin,
+    observaciones: t.observaciones.slice(),
+    detalles: { duracion_segundos: t.detalles.duracion_segundos, velocidad_promedio: t.detalles.velocidad_promedio },
+    recibida: t.recibida,
+  };
+}
+
 export function pickAlerta(value: Alerta | Raw, backup: Raw = {}): Alerta {
   const r = new Reader(value, backup);
   const datos = r.value('datos');

@@ -48,12 +48,20 @@ import {
   pickConflicto,
   pickEstado,
   pickSurtidor,
+  exactTransaccion,
   pickTransaccion,
   pickVersionPrecios,
 } from './records.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 
 export const SQLITE_FILE = 'estacion.db';
+
+/** The one statement a sale is stored with (named parameters: the columns of `transacciones`). */
+export const INSERT_TRANSACCION_SQL = `INSERT INTO transacciones (id_surtidor, id_transaccion, tipo_combustible,
+     metodo_pago, fecha_fin_utc, litros, monto_total, recibida, secuencia, totalizador_fin, doc)
+   VALUES (@id_surtidor, @id_transaccion, @tipo_combustible, @metodo_pago, @fecha_fin_utc,
+     @litros, @monto_total, @recibida, @secuencia, @totalizador_fin, @doc)
+   ON CONFLICT DO NOTHING`;
 
 type Statement<P extends unknown[] | object = unknown[], R = unknown> = Database.Statement<P, R>;
 
@@ -337,7 +345,7 @@ function fromConflictoRow(r: ConflictoRow): Conflicto {
 
 
 function toTransaccionRow(t: Transaccion): TransaccionRow {
-  const doc = pickTransaccion(t);
+  const doc = exactTransaccion(t);
   return {
     id_surtidor: doc.id_surtidor,
     id_transaccion: doc.id_transaccion,
@@ -415,13 +423,7 @@ function prepare(db: Database.Database): Prepared {
     ),
     listStates: db.prepare('SELECT * FROM estado_surtidores ORDER BY id_surtidor'),
     deleteState: db.prepare('DELETE FROM estado_surtidores WHERE id_surtidor = ?'),
-    insertTransaction: db.prepare(
-      `INSERT INTO transacciones (id_surtidor, id_transaccion, tipo_combustible, metodo_pago, fecha_fin_utc,
-         litros, monto_total, recibida, secuencia, totalizador_fin, doc)
-       VALUES (@id_surtidor, @id_transaccion, @tipo_combustible, @metodo_pago, @fecha_fin_utc,
-         @litros, @monto_total, @recibida, @secuencia, @totalizador_fin, @doc)
-       ON CONFLICT DO NOTHING`,
-    ),
+    insertTransaction: db.prepare(INSERT_TRANSACCION_SQL),
     getTransaction: db.prepare('SELECT * FROM transacciones WHERE id_surtidor = ? AND id_transaccion = ?'),
     insertConflict: db.prepare(
       `INSERT INTO conflictos (id, id_surtidor, id_transaccion, huella, detectado, doc)

@@ -47,6 +47,10 @@ const TLS_HANDSHAKE = 0x16;
 /** One warning per 5 s at most, with the count of the ones left out: a scan cannot flood the log. */
 const tlsOnPlainWarning = logThrottle(5000);
 
+function uncork(session: LineSession<{ tipo: string }>): void {
+  session.flushCorked();
+}
+
 export abstract class LineSession<In extends { tipo: string }> {
   lastSeen: number;
   badLines = 0;
@@ -54,6 +58,8 @@ export abstract class LineSession<In extends { tipo: string }> {
   private readonly decoder: LineDecoder;
   private readonly bucket: TokenBucket;
   private lastRateWarning = Number.NEGATIVE_INFINITY;
+  /** Sends are being gathered for one write (see send()). */
+  private corked = false;
 
   constructor(
     protected readonly ctx: LineSessionContext,
@@ -115,7 +121,20 @@ export abstract class LineSession<In extends { tipo: string }> {
       this.destroy();
       return;
     }
+    if (!this.corked) {
+      // Everything sent in this turn (e.g. the confirmations of one group commit) leaves in one
+      // write: the stream is uncorked once the current callbacks and promise reactions are done.
+      this.corked = true;
+      this.stream.cork();
+      process.nextTick(uncork, this);
+    }
     this.stream.write(encodeMessage(message));
+  }
+
+  /** Called by uncork() on the next tick after the first send() of a turn. */
+  flushCorked(): void {
+    this.corked = false;
+    this.stream.uncork();
   }
 
   sendError(code: WireErrorCode, mensaje: string): void {

@@ -83,31 +83,38 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
     clock,
     ...(deps.snapshotTtlMs !== undefined ? { ttlMs: deps.snapshotTtlMs } : {}),
   });
-  const broadcast = (e: BridgeEvent, pumpId?: number) => {
-    snapshots.changed(e.tipo, pumpId);
-    for (const c of clients) c.push(e, pumpId);
+  /**
+   * One event to every client: serialized once, as it is now (an `estado` is the live, mutable
+   * state), and not at all while no dashboard is connected. `datos` is a function when building it
+   * costs something.
+   */
+  const broadcast = (tipo: string, datos: unknown, pumpId?: number) => {
+    snapshots.changed(tipo, pumpId);
+    if (clients.size === 0) return;
+    const text = JSON.stringify(event(tipo, typeof datos === 'function' ? (datos as () => unknown)() : datos));
+    for (const c of clients) c.pushText(tipo, text, pumpId);
   };
 
   const listeners: { [K in keyof StationEvents]?: (...args: StationEvents[K]) => void } = {
     surtidor_conectado: ({ surtidor, estado }) =>
-      broadcast(event('surtidor_conectado', { ...presentPump(surtidor, estado), estado_actual: estado })),
-    surtidor_desconectado: (d) => broadcast(event('surtidor_desconectado', d)),
-    estado: (s) => broadcast(event('estado', s), s.id_surtidor),
-    transaccion: (t) => broadcast(event('transaccion', t)),
-    alerta: (a) => broadcast(event('alerta', a)),
-    precios: (v) => broadcast(event('precios', v)),
+      broadcast('surtidor_conectado', () => ({ ...presentPump(surtidor, estado), estado_actual: estado })),
+    surtidor_desconectado: (d) => broadcast('surtidor_desconectado', d),
+    estado: (s) => broadcast('estado', s, s.id_surtidor),
+    transaccion: (t) => broadcast('transaccion', t),
+    alerta: (a) => broadcast('alerta', a),
+    precios: (v) => broadcast('precios', v),
     precios_aplicados: ({ id_surtidor }) => {
       const s = deps.service.live.get(id_surtidor);
-      if (s) broadcast(event('estado', { ...s }), id_surtidor);
+      if (s) broadcast('estado', s, id_surtidor);
     },
     surtidor_actualizado: (p) =>
-      broadcast(event('surtidor_actualizado', presentPump(p, deps.service.live.get(p.id_surtidor)))),
-    surtidor_eliminado: (d) => broadcast(event('surtidor_eliminado', d)),
+      broadcast('surtidor_actualizado', () => presentPump(p, deps.service.live.get(p.id_surtidor))),
+    surtidor_eliminado: (d) => broadcast('surtidor_eliminado', d),
   };
   for (const [name, fn] of Object.entries(listeners))
     deps.bus.on(name as keyof StationEvents, fn);
   const offAudit = deps.audit?.onAppend((r) => {
-    if (esAccionPanel(r.accion)) broadcast(event('accion', accionPanel(r)));
+    if (esAccionPanel(r.accion)) broadcast('accion', () => accionPanel(r));
   });
 
   const timer = setInterval(() => {

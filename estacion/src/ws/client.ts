@@ -58,8 +58,13 @@ export class BridgeClient {
 
   push(event: BridgeEvent, pumpId?: number): void {
     if (this.dropped) return;
-    const text = JSON.stringify(event);
-    if (event.tipo === 'estado' && pumpId !== undefined) {
+    this.pushText(event.tipo, JSON.stringify(event), pumpId);
+  }
+
+  /** push() with the event already serialized (one text shared by every client). */
+  pushText(tipo: string, text: string, pumpId?: number): void {
+    if (this.dropped) return;
+    if (tipo === 'estado' && pumpId !== undefined) {
       this.estados.set(pumpId, text);
       return;
     }

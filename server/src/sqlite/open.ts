@@ -1,13 +1,18 @@
 /**
  * Opening a service's embedded SQLite file: one connection through better-sqlite3, WAL +
  * `synchronous = FULL` (a commit that returned is fsynced), a busy timeout for a second process on
- * the same file, and the schema brought up to date by numbered migrations.
+ * the same file, a page cache and checkpoint interval sized for many writers, and the schema
+ * brought up to date by numbered migrations.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+/** Page cache of one connection, in KiB (SQLite's default is 2 MiB). */
+export const SQLITE_CACHE_KIB = 32 * 1024;
+/** WAL pages (4 KiB each) after which a commit checkpoints (SQLite's default is 1000). */
+export const SQLITE_WAL_CHECKPOINT_PAGES = 10_000;
 
 /** `dataDir` meaning "no file": the database lives in memory (tests). */
 export const IN_MEMORY = ':memory:';
@@ -36,6 +41,12 @@ export function openSqlite({ dataDir, file, migrations }: OpenSqliteOptions): Da
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    // Speed only, durability unchanged (that is journal_mode + synchronous above). A page cache that
+    // holds the index pages many pumps write to (the default 2 MiB does not: each insert then reads
+    // them back from the file), and checkpoints every SQLITE_WAL_CHECKPOINT_PAGES instead of 1000, so
+    // a page written by many commits is copied into the database file once per checkpoint.
+    db.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+    db.pragma(`wal_autocheckpoint = ${SQLITE_WAL_CHECKPOINT_PAGES}`);
     migrate(db, migrations, file);
     return db;
   } catch (err) {

@@ -25,10 +25,25 @@ export const idSurtidor = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 /** ISO-8601 date-time, with or without offset (the seed sends local times such as 2024-01-15T14:30:00). */
 export const timestamp = z.iso.datetime({ offset: true, local: true });
 
+const HAS_OFFSET = /(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * The last timestamps parsed: a sale's two dates are read by its schema, the plausibility checks,
+ * the record builder and the store, so the same two strings come back many times in a row.
+ */
+const parsedText = ['', ''];
+const parsedMs = [Number.NaN, Number.NaN];
+let parsedNext = 0;
+
 /** Parses a wire timestamp into epoch milliseconds; local times without offset are read as UTC. */
 export function timestampMs(value: string): number {
-  const hasOffset = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(value);
-  return Date.parse(hasOffset ? value : `${value}Z`);
+  if (value === parsedText[0]) return parsedMs[0] as number;
+  if (value === parsedText[1]) return parsedMs[1] as number;
+  const ms = Date.parse(HAS_OFFSET.test(value) ? value : `${value}Z`);
+  parsedText[parsedNext] = value;
+  parsedMs[parsedNext] = ms;
+  parsedNext ^= 1;
+  return ms;
 }
 
 /** A price version: 0 is the station's built-in default set, the company numbers its versions from 1. */

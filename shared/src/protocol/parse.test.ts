@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isWireErrorCode } from '../errors.js';
 import { pumpToStation, stationToPump } from './link1.js';
 import { companyToStation } from './link2.js';
-import { detallesDe, encodeMessage, parseLine, wireCodeForIssue, wireError } from './parse.js';
+import { compiledSchema, detallesDe, encodeMessage, parseLine, wireCodeForIssue, wireError } from './parse.js';
 
 const issue = (fields: Record<string, unknown>) => fields as unknown as z.core.$ZodIssue;
 
@@ -117,6 +117,36 @@ describe('parseLine', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('compiledSchema: the schemas parseLine uses', () => {
+  const links = { pumpToStation, stationToPump, companyToStation };
+  const samples: unknown[] = [
+    { tipo: 'heartbeat', id_surtidor: 3, timestamp: '2024-01-15T14:30:00' },
+    { tipo: 'estado', id_surtidor: 3, estado_operacion: 'despachando', litros_actuales: 2.5, monto_actual: 3375, tipo_combustible: '95', timestamp: '2024-01-15T14:30:00Z', x: 1 },
+    { tipo: 'estado', id_surtidor: 0, estado_operacion: 'volando', litros_actuales: -1, monto_actual: 1.5, tipo_combustible: '98', timestamp: 'ayer' },
+    { tipo: 'transaccion_completada', id_surtidor: 7, tipo_combustible: '95', litros: 12, precio_por_litro: 1350, monto_total: 16200, metodo_pago: 'tarjeta', fecha_inicio: '2024-01-15T14:28:30Z', fecha_fin: '2024-01-15T14:30:00Z', id_transaccion: 'v-1', secuencia: 5, totalizador_inicio: 100, totalizador_fin: 112 },
+    { tipo: 'transaccion_completada', id_surtidor: 7, tipo_combustible: '95', litros: 12, precio_por_litro: 1350, monto_total: 16200, metodo_pago: 'tarjeta', fecha_inicio: '2024-01-15T14:31:00Z', fecha_fin: '2024-01-15T14:30:00Z', totalizador_inicio: 200, totalizador_fin: 112 },
+    { tipo: 'transaccion_completada', id_surtidor: 7, tipo_combustible: '95', litros: 12, precio_por_litro: 1350, monto_total: 16200, metodo_pago: 'tarjeta', fecha_inicio: '1999-01-15T14:28:30Z', fecha_fin: '2024-01-15T14:30:00Z', id_transaccion: 'no válido!' },
+    { tipo: 'registro', id_surtidor: 1, nombre: 'A', combustibles_soportados: ['95', '95'], version: '1' },
+    { tipo: 'nada' },
+  ];
+
+  it('gives the same verdict, message and issues as the schema itself', () => {
+    for (const [name, schema] of Object.entries(links)) {
+      for (const sample of samples) {
+        const a = compiledSchema(schema as z.ZodType).safeParse(sample, { error: z.locales.es().localeError });
+        const b = (schema as z.ZodType).safeParse(sample, { error: z.locales.es().localeError });
+        expect(a.success, `${name} ${JSON.stringify(sample)}`).toBe(b.success);
+        expect(a.data).toEqual(b.data);
+        expect(a.error?.issues).toEqual(b.error?.issues);
+      }
+    }
+  });
+
+  it('is compiled once per schema', () => {
+    expect(compiledSchema(pumpToStation)).toBe(compiledSchema(pumpToStation));
   });
 });
 

@@ -6,7 +6,8 @@ import type { PumpSession } from '../pump-session.js';
  * sale that can never be real is answered MENSAJE_INVALIDO naming the fields (the pump keeps it).
  */
 export function transaccionCompletada(session: PumpSession, msg: TransaccionCompletada): void {
-  session.hub.service.recordTransaction(msg).then(
+  session.hub.service.takeSale(
+    msg,
     (result) => {
       if ('rechazada' in result) {
         session.refuse(wireError('MENSAJE_INVALIDO', 'mensaje "transaccion_completada" inválido', result.detalles));
