@@ -20,13 +20,13 @@ const saleEvery = Number(process.argv[3] ?? 20);
 const root = process.argv[4] ?? fileURLToPath(new URL('../../..', import.meta.url));
 
 type StationModule = {
-  startStation(config: unknown, deps: { log: unknown }): Promise<{ hub: { handle(s: Duplex, r: string): void }; stop(): Promise<void> }>;
+  startStation: (config: unknown, deps: { log: unknown }) => Promise<{ hub: { handle(s: Duplex, r: string): void }; stop(): Promise<void> }>;
 };
-const { parseArgs } = (await import(path.join(root, 'estacion/dist/cli.js'))) as { parseArgs(argv: string[]): unknown };
+const { parseArgs } = (await import(path.join(root, 'estacion/dist/cli.js'))) as { parseArgs: (argv: string[]) => unknown };
 const { startStation } = (await import(path.join(root, 'estacion/dist/station.js'))) as StationModule;
 const { createLogger, duplexPair } = (await import(path.join(root, 'shared/dist/index.js'))) as {
-  createLogger(o: object): unknown;
-  duplexPair(): [Duplex, Duplex];
+  createLogger: (o: object) => unknown;
+  duplexPair: () => [Duplex, Duplex];
 };
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'lineas-en-proceso-'));

@@ -39,7 +39,7 @@ const compiled = new WeakMap<object, ZodType<unknown>>();
 export function compiledSchema<T>(schema: ZodType<T>): ZodType<T> {
   let c = compiled.get(schema);
   if (!c) {
-    c = z.compile(schema) as ZodType<unknown>;
+    c = z.compile(schema);
     compiled.set(schema, c);
   }
   return c as ZodType<T>;
