@@ -114,6 +114,8 @@ export class StationService {
   private readonly committer: GroupCommitter<Transaccion, InsertOutcome>;
   /** Writes that are not money (pump records, alerts) run in order, off the hot path. */
   private background: Promise<void> = Promise.resolve();
+  /** Pump records registered and not yet handed to the store (see writePumpBehind). */
+  private readonly pumpWrites = new Map<number, Surtidor>();
   private flushTimer: ReturnType<Clock['setTimeout']> | undefined;
   private closed = false;
   /** Ids handed out by createPump are never reused while the station runs. */
@@ -288,7 +290,7 @@ export class StationService {
     };
     this.pumps.set(surtidor.id_surtidor, surtidor);
     void this.auditState(surtidor.id_surtidor);
-    this.inBackground('guardar surtidor', () => this.store.upsertPump(surtidor));
+    this.writePumpBehind(surtidor);
     const estado = this.live.markConnected(
       reg.id_surtidor,
       now,
@@ -567,6 +569,22 @@ export class StationService {
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The records of registrations, written behind in batches: one write (one SQLite transaction, one
+   * fsync) for every pump that registered while the previous one was queued or running, instead of
+   * one each, so a thousand pumps coming back at once cost a few writes, not a thousand.
+   */
+  private writePumpBehind(surtidor: Surtidor): void {
+    const first = this.pumpWrites.size === 0;
+    this.pumpWrites.set(surtidor.id_surtidor, surtidor);
+    if (!first) return;
+    this.inBackground('guardar surtidores', () => {
+      const batch = [...this.pumpWrites.values()];
+      this.pumpWrites.clear();
+      return this.store.upsertPumps(batch);
+    });
+  }
 
   private inBackground(what: string, op: () => Promise<unknown>): void {
     this.background = this.background.then(op).then(
