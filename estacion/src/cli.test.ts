@@ -34,8 +34,8 @@ describe('estacion options', () => {
     expect(() => parseArgs(['--max-pumps', '0'], {})).toThrow(/--maxPumps/);
   });
 
-  it('admits 2000 registrations a second by default, listens with a backlog of 4096; 0 turns admission off', () => {
-    expect(parseArgs([], {})).toMatchObject({ registrationRate: 2000, listenBacklog: 4096 });
+  it('admits 1000 registrations a second by default, listens with a backlog of 4096; 0 turns admission off', () => {
+    expect(parseArgs([], {})).toMatchObject({ registrationRate: 1000, listenBacklog: 4096 });
     expect(parseArgs([], {}).registrationBurst).toBeUndefined();
     expect(
       parseArgs(['--registration-rate', '0', '--listen-backlog', '1024'], { ESTACION_REGISTRATION_BURST: '50' }),

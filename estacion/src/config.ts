@@ -6,8 +6,13 @@ import { type ExposureInput, normalizeOrigin } from '@combustible/server';
 import { logLevel, port } from '@combustible/shared';
 import { z } from 'zod';
 
-/** Registrations admitted per second by default (see hub/registration-admission.ts). */
-export const DEFAULT_REGISTRATION_RATE = 2000;
+/**
+ * Registrations admitted per second by default (see hub/registration-admission.ts): below what a
+ * station on 2 shared vCPUs registers (about 1500/s with the simulators on the same machine, far
+ * fewer when other work takes the CPU), so that a restart with 10,000 pumps defers the excess
+ * instead of running the station flat out; a station of up to 1000 pumps is never deferred.
+ */
+export const DEFAULT_REGISTRATION_RATE = 1000;
 /**
  * The pump port's listen backlog by default: Node's is 511, too few when thousands of pumps
  * reconnect at once after a restart (a full queue drops SYNs, and the pump retries a second later).
