@@ -4,11 +4,12 @@ import { hideBin } from 'yargs/helpers';
 import { authCommand } from './auth/command.js';
 import { hubCommand } from './hub/command.js';
 import { preciosCommand } from './precios/command.js';
+import { recuperacionCommand } from './recuperacion/command.js';
 import { surtidorCommand } from './surtidor/command.js';
 
 // The registry: one entry per benchmark.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commands have different argument shapes.
-const commands: CommandModule<object, any>[] = [authCommand, hubCommand, preciosCommand, surtidorCommand];
+const commands: CommandModule<object, any>[] = [authCommand, hubCommand, preciosCommand, recuperacionCommand, surtidorCommand];
 
 async function main(): Promise<void> {
   let cli = yargs(hideBin(process.argv))
