@@ -21,7 +21,7 @@ const ROWS: [string, (f: RecuperacionFigures) => Cell, number][] = [
   ['99 % de vuelta (s)', (f) => s(f.retorno.p99), 2],
   ['TODOS de vuelta (s)', (f) => s(f.todosMs), 2],
   ['  desde que escucha (s)', (f) => s(f.todosDesdeEscuchaMs), 2],
-  ['objetivo (s)', (f) => f.target, 0],
+  ['objetivo (s, sin la pausa)', (f) => f.target, 0],
   ['registros por segundo (pico)', (f) => f.picoPorSegundo, 0],
   ['admisión: tasa (registros/s)', (f) => f.admision.tasa, 0],
   ['admisión: ráfaga', (f) => f.admision.rafaga, 0],

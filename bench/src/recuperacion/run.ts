@@ -355,8 +355,8 @@ export async function runRecuperacion(
       admision: {
         tasa: watch.rate,
         rafaga: watch.burst,
-        admitidos: watch.admitted,
-        // No summary line at all: nothing was deferred (when there is an admission to defer).
+        // No summary line at all: nothing was deferred, and every registration was admitted.
+        admitidos: watch.admitted ?? (watch.rate === null ? null : watch.total),
         diferidos: watch.deferred ?? (watch.rate === null ? null : 0),
       },
       rechazosSurtidores,
@@ -378,8 +378,10 @@ export async function runRecuperacion(
     };
     const problems: string[] = [];
     if (todosMs === null) problems.push(`solo ${watch.firstAt.size} de ${n} surtidores volvieron en ${params.timeoutS} s`);
-    else if (target !== null && todosMs > target * 1000)
-      problems.push(`volvieron todos en ${(todosMs / 1000).toFixed(1)} s: más que el objetivo de ${target} s`);
+    else if (target !== null && todosMs - params.pausaS * 1000 > target * 1000)
+      problems.push(
+        `volvieron todos en ${(todosMs / 1000).toFixed(1)} s${params.pausaS > 0 ? ` (${params.pausaS} s de pausa impuesta)` : ''}: más que el objetivo de ${target} s`,
+      );
     for (const [code, k] of Object.entries(rechazosSurtidores))
       if (code !== 'SOBRECARGA') problems.push(`${k} × registro_rechazado ${code}`);
     if (restarted.logs.errors > 0) problems.push(`${restarted.logs.errors} errores en el log de la estación`);
