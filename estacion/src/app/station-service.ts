@@ -251,25 +251,36 @@ export class StationService {
     return true;
   }
 
-  /** Registration is decided in memory, so the session can answer at once; the record is written behind. */
-  register(reg: Registro, remote: string | null): RegistrationResult {
-    const known = this.pumps.get(reg.id_surtidor);
-    if (!known && this.options.strictRegistration) {
+  /**
+   * Why this pump may not register (strict registration, --max-pumps), or null: the service's own
+   * rules, in memory, so the hub can refuse before taking an admission slot for it.
+   */
+  registrationRefusal(id: number): Extract<RegistrationResult, { ok: false }> | null {
+    if (this.pumps.has(id)) return null;
+    if (this.options.strictRegistration) {
       return {
         ok: false,
         codigo: 'SURTIDOR_NO_CONFIGURADO',
-        mensaje: `el surtidor ${reg.id_surtidor} no está configurado en esta estación`,
+        mensaje: `el surtidor ${id} no está configurado en esta estación`,
       };
     }
     const maxPumps = this.options.maxPumps ?? DEFAULT_MAX_PUMPS;
-    if (!known && this.pumps.size >= maxPumps) {
+    if (this.pumps.size >= maxPumps) {
       // Each unknown id would be a new record: without a cap, anyone on the pump port could fill the store.
       return {
         ok: false,
         codigo: 'LIMITE_EXCEDIDO',
-        mensaje: `la estación ya tiene ${this.pumps.size} surtidores (máximo ${maxPumps}, --max-pumps): el surtidor ${reg.id_surtidor} no se da de alta`,
+        mensaje: `la estación ya tiene ${this.pumps.size} surtidores (máximo ${maxPumps}, --max-pumps): el surtidor ${id} no se da de alta`,
       };
     }
+    return null;
+  }
+
+  /** Registration is decided in memory, so the session can answer at once; the record is written behind. */
+  register(reg: Registro, remote: string | null): RegistrationResult {
+    const refusal = this.registrationRefusal(reg.id_surtidor);
+    if (refusal) return refusal;
+    const known = this.pumps.get(reg.id_surtidor);
     const now = isoNow(this.clock);
     const combustible: Combustible | null =
       reg.combustible_actual ?? known?.combustible_actual ?? reg.combustibles_soportados[0] ?? null;

@@ -76,6 +76,33 @@ describe('registration admission in the hub', () => {
     expect(lines[1]).toMatchObject({ admision: { admitidos: 0, diferidos: 0, en_espera: 0, diferidos_total: 2 } });
   });
 
+  it('refuses a pump the service would refuse (--max-pumps) before it takes a slot', async () => {
+    const decisions: string[] = [];
+    h = await createHarness(
+      {},
+      { maxPumps: 1 },
+      () => ({
+        message() {},
+        badLine() {},
+        connections() {},
+        registrationRefused() {},
+        registrationAdmission: (resultado) => void decisions.push(resultado),
+      }),
+      undefined,
+      (_store, clock) => ({
+        registrationAdmission: new RegistrationAdmission({ ratePerSecond: 1, burst: 1 }, clock, () => 0),
+      }),
+    );
+    await h.register(1);
+    for (const id of [2, 3, 4]) {
+      const extra = h.connect();
+      extra.send(registro(id));
+      expect(await extra.next('registro_rechazado')).toMatchObject({ codigo: 'LIMITE_EXCEDIDO' });
+    }
+    expect(decisions).toEqual(['admitido']);
+    expect(h.hub.registrationAdmission?.waiting).toBe(0);
+  });
+
   it('without an admission every registro goes on at once', async () => {
     h = await createHarness();
     const pumps = await Promise.all(Array.from({ length: 50 }, (_, i) => h.register(i + 1)));

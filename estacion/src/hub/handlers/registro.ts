@@ -135,6 +135,12 @@ function authenticated(session: PumpSession, msg: Registro, key: string[], auth:
     );
     return;
   }
+  // The service's own rules first: a pump it would refuse takes no admission slot.
+  const refusal = hub.service.registrationRefusal(msg.id_surtidor);
+  if (refusal) {
+    refuse(session, msg, refusal.codigo, refusal.mensaje, 'registro rechazado');
+    return;
+  }
   const admission = hub.admitRegistration(msg.id_surtidor);
   if (!admission.ok) {
     defer(session, msg, admission.retryAfterMs);
