@@ -92,6 +92,9 @@ async function runStation(params: HubParams): Promise<Figures> {
   const ports = ['--pump-port', '0', '--company-port', '0', '--api-port', '0', '--ws-port', '0', '--max-pumps', '20000'];
   // A known admin password: a generated one would be printed on stderr (and counted as noise).
   ports.push('--admin-password', 'bench-estacion-admin');
+  // The load generator registers up to 20000 pumps as fast as it can and treats a deferral as a
+  // failure: no admission limit here (bench recuperacion measures it).
+  ports.push('--registration-rate', '0');
   // The "listening" line is logged at info; the hub logs nothing at info per message, only per connection.
   const args = [
     '--host',
