@@ -32,6 +32,7 @@ const ROWS: [string, (f: RecuperacionFigures) => Cell, number][] = [
   ['CPU estación media (% 1 núcleo)', (f) => f.cpuEstacion.media, 0],
   ['CPU estación pico 1 s (%)', (f) => f.cpuEstacion.picoSegundo, 0],
   ['CPU surtidores (% 1 núcleo)', (f) => f.cpuSurtidores, 0],
+  ['retraso máx. tick surtidores (ms)', (f) => f.retrasoTickSurtidoresMs, 0],
   ['/health p50 durante (ms)', (f) => f.health.p50, 1],
   ['/health p99 durante (ms)', (f) => f.health.p99, 1],
   ['/health máx. durante (ms)', (f) => f.health.max, 1],

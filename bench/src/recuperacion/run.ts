@@ -74,6 +74,8 @@ export interface RecuperacionFigures {
   cpuEstacion: { media: number | null; picoSegundo: number | null };
   /** Simulator processes' CPU over the same span (% of one core, summed). */
   cpuSurtidores: number | null;
+  /** The worst lateness of a simulator process's shared tick during the recovery (ms). */
+  retrasoTickSurtidoresMs: number;
   /**
    * The new station's responsiveness while the pumps came back: GET /health (public), one at a
    * time every 100 ms from when its API listened until every pump was back (ms).
@@ -165,13 +167,21 @@ class RegistrationWatch {
 /** The pumps' own counters, from each process's latest "resumen" line. */
 class FleetWatch {
   private readonly latest = new Map<Child, Json>();
+  /** The worst lateness of a simulator's shared tick since `resetTick()` (ms). */
+  tickLagMaxMs = 0;
 
   constructor(readonly procs: Child[]) {
     for (const p of procs) {
       p.onLine((e) => {
         if (e.msg === 'resumen' && typeof e.resumen === 'object' && e.resumen !== null) this.latest.set(p, e.resumen as Json);
+        const lag = (e.tick as { retraso_max_ms?: unknown } | undefined)?.retraso_max_ms;
+        if (typeof lag === 'number' && lag > this.tickLagMaxMs) this.tickLagMaxMs = lag;
       });
     }
+  }
+
+  resetTick(): void {
+    this.tickLagMaxMs = 0;
   }
 
   rechazos(): Record<string, number> {
@@ -246,6 +256,7 @@ export async function runRecuperacion(
     );
     await sleep(params.asentamientoS * 1000);
     const rechazosAntes = fleetWatch.rechazos();
+    fleetWatch.resetTick();
 
     // The restart: same port, same data dir.
     progress(`  ${params.signal} a la estación y arranque de una nueva en el mismo puerto…`);
@@ -362,6 +373,7 @@ export async function runRecuperacion(
       rechazosSurtidores,
       cpuEstacion: { media: cpuPercent(samples[0] as ProcSample, endSample), picoSegundo },
       cpuSurtidores: cpuSum,
+      retrasoTickSurtidoresMs: fleetWatch.tickLagMaxMs,
       maquina: {
         carga1m: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
         esperaCpuPct:
