@@ -9,7 +9,7 @@ interface RecuperacionArgs {
   surtidores: string;
   procesos: number;
   'por-proceso': number;
-  signal: StopSignal;
+  signal: string;
   asentamiento: number;
   pausa: number;
   timeout: number;
@@ -41,7 +41,7 @@ const builder = (y: Argv) =>
       signal: {
         type: 'string',
         choices: ['SIGKILL', 'SIGTERM'] as const,
-        default: 'SIGKILL' as StopSignal,
+        default: 'SIGKILL',
         describe: 'Cómo se detiene la estación: SIGKILL (caída) o SIGTERM (parada ordenada)',
       },
       asentamiento: { type: 'number', default: 5, describe: 'Segundos con todos registrados antes de reiniciar' },
@@ -84,15 +84,17 @@ async function handler(a: RecuperacionArgs): Promise<void> {
   installCleanup();
   const at = new Date();
   const runs: RecuperacionFigures[] = [];
+  // yargs has checked it is one of the choices.
+  const signal: StopSignal = a.signal === 'SIGTERM' ? 'SIGTERM' : 'SIGKILL';
   for (const n of a.surtidores.split(',').map((x) => Math.floor(Number(x)))) {
     const procesos = a.procesos > 0 ? Math.min(a.procesos, n) : Math.ceil(n / a['por-proceso']);
-    console.log(`recuperación: ${n} surtidores, ${a.signal}…`);
+    console.log(`recuperación: ${n} surtidores, ${signal}…`);
     runs.push(
       await runRecuperacion(
         {
           surtidores: n,
           procesos,
-          signal: a.signal,
+          signal,
           asentamientoS: a.asentamiento,
           pausaS: a.pausa,
           timeoutS: a.timeout,
