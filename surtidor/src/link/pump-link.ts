@@ -155,6 +155,8 @@ export class PumpLink {
       random: deps.random,
       clock: deps.clock,
       isFatal: (e) => this.fatalRejection !== null || FATAL_WIRE_CODES.has(String(codeOf(e))),
+      // A killed station leaves no TIME_WAIT of ours behind to delay our reconnection by a second.
+      resetOnPeerClose: true,
     });
     this.client.on('connected', () => this.onConnected());
     this.client.on('disconnected', (err) => this.onDisconnected(err));
