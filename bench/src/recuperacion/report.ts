@@ -38,6 +38,9 @@ const ROWS: [string, (f: RecuperacionFigures) => Cell, number][] = [
   ['/health máx. durante (ms)', (f) => f.health.max, 1],
   ['máquina: carga 1 min', (f) => f.maquina.carga1m, 2],
   ['máquina: espera de CPU (%)', (f) => f.maquina.esperaCpuPct, 1],
+  ['máquina: SYN reenviados (TCP)', (f) => f.maquina.tcp?.TCPSynRetrans ?? null, 0],
+  ['máquina: desbordes de listen', (f) => f.maquina.tcp?.ListenOverflows ?? null, 0],
+  ['máquina: challenge ACK a SYN', (f) => f.maquina.tcp?.TCPSYNChallenge ?? null, 0],
   ['cumple', (f) => (f.problems.length === 0 ? 'sí' : 'no'), 0],
 ];
 

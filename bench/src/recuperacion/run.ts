@@ -39,6 +39,25 @@ export interface RecuperacionParams {
   surtidorArgs: string[];
 }
 
+/** TCP counters of the whole machine that explain a connection waiting a second (a SYN retransmit). */
+const TCP_COUNTERS = ['ListenOverflows', 'TCPSYNChallenge', 'TCPSynRetrans', 'TCPTimeouts'] as const;
+type TcpCounters = Record<(typeof TCP_COUNTERS)[number], number>;
+
+/** Reads TcpExt counters from /proc/net/netstat (Linux), or null. */
+function tcpCounters(): TcpCounters | null {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    const i = lines.findIndex((l) => l.startsWith('TcpExt:'));
+    const names = lines[i]?.split(' ') ?? [];
+    const values = lines[i + 1]?.split(' ') ?? [];
+    const out = {} as TcpCounters;
+    for (const name of TCP_COUNTERS) out[name] = Number(values[names.indexOf(name)] ?? NaN);
+    return TCP_COUNTERS.every((n) => Number.isFinite(out[n])) ? out : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The limit of `target` seconds this issue set for a fleet size, if any. */
 export function targetSeconds(n: number): number | null {
   if (n <= 1000) return 5;
@@ -85,7 +104,7 @@ export interface RecuperacionFigures {
    * How busy the (shared) machine was over the recovery: the load average at the end, and the
    * share of time some task waited for a CPU (/proc/pressure/cpu "some"), in %.
    */
-  maquina: { carga1m: number; esperaCpuPct: number | null };
+  maquina: { carga1m: number; esperaCpuPct: number | null; tcp: TcpCounters | null };
   logsEstacion: { warnings: number; errors: number; stderrLines: number; samples: string[] };
   target: number | null;
   problems: string[];
@@ -261,6 +280,7 @@ export async function runRecuperacion(
     // The restart: same port, same data dir.
     progress(`  ${params.signal} a la estación y arranque de una nueva en el mismo puerto…`);
     const stallStart = cpuStallUs();
+    const tcpStart = tcpCounters();
     const stopAt = Date.now();
     const old: Child = first;
     old.proc.kill(params.signal);
@@ -313,6 +333,7 @@ export async function runRecuperacion(
     const endSample = sampleProc(pid);
     samples.push(endSample);
     const stallEnd = cpuStallUs();
+    const tcpEnd = tcpCounters();
     const spanMs = Date.now() - stopAt;
     const fleetEnd = fleetPids.map((p) => sampleProc(p));
     // The admission's last summary line comes within a second of its last decision.
@@ -378,6 +399,11 @@ export async function runRecuperacion(
         carga1m: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
         esperaCpuPct:
           stallStart === null || stallEnd === null ? null : Math.round(((stallEnd - stallStart) / 1000 / spanMs) * 1000) / 10,
+        // Deltas over the recovery, for the whole machine.
+        tcp:
+          tcpStart === null || tcpEnd === null
+            ? null
+            : (Object.fromEntries(TCP_COUNTERS.map((n) => [n, tcpEnd[n] - tcpStart[n]])) as TcpCounters),
       },
       health: {
         muestras: healthMs.length,
