@@ -6,6 +6,7 @@ import { hubCommand } from './hub/command.js';
 import { informeCommand } from './informe/command.js';
 import { paresCommand } from './pares/command.js';
 import { preciosCommand } from './precios/command.js';
+import { recuperacionCommand } from './recuperacion/command.js';
 import { soakCommand } from './soak/command.js';
 import { surtidorCommand } from './surtidor/command.js';
 import { tlsCommand } from './tls/command.js';
@@ -19,6 +20,7 @@ const commands: CommandModule<object, any>[] = [
   informeCommand,
   paresCommand,
   preciosCommand,
+  recuperacionCommand,
   soakCommand,
   surtidorCommand,
   tlsCommand,

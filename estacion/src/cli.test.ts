@@ -34,6 +34,17 @@ describe('estacion options', () => {
     expect(() => parseArgs(['--max-pumps', '0'], {})).toThrow(/--maxPumps/);
   });
 
+  it('admits 1000 registrations a second by default, listens with a backlog of 4096; 0 turns admission off', () => {
+    expect(parseArgs([], {})).toMatchObject({ registrationRate: 1000, listenBacklog: 4096 });
+    expect(parseArgs([], {}).registrationBurst).toBeUndefined();
+    expect(
+      parseArgs(['--registration-rate', '0', '--listen-backlog', '1024'], { ESTACION_REGISTRATION_BURST: '50' }),
+    ).toMatchObject({ registrationRate: 0, registrationBurst: 50, listenBacklog: 1024 });
+    expect(() => parseArgs(['--registration-rate', '-1'], {})).toThrow(/--registrationRate/);
+    expect(() => parseArgs(['--registration-burst', '0'], {})).toThrow(/--registrationBurst/);
+    expect(() => parseArgs(['--listen-backlog', '0'], {})).toThrow(/--listenBacklog/);
+  });
+
   it('takes several company tokens, repeated or as a list (a rotation with an overlap)', () => {
     expect(parseArgs(['--company-token', 'viejo', '--company-token', 'nuevo'], {}).companyToken).toEqual(['viejo', 'nuevo']);
     expect(parseArgs([], { ESTACION_COMPANY_TOKEN: 'viejo,nuevo' }).companyToken).toEqual(['viejo', 'nuevo']);

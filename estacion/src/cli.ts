@@ -18,7 +18,13 @@ import {
 import { configOrReport, createLogger, parseConfig, runUntilSignal, withEnvDefaults } from '@combustible/shared';
 import yargs, { type Argv } from 'yargs';
 import { surtidoresCommand } from './cli-surtidores.js';
-import { type StationConfig, stationConfigSchema, stationExposure } from './config.js';
+import {
+  DEFAULT_LISTEN_BACKLOG,
+  DEFAULT_REGISTRATION_RATE,
+  type StationConfig,
+  stationConfigSchema,
+  stationExposure,
+} from './config.js';
 import { startStation } from './station.js';
 import { createDevCa, DevCaError, devCaSummary, parsePumpRange } from './tls/dev-ca.js';
 import { createStore } from './store/index.js';
@@ -101,6 +107,21 @@ export const STATION_OPTIONS = {
     type: 'number',
     describe: 'Surtidores que un "registro" puede dar de alta (los ids nuevos de más se rechazan)',
     default: 1000,
+  },
+  'registration-rate': {
+    type: 'number',
+    describe:
+      '"registro" admitidos por segundo; los demás reciben registro_rechazado SOBRECARGA con reintentar_ms, repartidos a esta tasa (0: sin límite)',
+    default: DEFAULT_REGISTRATION_RATE,
+  },
+  'registration-burst': {
+    type: 'number',
+    describe: '"registro" admitidos de una vez tras un rato tranquilo (por defecto, los de un segundo)',
+  },
+  'listen-backlog': {
+    type: 'number',
+    describe: 'Cola de conexiones por aceptar del puerto de surtidores (el kernel la limita a net.core.somaxconn)',
+    default: DEFAULT_LISTEN_BACKLOG,
   },
   'max-ws-clients': { type: 'number', describe: 'Clientes WebSocket (paneles) a la vez', default: 200 },
   'allowed-origin': {

@@ -6,6 +6,19 @@ import { type ExposureInput, normalizeOrigin } from '@combustible/server';
 import { logLevel, port } from '@combustible/shared';
 import { z } from 'zod';
 
+/**
+ * Registrations admitted per second by default (see hub/registration-admission.ts): below what a
+ * station on 2 shared vCPUs registers (about 1500/s with the simulators on the same machine, far
+ * fewer when other work takes the CPU), so that a restart with 10,000 pumps defers the excess
+ * instead of running the station flat out; a station of up to 1000 pumps is never deferred.
+ */
+export const DEFAULT_REGISTRATION_RATE = 1000;
+/**
+ * The pump port's listen backlog by default: Node's is 511, too few when thousands of pumps
+ * reconnect at once after a restart (a full queue drops SYNs, and the pump retries a second later).
+ */
+export const DEFAULT_LISTEN_BACKLOG = 4096;
+
 const seconds = z.coerce.number().positive();
 const limit = z.coerce.number().int().min(1);
 
@@ -78,6 +91,15 @@ export const stationConfigSchema = z.object({
   maxCompanyConnections: limit.default(16),
   /** Pump records a `registro` may create (unknown ids past it are refused). */
   maxPumps: limit.default(1000),
+  /**
+   * `registro` admitted per second (a token bucket); the excess is deferred with `registro_rechazado`
+   * SOBRECARGA and `reintentar_ms`, spread at this rate. 0: no admission limit.
+   */
+  registrationRate: z.coerce.number().min(0).max(1_000_000).default(DEFAULT_REGISTRATION_RATE),
+  /** `registro` admitted at once after a quiet period (the bucket's size); default: one second's worth. */
+  registrationBurst: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  /** The pump port's TCP listen backlog (the kernel caps it at net.core.somaxconn). */
+  listenBacklog: z.coerce.number().int().min(1).max(65_535).default(DEFAULT_LISTEN_BACKLOG),
   /** Dashboard WebSocket clients at once; past it a client is closed with 1013. */
   maxWsClients: limit.default(200),
   /** Browser origins allowed on the WebSocket besides the station's own hostname. */

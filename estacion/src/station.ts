@@ -23,6 +23,7 @@ import { CompanyLink } from './company/company-link.js';
 import { type StationConfig, stationExposure } from './config.js';
 import { buildApi } from './http/app.js';
 import { PumpHub } from './hub/pump-hub.js';
+import { RegistrationAdmission } from './hub/registration-admission.js';
 import { createStore, type StationStore } from './store/index.js';
 import { type ListeningServer, listenTcp } from './tcp/listen.js';
 import { portLimit } from './tcp/port-limit.js';
@@ -151,6 +152,17 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
         sharedToken: config.pumpToken,
         requireAuth: config.requirePumpAuth,
       }),
+      ...(config.registrationRate > 0
+        ? {
+            registrationAdmission: new RegistrationAdmission(
+              {
+                ratePerSecond: config.registrationRate,
+                burst: config.registrationBurst ?? Math.max(1, Math.ceil(config.registrationRate)),
+              },
+              clock,
+            ),
+          }
+        : {}),
       options: {
         maxLineBytes: config.maxLineBytes,
         registrationTimeoutMs: config.registrationTimeout * 1000,
@@ -165,6 +177,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     const pumpServer = await listenTcp(hub.handle, {
       host: config.host,
       port: config.pumpPort,
+      backlog: config.listenBacklog,
       limit: portLimit({
         puerto: 'surtidores',
         max: config.maxConnections,
@@ -185,6 +198,10 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
         host: config.host,
         almacenamiento: store.kind,
         version_precios: service.prices.current.version,
+        backlog: pumpServer.backlog,
+        admision: hub.registrationAdmission
+          ? { tasa: hub.registrationAdmission.ratePerSecond, rafaga: hub.registrationAdmission.burst }
+          : 'sin límite',
       },
       `surtidores: ${stationTls ? 'tls' : 'tcp'}://${config.host}:${pumpServer.port}${config.tlsClientAuth ? ' (TLS mutuo)' : ''}`,
     );

@@ -16,6 +16,8 @@ export const WIRE_ERRORS = {
     'Too many messages (rate limit) or bad lines, the port is at its connection limit, or --max-pumps is reached.',
   SURTIDOR_NO_CONFIGURADO: 'Strict registration: the pump id is not configured at the station.',
   ERROR_INTERNO: 'The peer failed internally; the message may be retried.',
+  SOBRECARGA:
+    'In `registro_rechazado`: the station is admitting registrations at its rate; come back after `reintentar_ms` (not a failure).',
   VERSION_INVALIDA:
     'An `actualizacion_precios` whose version breaks the prices rule (above MAX_VERSION, or more than MAX_VERSION_JUMP ahead of the version held); nothing is applied.',
   PRECIO_FUERA_DE_RANGO:

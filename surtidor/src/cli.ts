@@ -3,7 +3,12 @@ import path from 'node:path';
 import { configOrReport, createLogger, type Logger, parseConfig, systemClock, type TimerHandle } from '@combustible/shared';
 import { pino } from 'pino';
 import yargs from 'yargs';
-import { type SurtidorConfig, surtidorConfigSchema } from './config.js';
+import {
+  DEFAULT_RECONNECT_BASE_S,
+  DEFAULT_RECONNECT_MAX_S,
+  type SurtidorConfig,
+  surtidorConfigSchema,
+} from './config.js';
 import { Fleet, type ShutdownSummary } from './fleet/fleet.js';
 import { readTokensFile } from './tokens-file.js';
 import { LiveTable, renderTable } from './ui/table.js';
@@ -57,8 +62,16 @@ export function parseArgs(argv: string[]): SurtidorConfig {
       window: { type: 'number', describe: 'Ventas enviadas sin confirmar, por surtidor', default: 32 },
       'resend-after': { type: 'number', describe: 'Segundos antes de reenviar una venta sin confirmar', default: 10 },
       'max-rate': { type: 'number', describe: 'Ventas por segundo por surtidor, como máximo', default: 100 },
-      'reconnect-base': { type: 'number', describe: 'Primera espera de reconexión (s)', default: 0.5 },
-      'reconnect-max': { type: 'number', describe: 'Espera máxima de reconexión (s)', default: 30 },
+      'reconnect-base': {
+        type: 'number',
+        describe: 'Primera espera de reconexión (s, al azar entre 0 y este valor; se duplica mientras falle)',
+        default: DEFAULT_RECONNECT_BASE_S,
+      },
+      'reconnect-max': {
+        type: 'number',
+        describe: 'Espera máxima entre intentos de conexión (s): con la estación de vuelta, se la encuentra en a lo más este tiempo',
+        default: DEFAULT_RECONNECT_MAX_S,
+      },
       'registration-timeout': { type: 'number', describe: 'Segundos para recibir registro_confirmado', default: 15 },
       'connect-concurrency': {
         type: 'number',

@@ -8,6 +8,15 @@ import { z } from 'zod';
 
 export const DEFAULT_STATION_PORT = 6000;
 
+/**
+ * Reconnection after a lost connection (issue 12): the first attempt within 0.25 s (full jitter),
+ * then a ceiling doubling only while connecting keeps failing, up to 2 s. A pump whose station is
+ * restarting knocks about once a second (a refused TCP connection costs the station nothing) and
+ * finds it within 2 s of its return, instead of sitting out a backoff that grew to 30 s.
+ */
+export const DEFAULT_RECONNECT_BASE_S = 0.25;
+export const DEFAULT_RECONNECT_MAX_S = 2;
+
 const seconds = z.coerce.number().positive().max(86_400);
 const probability = z.coerce.number().min(0).max(1);
 const count = z.coerce.number().int();
@@ -59,8 +68,8 @@ export const surtidorConfigSchema = z
     window: count.min(1).max(1000).default(32),
     resendAfter: seconds.default(10),
     maxRate: z.coerce.number().positive().max(10_000).default(100),
-    reconnectBase: seconds.default(0.5),
-    reconnectMax: seconds.default(30),
+    reconnectBase: seconds.default(DEFAULT_RECONNECT_BASE_S),
+    reconnectMax: seconds.default(DEFAULT_RECONNECT_MAX_S),
     registrationTimeout: seconds.default(15),
     connectConcurrency: count.min(1).max(20_000).default(100),
     shutdownTimeout: z.coerce.number().min(0).max(3600).default(10),

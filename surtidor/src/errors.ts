@@ -10,6 +10,8 @@ export const SURTIDOR_ERRORS = {
     'Writing or fsyncing the outbox failed; the sales stay in memory, unsent, and the write is retried.',
   OUTBOX_REGISTRO_CORRUPTO: 'A line of the outbox log could not be read at start-up and was skipped.',
   REGISTRO_RECHAZADO: "The station refused a pump's `registro`; the pump retries with backoff.",
+  REGISTRO_DIFERIDO:
+    'The station deferred a `registro` (SOBRECARGA, its admission rate): the pump comes back after the `reintentar_ms` it was given, with no backoff of its own.',
   AUTENTICACION_FALLIDA: "The station refused the pump's token; that pump's link stops for good.",
   SIN_CONFIRMACION_REGISTRO: 'No `registro_confirmado` arrived in time; the pump drops the connection and retries.',
   CAOS_MEDIO_ABIERTA: 'Chaos mode: a half-open connection was given up after --chaos-half-open-ms; the pump reconnects.',

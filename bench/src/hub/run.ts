@@ -109,8 +109,11 @@ export function stationArgs(dataDir: string, pumpPort = 0): string[] {
   const ports = ['--pump-port', String(pumpPort), '--company-port', '0', '--api-port', '0', '--ws-port', '0'];
   // A known admin password: a generated one would be printed on stderr (and counted as noise).
   const admin = ['--admin-password', BENCH_ADMIN_PASSWORD];
+  // The load generators register thousands of pumps as fast as they can and count a deferral as a
+  // failure: no admission limit here (bench recuperacion measures the admission).
+  const admission = ['--registration-rate', '0'];
   const logs = ['--log-level', 'info', '--log-pretty=false'];
-  return ['--host', '127.0.0.1', ...ports, ...admin, '--data-dir', dataDir, ...logs];
+  return ['--host', '127.0.0.1', ...ports, ...admin, ...admission, '--data-dir', dataDir, ...logs];
 }
 
 /** Starts the station and resolves once its pump port listens. */

@@ -92,6 +92,17 @@ export class StationMetrics implements HubMetrics {
     help: 'Addresses the failed-registration limiter forgot because its table was full',
     registers: [this.registry],
   });
+  private readonly admisionRegistros = new Counter({
+    name: 'estacion_registros_admision_total',
+    help: 'registro through the admission (--registration-rate): admitido, or diferido (registro_rechazado SOBRECARGA with reintentar_ms)',
+    labelNames: ['resultado'] as const,
+    registers: [this.registry],
+  });
+  private readonly registrosEnEspera = new Gauge({
+    name: 'estacion_registros_en_espera',
+    help: 'Pumps told to come back later (deferred registrations holding a slot)',
+    registers: [this.registry],
+  });
   private readonly clientesWsRechazados = new Counter({
     name: 'estacion_clientes_ws_rechazados_total',
     help: 'WebSocket clients refused, by reason (limite: --max-ws-clients; origen: Origin not allowed; sesion: no valid session)',
@@ -165,6 +176,11 @@ export class StationMetrics implements HubMetrics {
   registrationLimiter(tracked: number, evicted: number): void {
     this.limitadorRegistro.set(tracked);
     this.limitadorRegistroOlvidadas.set(evicted);
+  }
+
+  registrationAdmission(resultado: 'admitido' | 'diferido', waiting: number): void {
+    this.admisionRegistros.inc({ resultado });
+    this.registrosEnEspera.set(waiting);
   }
 
   wsClientRefused(motivo: 'limite' | 'origen' | 'sesion'): void {

@@ -125,6 +125,8 @@ export class StationService {
   private readonly committer: GroupCommitter<Transaccion, InsertOutcome>;
   /** Writes that are not money (pump records, alerts) run in order, off the hot path. */
   private background: Promise<void> = Promise.resolve();
+  /** Pump records registered and not yet handed to the store (see writePumpBehind). */
+  private readonly pumpWrites = new Map<number, Surtidor>();
   private flushTimer: ReturnType<Clock['setTimeout']> | undefined;
   private closed = false;
   /** Ids handed out by createPump are never reused while the station runs. */
@@ -260,25 +262,36 @@ export class StationService {
     return true;
   }
 
-  /** Registration is decided in memory, so the session can answer at once; the record is written behind. */
-  register(reg: Registro, remote: string | null): RegistrationResult {
-    const known = this.pumps.get(reg.id_surtidor);
-    if (!known && this.options.strictRegistration) {
+  /**
+   * Why this pump may not register (strict registration, --max-pumps), or null: the service's own
+   * rules, in memory, so the hub can refuse before taking an admission slot for it.
+   */
+  registrationRefusal(id: number): Extract<RegistrationResult, { ok: false }> | null {
+    if (this.pumps.has(id)) return null;
+    if (this.options.strictRegistration) {
       return {
         ok: false,
         codigo: 'SURTIDOR_NO_CONFIGURADO',
-        mensaje: `el surtidor ${reg.id_surtidor} no está configurado en esta estación`,
+        mensaje: `el surtidor ${id} no está configurado en esta estación`,
       };
     }
     const maxPumps = this.options.maxPumps ?? DEFAULT_MAX_PUMPS;
-    if (!known && this.pumps.size >= maxPumps) {
+    if (this.pumps.size >= maxPumps) {
       // Each unknown id would be a new record: without a cap, anyone on the pump port could fill the store.
       return {
         ok: false,
         codigo: 'LIMITE_EXCEDIDO',
-        mensaje: `la estación ya tiene ${this.pumps.size} surtidores (máximo ${maxPumps}, --max-pumps): el surtidor ${reg.id_surtidor} no se da de alta`,
+        mensaje: `la estación ya tiene ${this.pumps.size} surtidores (máximo ${maxPumps}, --max-pumps): el surtidor ${id} no se da de alta`,
       };
     }
+    return null;
+  }
+
+  /** Registration is decided in memory, so the session can answer at once; the record is written behind. */
+  register(reg: Registro, remote: string | null): RegistrationResult {
+    const refusal = this.registrationRefusal(reg.id_surtidor);
+    if (refusal) return refusal;
+    const known = this.pumps.get(reg.id_surtidor);
     const now = isoNow(this.clock);
     const combustible: Combustible | null =
       reg.combustible_actual ?? known?.combustible_actual ?? reg.combustibles_soportados[0] ?? null;
@@ -299,7 +312,7 @@ export class StationService {
     };
     this.pumps.set(surtidor.id_surtidor, surtidor);
     void this.auditState(surtidor.id_surtidor);
-    this.inBackground('guardar surtidor', () => this.store.upsertPump(surtidor));
+    this.writePumpBehind(surtidor);
     const estado = this.live.markConnected(
       reg.id_surtidor,
       now,
@@ -604,6 +617,22 @@ export class StationService {
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The records of registrations, written behind in batches: one write (one SQLite transaction, one
+   * fsync) for every pump that registered while the previous one was queued or running, instead of
+   * one each, so a thousand pumps coming back at once cost a few writes, not a thousand.
+   */
+  private writePumpBehind(surtidor: Surtidor): void {
+    const first = this.pumpWrites.size === 0;
+    this.pumpWrites.set(surtidor.id_surtidor, surtidor);
+    if (!first) return;
+    this.inBackground('guardar surtidores', () => {
+      const batch = [...this.pumpWrites.values()];
+      this.pumpWrites.clear();
+      return this.store.upsertPumps(batch);
+    });
+  }
 
   private inBackground(what: string, op: () => Promise<unknown>): void {
     this.background = this.background.then(op).then(

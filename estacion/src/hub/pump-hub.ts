@@ -25,6 +25,7 @@ import { type CommandAnswer, CommandTracker } from './commands.js';
 import { DEFAULT_HUB_OPTIONS, type HubOptions } from './options.js';
 import { type AuthenticatePump, sharedTokenAuth } from './pump-auth.js';
 import { PumpSession } from './pump-session.js';
+import type { AdmissionVerdict, RegistrationAdmission } from './registration-admission.js';
 
 /** What the hub counts; the metrics module implements it with prom-client. */
 export interface HubMetrics {
@@ -35,6 +36,8 @@ export interface HubMetrics {
   registrationRefused(codigo: string): void;
   /** Addresses the failed-registration limiter tracks now, and how many it forgot (table full). */
   registrationLimiter?(tracked: number, evicted: number): void;
+  /** A `registro` went through the admission: admitted or deferred; `waiting`: pumps told to come back. */
+  registrationAdmission?(resultado: 'admitido' | 'diferido', waiting: number): void;
 }
 
 const noMetrics: HubMetrics = {
@@ -43,7 +46,10 @@ const noMetrics: HubMetrics = {
   connections() {},
   registrationRefused() {},
   registrationLimiter() {},
+  registrationAdmission() {},
 };
+
+const ADMITTED: AdmissionVerdict = { ok: true };
 
 export interface PumpHubDeps {
   service: StationService;
@@ -64,6 +70,11 @@ export interface PumpHubDeps {
    * from that address within the delay is refused with LIMITE_EXCEDIDO before any check.
    */
   registrationLimiter?: AttemptLimiter;
+  /**
+   * Admission of registrations (--registration-rate): past its rate a `registro` is deferred,
+   * answered SOBRECARGA with `reintentar_ms`. Without one every `registro` goes on at once.
+   */
+  registrationAdmission?: RegistrationAdmission;
 }
 
 export class PumpHub {
@@ -76,11 +87,15 @@ export class PumpHub {
   readonly commands: CommandTracker;
   readonly authenticatePump: AuthenticatePump;
   readonly registrationLimiter: AttemptLimiter;
+  readonly registrationAdmission: RegistrationAdmission | null;
   /** Every open connection, registered or not. */
   private readonly connections = new Set<PumpSession>();
   /** The current session of each registered pump. */
   private readonly sessions = new Map<number, PumpSession>();
   private sweepTimer: ReturnType<Clock['setTimeout']> | undefined;
+  /** The admission's summary line: once a second while it defers. */
+  private admissionTimer: ReturnType<Clock['setTimeout']> | undefined;
+  private admissionWindow = { admitidos: 0, diferidos: 0 };
   private closing = false;
   private readonly onPrices = (v: VersionPrecios) => this.pushPrices(v);
 
@@ -94,6 +109,7 @@ export class PumpHub {
     this.commands = new CommandTracker(this.clock);
     this.authenticatePump = deps.authenticatePump ?? sharedTokenAuth(this.options.pumpToken);
     this.registrationLimiter = deps.registrationLimiter ?? new AttemptLimiter(this.clock);
+    this.registrationAdmission = deps.registrationAdmission ?? null;
     deps.bus.on('precios', this.onPrices);
     this.scheduleSweep();
   }
@@ -141,6 +157,49 @@ export class PumpHub {
     this.commands.failAll(session.id);
     this.service.disconnected(session.id, how, motivo);
     this.log.info({ id_surtidor: session.id, estado_conexion: how, motivo }, 'surtidor desconectado');
+  }
+
+  /** Whether pump `id`'s `registro` (authenticated) may go on now, or when it should come back. */
+  admitRegistration(id: number): AdmissionVerdict {
+    const admission = this.registrationAdmission;
+    if (admission === null) return ADMITTED;
+    const verdict = admission.admit(id);
+    this.metrics.registrationAdmission?.(verdict.ok ? 'admitido' : 'diferido', admission.waiting);
+    if (verdict.ok) this.admissionWindow.admitidos += 1;
+    else {
+      this.admissionWindow.diferidos += 1;
+      this.scheduleAdmissionSummary();
+    }
+    return verdict;
+  }
+
+  /** While registrations are being deferred, one info line a second says how many and how long the queue is. */
+  private scheduleAdmissionSummary(): void {
+    if (this.admissionTimer !== undefined || this.closing) return;
+    this.admissionTimer = this.clock.setTimeout(() => {
+      this.admissionTimer = undefined;
+      const a = this.registrationAdmission;
+      if (a === null) return;
+      const window = this.admissionWindow;
+      this.admissionWindow = { admitidos: 0, diferidos: 0 };
+      this.log.info(
+        {
+          admision: {
+            tasa: a.ratePerSecond,
+            rafaga: a.burst,
+            ...window,
+            en_espera: a.waiting,
+            cola_ms: Math.round(a.backlogMs),
+            admitidos_total: a.admitted,
+            diferidos_total: a.deferred,
+          },
+        },
+        'admisión de registros',
+      );
+      // Once more after the last deferral, so that the last line shows the queue drained.
+      if (window.diferidos > 0 || (a.waiting > 0 && window.admitidos > 0)) this.scheduleAdmissionSummary();
+    }, 1000);
+    unrefTimer(this.admissionTimer);
   }
 
   /** Sends the current prices to a pump if it is available and has not got them on this connection. */
@@ -222,6 +281,7 @@ export class PumpHub {
   async close(): Promise<void> {
     this.closing = true;
     this.clock.clearTimeout(this.sweepTimer);
+    this.clock.clearTimeout(this.admissionTimer);
     this.deps.bus.off('precios', this.onPrices);
     await this.service.drained();
     const closed = [...this.connections].map(

@@ -130,6 +130,15 @@ export function describeStoreContract(
         expect(await store.listPumps()).toStrictEqual([after]);
       });
 
+      it('upsertPumps writes many at once; the last of an id wins; nothing for none', async () => {
+        await store.upsertPump(unSurtidor({ id_surtidor: 2, nombre: 'antes' }));
+        await store.upsertPumps([]);
+        const dos = unSurtidor({ id_surtidor: 2, nombre: 'después', ip: '10.1.1.2' });
+        const cinco = unSurtidor({ id_surtidor: 5, combustibles_soportados: ['diesel'], combustible_actual: 'diesel' });
+        await store.upsertPumps([unSurtidor({ id_surtidor: 5, nombre: 'primero' }), dos, cinco]);
+        expect(await store.listPumps()).toStrictEqual([dos, cinco]);
+      });
+
       it('lists pumps ordered by id and gives max + 1 as the next id', async () => {
         await store.upsertPump(unSurtidor({ id_surtidor: 7 }));
         await store.upsertPump(unSurtidor({ id_surtidor: 2 }));

@@ -158,6 +158,19 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     await this.surtidores.replaceOne({ id_surtidor: pump.id_surtidor }, pickSurtidor(pump), { upsert: true });
   }
 
+  async upsertPumps(pumps: Surtidor[]): Promise<void> {
+    this.open();
+    const latest = new Map<number, Surtidor>();
+    for (const p of pumps) latest.set(p.id_surtidor, p);
+    if (latest.size === 0) return;
+    await this.surtidores.bulkWrite(
+      [...latest.values()].map((p) => ({
+        replaceOne: { filter: { id_surtidor: p.id_surtidor }, replacement: pickSurtidor(p), upsert: true },
+      })),
+      { ordered: false },
+    );
+  }
+
   async nextPumpId(): Promise<number> {
     this.open();
     const last = await this.surtidores.findOne(

@@ -135,6 +135,8 @@ export interface StationStore {
   getPump(id: number): Promise<Surtidor | null>;
   /** Inserts or replaces by id_surtidor. */
   upsertPump(pump: Surtidor): Promise<void>;
+  /** The same for many pumps in one write (one transaction in SQLite); the last of an id wins. */
+  upsertPumps(pumps: Surtidor[]): Promise<void>;
   /** The next free id (max + 1, starting at 1). */
   nextPumpId(): Promise<number>;
   deletePump(id: number): Promise<boolean>;

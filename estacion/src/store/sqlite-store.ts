@@ -156,6 +156,7 @@ interface Prepared {
   st: Statements;
   insertBatch: (batch: Transaccion[]) => InsertOutcome[];
   saveStates: (states: EstadoSurtidor[]) => void;
+  upsertPumps: (pumps: Surtidor[]) => void;
   /** Items and total read in one transaction, so they agree. */
   listPage: (q: TransactionQuery) => Pagina<Transaccion>;
   listConflicts: (f: ConflictoFiltro) => Pagina<Conflicto>;
@@ -166,6 +167,15 @@ interface Prepared {
    * use and then reused, so each query keeps a plan that can use its index.
    */
   cached: <R>(sql: string) => Statement<object, R>;
+}
+
+function toSurtidorRow(pump: Surtidor): SurtidorRow {
+  const p = pickSurtidor(pump);
+  return {
+    ...p,
+    combustibles_soportados: JSON.stringify(p.combustibles_soportados),
+    configuracion: JSON.stringify(p.configuracion),
+  };
 }
 
 export class SqliteStore extends SqliteStoreBase<Prepared> implements StationStore {
@@ -185,12 +195,11 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
   }
 
   async upsertPump(pump: Surtidor): Promise<void> {
-    const p = pickSurtidor(pump);
-    this.ready().st.upsertPump.run({
-      ...p,
-      combustibles_soportados: JSON.stringify(p.combustibles_soportados),
-      configuracion: JSON.stringify(p.configuracion),
-    });
+    this.ready().st.upsertPump.run(toSurtidorRow(pump));
+  }
+
+  async upsertPumps(pumps: Surtidor[]): Promise<void> {
+    if (pumps.length > 0) this.ready().upsertPumps(pumps);
   }
 
   async nextPumpId(): Promise<number> {
@@ -481,6 +490,10 @@ function prepare(db: Database.Database): Prepared {
   const saveStates = db.transaction((states: EstadoSurtidor[]) => {
     for (const s of states) st.saveState.run(toEstadoRow(s));
   });
+  const upsertPumps = db.transaction((pumps: Surtidor[]) => {
+    const rows = pumps.map(toSurtidorRow);
+    for (const row of rows) st.upsertPump.run(row);
+  });
 
   const statements = new Map<string, Statement<object, unknown>>();
   const cached = <R>(sql: string): Statement<object, R> => {
@@ -583,6 +596,7 @@ function prepare(db: Database.Database): Prepared {
     st,
     insertBatch: (batch) => insertBatch.immediate(batch),
     saveStates: (states) => saveStates.immediate(states),
+    upsertPumps: (pumps) => upsertPumps.immediate(pumps),
     listPage: (q) => listPage(q),
     listConflicts: (f) => listConflicts(f),
     salesStats: (q) => salesStats(q),

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ListeningServer, listenTcp } from './listen.js';
+import { type ListeningServer, listenTcp, somaxconn } from './listen.js';
 
 const servers: ListeningServer[] = [];
 const sockets: net.Socket[] = [];
@@ -96,5 +96,20 @@ describe('listenTcp with a connection limit', () => {
     await expect.poll(connections, { timeout: 2000 }).toBe(0);
     expect(peer.text()).toBe('no\n');
     expect(server.open).toBe(0);
+  });
+});
+
+describe('listenTcp backlog', () => {
+  it('listens with the backlog asked for, reported as the kernel caps it (net.core.somaxconn)', async () => {
+    const server = await listenTcp(() => {}, { host: '127.0.0.1', port: 0, backlog: 100_000 });
+    servers.push(server);
+    const cap = somaxconn();
+    expect(server.backlog).toBe(cap === null ? 100_000 : Math.min(100_000, cap));
+    const small = await listenTcp(() => {}, { host: '127.0.0.1', port: 0, backlog: 1 });
+    servers.push(small);
+    expect(small.backlog).toBe(1);
+    const byDefault = await listenTcp(() => {}, { host: '127.0.0.1', port: 0 });
+    servers.push(byDefault);
+    expect(byDefault.backlog).toBe(Math.min(511, cap ?? 511));
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
@@ -6,6 +7,11 @@ export interface ListeningServer {
   server: net.Server;
   port: number;
   host: string;
+  /**
+   * The listen backlog in effect: the one asked for, capped by the kernel's net.core.somaxconn
+   * where it can be read (Linux).
+   */
+  backlog: number;
   /** Connections handed to the handler and not yet closed. */
   readonly open: number;
   /** Stops accepting; existing connections are the handler's to close. */
@@ -53,7 +59,14 @@ export interface ConnectionLimit {
  */
 export function listenTcp(
   handle: (stream: Duplex, remote: string | null, peer: PeerInfo | null) => void,
-  options: { host: string; port: number; limit?: ConnectionLimit; tls?: TlsListenOptions },
+  options: {
+    host: string;
+    port: number;
+    limit?: ConnectionLimit;
+    tls?: TlsListenOptions;
+    /** Connections the kernel queues before they are accepted (Node's default is 511). */
+    backlog?: number;
+  },
 ): Promise<ListeningServer> {
   const limit = options.limit;
   let open = 0;
@@ -110,13 +123,15 @@ export function listenTcp(
   }
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => {
+    const backlog = options.backlog ?? DEFAULT_BACKLOG;
+    server.listen({ port: options.port, host: options.host, backlog }, () => {
       server.off('error', reject);
       const addr = server.address() as net.AddressInfo;
       resolve({
         server,
         port: addr.port,
         host: addr.address,
+        backlog: Math.min(backlog, somaxconn() ?? backlog),
         get open() {
           return open;
         },
@@ -127,6 +142,19 @@ export function listenTcp(
       });
     });
   });
+}
+
+/** Node's own default. */
+const DEFAULT_BACKLOG = 511;
+
+/** The kernel's cap on any listen backlog (Linux), or null where it cannot be read. */
+export function somaxconn(): number | null {
+  try {
+    const n = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : null;
+  } catch {
+    return null;
+  }
 }
 
 function refuse(socket: net.Socket, limit: ConnectionLimit): void {

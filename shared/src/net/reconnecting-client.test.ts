@@ -527,6 +527,38 @@ describe('ReconnectingClient over TCP', () => {
     for (const s of sockets) s.destroy();
   }
 
+  it('with resetOnPeerClose answers the server closing with a reset (no TIME_WAIT left at the server)', async () => {
+    const peerSaw: string[] = [];
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('error', (err: NodeJS.ErrnoException) => peerSaw.push(err.code ?? err.message));
+      socket.on('end', () => peerSaw.push('end'));
+      socket.on('close', () => peerSaw.push('close'));
+      socket.end('adiós\n');
+    });
+    cleanups.push(() => server.close());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as net.AddressInfo).port;
+    const client = new ReconnectingClient({
+      dial: tcpDialer({ host: '127.0.0.1', port }),
+      backoff: { baseMs: 60_000, maxMs: 60_000 },
+      resetOnPeerClose: true,
+    });
+    cleanups.push(() => client.close());
+    const lines = takeLines(client, 1);
+    const disconnected = once(client, 'disconnected');
+    client.start();
+    expect(await lines).toEqual(['adiós']);
+    await disconnected;
+    await new Promise<void>((resolve) => {
+      const check = () => (peerSaw.includes('close') ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    // The server's socket was reset (ECONNRESET), never ended by a FIN from the client.
+    expect(peerSaw).toContain('ECONNRESET');
+    expect(peerSaw).not.toContain('end');
+  });
+
   it('survives the server going away and coming back on the same port', async () => {
     const first = await startServer(0);
     const port = (first.server.address() as net.AddressInfo).port;

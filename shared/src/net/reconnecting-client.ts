@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { type Clock, systemClock, type TimerHandle } from '../clock.js';
 import { LineDecoder } from '../codec/line-decoder.js';
@@ -43,6 +45,20 @@ export interface ReconnectingClientOptions {
   maxLineBytes?: number;
   /** Errors not worth retrying: the client closes instead. */
   isFatal?: (error: Error) => boolean;
+  /**
+   * When the peer closes the connection, answer its FIN with a reset instead of a FIN of our own
+   * (plain TCP sockets only; others end as usual). The peer then keeps no TIME_WAIT for the
+   * connection. It matters to thousands of clients of a server that is killed and restarted: a
+   * client reconnecting from a port whose old connection is still in TIME_WAIT at the server, while
+   * nothing listens there yet, gets an ACK instead of a refusal, and waits out its SYN
+   * retransmission (1 s, then 2, 4…) even once the server is back.
+   */
+  resetOnPeerClose?: boolean;
+}
+
+/** A plain TCP socket that can close with a reset (not TLS, not an in-memory stream). */
+function resettable(socket: Duplex): socket is net.Socket {
+  return socket instanceof net.Socket && !(socket instanceof tls.TLSSocket) && typeof socket.resetAndDestroy === 'function';
 }
 
 export class ReconnectingClient extends EventEmitter<ReconnectingClientEvents> {
@@ -179,7 +195,10 @@ export class ReconnectingClient extends EventEmitter<ReconnectingClientEvents> {
     socket.on('error', (err) => {
       this.lastError = err;
     });
-    socket.on('end', () => socket.end());
+    socket.on('end', () => {
+      if (this.options.resetOnPeerClose && resettable(socket)) socket.resetAndDestroy();
+      else socket.end();
+    });
     socket.once('close', () => {
       if (this.socket !== socket) return;
       this.socket = undefined;

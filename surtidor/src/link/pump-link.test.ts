@@ -364,4 +364,75 @@ describe('PumpLink', () => {
     expect(t.fatal).toEqual([]);
     expect(t.counters.rechazos).toEqual({ SURTIDOR_NO_CONFIGURADO: 2 });
   });
+
+  it('comes back after the reintentar_ms of a SOBRECARGA deferral, with no penalty, as often as deferred', async () => {
+    const t = await setup({ options: { backoff: { baseMs: 100, maxMs: 10_000 } } });
+    const waitForDial = async (n: number) => {
+      let ms = 0;
+      while (t.network.stations.length < n) {
+        t.tick(10);
+        ms += 10;
+        await settle();
+      }
+      return ms;
+    };
+    t.link.start();
+    for (let k = 0; k < 3; k++) {
+      const station = await t.network.connection(k);
+      await station.next('registro');
+      station.send({ tipo: 'registro_rechazado', codigo: 'SOBRECARGA', mensaje: 'más tarde', reintentar_ms: 730 });
+      station.stream.end();
+      await settle();
+      // The station's time exactly, each time: no refusal penalty on top, no growing backoff.
+      expect(await waitForDial(k + 2)).toBe(730);
+    }
+    // Shorter than the client's first jittered wait (0.5 × 100 ms here): that wait, not less.
+    const fourth = await t.network.connection(3);
+    await fourth.next('registro');
+    fourth.send({ tipo: 'registro_rechazado', codigo: 'SOBRECARGA', mensaje: 'ya casi', reintentar_ms: 20 });
+    fourth.stream.end();
+    await settle();
+    expect(await waitForDial(5)).toBe(50);
+    const fifth = await t.network.connection(4);
+    await fifth.next('registro');
+    fifth.send(confirmado(0));
+    await fifth.next('estado');
+    expect(t.fatal).toEqual([]);
+    expect(t.counters.rechazos).toEqual({ SOBRECARGA: 4 });
+    expect(t.lines.filter((l) => l.codigo === 'REGISTRO_DIFERIDO').map((l) => l.reintentar_ms)).toEqual([730, 730, 730, 20]);
+  });
+
+  it('after a lost connection reconnects within the first jittered wait, and keeps knocking at most every reconnect-max', async () => {
+    const t = await setup({ options: { backoff: { baseMs: 250, maxMs: 2000 } } });
+    t.link.start();
+    const first = await t.network.connection(0);
+    await first.next('registro');
+    first.send(confirmado(0));
+    await first.next('estado');
+    const waits: number[] = [];
+    let last = t.clock.now();
+    t.link.client.on('retry', (info) => {
+      waits.push(info.delayMs);
+      last = t.clock.now();
+    });
+    // The station goes away: connections are refused for a while.
+    t.network.refuse = true;
+    first.stream.destroy();
+    await settle();
+    while (waits.length < 8) {
+      t.tick(10);
+      await settle();
+    }
+    // Full jitter (drawn at 0.5 here): half of 250 ms first, then of 500, 1000, and of the 2000 ms
+    // ceiling from there on, however long the station stays away.
+    expect(waits).toEqual([125, 250, 500, 1000, 1000, 1000, 1000, 1000]);
+    t.network.refuse = false;
+    while (t.network.stations.length < 2) {
+      t.tick(10);
+      await settle();
+    }
+    expect(t.clock.now() - last).toBeLessThanOrEqual(1000);
+    const back = await t.network.connection(1);
+    await back.next('registro');
+  });
 });

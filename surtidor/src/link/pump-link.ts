@@ -62,6 +62,13 @@ export interface LinkDeps {
   onRegistration?: (registered: boolean) => void;
 }
 
+/**
+ * The pause before a new attempt after refused, unanswered or taken-over registrations grows to
+ * this (or --reconnect-max when larger): those are not a station restarting, and a short
+ * --reconnect-max must not make two processes with the same ids fight twice a second.
+ */
+const FAILED_REGISTRATION_MAX_MS = 30_000;
+
 /** A session that lasts this long is no longer part of a fight over the same pump id. */
 const STABLE_SESSION_MS = 60_000;
 
@@ -124,6 +131,10 @@ export class PumpLink {
     this.book = deps.book;
     this.log = deps.log;
     const { options } = deps;
+    const failureBackoff: BackoffOptions = {
+      baseMs: options.backoff.baseMs,
+      maxMs: Math.max(options.backoff.maxMs, FAILED_REGISTRATION_MAX_MS),
+    };
     // Paces the sales: a replay after an outage must not trip the station's rate limit.
     this.bucket = new TokenBucket(options.maxSalesPerSecond, options.window, deps.clock);
     const raw = deps.chaos ? deps.chaos.wrapDial(deps.dial) : deps.dial;
@@ -136,7 +147,7 @@ export class PumpLink {
       dial: async (signal) => {
         const failures = this.failedRegistrations + this.replacements;
         if (failures > 0) {
-          const ms = backoffDelay(failures, options.backoff, deps.random);
+          const ms = backoffDelay(failures, failureBackoff, deps.random);
           if (ms > 0) await pause(deps.clock, ms, signal);
         }
         return admitted(signal);
@@ -145,6 +156,8 @@ export class PumpLink {
       random: deps.random,
       clock: deps.clock,
       isFatal: (e) => this.fatalRejection !== null || FATAL_WIRE_CODES.has(String(codeOf(e))),
+      // A killed station leaves no TIME_WAIT of ours behind to delay our reconnection by a second.
+      resetOnPeerClose: true,
     });
     this.client.on('connected', () => this.onConnected());
     this.client.on('disconnected', (err) => this.onDisconnected(err));
@@ -334,9 +347,22 @@ export class PumpLink {
     if (this.inflight.size > 0) this.earliestDue = Math.min(this.earliestDue, soon);
   }
 
-  /** `reintentarMs`: the station's LIMITE_EXCEDIDO after repeated failures says when to try again. */
+  /**
+   * `reintentarMs`: when to try again. With SOBRECARGA the station is admitting registrations at its
+   * rate and gave this pump a slot: not a failure, so the pump comes back after that (or after the
+   * client's first short jittered wait, when longer) with no growing backoff of its own: the
+   * station already spread the slots. With LIMITE_EXCEDIDO after
+   * repeated failures it is a minimum, on top of the growing pause of a refused pump.
+   */
   onRejected(codigo: string, mensaje: string, reintentarMs = 0): void {
     const error = withCode(codigo, `registro rechazado (${codigo}): ${mensaje}`);
+    if (codigo === 'SOBRECARGA' && reintentarMs > 0) {
+      const n = this.deps.counters.rechazos[codigo] ?? 0;
+      const level = n <= 1 || n % 1000 === 0 ? 'info' : 'debug';
+      this.log[level]({ codigo: 'REGISTRO_DIFERIDO', reintentar_ms: reintentarMs, veces: n }, 'registro diferido por la estación; se vuelve en reintentar_ms');
+      this.client.drop(error, reintentarMs);
+      return;
+    }
     if (FATAL_WIRE_CODES.has(codigo)) {
       this.fatalRejection = error;
     } else {

@@ -27,6 +27,23 @@ function refuse(
   session.close();
 }
 
+/**
+ * The station takes registrations at its admission rate: this one is told when to come back
+ * (SOBRECARGA, `reintentar_ms`), then closed. Not a refusal: no warning, no audit entry (a restart
+ * defers thousands); counted by the admission's metric and summed in its once-a-second log line.
+ */
+function defer(session: PumpSession, msg: Registro, reintentar_ms: number): void {
+  const { hub } = session;
+  hub.log.debug({ id_surtidor: msg.id_surtidor, remote: session.remote, reintentar_ms }, 'registro diferido');
+  session.send({
+    tipo: 'registro_rechazado',
+    codigo: 'SOBRECARGA',
+    mensaje: `la estación admite ${hub.registrationAdmission?.ratePerSecond ?? 0} registros por segundo; reintente en ${reintentar_ms} ms`,
+    reintentar_ms,
+  });
+  session.close();
+}
+
 /** The limiter's key for a connection: its address. */
 const addressKey = (session: PumpSession): string => `ip:${session.remote ?? 'desconocida'}`;
 
@@ -116,6 +133,17 @@ function authenticated(session: PumpSession, msg: Registro, key: string[], auth:
         `esta conexión ya registró el surtidor ${session.id}, no ${msg.id_surtidor}`,
       ),
     );
+    return;
+  }
+  // The service's own rules first: a pump it would refuse takes no admission slot.
+  const refusal = hub.service.registrationRefusal(msg.id_surtidor);
+  if (refusal) {
+    refuse(session, msg, refusal.codigo, refusal.mensaje, 'registro rechazado');
+    return;
+  }
+  const admission = hub.admitRegistration(msg.id_surtidor);
+  if (!admission.ok) {
+    defer(session, msg, admission.retryAfterMs);
     return;
   }
   const result = hub.service.register(msg, session.remote);

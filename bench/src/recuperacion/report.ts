@@ -1,0 +1,88 @@
+/** Prints the recovery benchmark as a table and saves it as JSON under bench/results/. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { machineInfo } from '../hub/report.js';
+import { ROOT } from '../hub/run.js';
+import type { RecuperacionFigures } from './run.js';
+
+type Cell = number | string | null;
+const s = (ms: number | null) => (ms === null ? null : ms / 1000);
+const sumOf = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+
+const ROWS: [string, (f: RecuperacionFigures) => Cell, number][] = [
+  ['procesos de surtidores', (f) => f.params.procesos, 0],
+  ['registro inicial (s)', (f) => s(f.registroInicialMs), 1],
+  ['parada de la estación (s)', (f) => s(f.paradaMs), 2],
+  ['pausa antes de arrancarla (s)', (f) => f.params.pausaS, 1],
+  ['estación escuchando otra vez (s)', (f) => s(f.caidaMs), 2],
+  ['primer surtidor de vuelta (s)', (f) => s(f.retorno.primero), 2],
+  ['50 % de vuelta (s)', (f) => s(f.retorno.p50), 2],
+  ['90 % de vuelta (s)', (f) => s(f.retorno.p90), 2],
+  ['99 % de vuelta (s)', (f) => s(f.retorno.p99), 2],
+  ['TODOS de vuelta (s)', (f) => s(f.todosMs), 2],
+  ['  desde que escucha (s)', (f) => s(f.todosDesdeEscuchaMs), 2],
+  ['objetivo (s, sin la pausa)', (f) => f.target, 0],
+  ['registros por segundo (pico)', (f) => f.picoPorSegundo, 0],
+  ['admisión: tasa (registros/s)', (f) => f.admision.tasa, 0],
+  ['admisión: ráfaga', (f) => f.admision.rafaga, 0],
+  ['admitidos (estación)', (f) => f.admision.admitidos, 0],
+  ['diferidos (estación)', (f) => f.admision.diferidos, 0],
+  ['rechazos vistos por surtidores', (f) => sumOf(f.rechazosSurtidores), 0],
+  ['registros aceptados (total)', (f) => f.registrosTotales, 0],
+  ['CPU estación media (% 1 núcleo)', (f) => f.cpuEstacion.media, 0],
+  ['CPU estación pico 1 s (%)', (f) => f.cpuEstacion.picoSegundo, 0],
+  ['CPU surtidores (% 1 núcleo)', (f) => f.cpuSurtidores, 0],
+  ['retraso máx. tick surtidores (ms)', (f) => f.retrasoTickSurtidoresMs, 0],
+  ['/health p50 durante (ms)', (f) => f.health.p50, 1],
+  ['/health p99 durante (ms)', (f) => f.health.p99, 1],
+  ['/health máx. durante (ms)', (f) => f.health.max, 1],
+  ['máquina: carga 1 min', (f) => f.maquina.carga1m, 2],
+  ['máquina: espera de CPU (%)', (f) => f.maquina.esperaCpuPct, 1],
+  ['máquina: SYN reenviados (TCP)', (f) => f.maquina.tcp?.TCPSynRetrans ?? null, 0],
+  ['máquina: desbordes de listen', (f) => f.maquina.tcp?.ListenOverflows ?? null, 0],
+  ['máquina: challenge ACK a SYN', (f) => f.maquina.tcp?.TCPSYNChallenge ?? null, 0],
+  ['cumple', (f) => (f.problems.length === 0 ? 'sí' : 'no'), 0],
+];
+
+const fmt = (v: Cell, digits: number) =>
+  v === null ? 'n/d' : typeof v === 'string' ? v : Number.isFinite(v) ? v.toFixed(digits) : 'n/d';
+
+export function formatTable(runs: RecuperacionFigures[]): string {
+  const m = machineInfo();
+  const p = runs[0]?.params;
+  const head = [
+    `Recuperación: N surtidores reales registrados; ${p?.signal} a la estación y arranque de otra en el mismo ` +
+      `puerto y carpeta de datos; tiempos desde la señal`,
+    `Máquina: ${m.cpus} × ${m.model}, ${(m.totalmemBytes / 2 ** 30).toFixed(1)} GiB, Node ${m.node}`,
+    '',
+    `${'surtidores'.padEnd(34)}${runs.map((r) => String(r.params.surtidores).padStart(12)).join('')}`,
+  ];
+  const lines = ROWS.map(
+    ([label, value, digits]) => `${label.padEnd(34)}${runs.map((r) => fmt(value(r), digits).padStart(12)).join('')}`,
+  );
+  const series = runs.map((r) => `  ${r.params.surtidores}: ${r.porSegundo.join(' ')}`);
+  const extra = ['', 'registros por segundo desde que la nueva estación escucha:', ...series];
+  for (const r of runs) {
+    const codes = Object.entries(r.rechazosSurtidores).map(([c, k]) => `${c} ${k}`);
+    if (codes.length > 0) extra.push(`  ${r.params.surtidores}: rechazos vistos por los surtidores: ${codes.join(', ')}`);
+    const l = r.logsEstacion;
+    if (l.warnings + l.errors + l.stderrLines > 0) {
+      extra.push(`  ${r.params.surtidores}: log de la estación: ${l.warnings} warn, ${l.errors} error, ${l.stderrLines} stderr`);
+      for (const sample of l.samples.slice(0, 5)) extra.push(`    ${sample}`);
+    }
+  }
+  const problems = runs.flatMap((r) => r.problems.map((x) => `  ${r.params.surtidores}: ${x}`));
+  return [...head, ...lines, ...extra, ...(problems.length > 0 ? ['', 'no cumple porque:', ...problems] : [])].join(
+    '\n',
+  );
+}
+
+/** Writes bench/results/recuperacion-<timestamp>.json and returns its path. */
+export function saveJson(runs: RecuperacionFigures[], at: Date, command: string): string {
+  const dir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `recuperacion-${at.toISOString().replace(/:/g, '-')}.json`);
+  const doc = { benchmark: 'recuperacion', at: at.toISOString(), command, machine: machineInfo(), runs };
+  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  return file;
+}
