@@ -61,7 +61,16 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
-    files: ['**/cli.ts', '**/cli/**', '**/*.test.ts', 'tests/**', 'bench/**', 'scripts/**', '**/bin/**', '**/public/**'],
+    files: [
+      '**/cli.ts',
+      '**/cli/**',
+      '**/*.test.ts',
+      'tests/**',
+      'bench/**',
+      'scripts/**',
+      '**/bin/**',
+      '**/public/**',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

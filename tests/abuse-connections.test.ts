@@ -69,10 +69,15 @@ const codeOf = (line: string | undefined) => {
 
 /** Waits until the station's descriptors are back to `baseline` (+ `slack`): closes finish asynchronously. */
 function fdsBackTo(pid: number, baseline: number, slack = 3): Promise<number> {
-  return eventually(`fds back to ${baseline}`, async () => {
-    const n = fdCount(pid);
-    return n <= baseline + slack ? n : false;
-  }, 15_000, 100);
+  return eventually(
+    `fds back to ${baseline}`,
+    async () => {
+      const n = fdCount(pid);
+      return n <= baseline + slack ? n : false;
+    },
+    15_000,
+    100,
+  );
 }
 
 describe('connection abuse', () => {
@@ -106,22 +111,27 @@ describe('connection abuse', () => {
     expect(codes).toEqual({ REGISTRO_TIMEOUT: IDLE });
     expect(worst).toBeLessThan(5_000);
     expect(mem.peak).toBeLessThan(RSS_BOUND);
-    await eventually('the pump connection gauge back to 0', async () =>
-      metricValue(await metrics(s, token), 'estacion_conexiones_surtidores') === 0,
+    await eventually(
+      'the pump connection gauge back to 0',
+      async () => metricValue(await metrics(s, token), 'estacion_conexiones_surtidores') === 0,
     );
   });
 
   it(`--max-connections ${MAX_CONNECTIONS}: ${MAX_CONNECTIONS + 500} idle sockets at once, the last 500 refused with LIMITE_EXCEDIDO`, async () => {
     // A long registration timeout here: the sockets let in must still be open when the excess arrives.
-    const { s, token, pid } = await station({ 'registration-timeout': '60', 'max-connections': String(MAX_CONNECTIONS) });
+    const { s, token, pid } = await station({
+      'registration-timeout': '60',
+      'max-connections': String(MAX_CONNECTIONS),
+    });
     const fdsBefore = fdCount(pid);
     const rss = sampleRss(pid, 100);
     const inside = [];
     for (let i = 0; i < MAX_CONNECTIONS; i += 250) {
       inside.push(...(await Promise.all(Array.from({ length: 250 }, () => rawSocket(s.pumpPort)))));
     }
-    await eventually(`${MAX_CONNECTIONS} connections counted`, async () =>
-      metricValue(await metrics(s, token), 'estacion_conexiones_surtidores') === MAX_CONNECTIONS,
+    await eventually(
+      `${MAX_CONNECTIONS} connections counted`,
+      async () => metricValue(await metrics(s, token), 'estacion_conexiones_surtidores') === MAX_CONNECTIONS,
     );
     const fdsAtCap = fdCount(pid);
     const excess = await Promise.all(Array.from({ length: 500 }, () => rawSocket(s.pumpPort)));
@@ -135,13 +145,16 @@ describe('connection abuse', () => {
     console.log(
       `abuse cap: ${MAX_CONNECTIONS} in, 500 refused (metric ${refused}); station fds ${fdsBefore} → ${fdsAtCap} at the cap → ${fdsRefused} after the refusals → ${fdsAfter}; RSS ${mib(mem.before)} → peak ${mib(mem.peak)} (${((mem.peak - mem.before) / MAX_CONNECTIONS / 1024).toFixed(1)} KiB per open connection)`,
     );
-    expect(refusedLines.map((l) => l.map(codeOf).join('+'))).toEqual(Array.from({ length: 500 }, () => 'LIMITE_EXCEDIDO'));
+    expect(refusedLines.map((l) => l.map(codeOf).join('+'))).toEqual(
+      Array.from({ length: 500 }, () => 'LIMITE_EXCEDIDO'),
+    );
     expect(refused).toBe(500);
     expect(inside.every((x) => x.lines.length === 0)).toBe(true);
     expect(fdsAtCap - fdsBefore).toBeLessThanOrEqual(MAX_CONNECTIONS + 10);
     expect(mem.peak).toBeLessThan(RSS_BOUND);
-    await eventually('the pump connection gauge back to 0', async () =>
-      metricValue(await metrics(s, token), 'estacion_conexiones_surtidores') === 0,
+    await eventually(
+      'the pump connection gauge back to 0',
+      async () => metricValue(await metrics(s, token), 'estacion_conexiones_surtidores') === 0,
     );
   });
 
@@ -183,7 +196,17 @@ describe('connection abuse', () => {
     await pump.settle(10_000, 'registro');
     // Each of these lines is answered with a MENSAJE_INVALIDO naming every field (the size is measured once).
     const bad = Buffer.from(
-      JSON.stringify({ tipo: 'transaccion_completada', id_surtidor: 77, tipo_combustible: 1, litros: 'x', precio_por_litro: -1, monto_total: 0.5, metodo_pago: 2, fecha_inicio: 3, fecha_fin: 4 }),
+      JSON.stringify({
+        tipo: 'transaccion_completada',
+        id_surtidor: 77,
+        tipo_combustible: 1,
+        litros: 'x',
+        precio_por_litro: -1,
+        monto_total: 0.5,
+        metodo_pago: 2,
+        fecha_inicio: 3,
+        fecha_fin: 4,
+      }),
     );
     pump.expectError('MENSAJE_INVALIDO');
     await pump.write([bad]);
@@ -215,8 +238,9 @@ describe('connection abuse', () => {
     );
     expect(event).toMatchObject({ estado_conexion: 'error', motivo: 'el surtidor no lee lo que se le envía' });
     expect(mem.peak).toBeLessThan(RSS_BOUND);
-    await eventually('the pump connection gauge back to 0', async () =>
-      metricValue(await metrics(s, token), 'estacion_conexiones_surtidores') === 0,
+    await eventually(
+      'the pump connection gauge back to 0',
+      async () => metricValue(await metrics(s, token), 'estacion_conexiones_surtidores') === 0,
     );
     expect((await getJson(s.api, '/health', token)).status).toBe(200);
   }, 90_000);
@@ -248,9 +272,13 @@ describe('connection abuse', () => {
     });
     await churn(s.companyPort, 300, 10, (sock, i) => (i % 2 === 0 ? sock.destroy() : sock.end('{"tipo":"ping"}\n')));
     await churn(s.wsPort, 300, 50, (sock, i) =>
-      i % 2 === 0 ? sock.destroy() : sock.end(`GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nUpgrade: websocket\r\n`),
+      i % 2 === 0
+        ? sock.destroy()
+        : sock.end(`GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nUpgrade: websocket\r\n`),
     );
-    await churn(s.apiPort, 300, 50, (sock, i) => (i % 2 === 0 ? sock.destroy() : sock.end('GET /health HTTP/1.1\r\nHost: x\r\n')));
+    await churn(s.apiPort, 300, 50, (sock, i) =>
+      i % 2 === 0 ? sock.destroy() : sock.end('GET /health HTTP/1.1\r\nHost: x\r\n'),
+    );
     const ms = Date.now() - started;
     const mem = rss.stop();
     const fdsAfter = await fdsBackTo(pid, fdsBefore);
@@ -308,9 +336,14 @@ describe('connection abuse', () => {
     console.log(
       `abuse new ids: ${JSON.stringify(answers)}; pumps stored ${pumps.length}; refusals metric ${metricValue(text, 'estacion_registros_rechazados_total{codigo="LIMITE_EXCEDIDO"}')}; fds ${fdsBefore} → ${fdCount(pid)} with ${kept.length} registered open; RSS ${mib(mem.before)} → peak ${mib(mem.peak)} → ${mib(mem.after)}`,
     );
-    expect(answers).toEqual({ registro_confirmado: MAX_PUMPS, 'registro_rechazado LIMITE_EXCEDIDO': NEW_IDS - MAX_PUMPS });
+    expect(answers).toEqual({
+      registro_confirmado: MAX_PUMPS,
+      'registro_rechazado LIMITE_EXCEDIDO': NEW_IDS - MAX_PUMPS,
+    });
     expect(pumps).toHaveLength(MAX_PUMPS);
-    expect(metricValue(text, 'estacion_registros_rechazados_total{codigo="LIMITE_EXCEDIDO"}')).toBe(NEW_IDS - MAX_PUMPS);
+    expect(metricValue(text, 'estacion_registros_rechazados_total{codigo="LIMITE_EXCEDIDO"}')).toBe(
+      NEW_IDS - MAX_PUMPS,
+    );
     // A known pump still registers when the cap is reached.
     for (const k of kept) k.destroy();
     const again = await FuzzPeer.connect(s.pumpPort);

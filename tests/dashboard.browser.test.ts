@@ -12,8 +12,7 @@ import { type Json, LineClient } from './helpers/line-client.js';
 import { ROOT, removeTempDirs, type StationProcess, startStationProcess } from './helpers/processes.js';
 
 const available = chromiumAvailable();
-if (!available)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+if (!available) console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 
 export const SCREENSHOTS = path.join(ROOT, 'tests', 'screenshots');
 
@@ -198,7 +197,9 @@ describe.skipIf(!available)('operator dashboard', () => {
     await expect.poll(() => page.textContent('#aviso')).toContain('pausar → ok');
     const card = page.locator('[data-surtidor="1"]');
     await expect.poll(() => card.locator('.estado').textContent()).toBe('pausado');
-    await expect.poll(() => card.locator('.pausado-por').textContent()).toMatch(/^Pausado por ana: limpieza de la isla · /);
+    await expect
+      .poll(() => card.locator('.pausado-por').textContent())
+      .toMatch(/^Pausado por ana: limpieza de la isla · /);
 
     const last = page.locator('#acciones li').first();
     await expect.poll(() => last.locator('.usuario').textContent()).toBe('ana');
@@ -254,7 +255,9 @@ describe.skipIf(!available)('operator dashboard', () => {
       .poll(() => supervisor.locator('[data-surtidor="2"] .pausado-por').textContent())
       .toMatch(/^Detenido por sofia: Detención de emergencia desde el panel/);
     // The operator's page sees it live too.
-    await expect.poll(() => page.locator('#acciones li .accion').first().textContent()).toMatch(/^Detener \(emergencia\)/);
+    await expect
+      .poll(() => page.locator('#acciones li .accion').first().textContent())
+      .toMatch(/^Detener \(emergencia\)/);
     await screenshot(supervisor, 'estacion-supervisor.png');
     await supervisor.context().close();
   });
@@ -264,7 +267,10 @@ describe.skipIf(!available)('operator dashboard', () => {
     // The session is revoked elsewhere (its cookie logged out through the API).
     const [cookie] = await operador.context().cookies();
     expect(cookie).toMatchObject({ name: 'sesion', httpOnly: true, sameSite: 'Strict' });
-    const out = await fetch(`${station.api}/api/sesion`, { method: 'DELETE', headers: { cookie: `sesion=${cookie?.value}` } });
+    const out = await fetch(`${station.api}/api/sesion`, {
+      method: 'DELETE',
+      headers: { cookie: `sesion=${cookie?.value}` },
+    });
     expect(out.status).toBe(204);
     // The next call to the API answers 401: the login screen comes back, without a reload.
     await operador.locator('[data-surtidor="1"] [data-comando="reanudar"]').click();
@@ -355,7 +361,9 @@ describe.skipIf(!available)('operator dashboard', () => {
     // Tests are typed without the DOM lib: the cards are typed by the one method used of them.
     type Card = { getAttribute(name: string): string | null };
     await expect
-      .poll(() => p.locator('[data-surtidor]').evaluateAll((cards: Card[]) => cards.map((c) => c.getAttribute('data-surtidor'))))
+      .poll(() =>
+        p.locator('[data-surtidor]').evaluateAll((cards: Card[]) => cards.map((c) => c.getAttribute('data-surtidor'))),
+      )
       .toEqual(['5', '7', '9']);
     // The button still waits for its answer, and it is the same card and button, updated in place.
     expect(await pausar.isDisabled()).toBe(true);

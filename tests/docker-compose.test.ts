@@ -112,8 +112,7 @@ function parsed(kind: Kind, s: Service): Record<string, unknown> {
       expect(command[0]).toBe('serve');
       return parseServeArgs(command.slice(1), process.env);
     }
-    if (kind === 'estacion')
-      return parseEstacionArgs(command, process.env);
+    if (kind === 'estacion') return parseEstacionArgs(command, process.env);
     return parseSurtidorArgs(command);
   } finally {
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
@@ -257,9 +256,7 @@ describe('docker-compose.yml', () => {
     for (const [name, s] of appServices) {
       const kind = kindOf(s) as Kind;
       const known = flags[kind] as Set<string>;
-      const used = (s.command ?? [])
-        .filter((t) => t.startsWith('--'))
-        .map((t) => t.slice(2).split('=')[0] as string);
+      const used = (s.command ?? []).filter((t) => t.startsWith('--')).map((t) => t.slice(2).split('=')[0] as string);
       expect(used.length, name).toBeGreaterThan(0);
       for (const flag of used) expect(known.has(flag.replace(/^no-/, '')), `${name}: --${flag}`).toBe(true);
       for (const key of Object.keys(s.environment ?? {})) {
@@ -359,17 +356,18 @@ describe('docker-compose.yml', () => {
     for (const name of referenced) expect(envExample, `${name} in .env.example`).toHaveProperty(name);
     for (const [name, s] of services) {
       for (const [key, value] of Object.entries(s.environment ?? {})) {
-        if (SECRET_KEY.test(key))
-          expect(String(value), `${name}: ${key}`).toMatch(/^\$\{\w+:\?[^}]+\}$/); // required, no default
-        if (key === 'MONGO_URL')
-          expect(String(value), `${name}: ${key}`).toMatch(/^mongodb:\/\/\$\{\w+\}:\$\{\w+\}@/);
+        if (SECRET_KEY.test(key)) expect(String(value), `${name}: ${key}`).toMatch(/^\$\{\w+:\?[^}]+\}$/); // required, no default
+        if (key === 'MONGO_URL') expect(String(value), `${name}: ${key}`).toMatch(/^mongodb:\/\/\$\{\w+\}:\$\{\w+\}@/);
       }
       for (const flag of s.command ?? []) expect(SECRET_FLAGS, `${name}: ${flag} (visible in ps)`).not.toContain(flag);
     }
     for (const [key, value] of Object.entries(envExample)) {
       if (SECRET_KEY.test(key)) expect(composeText, `${key}'s placeholder`).not.toContain(value);
     }
-    const ignored = (file: string) => readFileSync(path.join(ROOT, file), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = (file: string) =>
+      readFileSync(path.join(ROOT, file), 'utf8')
+        .split('\n')
+        .map((l) => l.trim());
     expect(ignored('.gitignore')).toContain('.env');
     expect(ignored('.dockerignore')).toContain('.env');
   });
@@ -406,7 +404,8 @@ describe('docker-compose.yml', () => {
   it('gives the pumps the station pump token', () => {
     const station = configs.get('estacion') as { pumpToken?: string };
     expect(station.pumpToken).toBeDefined();
-    for (const [name] of ofKind('surtidor')) expect((configs.get(name) as { token?: string }).token, name).toBe(station.pumpToken);
+    for (const [name] of ofKind('surtidor'))
+      expect((configs.get(name) as { token?: string }).token, name).toBe(station.pumpToken);
   });
 
   it('makes the certificates once, before the services that use them, which mount them read-only', () => {
@@ -420,7 +419,9 @@ describe('docker-compose.yml', () => {
     // A restart changes nothing: the certificates in use stay valid.
     expect(Object.keys(filesAtFirstStart)).toContain('ca.crt');
     expect(certFiles()).toEqual(filesAtFirstStart);
-    const users = services.filter(([n, s]) => n !== certificadosName && mounts(s).some((m) => m.source === certsVolume));
+    const users = services.filter(
+      ([n, s]) => n !== certificadosName && mounts(s).some((m) => m.source === certsVolume),
+    );
     expect(users.map(([n]) => n).sort()).toEqual(appServices.map(([n]) => n).sort());
     for (const [name, s] of users) {
       expect(mounts(s).find((m) => m.source === certsVolume)?.mode, `${name}: read-only`).toBe('ro');

@@ -21,8 +21,7 @@ import { LyingStation } from './helpers/lying-station.js';
 import { ROOT, removeTempDirs, type StationProcess, startStationProcess } from './helpers/processes.js';
 
 const available = chromiumAvailable();
-if (!available)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+if (!available) console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 
 const SCREENSHOTS = path.join(ROOT, 'tests', 'screenshots');
 const USERS = {
@@ -53,10 +52,7 @@ describe.skipIf(!available)('company staff page', () => {
     });
     for (const rol of ['lectura', 'precios'] as const)
       await company.request('/api/usuarios', 'POST', { nombre: USERS[rol].usuario, rol, clave: USERS[rol].clave });
-    pumps.push(
-      await FollowingPump.connect(station.pumpPort, 1),
-      await FollowingPump.connect(station.pumpPort, 2),
-    );
+    pumps.push(await FollowingPump.connect(station.pumpPort, 1), await FollowingPump.connect(station.pumpPort, 2));
     browser = await launchBrowser();
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 60_000);
@@ -193,7 +189,9 @@ describe.skipIf(!available)('company staff page', () => {
       const page = await openPage();
       await logIn(page, 'precios');
       const row = page.locator('[data-id="mentirosa"]');
-      await expect.poll(() => row.locator('[data-anomalia]').getAttribute('data-anomalia'), ROUND).toBe('VERSION_DESCONOCIDA');
+      await expect
+        .poll(() => row.locator('[data-anomalia]').getAttribute('data-anomalia'), ROUND)
+        .toBe('VERSION_DESCONOCIDA');
       expect(await row.locator('td[data-anomalia]').textContent()).toContain(`versión desconocida:${2 ** 53 - 1}`);
       expect(await row.locator('[data-anomalia]').getAttribute('title')).toMatch(/que la empresa no creó/);
       expect(await row.locator('[data-anomalia]').textContent()).not.toContain('✓');
@@ -205,7 +203,9 @@ describe.skipIf(!available)('company staff page', () => {
       await page.fill('input[name="precio_93"]', '99');
       await page.getByRole('button', { name: 'Guardar precios' }).click();
       await expect.poll(() => page.textContent('#mensaje-precios')).toMatch(/entre \$100 y \$100\.000/);
-      await expect(company.request('/api/precios', 'PUT', { precio_93: 99 })).rejects.toThrow(/HTTP 400 .*VALIDACION.*precio_93/);
+      await expect(company.request('/api/precios', 'PUT', { precio_93: 99 })).rejects.toThrow(
+        /HTTP 400 .*VALIDACION.*precio_93/,
+      );
       expect(await company.request('/api/precios')).toMatchObject({ version: before.version });
       await page.getByRole('button', { name: 'Descartar' }).click();
     } finally {
@@ -247,7 +247,9 @@ describe.skipIf(!available)('company staff page', () => {
     // A change while a poll is under way: it waits its turn, then the list shows the new station.
     await page.fill('input[name="direccion"]', '127.0.0.1:7');
     await page.getByRole('button', { name: 'Agregar' }).click();
-    await expect.poll(() => page.textContent('#mensaje-estacion'), { timeout: 10_000 }).toBe('Estación 127.0.0.1-7 agregada.');
+    await expect
+      .poll(() => page.textContent('#mensaje-estacion'), { timeout: 10_000 })
+      .toBe('Estación 127.0.0.1-7 agregada.');
     await expect.poll(() => page.locator('[data-id="127.0.0.1-7"]').count(), { timeout: 10_000 }).toBe(1);
     // A few more rounds, slow ones.
     const rondas = () => vistas.filter((v) => v === 'GET /api/estaciones').length;

@@ -39,10 +39,7 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
-async function station(
-  id: string,
-  opts: Parameters<typeof startStationProcess>[0] = {},
-): Promise<StationProcess> {
+async function station(id: string, opts: Parameters<typeof startStationProcess>[0] = {}): Promise<StationProcess> {
   const s = await startStationProcess({ ...opts, flags: { id, nombre: `Estación ${id}`, ...opts.flags } });
   processes.push(s);
   return s;
@@ -184,9 +181,7 @@ describe('company → stations → pumps', () => {
     const history = await second.request<{ version: number }[]>('/api/precios/historial');
     expect(history.map((v) => v.version)).toEqual([2, 1]);
     const since = norte.logs.slice(logsBefore);
-    expect(since.some((e) => e.msg === 'empresa autenticada' || e.msg === 'conexión de la empresa')).toBe(
-      true,
-    );
+    expect(since.some((e) => e.msg === 'empresa autenticada' || e.msg === 'conexión de la empresa')).toBe(true);
     expect(since.filter((e) => /precios/.test(String(e.msg)) && e.mod !== 'hub')).toEqual([]);
     expect(await stationVersion(norte)).toBe(2);
 
@@ -233,7 +228,10 @@ describe('company → stations → pumps', () => {
     const add = await runCompanyCli(['usuarios', 'add', 'ana', '--rol', 'precios', '--data-dir', c.dataDir]);
     expect(add.code).toBe(0);
     const clave = /^Clave: (\S+)$/m.exec(add.stdout)?.[1] ?? '';
-    const login = await runCompanyCli(['--api', c.api, 'login', '--usuario', 'ana'], { env: cliEnv, input: `${clave}\n` });
+    const login = await runCompanyCli(['--api', c.api, 'login', '--usuario', 'ana'], {
+      env: cliEnv,
+      input: `${clave}\n`,
+    });
     expect(login.code).toBe(0);
     const set = await runCompanyCli(['--api', c.api, 'precios', 'set', '95=1362'], { env: cliEnv });
     expect(set.code).toBe(0);
@@ -255,7 +253,9 @@ describe('company → stations → pumps', () => {
       [2, 'ana'],
       [1, 'sistema'],
     ]);
-    const audit = await c.request<{ usuario: string; detalles: { version: number } }[]>('/api/auditoria?accion=precios.cambiar');
+    const audit = await c.request<{ usuario: string; detalles: { version: number } }[]>(
+      '/api/auditoria?accion=precios.cambiar',
+    );
     expect(audit.map((a) => [a.usuario, a.detalles.version])).toEqual([
       ['token:erp', 3],
       ['ana', 2],
@@ -267,15 +267,22 @@ describe('company → stations → pumps', () => {
 
   it('a station that lies about its version cannot poison the company: anomaly, never al día, the next version is the company own, the real station gets it', async () => {
     type Vista = EstacionVista & {
-      enlace: { estado: string; anomalia: { codigo: string; version_reportada: number; version_empresa: number } | null } | null;
+      enlace: {
+        estado: string;
+        anomalia: { codigo: string; version_reportada: number; version_empresa: number } | null;
+      } | null;
     };
     const norte = await station('norte');
-    const liar = await LyingStation.start({ infoVersion: 2 ** 53 - 1, ackVersions: [2 ** 53 - 1, 1_000_000_000, 2 ** 31] });
+    const liar = await LyingStation.start({
+      infoVersion: 2 ** 53 - 1,
+      ackVersions: [2 ** 53 - 1, 1_000_000_000, 2 ** 31],
+    });
     liars.push(liar);
     const dataDir = tempDir('empresa-mentira-');
     let c = await company({ dataDir, estaciones: [stationAddress(norte), liar.address] });
     const [pump] = await followingPumps(norte, [1]);
-    const health = () => c.request<{ version_precios: number; estaciones: { total: number; al_dia: number } }>('/health');
+    const health = () =>
+      c.request<{ version_precios: number; estaciones: { total: number; al_dia: number } }>('/health');
 
     const lying = await eventually('the anomaly shown', async () => {
       const e = await c.request<Vista>('/api/estaciones/mentirosa');
@@ -306,8 +313,12 @@ describe('company → stations → pumps', () => {
     expect(after.enlace?.anomalia?.version_reportada).toBeGreaterThan(2);
     expect(await health()).toMatchObject({ version_precios: 2, estaciones: { total: 2, al_dia: 1 } });
     for (const path of ['/api/precios', '/api/precios/historial', '/api/estaciones', '/api/auditoria', '/metrics'])
-      await expect(fetch(`${c.api}${path}`, { headers: { authorization: `Bearer ${c.token}` } }).then((r) => r.status)).resolves.toBe(200);
-    const audit = await c.request<{ usuario: string; detalles: { version_reportada: number } }[]>('/api/auditoria?accion=estacion.anomalia');
+      await expect(
+        fetch(`${c.api}${path}`, { headers: { authorization: `Bearer ${c.token}` } }).then((r) => r.status),
+      ).resolves.toBe(200);
+    const audit = await c.request<{ usuario: string; detalles: { version_reportada: number } }[]>(
+      '/api/auditoria?accion=estacion.anomalia',
+    );
     expect(audit.map((a) => [a.usuario, a.detalles.version_reportada])).toEqual([['estacion:mentirosa', 2 ** 53 - 1]]);
 
     // After a restart on the same data: the same answers, the same versions, the anomaly again.
@@ -315,7 +326,10 @@ describe('company → stations → pumps', () => {
     processes.splice(processes.indexOf(c), 1);
     c = await company({ dataDir, estaciones: [stationAddress(norte), liar.address] });
     expect(await c.request('/api/precios')).toMatchObject({ version: 2 });
-    await eventually('the anomaly shown again', async () => (await c.request<Vista>('/api/estaciones/mentirosa')).enlace?.anomalia);
+    await eventually(
+      'the anomaly shown again',
+      async () => (await c.request<Vista>('/api/estaciones/mentirosa')).enlace?.anomalia,
+    );
     expect(await health()).toMatchObject({ version_precios: 2 });
     expect(await c.request('/api/precios', 'PUT', { precio_95: 1366 })).toMatchObject({ version: 3 });
     await pump?.reaches(3);

@@ -159,7 +159,8 @@ interface Raise {
   code: string;
 }
 
-const TEST_FILE = /(\.test\.ts|\/test-harness\.ts|\/test-support\.ts|\/test-builders\.ts|\/contract\.ts|\/testing\.ts)$/;
+const TEST_FILE =
+  /(\.test\.ts|\/test-harness\.ts|\/test-support\.ts|\/test-builders\.ts|\/contract\.ts|\/testing\.ts)$/;
 const TEST_DIR = /\/(testing|fixtures)\//;
 
 /** The non-test TypeScript sources of the programs (not their browser code, not the benches). */
@@ -213,7 +214,9 @@ const applies = (r: Registry, raise: Raise) =>
 
 /** The sources each registry is checked against: all of them, its own declaration blanked. */
 function sourcesFor(r: Registry, sources: Source[]): Source[] {
-  return sources.map((s) => (s.file === r.file ? { file: s.file, text: withoutDeclaration(s.text, r.declaration) } : s));
+  return sources.map((s) =>
+    s.file === r.file ? { file: s.file, text: withoutDeclaration(s.text, r.declaration) } : s,
+  );
 }
 
 interface Problems {
@@ -238,7 +241,8 @@ function check(registries: Registry[], sources: Source[], readDoc: (file: string
     }
     for (const doc of r.docs) {
       const text = readDoc(doc);
-      for (const code of r.codes) if (!text.includes(`\`${code}\``)) problems.undocumented.push(`${r.name}.${code} in ${doc}`);
+      for (const code of r.codes)
+        if (!text.includes(`\`${code}\``)) problems.undocumented.push(`${r.name}.${code} in ${doc}`);
     }
   }
   // Registry declarations are not raises: scan with every registry's declaration blanked.
@@ -286,13 +290,13 @@ describe('error code registries', () => {
       docs: ['x.md'],
     };
     const fake: Source[] = [
-      { file: 'x/src/errors.ts', text: "export const DUMMY = { CODIGO_USADO: 1, CODIGO_FICTICIO: 2 } as const;\n" },
+      { file: 'x/src/errors.ts', text: 'export const DUMMY = { CODIGO_USADO: 1, CODIGO_FICTICIO: 2 } as const;\n' },
       {
         file: 'x/src/routes.ts',
         text: [
           "// new ApiError('CODIGO_FICTICIO' in a comment does not count",
           "throw new ApiError('CODIGO_USADO', 404, 'no');",
-          "throw new ApiError(",
+          'throw new ApiError(',
           "  'CODIGO_SIN_REGISTRO',",
           "  409, 'no');",
         ].join('\n'),

@@ -67,7 +67,11 @@ describe('estacion over TCP', () => {
   it('keeps a reused id with other content as a conflict, durably, and shows it in the API', async () => {
     const dataDir = tempDir('estacion-conflicto-');
     const first = await station({ dataDir });
-    const sale = (extra: Record<string, unknown> = {}) => ({ ...(JSON.parse(VENTA) as Record<string, unknown>), id_transaccion: 'w-1', ...extra });
+    const sale = (extra: Record<string, unknown> = {}) => ({
+      ...(JSON.parse(VENTA) as Record<string, unknown>),
+      id_transaccion: 'w-1',
+      ...extra,
+    });
     const a = await pump(first.pumpPort);
     a.send(REGISTRO);
     await a.next('registro_confirmado');
@@ -302,10 +306,17 @@ describe('estacion: the first admin and its users from the command line', () => 
     const clave = /^Clave: (\S+)$/m.exec(add.stdout)?.[1] ?? '';
     // The running station takes the new user at once.
     await s.login('ana', clave);
-    expect((await cli(['usuarios', 'add', 'beto', '--rol', 'lectura', '--clave-stdin'], 'clave-de-beto\n')).code).toBe(0);
+    expect((await cli(['usuarios', 'add', 'beto', '--rol', 'lectura', '--clave-stdin'], 'clave-de-beto\n')).code).toBe(
+      0,
+    );
     await s.login('beto', 'clave-de-beto');
     const list = await cli(['usuarios', 'list']);
-    expect(list.stdout.split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
+    expect(
+      list.stdout
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(/\s+/).slice(0, 2)),
+    ).toEqual([
       ['admin', 'admin'],
       ['ana', 'operador'],
       ['beto', 'lectura'],
@@ -315,7 +326,8 @@ describe('estacion: the first admin and its users from the command line', () => 
     const again = await cli(['usuarios', 'add', 'beto', '--rol', 'lectura']);
     expect(again).toMatchObject({ code: 1, stderr: 'estacion: ya existe el usuario beto' });
     // The station's audit log has the CLI's changes, and the chain still holds with two writers.
-    const audit = await s.request<{ accion: string; objetivo: string; resultado: string }[]>('/api/auditoria?usuario=cli');
+    const audit =
+      await s.request<{ accion: string; objetivo: string; resultado: string }[]>('/api/auditoria?usuario=cli');
     expect(audit.map((a) => [a.accion, a.objetivo, a.resultado])).toEqual([
       ['usuario.crear', 'usuario:beto', 'error'],
       ['usuario.eliminar', 'usuario:ana', 'ok'],

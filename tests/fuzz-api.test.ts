@@ -17,16 +17,7 @@ import { startCompanyProcess, TEST_ADMIN_PASSWORD } from './helpers/empresa.js';
 import { LineClient } from './helpers/line-client.js';
 import { fuzzSeed, replay, Rng } from './helpers/hostile.js';
 import { type FuzzRequest, type Operation, operations, requestsFor } from './helpers/openapi-fuzz.js';
-import {
-  documentedCodes,
-  getJson,
-  getRoutes,
-  loginFrom,
-  MiB,
-  mib,
-  rawRequest,
-  sampleRss,
-} from './helpers/probes.js';
+import { documentedCodes, getJson, getRoutes, loginFrom, MiB, mib, rawRequest, sampleRss } from './helpers/probes.js';
 import {
   removeTempDirs,
   STATION_ADMIN_PASSWORD,
@@ -84,8 +75,13 @@ function judge(t: Target, req: FuzzRequest, status: number, text: string, conten
   return null;
 }
 
-async function fuzzService(t: Target, seed: number): Promise<{ problems: string[]; requests: number; ms: number; statuses: Record<number, number> }> {
-  const doc = JSON.parse((await rawRequest(t.api, { method: 'GET', path: '/docs/json' })).text) as Parameters<typeof operations>[0];
+async function fuzzService(
+  t: Target,
+  seed: number,
+): Promise<{ problems: string[]; requests: number; ms: number; statuses: Record<number, number> }> {
+  const doc = JSON.parse((await rawRequest(t.api, { method: 'GET', path: '/docs/json' })).text) as Parameters<
+    typeof operations
+  >[0];
   const ops = operations(doc);
   expect(ops.length).toBeGreaterThan(10);
   // Every route of the access table is in the document (and so gets fuzzed).
@@ -183,7 +179,13 @@ describe(`REST API fuzz from the OpenAPI documents, seed ${SEED}`, () => {
       combustibles_soportados: ['93', '95'],
     });
     const nc = await LineClient.connect(s.pumpPort);
-    nc.send({ tipo: 'registro', id_surtidor: other.id_surtidor, nombre: 'Lecturas', combustibles_soportados: ['93', '95'], version: '1.0' });
+    nc.send({
+      tipo: 'registro',
+      id_surtidor: other.id_surtidor,
+      nombre: 'Lecturas',
+      combustibles_soportados: ['93', '95'],
+      version: '1.0',
+    });
     await nc.next('registro_confirmado');
     nc.send({
       tipo: 'transaccion_completada',

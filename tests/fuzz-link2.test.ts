@@ -72,7 +72,8 @@ function checkAnswers(peer: FuzzPeer, label: string): string[] {
   for (const m of peer.received) {
     if (m.tipo !== 'error') continue;
     if (!DOCUMENTED.has(String(m.codigo))) problems.push(`${label}: undocumented code ${String(m.codigo)}`);
-    if (!errorMensaje.safeParse(m).success) problems.push(`${label}: error out of shape ${JSON.stringify(m).slice(0, 200)}`);
+    if (!errorMensaje.safeParse(m).success)
+      problems.push(`${label}: error out of shape ${JSON.stringify(m).slice(0, 200)}`);
   }
   return problems;
 }
@@ -151,176 +152,207 @@ function dueAtCompany(peer: FuzzPeer, bytes: Buffer): boolean {
 }
 
 describe(`link 2 fuzz, seed ${SEED}`, () => {
-  it(
-    `a fake company sends ${COMPANY_CONNECTIONS * PER_COMPANY_CONNECTION} hostile lines over ${COMPANY_CONNECTIONS} connections: answered as documented, no price poisoned`,
-    async () => {
-      const s: StationProcess = await startStationProcess({ flags: { 'max-bad-lines': '1000000', id: 'fz-estacion' } });
-      processes.push(s);
-      const token = await s.login();
-      const rss = sampleRss(s.proc.pid as number);
-      const rng = new Rng(SEED);
-      const finished: FuzzPeer[] = [];
-      let sweep = companySweep(rng.fork(99));
-      let version = 1;
-      const started = Date.now();
-      for (let c = 0; c < COMPANY_CONNECTIONS; c++) {
-        const r = rng.fork(c);
-        const peer = await FuzzPeer.connect(s.companyPort, companyPeerOptions);
-        peers.push(peer);
-        const lines: Buffer[] = sweep.splice(0, PER_COMPANY_CONNECTION);
-        while (lines.length < PER_COMPANY_CONNECTION) {
-          // Valid updates climb a version at a time, so some are applied along the way.
-          lines.push(hostileLine(r, () => validCompanyMessage(r, (version += r.int(0, 2))), MAX_LINE - 1).bytes);
-        }
-        const overlong = c % 10 === 9;
-        if (overlong) lines[lines.length - 1] = overlongLine(r, MAX_LINE);
-        for (const l of overlong ? lines.slice(0, -1) : lines) dueAtStation(peer, l);
-        if (overlong) peer.expectError('LINEA_DEMASIADO_LARGA');
-        await peer.write(lines);
-        try {
-          await peer.settle(15_000, `company connection ${c}`);
-        } catch (err) {
-          throw new Error(`${(err as Error).message}\n${replay(SEED, FILE)}`);
-        }
-        if (overlong) await peer.closed;
-        else await peer.close();
-        finished.push(peer);
+  it(`a fake company sends ${COMPANY_CONNECTIONS * PER_COMPANY_CONNECTION} hostile lines over ${COMPANY_CONNECTIONS} connections: answered as documented, no price poisoned`, async () => {
+    const s: StationProcess = await startStationProcess({ flags: { 'max-bad-lines': '1000000', id: 'fz-estacion' } });
+    processes.push(s);
+    const token = await s.login();
+    const rss = sampleRss(s.proc.pid as number);
+    const rng = new Rng(SEED);
+    const finished: FuzzPeer[] = [];
+    let sweep = companySweep(rng.fork(99));
+    let version = 1;
+    const started = Date.now();
+    for (let c = 0; c < COMPANY_CONNECTIONS; c++) {
+      const r = rng.fork(c);
+      const peer = await FuzzPeer.connect(s.companyPort, companyPeerOptions);
+      peers.push(peer);
+      const lines: Buffer[] = sweep.splice(0, PER_COMPANY_CONNECTION);
+      while (lines.length < PER_COMPANY_CONNECTION) {
+        // Valid updates climb a version at a time, so some are applied along the way.
+        lines.push(hostileLine(r, () => validCompanyMessage(r, (version += r.int(0, 2))), MAX_LINE - 1).bytes);
       }
-      sweep = [];
-      const elapsed = Date.now() - started;
-      const mem = rss.stop();
-      const sent = finished.reduce((n, p) => n + p.linesSent, 0);
-      console.log(
-        `fuzz-link2 (fake company) seed ${SEED}: ${sent} lines in ${elapsed} ms; station RSS ${mib(mem.before)} → peak ${mib(mem.peak)} → ${mib(mem.after)}`,
-      );
-
-      const problems = finished.flatMap((p, i) => checkAnswers(p, `company connection ${i}`));
-      expect.soft(problems, replay(SEED, FILE)).toEqual([]);
-      expect(mem.peak).toBeLessThan(RSS_BOUND);
-
-      // No price poisoned: every version the station said it holds, and the one it holds now, follow the rule.
-      const acks = finished.flatMap((p) => p.received.filter((m) => m.tipo === 'precios_recibidos').map((m) => Number(m.version)));
-      expect.soft([...new Set(acks.filter((v) => !(Number.isSafeInteger(v) && v >= 0 && v <= MAX_VERSION)))], 'versions held past MAX_VERSION').toEqual([]);
-      expect.soft(acks.every((v, i) => i === 0 || v >= (acks[i - 1] as number)), 'versions held never go back').toBe(true);
-      const precios = await s.request<{ version: number; precios: Record<string, number> }>('/api/precios');
-      expect.soft(precios.version).toBeLessThanOrEqual(MAX_VERSION);
-      expect.soft(Object.values(precios.precios).every(precioEnRango), JSON.stringify(precios.precios)).toBe(true);
-
-      // A legitimate next version is still taken.
-      const legit = await FuzzPeer.connect(s.companyPort, companyPeerOptions);
-      peers.push(legit);
-      const next = precios.version + 1;
-      const nuevos = { precio_93: 1300, precio_95: 1360, precio_97: 1410, precio_diesel: 1130 };
-      legit.expectReply('precios');
-      await legit.write([Buffer.from(JSON.stringify({ tipo: 'actualizacion_precios', version: next, precios: nuevos, timestamp: new Date().toISOString() }))]);
-      await legit.settle(10_000, 'legitimate update');
-      expect.soft(legit.received.find((m) => m.tipo === 'precios_recibidos' || m.tipo === 'error')).toEqual({ tipo: 'precios_recibidos', version: next });
-
-      expect((await getJson(s.api, '/health', token)).status).toBe(200);
-      // (No pump or sale exists here: the routes with a parameter are the pump fuzz's to read.)
-      expect.soft(await readRoutes(s.api, token, STATION_ROUTES, {}), errorLogs(s)).toEqual([]);
-
-      // The stored price versions, read after a clean stop: each one follows the rule.
-      await Promise.all(peers.splice(0).map((p) => p.destroy()));
-      expect(await s.stop('SIGTERM')).toEqual({ code: 0, signal: null });
-      processes.splice(processes.indexOf(s), 1);
-      const { SqliteStore } = await import('../estacion/src/store/sqlite-store.js');
-      const store = new SqliteStore({ dataDir: s.dataDir });
-      await store.setup();
+      const overlong = c % 10 === 9;
+      if (overlong) lines[lines.length - 1] = overlongLine(r, MAX_LINE);
+      for (const l of overlong ? lines.slice(0, -1) : lines) dueAtStation(peer, l);
+      if (overlong) peer.expectError('LINEA_DEMASIADO_LARGA');
+      await peer.write(lines);
       try {
-        const versions = await store.latestPriceVersions(100_000);
-        const bad = versions.filter(
-          (v) => !(Number.isSafeInteger(v.version) && v.version >= 0 && v.version <= MAX_VERSION) || !Object.values(v.precios).every(precioEnRango),
-        );
-        expect.soft(bad.slice(0, 10), replay(SEED, FILE)).toEqual([]);
-      } finally {
-        await store.close();
+        await peer.settle(15_000, `company connection ${c}`);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${replay(SEED, FILE)}`);
       }
-    },
-    90_000,
-  );
+      if (overlong) await peer.closed;
+      else await peer.close();
+      finished.push(peer);
+    }
+    sweep = [];
+    const elapsed = Date.now() - started;
+    const mem = rss.stop();
+    const sent = finished.reduce((n, p) => n + p.linesSent, 0);
+    console.log(
+      `fuzz-link2 (fake company) seed ${SEED}: ${sent} lines in ${elapsed} ms; station RSS ${mib(mem.before)} → peak ${mib(mem.peak)} → ${mib(mem.after)}`,
+    );
 
-  it(
-    `${FAKE_STATIONS} fake stations answer a real company's dials with ${FAKE_STATIONS * DIALS_PER_STATION * PER_DIAL} hostile lines: answered as documented, no version confirmed that the company never made`,
-    async () => {
-      const c: CompanyProcess = await startCompanyProcess();
-      processes.push(c);
-      const rss = sampleRss(c.proc.pid as number);
-      const newest = (await c.request<{ version: number }>('/api/precios')).version;
-      const rng = new Rng(SEED ^ 0x2b2b);
-      const fakes = await Promise.all(Array.from({ length: FAKE_STATIONS }, () => FuzzServer.start(stationPeerOptions)));
-      servers.push(...fakes);
-      for (const [i, f] of fakes.entries()) {
-        await c.request('/api/estaciones', 'POST', { host: '127.0.0.1', puerto: f.port, id_estacion: `fz-${i}`, nombre: `Falsa ${i}` });
-      }
-      const started = Date.now();
-      const finished: FuzzPeer[] = [];
-      await Promise.all(
-        fakes.map(async (f, i) => {
-          for (let d = 0; d < DIALS_PER_STATION; d++) {
-            const r = rng.fork(i * 1000 + d);
-            const peer = await f.accept();
-            // Every second dial is greeted properly first; the others get hostile lines from the start.
-            const lines: Buffer[] = [];
-            if (d % 2 === 0) lines.push(Buffer.from(JSON.stringify(estacionInfo(r, 0))));
-            let bad = 0;
-            while (lines.length < PER_DIAL) {
-              const line = hostileLine(r, () => validStationMessage(r, r.pick([0, newest, newest + 1, 2 ** 31])), MAX_LINE - 1).bytes;
-              const text = lineAsServerSeesIt(line);
-              const isBad = text !== null && !parseLine(text, stationToCompany).ok;
-              // The company closes a link past 20 bad lines: keep to 20 here (the dial that tests it adds more).
-              if (isBad && bad >= 20) continue;
-              if (isBad) bad++;
-              lines.push(line);
-            }
-            const closing = d === DIALS_PER_STATION - 1 ? 'bad-lines' : d === DIALS_PER_STATION - 2 ? 'overlong' : null;
-            for (const l of lines) dueAtCompany(peer, l);
-            await peer.write(lines);
-            try {
-              await peer.settle(15_000, `fake station ${i}, dial ${d}`);
-            } catch (err) {
-              throw new Error(`${(err as Error).message}\n${replay(SEED, FILE)}`);
-            }
-            if (closing === 'bad-lines') {
-              // One more bad line than the company allows: answered, LIMITE_EXCEDIDO, closed.
-              const more = bad >= 20 ? ['hola'] : Array.from({ length: 21 - bad }, () => 'hola');
-              for (const _ of more) peer.expectError('JSON_INVALIDO');
-              peer.expectError('LIMITE_EXCEDIDO');
-              await peer.write(more.map((m) => Buffer.from(m)));
-              await peer.closed;
-            } else if (closing === 'overlong') {
-              await peer.write([overlongLine(r, MAX_LINE)]);
-              await peer.closed;
-            } else {
-              await peer.destroy();
-            }
-            finished.push(peer);
-          }
+    const problems = finished.flatMap((p, i) => checkAnswers(p, `company connection ${i}`));
+    expect.soft(problems, replay(SEED, FILE)).toEqual([]);
+    expect(mem.peak).toBeLessThan(RSS_BOUND);
+
+    // No price poisoned: every version the station said it holds, and the one it holds now, follow the rule.
+    const acks = finished.flatMap((p) =>
+      p.received.filter((m) => m.tipo === 'precios_recibidos').map((m) => Number(m.version)),
+    );
+    expect
+      .soft(
+        [...new Set(acks.filter((v) => !(Number.isSafeInteger(v) && v >= 0 && v <= MAX_VERSION)))],
+        'versions held past MAX_VERSION',
+      )
+      .toEqual([]);
+    expect
+      .soft(
+        acks.every((v, i) => i === 0 || v >= (acks[i - 1] as number)),
+        'versions held never go back',
+      )
+      .toBe(true);
+    const precios = await s.request<{ version: number; precios: Record<string, number> }>('/api/precios');
+    expect.soft(precios.version).toBeLessThanOrEqual(MAX_VERSION);
+    expect.soft(Object.values(precios.precios).every(precioEnRango), JSON.stringify(precios.precios)).toBe(true);
+
+    // A legitimate next version is still taken.
+    const legit = await FuzzPeer.connect(s.companyPort, companyPeerOptions);
+    peers.push(legit);
+    const next = precios.version + 1;
+    const nuevos = { precio_93: 1300, precio_95: 1360, precio_97: 1410, precio_diesel: 1130 };
+    legit.expectReply('precios');
+    await legit.write([
+      Buffer.from(
+        JSON.stringify({
+          tipo: 'actualizacion_precios',
+          version: next,
+          precios: nuevos,
+          timestamp: new Date().toISOString(),
         }),
-      );
-      const elapsed = Date.now() - started;
-      const mem = rss.stop();
-      const sent = finished.reduce((n, p) => n + p.linesSent, 0);
-      console.log(
-        `fuzz-link2 (fake stations) seed ${SEED}: ${sent} lines over ${finished.length} dials in ${elapsed} ms; company RSS ${mib(mem.before)} → peak ${mib(mem.peak)} → ${mib(mem.after)}`,
-      );
-      const problems = finished.flatMap((p, i) => checkAnswers(p, `dial ${i}`));
-      expect.soft(problems, replay(SEED, FILE)).toEqual([]);
-      expect(mem.peak).toBeLessThan(RSS_BOUND);
+      ),
+    ]);
+    await legit.settle(10_000, 'legitimate update');
+    expect
+      .soft(legit.received.find((m) => m.tipo === 'precios_recibidos' || m.tipo === 'error'))
+      .toEqual({ tipo: 'precios_recibidos', version: next });
 
-      // The company's own versions are untouched, and no station is recorded as holding one it never made.
-      expect((await c.request<{ version: number }>('/api/precios')).version).toBe(newest);
-      const estaciones = await c.request<{ id_estacion: string; version_confirmada: number | null; al_dia: boolean }[]>('/api/estaciones');
-      expect(estaciones).toHaveLength(FAKE_STATIONS);
-      expect
-        .soft(estaciones.filter((e) => e.version_confirmada !== null && !(e.version_confirmada >= 0 && e.version_confirmada <= newest)))
-        .toEqual([]);
+    expect((await getJson(s.api, '/health', token)).status).toBe(200);
+    // (No pump or sale exists here: the routes with a parameter are the pump fuzz's to read.)
+    expect.soft(await readRoutes(s.api, token, STATION_ROUTES, {}), errorLogs(s)).toEqual([]);
 
-      expect((await getJson(c.api, '/health', c.token)).status).toBe(200);
-      expect.soft(await readRoutes(c.api, c.token, COMPANY_ROUTES, { id: 'fz-0' }), errorLogs(c)).toEqual([]);
-    },
-    90_000,
-  );
+    // The stored price versions, read after a clean stop: each one follows the rule.
+    await Promise.all(peers.splice(0).map((p) => p.destroy()));
+    expect(await s.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    processes.splice(processes.indexOf(s), 1);
+    const { SqliteStore } = await import('../estacion/src/store/sqlite-store.js');
+    const store = new SqliteStore({ dataDir: s.dataDir });
+    await store.setup();
+    try {
+      const versions = await store.latestPriceVersions(100_000);
+      const bad = versions.filter(
+        (v) =>
+          !(Number.isSafeInteger(v.version) && v.version >= 0 && v.version <= MAX_VERSION) ||
+          !Object.values(v.precios).every(precioEnRango),
+      );
+      expect.soft(bad.slice(0, 10), replay(SEED, FILE)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 90_000);
+
+  it(`${FAKE_STATIONS} fake stations answer a real company's dials with ${FAKE_STATIONS * DIALS_PER_STATION * PER_DIAL} hostile lines: answered as documented, no version confirmed that the company never made`, async () => {
+    const c: CompanyProcess = await startCompanyProcess();
+    processes.push(c);
+    const rss = sampleRss(c.proc.pid as number);
+    const newest = (await c.request<{ version: number }>('/api/precios')).version;
+    const rng = new Rng(SEED ^ 0x2b2b);
+    const fakes = await Promise.all(Array.from({ length: FAKE_STATIONS }, () => FuzzServer.start(stationPeerOptions)));
+    servers.push(...fakes);
+    for (const [i, f] of fakes.entries()) {
+      await c.request('/api/estaciones', 'POST', {
+        host: '127.0.0.1',
+        puerto: f.port,
+        id_estacion: `fz-${i}`,
+        nombre: `Falsa ${i}`,
+      });
+    }
+    const started = Date.now();
+    const finished: FuzzPeer[] = [];
+    await Promise.all(
+      fakes.map(async (f, i) => {
+        for (let d = 0; d < DIALS_PER_STATION; d++) {
+          const r = rng.fork(i * 1000 + d);
+          const peer = await f.accept();
+          // Every second dial is greeted properly first; the others get hostile lines from the start.
+          const lines: Buffer[] = [];
+          if (d % 2 === 0) lines.push(Buffer.from(JSON.stringify(estacionInfo(r, 0))));
+          let bad = 0;
+          while (lines.length < PER_DIAL) {
+            const line = hostileLine(
+              r,
+              () => validStationMessage(r, r.pick([0, newest, newest + 1, 2 ** 31])),
+              MAX_LINE - 1,
+            ).bytes;
+            const text = lineAsServerSeesIt(line);
+            const isBad = text !== null && !parseLine(text, stationToCompany).ok;
+            // The company closes a link past 20 bad lines: keep to 20 here (the dial that tests it adds more).
+            if (isBad && bad >= 20) continue;
+            if (isBad) bad++;
+            lines.push(line);
+          }
+          const closing = d === DIALS_PER_STATION - 1 ? 'bad-lines' : d === DIALS_PER_STATION - 2 ? 'overlong' : null;
+          for (const l of lines) dueAtCompany(peer, l);
+          await peer.write(lines);
+          try {
+            await peer.settle(15_000, `fake station ${i}, dial ${d}`);
+          } catch (err) {
+            throw new Error(`${(err as Error).message}\n${replay(SEED, FILE)}`);
+          }
+          if (closing === 'bad-lines') {
+            // One more bad line than the company allows: answered, LIMITE_EXCEDIDO, closed.
+            const more = bad >= 20 ? ['hola'] : Array.from({ length: 21 - bad }, () => 'hola');
+            for (const _ of more) peer.expectError('JSON_INVALIDO');
+            peer.expectError('LIMITE_EXCEDIDO');
+            await peer.write(more.map((m) => Buffer.from(m)));
+            await peer.closed;
+          } else if (closing === 'overlong') {
+            await peer.write([overlongLine(r, MAX_LINE)]);
+            await peer.closed;
+          } else {
+            await peer.destroy();
+          }
+          finished.push(peer);
+        }
+      }),
+    );
+    const elapsed = Date.now() - started;
+    const mem = rss.stop();
+    const sent = finished.reduce((n, p) => n + p.linesSent, 0);
+    console.log(
+      `fuzz-link2 (fake stations) seed ${SEED}: ${sent} lines over ${finished.length} dials in ${elapsed} ms; company RSS ${mib(mem.before)} → peak ${mib(mem.peak)} → ${mib(mem.after)}`,
+    );
+    const problems = finished.flatMap((p, i) => checkAnswers(p, `dial ${i}`));
+    expect.soft(problems, replay(SEED, FILE)).toEqual([]);
+    expect(mem.peak).toBeLessThan(RSS_BOUND);
+
+    // The company's own versions are untouched, and no station is recorded as holding one it never made.
+    expect((await c.request<{ version: number }>('/api/precios')).version).toBe(newest);
+    const estaciones =
+      await c.request<{ id_estacion: string; version_confirmada: number | null; al_dia: boolean }[]>('/api/estaciones');
+    expect(estaciones).toHaveLength(FAKE_STATIONS);
+    expect
+      .soft(
+        estaciones.filter(
+          (e) => e.version_confirmada !== null && !(e.version_confirmada >= 0 && e.version_confirmada <= newest),
+        ),
+      )
+      .toEqual([]);
+
+    expect((await getJson(c.api, '/health', c.token)).status).toBe(200);
+    expect.soft(await readRoutes(c.api, c.token, COMPANY_ROUTES, { id: 'fz-0' }), errorLogs(c)).toEqual([]);
+  }, 90_000);
 
   it('default limits on the company port: the 21st bad line closes the connection; one over-long line too', async () => {
     const s = await startStationProcess();
@@ -345,6 +377,8 @@ describe(`link 2 fuzz, seed ${SEED}`, () => {
     peers.push(long);
     await long.write([overlongLine(rng, MAX_LINE)]);
     await long.closed;
-    expect(long.received.filter((m) => m.tipo === 'error')).toEqual([expect.objectContaining({ codigo: 'LINEA_DEMASIADO_LARGA' })]);
+    expect(long.received.filter((m) => m.tipo === 'error')).toEqual([
+      expect.objectContaining({ codigo: 'LINEA_DEMASIADO_LARGA' }),
+    ]);
   });
 });

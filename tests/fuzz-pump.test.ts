@@ -6,13 +6,7 @@
  * protocol says (its documented error, or its normal answer), the process stays healthy with its
  * memory bounded, every read route still answers, and the store holds only valid records.
  */
-import {
-  errorMensaje,
-  parseLine,
-  pumpToStation,
-  transaccionCompletada,
-  WIRE_ERROR_CODES,
-} from '@combustible/shared';
+import { errorMensaje, parseLine, pumpToStation, transaccionCompletada, WIRE_ERROR_CODES } from '@combustible/shared';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { STATION_ROUTES } from '../estacion/src/http/access.js';
 import { alerta, estadoSurtidor, surtidor, transaccion } from '../estacion/src/http/schemas.js';
@@ -189,7 +183,8 @@ function checkAnswers(peer: FuzzPeer, label: string): string[] {
   for (const m of peer.received) {
     if (m.tipo !== 'error') continue;
     if (!DOCUMENTED.has(String(m.codigo))) problems.push(`${label}: undocumented code ${String(m.codigo)}`);
-    if (!errorMensaje.safeParse(m).success) problems.push(`${label}: error out of shape ${JSON.stringify(m).slice(0, 200)}`);
+    if (!errorMensaje.safeParse(m).success)
+      problems.push(`${label}: error out of shape ${JSON.stringify(m).slice(0, 200)}`);
   }
   return problems;
 }
@@ -202,7 +197,15 @@ function implausibleSale(t: Record<string, unknown>): string | null {
     if (!Number.isFinite(ms) || ms < Date.UTC(2000, 0, 1) || ms > Date.now() + YEAR_MS)
       return `${f} ${String(t[f])} is not a plausible date`;
   }
-  for (const f of ['litros', 'precio_por_litro', 'monto_total', 'secuencia', 'version_precios', 'totalizador_inicio', 'totalizador_fin']) {
+  for (const f of [
+    'litros',
+    'precio_por_litro',
+    'monto_total',
+    'secuencia',
+    'version_precios',
+    'totalizador_inicio',
+    'totalizador_fin',
+  ]) {
     const v = t[f];
     if (v !== null && (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > Number.MAX_SAFE_INTEGER))
       return `${f} ${JSON.stringify(v)} is out of range`;
@@ -213,7 +216,22 @@ function implausibleSale(t: Record<string, unknown>): string | null {
 /** A stored sale as the pump would have sent it, checked against the wire schema. */
 function asWire(t: Record<string, unknown>): Msg {
   const wire: Msg = { tipo: 'transaccion_completada' };
-  for (const f of ['id_surtidor', 'tipo_combustible', 'litros', 'precio_por_litro', 'monto_total', 'metodo_pago', 'fecha_inicio', 'fecha_fin', 'estado', 'operador', 'secuencia', 'version_precios', 'totalizador_inicio', 'totalizador_fin']) {
+  for (const f of [
+    'id_surtidor',
+    'tipo_combustible',
+    'litros',
+    'precio_por_litro',
+    'monto_total',
+    'metodo_pago',
+    'fecha_inicio',
+    'fecha_fin',
+    'estado',
+    'operador',
+    'secuencia',
+    'version_precios',
+    'totalizador_inicio',
+    'totalizador_fin',
+  ]) {
     if (t[f] !== null && t[f] !== undefined) wire[f] = t[f];
   }
   if (t.id_derivado === false) wire.id_transaccion = t.id_transaccion;
@@ -231,7 +249,10 @@ function storeProblems(
     const s = transaccion.safeParse(t);
     if (!s.success) problems.push(`${where} sale ${String(t.id_transaccion)}: ${s.error.message.slice(0, 300)}`);
     const w = transaccionCompletada.safeParse(asWire(t));
-    if (!w.success) problems.push(`${where} sale ${String(t.id_transaccion)} breaks the wire schema: ${w.error.message.slice(0, 300)}`);
+    if (!w.success)
+      problems.push(
+        `${where} sale ${String(t.id_transaccion)} breaks the wire schema: ${w.error.message.slice(0, 300)}`,
+      );
     const why = implausibleSale(t);
     if (why) problems.push(`${where} sale ${String(t.id_transaccion)}: ${why}`);
   }
@@ -247,144 +268,152 @@ function storeProblems(
 }
 
 describe(`pump port fuzz, seed ${SEED}`, () => {
-  it(
-    `${TOTAL_LINES} hostile lines over ${REGISTERED + UNREGISTERED + OVERLONG} connections: every line answered as documented, memory bounded, reads and store intact`,
-    async () => {
-      expect(REGISTERED * PER_REGISTERED + UNREGISTERED * PER_UNREGISTERED + OVERLONG * PER_OVERLONG).toBe(TOTAL_LINES);
-      const s = await startStationProcess({
-        flags: { 'max-bad-lines': '1000000', 'rate-limit': '100000', 'registration-timeout': '300' },
-      });
-      running.push(s);
-      const pid = s.proc.pid as number;
-      const token = await s.login();
-      const fdsBefore = fdCount(pid);
-      const rss = sampleRss(pid);
-      const rng = new Rng(SEED);
-      const started = Date.now();
+  it(`${TOTAL_LINES} hostile lines over ${REGISTERED + UNREGISTERED + OVERLONG} connections: every line answered as documented, memory bounded, reads and store intact`, async () => {
+    expect(REGISTERED * PER_REGISTERED + UNREGISTERED * PER_UNREGISTERED + OVERLONG * PER_OVERLONG).toBe(TOTAL_LINES);
+    const s = await startStationProcess({
+      flags: { 'max-bad-lines': '1000000', 'rate-limit': '100000', 'registration-timeout': '300' },
+    });
+    running.push(s);
+    const pid = s.proc.pid as number;
+    const token = await s.login();
+    const fdsBefore = fdCount(pid);
+    const rss = sampleRss(pid);
+    const rng = new Rng(SEED);
+    const started = Date.now();
 
-      const runs: Promise<FuzzPeer>[] = [];
-      for (let i = 0; i < REGISTERED; i++) {
-        const id = FIRST_ID + i;
-        const r = rng.fork(i);
-        runs.push(registeredRun(s.pumpPort, r, id, PER_REGISTERED, i === 0 ? sweep(r, id) : []));
+    const runs: Promise<FuzzPeer>[] = [];
+    for (let i = 0; i < REGISTERED; i++) {
+      const id = FIRST_ID + i;
+      const r = rng.fork(i);
+      runs.push(registeredRun(s.pumpPort, r, id, PER_REGISTERED, i === 0 ? sweep(r, id) : []));
+    }
+    for (let i = 0; i < UNREGISTERED; i++) runs.push(unregisteredRun(s.pumpPort, rng.fork(100 + i), PER_UNREGISTERED));
+    const overlong = (async () => {
+      const done: FuzzPeer[] = [];
+      for (let g = 0; g < OVERLONG; g += 20) {
+        done.push(
+          ...(await Promise.all(
+            Array.from({ length: Math.min(20, OVERLONG - g) }, (_, k) =>
+              overlongRun(s.pumpPort, rng.fork(1000 + g + k), PER_OVERLONG),
+            ),
+          )),
+        );
       }
-      for (let i = 0; i < UNREGISTERED; i++) runs.push(unregisteredRun(s.pumpPort, rng.fork(100 + i), PER_UNREGISTERED));
-      const overlong = (async () => {
-        const done: FuzzPeer[] = [];
-        for (let g = 0; g < OVERLONG; g += 20) {
-          done.push(
-            ...(await Promise.all(
-              Array.from({ length: Math.min(20, OVERLONG - g) }, (_, k) => overlongRun(s.pumpPort, rng.fork(1000 + g + k), PER_OVERLONG)),
-            )),
-          );
-        }
-        return done;
-      })();
+      return done;
+    })();
 
-      let finished: FuzzPeer[];
-      try {
-        finished = [...(await Promise.all(runs)), ...(await overlong)];
-      } catch (err) {
-        throw new Error(`${(err as Error).message}\n${replay(SEED, FILE)}`);
-      }
-      const elapsed = Date.now() - started;
-      const mem = rss.stop();
-      const sentLines = finished.reduce((n, p) => n + p.linesSent, 0);
-      const sentBytes = finished.reduce((n, p) => n + p.bytesSent, 0);
-      const answers = finished.reduce((n, p) => n + p.received.length, 0);
-      console.log(
-        `fuzz-pump seed ${SEED}: ${sentLines} lines (${mib(sentBytes)}) in ${elapsed} ms, ${answers} answers; station RSS ${mib(mem.before)} → peak ${mib(mem.peak)} → ${mib(mem.after)}; fds ${fdsBefore} before`,
-      );
-      expect(sentLines).toBe(TOTAL_LINES);
+    let finished: FuzzPeer[];
+    try {
+      finished = [...(await Promise.all(runs)), ...(await overlong)];
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${replay(SEED, FILE)}`);
+    }
+    const elapsed = Date.now() - started;
+    const mem = rss.stop();
+    const sentLines = finished.reduce((n, p) => n + p.linesSent, 0);
+    const sentBytes = finished.reduce((n, p) => n + p.bytesSent, 0);
+    const answers = finished.reduce((n, p) => n + p.received.length, 0);
+    console.log(
+      `fuzz-pump seed ${SEED}: ${sentLines} lines (${mib(sentBytes)}) in ${elapsed} ms, ${answers} answers; station RSS ${mib(mem.before)} → peak ${mib(mem.peak)} → ${mib(mem.after)}; fds ${fdsBefore} before`,
+    );
+    expect(sentLines).toBe(TOTAL_LINES);
 
-      // Every line got what the protocol says, with a documented code.
-      const problems = finished.flatMap((p, i) => checkAnswers(p, `connection ${i}`));
-      expect(problems, replay(SEED, FILE)).toEqual([]);
-      // The over-long lines closed their connections; the others are still open.
-      expect(finished.slice(0, REGISTERED + UNREGISTERED).every((p) => !p.isClosed), replay(SEED, FILE)).toBe(true);
-      expect(mem.peak, `peak RSS ${mib(mem.peak)}`).toBeLessThan(RSS_BOUND);
+    // Every line got what the protocol says, with a documented code.
+    const problems = finished.flatMap((p, i) => checkAnswers(p, `connection ${i}`));
+    expect(problems, replay(SEED, FILE)).toEqual([]);
+    // The over-long lines closed their connections; the others are still open.
+    expect(
+      finished.slice(0, REGISTERED + UNREGISTERED).every((p) => !p.isClosed),
+      replay(SEED, FILE),
+    ).toBe(true);
+    expect(mem.peak, `peak RSS ${mib(mem.peak)}`).toBeLessThan(RSS_BOUND);
 
-      // Every stored record, through the API, page by page: sales, alerts, pumps and their states.
-      const txs = await readAll(s.api, '/api/transacciones', token);
-      const total = txs.length;
-      // Alive, and every read route answers (path parameters: a pump and a sale that exist).
-      const health = await getJson(s.api, '/health', token);
-      expect(health.status).toBe(200);
-      const sample = txs[0] ?? { id_surtidor: FIRST_ID, id_transaccion: 'ninguna' };
-      const params: Record<string, string> = {
-        id: String(FIRST_ID),
-        id_surtidor: String(sample.id_surtidor),
-        id_transaccion: String(sample.id_transaccion),
-      };
-      const reads = getRoutes(STATION_ROUTES, (p) => params[p] ?? p);
-      const failing: string[] = [];
-      for (const path of reads) {
-        const r = await getJson(s.api, path, token);
-        if (r.status !== 200) failing.push(`${path}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
-        // A prototype key sent by a pump never turns into a property of what the station serves.
-        if (JSON.stringify(r.body).includes('contaminado')) failing.push(`${path}: serves a polluted property`);
-      }
-      expect.soft(failing, `${replay(SEED, FILE)}\n${errorLogs(s)}`).toEqual([]);
+    // Every stored record, through the API, page by page: sales, alerts, pumps and their states.
+    const txs = await readAll(s.api, '/api/transacciones', token);
+    const total = txs.length;
+    // Alive, and every read route answers (path parameters: a pump and a sale that exist).
+    const health = await getJson(s.api, '/health', token);
+    expect(health.status).toBe(200);
+    const sample = txs[0] ?? { id_surtidor: FIRST_ID, id_transaccion: 'ninguna' };
+    const params: Record<string, string> = {
+      id: String(FIRST_ID),
+      id_surtidor: String(sample.id_surtidor),
+      id_transaccion: String(sample.id_transaccion),
+    };
+    const reads = getRoutes(STATION_ROUTES, (p) => params[p] ?? p);
+    const failing: string[] = [];
+    for (const path of reads) {
+      const r = await getJson(s.api, path, token);
+      if (r.status !== 200) failing.push(`${path}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+      // A prototype key sent by a pump never turns into a property of what the station serves.
+      if (JSON.stringify(r.body).includes('contaminado')) failing.push(`${path}: serves a polluted property`);
+    }
+    expect.soft(failing, `${replay(SEED, FILE)}\n${errorLogs(s)}`).toEqual([]);
 
-      const alerts = await readAll(s.api, '/api/alertas', token);
-      const pumps = await readAll(s.api, '/api/surtidores', token);
-      const apiProblems = storeProblems(txs, alerts, pumps, 'API');
-      for (let i = 0; i < REGISTERED; i++) {
-        const st = await getJson(s.api, `/api/surtidores/${FIRST_ID + i}/estado`, token);
-        const parsed = estadoSurtidor.safeParse(st.body);
-        if (!parsed.success) apiProblems.push(`state of ${FIRST_ID + i}: ${parsed.error.message.slice(0, 300)}`);
-      }
-      expect.soft(apiProblems.slice(0, 20), replay(SEED, FILE)).toEqual([]);
-      expect.soft(pumps.length).toBe(REGISTERED);
+    const alerts = await readAll(s.api, '/api/alertas', token);
+    const pumps = await readAll(s.api, '/api/surtidores', token);
+    const apiProblems = storeProblems(txs, alerts, pumps, 'API');
+    for (let i = 0; i < REGISTERED; i++) {
+      const st = await getJson(s.api, `/api/surtidores/${FIRST_ID + i}/estado`, token);
+      const parsed = estadoSurtidor.safeParse(st.body);
+      if (!parsed.success) apiProblems.push(`state of ${FIRST_ID + i}: ${parsed.error.message.slice(0, 300)}`);
+    }
+    expect.soft(apiProblems.slice(0, 20), replay(SEED, FILE)).toEqual([]);
+    expect.soft(pumps.length).toBe(REGISTERED);
 
-      // Every sale confirmed as new is stored once; every new conflicting version is kept beside it.
-      const stored = new Set(txs.map((t) => `${String(t.id_surtidor)}/${String(t.id_transaccion)}`));
-      const saleAnswers = finished.slice(0, REGISTERED).flatMap((p, i) =>
+    // Every sale confirmed as new is stored once; every new conflicting version is kept beside it.
+    const stored = new Set(txs.map((t) => `${String(t.id_surtidor)}/${String(t.id_transaccion)}`));
+    const saleAnswers = finished
+      .slice(0, REGISTERED)
+      .flatMap((p, i) =>
         p.received
           .filter((m) => m.tipo === 'transaccion_confirmada' && m.duplicada === false)
           .map((m) => ({ key: `${FIRST_ID + i}/${String(m.id_transaccion)}`, conflicto: m.conflicto === true })),
       );
-      const confirmed = saleAnswers.filter((a) => !a.conflicto).map((a) => a.key);
-      expect.soft(confirmed.filter((id) => !stored.has(id))).toEqual([]);
-      expect.soft(confirmed.filter((id, i) => confirmed.indexOf(id) !== i), 'confirmed as new twice').toEqual([]);
-      expect.soft(stored.size).toBe(confirmed.length);
-      const conflicts = await readAll(s.api, '/api/conflictos', token);
-      expect.soft(conflicts.length, 'conflicting versions kept').toBe(saleAnswers.filter((a) => a.conflicto).length);
+    const confirmed = saleAnswers.filter((a) => !a.conflicto).map((a) => a.key);
+    expect.soft(confirmed.filter((id) => !stored.has(id))).toEqual([]);
+    expect
+      .soft(
+        confirmed.filter((id, i) => confirmed.indexOf(id) !== i),
+        'confirmed as new twice',
+      )
+      .toEqual([]);
+    expect.soft(stored.size).toBe(confirmed.length);
+    const conflicts = await readAll(s.api, '/api/conflictos', token);
+    expect.soft(conflicts.length, 'conflicting versions kept').toBe(saleAnswers.filter((a) => a.conflicto).length);
 
-      await Promise.all(peers.splice(0).map((p) => p.destroy()));
-      // The store itself, read after a clean stop: the same records, every one valid.
-      expect(await s.stop('SIGTERM')).toEqual({ code: 0, signal: null });
-      running.splice(running.indexOf(s), 1);
-      const { SqliteStore } = await import('../estacion/src/store/sqlite-store.js');
-      const store = new SqliteStore({ dataDir: s.dataDir });
-      await store.setup();
-      try {
-        const all: Record<string, unknown>[] = [];
-        for (let skip = 0; ; skip += 1000) {
-          const page = await store.listTransactions({ limit: 1000, skip });
-          all.push(...(page.items as unknown as Record<string, unknown>[]));
-          if (page.items.length < 1000) break;
-        }
-        const storedAlerts = (await store.listAlerts({ limit: 1_000_000 })) as unknown as Record<string, unknown>[];
-        const storedPumps = (await store.listPumps()) as unknown as Record<string, unknown>[];
-        expect.soft(all).toHaveLength(total);
-        expect.soft(storedAlerts).toHaveLength(alerts.length);
-        const sp = storeProblems(all, storedAlerts, storedPumps, 'store');
-        for (const p of storedPumps) {
-          const parsed = surtidor.omit({ estado: true, estado_conexion: true, version_precios: true }).safeParse(p);
-          if (!parsed.success) sp.push(`store pump ${String(p.id_surtidor)}: ${parsed.error.message.slice(0, 300)}`);
-        }
-        for (const st of await store.listStates()) {
-          if (!Number.isFinite(st.litros_actuales) || !Number.isSafeInteger(st.monto_actual))
-            sp.push(`store state ${st.id_surtidor}: ${JSON.stringify(st)}`);
-        }
-        expect.soft(sp.slice(0, 20), replay(SEED, FILE)).toEqual([]);
-      } finally {
-        await store.close();
+    await Promise.all(peers.splice(0).map((p) => p.destroy()));
+    // The store itself, read after a clean stop: the same records, every one valid.
+    expect(await s.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    running.splice(running.indexOf(s), 1);
+    const { SqliteStore } = await import('../estacion/src/store/sqlite-store.js');
+    const store = new SqliteStore({ dataDir: s.dataDir });
+    await store.setup();
+    try {
+      const all: Record<string, unknown>[] = [];
+      for (let skip = 0; ; skip += 1000) {
+        const page = await store.listTransactions({ limit: 1000, skip });
+        all.push(...(page.items as unknown as Record<string, unknown>[]));
+        if (page.items.length < 1000) break;
       }
-    },
-    150_000,
-  );
+      const storedAlerts = (await store.listAlerts({ limit: 1_000_000 })) as unknown as Record<string, unknown>[];
+      const storedPumps = (await store.listPumps()) as unknown as Record<string, unknown>[];
+      expect.soft(all).toHaveLength(total);
+      expect.soft(storedAlerts).toHaveLength(alerts.length);
+      const sp = storeProblems(all, storedAlerts, storedPumps, 'store');
+      for (const p of storedPumps) {
+        const parsed = surtidor.omit({ estado: true, estado_conexion: true, version_precios: true }).safeParse(p);
+        if (!parsed.success) sp.push(`store pump ${String(p.id_surtidor)}: ${parsed.error.message.slice(0, 300)}`);
+      }
+      for (const st of await store.listStates()) {
+        if (!Number.isFinite(st.litros_actuales) || !Number.isSafeInteger(st.monto_actual))
+          sp.push(`store state ${st.id_surtidor}: ${JSON.stringify(st)}`);
+      }
+      expect.soft(sp.slice(0, 20), replay(SEED, FILE)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 150_000);
 
   it(`default limits still close abusive connections (seed ${SEED}): 21st bad line, over-long line, message flood`, async () => {
     const s = await startStationProcess();
@@ -425,7 +454,9 @@ describe(`pump port fuzz, seed ${SEED}`, () => {
     const flood = await connect(s.pumpPort);
     await flood.write([Buffer.from(JSON.stringify(validRegistro(FIRST_ID)))]);
     await expectMessage(flood, (m) => m.tipo === 'registro_confirmado');
-    const beat = Buffer.from(JSON.stringify({ tipo: 'heartbeat', id_surtidor: FIRST_ID, timestamp: new Date().toISOString() }));
+    const beat = Buffer.from(
+      JSON.stringify({ tipo: 'heartbeat', id_surtidor: FIRST_ID, timestamp: new Date().toISOString() }),
+    );
     await flood.write(Array.from({ length: 2000 }, () => beat));
     await expectMessage(flood, (m) => m.tipo === 'error' && m.codigo === 'LIMITE_EXCEDIDO');
     const venta = JSON.stringify(validSaleFor(FIRST_ID));

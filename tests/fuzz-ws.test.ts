@@ -41,7 +41,9 @@ async function wsClients(s: StationProcess, token: string): Promise<number | und
 
 /** A registered pump that sells on demand; each sale is a `transaccion` event for every dashboard. */
 async function sellingPump(s: StationProcess): Promise<{ sell(n: number): Promise<number>; peer: FuzzPeer }> {
-  const peer = await FuzzPeer.connect(s.pumpPort, { replies: { venta: ['transaccion_confirmada'], registro: ['registro_confirmado'] } });
+  const peer = await FuzzPeer.connect(s.pumpPort, {
+    replies: { venta: ['transaccion_confirmada'], registro: ['registro_confirmado'] },
+  });
   sockets.push(peer);
   peer.expectReply('registro');
   await peer.write([Buffer.from(JSON.stringify(validRegistro(PUMP)))]);
@@ -80,11 +82,26 @@ function badUpgrade(rng: Rng, token: string): BadUpgrade {
     case 0:
       return { kind: 'sin sesión', headers: {} };
     case 1:
-      return { kind: 'token falso', headers: { Authorization: `Bearer ${hostileString(rng, 80).replace(/[^\x20-\x7e]/g, 'x')}` } };
+      return {
+        kind: 'token falso',
+        headers: { Authorization: `Bearer ${hostileString(rng, 80).replace(/[^\x20-\x7e]/g, 'x')}` },
+      };
     case 2:
       return { kind: 'cookie falsa', headers: { Cookie: `sesion=${'z'.repeat(rng.int(0, 300))}` } };
     case 3:
-      return { kind: 'origen ajeno', headers: { Authorization: `Bearer ${token}`, Origin: rng.pick(['https://evil.example', 'null', 'http://127.0.0.1.evil.example', 'file://', 'https://[::1]:1']) } };
+      return {
+        kind: 'origen ajeno',
+        headers: {
+          Authorization: `Bearer ${token}`,
+          Origin: rng.pick([
+            'https://evil.example',
+            'null',
+            'http://127.0.0.1.evil.example',
+            'file://',
+            'https://[::1]:1',
+          ]),
+        },
+      };
     case 4: {
       const b = rng.bytes(rng.int(1, 2000));
       return { kind: 'bytes', raw: b };
@@ -112,7 +129,10 @@ function badUpgrade(rng: Rng, token: string): BadUpgrade {
         [{ 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits=0' }, true],
         [{ 'Sec-WebSocket-Protocol': 'a, a, ,' }, true],
       ] as const);
-      return { kind: mayUpgrade ? 'opciones extrañas' : 'handshake roto', headers: { Authorization: `Bearer ${token}`, ...broken } };
+      return {
+        kind: mayUpgrade ? 'opciones extrañas' : 'handshake roto',
+        headers: { Authorization: `Bearer ${token}`, ...broken },
+      };
     }
     case 8:
       return {
@@ -132,7 +152,12 @@ function badUpgrade(rng: Rng, token: string): BadUpgrade {
         ),
       };
     default:
-      return { kind: 'sesión válida por cookie, otro camino', raw: Buffer.from(`GET /otra HTTP/1.1\r\nHost: x\r\nCookie: sesion=${token}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`) };
+      return {
+        kind: 'sesión válida por cookie, otro camino',
+        raw: Buffer.from(
+          `GET /otra HTTP/1.1\r\nHost: x\r\nCookie: sesion=${token}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        ),
+      };
   }
 }
 
@@ -166,7 +191,10 @@ function randomFrame(rng: Rng): Buffer {
     case 12:
       return rng.bytes(rng.int(1, 200));
     default:
-      return frame({ opcode: 0x1, payload: JSON.stringify({ tipo: 'comando', comando: 'detener_emergencia', id_surtidor: PUMP }) });
+      return frame({
+        opcode: 0x1,
+        payload: JSON.stringify({ tipo: 'comando', comando: 'detener_emergencia', id_surtidor: PUMP }),
+      });
   }
 }
 
@@ -181,10 +209,16 @@ describe(`WebSocket port fuzz, seed ${SEED}`, () => {
       await Promise.all(
         Array.from({ length: Math.min(25, BAD_UPGRADES - i) }, async (_, k) => {
           const bad = badUpgrade(rng.fork(i + k), token);
-          const r = await RawWs.handshake(s.wsPort, { ...(bad.raw ? { raw: bad.raw } : {}), ...(bad.headers ? { headers: bad.headers } : {}) });
+          const r = await RawWs.handshake(s.wsPort, {
+            ...(bad.raw ? { raw: bad.raw } : {}),
+            ...(bad.headers ? { headers: bad.headers } : {}),
+          });
           if (r.ws) await r.ws.destroy();
           (outcomes[bad.kind] ??= {})[r.status] = ((outcomes[bad.kind] ?? {})[r.status] ?? 0) + 1;
-          if (r.status === 101 && bad.kind !== 'opciones extrañas') problems.push(`${bad.kind}: upgraded ${JSON.stringify(bad.headers ?? bad.raw?.toString().slice(0, 200)).slice(0, 300)}`);
+          if (r.status === 101 && bad.kind !== 'opciones extrañas')
+            problems.push(
+              `${bad.kind}: upgraded ${JSON.stringify(bad.headers ?? bad.raw?.toString().slice(0, 200)).slice(0, 300)}`,
+            );
           if (r.status >= 500) problems.push(`${bad.kind}: ${r.status} ${r.body.slice(0, 200)}`);
           if (bad.kind === 'sin sesión' || bad.kind === 'token falso' || bad.kind === 'cookie falsa') {
             if (r.status !== 401 || codigoOf(r.body) !== 'NO_AUTENTICADO')
@@ -196,7 +230,9 @@ describe(`WebSocket port fuzz, seed ${SEED}`, () => {
       );
     }
     const mem = rss.stop();
-    console.log(`fuzz-ws bad upgrades seed ${SEED}: ${JSON.stringify(outcomes)}; RSS ${mib(mem.before)} → peak ${mib(mem.peak)} → ${mib(mem.after)}`);
+    console.log(
+      `fuzz-ws bad upgrades seed ${SEED}: ${JSON.stringify(outcomes)}; RSS ${mib(mem.before)} → peak ${mib(mem.peak)} → ${mib(mem.after)}`,
+    );
     expect(problems, replay(SEED, FILE)).toEqual([]);
     expect(mem.peak).toBeLessThan(RSS_BOUND);
     // Still serving: a good client gets its snapshot; nobody else is counted as connected.
@@ -239,7 +275,12 @@ describe(`WebSocket port fuzz, seed ${SEED}`, () => {
       `fuzz-ws frames seed ${SEED}: ${FRAME_CLIENTS * FRAMES_PER_CLIENT} frames, close codes ${JSON.stringify(codes)}; dashboard got ${watcher.count('transaccion')} of ${sold} sales; RSS ${mib(mem.before)} → peak ${mib(mem.peak)} → ${mib(mem.after)}`,
     );
     // Every code the server closed with is a protocol one (or the client's own close echoed).
-    expect(Object.keys(codes).map(Number).filter((c) => ![0, 1000, 1002, 1007, 1009, 1005].includes(c)), replay(SEED, FILE)).toEqual([]);
+    expect(
+      Object.keys(codes)
+        .map(Number)
+        .filter((c) => ![0, 1000, 1002, 1007, 1009, 1005].includes(c)),
+      replay(SEED, FILE),
+    ).toEqual([]);
     expect(watcher.isClosed).toBe(false);
     expect(mem.peak).toBeLessThan(RSS_BOUND);
     await eventually('only the dashboard is counted', async () => (await wsClients(s, token)) === 1, 10_000, 100);

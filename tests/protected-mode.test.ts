@@ -82,7 +82,10 @@ describe('estacion in protected mode', () => {
   });
 
   it('starts on 0.0.0.0 with both tokens, without a warning', async () => {
-    const p = run('estacion', stationArgs('--host', '0.0.0.0', '--pump-token', 'p-secreto', '--company-token', 'c-secreto'));
+    const p = run(
+      'estacion',
+      stationArgs('--host', '0.0.0.0', '--pump-token', 'p-secreto', '--company-token', 'c-secreto'),
+    );
     await p.waitForLog((e) => e.listo === true);
     expect(p.logs.filter((e) => String(e.msg).startsWith('INSEGURO'))).toEqual([]);
   });
@@ -93,7 +96,9 @@ describe('empresa in protected mode', () => {
     const p = run('empresa', companyArgs('--host', '0.0.0.0'));
     expect((await p.closed).code).toBe(1);
     expect(p.stderr).toHaveLength(1);
-    expect(p.stderr[0]).toMatch(/^DENEGADO \(modo protegido\): empresa escucharía en 0\.0\.0\.0 .*--token \(o EMPRESA_TOKEN\)/);
+    expect(p.stderr[0]).toMatch(
+      /^DENEGADO \(modo protegido\): empresa escucharía en 0\.0\.0\.0 .*--token \(o EMPRESA_TOKEN\)/,
+    );
   });
 
   it('starts on 0.0.0.0 with --insecure, warning about it', async () => {

@@ -31,7 +31,12 @@ describe('README scripts', () => {
   });
 
   it('no other linter is named in the README or the docs', () => {
-    const files = ['README.md', 'server/README.md', 'surtidor/README.md', ...readdirSync(new URL('docs/', ROOT)).map((f) => `docs/${f}`)];
+    const files = [
+      'README.md',
+      'server/README.md',
+      'surtidor/README.md',
+      ...readdirSync(new URL('docs/', ROOT)).map((f) => `docs/${f}`),
+    ];
     for (const file of files.filter((f) => f.endsWith('.md'))) {
       expect(read(file).match(OTHER_LINTERS)?.[0], file).toBeUndefined();
     }

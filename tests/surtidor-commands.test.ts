@@ -54,7 +54,10 @@ describe('surtidor: commands', () => {
     // The pump brings dispensing up to date when asked for its estado, at 1 L/s: had the pause not
     // held the sale, 100 ms would show as 0.1 L (the wire has 0.001 L resolution).
     await wait(100);
-    expect(await estadoNow(pump)).toMatchObject({ estado_operacion: 'pausado', litros_actuales: paused.litros_actuales });
+    expect(await estadoNow(pump)).toMatchObject({
+      estado_operacion: 'pausado',
+      litros_actuales: paused.litros_actuales,
+    });
 
     expect((await command(pump, 'reanudar', 'c2')).resultado).toBe('ok');
     expect(await estadoNow(pump)).toMatchObject({ estado_operacion: 'despachando' });
@@ -64,7 +67,13 @@ describe('surtidor: commands', () => {
     expect((await command(pump, 'detener_emergencia', 'c3')).resultado).toBe('ok');
     // The answer comes after the cancelled sale (next() above skipped it, received keeps it).
     const sale = pump.received.slice(from).find((m) => m.tipo === 'transaccion_completada') as Json;
-    expect(sale).toMatchObject({ id_surtidor: 5, estado: 'cancelada', tipo_combustible: '93', precio_por_litro: 1290, secuencia: 1 });
+    expect(sale).toMatchObject({
+      id_surtidor: 5,
+      estado: 'cancelada',
+      tipo_combustible: '93',
+      precio_por_litro: 1290,
+      secuencia: 1,
+    });
     const litros = sale.litros as number;
     expect(litros).toBeGreaterThan(paused.litros_actuales as number);
     expect(litros).toBeLessThan(3.7);

@@ -40,7 +40,10 @@ interface Resumen {
 const resumen = (e: LogEvent) => e.resumen as Resumen;
 
 async function station(dataDir: string, port?: number, flags: Record<string, string> = {}): Promise<StationProcess> {
-  const s = await startStationProcess({ dataDir, flags: { ...flags, ...(port === undefined ? {} : { 'pump-port': String(port) }) } });
+  const s = await startStationProcess({
+    dataDir,
+    flags: { ...flags, ...(port === undefined ? {} : { 'pump-port': String(port) }) },
+  });
   procs.push(s);
   return s;
 }
@@ -89,8 +92,12 @@ async function mutualTls(): Promise<{ stationFlags: Record<string, string>; pump
       'tls-ca': path.join(dir, 'ca.crt'),
       'tls-client-auth': 'true',
     },
-    pumpArgs: ['--tls', '--ca', path.join(dir, 'ca.crt')]
-      .concat(['--cert', path.join(dir, 'surtidor-{id}.crt'), '--key', path.join(dir, 'surtidor-{id}.key')]),
+    pumpArgs: ['--tls', '--ca', path.join(dir, 'ca.crt')].concat([
+      '--cert',
+      path.join(dir, 'surtidor-{id}.crt'),
+      '--key',
+      path.join(dir, 'surtidor-{id}.key'),
+    ]),
   };
 }
 
@@ -99,86 +106,113 @@ describe('surtidor: no sale lost', () => {
     { credenciales: 'none (loopback)', perPump: false, tls: false },
     { credenciales: 'a token of its own for every pump (--require-pump-auth)', perPump: true, tls: false },
     { credenciales: 'mutual TLS and a token of its own for every pump', perPump: true, tls: true },
-  ])('the station stores exactly the sales the pumps made, across two SIGKILLs of the station; credentials: $credenciales', async ({ perPump, tls }) => {
-    const dataDir = tempDir('perdida-estacion-');
-    const outboxDir = tempDir('perdida-surtidores-');
-    const ledger = path.join(outboxDir, 'ventas.ndjson');
-    const tokenArgs = perPump ? await perPumpTokens(dataDir, outboxDir) : [];
-    const secure = tls ? await mutualTls() : { stationFlags: {}, pumpArgs: [] };
-    const stationFlags: Record<string, string> = {
-      ...(perPump ? { 'require-pump-auth': 'true' } : {}),
-      ...secure.stationFlags,
-    };
-    let est = await station(dataDir, undefined, stationFlags);
-    const port = est.pumpPort;
-    const pumps = startProcess('surtidor', [
-      ...['--estacion', `${tls ? 'localhost' : '127.0.0.1'}:${port}`, '--count', '20', '--first-id', '101', '--speed', '50'],
-      ...['--mean-interval', '5', '--outbox-dir', outboxDir, '--ledger', ledger, '--stats-interval', '0.2', '--confirm-wait', '15'],
-      ...['--reconnect-base', '0.1', '--reconnect-max', '1'],
-      ...tokenArgs,
-      ...secure.pumpArgs,
-    ]);
-    procs.push(pumps);
-    /** The first `resumen` logged after log index `from` that satisfies `ok`. */
-    const resumenAfter = (from: number, ok: (r: Resumen) => boolean, timeoutMs = 20_000) =>
-      pumps
-        .waitForLog((e) => e.msg === 'resumen' && pumps.logs.indexOf(e) >= from && ok(resumen(e)), timeoutMs)
-        .then(resumen);
+  ])(
+    'the station stores exactly the sales the pumps made, across two SIGKILLs of the station; credentials: $credenciales',
+    async ({ perPump, tls }) => {
+      const dataDir = tempDir('perdida-estacion-');
+      const outboxDir = tempDir('perdida-surtidores-');
+      const ledger = path.join(outboxDir, 'ventas.ndjson');
+      const tokenArgs = perPump ? await perPumpTokens(dataDir, outboxDir) : [];
+      const secure = tls ? await mutualTls() : { stationFlags: {}, pumpArgs: [] };
+      const stationFlags: Record<string, string> = {
+        ...(perPump ? { 'require-pump-auth': 'true' } : {}),
+        ...secure.stationFlags,
+      };
+      let est = await station(dataDir, undefined, stationFlags);
+      const port = est.pumpPort;
+      const pumps = startProcess('surtidor', [
+        ...[
+          '--estacion',
+          `${tls ? 'localhost' : '127.0.0.1'}:${port}`,
+          '--count',
+          '20',
+          '--first-id',
+          '101',
+          '--speed',
+          '50',
+        ],
+        ...[
+          '--mean-interval',
+          '5',
+          '--outbox-dir',
+          outboxDir,
+          '--ledger',
+          ledger,
+          '--stats-interval',
+          '0.2',
+          '--confirm-wait',
+          '15',
+        ],
+        ...['--reconnect-base', '0.1', '--reconnect-max', '1'],
+        ...tokenArgs,
+        ...secure.pumpArgs,
+      ]);
+      procs.push(pumps);
+      /** The first `resumen` logged after log index `from` that satisfies `ok`. */
+      const resumenAfter = (from: number, ok: (r: Resumen) => boolean, timeoutMs = 20_000) =>
+        pumps
+          .waitForLog((e) => e.msg === 'resumen' && pumps.logs.indexOf(e) >= from && ok(resumen(e)), timeoutMs)
+          .then(resumen);
 
-    await resumenAfter(0, (r) => r.confirmadas >= 60);
-    const outages: { ventasDuranteCaida: number; pendientesAlVolver: number }[] = [];
-    for (let round = 0; round < 2; round++) {
-      est.proc.kill('SIGKILL');
-      await est.exited;
-      // With the station gone the pumps keep selling and their outboxes grow.
-      let from = pumps.logs.length;
-      const down = await resumenAfter(from, (r) => r.conectados === 0);
-      const offline = await resumenAfter(pumps.logs.length, (r) => r.ventas >= down.ventas + 20 && r.conectados === 0);
-      est = await station(dataDir, port, stationFlags);
-      from = pumps.logs.length;
-      // Back up: every pump reconnects and the backlog drains.
-      const back = await resumenAfter(from, (r) => r.conectados === 20 && r.confirmadas >= offline.ventas);
-      outages.push({ ventasDuranteCaida: offline.ventas - down.ventas, pendientesAlVolver: offline.pendientes });
-      expect(back.confirmadas).toBeGreaterThanOrEqual(offline.ventas);
-    }
+      await resumenAfter(0, (r) => r.confirmadas >= 60);
+      const outages: { ventasDuranteCaida: number; pendientesAlVolver: number }[] = [];
+      for (let round = 0; round < 2; round++) {
+        est.proc.kill('SIGKILL');
+        await est.exited;
+        // With the station gone the pumps keep selling and their outboxes grow.
+        let from = pumps.logs.length;
+        const down = await resumenAfter(from, (r) => r.conectados === 0);
+        const offline = await resumenAfter(
+          pumps.logs.length,
+          (r) => r.ventas >= down.ventas + 20 && r.conectados === 0,
+        );
+        est = await station(dataDir, port, stationFlags);
+        from = pumps.logs.length;
+        // Back up: every pump reconnects and the backlog drains.
+        const back = await resumenAfter(from, (r) => r.conectados === 20 && r.confirmadas >= offline.ventas);
+        outages.push({ ventasDuranteCaida: offline.ventas - down.ventas, pendientesAlVolver: offline.pendientes });
+        expect(back.confirmadas).toBeGreaterThanOrEqual(offline.ventas);
+      }
 
-    expect(await pumps.stop('SIGTERM')).toEqual({ code: 0, signal: null });
-    const final = resumen(pumps.logs.find((e) => e.msg === 'resumen final') as LogEvent);
-    expect(final.pendientes).toBe(0);
-    // Every resend was the same sale again: a duplicate, never a conflict.
-    expect(final.conflictos).toBe(0);
-    expect(await est.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+      expect(await pumps.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+      const final = resumen(pumps.logs.find((e) => e.msg === 'resumen final') as LogEvent);
+      expect(final.pendientes).toBe(0);
+      // Every resend was the same sale again: a duplicate, never a conflict.
+      expect(final.conflictos).toBe(0);
+      expect(await est.stop('SIGTERM')).toEqual({ code: 0, signal: null });
 
-    const made = readFileSync(ledger, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as TransaccionCompletada);
-    const madeIds = made.map((t) => `${t.id_surtidor}/${t.id_transaccion}`);
-    expect(new Set(madeIds).size).toBe(made.length);
-    expect(made.length).toBe(final.ventas);
+      const made = readFileSync(ledger, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as TransaccionCompletada);
+      const madeIds = made.map((t) => `${t.id_surtidor}/${t.id_transaccion}`);
+      expect(new Set(madeIds).size).toBe(made.length);
+      expect(made.length).toBe(final.ventas);
 
-    const { SqliteStore } = await import('../estacion/src/store/sqlite-store.js');
-    const store = new SqliteStore({ dataDir });
-    await store.setup();
-    try {
-      const page = await store.listTransactions({ limit: 1_000_000, skip: 0 });
-      const storedIds = page.items.map((t) => `${t.id_surtidor}/${t.id_transaccion}`);
-      expect(page.total).toBe(page.items.length);
-      expect(new Set(storedIds).size).toBe(storedIds.length); // no duplicate
-      expect([...storedIds].sort()).toEqual([...madeIds].sort()); // no loss, nothing extra
-      const pesos = (xs: { monto_total: number }[]) => xs.reduce((sum, t) => sum + t.monto_total, 0);
-      expect(pesos(page.items)).toBe(pesos(made));
-      expect(pesos(made)).toBe(final.monto);
-      expect((await store.listConflicts({ limit: 1, skip: 0 })).total).toBe(0);
-      console.info(
-        `[prueba de pérdida] ventas hechas ${made.length} (canceladas ${made.filter((t) => t.estado === 'cancelada').length}), ` +
-          `guardadas ${page.total}, $${pesos(made)} = $${pesos(page.items)}; caídas: ${JSON.stringify(outages)}; ` +
-          `reenvíos ${final.reenvios}, confirmaciones duplicadas ${final.duplicadas}, reconexiones ${final.reconexiones}`,
-      );
-    } finally {
-      await store.close();
-    }
-  }, 60_000);
+      const { SqliteStore } = await import('../estacion/src/store/sqlite-store.js');
+      const store = new SqliteStore({ dataDir });
+      await store.setup();
+      try {
+        const page = await store.listTransactions({ limit: 1_000_000, skip: 0 });
+        const storedIds = page.items.map((t) => `${t.id_surtidor}/${t.id_transaccion}`);
+        expect(page.total).toBe(page.items.length);
+        expect(new Set(storedIds).size).toBe(storedIds.length); // no duplicate
+        expect([...storedIds].sort()).toEqual([...madeIds].sort()); // no loss, nothing extra
+        const pesos = (xs: { monto_total: number }[]) => xs.reduce((sum, t) => sum + t.monto_total, 0);
+        expect(pesos(page.items)).toBe(pesos(made));
+        expect(pesos(made)).toBe(final.monto);
+        expect((await store.listConflicts({ limit: 1, skip: 0 })).total).toBe(0);
+        console.info(
+          `[prueba de pérdida] ventas hechas ${made.length} (canceladas ${made.filter((t) => t.estado === 'cancelada').length}), ` +
+            `guardadas ${page.total}, $${pesos(made)} = $${pesos(page.items)}; caídas: ${JSON.stringify(outages)}; ` +
+            `reenvíos ${final.reenvios}, confirmaciones duplicadas ${final.duplicadas}, reconexiones ${final.reconexiones}`,
+        );
+      } finally {
+        await store.close();
+      }
+    },
+    60_000,
+  );
 
   it('with lines dropped, duplicated, reordered and delayed, the station still stores exactly the sales', async () => {
     const dataDir = tempDir('caos-estacion-');

@@ -70,7 +70,8 @@ describe('surtidor: outbox across a restart', () => {
       while (resent.length < backlog.length) resent.push(await conn.pump.next('transaccion_completada'));
       expect(resent).toEqual(backlog);
       expect(resent.map((t) => t.secuencia)).toEqual(backlog.map((_, i) => i + 1));
-      for (const t of resent) conn.pump.send({ tipo: 'transaccion_confirmada', id_transaccion: t.id_transaccion, duplicada: false });
+      for (const t of resent)
+        conn.pump.send({ tipo: 'transaccion_confirmada', id_transaccion: t.id_transaccion, duplicada: false });
       const fresh = await conn.pump.next('transaccion_completada');
       const last = backlog.at(-1) as Json;
       expect(fresh.secuencia).toBe((last.secuencia as number) + 1);

@@ -59,7 +59,11 @@ describe('surtidor: prices', () => {
     pump.send({ tipo: 'transaccion_confirmada', id_transaccion: sale.id_transaccion, duplicada: false });
 
     const next = await pump.next('transaccion_completada');
-    expect(next).toMatchObject({ precio_por_litro: 1500, version_precios: 4, secuencia: (sale.secuencia as number) + 1 });
+    expect(next).toMatchObject({
+      precio_por_litro: 1500,
+      version_precios: 4,
+      secuencia: (sale.secuencia as number) + 1,
+    });
     expect(next.monto_total).toBe(Math.round((next.litros as number) * 1500));
   });
 });

@@ -71,7 +71,20 @@ describe('surtidor with a real station', () => {
     await issue(4); // pump 4 has a token of its own, which this fleet does not know
     const tokens = path.join(tempDir('surtidor-tokens-'), 'tokens.txt');
     writeFileSync(tokens, `3 ${token3}\n4 ${token3}\n5 srt_inventado\n`);
-    const fleet = pumps(s.pumpPort, ['--first-id', '3', '--count', '3', '--tokens-file', tokens, '--mean-interval', '0.2', '--speed', '50', '--stats-interval', '0.2']);
+    const fleet = pumps(s.pumpPort, [
+      '--first-id',
+      '3',
+      '--count',
+      '3',
+      '--tokens-file',
+      tokens,
+      '--mean-interval',
+      '0.2',
+      '--speed',
+      '50',
+      '--stats-interval',
+      '0.2',
+    ]);
     // Pumps 4 and 5 are refused for good (counted in the fleet's summary); pump 3 sells.
     const summary = await fleet.waitForLog((e) => {
       const r = e.resumen as { confirmadas: number; rechazos: Record<string, number> } | undefined;
@@ -110,7 +123,8 @@ describe('surtidor with a real station', () => {
       estado_operacion: 'pausado',
       pausado_por: { usuario: 'ana', comando: 'pausar', razon: 'mantención' },
     });
-    const audit = await s.request<{ usuario: string; accion: string; resultado: string }[]>('/api/auditoria?usuario=ana');
+    const audit =
+      await s.request<{ usuario: string; accion: string; resultado: string }[]>('/api/auditoria?usuario=ana');
     expect(audit.map((a) => [a.accion, a.resultado])).toEqual([
       ['surtidor.comando', 'ok'],
       ['acceso.denegado', 'denegado'],

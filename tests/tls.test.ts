@@ -38,7 +38,15 @@ describe('TLS between surtidor and estacion', () => {
       args: ['--tls-client-auth'],
     });
     procs.push(s);
-    const tlsArgs = ['--tls', '--ca', join(dir, 'ca.crt'), '--cert', join(dir, 'surtidor-{id}.crt'), '--key', join(dir, 'surtidor-{id}.key')];
+    const tlsArgs = [
+      '--tls',
+      '--ca',
+      join(dir, 'ca.crt'),
+      '--cert',
+      join(dir, 'surtidor-{id}.crt'),
+      '--key',
+      join(dir, 'surtidor-{id}.key'),
+    ];
     const good = startProcess('surtidor', [
       ...['--estacion', `localhost:${s.pumpPort}`, '--outbox-dir', tempDir('surtidor-tls-'), '--count', '2'],
       ...tlsArgs,
@@ -52,7 +60,15 @@ describe('TLS between surtidor and estacion', () => {
     // Pump 5 showing pump 1's certificate is refused.
     const liar = startProcess('surtidor', [
       ...['--estacion', `127.0.0.1:${s.pumpPort}`, '--outbox-dir', tempDir('surtidor-tls-'), '--first-id', '5'],
-      ...['--tls', '--ca', join(dir, 'ca.crt'), '--cert', join(dir, 'surtidor-1.crt'), '--key', join(dir, 'surtidor-1.key')],
+      ...[
+        '--tls',
+        '--ca',
+        join(dir, 'ca.crt'),
+        '--cert',
+        join(dir, 'surtidor-1.crt'),
+        '--key',
+        join(dir, 'surtidor-1.key'),
+      ],
       ...['--mean-interval', '3600'],
     ]);
     procs.push(liar);
@@ -88,7 +104,6 @@ describe('TLS between surtidor and estacion', () => {
       const v = await c.request<EstacionVista>(`/api/estaciones/${encodeURIComponent(e.id_estacion)}`);
       return v.conectada && v.al_dia;
     });
-
   }, 60_000);
 
   it('a TLS/plain mismatch on a company link is named as such on the station entry', async () => {
@@ -106,7 +121,10 @@ describe('TLS between surtidor and estacion', () => {
     await register('tls-sin-tls', tlsStation.companyPort, false);
     await register('sin-tls-con-tls', plainStation.companyPort, true);
     const errorOf = (id: string) =>
-      eventually(`an error on ${id}`, async () => (await c.request<EstacionVista>(`/api/estaciones/${id}`)).ultimo_error);
+      eventually(
+        `an error on ${id}`,
+        async () => (await c.request<EstacionVista>(`/api/estaciones/${id}`)).ultimo_error,
+      );
     expect(await errorOf('tls-sin-tls')).toContain('regístrela con tls: true');
     expect(await errorOf('sin-tls-con-tls')).toContain('la estación no habla TLS en ese puerto');
   }, 60_000);

@@ -90,17 +90,7 @@ describe('empresa client commands', () => {
   });
 
   it('adds, lists, shows and removes stations', async () => {
-    const add = await cli(
-      '--api',
-      api,
-      'estaciones',
-      'add',
-      '127.0.0.1:1',
-      '--id',
-      'lejana',
-      '--nombre',
-      'Lejana',
-    );
+    const add = await cli('--api', api, 'estaciones', 'add', '127.0.0.1:1', '--id', 'lejana', '--nombre', 'Lejana');
     expect(add).toMatchObject({ code: 0 });
     expect(add.out).toMatch(/"lejana" registrada en 127\.0\.0\.1:1/);
     const list = await cli('--api', api, 'estaciones', 'list');
@@ -147,7 +137,9 @@ describe('empresa login and logout', () => {
     expect(file).toBe(join(own.XDG_CONFIG_HOME, 'empresa', 'sesion.json'));
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(join(own.XDG_CONFIG_HOME, 'empresa')).mode & 0o777).toBe(0o700);
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { sesiones: Record<string, { token: string; usuario: string }> };
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as {
+      sesiones: Record<string, { token: string; usuario: string }>;
+    };
     const entry = saved.sesiones[api];
     expect(entry).toMatchObject({ usuario: 'u-precios', rol: 'precios', token: expect.stringMatching(/^ses_/) });
     expect(r.out).not.toContain(entry?.token);
@@ -171,17 +163,22 @@ describe('empresa login and logout', () => {
     const none = await cliWith({ env: own }, '--api', api, 'precios', 'show');
     expect(none.code).toBe(1);
     expect(none.err.split('\n')).toHaveLength(1);
-    expect(none.err).toMatch(/^empresa: NO_AUTENTICADO: no hay sesión iniciada en .*npx empresa login --usuario admin --api http:\/\/127\.0\.0\.1:\d+/);
+    expect(none.err).toMatch(
+      /^empresa: NO_AUTENTICADO: no hay sesión iniciada en .*npx empresa login --usuario admin --api http:\/\/127\.0\.0\.1:\d+/,
+    );
     // On the default API there is no --api to add.
     expect(loginHint({ api: DEFAULT_API, credencial: null }).message).toMatch(/login --usuario admin"/);
 
     await loginAs('u-lectura', claveDe('lectura'), { env: own });
-    const { token } = (JSON.parse(readFileSync(sessionFilePath(own), 'utf8')) as { sesiones: Record<string, unknown> }).sesiones[api] as { token: string };
+    const { token } = (JSON.parse(readFileSync(sessionFilePath(own), 'utf8')) as { sesiones: Record<string, unknown> })
+      .sesiones[api] as { token: string };
     await c.api.inject({ method: 'DELETE', url: '/api/sesion', headers: bearer(token) });
     const closed = await cliWith({ env: own }, '--api', api, 'estaciones', 'list');
     expect(closed.code).toBe(1);
     expect(closed.err.split('\n')).toHaveLength(1);
-    expect(closed.err).toMatch(/la sesión de u-lectura .* venció o se cerró; ejecute "npx empresa login --usuario u-lectura/);
+    expect(closed.err).toMatch(
+      /la sesión de u-lectura .* venció o se cerró; ejecute "npx empresa login --usuario u-lectura/,
+    );
   });
 
   it('asks the password on a terminal without echoing it', async () => {
@@ -228,7 +225,9 @@ describe('empresa login and logout', () => {
     expect(viaEnv.code).toBe(0);
     const bad = await cliWith({ env: own }, '--api', api, 'precios', 'show', '--token', 'tok_falso_falso');
     expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/rechazó el token de --token \(o EMPRESA_API_TOKEN\); use otro o ejecute "npx empresa login --usuario admin/);
+    expect(bad.err).toMatch(
+      /rechazó el token de --token \(o EMPRESA_API_TOKEN\); use otro o ejecute "npx empresa login --usuario admin/,
+    );
   });
 });
 
@@ -257,16 +256,44 @@ describe('empresa usuarios (on the store)', () => {
   });
 
   it('adds a user with a password from stdin, refuses duplicates and removing the last admin, and audits as cli', async () => {
-    const r = await cliWith({ stdin: 'una-clave-larga\n' }, 'usuarios', 'add', 'beto', '--rol', 'lectura', '--clave-stdin', '--data-dir', dataDir);
+    const r = await cliWith(
+      { stdin: 'una-clave-larga\n' },
+      'usuarios',
+      'add',
+      'beto',
+      '--rol',
+      'lectura',
+      '--clave-stdin',
+      '--data-dir',
+      dataDir,
+    );
     expect(r).toMatchObject({ code: 0, out: 'Usuario beto creado con el rol lectura.' });
     await login(running.api, 'beto', 'una-clave-larga');
-    const dup = await cliWith({ stdin: 'otra-clave-larga\n' }, 'usuarios', 'add', 'beto', '--rol', 'admin', '--clave-stdin', '--data-dir', dataDir);
+    const dup = await cliWith(
+      { stdin: 'otra-clave-larga\n' },
+      'usuarios',
+      'add',
+      'beto',
+      '--rol',
+      'admin',
+      '--clave-stdin',
+      '--data-dir',
+      dataDir,
+    );
     expect(dup).toMatchObject({ code: 1 });
     expect(dup.err).toMatch(/^empresa: USUARIO_DUPLICADO: ya existe el usuario beto/);
     const last = await cli('usuarios', 'remove', 'admin', '--data-dir', dataDir);
     expect(last.err).toMatch(/^empresa: ULTIMO_ADMIN: /);
     expect((await cli('usuarios', 'remove', 'beto', '--data-dir', dataDir)).code).toBe(0);
-    expect((await running.api.inject({ method: 'POST', url: '/api/sesion', payload: { usuario: 'beto', clave: 'una-clave-larga' } })).statusCode).toBe(401);
+    expect(
+      (
+        await running.api.inject({
+          method: 'POST',
+          url: '/api/sesion',
+          payload: { usuario: 'beto', clave: 'una-clave-larga' },
+        })
+      ).statusCode,
+    ).toBe(401);
     expect((await cli('usuarios', 'add', 'x', '--rol', 'jefe', '--data-dir', dataDir)).code).toBe(1);
     const entries = await running.audit.list({ usuario: 'cli', limit: 10, skip: 0 });
     expect(entries.items.map((e) => [e.accion, e.objetivo, e.resultado])).toEqual(
@@ -290,7 +317,11 @@ describe('empresa usuarios (on the store)', () => {
 
 describe('empresa serve first-start notice', () => {
   it('shows a generated password in a box, and never a given one', () => {
-    const generated = adminBox({ usuario: 'admin', clave: 'Xy7-generada-123456789ab', generada: true }, 8000, '0.0.0.0');
+    const generated = adminBox(
+      { usuario: 'admin', clave: 'Xy7-generada-123456789ab', generada: true },
+      8000,
+      '0.0.0.0',
+    );
     expect(generated).toMatch(/^╔═+╗$/m);
     expect(generated).toContain('clave:   Xy7-generada-123456789ab');
     expect(generated).toContain('http://127.0.0.1:8000/');
@@ -346,8 +377,10 @@ describe('empresa serve options', () => {
 
   it('reads tls://HOST:PORT as a station whose link is TLS, per entry', () => {
     expect(
-      parseServeArgs(['--tls-ca', 'ca.crt', '--estacion', 'tls://estacion:5001,b:5002', '--estacion', 'TLS://[::1]:5003'], {})
-        .estacion,
+      parseServeArgs(
+        ['--tls-ca', 'ca.crt', '--estacion', 'tls://estacion:5001,b:5002', '--estacion', 'TLS://[::1]:5003'],
+        {},
+      ).estacion,
     ).toEqual([
       { host: 'estacion', port: 5001, tls: true },
       { host: 'b', port: 5002, tls: false },

@@ -48,7 +48,10 @@ async function company(flags: Record<string, unknown> = {}): Promise<RunningComp
 
 const sessions = new WeakMap<RunningCompany, Promise<string>>();
 /** An API request as `admin` (logged in once per company). */
-async function inject(c: RunningCompany, opts: { method?: 'GET' | 'PUT' | 'POST' | 'DELETE'; url: string; payload?: object }) {
+async function inject(
+  c: RunningCompany,
+  opts: { method?: 'GET' | 'PUT' | 'POST' | 'DELETE'; url: string; payload?: object },
+) {
   if (!sessions.has(c)) sessions.set(c, login(c.api, 'admin', ADMIN_CLAVE));
   const token = await (sessions.get(c) as Promise<string>);
   return c.api.inject({ ...opts, headers: bearer(token) });
@@ -93,11 +96,19 @@ describe('a station that reports a version the company never made', () => {
       al_dia: false,
       version_confirmada: null,
       enlace: {
-        anomalia: { codigo: 'VERSION_DESCONOCIDA', version_reportada: 2 ** 53 - 1, version_empresa: 1, desde: expect.any(String) },
+        anomalia: {
+          codigo: 'VERSION_DESCONOCIDA',
+          version_reportada: 2 ** 53 - 1,
+          version_empresa: 1,
+          desde: expect.any(String),
+        },
         version_informada: 2 ** 53 - 1,
       },
     });
-    expect((await inject(c, { url: '/api/estaciones/buena' })).json()).toMatchObject({ al_dia: true, enlace: { anomalia: null } });
+    expect((await inject(c, { url: '/api/estaciones/buena' })).json()).toMatchObject({
+      al_dia: true,
+      enlace: { anomalia: null },
+    });
     const health = await c.api.inject({ url: '/health' });
     expect(health.statusCode).toBe(200);
     expect(health.json()).toMatchObject({ version_precios: 1, estaciones: { total: 2, al_dia: 1 } });
@@ -199,12 +210,7 @@ describe('startCompany', () => {
     expect(metrics).toMatch(/^empresa_estaciones_conectadas 1$/m);
     const doc = (await c.api.inject('/docs/json')).json<{ paths: Record<string, unknown> }>();
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining([
-        '/api/precios',
-        '/api/precios/historial',
-        '/api/estaciones',
-        '/api/estaciones/{id}',
-      ]),
+      expect.arrayContaining(['/api/precios', '/api/precios/historial', '/api/estaciones', '/api/estaciones/{id}']),
     );
     const page = await c.api.inject('/');
     expect(page.statusCode).toBe(200);
@@ -242,7 +248,15 @@ describe('first start', () => {
     companies.splice(companies.indexOf(c), 1);
     const again = await company({ dataDir, adminPassword: 'otra-clave-distinta' });
     expect(again.adminInicial).toBeNull();
-    expect((await again.api.inject({ method: 'POST', url: '/api/sesion', payload: { usuario: 'admin', clave: 'otra-clave-distinta' } })).statusCode).toBe(401);
+    expect(
+      (
+        await again.api.inject({
+          method: 'POST',
+          url: '/api/sesion',
+          payload: { usuario: 'admin', clave: 'otra-clave-distinta' },
+        })
+      ).statusCode,
+    ).toBe(401);
     expect(await login(again.api, 'admin', 'mi-clave-secreta')).toMatch(/^ses_/);
   });
 
@@ -262,13 +276,21 @@ describe('first start', () => {
     expect(log).toContain('primer arranque: usuario admin creado');
     expect(log).not.toContain(admin?.clave);
     const [created] = (await c.audit.list({ accion: 'usuario.crear', limit: 1, skip: 0 })).items;
-    expect(created).toMatchObject({ usuario: 'sistema', objetivo: 'usuario:admin', detalles: { clave_generada: true } });
+    expect(created).toMatchObject({
+      usuario: 'sistema',
+      objetivo: 'usuario:admin',
+      detalles: { clave_generada: true },
+    });
     expect(JSON.stringify(created)).not.toContain(admin?.clave);
   });
 
   it('lasts a session --session-ttl hours', async () => {
     const c = await company({ sessionTtl: 2 });
-    const res = await c.api.inject({ method: 'POST', url: '/api/sesion', payload: { usuario: 'admin', clave: ADMIN_CLAVE } });
+    const res = await c.api.inject({
+      method: 'POST',
+      url: '/api/sesion',
+      payload: { usuario: 'admin', clave: ADMIN_CLAVE },
+    });
     const hours = (Date.parse(res.json<{ expira: string }>().expira) - Date.now()) / 3_600_000;
     expect(hours).toBeGreaterThan(1.9);
     expect(hours).toBeLessThanOrEqual(2);
@@ -324,7 +346,10 @@ describe('--allowed-networks', () => {
 
     const c = await company({ dataDir, allowedNetworks: ['10.0.0.0/8'] });
     await allLinks(c, (s) => s.ultimo_error?.includes('DIRECCION_NO_PERMITIDA') === true);
-    expect(c.links.status('a')).toMatchObject({ conectada: false, ultimo_error: expect.stringContaining('10.0.0.0/8') });
+    expect(c.links.status('a')).toMatchObject({
+      conectada: false,
+      ultimo_error: expect.stringContaining('10.0.0.0/8'),
+    });
     expect(a.connections).toBe(before);
     const metrics = (await inject(c, { url: '/metrics' })).body;
     expect(metrics).toMatch(/empresa_destinos_rechazados_total\{origen="enlace"\} [1-9]/);

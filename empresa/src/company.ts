@@ -84,9 +84,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
   const destinations = NetworkPolicy.parse(config.allowedNetworks);
   const store =
     deps.store ??
-    createStore(
-      config.mongoUrl ? { dataDir: config.dataDir, mongoUrl: config.mongoUrl } : { dataDir: config.dataDir },
-    );
+    createStore(config.mongoUrl ? { dataDir: config.dataDir, mongoUrl: config.mongoUrl } : { dataDir: config.dataDir });
   await store.setup();
   const bus = new CompanyBus();
   const metrics = new CompanyMetrics(bus);

@@ -41,46 +41,52 @@ export const red = z.string().transform((value, ctx) => {
 /** Loopback only: the company dials nothing else unless told (see --allowed-networks). */
 export const DEFAULT_ALLOWED_NETWORKS = ['127.0.0.0/8', '::1/128'];
 
-export const companyConfigSchema = z.object({
-  /** The API binds here; loopback unless told otherwise (see protected mode, companyExposure). */
-  host: z.string().min(1).default('127.0.0.1'),
-  /** Listen on a public address without credentials, with a warning at every start. */
-  insecure: z.boolean().default(false),
-  /** The networks station links may go to; a station address outside is refused. */
-  allowedNetworks: z.array(red).min(1).default(DEFAULT_ALLOWED_NETWORKS),
-  apiPort: port.default(8000),
-  dataDir: z.string().min(1).default('./data'),
-  mongoUrl: z.string().url().optional(),
-  /** Stations ensured in the registry at start (by address; `tls://` ones with TLS). */
-  estacion: z.array(direccionEstacion).default([]),
-  /** Sent in `autenticacion`; without it the company does not authenticate. */
-  token: z.string().min(1).max(256).optional(),
-  /** The password of the `admin` user created on the first start (generated and shown once if absent). */
-  adminPassword: z.string().min(8).optional(),
-  /** Hours a login session lasts (staff page, `empresa login`). */
-  sessionTtl: z.coerce.number().positive().max(24 * 365).default(12),
-  /** The company name sent in `autenticacion`. */
-  nombre: z.string().min(1).max(100).default('Empresa de Combustibles'),
-  pingInterval: seconds.default(10),
-  pingTimeout: seconds.default(5),
-  /** Seconds to wait for `estacion_info` after connecting. */
-  handshakeTimeout: seconds.default(10),
-  /** Backoff between reconnection attempts, seconds: first ceiling and cap. */
-  retryMin: seconds.default(0.5),
-  retryMax: seconds.default(30),
-  /** API requests per minute per client address; 0 turns the limit off. */
-  rateLimit: z.coerce.number().int().min(0).default(1200),
-  logLevel: logLevel.default('info'),
-  logPretty: z.boolean().optional(),
-  /** The CA that signs the stations' certificates, for stations registered with `tls: true`. */
-  tlsCa: z.string().min(1).optional(),
-  /** The company's client certificate and key for TLS station links (optional). */
-  tlsCert: z.string().min(1).optional(),
-  tlsKey: z.string().min(1).optional(),
-}).superRefine((c, ctx) => {
-  if ((c.tlsCert === undefined) !== (c.tlsKey === undefined))
-    ctx.addIssue({ code: 'custom', path: ['tls-cert'], message: '--tls-cert y --tls-key van juntos' });
-});
+export const companyConfigSchema = z
+  .object({
+    /** The API binds here; loopback unless told otherwise (see protected mode, companyExposure). */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Listen on a public address without credentials, with a warning at every start. */
+    insecure: z.boolean().default(false),
+    /** The networks station links may go to; a station address outside is refused. */
+    allowedNetworks: z.array(red).min(1).default(DEFAULT_ALLOWED_NETWORKS),
+    apiPort: port.default(8000),
+    dataDir: z.string().min(1).default('./data'),
+    mongoUrl: z.string().url().optional(),
+    /** Stations ensured in the registry at start (by address; `tls://` ones with TLS). */
+    estacion: z.array(direccionEstacion).default([]),
+    /** Sent in `autenticacion`; without it the company does not authenticate. */
+    token: z.string().min(1).max(256).optional(),
+    /** The password of the `admin` user created on the first start (generated and shown once if absent). */
+    adminPassword: z.string().min(8).optional(),
+    /** Hours a login session lasts (staff page, `empresa login`). */
+    sessionTtl: z.coerce
+      .number()
+      .positive()
+      .max(24 * 365)
+      .default(12),
+    /** The company name sent in `autenticacion`. */
+    nombre: z.string().min(1).max(100).default('Empresa de Combustibles'),
+    pingInterval: seconds.default(10),
+    pingTimeout: seconds.default(5),
+    /** Seconds to wait for `estacion_info` after connecting. */
+    handshakeTimeout: seconds.default(10),
+    /** Backoff between reconnection attempts, seconds: first ceiling and cap. */
+    retryMin: seconds.default(0.5),
+    retryMax: seconds.default(30),
+    /** API requests per minute per client address; 0 turns the limit off. */
+    rateLimit: z.coerce.number().int().min(0).default(1200),
+    logLevel: logLevel.default('info'),
+    logPretty: z.boolean().optional(),
+    /** The CA that signs the stations' certificates, for stations registered with `tls: true`. */
+    tlsCa: z.string().min(1).optional(),
+    /** The company's client certificate and key for TLS station links (optional). */
+    tlsCert: z.string().min(1).optional(),
+    tlsKey: z.string().min(1).optional(),
+  })
+  .superRefine((c, ctx) => {
+    if ((c.tlsCert === undefined) !== (c.tlsKey === undefined))
+      ctx.addIssue({ code: 'custom', path: ['tls-cert'], message: '--tls-cert y --tls-key van juntos' });
+  });
 
 export type CompanyConfig = z.infer<typeof companyConfigSchema>;
 

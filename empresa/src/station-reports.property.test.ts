@@ -15,13 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  encodeMessage,
-  LineDecoder,
-  MAX_VERSION,
-  type StationToCompany,
-  stationToCompany,
-} from '@combustible/shared';
+import { encodeMessage, LineDecoder, MAX_VERSION, type StationToCompany, stationToCompany } from '@combustible/shared';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -193,7 +187,12 @@ async function checkInvariants(c: RunningCompany, token: string, script: Station
   }
   // The next change takes the company's next number, whatever the station said.
   const precio_95 = c.service.current.precios.precio_95 === 1360 ? 1361 : 1360;
-  const put = await c.api.inject({ method: 'PUT', url: '/api/precios', headers: bearer(token), payload: { precio_95 } });
+  const put = await c.api.inject({
+    method: 'PUT',
+    url: '/api/precios',
+    headers: bearer(token),
+    payload: { precio_95 },
+  });
   expect(put.statusCode, put.body).toBe(200);
   expect(put.json()).toMatchObject({ version: newest + 1, creada: true });
 }
@@ -204,42 +203,38 @@ afterAll(() => {
 });
 
 describe('whatever a station says on link 2', () => {
-  it(
-    'every company read and /health answer 200 with their schema, before and after a restart; versions stay the company own',
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(guion, async (script) => {
-          for (const m of script) expect(stationToCompany.safeParse(m).success).toBe(true);
-          const dataDir = mkdtempSync(join(tmpdir(), 'empresa-prop-'));
-          dirs.push(dataDir);
-          const fake = new ScriptedStation();
-          fake.script = script;
-          const port = await fake.start();
-          const flags = { dataDir, retryMin: 0.01, retryMax: 0.05, rateLimit: 0, pingInterval: 60 };
-          let c = await startTestCompany(flags);
-          try {
-            const done = fake.nextDone();
-            await c.service.addStation({ host: '127.0.0.1', puerto: port }, SISTEMA);
-            await done;
-            await c.links.settled();
-            await checkInvariants(c, await login(c.api, 'admin', ADMIN_CLAVE), script);
-            const version = c.service.current.version;
-            await c.stop();
+  it('every company read and /health answer 200 with their schema, before and after a restart; versions stay the company own', async () => {
+    await fc.assert(
+      fc.asyncProperty(guion, async (script) => {
+        for (const m of script) expect(stationToCompany.safeParse(m).success).toBe(true);
+        const dataDir = mkdtempSync(join(tmpdir(), 'empresa-prop-'));
+        dirs.push(dataDir);
+        const fake = new ScriptedStation();
+        fake.script = script;
+        const port = await fake.start();
+        const flags = { dataDir, retryMin: 0.01, retryMax: 0.05, rateLimit: 0, pingInterval: 60 };
+        let c = await startTestCompany(flags);
+        try {
+          const done = fake.nextDone();
+          await c.service.addStation({ host: '127.0.0.1', puerto: port }, SISTEMA);
+          await done;
+          await c.links.settled();
+          await checkInvariants(c, await login(c.api, 'admin', ADMIN_CLAVE), script);
+          const version = c.service.current.version;
+          await c.stop();
 
-            const again = fake.nextDone();
-            c = await startTestCompany(flags);
-            await again;
-            await c.links.settled();
-            expect(c.service.current.version).toBe(version);
-            await checkInvariants(c, await login(c.api, 'admin', ADMIN_CLAVE), script);
-          } finally {
-            await c.stop();
-            await fake.close();
-          }
-        }),
-        { numRuns: RUNS },
-      );
-    },
-    120_000,
-  );
+          const again = fake.nextDone();
+          c = await startTestCompany(flags);
+          await again;
+          await c.links.settled();
+          expect(c.service.current.version).toBe(version);
+          await checkInvariants(c, await login(c.api, 'admin', ADMIN_CLAVE), script);
+        } finally {
+          await c.stop();
+          await fake.close();
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  }, 120_000);
 });

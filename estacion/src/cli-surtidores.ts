@@ -30,7 +30,10 @@ export function surtidoresCommand(options: SurtidoresCommandOptions): CommandMod
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const clock = options.clock ?? systemClock;
 
-  const withStore = async (argv: Record<string, unknown>, fn: (store: StationStore, audit: AuditLog) => Promise<void>) => {
+  const withStore = async (
+    argv: Record<string, unknown>,
+    fn: (store: StationStore, audit: AuditLog) => Promise<void>,
+  ) => {
     const store = await options.open(argv);
     try {
       const audit = new AuditLog(store.auth, clock);
@@ -49,11 +52,14 @@ export function surtidoresCommand(options: SurtidoresCommandOptions): CommandMod
         .options(options.storeOptions)
         .command({
           command: 'token <id>',
-          describe: 'Emite un token propio para el surtidor (se muestra una vez; revoca el anterior), o lo revoca con --revocar',
+          describe:
+            'Emite un token propio para el surtidor (se muestra una vez; revoca el anterior), o lo revoca con --revocar',
           builder: (a: Argv) =>
-            a
-              .positional('id', { type: 'string', describe: 'Id del surtidor', demandOption: true })
-              .option('revocar', { type: 'boolean', default: false, describe: 'Revocar el token del surtidor sin emitir otro' }),
+            a.positional('id', { type: 'string', describe: 'Id del surtidor', demandOption: true }).option('revocar', {
+              type: 'boolean',
+              default: false,
+              describe: 'Revocar el token del surtidor sin emitir otro',
+            }),
           handler: async (argv) => {
             const id = pumpId(argv.id);
             if (argv.revocar === true) {
@@ -93,8 +99,12 @@ export function surtidoresCommand(options: SurtidoresCommandOptions): CommandMod
             print(`  ${token}`);
             print('');
             print('Guárdelo: no se volverá a mostrar (la estación guarda solo su huella SHA-256).');
-            print(`Úselo en el surtidor: surtidor --id ${id} --token <TOKEN>  (o una línea "${id} <TOKEN>" en --tokens-file)`);
-            print('Desde ahora todo surtidor necesita un token válido para registrarse (el propio, o --pump-token si no tiene).');
+            print(
+              `Úselo en el surtidor: surtidor --id ${id} --token <TOKEN>  (o una línea "${id} <TOKEN>" en --tokens-file)`,
+            );
+            print(
+              'Desde ahora todo surtidor necesita un token válido para registrarse (el propio, o --pump-token si no tiene).',
+            );
           },
         })
         .demandCommand(1, 'indique token')

@@ -46,7 +46,10 @@ describe('estacion options', () => {
   });
 
   it('takes several company tokens, repeated or as a list (a rotation with an overlap)', () => {
-    expect(parseArgs(['--company-token', 'viejo', '--company-token', 'nuevo'], {}).companyToken).toEqual(['viejo', 'nuevo']);
+    expect(parseArgs(['--company-token', 'viejo', '--company-token', 'nuevo'], {}).companyToken).toEqual([
+      'viejo',
+      'nuevo',
+    ]);
     expect(parseArgs([], { ESTACION_COMPANY_TOKEN: 'viejo,nuevo' }).companyToken).toEqual(['viejo', 'nuevo']);
     expect(parseArgs([], {}).companyToken).toEqual([]);
   });
@@ -72,15 +75,28 @@ describe('estacion options', () => {
     ]);
     // Per-pump credentials (--require-pump-auth) protect the pump port instead of a shared token.
     expect(
-      checkExposure(stationExposure(parseArgs(['--host', '0.0.0.0', '--company-token', 'x', '--require-pump-auth'], {})))
-        .verdict,
+      checkExposure(
+        stationExposure(parseArgs(['--host', '0.0.0.0', '--company-token', 'x', '--require-pump-auth'], {})),
+      ).verdict,
     ).toBe('ok');
     expect(checkExposure(open).verdict).toBe('denied');
     expect(checkExposure(open)).toMatchObject({ message: expect.stringContaining('--tls-client-auth') as unknown });
     // Client certificates are a credential for the pump port.
     const mtls = stationExposure(
       parseArgs(
-        ['--host', '0.0.0.0', '--company-token', 'x', '--tls-cert', 'c', '--tls-key', 'k', '--tls-ca', 'a', '--tls-client-auth'],
+        [
+          '--host',
+          '0.0.0.0',
+          '--company-token',
+          'x',
+          '--tls-cert',
+          'c',
+          '--tls-key',
+          'k',
+          '--tls-ca',
+          'a',
+          '--tls-client-auth',
+        ],
         {},
       ),
     );
@@ -88,7 +104,9 @@ describe('estacion options', () => {
     expect(() => parseArgs(['--tls-cert', 'c'], {})).toThrow(/--tls-cert y --tls-key van juntos/);
     expect(() => parseArgs(['--tls-client-auth'], {})).toThrow(/exige --tls-ca/);
     expect(() => parseArgs(['--tls-api'], {})).toThrow(/--tls-api: exige --tls-cert/);
-    const closed = stationExposure(parseArgs(['--host', '0.0.0.0'], { ESTACION_PUMP_TOKEN: 'a', ESTACION_COMPANY_TOKEN: 'b' }));
+    const closed = stationExposure(
+      parseArgs(['--host', '0.0.0.0'], { ESTACION_PUMP_TOKEN: 'a', ESTACION_COMPANY_TOKEN: 'b' }),
+    );
     expect(checkExposure(closed).verdict).toBe('ok');
     expect(checkExposure(stationExposure(parseArgs([], {}))).verdict).toBe('ok');
   });
@@ -135,7 +153,10 @@ describe('estacion usuarios', () => {
     expect(clave.length).toBeGreaterThanOrEqual(16);
     expect(added.out[2]).toMatch(/no se volverá a mostrar/);
 
-    const piped = await run(['usuarios', 'add', 'beto', '--rol', 'supervisor', '--clave-stdin', '--data-dir', dir], 'mi-clave-larga\n');
+    const piped = await run(
+      ['usuarios', 'add', 'beto', '--rol', 'supervisor', '--clave-stdin', '--data-dir', dir],
+      'mi-clave-larga\n',
+    );
     expect(piped).toMatchObject({ code: 0, out: ['Usuario beto creado con el rol supervisor.'] });
 
     const store = new SqliteStore({ dataDir: dir });
@@ -184,11 +205,13 @@ describe('estacion usuarios', () => {
     await run(['usuarios', 'add', 'ana', '--rol', 'operador', '--data-dir', dir]);
     const duplicate = await run(['usuarios', 'add', 'ana', '--rol', 'lectura', '--data-dir', dir]);
     expect(duplicate).toMatchObject({ code: 1, err: ['estacion: ya existe el usuario ana'] });
-    expect((await run(['usuarios', 'remove', 'nadie', '--data-dir', dir])).err[0]).toBe('estacion: no existe el usuario nadie');
-    expect((await run(['usuarios', 'add', 'x', '--rol', 'jefe', '--data-dir', dir])).code).toBe(1);
-    expect((await run(['usuarios', 'add', 'corta', '--rol', 'lectura', '--clave-stdin', '--data-dir', dir], 'abc\n')).err).toContain(
-      'estacion: clave inválida',
+    expect((await run(['usuarios', 'remove', 'nadie', '--data-dir', dir])).err[0]).toBe(
+      'estacion: no existe el usuario nadie',
     );
+    expect((await run(['usuarios', 'add', 'x', '--rol', 'jefe', '--data-dir', dir])).code).toBe(1);
+    expect(
+      (await run(['usuarios', 'add', 'corta', '--rol', 'lectura', '--clave-stdin', '--data-dir', dir], 'abc\n')).err,
+    ).toContain('estacion: clave inválida');
     const missing = await run(['usuarios', 'list', '--data-dir', join(dir, 'no-existe')]);
     expect(missing.code).toBe(1);
     expect(missing.err[0]).toMatch(/no hay datos de la estación en .*no-existe/);
@@ -247,7 +270,9 @@ describe('estacion surtidores token', () => {
     await store.close();
 
     expect((await run(['surtidores', 'token', '3', '--revocar', '--data-dir', dir])).out[0]).toContain('revocado');
-    expect((await run(['surtidores', 'token', '3', '--revocar', '--data-dir', dir])).out[0]).toContain('no tenía token');
+    expect((await run(['surtidores', 'token', '3', '--revocar', '--data-dir', dir])).out[0]).toContain(
+      'no tenía token',
+    );
     expect((await run(['surtidores', 'token', 'tres', '--data-dir', dir])).code).toBe(1);
 
     store = new SqliteStore({ dataDir: dir });
@@ -286,15 +311,24 @@ describe('estacion certificados dev', () => {
     expect(code).toBe(0);
     expect(out[0]).toContain('Certificados de desarrollo creados');
     expect(out.join('\n')).toContain('DNS:estacion.lan');
-    expect(readdirSync(dir).sort()).toEqual(
-      ['ca.crt', 'ca.key', 'estacion.crt', 'estacion.key', 'surtidor-1.crt', 'surtidor-1.key', 'surtidor-2.crt', 'surtidor-2.key'],
-    );
+    expect(readdirSync(dir).sort()).toEqual([
+      'ca.crt',
+      'ca.key',
+      'estacion.crt',
+      'estacion.key',
+      'surtidor-1.crt',
+      'surtidor-1.key',
+      'surtidor-2.crt',
+      'surtidor-2.key',
+    ]);
   }, 30_000);
 
   it('refuses a bad range in one line', async () => {
     const err: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((line: unknown) => void err.push(String(line)));
-    const code = await main(['certificados', 'dev', '--dir', join(tmpdir(), 'nunca'), '--surtidores', '9-1'], { env: {} });
+    const code = await main(['certificados', 'dev', '--dir', join(tmpdir(), 'nunca'), '--surtidores', '9-1'], {
+      env: {},
+    });
     expect(code).toBe(1);
     expect(err[0]).toBe('estacion: rango de surtidores inválido: "9-1"');
   });

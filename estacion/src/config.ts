@@ -43,93 +43,99 @@ function tokenList(value: unknown): unknown {
     .filter((v) => v !== '');
 }
 
-export const stationConfigSchema = z.object({
-  /** Every listener binds here; loopback unless told otherwise (see protected mode, stationExposure). */
-  host: z.string().min(1).default('127.0.0.1'),
-  /** Listen on a public address without credentials, with a warning at every start. */
-  insecure: z.boolean().default(false),
-  pumpPort: port.default(6000),
-  companyPort: port.default(5001),
-  apiPort: port.default(8001),
-  wsPort: port.default(4001),
-  dataDir: z.string().min(1).default('./data'),
-  mongoUrl: z.string().url().optional(),
-  id: z
-    .string()
-    .regex(/^[\w.-]{1,64}$/, 'letras, dígitos, _ . - (hasta 64)')
-    .refine((id) => !/^\.+$/.test(id), 'no puede ser solo puntos (la empresa no lo aceptaría)')
-    .default('estacion-1'),
-  nombre: z.string().min(1).max(100).default('Estación Central'),
-  heartbeatTimeout: seconds.default(60),
-  registrationTimeout: seconds.default(10),
-  strictRegistration: z.boolean().default(false),
-  pumpToken: z.string().min(1).optional(),
-  /**
-   * Every `registro` needs a valid token (its pump's own, or the shared --pump-token) even before
-   * any pump has a credential of its own (`estacion surtidores token ID`).
-   */
-  requirePumpAuth: z.boolean().default(false),
-  /**
-   * The tokens the company may present (any of them): several at once let a token be rotated with
-   * an overlap (docs/security.md). Empty: no company authentication.
-   */
-  companyToken: z.preprocess(tokenList, z.array(z.string().min(1))).default([]),
-  /** The password of the `admin` user created on the first start (generated and shown once if absent). */
-  adminPassword: z.string().min(8).optional(),
-  /** Hours a dashboard/API login session lasts. */
-  sessionTtl: z.coerce.number().positive().max(24 * 365).default(12),
-  maxLineBytes: z.coerce
-    .number()
-    .int()
-    .min(256)
-    .max(16 * 1024 * 1024)
-    .default(64 * 1024),
-  maxBadLines: z.coerce.number().int().min(0).default(20),
-  /** Open connections on the pump port; past it a socket gets an `error` LIMITE_EXCEDIDO and is closed. */
-  maxConnections: limit.default(20_000),
-  /** Open connections on the company port (one per company replica, plus reconnections). */
-  maxCompanyConnections: limit.default(16),
-  /** Pump records a `registro` may create (unknown ids past it are refused). */
-  maxPumps: limit.default(1000),
-  /**
-   * `registro` admitted per second (a token bucket); the excess is deferred with `registro_rechazado`
-   * SOBRECARGA and `reintentar_ms`, spread at this rate. 0: no admission limit.
-   */
-  registrationRate: z.coerce.number().min(0).max(1_000_000).default(DEFAULT_REGISTRATION_RATE),
-  /** `registro` admitted at once after a quiet period (the bucket's size); default: one second's worth. */
-  registrationBurst: z.coerce.number().int().min(1).max(1_000_000).optional(),
-  /** The pump port's TCP listen backlog (the kernel caps it at net.core.somaxconn). */
-  listenBacklog: z.coerce.number().int().min(1).max(65_535).default(DEFAULT_LISTEN_BACKLOG),
-  /** Dashboard WebSocket clients at once; past it a client is closed with 1013. */
-  maxWsClients: limit.default(200),
-  /** Browser origins allowed on the WebSocket besides the station's own hostname. */
-  allowedOrigin: z.array(origin).default([]),
-  rateLimit: z.coerce.number().positive().default(200),
-  maxClockDrift: seconds.default(5),
-  commandTimeout: seconds.default(5),
-  logLevel: logLevel.default('info'),
-  logPretty: z.boolean().optional(),
-  /** TLS on the pump and company ports: the station's certificate and key (PEM files). */
-  tlsCert: z.string().min(1).optional(),
-  tlsKey: z.string().min(1).optional(),
-  /** The CA that signs the pumps' client certificates (PEM file). */
-  tlsCa: z.string().min(1).optional(),
-  /** Mutual TLS on the pump port: every pump shows a certificate from --tls-ca naming its id. */
-  tlsClientAuth: z.boolean().default(false),
-  /** HTTPS on the API and dashboard, wss:// on the WebSocket, with the same certificate. */
-  tlsApi: z.boolean().default(false),
-}).superRefine((c, ctx) => {
-  if (c.tlsApi && c.tlsCert === undefined)
-    ctx.addIssue({ code: 'custom', path: ['tls-api'], message: 'exige --tls-cert y --tls-key' });
-  if ((c.tlsCert === undefined) !== (c.tlsKey === undefined))
-    ctx.addIssue({ code: 'custom', path: ['tls-cert'], message: '--tls-cert y --tls-key van juntos' });
-  if (c.tlsClientAuth && (c.tlsCa === undefined || c.tlsCert === undefined))
-    ctx.addIssue({
-      code: 'custom',
-      path: ['tls-client-auth'],
-      message: 'exige --tls-ca (la CA de los surtidores) y --tls-cert/--tls-key',
-    });
-});
+export const stationConfigSchema = z
+  .object({
+    /** Every listener binds here; loopback unless told otherwise (see protected mode, stationExposure). */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Listen on a public address without credentials, with a warning at every start. */
+    insecure: z.boolean().default(false),
+    pumpPort: port.default(6000),
+    companyPort: port.default(5001),
+    apiPort: port.default(8001),
+    wsPort: port.default(4001),
+    dataDir: z.string().min(1).default('./data'),
+    mongoUrl: z.string().url().optional(),
+    id: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/, 'letras, dígitos, _ . - (hasta 64)')
+      .refine((id) => !/^\.+$/.test(id), 'no puede ser solo puntos (la empresa no lo aceptaría)')
+      .default('estacion-1'),
+    nombre: z.string().min(1).max(100).default('Estación Central'),
+    heartbeatTimeout: seconds.default(60),
+    registrationTimeout: seconds.default(10),
+    strictRegistration: z.boolean().default(false),
+    pumpToken: z.string().min(1).optional(),
+    /**
+     * Every `registro` needs a valid token (its pump's own, or the shared --pump-token) even before
+     * any pump has a credential of its own (`estacion surtidores token ID`).
+     */
+    requirePumpAuth: z.boolean().default(false),
+    /**
+     * The tokens the company may present (any of them): several at once let a token be rotated with
+     * an overlap (docs/security.md). Empty: no company authentication.
+     */
+    companyToken: z.preprocess(tokenList, z.array(z.string().min(1))).default([]),
+    /** The password of the `admin` user created on the first start (generated and shown once if absent). */
+    adminPassword: z.string().min(8).optional(),
+    /** Hours a dashboard/API login session lasts. */
+    sessionTtl: z.coerce
+      .number()
+      .positive()
+      .max(24 * 365)
+      .default(12),
+    maxLineBytes: z.coerce
+      .number()
+      .int()
+      .min(256)
+      .max(16 * 1024 * 1024)
+      .default(64 * 1024),
+    maxBadLines: z.coerce.number().int().min(0).default(20),
+    /** Open connections on the pump port; past it a socket gets an `error` LIMITE_EXCEDIDO and is closed. */
+    maxConnections: limit.default(20_000),
+    /** Open connections on the company port (one per company replica, plus reconnections). */
+    maxCompanyConnections: limit.default(16),
+    /** Pump records a `registro` may create (unknown ids past it are refused). */
+    maxPumps: limit.default(1000),
+    /**
+     * `registro` admitted per second (a token bucket); the excess is deferred with `registro_rechazado`
+     * SOBRECARGA and `reintentar_ms`, spread at this rate. 0: no admission limit.
+     */
+    registrationRate: z.coerce.number().min(0).max(1_000_000).default(DEFAULT_REGISTRATION_RATE),
+    /** `registro` admitted at once after a quiet period (the bucket's size); default: one second's worth. */
+    registrationBurst: z.coerce.number().int().min(1).max(1_000_000).optional(),
+    /** The pump port's TCP listen backlog (the kernel caps it at net.core.somaxconn). */
+    listenBacklog: z.coerce.number().int().min(1).max(65_535).default(DEFAULT_LISTEN_BACKLOG),
+    /** Dashboard WebSocket clients at once; past it a client is closed with 1013. */
+    maxWsClients: limit.default(200),
+    /** Browser origins allowed on the WebSocket besides the station's own hostname. */
+    allowedOrigin: z.array(origin).default([]),
+    rateLimit: z.coerce.number().positive().default(200),
+    maxClockDrift: seconds.default(5),
+    commandTimeout: seconds.default(5),
+    logLevel: logLevel.default('info'),
+    logPretty: z.boolean().optional(),
+    /** TLS on the pump and company ports: the station's certificate and key (PEM files). */
+    tlsCert: z.string().min(1).optional(),
+    tlsKey: z.string().min(1).optional(),
+    /** The CA that signs the pumps' client certificates (PEM file). */
+    tlsCa: z.string().min(1).optional(),
+    /** Mutual TLS on the pump port: every pump shows a certificate from --tls-ca naming its id. */
+    tlsClientAuth: z.boolean().default(false),
+    /** HTTPS on the API and dashboard, wss:// on the WebSocket, with the same certificate. */
+    tlsApi: z.boolean().default(false),
+  })
+  .superRefine((c, ctx) => {
+    if (c.tlsApi && c.tlsCert === undefined)
+      ctx.addIssue({ code: 'custom', path: ['tls-api'], message: 'exige --tls-cert y --tls-key' });
+    if ((c.tlsCert === undefined) !== (c.tlsKey === undefined))
+      ctx.addIssue({ code: 'custom', path: ['tls-cert'], message: '--tls-cert y --tls-key van juntos' });
+    if (c.tlsClientAuth && (c.tlsCa === undefined || c.tlsCert === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls-client-auth'],
+        message: 'exige --tls-ca (la CA de los surtidores) y --tls-cert/--tls-key',
+      });
+  });
 
 export type StationConfig = z.infer<typeof stationConfigSchema>;
 

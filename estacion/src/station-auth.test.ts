@@ -76,7 +76,10 @@ async function tcp(port: number): Promise<TestPump> {
 }
 
 /** Opens a dashboard socket; resolves once open (with its first message) or with the refusal status. */
-function dashboard(s: RunningStation, headers: Record<string, string>): Promise<{ status: number | 'open'; events: Json[]; ws: WebSocket }> {
+function dashboard(
+  s: RunningStation,
+  headers: Record<string, string>,
+): Promise<{ status: number | 'open'; events: Json[]; ws: WebSocket }> {
   const ws = new WebSocket(`ws://127.0.0.1:${s.ports.ws}/`, { headers });
   closers.push(() => ws.terminate());
   const events: Json[] = [];
@@ -125,7 +128,11 @@ describe('sessions across the ports', () => {
   });
 
   it('audits a refused pump and a refused company, and shows them live on the dashboard', async () => {
-    const s = await station({ adminPassword: 'clave-de-prueba', pumpToken: 'token-surtidores', companyToken: 'token-empresa' });
+    const s = await station({
+      adminPassword: 'clave-de-prueba',
+      pumpToken: 'token-surtidores',
+      companyToken: 'token-empresa',
+    });
     const { token } = await login(s, 'admin', 'clave-de-prueba');
     const live = await dashboard(s, { authorization: `Bearer ${token}` });
     await expect.poll(() => live.events.length).toBeGreaterThan(0);
@@ -141,7 +148,9 @@ describe('sessions across the ports', () => {
     await expect
       .poll(() => live.events.filter((e) => e.tipo === 'accion').map((e) => (e.datos as Json).accion))
       .toEqual(['surtidor.registro', 'empresa.autenticacion']);
-    const log = await fetch(url(s, '/api/auditoria?resultado=denegado'), { headers: { authorization: `Bearer ${token}` } });
+    const log = await fetch(url(s, '/api/auditoria?resultado=denegado'), {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const entries = (await log.json()) as Json[];
     expect(entries.map((e) => [e.usuario, e.accion, e.ip])).toEqual([
       ['empresa', 'empresa.autenticacion', '127.0.0.1'],
@@ -170,7 +179,11 @@ describe('a credential of its own for every pump (real sockets)', () => {
     expect(await s.store.getPump(4)).toBeNull();
 
     await s.store.revokePumpCredential(3);
-    await s.store.setPumpCredential({ id_surtidor: 9, hash: sha256(newToken('srt')), emitida: '2026-01-15T14:00:00.000Z' });
+    await s.store.setPumpCredential({
+      id_surtidor: 9,
+      hash: sha256(newToken('srt')),
+      emitida: '2026-01-15T14:00:00.000Z',
+    });
     const revoked = await tcp(s.ports.pump);
     revoked.send(registro(3, { token: token3 }));
     expect(await revoked.next('registro_rechazado')).toMatchObject({ codigo: 'AUTENTICACION_FALLIDA' });
@@ -183,10 +196,7 @@ describe('company token rotation with an overlap (real sockets)', () => {
     await company.next('estacion_info');
     company.send({ tipo: 'autenticacion', empresa: 'Copec', token });
     company.send({ tipo: 'ping' });
-    return Promise.race([
-      company.next('pong').then(() => 'ok'),
-      company.next('error').then((e) => String(e.codigo)),
-    ]);
+    return Promise.race([company.next('pong').then(() => 'ok'), company.next('error').then((e) => String(e.codigo))]);
   }
 
   it('accepts the old and the new token together, then only the new one once the old is removed', async () => {
@@ -222,7 +232,9 @@ describe('audit log on disk', () => {
     // Someone with access to the file rewrites who created the second pump.
     const db = new Database(join(dataDir, SQLITE_FILE));
     closers.push(() => db.close());
-    const row = db.prepare("SELECT seq FROM auditoria WHERE accion = 'surtidor.crear' AND objetivo = 'surtidor:2'").get() as { seq: number };
+    const row = db
+      .prepare("SELECT seq FROM auditoria WHERE accion = 'surtidor.crear' AND objetivo = 'surtidor:2'")
+      .get() as { seq: number };
     db.prepare("UPDATE auditoria SET usuario = 'otro' WHERE seq = ?").run(row.seq);
 
     const res = await fetch(url(s, '/api/auditoria/verificacion'), { headers: auth });

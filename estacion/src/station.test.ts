@@ -43,7 +43,9 @@ async function tcp(port: number): Promise<TestPump> {
 /** A dashboard WebSocket on `s`, with an admin session unless `headers` say otherwise. */
 async function ws(s: RunningStation, headers: Record<string, string> = {}): Promise<WebSocket> {
   const { token } = await s.auth.login('admin', ADMIN_CLAVE, null);
-  const w = new WebSocket(`ws://127.0.0.1:${s.ports.ws}/`, { headers: { authorization: `Bearer ${token}`, ...headers } });
+  const w = new WebSocket(`ws://127.0.0.1:${s.ports.ws}/`, {
+    headers: { authorization: `Bearer ${token}`, ...headers },
+  });
   w.on('error', () => {}); // a refused handshake is what some tests expect
   peers.push({ destroy: () => w.terminate() });
   return w;

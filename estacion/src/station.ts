@@ -79,9 +79,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
   );
   const store =
     deps.store ??
-    createStore(
-      config.mongoUrl ? { dataDir: config.dataDir, mongoUrl: config.mongoUrl } : { dataDir: config.dataDir },
-    );
+    createStore(config.mongoUrl ? { dataDir: config.dataDir, mongoUrl: config.mongoUrl } : { dataDir: config.dataDir });
   await store.setup();
   // Who did it: the audit log and the users live on the station's own store.
   const audit = new AuditLog(store.auth, clock, log.child({ mod: 'auditoria' }));
@@ -113,7 +111,10 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     // What the TCP ports refuse is audited, throttled per source so that a flood cannot fill the disk.
     refusals = new ThrottledAuditSink(audit, clock);
     if (adminInicial)
-      log.info({ usuario: adminInicial.usuario, clave_generada: adminInicial.generada }, 'primer arranque: usuario admin creado');
+      log.info(
+        { usuario: adminInicial.usuario, clave_generada: adminInicial.generada },
+        'primer arranque: usuario admin creado',
+      );
     if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
       stationTls = new StationTls(
         { cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa },
@@ -262,7 +263,10 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     await bridge.listen({ host: config.host, port: config.wsPort });
     closers.push(() => bridge.close());
     ports.ws = portOf(bridge.server.address());
-    log.info({ escuchando: 'ws', puerto: ports.ws }, `puente WebSocket: ${apiTls ? 'wss' : 'ws'}://${config.host}:${ports.ws}/`);
+    log.info(
+      { escuchando: 'ws', puerto: ports.ws },
+      `puente WebSocket: ${apiTls ? 'wss' : 'ws'}://${config.host}:${ports.ws}/`,
+    );
 
     const api = await buildApi({
       service,

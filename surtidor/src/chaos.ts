@@ -40,7 +40,9 @@ export const NO_CHAOS: ChaosOptions = {
 
 /** Whether anything touches the link (clock skew alone does not). */
 export function chaosOnLink(o: ChaosOptions): boolean {
-  return o.drop > 0 || o.duplicate > 0 || o.reorder > 0 || o.delay > 0 || o.halfOpen > 0 || o.slowReadBytesPerSecond > 0;
+  return (
+    o.drop > 0 || o.duplicate > 0 || o.reorder > 0 || o.delay > 0 || o.halfOpen > 0 || o.slowReadBytesPerSecond > 0
+  );
 }
 
 export function skewedClock(base: Clock, skewMs: number): Clock {
@@ -164,9 +166,7 @@ export class ChaosLink {
     this.held = null;
     this.silent = false;
     this.silentUntil = null;
-    this.silentAt = this.chance(this.options.halfOpen)
-      ? this.clock.now() + this.random() * HALF_OPEN_WITHIN_MS
-      : null;
+    this.silentAt = this.chance(this.options.halfOpen) ? this.clock.now() + this.random() * HALF_OPEN_WITHIN_MS : null;
     const rate = this.options.slowReadBytesPerSecond;
     if (rate > 0) {
       socket.on('data', (chunk: Buffer) => {

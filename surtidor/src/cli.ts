@@ -1,6 +1,13 @@
 /** `surtidor`: runs N simulated pumps against a station. A thin yargs shell around the fleet. */
 import path from 'node:path';
-import { configOrReport, createLogger, type Logger, parseConfig, systemClock, type TimerHandle } from '@combustible/shared';
+import {
+  configOrReport,
+  createLogger,
+  type Logger,
+  parseConfig,
+  systemClock,
+  type TimerHandle,
+} from '@combustible/shared';
 import { pino } from 'pino';
 import yargs from 'yargs';
 import {
@@ -36,7 +43,8 @@ export function parseArgs(argv: string[]): SurtidorConfig {
       token: { type: 'string', describe: 'Token de registro que exige la estación (el compartido, --pump-token)' },
       'tokens-file': {
         type: 'string',
-        describe: 'Archivo con un token por surtidor: líneas "ID TOKEN" (# comentarios); los que no aparecen usan --token',
+        describe:
+          'Archivo con un token por surtidor: líneas "ID TOKEN" (# comentarios); los que no aparecen usan --token',
       },
       tls: { type: 'boolean', describe: 'Conectar por TLS, verificando el nombre de la estación', default: false },
       ca: { type: 'string', describe: 'CA (PEM) que firma el certificado de la estación (con --tls)' },
@@ -69,7 +77,8 @@ export function parseArgs(argv: string[]): SurtidorConfig {
       },
       'reconnect-max': {
         type: 'number',
-        describe: 'Espera máxima entre intentos de conexión (s): con la estación de vuelta, se la encuentra en a lo más este tiempo',
+        describe:
+          'Espera máxima entre intentos de conexión (s): con la estación de vuelta, se la encuentra en a lo más este tiempo',
         default: DEFAULT_RECONNECT_MAX_S,
       },
       'registration-timeout': { type: 'number', describe: 'Segundos para recibir registro_confirmado', default: 15 },
@@ -99,7 +108,11 @@ export function parseArgs(argv: string[]): SurtidorConfig {
       'log-pretty': { type: 'boolean', describe: 'Log legible' },
       'chaos-drop': { type: 'number', describe: 'Caos: probabilidad de descartar una línea saliente', default: 0 },
       'chaos-duplicate': { type: 'number', describe: 'Caos: probabilidad de duplicarla', default: 0 },
-      'chaos-reorder': { type: 'number', describe: 'Caos: probabilidad de enviarla después de la siguiente', default: 0 },
+      'chaos-reorder': {
+        type: 'number',
+        describe: 'Caos: probabilidad de enviarla después de la siguiente',
+        default: 0,
+      },
       'chaos-delay': { type: 'number', describe: 'Caos: probabilidad de demorarla', default: 0 },
       'chaos-delay-ms': { type: 'number', describe: 'Caos: demora máxima (ms)', default: 2000 },
       'chaos-clock-skew-ms': { type: 'number', describe: 'Caos: desfase del reloj del surtidor (ms)', default: 0 },

@@ -63,7 +63,10 @@ export const surtidorConfigSchema = z
     velocidad: z.coerce.number().positive().max(1000).default(1),
     capacidad: z.coerce.number().min(1).max(100_000).default(100),
     ledger: z.string().min(1).optional(),
-    seed: count.min(0).max(2 ** 32 - 1).optional(),
+    seed: count
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
     tickMs: count.min(10).max(1000).default(100),
     window: count.min(1).max(1000).default(32),
     resendAfter: seconds.default(10),

@@ -14,7 +14,8 @@ export const SURTIDOR_ERRORS = {
     'The station deferred a `registro` (SOBRECARGA, its admission rate): the pump comes back after the `reintentar_ms` it was given, with no backoff of its own.',
   AUTENTICACION_FALLIDA: "The station refused the pump's token; that pump's link stops for good.",
   SIN_CONFIRMACION_REGISTRO: 'No `registro_confirmado` arrived in time; the pump drops the connection and retries.',
-  CAOS_MEDIO_ABIERTA: 'Chaos mode: a half-open connection was given up after --chaos-half-open-ms; the pump reconnects.',
+  CAOS_MEDIO_ABIERTA:
+    'Chaos mode: a half-open connection was given up after --chaos-half-open-ms; the pump reconnects.',
   TODOS_RECHAZADOS: 'Every pump of the process was refused for good (e.g. a wrong token): the process exits 1.',
   CIERRE_INCOMPLETO: 'On shutdown some sales were still unconfirmed; they stay in the outbox for the next run.',
 } as const;

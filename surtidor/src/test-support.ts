@@ -13,7 +13,6 @@ import type { PriceVersion, PumpConfig, PumpMessage, PumpSink } from './domain/t
 
 export { duplexPair, FakeClock, FAKE_CLOCK_START as T0 } from '@combustible/shared';
 
-
 /** Returns `values` in order, then `rest` forever. */
 export function scripted(values: number[], rest = 0.5): Random {
   let i = 0;
@@ -47,7 +46,11 @@ export class RecordingSink implements PumpSink {
 
   tipos(): string[] {
     return this.out.map((m) =>
-      m.tipo === 'estado' ? `estado:${m.estado_operacion}` : m.tipo === 'precios_aplicados' ? `precios_aplicados:${m.version}` : m.tipo,
+      m.tipo === 'estado'
+        ? `estado:${m.estado_operacion}`
+        : m.tipo === 'precios_aplicados'
+          ? `precios_aplicados:${m.version}`
+          : m.tipo,
     );
   }
 
@@ -78,7 +81,6 @@ export function memoryLogger(): { log: Logger; lines: Record<string, unknown>[] 
   });
   return { log: createLogger({ name: 'test', level: 'debug', destination }), lines };
 }
-
 
 type Json = Record<string, unknown>;
 

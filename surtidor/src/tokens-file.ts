@@ -44,7 +44,9 @@ export function readTokensFile(path: string): Map<number, string> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError([`--tokens-file: no se pudo leer ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+    throw new ConfigError([
+      `--tokens-file: no se pudo leer ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    ]);
   }
   return parseTokensFile(text, path);
 }

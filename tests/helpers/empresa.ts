@@ -2,14 +2,7 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { LineDecoder } from '@combustible/shared';
-import {
-  binPath,
-  ROOT,
-  type ServiceProcess,
-  type StationProcess,
-  startProcess,
-  tempDir,
-} from './processes.js';
+import { binPath, ROOT, type ServiceProcess, type StationProcess, startProcess, tempDir } from './processes.js';
 
 /** The `admin` password the test companies start with (`--admin-password`). */
 export const TEST_ADMIN_PASSWORD = 'clave-admin-de-prueba';
@@ -260,8 +253,7 @@ export async function eventually<T>(
     } catch (err) {
       last = err;
     }
-    if (Date.now() >= deadline)
-      throw new Error(`${what}: not within ${timeoutMs} ms (last: ${String(last)})`);
+    if (Date.now() >= deadline) throw new Error(`${what}: not within ${timeoutMs} ms (last: ${String(last)})`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -197,7 +197,9 @@ export function hostileString(rng: Rng, max = 200): string {
 
 /** Nested arrays or objects `depth` deep, as text. */
 export function nested(depth: number, kind: 'array' | 'object'): string {
-  return kind === 'array' ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+  return kind === 'array'
+    ? `${'['.repeat(depth)}${']'.repeat(depth)}`
+    : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 }
 
 /** Any hostile value: extreme numbers, wrong types, prototype keys, nesting, long strings. */
@@ -248,7 +250,13 @@ export const NUMERIC_FIELDS: Record<string, readonly string[]> = {
   heartbeat: ['id_surtidor'],
   precios_aplicados: ['id_surtidor', 'version'],
   comando_ejecutado: ['id_surtidor'],
-  actualizacion_precios: ['version', 'precios.precio_93', 'precios.precio_95', 'precios.precio_97', 'precios.precio_diesel'],
+  actualizacion_precios: [
+    'version',
+    'precios.precio_93',
+    'precios.precio_95',
+    'precios.precio_97',
+    'precios.precio_diesel',
+  ],
   estacion_info: ['version_precios'],
   precios_recibidos: ['version'],
 };
@@ -326,7 +334,13 @@ export function pumpMessage(rng: Rng, tipo: (typeof PUMP_TIPOS)[number], id: num
     case 'heartbeat':
       return { tipo: 'heartbeat', id_surtidor: id, timestamp: iso(now) };
     case 'error':
-      return { tipo: 'error', id_surtidor: id, codigo: `FZ_${rng.int(0, 20)}`, mensaje: 'falla simulada', timestamp: iso(now) };
+      return {
+        tipo: 'error',
+        id_surtidor: id,
+        codigo: `FZ_${rng.int(0, 20)}`,
+        mensaje: 'falla simulada',
+        timestamp: iso(now),
+      };
     case 'precios_aplicados':
       return { tipo: 'precios_aplicados', id_surtidor: id, version: 0 };
     case 'comando_ejecutado':
@@ -388,7 +402,12 @@ export function validCompanyMessage(rng: Rng, version: number): Msg {
 }
 
 export function estacionInfo(rng: Rng, version: number): Msg {
-  return { tipo: 'estacion_info', id_estacion: `fz-${rng.int(0, 9)}`, nombre: 'Estación falsa', version_precios: version };
+  return {
+    tipo: 'estacion_info',
+    id_estacion: `fz-${rng.int(0, 9)}`,
+    nombre: 'Estación falsa',
+    version_precios: version,
+  };
 }
 
 /** Valid station → company messages (link 2). */
@@ -410,10 +429,7 @@ export function withField(base: Msg, path: string, value: JVal): JObj {
   const [head, ...rest] = path.split('.') as [string, ...string[]];
   const entries: [string, JVal][] = Object.entries(base).map(([k, v]) => [k, v as JVal]);
   const i = entries.findIndex(([k]) => k === head);
-  const inner =
-    rest.length === 0
-      ? value
-      : withField((base[head] as Msg | undefined) ?? {}, rest.join('.'), value);
+  const inner = rest.length === 0 ? value : withField((base[head] as Msg | undefined) ?? {}, rest.join('.'), value);
   if (i === -1) entries.push([head, inner]);
   else entries[i] = [head, inner];
   return new JObj(entries);
@@ -478,9 +494,17 @@ export function impossible(rng: Rng, base: Msg): string {
       ['litros', new Raw('5e-324')],
     );
   } else if (tipo === 'estado') {
-    choices.push(['litros_actuales', new Raw('1e9')], ['timestamp', '9999-12-31T23:59:59Z'], ['monto_actual', new Raw('9007199254740991')]);
+    choices.push(
+      ['litros_actuales', new Raw('1e9')],
+      ['timestamp', '9999-12-31T23:59:59Z'],
+      ['monto_actual', new Raw('9007199254740991')],
+    );
   } else if (tipo === 'actualizacion_precios') {
-    choices.push(['version', new Raw('9007199254740992')], ['version', new Raw('9007199254740991')], ['timestamp', '9999-12-31T23:59:59Z']);
+    choices.push(
+      ['version', new Raw('9007199254740992')],
+      ['version', new Raw('9007199254740991')],
+      ['timestamp', '9999-12-31T23:59:59Z'],
+    );
   } else if (tipo === 'precios_recibidos' || tipo === 'precios_aplicados') {
     choices.push(['version', new Raw('9007199254740992')], ['version', new Raw('9007199254740991')]);
   } else if (tipo === 'estacion_info') {
@@ -490,7 +514,9 @@ export function impossible(rng: Rng, base: Msg): string {
   }
   const [field, value] = rng.pick(choices);
   if (field === 'fecha_inicio') {
-    return toJson(withField(Object.fromEntries(withField(base, 'fecha_fin', '9999-12-31T23:59:59Z').entries), field, value));
+    return toJson(
+      withField(Object.fromEntries(withField(base, 'fecha_fin', '9999-12-31T23:59:59Z').entries), field, value),
+    );
   }
   return toJson(withField(base, field, value));
 }
@@ -550,11 +576,29 @@ export function hostileLine(rng: Rng, valid: () => Msg, maxBytes: number): { kin
       const depth = rng.int(100, Math.floor((maxBytes - 200) / 6));
       text = rng.chance(0.5)
         ? nested(depth, rng.chance(0.5) ? 'array' : 'object')
-        : toJson(withField(valid(), rng.pick(['nombre', 'precios', 'litros', 'id_surtidor', 'extra']), new Raw(nested(depth, 'array'))));
+        : toJson(
+            withField(
+              valid(),
+              rng.pick(['nombre', 'precios', 'litros', 'id_surtidor', 'extra']),
+              new Raw(nested(depth, 'array')),
+            ),
+          );
       break;
     }
     case 'no-objeto':
-      text = rng.pick(['[]', '[{"tipo":"heartbeat"}]', '"registro"', '123', 'null', 'true', '-0', '1e999', '\ufeff{}', '{}', '{"tipo":"heartbeat"} {"tipo":"heartbeat"}']);
+      text = rng.pick([
+        '[]',
+        '[{"tipo":"heartbeat"}]',
+        '"registro"',
+        '123',
+        'null',
+        'true',
+        '-0',
+        '1e999',
+        '\ufeff{}',
+        '{}',
+        '{"tipo":"heartbeat"} {"tipo":"heartbeat"}',
+      ]);
       break;
     case 'mutado':
       text = mutate(rng, valid());
@@ -565,14 +609,32 @@ export function hostileLine(rng: Rng, valid: () => Msg, maxBytes: number): { kin
       text = toJson(
         rng.chance(0.5)
           ? new JObj([[key, jobj(base)], ...jobj(base).entries.filter(([k]) => k !== 'tipo')])
-          : new JObj([...jobj(base).entries, [key, new JObj([['prototype', new JObj([['tipo', 'registro'], ['admin', true]])]])]]),
+          : new JObj([
+              ...jobj(base).entries,
+              [
+                key,
+                new JObj([
+                  [
+                    'prototype',
+                    new JObj([
+                      ['tipo', 'registro'],
+                      ['admin', true],
+                    ]),
+                  ],
+                ]),
+              ],
+            ]),
       );
       break;
     }
     case 'duplicado': {
       const base = jobj(valid());
       const [k] = rng.pick(base.entries);
-      text = toJson(new JObj(rng.chance(0.5) ? [...base.entries, [k, hostileValue(rng)]] : [[k, hostileValue(rng)], ...base.entries]));
+      text = toJson(
+        new JObj(
+          rng.chance(0.5) ? [...base.entries, [k, hostileValue(rng)]] : [[k, hostileValue(rng)], ...base.entries],
+        ),
+      );
       break;
     }
     case 'imposible':
@@ -583,7 +645,13 @@ export function hostileLine(rng: Rng, valid: () => Msg, maxBytes: number): { kin
       break;
     case 'largo': {
       const n = rng.int(1000, maxBytes - 400);
-      text = toJson(withField(valid(), rng.pick(['nombre', 'mensaje', 'operador', 'id_transaccion', 'resultado', 'extra']), 'x'.repeat(n)));
+      text = toJson(
+        withField(
+          valid(),
+          rng.pick(['nombre', 'mensaje', 'operador', 'id_transaccion', 'resultado', 'extra']),
+          'x'.repeat(n),
+        ),
+      );
       break;
     }
     default:

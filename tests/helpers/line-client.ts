@@ -64,9 +64,7 @@ export class LineClient {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;
-        reject(
-          new Error(`no matching message within ${timeoutMs} ms; received: ${JSON.stringify(this.received)}`),
-        );
+        reject(new Error(`no matching message within ${timeoutMs} ms; received: ${JSON.stringify(this.received)}`));
       }, timeoutMs);
       this.waiter = {
         match: predicate,

@@ -40,7 +40,16 @@ export interface FuzzRequest {
 }
 
 interface Doc {
-  paths: Record<string, Record<string, { parameters?: { in: string; name: string; schema?: Schema }[]; requestBody?: { content?: Record<string, { schema?: Schema }> } }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: { in: string; name: string; schema?: Schema }[];
+        requestBody?: { content?: Record<string, { schema?: Schema }> };
+      }
+    >
+  >;
   components?: { schemas?: Record<string, Schema> };
 }
 
@@ -75,7 +84,8 @@ function resolve(s: Schema, doc: Doc): Schema {
     );
   }
   if (s.items) out.items = resolve(s.items as Schema, doc);
-  for (const k of ['anyOf', 'oneOf', 'allOf']) if (Array.isArray(s[k])) out[k] = (s[k] as Schema[]).map((x) => resolve(x, doc));
+  for (const k of ['anyOf', 'oneOf', 'allOf'])
+    if (Array.isArray(s[k])) out[k] = (s[k] as Schema[]).map((x) => resolve(x, doc));
   return out;
 }
 
@@ -95,7 +105,9 @@ export function validFor(s: Schema, rng: Rng): unknown {
     case 'array': {
       const min = Number(s.minItems ?? 0);
       const max = Math.min(Number(s.maxItems ?? 3), min + 3);
-      const items = Array.from({ length: rng.int(min, Math.max(min, max)) }, () => validFor((s.items ?? {}) as Schema, rng));
+      const items = Array.from({ length: rng.int(min, Math.max(min, max)) }, () =>
+        validFor((s.items ?? {}) as Schema, rng),
+      );
       return s.uniqueItems || (s.items as Schema | undefined)?.enum ? [...new Set(items)] : items;
     }
     case 'integer':
@@ -169,34 +181,62 @@ function hostileBody(s: Schema, rng: Rng, maxBytes: number): { body: string; not
       return { body: JSON.stringify(base), note: 'valid' };
     case 1:
     case 2: {
-      const o = base && typeof base === 'object' && !Array.isArray(base) ? jobj(base as Record<string, unknown>) : new JObj([]);
+      const o =
+        base && typeof base === 'object' && !Array.isArray(base) ? jobj(base as Record<string, unknown>) : new JObj([]);
       const field = props.length > 0 ? rng.pick(props) : 'x';
       const value: JVal = k === 1 ? new Raw(rng.pick(EXTREME_NUMBERS)) : hostileValue(rng);
-      return { body: toJson(new JObj([...o.entries.filter(([f]) => f !== field), [field, value]])), note: `field ${field}` };
+      return {
+        body: toJson(new JObj([...o.entries.filter(([f]) => f !== field), [field, value]])),
+        note: `field ${field}`,
+      };
     }
     case 3: {
       const o = jobj((base ?? {}) as Record<string, unknown>);
       return {
-        body: toJson(new JObj([...o.entries, [rng.pick(PROTOTYPE_KEYS), new JObj([['admin', true], ['rol', 'admin'], ['polluted', new JObj([['x', 1]])]])]])),
+        body: toJson(
+          new JObj([
+            ...o.entries,
+            [
+              rng.pick(PROTOTYPE_KEYS),
+              new JObj([
+                ['admin', true],
+                ['rol', 'admin'],
+                ['polluted', new JObj([['x', 1]])],
+              ]),
+            ],
+          ]),
+        ),
         note: 'prototype key',
       };
     }
     case 4: {
       const o = jobj((base ?? {}) as Record<string, unknown>);
-      return { body: toJson(new JObj([...o.entries, ['extra', hostileValue(rng)], ['autor', 'otro'], ['rol', 'admin']])), note: 'extra fields' };
+      return {
+        body: toJson(new JObj([...o.entries, ['extra', hostileValue(rng)], ['autor', 'otro'], ['rol', 'admin']])),
+        note: 'extra fields',
+      };
     }
     case 5: {
       const field = props.length > 0 ? rng.pick(props) : 'x';
       const o = jobj((base ?? {}) as Record<string, unknown>);
       const big = 'ñ'.repeat(Math.floor((maxBytes - 500) / 2));
-      return { body: toJson(new JObj([...o.entries.filter(([f]) => f !== field), [field, big]])), note: `huge ${field}` };
+      return {
+        body: toJson(new JObj([...o.entries.filter(([f]) => f !== field), [field, big]])),
+        note: `huge ${field}`,
+      };
     }
     case 6:
       return { body: rng.pick(['[]', 'null', '0', '"x"', 'true', '-0', '1e999', '{}', '[{}]']), note: 'not an object' };
     case 7:
-      return { body: rng.pick(['{', '{"a":', '{"a":1,}', "{'a':1}", '\ufeff{}', 'hola', '{"a":1}{"b":2}', '\u0000']), note: 'not JSON' };
+      return {
+        body: rng.pick(['{', '{"a":', '{"a":1,}', "{'a':1}", '\ufeff{}', 'hola', '{"a":1}{"b":2}', '\u0000']),
+        note: 'not JSON',
+      };
     case 8:
-      return { body: nested(rng.int(100, Math.floor((maxBytes - 100) / 6)), rng.chance(0.5) ? 'array' : 'object'), note: 'deep nesting' };
+      return {
+        body: nested(rng.int(100, Math.floor((maxBytes - 100) / 6)), rng.chance(0.5) ? 'array' : 'object'),
+        note: 'deep nesting',
+      };
     case 9: {
       const o = jobj((base ?? {}) as Record<string, unknown>);
       const field = props.length > 0 ? rng.pick(props) : 'x';
@@ -238,7 +278,8 @@ export function requestsFor(
     if (path.includes('{')) continue;
     const qs: string[] = [];
     for (const q of op.query) {
-      if (rng.chance(0.5)) qs.push(`${q.name}=${rng.chance(0.3) ? pct(String(validFor(q.schema, rng))) : hostileQueryValue(rng)}`);
+      if (rng.chance(0.5))
+        qs.push(`${q.name}=${rng.chance(0.3) ? pct(String(validFor(q.schema, rng))) : hostileQueryValue(rng)}`);
     }
     if (rng.chance(0.3)) {
       qs.push(

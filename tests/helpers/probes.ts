@@ -117,7 +117,9 @@ export function rawRequest(
         path: opts.path,
         // Node frames no body of a DELETE by itself: always say how long it is.
         headers:
-          opts.body === undefined ? opts.headers : { ...opts.headers, 'content-length': String(Buffer.byteLength(opts.body)) },
+          opts.body === undefined
+            ? opts.headers
+            : { ...opts.headers, 'content-length': String(Buffer.byteLength(opts.body)) },
         localAddress: opts.localAddress,
         agent: false,
       },
@@ -185,7 +187,8 @@ export async function readAll(base: string, path: string, token: string): Promis
   const sep = path.includes('?') ? '&' : '?';
   for (let skip = 0; ; skip += 1000) {
     const page = await getJson(base, `${path}${sep}limit=1000&skip=${skip}`, token);
-    if (page.status !== 200) throw new Error(`GET ${path} skip=${skip}: ${page.status} ${JSON.stringify(page.body).slice(0, 300)}`);
+    if (page.status !== 200)
+      throw new Error(`GET ${path} skip=${skip}: ${page.status} ${JSON.stringify(page.body).slice(0, 300)}`);
     const list = page.body as Record<string, unknown>[];
     items.push(...list);
     const total = page.headers['x-total-count'];

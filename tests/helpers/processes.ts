@@ -7,8 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const binPath = (name: 'estacion' | 'empresa' | 'surtidor') =>
-  path.join(ROOT, name, 'bin', `${name}.js`);
+export const binPath = (name: 'estacion' | 'empresa' | 'surtidor') => path.join(ROOT, name, 'bin', `${name}.js`);
 
 export type LogEvent = Record<string, unknown> & { msg?: string };
 
@@ -69,11 +68,7 @@ export function startProcess(name: 'estacion' | 'empresa' | 'surtidor', args: st
       listeners.push(listener);
       void exited.then(({ code, signal }) => {
         clearTimeout(timer);
-        reject(
-          new Error(
-            `${name} exited (${signal ?? code}) before the expected log. stderr:\n${stderr.join('\n')}`,
-          ),
-        );
+        reject(new Error(`${name} exited (${signal ?? code}) before the expected log. stderr:\n${stderr.join('\n')}`));
       });
     });
   };

@@ -90,7 +90,10 @@ export class RawWs {
       const socket = net.connect({ host: '127.0.0.1', port });
       let data = Buffer.alloc(0);
       let done = false;
-      const timer = setTimeout(() => finish(new Error(`no answer to the handshake in ${opts.timeoutMs ?? 10_000} ms`)), opts.timeoutMs ?? 10_000);
+      const timer = setTimeout(
+        () => finish(new Error(`no answer to the handshake in ${opts.timeoutMs ?? 10_000} ms`)),
+        opts.timeoutMs ?? 10_000,
+      );
       const finish = (err: Error | null, result?: HandshakeResult) => {
         if (done) return;
         done = true;

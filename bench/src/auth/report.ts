@@ -4,15 +4,7 @@
  */
 import type { VariantResult } from './run.js';
 
-export const AUTH_HEAD = [
-  'µs/sol. (inject)',
-  'costo µs',
-  '× base',
-  'sol./s HTTP',
-  '× base',
-  'p50 ms',
-  'p99 ms',
-];
+export const AUTH_HEAD = ['µs/sol. (inject)', 'costo µs', '× base', 'sol./s HTTP', '× base', 'p50 ms', 'p99 ms'];
 
 export const authCells = (r: VariantResult) => [
   r.inject_us_por_solicitud.toFixed(1),

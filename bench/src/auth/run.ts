@@ -64,13 +64,20 @@ async function buildBenchApp(dataDir: string) {
   });
   await registerAuth(app, {
     auth,
-    table: { ...authRouteTable<StationRole>('admin', 'lectura'), 'GET /api/publica': 'publico', 'GET /api/privada': 'lectura' },
+    table: {
+      ...authRouteTable<StationRole>('admin', 'lectura'),
+      'GET /api/publica': 'publico',
+      'GET /api/privada': 'lectura',
+    },
   });
   app.get('/api/publica', async () => PRECIOS);
   app.get('/api/privada', async () => PRECIOS);
   await auth.bootstrapAdmin('clave-de-bench-1');
   const { token: sesion } = await auth.login('admin', 'clave-de-bench-1', '127.0.0.1');
-  const { token: api } = await auth.createToken({ usuario: 'admin', rol: 'admin', ip: null }, { nombre: 'bench', rol: 'lectura' });
+  const { token: api } = await auth.createToken(
+    { usuario: 'admin', rol: 'admin', ip: null },
+    { nombre: 'bench', rol: 'lectura' },
+  );
   await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, sesion, api, close: async () => void (await app.close(), db.close()) };
 }
@@ -79,7 +86,13 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-async function httpLoad(port: number, path: string, headers: Record<string, string>, total: number, concurrency: number) {
+async function httpLoad(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  total: number,
+  concurrency: number,
+) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies: number[] = [];
   let next = 0;
@@ -135,7 +148,9 @@ export async function runAuthBench(params: AuthBenchParams, dataDir: string, pro
           if (res.statusCode !== 200) throw new Error(`${v.variante}: HTTP ${res.statusCode}`);
         }
         samples[i]?.inject.push(((performance.now() - t0) * 1000) / n);
-        samples[i]?.http.push(await httpLoad(port, v.url, v.headers, Math.ceil(params.httpRequests / rounds), params.concurrency));
+        samples[i]?.http.push(
+          await httpLoad(port, v.url, v.headers, Math.ceil(params.httpRequests / rounds), params.concurrency),
+        );
       }
     }
   } finally {
@@ -160,4 +175,3 @@ export async function runAuthBench(params: AuthBenchParams, dataDir: string, pro
     ratio_http: base.http_solicitudes_s / r.http_solicitudes_s,
   }));
 }
-

@@ -102,9 +102,7 @@ function watch(name: string, proc: ChildProcess): Child {
         if (level >= 50) logs.errors += 1;
         else logs.warnings += 1;
         const err = event.err as { message?: string } | undefined;
-        sample(
-          `${level >= 50 ? 'error' : 'warn'} ${String(event.msg)}${err?.message ? `: ${err.message}` : ''}`,
-        );
+        sample(`${level >= 50 ? 'error' : 'warn'} ${String(event.msg)}${err?.message ? `: ${err.message}` : ''}`);
       }
       if (events.length < 100) events.push(event);
       for (const l of listeners) l(event);
@@ -138,9 +136,7 @@ function watch(name: string, proc: ChildProcess): Child {
       listeners.push(listener);
       void exited.then(({ code, signal }) => {
         done();
-        reject(
-          new Error(`${name} terminó (${signal ?? code}) antes de estar listo\n${stderrTail.join('\n')}`),
-        );
+        reject(new Error(`${name} terminó (${signal ?? code}) antes de estar listo\n${stderrTail.join('\n')}`));
       });
     });
   };

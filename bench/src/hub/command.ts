@@ -58,9 +58,7 @@ export function loadParams(a: LoadArgs): LoadParams {
   };
   const perConnection = 1000 / params.estadoIntervalMs + params.txPerSecond / params.connections;
   if (perConnection > 200) {
-    console.warn(
-      `aviso: ${perConnection.toFixed(0)} mensajes/s por conexión supera el límite de la estación (200/s)`,
-    );
+    console.warn(`aviso: ${perConnection.toFixed(0)} mensajes/s por conexión supera el límite de la estación (200/s)`);
   }
   return params;
 }
@@ -105,8 +103,7 @@ export function printProblems(problems: string[]): void {
 
 export const hubCommand: CommandModule<object, HubArgs> = {
   command: 'hub',
-  describe:
-    'Hub de surtidores: N conexiones con estado y ventas, contra la estación y contra un techo mínimo',
+  describe: 'Hub de surtidores: N conexiones con estado y ventas, contra la estación y contra un techo mínimo',
   builder,
   handler,
 };

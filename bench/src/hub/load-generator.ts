@@ -25,8 +25,7 @@ async function openAll(cfg: LoadConfig, events: ConnectionEvents) {
   for (let first = 1; first <= cfg.connections && failures.length === 0; first += cfg.batchSize) {
     const last = Math.min(cfg.connections, first + cfg.batchSize - 1);
     const batch: Promise<PumpConnection>[] = [];
-    for (let id = first; id <= last; id++)
-      batch.push(PumpConnection.open(target, id, cfg.registerTimeoutMs, events));
+    for (let id = first; id <= last; id++) batch.push(PumpConnection.open(target, id, cfg.registerTimeoutMs, events));
     for (const r of await Promise.allSettled(batch)) {
       if (r.status === 'fulfilled') conns.push(r.value);
       else failures.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
@@ -208,9 +207,7 @@ async function main(): Promise<void> {
   const budgetMs =
     batches * cfg.registerTimeoutMs + 30_000 + (cfg.warmupS + cfg.durationS) * 1000 + cfg.drainMs + 10_000;
   setTimeout(() => {
-    void report({ type: 'fatal', message: `generador: sin terminar en ${budgetMs} ms` }).then(() =>
-      process.exit(2),
-    );
+    void report({ type: 'fatal', message: `generador: sin terminar en ${budgetMs} ms` }).then(() => process.exit(2));
   }, budgetMs).unref();
 
   const run = new LoadRun(cfg);

@@ -52,10 +52,7 @@ export async function measure(server: Child, cfg: LoadConfig): Promise<Measured>
       });
       // A last IPC message may be delivered just after 'exit': give it a moment.
       void generator.exited.then(({ code, signal }) =>
-        setTimeout(
-          () => reject(new Error(`el generador terminó (${signal ?? code}) sin entregar resultados`)),
-          1000,
-        ),
+        setTimeout(() => reject(new Error(`el generador terminó (${signal ?? code}) sin entregar resultados`)), 1000),
       );
       void server.exited.then(({ code, signal }) =>
         reject(new Error(`${server.name} terminó (${signal ?? code}) durante la carga`)),

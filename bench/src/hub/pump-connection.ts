@@ -140,7 +140,11 @@ export class PumpConnection {
           resolve(conn);
         } else if (msg.tipo === 'registro_rechazado' || msg.tipo === 'error') {
           const retry = typeof msg.reintentar_ms === 'number' ? msg.reintentar_ms : undefined;
-          fail(`${String(msg.tipo)} ${String(msg.codigo)}`, `${String(msg.tipo)} ${String(msg.codigo)}: ${String(msg.mensaje)}`, retry);
+          fail(
+            `${String(msg.tipo)} ${String(msg.codigo)}`,
+            `${String(msg.tipo)} ${String(msg.codigo)}: ${String(msg.mensaje)}`,
+            retry,
+          );
         }
       };
       const ready = () => {

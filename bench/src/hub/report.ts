@@ -19,7 +19,8 @@ interface Row {
 const MiB = (kib: number | null) => (kib === null ? null : kib / 1024);
 const errorCount = (f: Figures) => total(f.load.errors);
 /** The server's CPU per line received: comparable across runs whatever load each one sent. */
-export const cpuPerLineUs = (f: Figures) => (f.cpuPct === null || f.sentPerS === 0 ? null : (f.cpuPct * 10_000) / f.sentPerS);
+export const cpuPerLineUs = (f: Figures) =>
+  f.cpuPct === null || f.sentPerS === 0 ? null : (f.cpuPct * 10_000) / f.sentPerS;
 
 const ROWS: Row[] = [
   { label: 'líneas enviadas/s', value: (f) => f.sentPerS, digits: 1, ratio: true },

@@ -189,8 +189,7 @@ export function problemsOf(f: Figures, params: LoadParams, who: string = f.targe
   if (load.skipped > 0) out.push(`${who}: ${load.skipped} líneas no enviadas (conexión cerrada)`);
   if (load.duplicates > 0) out.push(`${who}: ${load.duplicates} confirmaciones "duplicada"`);
   for (const [codigo, n] of Object.entries(load.errors)) out.push(`${who}: ${n} × error ${codigo}`);
-  if (f.exit.code !== 0 && f.exit.signal !== 'SIGTERM')
-    out.push(`${who}: terminó con ${f.exit.signal ?? f.exit.code}`);
+  if (f.exit.code !== 0 && f.exit.signal !== 'SIGTERM') out.push(`${who}: terminó con ${f.exit.signal ?? f.exit.code}`);
   return out;
 }
 

@@ -15,9 +15,7 @@ export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 export function readResults(dir = RESULTS_DIR): ResultFile[] {
   return readdirSync(dir)
     .filter((name) => !name.startsWith('.'))
-    .map((name) =>
-      name.endsWith('.json') ? { name, text: readFileSync(path.join(dir, name), 'utf8') } : { name },
-    );
+    .map((name) => (name.endsWith('.json') ? { name, text: readFileSync(path.join(dir, name), 'utf8') } : { name }));
 }
 
 interface InformeArgs {
@@ -48,8 +46,7 @@ async function handler(a: InformeArgs): Promise<void> {
 
 export const informeCommand: CommandModule<object, InformeArgs> = {
   command: 'informe',
-  describe:
-    'Reescribe la sección Benchmarks del README con el último resultado de cada benchmark en bench/results/',
+  describe: 'Reescribe la sección Benchmarks del README con el último resultado de cada benchmark en bench/results/',
   builder: (y: Argv) =>
     y.options({
       comprobar: {

@@ -72,9 +72,7 @@ describe('README benchmarks section', () => {
 
   it('replaces only what lies between the markers, and appends the section when they are missing', () => {
     const section = `${BEGIN}\nnuevo\n${END}\n`;
-    expect(replaceSection(`antes\n${BEGIN}\nviejo\n${END}\ndespués\n`, section)).toBe(
-      `antes\n${section}después\n`,
-    );
+    expect(replaceSection(`antes\n${BEGIN}\nviejo\n${END}\ndespués\n`, section)).toBe(`antes\n${section}después\n`);
     expect(replaceSection('solo texto\n', section)).toBe(`solo texto\n\n${section}`);
   });
 });

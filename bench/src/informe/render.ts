@@ -13,14 +13,7 @@ import type { VariantResult } from '../auth/run.js';
 import { figuresCells, fmt, type TableCells } from '../hub/report.js';
 import type { Figures as HubFigures } from '../hub/run.js';
 import type { LatencySummary } from '../hub/types.js';
-import {
-  type ParesDoc,
-  paresHeader,
-  paresTable,
-  PER_MESSAGE,
-  saturationLines,
-  TARGET_LABEL,
-} from '../pares/report.js';
+import { type ParesDoc, paresHeader, paresTable, PER_MESSAGE, saturationLines, TARGET_LABEL } from '../pares/report.js';
 import { preciosRows } from '../precios/command.js';
 import type { PreciosRun } from '../precios/run.js';
 import { type SoakDoc, soakHeader, soakTable } from '../soak/report.js';
@@ -117,8 +110,7 @@ function machineOf(m: Machine | undefined): string {
   return `${m.cpus ?? '?'} × ${m.model}${ram}, Node ${m.node ?? '?'}`;
 }
 
-const dateOf = (at: string | undefined) =>
-  at ? `${at.slice(0, 10)} ${at.slice(11, 16)} UTC` : 'date not recorded';
+const dateOf = (at: string | undefined) => (at ? `${at.slice(0, 10)} ${at.slice(11, 16)} UTC` : 'date not recorded');
 
 const bullets = (lines: string[]) => lines.map((l) => `- ${l}`).join('\n');
 
@@ -197,9 +189,7 @@ function body(doc: Doc, files: Set<string>, name: string): string[] {
       out.push('What each server does per message:', '');
       out.push(
         bullets(
-          d.results.map(
-            (r) => `${TARGET_LABEL[r.target]}: ${d.perMessage?.[r.target] ?? PER_MESSAGE[r.target]}`,
-          ),
+          d.results.map((r) => `${TARGET_LABEL[r.target]}: ${d.perMessage?.[r.target] ?? PER_MESSAGE[r.target]}`),
         ),
       );
       break;
@@ -219,12 +209,7 @@ function body(doc: Doc, files: Set<string>, name: string): string[] {
       const ingest = ingestCells(d.ingest);
       if (ingest) out.push('Ingest, the hub load with and without TLS:', '', markdownTable(ingest));
       if (d.storm)
-        out.push(
-          '',
-          `Reconnect storm, ${d.storm.pumps} TLS pumps at once:`,
-          '',
-          markdownTable(stormCells(d.storm)),
-        );
+        out.push('', `Reconnect storm, ${d.storm.pumps} TLS pumps at once:`, '', markdownTable(stormCells(d.storm)));
       break;
     }
     case 'surtidor':

@@ -12,13 +12,7 @@ import { ask } from '../hub/ipc.js';
 import { ROOT } from '../hub/run.js';
 import { summarize } from '../hub/stats.js';
 import type { LatencySummary } from '../hub/types.js';
-import {
-  machinePercent,
-  sampleMachine,
-  sampleThread,
-  type ThreadSample,
-  threadPercent,
-} from './cpu-share.js';
+import { machinePercent, sampleMachine, sampleThread, type ThreadSample, threadPercent } from './cpu-share.js';
 import { askStats, type Count, type Target } from './targets.js';
 import type { GeneratorCommand, GeneratorConfig, GeneratorMessage, RunResult } from './types.js';
 
@@ -129,19 +123,12 @@ export class Fleet {
     const started = performance.now();
     const answers = await Promise.all(
       this.generators.map((gen, g) => {
-        const count =
-          Math.floor(total / this.generators.length) + (g < total % this.generators.length ? 1 : 0);
-        return ask<Connected>(
-          gen,
-          { type: 'connect', count } satisfies GeneratorCommand,
-          'connected',
-          10 * 60_000,
-        );
+        const count = Math.floor(total / this.generators.length) + (g < total % this.generators.length ? 1 : 0);
+        return ask<Connected>(gen, { type: 'connect', count } satisfies GeneratorCommand, 'connected', 10 * 60_000);
       }),
     );
     const failures = answers.flatMap((a) => a.failures);
-    if (failures.length > 0)
-      throw new Error(`${this.target.name}: conexiones rechazadas: ${failures.join('; ')}`);
+    if (failures.length > 0) throw new Error(`${this.target.name}: conexiones rechazadas: ${failures.join('; ')}`);
     return performance.now() - started;
   }
 
@@ -208,16 +195,7 @@ export class Fleet {
       // A live counter is read right after the window; a periodic one ($SYS) may report later,
       // after an idle stretch that would lower its rate: only readings near the window count.
       const inWindow = counts.filter((c) => c.at >= windowStart && c.at <= windowEnd + 100);
-      return windowOf(
-        ran,
-        rates,
-        inWindow,
-        this.target.countExact,
-        before,
-        after,
-        deliveredStart,
-        deliveredEnd,
-      );
+      return windowOf(ran, rates, inWindow, this.target.countExact, before, after, deliveredStart, deliveredEnd);
     } finally {
       sending = false;
       await poller.catch(() => {});
@@ -278,16 +256,14 @@ function windowOf(
   });
   const sent = total('sent');
   const errors: Record<string, number> = {};
-  for (const r of ran)
-    for (const [codigo, n] of Object.entries(r.errors)) errors[codigo] = (errors[codigo] ?? 0) + n;
+  for (const r of ran) for (const [codigo, n] of Object.entries(r.errors)) errors[codigo] = (errors[codigo] ?? 0) + n;
   const server = cpuPercent(before.server, after.server);
   const generatorCpus = before.generators.map((b, i) => {
     const a = after.generators[i];
     return a ? cpuPercent(b, a) : null;
   });
   const generators = sum(generatorCpus);
-  const subscriber =
-    before.subscriber && after.subscriber ? cpuPercent(before.subscriber, after.subscriber) : null;
+  const subscriber = before.subscriber && after.subscriber ? cpuPercent(before.subscriber, after.subscriber) : null;
   const machine = machinePercent(before.machine, after.machine);
   const ours = sum([server, generators, subscriber ?? 0]);
   return {

@@ -194,15 +194,7 @@ export function paresTable(doc: ParesDoc): TableCells {
       const ratio = fmt(doc.ratios[r.target]?.[row.key], 2);
       // x ≥ a over y ≥ b bounds nothing; over an exact y it is ≥ a/y; an exact x over y ≥ b is ≤ x/b.
       cells.push(
-        !row.ratio
-          ? ''
-          : bound && baseBound
-            ? 'n/c'
-            : bound
-              ? `≥ ${ratio}`
-              : baseBound
-                ? `≤ ${ratio}`
-                : ratio,
+        !row.ratio ? '' : bound && baseBound ? 'n/c' : bound ? `≥ ${ratio}` : baseBound ? `≤ ${ratio}` : ratio,
       );
     }
     table.rows.push({ label: row.label, cells });

@@ -142,8 +142,7 @@ const mix = (fixed: Rates, totalPerS: number): Rates => {
 
 function describe(w: Window): string {
   const t = w.cpu.serverThread;
-  const processed =
-    w.processedPerS === null ? 'n/d' : `${w.processedExact ? '' : '~'}${n0(w.processedPerS)}/s`;
+  const processed = w.processedPerS === null ? 'n/d' : `${w.processedExact ? '' : '~'}${n0(w.processedPerS)}/s`;
   return (
     `enviados ${n0(w.sentPerS)}/s, procesados ${processed}; CPU servidor ${pct(w.cpu.server)}` +
     (t ? ` (hilo principal: en CPU ${pct(t.run)}, esperando CPU ${pct(t.wait)})` : '') +
@@ -172,17 +171,11 @@ async function withFleet<T>(
     logsOut.warnings += l.warnings;
     logsOut.errors += l.errors;
     logsOut.stderrLines += l.stderrLines;
-    for (const s of l.samples)
-      if (logsOut.samples.length < 10 && !logsOut.samples.includes(s)) logsOut.samples.push(s);
+    for (const s of l.samples) if (logsOut.samples.length < 10 && !logsOut.samples.includes(s)) logsOut.samples.push(s);
   }
 }
 
-async function sweep(
-  target: Target,
-  fleet: Fleet,
-  params: ParesParams,
-  progress: Progress,
-): Promise<Saturation> {
+async function sweep(target: Target, fleet: Fleet, params: ParesParams, progress: Progress): Promise<Saturation> {
   await fleet.connect(params.connections);
   await sleep(500);
   const steps: Step[] = [];

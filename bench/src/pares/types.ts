@@ -31,8 +31,7 @@ export interface RunSpec {
   drainMs: number;
 }
 
-export type GeneratorCommand =
-  { type: 'connect'; count: number } | ({ type: 'run' } & RunSpec) | { type: 'close' };
+export type GeneratorCommand = { type: 'connect'; count: number } | ({ type: 'run' } & RunSpec) | { type: 'close' };
 
 export interface RunResult {
   /** Wall time actually spent sending (ms). */

@@ -58,8 +58,7 @@ export function formatPrecios(run: PreciosRun): string {
     '',
     `${''.padEnd(44)}${['p50 ms', 'p90 ms', 'máx ms'].map((c) => c.padStart(10)).join('')}`,
     ...rows.map(
-      ([label, s]) =>
-        `${label.padEnd(44)}${[s?.p50, s?.p90, s?.max].map((v) => ms(v).padStart(10)).join('')}`,
+      ([label, s]) => `${label.padEnd(44)}${[s?.p50, s?.p90, s?.max].map((v) => ms(v).padStart(10)).join('')}`,
     ),
   ].join('\n');
 }
@@ -83,8 +82,7 @@ async function handler(a: PreciosArgs): Promise<void> {
 
 export const preciosCommand: CommandModule<object, PreciosArgs> = {
   command: 'precios',
-  describe:
-    'Propagación de precios: PUT /api/precios hasta que todos los surtidores de todas las estaciones confirman',
+  describe: 'Propagación de precios: PUT /api/precios hasta que todos los surtidores de todas las estaciones confirman',
   builder,
   handler,
 };

@@ -67,10 +67,7 @@ async function pollUntil(what: string, check: () => Promise<boolean>, timeoutMs:
 
 const bin = (name: string) => path.join(ROOT, name, 'bin', `${name}.js`);
 
-export async function runPrecios(
-  params: PreciosParams,
-  progress: (line: string) => void,
-): Promise<PreciosRun> {
+export async function runPrecios(params: PreciosParams, progress: (line: string) => void): Promise<PreciosRun> {
   const children: Child[] = [];
   const dirs: string[] = [];
   const pumps: FakePump[] = [];
@@ -183,8 +180,7 @@ export async function runPrecios(
       );
       return all.every(
         (r) =>
-          r.surtidores.length === params.pumpsPerStation &&
-          r.surtidores.every((p) => (p.version_precios ?? 0) >= v),
+          r.surtidores.length === params.pumpsPerStation && r.surtidores.every((p) => (p.version_precios ?? 0) >= v),
       );
     };
     // Everyone on version 1 before the clock starts.

@@ -37,7 +37,11 @@ const builder = (y: Argv) =>
         default: 0,
         describe: 'Procesos de surtidor entre los que se reparten (0: uno por cada --por-proceso)',
       },
-      'por-proceso': { type: 'number', default: 5000, describe: 'Con --procesos 0: surtidores por proceso, como máximo' },
+      'por-proceso': {
+        type: 'number',
+        default: 5000,
+        describe: 'Con --procesos 0: surtidores por proceso, como máximo',
+      },
       signal: {
         type: 'string',
         choices: ['SIGKILL', 'SIGTERM'] as const,

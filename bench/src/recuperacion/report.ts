@@ -64,10 +64,13 @@ export function formatTable(runs: RecuperacionFigures[]): string {
   const extra = ['', 'registros por segundo desde que la nueva estación escucha:', ...series];
   for (const r of runs) {
     const codes = Object.entries(r.rechazosSurtidores).map(([c, k]) => `${c} ${k}`);
-    if (codes.length > 0) extra.push(`  ${r.params.surtidores}: rechazos vistos por los surtidores: ${codes.join(', ')}`);
+    if (codes.length > 0)
+      extra.push(`  ${r.params.surtidores}: rechazos vistos por los surtidores: ${codes.join(', ')}`);
     const l = r.logsEstacion;
     if (l.warnings + l.errors + l.stderrLines > 0) {
-      extra.push(`  ${r.params.surtidores}: log de la estación: ${l.warnings} warn, ${l.errors} error, ${l.stderrLines} stderr`);
+      extra.push(
+        `  ${r.params.surtidores}: log de la estación: ${l.warnings} warn, ${l.errors} error, ${l.stderrLines} stderr`,
+      );
       for (const sample of l.samples.slice(0, 5)) extra.push(`    ${sample}`);
     }
   }

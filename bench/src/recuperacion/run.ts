@@ -192,7 +192,8 @@ class FleetWatch {
   constructor(readonly procs: Child[]) {
     for (const p of procs) {
       p.onLine((e) => {
-        if (e.msg === 'resumen' && typeof e.resumen === 'object' && e.resumen !== null) this.latest.set(p, e.resumen as Json);
+        if (e.msg === 'resumen' && typeof e.resumen === 'object' && e.resumen !== null)
+          this.latest.set(p, e.resumen as Json);
         const lag = (e.tick as { retraso_max_ms?: unknown } | undefined)?.retraso_max_ms;
         if (typeof lag === 'number' && lag > this.tickLagMaxMs) this.tickLagMaxMs = lag;
       });
@@ -216,7 +217,18 @@ class FleetWatch {
 
 function stationArgs(params: RecuperacionParams, dataDir: string, pumpPort: number): string[] {
   return [
-    ...['--host', '127.0.0.1', '--pump-port', String(pumpPort), '--company-port', '0', '--api-port', '0', '--ws-port', '0'],
+    ...[
+      '--host',
+      '127.0.0.1',
+      '--pump-port',
+      String(pumpPort),
+      '--company-port',
+      '0',
+      '--api-port',
+      '0',
+      '--ws-port',
+      '0',
+    ],
     ...['--data-dir', dataDir, '--log-level', 'info', '--log-pretty=false'],
     // Every pump of the run is a new id at the first start.
     ...['--max-pumps', String(Math.max(1000, params.surtidores + 1000))],
@@ -310,7 +322,9 @@ export async function runRecuperacion(
       while (probing && api) {
         const t0 = performance.now();
         try {
-          const res = await fetch(`http://127.0.0.1:${Number(api.puerto)}/health`, { signal: AbortSignal.timeout(10_000) });
+          const res = await fetch(`http://127.0.0.1:${Number(api.puerto)}/health`, {
+            signal: AbortSignal.timeout(10_000),
+          });
           await res.arrayBuffer();
           healthMs.push(performance.now() - t0);
         } catch {
@@ -322,7 +336,9 @@ export async function runRecuperacion(
     try {
       const listening = await restarted.waitForLine((e) => e.escuchando === 'surtidores', READY_TIMEOUT_MS);
       readyAt = typeof listening.time === 'number' ? listening.time : Date.now();
-      progress(`  la nueva estación escucha a los ${((readyAt - stopAt) / 1000).toFixed(2)} s; esperando a los ${n} surtidores…`);
+      progress(
+        `  la nueva estación escucha a los ${((readyAt - stopAt) / 1000).toFixed(2)} s; esperando a los ${n} surtidores…`,
+      );
       todosOk = await watch.until(n, params.timeoutS * 1000);
     } finally {
       clearInterval(sampler);
@@ -398,7 +414,9 @@ export async function runRecuperacion(
       maquina: {
         carga1m: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
         esperaCpuPct:
-          stallStart === null || stallEnd === null ? null : Math.round(((stallEnd - stallStart) / 1000 / spanMs) * 1000) / 10,
+          stallStart === null || stallEnd === null
+            ? null
+            : Math.round(((stallEnd - stallStart) / 1000 / spanMs) * 1000) / 10,
         // Deltas over the recovery, for the whole machine.
         tcp:
           tcpStart === null || tcpEnd === null
@@ -415,7 +433,8 @@ export async function runRecuperacion(
       target,
     };
     const problems: string[] = [];
-    if (todosMs === null) problems.push(`solo ${watch.firstAt.size} de ${n} surtidores volvieron en ${params.timeoutS} s`);
+    if (todosMs === null)
+      problems.push(`solo ${watch.firstAt.size} de ${n} surtidores volvieron en ${params.timeoutS} s`);
     else if (target !== null && todosMs - params.pausaS * 1000 > target * 1000)
       problems.push(
         `volvieron todos en ${(todosMs / 1000).toFixed(1)} s${params.pausaS > 0 ? ` (${params.pausaS} s de pausa impuesta)` : ''}: más que el objetivo de ${target} s`,

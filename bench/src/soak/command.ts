@@ -31,8 +31,7 @@ const builder = (y: Argv) =>
       procesos: {
         type: 'number',
         default: 1,
-        describe:
-          'Procesos del simulador que se reparten los surtidores (uno sostiene 10000 a velocidad real)',
+        describe: 'Procesos del simulador que se reparten los surtidores (uno sostiene 10000 a velocidad real)',
       },
       intervalo: { type: 'number', default: 10, describe: 'Segundos entre muestras' },
       calentamiento: {
@@ -47,8 +46,7 @@ const builder = (y: Argv) =>
       within('procesos', a.procesos, 1, 16);
       within('intervalo', a.intervalo, 1, 600);
       if (a.intervalo * 2 > a.minutos * 60) throw new Error('--intervalo: hacen falta al menos dos muestras');
-      if (a.calentamiento !== undefined)
-        within('calentamiento', a.calentamiento, 0, a.minutos * 60 - a.intervalo);
+      if (a.calentamiento !== undefined) within('calentamiento', a.calentamiento, 0, a.minutos * 60 - a.intervalo);
       within('register-timeout', a['register-timeout'], 1, 1800);
       return true;
     });
@@ -56,8 +54,7 @@ const builder = (y: Argv) =>
 async function handler(a: SoakArgs): Promise<void> {
   const totalS = a.minutos * 60;
   // By default a fifth of the run, on a sample: the reference must be a measured point.
-  const warmupS =
-    a.calentamiento ?? Math.max(a.intervalo, Math.round((totalS * 0.2) / a.intervalo) * a.intervalo);
+  const warmupS = a.calentamiento ?? Math.max(a.intervalo, Math.round((totalS * 0.2) / a.intervalo) * a.intervalo);
   const params: SoakParams = {
     minutes: a.minutos,
     pumps: Math.floor(a.surtidores),
@@ -68,9 +65,7 @@ async function handler(a: SoakArgs): Promise<void> {
   };
   installCleanup();
   const at = new Date();
-  console.log(
-    `Soak: estación con ${params.pumps} surtidores a velocidad real durante ${params.minutes} min…`,
-  );
+  console.log(`Soak: estación con ${params.pumps} surtidores a velocidad real durante ${params.minutes} min…`);
   const run = await runSoak(params, (line) => console.log(line));
   const file = writeResult('soak', at, run);
   // Both from the saved document, as the README's section is.

@@ -25,8 +25,7 @@ export function soakHeader(doc: SoakDoc): string {
 
 export function soakTable(doc: SoakDoc): TableCells {
   const s = doc.summary;
-  const signed = (v: number | null, d: number) =>
-    v === null ? 'n/d' : `${v >= 0 ? '+' : ''}${v.toFixed(d)}`;
+  const signed = (v: number | null, d: number) => (v === null ? 'n/d' : `${v >= 0 ? '+' : ''}${v.toFixed(d)}`);
   return {
     header: ['estación'],
     rows: (

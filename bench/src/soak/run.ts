@@ -68,8 +68,7 @@ export interface SoakRun {
   problems: string[];
 }
 
-const MiB = (bytes: number | undefined | null) =>
-  bytes === undefined || bytes === null ? null : bytes / 2 ** 20;
+const MiB = (bytes: number | undefined | null) => (bytes === undefined || bytes === null ? null : bytes / 2 ** 20);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const median = (xs: number[]) => {
@@ -119,11 +118,7 @@ export function summarize(samples: SoakSample[], params: SoakParams, registerS: 
   };
 }
 
-function startFleet(
-  pumps: number,
-  processes: number,
-  pumpPort: number,
-): { children: Child[]; dirs: string[] } {
+function startFleet(pumps: number, processes: number, pumpPort: number): { children: Child[]; dirs: string[] } {
   const children: Child[] = [];
   const dirs: string[] = [];
   const per = Math.ceil(pumps / processes);
@@ -168,9 +163,7 @@ export async function runSoak(params: SoakParams, progress: (line: string) => vo
         `  ${params.pumps} surtidores registrados en ${registerS.toFixed(1)} s; midiendo ${params.minutes} min, una muestra cada ${params.intervalS} s…`,
       );
     } catch (err) {
-      problems.push(
-        `no se registraron todos los surtidores: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      problems.push(`no se registraron todos los surtidores: ${err instanceof Error ? err.message : String(err)}`);
       progress(`  AVISO: ${problems.at(-1)}; se mide igual`);
     }
     // This first scrape also resets the event-loop histogram: each later one reports its interval.
@@ -197,8 +190,7 @@ export async function runSoak(params: SoakParams, progress: (line: string) => vo
     for (let k = 1; k * params.intervalS <= total + 1e-9; k++) {
       // Sleep to the k-th mark, not for a fixed time: the scrape's own duration does not pile up.
       await sleep(Math.max(0, t0 + k * params.intervalS * 1000 - performance.now()));
-      if (station.child.proc.exitCode !== null)
-        throw new Error(`la estación terminó (${station.child.proc.exitCode})`);
+      if (station.child.proc.exitCode !== null) throw new Error(`la estación terminó (${station.child.proc.exitCode})`);
       const now = sampleProc(pid);
       const fleetNow = fleet.children.map((c) => sampleProc(c.proc.pid));
       let m: Map<string, number> | null = null;
@@ -224,9 +216,7 @@ export async function runSoak(params: SoakParams, progress: (line: string) => vo
         cpuPct: cpuPercent(prev, now),
         ventas: m ? sumOf(m, 'estacion_transacciones_total') : null,
         conexiones: m?.get('estacion_conexiones_surtidores') ?? null,
-        surtidorCpuPct: fleetCpu.some((c) => c === null)
-          ? null
-          : fleetCpu.reduce<number>((a, b) => a + (b ?? 0), 0),
+        surtidorCpuPct: fleetCpu.some((c) => c === null) ? null : fleetCpu.reduce<number>((a, b) => a + (b ?? 0), 0),
         surtidorRssMiB: fleetNow.some((s) => s.rssKiB === null)
           ? null
           : fleetNow.reduce((a, s) => a + (s.rssKiB ?? 0), 0) / 1024,
@@ -249,9 +239,7 @@ export async function runSoak(params: SoakParams, progress: (line: string) => vo
       }
     }
     const summary = summarize(samples, params, registerS);
-    const low = samples.filter(
-      (s) => s.t >= params.warmupS && s.conexiones !== null && s.conexiones < params.pumps,
-    );
+    const low = samples.filter((s) => s.t >= params.warmupS && s.conexiones !== null && s.conexiones < params.pumps);
     if (low.length > 0)
       problems.push(
         `conexiones por debajo de ${params.pumps} en ${low.length} muestras (mínimo ${Math.min(...low.map((s) => s.conexiones ?? 0))})`,

@@ -35,8 +35,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 function niceMax(max: number): number {
   if (!(max > 0)) return 1;
   const magnitude = 10 ** Math.floor(Math.log10(max));
-  for (const step of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10])
-    if (step * magnitude >= max) return step * magnitude;
+  for (const step of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (step * magnitude >= max) return step * magnitude;
   return 10 * magnitude;
 }
 
@@ -59,20 +58,13 @@ export function chartSvg(chart: Chart): string {
     const yMax = niceMax(Math.max(0, ...known));
     const y = (v: number) => bottom - (v / yMax) * PANEL_H;
     out.push(`<text x="${LEFT}" y="${top - 6}" font-weight="bold">${esc(`${s.title} (${s.unit})`)}</text>`);
-    out.push(
-      `<rect x="${LEFT}" y="${top}" width="${plotW}" height="${PANEL_H}" fill="none" stroke="#999999"/>`,
-    );
+    out.push(`<rect x="${LEFT}" y="${top}" width="${plotW}" height="${PANEL_H}" fill="none" stroke="#999999"/>`);
     for (const v of [0, yMax / 2, yMax]) {
       out.push(`<text x="${LEFT - 6}" y="${f(y(v) + 4)}" text-anchor="end">${label(v)}</text>`);
-      if (v > 0)
-        out.push(
-          `<line x1="${LEFT}" y1="${f(y(v))}" x2="${LEFT + plotW}" y2="${f(y(v))}" stroke="#eeeeee"/>`,
-        );
+      if (v > 0) out.push(`<line x1="${LEFT}" y1="${f(y(v))}" x2="${LEFT + plotW}" y2="${f(y(v))}" stroke="#eeeeee"/>`);
     }
     const wx = f(x(chart.warmupMinutes));
-    out.push(
-      `<line x1="${wx}" y1="${top}" x2="${wx}" y2="${bottom}" stroke="#888888" stroke-dasharray="4 3"/>`,
-    );
+    out.push(`<line x1="${wx}" y1="${top}" x2="${wx}" y2="${bottom}" stroke="#888888" stroke-dasharray="4 3"/>`);
     // A null sample breaks the line rather than joining its neighbours across the gap.
     let run: string[] = [];
     const flush = () => {

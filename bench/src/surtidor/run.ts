@@ -159,8 +159,7 @@ export async function runSurtidor(params: SurtidorParams, progress: (line: strin
       confirmadasPerS: delta('confirmadas'),
       lineasPerS: delta('enviadas'),
       conectadosMin: window.length > 0 ? Math.min(...window.map((w) => w.r.conectados)) : 0,
-      despachandoMedio:
-        window.length > 0 ? window.reduce((sum, w) => sum + w.r.despachando, 0) / window.length : 0,
+      despachandoMedio: window.length > 0 ? window.reduce((sum, w) => sum + w.r.despachando, 0) / window.length : 0,
       reconexionesEnVentana: a && b ? b.r.reconexiones - a.r.reconexiones : 0,
       pendientesFin: b?.r.pendientes ?? 0,
       tick: {

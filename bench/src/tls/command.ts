@@ -70,7 +70,8 @@ async function handler(a: TlsArgs): Promise<void> {
   const file = saveTlsJson(run, at);
   console.log(`\nresultados: ${file.slice(ROOT.length)}`);
   if (run.problems.length > 0) printProblems(run.problems);
-  else console.log('\nOK: la estación tomó la carga con y sin TLS, y todos los surtidores volvieron tras cada tormenta.');
+  else
+    console.log('\nOK: la estación tomó la carga con y sin TLS, y todos los surtidores volvieron tras cada tormenta.');
 }
 
 export const tlsCommand: CommandModule<object, TlsArgs> = {

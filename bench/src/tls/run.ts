@@ -52,7 +52,11 @@ function ingestVariants(params: TlsBenchParams, certs: DevCertificates): IngestV
   return variants;
 }
 
-async function runIngest(params: TlsBenchParams, certs: DevCertificates, progress: (line: string) => void): Promise<IngestRun[]> {
+async function runIngest(
+  params: TlsBenchParams,
+  certs: DevCertificates,
+  progress: (line: string) => void,
+): Promise<IngestRun[]> {
   const runs: IngestRun[] = [];
   for (const { key, title, variant } of ingestVariants(params, certs)) {
     progress(

@@ -10,7 +10,13 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay, DEFAULT_BACKOFF } from '@combustible/shared';
 import { toParent } from '../hub/ipc.js';
-import { type ConnectionEvents, PumpConnection, type PumpTarget, pumpTarget, RegistrationFailure } from '../hub/pump-connection.js';
+import {
+  type ConnectionEvents,
+  PumpConnection,
+  type PumpTarget,
+  pumpTarget,
+  RegistrationFailure,
+} from '../hub/pump-connection.js';
 import { countPerSecond, increment, peakInWindow, total } from '../hub/stats.js';
 import type { StormCommand, StormConfig, StormMessage, StormProgress, StormResult } from './types.js';
 
@@ -106,7 +112,8 @@ class Fleet {
     try {
       const dialStart = performance.now();
       const pumps: Promise<void>[] = [];
-      for (let id = 1; id <= this.cfg.pumps; id++) pumps.push(this.register(id, target, cmd.offerSession, stats, deadline));
+      for (let id = 1; id <= this.cfg.pumps; id++)
+        pumps.push(this.register(id, target, cmd.offerSession, stats, deadline));
       stats.dialMs = performance.now() - dialStart;
       await Promise.all(pumps);
     } finally {

@@ -127,7 +127,9 @@ async function timePhase(
   const pid = running.station.proc.pid;
   const onProgress = (m: StormMessage) => {
     if (m.type !== 'progress') return;
-    progress(`    ${(m.elapsedMs / 1000).toFixed(0)} s: ${m.registered} registrados, ${m.attempts} intentos, ${m.failed} fallidos`);
+    progress(
+      `    ${(m.elapsedMs / 1000).toFixed(0)} s: ${m.registered} registrados, ${m.attempts} intentos, ${m.failed} fallidos`,
+    );
   };
   generator.proc.on('message', onProgress);
   try {
@@ -158,7 +160,12 @@ async function restart(
   const t0 = performance.now();
   const exit = await old.station.stop();
   const stopMs = performance.now() - t0;
-  const closed = await ask<Extract<StormMessage, { type: 'closed' }>>(generator, { type: 'wait-closed' }, 'closed', 30_000);
+  const closed = await ask<Extract<StormMessage, { type: 'closed' }>>(
+    generator,
+    { type: 'wait-closed' },
+    'closed',
+    30_000,
+  );
   const t1 = performance.now();
   const running = await startStation(args(old.port));
   const startMs = performance.now() - t1;
@@ -170,9 +177,11 @@ function problemsOf(phases: StormPhase[]): string[] {
   const out: string[] = [];
   for (const p of phases) {
     const { registered, pumps } = p.result;
-    if (registered < pumps) out.push(`tormenta "${p.name}": ${registered} de ${pumps} surtidores registrados en ${DEADLINE_MS / 1000} s`);
+    if (registered < pumps)
+      out.push(`tormenta "${p.name}": ${registered} de ${pumps} surtidores registrados en ${DEADLINE_MS / 1000} s`);
     const r = p.restart;
-    if (r && r.stillOpen > 0) out.push(`tormenta "${p.name}": ${r.stillOpen} conexiones siguieron abiertas tras detener la estación`);
+    if (r && r.stillOpen > 0)
+      out.push(`tormenta "${p.name}": ${r.stillOpen} conexiones siguieron abiertas tras detener la estación`);
     if (r && r.exit.code !== 0 && r.exit.signal !== 'SIGTERM')
       out.push(`tormenta "${p.name}": la estación terminó con ${r.exit.signal ?? r.exit.code} al detenerla`);
   }

@@ -70,7 +70,8 @@ async function handler(a: VentasArgs): Promise<void> {
 
 export const ventasCommand: CommandModule<object, VentasArgs> = {
   command: 'ventas',
-  describe: 'Ventas durables a saturación: confirmadas/s con group commit, contra better-sqlite3 directo, con perfil de CPU',
+  describe:
+    'Ventas durables a saturación: confirmadas/s con group commit, contra better-sqlite3 directo, con perfil de CPU',
   builder,
   handler,
 };

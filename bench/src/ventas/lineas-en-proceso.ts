@@ -20,9 +20,14 @@ const saleEvery = Number(process.argv[3] ?? 20);
 const root = process.argv[4] ?? fileURLToPath(new URL('../../..', import.meta.url));
 
 type StationModule = {
-  startStation: (config: unknown, deps: { log: unknown }) => Promise<{ hub: { handle(s: Duplex, r: string): void }; stop(): Promise<void> }>;
+  startStation: (
+    config: unknown,
+    deps: { log: unknown },
+  ) => Promise<{ hub: { handle(s: Duplex, r: string): void }; stop(): Promise<void> }>;
 };
-const { parseArgs } = (await import(path.join(root, 'estacion/dist/cli.js'))) as { parseArgs: (argv: string[]) => unknown };
+const { parseArgs } = (await import(path.join(root, 'estacion/dist/cli.js'))) as {
+  parseArgs: (argv: string[]) => unknown;
+};
 const { startStation } = (await import(path.join(root, 'estacion/dist/station.js'))) as StationModule;
 const { createLogger, duplexPair } = (await import(path.join(root, 'shared/dist/index.js'))) as {
   createLogger: (o: object) => unknown;
@@ -31,9 +36,29 @@ const { createLogger, duplexPair } = (await import(path.join(root, 'shared/dist/
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'lineas-en-proceso-'));
 const config = parseArgs([
-  '--host', '127.0.0.1', '--pump-port', '0', '--company-port', '0', '--api-port', '0', '--ws-port', '0',
-  '--data-dir', dir, '--max-pumps', '20000', '--admin-password', 'clave-de-bench-1',
-  '--log-level', 'warn', '--log-pretty=false', '--rate-limit', '100000', '--max-clock-drift', '3600',
+  '--host',
+  '127.0.0.1',
+  '--pump-port',
+  '0',
+  '--company-port',
+  '0',
+  '--api-port',
+  '0',
+  '--ws-port',
+  '0',
+  '--data-dir',
+  dir,
+  '--max-pumps',
+  '20000',
+  '--admin-password',
+  'clave-de-bench-1',
+  '--log-level',
+  'warn',
+  '--log-pretty=false',
+  '--rate-limit',
+  '100000',
+  '--max-clock-drift',
+  '3600',
 ]);
 const station = await startStation(config, { log: createLogger({ name: 'estacion', level: 'warn', pretty: false }) });
 const pumps: Duplex[] = [];
@@ -46,7 +71,9 @@ for (let id = 1; id <= N; id++) {
     if (c.includes('"error"')) errors++;
     for (let i = c.indexOf(10); i !== -1; i = c.indexOf(10, i + 1)) answers++;
   });
-  b.write(`${JSON.stringify({ tipo: 'registro', id_surtidor: id, nombre: `Bench ${id}`, combustibles_soportados: ['95'], version: 'b', combustible_actual: '95' })}\n`);
+  b.write(
+    `${JSON.stringify({ tipo: 'registro', id_surtidor: id, nombre: `Bench ${id}`, combustibles_soportados: ['95'], version: 'b', combustible_actual: '95' })}\n`,
+  );
   pumps.push(b);
 }
 while (answers < N) await new Promise((r) => setTimeout(r, 10));
@@ -62,14 +89,20 @@ for (let r = 0; r < rounds; r++) {
   for (let id = 1; id <= N; id++) {
     const step = r % 5;
     const litros = step === 4 ? 0 : (step + 1) * 2.5;
-    round.push([id - 1, `${JSON.stringify({ tipo: 'estado', id_surtidor: id, estado_operacion: step === 4 ? 'disponible' : 'despachando', litros_actuales: litros, monto_actual: Math.round(litros * 1350), tipo_combustible: '95', timestamp: new Date(now + r * 50).toISOString() })}\n`]);
+    round.push([
+      id - 1,
+      `${JSON.stringify({ tipo: 'estado', id_surtidor: id, estado_operacion: step === 4 ? 'disponible' : 'despachando', litros_actuales: litros, monto_actual: Math.round(litros * 1350), tipo_combustible: '95', timestamp: new Date(now + r * 50).toISOString() })}\n`,
+    ]);
     if (saleEvery > 0 && k++ % saleEvery === 0) {
       sales++;
       const l = 1 + (k % 60);
       const inicio = tot[id] as number;
       tot[id] = inicio + l;
       seq[id] = (seq[id] as number) + 1;
-      round.push([id - 1, `${JSON.stringify({ tipo: 'transaccion_completada', id_surtidor: id, tipo_combustible: '95', litros: l, precio_por_litro: 1350, monto_total: l * 1350, metodo_pago: 'tarjeta', fecha_inicio: new Date(now - 90_000).toISOString(), fecha_fin: new Date(now).toISOString(), id_transaccion: `e-${k}`, secuencia: seq[id], totalizador_inicio: inicio, totalizador_fin: tot[id] })}\n`]);
+      round.push([
+        id - 1,
+        `${JSON.stringify({ tipo: 'transaccion_completada', id_surtidor: id, tipo_combustible: '95', litros: l, precio_por_litro: 1350, monto_total: l * 1350, metodo_pago: 'tarjeta', fecha_inicio: new Date(now - 90_000).toISOString(), fecha_fin: new Date(now).toISOString(), id_transaccion: `e-${k}`, secuencia: seq[id], totalizador_inicio: inicio, totalizador_fin: tot[id] })}\n`,
+      ]);
     }
   }
   work.push(round);

@@ -75,7 +75,10 @@ const FRAME_RULES: Rule[] = [
 /** Node's own frames, when no project frame names a bucket (deepest first). */
 const NODE_RULES: [RegExp, string][] = [
   [/^onStreamRead$/, 'red: lectura del socket'],
-  [/^(writeGeneric|writevGeneric|_writeGeneric|_writev|handleWriteReq|afterWriteDispatched|onWriteComplete|writeUtf8String|writev)$/, 'red: escritura del socket'],
+  [
+    /^(writeGeneric|writevGeneric|_writeGeneric|_writev|handleWriteReq|afterWriteDispatched|onWriteComplete|writeUtf8String|writev)$/,
+    'red: escritura del socket',
+  ],
   [/^(processTicksAndRejections|runMicrotasks)$/, 'promesas / microtareas'],
   [/^(listOnTimeout|processTimers|processImmediate)$/, 'timers'],
 ];
@@ -146,13 +149,20 @@ export function summarizeProfile(
     const b = bucketOf(id);
     perBucket.set(b, (perBucket.get(b) ?? 0) + dur);
     const f = byId.get(id)?.callFrame;
-    const name = f ? `${f.functionName || '(anónima)'} ${f.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${f.lineNumber + 1}` : '?';
+    const name = f
+      ? `${f.functionName || '(anónima)'} ${f.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${f.lineNumber + 1}`
+      : '?';
     perFn.set(name, (perFn.get(name) ?? 0) + dur);
   }
   const sales = opts.sales && opts.sales > 0 ? opts.sales : null;
   const per = (us: number) => (sales === null ? null : us / sales);
   const buckets = [...perBucket.entries()]
-    .map(([bucket, us]) => ({ bucket, ms: us / 1000, usPerSale: per(us), pct: windowUs > 0 ? (us / windowUs) * 100 : 0 }))
+    .map(([bucket, us]) => ({
+      bucket,
+      ms: us / 1000,
+      usPerSale: per(us),
+      pct: windowUs > 0 ? (us / windowUs) * 100 : 0,
+    }))
     .sort((a, b) => b.ms - a.ms);
   const idleUs = perBucket.get('(idle)') ?? 0;
   const top = [...perFn.entries()]

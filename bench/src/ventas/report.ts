@@ -29,7 +29,10 @@ export function formatTable(run: VentasRun): string {
     ['ventas confirmadas (total)', fmt(load.confirmed, 0)],
     ['filas en el archivo', fmt(run.durability.stored, 0)],
     ['confirmadas que faltan en el archivo', run.durability.checked ? fmt(run.durability.missing, 0) : 'n/d'],
-    ['RSS final / pico (MiB)', `${fmt(run.rss.end === null ? null : run.rss.end / 1024, 1)} / ${fmt(run.rss.peak === null ? null : run.rss.peak / 1024, 1)}`],
+    [
+      'RSS final / pico (MiB)',
+      `${fmt(run.rss.end === null ? null : run.rss.end / 1024, 1)} / ${fmt(run.rss.peak === null ? null : run.rss.peak / 1024, 1)}`,
+    ],
     ['CPU generador (%)', fmt(load.generatorCpuPct, 1)],
   ];
   const head = [
@@ -43,7 +46,10 @@ export function formatTable(run: VentasRun): string {
   if (run.profile) extra.push('', formatSummary(run.profile), `perfil completo: ${run.profile.file}`);
   const logs = run.logs;
   if (logs.warnings + logs.errors + logs.stderrLines > 0) {
-    extra.push('', `log de la estación: ${logs.warnings} warn, ${logs.errors} error, ${logs.stderrLines} líneas en stderr`);
+    extra.push(
+      '',
+      `log de la estación: ${logs.warnings} warn, ${logs.errors} error, ${logs.stderrLines} líneas en stderr`,
+    );
     for (const s of logs.samples) extra.push(`  ${s}`);
   }
   return [...head, ...lines, ...extra].join('\n');

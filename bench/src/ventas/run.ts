@@ -10,7 +10,15 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Child, type ChildLogs, type ExitInfo, forkNode, removeTempDir, startNode, tempDir } from '../hub/children.js';
+import {
+  type Child,
+  type ChildLogs,
+  type ExitInfo,
+  forkNode,
+  removeTempDir,
+  startNode,
+  tempDir,
+} from '../hub/children.js';
 import { cpuPercent, type ProcSample, sampleProc } from '../hub/proc-stats.js';
 import { ROOT } from '../hub/run.js';
 import { type CpuProfile, type ProfileSummary, summarizeProfile } from './profile-summary.js';
@@ -93,7 +101,10 @@ function drive(station: Child, cfg: SaleLoadConfig, onRegistered: () => Promise<
   const samples: { windowStart?: ProcSample; windowEnd?: ProcSample; fromUs?: number; toUs?: number } = {};
   const pid = station.proc.pid;
   const budgetMs =
-    Math.ceil(cfg.connections / cfg.batchSize) * cfg.registerTimeoutMs + (cfg.warmupS + cfg.durationS) * 1000 + cfg.drainMs + 60_000;
+    Math.ceil(cfg.connections / cfg.batchSize) * cfg.registerTimeoutMs +
+    (cfg.warmupS + cfg.durationS) * 1000 +
+    cfg.drainMs +
+    60_000;
   let timer: NodeJS.Timeout | undefined;
   const result = new Promise<SaleLoadResult>((resolve, reject) => {
     timer = setTimeout(() => reject(new Error(`sin resultado del generador en ${budgetMs} ms`)), budgetMs);
@@ -117,7 +128,9 @@ function drive(station: Child, cfg: SaleLoadConfig, onRegistered: () => Promise<
     void generator.exited.then(({ code, signal }) =>
       setTimeout(() => reject(new Error(`el generador terminó (${signal ?? code}) sin entregar resultados`)), 1000),
     );
-    void station.exited.then(({ code, signal }) => reject(new Error(`la estación terminó (${signal ?? code}) durante la carga`)));
+    void station.exited.then(({ code, signal }) =>
+      reject(new Error(`la estación terminó (${signal ?? code}) durante la carga`)),
+    );
   });
   return {
     samples,
@@ -155,12 +168,24 @@ export async function runVentas(params: VentasParams, progress: (line: string) =
   const profDir = mkdtempSync(path.join(os.tmpdir(), 'bench-ventas-perfil-'));
   const rawDir = tempDir('bench-ventas-raw-');
   const args = [
-    '--host', '127.0.0.1',
-    '--pump-port', '0', '--company-port', '0', '--api-port', '0', '--ws-port', '0',
-    '--max-pumps', '20000',
-    '--admin-password', ADMIN_PASSWORD,
-    '--data-dir', dataDir,
-    '--log-level', 'info',
+    '--host',
+    '127.0.0.1',
+    '--pump-port',
+    '0',
+    '--company-port',
+    '0',
+    '--api-port',
+    '0',
+    '--ws-port',
+    '0',
+    '--max-pumps',
+    '20000',
+    '--admin-password',
+    ADMIN_PASSWORD,
+    '--data-dir',
+    dataDir,
+    '--log-level',
+    'info',
     '--log-pretty=false',
   ];
   const nodeArgs = params.profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
@@ -224,7 +249,7 @@ export async function runVentas(params: VentasParams, progress: (line: string) =
       load,
       salesPerS,
       cpuPct,
-      cpuUsPerSale: cpuPct === null || salesPerS === 0 ? null : (cpuPct / 100) * 1e6 / salesPerS,
+      cpuUsPerSale: cpuPct === null || salesPerS === 0 ? null : ((cpuPct / 100) * 1e6) / salesPerS,
       rss: { before: before.rssKiB, end: end.rssKiB, peak: end.peakRssKiB },
       commit,
       raw,
@@ -253,7 +278,9 @@ function problemsOf(r: VentasRun): string[] {
   if (load.duplicates > 0) out.push(`${load.duplicates} confirmaciones "duplicada"`);
   if (load.connectionsLost > 0) out.push(`${load.connectionsLost} conexiones perdidas`);
   for (const [codigo, n] of Object.entries(load.errors)) out.push(`${n} × error ${codigo}`);
-  if (r.exit.code !== 0 && r.exit.signal !== 'SIGTERM') out.push(`la estación terminó con ${r.exit.signal ?? r.exit.code}`);
-  if (load.generatorCpuPct > 90) out.push(`el generador usó ${load.generatorCpuPct.toFixed(0)} % de CPU: pudo ser él el límite`);
+  if (r.exit.code !== 0 && r.exit.signal !== 'SIGTERM')
+    out.push(`la estación terminó con ${r.exit.signal ?? r.exit.code}`);
+  if (load.generatorCpuPct > 90)
+    out.push(`el generador usó ${load.generatorCpuPct.toFixed(0)} % de CPU: pudo ser él el límite`);
   return out;
 }

@@ -31,7 +31,10 @@ class SaleConnection {
   /** Lines to send once the current chunk has been read. */
   private out = '';
 
-  private constructor(readonly socket: net.Socket, id: number) {
+  private constructor(
+    readonly socket: net.Socket,
+    id: number,
+  ) {
     this.pump = newPumpState(id);
   }
 
@@ -45,7 +48,10 @@ class SaleConnection {
         socket.destroy();
         reject(new Error(`surtidor ${id}: ${reason}`));
       };
-      const timer = setTimeout(() => fail(`sin registro_confirmado en ${cfg.registerTimeoutMs} ms`), cfg.registerTimeoutMs);
+      const timer = setTimeout(
+        () => fail(`sin registro_confirmado en ${cfg.registerTimeoutMs} ms`),
+        cfg.registerTimeoutMs,
+      );
       const decoder = new LineDecoder(
         {
           onLine: (line) => {
@@ -254,7 +260,10 @@ async function main(): Promise<void> {
   const started = waitForStart();
   const failures = await run.register();
   if (failures.length > 0) {
-    await report({ type: 'fatal', message: `${failures.length} conexiones no se registraron: ${failures.slice(0, 3).join('; ')}` });
+    await report({
+      type: 'fatal',
+      message: `${failures.length} conexiones no se registraron: ${failures.slice(0, 3).join('; ')}`,
+    });
     process.exit(1);
   }
   await report({ type: 'registered', registered: cfg.connections, ms: run.registerMs });

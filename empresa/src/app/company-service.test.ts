@@ -97,7 +97,7 @@ describe('CompanyService prices', () => {
     expect(r.version.cambios).toEqual([{ campo: 'precio_97', anterior: 1500, nuevo: 1510 }]);
   });
 
-  it("never derives its next version from what a station reports (info or ack, 2^53 − 1 or 10^9)", async () => {
+  it('never derives its next version from what a station reports (info or ack, 2^53 − 1 or 10^9)', async () => {
     const s = await service();
     const e = await s.addStation({ id_estacion: 'e1', host: 'h', puerto: 1 }, admin);
     await s.stationInfo(e.id_estacion, info({ id_estacion: 'e1', version_precios: 2 ** 53 - 1 }));
@@ -113,7 +113,10 @@ describe('CompanyService prices', () => {
     const s = await service();
     const err = await s.changePrices({ precio_95: 99 }, quien('x')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CompanyError);
-    expect(err).toMatchObject({ code: 'VALIDACION', detalles: [{ campo: 'precio_95', problema: expect.stringMatching(/100/) }] });
+    expect(err).toMatchObject({
+      code: 'VALIDACION',
+      detalles: [{ campo: 'precio_95', problema: expect.stringMatching(/100/) }],
+    });
     expect(s.current.version).toBe(1);
     expect((await s.history(10)).map((v) => v.version)).toEqual([1]);
   });

@@ -95,10 +95,7 @@ export class CompanyService {
     if (!latest) {
       const first = versionInicial(isoNow(this.clock));
       if (await this.store.appendPriceVersion(first)) {
-        this.log.info(
-          { version: 1, precios: first.precios },
-          'libro de precios nuevo: versión 1 con los precios base',
-        );
+        this.log.info({ version: 1, precios: first.precios }, 'libro de precios nuevo: versión 1 con los precios base');
       }
       [latest = null] = await this.store.listPriceVersions({ limit: 1, antes: MAX_VERSION + 1 });
       if (!latest) throw new Error('no se pudo leer la versión de precios recién creada');
@@ -236,10 +233,7 @@ export class CompanyService {
       throw new CompanyError('ESTACION_DUPLICADA', `ya existe la estación "${id}"`);
     }
     if (result === 'direccion_duplicada') {
-      throw new CompanyError(
-        'ESTACION_DUPLICADA',
-        `ya hay una estación registrada en ${input.host}:${input.puerto}`,
-      );
+      throw new CompanyError('ESTACION_DUPLICADA', `ya hay una estación registrada en ${input.host}:${input.puerto}`);
     }
     this.stations.set(id, estacion);
     this.log.info({ id_estacion: id, host: input.host, puerto: input.puerto }, 'estación registrada');
@@ -309,10 +303,7 @@ export class CompanyService {
     if (!e.id_provisional || info.id_estacion === id) {
       if (e.id_provisional) return (await this.replace(e, { ...e, id_provisional: false })).id_estacion;
       if (info.id_estacion !== id) {
-        this.log.warn(
-          { id_estacion: id, id_informado: info.id_estacion },
-          'la estación se identifica con otro id',
-        );
+        this.log.warn({ id_estacion: id, id_informado: info.id_estacion }, 'la estación se identifica con otro id');
       }
       return id;
     }
@@ -362,7 +353,8 @@ export class CompanyService {
     const e = this.stations.get(id);
     if (!e) return;
     if (anomalia === null) {
-      if (this.anomalyNoticed.has(id)) this.log.info({ id_estacion: id }, 'la estación volvió a informar una versión conocida');
+      if (this.anomalyNoticed.has(id))
+        this.log.info({ id_estacion: id }, 'la estación volvió a informar una versión conocida');
       return;
     }
     const now = this.clock.now();
@@ -462,10 +454,7 @@ export class CompanyService {
       case 'id_duplicado':
         throw new CompanyError('ESTACION_DUPLICADA', `ya existe la estación "${after.id_estacion}"`);
       case 'direccion_duplicada':
-        throw new CompanyError(
-          'ESTACION_DUPLICADA',
-          `ya hay una estación registrada en ${after.host}:${after.puerto}`,
-        );
+        throw new CompanyError('ESTACION_DUPLICADA', `ya hay una estación registrada en ${after.host}:${after.puerto}`);
       case 'actualizada':
         break;
     }

@@ -127,9 +127,7 @@ export async function request<T>(
   try {
     data = text.length > 0 ? JSON.parse(text) : undefined;
   } catch {
-    throw new CliError(
-      `respuesta inesperada de ${url.origin} (HTTP ${res.status}): ¿es el servicio de la empresa?`,
-    );
+    throw new CliError(`respuesta inesperada de ${url.origin} (HTTP ${res.status}): ¿es el servicio de la empresa?`);
   }
   if (!res.ok) {
     const e = (data as ApiErrorBody | undefined)?.error;

@@ -23,7 +23,12 @@ describe('formatEstaciones', () => {
   });
 
   it('says plainly when a station reports a version the company never made', () => {
-    const anomalia = { codigo: 'VERSION_DESCONOCIDA', version_reportada: 2 ** 53 - 1, version_empresa: 3, desde: '2026-01-15T14:30:00.000Z' };
+    const anomalia = {
+      codigo: 'VERSION_DESCONOCIDA',
+      version_reportada: 2 ** 53 - 1,
+      version_empresa: 3,
+      desde: '2026-01-15T14:30:00.000Z',
+    };
     const text = formatEstaciones(
       [una({ version_confirmada: null, al_dia: false, enlace: { estado: 'sincronizando', anomalia } })],
       3,

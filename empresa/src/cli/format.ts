@@ -62,9 +62,7 @@ export function formatPrecios(p: Precios): string {
 
 export function formatCambios(cambios: CambioPrecio[]): string {
   return cambios
-    .map(
-      (c) => `${ETIQUETAS[c.campo]} ${c.anterior === null ? '' : `${pesos(c.anterior)} → `}${pesos(c.nuevo)}`,
-    )
+    .map((c) => `${ETIQUETAS[c.campo]} ${c.anterior === null ? '' : `${pesos(c.anterior)} → `}${pesos(c.nuevo)}`)
     .join(', ');
 }
 

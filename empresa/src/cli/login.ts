@@ -122,11 +122,7 @@ export function loginCommand(run: Run, print: Print, io: LoginIo): CommandModule
         .example('echo "$CLAVE" | $0 login --usuario erp --clave-stdin', 'sin terminal'),
     handler: (a) =>
       run(() =>
-        login(
-          { ...clientArgs(a, io.env), usuario: String(a.usuario), claveStdin: a.claveStdin === true },
-          print,
-          io,
-        ),
+        login({ ...clientArgs(a, io.env), usuario: String(a.usuario), claveStdin: a.claveStdin === true }, print, io),
       ),
   };
 }

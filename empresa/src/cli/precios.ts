@@ -6,13 +6,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { parseAsignaciones } from '../domain/price-book.js';
 import type { VersionPrecios } from '../domain/types.js';
 import { type ClientArgs, CliError, clientArgs, type GlobalArgs, request, requestAll, TOKEN_OPTION } from './client.js';
-import {
-  type EstacionVista,
-  formatCambios,
-  formatEstaciones,
-  formatPrecios,
-  formatVersion,
-} from './format.js';
+import { type EstacionVista, formatCambios, formatEstaciones, formatPrecios, formatVersion } from './format.js';
 
 export type { ClientArgs };
 export { clientArgs };
@@ -20,11 +14,7 @@ export { clientArgs };
 export type Print = (line: string) => void;
 
 /** Polls the stations until every connected one holds `version` or `timeoutMs` passes. */
-async function esperarConfirmaciones(
-  client: ClientArgs,
-  version: number,
-  timeoutMs: number,
-): Promise<EstacionVista[]> {
+async function esperarConfirmaciones(client: ClientArgs, version: number, timeoutMs: number): Promise<EstacionVista[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const estaciones = await requestAll<EstacionVista>(client, '/api/estaciones');
@@ -71,11 +61,7 @@ export async function preciosShow(args: ClientArgs, print: Print): Promise<void>
 }
 
 export async function preciosHistorial(args: ClientArgs & { limit: number }, print: Print): Promise<void> {
-  const versions = await request<VersionPrecios[]>(
-    args,
-    'GET',
-    `/api/precios/historial?limit=${args.limit}`,
-  );
+  const versions = await request<VersionPrecios[]>(args, 'GET', `/api/precios/historial?limit=${args.limit}`);
   if (args.json) {
     print(JSON.stringify(versions, null, 2));
     return;

@@ -37,7 +37,10 @@ export const SERVE_OPTIONS = {
     type: 'string',
     describe: 'CA (PEM) de los certificados de las estaciones registradas con tls (si no, las CA del sistema)',
   },
-  'tls-cert': { type: 'string', describe: 'Certificado de cliente (PEM) de la empresa para enlaces TLS (con --tls-key)' },
+  'tls-cert': {
+    type: 'string',
+    describe: 'Certificado de cliente (PEM) de la empresa para enlaces TLS (con --tls-key)',
+  },
   'tls-key': { type: 'string', describe: 'Clave del certificado de --tls-cert' },
   'admin-password': {
     type: 'string',

@@ -21,9 +21,10 @@ interface Archivo {
 
 /** The session file's path for this environment. */
 export function sessionFilePath(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME)
-    ? env.XDG_CONFIG_HOME
-    : path.join(env.HOME || os.homedir(), '.config');
+  const base =
+    env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME)
+      ? env.XDG_CONFIG_HOME
+      : path.join(env.HOME || os.homedir(), '.config');
   return path.join(base, 'empresa', 'sesion.json');
 }
 

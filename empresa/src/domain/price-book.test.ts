@@ -79,11 +79,15 @@ describe('versions', () => {
 
   it("numbers the next version from the company's own newest, always +1 (nothing else takes part)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: MAX_VERSION - 1 }), fc.integer({ min: PRECIO_MIN, max: PRECIO_MAX }), (n, p) => {
-        fc.pre(p !== PRECIOS_POR_DEFECTO.precio_97);
-        const actual = { ...versionInicial(AT), version: n };
-        expect(siguienteVersion(actual, { precio_97: p }, { autor: 'a', at: 'T' })?.version).toBe(n + 1);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: MAX_VERSION - 1 }),
+        fc.integer({ min: PRECIO_MIN, max: PRECIO_MAX }),
+        (n, p) => {
+          fc.pre(p !== PRECIOS_POR_DEFECTO.precio_97);
+          const actual = { ...versionInicial(AT), version: n };
+          expect(siguienteVersion(actual, { precio_97: p }, { autor: 'a', at: 'T' })?.version).toBe(n + 1);
+        },
+      ),
     );
   });
 
@@ -104,12 +108,8 @@ describe('versions', () => {
   });
 
   it('refuses an invalid price even when called directly', () => {
-    expect(() => siguienteVersion(versionInicial(AT), { precio_93: 0 }, { autor: 'a', at: 'T' })).toThrow(
-      RangeError,
-    );
-    expect(() => siguienteVersion(versionInicial(AT), { precio_93: 50 }, { autor: 'a', at: 'T' })).toThrow(
-      RangeError,
-    );
+    expect(() => siguienteVersion(versionInicial(AT), { precio_93: 0 }, { autor: 'a', at: 'T' })).toThrow(RangeError);
+    expect(() => siguienteVersion(versionInicial(AT), { precio_93: 50 }, { autor: 'a', at: 'T' })).toThrow(RangeError);
   });
 });
 
@@ -169,7 +169,12 @@ describe('a version a station reports (estacion_info, precios_recibidos)', () =>
   });
 
   it('an open anomaly keeps its start and follows what is reported until a trustworthy version comes', () => {
-    const abierta: AnomaliaVersion = { codigo: 'VERSION_DESCONOCIDA', version_reportada: 9, version_empresa: 3, desde: T1 };
+    const abierta: AnomaliaVersion = {
+      codigo: 'VERSION_DESCONOCIDA',
+      version_reportada: 9,
+      version_empresa: 3,
+      desde: T1,
+    };
     expect(evaluarVersionInformada(2 ** 53 - 1, 4, abierta, T2).anomalia).toEqual({
       codigo: 'VERSION_DESCONOCIDA',
       version_reportada: 2 ** 53 - 1,

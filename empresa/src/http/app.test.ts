@@ -22,7 +22,12 @@ afterEach(async () => {
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 /** A request as `rol` (admin unless told). */
 const as = (rol: CompanyRole, method: Method, url: string, payload?: unknown) =>
-  c.api.inject({ method, url, headers: bearer(tokens[rol]), ...(payload === undefined ? {} : { payload: payload as object }) });
+  c.api.inject({
+    method,
+    url,
+    headers: bearer(tokens[rol]),
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
 const get = (url: string, rol: CompanyRole = 'lectura') => as(rol, 'GET', url);
 const put = (payload: unknown, rol: CompanyRole = 'precios') => as(rol, 'PUT', '/api/precios', payload);
 const json = <T = Record<string, unknown>>(r: { json(): unknown }) => r.json() as T;
@@ -79,7 +84,12 @@ describe('precios', () => {
   });
 
   it('lists the history newest first, with paging', async () => {
-    for (const [p, rol] of [[1301, 'precios'], [1302, 'admin'], [1303, 'precios']] as const) await put({ precio_93: p }, rol);
+    for (const [p, rol] of [
+      [1301, 'precios'],
+      [1302, 'admin'],
+      [1303, 'precios'],
+    ] as const)
+      await put({ precio_93: p }, rol);
     const all = json<{ version: number; autor: string }[]>(await get('/api/precios/historial'));
     expect(all.map((v) => [v.version, v.autor])).toEqual([
       [4, 'u-precios'],
@@ -179,7 +189,15 @@ describe('rate limit', () => {
 });
 
 describe('who did it', () => {
-  type Registro = { usuario: string; rol: string | null; ip: string | null; accion: string; objetivo: string; resultado: string; detalles: Record<string, unknown> };
+  type Registro = {
+    usuario: string;
+    rol: string | null;
+    ip: string | null;
+    accion: string;
+    objetivo: string;
+    resultado: string;
+    detalles: Record<string, unknown>;
+  };
   const audit = async (accion: string) => {
     await c.audit.flush();
     const r = await as('admin', 'GET', `/api/auditoria?accion=${accion}`);
@@ -201,11 +219,26 @@ describe('who did it', () => {
 
   it('an API token is the author `token:<name>`; a lectura token may read but not change prices', async () => {
     const erp = json<{ token: string }>(await as('admin', 'POST', '/api/tokens', { nombre: 'erp', rol: 'precios' }));
-    const scraper = json<{ token: string }>(await as('admin', 'POST', '/api/tokens', { nombre: 'scraper', rol: 'lectura' }));
-    const viaErp = await c.api.inject({ method: 'PUT', url: '/api/precios', headers: bearer(erp.token), payload: { precio_97: 1450 } });
+    const scraper = json<{ token: string }>(
+      await as('admin', 'POST', '/api/tokens', { nombre: 'scraper', rol: 'lectura' }),
+    );
+    const viaErp = await c.api.inject({
+      method: 'PUT',
+      url: '/api/precios',
+      headers: bearer(erp.token),
+      payload: { precio_97: 1450 },
+    });
     expect(json(viaErp)).toMatchObject({ version: 2, autor: 'token:erp' });
-    const refused = await c.api.inject({ method: 'PUT', url: '/api/precios', headers: bearer(scraper.token), payload: { precio_97: 1460 } });
-    expect([refused.statusCode, json<{ error: { codigo: string } }>(refused).error.codigo]).toEqual([403, 'SIN_PERMISO']);
+    const refused = await c.api.inject({
+      method: 'PUT',
+      url: '/api/precios',
+      headers: bearer(scraper.token),
+      payload: { precio_97: 1460 },
+    });
+    expect([refused.statusCode, json<{ error: { codigo: string } }>(refused).error.codigo]).toEqual([
+      403,
+      'SIN_PERMISO',
+    ]);
     expect((await c.api.inject({ url: '/metrics', headers: bearer(scraper.token) })).statusCode).toBe(200);
   });
 
@@ -232,7 +265,12 @@ describe('who did it', () => {
   });
 
   it('audits station creation, changes, removal and refusals', async () => {
-    await as('admin', 'POST', '/api/estaciones', { id_estacion: 'centro', nombre: 'Centro', host: '127.0.0.1', puerto: 1 });
+    await as('admin', 'POST', '/api/estaciones', {
+      id_estacion: 'centro',
+      nombre: 'Centro',
+      host: '127.0.0.1',
+      puerto: 1,
+    });
     await as('admin', 'POST', '/api/estaciones', { id_estacion: 'centro', host: '127.0.0.1', puerto: 2 });
     await as('admin', 'PUT', '/api/estaciones/centro', { nombre: 'Plaza' });
     await as('admin', 'DELETE', '/api/estaciones/centro');
@@ -246,7 +284,12 @@ describe('who did it', () => {
     expect(entries[0]?.detalles).toMatchObject({ nombre: 'Plaza', host: '127.0.0.1', puerto: 1 });
     expect(entries[1]?.detalles).toMatchObject({ cambios: { nombre: 'Plaza' }, anterior: { nombre: 'Centro' } });
     expect(entries[2]?.detalles).toMatchObject({ codigo: 'ESTACION_DUPLICADA' });
-    expect(entries[3]?.detalles).toMatchObject({ id_estacion: 'centro', nombre: 'Centro', host: '127.0.0.1', puerto: 1 });
+    expect(entries[3]?.detalles).toMatchObject({
+      id_estacion: 'centro',
+      nombre: 'Centro',
+      host: '127.0.0.1',
+      puerto: 1,
+    });
   });
 
   it('audits logins and refusals (done by the auth service)', async () => {
@@ -256,7 +299,11 @@ describe('who did it', () => {
     expect(logins.map((e) => [e.usuario, e.resultado])).toContainEqual(['admin', 'denegado']);
     expect(logins.map((e) => [e.usuario, e.resultado])).toContainEqual(['u-precios', 'ok']);
     const denied = await audit('acceso.denegado');
-    expect(denied[0]).toMatchObject({ usuario: 'u-lectura', objetivo: 'PUT /api/precios', detalles: { rol_necesario: 'precios' } });
+    expect(denied[0]).toMatchObject({
+      usuario: 'u-lectura',
+      objetivo: 'PUT /api/precios',
+      detalles: { rol_necesario: 'precios' },
+    });
   });
 });
 
@@ -272,7 +319,11 @@ describe('sessions on the company API', () => {
   });
 
   it('tells who is logged in, by user name and role', async () => {
-    expect(json(await get('/api/sesion', 'precios'))).toMatchObject({ usuario: 'u-precios', rol: 'precios', tipo: 'sesion' });
+    expect(json(await get('/api/sesion', 'precios'))).toMatchObject({
+      usuario: 'u-precios',
+      rol: 'precios',
+      tipo: 'sesion',
+    });
     expect((await c.api.inject('/api/sesion')).statusCode).toBe(401);
   });
 

@@ -15,9 +15,7 @@ export const versionPrecios = z
     precios,
     actualizado: z.string(),
     autor: z.string(),
-    cambios: z.array(
-      z.object({ campo: campoPrecio, anterior: z.number().int().nullable(), nuevo: z.number().int() }),
-    ),
+    cambios: z.array(z.object({ campo: campoPrecio, anterior: z.number().int().nullable(), nuevo: z.number().int() })),
   })
   .meta({ id: 'VersionPrecios' });
 

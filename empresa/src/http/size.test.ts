@@ -50,7 +50,11 @@ describe('every list of the company is a page', () => {
 
   it('GET /api/usuarios and GET /api/tokens are pages too', async () => {
     for (let i = 0; i < 52; i++)
-      await c.auth.createUser(CLI_ACTOR, { nombre: `u${String(i).padStart(2, '0')}`, rol: 'lectura', clave: 'clave-larga-1' });
+      await c.auth.createUser(CLI_ACTOR, {
+        nombre: `u${String(i).padStart(2, '0')}`,
+        rol: 'lectura',
+        clave: 'clave-larga-1',
+      });
     const users = await get('/api/usuarios?limit=20&skip=40');
     expect(users.json<unknown[]>()).toHaveLength(55 - 40);
     expect(users.headers['x-total-count']).toBe(String(52 + 3));

@@ -96,7 +96,10 @@ describe('stationTlsOptions', () => {
     const byIp = stationTlsOptions('10.0.0.7');
     expect(byIp.servername).toBeUndefined();
     // The identity is checked against the registered host, whatever address the socket used.
-    const cert = { subject: { CN: 'x' }, subjectaltname: 'DNS:estacion.lan' } as unknown as import('node:tls').PeerCertificate;
+    const cert = {
+      subject: { CN: 'x' },
+      subjectaltname: 'DNS:estacion.lan',
+    } as unknown as import('node:tls').PeerCertificate;
     expect(byName.checkServerIdentity?.('10.0.0.7', cert)).toBeUndefined();
     expect(byIp.checkServerIdentity?.('10.0.0.7', cert)).toBeInstanceOf(Error);
   });

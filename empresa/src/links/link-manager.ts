@@ -84,11 +84,7 @@ export class LinkManager {
   private readonly onUpdated = ({ id_anterior, estacion }: { id_anterior: string; estacion: Estacion }) => {
     const entry = this.links.get(id_anterior);
     if (!entry) return;
-    if (
-      entry.link.host !== estacion.host ||
-      entry.link.puerto !== estacion.puerto ||
-      entry.tls !== estacion.tls
-    ) {
+    if (entry.link.host !== estacion.host || entry.link.puerto !== estacion.puerto || entry.tls !== estacion.tls) {
       this.stop(id_anterior);
       this.open(estacion);
       return;

@@ -28,11 +28,7 @@ async function station(o: Parameters<typeof FakeStation.start>[0] = {}, port = 0
 function book(version = 1) {
   let current = versionInicial('2026-01-15T14:30:00.000Z');
   const bump = (): VersionPrecios => {
-    const next = siguienteVersion(
-      current,
-      { precio_95: current.precios.precio_95 + 10 },
-      { autor: 't', at: 'T' },
-    );
+    const next = siguienteVersion(current, { precio_95: current.precios.precio_95 + 10 }, { autor: 't', at: 'T' });
     if (!next) throw new Error('no change');
     current = next;
     return current;
@@ -64,11 +60,7 @@ function link(port: number, newest: () => VersionPrecios, over: Partial<StationL
 }
 
 /** Resolves once the link's status matches (now or on a later change). */
-function until(
-  l: StationLink,
-  match: (s: EstadoEstacion) => boolean,
-  timeoutMs = 5000,
-): Promise<EstadoEstacion> {
+function until(l: StationLink, match: (s: EstadoEstacion) => boolean, timeoutMs = 5000): Promise<EstadoEstacion> {
   if (match(l.status)) return Promise.resolve(l.status);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -86,12 +78,7 @@ function until(
 }
 
 /** Resolves once `check()` holds, re-checking on every `event` of `emitter`. */
-function when(
-  emitter: NodeJS.EventEmitter,
-  event: string,
-  check: () => boolean,
-  timeoutMs = 5000,
-): Promise<void> {
+function when(emitter: NodeJS.EventEmitter, event: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
   if (check()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -151,8 +151,7 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     };
     this.client = new ReconnectingClient({
       dial:
-        deps.dial ??
-        tcpDialer({ host: deps.host, port: deps.puerto, connectTimeoutMs: this.options.connectTimeoutMs }),
+        deps.dial ?? tcpDialer({ host: deps.host, port: deps.puerto, connectTimeoutMs: this.options.connectTimeoutMs }),
       backoff: this.options.backoff,
       clock: this.clock,
       ...(deps.random ? { random: deps.random } : {}),
@@ -169,7 +168,8 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     this.client.on('disconnected', (err) => this.onDisconnected(err));
     this.client.on('retry', ({ error, delayMs }) => {
       this.deps.log.debug({ err: error.message, delayMs }, 'reintento de conexión con la estación');
-      if (this._status.estado === 'conectando') this.setError(`sin conexión: ${explainTlsMismatch(error, this.deps.tls)}`);
+      if (this._status.estado === 'conectando')
+        this.setError(`sin conexión: ${explainTlsMismatch(error, this.deps.tls)}`);
       this.update({ estado: 'desconectado' });
     });
     this.client.on('state', (s) => {

@@ -74,11 +74,7 @@ export class FakeStation extends EventEmitter<FakeStationEvents> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off('message', listener);
-        reject(
-          new Error(
-            `fake station: no matching message in ${timeoutMs} ms; got ${JSON.stringify(this.received)}`,
-          ),
-        );
+        reject(new Error(`fake station: no matching message in ${timeoutMs} ms; got ${JSON.stringify(this.received)}`));
       }, timeoutMs);
       const listener = (m: CompanyToStation) => {
         if (!match(m)) return;

@@ -3,11 +3,7 @@
  * mongo-store.test.ts). Each test gets a fresh store on empty data; the suite drives the lifecycle
  * (setup, close) and closes every store it opened (storeContractSuite in @combustible/server).
  */
-import {
-  type StoreContractHandle,
-  type StoreContractOptions,
-  storeContractSuite,
-} from '@combustible/server/testing';
+import { type StoreContractHandle, type StoreContractOptions, storeContractSuite } from '@combustible/server/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CompanyStore } from './port.js';
 import { unaEstacion, unaVersion } from './test-builders.js';
@@ -60,8 +56,7 @@ export function describeStoreContract(
       });
 
       it('pages the history newest first with limit and antes', async () => {
-        for (let version = 1; version <= 6; version++)
-          await store.appendPriceVersion(unaVersion({ version }));
+        for (let version = 1; version <= 6; version++) await store.appendPriceVersion(unaVersion({ version }));
         const page = await store.listPriceVersions({ limit: 2 });
         expect(page.map((v) => v.version)).toEqual([6, 5]);
         const next = await store.listPriceVersions({ limit: 3, antes: 5 });
@@ -92,15 +87,11 @@ export function describeStoreContract(
 
       it('keeps ids and addresses unique', async () => {
         await store.insertStation(unaEstacion({ id_estacion: 'a', host: 'h', puerto: 1 }));
-        expect(await store.insertStation(unaEstacion({ id_estacion: 'a', host: 'h', puerto: 2 }))).toBe(
-          'id_duplicado',
-        );
+        expect(await store.insertStation(unaEstacion({ id_estacion: 'a', host: 'h', puerto: 2 }))).toBe('id_duplicado');
         expect(await store.insertStation(unaEstacion({ id_estacion: 'b', host: 'h', puerto: 1 }))).toBe(
           'direccion_duplicada',
         );
-        expect(await store.insertStation(unaEstacion({ id_estacion: 'c', host: 'otro', puerto: 1 }))).toBe(
-          'insertada',
-        );
+        expect(await store.insertStation(unaEstacion({ id_estacion: 'c', host: 'otro', puerto: 1 }))).toBe('insertada');
         expect((await store.listStations()).map((e) => e.id_estacion)).toEqual(['a', 'c']);
       });
 

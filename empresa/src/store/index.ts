@@ -9,7 +9,5 @@ import { SqliteStore } from './sqlite-store.js';
 export type * from './port.js';
 
 export function createStore(options: { dataDir: string; mongoUrl?: string | undefined }): CompanyStore {
-  return options.mongoUrl
-    ? new MongoStore({ url: options.mongoUrl })
-    : new SqliteStore({ dataDir: options.dataDir });
+  return options.mongoUrl ? new MongoStore({ url: options.mongoUrl }) : new SqliteStore({ dataDir: options.dataDir });
 }

@@ -31,4 +31,3 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE estaciones ADD COLUMN tls INTEGER NOT NULL DEFAULT 0;   -- 0 / 1
   `,
 ];
-

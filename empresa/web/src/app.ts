@@ -14,7 +14,12 @@ import { asegurarSesion, barraSesion, marcarRol, pedirSesion, puede, type Sesion
 import type { CampoPrecio, ErrorApi, Estacion, VersionPrecios } from './types.js';
 
 const ROLES = ['lectura', 'precios', 'admin'] as const;
-const ETIQUETAS: Record<CampoPrecio, string> = { precio_93: '93', precio_95: '95', precio_97: '97', precio_diesel: 'Diésel' };
+const ETIQUETAS: Record<CampoPrecio, string> = {
+  precio_93: '93',
+  precio_95: '95',
+  precio_97: '97',
+  precio_diesel: 'Diésel',
+};
 /** Stations listed (the API pages its lists; x-total-count says how many there are). */
 const MAX_ESTACIONES = 1000;
 /** The price range of the prices rule (shared/src/protocol/prices-rule.ts); the API checks it too. */
@@ -105,7 +110,11 @@ function volverAEntrar(): Promise<void> {
 
 // ── drawing ──────────────────────────────────────────────────────────────────────────────────
 
-function texto<K extends keyof HTMLElementTagNameMap>(tag: K, contenido: string, clase?: string): HTMLElementTagNameMap[K] {
+function texto<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  contenido: string,
+  clase?: string,
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   el.textContent = contenido;
   if (clase) el.className = clase;

@@ -16,7 +16,12 @@ const refused = (id: number, ip = '10.0.0.9'): EventoAuditoria => ({
 function setup(options = {}) {
   const clock = new FakeClock();
   const recorded: EventoAuditoria[] = [];
-  const sink = new ThrottledAuditSink({ record: (e) => recorded.push(e) }, clock, { perWindow: 3, windowMs: 60_000, maxSources: 5, ...options });
+  const sink = new ThrottledAuditSink({ record: (e) => recorded.push(e) }, clock, {
+    perWindow: 3,
+    windowMs: 60_000,
+    maxSources: 5,
+    ...options,
+  });
   return { clock, recorded, sink };
 }
 

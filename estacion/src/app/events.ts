@@ -3,14 +3,7 @@
  * subscribe. Nothing in the domain knows who listens.
  */
 import { EventEmitter } from 'node:events';
-import type {
-  Alerta,
-  Conflicto,
-  EstadoSurtidor,
-  Surtidor,
-  Transaccion,
-  VersionPrecios,
-} from '../domain/types.js';
+import type { Alerta, Conflicto, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
 
 export interface StationEvents {
   surtidor_conectado: [{ surtidor: Surtidor; estado: EstadoSurtidor }];

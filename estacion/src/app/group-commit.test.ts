@@ -16,7 +16,10 @@ describe('GroupCommitter', () => {
     const second = [4, 5].map((i) => committer.submit(i));
     release?.();
     expect(await Promise.all([...first, ...second])).toEqual(['ok 1', 'ok 2', 'ok 3', 'ok 4', 'ok 5']);
-    expect(batches).toEqual([[1, 2, 3], [4, 5]]);
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
   });
 
   it('splits a queue longer than maxBatch', async () => {
@@ -53,7 +56,11 @@ describe('GroupCommitter', () => {
       },
       (err) => seen.push(`falló 1: ${(err as Error).message}`),
     );
-    committer.enqueue(2, (r) => seen.push(`ok ${r}`), () => seen.push('falló 2'));
+    committer.enqueue(
+      2,
+      (r) => seen.push(`ok ${r}`),
+      () => seen.push('falló 2'),
+    );
     await new Promise((r) => setImmediate(r));
     await committer.flushed();
     expect(seen).toEqual(['falló 1: oyente roto', 'ok 2']);

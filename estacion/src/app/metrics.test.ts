@@ -11,10 +11,19 @@ describe('StationMetrics', () => {
     };
     for (let i = 0; i < 3; i++) metrics.message('estado');
     metrics.message('heartbeat');
-    expect(await read()).toEqual(['estacion_mensajes_total{tipo="estado"} 3', 'estacion_mensajes_total{tipo="heartbeat"} 1']);
-    expect(await read()).toEqual(['estacion_mensajes_total{tipo="estado"} 3', 'estacion_mensajes_total{tipo="heartbeat"} 1']);
+    expect(await read()).toEqual([
+      'estacion_mensajes_total{tipo="estado"} 3',
+      'estacion_mensajes_total{tipo="heartbeat"} 1',
+    ]);
+    expect(await read()).toEqual([
+      'estacion_mensajes_total{tipo="estado"} 3',
+      'estacion_mensajes_total{tipo="heartbeat"} 1',
+    ]);
     metrics.message('estado');
-    expect(await read()).toEqual(['estacion_mensajes_total{tipo="estado"} 4', 'estacion_mensajes_total{tipo="heartbeat"} 1']);
+    expect(await read()).toEqual([
+      'estacion_mensajes_total{tipo="estado"} 4',
+      'estacion_mensajes_total{tipo="heartbeat"} 1',
+    ]);
   });
 
   it('counts bad lines by code', async () => {

@@ -95,8 +95,7 @@ interface AlertaNueva {
 }
 
 export type RegistrationResult =
-  | { ok: true; surtidor: Surtidor; precios: VersionPrecios }
-  | { ok: false; codigo: WireErrorCode; mensaje: string };
+  { ok: true; surtidor: Surtidor; precios: VersionPrecios } | { ok: false; codigo: WireErrorCode; mensaje: string };
 
 export interface TransactionReceipt {
   id_transaccion: string;
@@ -238,8 +237,7 @@ export class StationService {
       ...current,
       nombre: patch.nombre ?? current.nombre,
       combustibles_soportados: combustibles,
-      combustible_actual:
-        actual !== null && combustibles.includes(actual) ? actual : (combustibles[0] ?? null),
+      combustible_actual: actual !== null && combustibles.includes(actual) ? actual : (combustibles[0] ?? null),
       configuracion: { ...current.configuracion, ...patch.configuracion },
       fecha_actualizacion: isoNow(this.clock),
     };
@@ -470,7 +468,10 @@ export class StationService {
     try {
       original = await this.store.getTransaction(tx.id_surtidor, tx.id_transaccion);
     } catch (err) {
-      this.log.error({ err, id_surtidor: tx.id_surtidor, id_transaccion: tx.id_transaccion }, 'conflicto: no se pudo leer la venta original');
+      this.log.error(
+        { err, id_surtidor: tx.id_surtidor, id_transaccion: tx.id_transaccion },
+        'conflicto: no se pudo leer la venta original',
+      );
     }
     const conflicto = original ? conflictoEntre(original, tx) : null;
     const campos = conflicto?.campos ?? [];
@@ -538,11 +539,7 @@ export class StationService {
    * Applies a newer price version (persisted first, then in force and announced). A stale or
    * repeated version changes nothing; the return value is the version in force afterwards.
    */
-  async applyPrices(
-    version: number,
-    precios: Precios,
-    origen: VersionPrecios['origen'],
-  ): Promise<VersionPrecios> {
+  async applyPrices(version: number, precios: Precios, origen: VersionPrecios['origen']): Promise<VersionPrecios> {
     // Nothing that breaks the prices rule is ever stored or held (receivePrices says why).
     if (!this.book.accepts(version) || this.book.review(version, precios) !== null) return this.book.current;
     const next: VersionPrecios = { version, precios, actualizado: isoNow(this.clock), origen };
@@ -600,10 +597,7 @@ export class StationService {
     };
     this.inBackground('guardar alerta', async () => {
       if (await this.store.raiseAlert(alerta)) {
-        this.log.warn(
-          { alerta: alerta.codigo, id_surtidor: alerta.id_surtidor, clave: alerta.clave },
-          alerta.mensaje,
-        );
+        this.log.warn({ alerta: alerta.codigo, id_surtidor: alerta.id_surtidor, clave: alerta.clave }, alerta.mensaje);
         this.bus.emit('alerta', alerta);
       }
     });

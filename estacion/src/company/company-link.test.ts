@@ -148,7 +148,9 @@ describe('company link (station side)', () => {
     // Both refusals are on record as `empresa`, and the prices it then changed too.
     await h.audit.flush();
     const { items } = await h.audit.list({ limit: 10, skip: 0 });
-    expect(items.map((r) => [r.usuario, r.ip, r.accion, r.resultado, r.detalles?.motivo ?? r.detalles?.version])).toEqual([
+    expect(
+      items.map((r) => [r.usuario, r.ip, r.accion, r.resultado, r.detalles?.motivo ?? r.detalles?.version]),
+    ).toEqual([
       ['empresa', '10.0.0.1', 'precios.cambiar', 'ok', 2],
       ['empresa', '10.0.0.1', 'empresa.autenticacion', 'denegado', '"actualizacion_precios" antes de "autenticacion"'],
       ['empresa', '10.0.0.1', 'empresa.autenticacion', 'denegado', 'token inválido'],
@@ -164,9 +166,9 @@ describe('company link (station side)', () => {
     expect(await silent.next('error')).toMatchObject({ codigo: 'AUTENTICACION_FALLIDA' });
     await silent.whenClosed;
     await h.audit.flush();
-    expect((await h.audit.list({ accion: 'empresa.', limit: 10, skip: 0 })).items.map((r) => r.detalles?.motivo)).toEqual([
-      'no llegó "autenticacion" a tiempo',
-    ]);
+    expect(
+      (await h.audit.list({ accion: 'empresa.', limit: 10, skip: 0 })).items.map((r) => r.detalles?.motivo),
+    ).toEqual(['no llegó "autenticacion" a tiempo']);
 
     const idle = company();
     idle.send({ tipo: 'autenticacion', empresa: 'Copec', token: 'clave' });
@@ -178,7 +180,7 @@ describe('company link (station side)', () => {
 });
 
 describe('the prices rule at the station', () => {
-    it('refuses an update whose version or prices break the rule: an error naming the field, prices kept, alert, audit', async () => {
+  it('refuses an update whose version or prices break the rule: an error naming the field, prices kept, alert, audit', async () => {
     await setup();
     const c = company();
     c.send(update(3));
@@ -205,7 +207,11 @@ describe('the prices rule at the station', () => {
     expect(alerta).toMatchObject({ codigo: 'PRECIOS_RECHAZADOS', id_surtidor: null, resuelta: null });
     await h.audit.flush();
     const { items } = await h.audit.list({ accion: 'precios.rechazar', limit: 10, skip: 0 });
-    expect(items.map((r) => [r.usuario, r.resultado, r.detalles?.codigo])).toContainEqual(['empresa', 'denegado', 'VERSION_INVALIDA']);
+    expect(items.map((r) => [r.usuario, r.resultado, r.detalles?.codigo])).toContainEqual([
+      'empresa',
+      'denegado',
+      'VERSION_INVALIDA',
+    ]);
     expect(items.map((r) => r.detalles?.codigo)).toContain('PRECIO_FUERA_DE_RANGO');
 
     // The next update that follows the rule is applied and closes the alert.
@@ -233,7 +239,12 @@ describe('the prices rule at the station', () => {
       await old.savePriceVersion({ version: 5, precios, actualizado: at, origen: 'empresa' });
       await old.savePriceVersion({ version: 2 ** 53 - 1, precios, actualizado: at, origen: 'empresa' });
       await old.savePriceVersion({ version: 2 ** 60, precios, actualizado: at, origen: 'empresa' });
-      await old.savePriceVersion({ version: 7, precios: { ...precios, precio_93: 3 }, actualizado: at, origen: 'empresa' });
+      await old.savePriceVersion({
+        version: 7,
+        precios: { ...precios, precio_93: 3 },
+        actualizado: at,
+        origen: 'empresa',
+      });
       await old.close();
 
       const config = stationConfigSchema.parse({

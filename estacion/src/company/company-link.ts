@@ -3,13 +3,7 @@
  * stay silent past the idle timeout (the company pings) are closed.
  */
 import type { Duplex } from 'node:stream';
-import {
-  type Clock,
-  DEFAULT_MAX_LINE_BYTES,
-  type Logger,
-  systemClock,
-  unrefTimer,
-} from '@combustible/shared';
+import { type Clock, DEFAULT_MAX_LINE_BYTES, type Logger, systemClock, unrefTimer } from '@combustible/shared';
 import { type AuditSink, NO_AUDIT } from '../app/audit-sink.js';
 import type { StationService } from '../app/station-service.js';
 import type { LineMetrics, LinePolicy } from '../tcp/line-session.js';
@@ -105,10 +99,7 @@ export class CompanyLink {
     this.closing = true;
     this.clock.clearTimeout(this.sweepTimer);
     const closed = [...this.sessions].map(
-      (s) =>
-        new Promise<void>((resolve) =>
-          s.stream.destroyed ? resolve() : s.stream.once('close', () => resolve()),
-        ),
+      (s) => new Promise<void>((resolve) => (s.stream.destroyed ? resolve() : s.stream.once('close', () => resolve()))),
     );
     for (const s of this.sessions) s.close();
     await Promise.all(closed);

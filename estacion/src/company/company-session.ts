@@ -7,13 +7,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { secretsEqual } from '@combustible/server';
-import {
-  type CompanyToStation,
-  companyToStation,
-  isoNow,
-  type StationToCompany,
-  wireError,
-} from '@combustible/shared';
+import { type CompanyToStation, companyToStation, isoNow, type StationToCompany, wireError } from '@combustible/shared';
 import { LineSession } from '../tcp/line-session.js';
 import type { CompanyLink } from './company-link.js';
 
@@ -135,7 +129,13 @@ export class CompanySession extends LineSession<CompanyToStation> {
           accion: 'precios.rechazar',
           objetivo: 'precios',
           resultado: 'denegado',
-          detalles: { codigo, version, vigente: before, detalles, ...(this.empresa === null ? {} : { empresa: this.empresa }) },
+          detalles: {
+            codigo,
+            version,
+            vigente: before,
+            detalles,
+            ...(this.empresa === null ? {} : { empresa: this.empresa }),
+          },
         });
         this.send(wireError(codigo, mensaje, detalles));
         return;

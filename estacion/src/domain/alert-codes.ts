@@ -13,7 +13,7 @@ export const STATION_ALERTS = {
   TRANSACCION_EN_CONFLICTO:
     'A sale arrived again under the same id with other content; both versions are kept (GET /api/conflictos).',
   PRECIOS_RECHAZADOS:
-    "The company sent prices that break the prices rule; the station keeps its own until a valid update arrives.",
+    'The company sent prices that break the prices rule; the station keeps its own until a valid update arrives.',
   PRECIOS_ALMACENADOS_INVALIDOS:
     'Stored price versions break the prices rule (written by an older build) and were ignored at start.',
   TLS_CERTIFICADO_POR_VENCER: "The station's TLS certificate expires within 30 days (or has expired).",

@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type AuditAction,
-  auditSale,
-  emptyAuditState,
-  MAX_ALERTAS_POR_SALTO,
-  secuenciaDeClave,
-} from './audit.js';
+import { type AuditAction, auditSale, emptyAuditState, MAX_ALERTAS_POR_SALTO, secuenciaDeClave } from './audit.js';
 import type { Transaccion } from './types.js';
 
-function venta(
-  secuencia: number | null,
-  inicio: number | null,
-  fin: number | null,
-  id = `t${secuencia}`,
-): Transaccion {
+function venta(secuencia: number | null, inicio: number | null, fin: number | null, id = `t${secuencia}`): Transaccion {
   return {
     id_transaccion: id,
     id_derivado: false,

@@ -26,8 +26,7 @@ export function emptyAuditState(): AuditState {
   return { ultimaSecuencia: null, ultimoTotalizadorFin: null, faltantes: new Set() };
 }
 
-export const claveFaltante = (idSurtidor: number, secuencia: number) =>
-  `SECUENCIA_FALTANTE:${idSurtidor}:${secuencia}`;
+export const claveFaltante = (idSurtidor: number, secuencia: number) => `SECUENCIA_FALTANTE:${idSurtidor}:${secuencia}`;
 
 /** Reads the missing number back from an open alert's clave (to rebuild the state after a restart). */
 export function secuenciaDeClave(idSurtidor: number, clave: string): number | null {
@@ -70,8 +69,7 @@ export function auditSale(state: AuditState, t: Transaccion): AuditAction[] {
     }
     if (last !== null && s <= last) {
       inOrder = false;
-      if (state.faltantes.delete(s))
-        actions.push({ kind: 'resolve', clave: claveFaltante(t.id_surtidor, s) });
+      if (state.faltantes.delete(s)) actions.push({ kind: 'resolve', clave: claveFaltante(t.id_surtidor, s) });
     } else {
       state.ultimaSecuencia = s;
     }

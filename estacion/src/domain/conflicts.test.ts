@@ -4,7 +4,13 @@ import { unaTransaccion } from '../store/test-builders.js';
 import { CAMPOS_CONTENIDO, camposDistintos, conflictoEntre, huellaVenta } from './conflicts.js';
 import type { Transaccion } from './types.js';
 
-const base = unaTransaccion({ id_transaccion: 'P-1', id_surtidor: 3, secuencia: 4, totalizador_inicio: 10, totalizador_fin: 30 });
+const base = unaTransaccion({
+  id_transaccion: 'P-1',
+  id_surtidor: 3,
+  secuencia: 4,
+  totalizador_inicio: 10,
+  totalizador_fin: 30,
+});
 
 /** A different value for each content field (never equal to base's). */
 const otro: { [K in (typeof CAMPOS_CONTENIDO)[number]]: fc.Arbitrary<Transaccion[K]> } = {
@@ -31,7 +37,10 @@ const noContenido = fc.record(
     nombre_surtidor: fc.option(fc.string({ maxLength: 30 }), { nil: null }),
     id_derivado: fc.boolean(),
     observaciones: fc.array(fc.string({ maxLength: 30 }), { maxLength: 3 }),
-    detalles: fc.record({ duracion_segundos: fc.nat(), velocidad_promedio: fc.double({ noNaN: true, noDefaultInfinity: true }) }),
+    detalles: fc.record({
+      duracion_segundos: fc.nat(),
+      velocidad_promedio: fc.double({ noNaN: true, noDefaultInfinity: true }),
+    }),
     recibida: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
   },
   { requiredKeys: [] },
@@ -40,11 +49,15 @@ const noContenido = fc.record(
 describe('conflicts: a reused id is a duplicate only with the same content', () => {
   it('what the station derives or stamps never makes a conflict; the same instant written otherwise neither', () => {
     fc.assert(
-      fc.property(noContenido, fc.constantFrom(base.fecha_fin, '2024-01-15T11:30:00.000-03:00', '2024-01-15T14:30:00'), (cambios, fin) => {
-        const resend = { ...base, ...cambios, fecha_fin: fin };
-        expect(conflictoEntre(base, resend)).toBeNull();
-        expect(huellaVenta(resend)).toBe(huellaVenta(base));
-      }),
+      fc.property(
+        noContenido,
+        fc.constantFrom(base.fecha_fin, '2024-01-15T11:30:00.000-03:00', '2024-01-15T14:30:00'),
+        (cambios, fin) => {
+          const resend = { ...base, ...cambios, fecha_fin: fin };
+          expect(conflictoEntre(base, resend)).toBeNull();
+          expect(huellaVenta(resend)).toBe(huellaVenta(base));
+        },
+      ),
     );
   });
 
@@ -52,7 +65,9 @@ describe('conflicts: a reused id is a duplicate only with the same content', () 
     const cambio = fc
       .subarray([...CAMPOS_CONTENIDO], { minLength: 1 })
       .chain((campos) =>
-        fc.record(Object.fromEntries(campos.map((c) => [c, otro[c]])) as { [K in keyof typeof otro]: (typeof otro)[K] }),
+        fc.record(
+          Object.fromEntries(campos.map((c) => [c, otro[c]])) as { [K in keyof typeof otro]: (typeof otro)[K] },
+        ),
       );
     fc.assert(
       fc.property(cambio, noContenido, (c, extra) => {

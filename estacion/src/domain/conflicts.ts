@@ -58,9 +58,7 @@ export function huellaVenta(t: Transaccion): string {
 
 /** The content fields on which two versions of a sale differ, in CAMPOS_CONTENIDO order. */
 export function camposDistintos(a: Transaccion, b: Transaccion): CampoContenido[] {
-  return CAMPOS_CONTENIDO.filter(
-    (c) => JSON.stringify(canonical(c, a[c])) !== JSON.stringify(canonical(c, b[c])),
-  );
+  return CAMPOS_CONTENIDO.filter((c) => JSON.stringify(canonical(c, a[c])) !== JSON.stringify(canonical(c, b[c])));
 }
 
 /**

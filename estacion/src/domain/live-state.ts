@@ -66,12 +66,7 @@ export class LiveStates {
   }
 
   /** A pump registered: it is connected and, until it says otherwise, available at `version`. */
-  markConnected(
-    id: number,
-    nowIso: string,
-    version: number,
-    combustible: EstadoSurtidor['tipo_combustible'],
-  ) {
+  markConnected(id: number, nowIso: string, version: number, combustible: EstadoSurtidor['tipo_combustible']) {
     const s = this.ensure(id);
     s.estado_conexion = 'conectado';
     s.estado_operacion = 'disponible';

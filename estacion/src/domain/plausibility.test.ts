@@ -29,7 +29,10 @@ function venta(o: Partial<TransaccionCompletada> = {}): TransaccionCompletada {
 
 /** Version 4 in force (95 at 1400), version 3 before it (95 at 1350). */
 const precios = new PriceBook(
-  unaVersionPrecios({ version: 4, precios: { precio_93: 1300, precio_95: 1400, precio_97: 1450, precio_diesel: 1150 } }),
+  unaVersionPrecios({
+    version: 4,
+    precios: { precio_93: 1300, precio_95: 1400, precio_97: 1450, precio_diesel: 1150 },
+  }),
   unaVersionPrecios({ version: 3 }),
 );
 const surtidor = unSurtidor({
@@ -46,10 +49,9 @@ describe('plausibility: refused (never a real sale: nothing stored, the pump kee
     expect(rechazosVenta(venta({ fecha_fin: lejos }), NOW)).toEqual([
       { campo: 'fecha_fin', problema: expect.stringMatching(/posterior/) },
     ]);
-    expect(rechazosVenta(venta({ fecha_inicio: lejos, fecha_fin: '9999-12-31T23:59:59Z' }), NOW).map((d) => d.campo)).toEqual([
-      'fecha_inicio',
-      'fecha_fin',
-    ]);
+    expect(
+      rechazosVenta(venta({ fecha_inicio: lejos, fecha_fin: '9999-12-31T23:59:59Z' }), NOW).map((d) => d.campo),
+    ).toEqual(['fecha_inicio', 'fecha_fin']);
     // Exactly a day ahead is still taken (with an observation).
     const limite = venta({ fecha_fin: iso(NOW + LIMITES.adelantoMaximoMs) });
     expect(rechazosVenta(limite, NOW)).toEqual([]);
@@ -59,7 +61,9 @@ describe('plausibility: refused (never a real sale: nothing stored, the pump kee
   });
 
   it('takes old sales (a pump that was offline for weeks) without refusing them', () => {
-    expect(rechazosVenta(venta({ fecha_inicio: '2001-03-01T10:00:00Z', fecha_fin: '2001-03-01T10:05:00Z' }), NOW)).toEqual([]);
+    expect(
+      rechazosVenta(venta({ fecha_inicio: '2001-03-01T10:00:00Z', fecha_fin: '2001-03-01T10:05:00Z' }), NOW),
+    ).toEqual([]);
   });
 
   it('the wire schema refuses what no pump can ever sell, naming the field', () => {

@@ -82,9 +82,7 @@ export function observacionesVenta(t: TransaccionCompletada, ctx: ContextoPlausi
   const found: string[] = [];
   const esperado = Math.round(t.litros * t.precio_por_litro);
   if (Math.abs(t.monto_total - esperado) > LIMITES.toleranciaMonto) {
-    found.push(
-      `MONTO_INCONSISTENTE: monto_total ${t.monto_total} difiere de litros × precio_por_litro = ${esperado}`,
-    );
+    found.push(`MONTO_INCONSISTENTE: monto_total ${t.monto_total} difiere de litros × precio_por_litro = ${esperado}`);
   }
   const book = ctx.precios;
   if (t.version_precios !== undefined && !book.isRecent(t.version_precios)) {
@@ -112,7 +110,9 @@ export function observacionesVenta(t: TransaccionCompletada, ctx: ContextoPlausi
     );
   }
   if (t.monto_total > LIMITES.montoElevado) {
-    found.push(`MONTO_ELEVADO: ${t.monto_total} pesos en una venta ${t.estado ?? 'completada'} (más de ${LIMITES.montoElevado})`);
+    found.push(
+      `MONTO_ELEVADO: ${t.monto_total} pesos en una venta ${t.estado ?? 'completada'} (más de ${LIMITES.montoElevado})`,
+    );
   }
   const inicio = timestampMs(t.fecha_inicio);
   const fin = timestampMs(t.fecha_fin);

@@ -63,7 +63,12 @@ const precio = fc.oneof(
   fc.integer({ min: PRECIO_MIN, max: PRECIO_MAX }),
   fc.integer({ min: 1, max: 1_000_000 }), // what the wire schema lets through
 );
-const precios: fc.Arbitrary<Precios> = fc.record({ precio_93: precio, precio_95: precio, precio_97: precio, precio_diesel: precio });
+const precios: fc.Arbitrary<Precios> = fc.record({
+  precio_93: precio,
+  precio_95: precio,
+  precio_97: precio,
+  precio_diesel: precio,
+});
 const version = fc.oneof(
   fc.integer({ min: 0, max: 10 }),
   fc.integer({ min: 0, max: 2 * MAX_VERSION_JUMP }),
@@ -85,7 +90,9 @@ describe('PriceBook and the prices rule', () => {
           expect(versionEnRango(book.current.version)).toBe(true);
           expect(preciosFueraDeRango(book.current.precios)).toEqual([]);
           expect(book.current.version).toBeGreaterThanOrEqual(before.version);
-          expect(book.current.version - before.version).toBeLessThanOrEqual(before.version === 0 ? MAX_VERSION : MAX_VERSION_JUMP);
+          expect(book.current.version - before.version).toBeLessThanOrEqual(
+            before.version === 0 ? MAX_VERSION : MAX_VERSION_JUMP,
+          );
         }
       }),
     );
@@ -93,7 +100,10 @@ describe('PriceBook and the prices rule', () => {
 
   it('refuses a version above MAX_VERSION, a jump past MAX_VERSION_JUMP and prices out of range, naming the field', () => {
     const book = new PriceBook(v(7));
-    expect(book.review(2 ** 53 - 1, PRECIOS_POR_DEFECTO)).toMatchObject({ codigo: 'VERSION_INVALIDA', detalles: [{ campo: 'version' }] });
+    expect(book.review(2 ** 53 - 1, PRECIOS_POR_DEFECTO)).toMatchObject({
+      codigo: 'VERSION_INVALIDA',
+      detalles: [{ campo: 'version' }],
+    });
     expect(book.review(7 + MAX_VERSION_JUMP + 1, PRECIOS_POR_DEFECTO)).toMatchObject({ codigo: 'VERSION_INVALIDA' });
     expect(book.review(7 + MAX_VERSION_JUMP, PRECIOS_POR_DEFECTO)).toBeNull();
     expect(book.review(8, { ...PRECIOS_POR_DEFECTO, precio_97: 99 })).toMatchObject({

@@ -33,9 +33,7 @@ describe('derivedTransactionId', () => {
   });
 
   it('treats the same instant written two ways as the same sale', () => {
-    expect(derivedTransactionId(venta({ fecha_inicio: '2026-01-15T14:25:00' }))).toBe(
-      derivedTransactionId(venta()),
-    );
+    expect(derivedTransactionId(venta({ fecha_inicio: '2026-01-15T14:25:00' }))).toBe(derivedTransactionId(venta()));
   });
 });
 

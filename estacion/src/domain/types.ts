@@ -2,13 +2,7 @@
  * The station's records, named as the seed names them. These types are what the store port
  * speaks: no driver type ever appears here.
  */
-import type {
-  Combustible,
-  EstadoOperacion,
-  EstadoTransaccion,
-  MetodoPago,
-  Precios,
-} from '@combustible/shared';
+import type { Combustible, EstadoOperacion, EstadoTransaccion, MetodoPago, Precios } from '@combustible/shared';
 
 export type EstadoConexion = 'conectado' | 'desconectado' | 'timeout' | 'error';
 

@@ -78,9 +78,7 @@ describe('pumps', () => {
     const refused = await call({ method: 'DELETE', url: '/api/surtidores/4' });
     expect(refused.statusCode).toBe(409);
     expect(json(refused)).toMatchObject({ error: { codigo: 'SURTIDOR_CONECTADO' } });
-    expect((await call({ method: 'DELETE', url: '/api/surtidores/4?force=true' })).statusCode).toBe(
-      204,
-    );
+    expect((await call({ method: 'DELETE', url: '/api/surtidores/4?force=true' })).statusCode).toBe(204);
     await pump.whenClosed;
     expect(json<unknown[]>(await call('/api/surtidores'))).toEqual([]);
     expect(json<unknown[]>(await call('/api/transacciones'))).toHaveLength(1);
@@ -99,9 +97,7 @@ describe('pumps', () => {
       precio_por_litro: 1350,
     });
     expect(
-      json<{ id_surtidor: number }[]>(await call('/api/surtidores/estado/conectados')).map(
-        (s) => s.id_surtidor,
-      ),
+      json<{ id_surtidor: number }[]>(await call('/api/surtidores/estado/conectados')).map((s) => s.id_surtidor),
     ).toEqual([2]);
     expect(json(await call('/api/surtidores'))).toEqual([
       expect.objectContaining({ id_surtidor: 2, estado: 'despachando' }),
@@ -257,9 +253,7 @@ describe('prices, alerts, stats, health, metrics, docs', () => {
       .toBe(1);
     const stats = json<{ total: unknown; por_combustible: unknown[] }>(await call('/api/estadisticas'));
     expect(stats.total).toEqual({ transacciones: 1, litros: 10, monto: 13500 });
-    expect(stats.por_combustible).toEqual([
-      { tipo_combustible: '95', transacciones: 1, litros: 10, monto: 13500 },
-    ]);
+    expect(stats.por_combustible).toEqual([{ tipo_combustible: '95', transacciones: 1, litros: 10, monto: 13500 }]);
   });
 
   it('serves health, metrics and the OpenAPI document with every route', async () => {
@@ -350,7 +344,9 @@ describe('sessions and roles', () => {
       const [method = '', url = ''] = key.split(' ');
       expect(api.hasRoute({ method, url }), key).toBe(true);
     }
-    const doc = json<{ paths: Record<string, Record<string, { description?: string }>> }>(await api.inject('/docs/json'));
+    const doc = json<{ paths: Record<string, Record<string, { description?: string }>> }>(
+      await api.inject('/docs/json'),
+    );
     expect(doc.paths['/api/surtidores/{id}/comando']?.post?.description).toContain(
       'operador (supervisor si comando = detener_emergencia)',
     );
@@ -373,7 +369,12 @@ describe('sessions and roles', () => {
     const live = json(await call('/api/surtidores/3/estado'));
     expect(live).toMatchObject({
       estado_operacion: 'pausado',
-      pausado_por: { usuario: USUARIOS.operador, comando: 'pausar', razon: 'limpieza de la isla', fecha: expect.any(String) },
+      pausado_por: {
+        usuario: USUARIOS.operador,
+        comando: 'pausar',
+        razon: 'limpieza de la isla',
+        fecha: expect.any(String),
+      },
     });
 
     const log = await call({ url: '/api/auditoria?accion=surtidor.', headers: t.as('admin') });
@@ -403,7 +404,11 @@ describe('sessions and roles', () => {
   });
 
   it('audits a command that could not be sent, and a refused emergency stop', async () => {
-    await call({ method: 'POST', url: '/api/surtidores', payload: { nombre: 'Apagado', combustibles_soportados: ['95'] } });
+    await call({
+      method: 'POST',
+      url: '/api/surtidores',
+      payload: { nombre: 'Apagado', combustibles_soportados: ['95'] },
+    });
     const off = await call({
       method: 'POST',
       url: '/api/surtidores/1/comando',
@@ -419,8 +424,12 @@ describe('sessions and roles', () => {
     });
     expect(stop.statusCode).toBe(403);
     await h.audit.flush();
-    const items = (await h.audit.list({ limit: 10, skip: 0 })).items.filter((r) => !r.accion.startsWith('sesion.') && r.accion !== 'usuario.crear');
-    expect(items.map((r) => [r.accion, r.usuario, r.resultado, r.detalles?.codigo ?? r.detalles?.rol_necesario ?? null])).toEqual([
+    const items = (await h.audit.list({ limit: 10, skip: 0 })).items.filter(
+      (r) => !r.accion.startsWith('sesion.') && r.accion !== 'usuario.crear',
+    );
+    expect(
+      items.map((r) => [r.accion, r.usuario, r.resultado, r.detalles?.codigo ?? r.detalles?.rol_necesario ?? null]),
+    ).toEqual([
       ['acceso.denegado', USUARIOS.operador, 'denegado', 'supervisor'],
       ['surtidor.comando', USUARIOS.operador, 'error', 'SURTIDOR_DESCONECTADO'],
       ['surtidor.crear', USUARIOS.supervisor, 'ok', null],
@@ -428,7 +437,11 @@ describe('sessions and roles', () => {
   });
 
   it('audits pump changes with who made them', async () => {
-    await call({ method: 'POST', url: '/api/surtidores', payload: { nombre: 'Isla', combustibles_soportados: ['95'] } });
+    await call({
+      method: 'POST',
+      url: '/api/surtidores',
+      payload: { nombre: 'Isla', combustibles_soportados: ['95'] },
+    });
     await call({ method: 'PUT', url: '/api/surtidores/1', payload: { nombre: 'Isla Norte' } });
     await call({ method: 'DELETE', url: '/api/surtidores/1' });
     const page = await h.audit.list({ accion: 'surtidor.', limit: 10, skip: 0 });

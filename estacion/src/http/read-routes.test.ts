@@ -69,7 +69,12 @@ const unSurtidor = (id: number): fc.Arbitrary<Surtidor> =>
 const unEstado = (id: number): fc.Arbitrary<EstadoSurtidor> =>
   fc.record({
     id_surtidor: fc.constant(id),
-    estado_conexion: fc.constantFrom('conectado' as const, 'desconectado' as const, 'timeout' as const, 'error' as const),
+    estado_conexion: fc.constantFrom(
+      'conectado' as const,
+      'desconectado' as const,
+      'timeout' as const,
+      'error' as const,
+    ),
     estado_operacion: fc.constantFrom('disponible' as const, 'despachando' as const, 'pausado' as const),
     litros_actuales: fc.double({ min: 0, max: 1_000_000, noNaN: true }),
     monto_actual: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
@@ -107,7 +112,9 @@ const ventaValida = (ids: number[]): fc.Arbitrary<TransaccionCompletada> =>
       operador: fc.option(fc.string({ maxLength: 100 }), { nil: undefined }),
       secuencia: fc.option(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), { nil: undefined }),
       version_precios: fc.option(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), { nil: undefined }),
-      totalizador: fc.option(fc.double({ min: 0, max: LIMITES_VENTA.totalizadorMax / 2, noNaN: true }), { nil: undefined }),
+      totalizador: fc.option(fc.double({ min: 0, max: LIMITES_VENTA.totalizadorMax / 2, noNaN: true }), {
+        nil: undefined,
+      }),
     })
     .map(({ inicio, duracion, totalizador, operador, secuencia, version_precios, ...f }) => {
       const v: TransaccionCompletada = {
@@ -256,15 +263,18 @@ const corruptos = (ids: number[]) =>
     precios: fc.array(
       fc.record({
         version: fc.constantFrom(2 ** 62, -3, 7),
-        precios: fc.constantFrom('no json', '{}', '{"precio_93":-5,"precio_95":1.5,"precio_97":1e308,"precio_diesel":"x"}'),
+        precios: fc.constantFrom(
+          'no json',
+          '{}',
+          '{"precio_93":-5,"precio_95":1.5,"precio_97":1e308,"precio_diesel":"x"}',
+        ),
         origen: fc.oneof(fc.constant('empresa'), textoRaro),
       }),
       { maxLength: 2 },
     ),
-    conflictos: fc.array(
-      fc.record({ id: fc.uuid(), id_surtidor: fc.constantFrom(...ids), doc: docRaro }),
-      { maxLength: 2 },
-    ),
+    conflictos: fc.array(fc.record({ id: fc.uuid(), id_surtidor: fc.constantFrom(...ids), doc: docRaro }), {
+      maxLength: 2,
+    }),
   });
 
 type Corruptos = ReturnType<typeof corruptos> extends fc.Arbitrary<infer T> ? T : never;
@@ -351,7 +361,9 @@ const snapshotSchema = z.object({
 async function urlsFor(route: string, ids: { pumps: number[]; sales: [number, string][] }): Promise<string[]> {
   const [, pattern = ''] = route.split(' ');
   if (pattern.includes(':id_surtidor/:id_transaccion'))
-    return ids.sales.map(([p, t]) => pattern.replace(':id_surtidor', String(p)).replace(':id_transaccion', encodeURIComponent(t)));
+    return ids.sales.map(([p, t]) =>
+      pattern.replace(':id_surtidor', String(p)).replace(':id_transaccion', encodeURIComponent(t)),
+    );
   if (pattern.includes(':id')) return ids.pumps.map((id) => pattern.replace(':id', String(id)));
   if (pattern.includes(':')) throw new Error(`read-routes.test: no values for the parameters of ${route}`);
   return [pattern, `${pattern}?limit=1000`];
@@ -364,10 +376,16 @@ async function assertCompact<T>(property: fc.IAsyncProperty<T>, params: fc.Param
   const out = await fc.check(property, params);
   if (!out.failed) return;
   const shown = JSON.stringify(out.counterexample, (_k, v: unknown) =>
-    typeof v === 'string' && v.length > 80 ? `${v.slice(0, 40)}…(${v.length} caracteres)` : typeof v === 'bigint' ? String(v) : v,
+    typeof v === 'string' && v.length > 80
+      ? `${v.slice(0, 40)}…(${v.length} caracteres)`
+      : typeof v === 'bigint'
+        ? String(v)
+        : v,
   );
   const cause = out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance);
-  throw new Error(`${cause}\nafter ${out.numRuns} runs; seed ${out.seed}, path ${out.counterexamplePath}\ncounterexample: ${shown.slice(0, 6000)}`);
+  throw new Error(
+    `${cause}\nafter ${out.numRuns} runs; seed ${out.seed}, path ${out.counterexamplePath}\ncounterexample: ${shown.slice(0, 6000)}`,
+  );
 }
 
 describe('no stored record can make a read fail', () => {
@@ -420,7 +438,9 @@ describe('no stored record can make a read fail', () => {
               pumps: t.h.service.allPumps().map((p) => p.id_surtidor),
               sales: [
                 ...sales.map((s): [number, string] => [s.id_surtidor, s.id_transaccion]),
-                ...c.ventas.filter((v) => v.id_surtidor > 0).map((v): [number, string] => [v.id_surtidor, v.id_transaccion]),
+                ...c.ventas
+                  .filter((v) => v.id_surtidor > 0)
+                  .map((v): [number, string] => [v.id_surtidor, v.id_transaccion]),
               ]
                 // "." and ".." are valid ids on the wire but no URL path can name them (they are path steps).
                 .filter(([p, id]) => Number.isSafeInteger(p) && id !== '.' && id !== '..'),

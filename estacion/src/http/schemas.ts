@@ -103,9 +103,7 @@ export const nuevoSurtidor = z.object({
   configuracion: configuracion.partial().optional(),
 });
 
-export const cambiosSurtidor = nuevoSurtidor
-  .partial()
-  .refine((c) => Object.keys(c).length > 0, 'nada que cambiar');
+export const cambiosSurtidor = nuevoSurtidor.partial().refine((c) => Object.keys(c).length > 0, 'nada que cambiar');
 
 export const transaccion = z
   .object({

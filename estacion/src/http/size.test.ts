@@ -57,7 +57,13 @@ describe('every list of the station is a page', () => {
 
   it('GET /api/alertas pages the alerts, newest first', async () => {
     for (let i = 0; i < 70; i++)
-      t.h.service.raiseAlert({ codigo: 'RELOJ_DESFASADO', clave: `K${i}`, mensaje: `a${i}`, severidad: 'info', id_surtidor: null });
+      t.h.service.raiseAlert({
+        codigo: 'RELOJ_DESFASADO',
+        clave: `K${i}`,
+        mensaje: `a${i}`,
+        severidad: 'info',
+        id_surtidor: null,
+      });
     await t.h.service.settled();
     const first = await page('/api/alertas');
     expect(first.items).toHaveLength(50);
@@ -68,7 +74,7 @@ describe('every list of the station is a page', () => {
     expect((await page('/api/alertas?abiertas=false')).total).toBe('0');
   });
 
-  it("GET /api/precios pages its `surtidores` array", async () => {
+  it('GET /api/precios pages its `surtidores` array', async () => {
     await pumps(80);
     const first = await page('/api/precios', (b) => (b as { surtidores: unknown[] }).surtidores);
     expect(first.items).toHaveLength(50);
@@ -94,7 +100,11 @@ describe('every list of the station is a page', () => {
 
   it('GET /api/usuarios and GET /api/tokens are pages too', async () => {
     for (let i = 0; i < 55; i++) {
-      await t.h.auth.createUser(CLI_ACTOR, { nombre: `u${String(i).padStart(2, '0')}`, rol: 'lectura', clave: 'clave-larga-1' });
+      await t.h.auth.createUser(CLI_ACTOR, {
+        nombre: `u${String(i).padStart(2, '0')}`,
+        rol: 'lectura',
+        clave: 'clave-larga-1',
+      });
       await t.h.auth.createToken(CLI_ACTOR, { nombre: `t${i}`, rol: 'lectura' });
     }
     const users = await page('/api/usuarios');

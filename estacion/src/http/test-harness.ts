@@ -41,7 +41,10 @@ export async function sessionsPerRole(h: Harness): Promise<Record<StationRole, s
 }
 
 /** @param seeded a store already set up and filled by the test (see createHarness). */
-export async function createApiHarness(hubOptions: Partial<HubOptions> = {}, seeded?: SqliteStore): Promise<ApiHarness> {
+export async function createApiHarness(
+  hubOptions: Partial<HubOptions> = {},
+  seeded?: SqliteStore,
+): Promise<ApiHarness> {
   const h = await createHarness(hubOptions, {}, (bus) => new StationMetrics(bus), seeded);
   const api = await buildApi({
     service: h.service,

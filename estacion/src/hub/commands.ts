@@ -50,9 +50,7 @@ export class CommandTracker {
     return new Promise<CommandAnswer>((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
         this.pending.delete(id);
-        reject(
-          new StationError('COMANDO_TIMEOUT', `el surtidor ${idSurtidor} no respondió "${comando}" a tiempo`),
-        );
+        reject(new StationError('COMANDO_TIMEOUT', `el surtidor ${idSurtidor} no respondió "${comando}" a tiempo`));
       }, timeoutMs);
       this.pending.set(id, { id_surtidor: idSurtidor, comando, resolve, reject, timer });
       send(id);

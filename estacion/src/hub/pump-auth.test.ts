@@ -28,10 +28,20 @@ async function withStoreAuth(
     connections() {},
     registrationRefused: (codigo) => void refused.push(codigo),
   };
-  return createHarness({}, {}, () => metrics, undefined, (store, clock) => ({
-    authenticatePump: storePumpAuth({ credentials: store, sharedToken: opts.shared, requireAuth: opts.require ?? false }),
-    registrationLimiter: new AttemptLimiter(clock, opts.limits),
-  }));
+  return createHarness(
+    {},
+    {},
+    () => metrics,
+    undefined,
+    (store, clock) => ({
+      authenticatePump: storePumpAuth({
+        credentials: store,
+        sharedToken: opts.shared,
+        requireAuth: opts.require ?? false,
+      }),
+      registrationLimiter: new AttemptLimiter(clock, opts.limits),
+    }),
+  );
 }
 
 async function refusedWith(id: number, token: string | undefined): Promise<Record<string, unknown>> {

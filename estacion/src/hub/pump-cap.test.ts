@@ -34,7 +34,12 @@ const ATTEMPTS = 20_000;
 /** The private maps, read for the proof (the classes expose no count of their own). */
 type Inside = {
   hub: { sessions: Map<number, unknown>; connections: Set<unknown> };
-  service: { pumps: Map<number, unknown>; audits: Map<number, unknown>; openGaps: Map<number, unknown>; driftAlerted: Set<number> };
+  service: {
+    pumps: Map<number, unknown>;
+    audits: Map<number, unknown>;
+    openGaps: Map<number, unknown>;
+    driftAlerted: Set<number>;
+  };
 };
 
 describe('the pump-id space of registration', () => {

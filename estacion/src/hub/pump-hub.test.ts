@@ -112,7 +112,17 @@ describe('registration', () => {
     expect(await unknown.next('registro_rechazado')).toMatchObject({ codigo: 'SURTIDOR_NO_CONFIGURADO' });
     await h.audit.flush();
     const { items } = await h.audit.list({ accion: 'surtidor.registro', limit: 10, skip: 0 });
-    expect(items.map(({ usuario, rol, ip, accion, objetivo, resultado, detalles }) => ({ usuario, rol, ip, accion, objetivo, resultado, detalles }))).toEqual([
+    expect(
+      items.map(({ usuario, rol, ip, accion, objetivo, resultado, detalles }) => ({
+        usuario,
+        rol,
+        ip,
+        accion,
+        objetivo,
+        resultado,
+        detalles,
+      })),
+    ).toEqual([
       {
         usuario: 'surtidor:5',
         rol: null,
@@ -227,9 +237,7 @@ describe('liveness', () => {
     const pump = await h.register(5);
     h.clock.advance(59_000);
     pump.send({ tipo: 'heartbeat', id_surtidor: 5, timestamp: new Date(h.clock.now()).toISOString() });
-    await vi.waitFor(() =>
-      expect(h.service.live.get(5)?.ultima_actividad).toBe(new Date(h.clock.now()).toISOString()),
-    );
+    await vi.waitFor(() => expect(h.service.live.get(5)?.ultima_actividad).toBe(new Date(h.clock.now()).toISOString()));
     h.clock.advance(59_000);
     expect(pump.closed).toBe(false);
     h.clock.advance(20_000);
@@ -250,9 +258,7 @@ describe('liveness', () => {
     pump.send({ tipo: 'heartbeat', id_surtidor: 6, timestamp: new Date(h.clock.now() - 8000).toISOString() });
     await vi.waitFor(() => expect(h.service.live.get(6)?.desfase_reloj_ms).toBe(8000));
     await h.service.settled();
-    expect((await h.store.listAlerts({ abiertas: true, limit: 10 })).map((a) => a.codigo)).toEqual([
-      'RELOJ_DESFASADO',
-    ]);
+    expect((await h.store.listAlerts({ abiertas: true, limit: 10 })).map((a) => a.codigo)).toEqual(['RELOJ_DESFASADO']);
     pump.send({ tipo: 'heartbeat', id_surtidor: 6, timestamp: new Date(h.clock.now()).toISOString() });
     await vi.waitFor(() => expect(h.service.live.get(6)?.desfase_reloj_ms).toBe(0));
     await h.service.settled();
@@ -402,7 +408,9 @@ describe('transactions', () => {
     });
     // Dated two days after the station's clock: the domain refuses it (the pump keeps it and may
     // send it again once its clock is right).
-    pump.send(venta(9, { id_transaccion: 'futura', fecha_inicio: '2026-01-17T14:00:00Z', fecha_fin: '2026-01-17T14:02:00Z' }));
+    pump.send(
+      venta(9, { id_transaccion: 'futura', fecha_inicio: '2026-01-17T14:00:00Z', fecha_fin: '2026-01-17T14:02:00Z' }),
+    );
     expect(await pump.next('error')).toMatchObject({
       codigo: 'MENSAJE_INVALIDO',
       detalles: [
@@ -417,7 +425,9 @@ describe('transactions', () => {
     // Once the station's clock has reached it, the same sale is taken (the silent pump timed out meanwhile).
     h.clock.advance(2 * 24 * 3_600_000);
     const again = await h.register(9);
-    again.send(venta(9, { id_transaccion: 'futura', fecha_inicio: '2026-01-17T14:00:00Z', fecha_fin: '2026-01-17T14:02:00Z' }));
+    again.send(
+      venta(9, { id_transaccion: 'futura', fecha_inicio: '2026-01-17T14:00:00Z', fecha_fin: '2026-01-17T14:02:00Z' }),
+    );
     expect(await again.next('transaccion_confirmada')).toMatchObject({ id_transaccion: 'futura', duplicada: false });
   });
 

@@ -5,14 +5,7 @@
  */
 
 import type { Duplex } from 'node:stream';
-import {
-  type Clock,
-  type ComandoNombre,
-  isoNow,
-  type Logger,
-  systemClock,
-  unrefTimer,
-} from '@combustible/shared';
+import { type Clock, type ComandoNombre, isoNow, type Logger, systemClock, unrefTimer } from '@combustible/shared';
 import { AttemptLimiter } from '@combustible/server';
 import { type AuditSink, NO_AUDIT } from '../app/audit-sink.js';
 import type { PeerInfo } from '../tcp/listen.js';
@@ -285,10 +278,7 @@ export class PumpHub {
     this.deps.bus.off('precios', this.onPrices);
     await this.service.drained();
     const closed = [...this.connections].map(
-      (s) =>
-        new Promise<void>((resolve) =>
-          s.stream.destroyed ? resolve() : s.stream.once('close', () => resolve()),
-        ),
+      (s) => new Promise<void>((resolve) => (s.stream.destroyed ? resolve() : s.stream.once('close', () => resolve()))),
     );
     for (const s of this.connections) s.close();
     await Promise.all(closed);

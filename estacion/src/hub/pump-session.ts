@@ -41,17 +41,10 @@ export class PumpSession extends LineSession<PumpToStation> {
      */
     readonly certificate: { pumpId: number | null } | null = null,
   ) {
-    super(
-      { clock: hub.clock, log: hub.log, policy: hub.options, metrics: hub.metrics },
-      stream,
-      remote,
-      pumpToStation,
-    );
+    super({ clock: hub.clock, log: hub.log, policy: hub.options, metrics: hub.metrics }, stream, remote, pumpToStation);
     this.registrationTimer = hub.clock.setTimeout(() => {
       if (this.id === null) {
-        this.fail(
-          wireError('REGISTRO_TIMEOUT', `no llegó "registro" en ${hub.options.registrationTimeoutMs} ms`),
-        );
+        this.fail(wireError('REGISTRO_TIMEOUT', `no llegó "registro" en ${hub.options.registrationTimeoutMs} ms`));
       }
     }, hub.options.registrationTimeoutMs);
   }
@@ -143,9 +136,7 @@ export class PumpSession extends LineSession<PumpToStation> {
         return;
       }
       if (msg.id_surtidor !== this.id) {
-        this.badLine(
-          wireError('ID_NO_COINCIDE', `id_surtidor ${msg.id_surtidor} no es el registrado (${this.id})`),
-        );
+        this.badLine(wireError('ID_NO_COINCIDE', `id_surtidor ${msg.id_surtidor} no es el registrado (${this.id})`));
         return;
       }
       this.hub.service.seen(this.id);

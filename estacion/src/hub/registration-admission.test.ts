@@ -88,11 +88,7 @@ describe('RegistrationAdmission', () => {
   });
 
   it('holds at most maxReservations; past it defers without a slot, to after the queue drains', () => {
-    const a = new RegistrationAdmission(
-      { ratePerSecond: 100, burst: 1, maxReservations: 3 },
-      systemClock,
-      () => 0.5,
-    );
+    const a = new RegistrationAdmission({ ratePerSecond: 100, burst: 1, maxReservations: 3 }, systemClock, () => 0.5);
     a.admit(1);
     for (let id = 2; id <= 4; id++) expect(a.admit(id).ok).toBe(false);
     expect(a.waiting).toBe(3);

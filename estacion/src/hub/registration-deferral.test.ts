@@ -67,7 +67,15 @@ describe('registration admission in the hub', () => {
     const summary = h.logs.filter((l) => l.msg === 'admisión de registros');
     expect(summary[0]).toMatchObject({
       level: 30,
-      admision: { tasa: 10, rafaga: 2, admitidos: 4, diferidos: 2, en_espera: 0, admitidos_total: 4, diferidos_total: 2 },
+      admision: {
+        tasa: 10,
+        rafaga: 2,
+        admitidos: 4,
+        diferidos: 2,
+        en_espera: 0,
+        admitidos_total: 4,
+        diferidos_total: 2,
+      },
     });
     // One more line after the last deferral (the queue drained), then none while nothing is deferred.
     h.clock.advance(5000);

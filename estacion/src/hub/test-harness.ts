@@ -17,7 +17,6 @@ export type Json = Record<string, unknown>;
 /** scrypt at a cost tests can afford (the real one takes ~100 ms per hash). */
 export const CHEAP_SCRYPT = { N: 1024, r: 8, p: 1 };
 
-
 export { duplexPair, FakeClock } from '@combustible/shared';
 
 /** The pump's end of an in-memory connection. */

@@ -89,8 +89,7 @@ export function describeStoreContract(
       else process.env.TZ = savedTz;
     });
 
-    const page = (f: Partial<TransaccionFiltro> = {}) =>
-      store.listTransactions({ limit: 100, skip: 0, ...f });
+    const page = (f: Partial<TransaccionFiltro> = {}) => store.listTransactions({ limit: 100, skip: 0, ...f });
     const ids = (items: Transaccion[]) => items.map((t) => t.id_transaccion);
 
     describe('surtidores', () => {
@@ -204,7 +203,12 @@ export function describeStoreContract(
         const paused = unEstado({
           id_surtidor: 3,
           estado_operacion: 'pausado',
-          pausado_por: { usuario: 'ana', comando: 'pausar', razon: 'limpieza de la isla', fecha: '2024-01-15T17:31:00.000Z' },
+          pausado_por: {
+            usuario: 'ana',
+            comando: 'pausar',
+            razon: 'limpieza de la isla',
+            fecha: '2024-01-15T17:31:00.000Z',
+          },
         });
         const idle = unEstado({ id_surtidor: 1, estado_conexion: 'timeout' });
         await store.saveStates([busy, idle, paused]);
@@ -452,9 +456,24 @@ export function describeStoreContract(
           unaTransaccion({ id_transaccion: 'A', id_surtidor: 1 }),
           unaTransaccion({ id_transaccion: 'B', id_surtidor: 2 }),
         ]);
-        const c1 = unaTransaccion({ id_transaccion: 'A', id_surtidor: 1, litros: 1, recibida: '2024-01-16T10:00:00.000Z' });
-        const c2 = unaTransaccion({ id_transaccion: 'B', id_surtidor: 2, litros: 2, recibida: '2024-01-16T12:00:00.000Z' });
-        const c3 = unaTransaccion({ id_transaccion: 'A', id_surtidor: 1, litros: 3, recibida: '2024-01-16T11:00:00.000Z' });
+        const c1 = unaTransaccion({
+          id_transaccion: 'A',
+          id_surtidor: 1,
+          litros: 1,
+          recibida: '2024-01-16T10:00:00.000Z',
+        });
+        const c2 = unaTransaccion({
+          id_transaccion: 'B',
+          id_surtidor: 2,
+          litros: 2,
+          recibida: '2024-01-16T12:00:00.000Z',
+        });
+        const c3 = unaTransaccion({
+          id_transaccion: 'A',
+          id_surtidor: 1,
+          litros: 3,
+          recibida: '2024-01-16T11:00:00.000Z',
+        });
         await store.insertTransactions([c1, c2, c3]);
         const litros = (p: { items: { nueva: Transaccion }[] }) => p.items.map((c) => c.nueva.litros);
         expect(litros(await store.listConflicts({ limit: 10, skip: 0 }))).toEqual([2, 3, 1]);
@@ -571,11 +590,7 @@ export function describeStoreContract(
         expect(both).toStrictEqual({ items: [B, D, C], total: 3 });
         expect(ids((await page({ fecha_inicio: '2024-01-15T14:00:00Z' })).items)).toEqual(['E', 'B', 'D']);
         expect(ids((await page({ fecha_fin: '2024-01-15T13:00:00.000Z' })).items)).toEqual(['C', 'A']);
-        expect(ids((await page({ fecha_inicio: '2024-01-15T13:00:00.001Z' })).items)).toEqual([
-          'E',
-          'B',
-          'D',
-        ]);
+        expect(ids((await page({ fecha_inicio: '2024-01-15T13:00:00.001Z' })).items)).toEqual(['E', 'B', 'D']);
         expect(await page({ id_surtidor: 2, fecha_fin: '2024-01-15T14:00:00Z' })).toStrictEqual({
           items: [D],
           total: 1,
@@ -649,9 +664,7 @@ export function describeStoreContract(
       });
 
       it('auditStart ignores pumps whose sales carry no secuencia', async () => {
-        await store.insertTransactions([
-          unaTransaccion({ id_surtidor: 7, secuencia: null, totalizador_fin: 5 }),
-        ]);
+        await store.insertTransactions([unaTransaccion({ id_surtidor: 7, secuencia: null, totalizador_fin: 5 })]);
         expect(await store.auditStart(7)).toEqual({ ultima_secuencia: null, ultimo_totalizador_fin: null });
       });
     });
@@ -729,9 +742,11 @@ export function describeStoreContract(
 
       it('is zeros and empty breakdowns on an empty store, echoing the normalized bounds', async () => {
         expect(await store.salesStats({})).toStrictEqual({ desde: null, hasta: null, ...empty });
-        expect(
-          await store.salesStats({ desde: '2024-01-15T10:00:00-03:00', hasta: '2024-01-15' }),
-        ).toStrictEqual({ desde: '2024-01-15T13:00:00.000Z', hasta: '2024-01-15T00:00:00.000Z', ...empty });
+        expect(await store.salesStats({ desde: '2024-01-15T10:00:00-03:00', hasta: '2024-01-15' })).toStrictEqual({
+          desde: '2024-01-15T13:00:00.000Z',
+          hasta: '2024-01-15T00:00:00.000Z',
+          ...empty,
+        });
         expect(await store.salesStats({ hasta: '2024-01-15T10:00:00' })).toStrictEqual({
           desde: null,
           hasta: '2024-01-15T10:00:00.000Z',

@@ -29,40 +29,44 @@ const key = (t: Transaccion) => `${t.id_surtidor}/${t.id_transaccion}`;
 describe('insertTransactions follows the model (SQLite)', () => {
   it('stores the first version, recognises duplicates and keeps every other version once as a conflict', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(venta, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }), async (batches) => {
-        const store = new SqliteStore({ dataDir: ':memory:' });
-        await store.setup();
-        try {
-          const first = new Map<string, Transaccion>();
-          const conflicts = new Map<string, Transaccion>();
-          for (const batch of batches) {
-            const expected = batch.map((t): InsertOutcome => {
-              const original = first.get(key(t));
-              if (!original) {
-                first.set(key(t), t);
-                return 'insertada';
-              }
-              if (huellaVenta(original) === huellaVenta(t)) return 'duplicada';
-              const id = `${key(t)}/${huellaVenta(t)}`;
-              if (conflicts.has(id)) return 'conflicto_repetido';
-              conflicts.set(id, t);
-              return 'conflicto';
-            });
-            expect(await store.insertTransactions(batch)).toEqual(expected);
+      fc.asyncProperty(
+        fc.array(fc.array(venta, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }),
+        async (batches) => {
+          const store = new SqliteStore({ dataDir: ':memory:' });
+          await store.setup();
+          try {
+            const first = new Map<string, Transaccion>();
+            const conflicts = new Map<string, Transaccion>();
+            for (const batch of batches) {
+              const expected = batch.map((t): InsertOutcome => {
+                const original = first.get(key(t));
+                if (!original) {
+                  first.set(key(t), t);
+                  return 'insertada';
+                }
+                if (huellaVenta(original) === huellaVenta(t)) return 'duplicada';
+                const id = `${key(t)}/${huellaVenta(t)}`;
+                if (conflicts.has(id)) return 'conflicto_repetido';
+                conflicts.set(id, t);
+                return 'conflicto';
+              });
+              expect(await store.insertTransactions(batch)).toEqual(expected);
+            }
+            const stored = await store.listTransactions({ limit: 1000, skip: 0 });
+            expect(stored.total).toBe(first.size);
+            for (const t of first.values())
+              expect(await store.getTransaction(t.id_surtidor, t.id_transaccion)).toStrictEqual(t);
+            const kept = await store.listConflicts({ limit: 1000, skip: 0 });
+            expect(kept.total).toBe(conflicts.size);
+            for (const c of kept.items) {
+              expect(c.original).toStrictEqual(first.get(key(c.nueva)));
+              expect(c.nueva).toStrictEqual(conflicts.get(`${key(c.nueva)}/${c.huella}`));
+            }
+          } finally {
+            await store.close();
           }
-          const stored = await store.listTransactions({ limit: 1000, skip: 0 });
-          expect(stored.total).toBe(first.size);
-          for (const t of first.values()) expect(await store.getTransaction(t.id_surtidor, t.id_transaccion)).toStrictEqual(t);
-          const kept = await store.listConflicts({ limit: 1000, skip: 0 });
-          expect(kept.total).toBe(conflicts.size);
-          for (const c of kept.items) {
-            expect(c.original).toStrictEqual(first.get(key(c.nueva)));
-            expect(c.nueva).toStrictEqual(conflicts.get(`${key(c.nueva)}/${c.huella}`));
-          }
-        } finally {
-          await store.close();
-        }
-      }),
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -7,9 +7,9 @@ import { unaAlerta, unaTransaccion } from './test-builders.js';
 describe('MongoStore without a server', () => {
   it('takes the database name from the option, else the URL path, else estacion', () => {
     expect(new MongoStore({ url: 'mongodb://127.0.0.1:1/otra', dbName: 'propia' }).dbName).toBe('propia');
-    expect(
-      new MongoStore({ url: 'mongodb://u:p@127.0.0.1:1,127.0.0.2:1/de_url?replicaSet=rs0' }).dbName,
-    ).toBe('de_url');
+    expect(new MongoStore({ url: 'mongodb://u:p@127.0.0.1:1,127.0.0.2:1/de_url?replicaSet=rs0' }).dbName).toBe(
+      'de_url',
+    );
     expect(new MongoStore({ url: 'mongodb://127.0.0.1:1/?replicaSet=rs0' }).dbName).toBe('estacion');
     expect(new MongoStore({ url: 'mongodb://127.0.0.1:1' }).dbName).toBe('estacion');
   });

@@ -6,22 +6,10 @@
  */
 
 import type { Combustible, MetodoPago } from '@combustible/shared';
-import {
-  DUPLICATE_KEY,
-  isDuplicateKeyError,
-  MongoStoreBase,
-  type MongoStoreOptions,
-} from '@combustible/server';
+import { DUPLICATE_KEY, isDuplicateKeyError, MongoStoreBase, type MongoStoreOptions } from '@combustible/server';
 import { type Collection, type Filter, MongoBulkWriteError } from 'mongodb';
 import { conflictoEntre } from '../domain/conflicts.js';
-import type {
-  Alerta,
-  Conflicto,
-  EstadoSurtidor,
-  Surtidor,
-  Transaccion,
-  VersionPrecios,
-} from '../domain/types.js';
+import type { Alerta, Conflicto, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
 import type {
   AuditoriaInicial,
   ConflictoFiltro,
@@ -46,14 +34,7 @@ import {
   toTransactionQuery,
   toUtcIso,
 } from './query.js';
-import {
-  pickAlerta,
-  pickConflicto,
-  pickEstado,
-  pickSurtidor,
-  pickTransaccion,
-  pickVersionPrecios,
-} from './records.js';
+import { pickAlerta, pickConflicto, pickEstado, pickSurtidor, pickTransaccion, pickVersionPrecios } from './records.js';
 
 const DEFAULT_DB_NAME = 'estacion';
 
@@ -173,10 +154,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
 
   async nextPumpId(): Promise<number> {
     this.open();
-    const last = await this.surtidores.findOne(
-      {},
-      { sort: { id_surtidor: -1 }, projection: { id_surtidor: 1 } },
-    );
+    const last = await this.surtidores.findOne({}, { sort: { id_surtidor: -1 }, projection: { id_surtidor: 1 } });
     return (last?.id_surtidor ?? 0) + 1;
   }
 
@@ -268,7 +246,8 @@ export class MongoStore extends MongoStoreBase implements StationStore {
    */
   private async sortOutTaken(batch: Transaccion[], outcomes: InsertOutcome[]): Promise<InsertOutcome[]> {
     const taken = [...outcomes.keys()].filter((i) => outcomes[i] === 'duplicada');
-    const key = (t: { id_surtidor: number; id_transaccion: string }) => JSON.stringify([t.id_surtidor, t.id_transaccion]);
+    const key = (t: { id_surtidor: number; id_transaccion: string }) =>
+      JSON.stringify([t.id_surtidor, t.id_transaccion]);
     const stored = new Map<string, Transaccion>();
     const wanted = [...new Map(taken.map((i) => [key(batch[i] as Transaccion), batch[i] as Transaccion])).values()];
     const found = await this.transacciones
@@ -470,8 +449,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
   async raiseAlert(alerta: Alerta): Promise<boolean> {
     this.open();
     const { id, ...rest } = pickAlerta(alerta);
-    const doc: AlertaDoc =
-      rest.resuelta === null ? { _id: id, ...rest, abierta: true } : { _id: id, ...rest };
+    const doc: AlertaDoc = rest.resuelta === null ? { _id: id, ...rest, abierta: true } : { _id: id, ...rest };
     try {
       await this.alertas.insertOne(doc);
       return true;
@@ -556,8 +534,7 @@ export function duplicateIndexes(err: unknown, size: number): Set<number> | null
   if (writeErrors.length === 0 || writeErrors.some((e) => e.code !== DUPLICATE_KEY)) return null;
   const result = err.result as { getWriteConcernError?: () => unknown; insertedCount?: unknown } | undefined;
   if (typeof result?.getWriteConcernError !== 'function' || result.getWriteConcernError()) return null;
-  if (typeof result.insertedCount !== 'number' || result.insertedCount + writeErrors.length !== size)
-    return null;
+  if (typeof result.insertedCount !== 'number' || result.insertedCount + writeErrors.length !== size) return null;
   const indexes = new Set<number>();
   for (const e of writeErrors) {
     if (e.index < 0 || e.index >= size) return null;

@@ -5,14 +5,7 @@
  */
 import type { AuthStore } from '@combustible/server';
 import type { Combustible, MetodoPago } from '@combustible/shared';
-import type {
-  Alerta,
-  Conflicto,
-  EstadoSurtidor,
-  Surtidor,
-  Transaccion,
-  VersionPrecios,
-} from '../domain/types.js';
+import type { Alerta, Conflicto, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
 
 /**
  * What became of one sale of a batch (see domain/conflicts.ts for "same content"):

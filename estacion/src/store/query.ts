@@ -87,9 +87,11 @@ interface Sum {
 }
 
 function safeSum(raw: unknown, round: (n: number) => number): Sum {
-  if (typeof raw !== 'number' || Number.isNaN(raw)) return { value: 0, saturado: raw !== 0 && raw !== null && raw !== undefined };
+  if (typeof raw !== 'number' || Number.isNaN(raw))
+    return { value: 0, saturado: raw !== 0 && raw !== null && raw !== undefined };
   const value = round(raw);
-  if (Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER) return { value: value === 0 ? 0 : value, saturado: false };
+  if (Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER)
+    return { value: value === 0 ? 0 : value, saturado: false };
   return { value: value > 0 ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER, saturado: true };
 }
 

@@ -23,7 +23,18 @@ import { unaAlerta, unaTransaccion, unEstado, unSurtidor } from './test-builders
 /** Any value a document field may hold, good or bad. */
 const valor = fc.oneof(
   fc.anything({ maxDepth: 2, withNullPrototype: true, withBigInt: true, withDate: true, withTypedArray: true }),
-  fc.constantFrom(Number.NaN, Infinity, -Infinity, -0, 1e308, 2 ** 60, 'x'.repeat(20_000), '93', 'tarjeta', 'conectado'),
+  fc.constantFrom(
+    Number.NaN,
+    Infinity,
+    -Infinity,
+    -0,
+    1e308,
+    2 ** 60,
+    'x'.repeat(20_000),
+    '93',
+    'tarjeta',
+    'conectado',
+  ),
 );
 
 /** A document shaped like `base` with any subset of its fields replaced by anything (or removed). */
@@ -44,16 +55,19 @@ const ok = (schema: { safeParse(v: unknown): { success: boolean; error?: { messa
   expect(schema.safeParse(JSON.parse(JSON.stringify(v))).success).toBe(true);
 };
 
-describe('exactTransaccion: the write path\'s copy', () => {
+describe("exactTransaccion: the write path's copy", () => {
   it('is pickTransaccion for any record, good or damaged (same fields, same JSON)', () => {
     fc.assert(
-      fc.property(estropeado(unaTransaccion({ operador: 'ana', secuencia: 3, totalizador_inicio: 1, totalizador_fin: 2 })), (raw) => {
-        const t = raw as unknown as Transaccion;
-        const exact = exactTransaccion(t);
-        const picked = pickTransaccion(t);
-        expect(exact).toEqual(picked);
-        expect(JSON.stringify(exact)).toBe(JSON.stringify(picked));
-      }),
+      fc.property(
+        estropeado(unaTransaccion({ operador: 'ana', secuencia: 3, totalizador_inicio: 1, totalizador_fin: 2 })),
+        (raw) => {
+          const t = raw as unknown as Transaccion;
+          const exact = exactTransaccion(t);
+          const picked = pickTransaccion(t);
+          expect(exact).toEqual(picked);
+          expect(JSON.stringify(exact)).toBe(JSON.stringify(picked));
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -67,26 +81,36 @@ describe('exactTransaccion: the write path\'s copy', () => {
 describe('records: a stored record can never make a read fail', () => {
   it('a damaged sale reads as a valid one, saying so in REGISTRO_IRREGULAR', () => {
     fc.assert(
-      fc.property(estropeado(unaTransaccion({ operador: 'ana', secuencia: 3 })), fc.oneof(fc.constant(undefined), valor), (doc, detalles) => {
-        const t = pickTransaccion(detalles === undefined ? doc : { ...doc, detalles });
-        ok(transaccion, t);
-      }),
+      fc.property(
+        estropeado(unaTransaccion({ operador: 'ana', secuencia: 3 })),
+        fc.oneof(fc.constant(undefined), valor),
+        (doc, detalles) => {
+          const t = pickTransaccion(detalles === undefined ? doc : { ...doc, detalles });
+          ok(transaccion, t);
+        },
+      ),
       { numRuns: 300 },
     );
     const t = pickTransaccion({ ...unaTransaccion(), litros: 'diez', monto_total: 12.5 });
     expect(t.litros).toBe(0);
     expect(t.monto_total).toBe(13);
-    expect(t.observaciones.at(-1)).toMatch(/^REGISTRO_IRREGULAR: litros "diez" no es un número finito; monto_total 12.5 no es un entero exacto/);
+    expect(t.observaciones.at(-1)).toMatch(
+      /^REGISTRO_IRREGULAR: litros "diez" no es un número finito; monto_total 12.5 no es un entero exacto/,
+    );
   });
 
   it('pumps, live states, alerts and conflicts too', () => {
     fc.assert(
-      fc.property(estropeado(unSurtidor()), estropeado(unEstado({ pausado_por: { usuario: 'ana', comando: 'pausar', razon: 'x', fecha: 'y' } })), (p, e) => {
-        const s = pickSurtidor(p);
-        const estado = pickEstado(e);
-        ok(estadoSurtidor, estado);
-        ok(surtidor, presentPump(s, estado));
-      }),
+      fc.property(
+        estropeado(unSurtidor()),
+        estropeado(unEstado({ pausado_por: { usuario: 'ana', comando: 'pausar', razon: 'x', fecha: 'y' } })),
+        (p, e) => {
+          const s = pickSurtidor(p);
+          const estado = pickEstado(e);
+          ok(estadoSurtidor, estado);
+          ok(surtidor, presentPump(s, estado));
+        },
+      ),
       { numRuns: 300 },
     );
     fc.assert(
@@ -104,11 +128,23 @@ describe('records: a stored record can never make a read fail', () => {
       nueva: unaTransaccion(),
       detectado: '2024-01-15T14:30:01.000Z',
     };
-    fc.assert(fc.property(estropeado(c), (d) => ok(conflicto, pickConflicto(d))), { numRuns: 300 });
+    fc.assert(
+      fc.property(estropeado(c), (d) => ok(conflicto, pickConflicto(d))),
+      { numRuns: 300 },
+    );
   });
 
   it('a valid record comes back exactly as it was', () => {
-    for (const t of [unaTransaccion(), unaTransaccion({ operador: 'José', secuencia: 0, totalizador_inicio: 0.5, totalizador_fin: 20.5, observaciones: ['x'] })])
+    for (const t of [
+      unaTransaccion(),
+      unaTransaccion({
+        operador: 'José',
+        secuencia: 0,
+        totalizador_inicio: 0.5,
+        totalizador_fin: 20.5,
+        observaciones: ['x'],
+      }),
+    ])
       expect(pickTransaccion(structuredClone(t))).toStrictEqual(t);
     const s = unSurtidor({ combustible_actual: '95' });
     expect(pickSurtidor(structuredClone(s))).toStrictEqual(s);

@@ -86,7 +86,9 @@ describe('SqliteStore (adapter only)', () => {
     const dir = tempDir();
     const store = storeIn(dir);
     await store.setup();
-    await store.insertTransactions([unaTransaccion({ id_transaccion: 'bien', id_surtidor: 2, litros: 10, monto_total: 12_900 })]);
+    await store.insertTransactions([
+      unaTransaccion({ id_transaccion: 'bien', id_surtidor: 2, litros: 10, monto_total: 12_900 }),
+    ]);
     await store.close();
     const db = new Database(join(dir, SQLITE_FILE));
     try {
@@ -96,7 +98,10 @@ describe('SqliteStore (adapter only)', () => {
          VALUES (2, @id, '95', 'efectivo', '2024-01-15T14:30:00.000Z', 1e308, 1e308, '2024-01-15T14:30:01.000Z', NULL, NULL, @doc)`,
       );
       insert.run({ id: 'roto-1', doc: 'esto no es JSON' });
-      insert.run({ id: 'roto-2', doc: JSON.stringify({ id_transaccion: 'roto-2', litros: 'diez', tipo_combustible: 'gas' }) });
+      insert.run({
+        id: 'roto-2',
+        doc: JSON.stringify({ id_transaccion: 'roto-2', litros: 'diez', tipo_combustible: 'gas' }),
+      });
     } finally {
       db.close();
     }
@@ -125,7 +130,11 @@ describe('SqliteStore (adapter only)', () => {
       monto: Number.MAX_SAFE_INTEGER,
       saturado: true,
     });
-    expect(await again.pumpStats(2)).toMatchObject({ total_transacciones: 3, ingresos_totales: Number.MAX_SAFE_INTEGER, saturado: true });
+    expect(await again.pumpStats(2)).toMatchObject({
+      total_transacciones: 3,
+      ingresos_totales: Number.MAX_SAFE_INTEGER,
+      saturado: true,
+    });
     expect((await again.listTransactions({ limit: 10, skip: 0 })).total).toBe(3);
   });
 

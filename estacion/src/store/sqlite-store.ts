@@ -7,14 +7,7 @@ import type { Combustible, MetodoPago } from '@combustible/shared';
 import { SqliteStoreBase } from '@combustible/server';
 import type Database from 'better-sqlite3';
 import { conflictoEntre } from '../domain/conflicts.js';
-import type {
-  Alerta,
-  Conflicto,
-  EstadoSurtidor,
-  Surtidor,
-  Transaccion,
-  VersionPrecios,
-} from '../domain/types.js';
+import type { Alerta, Conflicto, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
 import type {
   AuditoriaInicial,
   ConflictoFiltro,
@@ -352,7 +345,6 @@ function fromConflictoRow(r: ConflictoRow): Conflicto {
   return pickConflicto(asObject(parseJson(doc)), columns);
 }
 
-
 function toTransaccionRow(t: Transaccion): TransaccionRow {
   const doc = exactTransaccion(t);
   return {
@@ -453,9 +445,7 @@ function prepare(db: Database.Database): Prepared {
        VALUES (@id, @clave, @codigo, @mensaje, @severidad, @id_surtidor, @creada, @resuelta, @datos)
        ON CONFLICT (clave) WHERE resuelta IS NULL DO NOTHING`,
     ),
-    resolveAlert: db.prepare(
-      'UPDATE alertas SET resuelta = @at WHERE clave = @clave AND resuelta IS NULL RETURNING *',
-    ),
+    resolveAlert: db.prepare('UPDATE alertas SET resuelta = @at WHERE clave = @clave AND resuelta IS NULL RETURNING *'),
     savePriceVersion: db.prepare(
       `INSERT INTO precios (version, precios, actualizado, origen) VALUES (@version, @precios, @actualizado, @origen)
        ON CONFLICT (version) DO UPDATE SET
@@ -513,9 +503,7 @@ function prepare(db: Database.Database): Prepared {
     if (q.desde !== undefined) conds.push('fecha_fin_utc >= @desde');
     if (q.hasta !== undefined) conds.push('fecha_fin_utc <= @hasta');
     const { limit, skip, ...filters } = q;
-    const total = cached<{ total: number }>(
-      `SELECT COUNT(*) AS total FROM transacciones ${where(conds)}`,
-    ).get(filters);
+    const total = cached<{ total: number }>(`SELECT COUNT(*) AS total FROM transacciones ${where(conds)}`).get(filters);
     const rows =
       limit === 0
         ? []

@@ -169,10 +169,7 @@ export abstract class LineSession<In extends { tipo: string }> {
     this.send(error);
     if (this.badLines > this.ctx.policy.maxBadLines) {
       this.fail(
-        wireError(
-          'LIMITE_EXCEDIDO',
-          `más de ${this.ctx.policy.maxBadLines} líneas inválidas: conexión cerrada`,
-        ),
+        wireError('LIMITE_EXCEDIDO', `más de ${this.ctx.policy.maxBadLines} líneas inválidas: conexión cerrada`),
       );
     }
   }

@@ -91,8 +91,7 @@ describe('listenTcp with a connection limit', () => {
     await ended;
     expect(peer.socket.writable).toBe(true);
     // The server holds no socket for it once lingerMs has passed.
-    const connections = () =>
-      new Promise<number>((r) => server.server.getConnections((_e, n) => r(n)));
+    const connections = () => new Promise<number>((r) => server.server.getConnections((_e, n) => r(n)));
     await expect.poll(connections, { timeout: 2000 }).toBe(0);
     expect(peer.text()).toBe('no\n');
     expect(server.open).toBe(0);

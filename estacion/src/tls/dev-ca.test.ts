@@ -79,7 +79,8 @@ describe('createDevCa (real openssl)', () => {
     expect(read('ca.crt')).toBe(before['ca.crt']);
     const station = new X509Certificate(read('estacion.crt'));
     expect(station.checkHost('estacion')).toBe('estacion');
-    for (const f of ['estacion.crt', 'surtidor-3.crt']) expect(new X509Certificate(read(f)).verify(ca.publicKey), f).toBe(true);
+    for (const f of ['estacion.crt', 'surtidor-3.crt'])
+      expect(new X509Certificate(read(f)).verify(ca.publicKey), f).toBe(true);
 
     // A key that does not match its certificate: that pair is made again.
     copyFileSync(join(dir, 'surtidor-2.key'), join(dir, 'surtidor-1.key'));
@@ -91,9 +92,9 @@ describe('createDevCa (real openssl)', () => {
     rmSync(join(dir, 'ca.key'));
     const keyless = await createDevCa({ dir, surtidores: [1, 2, 3], hosts: ['estacion'], keepExisting: true });
     expect(keyless.conservados).toHaveLength(5);
-    await expect(createDevCa({ dir, surtidores: [1, 2, 3, 4], hosts: ['estacion'], keepExisting: true })).rejects.toThrow(
-      /falta surtidor-4: .*ca\.key/,
-    );
+    await expect(
+      createDevCa({ dir, surtidores: [1, 2, 3, 4], hosts: ['estacion'], keepExisting: true }),
+    ).rejects.toThrow(/falta surtidor-4: .*ca\.key/);
     expect(read('ca.crt')).toBe(before['ca.crt']);
 
     // Without the CA certificate: a new CA, and everything again.

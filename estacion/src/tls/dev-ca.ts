@@ -53,7 +53,10 @@ export interface DevCaResult {
 /** Parses "1-10", "1,3,5-7" into sorted unique pump ids. */
 export function parsePumpRange(value: string): number[] {
   const ids = new Set<number>();
-  for (const part of value.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
+  for (const part of value
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new DevCaError(`"${part}" no es un id ni un rango de surtidores (p. ej. 1-10 o 1,3,5-7)`);
     const from = Number(m[1]);
@@ -121,7 +124,10 @@ export async function createDevCa(options: DevCaOptions): Promise<DevCaResult> {
       throw new DevCaError(`openssl falló: ${(e.stderr ?? e.message).trim().split('\n')[0]}`);
     }
   };
-  const serial = () => `0x${randomBytes(16).toString('hex').replace(/^[89a-f]/, '1')}`;
+  const serial = () =>
+    `0x${randomBytes(16)
+      .toString('hex')
+      .replace(/^[89a-f]/, '1')}`;
   const conservados: string[] = [];
   /** The CA's certificate when it was kept (so a kept leaf must be signed by it). */
   let keptCa: X509Certificate | null = null;
@@ -162,8 +168,23 @@ export async function createDevCa(options: DevCaOptions): Promise<DevCaResult> {
     await exec(['req', '-new', ...KEY_ARGS, '-keyout', key, '-out', csr, '-subj', subject]);
     await chmod(key, 0o600);
     await exec([
-      'x509', '-req', '-in', csr, '-CA', caCert, '-CAkey', caKey, '-set_serial', serial(),
-      '-days', days, '-sha256', '-extfile', ext, '-out', cert,
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      caCert,
+      '-CAkey',
+      caKey,
+      '-set_serial',
+      serial(),
+      '-days',
+      days,
+      '-sha256',
+      '-extfile',
+      ext,
+      '-out',
+      cert,
     ]);
     return { cert, key };
   };
@@ -177,10 +198,22 @@ export async function createDevCa(options: DevCaOptions): Promise<DevCaResult> {
     if (keptCa) conservados.push('ca');
     else {
       await exec([
-        'req', '-x509', ...KEY_ARGS, '-keyout', caKey, '-out', caCert, '-days', '3650', '-sha256',
-        '-subj', '/O=Combustible (desarrollo)/CN=CA de desarrollo combustible',
-        '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0',
-        '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+        'req',
+        '-x509',
+        ...KEY_ARGS,
+        '-keyout',
+        caKey,
+        '-out',
+        caCert,
+        '-days',
+        '3650',
+        '-sha256',
+        '-subj',
+        '/O=Combustible (desarrollo)/CN=CA de desarrollo combustible',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE,pathlen:0',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
       ]);
       await chmod(caKey, 0o600);
     }

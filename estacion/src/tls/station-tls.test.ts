@@ -36,16 +36,24 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.stop()));
 });
 
-async function station(flags: Record<string, unknown>, clock?: FakeClock): Promise<{ s: RunningStation; logs: Json[] }> {
-  const started = await startTestStation({ dataDir: mkdtempSync(join(root, 'data-')), flags, ...(clock ? { clock } : {}) });
+async function station(
+  flags: Record<string, unknown>,
+  clock?: FakeClock,
+): Promise<{ s: RunningStation; logs: Json[] }> {
+  const started = await startTestStation({
+    dataDir: mkdtempSync(join(root, 'data-')),
+    flags,
+    ...(clock ? { clock } : {}),
+  });
   running.push(started.s);
   return started;
 }
 
 async function tlsConnect(port: number, options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
   const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
-    const c = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: readFileSync(ca.ca.cert), ...options }, () =>
-      resolve(c),
+    const c = tls.connect(
+      { port, host: '127.0.0.1', servername: 'localhost', ca: readFileSync(ca.ca.cert), ...options },
+      () => resolve(c),
     );
     c.once('error', reject);
   });
@@ -125,7 +133,9 @@ describe('TLS on the pump and company ports', () => {
     // No wait needed: the station logs and counts the ClientHello before it closes the connection,
     // and that close is what the client's error above reports.
     // Throttled: the first one is logged at once (the second falls into the next window).
-    expect(logs.filter((l) => String(l.msg).startsWith('cliente TLS en puerto sin TLS')).length).toBeGreaterThanOrEqual(1);
+    expect(logs.filter((l) => String(l.msg).startsWith('cliente TLS en puerto sin TLS')).length).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(await s.metrics.registry.metrics()).toMatch(/estacion_lineas_invalidas_total\{codigo="CLIENTE_TLS"\} [12]/);
   });
 
@@ -203,11 +213,20 @@ describe('TLS on the pump and company ports', () => {
     const { s } = await station({ ...tlsFlags(), tlsApi: true });
     const body = await new Promise<string>((resolve, reject) => {
       https
-        .get({ host: '127.0.0.1', servername: 'localhost', port: s.ports.api, path: '/api/salud', ca: readFileSync(ca.ca.cert) }, (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve(`${res.statusCode} ${text}`));
-        })
+        .get(
+          {
+            host: '127.0.0.1',
+            servername: 'localhost',
+            port: s.ports.api,
+            path: '/api/salud',
+            ca: readFileSync(ca.ca.cert),
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString()));
+            res.on('end', () => resolve(`${res.statusCode} ${text}`));
+          },
+        )
         .on('error', reject);
     });
     expect(body).toMatch(/^\d{3} /);

@@ -35,7 +35,14 @@ export interface StationTlsDeps {
   onCertificate?: (info: CertificateInUse) => void;
   /** Alerts: raised when the certificate expires within 30 days, resolved when a reload fixes it. */
   alerts?: {
-    raise(a: { codigo: 'TLS_CERTIFICADO_POR_VENCER'; clave: string; mensaje: string; severidad: 'advertencia'; id_surtidor: null; datos?: Record<string, unknown> }): void;
+    raise(a: {
+      codigo: 'TLS_CERTIFICADO_POR_VENCER';
+      clave: string;
+      mensaje: string;
+      severidad: 'advertencia';
+      id_surtidor: null;
+      datos?: Record<string, unknown>;
+    }): void;
     resolve(clave: string): void;
   };
 }
@@ -98,13 +105,18 @@ export class StationTls {
     try {
       next = loadTlsFiles(this.files);
     } catch (err) {
-      this.deps.log.error({ err, motivo, huella: this.current.info.huella }, 'no se pudo recargar el certificado TLS: sigue el anterior');
+      this.deps.log.error(
+        { err, motivo, huella: this.current.info.huella },
+        'no se pudo recargar el certificado TLS: sigue el anterior',
+      );
       return false;
     }
     for (const t of this.targets) t.setSecureContext?.(next.context);
     const changed = next.info.huella !== this.current.info.huella;
     this.current = next;
-    this.announce(changed ? `certificado TLS recargado (${motivo})` : `certificado TLS releído sin cambios (${motivo})`);
+    this.announce(
+      changed ? `certificado TLS recargado (${motivo})` : `certificado TLS releído sin cambios (${motivo})`,
+    );
     return changed;
   }
 
@@ -118,7 +130,8 @@ export class StationTls {
       this.debounce = setTimeout(() => this.reload('archivo modificado'), debounceMs);
       this.debounce.unref();
     };
-    for (const f of [this.files.cert, this.files.key]) watchFile(f, { interval: intervalMs, persistent: false }, onChange);
+    for (const f of [this.files.cert, this.files.key])
+      watchFile(f, { interval: intervalMs, persistent: false }, onChange);
   }
 
   /** Raises (or resolves) the expiry alert for the certificate in use. */
@@ -155,10 +168,7 @@ export class StationTls {
     if (this.previous && this.previous.huella !== info.huella)
       this.deps.alerts?.resolve(`${ALERT_KEY}:${this.previous.huella}`);
     this.previous = info;
-    this.deps.log.info(
-      { huella: info.huella, sujeto: info.sujeto, expira: new Date(info.expira).toISOString() },
-      msg,
-    );
+    this.deps.log.info({ huella: info.huella, sujeto: info.sujeto, expira: new Date(info.expira).toISOString() }, msg);
     this.deps.onCertificate?.(info);
     this.checkExpiry();
   }

@@ -107,7 +107,11 @@ describe('WebSocket bridge', () => {
       timestamp: '2026-01-15T14:00:00Z',
     });
     expect((await client.next('alerta')).datos).toMatchObject({ codigo: 'ERROR_DESPACHO' });
-    await h.service.applyPrices(1, { precio_93: 1301, precio_95: 1302, precio_97: 1303, precio_diesel: 1304 }, 'empresa');
+    await h.service.applyPrices(
+      1,
+      { precio_93: 1301, precio_95: 1302, precio_97: 1303, precio_diesel: 1304 },
+      'empresa',
+    );
     expect((await client.next('precios')).datos).toMatchObject({ version: 1 });
     other.stream.destroy();
     expect((await client.next('surtidor_desconectado')).datos).toMatchObject({ id_surtidor: 2 });
@@ -118,8 +122,7 @@ describe('WebSocket bridge', () => {
     const client = await connect();
     await client.next('snapshot');
     const pump = await h.register(1);
-    for (let i = 1; i <= 200; i++)
-      pump.send(estado(1, 'despachando', '2026-01-15T14:00:00Z', { litros_actuales: i }));
+    for (let i = 1; i <= 200; i++) pump.send(estado(1, 'despachando', '2026-01-15T14:00:00Z', { litros_actuales: i }));
     await client.next('estado', (e) => e.datos.litros_actuales === 200);
     const estados = client.events.filter((e) => e.tipo === 'estado');
     expect(estados.length).toBeLessThan(200);
@@ -154,9 +157,7 @@ describe('WebSocket bridge', () => {
         });
     }, 10);
     try {
-      await expect
-        .poll(() => [...bridge.bridgeClients].some((c) => c.dropped), { timeout: 10_000 })
-        .toBe(true);
+      await expect.poll(() => [...bridge.bridgeClients].some((c) => c.dropped), { timeout: 10_000 }).toBe(true);
     } finally {
       clearInterval(feed);
     }
@@ -238,7 +239,9 @@ describe('WebSocket bridge sessions', () => {
     expect(acciones).toHaveLength(20);
     expect(acciones.map((a) => a.objetivo).slice(0, 3)).toEqual(['precios', 'surtidor:25', 'surtidor:24']);
     // Logins and user changes are not for the operators' screen; nor are addresses and hashes.
-    expect(acciones.some((a) => String(a.accion).startsWith('sesion.') || String(a.accion).startsWith('usuario.'))).toBe(false);
+    expect(
+      acciones.some((a) => String(a.accion).startsWith('sesion.') || String(a.accion).startsWith('usuario.')),
+    ).toBe(false);
     expect(acciones[1]).toEqual({
       seq: expect.any(Number),
       fecha: expect.any(String),
@@ -251,7 +254,14 @@ describe('WebSocket bridge sessions', () => {
     });
 
     await h.audit.append({ ...accion(7), accion: 'usuario.crear' });
-    h.audit.record({ ...accion(0), usuario: 'surtidor:9', rol: null, accion: 'surtidor.registro', objetivo: 'surtidor:9', resultado: 'denegado' });
+    h.audit.record({
+      ...accion(0),
+      usuario: 'surtidor:9',
+      rol: null,
+      accion: 'surtidor.registro',
+      objetivo: 'surtidor:9',
+      resultado: 'denegado',
+    });
     const live = await client.next('accion');
     expect(live.datos).toMatchObject({ usuario: 'surtidor:9', accion: 'surtidor.registro', resultado: 'denegado' });
     expect(live.datos).not.toHaveProperty('ip');
@@ -277,7 +287,9 @@ describe('WebSocket bridge limits', () => {
   function handshake(
     headers: Record<string, string> = {},
   ): Promise<{ ws: WebSocket; status: number | 'open'; body: string }> {
-    const ws = new WebSocket(`ws://127.0.0.1:${port()}/`, { headers: { authorization: `Bearer ${token}`, ...headers } });
+    const ws = new WebSocket(`ws://127.0.0.1:${port()}/`, {
+      headers: { authorization: `Bearer ${token}`, ...headers },
+    });
     sockets.push(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve({ ws, status: 'open', body: '' }));

@@ -111,8 +111,7 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
       broadcast('surtidor_actualizado', () => presentPump(p, deps.service.live.get(p.id_surtidor))),
     surtidor_eliminado: (d) => broadcast('surtidor_eliminado', d),
   };
-  for (const [name, fn] of Object.entries(listeners))
-    deps.bus.on(name as keyof StationEvents, fn);
+  for (const [name, fn] of Object.entries(listeners)) deps.bus.on(name as keyof StationEvents, fn);
   const offAudit = deps.audit?.onAppend((r) => {
     if (esAccionPanel(r.accion)) broadcast('accion', () => accionPanel(r));
   });
@@ -240,8 +239,7 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
     clearInterval(timer);
     clearInterval(sessionTimer);
     offAudit?.();
-    for (const [name, fn] of Object.entries(listeners))
-      deps.bus.off(name as keyof StationEvents, fn);
+    for (const [name, fn] of Object.entries(listeners)) deps.bus.off(name as keyof StationEvents, fn);
   });
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it: the app is PromiseLike, so an async function's `return app` is typed as what it resolves to (a plain FastifyInstance).
   return Object.assign(app, { bridgeClients: clients, snapshots }) as Bridge;

@@ -113,7 +113,7 @@ describe('WebSocket snapshot', () => {
     expect(reads.transacciones).toHaveBeenCalledTimes(3);
   });
 
-  it("is kept through `estado` events: the pumps that reported since follow it with their current state", async () => {
+  it('is kept through `estado` events: the pumps that reported since follow it with their current state', async () => {
     await setup();
     const pump = await h.register(1);
     const first = await snapshotOfNewClient();
@@ -136,29 +136,44 @@ describe('WebSocket snapshot', () => {
     expect(reads.transacciones).not.toHaveBeenCalled();
   });
 
-  it('stays bounded with 5,000 pumps, 5,000 open alerts, 5,000 sales and 200 actions', { timeout: 60_000 }, async () => {
-    await setup();
-    for (let i = 0; i < 5000; i++) await h.service.createPump({ nombre: `Surtidor ${i + 1}`, combustibles_soportados: ['95'] });
-    await h.store.insertTransactions(Array.from({ length: 5000 }, (_, i) => unaTransaccion({ id_surtidor: (i % 5000) + 1 })));
-    for (let i = 0; i < 5000; i++) await h.store.raiseAlert(unaAlerta({ clave: `K${i}` }));
-    for (let i = 0; i < 200; i++)
-      await h.audit.append({ usuario: 'ana', rol: 'operador', ip: null, accion: 'surtidor.comando', objetivo: `surtidor:${i}`, resultado: 'ok', detalles: null });
-    for (const id of [7, 8, 9]) await h.register(id);
+  it(
+    'stays bounded with 5,000 pumps, 5,000 open alerts, 5,000 sales and 200 actions',
+    { timeout: 60_000 },
+    async () => {
+      await setup();
+      for (let i = 0; i < 5000; i++)
+        await h.service.createPump({ nombre: `Surtidor ${i + 1}`, combustibles_soportados: ['95'] });
+      await h.store.insertTransactions(
+        Array.from({ length: 5000 }, (_, i) => unaTransaccion({ id_surtidor: (i % 5000) + 1 })),
+      );
+      for (let i = 0; i < 5000; i++) await h.store.raiseAlert(unaAlerta({ clave: `K${i}` }));
+      for (let i = 0; i < 200; i++)
+        await h.audit.append({
+          usuario: 'ana',
+          rol: 'operador',
+          ip: null,
+          accion: 'surtidor.comando',
+          objetivo: `surtidor:${i}`,
+          resultado: 'ok',
+          detalles: null,
+        });
+      for (const id of [7, 8, 9]) await h.register(id);
 
-    const { text, event } = await snapshotOfNewClient();
-    const datos = event.datos as {
-      surtidores: { id_surtidor: number }[];
-      totales: { surtidores: number; conectados: number; alertas_abiertas: number };
-      transacciones: unknown[];
-      alertas: unknown[];
-      acciones: unknown[];
-    };
-    console.log(`snapshot con 5000 surtidores: ${text.length} bytes`);
-    expect(datos.surtidores.map((s) => s.id_surtidor)).toEqual([7, 8, 9]);
-    expect(datos.totales).toEqual({ surtidores: 5000, conectados: 3, alertas_abiertas: 5000 });
-    expect(datos.transacciones).toHaveLength(50);
-    expect(datos.alertas).toHaveLength(50);
-    expect(datos.acciones).toHaveLength(20);
-    expect(text.length).toBeLessThan(128 * 1024);
-  });
+      const { text, event } = await snapshotOfNewClient();
+      const datos = event.datos as {
+        surtidores: { id_surtidor: number }[];
+        totales: { surtidores: number; conectados: number; alertas_abiertas: number };
+        transacciones: unknown[];
+        alertas: unknown[];
+        acciones: unknown[];
+      };
+      console.log(`snapshot con 5000 surtidores: ${text.length} bytes`);
+      expect(datos.surtidores.map((s) => s.id_surtidor)).toEqual([7, 8, 9]);
+      expect(datos.totales).toEqual({ surtidores: 5000, conectados: 3, alertas_abiertas: 5000 });
+      expect(datos.transacciones).toHaveLength(50);
+      expect(datos.alertas).toHaveLength(50);
+      expect(datos.acciones).toHaveLength(20);
+      expect(text.length).toBeLessThan(128 * 1024);
+    },
+  );
 });

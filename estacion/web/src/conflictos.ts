@@ -49,9 +49,7 @@ function item(c: Conflicto): HTMLElement {
 export function renderConflictos(lista: HTMLElement, total: HTMLElement, items: Conflicto[], cuantos: number): void {
   total.textContent = String(cuantos);
   total.classList.toggle('hay', cuantos > 0);
-  lista.replaceChildren(
-    ...(items.length > 0 ? items.map(item) : [el('li', { class: 'vacio' }, 'Sin conflictos.')]),
-  );
+  lista.replaceChildren(...(items.length > 0 ? items.map(item) : [el('li', { class: 'vacio' }, 'Sin conflictos.')]));
 }
 
 /** Reads the latest conflicts through `api` (the dashboard's fetch) and shows them. */

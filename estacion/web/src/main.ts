@@ -175,9 +175,7 @@ function refrescarTotalPronto(): void {
 }
 
 function filaTransaccion(t: Transaccion, nueva: boolean): HTMLTableRowElement {
-  const clases = [nueva ? 'nueva' : '', t.observaciones.length > 0 ? 'observada' : '']
-    .filter(Boolean)
-    .join(' ');
+  const clases = [nueva ? 'nueva' : '', t.observaciones.length > 0 ? 'observada' : ''].filter(Boolean).join(' ');
   return el(
     'tr',
     {
@@ -314,7 +312,9 @@ function pedirMotivo(s: Surtidor, comando: 'pausar' | 'detener_emergencia'): Pro
     dialog.addEventListener(
       'close',
       () =>
-        resolve(dialog.returnValue === 'confirmar' ? razon.value.trim() || (emergencia ? 'Emergencia' : 'Pausa') : null),
+        resolve(
+          dialog.returnValue === 'confirmar' ? razon.value.trim() || (emergencia ? 'Emergencia' : 'Pausa') : null,
+        ),
       { once: true },
     );
   });
@@ -353,7 +353,10 @@ async function pedirComando(id: number, comando: Comando): Promise<void> {
     else aviso(`Surtidor ${id}: ${body.error?.mensaje ?? res.statusText}`, true);
   } catch (err) {
     if (err instanceof DOMException && err.name === 'TimeoutError')
-      aviso(`Surtidor ${id}: la estación no respondió «${comando}»; revise el estado del surtidor antes de repetirlo`, true);
+      aviso(
+        `Surtidor ${id}: la estación no respondió «${comando}»; revise el estado del surtidor antes de repetirlo`,
+        true,
+      );
     else if (!(err instanceof SesionTerminada)) aviso('No se pudo contactar a la estación', true);
   } finally {
     enCurso.delete(clave);

@@ -34,7 +34,9 @@ describe('AuditLog', () => {
 
   it('keeps the order of appends started together', async () => {
     const { log } = setup();
-    const entries = await Promise.all(Array.from({ length: 20 }, (_, i) => log.append(unEvento({ objetivo: `surtidor:${i}` }))));
+    const entries = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => log.append(unEvento({ objetivo: `surtidor:${i}` }))),
+    );
     expect(entries.map((e) => e.objetivo)).toEqual(Array.from({ length: 20 }, (_, i) => `surtidor:${i}`));
     expect((await log.verify()).ok).toBe(true);
   });
@@ -89,6 +91,8 @@ describe('AuditLog', () => {
   });
 
   it('hashes objects whatever their key order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"x":1,"y":2}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[1,{"x":1,"y":2}]},"b":1}',
+    );
   });
 });

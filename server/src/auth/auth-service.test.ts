@@ -76,7 +76,9 @@ describe('AuthService', () => {
     const { auth, audit, clock } = setup({ limits: { freeFailures: 2, lockAfter: 4, lockMs: 600_000 } });
     await auth.createUser(CLI_ACTOR, { nombre: 'ana', rol: 'operador', clave: 'clave-de-ana' });
     await expect(auth.login('ana', 'mala-clave', '10.0.0.9')).rejects.toMatchObject({ code: 'CREDENCIALES_INVALIDAS' });
-    await expect(auth.login('nadie', 'mala-clave', '10.0.0.9')).rejects.toMatchObject({ code: 'CREDENCIALES_INVALIDAS' });
+    await expect(auth.login('nadie', 'mala-clave', '10.0.0.9')).rejects.toMatchObject({
+      code: 'CREDENCIALES_INVALIDAS',
+    });
     // The address has failed twice: the next attempt must wait, even with the right password.
     await expect(auth.login('ana', 'clave-de-ana', '10.0.0.9')).rejects.toMatchObject({
       code: 'DEMASIADOS_INTENTOS',
@@ -121,19 +123,30 @@ describe('AuthService', () => {
     const { auth } = setup();
     await auth.bootstrapAdmin('clave-admin-1');
     await expect(auth.deleteUser(CLI_ACTOR, 'admin')).rejects.toMatchObject({ code: 'ULTIMO_ADMIN' });
-    await expect(auth.updateUser(CLI_ACTOR, 'admin', { rol: 'lectura' })).rejects.toMatchObject({ code: 'ULTIMO_ADMIN' });
+    await expect(auth.updateUser(CLI_ACTOR, 'admin', { rol: 'lectura' })).rejects.toMatchObject({
+      code: 'ULTIMO_ADMIN',
+    });
     await auth.createUser(CLI_ACTOR, { nombre: 'jefa', rol: 'admin', clave: 'clave-de-jefa' });
     await expect(auth.deleteUser(CLI_ACTOR, 'admin')).resolves.toBeUndefined();
   });
 
   it('issues API tokens shown once, stores only their hash, and revokes them', async () => {
     const { auth, db } = setup({ cacheTtlMs: 60_000 });
-    const created = await auth.createToken({ usuario: 'admin', rol: 'admin', ip: null }, { nombre: 'prometheus', rol: 'lectura' });
+    const created = await auth.createToken(
+      { usuario: 'admin', rol: 'admin', ip: null },
+      { nombre: 'prometheus', rol: 'lectura' },
+    );
     expect(created.token).toMatch(/^tok_/);
     const stored = JSON.stringify(db.prepare('SELECT * FROM credenciales').all());
     expect(stored).not.toContain(created.token);
-    expect(await auth.authenticate(created.token)).toMatchObject({ usuario: 'token:prometheus', rol: 'lectura', tipo: 'api' });
-    expect(await auth.listTokens()).toEqual([expect.objectContaining({ id: created.id, nombre: 'prometheus', expira: null })]);
+    expect(await auth.authenticate(created.token)).toMatchObject({
+      usuario: 'token:prometheus',
+      rol: 'lectura',
+      tipo: 'api',
+    });
+    expect(await auth.listTokens()).toEqual([
+      expect.objectContaining({ id: created.id, nombre: 'prometheus', expira: null }),
+    ]);
     await auth.revokeToken(CLI_ACTOR, created.id);
     expect(await auth.authenticate(created.token)).toBeNull();
     await expect(auth.revokeToken(CLI_ACTOR, created.id)).rejects.toMatchObject({ code: 'TOKEN_NO_ENCONTRADO' });
@@ -141,10 +154,18 @@ describe('AuthService', () => {
 
   it('refuses bad names, short passwords and unknown roles', async () => {
     const { auth } = setup();
-    await expect(auth.createUser(CLI_ACTOR, { nombre: '../x', rol: 'operador', clave: 'clave-larga' })).rejects.toMatchObject({ code: 'VALIDACION' });
-    await expect(auth.createUser(CLI_ACTOR, { nombre: 'ana', rol: 'operador', clave: 'corta' })).rejects.toMatchObject({ code: 'VALIDACION' });
-    await expect(auth.createUser(CLI_ACTOR, { nombre: 'ana', rol: 'jefe' as 'admin', clave: 'clave-larga' })).rejects.toMatchObject({ code: 'VALIDACION' });
+    await expect(
+      auth.createUser(CLI_ACTOR, { nombre: '../x', rol: 'operador', clave: 'clave-larga' }),
+    ).rejects.toMatchObject({ code: 'VALIDACION' });
+    await expect(auth.createUser(CLI_ACTOR, { nombre: 'ana', rol: 'operador', clave: 'corta' })).rejects.toMatchObject({
+      code: 'VALIDACION',
+    });
+    await expect(
+      auth.createUser(CLI_ACTOR, { nombre: 'ana', rol: 'jefe' as 'admin', clave: 'clave-larga' }),
+    ).rejects.toMatchObject({ code: 'VALIDACION' });
     await auth.createUser(CLI_ACTOR, { nombre: 'ana', rol: 'operador', clave: 'clave-larga' });
-    await expect(auth.createUser(CLI_ACTOR, { nombre: 'ana', rol: 'operador', clave: 'clave-larga' })).rejects.toMatchObject({ code: 'USUARIO_DUPLICADO' });
+    await expect(
+      auth.createUser(CLI_ACTOR, { nombre: 'ana', rol: 'operador', clave: 'clave-larga' }),
+    ).rejects.toMatchObject({ code: 'USUARIO_DUPLICADO' });
   });
 });

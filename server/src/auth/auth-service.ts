@@ -152,7 +152,10 @@ export class AuthService<R extends string = string> {
         accion: 'sesion.iniciar',
         objetivo: `usuario:${usuario}`,
         resultado: 'denegado',
-        detalles: { motivo: verdict.locked ? 'bloqueado' : 'demasiado_pronto', reintentar_s: Math.ceil(verdict.retryAfterMs / 1000) },
+        detalles: {
+          motivo: verdict.locked ? 'bloqueado' : 'demasiado_pronto',
+          reintentar_s: Math.ceil(verdict.retryAfterMs / 1000),
+        },
       });
       this.metrics?.login('demasiados_intentos');
       throw new AuthError('DEMASIADOS_INTENTOS', 'demasiados intentos fallidos; espere antes de reintentar', {
@@ -286,10 +289,22 @@ export class AuthService<R extends string = string> {
       actualizado: at,
     };
     if (!(await this.store.insertUser(user))) {
-      await this.audit.append({ ...actor, accion: 'usuario.crear', objetivo: `usuario:${input.nombre}`, resultado: 'error', detalles: { motivo: 'duplicado' } });
+      await this.audit.append({
+        ...actor,
+        accion: 'usuario.crear',
+        objetivo: `usuario:${input.nombre}`,
+        resultado: 'error',
+        detalles: { motivo: 'duplicado' },
+      });
       throw new AuthError('USUARIO_DUPLICADO', `ya existe el usuario ${input.nombre}`);
     }
-    await this.audit.append({ ...actor, accion: 'usuario.crear', objetivo: `usuario:${user.nombre}`, resultado: 'ok', detalles: { rol: user.rol } });
+    await this.audit.append({
+      ...actor,
+      accion: 'usuario.crear',
+      objetivo: `usuario:${user.nombre}`,
+      resultado: 'ok',
+      detalles: { rol: user.rol },
+    });
     return publicUser(user);
   }
 
@@ -303,7 +318,8 @@ export class AuthService<R extends string = string> {
     const updated: Usuario = {
       ...user,
       rol: changes.rol ?? user.rol,
-      clave_hash: changes.clave === undefined ? user.clave_hash : await hashPassword(changes.clave, this.options.scryptCost),
+      clave_hash:
+        changes.clave === undefined ? user.clave_hash : await hashPassword(changes.clave, this.options.scryptCost),
       actualizado: this.now(),
     };
     await this.store.updateUser(updated);
@@ -315,7 +331,10 @@ export class AuthService<R extends string = string> {
       accion: 'usuario.modificar',
       objetivo: `usuario:${nombre}`,
       resultado: 'ok',
-      detalles: { ...(changes.rol !== undefined ? { rol: { anterior: user.rol, nuevo: changes.rol } } : {}), clave_cambiada: changes.clave !== undefined },
+      detalles: {
+        ...(changes.rol !== undefined ? { rol: { anterior: user.rol, nuevo: changes.rol } } : {}),
+        clave_cambiada: changes.clave !== undefined,
+      },
     });
     return publicUser(updated);
   }
@@ -327,7 +346,13 @@ export class AuthService<R extends string = string> {
     await this.store.deleteUser(nombre);
     await this.store.deleteCredentialsOf(nombre, 'sesion');
     this.cache.clear();
-    await this.audit.append({ ...actor, accion: 'usuario.eliminar', objetivo: `usuario:${nombre}`, resultado: 'ok', detalles: { rol: user.rol } });
+    await this.audit.append({
+      ...actor,
+      accion: 'usuario.eliminar',
+      objetivo: `usuario:${nombre}`,
+      resultado: 'ok',
+      detalles: { rol: user.rol },
+    });
   }
 
   // ── API tokens ────────────────────────────────────────────────────────────────────────────
@@ -337,7 +362,10 @@ export class AuthService<R extends string = string> {
   }
 
   /** A new long-lived token; the secret is returned once and only its hash is stored. */
-  async createToken(actor: Actor, input: { nombre: string; rol: R; dias?: number }): Promise<PublicToken & { token: string }> {
+  async createToken(
+    actor: Actor,
+    input: { nombre: string; rol: R; dias?: number },
+  ): Promise<PublicToken & { token: string }> {
     checkUserName(input.nombre);
     this.checkRole(input.rol);
     const token = newToken('tok');
@@ -352,18 +380,36 @@ export class AuthService<R extends string = string> {
       creada_por: actor.usuario,
     };
     await this.store.insertCredential(credencial);
-    await this.audit.append({ ...actor, accion: 'token.crear', objetivo: `token:${credencial.id}`, resultado: 'ok', detalles: { nombre: input.nombre, rol: input.rol, expira: credencial.expira } });
+    await this.audit.append({
+      ...actor,
+      accion: 'token.crear',
+      objetivo: `token:${credencial.id}`,
+      resultado: 'ok',
+      detalles: { nombre: input.nombre, rol: input.rol, expira: credencial.expira },
+    });
     return { ...publicToken(credencial), token };
   }
 
   async revokeToken(actor: Actor, id: string): Promise<void> {
     const existing = (await this.store.listCredentials({ tipo: 'api' })).find((c) => c.id === id);
     if (!existing || !(await this.store.deleteCredential(id))) {
-      await this.audit.append({ ...actor, accion: 'token.revocar', objetivo: `token:${id}`, resultado: 'error', detalles: { motivo: 'no_encontrado' } });
+      await this.audit.append({
+        ...actor,
+        accion: 'token.revocar',
+        objetivo: `token:${id}`,
+        resultado: 'error',
+        detalles: { motivo: 'no_encontrado' },
+      });
       throw new AuthError('TOKEN_NO_ENCONTRADO', `no existe el token ${id}`);
     }
     this.cache.clear();
-    await this.audit.append({ ...actor, accion: 'token.revocar', objetivo: `token:${id}`, resultado: 'ok', detalles: { nombre: publicToken(existing).nombre } });
+    await this.audit.append({
+      ...actor,
+      accion: 'token.revocar',
+      objetivo: `token:${id}`,
+      resultado: 'ok',
+      detalles: { nombre: publicToken(existing).nombre },
+    });
   }
 
   private checkRole(rol: string): void {
@@ -376,7 +422,13 @@ export class AuthService<R extends string = string> {
   private async keepOneAdmin(actor: Actor, nombre: string, accion: string): Promise<void> {
     const admins = (await this.store.listUsers()).filter((u) => u.rol === this.roles.admin);
     if (admins.length <= 1) {
-      await this.audit.append({ ...actor, accion, objetivo: `usuario:${nombre}`, resultado: 'denegado', detalles: { motivo: 'ultimo_admin' } });
+      await this.audit.append({
+        ...actor,
+        accion,
+        objetivo: `usuario:${nombre}`,
+        resultado: 'denegado',
+        detalles: { motivo: 'ultimo_admin' },
+      });
       throw new AuthError('ULTIMO_ADMIN', 'no se puede quitar el último administrador');
     }
   }

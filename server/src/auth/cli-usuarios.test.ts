@@ -28,10 +28,11 @@ describe('banner and errors', () => {
   });
 
   it('turns expected errors into lines and leaves bugs alone', () => {
-    expect(cliErrorLines(new AuthError('VALIDACION', 'clave inválida', { detalles: [{ campo: 'clave', problema: 'corta' }] }))).toEqual([
-      'clave inválida',
-      '  - clave: corta',
-    ]);
+    expect(
+      cliErrorLines(
+        new AuthError('VALIDACION', 'clave inválida', { detalles: [{ campo: 'clave', problema: 'corta' }] }),
+      ),
+    ).toEqual(['clave inválida', '  - clave: corta']);
     expect(cliErrorLines(new CliUsuariosError('falta algo', ['uno']))).toEqual(['falta algo', '  - uno']);
     expect(cliErrorLines(new TypeError('bug'))).toBeNull();
   });

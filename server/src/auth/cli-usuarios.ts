@@ -53,7 +53,9 @@ export interface UsuariosCommandOptions<R extends string> {
  */
 export async function readPasswordFromStdin(stdin: NodeJS.ReadableStream, maxBytes = 4096): Promise<string> {
   if ((stdin as { isTTY?: boolean }).isTTY)
-    throw new CliUsuariosError('--clave-stdin lee la clave de una tubería (echo "$CLAVE" | … --clave-stdin), no de la terminal');
+    throw new CliUsuariosError(
+      '--clave-stdin lee la clave de una tubería (echo "$CLAVE" | … --clave-stdin), no de la terminal',
+    );
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stdin) {
@@ -71,7 +73,9 @@ export async function readPasswordFromStdin(stdin: NodeJS.ReadableStream, maxByt
 export function boxed(lines: readonly string[]): string {
   const width = Math.max(...lines.map((l) => [...l].length));
   const pad = (l: string) => l + ' '.repeat(width - [...l].length);
-  return [`╔${'═'.repeat(width + 4)}╗`, ...lines.map((l) => `║  ${pad(l)}  ║`), `╚${'═'.repeat(width + 4)}╝`].join('\n');
+  return [`╔${'═'.repeat(width + 4)}╗`, ...lines.map((l) => `║  ${pad(l)}  ║`), `╚${'═'.repeat(width + 4)}╝`].join(
+    '\n',
+  );
 }
 
 /**
@@ -126,7 +130,8 @@ export function usuariosCommand<R extends string>(options: UsuariosCommandOption
 
   return {
     command: 'usuarios',
-    describe: 'Usuarios del panel y la API: add, list, remove (sobre el almacenamiento, con o sin el servicio en marcha)',
+    describe:
+      'Usuarios del panel y la API: add, list, remove (sobre el almacenamiento, con o sin el servicio en marcha)',
     builder: (y: Argv) =>
       y
         .options(options.storeOptions)

@@ -4,7 +4,8 @@ import { describeAuthStoreContract } from '../testing/auth-contract.js';
 import { MongoAuthStore } from './mongo-auth-store.js';
 
 const url = process.env.MONGO_URL;
-if (!url) console.warn('MongoAuthStore contract tests skipped: MONGO_URL is not set (no MongoDB server on this machine)');
+if (!url)
+  console.warn('MongoAuthStore contract tests skipped: MONGO_URL is not set (no MongoDB server on this machine)');
 
 describe.skipIf(!url)('MongoAuthStore (needs MONGO_URL)', () => {
   let client: MongoClient;

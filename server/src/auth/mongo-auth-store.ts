@@ -146,9 +146,7 @@ export class MongoAuthStore implements AuthStore {
       };
     if (filter.usuario !== undefined) query.usuario = filter.usuario;
     if (filter.accion !== undefined)
-      query.accion = filter.accion.endsWith('.')
-        ? { $regex: `^${escapeRegex(filter.accion)}` }
-        : filter.accion;
+      query.accion = filter.accion.endsWith('.') ? { $regex: `^${escapeRegex(filter.accion)}` } : filter.accion;
     if (filter.resultado !== undefined) query.resultado = filter.resultado;
     const [total, items] = await Promise.all([
       this.auditoria.countDocuments(query),
@@ -159,8 +157,12 @@ export class MongoAuthStore implements AuthStore {
     return { items: items.map(pickAudit), total };
   }
   async scanAudit(afterSeq: number, limit: number): Promise<RegistroAuditoria[]> {
-    return (await this.auditoria.find({ seq: { $gt: afterSeq } }, NO_ID).sort({ seq: 1 }).limit(limit).toArray()).map(
-      pickAudit,
-    );
+    return (
+      await this.auditoria
+        .find({ seq: { $gt: afterSeq } }, NO_ID)
+        .sort({ seq: 1 })
+        .limit(limit)
+        .toArray()
+    ).map(pickAudit);
   }
 }

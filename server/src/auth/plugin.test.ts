@@ -23,7 +23,10 @@ afterEach(async () => {
 const TABLE: RouteTable<StationRole> = {
   ...authRouteTable<StationRole>('admin', 'lectura'),
   'GET /api/cosas': 'lectura',
-  'POST /api/cosas/:id/comando': { rol: 'operador', segun: { campo: 'comando', roles: { detener_emergencia: 'supervisor' } } },
+  'POST /api/cosas/:id/comando': {
+    rol: 'operador',
+    segun: { campo: 'comando', roles: { detener_emergencia: 'supervisor' } },
+  },
   'GET /metrics': 'lectura',
 };
 
@@ -34,7 +37,13 @@ async function setup(table: RouteTable<StationRole> = TABLE, closeAfterEach = tr
   const clock = new FakeClock();
   const audit = new AuditLog(store, clock);
   const auth = new AuthService(store, STATION_ROLES, audit, clock, undefined, { scryptCost: CHEAP });
-  const app = await createApiApp({ log: pino({ level: 'silent' }), title: 't', description: 'd', tags: [], errors: COMMON_API_ERRORS });
+  const app = await createApiApp({
+    log: pino({ level: 'silent' }),
+    title: 't',
+    description: 'd',
+    tags: [],
+    errors: COMMON_API_ERRORS,
+  });
   await registerAuth(app, { auth, table });
   app.get('/api/cosas', { schema: { response: { 200: z.array(z.string()) } } }, async () => ['a']);
   app.post(
@@ -45,11 +54,19 @@ async function setup(table: RouteTable<StationRole> = TABLE, closeAfterEach = tr
   app.get('/metrics', async () => 'm 1\n');
   app.get('/health', async () => ({ ok: true }));
   await app.ready();
-  if (closeAfterEach) closers.push(() => app.close(), () => void db.close());
+  if (closeAfterEach)
+    closers.push(
+      () => app.close(),
+      () => void db.close(),
+    );
   for (const rol of STATION_ROLES.roles)
     await auth.createUser(CLI_ACTOR, { nombre: `u-${rol}`, rol, clave: `clave-${rol}-123` });
   const login = async (rol: StationRole) => {
-    const res = await app.inject({ method: 'POST', url: '/api/sesion', payload: { usuario: `u-${rol}`, clave: `clave-${rol}-123` } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/sesion',
+      payload: { usuario: `u-${rol}`, clave: `clave-${rol}-123` },
+    });
     expect(res.statusCode).toBe(200);
     return res.json<{ token: string }>().token;
   };
@@ -68,12 +85,23 @@ describe('auth plugin', () => {
 
   it('accepts the bearer token and the HttpOnly SameSite=Strict cookie', async () => {
     const { app } = await setup();
-    const res = await app.inject({ method: 'POST', url: '/api/sesion', payload: { usuario: 'u-lectura', clave: 'clave-lectura-123' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/sesion',
+      payload: { usuario: 'u-lectura', clave: 'clave-lectura-123' },
+    });
     const cookie = res.cookies.find((c) => c.name === 'sesion');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
-    const { token, rol, usuario, expira } = res.json<{ token: string; rol: string; usuario: string; expira: unknown }>();
+    const { token, rol, usuario, expira } = res.json<{
+      token: string;
+      rol: string;
+      usuario: string;
+      expira: unknown;
+    }>();
     expect([rol, usuario, typeof expira]).toEqual(['lectura', 'u-lectura', 'string']);
-    expect((await app.inject({ url: '/api/cosas', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/api/cosas', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(
+      200,
+    );
     expect((await app.inject({ url: '/api/cosas', cookies: { sesion: cookie?.value ?? '' } })).statusCode).toBe(200);
     expect((await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
   });
@@ -81,12 +109,20 @@ describe('auth plugin', () => {
   it('raises the role by a body field: pausar needs operador, detener_emergencia needs supervisor', async () => {
     const { app, login, audit } = await setup();
     const post = async (rol: StationRole, comando: string) =>
-      app.inject({ method: 'POST', url: '/api/cosas/1/comando', headers: { authorization: `Bearer ${await login(rol)}` }, payload: { comando } });
+      app.inject({
+        method: 'POST',
+        url: '/api/cosas/1/comando',
+        headers: { authorization: `Bearer ${await login(rol)}` },
+        payload: { comando },
+      });
     expect((await post('lectura', 'pausar')).statusCode).toBe(403);
     expect((await post('operador', 'pausar')).json()).toEqual({ hecho: 'pausar', por: 'u-operador' });
     const denied = await post('operador', 'detener_emergencia');
     expect(denied.statusCode).toBe(403);
-    expect(denied.json<{ error: unknown }>().error).toMatchObject({ codigo: 'SIN_PERMISO', detalles: [{ campo: 'rol', problema: expect.stringMatching(/supervisor/) }] });
+    expect(denied.json<{ error: unknown }>().error).toMatchObject({
+      codigo: 'SIN_PERMISO',
+      detalles: [{ campo: 'rol', problema: expect.stringMatching(/supervisor/) }],
+    });
     expect((await post('supervisor', 'detener_emergencia')).statusCode).toBe(200);
     await audit.flush();
     const refusals = (await audit.list({ accion: 'acceso.denegado', limit: 10, skip: 0 })).items;
@@ -102,7 +138,13 @@ describe('auth plugin', () => {
     const store = new SqliteAuthStore(db);
     const clock = new FakeClock();
     const auth = new AuthService(store, STATION_ROLES, new AuditLog(store, clock), clock);
-    const app = await createApiApp({ log: pino({ level: 'silent' }), title: 't', description: 'd', tags: [], errors: COMMON_API_ERRORS });
+    const app = await createApiApp({
+      log: pino({ level: 'silent' }),
+      title: 't',
+      description: 'd',
+      tags: [],
+      errors: COMMON_API_ERRORS,
+    });
     await registerAuth(app, { auth, table: authRouteTable<StationRole>('admin', 'lectura') });
     expect(() => app.get('/api/olvidada', async () => 'x')).toThrow(/no tiene rol/);
     await app.close();
@@ -112,11 +154,24 @@ describe('auth plugin', () => {
   it('serves users, tokens and the audit log to admin only; an API token works as a bearer', async () => {
     const { app, login } = await setup();
     const admin = { authorization: `Bearer ${await login('admin')}` };
-    expect((await app.inject({ url: '/api/usuarios', headers: { authorization: `Bearer ${await login('supervisor')}` } })).statusCode).toBe(403);
+    expect(
+      (await app.inject({ url: '/api/usuarios', headers: { authorization: `Bearer ${await login('supervisor')}` } }))
+        .statusCode,
+    ).toBe(403);
     const users = await app.inject({ url: '/api/usuarios', headers: admin });
-    expect(users.json<{ nombre: string }[]>().map((u) => u.nombre)).toEqual(['u-admin', 'u-lectura', 'u-operador', 'u-supervisor']);
+    expect(users.json<{ nombre: string }[]>().map((u) => u.nombre)).toEqual([
+      'u-admin',
+      'u-lectura',
+      'u-operador',
+      'u-supervisor',
+    ]);
     expect(JSON.stringify(users.json())).not.toContain('scrypt');
-    const created = await app.inject({ method: 'POST', url: '/api/tokens', headers: admin, payload: { nombre: 'prometheus', rol: 'lectura' } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/tokens',
+      headers: admin,
+      payload: { nombre: 'prometheus', rol: 'lectura' },
+    });
     expect(created.statusCode).toBe(201);
     const { token, id } = created.json<{ token: string; id: string }>();
     expect((await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
@@ -124,7 +179,9 @@ describe('auth plugin', () => {
     const log = await app.inject({ url: '/api/auditoria?accion=token.&limit=5', headers: admin });
     expect(log.headers['x-total-count']).toBe('2');
     expect(log.json<{ accion: string }[]>().map((r) => r.accion)).toEqual(['token.revocar', 'token.crear']);
-    expect((await app.inject({ url: '/api/auditoria/verificacion', headers: admin })).json()).toMatchObject({ ok: true });
+    expect((await app.inject({ url: '/api/auditoria/verificacion', headers: admin })).json()).toMatchObject({
+      ok: true,
+    });
   });
 
   it('names the tampered row in /api/auditoria/verificacion', async () => {
@@ -140,7 +197,8 @@ describe('auth plugin', () => {
     const { app, auth } = await setup();
     const registry = new Registry();
     auth.useMetrics(registry, 'prueba');
-    const attempt = () => app.inject({ method: 'POST', url: '/api/sesion', payload: { usuario: 'u-admin', clave: 'incorrecta' } });
+    const attempt = () =>
+      app.inject({ method: 'POST', url: '/api/sesion', payload: { usuario: 'u-admin', clave: 'incorrecta' } });
     for (let i = 0; i < 5; i++) expect((await attempt()).statusCode).toBe(401);
     const blocked = await attempt();
     expect(blocked.statusCode).toBe(429);
@@ -155,10 +213,16 @@ describe('auth plugin', () => {
   it('logs out: the token stops working and the cookie is cleared', async () => {
     const { app, login } = await setup();
     const token = await login('operador');
-    const out = await app.inject({ method: 'DELETE', url: '/api/sesion', headers: { authorization: `Bearer ${token}` } });
+    const out = await app.inject({
+      method: 'DELETE',
+      url: '/api/sesion',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(out.statusCode).toBe(204);
     expect(out.cookies.find((c) => c.name === 'sesion')?.value).toBe('');
-    expect((await app.inject({ url: '/api/cosas', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/api/cosas', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(
+      401,
+    );
   });
 });
 

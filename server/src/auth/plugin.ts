@@ -36,7 +36,10 @@ declare module 'fastify' {
 }
 
 /** The bearer secret of a request: `Authorization: Bearer x`, else the session cookie. */
-export function credentialFrom(headers: { authorization?: string | undefined; cookie?: string | undefined }): string | null {
+export function credentialFrom(headers: {
+  authorization?: string | undefined;
+  cookie?: string | undefined;
+}): string | null {
   const auth = headers.authorization;
   if (auth !== undefined) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
@@ -131,7 +134,13 @@ async function authPlugin<R extends string>(app: FastifyInstance, opts: AuthPlug
     }
   });
 
-  const deny = async (req: FastifyRequest, rule: RouteRule<R>, need: string, principal: Principal | null, presented: boolean) => {
+  const deny = async (
+    req: FastifyRequest,
+    rule: RouteRule<R>,
+    need: string,
+    principal: Principal | null,
+    presented: boolean,
+  ) => {
     const anonymous = principal === null;
     auth.countDenied(anonymous ? (presented ? 'credencial_invalida' : 'sin_credencial') : 'rol_insuficiente');
     // Refusals are audited, except anonymous reads without any credential (a page before login).
@@ -141,7 +150,11 @@ async function authPlugin<R extends string>(app: FastifyInstance, opts: AuthPlug
         accion: 'acceso.denegado',
         objetivo: `${req.method} ${req.routeOptions.url ?? req.url}`,
         resultado: 'denegado',
-        detalles: { motivo: anonymous ? (presented ? 'credencial_invalida' : 'sin_credencial') : 'rol_insuficiente', rol_necesario: need, regla: describeRule(rule) },
+        detalles: {
+          motivo: anonymous ? (presented ? 'credencial_invalida' : 'sin_credencial') : 'rol_insuficiente',
+          rol_necesario: need,
+          regla: describeRule(rule),
+        },
       });
     if (anonymous) throw new AuthError('NO_AUTENTICADO', 'inicie sesión para usar la API');
     throw new AuthError('SIN_PERMISO', `esta acción requiere el rol ${need}`, {
@@ -158,7 +171,8 @@ async function authPlugin<R extends string>(app: FastifyInstance, opts: AuthPlug
     if (need === 'publico') return;
     const token = credentialFrom(req.headers);
     req.principal = token === null ? null : await auth.authenticate(token);
-    if (!req.principal || !roles.includes(req.principal.rol as R, need)) await deny(req, rule, need, req.principal, token !== null);
+    if (!req.principal || !roles.includes(req.principal.rol as R, need))
+      await deny(req, rule, need, req.principal, token !== null);
   });
 
   // A rule that depends on the body is checked once the body is parsed, before validation.
@@ -167,7 +181,8 @@ async function authPlugin<R extends string>(app: FastifyInstance, opts: AuthPlug
     if (rule === undefined || typeof rule === 'string') return;
     const need = roleFor(rule, req.body);
     if (need === 'publico') return;
-    if (!req.principal || !roles.includes(req.principal.rol as R, need)) await deny(req, rule, need, req.principal, true);
+    if (!req.principal || !roles.includes(req.principal.rol as R, need))
+      await deny(req, rule, need, req.principal, true);
   });
 
   await app.register(authRoutes<R>, opts);
@@ -428,7 +443,7 @@ function toIso(value: string, endOfDay: boolean): string {
   return new Date(value).toISOString();
 }
 
-export const registerAuth: <R extends string>(
-  app: FastifyInstance,
-  opts: AuthPluginOptions<R>,
-) => Promise<void> = fp(authPlugin, { name: 'combustible-auth', fastify: '5.x' });
+export const registerAuth: <R extends string>(app: FastifyInstance, opts: AuthPluginOptions<R>) => Promise<void> = fp(
+  authPlugin,
+  { name: 'combustible-auth', fastify: '5.x' },
+);

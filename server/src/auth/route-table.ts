@@ -6,9 +6,7 @@
  * document shows each route's role, and the 401/403 test matrix is generated from it.
  */
 export type RouteRule<R extends string> =
-  | R
-  | 'publico'
-  | { rol: R; segun: { campo: string; roles: Partial<Record<string, R>> } };
+  R | 'publico' | { rol: R; segun: { campo: string; roles: Partial<Record<string, R>> } };
 
 export type RouteTable<R extends string> = Readonly<Record<string, RouteRule<R>>>;
 

@@ -17,9 +17,7 @@ const SALT_BYTES = 16;
 function scrypt(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
   const options: ScryptOptions = { ...cost, maxmem: 256 * cost.N * cost.r + 1024 * 1024 };
   return new Promise((resolve, reject) =>
-    scryptCb(password.normalize('NFC'), salt, KEY_BYTES, options, (err, key) =>
-      err ? reject(err) : resolve(key),
-    ),
+    scryptCb(password.normalize('NFC'), salt, KEY_BYTES, options, (err, key) => (err ? reject(err) : resolve(key))),
   );
 }
 

@@ -51,13 +51,21 @@ const MIGRATIONS: readonly string[] = [
 /** Runs this component's missing migrations (inside the caller's open database). */
 export function migrateAuthSqlite(db: Database.Database): void {
   db.transaction(() => {
-    db.exec('CREATE TABLE IF NOT EXISTS componentes_esquema (componente TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT');
-    const row = db.prepare<[string], { version: number }>('SELECT version FROM componentes_esquema WHERE componente = ?').get(COMPONENT);
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS componentes_esquema (componente TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT',
+    );
+    const row = db
+      .prepare<[string], { version: number }>('SELECT version FROM componentes_esquema WHERE componente = ?')
+      .get(COMPONENT);
     const current = row?.version ?? 0;
     if (current > MIGRATIONS.length)
-      throw new Error(`el esquema de autenticación (${current}) es más nuevo que el de esta versión (${MIGRATIONS.length})`);
+      throw new Error(
+        `el esquema de autenticación (${current}) es más nuevo que el de esta versión (${MIGRATIONS.length})`,
+      );
     for (let v = current; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] as string);
-    db.prepare('INSERT INTO componentes_esquema (componente, version) VALUES (?, ?) ON CONFLICT (componente) DO UPDATE SET version = excluded.version').run(COMPONENT, MIGRATIONS.length);
+    db.prepare(
+      'INSERT INTO componentes_esquema (componente, version) VALUES (?, ?) ON CONFLICT (componente) DO UPDATE SET version = excluded.version',
+    ).run(COMPONENT, MIGRATIONS.length);
   }).immediate();
 }
 
@@ -187,7 +195,10 @@ export class SqliteAuthStore implements AuthStore {
       params.push(filter.usuario);
     }
     const sql = `SELECT * FROM credenciales ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY creada DESC, id DESC`;
-    return this.db.prepare<string[], Credencial>(sql).all(...params).map(toCredential);
+    return this.db
+      .prepare<string[], Credencial>(sql)
+      .all(...params)
+      .map(toCredential);
   }
   async deleteCredential(id: string): Promise<boolean> {
     return this.st.deleteCredential.run(id).changes === 1;
@@ -238,7 +249,10 @@ export class SqliteAuthStore implements AuthStore {
       params.push(filter.resultado);
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = this.db.prepare<(string | number)[], { n: number }>(`SELECT COUNT(*) AS n FROM auditoria ${clause}`).get(...params)?.n ?? 0;
+    const total =
+      this.db
+        .prepare<(string | number)[], { n: number }>(`SELECT COUNT(*) AS n FROM auditoria ${clause}`)
+        .get(...params)?.n ?? 0;
     const items = this.db
       .prepare<(string | number)[], AuditRow>(`SELECT * FROM auditoria ${clause} ORDER BY seq DESC LIMIT ? OFFSET ?`)
       .all(...params, filter.limit, filter.skip)

@@ -91,7 +91,9 @@ describe('createApiApp error handling', () => {
   });
 
   it("answers Fastify's own client errors (a body that is not JSON) with VALIDACION", async () => {
-    const r = await (await testApp()).inject({
+    const r = await (
+      await testApp()
+    ).inject({
       method: 'POST',
       url: '/api/cosas/1',
       headers: { 'content-type': 'application/json' },
@@ -127,7 +129,9 @@ describe('createApiApp error handling', () => {
       });
     const garbage = await raw('\u0000\u0001 HOLA /// HTTP/9\r\n\r\n');
     expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
-    expect(JSON.parse(garbage.slice(garbage.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { codigo: 'VALIDACION' } });
+    expect(JSON.parse(garbage.slice(garbage.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      error: { codigo: 'VALIDACION' },
+    });
     const huge = await raw(`GET /api/cosas HTTP/1.1\r\nHost: x\r\nX-Relleno: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(huge).toMatch(/^HTTP\/1\.1 431 /);
     expect(JSON.parse(huge.slice(huge.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { codigo: 'VALIDACION' } });

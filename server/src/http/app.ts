@@ -48,8 +48,7 @@ export interface ApiAppOptions {
  * tls.Server) swaps the certificate for new connections.
  */
 export function httpsServerFactory(context: tls.SecureContextOptions) {
-  return (handler: http.RequestListener): http.Server =>
-    https.createServer(context, handler);
+  return (handler: http.RequestListener): http.Server => https.createServer(context, handler);
 }
 
 /** The zod-typed app without listening (tests drive it with inject()). */

@@ -109,7 +109,9 @@ export function installErrorHandling(app: FastifyInstance, registry: ApiErrorReg
 export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
   const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
   const problema =
-    err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'un parámetro de la ruta es demasiado largo' : 'la ruta no es una URL válida';
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'un parámetro de la ruta es demasiado largo'
+      : 'la ruta no es una URL válida';
   void reply.code(status).send(errorBody('VALIDACION', problema, [{ campo: '(ruta)', problema }]));
 }
 

@@ -5,7 +5,23 @@ import { type ApiApp, createApiApp } from './app.js';
 import { COMMON_API_ERRORS } from './errors.js';
 import { decimalInt, PAGE_MAX, pageOf, pageQuery, sendPage } from './pagination.js';
 
-const NOT_DECIMAL = ['1e3', '0x10', '1.0', ' 1', '1 ', '+1', '-0', '-1', '', '01', '00', '1_000', '１', 'NaN', 'Infinity'];
+const NOT_DECIMAL = [
+  '1e3',
+  '0x10',
+  '1.0',
+  ' 1',
+  '1 ',
+  '+1',
+  '-0',
+  '-1',
+  '',
+  '01',
+  '00',
+  '1_000',
+  '１',
+  'NaN',
+  'Infinity',
+];
 
 describe('decimalInt', () => {
   it('takes plain decimal integers within its bounds, as numbers', () => {

@@ -21,7 +21,16 @@ describe('isLoopbackHost', () => {
   });
 
   it('treats every other address or name as reachable from outside', () => {
-    for (const h of ['0.0.0.0', '::', '10.0.0.7', '192.168.1.2', '::ffff:10.0.0.1', 'estacion', 'example.com', '128.0.0.1'])
+    for (const h of [
+      '0.0.0.0',
+      '::',
+      '10.0.0.7',
+      '192.168.1.2',
+      '::ffff:10.0.0.1',
+      'estacion',
+      'example.com',
+      '128.0.0.1',
+    ])
       expect(isLoopbackHost(h), h).toBe(false);
   });
 });
@@ -36,7 +45,12 @@ describe('checkExposure', () => {
 
   it('lets a public listener start when every port has a credential', () => {
     expect(
-      checkExposure({ service: 'estacion', host: '0.0.0.0', credentials: [pump(true), company(true)], insecure: false }),
+      checkExposure({
+        service: 'estacion',
+        host: '0.0.0.0',
+        credentials: [pump(true), company(true)],
+        insecure: false,
+      }),
     ).toEqual({ verdict: 'ok' });
   });
 

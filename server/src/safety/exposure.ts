@@ -31,13 +31,14 @@ export interface ExposureInput {
 }
 
 export type ExposureDecision =
-  | { verdict: 'ok' }
-  | { verdict: 'denied'; message: string }
-  | { verdict: 'warn'; message: string };
+  { verdict: 'ok' } | { verdict: 'denied'; message: string } | { verdict: 'warn'; message: string };
 
 /** 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z) and `localhost`: only this machine can connect. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (h === 'localhost') return true;
   if (net.isIPv4(h)) return h.startsWith('127.');
   if (net.isIPv6(h)) {

@@ -36,8 +36,7 @@ export const systemResolver: Resolver = async (host) =>
   (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 export type DestinationDecision =
-  | { ok: true; addresses: string[] }
-  | { ok: false; motivo: string; unresolved?: boolean };
+  { ok: true; addresses: string[] } | { ok: false; motivo: string; unresolved?: boolean };
 
 export class NetworkPolicy {
   private readonly list = new net.BlockList();

@@ -63,9 +63,7 @@ export function migrate(db: Database.Database, migrations: readonly string[], na
   db.transaction(() => {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > migrations.length) {
-      throw new Error(
-        `${name} tiene el esquema ${current}, más nuevo que el de esta versión (${migrations.length})`,
-      );
+      throw new Error(`${name} tiene el esquema ${current}, más nuevo que el de esta versión (${migrations.length})`);
     }
     for (let v = current; v < migrations.length; v++) {
       db.exec(migrations[v] as string);

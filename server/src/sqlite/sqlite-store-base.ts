@@ -6,13 +6,7 @@
 import type Database from 'better-sqlite3';
 import { migrateAuthSqlite, SqliteAuthStore } from '../auth/sqlite-auth-store.js';
 import type { AuthStore } from '../auth/store.js';
-import {
-  type OpenSqliteOptions,
-  openSqlite,
-  type SqliteSettings,
-  sqlitePath,
-  sqliteSettings,
-} from './open.js';
+import { type OpenSqliteOptions, openSqlite, type SqliteSettings, sqlitePath, sqliteSettings } from './open.js';
 
 export interface SqliteStoreOptions<P> extends OpenSqliteOptions {
   /** The statements (and transactions) the store uses, prepared once the schema is current. */

@@ -75,7 +75,9 @@ export function describeAccessMatrix<R extends string>(name: string, options: Ac
 
     const below = mutating.flatMap((c) => {
       const lower = options.roles.below(c.need);
-      return lower === undefined ? [] : [[`${c.method} ${c.url} ${JSON.stringify(c.body)} as ${lower}`, c, lower] as const];
+      return lower === undefined
+        ? []
+        : [[`${c.method} ${c.url} ${JSON.stringify(c.body)} as ${lower}`, c, lower] as const];
     });
     it.each(below)('%s: 403', async (_k, c, lower) => {
       const res = await ctx.app.inject({

@@ -49,7 +49,10 @@ export function unaCadena(n: number, over: (i: number) => Partial<EventoAuditori
   return out;
 }
 
-export function describeAuthStoreContract(name: string, makeStore: () => Promise<{ store: AuthStore; close: () => Promise<void> }>): void {
+export function describeAuthStoreContract(
+  name: string,
+  makeStore: () => Promise<{ store: AuthStore; close: () => Promise<void> }>,
+): void {
   describe(`AuthStore contract: ${name}`, () => {
     let store: AuthStore;
     let close: () => Promise<void>;
@@ -87,7 +90,14 @@ export function describeAuthStoreContract(name: string, makeStore: () => Promise
       it('finds a credential by hash and lists by type and holder, newest first', async () => {
         const a = unaCredencial();
         const b = unaCredencial({ id: 'b'.repeat(12), hash: 'e'.repeat(64), creada: '2026-01-15T15:00:00.000Z' });
-        const t = unaCredencial({ id: 'c'.repeat(12), hash: 'd'.repeat(64), tipo: 'api', usuario: 'token:erp', expira: null, creada_por: 'admin' });
+        const t = unaCredencial({
+          id: 'c'.repeat(12),
+          hash: 'd'.repeat(64),
+          tipo: 'api',
+          usuario: 'token:erp',
+          expira: null,
+          creada_por: 'admin',
+        });
         for (const c of [a, b, t]) await store.insertCredential(c);
         expect(await store.getCredentialByHash('f'.repeat(64))).toStrictEqual(a);
         expect(await store.getCredentialByHash('0'.repeat(64))).toBeNull();
@@ -98,8 +108,12 @@ export function describeAuthStoreContract(name: string, makeStore: () => Promise
 
       it('deletes by id, by holder (optionally by type) and the expired ones', async () => {
         await store.insertCredential(unaCredencial());
-        await store.insertCredential(unaCredencial({ id: 'b'.repeat(12), hash: 'e'.repeat(64), expira: '2026-01-15T14:30:00.000Z' }));
-        await store.insertCredential(unaCredencial({ id: 'c'.repeat(12), hash: 'd'.repeat(64), tipo: 'api', expira: null }));
+        await store.insertCredential(
+          unaCredencial({ id: 'b'.repeat(12), hash: 'e'.repeat(64), expira: '2026-01-15T14:30:00.000Z' }),
+        );
+        await store.insertCredential(
+          unaCredencial({ id: 'c'.repeat(12), hash: 'd'.repeat(64), tipo: 'api', expira: null }),
+        );
         expect(await store.deleteExpired('2026-01-15T15:00:00.000Z')).toBe(1);
         expect(await store.deleteCredentialsOf('ana', 'sesion')).toBe(1);
         expect((await store.listCredentials({})).map((c) => c.id)).toEqual(['c'.repeat(12)]);
@@ -137,8 +151,15 @@ export function describeAuthStoreContract(name: string, makeStore: () => Promise
         expect((await store.listAudit({ accion: 'surtidor.', limit: 10, skip: 0 })).total).toBe(3);
         expect((await store.listAudit({ accion: 'surtidor', limit: 10, skip: 0 })).total).toBe(0);
         expect((await store.listAudit({ accion: 'sesion.iniciar', limit: 10, skip: 0 })).total).toBe(3);
-        expect((await store.listAudit({ resultado: 'denegado', limit: 10, skip: 0 })).items.map((r) => r.seq)).toEqual([6]);
-        const range = await store.listAudit({ desde: '2026-01-15T14:01:00.000Z', hasta: '2026-01-15T14:03:00.000Z', limit: 10, skip: 0 });
+        expect((await store.listAudit({ resultado: 'denegado', limit: 10, skip: 0 })).items.map((r) => r.seq)).toEqual([
+          6,
+        ]);
+        const range = await store.listAudit({
+          desde: '2026-01-15T14:01:00.000Z',
+          hasta: '2026-01-15T14:03:00.000Z',
+          limit: 10,
+          skip: 0,
+        });
         expect(range.items.map((r) => r.seq)).toEqual([4, 3, 2]);
         const none = await store.listAudit({ limit: 0, skip: 0 });
         expect([none.total, none.items]).toEqual([6, []]);

@@ -143,11 +143,7 @@ export interface MongoTestDatabases {
  * A suite that needs a MongoDB server: skipped, with the reason printed, when MONGO_URL is not
  * set. Database names start with `prefix`.
  */
-export function describeWithMongo(
-  title: string,
-  prefix: string,
-  body: (mongo: MongoTestDatabases) => void,
-): void {
+export function describeWithMongo(title: string, prefix: string, body: (mongo: MongoTestDatabases) => void): void {
   const url = process.env.MONGO_URL;
   if (!url) {
     console.warn(`MongoDB tests skipped (${title}): MONGO_URL is not set (no MongoDB server on this machine)`);

@@ -191,10 +191,7 @@ describe('LineDecoder properties', () => {
         fc.array(fc.nat(), { maxLength: 40 }),
         fc.boolean(),
         (entries, positions, asBuffer) => {
-          const stream = Buffer.from(
-            entries.map((e) => `${e.text}${e.crlf ? '\r\n' : '\n'}`).join(''),
-            'utf8',
-          );
+          const stream = Buffer.from(entries.map((e) => `${e.text}${e.crlf ? '\r\n' : '\n'}`).join(''), 'utf8');
           const bytes = new Uint8Array(stream); // a plain Uint8Array: chunks are views with offsets
           const { d, lines } = decoder();
           for (const chunk of cut(bytes, positions)) {

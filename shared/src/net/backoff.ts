@@ -15,10 +15,6 @@ export function backoffCeiling(attempt: number, options: BackoffOptions): number
 }
 
 /** Full jitter: uniformly random in [0, ceiling). `random` returns [0, 1). */
-export function backoffDelay(
-  attempt: number,
-  options: BackoffOptions,
-  random: () => number = Math.random,
-): number {
+export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
   return Math.floor(random() * backoffCeiling(attempt, options));
 }

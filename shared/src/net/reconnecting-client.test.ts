@@ -408,11 +408,7 @@ describe('ReconnectingClient', () => {
     server.write('{"tipo":"ping"}\n{"tipo":"po');
     server.write('ng"}\r\n\n{"tipo":"precios_recibidos",');
     server.write('"version":3}\n');
-    expect(await lines).toEqual([
-      '{"tipo":"ping"}',
-      '{"tipo":"pong"}',
-      '{"tipo":"precios_recibidos","version":3}',
-    ]);
+    expect(await lines).toEqual(['{"tipo":"ping"}', '{"tipo":"pong"}', '{"tipo":"precios_recibidos","version":3}']);
   });
 
   it('send() writes while open and refuses while not connected', async () => {

@@ -58,7 +58,9 @@ export interface ReconnectingClientOptions {
 
 /** A plain TCP socket that can close with a reset (not TLS, not an in-memory stream). */
 function resettable(socket: Duplex): socket is net.Socket {
-  return socket instanceof net.Socket && !(socket instanceof tls.TLSSocket) && typeof socket.resetAndDestroy === 'function';
+  return (
+    socket instanceof net.Socket && !(socket instanceof tls.TLSSocket) && typeof socket.resetAndDestroy === 'function'
+  );
 }
 
 export class ReconnectingClient extends EventEmitter<ReconnectingClientEvents> {

@@ -168,10 +168,7 @@ describe('link 1, pump → station', () => {
 
   it.each([
     ['registro', unRegistro()],
-    [
-      'registro with the (ext) token and combustible_actual',
-      unRegistro({ token: 's3cr3t', combustible_actual: '97' }),
-    ],
+    ['registro with the (ext) token and combustible_actual', unRegistro({ token: 's3cr3t', combustible_actual: '97' })],
     ['estado', unEstado()],
     [
       'estado disponible with nothing dispensed',
@@ -251,18 +248,10 @@ describe('link 1, pump → station', () => {
       unRegistro({ combustibles_soportados: ['98'] }),
       'combustibles_soportados.0',
     ],
-    [
-      'registro with combustibles as text',
-      unRegistro({ combustibles_soportados: '95' }),
-      'combustibles_soportados',
-    ],
+    ['registro with combustibles as text', unRegistro({ combustibles_soportados: '95' }), 'combustibles_soportados'],
     ['registro without version', unRegistro(sin('version')), 'version'],
     ['registro with a numeric version', unRegistro({ version: 1 }), 'version'],
-    [
-      'registro with a bad combustible_actual',
-      unRegistro({ combustible_actual: 'kerosene' }),
-      'combustible_actual',
-    ],
+    ['registro with a bad combustible_actual', unRegistro({ combustible_actual: 'kerosene' }), 'combustible_actual'],
     ['registro with a 257-char token', unRegistro({ token: 't'.repeat(257) }), 'token'],
     // estado
     ['estado with an unknown estado_operacion', unEstado({ estado_operacion: 'roto' }), 'estado_operacion'],
@@ -281,20 +270,12 @@ describe('link 1, pump → station', () => {
     ['transaccion with negative litros', unaTransaccion({ litros: -5 }), 'litros'],
     ['transaccion without litros', unaTransaccion(sin('litros')), 'litros'],
     ['transaccion with precio_por_litro 0', unaTransaccion({ precio_por_litro: 0 }), 'precio_por_litro'],
-    [
-      'transaccion with a fractional precio',
-      unaTransaccion({ precio_por_litro: 1350.5 }),
-      'precio_por_litro',
-    ],
+    ['transaccion with a fractional precio', unaTransaccion({ precio_por_litro: 1350.5 }), 'precio_por_litro'],
     ['transaccion with a negative monto', unaTransaccion({ monto_total: -100 }), 'monto_total'],
     ['transaccion with monto as text', unaTransaccion({ monto_total: '41175' }), 'monto_total'],
     ['transaccion with a bad metodo_pago', unaTransaccion({ metodo_pago: 'cheque' }), 'metodo_pago'],
     ['transaccion without metodo_pago', unaTransaccion(sin('metodo_pago')), 'metodo_pago'],
-    [
-      'transaccion with a bad tipo_combustible',
-      unaTransaccion({ tipo_combustible: 'diésel' }),
-      'tipo_combustible',
-    ],
+    ['transaccion with a bad tipo_combustible', unaTransaccion({ tipo_combustible: 'diésel' }), 'tipo_combustible'],
     ['transaccion with a bad fecha_inicio', unaTransaccion({ fecha_inicio: 'ayer' }), 'fecha_inicio'],
     ['transaccion without fecha_fin', unaTransaccion(sin('fecha_fin')), 'fecha_fin'],
     [
@@ -307,40 +288,28 @@ describe('link 1, pump → station', () => {
       unaTransaccion({ fecha_inicio: '2024-01-15T14:25:00-03:00', fecha_fin: '2024-01-15T15:00:00Z' }),
       'fecha_fin',
     ],
-    [
-      'transaccion with a 65-char id_transaccion',
-      unaTransaccion({ id_transaccion: 'x'.repeat(65) }),
-      'id_transaccion',
-    ],
+    ['transaccion with a 65-char id_transaccion', unaTransaccion({ id_transaccion: 'x'.repeat(65) }), 'id_transaccion'],
     ['transaccion with an empty id_transaccion', unaTransaccion({ id_transaccion: '' }), 'id_transaccion'],
-    [
-      'transaccion with a space in id_transaccion',
-      unaTransaccion({ id_transaccion: 'a b' }),
-      'id_transaccion',
-    ],
+    ['transaccion with a space in id_transaccion', unaTransaccion({ id_transaccion: 'a b' }), 'id_transaccion'],
     ['transaccion with a bad estado', unaTransaccion({ estado: 'pendiente' }), 'estado'],
     ['transaccion with a negative secuencia', unaTransaccion({ secuencia: -1 }), 'secuencia'],
     ['transaccion with a fractional secuencia', unaTransaccion({ secuencia: 1.5 }), 'secuencia'],
-    [
-      'transaccion with a negative version_precios',
-      unaTransaccion({ version_precios: -1 }),
-      'version_precios',
-    ],
+    ['transaccion with a negative version_precios', unaTransaccion({ version_precios: -1 }), 'version_precios'],
     [
       'transaccion whose meter goes backwards',
       unaTransaccion({ totalizador_inicio: 100, totalizador_fin: 99 }),
       'totalizador_fin',
     ],
-    [
-      'transaccion with a negative totalizador',
-      unaTransaccion({ totalizador_inicio: -1 }),
-      'totalizador_inicio',
-    ],
+    ['transaccion with a negative totalizador', unaTransaccion({ totalizador_inicio: -1 }), 'totalizador_inicio'],
     // Values no pump can ever sell (plausibility limits, docs/protocol.md).
     ['transaccion with 1e-300 litres', unaTransaccion({ litros: 1e-300 }), 'litros'],
     ['transaccion with less than a millilitre', unaTransaccion({ litros: 0.0009 }), 'litros'],
     ['transaccion with more than 100,000 litres', unaTransaccion({ litros: 100_000.001 }), 'litros'],
-    ['transaccion with a price above 100,000 per litre', unaTransaccion({ precio_por_litro: 100_001 }), 'precio_por_litro'],
+    [
+      'transaccion with a price above 100,000 per litre',
+      unaTransaccion({ precio_por_litro: 100_001 }),
+      'precio_por_litro',
+    ],
     ['transaccion with an amount above 10^10', unaTransaccion({ monto_total: 10_000_000_001 }), 'monto_total'],
     ['transaccion with an amount near 2^53', unaTransaccion({ monto_total: 2 ** 53 - 1 }), 'monto_total'],
     ['transaccion with an unsafe amount', unaTransaccion({ monto_total: 2 ** 53 + 2 }), 'monto_total'],
@@ -380,22 +349,11 @@ describe('link 1, pump → station', () => {
   it('lists every bad field in detalles', () => {
     const result = fromPump(unaTransaccion({ litros: 0, metodo_pago: 'cheque', monto_total: -1 }));
     if (result.ok) throw new Error('expected an error');
-    expect(result.error.detalles?.map((d) => d.campo).sort()).toEqual([
-      'litros',
-      'metodo_pago',
-      'monto_total',
-    ]);
+    expect(result.error.detalles?.map((d) => d.campo).sort()).toEqual(['litros', 'metodo_pago', 'monto_total']);
   });
 
   it('answers TIPO_DESCONOCIDO to a tipo this direction does not know', () => {
-    for (const tipo of [
-      'saludo',
-      'registro_confirmado',
-      'transaccion_confirmada',
-      'comando',
-      'REGISTRO',
-      '',
-    ]) {
+    for (const tipo of ['saludo', 'registro_confirmado', 'transaccion_confirmada', 'comando', 'REGISTRO', '']) {
       expectCode(fromPump({ ...unRegistro(), tipo }), 'TIPO_DESCONOCIDO');
     }
   });
@@ -407,16 +365,7 @@ describe('link 1, pump → station', () => {
   });
 
   it('answers JSON_INVALIDO to bad JSON and to JSON that is not an object', () => {
-    for (const line of [
-      '{"tipo":"registro"',
-      'hola',
-      '',
-      '[]',
-      '[{"tipo":"heartbeat"}]',
-      'null',
-      '42',
-      '"registro"',
-    ]) {
+    for (const line of ['{"tipo":"registro"', 'hola', '', '[]', '[{"tipo":"heartbeat"}]', 'null', '42', '"registro"']) {
       expectCode(parseLine(line, pumpToStation), 'JSON_INVALIDO');
     }
   });
@@ -443,10 +392,7 @@ describe('link 1, station → pump', () => {
       unaTransaccionConfirmada({ duplicada: true, conflicto: true }),
     ],
     ['error', unErrorDeEstacion()],
-    [
-      'error with detalles',
-      unErrorDeEstacion({ detalles: [{ campo: 'litros', problema: 'debe ser mayor que 0' }] }),
-    ],
+    ['error with detalles', unErrorDeEstacion({ detalles: [{ campo: 'litros', problema: 'debe ser mayor que 0' }] })],
   ])('accepts %s', (_name, message) => {
     expectOk(fromStation(message), message);
   });
@@ -473,11 +419,7 @@ describe('link 1, station → pump', () => {
       unRegistroConfirmado({ precios: { ...PRECIOS, precio_97: '1400' } }),
       'precios.precio_97',
     ],
-    [
-      'registro_confirmado with a negative version',
-      unRegistroConfirmado({ version_precios: -1 }),
-      'version_precios',
-    ],
+    ['registro_confirmado with a negative version', unRegistroConfirmado({ version_precios: -1 }), 'version_precios'],
     ['registro_confirmado without id_surtidor', unRegistroConfirmado(sin('id_surtidor')), 'id_surtidor'],
     ['actualizacion_precios without timestamp', unaActualizacionDePrecios(sin('timestamp')), 'timestamp'],
     [
@@ -493,16 +435,8 @@ describe('link 1, station → pump', () => {
     ['solicitud_estado with a date only', unaSolicitudDeEstado({ timestamp: '2024-01-15' }), 'timestamp'],
     ['registro_rechazado without codigo', unRegistroRechazado(sin('codigo')), 'codigo'],
     ['transaccion_confirmada without duplicada', unaTransaccionConfirmada(sin('duplicada')), 'duplicada'],
-    [
-      'transaccion_confirmada with duplicada as text',
-      unaTransaccionConfirmada({ duplicada: 'no' }),
-      'duplicada',
-    ],
-    [
-      'transaccion_confirmada with conflicto as text',
-      unaTransaccionConfirmada({ conflicto: 'sí' }),
-      'conflicto',
-    ],
+    ['transaccion_confirmada with duplicada as text', unaTransaccionConfirmada({ duplicada: 'no' }), 'duplicada'],
+    ['transaccion_confirmada with conflicto as text', unaTransaccionConfirmada({ conflicto: 'sí' }), 'conflicto'],
     [
       'transaccion_confirmada with a 65-char id_transaccion',
       unaTransaccionConfirmada({ id_transaccion: 'x'.repeat(65) }),
@@ -510,11 +444,7 @@ describe('link 1, station → pump', () => {
     ],
     ['error without mensaje', unErrorDeEstacion(sin('mensaje')), 'mensaje'],
     ['error with detalles that are not a list', unErrorDeEstacion({ detalles: 'litros' }), 'detalles'],
-    [
-      'error with a detalle missing problema',
-      unErrorDeEstacion({ detalles: [{ campo: 'x' }] }),
-      'detalles.0.problema',
-    ],
+    ['error with a detalle missing problema', unErrorDeEstacion({ detalles: [{ campo: 'x' }] }), 'detalles.0.problema'],
   ])('rejects %s as MENSAJE_INVALIDO naming the field', (_name, message, campo) => {
     expectInvalidField(fromStation(message), campo);
   });

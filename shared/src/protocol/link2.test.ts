@@ -68,10 +68,7 @@ describe('link 2, company → station', () => {
     ['autenticacion', unaAutenticacion()],
     ['autenticacion with an empty token (no token configured)', unaAutenticacion({ token: '' })],
     ['actualizacion_precios', unaActualizacionDePrecios()],
-    [
-      'actualizacion_precios with a local timestamp',
-      unaActualizacionDePrecios({ timestamp: '2024-01-15T14:30:00' }),
-    ],
+    ['actualizacion_precios with a local timestamp', unaActualizacionDePrecios({ timestamp: '2024-01-15T14:30:00' })],
     ['ping', unPing()],
     ['ping with a timestamp', unPing({ timestamp: '2026-01-15T14:30:00Z' })],
     ['pong', unPong()],
@@ -88,11 +85,7 @@ describe('link 2, company → station', () => {
     ['autenticacion with a 257-char token', unaAutenticacion({ token: 't'.repeat(257) }), 'token'],
     ['actualizacion_precios with version 0', unaActualizacionDePrecios({ version: 0 }), 'version'],
     ['actualizacion_precios with a negative version', unaActualizacionDePrecios({ version: -2 }), 'version'],
-    [
-      'actualizacion_precios with a fractional version',
-      unaActualizacionDePrecios({ version: 1.5 }),
-      'version',
-    ],
+    ['actualizacion_precios with a fractional version', unaActualizacionDePrecios({ version: 1.5 }), 'version'],
     ['actualizacion_precios without version', unaActualizacionDePrecios(sin('version')), 'version'],
     ['actualizacion_precios without precios', unaActualizacionDePrecios(sin('precios')), 'precios'],
     [
@@ -110,11 +103,7 @@ describe('link 2, company → station', () => {
       unaActualizacionDePrecios({ precios: { precio_93: 1, precio_95: 1, precio_97: 1 } }),
       'precios.precio_diesel',
     ],
-    [
-      'actualizacion_precios with a bad timestamp',
-      unaActualizacionDePrecios({ timestamp: 'hoy' }),
-      'timestamp',
-    ],
+    ['actualizacion_precios with a bad timestamp', unaActualizacionDePrecios({ timestamp: 'hoy' }), 'timestamp'],
     ['ping with a bad timestamp', unPing({ timestamp: 'now' }), 'timestamp'],
     ['pong with a numeric timestamp', unPong({ timestamp: 0 }), 'timestamp'],
     ['error without codigo', unError(sin('codigo')), 'codigo'],
@@ -142,10 +131,7 @@ describe('link 2, station → company', () => {
     ['precios_recibidos of the default version 0', unosPreciosRecibidos({ version: 0 })],
     ['ping', unPing()],
     ['pong with a timestamp', unPong({ timestamp: '2026-01-15T14:30:00.5+01:00' })],
-    [
-      'error with detalles',
-      unError({ codigo: 'MENSAJE_INVALIDO', detalles: [{ campo: 'version', problema: 'x' }] }),
-    ],
+    ['error with detalles', unError({ codigo: 'MENSAJE_INVALIDO', detalles: [{ campo: 'version', problema: 'x' }] })],
   ])('accepts %s', (_name, message) => {
     expectOk(fromStation(message), message);
   });
@@ -157,11 +143,7 @@ describe('link 2, station → company', () => {
     // Only dots: a URL path segment that resolves away (GET /api/estaciones/.. is not that station).
     ['estacion_info with id_estacion "."', unaEstacionInfo({ id_estacion: '.' }), 'id_estacion'],
     ['estacion_info with id_estacion ".."', unaEstacionInfo({ id_estacion: '..' }), 'id_estacion'],
-    [
-      'estacion_info with a 65-char id_estacion',
-      unaEstacionInfo({ id_estacion: 'e'.repeat(65) }),
-      'id_estacion',
-    ],
+    ['estacion_info with a 65-char id_estacion', unaEstacionInfo({ id_estacion: 'e'.repeat(65) }), 'id_estacion'],
     ['estacion_info without nombre', unaEstacionInfo(sin('nombre')), 'nombre'],
     ['estacion_info without version_precios', unaEstacionInfo(sin('version_precios')), 'version_precios'],
     ['estacion_info with a negative version', unaEstacionInfo({ version_precios: -1 }), 'version_precios'],
@@ -181,13 +163,7 @@ describe('link 2, station → company', () => {
 
 describe('encodeMessage on link 2', () => {
   it('produces one line that round-trips through parseLine, both directions', () => {
-    const company = [
-      unaAutenticacion(),
-      unaActualizacionDePrecios({ version: 7 }),
-      unPing(),
-      unPong(),
-      unError(),
-    ];
+    const company = [unaAutenticacion(), unaActualizacionDePrecios({ version: 7 }), unPing(), unPong(), unError()];
     const station = [unaEstacionInfo({ nombre: 'Línea\n2' }), unosPreciosRecibidos(), unPing(), unPong()];
     const cases: [Fields[], ZodType][] = [
       [company, companyToStation],

@@ -10,10 +10,7 @@ const issue = (fields: Record<string, unknown>) => fields as unknown as z.core.$
 
 describe('parseLine', () => {
   it('returns the typed message for a valid line', () => {
-    const result = parseLine(
-      '{"tipo":"heartbeat","id_surtidor":3,"timestamp":"2024-01-15T14:30:00"}',
-      pumpToStation,
-    );
+    const result = parseLine('{"tipo":"heartbeat","id_surtidor":3,"timestamp":"2024-01-15T14:30:00"}', pumpToStation);
     expect(result).toEqual({
       ok: true,
       message: { tipo: 'heartbeat', id_surtidor: 3, timestamp: '2024-01-15T14:30:00' },
@@ -124,11 +121,65 @@ describe('compiledSchema: the schemas parseLine uses', () => {
   const links = { pumpToStation, stationToPump, companyToStation };
   const samples: unknown[] = [
     { tipo: 'heartbeat', id_surtidor: 3, timestamp: '2024-01-15T14:30:00' },
-    { tipo: 'estado', id_surtidor: 3, estado_operacion: 'despachando', litros_actuales: 2.5, monto_actual: 3375, tipo_combustible: '95', timestamp: '2024-01-15T14:30:00Z', x: 1 },
-    { tipo: 'estado', id_surtidor: 0, estado_operacion: 'volando', litros_actuales: -1, monto_actual: 1.5, tipo_combustible: '98', timestamp: 'ayer' },
-    { tipo: 'transaccion_completada', id_surtidor: 7, tipo_combustible: '95', litros: 12, precio_por_litro: 1350, monto_total: 16200, metodo_pago: 'tarjeta', fecha_inicio: '2024-01-15T14:28:30Z', fecha_fin: '2024-01-15T14:30:00Z', id_transaccion: 'v-1', secuencia: 5, totalizador_inicio: 100, totalizador_fin: 112 },
-    { tipo: 'transaccion_completada', id_surtidor: 7, tipo_combustible: '95', litros: 12, precio_por_litro: 1350, monto_total: 16200, metodo_pago: 'tarjeta', fecha_inicio: '2024-01-15T14:31:00Z', fecha_fin: '2024-01-15T14:30:00Z', totalizador_inicio: 200, totalizador_fin: 112 },
-    { tipo: 'transaccion_completada', id_surtidor: 7, tipo_combustible: '95', litros: 12, precio_por_litro: 1350, monto_total: 16200, metodo_pago: 'tarjeta', fecha_inicio: '1999-01-15T14:28:30Z', fecha_fin: '2024-01-15T14:30:00Z', id_transaccion: 'no válido!' },
+    {
+      tipo: 'estado',
+      id_surtidor: 3,
+      estado_operacion: 'despachando',
+      litros_actuales: 2.5,
+      monto_actual: 3375,
+      tipo_combustible: '95',
+      timestamp: '2024-01-15T14:30:00Z',
+      x: 1,
+    },
+    {
+      tipo: 'estado',
+      id_surtidor: 0,
+      estado_operacion: 'volando',
+      litros_actuales: -1,
+      monto_actual: 1.5,
+      tipo_combustible: '98',
+      timestamp: 'ayer',
+    },
+    {
+      tipo: 'transaccion_completada',
+      id_surtidor: 7,
+      tipo_combustible: '95',
+      litros: 12,
+      precio_por_litro: 1350,
+      monto_total: 16200,
+      metodo_pago: 'tarjeta',
+      fecha_inicio: '2024-01-15T14:28:30Z',
+      fecha_fin: '2024-01-15T14:30:00Z',
+      id_transaccion: 'v-1',
+      secuencia: 5,
+      totalizador_inicio: 100,
+      totalizador_fin: 112,
+    },
+    {
+      tipo: 'transaccion_completada',
+      id_surtidor: 7,
+      tipo_combustible: '95',
+      litros: 12,
+      precio_por_litro: 1350,
+      monto_total: 16200,
+      metodo_pago: 'tarjeta',
+      fecha_inicio: '2024-01-15T14:31:00Z',
+      fecha_fin: '2024-01-15T14:30:00Z',
+      totalizador_inicio: 200,
+      totalizador_fin: 112,
+    },
+    {
+      tipo: 'transaccion_completada',
+      id_surtidor: 7,
+      tipo_combustible: '95',
+      litros: 12,
+      precio_por_litro: 1350,
+      monto_total: 16200,
+      metodo_pago: 'tarjeta',
+      fecha_inicio: '1999-01-15T14:28:30Z',
+      fecha_fin: '2024-01-15T14:30:00Z',
+      id_transaccion: 'no válido!',
+    },
     { tipo: 'registro', id_surtidor: 1, nombre: 'A', combustibles_soportados: ['95', '95'], version: '1' },
     { tipo: 'nada' },
   ];
@@ -155,9 +206,9 @@ describe('wireCodeForIssue', () => {
     expect(wireCodeForIssue(issue({ code: 'invalid_union', path: ['tipo'], errors: [], message: 'x' }))).toBe(
       'TIPO_DESCONOCIDO',
     );
-    expect(
-      wireCodeForIssue(issue({ code: 'invalid_union', path: ['precios'], errors: [], message: 'x' })),
-    ).toBe('MENSAJE_INVALIDO');
+    expect(wireCodeForIssue(issue({ code: 'invalid_union', path: ['precios'], errors: [], message: 'x' }))).toBe(
+      'MENSAJE_INVALIDO',
+    );
     expect(wireCodeForIssue(issue({ code: 'invalid_union', path: [], errors: [], message: 'x' }))).toBe(
       'MENSAJE_INVALIDO',
     );
@@ -185,9 +236,7 @@ describe('wireCodeForIssue', () => {
 
 describe('detallesDe', () => {
   it('joins paths with dots and names a root issue "(mensaje)"', () => {
-    const schema = z
-      .object({ a: z.object({ b: z.array(z.number()) }) })
-      .refine(() => false, { message: 'todo mal' });
+    const schema = z.object({ a: z.object({ b: z.array(z.number()) }) }).refine(() => false, { message: 'todo mal' });
     const result = schema.safeParse({ a: { b: [1, 'dos'] } });
     expect(result.success).toBe(false);
     if (result.success) return;

@@ -59,9 +59,7 @@ export function detallesDe(error: z.ZodError): DetalleError[] {
 }
 
 export function wireError(codigo: WireErrorCode, mensaje: string, detalles?: DetalleError[]): ErrorMensaje {
-  return detalles === undefined
-    ? { tipo: 'error', codigo, mensaje }
-    : { tipo: 'error', codigo, mensaje, detalles };
+  return detalles === undefined ? { tipo: 'error', codigo, mensaje } : { tipo: 'error', codigo, mensaje, detalles };
 }
 
 /**
@@ -82,9 +80,7 @@ export function parseLine<T>(line: string, schema: ZodType<T>): ParseResult<T> {
   if (typeof tipo !== 'string') {
     return {
       ok: false,
-      error: wireError('MENSAJE_INVALIDO', 'falta el campo "tipo"', [
-        { campo: 'tipo', problema: 'requerido, texto' },
-      ]),
+      error: wireError('MENSAJE_INVALIDO', 'falta el campo "tipo"', [{ campo: 'tipo', problema: 'requerido, texto' }]),
     };
   }
   const result = compiledSchema(schema).safeParse(data, PARSE_OPTIONS);

@@ -129,11 +129,16 @@ describe('the prices rule (shared by company and station)', () => {
 
   it('never throws, whatever it is given', () => {
     fc.assert(
-      fc.property(cualquierNumero, cualquierNumero, fc.array(cualquierNumero, { minLength: 4, maxLength: 4 }), (h, v, ps) => {
-        const precios = Object.fromEntries(CAMPOS.map((c, i) => [c, ps[i]])) as Precios;
-        const r = revisarActualizacion(h, v, precios);
-        if (r !== null) expect(['VERSION_INVALIDA', 'PRECIO_FUERA_DE_RANGO']).toContain(r.codigo);
-      }),
+      fc.property(
+        cualquierNumero,
+        cualquierNumero,
+        fc.array(cualquierNumero, { minLength: 4, maxLength: 4 }),
+        (h, v, ps) => {
+          const precios = Object.fromEntries(CAMPOS.map((c, i) => [c, ps[i]])) as Precios;
+          const r = revisarActualizacion(h, v, precios);
+          if (r !== null) expect(['VERSION_INVALIDA', 'PRECIO_FUERA_DE_RANGO']).toContain(r.codigo);
+        },
+      ),
     );
   });
 });

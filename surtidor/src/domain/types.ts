@@ -43,9 +43,7 @@ export interface PumpMemory {
 
 /** What one customer wants. */
 export type Pedido =
-  | { tipo: 'litros'; litros: number }
-  | { tipo: 'monto'; monto: number }
-  | { tipo: 'lleno'; litros: number };
+  { tipo: 'litros'; litros: number } | { tipo: 'monto'; monto: number } | { tipo: 'lleno'; litros: number };
 
 export interface Customer {
   combustible: Combustible;

@@ -38,10 +38,18 @@ describe('Admission', () => {
   it('a failed dial gives its place back at once; a good one hands the release over', async () => {
     const admission = new Admission(1);
     const held: (() => void)[] = [];
-    const failing = admittedDial(admission, async () => Promise.reject(new Error('ECONNREFUSED')), (r) => held.push(r));
+    const failing = admittedDial(
+      admission,
+      async () => Promise.reject(new Error('ECONNREFUSED')),
+      (r) => held.push(r),
+    );
     await expect(failing(new AbortController().signal)).rejects.toThrow('ECONNREFUSED');
     expect(admission.inUse).toBe(0);
-    const ok = admittedDial(admission, async () => ({}) as never, (r) => held.push(r));
+    const ok = admittedDial(
+      admission,
+      async () => ({}) as never,
+      (r) => held.push(r),
+    );
     await ok(new AbortController().signal);
     expect(admission.inUse).toBe(1);
     held[0]?.();

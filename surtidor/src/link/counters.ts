@@ -22,7 +22,16 @@ export interface LinkCounters {
 }
 
 export function emptyCounters(): LinkCounters {
-  return { confirmadas: 0, duplicadas: 0, conflictos: 0, reenvios: 0, enviadas: 0, errores: {}, lineasInvalidas: 0, rechazos: {} };
+  return {
+    confirmadas: 0,
+    duplicadas: 0,
+    conflictos: 0,
+    reenvios: 0,
+    enviadas: 0,
+    errores: {},
+    lineasInvalidas: 0,
+    rechazos: {},
+  };
 }
 
 export function countCode(table: Record<string, number>, code: string): void {

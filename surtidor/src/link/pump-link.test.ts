@@ -399,7 +399,9 @@ describe('PumpLink', () => {
     await fifth.next('estado');
     expect(t.fatal).toEqual([]);
     expect(t.counters.rechazos).toEqual({ SOBRECARGA: 4 });
-    expect(t.lines.filter((l) => l.codigo === 'REGISTRO_DIFERIDO').map((l) => l.reintentar_ms)).toEqual([730, 730, 730, 20]);
+    expect(t.lines.filter((l) => l.codigo === 'REGISTRO_DIFERIDO').map((l) => l.reintentar_ms)).toEqual([
+      730, 730, 730, 20,
+    ]);
   });
 
   it('after a lost connection reconnects within the first jittered wait, and keeps knocking at most every reconnect-max', async () => {

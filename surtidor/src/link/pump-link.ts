@@ -359,7 +359,10 @@ export class PumpLink {
     if (codigo === 'SOBRECARGA' && reintentarMs > 0) {
       const n = this.deps.counters.rechazos[codigo] ?? 0;
       const level = n <= 1 || n % 1000 === 0 ? 'info' : 'debug';
-      this.log[level]({ codigo: 'REGISTRO_DIFERIDO', reintentar_ms: reintentarMs, veces: n }, 'registro diferido por la estación; se vuelve en reintentar_ms');
+      this.log[level](
+        { codigo: 'REGISTRO_DIFERIDO', reintentar_ms: reintentarMs, veces: n },
+        'registro diferido por la estación; se vuelve en reintentar_ms',
+      );
       this.client.drop(error, reintentarMs);
       return;
     }
@@ -370,7 +373,10 @@ export class PumpLink {
       // Every pump may be refused at once: warn on the first and every thousandth, not on each.
       const n = this.deps.counters.rechazos[codigo] ?? 0;
       const level = n <= 1 || n % 1000 === 0 ? 'warn' : 'debug';
-      this.log[level]({ codigo: 'REGISTRO_RECHAZADO', causa: codigo, mensaje, veces: n }, 'registro rechazado; se reintenta');
+      this.log[level](
+        { codigo: 'REGISTRO_RECHAZADO', causa: codigo, mensaje, veces: n },
+        'registro rechazado; se reintenta',
+      );
     }
     this.client.drop(error, reintentarMs);
   }

@@ -28,8 +28,7 @@ export const pumpLine = (pumpId: number, inst: string, seq: number, totMl: numbe
   `${JSON.stringify({ t: 'p', id: pumpId, inst, seq, tot: totMl })}\n`;
 export const pricesLine = (pumpId: number, v: number, pr: Precios) =>
   `${JSON.stringify({ t: 'pr', id: pumpId, v, pr })}\n`;
-export const saleLine = (tx: TransaccionCompletada) =>
-  `${JSON.stringify({ t: 'v', id: tx.id_surtidor, tx })}\n`;
+export const saleLine = (tx: TransaccionCompletada) => `${JSON.stringify({ t: 'v', id: tx.id_surtidor, tx })}\n`;
 export const ackLine = (pumpId: number, idTransaccion: string) =>
   `${JSON.stringify({ t: 'a', id: pumpId, tx: idTransaccion })}\n`;
 

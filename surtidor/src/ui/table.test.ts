@@ -34,7 +34,21 @@ describe('live table', () => {
       ventasPorSegundo: 41.25,
       logFile: 'data/surtidores/surtidor.log',
     }).join('\n');
-    for (const s of ['conectados', '1.998', 'despachando', '140', 'ventas/s', '41.3', 'outbox pendientes', '45', 'reconexiones', '12', 'LIMITE_EXCEDIDO 3', '1:15', '×10']) {
+    for (const s of [
+      'conectados',
+      '1.998',
+      'despachando',
+      '140',
+      'ventas/s',
+      '41.3',
+      'outbox pendientes',
+      '45',
+      'reconexiones',
+      '12',
+      'LIMITE_EXCEDIDO 3',
+      '1:15',
+      '×10',
+    ]) {
       expect(text).toContain(s);
     }
   });

@@ -3,13 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Cambios } from '../../domain/price-book.js';
 import type { ApiDeps } from '../deps.js';
-import {
-  cambioPrecios,
-  errorRespuesta,
-  filtroHistorial,
-  resultadoCambio,
-  versionPrecios,
-} from '../schemas.js';
+import { cambioPrecios, errorRespuesta, filtroHistorial, resultadoCambio, versionPrecios } from '../schemas.js';
 
 const tags = ['precios'];
 

@@ -12,9 +12,7 @@ export const sistemaRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =
     schema: salud,
     extra: () => {
       const newest = service.current.version;
-      const estaciones = service
-        .listStations()
-        .map((e) => presentStation(e, links.status(e.id_estacion), newest));
+      const estaciones = service.listStations().map((e) => presentStation(e, links.status(e.id_estacion), newest));
       return {
         empresa,
         version_precios: newest,

@@ -63,7 +63,13 @@ export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
       },
     },
     async (req, reply) =>
-      sendPage(reply, pageOf(service.live.connected().sort((a, b) => a.id_surtidor - b.id_surtidor), req.query)),
+      sendPage(
+        reply,
+        pageOf(
+          service.live.connected().sort((a, b) => a.id_surtidor - b.id_surtidor),
+          req.query,
+        ),
+      ),
   );
 
   app.get(
@@ -199,8 +205,7 @@ export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
         response: { 200: z.array(transaccion), 400: errorRespuesta },
       },
     },
-    async (req, reply) =>
-      sendPage(reply, await store.listTransactions({ ...req.query, id_surtidor: req.params.id })),
+    async (req, reply) => sendPage(reply, await store.listTransactions({ ...req.query, id_surtidor: req.params.id })),
   );
 
   app.post(
@@ -220,7 +225,13 @@ export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
       const { comando, razon } = req.body;
       const actor = requestActor(req);
       const record = (resultado: 'ok' | 'error', detalles: Record<string, unknown>) =>
-        audit.append({ ...actor, accion: 'surtidor.comando', objetivo: `surtidor:${id}`, resultado, detalles: { comando, razon, ...detalles } });
+        audit.append({
+          ...actor,
+          accion: 'surtidor.comando',
+          objetivo: `surtidor:${id}`,
+          resultado,
+          detalles: { comando, razon, ...detalles },
+        });
       let answer;
       try {
         answer = await hub.sendCommand(id, comando, razon);

@@ -23,7 +23,12 @@ function refuse(
     resultado: 'denegado',
     detalles: { codigo, motivo: mensaje, ...(reintentar_ms === undefined ? {} : { reintentar_ms }) },
   });
-  session.send({ tipo: 'registro_rechazado', codigo, mensaje, ...(reintentar_ms === undefined ? {} : { reintentar_ms }) });
+  session.send({
+    tipo: 'registro_rechazado',
+    codigo,
+    mensaje,
+    ...(reintentar_ms === undefined ? {} : { reintentar_ms }),
+  });
   session.close();
 }
 
@@ -107,7 +112,11 @@ export function registro(session: PumpSession, msg: Registro): void {
     (err: unknown) => {
       if (session.isClosed) return;
       hub.log.error({ err, id_surtidor: msg.id_surtidor }, 'no se pudo verificar la credencial del surtidor');
-      session.send({ tipo: 'registro_rechazado', codigo: 'ERROR_INTERNO', mensaje: 'no se pudo verificar la credencial; reintente' });
+      session.send({
+        tipo: 'registro_rechazado',
+        codigo: 'ERROR_INTERNO',
+        mensaje: 'no se pudo verificar la credencial; reintente',
+      });
       session.close();
     },
   );
@@ -128,10 +137,7 @@ function authenticated(session: PumpSession, msg: Registro, key: string[], auth:
   }
   if (session.id !== null && session.id !== msg.id_surtidor) {
     session.badLine(
-      wireError(
-        'ID_NO_COINCIDE',
-        `esta conexión ya registró el surtidor ${session.id}, no ${msg.id_surtidor}`,
-      ),
+      wireError('ID_NO_COINCIDE', `esta conexión ya registró el surtidor ${session.id}, no ${msg.id_surtidor}`),
     );
     return;
   }
