@@ -75,16 +75,11 @@ function tarjeta(s: Surtidor, vista: VistaGrilla): TemplateResult {
   const estado = estadoDe(s);
   const combustible = NOMBRE_COMBUSTIBLE[e?.tipo_combustible ?? s.combustible_actual ?? ''] ?? '—';
   return html`<article class="tarjeta ${estado}" data-surtidor=${s.id_surtidor}>
-    <header>
-      <h3>${s.id_surtidor} · ${s.nombre}</h3>
-      <span class="estado ${estado}">${estado}</span>
-    </header>
-    <div class="medidor">
-      <strong class="litros">${fmtLitros(e?.litros_actuales ?? 0)}</strong
-      ><strong class="monto">${fmtPesos(e?.monto_actual ?? 0)}</strong>
-    </div>
+    <header><h3>${s.id_surtidor} · ${s.nombre}</h3><span class="estado ${estado}">${estado}</span></header>
+    <div class="medidor"><strong class="litros">${fmtLitros(e?.litros_actuales ?? 0)}</strong><strong class="monto">${fmtPesos(e?.monto_actual ?? 0)}</strong></div>
     <div class="detalle">${combustible} · ${versionPrecios(e, vista.versionPrecios)}</div>
-    ${lineaPausa(e)} ${acciones(s, vista)}
+    ${lineaPausa(e)}
+    ${acciones(s, vista)}
   </article>`;
 }
 
@@ -93,11 +88,7 @@ function versionPrecios(e: EstadoSurtidor | null, vigente: number | undefined): 
   const v = e?.version_precios;
   if (v === null || v === undefined) return html`<span>precios: —</span>`;
   const atrasado = v !== vigente;
-  return html`<span
-    class=${atrasado ? 'atrasado' : nothing}
-    title=${atrasado ? 'Aplicará los precios nuevos al terminar la venta' : nothing}
-    >precios v${v}${atrasado ? ' (pendiente)' : ''}</span
-  >`;
+  return html`<span class=${atrasado ? 'atrasado' : nothing} title=${atrasado ? 'Aplicará los precios nuevos al terminar la venta' : nothing}>precios v${v}${atrasado ? ' (pendiente)' : ''}</span>`;
 }
 
 /** "Pausado por ana: limpieza de la isla · 14:05:10", while the pump stays paused. */
@@ -105,9 +96,7 @@ function lineaPausa(e: EstadoSurtidor | null): TemplateResult | typeof nothing {
   const p = e?.pausado_por;
   if (!p || e?.estado_operacion !== 'pausado') return nothing;
   const verbo = p.comando === 'detener_emergencia' ? 'Detenido' : 'Pausado';
-  return html`<p class="pausado-por" title=${`${verbo} el ${new Date(p.fecha).toLocaleString('es-CL')}`}>
-    ${verbo} por <strong>${p.usuario}</strong>: ${p.razon} · ${fmtHora(p.fecha)}
-  </p>`;
+  return html`<p class="pausado-por" title=${`${verbo} el ${new Date(p.fecha).toLocaleString('es-CL')}`}>${verbo} por <strong>${p.usuario}</strong>: ${p.razon} · ${fmtHora(p.fecha)}</p>`;
 }
 
 /** Only the buttons the session's role may use: operador pauses and resumes, supervisor stops. */
@@ -117,17 +106,7 @@ function acciones(s: Surtidor, vista: VistaGrilla): TemplateResult | typeof noth
   const pausado = e?.estado_operacion === 'pausado';
   const boton = (texto: string, comando: Comando, posible: boolean, clase?: string) => {
     const enCurso = vista.enCurso(s.id_surtidor, comando);
-    return html`<button
-      type="button"
-      class=${clase ?? nothing}
-      data-comando=${comando}
-      ?disabled=${!posible || enCurso}
-      aria-busy=${enCurso ? 'true' : nothing}
-      title=${enCurso ? 'Enviado; esperando la respuesta del surtidor' : nothing}
-      @click=${() => vista.pedir(s.id_surtidor, comando)}
-    >
-      ${enCurso ? EN_CURSO[comando] : texto}
-    </button>`;
+    return html`<button type="button" class=${clase ?? nothing} data-comando=${comando} ?disabled=${!posible || enCurso} aria-busy=${enCurso ? 'true' : nothing} title=${enCurso ? 'Enviado; esperando la respuesta del surtidor' : nothing} @click=${() => vista.pedir(s.id_surtidor, comando)}>${enCurso ? EN_CURSO[comando] : texto}</button>`;
   };
   const botones = [
     ...(vista.puedeOperar
