@@ -48,7 +48,7 @@ describe('README scripts', () => {
       ...readdirSync(new URL('docs/', ROOT)).map((f) => `docs/${f}`),
     ];
     for (const file of files.filter((f) => f.endsWith('.md'))) {
-      const named = [...read(file).matchAll(CODE_TOOLS)].map((m) => (m[0]).toLowerCase());
+      const named = [...read(file).matchAll(CODE_TOOLS)].map((m) => m[0].toLowerCase());
       expect(
         named.filter((t) => !toolsRun.has(t)),
         file,
