@@ -412,8 +412,9 @@ export async function runRecuperacion(
       admision: {
         tasa: watch.rate,
         rafaga: watch.burst,
-        // No summary line at all: nothing was deferred, and every registration was admitted.
-        admitidos: watch.admitted ?? (watch.rate === null ? null : watch.total),
+        // Every registration went through the admission (the service's refusals come before it),
+        // also those after the admission's last summary line.
+        admitidos: watch.rate === null ? null : Math.max(watch.total, watch.admitted ?? 0),
         diferidos: watch.deferred ?? (watch.rate === null ? null : 0),
       },
       rechazosSurtidores,
