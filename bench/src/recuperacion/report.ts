@@ -61,7 +61,18 @@ export function formatTable(runs: RecuperacionFigures[]): string {
     ([label, value, digits]) => `${label.padEnd(34)}${runs.map((r) => fmt(value(r), digits).padStart(12)).join('')}`,
   );
   const series = runs.map((r) => `  ${r.params.surtidores}: ${r.porSegundo.join(' ')}`);
+  const admission = runs
+    .filter((r) => r.admisionPorSegundo.length > 0)
+    .map(
+      (r) =>
+        `  ${r.params.surtidores}: ${r.admisionPorSegundo.map((x) => `${x.t.toFixed(1)}s ${x.admitidos}/${x.diferidos}/${x.en_espera}`).join(', ')}`,
+    );
   const extra = ['', 'registros por segundo desde que la nueva estación escucha:', ...series];
+  if (admission.length > 0)
+    extra.push(
+      'admisión de la estación (s desde que escucha: admitidos/diferidos en ese segundo/con turno):',
+      ...admission,
+    );
   for (const r of runs) {
     const codes = Object.entries(r.rechazosSurtidores).map(([c, k]) => `${c} ${k}`);
     if (codes.length > 0)

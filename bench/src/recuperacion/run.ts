@@ -84,6 +84,13 @@ export interface RecuperacionFigures {
   registrosTotales: number;
   /** Registrations per second in 1 s bins from the moment the new station listened. */
   porSegundo: number[];
+  /** The same in 100 ms bins. */
+  por100ms: number[];
+  /**
+   * The station's admission second by second (its log lines), `t` in s from when it listened:
+   * admitted and deferred in that second, pumps holding a slot at its end.
+   */
+  admisionPorSegundo: { t: number; admitidos: number; diferidos: number; en_espera: number }[];
   picoPorSegundo: number;
   /** The station's admission: its configuration as logged, and what it admitted and deferred. */
   admision: { tasa: number | null; rafaga: number | null; admitidos: number | null; diferidos: number | null };
@@ -138,6 +145,8 @@ class RegistrationWatch {
   deferred: number | null = null;
   rate: number | null = null;
   burst: number | null = null;
+  /** The admission's once-a-second lines: when, admitted, deferred, waiting (pumps holding a slot). */
+  readonly seconds: { t: number; admitidos: number; diferidos: number; en_espera: number }[] = [];
   private waiters: { n: number; resolve: () => void }[] = [];
 
   constructor(station: Child) {
@@ -159,6 +168,14 @@ class RegistrationWatch {
         if (typeof adm.diferidos_total === 'number') this.deferred = adm.diferidos_total;
         if (typeof adm.tasa === 'number') this.rate = adm.tasa;
         if (typeof adm.rafaga === 'number') this.burst = adm.rafaga;
+        if (typeof adm.diferidos === 'number' && typeof e.time === 'number') {
+          this.seconds.push({
+            t: e.time,
+            admitidos: Number(adm.admitidos),
+            diferidos: adm.diferidos,
+            en_espera: Number(adm.en_espera),
+          });
+        }
       }
     });
   }
@@ -364,6 +381,12 @@ export async function runRecuperacion(
       while (bins.length <= i) bins.push(0);
       bins[i] = (bins[i] ?? 0) + 1;
     }
+    const fine: number[] = [];
+    for (const t of watch.firstAt.values()) {
+      const i = Math.max(0, Math.floor((t - readyAt) / 100));
+      while (fine.length <= i) fine.push(0);
+      fine[i] = (fine[i] ?? 0) + 1;
+    }
     let picoSegundo: number | null = null;
     for (let i = 0, j = 0; i < samples.length; i++) {
       const a = samples[i] as ProcSample;
@@ -399,12 +422,15 @@ export async function runRecuperacion(
       registrados: watch.firstAt.size,
       registrosTotales: watch.total,
       porSegundo: bins,
+      por100ms: fine,
+      admisionPorSegundo: watch.seconds.map((x) => ({ ...x, t: Math.round((x.t - readyAt) / 100) / 10 })),
       picoPorSegundo: Math.max(0, ...bins),
       admision: {
         tasa: watch.rate,
         rafaga: watch.burst,
-        // No summary line at all: nothing was deferred, and every registration was admitted.
-        admitidos: watch.admitted ?? (watch.rate === null ? null : watch.total),
+        // Every registration went through the admission (the service's refusals come before it),
+        // also those after the admission's last summary line.
+        admitidos: watch.rate === null ? null : Math.max(watch.total, watch.admitted ?? 0),
         diferidos: watch.deferred ?? (watch.rate === null ? null : 0),
       },
       rechazosSurtidores,

@@ -23,6 +23,29 @@ describe('Admission', () => {
     expect(admission.inUse).toBe(2);
   });
 
+  it('puts a waiter asked to go first ahead of the queue', async () => {
+    const admission = new Admission(1);
+    const order: string[] = [];
+    const releases: (() => void)[] = [];
+    const take = (name: string, first = false) =>
+      void admission.acquire(new AbortController().signal, first).then((release) => {
+        order.push(name);
+        releases.push(release);
+      });
+    take('a');
+    take('b');
+    take('c');
+    take('con turno', true);
+    await settle();
+    expect(order).toEqual(['a']);
+    releases.shift()?.();
+    await settle();
+    expect(order).toEqual(['a', 'con turno']);
+    releases.shift()?.();
+    await settle();
+    expect(order).toEqual(['a', 'con turno', 'b']);
+  });
+
   it('forgets a waiter whose signal aborts', async () => {
     const admission = new Admission(1);
     const first = await admission.acquire(new AbortController().signal);

@@ -2,7 +2,9 @@
  * Admission of new connections: at most `limit` pumps of a process may be connecting or waiting for
  * `registro_confirmado` at once. A restarting station then sees a steady queue of registrations
  * instead of thousands at the same moment (which would make it answer late, time registrations out
- * and set off a reconnection storm); the rest wait their turn here, in order.
+ * and set off a reconnection storm); the rest wait their turn here, in order. A pump the station
+ * has given a turn of its own (a SOBRECARGA deferral) goes ahead of the queue: behind thousands of
+ * pumps knocking for the first time it would miss its turn at the station.
  */
 import { abortReason, type Dialer } from '@combustible/shared';
 
@@ -25,8 +27,11 @@ export class Admission {
     return this.queue.length;
   }
 
-  /** Resolves with a release function (safe to call more than once) once a place is free. */
-  acquire(signal: AbortSignal): Promise<() => void> {
+  /**
+   * Resolves with a release function (safe to call more than once) once a place is free; with
+   * `first`, ahead of those already waiting.
+   */
+  acquire(signal: AbortSignal, first = false): Promise<() => void> {
     if (signal.aborted) return Promise.reject(abortReason(signal));
     return new Promise((resolve, reject) => {
       const onAbort = () => {
@@ -49,7 +54,8 @@ export class Admission {
         fail: reject,
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      this.queue.push(waiter);
+      if (first) this.queue.unshift(waiter);
+      else this.queue.push(waiter);
       this.next();
     });
   }
@@ -59,10 +65,18 @@ export class Admission {
   }
 }
 
-/** A dialer that first waits for admission; `hold` receives the release for the caller to call later. */
-export function admittedDial(admission: Admission, dial: Dialer, hold: (release: () => void) => void): Dialer {
+/**
+ * A dialer that first waits for admission; `hold` receives the release for the caller to call
+ * later; `first()` says whether this attempt goes ahead of the queue.
+ */
+export function admittedDial(
+  admission: Admission,
+  dial: Dialer,
+  hold: (release: () => void) => void,
+  first: () => boolean = () => false,
+): Dialer {
   return async (signal) => {
-    const release = await admission.acquire(signal);
+    const release = await admission.acquire(signal, first());
     try {
       const socket = await dial(signal);
       hold(release);

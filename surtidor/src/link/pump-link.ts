@@ -125,6 +125,8 @@ export class PumpLink {
   /** Sessions taken over by another connection in a row (two processes running the same ids). */
   private replacements = 0;
   private registeredAt = 0;
+  /** The station deferred this pump's last `registro` and gave it a turn (SOBRECARGA). */
+  private holdsTurn = false;
 
   constructor(private readonly deps: LinkDeps) {
     this.pump = deps.pump;
@@ -139,9 +141,15 @@ export class PumpLink {
     this.bucket = new TokenBucket(options.maxSalesPerSecond, options.window, deps.clock);
     const raw = deps.chaos ? deps.chaos.wrapDial(deps.dial) : deps.dial;
     const admitted = deps.admission
-      ? admittedDial(deps.admission, raw, (release) => {
-          this.releaseAdmission = release;
-        })
+      ? admittedDial(
+          deps.admission,
+          raw,
+          (release) => {
+            this.releaseAdmission = release;
+          },
+          // Holding a turn at the station (SOBRECARGA): ahead of the pumps knocking for the first time.
+          () => this.holdsTurn,
+        )
       : raw;
     this.client = new ReconnectingClient({
       dial: async (signal) => {
@@ -308,6 +316,7 @@ export class PumpLink {
 
   onRegistered(): void {
     this.failedRegistrations = 0;
+    this.holdsTurn = false;
     this.registeredAt = this.now;
     this.setRegistered(true);
     this.admitted();
@@ -356,7 +365,9 @@ export class PumpLink {
    */
   onRejected(codigo: string, mensaje: string, reintentarMs = 0): void {
     const error = withCode(codigo, `registro rechazado (${codigo}): ${mensaje}`);
+    this.holdsTurn = false;
     if (codigo === 'SOBRECARGA' && reintentarMs > 0) {
+      this.holdsTurn = true;
       const n = this.deps.counters.rechazos[codigo] ?? 0;
       const level = n <= 1 || n % 1000 === 0 ? 'info' : 'debug';
       this.log[level](
