@@ -44,7 +44,7 @@ export async function startObservedStation(opts: StationOptions): Promise<Observ
     // The API listens last: once it does, the whole station is up.
     const api = await child.waitForLine((e) => e.escuchando === 'api', READY_TIMEOUT_MS);
     const apiPort = Number(api.puerto);
-    const token = await login(apiPort);
+    const token = await stationLogin(apiPort);
     return { child, pumpPort: started.port, apiPort, metrics: () => scrape(apiPort, token), stop };
   } catch (err) {
     await stop();
@@ -52,7 +52,8 @@ export async function startObservedStation(opts: StationOptions): Promise<Observ
   }
 }
 
-async function login(apiPort: number): Promise<string> {
+/** Logs in as the benchmark station's admin (for /metrics); returns the session token. */
+export async function stationLogin(apiPort: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${apiPort}/api/sesion`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

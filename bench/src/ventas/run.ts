@@ -20,7 +20,8 @@ import {
   tempDir,
 } from '../hub/children.js';
 import { cpuPercent, type ProcSample, sampleProc } from '../hub/proc-stats.js';
-import { ROOT } from '../hub/run.js';
+import { ROOT, stationArgs } from '../hub/run.js';
+import { stationLogin } from '../estacion.js';
 import { type CpuProfile, type ProfileSummary, summarizeProfile } from './profile-summary.js';
 import { insertRaw, type RawResult, readStoredRows } from './raw-sqlite.js';
 import type { SaleLoadCommand, SaleLoadConfig, SaleLoadMessage, SaleLoadResult } from './types.js';
@@ -28,7 +29,6 @@ import type { SaleLoadCommand, SaleLoadConfig, SaleLoadMessage, SaleLoadResult }
 const STATION_BIN = path.join(ROOT, 'estacion', 'bin', 'estacion.js');
 const GENERATOR = fileURLToPath(new URL('./sale-generator.js', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
-const ADMIN_PASSWORD = 'bench-estacion-admin';
 
 export interface VentasParams {
   connections: number;
@@ -68,18 +68,6 @@ export interface VentasRun {
 }
 
 const monoUs = () => Number(process.hrtime.bigint() / 1000n);
-
-async function login(apiPort: number): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${apiPort}/api/sesion`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ usuario: 'admin', clave: ADMIN_PASSWORD }),
-  });
-  if (!res.ok) throw new Error(`login en la estación: HTTP ${res.status}`);
-  const body = (await res.json()) as { token?: string };
-  if (!body.token) throw new Error('login en la estación: sin token');
-  return body.token;
-}
 
 async function commitStats(apiPort: number, token: string): Promise<CommitStats | null> {
   const res = await fetch(`http://127.0.0.1:${apiPort}/metrics`, { headers: { authorization: `Bearer ${token}` } });
@@ -167,27 +155,8 @@ export async function runVentas(params: VentasParams, progress: (line: string) =
   // Not a temp dir of the run: the profile stays for a closer look (its path is in the results).
   const profDir = mkdtempSync(path.join(os.tmpdir(), 'bench-ventas-perfil-'));
   const rawDir = tempDir('bench-ventas-raw-');
-  const args = [
-    '--host',
-    '127.0.0.1',
-    '--pump-port',
-    '0',
-    '--company-port',
-    '0',
-    '--api-port',
-    '0',
-    '--ws-port',
-    '0',
-    '--max-pumps',
-    '20000',
-    '--admin-password',
-    ADMIN_PASSWORD,
-    '--data-dir',
-    dataDir,
-    '--log-level',
-    'info',
-    '--log-pretty=false',
-  ];
+  // The benchmark station's flags (no admission limit: the generator registers every pump at once).
+  const args = [...stationArgs(dataDir), '--max-pumps', '20000'];
   const nodeArgs = params.profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
   progress(
     `estación${params.profile ? ' (con --cpu-prof)' : ''}: ${params.connections} surtidores, ${params.inFlight} ventas en vuelo cada uno, ` +
@@ -210,7 +179,7 @@ export async function runVentas(params: VentasParams, progress: (line: string) =
     };
     let token = '';
     const { samples, result } = drive(station, cfg, async () => {
-      token = await login(Number(api.puerto));
+      token = await stationLogin(Number(api.puerto));
       progress('surtidores registrados; enviando ventas…');
     });
     const load = await result;
