@@ -383,7 +383,8 @@ describe.skipIf(!available)('operator dashboard', () => {
     await expect.poll(() => p.textContent('#aviso')).toContain('Surtidor 9: pausar → ok');
     await expect.poll(() => pausar.getAttribute('aria-busy')).toBeNull();
     expect(await pausar.textContent()).toBe('Pausar');
-    expect(await pausar.isDisabled()).toBe(true);
+    // The answer and the pump's new estado are two events: the button follows the estado once it lands.
+    await expect.poll(() => pausar.isDisabled()).toBe(true);
     await expect.poll(() => card.locator('[data-comando="reanudar"]').isDisabled()).toBe(false);
     expect(await card.locator('.pausado-por').textContent()).toMatch(/^Pausado por ana: cambio de manguera · /);
     expect(await card.evaluate((now, old) => now === old, before.card)).toBe(true);

@@ -9,7 +9,7 @@ import {
   type Clock,
   type Combustible,
   type DetalleError,
-  type ComandoNombre,
+  type ComandoOperador,
   type ErrorSurtidor,
   type Estado,
   type Heartbeat,
@@ -357,7 +357,7 @@ export class StationService {
    * A command sent from the station succeeded: the live state records who paused the pump and why
    * (or, for `reanudar`, clears it), and the dashboards hear about it.
    */
-  commandApplied(id: number, comando: ComandoNombre, por: { usuario: string; razon: string }): void {
+  commandApplied(id: number, comando: ComandoOperador, por: { usuario: string; razon: string }): void {
     const state = this.live.commandApplied(id, comando, por, isoNow(this.clock));
     if (state) this.bus.emit('estado', state);
   }

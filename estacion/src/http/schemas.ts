@@ -2,6 +2,7 @@
 import { decimalInt, pageQueryFields, saludBase } from '@combustible/server';
 import {
   COMANDOS,
+  COMANDOS_OPERADOR,
   combustible,
   estadoOperacion,
   estadoTransaccion,
@@ -143,7 +144,7 @@ export const filtroTransacciones = paginacion.extend({
 });
 
 export const comandoBody = z.object({
-  comando: z.enum(COMANDOS),
+  comando: z.enum(COMANDOS_OPERADOR),
   razon: z.string().trim().min(1).max(500),
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LIMITES_VENTA as L } from './sale-limits.js';
 
 export const COMBUSTIBLES = ['93', '95', '97', 'diesel'] as const;
 export const combustible = z.enum(COMBUSTIBLES);
@@ -8,7 +9,17 @@ export const METODOS_PAGO = ['efectivo', 'tarjeta', 'transferencia'] as const;
 export const metodoPago = z.enum(METODOS_PAGO);
 export type MetodoPago = z.infer<typeof metodoPago>;
 
-export const ESTADOS_OPERACION = ['disponible', 'despachando', 'pausado'] as const;
+/**
+ * A pump's state. `esperando_autorizacion` and `autorizado` are (ext), only for pumps in `prepago`
+ * mode: nozzle lifted, waiting for the station; authorized, waiting for fuel to start flowing.
+ */
+export const ESTADOS_OPERACION = [
+  'disponible',
+  'despachando',
+  'pausado',
+  'esperando_autorizacion',
+  'autorizado',
+] as const;
 export const estadoOperacion = z.enum(ESTADOS_OPERACION);
 export type EstadoOperacion = z.infer<typeof estadoOperacion>;
 
@@ -16,9 +27,44 @@ export const ESTADOS_TRANSACCION = ['completada', 'cancelada', 'error'] as const
 export const estadoTransaccion = z.enum(ESTADOS_TRANSACCION);
 export type EstadoTransaccion = z.infer<typeof estadoTransaccion>;
 
-export const COMANDOS = ['pausar', 'reanudar', 'detener_emergencia'] as const;
+export const COMANDOS = ['pausar', 'reanudar', 'detener_emergencia', 'autorizar', 'cancelar_autorizacion'] as const;
 export const comandoNombre = z.enum(COMANDOS);
 export type ComandoNombre = z.infer<typeof comandoNombre>;
+
+/** The commands an operator sends to a pump as such (authorizations have their own routes). */
+export const COMANDOS_OPERADOR = ['pausar', 'reanudar', 'detener_emergencia'] as const;
+export type ComandoOperador = (typeof COMANDOS_OPERADOR)[number];
+
+/**
+ * (ext) How a pump sells: `postpago` (the seed's behaviour, the default: a lifted nozzle dispenses
+ * and the customer pays after) or `prepago` (a lifted nozzle waits for the station's `autorizar`).
+ */
+export const MODOS_AUTORIZACION = ['postpago', 'prepago'] as const;
+export const modoAutorizacion = z.enum(MODOS_AUTORIZACION);
+export type ModoAutorizacion = z.infer<typeof modoAutorizacion>;
+
+/** (ext) What a pump declares it can do, in `registro.capacidades`. */
+export const CAPACIDADES = ['autorizacion'] as const;
+export const capacidad = z.enum(CAPACIDADES);
+export type Capacidad = z.infer<typeof capacidad>;
+
+/** An authorization id: issued by the station, quoted back by the pump in `estado` and in the sale. */
+export const idAutorizacion = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\w.:-]+$/, 'solo letras, dígitos, _ . : -');
+
+/**
+ * (ext) The preset of an authorization: up to an amount (integer pesos), up to a volume (litres),
+ * or `lleno` (until the nozzle clicks off: bounded only by the pump's own maximum).
+ */
+export const limiteAutorizacion = z.discriminatedUnion('tipo', [
+  z.object({ tipo: z.literal('monto'), valor: z.number().int().min(1).max(L.montoMax) }),
+  z.object({ tipo: z.literal('litros'), valor: z.number().min(0.01).max(L.litrosMax) }),
+  z.object({ tipo: z.literal('lleno') }),
+]);
+export type LimiteAutorizacion = z.infer<typeof limiteAutorizacion>;
 
 export const idSurtidor = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 

@@ -1,13 +1,17 @@
 /** Link 1: pumps ↔ station (the station listens, default port 6000). See docs/protocol.md. */
 import { z } from 'zod';
 import {
+  capacidad,
   comandoNombre,
   combustible,
   detalleError,
   estadoOperacion,
   estadoTransaccion,
+  idAutorizacion,
   idSurtidor,
+  limiteAutorizacion,
   metodoPago,
+  modoAutorizacion,
   precios,
   timestamp,
   timestampMs,
@@ -31,6 +35,8 @@ export const registro = z.object({
   version: texto(32),
   token: z.string().max(256).optional(),
   combustible_actual: combustible.optional(),
+  /** (ext) What the pump can do beyond the seed: `autorizacion` = it can run in `prepago` mode. */
+  capacidades: z.array(capacidad).max(8).optional(),
 });
 
 export const estado = z.object({
@@ -41,6 +47,8 @@ export const estado = z.object({
   monto_actual: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   tipo_combustible: combustible,
   timestamp,
+  /** (ext) The authorization the pump is dispensing under (`autorizado`, `despachando` in prepago). */
+  id_autorizacion: idAutorizacion.optional(),
 });
 
 /** A sale's date: ISO-8601, not before LIMITES_VENTA.fechaMinima (an unreadable one is the format's issue). */
@@ -75,6 +83,8 @@ export const transaccionCompletada = z
     version_precios: versionPrecios.optional(),
     totalizador_inicio: totalizador.optional(),
     totalizador_fin: totalizador.optional(),
+    /** (ext) The authorization the sale was dispensed under (pumps in `prepago` mode). */
+    id_autorizacion: idAutorizacion.optional(),
   })
   .refine((t) => timestampMs(t.fecha_fin) >= timestampMs(t.fecha_inicio), {
     path: ['fecha_fin'],
@@ -142,6 +152,15 @@ export const registroConfirmado = z.object({
   mensaje: z.string(),
   precios,
   version_precios: versionPrecios.optional(),
+  /** (ext) Sent to pumps that declared the `autorizacion` capacity. */
+  modo_autorizacion: modoAutorizacion.optional(),
+});
+
+/** (ext) The station changed the pump's authorization mode (only to pumps with `autorizacion`). */
+export const configuracion = z.object({
+  tipo: z.literal('configuracion'),
+  id_surtidor: idSurtidor,
+  modo_autorizacion: modoAutorizacion,
 });
 
 export const actualizacionPreciosSurtidor = z.object({
@@ -151,12 +170,29 @@ export const actualizacionPreciosSurtidor = z.object({
   version: versionPrecios.optional(),
 });
 
-export const comando = z.object({
-  tipo: z.literal('comando'),
-  comando: comandoNombre,
-  razon: z.string().max(500),
-  id_comando: texto(64).optional(),
-});
+export const comando = z
+  .object({
+    tipo: z.literal('comando'),
+    comando: comandoNombre,
+    razon: z.string().max(500),
+    id_comando: texto(64).optional(),
+    /** (ext) `autorizar` and `cancelar_autorizacion`: which authorization. */
+    id_autorizacion: idAutorizacion.optional(),
+    /** (ext) `autorizar`: the preset the pump stops at by itself. */
+    limite: limiteAutorizacion.optional(),
+    /** (ext) `autorizar`: the fuels the customer may take (all the pump sells when absent). */
+    combustibles: z.array(combustible).min(1).max(4).optional(),
+    /** (ext) `autorizar`: dispensing must start within this many ms, else the pump drops it. */
+    vence_en_ms: z.number().int().min(1000).max(3_600_000).optional(),
+  })
+  .refine((c) => c.comando !== 'autorizar' || (c.id_autorizacion !== undefined && c.limite !== undefined), {
+    path: ['limite'],
+    message: 'autorizar lleva id_autorizacion y limite',
+  })
+  .refine((c) => c.comando !== 'cancelar_autorizacion' || c.id_autorizacion !== undefined, {
+    path: ['id_autorizacion'],
+    message: 'cancelar_autorizacion lleva id_autorizacion',
+  });
 
 export const solicitudEstado = z.object({
   tipo: z.literal('solicitud_estado'),
@@ -192,6 +228,7 @@ export const errorMensaje = z.object({
 
 export const stationToPump = z.discriminatedUnion('tipo', [
   registroConfirmado,
+  configuracion,
   actualizacionPreciosSurtidor,
   comando,
   solicitudEstado,
@@ -201,6 +238,7 @@ export const stationToPump = z.discriminatedUnion('tipo', [
 ]);
 
 export type RegistroConfirmado = z.infer<typeof registroConfirmado>;
+export type Configuracion = z.infer<typeof configuracion>;
 export type ActualizacionPreciosSurtidor = z.infer<typeof actualizacionPreciosSurtidor>;
 export type Comando = z.infer<typeof comando>;
 export type SolicitudEstado = z.infer<typeof solicitudEstado>;

@@ -164,6 +164,8 @@ export class Pump {
       case 'detener_emergencia':
         this.emergencyStop(now);
         break;
+      default:
+        resultado = `error: comando no soportado (${comando})`;
     }
     this.sink.send({ tipo: 'comando_ejecutado', id_surtidor: this.id, id_comando: idComando, resultado });
   }

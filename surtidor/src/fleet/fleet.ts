@@ -32,6 +32,8 @@ import { type FleetStats, type ProducedCounters, sumChaos, type TickStats } from
 export const SOFTWARE_VERSION = 'sim-0.1.0';
 /** Connections opened per second at start-up (a thousand pumps do not knock all at once). */
 const STARTS_PER_SECOND = 2000;
+/** On shutdown, unconfirmed sales are resent this often while the confirmation wait lasts. */
+const SHUTDOWN_RESEND_MS = 1000;
 const DEFAULT_PRICES: PriceVersion = { version: 0, precios: PRECIOS_POR_DEFECTO };
 
 export interface FleetDeps {
@@ -336,16 +338,35 @@ export class Fleet {
     const confirmEnd = this.clock.now() + confirmMs;
     const reachable = () =>
       this.entries.some((e) => e.link.fatal === null && e.link.hasStarted && e.book.pending.size > 0);
+    // Each round resends whatever is still unconfirmed at once, so one lost answer costs a second,
+    // not the rest of the wait.
     do {
       await this.bounded(this.outbox.flush(), 10_000);
       for (const e of this.entries) e.link.hurry();
-      await this.until(() => this.outbox.pending === 0 || !reachable(), confirmEnd - this.clock.now());
+      const round = Math.min(SHUTDOWN_RESEND_MS, confirmEnd - this.clock.now());
+      await this.until(() => this.outbox.pending === 0 || !reachable(), round);
     } while (this.outbox.pending > 0 && reachable() && this.clock.now() < confirmEnd);
-    if (this.outbox.pending > 0)
+    if (this.outbox.pending > 0) {
+      const holding = this.entries
+        .filter((e) => e.book.pending.size > 0 || e.book.writing > 0)
+        .slice(0, 10)
+        .map((e) => ({
+          id_surtidor: e.pump.id,
+          pendientes: e.book.pending.size,
+          escribiendo: e.book.writing,
+          en_curso: e.link.inFlight,
+          registrado: e.link.registered,
+          detenido: e.link.fatal?.message ?? null,
+        }));
       this.log.warn(
-        { pendientes: this.outbox.pending, en_curso: this.entries.reduce((n, e) => n + e.link.inFlight, 0) },
+        {
+          pendientes: this.outbox.pending,
+          en_curso: this.entries.reduce((n, e) => n + e.link.inFlight, 0),
+          surtidores: holding,
+        },
         'cierre: quedan ventas sin confirmar; siguen en el outbox y se reenvían al volver',
       );
+    }
     this.stopTicking();
     for (const e of this.entries) e.link.stop();
     const summary = { ...this.stats(), cortadas };

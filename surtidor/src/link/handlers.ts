@@ -15,6 +15,9 @@ const handlers: Handlers = {
     link.pump.requestState(); // the station assumes `disponible`; a sale may be in progress
     link.pumpOutgoing(); // starts replaying the outbox
   },
+  configuracion(link, msg) {
+    link.log.debug({ modo_autorizacion: msg.modo_autorizacion }, 'configuración recibida');
+  },
   actualizacion_precios(link, msg) {
     link.pump.offerPrices({ version: msg.version ?? link.pump.priceVersion.version, precios: msg.precios });
   },
