@@ -376,11 +376,15 @@ describe('Fleet on fake time', () => {
 
     const shutdownAt = Date.now();
     const { summary } = await t.shutdown();
-    expect(sales(station)).toHaveLength(2); // hurried: resent on the next tick, not 30 s later
+    // Hurried: resent on the next tick, not 30 s later, and again a second later (the wait is 2 s).
+    expect(sales(station)).toHaveLength(3);
     expect(summary.pendientes).toBe(1); // kept in the outbox for the next run
     // It gave up after confirmWait (2 s) on the clock, give or take its 50 ms polling step; pino
     // stamps log lines with Date.now(), which is fake time here.
     const gaveUp = t.lines.find((l) => String(l.msg).startsWith('cierre: quedan ventas sin confirmar'));
+    expect(gaveUp?.surtidores).toEqual([
+      { id_surtidor: 7, pendientes: 1, escribiendo: 0, en_curso: 1, registrado: true, detenido: null },
+    ]);
     const waited = Number(gaveUp?.time) - shutdownAt;
     expect(waited).toBeGreaterThanOrEqual(2000);
     expect(waited).toBeLessThanOrEqual(2060);
