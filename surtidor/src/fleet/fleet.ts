@@ -336,8 +336,11 @@ export class Fleet {
     // A sale can still become durable while we wait (the last cancelled sales, a write in flight):
     // flush and look again until nothing is pending or the time is up.
     const confirmEnd = this.clock.now() + confirmMs;
+    // A sale still being written counts: it becomes durable at the next flush, then goes out.
     const reachable = () =>
-      this.entries.some((e) => e.link.fatal === null && e.link.hasStarted && e.book.pending.size > 0);
+      this.entries.some(
+        (e) => e.link.fatal === null && e.link.hasStarted && (e.book.pending.size > 0 || e.book.writing > 0),
+      );
     // Each round resends whatever is still unconfirmed at once, so one lost answer costs a second,
     // not the rest of the wait.
     do {
