@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../random.js';
 import { FakeClock, pumpConfig, RecordingSink, scripted, T0 } from '../test-support.js';
+import { litrosDeMl, montoDe } from './money.js';
 import { type AuthorizationArgs, Pump, VENCE_POR_DEFECTO_MS } from './pump.js';
 import type { AuthorizationOptions, PriceVersion, PumpConfig, PumpMemory, PumpTiming } from './types.js';
 
@@ -462,7 +463,8 @@ describe('Pump: prepago', () => {
         expect(tx.monto_total).toBeLessThanOrEqual(valor);
         expect(tx.monto_total).toBe(Math.round(tx.litros * tx.precio_por_litro));
         // Bounded by the amount, or by the pump's maximum (100 L).
-        if (tx.litros < 100) expect(Math.round((tx.litros + 0.001) * precio)).toBeGreaterThan(valor);
+        if (tx.litros < 100)
+          expect(montoDe(litrosDeMl(Math.round(tx.litros * 1000) + 1), precio)).toBeGreaterThan(valor);
         expect(tx.id_autorizacion).toBe('A1');
       }),
       { numRuns: 200 },
