@@ -1,7 +1,6 @@
 /** A real `surtidor --modo prepago` process against a fake station that authorizes its customers. */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FakeStation, PRECIOS } from './helpers/fake-station.js';
-import type { Json } from './helpers/line-client.js';
 import { removeTempDirs, type ServiceProcess, startProcess, tempDir } from './helpers/processes.js';
 
 const stations: FakeStation[] = [];
@@ -60,9 +59,7 @@ describe('surtidor --modo prepago', () => {
 
     await pump.next((m) => m.estado_operacion === 'esperando_autorizacion');
     pump.send({ tipo: 'configuracion', id_surtidor: 9, modo_autorizacion: 'postpago' });
-    const served = (await pump.next(
-      (m) => m.tipo === 'estado' && m.estado_operacion !== 'esperando_autorizacion',
-    )) as Json;
+    const served = await pump.next((m) => m.tipo === 'estado' && m.estado_operacion !== 'esperando_autorizacion');
     expect(served).toMatchObject({ estado_operacion: 'despachando' });
     expect(served).not.toHaveProperty('id_autorizacion');
     const next = await pump.next('transaccion_completada');
