@@ -106,9 +106,16 @@ describe('surtidor: no sale lost', () => {
     { credenciales: 'none (loopback)', perPump: false, tls: false },
     { credenciales: 'a token of its own for every pump (--require-pump-auth)', perPump: true, tls: false },
     { credenciales: 'mutual TLS and a token of its own for every pump', perPump: true, tls: true },
+    // Prepaid pumps authorizing their own customers: every sale is dispensed under an authorization.
+    {
+      credenciales: 'none (loopback), pumps in prepago (--modo prepago --autorizar-solo)',
+      perPump: false,
+      tls: false,
+      prepago: true,
+    },
   ])(
     'the station stores exactly the sales the pumps made, across two SIGKILLs of the station; credentials: $credenciales',
-    async ({ perPump, tls }) => {
+    async ({ perPump, tls, prepago }) => {
       const dataDir = tempDir('perdida-estacion-');
       const outboxDir = tempDir('perdida-surtidores-');
       const ledger = path.join(outboxDir, 'ventas.ndjson');
@@ -146,6 +153,7 @@ describe('surtidor: no sale lost', () => {
         ...['--reconnect-base', '0.1', '--reconnect-max', '1'],
         ...tokenArgs,
         ...secure.pumpArgs,
+        ...(prepago ? ['--modo', 'prepago', '--autorizar-solo'] : []),
       ]);
       procs.push(pumps);
       /** The first `resumen` logged after log index `from` that satisfies `ok`. */
@@ -190,6 +198,7 @@ describe('surtidor: no sale lost', () => {
       const madeIds = made.map((t) => `${t.id_surtidor}/${t.id_transaccion}`);
       expect(new Set(madeIds).size).toBe(made.length);
       expect(made.length).toBe(final.ventas);
+      if (prepago) for (const t of made) expect(t.id_autorizacion).toMatch(/^auto-/);
 
       const { SqliteStore } = await import('../estacion/src/store/sqlite-store.js');
       const store = new SqliteStore({ dataDir });

@@ -1,6 +1,7 @@
 import { ConfigError } from '@combustible/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseArgs } from './cli.js';
+import { modoInicial } from './config.js';
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -81,6 +82,25 @@ describe('surtidor CLI', () => {
     });
   });
 
+  it('reads the prepaid mode and --autorizar-solo, from flags or the environment (postpago by default)', () => {
+    expect(parseArgs([])).toMatchObject({ modo: 'postpago', autorizarSolo: false });
+    expect(parseArgs(['--modo', 'mixto', '--autorizar-solo'])).toMatchObject({ modo: 'mixto', autorizarSolo: true });
+    process.env.SURTIDOR_MODO = 'prepago';
+    process.env.SURTIDOR_AUTORIZAR_SOLO = 'true';
+    expect(parseArgs([])).toMatchObject({ modo: 'prepago', autorizarSolo: true });
+  });
+
+  it('mixto gives about half the pumps prepago, always the same ones', () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => i + 1);
+    const prepago = ids.filter((id) => modoInicial('mixto', id) === 'prepago');
+    expect(prepago.length).toBeGreaterThan(450);
+    expect(prepago.length).toBeLessThan(550);
+    expect(ids.filter((id) => modoInicial('mixto', id) === 'prepago')).toEqual(prepago);
+    expect(
+      ids.every((id) => modoInicial('prepago', id) === 'prepago' && modoInicial('postpago', id) === 'postpago'),
+    ).toBe(true);
+  });
+
   it.each([
     [['--count', '0'], '--count'],
     [['--estacion', 'host:99999'], '--estacion'],
@@ -91,6 +111,7 @@ describe('surtidor CLI', () => {
     [['--tls', '--cert', 'a.crt'], '--cert y --key van juntos'],
     [['--ca', 'ca.crt'], 'requieren --tls'],
     [['--tls', '--count', '2', '--cert', 'a.crt', '--key', 'a.key'], 'deben contener {id}'],
+    [['--modo', 'gratis'], '--modo'],
   ])('rejects %j naming the flag', (argv, flag) => {
     expect(() => parseArgs(argv)).toThrow(ConfigError);
     expect(() => parseArgs(argv)).toThrow(flag);

@@ -64,6 +64,18 @@ export function parseArgs(argv: string[]): SurtidorConfig {
       'heartbeat-interval': { type: 'number', describe: 'Segundos entre "heartbeat"', default: 30 },
       velocidad: { type: 'number', describe: 'velocidad_despacho, litros por segundo', default: 1 },
       capacidad: { type: 'number', describe: 'capacidad_maxima_litros por venta', default: 100 },
+      modo: {
+        type: 'string',
+        describe:
+          'Modo de venta inicial: postpago (se despacha y se paga después), prepago (cada cliente espera el "autorizar" de la estación) o mixto (la mitad aprox., fija por id); manda el modo_autorizacion de la estación',
+        default: 'postpago',
+      },
+      'autorizar-solo': {
+        type: 'boolean',
+        describe:
+          'Solo para pruebas de carga: en prepago cada surtidor autoriza a su propio cliente tras el pago (id "auto-…", que la estación no emitió) en vez de esperar a un operador',
+        default: false,
+      },
       ledger: { type: 'string', describe: 'Anotar cada venta (línea del protocolo) en este archivo' },
       seed: { type: 'number', describe: 'Semilla: los mismos clientes en cada ejecución' },
       'tick-ms': { type: 'number', describe: 'Paso del reloj común de los surtidores (ms)', default: 100 },
@@ -132,6 +144,8 @@ export function parseArgs(argv: string[]): SurtidorConfig {
     .example('$0 --count 2000 --first-id 1001 --speed 10 --outbox-dir data/s2', 'dos mil, diez veces más rápido')
     .example('$0 --count 4 --tokens-file tokens.txt', 'cada surtidor con su token (estacion surtidores token ID)')
     .example('$0 --chaos-drop 0.05 --chaos-duplicate 0.05', 'probar la estación con líneas perdidas y repetidas')
+    .example('$0 --count 100 --modo mixto', 'la mitad en prepago: sus clientes esperan la autorización de la estación')
+    .example('$0 --count 1000 --modo prepago --autorizar-solo', 'carga en prepago sin operador (autorización propia)')
     .strict()
     .help()
     .alias('h', 'help')
@@ -187,6 +201,8 @@ export async function main(argv: string[]): Promise<number> {
       primer_id: config.firstId,
       estacion,
       velocidad: config.speed,
+      modo: config.modo,
+      autorizar_solo: config.autorizarSolo,
       outbox: config.outboxDir,
       pendientes: fleet.outbox.pending,
     },

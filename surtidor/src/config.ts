@@ -3,7 +3,7 @@
  * of which can also come from an environment variable SURTIDOR_<FLAG> (e.g. SURTIDOR_ESTACION,
  * SURTIDOR_COUNT, SURTIDOR_CHAOS_DROP).
  */
-import { COMBUSTIBLES, combustible, logLevel, parseHostPort } from '@combustible/shared';
+import { COMBUSTIBLES, combustible, logLevel, type ModoAutorizacion, parseHostPort } from '@combustible/shared';
 import { z } from 'zod';
 
 export const DEFAULT_STATION_PORT = 6000;
@@ -16,6 +16,23 @@ export const DEFAULT_STATION_PORT = 6000;
  */
 export const DEFAULT_RECONNECT_BASE_S = 0.25;
 export const DEFAULT_RECONNECT_MAX_S = 2;
+
+/**
+ * `--modo`: how the pumps sell until the station says otherwise (its `modo_autorizacion` wins):
+ * all postpago, all prepago, or mixto (about half prepago, chosen by a hash of each id).
+ */
+export const MODOS_SIMULADOR = ['postpago', 'prepago', 'mixto'] as const;
+export type ModoSimulador = (typeof MODOS_SIMULADOR)[number];
+
+/** A pump's initial mode under `--modo`; mixto takes one bit of a 32-bit hash of the id (murmur3's finalizer). */
+export function modoInicial(modo: ModoSimulador, id: number): ModoAutorizacion {
+  if (modo !== 'mixto') return modo;
+  let h = id >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h & 1) === 1 ? 'prepago' : 'postpago';
+}
 
 const seconds = z.coerce.number().positive().max(86_400);
 const probability = z.coerce.number().min(0).max(1);
@@ -62,6 +79,9 @@ export const surtidorConfigSchema = z
     heartbeatInterval: z.coerce.number().min(0.1).max(3600).default(30),
     velocidad: z.coerce.number().positive().max(1000).default(1),
     capacidad: z.coerce.number().min(1).max(100_000).default(100),
+    modo: z.enum(MODOS_SIMULADOR).default('postpago'),
+    /** In prepago, each pump authorizes its own customers instead of waiting for the station (load tests). */
+    autorizarSolo: z.boolean().default(false),
     ledger: z.string().min(1).optional(),
     seed: count
       .min(0)

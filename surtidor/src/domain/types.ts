@@ -4,6 +4,7 @@ import type {
   ComandoEjecutado,
   Estado,
   MetodoPago,
+  ModoAutorizacion,
   Precios,
   PreciosAplicados,
   TransaccionCompletada,
@@ -49,6 +50,46 @@ export interface Customer {
   combustible: Combustible;
   metodo_pago: MetodoPago;
   pedido: Pedido;
+}
+
+/** What a customer at a prepaid pump does besides asking (see prepaidHabits). */
+export interface PrepaidHabits {
+  /** Simulated ms after which they hang up if still not authorized (null: they wait). */
+  abandonaTrasMs: number | null;
+  /** With an amount or volume preset, the fraction of it where they stop (null: at the preset). */
+  corteEn: number | null;
+}
+
+/** How a pump sells (the station's `modo_autorizacion` overrides `modo`). */
+export interface AuthorizationOptions {
+  /** The mode until the station says otherwise. */
+  modo: ModoAutorizacion;
+  /**
+   * `--autorizar-solo`: in prepago the pump authorizes its own customers after they pay (a few
+   * simulated seconds), with their own request as the preset, instead of waiting for the station.
+   * For load tests only: the station never issued those authorizations.
+   */
+  selfAuthorize: boolean;
+}
+
+/** What a pump counts about authorizations (summed by the fleet). */
+export interface AuthorizationCounters {
+  /** `autorizar` commands received (accepted or not). */
+  recibidas: number;
+  /** `autorizar` commands answered with an error. */
+  rechazadas: number;
+  /** Authorizations the pump gave itself (--autorizar-solo). */
+  propias: number;
+  /** Authorizations dropped because dispensing did not start within `vence_en_ms`. */
+  vencidas: number;
+  /** Authorizations the station cancelled (`cancelar_autorizacion` answered ok). */
+  canceladas: number;
+  /** Customers who hung up while waiting for an authorization (no sale). */
+  abandonos: number;
+}
+
+export function emptyAuthorizationCounters(): AuthorizationCounters {
+  return { recibidas: 0, rechazadas: 0, propias: 0, vencidas: 0, canceladas: 0, abandonos: 0 };
 }
 
 /** Live messages the pump emits (sales go through the outbox instead). */

@@ -15,7 +15,7 @@ import {
   type TransaccionCompletada,
 } from '@combustible/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type SurtidorConfig, surtidorConfigSchema } from '../config.js';
+import { modoInicial, type SurtidorConfig, surtidorConfigSchema } from '../config.js';
 import { Pump } from '../domain/pump.js';
 import type { PumpConfig } from '../domain/types.js';
 import { Outbox } from '../outbox/outbox.js';
@@ -388,6 +388,52 @@ describe('Fleet on fake time', () => {
     const waited = Number(gaveUp?.time) - shutdownAt;
     expect(waited).toBeGreaterThanOrEqual(2000);
     expect(waited).toBeLessThanOrEqual(2060);
+  });
+
+  it('in prepago with autorizarSolo every sale quotes the pump’s own authorization; the stats count them; the shutdown leaves no customer waiting', async () => {
+    const t = await setup({
+      count: 3,
+      modo: 'prepago',
+      autorizarSolo: true,
+      meanInterval: 2,
+      speed: 10,
+      capacidad: 40,
+    });
+    t.fleet.start();
+    await settle();
+    await settle();
+    const station = await t.network.connection(0);
+    expect(station.of('registro')[0]).toMatchObject({ capacidades: ['autorizacion'] });
+    await t.run(30_000);
+    const stats = t.fleet.stats();
+    expect(stats.ventas).toBeGreaterThan(3);
+    expect(stats.autorizacion).toMatchObject({ prepago: 3, recibidas: 0, rechazadas: 0, vencidas: 0, canceladas: 0 });
+    // Each self-authorization ends in a sale, unless nothing was dispensed (an early stop at 0 ml cannot happen).
+    expect(stats.autorizacion?.propias).toBeGreaterThanOrEqual(stats.ventas);
+    const { summary } = await t.shutdown();
+    const all = t.network.stations.flatMap((st) => sales(st));
+    expect(new Set(all.map((tx) => tx.id_transaccion)).size).toBe(summary.ventas);
+    for (const tx of all) expect(tx.id_autorizacion).toMatch(new RegExp(`^auto-${tx.id_surtidor}-`));
+    expect(summary.pendientes).toBe(0);
+    for (const e of t.fleet.entries) expect(['disponible', 'pausado']).toContain(e.pump.estadoOperacion);
+  });
+
+  it('--modo mixto puts the pumps whose id hashes odd in prepago, and the station’s mode overrides it', async () => {
+    const t = await setup({ count: 8, modo: 'mixto' });
+    const modes = t.fleet.entries.map((e) => e.pump.modoAutorizacion);
+    expect(modes).toEqual(t.fleet.entries.map((e) => modoInicial('mixto', e.pump.id)));
+    expect(new Set(modes)).toEqual(new Set(['prepago', 'postpago']));
+    expect(t.fleet.stats().autorizacion?.prepago).toBe(modes.filter((m) => m === 'prepago').length);
+    t.fleet.start();
+    await settle();
+    await settle();
+    for (const st of t.network.stations) {
+      const id = st.of('registro')[0]?.id_surtidor as number;
+      st.send({ tipo: 'configuracion', id_surtidor: id, modo_autorizacion: 'postpago' });
+    }
+    await t.run(100);
+    expect(t.fleet.entries.map((e) => e.pump.modoAutorizacion)).toEqual(modes.map(() => 'postpago'));
+    expect(t.fleet.stats().autorizacion).toBeUndefined();
   });
 
   it('given a clock, schedules nothing on the global timers', async () => {

@@ -18,7 +18,7 @@ import {
   type TransaccionCompletada,
 } from '@combustible/shared';
 import { ChaosLink, chaosOnLink, skewedClock } from '../chaos.js';
-import type { SurtidorConfig } from '../config.js';
+import { modoInicial, type SurtidorConfig } from '../config.js';
 import { Pump } from '../domain/pump.js';
 import type { PriceVersion, PumpConfig, PumpSink } from '../domain/types.js';
 import { Admission } from '../link/admission.js';
@@ -27,7 +27,7 @@ import { PumpLink } from '../link/pump-link.js';
 import { pumpTls } from '../link/tls.js';
 import { Outbox, type PumpBook } from '../outbox/outbox.js';
 import { randomFor } from '../random.js';
-import { type FleetStats, type ProducedCounters, sumChaos, type TickStats } from './stats.js';
+import { type FleetStats, type ProducedCounters, sumAuthorization, sumChaos, type TickStats } from './stats.js';
 
 export const SOFTWARE_VERSION = 'sim-0.1.0';
 /** Connections opened per second at start-up (a thousand pumps do not knock all at once). */
@@ -132,6 +132,7 @@ export class Fleet {
           meanIntervalMs: config.meanInterval * 1000,
           estadoIntervalMs: config.estadoInterval * 1000,
         },
+        authorization: { modo: modoInicial(config.modo, id), selfAuthorize: config.autorizarSolo },
       });
       const linkRandom = config.seed === undefined ? Math.random : randomFor(config.seed + 1, id);
       entry.chaos = withChaos ? new ChaosLink(chaosOptions, linkRandom, this.clock) : null;
@@ -293,6 +294,7 @@ export class Fleet {
       reconexiones += e.link.client.reconnects;
     }
     const caos = sumChaos(this.entries.flatMap((e) => (e.chaos ? [e.chaos.counters] : [])));
+    const autorizacion = sumAuthorization(this.entries.map((e) => e.pump));
     return {
       surtidores: this.entries.length,
       conectados: this.registered(),
@@ -309,6 +311,7 @@ export class Fleet {
       detenidos: this.stopped,
       outbox: this.outbox.stats,
       ...(caos ? { caos } : {}),
+      ...(autorizacion ? { autorizacion } : {}),
     };
   }
 

@@ -1,5 +1,6 @@
 /** What a fleet reports: the live table, the periodic `resumen` log and the final summary. */
 import type { ChaosCounters } from '../chaos.js';
+import type { AuthorizationCounters } from '../domain/types.js';
 import type { LinkCounters } from '../link/counters.js';
 import type { OutboxStats } from '../outbox/outbox.js';
 
@@ -28,6 +29,18 @@ export interface FleetStats extends ProducedCounters, Omit<LinkCounters, 'errore
   rechazos: Record<string, number>;
   outbox: OutboxStats;
   caos?: ChaosCounters;
+  /** Present once a pump is (or was) in prepago. */
+  autorizacion?: AuthorizationStats;
+}
+
+/** Prepago across the fleet: the pumps' counters summed, and where the pumps are now. */
+export interface AuthorizationStats extends AuthorizationCounters {
+  /** Pumps in prepago mode now. */
+  prepago: number;
+  /** Pumps whose customer waits for an authorization (`esperando_autorizacion`). */
+  esperando: number;
+  /** Pumps authorized, fuel not flowing yet (`autorizado`). */
+  autorizados: number;
 }
 
 /** The shared tick over a reporting window. */
@@ -38,6 +51,43 @@ export interface TickStats {
   max_ms: number;
   /** Worst lateness of a tick against its schedule (ms): the simulation falling behind. */
   retraso_max_ms: number;
+}
+
+/** What pumps report for the authorization stats. */
+export interface AuthorizationSource {
+  modoAutorizacion: string;
+  estadoOperacion: string;
+  authorizationCounters: Readonly<AuthorizationCounters>;
+}
+
+/** Sums the pumps' prepago figures; undefined while no pump is or was in prepago. */
+export function sumAuthorization(pumps: readonly AuthorizationSource[]): AuthorizationStats | undefined {
+  const total: AuthorizationStats = {
+    prepago: 0,
+    esperando: 0,
+    autorizados: 0,
+    recibidas: 0,
+    rechazadas: 0,
+    propias: 0,
+    vencidas: 0,
+    canceladas: 0,
+    abandonos: 0,
+  };
+  let seen = false;
+  for (const p of pumps) {
+    if (p.modoAutorizacion === 'prepago') total.prepago += 1;
+    if (p.estadoOperacion === 'esperando_autorizacion') total.esperando += 1;
+    else if (p.estadoOperacion === 'autorizado') total.autorizados += 1;
+    const c = p.authorizationCounters;
+    total.recibidas += c.recibidas;
+    total.rechazadas += c.rechazadas;
+    total.propias += c.propias;
+    total.vencidas += c.vencidas;
+    total.canceladas += c.canceladas;
+    total.abandonos += c.abandonos;
+    if (!seen && (c.recibidas > 0 || c.propias > 0 || c.abandonos > 0)) seen = true;
+  }
+  return seen || total.prepago > 0 ? total : undefined;
 }
 
 export function sumChaos(all: ChaosCounters[]): ChaosCounters | undefined {

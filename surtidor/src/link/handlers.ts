@@ -1,5 +1,5 @@
 /** Station → pump dispatch: framing is the client's, parsing is shared, one small handler per tipo. */
-import { parseLine, type StationToPump, stationToPump } from '@combustible/shared';
+import { type ModoAutorizacion, parseLine, type StationToPump, stationToPump } from '@combustible/shared';
 import { countCode } from './counters.js';
 import type { PumpLink } from './pump-link.js';
 
@@ -12,18 +12,27 @@ const handlers: Handlers = {
     link.onRegistered();
     link.log.debug({ version_precios: msg.version_precios }, 'registrado');
     link.pump.offerPrices({ version: msg.version_precios ?? link.pump.priceVersion.version, precios: msg.precios });
+    // The station is the authority on the mode; when it says nothing the pump keeps its own.
+    if (msg.modo_autorizacion !== undefined) applyMode(link, msg.modo_autorizacion, 'registro_confirmado');
     link.pump.requestState(); // the station assumes `disponible`; a sale may be in progress
     link.pumpOutgoing(); // starts replaying the outbox
   },
   configuracion(link, msg) {
-    link.log.debug({ modo_autorizacion: msg.modo_autorizacion }, 'configuración recibida');
+    if (msg.id_surtidor !== link.pump.id) {
+      link.log.warn({ id_recibido: msg.id_surtidor }, 'configuración para otro surtidor: se ignora');
+      return;
+    }
+    applyMode(link, msg.modo_autorizacion, 'configuracion');
   },
   actualizacion_precios(link, msg) {
     link.pump.offerPrices({ version: msg.version ?? link.pump.priceVersion.version, precios: msg.precios });
   },
   comando(link, msg) {
-    link.log.info({ comando: msg.comando, razon: msg.razon, id_comando: msg.id_comando }, 'comando recibido');
-    link.pump.command(msg.comando, msg.id_comando ?? `${msg.comando}-${link.now}`);
+    link.log.info(
+      { comando: msg.comando, razon: msg.razon, id_comando: msg.id_comando, id_autorizacion: msg.id_autorizacion },
+      'comando recibido',
+    );
+    link.pump.command(msg.comando, msg.id_comando ?? `${msg.comando}-${link.now}`, msg);
   },
   solicitud_estado(link) {
     link.pump.requestState();
@@ -45,6 +54,13 @@ const handlers: Handlers = {
     }
   },
 };
+
+/** The station set the pump's authorization mode: applied, and logged when it changed. */
+function applyMode(link: PumpLink, modo: ModoAutorizacion, origen: 'registro_confirmado' | 'configuracion'): void {
+  const anterior = link.pump.modoAutorizacion;
+  if (link.pump.setMode(modo))
+    link.log.info({ modo_autorizacion: modo, anterior, origen }, 'modo de autorización cambiado');
+}
 
 export function dispatchLine(link: PumpLink, line: string): void {
   const parsed = parseLine(line, stationToPump);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PRECIOS_POR_DEFECTO, type TransaccionCompletada } from '@combustible/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Pump } from '../domain/pump.js';
-import type { PriceVersion } from '../domain/types.js';
+import type { AuthorizationOptions, PriceVersion } from '../domain/types.js';
 import { Outbox } from '../outbox/outbox.js';
 import { FakeClock, FakeNetwork, memoryLogger, pumpConfig, scripted, settle } from '../test-support.js';
 import { emptyCounters } from './counters.js';
@@ -39,7 +39,14 @@ function venta(seq: number, inst: string): TransaccionCompletada {
   };
 }
 
-async function setup(opts: { pending?: number; options?: Partial<LinkOptions> } = {}) {
+async function setup(
+  opts: {
+    pending?: number;
+    options?: Partial<LinkOptions>;
+    random?: number[];
+    authorization?: AuthorizationOptions;
+  } = {},
+) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'link-test-'));
   dirs.push(dir);
   const { log, lines } = memoryLogger();
@@ -54,13 +61,14 @@ async function setup(opts: { pending?: number; options?: Partial<LinkOptions> } 
   let link!: PumpLink;
   const pump = new Pump(pumpConfig(), book.memory(V0), {
     clock,
-    random: scripted([], 0.999_999), // no customer for a long while: the test makes the sales
+    random: scripted(opts.random ?? [], 0.999_999), // by default no customer for a long while: the test makes the sales
     sink: {
       send: (m) => link.live(m),
       sale: (tx) => outbox.recordSale(tx),
       pricesApplied: (p) => outbox.savePrices(7, p),
     },
     timing: { speed: 1, meanIntervalMs: 60_000, estadoIntervalMs: 2000 },
+    ...(opts.authorization ? { authorization: opts.authorization } : {}),
   });
   link = new PumpLink({
     pump,
@@ -121,6 +129,7 @@ describe('PumpLink', () => {
       combustibles_soportados: ['95'],
       version: 'sim-test',
       combustible_actual: '95',
+      capacidades: ['autorizacion'],
       token: 'secreto',
     });
     t.pump.requestState(); // not registered yet: nothing goes out
@@ -436,5 +445,117 @@ describe('PumpLink', () => {
     expect(t.clock.now() - last).toBeLessThanOrEqual(1000);
     const back = await t.network.connection(1);
     await back.next('registro');
+  });
+});
+
+describe('PumpLink: prepago', () => {
+  /** Draws: a customer at once, 95, cash, 10 L; then patient, no early stop; then no one for long. */
+  const CUSTOMER = [0, 0, 0.1, 0.1, 5.5 / 46, 0.5, 0.5, 0.5, 0.5];
+  const autorizar = (id_comando: string, id_autorizacion: string, extra: Record<string, unknown> = {}) => ({
+    tipo: 'comando',
+    comando: 'autorizar',
+    razon: 'pagó en caja',
+    id_comando,
+    id_autorizacion,
+    limite: { tipo: 'litros', valor: 4 },
+    ...extra,
+  });
+  const cancelar = (id_comando: string, id_autorizacion: string) => ({
+    tipo: 'comando',
+    comando: 'cancelar_autorizacion',
+    razon: 'el cliente se arrepintió',
+    id_comando,
+    id_autorizacion,
+  });
+
+  it('follows the station’s configuracion, waits for autorizar, answers it and sends the sale, durable first, quoting the authorization', async () => {
+    const t = await setup({ random: CUSTOMER });
+    t.link.start();
+    const station = await t.network.connection(0);
+    expect(await station.next('registro')).toMatchObject({ capacidades: ['autorizacion'] });
+    station.send(confirmado(0)); // says nothing about the mode: the pump keeps postpago
+    await station.next('estado');
+    expect(t.pump.modoAutorizacion).toBe('postpago');
+    station.send({ tipo: 'configuracion', id_surtidor: 8, modo_autorizacion: 'prepago' }); // not this pump
+    station.send({ tipo: 'configuracion', id_surtidor: 7, modo_autorizacion: 'prepago' });
+    await station.until(() => t.pump.modoAutorizacion === 'prepago');
+    await settle();
+    expect(t.lines.filter((l) => l.msg === 'modo de autorización cambiado')).toEqual([
+      expect.objectContaining({
+        level: 30,
+        modo_autorizacion: 'prepago',
+        anterior: 'postpago',
+        origen: 'configuracion',
+      }),
+    ]);
+    expect(t.lines.some((l) => l.msg === 'configuración para otro surtidor: se ignora' && l.id_recibido === 8)).toBe(
+      true,
+    );
+
+    t.pump.tick(); // a customer lifts the nozzle
+    expect(await station.next('estado')).toMatchObject({ estado_operacion: 'esperando_autorizacion' });
+    station.send(autorizar('c-1', 'A-1', { combustibles: ['95'], vence_en_ms: 60_000 }));
+    expect(await station.next('estado')).toMatchObject({ estado_operacion: 'autorizado', id_autorizacion: 'A-1' });
+    expect(await station.next('comando_ejecutado')).toEqual({
+      tipo: 'comando_ejecutado',
+      id_surtidor: 7,
+      id_comando: 'c-1',
+      resultado: 'ok',
+    });
+    station.send(autorizar('c-2', 'A-2'));
+    expect((await station.next('comando_ejecutado')).resultado).toBe('error: hay otra autorización abierta (A-1)');
+
+    t.clock.advance(3000); // the customer starts
+    t.pump.tick();
+    expect(await station.next('estado')).toMatchObject({ estado_operacion: 'despachando', id_autorizacion: 'A-1' });
+    station.send(cancelar('c-3', 'A-1'));
+    expect((await station.next('comando_ejecutado')).resultado).toMatch(/^error: .*pausar o detener_emergencia/);
+
+    t.clock.advance(4000); // 4 L at 1 L/s: the pump stops by itself at the preset
+    t.pump.tick();
+    await settle();
+    // The sale is written, not yet durable: nothing of it (nor the estado after it) has gone out.
+    expect(station.of('transaccion_completada')).toEqual([]);
+    expect(station.received.at(-1)).toMatchObject({ tipo: 'comando_ejecutado', id_comando: 'c-3' });
+    await t.outbox.flush();
+    const sale = await station.next('transaccion_completada');
+    expect(sale).toMatchObject({
+      litros: 4,
+      precio_por_litro: 1400,
+      monto_total: 5600,
+      estado: 'completada',
+      id_autorizacion: 'A-1',
+    });
+    expect(t.book.pending.get(sale.id_transaccion as string)).toMatchObject({ id_autorizacion: 'A-1' });
+    expect(await station.next('estado')).toMatchObject({ estado_operacion: 'disponible' });
+    station.send({ tipo: 'transaccion_confirmada', id_transaccion: sale.id_transaccion, duplicada: false });
+    await station.until(() => t.outbox.pending === 0);
+    expect(t.outbox.pending).toBe(0);
+  });
+
+  it('an authorization sent before the customer comes, then cancelled; the station turns the pump back to postpago', async () => {
+    const t = await setup({ authorization: { modo: 'prepago', selfAuthorize: false } });
+    t.link.start();
+    const station = await t.network.connection(0);
+    await station.next('registro');
+    station.send({ ...confirmado(0), modo_autorizacion: 'prepago' });
+    expect(await station.next('estado')).toMatchObject({ estado_operacion: 'disponible' });
+    station.send(autorizar('c-1', 'A-9', { limite: { tipo: 'monto', valor: 10_000 } }));
+    expect(await station.next('estado')).toMatchObject({ estado_operacion: 'autorizado', id_autorizacion: 'A-9' });
+    expect((await station.next('comando_ejecutado')).resultado).toBe('ok');
+    station.send(cancelar('c-2', 'A-8'));
+    expect((await station.next('comando_ejecutado')).resultado).toMatch(/^error: no hay una autorización abierta/);
+    station.send(cancelar('c-3', 'A-9'));
+    expect(await station.next('estado')).toMatchObject({ estado_operacion: 'disponible' });
+    expect(station.received.at(-1)).not.toHaveProperty('id_autorizacion');
+    expect(await station.next('comando_ejecutado')).toMatchObject({ id_comando: 'c-3', resultado: 'ok' });
+    expect(t.pump.authorizationCounters).toMatchObject({ recibidas: 1, canceladas: 1 });
+    station.send({ tipo: 'configuracion', id_surtidor: 7, modo_autorizacion: 'postpago' });
+    await station.until(() => t.pump.modoAutorizacion === 'postpago');
+    station.send(autorizar('c-4', 'A-10'));
+    expect((await station.next('comando_ejecutado')).resultado).toBe('error: el surtidor está en modo postpago');
+    expect(t.lines.filter((l) => l.msg === 'modo de autorización cambiado').map((l) => l.origen)).toEqual([
+      'configuracion',
+    ]);
   });
 });

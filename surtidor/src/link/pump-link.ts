@@ -438,6 +438,7 @@ export class PumpLink {
       combustibles_soportados: this.pump.config.combustibles_soportados,
       version: this.deps.options.version,
       combustible_actual: this.pump.combustibleActual,
+      capacidades: this.pump.capacidades,
       ...(this.deps.options.token === undefined ? {} : { token: this.deps.options.token }),
     };
     this.write(encodeMessage(registro));

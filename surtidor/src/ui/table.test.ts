@@ -53,6 +53,32 @@ describe('live table', () => {
     }
   });
 
+  it('shows the prepaid figures once a pump is in prepago, and nothing of them before', () => {
+    const info = { estacion: 'e:6000', speed: 1, elapsedS: 1, ventasPorSegundo: 0, logFile: 'l' };
+    expect(renderTable(stats, info).join('\n')).not.toContain('esperando');
+    const text = renderTable(
+      {
+        ...stats,
+        autorizacion: {
+          prepago: 1000,
+          esperando: 31,
+          autorizados: 7,
+          recibidas: 4321,
+          rechazadas: 5,
+          propias: 0,
+          vencidas: 11,
+          canceladas: 13,
+          abandonos: 17,
+        },
+      },
+      info,
+    ).join('\n');
+    for (const s of ['prepago', '1.000', 'esperando', '31', 'autorizados', 'autorizar recibidos', '4.321']) {
+      expect(text).toContain(s);
+    }
+    for (const s of ['rechazados', 'vencidas', 'canceladas', 'abandonos', '17']) expect(text).toContain(s);
+  });
+
   it('rewrites its previous lines in place', () => {
     let out = '';
     const table = new LiveTable({ write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream);

@@ -56,6 +56,22 @@ export function renderTable(s: FleetStats, info: TableInfo): string[] {
   const extra: string[] = [];
   if (Object.keys(s.errores).length > 0) extra.push(`errores de la estación: ${codes(s.errores)}`);
   if (Object.keys(s.rechazos).length > 0) extra.push(`registros rechazados: ${codes(s.rechazos)}`);
+  if (s.autorizacion) {
+    const a = s.autorizacion;
+    lines.push(
+      ...row([
+        ['prepago', num(a.prepago)],
+        ['esperando', num(a.esperando)],
+        ['autorizados', num(a.autorizados)],
+        ['autorizar recibidos', num(a.recibidas)],
+        ['rechazados', num(a.rechazadas)],
+        ['propias', num(a.propias)],
+        ['vencidas', num(a.vencidas)],
+        ['canceladas', num(a.canceladas)],
+        ['abandonos', num(a.abandonos)],
+      ]),
+    );
+  }
   if (s.caos) {
     const c = s.caos;
     extra.push(
