@@ -81,7 +81,8 @@ export function toleranciaLimite(limite: LimiteAutorizacion, precioPorLitro: num
     case 'monto':
       return limite.valor + Math.ceil(precioPorLitro * L.pasoLitros) + L.toleranciaMonto;
     case 'litros':
-      return limite.valor * (1 + L.toleranciaLitros);
+      // To the millilitre (what a meter measures): 20 × 1.005 is 20.1, not 20.099999999999998.
+      return Math.round(limite.valor * (1 + L.toleranciaLitros) * 1000) / 1000;
     case 'lleno':
       return null;
   }
