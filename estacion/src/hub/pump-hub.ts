@@ -274,7 +274,8 @@ export class PumpHub {
   private pushAuthorization(a: Autorizacion): void {
     const id = a.id_surtidor;
     if (a.estado === 'emitida') {
-      const venceEnMs = Math.max(1000, Math.min(3_600_000, Date.parse(a.vence) - this.clock.now()));
+      // The station's own timeout (it withdraws the authorization itself when it runs out).
+      const venceEnMs = this.service.authorizations.timeoutMs;
       this.sendCommand(id, 'autorizar', `autorización ${a.id_autorizacion} de ${a.usuario}`, {
         id_autorizacion: a.id_autorizacion,
         limite: a.limite,
