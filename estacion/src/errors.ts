@@ -20,7 +20,8 @@ export const STATION_ERRORS = {
   SURTIDOR_DESCONECTADO: { status: 409, descripcion: 'The pump is not connected; the command was not sent.' },
   AUTORIZACION_NO_SOPORTADA: {
     status: 409,
-    descripcion: "(ext) The pump is connected and did not declare the capacity `autorizacion`: it cannot run in prepago.",
+    descripcion:
+      '(ext) The pump is connected and did not declare the capacity `autorizacion`: it cannot run in prepago.',
   },
   SURTIDOR_NO_PREPAGO: { status: 409, descripcion: '(ext) The pump is in postpago mode: it takes no authorization.' },
   SURTIDOR_OCUPADO: {

@@ -155,10 +155,8 @@ export class StationService {
     private readonly options: StationServiceOptions = DEFAULT_SERVICE_OPTIONS,
   ) {
     this.committer = new GroupCommitter((batch) => this.store.insertTransactions(batch));
-    this.authorizations = new Authorizations(
-      clock,
-      options.authorizations ?? DEFAULT_AUTHORIZATION_OPTIONS,
-      (a) => this.authorizationChanged(a),
+    this.authorizations = new Authorizations(clock, options.authorizations ?? DEFAULT_AUTHORIZATION_OPTIONS, (a) =>
+      this.authorizationChanged(a),
     );
   }
 

@@ -611,9 +611,7 @@ function prepare(db: Database.Database): Prepared {
       params.id_surtidor = f.id_surtidor;
     }
     const limit = nonNegativeInt(f.limit);
-    const total = cached<{ total: number }>(`SELECT COUNT(*) AS total FROM autorizaciones ${where(conds)}`).get(
-      params,
-    );
+    const total = cached<{ total: number }>(`SELECT COUNT(*) AS total FROM autorizaciones ${where(conds)}`).get(params);
     const rows =
       limit === 0
         ? []

@@ -51,7 +51,13 @@ export const autorizacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, 
           'Autoriza un surtidor en prepago que espera (monto, litros o lleno); se le envía "autorizar" al quedar guardada',
         params: idParams,
         body: pedidoAutorizacion,
-        response: { 201: autorizacion, 400: errorRespuesta, 404: errorRespuesta, 409: errorRespuesta, 429: errorRespuesta },
+        response: {
+          201: autorizacion,
+          400: errorRespuesta,
+          404: errorRespuesta,
+          409: errorRespuesta,
+          429: errorRespuesta,
+        },
       },
     },
     async (req, reply) => {
@@ -103,7 +109,8 @@ export const autorizacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, 
     {
       schema: {
         tags,
-        summary: 'Cancela la autorización abierta del surtidor mientras no despacha (se le envía "cancelar_autorizacion")',
+        summary:
+          'Cancela la autorización abierta del surtidor mientras no despacha (se le envía "cancelar_autorizacion")',
         params: idParams,
         response: { 200: autorizacion, 404: errorRespuesta, 409: errorRespuesta },
       },
