@@ -428,9 +428,17 @@ export class StationService {
     return issued;
   }
 
-  /** DELETE: cancels the pump's open authorization while fuel has not started flowing. */
-  async cancelAuthorization(idSurtidor: number, usuario: string): Promise<Autorizacion | AuthorizationRefusal> {
-    const cancelled = this.authorizations.cancel(idSurtidor, `cancelada por ${usuario}`);
+  /**
+   * DELETE: cancels the pump's open authorization while fuel has not started flowing, or, when the
+   * pump is gone (`pumpGone`), also one it was dispensing under (its sale, if it ever comes, is
+   * still stored and completes it, noted AUTORIZACION_NO_VIGENTE).
+   */
+  async cancelAuthorization(
+    idSurtidor: number,
+    usuario: string,
+    pumpGone = false,
+  ): Promise<Autorizacion | AuthorizationRefusal> {
+    const cancelled = this.authorizations.cancel(idSurtidor, `cancelada por ${usuario}`, pumpGone);
     if ('rechazo' in cancelled) return cancelled;
     await this.background;
     await this.store.saveAuthorization(cancelled);
@@ -576,9 +584,14 @@ export class StationService {
           this.bus.emit('transaccion', tx);
           void this.audit(tx);
           for (const h of hallazgos) {
+            // What a pump can repeat on every sale (no id, ids nobody issued) is one open alert per
+            // pump; the rest concern an authorization the station issued, one alert per sale.
+            const porSurtidor = h.codigo === 'VENTA_SIN_AUTORIZACION' || h.codigo === 'AUTORIZACION_DESCONOCIDA';
             this.raiseAlert({
               codigo: h.codigo,
-              clave: `${h.codigo}:${tx.id_surtidor}:${tx.id_transaccion}`,
+              clave: porSurtidor
+                ? `${h.codigo}:${tx.id_surtidor}`
+                : `${h.codigo}:${tx.id_surtidor}:${tx.id_transaccion}`,
               mensaje: `Surtidor ${tx.id_surtidor}, venta ${tx.id_transaccion}: ${h.detalle}`,
               severidad: 'advertencia',
               id_surtidor: tx.id_surtidor,

@@ -116,6 +116,7 @@ describe('Authorizations (life cycle)', () => {
     issued(book.issue(pedido({ id_autorizacion: 'A-2' })));
     book.started(1, undefined);
     expect(book.cancel(1, 'x')).toMatchObject({ rechazo: 'AUTORIZACION_EN_CURSO' });
+    expect(book.cancel(1, 'surtidor desconectado', true)).toMatchObject({ estado: 'cancelada' });
   });
 
   it('is rejected when the pump answers an error, only while emitida', () => {

@@ -5,7 +5,7 @@
  *
  *   emitida ──(pump reports despachando)──▶ despachando ──(sale)──▶ completada
  *   emitida ──(sale arrives first)──────────────────────────────▶ completada
- *   emitida ──(DELETE)──▶ cancelada
+ *   emitida ──(DELETE)──▶ cancelada    (despachando too, only once the pump is disconnected)
  *   emitida ──(no dispensing within the timeout)──▶ expirada
  *   emitida ──(pump answers `autorizar` with an error)──▶ rechazada
  *
@@ -288,11 +288,14 @@ export class Authorizations {
     return next;
   }
 
-  /** DELETE: only while fuel has not started flowing. */
-  cancel(idSurtidor: number, motivo: string): Autorizacion | AuthorizationRefusal {
+  /**
+   * DELETE: only while fuel has not started flowing, unless `force` (the pump is gone: a
+   * `despachando` one would otherwise hold it for ever if its sale never comes).
+   */
+  cancel(idSurtidor: number, motivo: string, force = false): Autorizacion | AuthorizationRefusal {
     const a = this.porSurtidor.get(idSurtidor);
     if (!a) return { rechazo: 'AUTORIZACION_NO_ENCONTRADA' };
-    if (a.estado !== 'emitida') return { rechazo: 'AUTORIZACION_EN_CURSO', abierta: a };
+    if (a.estado !== 'emitida' && !force) return { rechazo: 'AUTORIZACION_EN_CURSO', abierta: a };
     return this.close(a, 'cancelada', motivo);
   }
 

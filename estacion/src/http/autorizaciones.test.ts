@@ -228,7 +228,7 @@ describe('POST /api/surtidores/:id/autorizacion', () => {
 });
 
 describe('DELETE /api/surtidores/:id/autorizacion', () => {
-  it('cancels while not dispensing and sends cancelar_autorizacion; 404 with none, 409 while dispensing', async () => {
+  it('cancels while not dispensing and sends cancelar_autorizacion; 404 with none, 409 while dispensing unless disconnected', async () => {
     const pump = await prepagoPump(1);
     expect(json(await call({ method: 'DELETE', url: '/api/surtidores/1/autorizacion' }, 'operador'))).toMatchObject({
       error: { codigo: 'AUTORIZACION_NO_ENCONTRADA' },
@@ -254,6 +254,12 @@ describe('DELETE /api/surtidores/:id/autorizacion', () => {
     const busy = await call({ method: 'DELETE', url: '/api/surtidores/1/autorizacion' }, 'operador');
     expect(busy.statusCode).toBe(409);
     expect(json(busy)).toMatchObject({ error: { codigo: 'AUTORIZACION_EN_CURSO' } });
+    // Gone in mid-sale: it may be cancelled then (else it would hold the pump for ever).
+    pump.stream.destroy();
+    await waitFor(() => !h.hub.isConnected(1));
+    const gone = await call({ method: 'DELETE', url: '/api/surtidores/1/autorizacion' }, 'operador');
+    expect(gone.statusCode).toBe(200);
+    expect(json(gone)).toMatchObject({ id_autorizacion: b.id_autorizacion, estado: 'cancelada' });
   });
 });
 

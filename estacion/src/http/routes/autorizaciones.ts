@@ -34,7 +34,7 @@ function refusalError(r: AuthorizationRefusal, id: number): StationError {
     case 'AUTORIZACION_EN_CURSO':
       return new StationError(
         'AUTORIZACION_EN_CURSO',
-        `el surtidor ${id} ya está despachando con la autorización ${r.abierta.id_autorizacion}: no se puede cancelar`,
+        `el surtidor ${id} ya está despachando con la autorización ${r.abierta.id_autorizacion}: no se puede cancelar mientras esté conectado`,
       );
   }
 }
@@ -119,7 +119,12 @@ export const autorizacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, 
       const id = req.params.id;
       if (!service.pump(id)) throw new StationError('SURTIDOR_NO_ENCONTRADO', `no existe el surtidor ${id}`);
       const actor = requestActor(req);
-      const cancelled: Autorizacion | AuthorizationRefusal = await service.cancelAuthorization(id, actor.usuario);
+      // A pump gone in mid-sale would hold its authorization open for ever: then it may be cancelled.
+      const cancelled: Autorizacion | AuthorizationRefusal = await service.cancelAuthorization(
+        id,
+        actor.usuario,
+        !hub.isConnected(id),
+      );
       if ('rechazo' in cancelled) throw refusalError(cancelled, id);
       await audit.append({
         ...actor,
