@@ -21,12 +21,12 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function station(): Promise<{
+async function station(dir?: string): Promise<{
   s: RunningStation;
   api: (path: string, method?: string, body?: unknown) => Promise<{ status: number; body: Json }>;
 }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'estacion-autorizacion-'));
-  dirs.push(dataDir);
+  const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'estacion-autorizacion-'));
+  if (dir === undefined) dirs.push(dataDir);
   const { s } = await startTestStation({ dataDir });
   running.push(s);
   const { token } = await s.auth.login('admin', TEST_ADMIN_CLAVE, null);
@@ -189,5 +189,25 @@ describe('prepaid authorization over TCP', () => {
     expect((await api('/api/alertas?abiertas=true')).body).not.toContainEqual(
       expect.objectContaining({ codigo: 'VENTA_SIN_AUTORIZACION' }),
     );
+  });
+
+  it('an open authorization survives a restart: held again, it can still be cancelled', async () => {
+    const first = await station();
+    const p = await capablePump(first.s, first.api);
+    p.send(estadoDe(2, 'esperando_autorizacion'));
+    await expect.poll(async () => (await first.api('/api/surtidores/2')).body.estado).toBe('esperando_autorizacion');
+    const issued = await first.api('/api/surtidores/2/autorizacion', 'POST', { limite: { tipo: 'litros', valor: 20 } });
+    expect(issued.status).toBe(201);
+    await p.close();
+    const dataDir = first.s.config.dataDir;
+    await first.s.stop();
+    running.splice(running.indexOf(first.s), 1);
+
+    const again = await station(dataDir);
+    expect(again.s.service.authorizations.openFor(2)).toEqual(issued.body);
+    expect((await again.api('/api/autorizaciones?estado=emitida')).body).toEqual([issued.body]);
+    expect((await again.api('/api/surtidores/2')).body).toMatchObject({ modo_autorizacion: 'prepago' });
+    const cancelled = await again.api('/api/surtidores/2/autorizacion', 'DELETE');
+    expect(cancelled.body).toMatchObject({ id_autorizacion: issued.body.id_autorizacion, estado: 'cancelada' });
   });
 });
