@@ -139,6 +139,16 @@ export const STATION_OPTIONS = {
     describe: 'Segundos de espera de la respuesta a un comando',
     default: 5,
   },
+  'authorization-timeout': {
+    type: 'number',
+    describe: 'Segundos que una autorización de prepago espera que el surtidor empiece a despachar (1–3600)',
+    default: 120,
+  },
+  'max-open-authorizations': {
+    type: 'number',
+    describe: 'Autorizaciones de prepago abiertas a la vez en la estación',
+    default: 1000,
+  },
   'log-level': {
     type: 'string',
     describe: 'Nivel de log',

@@ -112,6 +112,10 @@ export const stationConfigSchema = z
     rateLimit: z.coerce.number().positive().default(200),
     maxClockDrift: seconds.default(5),
     commandTimeout: seconds.default(5),
+    /** (ext) Seconds an authorization waits for dispensing to start (the wire's vence_en_ms bounds). */
+    authorizationTimeout: z.coerce.number().min(1).max(3600).default(120),
+    /** (ext) Open prepaid authorizations at once (one per pump at most). */
+    maxOpenAuthorizations: limit.max(1_000_000).default(1000),
     logLevel: logLevel.default('info'),
     logPretty: z.boolean().optional(),
     /** TLS on the pump and company ports: the station's certificate and key (PEM files). */

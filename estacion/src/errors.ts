@@ -18,6 +18,30 @@ export const STATION_ERRORS = {
     descripcion: 'The pump is connected; use ?force=true to delete it anyway.',
   },
   SURTIDOR_DESCONECTADO: { status: 409, descripcion: 'The pump is not connected; the command was not sent.' },
+  AUTORIZACION_NO_SOPORTADA: {
+    status: 409,
+    descripcion:
+      '(ext) The pump is connected and did not declare the capacity `autorizacion`: it cannot run in prepago.',
+  },
+  SURTIDOR_NO_PREPAGO: { status: 409, descripcion: '(ext) The pump is in postpago mode: it takes no authorization.' },
+  SURTIDOR_OCUPADO: {
+    status: 409,
+    descripcion: '(ext) The pump is not `esperando_autorizacion` or `disponible` (dispensing, paused, authorized).',
+  },
+  AUTORIZACION_ABIERTA: { status: 409, descripcion: '(ext) The pump already has an open authorization.' },
+  AUTORIZACION_EN_CURSO: {
+    status: 409,
+    descripcion: '(ext) The authorization is being dispensed: it can no longer be cancelled.',
+  },
+  AUTORIZACION_NO_ENCONTRADA: { status: 404, descripcion: '(ext) The pump has no open authorization.' },
+  COMBUSTIBLE_NO_DISPONIBLE: {
+    status: 400,
+    descripcion: '(ext) An authorized fuel is not among the fuels the pump sells.',
+  },
+  AUTORIZACIONES_EXCEDIDAS: {
+    status: 429,
+    descripcion: '(ext) The station holds --max-open-authorizations open authorizations already.',
+  },
   COMANDOS_PENDIENTES_EXCEDIDOS: { status: 429, descripcion: 'Too many commands waiting for this pump.' },
   COMANDO_TIMEOUT: { status: 504, descripcion: 'The pump did not answer the command in time.' },
   ERROR_INTERNO: { status: 500, descripcion: 'Unexpected failure; see the station log.' },

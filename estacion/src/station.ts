@@ -95,10 +95,15 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     maxClockDriftMs: config.maxClockDrift * 1000,
     stateFlushMs: 1000,
     maxPumps: config.maxPumps,
+    authorizations: {
+      timeoutMs: config.authorizationTimeout * 1000,
+      maxOpen: config.maxOpenAuthorizations,
+    },
   });
   const metrics = new StationMetrics(bus);
   auth.useMetrics(metrics.registry, 'estacion');
   service.onCommitBatch = (size, ms) => metrics.commitBatch(size, ms);
+  metrics.watchAuthorizations(() => service.authorizations.openCount);
   const servers: ListeningServer[] = [];
   const closers: (() => Promise<unknown>)[] = [];
   const ports = { pump: 0, company: 0, api: 0, ws: 0 };

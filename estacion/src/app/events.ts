@@ -3,7 +3,15 @@
  * subscribe. Nothing in the domain knows who listens.
  */
 import { EventEmitter } from 'node:events';
-import type { Alerta, Conflicto, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
+import type {
+  Alerta,
+  Autorizacion,
+  Conflicto,
+  EstadoSurtidor,
+  Surtidor,
+  Transaccion,
+  VersionPrecios,
+} from '../domain/types.js';
 
 export interface StationEvents {
   surtidor_conectado: [{ surtidor: Surtidor; estado: EstadoSurtidor }];
@@ -17,6 +25,8 @@ export interface StationEvents {
   precios_aplicados: [{ id_surtidor: number; version: number }];
   surtidor_actualizado: [Surtidor];
   surtidor_eliminado: [{ id_surtidor: number }];
+  /** (ext) An authorization was issued or changed state (stored first). */
+  autorizacion: [Autorizacion];
 }
 
 export class StationBus extends EventEmitter<StationEvents> {

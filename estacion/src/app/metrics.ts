@@ -109,6 +109,20 @@ export class StationMetrics implements HubMetrics {
     labelNames: ['motivo'] as const,
     registers: [this.registry],
   });
+  /** (ext) Where the open authorizations are counted; read when /metrics is scraped. */
+  private openAuthorizations: () => number = () => 0;
+  private readonly autorizacionesAbiertas: Gauge = new Gauge({
+    name: 'estacion_autorizaciones_abiertas',
+    help: 'Open prepaid authorizations (emitida or despachando); bounded by --max-open-authorizations',
+    registers: [this.registry],
+    collect: () => this.autorizacionesAbiertas.set(this.openAuthorizations()),
+  });
+  readonly autorizaciones = new Counter({
+    name: 'estacion_autorizaciones_total',
+    help: 'Prepaid authorization state changes, by the state reached',
+    labelNames: ['estado'] as const,
+    registers: [this.registry],
+  });
   readonly alertas = new Counter({
     name: 'estacion_alertas_total',
     help: 'Alerts raised or resolved, by code',
@@ -121,6 +135,12 @@ export class StationMetrics implements HubMetrics {
     bus.on('transaccion', () => this.transacciones.inc());
     bus.on('conflicto', () => this.conflictos.inc());
     bus.on('alerta', (a) => this.alertas.inc({ codigo: a.codigo }));
+    bus.on('autorizacion', (a) => this.autorizaciones.inc({ estado: a.estado }));
+  }
+
+  /** (ext) Where the open authorizations are counted (the gauge reads it on every scrape). */
+  watchAuthorizations(openCount: () => number): void {
+    this.openAuthorizations = openCount;
   }
 
   /** One child per code, looked up once. */

@@ -14,6 +14,8 @@ import {
   type Estado,
   type Heartbeat,
   isoNow,
+  type LimiteAutorizacion,
+  type ModoAutorizacion,
   type Logger,
   type Precios,
   precioDe,
@@ -25,19 +27,28 @@ import {
 } from '@combustible/shared';
 import type { StationAlertCode } from '../domain/alert-codes.js';
 import { type AuditState, auditSale, emptyAuditState, secuenciaDeClave } from '../domain/audit.js';
+import {
+  type AuthorizationOptions,
+  type AuthorizationRefusal,
+  Authorizations,
+  DEFAULT_AUTHORIZATION_OPTIONS,
+  revisarVenta,
+} from '../domain/authorizations.js';
 import { LiveStates } from '../domain/live-state.js';
 import { LIMITES, rechazosVenta } from '../domain/plausibility.js';
 import { PriceBook } from '../domain/prices.js';
 import { conflictoEntre } from '../domain/conflicts.js';
 import { buildTransaction } from '../domain/transactions.js';
-import type {
-  Alerta,
-  EstadoConexion,
-  EstadoSurtidor,
-  SeveridadAlerta,
-  Surtidor,
-  Transaccion,
-  VersionPrecios,
+import {
+  type Alerta,
+  type Autorizacion,
+  ESTADOS_AUTORIZACION_ABIERTA,
+  type EstadoConexion,
+  type EstadoSurtidor,
+  type SeveridadAlerta,
+  type Surtidor,
+  type Transaccion,
+  type VersionPrecios,
 } from '../domain/types.js';
 import type { InsertOutcome, StationStore } from '../store/port.js';
 import type { StationBus } from './events.js';
@@ -52,6 +63,8 @@ export interface StationServiceOptions {
   stateFlushMs: number;
   /** Pump records a `registro` may create; an unknown id past it is refused (LIMITE_EXCEDIDO). */
   maxPumps?: number;
+  /** (ext) --authorization-timeout and --max-open-authorizations. */
+  authorizations?: AuthorizationOptions;
 }
 
 export const DEFAULT_MAX_PUMPS = 1000;
@@ -80,6 +93,7 @@ export interface NuevoSurtidor {
   combustibles_soportados: Combustible[];
   combustible_actual?: Combustible | undefined;
   configuracion?: Partial<Surtidor['configuracion']> | undefined;
+  modo_autorizacion?: ModoAutorizacion | undefined;
 }
 
 export type CambiosSurtidor = Partial<NuevoSurtidor>;
@@ -130,6 +144,8 @@ export class StationService {
   private closed = false;
   /** Ids handed out by createPump are never reused while the station runs. */
   private nextPumpId = 1;
+  /** (ext) The open prepaid authorizations (closed ones are in the store). */
+  readonly authorizations: Authorizations;
 
   constructor(
     private readonly store: StationStore,
@@ -139,6 +155,9 @@ export class StationService {
     private readonly options: StationServiceOptions = DEFAULT_SERVICE_OPTIONS,
   ) {
     this.committer = new GroupCommitter((batch) => this.store.insertTransactions(batch));
+    this.authorizations = new Authorizations(clock, options.authorizations ?? DEFAULT_AUTHORIZATION_OPTIONS, (a) =>
+      this.authorizationChanged(a),
+    );
   }
 
   get prices(): PriceBook {
@@ -186,7 +205,19 @@ export class StationService {
       set.add(k);
       this.openGaps.set(a.id_surtidor, set);
     }
+    await this.loadAuthorizations();
     this.scheduleFlush();
+  }
+
+  /** The open authorizations of the last run, held again (those in excess are closed). */
+  private async loadAuthorizations(): Promise<void> {
+    const open = await this.store.listAuthorizations({
+      estados: [...ESTADOS_AUTORIZACION_ABIERTA],
+      limit: 100_000,
+      skip: 0,
+    });
+    // Oldest first, so that the newest of a pump (if ever two) is the one closed.
+    for (const a of this.authorizations.load(open.items.reverse())) await this.store.saveAuthorization(a);
   }
 
   // ── pumps ──────────────────────────────────────────────────────────────────────────────────
@@ -220,6 +251,7 @@ export class StationService {
       ultima_conexion: null,
       ip: null,
       version: null,
+      modo_autorizacion: input.modo_autorizacion ?? 'postpago',
     };
     this.pumps.set(id, surtidor);
     await this.background;
@@ -240,6 +272,7 @@ export class StationService {
       combustible_actual: actual !== null && combustibles.includes(actual) ? actual : (combustibles[0] ?? null),
       configuracion: { ...current.configuracion, ...patch.configuracion },
       fecha_actualizacion: isoNow(this.clock),
+      modo_autorizacion: patch.modo_autorizacion ?? current.modo_autorizacion,
     };
     this.pumps.set(id, updated);
     await this.background;
@@ -307,6 +340,7 @@ export class StationService {
       ultima_conexion: now,
       ip: remote,
       version: reg.version,
+      modo_autorizacion: known?.modo_autorizacion ?? 'postpago',
     };
     this.pumps.set(surtidor.id_surtidor, surtidor);
     void this.auditState(surtidor.id_surtidor);
@@ -350,7 +384,80 @@ export class StationService {
     );
     this.checkDrift(msg.id_surtidor, msg.timestamp);
     this.bus.emit('estado', state);
+    if (msg.estado_operacion === 'despachando') {
+      const started = this.authorizations.started(msg.id_surtidor, msg.id_autorizacion);
+      if (started) this.authorizationChanged(started);
+    }
     return state;
+  }
+
+  // ── authorizations (ext) ──────────────────────────────────────────────────────────────────
+
+  /**
+   * Issues a prepaid authorization for a pump (the caller checked it is connected, capable, in
+   * prepago and waiting): resolves once it is durably stored, then announced (the hub sends
+   * `autorizar`), or with why not.
+   */
+  async issueAuthorization(
+    idSurtidor: number,
+    pedido: { limite: LimiteAutorizacion; combustibles?: Combustible[] | undefined },
+    usuario: string,
+  ): Promise<Autorizacion | AuthorizationRefusal> {
+    const pump = this.pumps.get(idSurtidor);
+    const combustibles = pedido.combustibles ? [...new Set(pedido.combustibles)] : null;
+    // A litres preset on one fuel has a price: what the customer paid, to refund the rest.
+    const unico = combustibles ?? pump?.combustibles_soportados ?? [];
+    const precio = unico.length === 1 ? precioDe(this.book.current.precios, unico[0] as Combustible) : null;
+    const issued = this.authorizations.issue({
+      id_autorizacion: `A-${randomUUID()}`,
+      id_surtidor: idSurtidor,
+      limite: pedido.limite,
+      combustibles,
+      usuario,
+      precio_por_litro: precio,
+    });
+    if ('rechazo' in issued) return issued;
+    await this.background;
+    try {
+      await this.store.saveAuthorization(issued);
+    } catch (err) {
+      this.authorizations.discard(issued.id_autorizacion);
+      throw err;
+    }
+    this.bus.emit('autorizacion', issued);
+    return issued;
+  }
+
+  /**
+   * DELETE: cancels the pump's open authorization while fuel has not started flowing, or, when the
+   * pump is gone (`pumpGone`), also one it was dispensing under (its sale, if it ever comes, is
+   * still stored and completes it, noted AUTORIZACION_NO_VIGENTE).
+   */
+  async cancelAuthorization(
+    idSurtidor: number,
+    usuario: string,
+    pumpGone = false,
+  ): Promise<Autorizacion | AuthorizationRefusal> {
+    const cancelled = this.authorizations.cancel(idSurtidor, `cancelada por ${usuario}`, pumpGone);
+    if ('rechazo' in cancelled) return cancelled;
+    await this.background;
+    await this.store.saveAuthorization(cancelled);
+    this.bus.emit('autorizacion', cancelled);
+    return cancelled;
+  }
+
+  /** The pump answered `autorizar` with an error: the authorization is `rechazada`. */
+  authorizationRejected(id: string, resultado: string): void {
+    const rejected = this.authorizations.reject(id, `el surtidor respondió: ${resultado}`);
+    if (rejected) this.authorizationChanged(rejected);
+  }
+
+  /** Stores an authorization's new state (in the background, in order) and then announces it. */
+  private authorizationChanged(a: Autorizacion): void {
+    this.inBackground('guardar autorización', async () => {
+      await this.store.saveAuthorization(a);
+      this.bus.emit('autorizacion', a);
+    });
   }
 
   /**
@@ -422,20 +529,50 @@ export class StationService {
     reply: (result: TransactionReceipt | TransactionRefusal) => void,
     failed: (err: unknown) => void,
   ): void {
-    let tx: Transaccion;
     try {
       const detalles = rechazosVenta(msg, this.clock.now());
       if (detalles.length > 0) {
         reply({ rechazada: true, detalles });
         return;
       }
+    } catch (err) {
+      failed(err);
+      return;
+    }
+    const id = msg.id_autorizacion;
+    const known = id === undefined ? null : (this.authorizations.find(id) ?? null);
+    if (id !== undefined && known === null) {
+      // Neither open nor recently closed: an older one is in the store, or nobody issued it.
+      this.store.getAuthorization(id).then((stored) => this.storeSale(msg, stored, reply, failed), failed);
+      return;
+    }
+    this.storeSale(msg, known, reply, failed);
+  }
+
+  private storeSale(
+    msg: TransaccionCompletada,
+    autorizacion: Autorizacion | null,
+    reply: (result: TransactionReceipt | TransactionRefusal) => void,
+    failed: (err: unknown) => void,
+  ): void {
+    let tx: Transaccion;
+    let hallazgos: ReturnType<typeof revisarVenta>['hallazgos'] = [];
+    try {
       const pump = this.pumps.get(msg.id_surtidor) ?? null;
-      tx = buildTransaction(msg, {
-        now: isoNow(this.clock),
-        nombreSurtidor: pump?.nombre ?? null,
-        prices: this.book,
-        surtidor: pump,
-      });
+      const now = isoNow(this.clock);
+      tx = buildTransaction(msg, { now, nombreSurtidor: pump?.nombre ?? null, prices: this.book, surtidor: pump });
+      const modo = pump?.modo_autorizacion ?? 'postpago';
+      if (msg.id_autorizacion !== undefined || modo === 'prepago') {
+        const revision = revisarVenta(msg, tx.id_transaccion, { modo, autorizacion, ahora: now });
+        hallazgos = revision.hallazgos;
+        tx.observaciones.push(...hallazgos.map((h) => `${h.codigo}: ${h.detalle}`));
+        tx.reembolso = revision.reembolso;
+        if (revision.completada) {
+          // At once, so that a second sale under it is seen as a reuse; stored in the background.
+          this.authorizations.completed(revision.completada);
+          this.authorizationChanged(revision.completada);
+        }
+      }
     } catch (err) {
       failed(err);
       return;
@@ -446,6 +583,21 @@ export class StationService {
         if (outcome === 'insertada') {
           this.bus.emit('transaccion', tx);
           void this.audit(tx);
+          for (const h of hallazgos) {
+            // What a pump can repeat on every sale (no id, ids nobody issued) is one open alert per
+            // pump; the rest concern an authorization the station issued, one alert per sale.
+            const porSurtidor = h.codigo === 'VENTA_SIN_AUTORIZACION' || h.codigo === 'AUTORIZACION_DESCONOCIDA';
+            this.raiseAlert({
+              codigo: h.codigo,
+              clave: porSurtidor
+                ? `${h.codigo}:${tx.id_surtidor}`
+                : `${h.codigo}:${tx.id_surtidor}:${tx.id_transaccion}`,
+              mensaje: `Surtidor ${tx.id_surtidor}, venta ${tx.id_transaccion}: ${h.detalle}`,
+              severidad: 'advertencia',
+              id_surtidor: tx.id_surtidor,
+              datos: { id_transaccion: tx.id_transaccion, id_autorizacion: tx.id_autorizacion },
+            });
+          }
         }
         const receipt: TransactionReceipt = {
           id_transaccion: tx.id_transaccion,
@@ -669,6 +821,7 @@ export class StationService {
   /** Finishes pending commits and writes, then stops the flusher. The store stays open. */
   async close(): Promise<void> {
     this.closed = true;
+    this.authorizations.stop();
     this.clock.clearTimeout(this.flushTimer);
     await this.committer.flushed();
     await this.settled();

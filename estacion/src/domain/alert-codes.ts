@@ -16,6 +16,17 @@ export const STATION_ALERTS = {
     'The company sent prices that break the prices rule; the station keeps its own until a valid update arrives.',
   PRECIOS_ALMACENADOS_INVALIDOS:
     'Stored price versions break the prices rule (written by an older build) and were ignored at start.',
+  AUTORIZACION_EXCEDIDA:
+    '(ext) A sale went over the preset of its authorization beyond the tolerance (docs/protocol.md); it is stored with an observation.',
+  AUTORIZACION_DESCONOCIDA:
+    '(ext) A sale names an id_autorizacion this station never issued to that pump; it is stored with an observation.',
+  AUTORIZACION_REUTILIZADA:
+    '(ext) A sale names an authorization another sale already used; it is stored with an observation.',
+  AUTORIZACION_NO_VIGENTE:
+    '(ext) A sale names an authorization that was cancelled, expired or rejected; it is stored and completes it.',
+  VENTA_SIN_AUTORIZACION: '(ext) A pump in prepago mode sent a sale without id_autorizacion; it is stored.',
+  COMBUSTIBLE_NO_AUTORIZADO:
+    "(ext) A sale's fuel is not among its authorization's `combustibles`; it is stored with an observation.",
   TLS_CERTIFICADO_POR_VENCER: "The station's TLS certificate expires within 30 days (or has expired).",
 } as const;
 

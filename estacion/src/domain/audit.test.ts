@@ -24,6 +24,8 @@ function venta(secuencia: number | null, inicio: number | null, fin: number | nu
     observaciones: [],
     detalles: { duracion_segundos: 120, velocidad_promedio: 0.083 },
     recibida: '2026-01-15T14:27:01Z',
+    id_autorizacion: null,
+    reembolso: null,
   };
 }
 

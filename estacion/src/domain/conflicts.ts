@@ -46,9 +46,14 @@ function canonical(campo: CampoContenido, value: unknown): unknown {
   return value;
 }
 
-/** The canonical content of a sale, as one JSON text. */
+/**
+ * The canonical content of a sale, as one JSON text. (ext) `id_autorizacion` is content too, but
+ * only when present, so that a sale without one hashes as it did before authorizations existed.
+ */
 export function contenidoVenta(t: Transaccion): string {
-  return JSON.stringify(CAMPOS_CONTENIDO.map((c) => canonical(c, t[c])));
+  const campos = CAMPOS_CONTENIDO.map((c) => canonical(c, t[c]));
+  if (typeof t.id_autorizacion === 'string') campos.push(['id_autorizacion', t.id_autorizacion]);
+  return JSON.stringify(campos);
 }
 
 /** The content hash of a sale (SHA-256 of its canonical content, hex). */
@@ -57,8 +62,12 @@ export function huellaVenta(t: Transaccion): string {
 }
 
 /** The content fields on which two versions of a sale differ, in CAMPOS_CONTENIDO order. */
-export function camposDistintos(a: Transaccion, b: Transaccion): CampoContenido[] {
-  return CAMPOS_CONTENIDO.filter((c) => JSON.stringify(canonical(c, a[c])) !== JSON.stringify(canonical(c, b[c])));
+export function camposDistintos(a: Transaccion, b: Transaccion): (CampoContenido | 'id_autorizacion')[] {
+  const campos: (CampoContenido | 'id_autorizacion')[] = CAMPOS_CONTENIDO.filter(
+    (c) => JSON.stringify(canonical(c, a[c])) !== JSON.stringify(canonical(c, b[c])),
+  );
+  if ((a.id_autorizacion ?? null) !== (b.id_autorizacion ?? null)) campos.push('id_autorizacion');
+  return campos;
 }
 
 /**

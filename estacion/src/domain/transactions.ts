@@ -36,6 +36,8 @@ export interface TransactionContext {
   prices: PriceBook;
   /** The pump's record (its capacity and fuels, for the observations); null or absent when none. */
   surtidor?: Surtidor | null;
+  /** (ext) What the authorization checks found (observations, after the plausibility ones) and the refund. */
+  autorizacion?: { observaciones: string[]; reembolso: number | null };
 }
 
 /** Builds the record to store from a validated `transaccion_completada`. Pure. */
@@ -59,15 +61,20 @@ export function buildTransaction(t: TransaccionCompletada, ctx: TransactionConte
     version_precios: t.version_precios ?? null,
     totalizador_inicio: t.totalizador_inicio ?? null,
     totalizador_fin: t.totalizador_fin ?? null,
-    observaciones: observacionesVenta(t, {
-      surtidor: ctx.surtidor ?? null,
-      precios: ctx.prices,
-      ahoraMs: timestampMs(ctx.now),
-    }),
+    observaciones: [
+      ...observacionesVenta(t, {
+        surtidor: ctx.surtidor ?? null,
+        precios: ctx.prices,
+        ahoraMs: timestampMs(ctx.now),
+      }),
+      ...(ctx.autorizacion?.observaciones ?? []),
+    ],
     detalles: {
       duracion_segundos: duracion,
       velocidad_promedio: duracion > 0 ? Math.round((t.litros / duracion) * 1000) / 1000 : 0,
     },
     recibida: ctx.now,
+    id_autorizacion: t.id_autorizacion ?? null,
+    reembolso: ctx.autorizacion?.reembolso ?? null,
   };
 }

@@ -2,7 +2,15 @@
  * The station's records, named as the seed names them. These types are what the store port
  * speaks: no driver type ever appears here.
  */
-import type { Combustible, EstadoOperacion, EstadoTransaccion, MetodoPago, Precios } from '@combustible/shared';
+import type {
+  Combustible,
+  EstadoOperacion,
+  EstadoTransaccion,
+  LimiteAutorizacion,
+  MetodoPago,
+  ModoAutorizacion,
+  Precios,
+} from '@combustible/shared';
 
 export type EstadoConexion = 'conectado' | 'desconectado' | 'timeout' | 'error';
 
@@ -20,6 +28,8 @@ export interface Surtidor {
   ip: string | null;
   /** Firmware/protocol version the pump reported in `registro`. */
   version: string | null;
+  /** (ext) `postpago` (the seed's behaviour, and what a record of an older build reads as) or `prepago`. */
+  modo_autorizacion: ModoAutorizacion;
 }
 
 /** Live state of a pump (`estado_surtidores`), kept in memory and written behind. */
@@ -79,6 +89,13 @@ export interface Transaccion {
   detalles: { duracion_segundos: number; velocidad_promedio: number };
   /** Station time when it was stored. */
   recibida: string;
+  /** (ext) The authorization the pump says it dispensed under; null when it named none. */
+  id_autorizacion: string | null;
+  /**
+   * (ext) Integer pesos to give back: the prepaid amount of its authorization minus monto_total,
+   * when the authorization had one (a `monto` preset, or a `litros` preset with a known price).
+   */
+  reembolso: number | null;
 }
 
 /**
@@ -126,4 +143,47 @@ export interface VersionPrecios {
   /** When the station received it. */
   actualizado: string;
   origen: 'defecto' | 'empresa' | 'local';
+}
+
+/** (ext) Where an authorization stands: see domain/authorizations.ts for the transitions. */
+export const ESTADOS_AUTORIZACION = [
+  'emitida',
+  'despachando',
+  'completada',
+  'cancelada',
+  'expirada',
+  'rechazada',
+] as const;
+export type EstadoAutorizacion = (typeof ESTADOS_AUTORIZACION)[number];
+
+/** The states an authorization can still leave (at most one per pump). */
+export const ESTADOS_AUTORIZACION_ABIERTA: readonly EstadoAutorizacion[] = ['emitida', 'despachando'];
+
+/** (ext) A prepaid authorization issued by the station to one pump (`autorizaciones`). */
+export interface Autorizacion {
+  id_autorizacion: string;
+  id_surtidor: number;
+  estado: EstadoAutorizacion;
+  limite: LimiteAutorizacion;
+  /** The fuels the customer may take; null: any the pump sells. */
+  combustibles: Combustible[] | null;
+  /**
+   * Integer pesos the customer paid ahead: the `monto` preset, or a `litros` preset times the price
+   * of its one fuel when issued; null for `lleno` or a litres preset on several fuels.
+   */
+  monto_prepagado: number | null;
+  /** Who issued it (the API user). */
+  usuario: string;
+  /** Station time it was issued. */
+  creada: string;
+  /** Station time by which dispensing must start, else it expires. */
+  vence: string;
+  /** Station time of its last change. */
+  actualizada: string;
+  /** The sale it was used by, once completada. */
+  id_transaccion: string | null;
+  /** Integer pesos to refund, once completada with a prepaid amount. */
+  reembolso: number | null;
+  /** Why it was cancelled or rejected (the pump's answer), or what was noticed about its sale. */
+  motivo: string | null;
 }

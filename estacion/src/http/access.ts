@@ -25,6 +25,11 @@ export const STATION_ROUTES: RouteTable<StationRole> = {
     segun: { campo: 'comando', roles: { detener_emergencia: 'supervisor' } },
   },
 
+  // (ext) Prepaid authorizations: an operator authorizes (or cancels) a waiting pump.
+  'POST /api/surtidores/:id/autorizacion': 'operador',
+  'DELETE /api/surtidores/:id/autorizacion': 'operador',
+  'GET /api/autorizaciones': 'lectura',
+
   'GET /api/transacciones': 'lectura',
   'GET /api/transacciones/:id_surtidor/:id_transaccion': 'lectura',
   // Sales that arrived with a stored sale's id but other content (both versions kept).

@@ -8,6 +8,7 @@ import { STATION_ERRORS } from '../errors.js';
 import { STATION_ROUTES } from './access.js';
 import type { ApiDeps } from './deps.js';
 import { alertasRoutes } from './routes/alertas.js';
+import { autorizacionesRoutes } from './routes/autorizaciones.js';
 import { conflictosRoutes } from './routes/conflictos.js';
 import { preciosRoutes } from './routes/precios.js';
 import { sistemaRoutes } from './routes/sistema.js';
@@ -39,6 +40,7 @@ export async function buildApi(deps: ApiDeps) {
   await serveAuthAssets(app);
 
   await app.register(surtidoresRoutes, deps);
+  await app.register(autorizacionesRoutes, deps);
   await app.register(transaccionesRoutes, deps);
   await app.register(conflictosRoutes, deps);
   await app.register(preciosRoutes, deps);

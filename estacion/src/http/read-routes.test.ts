@@ -64,6 +64,7 @@ const unSurtidor = (id: number): fc.Arbitrary<Surtidor> =>
     ultima_conexion: fc.option(fecha, { nil: null }),
     ip: fc.option(fc.ipV4(), { nil: null }),
     version: fc.option(texto, { nil: null }),
+    modo_autorizacion: fc.constantFrom('postpago' as const, 'prepago' as const),
   });
 
 const unEstado = (id: number): fc.Arbitrary<EstadoSurtidor> =>

@@ -6,11 +6,14 @@ import {
   combustible,
   estadoOperacion,
   estadoTransaccion,
+  limiteAutorizacion,
   metodoPago,
+  modoAutorizacion,
   precios,
   timestamp,
 } from '@combustible/shared';
 import { z } from 'zod';
+import { ESTADOS_AUTORIZACION } from '../domain/types.js';
 
 /** The one error shape of every service's API. */
 export { errorRespuesta } from '@combustible/server';
@@ -70,6 +73,9 @@ export const surtidor = z
     ip: z.string().nullable(),
     version: z.string().nullable(),
     version_precios: z.number().int().nullable(),
+    modo_autorizacion: modoAutorizacion.describe(
+      '(ext) postpago: a lifted nozzle dispenses (the seed); prepago: it waits for POST /api/surtidores/{id}/autorizacion',
+    ),
   })
   .meta({ id: 'Surtidor' });
 
@@ -102,6 +108,8 @@ export const nuevoSurtidor = z.object({
     .refine((l) => new Set(l).size === l.length, 'combustibles repetidos'),
   combustible_actual: combustible.optional(),
   configuracion: configuracion.partial().optional(),
+  /** (ext) prepago only for a pump that declared the capacity `autorizacion` (409 otherwise, when connected). */
+  modo_autorizacion: modoAutorizacion.optional(),
 });
 
 export const cambiosSurtidor = nuevoSurtidor.partial().refine((c) => Object.keys(c).length > 0, 'nada que cambiar');
@@ -128,8 +136,53 @@ export const transaccion = z
     observaciones: z.array(z.string()),
     detalles: z.object({ duracion_segundos: z.number(), velocidad_promedio: z.number() }),
     recibida: z.string(),
+    id_autorizacion: z.string().nullable().describe('(ext) The authorization the pump dispensed under'),
+    reembolso: z
+      .number()
+      .int()
+      .nullable()
+      .describe('(ext) Integer pesos to give back: the prepaid amount of its authorization minus monto_total'),
   })
   .meta({ id: 'Transaccion' });
+
+/** (ext) A prepaid authorization. */
+export const autorizacion = z
+  .object({
+    id_autorizacion: z.string(),
+    id_surtidor: z.number().int(),
+    estado: z.enum(ESTADOS_AUTORIZACION),
+    limite: limiteAutorizacion,
+    combustibles: z.array(combustible).nullable().describe('The fuels allowed; null: any the pump sells'),
+    monto_prepagado: z
+      .number()
+      .int()
+      .nullable()
+      .describe('Integer pesos paid ahead (monto preset, or litros × the price of its one fuel); null for lleno'),
+    usuario: z.string(),
+    creada: z.string(),
+    vence: z.string().describe('Dispensing must start by then (--authorization-timeout), else expirada'),
+    actualizada: z.string(),
+    id_transaccion: z.string().nullable().describe('The sale that completed it'),
+    reembolso: z.number().int().nullable().describe('Integer pesos to refund once completada'),
+    motivo: z.string().nullable(),
+  })
+  .meta({ id: 'Autorizacion' });
+
+export const pedidoAutorizacion = z.object({
+  limite: limiteAutorizacion,
+  combustibles: z
+    .array(combustible)
+    .min(1)
+    .max(4)
+    .refine((l) => new Set(l).size === l.length, 'combustibles repetidos')
+    .optional(),
+});
+
+export const filtroAutorizaciones = z.object({
+  estado: z.enum(ESTADOS_AUTORIZACION).optional(),
+  id_surtidor: idSurtidorTexto.optional(),
+  ...pageQueryFields(),
+});
 
 export const paginacion = z.object({
   ...pageQueryFields(),

@@ -5,6 +5,7 @@
  */
 import { CLI_ACTOR, STATION_ROLES, type StationRole } from '@combustible/server';
 import { StationMetrics } from '../app/metrics.js';
+import type { StationServiceOptions } from '../app/station-service.js';
 import type { HubOptions } from '../hub/options.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { createHarness, type Harness } from '../hub/test-harness.js';
@@ -44,8 +45,9 @@ export async function sessionsPerRole(h: Harness): Promise<Record<StationRole, s
 export async function createApiHarness(
   hubOptions: Partial<HubOptions> = {},
   seeded?: SqliteStore,
+  serviceOptions: Partial<StationServiceOptions> = {},
 ): Promise<ApiHarness> {
-  const h = await createHarness(hubOptions, {}, (bus) => new StationMetrics(bus), seeded);
+  const h = await createHarness(hubOptions, serviceOptions, (bus) => new StationMetrics(bus), seeded);
   const api = await buildApi({
     service: h.service,
     hub: h.hub,

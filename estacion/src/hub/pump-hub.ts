@@ -5,14 +5,22 @@
  */
 
 import type { Duplex } from 'node:stream';
-import { type Clock, type ComandoNombre, isoNow, type Logger, systemClock, unrefTimer } from '@combustible/shared';
+import {
+  type Clock,
+  type Comando,
+  type ComandoNombre,
+  isoNow,
+  type Logger,
+  systemClock,
+  unrefTimer,
+} from '@combustible/shared';
 import { AttemptLimiter } from '@combustible/server';
 import { type AuditSink, NO_AUDIT } from '../app/audit-sink.js';
 import type { PeerInfo } from '../tcp/listen.js';
 import { pumpIdOfCertificate } from '../tls/identity.js';
 import type { StationBus } from '../app/events.js';
 import type { StationService } from '../app/station-service.js';
-import type { EstadoConexion, VersionPrecios } from '../domain/types.js';
+import type { Autorizacion, EstadoConexion, Surtidor, VersionPrecios } from '../domain/types.js';
 import { StationError } from '../errors.js';
 import { type CommandAnswer, CommandTracker } from './commands.js';
 import { DEFAULT_HUB_OPTIONS, type HubOptions } from './options.js';
@@ -91,6 +99,8 @@ export class PumpHub {
   private admissionWindow = { admitidos: 0, diferidos: 0 };
   private closing = false;
   private readonly onPrices = (v: VersionPrecios) => this.pushPrices(v);
+  private readonly onPump = (p: Surtidor) => this.pushMode(p);
+  private readonly onAuthorization = (a: Autorizacion) => this.pushAuthorization(a);
 
   constructor(private readonly deps: PumpHubDeps) {
     this.service = deps.service;
@@ -104,6 +114,8 @@ export class PumpHub {
     this.registrationLimiter = deps.registrationLimiter ?? new AttemptLimiter(this.clock);
     this.registrationAdmission = deps.registrationAdmission ?? null;
     deps.bus.on('precios', this.onPrices);
+    deps.bus.on('surtidor_actualizado', this.onPump);
+    deps.bus.on('autorizacion', this.onAuthorization);
     this.scheduleSweep();
   }
 
@@ -223,15 +235,72 @@ export class PumpHub {
     );
   }
 
-  /** Sends a command and waits for the pump's answer. Fails at once when the pump is not connected. */
-  sendCommand(id: number, comando: ComandoNombre, razon: string): Promise<CommandAnswer> {
+  /**
+   * Sends a command and waits for the pump's answer. Fails at once when the pump is not connected.
+   * `extra`: the (ext) fields of `autorizar` and `cancelar_autorizacion`.
+   */
+  sendCommand(
+    id: number,
+    comando: ComandoNombre,
+    razon: string,
+    extra: Pick<Comando, 'id_autorizacion' | 'limite' | 'combustibles' | 'vence_en_ms'> = {},
+  ): Promise<CommandAnswer> {
     const session = this.sessions.get(id);
     if (!session?.isOpen) {
       return Promise.reject(new StationError('SURTIDOR_DESCONECTADO', `el surtidor ${id} no está conectado`));
     }
     return this.commands.start(id, comando, this.options.commandTimeoutMs, (id_comando) =>
-      session.send({ tipo: 'comando', comando, razon, id_comando }),
+      session.send({ tipo: 'comando', comando, razon, id_comando, ...extra }),
     );
+  }
+
+  /** (ext) Whether the pump is connected and declared the capacity `autorizacion`. */
+  canAuthorize(id: number): boolean {
+    return this.sessions.get(id)?.capacidades.has('autorizacion') ?? false;
+  }
+
+  /** (ext) A pump's mode changed: a connected pump that can take authorizations is told (`configuracion`). */
+  private pushMode(p: Surtidor): void {
+    const session = this.sessions.get(p.id_surtidor);
+    if (!session?.capacidades.has('autorizacion') || session.modoEnviado === p.modo_autorizacion) return;
+    session.modoEnviado = p.modo_autorizacion;
+    session.send({ tipo: 'configuracion', id_surtidor: p.id_surtidor, modo_autorizacion: p.modo_autorizacion });
+  }
+
+  /**
+   * (ext) An authorization was stored: a new one is sent to its pump (`autorizar`; an error answer
+   * makes it `rechazada`), a cancelled or expired one is withdrawn (`cancelar_autorizacion`).
+   */
+  private pushAuthorization(a: Autorizacion): void {
+    const id = a.id_surtidor;
+    if (a.estado === 'emitida') {
+      // The station's own timeout (it withdraws the authorization itself when it runs out).
+      const venceEnMs = this.service.authorizations.timeoutMs;
+      this.sendCommand(id, 'autorizar', `autorización ${a.id_autorizacion} de ${a.usuario}`, {
+        id_autorizacion: a.id_autorizacion,
+        limite: a.limite,
+        ...(a.combustibles === null ? {} : { combustibles: a.combustibles }),
+        vence_en_ms: venceEnMs,
+      }).then(
+        (answer) => {
+          if (answer.resultado !== 'ok') this.service.authorizationRejected(a.id_autorizacion, answer.resultado);
+        },
+        // Not sent or not answered: it stays emitida until dispensing starts or it expires.
+        (err: unknown) =>
+          this.log.warn({ err, id_surtidor: id, id_autorizacion: a.id_autorizacion }, 'autorizar sin respuesta'),
+      );
+    } else if (a.estado === 'cancelada' || a.estado === 'expirada') {
+      if (!this.sessions.has(id)) return;
+      this.sendCommand(id, 'cancelar_autorizacion', a.motivo ?? a.estado, { id_autorizacion: a.id_autorizacion }).then(
+        (answer) =>
+          this.log.info({ id_surtidor: id, id_autorizacion: a.id_autorizacion, ...answer }, 'autorización retirada'),
+        (err: unknown) =>
+          this.log.warn(
+            { err, id_surtidor: id, id_autorizacion: a.id_autorizacion },
+            'cancelar_autorizacion sin respuesta',
+          ),
+      );
+    }
   }
 
   /** Asks a connected pump for its state; false when it is not connected. */
@@ -276,6 +345,8 @@ export class PumpHub {
     this.clock.clearTimeout(this.sweepTimer);
     this.clock.clearTimeout(this.admissionTimer);
     this.deps.bus.off('precios', this.onPrices);
+    this.deps.bus.off('surtidor_actualizado', this.onPump);
+    this.deps.bus.off('autorizacion', this.onAuthorization);
     await this.service.drained();
     const closed = [...this.connections].map(
       (s) => new Promise<void>((resolve) => (s.stream.destroyed ? resolve() : s.stream.once('close', () => resolve()))),

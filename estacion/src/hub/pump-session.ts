@@ -4,7 +4,9 @@
  */
 import type { Duplex } from 'node:stream';
 import {
+  type Capacidad,
   type ErrorMensaje,
+  type ModoAutorizacion,
   type PumpToStation,
   pumpToStation,
   type StationToPump,
@@ -25,6 +27,10 @@ export class PumpSession extends LineSession<PumpToStation> {
   id: number | null = null;
   /** Newest price version sent to (or confirmed by) this pump on this connection. */
   priceVersionSent = -1;
+  /** (ext) What the pump declared in `registro.capacidades` (empty for a seed pump). */
+  capacidades: ReadonlySet<Capacidad> = new Set();
+  /** (ext) The authorization mode last told to this pump (null: never told, as to a seed pump). */
+  modoEnviado: ModoAutorizacion | null = null;
   /** How the station will report the end of this connection. */
   private endReason: EndReason = { how: 'desconectado', motivo: 'conexión cerrada' };
   private registrationTimer: ReturnType<PumpHub['clock']['setTimeout']> | undefined;

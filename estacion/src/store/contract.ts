@@ -12,7 +12,14 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Alerta, Transaccion } from '../domain/types.js';
 import type { StationStore, TransaccionFiltro } from './port.js';
-import { unaAlerta, unaTransaccion, unaVersionPrecios, unEstado, unSurtidor } from './test-builders.js';
+import {
+  unaAlerta,
+  unaAutorizacion,
+  unaTransaccion,
+  unaVersionPrecios,
+  unEstado,
+  unSurtidor,
+} from './test-builders.js';
 
 /** The `lifecycle` tests beyond ping and close. */
 function persistence(t: StoreContractHandle<StationStore>): void {
@@ -35,9 +42,12 @@ function persistence(t: StoreContractHandle<StationStore>): void {
     await store.savePriceVersion(version);
     const cred = { id_surtidor: 5, hash: 'e'.repeat(64), emitida: '2024-01-15T14:00:00.000Z' };
     await store.setPumpCredential(cred);
+    const autorizacion = unaAutorizacion({ id_surtidor: 5 });
+    await store.saveAuthorization(autorizacion);
 
     const again = await t.reopen();
     expect(await again.getPumpCredential(5)).toStrictEqual(cred);
+    expect(await again.getAuthorization(autorizacion.id_autorizacion)).toStrictEqual(autorizacion);
     expect(await again.listPumps()).toStrictEqual([pump]);
     expect(await again.nextPumpId()).toBe(6);
     expect(await again.listStates()).toStrictEqual([state]);
@@ -966,6 +976,100 @@ export function describeStoreContract(
         expect(await store.countAlerts({ abiertas: true })).toBe(2);
         expect(await store.countAlerts({ abiertas: false })).toBe(1);
         expect(await store.countAlerts({ id_surtidor: 2 })).toBe(0);
+      });
+    });
+
+    describe('autorizaciones (ext)', () => {
+      it("stores each pump's modo_autorizacion (postpago by default) and replaces it", async () => {
+        const pre = unSurtidor({ id_surtidor: 7, modo_autorizacion: 'prepago' });
+        const post = unSurtidor({ id_surtidor: 8 });
+        await store.upsertPumps([pre, post]);
+        expect(await store.getPump(7)).toStrictEqual(pre);
+        expect((await store.getPump(8))?.modo_autorizacion).toBe('postpago');
+        await store.upsertPump({ ...pre, modo_autorizacion: 'postpago' });
+        expect((await store.getPump(7))?.modo_autorizacion).toBe('postpago');
+      });
+
+      it("round-trips every field, with and without nulls, and a sale's id_autorizacion and reembolso", async () => {
+        const full = unaAutorizacion({
+          id_autorizacion: 'A-full',
+          id_surtidor: 4,
+          estado: 'completada',
+          limite: { tipo: 'litros', valor: 20.5 },
+          combustibles: ['95', 'diesel'],
+          monto_prepagado: 27_675,
+          id_transaccion: 'TX-9',
+          reembolso: 675,
+          motivo: 'AUTORIZACION_EXCEDIDA: algo',
+        });
+        const bare = unaAutorizacion({ id_autorizacion: 'A-bare', limite: { tipo: 'lleno' }, monto_prepagado: null });
+        await store.saveAuthorization(full);
+        await store.saveAuthorization(bare);
+        expect(await store.getAuthorization('A-full')).toStrictEqual(full);
+        expect(await store.getAuthorization('A-bare')).toStrictEqual(bare);
+        expect(await store.getAuthorization('A-none')).toBeNull();
+        const tx = unaTransaccion({ id_autorizacion: 'A-full', reembolso: 675 });
+        await store.insertTransactions([tx]);
+        expect(await store.getTransaction(tx.id_surtidor, tx.id_transaccion)).toStrictEqual(tx);
+      });
+
+      it('saving again replaces it (its state changes)', async () => {
+        const a = unaAutorizacion({ id_autorizacion: 'A-1' });
+        await store.saveAuthorization(a);
+        const done = {
+          ...a,
+          estado: 'cancelada' as const,
+          motivo: 'cancelada por op',
+          actualizada: '2024-01-15T14:31:00.000Z',
+        };
+        await store.saveAuthorization(done);
+        expect(await store.getAuthorization('A-1')).toStrictEqual(done);
+        expect(await store.listAuthorizations({ limit: 10, skip: 0 })).toStrictEqual({ items: [done], total: 1 });
+      });
+
+      it('lists newest first, filtered by states and pump, paged with a total', async () => {
+        const a1 = unaAutorizacion({ id_autorizacion: 'A-1', id_surtidor: 1, creada: '2024-01-15T14:00:00.000Z' });
+        const a2 = unaAutorizacion({
+          id_autorizacion: 'A-2',
+          id_surtidor: 2,
+          estado: 'despachando',
+          creada: '2024-01-15T14:01:00.000Z',
+        });
+        const a3 = unaAutorizacion({
+          id_autorizacion: 'A-3',
+          id_surtidor: 1,
+          estado: 'expirada',
+          creada: '2024-01-15T14:02:00.000Z',
+        });
+        // Same creada: id_autorizacion breaks the tie (descending).
+        const a4 = unaAutorizacion({
+          id_autorizacion: 'A-4',
+          id_surtidor: 2,
+          estado: 'completada',
+          creada: '2024-01-15T14:02:00.000Z',
+        });
+        for (const a of [a3, a1, a4, a2]) await store.saveAuthorization(a);
+        expect(await store.listAuthorizations({ limit: 10, skip: 0 })).toStrictEqual({
+          items: [a4, a3, a2, a1],
+          total: 4,
+        });
+        expect(
+          await store.listAuthorizations({ estados: ['emitida', 'despachando'], limit: 10, skip: 0 }),
+        ).toStrictEqual({
+          items: [a2, a1],
+          total: 2,
+        });
+        expect(await store.listAuthorizations({ estados: [], limit: 10, skip: 0 })).toStrictEqual({
+          items: [],
+          total: 0,
+        });
+        expect(await store.listAuthorizations({ id_surtidor: 1, limit: 1, skip: 1 })).toStrictEqual({
+          items: [a1],
+          total: 2,
+        });
+        expect(
+          await store.listAuthorizations({ estados: ['completada'], id_surtidor: 2, limit: 0, skip: 0 }),
+        ).toStrictEqual({ items: [], total: 1 });
       });
     });
 

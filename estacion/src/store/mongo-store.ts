@@ -9,9 +9,18 @@ import type { Combustible, MetodoPago } from '@combustible/shared';
 import { DUPLICATE_KEY, isDuplicateKeyError, MongoStoreBase, type MongoStoreOptions } from '@combustible/server';
 import { type Collection, type Filter, MongoBulkWriteError } from 'mongodb';
 import { conflictoEntre } from '../domain/conflicts.js';
-import type { Alerta, Conflicto, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
+import type {
+  Alerta,
+  Autorizacion,
+  Conflicto,
+  EstadoSurtidor,
+  Surtidor,
+  Transaccion,
+  VersionPrecios,
+} from '../domain/types.js';
 import type {
   AuditoriaInicial,
+  AutorizacionFiltro,
   ConflictoFiltro,
   CredencialSurtidor,
   EstadisticasSurtidor,
@@ -34,7 +43,15 @@ import {
   toTransactionQuery,
   toUtcIso,
 } from './query.js';
-import { pickAlerta, pickConflicto, pickEstado, pickSurtidor, pickTransaccion, pickVersionPrecios } from './records.js';
+import {
+  pickAlerta,
+  pickAutorizacion,
+  pickConflicto,
+  pickEstado,
+  pickSurtidor,
+  pickTransaccion,
+  pickVersionPrecios,
+} from './records.js';
 
 const DEFAULT_DB_NAME = 'estacion';
 
@@ -43,6 +60,8 @@ type TransaccionDoc = Transaccion & { fecha_fin_utc: string };
 type AlertaDoc = Omit<Alerta, 'id'> & { _id: string; abierta?: true };
 /** `_id` is the conflict id, which includes the new version's content hash: one document per version. */
 type ConflictoDoc = Omit<Conflicto, 'id'> & { _id: string };
+/** `_id` is the authorization id. */
+type AutorizacionDoc = Omit<Autorizacion, 'id_autorizacion'> & { _id: string };
 
 /** Newest first; the last two keys make pages stable. The 'listado' index follows it exactly. */
 const TRANSACTION_ORDER = { fecha_fin_utc: -1, recibida: -1, id_surtidor: -1, id_transaccion: -1 } as const;
@@ -73,6 +92,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
   private readonly precios: Collection<VersionPrecios>;
   private readonly conflictos: Collection<ConflictoDoc>;
   private readonly credenciales: Collection<CredencialSurtidor>;
+  private readonly autorizaciones: Collection<AutorizacionDoc>;
 
   constructor(options: MongoStoreOptions) {
     super(options, DEFAULT_DB_NAME);
@@ -83,6 +103,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     this.precios = this.db.collection('precios');
     this.conflictos = this.db.collection('conflictos');
     this.credenciales = this.db.collection('credenciales_surtidor');
+    this.autorizaciones = this.db.collection('autorizaciones');
   }
 
   async setup(): Promise<void> {
@@ -112,6 +133,11 @@ export class MongoStore extends MongoStoreBase implements StationStore {
       ]),
       this.precios.createIndexes([{ key: { version: -1 }, name: 'version', unique: true }]),
       this.credenciales.createIndexes([{ key: { id_surtidor: 1 }, name: 'id_surtidor', unique: true }]),
+      this.autorizaciones.createIndexes([
+        { key: { creada: -1, _id: -1 }, name: 'creada' },
+        { key: { estado: 1, creada: -1, _id: -1 }, name: 'estado' },
+        { key: { id_surtidor: 1, creada: -1, _id: -1 }, name: 'surtidor' },
+      ]),
       // `_id` already makes each (pump, transaction, version content) one document.
       this.conflictos.createIndexes([
         { key: { detectado: -1, _id: -1 }, name: 'detectado' },
@@ -491,6 +517,41 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     return this.alertas.countDocuments(alertWhere(filter));
   }
 
+  // ── autorizaciones ───────────────────────────────────────────────────────────────────────
+
+  async saveAuthorization(a: Autorizacion): Promise<void> {
+    this.open();
+    const { id_autorizacion, ...rest } = pickAutorizacion(a);
+    await this.autorizaciones.replaceOne({ _id: id_autorizacion }, rest, { upsert: true });
+  }
+
+  async getAuthorization(id: string): Promise<Autorizacion | null> {
+    this.open();
+    const doc = await this.autorizaciones.findOne({ _id: id });
+    return doc ? toAutorizacion(doc) : null;
+  }
+
+  async listAuthorizations(filter: AutorizacionFiltro): Promise<Pagina<Autorizacion>> {
+    this.open();
+    const where: Filter<AutorizacionDoc> = {};
+    if (filter.estados !== undefined) where.estado = { $in: filter.estados };
+    if (filter.id_surtidor !== undefined) where.id_surtidor = filter.id_surtidor;
+    const limit = nonNegativeInt(filter.limit);
+    const [docs, total] = await Promise.all([
+      // limit(0) would mean "no limit" to MongoDB.
+      limit === 0
+        ? Promise.resolve([])
+        : this.autorizaciones
+            .find(where)
+            .sort({ creada: -1, _id: -1 })
+            .skip(nonNegativeInt(filter.skip))
+            .limit(limit)
+            .toArray(),
+      this.autorizaciones.countDocuments(where),
+    ]);
+    return { items: docs.map(toAutorizacion), total };
+  }
+
   // ── precios ──────────────────────────────────────────────────────────────────────────────
 
   async savePriceVersion(v: VersionPrecios): Promise<void> {
@@ -505,6 +566,10 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     const docs = await this.precios.find({}).sort({ version: -1 }).limit(n).toArray();
     return docs.map((d) => pickVersionPrecios(d));
   }
+}
+
+function toAutorizacion({ _id, ...doc }: AutorizacionDoc): Autorizacion {
+  return pickAutorizacion({ ...doc, id_autorizacion: _id });
 }
 
 function toAlerta({ _id, ...doc }: AlertaDoc): Alerta {

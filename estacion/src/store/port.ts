@@ -5,7 +5,16 @@
  */
 import type { AuthStore } from '@combustible/server';
 import type { Combustible, MetodoPago } from '@combustible/shared';
-import type { Alerta, Conflicto, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
+import type {
+  Alerta,
+  Autorizacion,
+  Conflicto,
+  EstadoAutorizacion,
+  EstadoSurtidor,
+  Surtidor,
+  Transaccion,
+  VersionPrecios,
+} from '../domain/types.js';
 
 /**
  * What became of one sale of a batch (see domain/conflicts.ts for "same content"):
@@ -34,6 +43,15 @@ export interface TransaccionFiltro {
    */
   fecha_inicio?: string;
   fecha_fin?: string;
+  limit: number;
+  skip: number;
+}
+
+/** Which authorizations listAuthorizations takes. */
+export interface AutorizacionFiltro {
+  /** Any of these states (absent: all). */
+  estados?: EstadoAutorizacion[];
+  id_surtidor?: number;
   limit: number;
   skip: number;
 }
@@ -197,6 +215,16 @@ export interface StationStore {
   listAlerts(filter: FiltroAlertas & { limit: number; skip?: number }): Promise<Alerta[]>;
   /** How many alerts match, read like listAlerts' filter. */
   countAlerts(filter: FiltroAlertas): Promise<number>;
+
+  // autorizaciones (ext)
+  /** Inserts, or replaces the stored authorization with the same id_autorizacion. */
+  saveAuthorization(a: Autorizacion): Promise<void>;
+  getAuthorization(id: string): Promise<Autorizacion | null>;
+  /**
+   * Newest first (creada, then id_autorizacion); `total` counts every match. `limit: 0` returns no
+   * items but still the total.
+   */
+  listAuthorizations(filter: AutorizacionFiltro): Promise<Pagina<Autorizacion>>;
 
   // precios
   /** Inserts, or replaces the stored version with the same number. */

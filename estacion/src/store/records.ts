@@ -15,16 +15,21 @@ import {
   COMBUSTIBLES,
   ESTADOS_OPERACION,
   ESTADOS_TRANSACCION,
+  type LimiteAutorizacion,
+  LIMITES_VENTA,
   METODOS_PAGO,
+  MODOS_AUTORIZACION,
 } from '@combustible/shared';
-import type {
-  Alerta,
-  Conflicto,
-  EstadoConexion,
-  EstadoSurtidor,
-  Surtidor,
-  Transaccion,
-  VersionPrecios,
+import {
+  type Alerta,
+  type Autorizacion,
+  type Conflicto,
+  type EstadoConexion,
+  type EstadoSurtidor,
+  ESTADOS_AUTORIZACION,
+  type Surtidor,
+  type Transaccion,
+  type VersionPrecios,
 } from '../domain/types.js';
 
 /** The longest text a reader returns (a longer stored one is cut, and noted on a sale). */
@@ -206,6 +211,8 @@ export function pickSurtidor(value: Surtidor | Raw, backup: Raw = {}): Surtidor 
     ultima_conexion: r.textOrNull('ultima_conexion'),
     ip: r.textOrNull('ip', 100),
     version: r.textOrNull('version', 100),
+    // A record of an older build has none: it sells as it always did.
+    modo_autorizacion: r.oneOfOrNull('modo_autorizacion', MODOS_AUTORIZACION) ?? 'postpago',
   };
 }
 
@@ -274,6 +281,8 @@ export function pickTransaccion(value: Transaccion | Raw, backup: Raw = {}): Tra
       velocidad_promedio: detalles.number('velocidad_promedio'),
     },
     recibida: r.text('recibida'),
+    id_autorizacion: r.textOrNull('id_autorizacion', 64),
+    reembolso: r.intOrNull('reembolso'),
   };
   // Not `detalles`' own problems: a missing detalles is a record of an older build, not damage.
   const problems = [...new Set(r.problems)];
@@ -323,7 +332,9 @@ function isExact(t: Transaccion): boolean {
     !Array.isArray(d) &&
     isNum(d.duracion_segundos) &&
     isNum(d.velocidad_promedio) &&
-    isText(t.recibida, MAX_TEXTO_LEIDO)
+    isText(t.recibida, MAX_TEXTO_LEIDO) &&
+    isTextOrNull(t.id_autorizacion, 64) &&
+    isSafeIntOrNull(t.reembolso)
   );
 }
 
@@ -355,7 +366,49 @@ export function exactTransaccion(t: Transaccion): Transaccion {
     observaciones: t.observaciones.slice(),
     detalles: { duracion_segundos: t.detalles.duracion_segundos, velocidad_promedio: t.detalles.velocidad_promedio },
     recibida: t.recibida,
+    id_autorizacion: t.id_autorizacion,
+    reembolso: t.reembolso,
   };
+}
+
+/** A stored preset; an unreadable one reads as `lleno` (no limit the station would check). */
+function pickLimite(raw: Record<string, unknown>): LimiteAutorizacion {
+  const valor = raw.valor;
+  const ok = typeof valor === 'number' && valor > 0 && Number.isFinite(valor);
+  if (raw.tipo === 'monto' && ok && Number.isSafeInteger(valor) && valor <= LIMITES_VENTA.montoMax)
+    return { tipo: 'monto', valor };
+  if (raw.tipo === 'litros' && ok && valor <= LIMITES_VENTA.litrosMax) return { tipo: 'litros', valor };
+  return { tipo: 'lleno' };
+}
+
+/**
+ * A stored authorization. Unreadable fields become neutral values; an unreadable estado reads as
+ * `cancelada` (closed: a damaged record never holds a pump), and `motivo` says what was irregular.
+ */
+export function pickAutorizacion(value: Autorizacion | Raw, backup: Raw = {}): Autorizacion {
+  const r = new Reader(value, backup);
+  const combustibles = r.value('combustibles');
+  const a: Autorizacion = {
+    id_autorizacion: r.text('id_autorizacion', '', 64),
+    id_surtidor: r.int('id_surtidor'),
+    estado: r.oneOf('estado', ESTADOS_AUTORIZACION, 'cancelada'),
+    limite: pickLimite(r.object('limite')),
+    combustibles: Array.isArray(combustibles)
+      ? [...new Set(combustibles.filter((c): c is Combustible => COMBUSTIBLES.includes(c as Combustible)))]
+      : null,
+    monto_prepagado: r.intOrNull('monto_prepagado'),
+    usuario: r.text('usuario', '', 200),
+    creada: r.text('creada'),
+    vence: r.text('vence'),
+    actualizada: r.text('actualizada'),
+    id_transaccion: r.textOrNull('id_transaccion', 64),
+    reembolso: r.intOrNull('reembolso'),
+    motivo: r.textOrNull('motivo', 1000),
+  };
+  if (a.combustibles?.length === 0) a.combustibles = null;
+  const problems = [...new Set(r.problems)];
+  if (problems.length > 0) a.motivo = `REGISTRO_IRREGULAR: ${problems.join('; ').slice(0, 1000)}`;
+  return a;
 }
 
 export function pickAlerta(value: Alerta | Raw, backup: Raw = {}): Alerta {

@@ -100,4 +100,19 @@ export const MIGRATIONS: readonly string[] = [
     emitida TEXT NOT NULL
   ) STRICT;
   `,
+  // 5: (ext) prepaid authorization: each pump's mode (NULL, from an older build, reads as postpago)
+  // and the authorizations, the record in doc (JSON), the columns for filtering and sorting.
+  `
+  ALTER TABLE surtidores ADD COLUMN modo_autorizacion TEXT;
+  CREATE TABLE autorizaciones (
+    id_autorizacion TEXT PRIMARY KEY,
+    id_surtidor INTEGER NOT NULL,
+    estado TEXT NOT NULL,
+    creada TEXT NOT NULL,
+    doc TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX autorizaciones_creada ON autorizaciones (creada, id_autorizacion);
+  CREATE INDEX autorizaciones_estado ON autorizaciones (estado, creada, id_autorizacion);
+  CREATE INDEX autorizaciones_surtidor ON autorizaciones (id_surtidor, creada, id_autorizacion);
+  `,
 ];

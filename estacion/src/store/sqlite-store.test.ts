@@ -138,6 +138,44 @@ describe('SqliteStore (adapter only)', () => {
     expect((await again.listTransactions({ limit: 10, skip: 0 })).total).toBe(3);
   });
 
+  it('reads a pump of an older build (no modo_autorizacion) as postpago and a damaged authorization as closed', async () => {
+    const dir = tempDir();
+    const store = storeIn(dir);
+    await store.setup();
+    await store.close();
+    const db = new Database(join(dir, SQLITE_FILE));
+    try {
+      db.prepare(
+        `INSERT INTO surtidores (id_surtidor, nombre, combustibles_soportados, combustible_actual, configuracion,
+           fecha_creacion, fecha_actualizacion) VALUES (9, 'Viejo', '["93"]', NULL, '{}', 'x', 'x')`,
+      ).run();
+      const insert = db.prepare(
+        `INSERT INTO autorizaciones (id_autorizacion, id_surtidor, estado, creada, doc) VALUES (@id, 9, 'emitida', 'x', @doc)`,
+      );
+      insert.run({ id: 'A-roto', doc: 'no es JSON' });
+      insert.run({
+        id: 'A-raro',
+        doc: JSON.stringify({ id_autorizacion: 'A-raro', estado: 'volando', limite: { tipo: 'monto', valor: -5 } }),
+      });
+    } finally {
+      db.close();
+    }
+    const again = storeIn(dir);
+    await again.setup();
+    expect((await again.getPump(9))?.modo_autorizacion).toBe('postpago');
+    // The columns fill in what the record lacks; what cannot be read is neutral, and said in motivo.
+    expect(await again.getAuthorization('A-roto')).toMatchObject({
+      id_autorizacion: 'A-roto',
+      id_surtidor: 9,
+      estado: 'emitida',
+      limite: { tipo: 'lleno' },
+    });
+    const raro = await again.getAuthorization('A-raro');
+    expect(raro).toMatchObject({ estado: 'emitida', limite: { tipo: 'lleno' } });
+    expect(raro?.motivo).toMatch(/^REGISTRO_IRREGULAR: .*estado "volando" no es un valor conocido/);
+    expect((await again.listAuthorizations({ limit: 10, skip: 0 })).total).toBe(2);
+  });
+
   it('works in memory for tests, with no file', async () => {
     const store = track(new SqliteStore({ dataDir: ':memory:' }));
     await store.setup();

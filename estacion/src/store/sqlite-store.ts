@@ -7,9 +7,18 @@ import type { Combustible, MetodoPago } from '@combustible/shared';
 import { SqliteStoreBase } from '@combustible/server';
 import type Database from 'better-sqlite3';
 import { conflictoEntre } from '../domain/conflicts.js';
-import type { Alerta, Conflicto, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
+import type {
+  Alerta,
+  Autorizacion,
+  Conflicto,
+  EstadoSurtidor,
+  Surtidor,
+  Transaccion,
+  VersionPrecios,
+} from '../domain/types.js';
 import type {
   AuditoriaInicial,
+  AutorizacionFiltro,
   ConflictoFiltro,
   CredencialSurtidor,
   EstadisticasSurtidor,
@@ -38,6 +47,7 @@ import {
   asObject,
   parseJson,
   pickAlerta,
+  pickAutorizacion,
   pickConflicto,
   pickEstado,
   pickSurtidor,
@@ -69,6 +79,16 @@ interface SurtidorRow {
   ultima_conexion: string | null;
   ip: string | null;
   version: string | null;
+  modo_autorizacion: string | null;
+}
+
+interface AutorizacionRow {
+  id_autorizacion: string;
+  id_surtidor: number;
+  estado: string;
+  creada: string;
+  /** The whole Autorizacion as JSON. */
+  doc: string;
 }
 
 interface TransaccionRow {
@@ -143,6 +163,8 @@ interface Statements {
   resolveAlert: Statement<{ clave: string; at: string }, AlertaRow>;
   savePriceVersion: Statement<PreciosRow>;
   latestPriceVersions: Statement<[number], PreciosRow>;
+  saveAuthorization: Statement<AutorizacionRow>;
+  getAuthorization: Statement<[string], AutorizacionRow>;
 }
 
 interface Prepared {
@@ -153,6 +175,7 @@ interface Prepared {
   /** Items and total read in one transaction, so they agree. */
   listPage: (q: TransactionQuery) => Pagina<Transaccion>;
   listConflicts: (f: ConflictoFiltro) => Pagina<Conflicto>;
+  listAuthorizations: (f: AutorizacionFiltro) => Pagina<Autorizacion>;
   /** Every part of the statistics read in one transaction, so they agree. */
   salesStats: (q: StatsQuery) => EstadisticasVentas;
   /**
@@ -301,6 +324,28 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
     return stmt.get(params)?.n ?? 0;
   }
 
+  // ── autorizaciones ───────────────────────────────────────────────────────────────────────
+
+  async saveAuthorization(a: Autorizacion): Promise<void> {
+    const doc = pickAutorizacion(a);
+    this.ready().st.saveAuthorization.run({
+      id_autorizacion: doc.id_autorizacion,
+      id_surtidor: doc.id_surtidor,
+      estado: doc.estado,
+      creada: doc.creada,
+      doc: JSON.stringify(doc),
+    });
+  }
+
+  async getAuthorization(id: string): Promise<Autorizacion | null> {
+    const row = this.ready().st.getAuthorization.get(id);
+    return row ? fromAutorizacionRow(row) : null;
+  }
+
+  async listAuthorizations(filter: AutorizacionFiltro): Promise<Pagina<Autorizacion>> {
+    return this.ready().listAuthorizations(filter);
+  }
+
   // ── precios ──────────────────────────────────────────────────────────────────────────────
 
   async savePriceVersion(v: VersionPrecios): Promise<void> {
@@ -338,6 +383,11 @@ function toAlerta(r: AlertaRow): Alerta {
 function fromTransaccionRow(r: TransaccionRow): Transaccion {
   const { doc, fecha_fin_utc, ...columns } = r;
   return pickTransaccion(asObject(parseJson(doc)), { ...columns, fecha_fin: fecha_fin_utc });
+}
+
+function fromAutorizacionRow(r: AutorizacionRow): Autorizacion {
+  const { doc, ...columns } = r;
+  return pickAutorizacion(asObject(parseJson(doc)), columns);
 }
 
 function fromConflictoRow(r: ConflictoRow): Conflicto {
@@ -381,9 +431,9 @@ function prepare(db: Database.Database): Prepared {
     getPump: db.prepare('SELECT * FROM surtidores WHERE id_surtidor = ?'),
     upsertPump: db.prepare(
       `INSERT INTO surtidores (id_surtidor, nombre, combustibles_soportados, combustible_actual, configuracion,
-         fecha_creacion, fecha_actualizacion, ultima_conexion, ip, version)
+         fecha_creacion, fecha_actualizacion, ultima_conexion, ip, version, modo_autorizacion)
        VALUES (@id_surtidor, @nombre, @combustibles_soportados, @combustible_actual, @configuracion,
-         @fecha_creacion, @fecha_actualizacion, @ultima_conexion, @ip, @version)
+         @fecha_creacion, @fecha_actualizacion, @ultima_conexion, @ip, @version, @modo_autorizacion)
        ON CONFLICT (id_surtidor) DO UPDATE SET
          nombre = excluded.nombre,
          combustibles_soportados = excluded.combustibles_soportados,
@@ -393,7 +443,8 @@ function prepare(db: Database.Database): Prepared {
          fecha_actualizacion = excluded.fecha_actualizacion,
          ultima_conexion = excluded.ultima_conexion,
          ip = excluded.ip,
-         version = excluded.version`,
+         version = excluded.version,
+         modo_autorizacion = excluded.modo_autorizacion`,
     ),
     nextPumpId: db.prepare('SELECT COALESCE(MAX(id_surtidor), 0) + 1 AS next FROM surtidores'),
     deletePump: db.prepare('DELETE FROM surtidores WHERE id_surtidor = ?'),
@@ -452,6 +503,13 @@ function prepare(db: Database.Database): Prepared {
          precios = excluded.precios, actualizado = excluded.actualizado, origen = excluded.origen`,
     ),
     latestPriceVersions: db.prepare('SELECT * FROM precios ORDER BY version DESC LIMIT ?'),
+    saveAuthorization: db.prepare(
+      `INSERT INTO autorizaciones (id_autorizacion, id_surtidor, estado, creada, doc)
+       VALUES (@id_autorizacion, @id_surtidor, @estado, @creada, @doc)
+       ON CONFLICT (id_autorizacion) DO UPDATE SET
+         id_surtidor = excluded.id_surtidor, estado = excluded.estado, creada = excluded.creada, doc = excluded.doc`,
+    ),
+    getAuthorization: db.prepare('SELECT * FROM autorizaciones WHERE id_autorizacion = ?'),
   };
 
   /** A sale whose key is taken: the same content is a duplicate, other content a conflict kept beside it. */
@@ -537,6 +595,33 @@ function prepare(db: Database.Database): Prepared {
     return { items: rows.map(fromConflictoRow), total: total?.total ?? 0 };
   });
 
+  const listAuthorizations = db.transaction((f: AutorizacionFiltro): Pagina<Autorizacion> => {
+    const conds: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (f.estados !== undefined) {
+      // Named parameters, one per state (the list is short and bounded by the enumeration).
+      const names = f.estados.map((e, i) => {
+        params[`estado${i}`] = e;
+        return `@estado${i}`;
+      });
+      conds.push(names.length === 0 ? '0' : `estado IN (${names.join(', ')})`);
+    }
+    if (f.id_surtidor !== undefined) {
+      conds.push('id_surtidor = @id_surtidor');
+      params.id_surtidor = f.id_surtidor;
+    }
+    const limit = nonNegativeInt(f.limit);
+    const total = cached<{ total: number }>(`SELECT COUNT(*) AS total FROM autorizaciones ${where(conds)}`).get(params);
+    const rows =
+      limit === 0
+        ? []
+        : cached<AutorizacionRow>(
+            `SELECT * FROM autorizaciones ${where(conds)}
+             ORDER BY creada DESC, id_autorizacion DESC LIMIT @limit OFFSET @skip`,
+          ).all({ ...params, limit, skip: nonNegativeInt(f.skip) });
+    return { items: rows.map(fromAutorizacionRow), total: total?.total ?? 0 };
+  });
+
   const salesStats = db.transaction((q: StatsQuery): EstadisticasVentas => {
     // The same bounds on the outer rows (t) and, for the pump's name, on its latest sale (u).
     const bounds = (alias: string) => {
@@ -587,6 +672,7 @@ function prepare(db: Database.Database): Prepared {
     upsertPumps: (pumps) => upsertPumps.immediate(pumps),
     listPage: (q) => listPage(q),
     listConflicts: (f) => listConflicts(f),
+    listAuthorizations: (f) => listAuthorizations(f),
     salesStats: (q) => salesStats(q),
     cached,
   };

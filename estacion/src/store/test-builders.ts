@@ -2,7 +2,7 @@
  * Data builders for tests: a valid record with every field set, overridden where a test cares.
  * Ids are unique within a test file.
  */
-import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
+import type { Alerta, Autorizacion, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
 
 let seq = 0;
 const next = () => ++seq;
@@ -30,6 +30,8 @@ export function unaTransaccion(overrides: Partial<Transaccion> = {}): Transaccio
     observaciones: [],
     detalles: { duracion_segundos: 120, velocidad_promedio: 10 },
     recibida: '2024-01-15T14:30:01.000Z',
+    id_autorizacion: null,
+    reembolso: null,
     ...overrides,
   };
 }
@@ -47,6 +49,7 @@ export function unSurtidor(overrides: Partial<Surtidor> = {}): Surtidor {
     ultima_conexion: null,
     ip: null,
     version: null,
+    modo_autorizacion: 'postpago',
     ...overrides,
   };
 }
@@ -91,6 +94,26 @@ export function unaVersionPrecios(overrides: Partial<VersionPrecios> = {}): Vers
     precios: { precio_93: 1290, precio_95: 1350, precio_97: 1400, precio_diesel: 1120 },
     actualizado: '2024-01-15T08:00:00.000Z',
     origen: 'empresa',
+    ...overrides,
+  };
+}
+
+export function unaAutorizacion(overrides: Partial<Autorizacion> = {}): Autorizacion {
+  const n = next();
+  return {
+    id_autorizacion: `A-${n}`,
+    id_surtidor: 1,
+    estado: 'emitida',
+    limite: { tipo: 'monto', valor: 10_000 },
+    combustibles: null,
+    monto_prepagado: 10_000,
+    usuario: 'operador',
+    creada: '2024-01-15T14:30:00.000Z',
+    vence: '2024-01-15T14:32:00.000Z',
+    actualizada: '2024-01-15T14:30:00.000Z',
+    id_transaccion: null,
+    reembolso: null,
+    motivo: null,
     ...overrides,
   };
 }

@@ -1,11 +1,11 @@
 /**
  * The last actions on the dashboard: the audit entries operators care about (pumps, prices, the
- * company link; not logins or user administration), without the client's address or the hashes.
+ * company link, (ext) prepaid authorizations; not logins or user administration), without the client's address or the hashes.
  */
 import type { AuditLog, RegistroAuditoria } from '@combustible/server';
 
 /** Prefixes of the `accion`s shown to operators. */
-export const ACCIONES_PANEL = ['surtidor.', 'precios.', 'empresa.'] as const;
+export const ACCIONES_PANEL = ['surtidor.', 'precios.', 'empresa.', 'autorizacion.'] as const;
 /** How many of them the snapshot carries. */
 export const ULTIMAS_ACCIONES = 20;
 

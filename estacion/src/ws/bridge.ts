@@ -110,6 +110,7 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
     surtidor_actualizado: (p) =>
       broadcast('surtidor_actualizado', () => presentPump(p, deps.service.live.get(p.id_surtidor))),
     surtidor_eliminado: (d) => broadcast('surtidor_eliminado', d),
+    autorizacion: (a) => broadcast('autorizacion', a),
   };
   for (const [name, fn] of Object.entries(listeners)) deps.bus.on(name as keyof StationEvents, fn);
   const offAudit = deps.audit?.onAppend((r) => {

@@ -144,6 +144,8 @@ export class SnapshotCache {
         alertas_abiertas: stored.alertas_abiertas,
       },
       precios: service.prices.current,
+      // (ext) The open prepaid authorizations (in memory, at most one per pump and --max-open-authorizations).
+      autorizaciones: service.authorizations.open().slice(0, SNAPSHOT_LIMITS.surtidores),
       transacciones: stored.transacciones,
       alertas: stored.alertas,
       acciones: stored.acciones,

@@ -1,6 +1,7 @@
 /** "Últimas acciones": audit entries as the operator reads them, in plain Spanish. */
 import { el, fmtHora } from './format.js';
-import type { Accion } from './types.js';
+import { describirLimite } from './tarjetas.js';
+import type { Accion, LimiteAutorizacion } from './types.js';
 
 const COMANDO: Record<string, string> = {
   pausar: 'Pausar',
@@ -24,8 +25,19 @@ export function describirAccion(a: Accion): string {
     }
     case 'surtidor.crear':
       return `Crear surtidor${texto(d.nombre) ? ` «${String(d.nombre)}»` : ''}`;
-    case 'surtidor.modificar':
+    case 'surtidor.modificar': {
+      const cambios = (d.cambios ?? {}) as Record<string, unknown>;
+      const modo = cambios.modo_autorizacion;
+      if (modo === 'prepago' || modo === 'postpago')
+        return `Modo ${modo}${a.resultado === 'error' && texto(d.codigo) ? ` (${String(d.codigo)})` : ''}`;
       return 'Modificar surtidor';
+    }
+    case 'autorizacion.emitir': {
+      const limite = d.limite as LimiteAutorizacion | undefined;
+      return `Autorizar${limite?.tipo ? `: ${describirLimite(limite)}` : ''}`;
+    }
+    case 'autorizacion.cancelar':
+      return 'Cancelar autorización';
     case 'surtidor.eliminar':
       return d.forzado === true ? 'Eliminar surtidor conectado' : 'Eliminar surtidor';
     case 'surtidor.registro':

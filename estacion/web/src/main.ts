@@ -11,10 +11,13 @@ import { itemAccion } from './acciones.js';
 import { ALERTA_CONFLICTO, refreshConflictos } from './conflictos.js';
 import { drawChart } from './chart.js';
 import { el, fmtHora, fmtLitros, fmtPesos, NOMBRE_COMBUSTIBLE } from './format.js';
-import { type Comando, estadoDe, renderGrilla } from './tarjetas.js';
+import { type Comando, describirLimite, estadoDe, ordenGrilla, renderGrilla } from './tarjetas.js';
 import type {
   Accion,
   Alerta,
+  Autorizacion,
+  Combustible,
+  LimiteAutorizacion,
   EstadoSurtidor,
   EventoPuente,
   Snapshot,
@@ -46,6 +49,8 @@ const state = {
   totalSurtidores: 0,
   /** Open alerts at the station, listed or not. */
   alertasAbiertas: 0,
+  /** (ext) Each pump's last known authorization (the open ones come in the snapshot). */
+  autorizaciones: new Map<number, Autorizacion>(),
 };
 
 let sesion: Sesion | null = null;
@@ -113,13 +118,14 @@ function renderSurtidores(): void {
   requestAnimationFrame(() => {
     grillaPedida = false;
     renderGrilla($('grilla'), {
-      surtidores: [...state.surtidores.values()].sort((a, b) => a.id_surtidor - b.id_surtidor),
+      surtidores: [...state.surtidores.values()].sort(ordenGrilla),
       versionPrecios: state.precios?.version,
       puedeOperar: puedeRol('operador'),
       puedeDetener: puedeRol('supervisor'),
       enCurso: (id, comando) => enCurso.has(claveComando(id, comando)),
       pedir: (id, comando) => void pedirComando(id, comando),
       vacio: state.totalSurtidores > 0 ? 'Ningún surtidor conectado.' : 'Sin surtidores todavía.',
+      autorizacion: (id) => state.autorizaciones.get(id),
     });
     resumenSurtidores();
   });
@@ -129,8 +135,11 @@ function resumenSurtidores(): void {
   const all = [...state.surtidores.values()];
   const conectados = all.filter((s) => s.estado_actual?.estado_conexion === 'conectado').length;
   const despachando = all.filter((s) => estadoDe(s) === 'despachando').length;
+  const esperando = all.filter((s) => estadoDe(s) === 'esperando_autorizacion').length;
   const total = Math.max(state.totalSurtidores, all.length);
-  $('resumen-surtidores').textContent = `${conectados}/${total} conectados · ${despachando} despachando`;
+  $('resumen-surtidores').textContent =
+    `${conectados}/${total} conectados · ${despachando} despachando` +
+    (esperando > 0 ? ` · ${esperando} esperando autorización` : '');
   // The snapshot brings the connected pumps; the rest are one click away.
   $('ver-todos').hidden = all.length >= total;
 }
@@ -327,12 +336,120 @@ function pedirMotivo(s: Surtidor, comando: 'pausar' | 'detener_emergencia'): Pro
  */
 const ESPERA_COMANDO_MS = 60_000;
 
+/**
+ * (ext) The "Autorizar" dialog: Monto ($), Litros or Lleno, and optionally which fuels. Resolves
+ * with the request's body, or null when the operator closes it.
+ */
+function pedirAutorizacion(s: Surtidor): Promise<{ limite: LimiteAutorizacion; combustibles?: Combustible[] } | null> {
+  const dialog = $<HTMLDialogElement>('autorizar');
+  const form = dialog.querySelector('form') as HTMLFormElement;
+  const valor = $<HTMLInputElement>('autorizar-valor');
+  const unidad = $('autorizar-unidad');
+  const fuels = $('autorizar-combustibles');
+  $('autorizar-titulo').textContent = `Autorizar el surtidor ${s.id_surtidor} · ${s.nombre}`;
+  form.reset();
+  fuels.replaceChildren(
+    ...(s.combustibles_soportados ?? []).map((c) =>
+      el(
+        'label',
+        { class: 'casilla' },
+        el('input', { type: 'checkbox', name: 'combustible', value: c }),
+        NOMBRE_COMBUSTIBLE[c] ?? c,
+      ),
+    ),
+  );
+  const tipo = () => (form.elements.namedItem('tipo') as RadioNodeList).value as LimiteAutorizacion['tipo'];
+  const alCambiarTipo = () => {
+    const t = tipo();
+    valor.disabled = t === 'lleno';
+    valor.required = t !== 'lleno';
+    valor.step = t === 'monto' ? '1' : '0.01';
+    valor.min = t === 'monto' ? '1' : '0.01';
+    valor.placeholder = t === 'monto' ? 'p. ej. 10000' : t === 'litros' ? 'p. ej. 20' : '';
+    unidad.textContent = t === 'monto' ? 'pesos' : t === 'litros' ? 'litros' : '';
+  };
+  form.onchange = alCambiarTipo;
+  alCambiarTipo();
+  dialog.returnValue = '';
+  dialog.showModal();
+  valor.focus();
+  return new Promise((resolve) => {
+    dialog.addEventListener(
+      'close',
+      () => {
+        if (dialog.returnValue !== 'confirmar') return resolve(null);
+        const t = tipo();
+        const n = Number(valor.value);
+        const limite: LimiteAutorizacion =
+          t === 'lleno'
+            ? { tipo: 'lleno' }
+            : t === 'monto'
+              ? { tipo: 'monto', valor: Math.round(n) }
+              : { tipo: 'litros', valor: n };
+        const elegidos = [...fuels.querySelectorAll<HTMLInputElement>('input:checked')].map(
+          (i) => i.value as Combustible,
+        );
+        resolve(elegidos.length > 0 ? { limite, combustibles: elegidos } : { limite });
+      },
+      { once: true },
+    );
+  });
+}
+
+/** (ext) Authorizes or cancels through the API; the card follows the `autorizacion` events. */
+async function pedirAutorizar(s: Surtidor, comando: 'autorizar' | 'cancelar_autorizacion'): Promise<void> {
+  const id = s.id_surtidor;
+  const clave = claveComando(id, comando);
+  let body: string | undefined;
+  if (comando === 'autorizar') {
+    const pedido = await pedirAutorizacion(s);
+    if (pedido === null || enCurso.has(clave)) return;
+    body = JSON.stringify(pedido);
+  }
+  enCurso.add(clave);
+  renderSurtidores();
+  try {
+    const res = await api(`/api/surtidores/${id}/autorizacion`, {
+      method: comando === 'autorizar' ? 'POST' : 'DELETE',
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body }),
+      signal: AbortSignal.timeout(ESPERA_COMANDO_MS),
+    });
+    const answer = (await res.json()) as Autorizacion & { error?: { mensaje: string } };
+    if (res.ok) {
+      guardarAutorizacion(answer);
+      aviso(
+        comando === 'autorizar'
+          ? `Surtidor ${id}: autorizado (${describirLimite(answer.limite)})`
+          : `Surtidor ${id}: autorización cancelada`,
+      );
+    } else aviso(`Surtidor ${id}: ${answer.error?.mensaje ?? res.statusText}`, true);
+  } catch (err) {
+    if (!(err instanceof SesionTerminada)) aviso('No se pudo contactar a la estación', true);
+  } finally {
+    enCurso.delete(clave);
+    renderSurtidores();
+  }
+}
+
+/** Keeps the newest state of each pump's authorization (an older event never replaces a newer one). */
+function guardarAutorizacion(a: Autorizacion): void {
+  const prev = state.autorizaciones.get(a.id_surtidor);
+  const ORDEN = ['emitida', 'despachando', 'completada', 'cancelada', 'expirada', 'rechazada'];
+  if (prev?.id_autorizacion === a.id_autorizacion && ORDEN.indexOf(prev.estado) > ORDEN.indexOf(a.estado)) return;
+  if (prev && prev.id_autorizacion !== a.id_autorizacion && prev.creada > a.creada) return;
+  state.autorizaciones.set(a.id_surtidor, a);
+}
+
 async function pedirComando(id: number, comando: Comando): Promise<void> {
   const clave = claveComando(id, comando);
   // Its button is disabled while it is in flight; this holds even for a click that came first.
   if (enCurso.has(clave)) return;
   const s = state.surtidores.get(id);
   if (!s) return;
+  if (comando === 'autorizar' || comando === 'cancelar_autorizacion') {
+    await pedirAutorizar(s, comando);
+    return;
+  }
   let razon = 'Reanudación desde el panel';
   if (comando === 'pausar' || comando === 'detener_emergencia') {
     const motivo = await pedirMotivo(s, comando);
@@ -377,6 +494,8 @@ function aplicar(evento: EventoPuente): void {
       state.acciones = (snap.acciones ?? []).slice(0, MAX_ACCIONES);
       state.totalSurtidores = snap.totales?.surtidores ?? snap.surtidores.length;
       state.alertasAbiertas = snap.totales?.alertas_abiertas ?? snap.alertas.length;
+      // The open ones; a closed one shown before stays on its card until the next one.
+      for (const a of snap.autorizaciones ?? []) guardarAutorizacion(a);
       renderPrecios();
       renderSurtidores();
       renderTransacciones();
@@ -457,6 +576,11 @@ function aplicar(evento: EventoPuente): void {
     }
     case 'accion': {
       agregarAccion(evento.datos as Accion);
+      return;
+    }
+    case 'autorizacion': {
+      guardarAutorizacion(evento.datos as Autorizacion);
+      renderSurtidores();
       return;
     }
     case 'precios': {

@@ -11,10 +11,13 @@
 import { html, nothing, render, type TemplateResult } from 'lit-html';
 import { repeat } from 'lit-html/directives/repeat.js';
 import { fmtHora, fmtLitros, fmtPesos, NOMBRE_COMBUSTIBLE } from './format.js';
-import type { EstadoSurtidor, Surtidor } from './types.js';
+import type { Autorizacion, EstadoSurtidor, LimiteAutorizacion, Surtidor } from './types.js';
 
-/** The commands the dashboard sends (POST /api/surtidores/:id/comando). */
-export type Comando = 'pausar' | 'reanudar' | 'detener_emergencia';
+/**
+ * The commands the dashboard sends: POST /api/surtidores/:id/comando, and (ext) `autorizar` /
+ * `cancelar_autorizacion`, POST and DELETE /api/surtidores/:id/autorizacion.
+ */
+export type Comando = 'pausar' | 'reanudar' | 'detener_emergencia' | 'autorizar' | 'cancelar_autorizacion';
 
 /** What the grid shows besides the pumps themselves. */
 export interface VistaGrilla {
@@ -32,6 +35,8 @@ export interface VistaGrilla {
   pedir: (id: number, comando: Comando) => void;
   /** The text when there are no cards. */
   vacio: string;
+  /** (ext) The pump's last known authorization (open, or the last one closed while watching). */
+  autorizacion: (id: number) => Autorizacion | undefined;
 }
 
 /** What a button says while its command waits for the pump's answer. */
@@ -39,6 +44,40 @@ const EN_CURSO: Record<Comando, string> = {
   pausar: 'Pausando…',
   reanudar: 'Reanudando…',
   detener_emergencia: 'Deteniendo…',
+  autorizar: 'Autorizando…',
+  cancelar_autorizacion: 'Cancelando…',
+};
+
+/** What the state badge says (the state's own name, in plain words). */
+const ETIQUETA_ESTADO: Record<string, string> = {
+  esperando_autorizacion: 'esperando autorización',
+};
+
+/** Pumps waiting for an authorization first (someone is standing at them), then by id. */
+export function ordenGrilla(a: Surtidor, b: Surtidor): number {
+  const espera = (s: Surtidor) => (estadoDe(s) === 'esperando_autorizacion' ? 0 : 1);
+  return espera(a) - espera(b) || a.id_surtidor - b.id_surtidor;
+}
+
+/** "Monto $10.000", "Litros 20,00 L", "Lleno". */
+export function describirLimite(l: LimiteAutorizacion): string {
+  switch (l.tipo) {
+    case 'monto':
+      return `Monto ${fmtPesos(l.valor)}`;
+    case 'litros':
+      return `Litros ${fmtLitros(l.valor)}`;
+    case 'lleno':
+      return 'Lleno';
+  }
+}
+
+const ESTADO_AUTORIZACION: Record<Autorizacion['estado'], string> = {
+  emitida: 'autorizada, esperando que despache',
+  despachando: 'despachando',
+  completada: 'completada',
+  cancelada: 'cancelada',
+  expirada: 'expirada (no despachó a tiempo)',
+  rechazada: 'rechazada por el surtidor',
 };
 
 /** "despachando", or the connection's state when the pump is not connected. */
@@ -74,13 +113,26 @@ function tarjeta(s: Surtidor, vista: VistaGrilla): TemplateResult {
   const e = s.estado_actual;
   const estado = estadoDe(s);
   const combustible = NOMBRE_COMBUSTIBLE[e?.tipo_combustible ?? s.combustible_actual ?? ''] ?? '—';
-  return html`<article class="tarjeta ${estado}" data-surtidor=${s.id_surtidor}>
-    <header><h3>${s.id_surtidor} · ${s.nombre}</h3><span class="estado ${estado}">${estado}</span></header>
+  const prepago = s.modo_autorizacion === 'prepago';
+  return html`<article class="tarjeta ${estado}" data-surtidor=${s.id_surtidor} data-modo=${s.modo_autorizacion ?? 'postpago'}>
+    <header><h3>${s.id_surtidor} · ${s.nombre}</h3><span class="estado ${estado}">${ETIQUETA_ESTADO[estado] ?? estado}</span></header>
     <div class="medidor"><strong class="litros">${fmtLitros(e?.litros_actuales ?? 0)}</strong><strong class="monto">${fmtPesos(e?.monto_actual ?? 0)}</strong></div>
-    <div class="detalle">${combustible} · ${versionPrecios(e, vista.versionPrecios)}</div>
+    <div class="detalle"><span class="modo ${prepago ? 'prepago' : 'postpago'}" title=${prepago ? 'Cada venta necesita una autorización de la estación' : 'Despacha al levantar la pistola; se paga después'}>${prepago ? 'Prepago' : 'Postpago'}</span> · ${combustible} · ${versionPrecios(e, vista.versionPrecios)}</div>
     ${lineaPausa(e)}
+    ${lineaAutorizacion(vista.autorizacion(s.id_surtidor))}
     ${acciones(s, vista)}
   </article>`;
+}
+
+/** The pump's authorization: its limit and what became of it (with the refund once completed). */
+function lineaAutorizacion(a: Autorizacion | undefined): TemplateResult | typeof nothing {
+  if (!a) return nothing;
+  const reembolso =
+    a.estado === 'completada' && a.reembolso !== null
+      ? html` · <strong class="reembolso">Reembolso ${fmtPesos(a.reembolso)}</strong>`
+      : nothing;
+  const combustibles = a.combustibles ? ` (${a.combustibles.map((c) => NOMBRE_COMBUSTIBLE[c] ?? c).join(', ')})` : '';
+  return html`<p class="autorizacion ${a.estado}" data-autorizacion=${a.id_autorizacion} title=${a.motivo ?? `Autorizada por ${a.usuario} a las ${fmtHora(a.creada)}`}><span class="limite">${describirLimite(a.limite)}${combustibles}</span> · <span class="estado-autorizacion">${ESTADO_AUTORIZACION[a.estado]}</span>${reembolso}</p>`;
 }
 
 /** "precios v3", or "precios v2 (pendiente)" while the pump finishes a sale on the old prices. */
@@ -108,7 +160,13 @@ function acciones(s: Surtidor, vista: VistaGrilla): TemplateResult | typeof noth
     const enCurso = vista.enCurso(s.id_surtidor, comando);
     return html`<button type="button" class=${clase ?? nothing} data-comando=${comando} ?disabled=${!posible || enCurso} aria-busy=${enCurso ? 'true' : nothing} title=${enCurso ? 'Enviado; esperando la respuesta del surtidor' : nothing} @click=${() => vista.pedir(s.id_surtidor, comando)}>${enCurso ? EN_CURSO[comando] : texto}</button>`;
   };
+  const a = vista.autorizacion(s.id_surtidor);
+  const abierta = a?.estado === 'emitida' || a?.estado === 'despachando';
+  const espera = e?.estado_operacion === 'esperando_autorizacion' || e?.estado_operacion === 'disponible';
+  const prepago = vista.puedeOperar && s.modo_autorizacion === 'prepago';
   const botones = [
+    ...(prepago && !abierta ? [boton('Autorizar', 'autorizar', conectado && espera, 'principal')] : []),
+    ...(prepago && a?.estado === 'emitida' ? [boton('Cancelar autorización', 'cancelar_autorizacion', conectado)] : []),
     ...(vista.puedeOperar
       ? [boton('Pausar', 'pausar', conectado && !pausado), boton('Reanudar', 'reanudar', conectado && pausado)]
       : []),

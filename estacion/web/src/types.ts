@@ -4,7 +4,7 @@ export type Combustible = '93' | '95' | '97' | 'diesel';
 export interface EstadoSurtidor {
   id_surtidor: number;
   estado_conexion: 'conectado' | 'desconectado' | 'timeout' | 'error';
-  estado_operacion: 'disponible' | 'despachando' | 'pausado';
+  estado_operacion: 'disponible' | 'despachando' | 'pausado' | 'esperando_autorizacion' | 'autorizado';
   litros_actuales: number;
   monto_actual: number;
   tipo_combustible: Combustible | null;
@@ -39,6 +39,28 @@ export interface Surtidor {
   estado_conexion: EstadoSurtidor['estado_conexion'];
   combustible_actual: Combustible | null;
   estado_actual: EstadoSurtidor | null;
+  combustibles_soportados?: Combustible[];
+  /** (ext) How the pump sells: prepago waits for an authorization. */
+  modo_autorizacion?: 'postpago' | 'prepago';
+}
+
+/** (ext) A prepaid authorization (GET /api/autorizaciones, the `autorizacion` event). */
+export type LimiteAutorizacion =
+  { tipo: 'monto'; valor: number } | { tipo: 'litros'; valor: number } | { tipo: 'lleno' };
+
+export interface Autorizacion {
+  id_autorizacion: string;
+  id_surtidor: number;
+  estado: 'emitida' | 'despachando' | 'completada' | 'cancelada' | 'expirada' | 'rechazada';
+  limite: LimiteAutorizacion;
+  combustibles: Combustible[] | null;
+  monto_prepagado: number | null;
+  usuario: string;
+  creada: string;
+  vence: string;
+  id_transaccion: string | null;
+  reembolso: number | null;
+  motivo: string | null;
 }
 
 export interface Precios {
@@ -94,6 +116,8 @@ export interface Snapshot {
   transacciones: Transaccion[];
   alertas: Alerta[];
   acciones?: Accion[];
+  /** (ext) The open authorizations. */
+  autorizaciones?: Autorizacion[];
 }
 
 export interface EventoPuente {

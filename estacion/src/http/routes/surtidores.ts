@@ -125,10 +125,25 @@ export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
         summary: 'Cambia la configuración de un surtidor',
         params: idParams,
         body: cambiosSurtidor,
-        response: { 200: surtidor, 400: errorRespuesta, 404: errorRespuesta },
+        response: { 200: surtidor, 400: errorRespuesta, 404: errorRespuesta, 409: errorRespuesta },
       },
     },
     async (req) => {
+      const id = req.params.id;
+      // (ext) A connected pump that cannot take authorizations would wait forever in prepago.
+      if (req.body.modo_autorizacion === 'prepago' && hub.isConnected(id) && !hub.canAuthorize(id)) {
+        await audit.append({
+          ...requestActor(req),
+          accion: 'surtidor.modificar',
+          objetivo: `surtidor:${id}`,
+          resultado: 'error',
+          detalles: { cambios: { ...req.body }, codigo: 'AUTORIZACION_NO_SOPORTADA' },
+        });
+        throw new StationError(
+          'AUTORIZACION_NO_SOPORTADA',
+          `el surtidor ${id} está conectado y no declaró la capacidad "autorizacion": no puede pasar a prepago`,
+        );
+      }
       const updated = await service.updatePump(req.params.id, req.body);
       if (!updated) throw notFound(req.params.id);
       await audit.append({

@@ -158,6 +158,7 @@ function authenticated(session: PumpSession, msg: Registro, key: string[], auth:
     return;
   }
   session.markRegistered(msg.id_surtidor, result.precios.version);
+  session.capacidades = new Set(msg.capacidades ?? []);
   hub.adopt(session, msg.id_surtidor);
   hub.log.info(
     {
@@ -168,11 +169,21 @@ function authenticated(session: PumpSession, msg: Registro, key: string[], auth:
     },
     'surtidor registrado',
   );
+  // (ext) Only a pump that can take authorizations is told its mode: a seed pump gets what it always got.
+  const modo = session.capacidades.has('autorizacion') ? result.surtidor.modo_autorizacion : null;
+  if (modo === null && result.surtidor.modo_autorizacion === 'prepago') {
+    hub.log.warn(
+      { id_surtidor: msg.id_surtidor },
+      'surtidor configurado en prepago sin la capacidad "autorizacion": venderá en postpago',
+    );
+  }
+  session.modoEnviado = modo;
   session.send({
     tipo: 'registro_confirmado',
     id_surtidor: msg.id_surtidor,
     mensaje: 'Surtidor registrado exitosamente',
     precios: result.precios.precios,
     version_precios: result.precios.version,
+    ...(modo === null ? {} : { modo_autorizacion: modo }),
   });
 }
