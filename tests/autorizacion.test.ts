@@ -21,13 +21,16 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function station(dir?: string): Promise<{
+async function station(
+  dir?: string,
+  flags: Record<string, unknown> = {},
+): Promise<{
   s: RunningStation;
   api: (path: string, method?: string, body?: unknown) => Promise<{ status: number; body: Json }>;
 }> {
   const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'estacion-autorizacion-'));
   if (dir === undefined) dirs.push(dataDir);
-  const { s } = await startTestStation({ dataDir });
+  const { s } = await startTestStation({ dataDir, flags });
   running.push(s);
   const { token } = await s.auth.login('admin', TEST_ADMIN_CLAVE, null);
   const api = async (path: string, method = 'GET', body?: unknown) => {
@@ -111,7 +114,10 @@ describe('prepaid authorization over TCP', () => {
     expect(issued.status).toBe(201);
     const id = issued.body.id_autorizacion as string;
     const cmd = await p.next((m) => m.tipo === 'comando' && m.comando === 'autorizar');
-    expect(cmd).toMatchObject({ id_autorizacion: id, limite: { tipo: 'monto', valor: 10_000 }, vence_en_ms: 120_000 });
+    expect(cmd).toMatchObject({ id_autorizacion: id, limite: { tipo: 'monto', valor: 10_000 } });
+    // What is left of --authorization-timeout (120 s) when it is sent.
+    expect(cmd.vence_en_ms).toBeLessThanOrEqual(120_000);
+    expect(cmd.vence_en_ms).toBeGreaterThan(100_000);
     p.send({ tipo: 'comando_ejecutado', id_surtidor: 2, id_comando: cmd.id_comando, resultado: 'ok' });
     p.send(estadoDe(2, 'autorizado', { id_autorizacion: id }));
     p.send(estadoDe(2, 'despachando', { id_autorizacion: id }));
@@ -142,6 +148,25 @@ describe('prepaid authorization over TCP', () => {
     const metrics = await s.metrics.registry.metrics();
     expect(metrics).toMatch(/^estacion_autorizaciones_abiertas 0$/m);
     expect(metrics).toMatch(/^estacion_autorizaciones_total\{estado="completada"\} 1$/m);
+  });
+
+  it('with --autorizacion-automatica the station authorizes a waiting pump itself (full tank), once stored, and again when the pump still waits', async () => {
+    const { s, api } = await station(undefined, { autorizacionAutomatica: true });
+    const p = await capablePump(s, api);
+    p.send(estadoDe(2, 'esperando_autorizacion'));
+    const cmd = await p.next((m) => m.tipo === 'comando' && m.comando === 'autorizar');
+    expect(cmd).toMatchObject({ limite: { tipo: 'lleno' } });
+    const id = cmd.id_autorizacion as string;
+    // Sent only once durable: the stored record is there, issued by the station itself.
+    expect((await api('/api/autorizaciones?id_surtidor=2')).body).toMatchObject([
+      { id_autorizacion: id, estado: 'emitida', usuario: 'automatica', limite: { tipo: 'lleno' } },
+    ]);
+    expect(p.received.filter((m) => m.comando === 'autorizar')).toHaveLength(1);
+    // The pump says it still waits (its answer, or the command, was lost): the same one goes again.
+    p.send(estadoDe(2, 'esperando_autorizacion'));
+    const again = await p.next((m) => m.tipo === 'comando' && m.comando === 'autorizar' && m !== cmd);
+    expect(again).toMatchObject({ id_autorizacion: id, limite: { tipo: 'lleno' } });
+    expect((await api('/api/autorizaciones?id_surtidor=2')).body).toHaveLength(1);
   });
 
   it('a seed pump registers, gets prices, and its sales are stored and confirmed exactly as before, with no authorization traffic', async () => {

@@ -3,11 +3,26 @@
  * (whether the station runs or not; the station reads credentials at every `registro`). A new
  * token is shown once and only its SHA-256 is stored; issuing one revokes the previous. Both are
  * audited as `cli` (`surtidor.token.emitir`, `surtidor.token.revocar`).
+ *
+ * `estacion surtidores modo IDS postpago|prepago`: the pumps' authorization mode, on the store,
+ * with the station stopped (a running station keeps its pumps in memory: use PUT /api/surtidores/:id).
+ * A pump not known yet is pre-configured (named "Surtidor N" until its first `registro`). Audited
+ * as `surtidor.modo`.
  */
 import { AuditLog, CLI_ACTOR, CliUsuariosError, newToken, sha256 } from '@combustible/server';
-import { type Clock, isoNow, systemClock } from '@combustible/shared';
+import {
+  type Clock,
+  COMBUSTIBLES,
+  isoNow,
+  MODOS_AUTORIZACION,
+  type ModoAutorizacion,
+  systemClock,
+} from '@combustible/shared';
+import { DEFAULT_CONFIGURACION } from './app/station-service.js';
 import type { Argv, CommandModule, Options } from 'yargs';
+import type { Surtidor } from './domain/types.js';
 import type { StationStore } from './store/port.js';
+import { DevCaError, parsePumpRange } from './tls/dev-ca.js';
 
 export interface SurtidoresCommandOptions {
   /** The flags that locate the store (`data-dir`, `mongo-url`). */
@@ -46,7 +61,8 @@ export function surtidoresCommand(options: SurtidoresCommandOptions): CommandMod
 
   return {
     command: 'surtidores',
-    describe: 'Credenciales de los surtidores: token (sobre el almacenamiento, con o sin la estación en marcha)',
+    describe:
+      'Surtidores sobre el almacenamiento: token (con o sin la estación en marcha) y modo de autorización (con la estación detenida)',
     builder: (y: Argv) =>
       y
         .options(options.storeOptions)
@@ -107,9 +123,70 @@ export function surtidoresCommand(options: SurtidoresCommandOptions): CommandMod
             );
           },
         })
-        .demandCommand(1, 'indique token')
+        .command({
+          command: 'modo <ids> <modo>',
+          describe:
+            'Modo de autorización de los surtidores (p. ej. 1-4 o 1,3): postpago o prepago; con la estación detenida',
+          builder: (a: Argv) =>
+            a
+              .positional('ids', { type: 'string', describe: 'Ids de surtidor: 3, 1-4 o 1,3,5-7', demandOption: true })
+              .positional('modo', { choices: MODOS_AUTORIZACION, describe: 'postpago o prepago', demandOption: true }),
+          handler: async (argv) => {
+            let ids: number[];
+            try {
+              ids = parsePumpRange(String(argv.ids));
+            } catch (err) {
+              if (err instanceof DevCaError) throw new CliUsuariosError(err.message);
+              throw err;
+            }
+            const modo = argv.modo as ModoAutorizacion;
+            let nuevos = 0;
+            await withStore(argv, async (store, audit) => {
+              const now = isoNow(clock);
+              const pumps: Surtidor[] = [];
+              for (const id of ids) {
+                const known = await store.getPump(id);
+                if (!known) nuevos += 1;
+                pumps.push(
+                  known
+                    ? { ...known, modo_autorizacion: modo, fecha_actualizacion: now }
+                    : {
+                        id_surtidor: id,
+                        nombre: `Surtidor ${id}`,
+                        combustibles_soportados: [...COMBUSTIBLES],
+                        combustible_actual: null,
+                        configuracion: DEFAULT_CONFIGURACION,
+                        fecha_creacion: now,
+                        fecha_actualizacion: now,
+                        ultima_conexion: null,
+                        ip: null,
+                        version: null,
+                        modo_autorizacion: modo,
+                      },
+                );
+              }
+              await store.upsertPumps(pumps);
+              audit.record({
+                ...CLI_ACTOR,
+                accion: 'surtidor.modo',
+                objetivo: `surtidores:${String(argv.ids)}`,
+                resultado: 'ok',
+                detalles: { modo_autorizacion: modo, surtidores: ids.length, nuevos },
+              });
+            });
+            print(
+              `${ids.length} surtidor(es) en ${modo}${nuevos > 0 ? ` (${nuevos} preconfigurado(s) hasta su primer registro)` : ''}.`,
+            );
+            if (modo === 'prepago')
+              print(
+                'Cada venta espera una autorización: desde el panel ("Autorizar") o con --autorizacion-automatica.',
+              );
+          },
+        })
+        .demandCommand(1, 'indique token o modo')
         .example('$0 surtidores token 3', 'emite un token para el surtidor 3 (revoca el anterior)')
-        .example('$0 surtidores token 3 --revocar', 'revoca el token del surtidor 3'),
+        .example('$0 surtidores token 3 --revocar', 'revoca el token del surtidor 3')
+        .example('$0 surtidores modo 3-4 prepago', 'los surtidores 3 y 4 esperan autorización antes de despachar'),
     handler: () => {},
   };
 }

@@ -149,6 +149,12 @@ export const STATION_OPTIONS = {
     describe: 'Autorizaciones de prepago abiertas a la vez en la estación',
     default: 1000,
   },
+  'autorizacion-automatica': {
+    type: 'boolean',
+    describe:
+      'La estación autoriza sola (estanque lleno) a todo surtidor en prepago que espera: islas sin atención y pruebas de carga',
+    default: false,
+  },
   'log-level': {
     type: 'string',
     describe: 'Nivel de log',

@@ -98,6 +98,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     authorizations: {
       timeoutMs: config.authorizationTimeout * 1000,
       maxOpen: config.maxOpenAuthorizations,
+      automatic: config.autorizacionAutomatica,
     },
   });
   const metrics = new StationMetrics(bus);

@@ -71,6 +71,8 @@ export const DEFAULT_MAX_PUMPS = 1000;
 
 /** Stored price versions read at start to find the newest that follows the prices rule. */
 const STORED_PRICE_SCAN = 20;
+/** Who issued an authorization under --autorizacion-automatica (in the record and the dashboard). */
+export const USUARIO_AUTOMATICO = 'automatica';
 
 export const DEFAULT_SERVICE_OPTIONS: StationServiceOptions = {
   strictRegistration: false,
@@ -146,6 +148,8 @@ export class StationService {
   private nextPumpId = 1;
   /** (ext) The open prepaid authorizations (closed ones are in the store). */
   readonly authorizations: Authorizations;
+  /** Authorizations issued but not yet durable: they reach the pump only once stored. */
+  private readonly issuing = new Set<string>();
 
   constructor(
     private readonly store: StationStore,
@@ -387,8 +391,25 @@ export class StationService {
     if (msg.estado_operacion === 'despachando') {
       const started = this.authorizations.started(msg.id_surtidor, msg.id_autorizacion);
       if (started) this.authorizationChanged(started);
-    }
+    } else if (msg.estado_operacion === 'esperando_autorizacion') this.authorizeAutomatically(msg.id_surtidor);
     return state;
+  }
+
+  /**
+   * --autorizacion-automatica: a waiting prepaid pump is authorized by the station, full tank, as
+   * the user `automatica`. A refusal (an authorization already open, the bound reached) is logged:
+   * the pump keeps waiting, as it would for an operator.
+   */
+  private authorizeAutomatically(id: number): void {
+    if (this.options.authorizations?.automatic !== true) return;
+    if (this.pumps.get(id)?.modo_autorizacion !== 'prepago' || this.authorizations.openFor(id)) return;
+    this.issueAuthorization(id, { limite: { tipo: 'lleno' } }, USUARIO_AUTOMATICO).then(
+      (issued) => {
+        if ('rechazo' in issued)
+          this.log.warn({ id_surtidor: id, rechazo: issued.rechazo }, 'autorización automática rechazada');
+      },
+      (err: unknown) => this.log.error({ err, id_surtidor: id }, 'autorización automática: falló el almacenamiento'),
+    );
   }
 
   // ── authorizations (ext) ──────────────────────────────────────────────────────────────────
@@ -417,15 +438,27 @@ export class StationService {
       precio_por_litro: precio,
     });
     if ('rechazo' in issued) return issued;
-    await this.background;
+    this.issuing.add(issued.id_autorizacion);
     try {
+      await this.background;
       await this.store.saveAuthorization(issued);
     } catch (err) {
       this.authorizations.discard(issued.id_autorizacion);
       throw err;
+    } finally {
+      this.issuing.delete(issued.id_autorizacion);
     }
     this.bus.emit('autorizacion', issued);
     return issued;
+  }
+
+  /**
+   * The pump's open authorization once it is durably stored (and so announced), to send again; an
+   * authorization still being written is not sent yet.
+   */
+  announcedAuthorization(idSurtidor: number): Autorizacion | undefined {
+    const open = this.authorizations.openFor(idSurtidor);
+    return open && !this.issuing.has(open.id_autorizacion) ? open : undefined;
   }
 
   /**
@@ -571,6 +604,9 @@ export class StationService {
           // At once, so that a second sale under it is seen as a reuse; stored in the background.
           this.authorizations.completed(revision.completada);
           this.authorizationChanged(revision.completada);
+          // The next customer may have been waiting for this sale to arrive (automatic mode).
+          if (this.live.get(msg.id_surtidor)?.estado_operacion === 'esperando_autorizacion')
+            this.authorizeAutomatically(msg.id_surtidor);
         }
       }
     } catch (err) {

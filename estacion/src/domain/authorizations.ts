@@ -50,6 +50,11 @@ export const LIMITES_AUTORIZACION = {
 export interface AuthorizationOptions {
   timeoutMs: number;
   maxOpen: number;
+  /**
+   * --autorizacion-automatica: a prepaid pump that waits is authorized by the station itself, full
+   * tank, as controllers do for unattended islands (and load tests): real ids, checked sales.
+   */
+  automatic?: boolean;
 }
 
 export const DEFAULT_AUTHORIZATION_OPTIONS: AuthorizationOptions = {

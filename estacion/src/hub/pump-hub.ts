@@ -271,11 +271,14 @@ export class PumpHub {
    * (ext) An authorization was stored: a new one is sent to its pump (`autorizar`; an error answer
    * makes it `rechazada`), a cancelled or expired one is withdrawn (`cancelar_autorizacion`).
    */
-  private pushAuthorization(a: Autorizacion): void {
+  private pushAuthorization(a: Autorizacion, resend = false): void {
     const id = a.id_surtidor;
     if (a.estado === 'emitida') {
-      // The station's own timeout (it withdraws the authorization itself when it runs out).
-      const venceEnMs = this.service.authorizations.timeoutMs;
+      // What is left of the station's own timeout (it withdraws the authorization itself when it runs out).
+      const venceEnMs = Math.max(
+        1000,
+        Math.min(this.service.authorizations.timeoutMs, Date.parse(a.vence) - this.clock.now()),
+      );
       this.sendCommand(id, 'autorizar', `autorización ${a.id_autorizacion} de ${a.usuario}`, {
         id_autorizacion: a.id_autorizacion,
         limite: a.limite,
@@ -283,7 +286,14 @@ export class PumpHub {
         vence_en_ms: venceEnMs,
       }).then(
         (answer) => {
-          if (answer.resultado !== 'ok') this.service.authorizationRejected(a.id_autorizacion, answer.resultado);
+          if (answer.resultado === 'ok') return;
+          // A resend the pump refuses changes nothing: it may have used it already (its sale not here yet).
+          if (resend)
+            this.log.info(
+              { id_surtidor: id, id_autorizacion: a.id_autorizacion, resultado: answer.resultado },
+              'autorizar reenviado: el surtidor no lo tomó',
+            );
+          else this.service.authorizationRejected(a.id_autorizacion, answer.resultado);
         },
         // Not sent or not answered: it stays emitida until dispensing starts or it expires.
         (err: unknown) =>
@@ -301,6 +311,15 @@ export class PumpHub {
           ),
       );
     }
+  }
+
+  /**
+   * (ext) Sends `autorizar` again for the pump's open authorization if it was issued but the pump
+   * says it is still waiting (the pump answers a repeated `autorizar` with `ok` and nothing changes).
+   */
+  resendAuthorization(id: number): void {
+    const open = this.service.announcedAuthorization(id);
+    if (open?.estado === 'emitida') this.pushAuthorization(open, true);
   }
 
   /** Asks a connected pump for its state; false when it is not connected. */

@@ -426,6 +426,20 @@ describe('Pump: prepago', () => {
     expect(pump.authorizationCounters).toMatchObject({ recibidas: 1, rechazadas: 0 });
   });
 
+  it('an authorization serves one customer: the same autorizar after its sale (a late resend) is refused', () => {
+    const { pump, sink, run, autorizar } = prepaid({ random: [...TEN_LITRES_CASH, ...habits(0.5, 0.5, 0.5, 0.5)] });
+    pump.tick();
+    expect(autorizar('A1', { tipo: 'litros', valor: 6 })).toBe('ok');
+    run(300 + 600);
+    expect(sink.sales).toHaveLength(1);
+    run(600_000); // the next customer lifts the nozzle and waits
+    if (pump.estadoOperacion === 'disponible') pump.tick();
+    expect(pump.estadoOperacion).toBe('esperando_autorizacion');
+    expect(autorizar('A1', { tipo: 'litros', valor: 6 })).toBe('error: la autorización A1 ya se usó');
+    expect(pump.estadoOperacion).toBe('esperando_autorizacion');
+    expect(autorizar('A2', { tipo: 'litros', valor: 6 })).toBe('ok');
+  });
+
   it('a litre preset stops at the volume rounded down to the millilitre', () => {
     const { pump, sink, run, autorizar } = prepaid();
     pump.tick();

@@ -110,6 +110,8 @@ interface Sale {
 }
 
 export const RESULTADO_OK = 'ok';
+/** How many granted authorization ids a pump remembers (to refuse one sent again after its sale). */
+const GRANTED_REMEMBERED = 32;
 
 export class Pump {
   readonly id: number;
@@ -118,6 +120,8 @@ export class Pump {
   private waiting: Waiting | null = null;
   private modo: ModoAutorizacion;
   private readonly selfAuthorize: boolean;
+  /** The last authorizations granted: each serves one customer, so a repeated `autorizar` of one is refused. */
+  private readonly granted: string[] = [];
   private pausedAt = 0;
   private readonly authCounters: AuthorizationCounters = emptyAuthorizationCounters();
   private accepting = true;
@@ -425,6 +429,8 @@ export class Pump {
   }
 
   private grant(now: number, w: Waiting, a: { id: string; limite: LimiteAutorizacion; venceEnMs?: number }): void {
+    this.granted.push(a.id);
+    if (this.granted.length > GRANTED_REMEMBERED) this.granted.shift();
     w.authorization = {
       id: a.id,
       limite: a.limite,
@@ -446,6 +452,8 @@ export class Pump {
       if (this.operacion === 'autorizado') return RESULTADO_OK;
       return `error: la autorización ${id} ya está en curso (${this.operacion})`;
     }
+    // Late or repeated (the station resent it before hearing of the sale): it served its customer.
+    if (this.granted.includes(id)) return `error: la autorización ${id} ya se usó`;
     if (this.operacion !== 'esperando_autorizacion' && this.operacion !== 'disponible') {
       return `error: el surtidor no espera autorización (${this.operacion})`;
     }
