@@ -149,6 +149,12 @@ export const STATION_OPTIONS = {
     describe: 'Autorizaciones de prepago abiertas a la vez en la estación',
     default: 1000,
   },
+  'forecourt-command-timeout': {
+    type: 'number',
+    describe:
+      'Segundos de espera de las respuestas a un comando para toda la playa (máximo 60; plazo_ms no puede pedir más)',
+    default: 2,
+  },
   'log-level': {
     type: 'string',
     describe: 'Nivel de log',

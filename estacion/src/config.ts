@@ -116,6 +116,8 @@ export const stationConfigSchema = z
     authorizationTimeout: z.coerce.number().min(1).max(3600).default(120),
     /** (ext) Open prepaid authorizations at once (one per pump at most). */
     maxOpenAuthorizations: limit.max(1_000_000).default(1000),
+    /** Seconds a command for the whole forecourt waits for the pumps' answers (and the most a request may ask). */
+    forecourtCommandTimeout: seconds.max(60).default(2),
     logLevel: logLevel.default('info'),
     logPretty: z.boolean().optional(),
     /** TLS on the pump and company ports: the station's certificate and key (PEM files). */
