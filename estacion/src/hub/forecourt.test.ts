@@ -97,4 +97,17 @@ describe('PumpHub.commandAll', () => {
     h.clock.advance(10);
     expect(await again).toMatchObject({ plazo_ms: 10, totales: { sin_respuesta: 1 } });
   });
+
+  it('reports a pump with too many commands pending as sin_respuesta with its code, without waiting for it', async () => {
+    h = await createHarness({ forecourtTimeoutMs: 1000 });
+    await h.register(1);
+    const held = Array.from({ length: 16 }, () => h.hub.sendCommand(1, 'pausar', 'x').catch(() => null));
+    const r = await h.hub.commandAll('detener_emergencia', 'y', [1]);
+    expect(r).toMatchObject({
+      ms: 0,
+      surtidores: [{ id_surtidor: 1, estado: 'sin_respuesta', codigo: 'COMANDOS_PENDIENTES_EXCEDIDOS' }],
+    });
+    h.clock.advance(5000);
+    await Promise.all(held);
+  });
 });
