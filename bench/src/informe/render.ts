@@ -14,7 +14,7 @@ import { figuresCells, fmt, type TableCells } from '../hub/report.js';
 import type { Figures as HubFigures } from '../hub/run.js';
 import type { LatencySummary } from '../hub/types.js';
 import { type ParesDoc, paresHeader, paresTable, PER_MESSAGE, saturationLines, TARGET_LABEL } from '../pares/report.js';
-import { playaCells } from '../playa/report.js';
+import { cargaDe, playaCells } from '../playa/report.js';
 import type { PlayaRun } from '../playa/run.js';
 import { preciosRows } from '../precios/command.js';
 import type { PreciosRun } from '../precios/run.js';
@@ -230,6 +230,8 @@ function body(doc: Doc, files: Set<string>, name: string): string[] {
         'clients in their own process). Station: from the REST request to the last answer sent, and to the REST',
         'response; base: a minimal Node TCP server writing the same command line to the same sockets in one loop,',
         'from before the loop to the last answer.',
+        '',
+        `Machine load: ${cargaDe(doc as unknown as PlayaRun)}.`,
         '',
         markdownTable(playaCells(doc as unknown as PlayaRun)),
       );

@@ -39,12 +39,20 @@ export function playaCells(run: Pick<PlayaRun, 'sizes'>): TableCells {
   };
 }
 
+/** The load the shared machine was under (absolute times move with it; the ratio to the base less). */
+export function cargaDe(run: Pick<PlayaRun, 'loadavg'>): string {
+  const l = run.loadavg;
+  return l
+    ? `carga media (1 min) al empezar ${l.start.toFixed(1)}, al terminar ${l.end.toFixed(1)}`
+    : 'carga no registrada';
+}
+
 export function formatTable(run: PlayaRun): string {
   const m = machineInfo();
   const { params } = run;
   return [
     `Comando para toda la playa: ${params.warmup} comandos de calentamiento + ${params.repetitions} medidos por tamaño; los surtidores responden al instante`,
-    `Máquina: ${m.cpus} × ${m.model}, Node ${m.node}`,
+    `Máquina: ${m.cpus} × ${m.model}, Node ${m.node}; ${cargaDe(run)}`,
     '',
     textTable(playaCells(run)),
   ].join('\n');

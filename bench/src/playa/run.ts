@@ -66,6 +66,8 @@ export interface SizeResult {
 export interface PlayaRun {
   params: PlayaParams;
   sizes: SizeResult[];
+  /** The machine's 1-minute load average at the start and the end (the machine is shared: read the ratio). */
+  loadavg: { start: number; end: number };
   problems: string[];
 }
 
@@ -206,6 +208,7 @@ async function runBaseline(params: PlayaParams, pumps: number): Promise<LatencyS
 export async function runPlaya(params: PlayaParams, progress: (line: string) => void): Promise<PlayaRun> {
   const problems: string[] = [];
   const sizes: SizeResult[] = [];
+  const loadStart = os.loadavg()[0] ?? 0;
   for (const pumps of params.sizes) {
     progress(
       `estación${params.profile ? ' (con --cpu-prof)' : ''}: ${pumps} surtidores, ${params.warmup} + ${params.repetitions} comandos…`,
@@ -220,5 +223,5 @@ export async function runPlaya(params: PlayaParams, progress: (line: string) => 
       problems.push(`estación ${pumps}: última respuesta p50 ${p50.toFixed(1)} ms, objetivo < ${targetMs} ms`);
     sizes.push({ pumps, ...st, base: { lastAnswerMs: base }, ratio, targetMs });
   }
-  return { params, sizes, problems };
+  return { params, sizes, loadavg: { start: loadStart, end: os.loadavg()[0] ?? 0 }, problems };
 }
