@@ -5,6 +5,7 @@ import { authCommand } from './auth/command.js';
 import { hubCommand } from './hub/command.js';
 import { informeCommand } from './informe/command.js';
 import { paresCommand } from './pares/command.js';
+import { playaCommand } from './playa/command.js';
 import { preciosCommand } from './precios/command.js';
 import { recuperacionCommand } from './recuperacion/command.js';
 import { soakCommand } from './soak/command.js';
@@ -19,6 +20,7 @@ const commands: CommandModule<object, any>[] = [
   hubCommand,
   informeCommand,
   paresCommand,
+  playaCommand,
   preciosCommand,
   recuperacionCommand,
   soakCommand,

@@ -155,6 +155,12 @@ export const STATION_OPTIONS = {
       'La estación autoriza sola (estanque lleno) a todo surtidor en prepago que espera: islas sin atención y pruebas de carga',
     default: false,
   },
+  'forecourt-command-timeout': {
+    type: 'number',
+    describe:
+      'Segundos de espera de las respuestas a un comando para toda la playa (máximo 60; plazo_ms no puede pedir más)',
+    default: 2,
+  },
   'log-level': {
     type: 'string',
     describe: 'Nivel de log',

@@ -118,6 +118,8 @@ export const stationConfigSchema = z
     maxOpenAuthorizations: limit.max(1_000_000).default(1000),
     /** (ext) The station authorizes every waiting prepaid pump itself, full tank (unattended). */
     autorizacionAutomatica: z.boolean().default(false),
+    /** Seconds a command for the whole forecourt waits for the pumps' answers (and the most a request may ask). */
+    forecourtCommandTimeout: seconds.max(60).default(2),
     logLevel: logLevel.default('info'),
     logPretty: z.boolean().optional(),
     /** TLS on the pump and company ports: the station's certificate and key (PEM files). */

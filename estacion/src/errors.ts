@@ -42,6 +42,10 @@ export const STATION_ERRORS = {
     status: 429,
     descripcion: '(ext) The station holds --max-open-authorizations open authorizations already.',
   },
+  COMANDO_PLAYA_EN_CURSO: {
+    status: 409,
+    descripcion: 'A command for the whole forecourt is already waiting for its answers; one at a time.',
+  },
   COMANDOS_PENDIENTES_EXCEDIDOS: { status: 429, descripcion: 'Too many commands waiting for this pump.' },
   COMANDO_TIMEOUT: { status: 504, descripcion: 'The pump did not answer the command in time.' },
   ERROR_INTERNO: { status: 500, descripcion: 'Unexpected failure; see the station log.' },

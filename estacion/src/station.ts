@@ -178,6 +178,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
         ratePerSecond: config.rateLimit,
         rateBurst: config.rateLimit * 2,
         commandTimeoutMs: config.commandTimeout * 1000,
+        forecourtTimeoutMs: Math.round(config.forecourtCommandTimeout * 1000),
         pumpToken: config.pumpToken,
       },
     });

@@ -14,6 +14,8 @@ import { figuresCells, fmt, type TableCells } from '../hub/report.js';
 import type { Figures as HubFigures } from '../hub/run.js';
 import type { LatencySummary } from '../hub/types.js';
 import { type ParesDoc, paresHeader, paresTable, PER_MESSAGE, saturationLines, TARGET_LABEL } from '../pares/report.js';
+import { cargaDe, playaCells } from '../playa/report.js';
+import type { PlayaRun } from '../playa/run.js';
 import { preciosRows } from '../precios/command.js';
 import type { PreciosRun } from '../precios/run.js';
 import { type SoakDoc, soakHeader, soakTable } from '../soak/report.js';
@@ -49,7 +51,7 @@ interface Doc extends Json {
 }
 
 /** Known benchmarks first, in this order (the comparison and the long run lead); others after, by name. */
-const ORDER = ['pares', 'soak', 'hub', 'tls', 'surtidor', 'precios', 'auth'];
+const ORDER = ['pares', 'soak', 'hub', 'tls', 'surtidor', 'precios', 'auth', 'playa'];
 
 const TITLES: Record<string, string> = {
   pares: 'pares: the station beside a minimal Node server, mosquitto and aedes',
@@ -59,6 +61,7 @@ const TITLES: Record<string, string> = {
   surtidor: 'surtidor: pumps one simulator process sustains',
   precios: 'precios: price propagation company → stations → pumps',
   auth: 'auth: what authentication costs per REST request',
+  playa: 'playa: one command for the whole forecourt, against a minimal server writing the same line',
 };
 
 /** `--name value` for a recorded number or string parameter; nothing when it is absent. */
@@ -220,6 +223,18 @@ function body(doc: Doc, files: Set<string>, name: string): string[] {
       break;
     case 'auth':
       out.push(markdownTable(authTable(doc)));
+      break;
+    case 'playa':
+      out.push(
+        'POST /api/surtidores/comando to every connected pump, which answers `comando_ejecutado` at once (raw TCP',
+        'clients in their own process). Station: from the REST request to the last answer sent, and to the REST',
+        'response; base: a minimal Node TCP server writing the same command line to the same sockets in one loop,',
+        'from before the loop to the last answer.',
+        '',
+        `Machine load: ${cargaDe(doc as unknown as PlayaRun)}.`,
+        '',
+        markdownTable(playaCells(doc as unknown as PlayaRun)),
+      );
       break;
     default:
       out.push(markdownTable(genericTable(doc)));

@@ -3,6 +3,7 @@
  * HubMetrics interface; commit latency comes from the group committer; WS clients from the bridge.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { ESTADOS_PLAYA, type ResultadoPlaya } from '../hub/forecourt.js';
 import type { HubMetrics } from '../hub/pump-hub.js';
 import type { StationBus } from './events.js';
 
@@ -123,6 +124,19 @@ export class StationMetrics implements HubMetrics {
     labelNames: ['estado'] as const,
     registers: [this.registry],
   });
+  private readonly comandoPlaya = new Histogram({
+    name: 'estacion_comando_playa_segundos',
+    help: 'Duration of one command for the whole forecourt (POST /api/surtidores/comando): first send to the answer',
+    labelNames: ['comando'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly comandoPlayaSurtidores = new Counter({
+    name: 'estacion_comando_playa_surtidores_total',
+    help: 'Pumps of the forecourt commands, by outcome (ejecutado, sin_respuesta: no answer by the deadline, no_conectado)',
+    labelNames: ['estado'] as const,
+    registers: [this.registry],
+  });
   readonly alertas = new Counter({
     name: 'estacion_alertas_total',
     help: 'Alerts raised or resolved, by code',
@@ -205,6 +219,11 @@ export class StationMetrics implements HubMetrics {
 
   wsClientRefused(motivo: 'limite' | 'origen' | 'sesion'): void {
     this.clientesWsRechazados.inc({ motivo });
+  }
+
+  forecourtCommand(r: ResultadoPlaya): void {
+    this.comandoPlaya.observe({ comando: r.comando }, r.ms / 1000);
+    for (const estado of ESTADOS_PLAYA) this.comandoPlayaSurtidores.inc({ estado }, r.totales[estado]);
   }
 
   commitBatch(size: number, ms: number): void {

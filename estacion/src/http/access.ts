@@ -24,6 +24,11 @@ export const STATION_ROUTES: RouteTable<StationRole> = {
     rol: 'operador',
     segun: { campo: 'comando', roles: { detener_emergencia: 'supervisor' } },
   },
+  // The same command for every connected pump at once, under the same rule.
+  'POST /api/surtidores/comando': {
+    rol: 'operador',
+    segun: { campo: 'comando', roles: { detener_emergencia: 'supervisor' } },
+  },
 
   // (ext) Prepaid authorizations: an operator authorizes (or cancels) a waiting pump.
   'POST /api/surtidores/:id/autorizacion': 'operador',

@@ -282,6 +282,7 @@ describe('prices, alerts, stats, health, metrics, docs', () => {
       '/api/surtidores/estado/conectados',
       '/api/surtidores/{id}/transacciones',
       '/api/surtidores/{id}/comando',
+      '/api/surtidores/comando',
       '/api/transacciones',
       '/api/precios',
       '/api/alertas',
@@ -348,6 +349,9 @@ describe('sessions and roles', () => {
       await api.inject('/docs/json'),
     );
     expect(doc.paths['/api/surtidores/{id}/comando']?.post?.description).toContain(
+      'operador (supervisor si comando = detener_emergencia)',
+    );
+    expect(doc.paths['/api/surtidores/comando']?.post?.description).toContain(
       'operador (supervisor si comando = detener_emergencia)',
     );
     expect(doc.paths['/api/surtidores']?.post?.description).toContain('supervisor');

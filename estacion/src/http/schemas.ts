@@ -14,6 +14,7 @@ import {
 } from '@combustible/shared';
 import { z } from 'zod';
 import { ESTADOS_AUTORIZACION } from '../domain/types.js';
+import { ESTADOS_PLAYA } from '../hub/forecourt.js';
 
 /** The one error shape of every service's API. */
 export { errorRespuesta } from '@combustible/server';
@@ -207,6 +208,46 @@ export const comandoRespuesta = z.object({
   comando: z.enum(COMANDOS),
   resultado: z.string(),
 });
+
+export const comandoPlayaBody = comandoBody.extend({
+  plazo_ms: z
+    .number()
+    .int()
+    .min(1)
+    .max(60_000)
+    .optional()
+    .describe('How long to wait for the answers (ms); never more than --forecourt-command-timeout, its default'),
+});
+
+const entradaPlaya = z.object({
+  id_surtidor: z.number().int(),
+  estado: z
+    .enum(ESTADOS_PLAYA)
+    .describe('ejecutado: it answered; sin_respuesta: no answer by the deadline; no_conectado: not connected now'),
+  ms: z.number().int().optional().describe('ejecutado: ms from sending the command to its comando_ejecutado'),
+  resultado: z.string().optional().describe("ejecutado: the pump's resultado"),
+  codigo: z
+    .string()
+    .optional()
+    .describe(
+      'sin_respuesta for another reason than the deadline (SURTIDOR_DESCONECTADO, COMANDOS_PENDIENTES_EXCEDIDOS)',
+    ),
+});
+
+export const comandoPlayaRespuesta = z
+  .object({
+    comando: z.enum(COMANDOS_OPERADOR),
+    plazo_ms: z.number().int().describe('The deadline used'),
+    ms: z.number().int().describe('From the first send to the answer'),
+    totales: z.object({
+      surtidores: z.number().int(),
+      ejecutado: z.number().int(),
+      sin_respuesta: z.number().int(),
+      no_conectado: z.number().int(),
+    }),
+    surtidores: z.array(entradaPlaya).describe('One entry per pump, by id (bounded by --max-pumps)'),
+  })
+  .meta({ id: 'ComandoPlaya' });
 
 export const preciosRespuesta = z
   .object({

@@ -19,6 +19,8 @@ interface Pending {
 /** Commands sent to pumps and waiting for their `comando_ejecutado`. */
 export class CommandTracker {
   private readonly pending = new Map<string, Pending>();
+  /** Commands pending per pump: a forecourt command starts one for every pump in one pass. */
+  private readonly perPump = new Map<number, number>();
 
   constructor(
     private readonly clock: Clock,
@@ -26,9 +28,19 @@ export class CommandTracker {
   ) {}
 
   countFor(idSurtidor: number): number {
-    let n = 0;
-    for (const p of this.pending.values()) if (p.id_surtidor === idSurtidor) n++;
-    return n;
+    return this.perPump.get(idSurtidor) ?? 0;
+  }
+
+  private add(id: string, p: Pending): void {
+    this.pending.set(id, p);
+    this.perPump.set(p.id_surtidor, this.countFor(p.id_surtidor) + 1);
+  }
+
+  private remove(id: string, p: Pending): void {
+    this.pending.delete(id);
+    const n = this.countFor(p.id_surtidor) - 1;
+    if (n > 0) this.perPump.set(p.id_surtidor, n);
+    else this.perPump.delete(p.id_surtidor);
   }
 
   /** Registers a command; `send` writes it with the generated id_comando. */
@@ -49,10 +61,11 @@ export class CommandTracker {
     const id = randomUUID();
     return new Promise<CommandAnswer>((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
-        this.pending.delete(id);
+        const p = this.pending.get(id);
+        if (p) this.remove(id, p);
         reject(new StationError('COMANDO_TIMEOUT', `el surtidor ${idSurtidor} no respondió "${comando}" a tiempo`));
       }, timeoutMs);
-      this.pending.set(id, { id_surtidor: idSurtidor, comando, resolve, reject, timer });
+      this.add(id, { id_surtidor: idSurtidor, comando, resolve, reject, timer });
       send(id);
     });
   }
@@ -61,7 +74,7 @@ export class CommandTracker {
   answer(idSurtidor: number, idComando: string, resultado: string): boolean {
     const p = this.pending.get(idComando);
     if (!p || p.id_surtidor !== idSurtidor) return false;
-    this.pending.delete(idComando);
+    this.remove(idComando, p);
     this.clock.clearTimeout(p.timer);
     p.resolve({ id_comando: idComando, comando: p.comando, resultado });
     return true;
@@ -71,7 +84,7 @@ export class CommandTracker {
   failAll(idSurtidor: number): void {
     for (const [id, p] of this.pending) {
       if (p.id_surtidor !== idSurtidor) continue;
-      this.pending.delete(id);
+      this.remove(id, p);
       this.clock.clearTimeout(p.timer);
       p.reject(new StationError('SURTIDOR_DESCONECTADO', `el surtidor ${idSurtidor} se desconectó`));
     }

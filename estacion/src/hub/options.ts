@@ -8,6 +8,8 @@ export interface HubOptions extends LinePolicy {
   /** A registered pump silent for this long is marked `timeout` and closed. */
   heartbeatTimeoutMs: number;
   commandTimeoutMs: number;
+  /** A command for the whole forecourt waits at most this long for the pumps' answers. */
+  forecourtTimeoutMs: number;
   /** When set, `registro` must carry this token. */
   pumpToken: string | undefined;
 }
@@ -21,5 +23,6 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   rateBurst: 400,
   maxOutboundBytes: 1024 * 1024,
   commandTimeoutMs: 5000,
+  forecourtTimeoutMs: 2000,
   pumpToken: undefined,
 };

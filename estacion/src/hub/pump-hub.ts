@@ -9,6 +9,7 @@ import {
   type Clock,
   type Comando,
   type ComandoNombre,
+  type ComandoOperador,
   isoNow,
   type Logger,
   systemClock,
@@ -23,6 +24,7 @@ import type { StationService } from '../app/station-service.js';
 import type { Autorizacion, EstadoConexion, Surtidor, VersionPrecios } from '../domain/types.js';
 import { StationError } from '../errors.js';
 import { type CommandAnswer, CommandTracker } from './commands.js';
+import { type EntradaPlaya, plazoPlaya, type ResultadoPlaya, resumirPlaya } from './forecourt.js';
 import { DEFAULT_HUB_OPTIONS, type HubOptions } from './options.js';
 import { type AuthenticatePump, sharedTokenAuth } from './pump-auth.js';
 import { PumpSession } from './pump-session.js';
@@ -39,6 +41,8 @@ export interface HubMetrics {
   registrationLimiter?(tracked: number, evicted: number): void;
   /** A `registro` went through the admission: admitted or deferred; `waiting`: pumps told to come back. */
   registrationAdmission?(resultado: 'admitido' | 'diferido', waiting: number): void;
+  /** A forecourt command ended (see commandAll): how long it took and what became of it on each pump. */
+  forecourtCommand?(r: ResultadoPlaya): void;
 }
 
 const noMetrics: HubMetrics = {
@@ -48,6 +52,7 @@ const noMetrics: HubMetrics = {
   registrationRefused() {},
   registrationLimiter() {},
   registrationAdmission() {},
+  forecourtCommand() {},
 };
 
 const ADMITTED: AdmissionVerdict = { ok: true };
@@ -98,6 +103,8 @@ export class PumpHub {
   private admissionTimer: ReturnType<Clock['setTimeout']> | undefined;
   private admissionWindow = { admitidos: 0, diferidos: 0 };
   private closing = false;
+  /** A forecourt command is waiting for its answers (one at a time). */
+  private forecourtBusy = false;
   private readonly onPrices = (v: VersionPrecios) => this.pushPrices(v);
   private readonly onPump = (p: Surtidor) => this.pushMode(p);
   private readonly onAuthorization = (a: Autorizacion) => this.pushAuthorization(a);
@@ -320,6 +327,68 @@ export class PumpHub {
   resendAuthorization(id: number): void {
     const open = this.service.announcedAuthorization(id);
     if (open?.estado === 'emitida') this.pushAuthorization(open, true);
+  }
+
+  /**
+   * Sends `comando` to every connected pump in one pass (each session corks what it sends in this
+   * turn, so every pump's line leaves in one write), then waits until each has answered or the
+   * deadline (`plazoMs`, never past --forecourt-command-timeout) passed. `conocidos`: the
+   * configured pumps; those not connected are reported `no_conectado`. One at a time: a second
+   * call while one waits fails at once with COMANDO_PLAYA_EN_CURSO.
+   */
+  async commandAll(
+    comando: ComandoOperador,
+    razon: string,
+    conocidos: Iterable<number>,
+    plazoMs?: number,
+  ): Promise<ResultadoPlaya> {
+    if (this.forecourtBusy) {
+      throw new StationError(
+        'COMANDO_PLAYA_EN_CURSO',
+        'ya hay un comando para toda la playa esperando respuesta; espere su resultado',
+      );
+    }
+    this.forecourtBusy = true;
+    try {
+      const plazo = plazoPlaya(plazoMs, this.options.forecourtTimeoutMs);
+      const start = this.clock.now();
+      const waits: Promise<EntradaPlaya>[] = [];
+      for (const [id, session] of this.sessions) {
+        if (!session.isOpen) continue;
+        const sentAt = this.clock.now();
+        waits.push(
+          this.commands
+            .start(id, comando, plazo, (id_comando) => session.send({ tipo: 'comando', comando, razon, id_comando }))
+            .then(
+              (a): EntradaPlaya => ({
+                id_surtidor: id,
+                estado: 'ejecutado',
+                ms: this.clock.now() - sentAt,
+                resultado: a.resultado,
+              }),
+              (err: unknown): EntradaPlaya => {
+                const code = err instanceof StationError ? err.code : 'ERROR_INTERNO';
+                return {
+                  id_surtidor: id,
+                  estado: 'sin_respuesta',
+                  ...(code === 'COMANDO_TIMEOUT' ? {} : { codigo: code }),
+                };
+              },
+            ),
+        );
+      }
+      const respuestas = await Promise.all(waits);
+      const result: ResultadoPlaya = {
+        comando,
+        plazo_ms: plazo,
+        ms: this.clock.now() - start,
+        ...resumirPlaya(conocidos, respuestas),
+      };
+      this.metrics.forecourtCommand?.(result);
+      return result;
+    } finally {
+      this.forecourtBusy = false;
+    }
   }
 
   /** Asks a connected pump for its state; false when it is not connected. */

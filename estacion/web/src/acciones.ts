@@ -23,6 +23,17 @@ export function describirAccion(a: Accion): string {
       const respuesta = a.resultado === 'error' ? (texto(d.codigo) ?? texto(d.resultado)) : null;
       return `${comando}${razon ? `: ${razon}` : ''}${respuesta ? ` (${respuesta})` : ''}`;
     }
+    case 'surtidor.comando_playa': {
+      const comando = COMANDO[String(d.comando)] ?? String(d.comando);
+      const razon = texto(d.razon);
+      if (a.resultado === 'denegado') return `${comando} toda la playa (${texto(d.codigo) ?? 'rechazado'})`;
+      const n = (k: string) => {
+        const v = d[k];
+        return typeof v === 'number' ? v : 0;
+      };
+      const cuentas = `${n('ejecutado')} ejecutaron, ${n('sin_respuesta')} sin respuesta, ${n('no_conectado')} no conectados`;
+      return `${comando} toda la playa${razon ? `: ${razon}` : ''} (${cuentas})`;
+    }
     case 'surtidor.crear':
       return `Crear surtidor${texto(d.nombre) ? ` «${String(d.nombre)}»` : ''}`;
     case 'surtidor.modificar': {
@@ -57,6 +68,7 @@ export function describirObjetivo(objetivo: string | null): string {
   const surtidor = /^surtidor:(\d+)$/.exec(objetivo);
   if (surtidor) return `Surtidor ${surtidor[1]}`;
   if (objetivo === 'precios') return 'Precios';
+  if (objetivo === 'playa') return 'Toda la playa';
   if (objetivo.startsWith('estacion:')) return 'Estación';
   return objetivo;
 }

@@ -11,6 +11,7 @@ import { itemAccion } from './acciones.js';
 import { ALERTA_CONFLICTO, refreshConflictos } from './conflictos.js';
 import { drawChart } from './chart.js';
 import { el, fmtHora, fmtLitros, fmtPesos, NOMBRE_COMBUSTIBLE } from './format.js';
+import { type AvisoPlaya, type ComandoPlaya, renderPlaya, type ResultadoPlaya, TITULO_PLAYA } from './playa.js';
 import { type Comando, describirLimite, estadoDe, ordenGrilla, renderGrilla } from './tarjetas.js';
 import type {
   Accion,
@@ -299,33 +300,56 @@ function aviso(texto: string, error = false): void {
   }, 5000);
 }
 
-/** Asks for the reason of a pause or an emergency stop (it goes on the card and in the audit log). */
-function pedirMotivo(s: Surtidor, comando: 'pausar' | 'detener_emergencia'): Promise<string | null> {
+/** What the confirmation dialog says and asks. */
+interface Confirmacion {
+  titulo: string;
+  texto: string;
+  /** The reason already filled in (empty: the operator must write one, with `ejemplo` as a hint). */
+  razon: string;
+  ejemplo: string;
+  boton: string;
+  emergencia: boolean;
+  /** The reason when the operator clears the field and confirms anyway. */
+  porDefecto: string;
+}
+
+/** The confirmation dialog, asking for the reason (it goes on the cards and in the audit log); null: cancelled. */
+function confirmar(c: Confirmacion): Promise<string | null> {
   const dialog = $<HTMLDialogElement>('confirmar');
   const razon = $<HTMLInputElement>('confirmar-razon');
   const si = $<HTMLButtonElement>('confirmar-si');
-  const emergencia = comando === 'detener_emergencia';
-  dialog.classList.toggle('emergencia', emergencia);
-  $('confirmar-titulo').textContent = emergencia ? 'Detener de emergencia' : `Pausar el surtidor ${s.id_surtidor}`;
-  $('confirmar-texto').textContent = emergencia
-    ? `El surtidor ${s.id_surtidor} (${s.nombre}) se detendrá de inmediato; la venta en curso quedará cancelada con los litros ya despachados.`
-    : `El surtidor ${s.id_surtidor} (${s.nombre}) terminará la venta en curso y no aceptará otra hasta que se reanude. El motivo se mostrará en su tarjeta.`;
-  razon.value = emergencia ? 'Detención de emergencia desde el panel' : '';
-  razon.placeholder = emergencia ? '' : 'p. ej. limpieza de la isla';
-  si.textContent = emergencia ? 'Detener ahora' : 'Pausar';
-  si.className = emergencia ? 'peligro' : 'principal';
+  dialog.classList.toggle('emergencia', c.emergencia);
+  $('confirmar-titulo').textContent = c.titulo;
+  $('confirmar-texto').textContent = c.texto;
+  razon.value = c.razon;
+  razon.placeholder = c.ejemplo;
+  si.textContent = c.boton;
+  si.className = c.emergencia ? 'peligro' : 'principal';
   dialog.returnValue = '';
   dialog.showModal();
   razon.focus();
   return new Promise((resolve) => {
     dialog.addEventListener(
       'close',
-      () =>
-        resolve(
-          dialog.returnValue === 'confirmar' ? razon.value.trim() || (emergencia ? 'Emergencia' : 'Pausa') : null,
-        ),
+      () => resolve(dialog.returnValue === 'confirmar' ? razon.value.trim() || c.porDefecto : null),
       { once: true },
     );
+  });
+}
+
+/** Asks for the reason of a pause or an emergency stop of one pump. */
+function pedirMotivo(s: Surtidor, comando: 'pausar' | 'detener_emergencia'): Promise<string | null> {
+  const emergencia = comando === 'detener_emergencia';
+  return confirmar({
+    titulo: emergencia ? 'Detener de emergencia' : `Pausar el surtidor ${s.id_surtidor}`,
+    texto: emergencia
+      ? `El surtidor ${s.id_surtidor} (${s.nombre}) se detendrá de inmediato; la venta en curso quedará cancelada con los litros ya despachados.`
+      : `El surtidor ${s.id_surtidor} (${s.nombre}) terminará la venta en curso y no aceptará otra hasta que se reanude. El motivo se mostrará en su tarjeta.`,
+    razon: emergencia ? 'Detención de emergencia desde el panel' : '',
+    ejemplo: emergencia ? '' : 'p. ej. limpieza de la isla',
+    boton: emergencia ? 'Detener ahora' : 'Pausar',
+    emergencia,
+    porDefecto: emergencia ? 'Emergencia' : 'Pausa',
   });
 }
 
@@ -478,6 +502,93 @@ async function pedirComando(id: number, comando: Comando): Promise<void> {
   } finally {
     enCurso.delete(clave);
     renderSurtidores();
+  }
+}
+
+// ── the whole forecourt ─────────────────────────────────────────────────────────────────────
+
+const playa = { enCurso: null as ComandoPlaya | null, aviso: null as AvisoPlaya | null };
+
+function nombreSurtidor(id: number): string {
+  const s = state.surtidores.get(id);
+  return s ? `Surtidor ${id} · ${s.nombre}` : `Surtidor ${id}`;
+}
+
+function renderBarraPlaya(): void {
+  renderPlaya($('playa'), {
+    puedeOperar: puedeRol('operador'),
+    puedeDetener: puedeRol('supervisor'),
+    enCurso: playa.enCurso,
+    aviso: playa.aviso,
+    nombre: nombreSurtidor,
+    pedir: (comando) => void pedirComandoPlaya(comando),
+    entendido: () => {
+      playa.aviso = null;
+      renderBarraPlaya();
+    },
+  });
+}
+
+const CONFIRMAR_PLAYA: Record<ComandoPlaya, Omit<Confirmacion, 'titulo'>> = {
+  detener_emergencia: {
+    texto:
+      'Todos los surtidores conectados se detendrán de inmediato; las ventas en curso quedarán canceladas con los litros ya despachados. Ninguno volverá a despachar hasta que se reanude.',
+    razon: 'Detención de emergencia de toda la playa desde el panel',
+    ejemplo: '',
+    boton: 'Detener toda la playa',
+    emergencia: true,
+    porDefecto: 'Emergencia',
+  },
+  pausar: {
+    texto:
+      'Todos los surtidores conectados terminarán la venta en curso y no aceptarán otra hasta que se reanuden. El motivo se mostrará en sus tarjetas.',
+    razon: '',
+    ejemplo: 'p. ej. descarga del camión de combustible',
+    boton: 'Pausar todos',
+    emergencia: false,
+    porDefecto: 'Pausa',
+  },
+  reanudar: {
+    texto: 'Todos los surtidores conectados volverán a aceptar ventas.',
+    razon: 'Reanudación de toda la playa desde el panel',
+    ejemplo: '',
+    boton: 'Reanudar todos',
+    emergencia: false,
+    porDefecto: 'Reanudación',
+  },
+};
+
+async function pedirComandoPlaya(comando: ComandoPlaya): Promise<void> {
+  if (playa.enCurso !== null) return;
+  const razon = await confirmar({ titulo: `${TITULO_PLAYA[comando]}`, ...CONFIRMAR_PLAYA[comando] });
+  if (razon === null || playa.enCurso !== null) return;
+  playa.enCurso = comando;
+  playa.aviso = null;
+  renderBarraPlaya();
+  try {
+    const res = await api('/api/surtidores/comando', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ comando, razon }),
+      signal: AbortSignal.timeout(ESPERA_COMANDO_MS),
+    });
+    const body = (await res.json()) as ResultadoPlaya & { error?: { mensaje: string } };
+    playa.aviso = res.ok
+      ? { tipo: 'resultado', resultado: body }
+      : { tipo: 'error', comando, mensaje: body.error?.mensaje ?? res.statusText };
+  } catch (err) {
+    if (err instanceof SesionTerminada) return;
+    playa.aviso = {
+      tipo: 'error',
+      comando,
+      mensaje:
+        err instanceof DOMException && err.name === 'TimeoutError'
+          ? 'La estación no respondió. Revise el estado de los surtidores antes de repetirlo.'
+          : 'No se pudo contactar a la estación. Revise el estado de los surtidores antes de repetirlo.',
+    };
+  } finally {
+    playa.enCurso = null;
+    renderBarraPlaya();
   }
 }
 
@@ -683,6 +794,7 @@ async function iniciar(): Promise<void> {
     }
   }
   marcarRol(sesion, ROLES);
+  renderBarraPlaya();
   $('ver-todos').addEventListener('click', () => void verTodos());
   $('sesion').replaceChildren(barraSesion(sesion));
   window.setInterval(() => void refreshChart(), 60_000);

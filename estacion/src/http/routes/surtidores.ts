@@ -7,6 +7,8 @@ import { type ApiDeps, presentPump } from '../deps.js';
 import {
   cambiosSurtidor,
   comandoBody,
+  comandoPlayaBody,
+  comandoPlayaRespuesta,
   comandoRespuesta,
   errorRespuesta,
   estadoSurtidor,
@@ -20,6 +22,8 @@ import {
 } from '../schemas.js';
 
 const tags = ['surtidores'];
+/** Pump ids listed in the audit entry of a forecourt command (the counts are always complete). */
+const MAX_IDS_AUDITADOS = 100;
 
 function notFound(id: number): StationError {
   return new StationError('SURTIDOR_NO_ENCONTRADO', `no existe el surtidor ${id}`);
@@ -261,6 +265,69 @@ export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
       await record(ok ? 'ok' : 'error', { resultado: answer.resultado, id_comando: answer.id_comando });
       req.log.info({ id_surtidor: id, ...answer, razon, usuario: actor.usuario }, 'comando ejecutado');
       return { id_surtidor: id, ...answer };
+    },
+  );
+
+  app.post(
+    '/api/surtidores/comando',
+    {
+      schema: {
+        tags,
+        summary:
+          'Envía pausar / reanudar / detener_emergencia a todos los surtidores conectados a la vez y espera sus respuestas hasta el plazo',
+        body: comandoPlayaBody,
+        response: { 200: comandoPlayaRespuesta, 409: errorRespuesta },
+      },
+    },
+    async (req) => {
+      const { comando, razon, plazo_ms } = req.body;
+      const actor = requestActor(req);
+      let result;
+      try {
+        result = await hub.commandAll(
+          comando,
+          razon,
+          service.allPumps().map((p) => p.id_surtidor),
+          plazo_ms,
+        );
+      } catch (err) {
+        // Another forecourt command is waiting: the attempt is on record too.
+        await audit.append({
+          ...actor,
+          accion: 'surtidor.comando_playa',
+          objetivo: 'playa',
+          resultado: 'denegado',
+          detalles: { comando, razon, codigo: err instanceof StationError ? err.code : 'ERROR_INTERNO' },
+        });
+        throw err;
+      }
+      // Who paused each pump and why goes on its card, as for a command to one pump.
+      for (const e of result.surtidores)
+        if (e.estado === 'ejecutado' && e.resultado === 'ok')
+          service.commandApplied(e.id_surtidor, comando, { usuario: actor.usuario, razon });
+      const fallidos = result.surtidores.filter(
+        (e) => e.estado === 'sin_respuesta' || (e.estado === 'ejecutado' && e.resultado !== 'ok'),
+      );
+      await audit.append({
+        ...actor,
+        accion: 'surtidor.comando_playa',
+        objetivo: 'playa',
+        resultado: fallidos.length === 0 ? 'ok' : 'error',
+        detalles: {
+          comando,
+          razon,
+          plazo_ms: result.plazo_ms,
+          ms: result.ms,
+          ...result.totales,
+          // The pumps that did not do it, by id (the first 100; the totals count them all).
+          sin_ejecutar: fallidos.slice(0, MAX_IDS_AUDITADOS).map((e) => e.id_surtidor),
+        },
+      });
+      req.log.info(
+        { comando, razon, usuario: actor.usuario, plazo_ms: result.plazo_ms, ms: result.ms, ...result.totales },
+        'comando para toda la playa',
+      );
+      return result;
     },
   );
 };
