@@ -95,6 +95,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     maxClockDriftMs: config.maxClockDrift * 1000,
     stateFlushMs: 1000,
     maxPumps: config.maxPumps,
+    priceMismatchMs: config.priceMismatch * 1000,
   });
   const metrics = new StationMetrics(bus);
   auth.useMetrics(metrics.registry, 'estacion');

@@ -22,7 +22,12 @@ export interface ApiDeps {
 }
 
 /** A station as the API shows it: its registry record plus its live link. */
-export function presentStation(e: Estacion, enlace: EstadoEstacion | undefined, newest: number) {
+export function presentStation(
+  e: Estacion,
+  enlace: EstadoEstacion | undefined,
+  newest: number,
+  programada: number | null = null,
+) {
   const version_confirmada = enlace?.version_confirmada ?? e.version_confirmada;
   return {
     ...e,
@@ -31,6 +36,8 @@ export function presentStation(e: Estacion, enlace: EstadoEstacion | undefined, 
     version_confirmada,
     // Never on a station's word alone: a version anomaly (it reported one the company never made) is not up to date.
     al_dia: version_confirmada !== null && version_confirmada >= newest && (enlace?.anomalia ?? null) === null,
+    // Acknowledged the scheduled version (it keeps it durably and applies it at its vigencia).
+    programada_recibida: programada === null ? null : version_confirmada !== null && version_confirmada >= programada,
     ultimo_error: enlace?.ultimo_error ?? null,
     enlace: enlace ?? null,
   };

@@ -16,6 +16,8 @@ export const STATION_ALERTS = {
     'The company sent prices that break the prices rule; the station keeps its own until a valid update arrives.',
   PRECIOS_ALMACENADOS_INVALIDOS:
     'Stored price versions break the prices rule (written by an older build) and were ignored at start.',
+  PRECIOS_DESALINEADOS:
+    'A pump that confirms prices reports a version the station never had, or stays `disponible` with another version than the one in force past --price-mismatch seconds (default 30); resolved when it catches up.',
   TLS_CERTIFICADO_POR_VENCER: "The station's TLS certificate expires within 30 days (or has expired).",
 } as const;
 

@@ -100,4 +100,8 @@ export const MIGRATIONS: readonly string[] = [
     emitida TEXT NOT NULL
   ) STRICT;
   `,
+  // 5: a scheduled price version: when it takes effect (NULL: in force when received)
+  `
+  ALTER TABLE precios ADD COLUMN vigencia TEXT;
+  `,
 ];

@@ -109,6 +109,7 @@ interface PreciosRow {
   precios: string;
   actualizado: string;
   origen: VersionPrecios['origen'];
+  vigencia: string | null;
 }
 
 /** A live-state snapshot as stored: pausado_por as JSON. */
@@ -143,6 +144,7 @@ interface Statements {
   resolveAlert: Statement<{ clave: string; at: string }, AlertaRow>;
   savePriceVersion: Statement<PreciosRow>;
   latestPriceVersions: Statement<[number], PreciosRow>;
+  deletePriceVersion: Statement<[number]>;
 }
 
 interface Prepared {
@@ -305,7 +307,11 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
 
   async savePriceVersion(v: VersionPrecios): Promise<void> {
     const p = pickVersionPrecios(v);
-    this.ready().st.savePriceVersion.run({ ...p, precios: JSON.stringify(p.precios) });
+    this.ready().st.savePriceVersion.run({ ...p, precios: JSON.stringify(p.precios), vigencia: p.vigencia ?? null });
+  }
+
+  async deletePriceVersion(version: number): Promise<boolean> {
+    return this.ready().st.deletePriceVersion.run(version).changes > 0;
   }
 
   async latestPriceVersions(limit: number): Promise<VersionPrecios[]> {
@@ -447,10 +453,13 @@ function prepare(db: Database.Database): Prepared {
     ),
     resolveAlert: db.prepare('UPDATE alertas SET resuelta = @at WHERE clave = @clave AND resuelta IS NULL RETURNING *'),
     savePriceVersion: db.prepare(
-      `INSERT INTO precios (version, precios, actualizado, origen) VALUES (@version, @precios, @actualizado, @origen)
+      `INSERT INTO precios (version, precios, actualizado, origen, vigencia)
+       VALUES (@version, @precios, @actualizado, @origen, @vigencia)
        ON CONFLICT (version) DO UPDATE SET
-         precios = excluded.precios, actualizado = excluded.actualizado, origen = excluded.origen`,
+         precios = excluded.precios, actualizado = excluded.actualizado, origen = excluded.origen,
+         vigencia = excluded.vigencia`,
     ),
+    deletePriceVersion: db.prepare('DELETE FROM precios WHERE version = ?'),
     latestPriceVersions: db.prepare('SELECT * FROM precios ORDER BY version DESC LIMIT ?'),
   };
 

@@ -10,13 +10,14 @@ export const preciosRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { servi
       schema: {
         tags: ['precios'],
         summary:
-          'Precios vigentes y la versión con que vende cada surtidor (una página de surtidores; total en x-total-count)',
+          'Precios vigentes, la versión programada si hay una, y la versión con que vende cada surtidor (una página de surtidores; total en x-total-count)',
         querystring: paginaSimple,
         response: { 200: preciosRespuesta, 400: errorRespuesta },
       },
     },
     async (req, reply) => {
       const { version, precios, actualizado, origen } = service.prices.current;
+      const p = service.prices.programada;
       const page = pageOf(service.allPumps(), req.query);
       reply.header(TOTAL_HEADER, String(page.total));
       return {
@@ -24,6 +25,10 @@ export const preciosRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { servi
         precios,
         actualizado,
         origen,
+        programada:
+          p === null
+            ? null
+            : { version: p.version, precios: p.precios, vigencia: p.vigencia ?? '', actualizado: p.actualizado },
         surtidores: page.items.map((p) => ({
           id_surtidor: p.id_surtidor,
           version_precios: service.live.get(p.id_surtidor)?.version_precios ?? null,
