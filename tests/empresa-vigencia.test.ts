@@ -91,7 +91,7 @@ describe('scheduled prices, company → station → pump', () => {
     expect(enVigencia).toMatchObject({ version: 2, vigencia });
     expect(await norte.request<PreciosEstacion>('/api/precios')).toMatchObject({ version: 2, programada: null });
     expect(await c.request('/api/precios')).toMatchObject({ version: 2, programada: null });
-  });
+  }, 60_000);
 
   it('a station that was down when a scheduled version was cancelled learns it when the company reconnects', async () => {
     const surDir = tempDir('estacion-sur-');
@@ -137,10 +137,14 @@ describe('scheduled prices, company → station → pump', () => {
     expect(await sur.request<PreciosEstacion>('/api/precios')).toMatchObject({ version: 1, programada: null });
     await eventually('sur synced again', async () => {
       const [e] = await c.request<Estacion[]>('/api/estaciones');
-      return e?.conectada && e.enlace?.estado === 'sincronizado' && e.ultimo_error === null;
+      return e?.conectada && e.enlace?.estado === 'sincronizado' && e.ultimo_error === null && e.al_dia;
+    });
+    expect((await c.request<Estacion[]>('/api/estaciones'))[0]).toMatchObject({
+      version_confirmada: 1,
+      programada_recibida: null,
     });
     // The next version is numbered above the cancelled one and reaches the station.
     expect(await c.request('/api/precios', 'PUT', { precio_93: 1310 })).toMatchObject({ version: 3 });
     await sur.waitForLog((e) => e.msg === 'precios nuevos de la empresa' && e.version === 3);
-  });
+  }, 60_000);
 });

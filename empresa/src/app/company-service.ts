@@ -536,6 +536,17 @@ export class CompanyService {
   }
 
   /**
+   * What a station holds after a cancellation answered `cancelada` (or `desconocida`): its
+   * confirmed version goes down to it (the cancelled version it had acknowledged is gone there).
+   */
+  async stationConfirmed(id: string, version: number): Promise<void> {
+    const e = this.stations.get(id);
+    if (!e || e.version_confirmada === version) return;
+    if (!Number.isSafeInteger(version) || version < 0 || version > this._ultima) return;
+    await this.replace(e, { ...e, version_confirmada: version });
+  }
+
+  /**
    * A station's answer to a cancellation, audited as `estacion.cancelacion` (the station as who):
    * `error` when it had already applied the cancelled version (it sells at those prices until a
    * newer version reaches it).

@@ -34,8 +34,9 @@ export function presentStation(
     conectada: enlace?.conectada ?? false,
     ultimo_contacto: enlace?.ultimo_contacto ?? e.ultimo_contacto,
     version_confirmada,
-    // Never on a station's word alone: a version anomaly (it reported one the company never made) is not up to date.
-    al_dia: version_confirmada !== null && version_confirmada >= newest && (enlace?.anomalia ?? null) === null,
+    // Never on a station's word alone: a version anomaly (it reported one the company never made) is not up to date,
+    // nor one that holds a cancelled version (above the newest not cancelled) until it answers the cancellation.
+    al_dia: version_confirmada === newest && (enlace?.anomalia ?? null) === null,
     // Acknowledged the scheduled version (it keeps it durably and applies it at its vigencia).
     programada_recibida: programada === null ? null : version_confirmada !== null && version_confirmada >= programada,
     ultimo_error: enlace?.ultimo_error ?? null,

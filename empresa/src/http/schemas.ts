@@ -175,7 +175,9 @@ export const estacion = z
     conectada: z.boolean(),
     ultimo_contacto: z.string().nullable(),
     version_confirmada: z.number().int().nullable(),
-    al_dia: z.boolean().describe('version_confirmada is the newest version, and no version anomaly is open'),
+    al_dia: z
+      .boolean()
+      .describe('version_confirmada is the newest version not cancelled, and no version anomaly is open'),
     programada_recibida: z
       .boolean()
       .nullable()

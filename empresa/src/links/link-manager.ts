@@ -142,6 +142,7 @@ export class LinkManager {
       bus.emit('confirmacion', { id_estacion: link.id, version, ms });
       queue('la confirmación', () => service.stationAck(link.id, version));
     });
+    link.on('confirmada', (v) => queue('la versión tras la cancelación', () => service.stationConfirmed(link.id, v)));
     link.on('cancelacion', (c) => queue('la cancelación', () => service.stationCancellation(link.id, c)));
     link.on('anomalia', (anomalia) => queue('la anomalía', () => service.stationAnomaly(link.id, anomalia)));
     this.links.set(e.id_estacion, entry);

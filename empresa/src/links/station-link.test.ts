@@ -215,7 +215,12 @@ describe('StationLink: scheduled versions and cancellations', () => {
     l.cancel(2);
     expect(await answer).toEqual({ version: 2, resultado: 'cancelada' });
     expect(s.programada).toBeNull();
-    expect(await until(l, (x) => x.estado === 'sincronizado')).toMatchObject({ ultimo_error: null, anomalia: null });
+    // The confirmed version goes down to what it holds: the cancelled one is gone there.
+    expect(await until(l, (x) => x.estado === 'sincronizado')).toMatchObject({
+      ultimo_error: null,
+      anomalia: null,
+      version_confirmada: 1,
+    });
   });
 
   it('catches up a station that was offline: on its handshake it learns the cancellation of what it holds', async () => {

@@ -110,6 +110,11 @@ export interface StationLinkEvents {
   sent: [number];
   /** The station answered a `cancelacion_precios`. */
   cancelacion: [{ version: number; resultado: 'cancelada' | 'ya_aplicada' | 'desconocida' }];
+  /**
+   * After a cancellation the station no longer holds the cancelled version: what it holds now
+   * (lower than the confirmed version, which otherwise never goes down).
+   */
+  confirmada: [number];
 }
 
 export class StationLink extends EventEmitter<StationLinkEvents> {
@@ -353,6 +358,10 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     // What it holds now is what it says (lower than before: the scheduled version is gone).
     if (vigente > this.ceiling()) return;
     this.held = vigente;
+    if (resultado !== 'ya_aplicada' && this._status.version_confirmada !== vigente) {
+      this.update({ version_confirmada: vigente });
+      this.emit('confirmada', vigente);
+    }
     const newest = this.deps.newest();
     if (vigente === newest.version) this.synced();
     else if (vigente < newest.version) {
