@@ -6,23 +6,16 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
-  type CompanyProcess,
   companyPortOf,
   type EstacionVista,
   eventually,
+  processStarters,
   runCompanyCli,
-  startCompanyProcess,
   stationAddress,
   TEST_ADMIN_PASSWORD,
 } from './helpers/empresa.js';
 import { LineClient } from './helpers/line-client.js';
-import {
-  removeTempDirs,
-  type ServiceProcess,
-  type StationProcess,
-  startStationProcess,
-  tempDir,
-} from './helpers/processes.js';
+import { removeTempDirs, type ServiceProcess, tempDir } from './helpers/processes.js';
 
 const processes: ServiceProcess[] = [];
 const clients: LineClient[] = [];
@@ -33,17 +26,7 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
-async function station(id: string, opts: Parameters<typeof startStationProcess>[0] = {}): Promise<StationProcess> {
-  const s = await startStationProcess({ ...opts, flags: { id, nombre: `Estación ${id}`, ...opts.flags } });
-  processes.push(s);
-  return s;
-}
-
-async function company(opts: Parameters<typeof startCompanyProcess>[0] = {}): Promise<CompanyProcess> {
-  const c = await startCompanyProcess(opts);
-  processes.push(c);
-  return c;
-}
+const { station, company } = processStarters(processes);
 
 type Estacion = EstacionVista & { programada_recibida: boolean | null };
 type PreciosEstacion = { version: number; programada: { version: number; vigencia: string } | null };
