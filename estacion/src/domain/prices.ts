@@ -185,3 +185,12 @@ export function samePrices(a: Precios, b: Precios): boolean {
     a.precio_diesel === b.precio_diesel
   );
 }
+
+/** The scheduled version as the API and the dashboards' snapshot show it (null: none). */
+export function vistaProgramada(
+  p: VersionPrecios | null,
+): { version: number; precios: Precios; vigencia: string; actualizado: string } | null {
+  return p === null
+    ? null
+    : { version: p.version, precios: p.precios, vigencia: p.vigencia ?? '', actualizado: p.actualizado };
+}

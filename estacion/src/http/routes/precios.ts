@@ -1,5 +1,6 @@
 import { pageOf, TOTAL_HEADER } from '@combustible/server';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { vistaProgramada } from '../../domain/prices.js';
 import type { ApiDeps } from '../deps.js';
 import { errorRespuesta, paginaSimple, preciosRespuesta } from '../schemas.js';
 
@@ -17,7 +18,6 @@ export const preciosRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { servi
     },
     async (req, reply) => {
       const { version, precios, actualizado, origen } = service.prices.current;
-      const p = service.prices.programada;
       const page = pageOf(service.allPumps(), req.query);
       reply.header(TOTAL_HEADER, String(page.total));
       return {
@@ -25,10 +25,7 @@ export const preciosRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { servi
         precios,
         actualizado,
         origen,
-        programada:
-          p === null
-            ? null
-            : { version: p.version, precios: p.precios, vigencia: p.vigencia ?? '', actualizado: p.actualizado },
+        programada: vistaProgramada(service.prices.programada),
         surtidores: page.items.map((p) => ({
           id_surtidor: p.id_surtidor,
           version_precios: service.live.get(p.id_surtidor)?.version_precios ?? null,
