@@ -101,6 +101,7 @@ describe('precios', () => {
     expect(cancel.statusCode).toBe(200);
     expect(json(cancel)).toMatchObject({ version: 2, cancelada: expect.any(String) });
     expect(json(await get('/api/precios'))).toMatchObject({ version: 1, programada: null });
+    expect((await get('/metrics')).body).toMatch(/^empresa_cancelaciones_precios_total 1$/m);
     const none = await as('precios', 'DELETE', '/api/precios/programada');
     expect(none.statusCode).toBe(404);
     expect(json<{ error: { codigo: string } }>(none).error.codigo).toBe('SIN_PRECIOS_PROGRAMADOS');
