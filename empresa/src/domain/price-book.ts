@@ -12,6 +12,7 @@
 import {
   COMBUSTIBLES,
   MAX_VERSION,
+  MAX_VIGENCIA_MS,
   PRECIO_MAX,
   PRECIO_MIN,
   PRECIOS_POR_DEFECTO,
@@ -190,8 +191,8 @@ export function versionConfirmada(previous: number | null, ack: number): number 
   return previous === null ? ack : Math.max(previous, ack);
 }
 
-/** The farthest ahead a version may be scheduled (documented in docs/empresa.md). */
-export const MAX_VIGENCIA_MS = 90 * 24 * 3_600_000;
+/** The farthest ahead a version may be scheduled (the prices rule; documented in docs/empresa.md). */
+export { MAX_VIGENCIA_MS };
 
 /**
  * Why `vigencia` cannot schedule a version at `now` (Spanish), or null: it must be a readable

@@ -19,6 +19,7 @@ import {
   precioDe,
   type RechazoPrecios,
   type Registro,
+  revisarVigencia,
   type TransaccionCompletada,
   unrefTimer,
   type WireErrorCode,
@@ -279,6 +280,7 @@ export class StationService {
   async deletePump(id: number): Promise<boolean> {
     if (!this.pumps.delete(id)) return false;
     this.live.remove(id);
+    this.mismatch.forget(id);
     this.audits.delete(id);
     await this.background;
     await this.store.deletePump(id);
@@ -695,7 +697,7 @@ export class StationService {
     origen: VersionPrecios['origen'],
     vigencia?: string,
   ): Promise<{ ok: true; vigente: VersionPrecios } | { ok: false; rechazo: RechazoPrecios }> {
-    const rechazo = this.book.review(version, precios);
+    const rechazo = this.book.review(version, precios) ?? revisarVigencia(vigencia, this.clock.now());
     if (rechazo !== null) {
       this.raiseAlert({
         codigo: 'PRECIOS_RECHAZADOS',

@@ -70,6 +70,20 @@ describe('company link (station side): scheduled prices', () => {
     expect(await company().next('estacion_info')).toMatchObject({ version_precios: 3 });
   });
 
+  it('refuses a vigencia implausibly far ahead (more than 90 days and a day) like any update that breaks the rule', async () => {
+    await setup();
+    const c = company();
+    c.send({ ...update(3), vigencia: dentroDe(92 * 24 * 3_600_000) });
+    expect(await c.next('error')).toMatchObject({
+      codigo: 'VERSION_INVALIDA',
+      detalles: [{ campo: 'vigencia' }],
+    });
+    expect(h.service.prices.programada).toBeNull();
+    c.send({ ...update(3), vigencia: dentroDe(90 * 24 * 3_600_000) });
+    expect(await c.next('precios_recibidos')).toMatchObject({ version: 3 });
+    expect(h.service.prices.programada?.version).toBe(3);
+  });
+
   it('tells the company of its scheduled version in estacion_info', async () => {
     await setup();
     const c = company();

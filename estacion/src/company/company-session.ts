@@ -126,8 +126,9 @@ export class CompanySession extends LineSession<CompanyToStation> {
     try {
       const resultado = await this.link.service.cancelPrices(version);
       const vigente = this.link.service.prices.current.version;
-      const log = resultado === 'ya_aplicada' ? this.link.log.warn : this.link.log.info;
-      log.call(this.link.log, { version, resultado, vigente }, 'cancelación de precios de la empresa');
+      const what = { version, resultado, vigente };
+      if (resultado === 'ya_aplicada') this.link.log.warn(what, 'cancelación de precios de la empresa');
+      else this.link.log.info(what, 'cancelación de precios de la empresa');
       this.audit('precios.cancelar', resultado === 'ya_aplicada' ? 'error' : 'ok', { version, resultado, vigente });
       this.send({ tipo: 'cancelacion_recibida', version, resultado, version_precios: vigente });
     } catch (err) {
