@@ -2,7 +2,8 @@
  * The company's staff page in a real browser (Debian's Chromium) against real company and station
  * processes: the login screen first, then prices with an edit form and the stations table
  * following the versions live, each role seeing only what it may use (lectura: no price form;
- * precios: the form but no station administration; admin: everything).
+ * precios: the form but no station administration; admin: everything), a scheduled version with
+ * its countdown, the station holding it and its cancellation, and a price refused by the limits.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -212,6 +213,61 @@ describe.skipIf(!available)('company staff page', () => {
       await company.request('/api/estaciones/mentirosa', 'DELETE').catch(() => undefined);
       await liar.close();
     }
+  });
+
+  it('precios: schedules a version with a vigencia, shows it counting down and held by the station, and cancels it', async () => {
+    const page = await openPage();
+    await logIn(page, 'precios');
+    expect(await visible(page, '#programada')).toBe(false);
+    // datetime-local is in the browser's time zone: 3 h 20 min from now, to the minute, rounded up.
+    const local = await page.evaluate(() => {
+      const d = new Date(Date.now() + (3 * 60 + 21) * 60_000);
+      const dos = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${dos(d.getMonth() + 1)}-${dos(d.getDate())}T${dos(d.getHours())}:${dos(d.getMinutes())}`;
+    });
+    await page.fill('input[name="precio_93"]', '1350');
+    await page.fill('input[name="vigencia"]', local);
+    await page.getByRole('button', { name: 'Guardar precios' }).click();
+    await expect.poll(() => page.textContent('#mensaje-precios')).toMatch(/^Versión 3 programada para el /);
+    await expect.poll(() => visible(page, '#programada'), ROUND).toBe(true);
+    expect(await page.textContent('#programada-version')).toBe('versión 3');
+    expect(await page.textContent('#programada-cuenta')).toMatch(/^en 3 h 2\d min$/);
+    expect(await page.textContent('#programada-precios [data-campo="precio_93"] dd')).toBe('$1.350');
+    // The prices in force stay until then.
+    expect(await page.inputValue('input[name="precio_93"]')).toBe('1290');
+    const row = page.locator('[data-id="centro"]');
+    await expect.poll(() => row.locator('[data-programada]').getAttribute('data-programada'), ROUND).toBe('true');
+    expect(await row.locator('[data-programada]').textContent()).toBe('recibida ✓');
+    await expect.poll(() => page.textContent('#programada-estaciones'), ROUND).toMatch(/^La tienen 1 de 1 estaciones/);
+    expect(await station.request('/api/precios')).toMatchObject({ version: 2, programada: { version: 3 } });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'empresa-programada.png'), fullPage: true });
+
+    // lectura sees it, without the Cancelar button.
+    const lector = await openPage();
+    await logIn(lector, 'lectura');
+    await expect.poll(() => visible(lector, '#programada'), ROUND).toBe(true);
+    expect(await visible(lector, '#cancelar-programada')).toBe(false);
+
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Cancelar programada' }).click();
+    await expect.poll(() => page.textContent('#mensaje-precios')).toMatch(/^Versión 3 cancelada/);
+    await expect.poll(() => visible(page, '#programada'), ROUND).toBe(false);
+    // The station no longer holds version 3: it holds version 2, the newest not cancelled.
+    await expect.poll(() => row.locator('[data-version]').textContent(), ROUND).toBe('2 ✓');
+    expect(await row.locator('[data-programada]').textContent()).toBe('—');
+    await expect.poll(() => page.locator('#historial li').first().textContent(), ROUND).toMatch(/cancelada el /);
+    await expect
+      .poll(async () => (await station.request<{ programada: unknown }>('/api/precios')).programada, ROUND)
+      .toBeNull();
+
+    // A price outside the limits: refused by the API with a message naming fuel, value and limit.
+    await page.fill('input[name="precio_93"]', '12900');
+    await page.getByRole('button', { name: 'Guardar precios' }).click();
+    await expect
+      .poll(() => page.textContent('#mensaje-precios'))
+      .toMatch(/precio_93 12900 sube 900% desde 1290 \(máximo 20% por cambio\)/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'empresa-limites.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Descartar' }).click();
   });
 
   it('asks one thing at a time: polls never overlap each other or a change, even when the service is slow', async () => {

@@ -10,10 +10,10 @@ import {
   companyPortOf,
   type EstacionVista,
   eventually,
+  processStarters,
   FollowingPump,
   pumpVersions,
   runCompanyCli,
-  startCompanyProcess,
   stationAddress,
   stationVersion,
   TEST_ADMIN_PASSWORD,
@@ -24,7 +24,6 @@ import {
   type ServiceProcess,
   type StationProcess,
   startProcess,
-  startStationProcess,
   tempDir,
 } from './helpers/processes.js';
 
@@ -39,17 +38,7 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
-async function station(id: string, opts: Parameters<typeof startStationProcess>[0] = {}): Promise<StationProcess> {
-  const s = await startStationProcess({ ...opts, flags: { id, nombre: `Estación ${id}`, ...opts.flags } });
-  processes.push(s);
-  return s;
-}
-
-async function company(opts: Parameters<typeof startCompanyProcess>[0] = {}): Promise<CompanyProcess> {
-  const c = await startCompanyProcess(opts);
-  processes.push(c);
-  return c;
-}
+const { station, company } = processStarters(processes);
 
 async function followingPumps(s: StationProcess, ids: number[]): Promise<FollowingPump[]> {
   const list = await Promise.all(ids.map((id) => FollowingPump.connect(s.pumpPort, id)));

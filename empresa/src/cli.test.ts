@@ -89,6 +89,27 @@ describe('empresa client commands', () => {
     expect((await cli('--api', api, 'precios', 'set', 'gas=10')).err).toMatch(/combustible desconocido/);
   });
 
+  it('schedules a version with --vigencia, shows it, cancels it, and says why a price is refused', async () => {
+    const vigencia = new Date(Date.now() + 2 * 3_600_000).toISOString();
+    const set = await cli('--api', api, 'precios', 'set', '97=1450', '--vigencia', vigencia);
+    expect(set).toMatchObject({ code: 0, err: '' });
+    expect(set.out).toContain(`Programada: entra en vigencia el ${vigencia}`);
+    const version = c.service.current.version;
+    const show = await cli('--api', api, 'precios', 'show');
+    expect(show.out).toContain(`Programada: versión ${version} `);
+    expect(show.out).toContain(`en vigencia el ${vigencia}`);
+    const blocked = await cli('--api', api, 'precios', 'set', '93=1300');
+    expect(blocked.code).toBe(1);
+    expect(blocked.err).toMatch(/está programada .*cancélela/);
+    const cancel = await cli('--api', api, 'precios', 'cancelar');
+    expect(cancel).toMatchObject({ code: 0, err: '' });
+    expect(cancel.out).toContain(`Versión ${version} cancelada`);
+    expect((await cli('--api', api, 'precios', 'cancelar')).err).toMatch(/no hay una versión de precios programada/);
+    const limit = await cli('--api', api, 'precios', 'set', '93=12900');
+    expect(limit.code).toBe(1);
+    expect(limit.err).toMatch(/precio_93 12900 sube \d+% desde \d+ \(máximo 20% por cambio\)/);
+  });
+
   it('adds, lists, shows and removes stations', async () => {
     const add = await cli('--api', api, 'estaciones', 'add', '127.0.0.1:1', '--id', 'lejana', '--nombre', 'Lejana');
     expect(add).toMatchObject({ code: 0 });

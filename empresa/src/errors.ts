@@ -20,6 +20,20 @@ export const COMPANY_ERRORS = {
     status: 409,
     descripcion: 'The price book reached MAX_VERSION (the prices rule): no further version can be created.',
   },
+  PRECIO_FUERA_DE_LIMITES: {
+    status: 422,
+    descripcion:
+      'A new price is outside the limits an admin set for its fuel (minimum, maximum, largest change in one step); `detalles` names each.',
+  },
+  PRECIOS_PROGRAMADOS_PENDIENTES: {
+    status: 409,
+    descripcion:
+      'A scheduled price version is pending: cancel it (DELETE /api/precios/programada) before publishing another.',
+  },
+  SIN_PRECIOS_PROGRAMADOS: {
+    status: 404,
+    descripcion: 'There is no scheduled price version pending to cancel (none was made, or it already took effect).',
+  },
   ERROR_INTERNO: { status: 500, descripcion: 'Unexpected failure; see the company log.' },
   /** Raised by the CLI client, never by the service. */
   SERVICIO_NO_DISPONIBLE: {

@@ -134,6 +134,12 @@ export const STATION_OPTIONS = {
     describe: 'Segundos de desfase de reloj que generan alerta',
     default: 5,
   },
+  'price-mismatch': {
+    type: 'number',
+    describe:
+      'Segundos que un surtidor disponible puede seguir con otra versión de precios antes de la alerta PRECIOS_DESALINEADOS (0: no se revisa)',
+    default: 30,
+  },
   'command-timeout': {
     type: 'number',
     describe: 'Segundos de espera de la respuesta a un comando',

@@ -111,6 +111,8 @@ export const stationConfigSchema = z
     allowedOrigin: z.array(origin).default([]),
     rateLimit: z.coerce.number().positive().default(200),
     maxClockDrift: seconds.default(5),
+    /** Seconds a disponible pump may keep another price version before PRECIOS_DESALINEADOS (0: never checked). */
+    priceMismatch: z.coerce.number().min(0).max(86_400).default(30),
     commandTimeout: seconds.default(5),
     /** (ext) Seconds an authorization waits for dispensing to start (the wire's vence_en_ms bounds). */
     authorizationTimeout: z.coerce.number().min(1).max(3600).default(120),

@@ -100,6 +100,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       maxOpen: config.maxOpenAuthorizations,
       automatic: config.autorizacionAutomatica,
     },
+    priceMismatchMs: config.priceMismatch * 1000,
   });
   const metrics = new StationMetrics(bus);
   auth.useMetrics(metrics.registry, 'estacion');

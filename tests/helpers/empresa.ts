@@ -2,7 +2,15 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { LineDecoder } from '@combustible/shared';
-import { binPath, ROOT, type ServiceProcess, type StationProcess, startProcess, tempDir } from './processes.js';
+import {
+  binPath,
+  ROOT,
+  type ServiceProcess,
+  type StationProcess,
+  startProcess,
+  startStationProcess,
+  tempDir,
+} from './processes.js';
 
 /** The `admin` password the test companies start with (`--admin-password`). */
 export const TEST_ADMIN_PASSWORD = 'clave-admin-de-prueba';
@@ -81,6 +89,25 @@ export async function startCompanyProcess(
     token,
     request: (path, method, body) => jsonRequest(api, path, method, body, token),
     login: (usuario, clave) => loginAt(api, usuario, clave),
+  };
+}
+
+/**
+ * Starters for a test file: a station named by its id and a company, each recorded in `into` (the
+ * file's afterEach stops them).
+ */
+export function processStarters(into: ServiceProcess[]) {
+  return {
+    station: async (id: string, opts: Parameters<typeof startStationProcess>[0] = {}): Promise<StationProcess> => {
+      const s = await startStationProcess({ ...opts, flags: { id, nombre: `Estación ${id}`, ...opts.flags } });
+      into.push(s);
+      return s;
+    },
+    company: async (opts: Parameters<typeof startCompanyProcess>[0] = {}): Promise<CompanyProcess> => {
+      const c = await startCompanyProcess(opts);
+      into.push(c);
+      return c;
+    },
   };
 }
 

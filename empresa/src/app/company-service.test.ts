@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Actor, EventoAuditoria } from '@combustible/server';
-import { createLogger, PRECIOS_POR_DEFECTO, systemClock } from '@combustible/shared';
+import { createLogger, FakeClock, PRECIOS_POR_DEFECTO, systemClock } from '@combustible/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { versionInicial } from '../domain/price-book.js';
 import { CompanyError } from '../errors.js';
@@ -291,5 +291,119 @@ describe('CompanyService stations', () => {
     expect(idProvisional('::1', 5001)).toBe('--1-5001');
     expect(idProvisional('estacion.local', 5001)).toBe('estacion.local-5001');
     expect(new CompanyError('VALIDACION', 'x').status).toBe(400);
+  });
+});
+
+describe('CompanyService scheduled prices and limits', () => {
+  async function fake(dataDir = ':memory:', clock = new FakeClock(), bus = new CompanyBus()) {
+    const audit: EventoAuditoria[] = [];
+    const store = new SqliteStore({ dataDir });
+    stores.push(store);
+    await store.setup();
+    const s = new CompanyService(store, bus, clock, log, undefined, { append: async (e) => audit.push(e) });
+    await s.init();
+    return { s, clock, audit, bus };
+  }
+  const enHoras = (clock: FakeClock, h: number) => new Date(clock.now() + h * 3_600_000).toISOString();
+
+  it('schedules a version: announced at once, in force only at its vigencia by the company clock', async () => {
+    const bus = new CompanyBus();
+    const announced: number[] = [];
+    bus.on('precios', (v) => announced.push(v.version));
+    const { s, clock, audit } = await fake(':memory:', new FakeClock(), bus);
+    const vigencia = enHoras(clock, 3);
+    const r = await s.changePrices({ precio_95: 1400 }, quien('ana'), vigencia);
+    expect(r.version).toMatchObject({ version: 2, vigencia, cancelada: null });
+    expect(announced).toEqual([2]);
+    expect(s.current.version).toBe(2); // what the stations are sent
+    expect(s.vigente.version).toBe(1);
+    expect(s.programada?.version).toBe(2);
+    expect(audit.at(-1)).toMatchObject({ accion: 'precios.cambiar', detalles: { version: 2, vigencia } });
+    clock.advance(3 * 3_600_000);
+    expect(s.vigente).toMatchObject({ version: 2, precios: { precio_95: 1400 } });
+    expect(s.programada).toBeNull();
+  });
+
+  it('refuses a vigencia in the past or beyond 90 days, and another version while one is scheduled', async () => {
+    const { s, clock } = await fake();
+    await expect(s.changePrices({ precio_95: 1400 }, quien('ana'), enHoras(clock, -1))).rejects.toMatchObject({
+      code: 'VALIDACION',
+      detalles: [{ campo: 'vigencia' }],
+    });
+    await expect(s.changePrices({ precio_95: 1400 }, quien('ana'), enHoras(clock, 91 * 24))).rejects.toMatchObject({
+      code: 'VALIDACION',
+    });
+    await s.changePrices({ precio_95: 1400 }, quien('ana'), enHoras(clock, 1));
+    await expect(s.changePrices({ precio_93: 1300 }, quien('ana'))).rejects.toMatchObject({
+      code: 'PRECIOS_PROGRAMADOS_PENDIENTES',
+    });
+  });
+
+  it('cancels the scheduled version: announced, audited, numbers never reused, kept after a restart', async () => {
+    const dir = tempDir();
+    const clock = new FakeClock();
+    const bus = new CompanyBus();
+    const cancelled: number[] = [];
+    bus.on('cancelacion', (v) => cancelled.push(v.version));
+    const { s, audit } = await fake(dir, clock, bus);
+    await s.changePrices({ precio_95: 1400 }, quien('ana'), enHoras(clock, 2));
+    const c = await s.cancelScheduled(quien('beto'));
+    expect(c).toMatchObject({ version: 2, cancelada: new Date(clock.now()).toISOString() });
+    expect(cancelled).toEqual([2]);
+    expect(audit.at(-1)).toMatchObject({ usuario: 'beto', accion: 'precios.cancelar', resultado: 'ok' });
+    expect(s.current.version).toBe(1);
+    expect(s.ultimaCreada).toBe(2);
+    await expect(s.cancelScheduled(quien('beto'))).rejects.toMatchObject({ code: 'SIN_PRECIOS_PROGRAMADOS' });
+    const next = await s.changePrices({ precio_95: 1410 }, quien('ana'));
+    expect(next.version).toMatchObject({ version: 3, cambios: [{ campo: 'precio_95', anterior: 1350, nuevo: 1410 }] });
+    await stores[0]?.close();
+    const again = await fake(dir, clock);
+    expect(again.s.current.version).toBe(3);
+    expect(again.s.ultimaCreada).toBe(3);
+  });
+
+  it('after a restart, a scheduled version is still scheduled and the version in force is the one before', async () => {
+    const dir = tempDir();
+    const clock = new FakeClock();
+    const { s } = await fake(dir, clock);
+    await s.changePrices({ precio_93: 1300 }, quien('ana'));
+    await s.changePrices({ precio_95: 1400 }, quien('ana'), enHoras(clock, 2));
+    await stores[0]?.close();
+    const again = await fake(dir, clock);
+    expect(again.s.programada?.version).toBe(3);
+    expect(again.s.vigente.version).toBe(2);
+    await expect(again.s.cancelScheduled(quien('ana'))).resolves.toMatchObject({ version: 3 });
+    expect(again.s.current.version).toBe(2);
+  });
+
+  it('refuses a price outside the limits with a message naming fuel, value and limit, and audits it', async () => {
+    const { s, audit } = await fake();
+    const err = await s.changePrices({ precio_93: 12900 }, quien('ana')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CompanyError);
+    expect(err).toMatchObject({
+      code: 'PRECIO_FUERA_DE_LIMITES',
+      message: 'precio_93 12900 sube 900% desde 1290 (máximo 20% por cambio)',
+    });
+    expect(audit.at(-1)).toMatchObject({ accion: 'precios.cambiar', resultado: 'denegado' });
+    expect(s.current.version).toBe(1);
+  });
+
+  it('keeps the limits an admin sets (audited), and refuses impossible ones', async () => {
+    const dir = tempDir();
+    const clock = new FakeClock();
+    const { s, audit } = await fake(dir, clock);
+    const uno = { minimo: 1000, maximo: 1500, cambio_max_pct: 50 };
+    const limites = { precio_93: uno, precio_95: uno, precio_97: uno, precio_diesel: uno };
+    await s.setLimits(limites, admin);
+    expect(audit.at(-1)).toMatchObject({ accion: 'precios.limites', resultado: 'ok' });
+    await expect(s.changePrices({ precio_93: 1600 }, quien('ana'))).rejects.toMatchObject({
+      message: 'precio_93 1600 supera el máximo de 1500',
+    });
+    await expect(
+      s.setLimits({ ...limites, precio_97: { minimo: 2000, maximo: 1000, cambio_max_pct: 5 } }, admin),
+    ).rejects.toMatchObject({ code: 'VALIDACION', detalles: [{ campo: 'precio_97' }] });
+    await stores[0]?.close();
+    const again = await fake(dir, clock);
+    expect(again.s.limites).toMatchObject({ limites, autor: 'admin' });
   });
 });

@@ -11,11 +11,20 @@ import {
   type AnomaliaVersion,
   type Cambios,
   esPrecioValido,
+  estaProgramada,
   PRECIO_MAX,
   PRECIO_MIN,
+  problemaVigencia,
   siguienteVersion,
   versionInicial,
 } from '../domain/price-book.js';
+import {
+  fueraDeLimites,
+  LIMITES_POR_DEFECTO,
+  type Limites,
+  type LimitesPrecios,
+  problemasLimites,
+} from '../domain/price-limits.js';
 import type { Estacion, VersionPrecios } from '../domain/types.js';
 import { CompanyError } from '../errors.js';
 import type { CompanyStore } from '../store/port.js';
@@ -59,7 +68,13 @@ export interface DestinationPolicy {
 }
 
 export class CompanyService {
+  /** The newest version that is not cancelled: what every station is sent (it may be scheduled). */
   private _current: VersionPrecios | null = null;
+  /** While `_current` is scheduled: the version in force until its vigencia. */
+  private _base: VersionPrecios | null = null;
+  /** The highest version number made, a cancelled one included (numbers are never reused). */
+  private _ultima = 0;
+  private _limites: LimitesPrecios = LIMITES_POR_DEFECTO;
   private readonly stations = new Map<string, Estacion>();
   /** When each station's anomaly was last logged and audited (see stationAnomaly). */
   private readonly anomalyNoticed = new Map<string, number>();
@@ -100,15 +115,17 @@ export class CompanyService {
       [latest = null] = await this.store.listPriceVersions({ limit: 1, antes: MAX_VERSION + 1 });
       if (!latest) throw new Error('no se pudo leer la versión de precios recién creada');
     }
-    this._current = latest;
+    await this.loadBook(latest);
+    this._limites = (await this.store.getPriceLimits()) ?? LIMITES_POR_DEFECTO;
     for (const e of await this.store.listStations()) {
       const confirmada = e.version_confirmada;
-      if (confirmada !== null && !(Number.isSafeInteger(confirmada) && confirmada <= latest.version)) {
+      if (confirmada !== null && !(Number.isSafeInteger(confirmada) && confirmada <= this._ultima)) {
         this.log.warn(
           { id_estacion: e.id_estacion, version_confirmada: confirmada, version_empresa: latest.version },
           'versión confirmada imposible en el almacén (mayor que la de la empresa): se olvida',
         );
         const limpia: Estacion = { ...e, version_confirmada: null };
+        // (checked against the newest number made: a station may hold a cancelled scheduled version)
         await this.store.replaceStation(e.id_estacion, limpia);
         this.stations.set(e.id_estacion, limpia);
         continue;
@@ -117,43 +134,138 @@ export class CompanyService {
     }
   }
 
-  /** The newest price version. */
+  /**
+   * From the newest stored version (`latest`, below MAX_VERSION): the newest one not cancelled
+   * (what stations are sent) and, when that one is scheduled, the one in force until then.
+   */
+  private async loadBook(latest: VersionPrecios): Promise<void> {
+    this._ultima = latest.version;
+    let current: VersionPrecios | null = null;
+    let base: VersionPrecios | null = null;
+    let antes = latest.version + 1;
+    const now = this.clock.now();
+    while (base === null) {
+      const page = await this.store.listPriceVersions({ limit: 20, antes });
+      for (const v of page) {
+        if (v.cancelada !== null) continue;
+        if (current === null) current = v;
+        else base = v;
+        if (base !== null || !estaProgramada(current, now)) break;
+      }
+      const last = page.at(-1);
+      if (last === undefined || (current !== null && !estaProgramada(current, now))) break;
+      antes = last.version;
+    }
+    // Every scheduled version has an older one in force (version 1 is never scheduled).
+    if (current === null) throw new Error('no hay versión de precios sin cancelar');
+    this._current = current;
+    this._base = estaProgramada(current, now) ? base : null;
+  }
+
+  /** The newest price version not cancelled: what the stations are sent (it may be scheduled). */
   get current(): VersionPrecios {
     if (!this._current) throw new Error('CompanyService: llame a init() primero');
     return this._current;
+  }
+
+  /** The highest version number the company made, a cancelled one included. */
+  get ultimaCreada(): number {
+    return this._ultima;
+  }
+
+  /** The version in force now, by the company's clock. */
+  get vigente(): VersionPrecios {
+    const current = this.current;
+    return estaProgramada(current, this.clock.now()) ? (this._base ?? current) : current;
+  }
+
+  /** The scheduled version not yet in force, or null. */
+  get programada(): VersionPrecios | null {
+    const current = this.current;
+    return estaProgramada(current, this.clock.now()) ? current : null;
+  }
+
+  /** The price limits in force (the defaults until an admin sets them). */
+  get limites(): LimitesPrecios {
+    return this._limites;
+  }
+
+  /** Sets the price limits (audited as `precios.limites`, with the ones before). */
+  async setLimits(limites: Limites, actor: Actor): Promise<LimitesPrecios> {
+    const detalles = problemasLimites(limites);
+    if (detalles.length > 0) {
+      await this.audited(actor, 'precios.limites', 'precios', 'error', { codigo: 'VALIDACION', limites, detalles });
+      throw new CompanyError('VALIDACION', 'límites de precios imposibles', detalles);
+    }
+    const anterior = this._limites.limites;
+    const next: LimitesPrecios = { limites, actualizado: isoNow(this.clock), autor: actor.usuario };
+    await this.store.savePriceLimits(next);
+    this._limites = next;
+    this.log.info({ limites, autor: actor.usuario }, 'límites de precios cambiados');
+    await this.audited(actor, 'precios.limites', 'precios', 'ok', { limites, anterior });
+    return next;
   }
 
   // ── precios ──────────────────────────────────────────────────────────────────────────────
 
   /**
    * Applies a change to some of the four prices, making a new version whose `autor` is the actor,
-   * unless no price actually changes (then the current version is returned with `creada: false`).
-   * A new version is audited as `precios.cambiar`.
+   * unless no price actually changes (then the version in force is returned with `creada: false`).
+   * With `vigencia` the version is scheduled: sent to the stations at once, in force at that
+   * instant. While a scheduled version is pending no other version is made (it must be cancelled
+   * first). Each new price must lie within the limits (422 PRECIO_FUERA_DE_LIMITES). A new version
+   * is audited as `precios.cambiar`, a refusal by the limits too.
    */
-  async changePrices(cambios: Cambios, actor: Actor): Promise<{ version: VersionPrecios; creada: boolean }> {
-    const run = this.writes.then(() => this.doChangePrices(cambios, actor.usuario));
+  async changePrices(
+    cambios: Cambios,
+    actor: Actor,
+    vigencia: string | null = null,
+  ): Promise<{ version: VersionPrecios; creada: boolean }> {
+    const run = this.writes.then(() => this.doChangePrices(cambios, actor.usuario, vigencia));
     this.writes = run.catch(() => undefined);
-    const result = await run;
+    let result: { version: VersionPrecios; creada: boolean };
+    try {
+      result = await run;
+    } catch (err) {
+      if (err instanceof CompanyError && err.code === 'PRECIO_FUERA_DE_LIMITES') {
+        await this.audited(actor, 'precios.cambiar', 'precios', 'denegado', {
+          codigo: err.code,
+          cambios,
+          detalles: err.detalles ?? [],
+        });
+      }
+      throw err;
+    }
     if (result.creada) {
       const { version, cambios: hechos } = result.version;
-      await this.audited(actor, 'precios.cambiar', 'precios', 'ok', { version, cambios: hechos });
+      await this.audited(actor, 'precios.cambiar', 'precios', 'ok', { version, cambios: hechos, vigencia });
     }
     return result;
   }
 
-  private async doChangePrices(cambios: Cambios, autor: string) {
+  private async doChangePrices(cambios: Cambios, autor: string, vigencia: string | null) {
     for (let attempt = 0; attempt < MAX_VERSION_RETRIES; attempt++) {
-      const next = this.nextVersion(cambios, autor);
-      if (!next) return { version: this.current, creada: false };
+      const pendiente = this.programada;
+      if (pendiente !== null) {
+        throw new CompanyError(
+          'PRECIOS_PROGRAMADOS_PENDIENTES',
+          `la versión ${pendiente.version} está programada para ${pendiente.vigencia ?? ''}: cancélela antes de publicar otra`,
+        );
+      }
+      const base = this.vigente;
+      const next = this.nextVersion(base, cambios, autor, vigencia);
+      if (!next) return { version: base, creada: false };
       if (await this.store.appendPriceVersion(next)) {
         this._current = next;
-        this.log.info({ version: next.version, cambios: next.cambios, autor }, 'precios cambiados');
+        this._base = vigencia === null ? null : base;
+        this._ultima = next.version;
+        this.log.info({ version: next.version, cambios: next.cambios, autor, vigencia }, 'precios cambiados');
         this.bus.emit('precios', next);
         return { version: next, creada: true };
       }
       // Another company process took that number: start again from what is stored.
       const stored = await this.store.latestPriceVersion();
-      if (stored) this._current = stored;
+      if (stored) await this.loadBook(stored);
     }
     throw new Error('no se pudo tomar un número de versión nuevo (demasiados escritores a la vez)');
   }
@@ -162,21 +274,69 @@ export class CompanyService {
    * The next version by the prices rule, numbered from the company's own newest only. A price
    * outside the rule (also one still in force from an older build) is a VALIDACION naming it.
    */
-  private nextVersion(cambios: Cambios, autor: string): VersionPrecios | null {
-    const current = this.current;
+  private nextVersion(
+    current: VersionPrecios,
+    cambios: Cambios,
+    autor: string,
+    vigencia: string | null,
+  ): VersionPrecios | null {
+    if (vigencia !== null) {
+      const problema = problemaVigencia(vigencia, this.clock.now());
+      if (problema !== null) {
+        throw new CompanyError('VALIDACION', problema, [{ campo: 'vigencia', problema }]);
+      }
+    }
     const detalles = (Object.keys(cambios) as (keyof Cambios)[])
       .filter((campo) => cambios[campo] !== undefined && !esPrecioValido(cambios[campo]))
       .map((campo) => ({ campo, problema: `entero entre ${PRECIO_MIN} y ${PRECIO_MAX} pesos por litro` }));
     if (detalles.length > 0) {
       throw new CompanyError('VALIDACION', 'precio fuera del rango permitido', detalles);
     }
+    const limites = fueraDeLimites(cambios, current.precios, this._limites.limites);
+    if (limites.length > 0) {
+      throw new CompanyError('PRECIO_FUERA_DE_LIMITES', limites.map((d) => d.problema).join('; '), limites);
+    }
     try {
-      return siguienteVersion(current, cambios, { autor, at: isoNow(this.clock) });
+      return siguienteVersion(current, cambios, { autor, at: isoNow(this.clock), ultima: this._ultima, vigencia });
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
-      if (current.version >= MAX_VERSION) throw new CompanyError('VERSIONES_AGOTADAS', err.message);
+      if (this._ultima >= MAX_VERSION) throw new CompanyError('VERSIONES_AGOTADAS', err.message);
       const campo = (Object.keys(current.precios) as (keyof Cambios)[]).find((c) => err.message.includes(c));
       throw new CompanyError('VALIDACION', err.message, campo ? [{ campo, problema: err.message }] : undefined);
+    }
+  }
+
+  /**
+   * Cancels the scheduled version before it takes effect (audited as `precios.cancelar`): the
+   * stations are told (link 2 `cancelacion_precios`) and the version in force stays. Its number
+   * is never reused. SIN_PRECIOS_PROGRAMADOS when none is pending (also once it took effect).
+   */
+  async cancelScheduled(actor: Actor): Promise<VersionPrecios> {
+    const run = this.writes.then(async () => {
+      const p = this.programada;
+      if (p === null) throw new CompanyError('SIN_PRECIOS_PROGRAMADOS', 'no hay una versión de precios programada');
+      const at = isoNow(this.clock);
+      await this.store.cancelPriceVersion(p.version, at);
+      const cancelada: VersionPrecios = { ...p, cancelada: at };
+      this._current = this._base ?? this._current;
+      this._base = null;
+      this.log.info({ version: p.version, vigencia: p.vigencia }, 'versión de precios programada cancelada');
+      this.bus.emit('cancelacion', cancelada);
+      return cancelada;
+    });
+    this.writes = run.catch(() => undefined);
+    try {
+      const cancelada = await run;
+      await this.audited(actor, 'precios.cancelar', 'precios', 'ok', {
+        version: cancelada.version,
+        vigencia: cancelada.vigencia,
+      });
+      return cancelada;
+    } catch (err) {
+      if (err instanceof CompanyError) {
+        await this.audited(actor, 'precios.cancelar', 'precios', 'error', { codigo: err.code, motivo: err.message });
+      }
+      throw err;
     }
   }
 
@@ -337,7 +497,7 @@ export class CompanyService {
   async stationAck(id: string, version: number): Promise<void> {
     const e = this.stations.get(id);
     if (!e) return;
-    if (!Number.isSafeInteger(version) || version < 0 || version > this.current.version) return;
+    if (!Number.isSafeInteger(version) || version < 0 || version > this._ultima) return;
     const at = isoNow(this.clock);
     e.version_confirmada = Math.max(e.version_confirmada ?? version, version);
     e.ultimo_contacto = at;
@@ -372,6 +532,37 @@ export class CompanyService {
       `estacion:${id}`,
       'error',
       { codigo, version_reportada, version_empresa },
+    );
+  }
+
+  /**
+   * What a station holds after a cancellation answered `cancelada` (or `desconocida`): its
+   * confirmed version goes down to it (the cancelled version it had acknowledged is gone there).
+   */
+  async stationConfirmed(id: string, version: number): Promise<void> {
+    const e = this.stations.get(id);
+    if (!e || e.version_confirmada === version) return;
+    if (!Number.isSafeInteger(version) || version < 0 || version > this._ultima) return;
+    await this.replace(e, { ...e, version_confirmada: version });
+  }
+
+  /**
+   * A station's answer to a cancellation, audited as `estacion.cancelacion` (the station as who):
+   * `error` when it had already applied the cancelled version (it sells at those prices until a
+   * newer version reaches it).
+   */
+  async stationCancellation(
+    id: string,
+    c: { version: number; resultado: 'cancelada' | 'ya_aplicada' | 'desconocida' },
+  ): Promise<void> {
+    const e = this.stations.get(id);
+    if (!e) return;
+    await this.audited(
+      { usuario: `estacion:${id}`, rol: null, ip: e.host },
+      'estacion.cancelacion',
+      `estacion:${id}`,
+      c.resultado === 'ya_aplicada' ? 'error' : 'ok',
+      { version: c.version, resultado: c.resultado },
     );
   }
 

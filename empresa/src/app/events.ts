@@ -8,6 +8,8 @@ import type { Estacion, EstadoEstacion, VersionPrecios } from '../domain/types.j
 export interface CompanyEvents {
   /** A new price version was stored. */
   precios: [VersionPrecios];
+  /** A scheduled version was cancelled before taking effect. */
+  cancelacion: [VersionPrecios];
   estacion_agregada: [Estacion];
   /** `id_anterior` differs from `estacion.id_estacion` after a rename. */
   estacion_actualizada: [{ id_anterior: string; estacion: Estacion }];

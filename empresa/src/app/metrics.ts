@@ -15,6 +15,11 @@ export class CompanyMetrics {
     help: 'Price versions created',
     registers: [this.registry],
   });
+  private readonly cancelaciones = new Counter({
+    name: 'empresa_cancelaciones_precios_total',
+    help: 'Scheduled price versions cancelled before taking effect',
+    registers: [this.registry],
+  });
   private readonly conectadas = new Gauge({
     name: 'empresa_estaciones_conectadas',
     help: 'Stations with an open link',
@@ -50,6 +55,7 @@ export class CompanyMetrics {
       this.cambios.inc();
       this.version.set(v.version);
     });
+    bus.on('cancelacion', () => this.cancelaciones.inc());
     bus.on('destino_rechazado', ({ origen }) => this.destinosRechazados.inc({ origen }));
     bus.on('enlace', ({ id_estacion, estado }) => {
       if (estado.estado === 'detenido') this.links.delete(id_estacion);

@@ -5,8 +5,11 @@ import {
   type AnomaliaVersion,
   campoDe,
   debeEnviarse,
+  estaProgramada,
   evaluarVersionInformada,
+  MAX_VIGENCIA_MS,
   parseAsignaciones,
+  problemaVigencia,
   siguienteVersion,
   versionConfirmada,
   versionInicial,
@@ -67,8 +70,16 @@ describe('versions', () => {
       actualizado: 'T2',
       autor: 'ana',
       cambios: [{ campo: 'precio_95', anterior: 1350, nuevo: 1360 }],
+      vigencia: null,
+      cancelada: null,
     });
     expect(v1.precios.precio_95).toBe(1350); // the previous version is not touched
+  });
+
+  it('numbers a version above a cancelled one (numbers are never reused) and carries its vigencia', () => {
+    const v1 = versionInicial(AT);
+    const v3 = siguienteVersion(v1, { precio_95: 1360 }, { autor: 'ana', at: 'T2', ultima: 2, vigencia: 'V' });
+    expect(v3).toMatchObject({ version: 3, vigencia: 'V', cancelada: null });
   });
 
   it('makes no version when no price changes value', () => {
@@ -206,5 +217,25 @@ describe('a version a station reports (estacion_info, precios_recibidos)', () =>
         if (last !== undefined && last > n) expect(abierta?.version_reportada).toBe(last);
       }),
     );
+  });
+});
+
+describe('scheduling', () => {
+  const NOW = Date.parse('2026-01-15T12:00:00.000Z');
+
+  it('accepts a vigencia in the future up to 90 days ahead, and nothing else', () => {
+    expect(problemaVigencia('2026-01-15T12:00:01.000Z', NOW)).toBeNull();
+    expect(problemaVigencia(new Date(NOW + MAX_VIGENCIA_MS).toISOString(), NOW)).toBeNull();
+    expect(problemaVigencia(new Date(NOW + MAX_VIGENCIA_MS + 1).toISOString(), NOW)).toMatch(/más de 90 días/);
+    expect(problemaVigencia('2026-01-15T12:00:00.000Z', NOW)).toMatch(/ya pasó/);
+    expect(problemaVigencia('mañana', NOW)).toMatch(/no es una fecha/);
+  });
+
+  it('calls a version scheduled only while its vigencia is ahead and it is not cancelled', () => {
+    const v = { ...versionInicial(AT), vigencia: '2026-01-15T13:00:00.000Z' };
+    expect(estaProgramada(v, NOW)).toBe(true);
+    expect(estaProgramada(v, Date.parse('2026-01-15T13:00:00.000Z'))).toBe(false);
+    expect(estaProgramada({ ...v, cancelada: '2026-01-15T12:30:00.000Z' }, NOW)).toBe(false);
+    expect(estaProgramada(versionInicial(AT), NOW)).toBe(false);
   });
 });

@@ -12,6 +12,7 @@
 import {
   COMBUSTIBLES,
   MAX_VERSION,
+  MAX_VIGENCIA_MS,
   PRECIO_MAX,
   PRECIO_MIN,
   PRECIOS_POR_DEFECTO,
@@ -79,19 +80,22 @@ export function versionInicial(at: string): VersionPrecios {
     actualizado: at,
     autor: AUTOR_SISTEMA,
     cambios: CAMPOS_PRECIO.map((campo) => ({ campo, anterior: null, nuevo: precios[campo] })),
+    vigencia: null,
+    cancelada: null,
   };
 }
 
 /**
  * The version that applies `cambios` on top of `actual`, or null when no price actually changes
- * (setting a price to its current value makes no version). Its number is `actual.version + 1`:
- * the company's own newest, nothing else. Throws RangeError for a price outside the rule (also one
+ * (setting a price to its current value makes no version). Its number is one above `ultima` (the
+ * company's own newest number, a cancelled version included; `actual.version` by default), nothing
+ * else; `vigencia` schedules it (null: in force at once). Throws RangeError for a price outside the rule (also one
  * left in force by an older build: it must be changed in the same version), and past MAX_VERSION.
  */
 export function siguienteVersion(
   actual: VersionPrecios,
   cambios: Cambios,
-  opts: { autor: string; at: string },
+  opts: { autor: string; at: string; ultima?: number; vigencia?: string | null },
 ): VersionPrecios | null {
   const precios: Precios = { ...actual.precios };
   const hechos: CambioPrecio[] = [];
@@ -110,11 +114,19 @@ export function siguienteVersion(
       );
     }
   }
-  const version = actual.version + 1;
+  const version = Math.max(opts.ultima ?? actual.version, actual.version) + 1;
   if (!Number.isInteger(version) || version > MAX_VERSION) {
     throw new RangeError(`versiones agotadas: la siguiente (${version}) pasaría de MAX_VERSION (${MAX_VERSION})`);
   }
-  return { version, precios, actualizado: opts.at, autor: opts.autor, cambios: hechos };
+  return {
+    version,
+    precios,
+    actualizado: opts.at,
+    autor: opts.autor,
+    cambios: hechos,
+    vigencia: opts.vigencia ?? null,
+    cancelada: null,
+  };
 }
 
 /**
@@ -177,6 +189,26 @@ export function evaluarVersionInformada(
  */
 export function versionConfirmada(previous: number | null, ack: number): number {
   return previous === null ? ack : Math.max(previous, ack);
+}
+
+/** The farthest ahead a version may be scheduled (the prices rule; documented in docs/empresa.md). */
+export { MAX_VIGENCIA_MS };
+
+/**
+ * Why `vigencia` cannot schedule a version at `now` (Spanish), or null: it must be a readable
+ * instant after `now` and at most MAX_VIGENCIA_MS ahead.
+ */
+export function problemaVigencia(vigencia: string, now: number): string | null {
+  const at = Date.parse(vigencia);
+  if (!Number.isFinite(at)) return `"${vigencia}" no es una fecha y hora ISO-8601`;
+  if (at <= now) return `la vigencia ${vigencia} ya pasó (reloj de la empresa: ${new Date(now).toISOString()})`;
+  if (at - now > MAX_VIGENCIA_MS) return `la vigencia ${vigencia} está a más de 90 días`;
+  return null;
+}
+
+/** Whether a version is scheduled and not yet in force at `now` (cancelled ones are never in force). */
+export function estaProgramada(v: VersionPrecios, now: number): boolean {
+  return v.cancelada === null && v.vigencia !== null && Date.parse(v.vigencia) > now;
 }
 
 /** What a station does with an update, by the rule (used by tests and fakes): the version it holds after. */

@@ -25,6 +25,13 @@ export interface VersionPrecios {
   autor: string;
   /** What changed with respect to the previous version. */
   cambios: CambioPrecio[];
+  /**
+   * When it takes effect (ISO-8601): null for a version in force from its creation; a scheduled
+   * version is sent to the stations at once and each applies it at this instant by its own clock.
+   */
+  vigencia: string | null;
+  /** When a scheduled version was cancelled before taking effect (null: not cancelled). */
+  cancelada: string | null;
 }
 
 /** A station in the registry (`estaciones`). */

@@ -13,6 +13,10 @@ export const COMPANY_ROUTES: RouteTable<CompanyRole> = {
   'GET /api/precios': 'lectura',
   'GET /api/precios/historial': 'lectura',
   'PUT /api/precios': 'precios',
+  'DELETE /api/precios/programada': 'precios',
+  // The sanity limits bound what `precios` may publish, so only an admin sets them.
+  'GET /api/precios/limites': 'lectura',
+  'PUT /api/precios/limites': 'admin',
   // Stations: the registry decides where the company opens connections, so it is `admin` only.
   'GET /api/estaciones': 'lectura',
   'GET /api/estaciones/:id': 'lectura',

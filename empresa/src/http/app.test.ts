@@ -83,6 +83,89 @@ describe('precios', () => {
     expect(json(await get('/api/precios'))).toMatchObject({ version: 1 });
   });
 
+  it('schedules a version: shown beside the one in force, blocks another until cancelled', async () => {
+    const vigencia = new Date(Date.now() + 3 * 3_600_000).toISOString();
+    const r = await put({ precio_95: 1400, vigencia });
+    expect(r.statusCode).toBe(200);
+    expect(json(r)).toMatchObject({ version: 2, creada: true, vigencia, cancelada: null });
+    expect(json(await get('/api/precios'))).toMatchObject({
+      version: 1,
+      vigencia: null,
+      programada: { version: 2, vigencia, precios: { precio_95: 1400 } },
+    });
+    const again = await put({ precio_93: 1300 });
+    expect(again.statusCode).toBe(409);
+    expect(json<{ error: { codigo: string } }>(again).error.codigo).toBe('PRECIOS_PROGRAMADOS_PENDIENTES');
+    expect((await as('lectura', 'DELETE', '/api/precios/programada')).statusCode).toBe(403);
+    const cancel = await as('precios', 'DELETE', '/api/precios/programada');
+    expect(cancel.statusCode).toBe(200);
+    expect(json(cancel)).toMatchObject({ version: 2, cancelada: expect.any(String) });
+    expect(json(await get('/api/precios'))).toMatchObject({ version: 1, programada: null });
+    expect((await get('/metrics')).body).toMatch(/^empresa_cancelaciones_precios_total 1$/m);
+    const none = await as('precios', 'DELETE', '/api/precios/programada');
+    expect(none.statusCode).toBe(404);
+    expect(json<{ error: { codigo: string } }>(none).error.codigo).toBe('SIN_PRECIOS_PROGRAMADOS');
+    expect(json(await put({ precio_93: 1300 }))).toMatchObject({ version: 3, vigencia: null });
+    const historial = json<{ version: number; cancelada: string | null }[]>(await get('/api/precios/historial'));
+    expect(historial.map((v) => [v.version, v.cancelada !== null])).toEqual([
+      [3, false],
+      [2, true],
+      [1, false],
+    ]);
+  });
+
+  it.each([
+    [{ precio_95: 1400, vigencia: '2020-01-01T00:00:00Z' }, /ya pasó/],
+    [{ precio_95: 1400, vigencia: '2099-01-01T00:00:00Z' }, /más de 90 días/],
+    [{ precio_95: 1400, vigencia: 'mañana' }, /ISO-8601/],
+    [{ precio_95: 1400, vigencia: '2026-01-16T08:00:00' }, /ISO-8601/],
+  ])('answers 400 VALIDACION on vigencia to %j', async (body, mensaje) => {
+    const r = await put(body);
+    expect(r.statusCode).toBe(400);
+    const error = json<{ error: { codigo: string; mensaje: string; detalles: { campo: string; problema: string }[] } }>(
+      r,
+    ).error;
+    expect(error.codigo).toBe('VALIDACION');
+    expect(error.detalles.find((d) => d.campo === 'vigencia')?.problema ?? error.mensaje).toMatch(mensaje);
+  });
+
+  it('refuses a price outside the limits with 422 naming the fuel, the value and the limit', async () => {
+    const r = await put({ precio_93: 12900, precio_95: 1360 });
+    expect(r.statusCode).toBe(422);
+    expect(json(r)).toMatchObject({
+      error: {
+        codigo: 'PRECIO_FUERA_DE_LIMITES',
+        mensaje: 'precio_93 12900 sube 900% desde 1290 (máximo 20% por cambio)',
+        detalles: [{ campo: 'precio_93', problema: 'precio_93 12900 sube 900% desde 1290 (máximo 20% por cambio)' }],
+      },
+    });
+    expect(json(await get('/api/precios'))).toMatchObject({ version: 1 });
+  });
+
+  it('shows the limits to anyone and lets only an admin set them (audited)', async () => {
+    expect(json(await get('/api/precios/limites'))).toMatchObject({
+      limites: { precio_93: { minimo: 500, maximo: 3000, cambio_max_pct: 20 } },
+      actualizado: null,
+    });
+    const uno = { minimo: 1000, maximo: 1500, cambio_max_pct: 10 };
+    const limites = { precio_93: uno, precio_95: uno, precio_97: uno, precio_diesel: uno };
+    expect((await as('precios', 'PUT', '/api/precios/limites', { limites })).statusCode).toBe(403);
+    const r = await as('admin', 'PUT', '/api/precios/limites', { limites });
+    expect(r.statusCode).toBe(200);
+    expect(json(r)).toMatchObject({ limites, autor: 'admin' });
+    const fuera = await put({ precio_93: 1000 });
+    expect(fuera.statusCode).toBe(422);
+    expect(json<{ error: { mensaje: string } }>(fuera).error.mensaje).toBe(
+      'precio_93 1000 baja 22% desde 1290 (máximo 10% por cambio)',
+    );
+    const imposible = await as('admin', 'PUT', '/api/precios/limites', {
+      limites: { ...limites, precio_97: { minimo: 2000, maximo: 1000, cambio_max_pct: 10 } },
+    });
+    expect(imposible.statusCode).toBe(400);
+    const audit = json<{ accion: string; resultado: string }[]>(await as('admin', 'GET', '/api/auditoria?limit=20'));
+    expect(audit.filter((e) => e.accion === 'precios.limites').map((e) => e.resultado)).toEqual(['error', 'ok']);
+  });
+
   it('lists the history newest first, with paging', async () => {
     for (const [p, rol] of [
       [1301, 'precios'],

@@ -22,15 +22,23 @@ export interface ApiDeps {
 }
 
 /** A station as the API shows it: its registry record plus its live link. */
-export function presentStation(e: Estacion, enlace: EstadoEstacion | undefined, newest: number) {
+export function presentStation(
+  e: Estacion,
+  enlace: EstadoEstacion | undefined,
+  newest: number,
+  programada: number | null = null,
+) {
   const version_confirmada = enlace?.version_confirmada ?? e.version_confirmada;
   return {
     ...e,
     conectada: enlace?.conectada ?? false,
     ultimo_contacto: enlace?.ultimo_contacto ?? e.ultimo_contacto,
     version_confirmada,
-    // Never on a station's word alone: a version anomaly (it reported one the company never made) is not up to date.
-    al_dia: version_confirmada !== null && version_confirmada >= newest && (enlace?.anomalia ?? null) === null,
+    // Never on a station's word alone: a version anomaly (it reported one the company never made) is not up to date,
+    // nor one that holds a cancelled version (above the newest not cancelled) until it answers the cancellation.
+    al_dia: version_confirmada === newest && (enlace?.anomalia ?? null) === null,
+    // Acknowledged the scheduled version (it keeps it durably and applies it at its vigencia).
+    programada_recibida: programada === null ? null : version_confirmada !== null && version_confirmada >= programada,
     ultimo_error: enlace?.ultimo_error ?? null,
     enlace: enlace ?? null,
   };

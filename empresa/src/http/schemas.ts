@@ -16,8 +16,43 @@ export const versionPrecios = z
     actualizado: z.string(),
     autor: z.string(),
     cambios: z.array(z.object({ campo: campoPrecio, anterior: z.number().int().nullable(), nuevo: z.number().int() })),
+    vigencia: z.string().nullable().describe('When it takes effect (null: in force from its creation)'),
+    cancelada: z.string().nullable().describe('When a scheduled version was cancelled (null: not cancelled)'),
   })
   .meta({ id: 'VersionPrecios' });
+
+export const preciosVigentes = versionPrecios
+  .extend({
+    programada: versionPrecios
+      .nullable()
+      .describe('The scheduled version, sent to the stations, not yet in force (null: none)'),
+  })
+  .meta({ id: 'PreciosVigentes' });
+
+const limiteCombustible = z.strictObject({
+  minimo: z.number().int().describe('Lowest price accepted, pesos per litre'),
+  maximo: z.number().int().describe('Highest price accepted, pesos per litre'),
+  cambio_max_pct: z.number().int().describe('Largest change in one version, % of the price in force'),
+});
+
+export const limites = z
+  .strictObject({
+    precio_93: limiteCombustible,
+    precio_95: limiteCombustible,
+    precio_97: limiteCombustible,
+    precio_diesel: limiteCombustible,
+  })
+  .meta({ id: 'Limites' });
+
+export const limitesPrecios = z
+  .object({
+    limites,
+    actualizado: z.string().nullable().describe('null: the defaults, never set'),
+    autor: z.string().nullable(),
+  })
+  .meta({ id: 'LimitesPrecios' });
+
+export const cambioLimites = z.strictObject({ limites }).meta({ id: 'CambioLimites' });
 
 export const resultadoCambio = versionPrecios
   .extend({ creada: z.boolean().describe('false when no price changed (no new version)') })
@@ -43,6 +78,10 @@ export const cambioPrecios = z
       precio_95: precio.optional(),
       precio_97: precio.optional(),
       precio_diesel: precio.optional(),
+      vigencia: z.iso
+        .datetime({ offset: true, error: 'fecha y hora ISO-8601 con zona, p. ej. 2026-01-16T08:00:00Z' })
+        .optional()
+        .describe('Schedules the version: in force at this instant (future, at most 90 days ahead)'),
     },
     {
       error: (issue) =>
@@ -136,7 +175,13 @@ export const estacion = z
     conectada: z.boolean(),
     ultimo_contacto: z.string().nullable(),
     version_confirmada: z.number().int().nullable(),
-    al_dia: z.boolean().describe('version_confirmada is the newest version, and no version anomaly is open'),
+    al_dia: z
+      .boolean()
+      .describe('version_confirmada is the newest version not cancelled, and no version anomaly is open'),
+    programada_recibida: z
+      .boolean()
+      .nullable()
+      .describe('The station acknowledged the scheduled version (null: none is scheduled)'),
     ultimo_error: z.string().nullable(),
     enlace: enlace.nullable(),
   })

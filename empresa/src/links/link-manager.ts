@@ -7,7 +7,7 @@
 import { type Clock, type Dialer, type Logger, systemClock, tcpDialer } from '@combustible/shared';
 import type { CompanyService, DestinationPolicy } from '../app/company-service.js';
 import type { CompanyBus } from '../app/events.js';
-import type { Estacion, EstadoEstacion } from '../domain/types.js';
+import type { Estacion, EstadoEstacion, VersionPrecios } from '../domain/types.js';
 import { type CompanyTls, guardedDialer, stationTlsOptions } from './guarded-dial.js';
 import { DEFAULT_LINK_OPTIONS, StationLink, type StationLinkOptions } from './station-link.js';
 
@@ -46,6 +46,7 @@ export class LinkManager {
     bus.on('estacion_actualizada', this.onUpdated);
     bus.on('estacion_eliminada', this.onRemoved);
     bus.on('precios', this.onPrices);
+    bus.on('cancelacion', this.onCancel);
   }
 
   /** Opens a link to every registered station. */
@@ -70,6 +71,7 @@ export class LinkManager {
     bus.off('estacion_actualizada', this.onUpdated);
     bus.off('estacion_eliminada', this.onRemoved);
     bus.off('precios', this.onPrices);
+    bus.off('cancelacion', this.onCancel);
     for (const id of [...this.links.keys()]) this.stop(id);
     await Promise.all(pending);
   }
@@ -103,6 +105,10 @@ export class LinkManager {
     for (const { link } of this.links.values()) link.push();
   };
 
+  private readonly onCancel = (v: VersionPrecios) => {
+    for (const { link } of this.links.values()) link.cancel(v.version);
+  };
+
   private open(e: Estacion): void {
     if (this.closed || this.links.has(e.id_estacion)) return;
     const { service, bus, log } = this.deps;
@@ -111,6 +117,7 @@ export class LinkManager {
       host: e.host,
       puerto: e.puerto,
       newest: () => service.current,
+      ultima: () => service.ultimaCreada,
       empresa: this.deps.empresa,
       log: log.child({ estacion: `${e.host}:${e.puerto}` }),
       clock: this.clock,
@@ -135,6 +142,8 @@ export class LinkManager {
       bus.emit('confirmacion', { id_estacion: link.id, version, ms });
       queue('la confirmación', () => service.stationAck(link.id, version));
     });
+    link.on('confirmada', (v) => queue('la versión tras la cancelación', () => service.stationConfirmed(link.id, v)));
+    link.on('cancelacion', (c) => queue('la cancelación', () => service.stationCancellation(link.id, c)));
     link.on('anomalia', (anomalia) => queue('la anomalía', () => service.stationAnomaly(link.id, anomalia)));
     this.links.set(e.id_estacion, entry);
     link.start();

@@ -175,6 +175,80 @@ describe('StationLink handshake', () => {
   });
 });
 
+describe('StationLink: scheduled versions and cancellations', () => {
+  /** A book whose newest may be scheduled, and cancelled back to the one before. */
+  function scheduledBook() {
+    const v1 = versionInicial('2026-01-15T14:30:00.000Z');
+    const at = { autor: 't', at: 'T' };
+    const v2 = siguienteVersion(v1, { precio_95: 1360 }, { ...at, vigencia: '2026-01-16T08:00:00.000Z' });
+    if (!v2) throw new Error('no change');
+    let current: VersionPrecios = v2;
+    return {
+      v1,
+      v2,
+      newest: () => current,
+      ultima: () => 2,
+      cancel: () => {
+        current = v1;
+      },
+    };
+  }
+
+  it('delivers a scheduled version with its vigencia; the station acknowledges it and the link is synced', async () => {
+    const s = await station({ version: 1 });
+    const b = scheduledBook();
+    const l = link(s.port, b.newest, { ultima: b.ultima });
+    await until(l, (x) => x.estado === 'sincronizado' && x.version_confirmada === 2);
+    expect(s.of('actualizacion_precios')).toEqual([
+      expect.objectContaining({ version: 2, vigencia: '2026-01-16T08:00:00.000Z' }),
+    ]);
+    expect(s.programada).toBe(2);
+  });
+
+  it('tells a connected station of a cancellation; it answers and holds the version before', async () => {
+    const s = await station({ version: 1 });
+    const b = scheduledBook();
+    const l = link(s.port, b.newest, { ultima: b.ultima });
+    await until(l, (x) => x.estado === 'sincronizado' && x.version_confirmada === 2);
+    const answer = new Promise((r) => l.once('cancelacion', r));
+    b.cancel();
+    l.cancel(2);
+    expect(await answer).toEqual({ version: 2, resultado: 'cancelada' });
+    expect(s.programada).toBeNull();
+    // The confirmed version goes down to what it holds: the cancelled one is gone there.
+    expect(await until(l, (x) => x.estado === 'sincronizado')).toMatchObject({
+      ultimo_error: null,
+      anomalia: null,
+      version_confirmada: 1,
+    });
+  });
+
+  it('catches up a station that was offline: on its handshake it learns the cancellation of what it holds', async () => {
+    const s = await station({ version: 1, programada: 2 });
+    const b = scheduledBook();
+    b.cancel();
+    const l = link(s.port, b.newest, { ultima: b.ultima });
+    const answer = new Promise((r) => l.once('cancelacion', r));
+    expect(await answer).toEqual({ version: 2, resultado: 'cancelada' });
+    expect(s.of('cancelacion_precios')).toEqual([expect.objectContaining({ version: 2 })]);
+    expect(s.of('actualizacion_precios')).toEqual([]); // it already holds version 1
+    expect(await until(l, (x) => x.estado === 'sincronizado')).toMatchObject({ anomalia: null });
+    expect(s.programada).toBeNull();
+  });
+
+  it('shows a station that had already applied the cancelled version (clock skew), never as an anomaly', async () => {
+    const s = await station({ version: 2 });
+    const b = scheduledBook();
+    b.cancel();
+    const l = link(s.port, b.newest, { ultima: b.ultima });
+    const answer = new Promise((r) => l.once('cancelacion', r));
+    expect(await answer).toEqual({ version: 2, resultado: 'ya_aplicada' });
+    const status = await until(l, (x) => x.ultimo_error !== null);
+    expect(status.ultimo_error).toMatch(/ya aplicó la versión 2, cancelada/);
+    expect(status.anomalia).toBeNull();
+  });
+});
+
 describe('StationLink authentication', () => {
   it('sends autenticacion with the company name and token, then the prices', async () => {
     const s = await station({ token: 'secreto', version: 0 });

@@ -13,6 +13,13 @@
  * ever raise what the company records (stale, repeated and out-of-order acks change nothing). Nothing ever
  * waits on a station: a send is one socket write, and a station that is down is caught up by the
  * handshake of its next connection.
+ *
+ * A scheduled version is sent like any other (with its `vigencia`): the station keeps it and acks
+ * it. A station that holds a version above the newest one not cancelled (it holds, or already
+ * applied, a version the company cancelled) is sent `cancelacion_precios` for it, at once when the
+ * company cancels and on every handshake until it answers; its `cancelacion_recibida` tells what
+ * it holds afterwards (`ya_aplicada`: it is selling at the cancelled prices, shown as the link's
+ * error until a newer version replaces them).
  */
 import { EventEmitter } from 'node:events';
 import {
@@ -71,8 +78,13 @@ export interface StationLinkDeps {
   puerto: number;
   /** Used in logs. */
   id: string;
-  /** The newest version, read when needed (never cached by the link). */
+  /** The newest version not cancelled (what the station must hold), read when needed (never cached by the link). */
   newest: () => VersionPrecios;
+  /**
+   * The highest version number the company made, a cancelled one included: a report above it is
+   * an anomaly (default: newest().version).
+   */
+  ultima?: () => number;
   empresa: { nombre: string; token?: string | undefined };
   log: Logger;
   clock?: Clock;
@@ -96,6 +108,13 @@ export interface StationLinkEvents {
   anomalia: [AnomaliaVersion | null];
   /** An `actualizacion_precios` was written to the station. */
   sent: [number];
+  /** The station answered a `cancelacion_precios`. */
+  cancelacion: [{ version: number; resultado: 'cancelada' | 'ya_aplicada' | 'desconocida' }];
+  /**
+   * After a cancellation the station no longer holds the cancelled version: what it holds now
+   * (lower than the confirmed version, which otherwise never goes down).
+   */
+  confirmada: [number];
 }
 
 export class StationLink extends EventEmitter<StationLinkEvents> {
@@ -197,6 +216,14 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     this.sendVersion(newest);
   }
 
+  /** Tells the station that `version` was cancelled, if it is connected and past its handshake. */
+  cancel(version: number): void {
+    if (!this.greeted || !this._status.conectada) return;
+    if (!this.send({ tipo: 'cancelacion_precios', version, timestamp: isoNow(this.clock) })) return;
+    this.deps.log.info({ version }, 'cancelación de precios enviada a la estación');
+    this.update({ estado: 'sincronizando' });
+  }
+
   /** Stops for good. */
   close(): void {
     this.clearConnectionTimers();
@@ -262,6 +289,10 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
         this.authPending = false;
         this.onAck(msg.version);
         return;
+      case 'cancelacion_recibida':
+        this.authPending = false;
+        this.onCancelled(msg.version, msg.resultado, msg.version_precios);
+        return;
       case 'ping':
         this.send({ tipo: 'pong', timestamp: isoNow(this.clock) });
         return;
@@ -300,16 +331,48 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     );
     this.emit('info', info);
     const newest = this.deps.newest();
-    // A new connection: what it holds is what it tells now (the previous connection's is gone).
+    // A new connection: what it holds is what it tells now (the previous connection's is gone);
+    // a scheduled version it keeps counts as held (it is what it acknowledged).
     this.held = null;
-    this.report(info.version_precios, newest.version);
-    if (this.held !== null && this.held === newest.version) this.synced();
+    this.report(Math.max(info.version_precios, info.version_programada ?? 0), this.ceiling());
+    if (this.held !== null && this.held > newest.version) this.cancel(this.held);
+    else if (this.held !== null && this.held === newest.version) this.synced();
     else this.sendVersion(newest);
+  }
+
+  /** The highest version the company made: a report above it is an anomaly. */
+  private ceiling(): number {
+    return this.deps.ultima?.() ?? this.deps.newest().version;
+  }
+
+  private onCancelled(version: number, resultado: 'cancelada' | 'ya_aplicada' | 'desconocida', vigente: number): void {
+    this.emit('cancelacion', { version, resultado });
+    if (resultado === 'ya_aplicada') {
+      this.deps.log.warn({ version }, 'la estación ya había aplicado la versión cancelada');
+      this.setError(
+        `la estación ya aplicó la versión ${version}, cancelada (reloj adelantado o aviso tardío): publique una versión nueva para reemplazarla`,
+      );
+    } else {
+      this.deps.log.info({ version, resultado, version_precios: vigente }, 'cancelación de precios confirmada');
+    }
+    // What it holds now is what it says (lower than before: the scheduled version is gone).
+    if (vigente > this.ceiling()) return;
+    this.held = vigente;
+    if (resultado !== 'ya_aplicada' && this._status.version_confirmada !== vigente) {
+      this.update({ version_confirmada: vigente });
+      this.emit('confirmada', vigente);
+    }
+    const newest = this.deps.newest();
+    if (vigente === newest.version) this.synced();
+    else if (vigente < newest.version) {
+      this.sent = 0;
+      this.push();
+    }
   }
 
   private onAck(version: number): void {
     const newest = this.deps.newest();
-    if (!this.report(version, newest.version)) return;
+    if (!this.report(version, this.ceiling())) return;
     this.emit('ack', version);
     if (this.held !== null && this.held >= newest.version) this.synced();
     else if (this.sent <= (this.held ?? 0)) this.push(); // a newer version came while this one travelled
@@ -368,10 +431,14 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
       precios: v.precios,
       version: v.version,
       timestamp: isoNow(this.clock),
+      ...(v.vigencia === null ? {} : { vigencia: v.vigencia }),
     });
     if (!sent) return;
     this.sent = v.version;
-    this.deps.log.info({ version: v.version, version_estacion: this.held }, 'precios enviados a la estación');
+    this.deps.log.info(
+      { version: v.version, vigencia: v.vigencia, version_estacion: this.held },
+      'precios enviados a la estación',
+    );
     this.emit('sent', v.version);
     this.update({ estado: 'sincronizando' });
   }

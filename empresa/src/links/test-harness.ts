@@ -1,7 +1,9 @@
 /**
  * A fake station for the link tests: a real TCP server on a loopback port that speaks the
  * station's side of link 2 by the protocol (estacion_info first, token check, version rule,
- * precios_recibidos with the version held, pong), recording every message it receives.
+ * precios_recibidos with the version held, pong), recording every message it receives. It keeps a
+ * scheduled version (one update with `vigencia`) as the real station does, without ever putting it
+ * in force (tests move `version` by hand), and answers `cancelacion_precios`.
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
@@ -28,6 +30,8 @@ export interface FakeStationOptions {
   silent?: boolean;
   /** Wait this long before estacion_info. */
   infoDelayMs?: number;
+  /** A scheduled version it holds at start (told in estacion_info). */
+  programada?: number;
 }
 
 export interface FakeStationEvents {
@@ -41,6 +45,7 @@ export class FakeStation extends EventEmitter<FakeStationEvents> {
   readonly received: CompanyToStation[] = [];
   readonly sockets = new Set<net.Socket>();
   version: number;
+  programada: number | null;
   connections = 0;
   options: FakeStationOptions;
 
@@ -48,6 +53,7 @@ export class FakeStation extends EventEmitter<FakeStationEvents> {
     super();
     this.options = options;
     this.version = options.version ?? 0;
+    this.programada = options.programada ?? null;
     this.server = net.createServer((socket) => this.accept(socket));
   }
 
@@ -142,8 +148,19 @@ export class FakeStation extends EventEmitter<FakeStationEvents> {
           });
           socket.end();
         } else if (m.tipo === 'actualizacion_precios') {
-          this.version = versionTrasActualizar(this.version, m.version);
-          if (this.options.ack !== false) send({ tipo: 'precios_recibidos', version: this.version });
+          if (m.vigencia !== undefined) {
+            if (m.version > Math.max(this.version, this.programada ?? 0)) this.programada = m.version;
+          } else {
+            this.version = versionTrasActualizar(this.version, m.version);
+            if (this.programada !== null && this.programada <= this.version) this.programada = null;
+          }
+          const held = Math.max(this.version, this.programada ?? 0);
+          if (this.options.ack !== false) send({ tipo: 'precios_recibidos', version: held });
+        } else if (m.tipo === 'cancelacion_precios') {
+          const resultado =
+            this.programada === m.version ? 'cancelada' : this.version === m.version ? 'ya_aplicada' : 'desconocida';
+          if (resultado === 'cancelada') this.programada = null;
+          send({ tipo: 'cancelacion_recibida', version: m.version, resultado, version_precios: this.version });
         } else if (m.tipo === 'ping' && this.options.pong !== false) {
           send({ tipo: 'pong' });
         }
@@ -158,6 +175,7 @@ export class FakeStation extends EventEmitter<FakeStationEvents> {
         id_estacion: o.id ?? 'estacion-falsa',
         nombre: o.nombre ?? 'Estación falsa',
         version_precios: this.version,
+        ...(this.programada === null ? {} : { version_programada: this.programada }),
       });
     if (!o.silent) {
       if (o.infoDelayMs) setTimeout(info, o.infoDelayMs);

@@ -67,6 +67,31 @@ export function describeStoreContract(
         expect(await store.countPriceVersions({ antes: 1 })).toBe(0);
       });
 
+      it('keeps a scheduled version and cancels it once, keeping the first time', async () => {
+        const v = unaVersion({ version: 4, vigencia: '2026-01-16T08:00:00.000Z' });
+        await store.appendPriceVersion(v);
+        expect(await store.latestPriceVersion()).toStrictEqual(v);
+        expect(await store.cancelPriceVersion(4, '2026-01-15T20:00:00.000Z')).toBe(true);
+        expect(await store.cancelPriceVersion(4, '2026-01-15T21:00:00.000Z')).toBe(false);
+        expect(await store.cancelPriceVersion(9, '2026-01-15T21:00:00.000Z')).toBe(false);
+        expect(await store.listPriceVersions({ limit: 1 })).toStrictEqual([
+          { ...v, cancelada: '2026-01-15T20:00:00.000Z' },
+        ]);
+      });
+
+      it('has no price limits until they are saved, then the last ones saved', async () => {
+        expect(await store.getPriceLimits()).toBeNull();
+        const uno = { minimo: 600, maximo: 2500, cambio_max_pct: 15 };
+        const limites = {
+          limites: { precio_93: uno, precio_95: uno, precio_97: uno, precio_diesel: { ...uno, minimo: 700 } },
+          actualizado: '2026-01-15T14:30:00.000Z',
+          autor: 'admin',
+        };
+        await store.savePriceLimits(limites);
+        await store.savePriceLimits({ ...limites, autor: 'otra' });
+        expect(await store.getPriceLimits()).toStrictEqual({ ...limites, autor: 'otra' });
+      });
+
       it('returns records with exactly the port fields', async () => {
         const v = unaVersion({ version: 1 });
         await store.appendPriceVersion({ ...v, extra: 'no' } as typeof v);

@@ -6,26 +6,32 @@
  */
 import { isDuplicateKeyError, MongoStoreBase, type MongoStoreOptions } from '@combustible/server';
 import type { Collection } from 'mongodb';
+import type { LimitesPrecios } from '../domain/price-limits.js';
 import type { Estacion, VersionPrecios } from '../domain/types.js';
 import type { CambioEstacion, CompanyStore, InsercionEstacion } from './port.js';
-import { nonNegativeInt, pickEstacion, pickVersionPrecios } from './records.js';
+import { nonNegativeInt, pickEstacion, pickLimitesPrecios, pickVersionPrecios } from './records.js';
 
 const DEFAULT_DB_NAME = 'empresa';
+/** The `ajustes` document of the price limits. */
+const LIMITES_CLAVE = 'limites_precios';
 
 export class MongoStore extends MongoStoreBase implements CompanyStore {
   private readonly precios: Collection<VersionPrecios>;
   private readonly estaciones: Collection<Estacion>;
+  private readonly ajustes: Collection<{ clave: string; valor: unknown }>;
 
   constructor(options: MongoStoreOptions) {
     super(options, DEFAULT_DB_NAME);
     this.precios = this.db.collection('precios');
     this.estaciones = this.db.collection('estaciones');
+    this.ajustes = this.db.collection('ajustes');
   }
 
   async setup(): Promise<void> {
     await this.connect();
     await Promise.all([
       this.precios.createIndexes([{ key: { version: -1 }, name: 'version', unique: true }]),
+      this.ajustes.createIndexes([{ key: { clave: 1 }, name: 'clave', unique: true }]),
       this.estaciones.createIndexes([
         { key: { id_estacion: 1 }, name: 'id_estacion', unique: true },
         { key: { host: 1, puerto: 1 }, name: 'direccion', unique: true },
@@ -65,6 +71,27 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
   async countPriceVersions(filter: { antes?: number }): Promise<number> {
     this.open();
     return this.precios.countDocuments(filter.antes === undefined ? {} : { version: { $lt: filter.antes } });
+  }
+
+  async cancelPriceVersion(version: number, at: string): Promise<boolean> {
+    this.open();
+    const result = await this.precios.updateOne(
+      { version, $or: [{ cancelada: null }, { cancelada: { $exists: false } }] },
+      { $set: { cancelada: at } },
+    );
+    return result.modifiedCount > 0;
+  }
+
+  async getPriceLimits(): Promise<LimitesPrecios | null> {
+    this.open();
+    const doc = await this.ajustes.findOne({ clave: LIMITES_CLAVE });
+    return doc ? pickLimitesPrecios(doc.valor) : null;
+  }
+
+  async savePriceLimits(limites: LimitesPrecios): Promise<void> {
+    this.open();
+    const valor = pickLimitesPrecios(limites) ?? limites;
+    await this.ajustes.replaceOne({ clave: LIMITES_CLAVE }, { clave: LIMITES_CLAVE, valor }, { upsert: true });
   }
 
   // ── estaciones ───────────────────────────────────────────────────────────────────────────

@@ -4,6 +4,7 @@
  * the data is durable. No driver type appears here.
  */
 import type { AuthStore } from '@combustible/server';
+import type { LimitesPrecios } from '../domain/price-limits.js';
 import type { Estacion, VersionPrecios } from '../domain/types.js';
 
 export type InsercionEstacion = 'insertada' | 'id_duplicado' | 'direccion_duplicada';
@@ -30,6 +31,15 @@ export interface CompanyStore {
   listPriceVersions(filter: { limit: number; antes?: number }): Promise<VersionPrecios[]>;
   /** How many versions there are (below `antes` when given). */
   countPriceVersions(filter: { antes?: number }): Promise<number>;
+  /**
+   * Marks a version cancelled at `at` unless it already is; false when there is no such version
+   * or it was cancelled before (the first cancellation's time is kept).
+   */
+  cancelPriceVersion(version: number, at: string): Promise<boolean>;
+  /** The price limits an admin set, or null when never set (or unreadable: the defaults apply). */
+  getPriceLimits(): Promise<LimitesPrecios | null>;
+  /** Replaces the price limits. */
+  savePriceLimits(limites: LimitesPrecios): Promise<void>;
 
   // estaciones
   /** Ordered by id_estacion. */

@@ -30,4 +30,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE estaciones ADD COLUMN tls INTEGER NOT NULL DEFAULT 0;   -- 0 / 1
   `,
+  // 3: scheduled price versions (and their cancellation); the admin's price limits (one JSON row)
+  `
+  ALTER TABLE precios ADD COLUMN vigencia TEXT;
+  ALTER TABLE precios ADD COLUMN cancelada TEXT;
+  CREATE TABLE ajustes (
+    clave TEXT PRIMARY KEY,
+    valor TEXT NOT NULL                    -- JSON
+  ) STRICT;
+  `,
 ];

@@ -57,6 +57,22 @@ describe('SqliteStore (adapter only)', () => {
     expect(existsSync(':memory:')).toBe(false);
   });
 
+  it('reads a damaged limits row as never set, and a version row of schema 2 as in force at once', async () => {
+    const dir = tempDir();
+    const first = storeIn(dir);
+    await first.setup();
+    await first.appendPriceVersion(unaVersion({ version: 2 }));
+    await first.close();
+    const db = new Database(join(dir, SQLITE_FILE));
+    db.prepare("INSERT INTO ajustes (clave, valor) VALUES ('limites_precios', '{no es json')").run();
+    db.prepare('UPDATE precios SET vigencia = NULL, cancelada = NULL').run();
+    db.close();
+    const again = storeIn(dir);
+    await again.setup();
+    expect(await again.getPriceLimits()).toBeNull();
+    expect(await again.latestPriceVersion()).toMatchObject({ version: 2, vigencia: null, cancelada: null });
+  });
+
   it('rejects calls before setup()', async () => {
     await expect(storeIn(tempDir()).listStations()).rejects.toThrow(/setup/);
   });

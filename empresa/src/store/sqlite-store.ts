@@ -5,12 +5,16 @@
  */
 import { SqliteStoreBase } from '@combustible/server';
 import type Database from 'better-sqlite3';
+import type { LimitesPrecios } from '../domain/price-limits.js';
 import type { CambioPrecio, Estacion, VersionPrecios } from '../domain/types.js';
 import type { CambioEstacion, CompanyStore, InsercionEstacion } from './port.js';
-import { nonNegativeInt, pickEstacion, pickVersionPrecios } from './records.js';
+import { nonNegativeInt, pickEstacion, pickLimitesPrecios, pickVersionPrecios } from './records.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 
 export const SQLITE_FILE = 'empresa.db';
+
+/** The `ajustes` row of the price limits. */
+const LIMITES_CLAVE = 'limites_precios';
 
 interface PreciosRow {
   version: number;
@@ -18,6 +22,8 @@ interface PreciosRow {
   actualizado: string;
   autor: string;
   cambios: string;
+  vigencia: string | null;
+  cancelada: string | null;
 }
 
 type EstacionRow = Omit<Estacion, 'id_provisional' | 'tls'> & { id_provisional: number; tls: number };
@@ -29,6 +35,8 @@ const toVersion = (r: PreciosRow): VersionPrecios =>
     actualizado: r.actualizado,
     autor: r.autor,
     cambios: JSON.parse(r.cambios) as CambioPrecio[],
+    vigencia: r.vigencia,
+    cancelada: r.cancelada,
   });
 
 const toEstacion = (r: EstacionRow): Estacion =>
@@ -47,6 +55,9 @@ interface Prepared {
     latestVersion: Statement<[], PreciosRow>;
     listVersions: Statement<[number, number], PreciosRow>;
     countVersions: Statement<[number], { n: number }>;
+    cancelVersion: Statement<{ version: number; at: string }>;
+    getSetting: Statement<[string], { valor: string }>;
+    putSetting: Statement<{ clave: string; valor: string }>;
     listStations: Statement<[], EstacionRow>;
     getStation: Statement<[string], EstacionRow>;
     byAddress: Statement<[string, number], { id_estacion: string }>;
@@ -63,14 +74,21 @@ interface Prepared {
 function prepare(db: Database.Database): Prepared {
   const st: Prepared['st'] = {
     insertVersion: db.prepare<PreciosRow>(
-      `INSERT INTO precios (version, precios, actualizado, autor, cambios)
-       VALUES (@version, @precios, @actualizado, @autor, @cambios) ON CONFLICT (version) DO NOTHING`,
+      `INSERT INTO precios (version, precios, actualizado, autor, cambios, vigencia, cancelada)
+       VALUES (@version, @precios, @actualizado, @autor, @cambios, @vigencia, @cancelada) ON CONFLICT (version) DO NOTHING`,
     ),
     latestVersion: db.prepare<[], PreciosRow>('SELECT * FROM precios ORDER BY version DESC LIMIT 1'),
     listVersions: db.prepare<[number, number], PreciosRow>(
       'SELECT * FROM precios WHERE version < ? ORDER BY version DESC LIMIT ?',
     ),
     countVersions: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM precios WHERE version < ?'),
+    cancelVersion: db.prepare<{ version: number; at: string }>(
+      'UPDATE precios SET cancelada = @at WHERE version = @version AND cancelada IS NULL',
+    ),
+    getSetting: db.prepare<[string], { valor: string }>('SELECT valor FROM ajustes WHERE clave = ?'),
+    putSetting: db.prepare<{ clave: string; valor: string }>(
+      'INSERT INTO ajustes (clave, valor) VALUES (@clave, @valor) ON CONFLICT (clave) DO UPDATE SET valor = excluded.valor',
+    ),
     listStations: db.prepare<[], EstacionRow>('SELECT * FROM estaciones ORDER BY id_estacion'),
     getStation: db.prepare<[string], EstacionRow>('SELECT * FROM estaciones WHERE id_estacion = ?'),
     byAddress: db.prepare<[string, number], { id_estacion: string }>(
@@ -144,6 +162,25 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements CompanySto
   async countPriceVersions(filter: { antes?: number }): Promise<number> {
     const antes = filter.antes ?? Number.MAX_SAFE_INTEGER;
     return this.ready().st.countVersions.get(antes)?.n ?? 0;
+  }
+
+  async cancelPriceVersion(version: number, at: string): Promise<boolean> {
+    return this.ready().st.cancelVersion.run({ version, at }).changes > 0;
+  }
+
+  async getPriceLimits(): Promise<LimitesPrecios | null> {
+    const row = this.ready().st.getSetting.get(LIMITES_CLAVE);
+    if (!row) return null;
+    try {
+      return pickLimitesPrecios(JSON.parse(row.valor));
+    } catch {
+      return null; // a damaged row never fails the read: the defaults apply
+    }
+  }
+
+  async savePriceLimits(limites: LimitesPrecios): Promise<void> {
+    const valor = JSON.stringify(pickLimitesPrecios(limites) ?? limites);
+    this.ready().st.putSetting.run({ clave: LIMITES_CLAVE, valor });
   }
 
   // ── estaciones ───────────────────────────────────────────────────────────────────────────

@@ -10,6 +10,8 @@ export function unaVersion(overrides: Partial<VersionPrecios> = {}): VersionPrec
     actualizado: '2026-01-15T14:30:00.000Z',
     autor: 'ana',
     cambios: [{ campo: 'precio_95', anterior: 1340, nuevo: 1350 }],
+    vigencia: null,
+    cancelada: null,
     ...overrides,
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Staff page: current prices with an edit form, the stations and the version each one holds, and
- * the change history. It opens on the shared login screen (/comun/sesion.js); the session is an
+ * Staff page: current prices with an edit form (optionally scheduled for a later instant), the
+ * scheduled version with a countdown and a Cancelar button, the stations and the version each one
+ * holds (and whether it holds the scheduled one), and the change history. It opens on the shared login screen (/comun/sesion.js); the session is an
  * HttpOnly cookie, so this script never sees the token. What the role may not do is hidden
  * (body.puede-<rol>, see styles.css): lectura reads only, precios also changes prices, admin also
  * adds and removes stations.
@@ -11,7 +12,7 @@
  * its own.
  */
 import { asegurarSesion, barraSesion, marcarRol, pedirSesion, puede, type Sesion } from '/comun/sesion.js';
-import type { CampoPrecio, ErrorApi, Estacion, VersionPrecios } from './types.js';
+import type { CampoPrecio, ErrorApi, Estacion, PreciosVigentes, VersionPrecios } from './types.js';
 
 const ROLES = ['lectura', 'precios', 'admin'] as const;
 const ETIQUETAS: Record<CampoPrecio, string> = {
@@ -37,6 +38,8 @@ const fechaHora = new Intl.DateTimeFormat('es-CL', { dateStyle: 'short', timeSty
 const hora = (iso: string | null) => (iso ? fechaHora.format(new Date(iso)) : '—');
 
 let vigente: VersionPrecios | null = null;
+/** The scheduled version last shown (its number), for the history to be redrawn when it changes. */
+let programadaVista: number | null = null;
 let sesion: Sesion | null = null;
 let titulo = 'Empresa · precios y estaciones';
 
@@ -72,7 +75,12 @@ function pedir<T>(method: string, path: string, body?: unknown): Promise<Respues
     const data = (await res.json()) as T & ErrorApi;
     if (!res.ok) {
       const e = data?.error ?? {};
-      const detalles = (e.detalles ?? []).map((d) => `${d.campo}: ${d.problema}`).join('; ');
+      const mensaje = e.mensaje ?? '';
+      // Details the message already says in full (the limits name fuel, value and limit) are not repeated.
+      const detalles = (e.detalles ?? [])
+        .filter((d) => !mensaje.includes(d.problema))
+        .map((d) => `${d.campo}: ${d.problema}`)
+        .join('; ');
       throw new Error(`${e.mensaje ?? res.statusText}${detalles ? ` (${detalles})` : ''}`);
     }
     return { data, res };
@@ -128,7 +136,8 @@ function mostrarMensaje(id: string, msg: string, ok: boolean): void {
 }
 
 const formPrecios = () => $<HTMLFormElement>('form-precios');
-const inputsPrecios = () => [...formPrecios().querySelectorAll('input')];
+const inputsPrecios = () => [...formPrecios().querySelectorAll<HTMLInputElement>('input[name^="precio_"]')];
+const inputVigencia = () => formPrecios().elements.namedItem('vigencia') as HTMLInputElement;
 
 function mostrarPrecios(v: VersionPrecios): void {
   const form = formPrecios();
@@ -151,6 +160,46 @@ function mostrarPrecios(v: VersionPrecios): void {
       input.classList.remove('cambiado');
     }
   }
+}
+
+/** "en 3 h 20 min", "en 45 s", "en 2 d 4 h": how long until `iso` (a countdown, refreshed every round). */
+function faltan(iso: string, ahora = Date.now()): string {
+  const s = Math.max(0, Math.round((Date.parse(iso) - ahora) / 1000));
+  if (s < 60) return s === 0 ? 'ahora' : `en ${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `en ${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 24) return `en ${h} h ${min % 60} min`;
+  return `en ${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
+function llenarPrecios(dl: HTMLElement, v: VersionPrecios): void {
+  dl.replaceChildren(
+    ...(Object.entries(v.precios) as [CampoPrecio, number][]).map(([campo, valor]) => {
+      const item = document.createElement('div');
+      item.append(texto('dt', ETIQUETAS[campo]), texto('dd', pesos(valor)));
+      item.dataset.campo = campo;
+      return item;
+    }),
+  );
+}
+
+/** The scheduled version (or nothing), and how many stations hold it. */
+function mostrarProgramada(p: VersionPrecios | null, estaciones: Estacion[]): void {
+  const caja = $('programada');
+  caja.hidden = p === null;
+  if (p === null || p.vigencia === null) return;
+  caja.dataset.version = String(p.version);
+  $('programada-version').textContent = `versión ${p.version}`;
+  $('programada-cuenta').textContent = faltan(p.vigencia);
+  $('programada-cuando').textContent =
+    `Entra en vigencia el ${hora(p.vigencia)} (cada estación por su reloj); creada por ${p.autor} el ${hora(p.actualizado)}.`;
+  llenarPrecios($('programada-precios'), p);
+  const conLa = estaciones.filter((e) => e.programada_recibida === true).length;
+  $('programada-estaciones').textContent =
+    estaciones.length === 0
+      ? 'No hay estaciones registradas.'
+      : `La tienen ${conLa} de ${estaciones.length} estaciones; las demás la reciben al conectarse.`;
 }
 
 function filaEstacion(e: Estacion): HTMLTableRowElement {
@@ -183,6 +232,13 @@ function filaEstacion(e: Estacion): HTMLTableRowElement {
     );
     fila.classList.add('con-anomalia');
   }
+  const programada =
+    e.programada_recibida === null
+      ? texto('td', '—', 'programada-ninguna')
+      : e.programada_recibida
+        ? texto('td', 'recibida ✓', 'programada-si')
+        : texto('td', 'pendiente', 'programada-no');
+  programada.dataset.programada = String(e.programada_recibida);
   const acciones = document.createElement('td');
   acciones.className = 'requiere-admin acciones';
   const quitar = texto('button', 'Quitar', 'secundario pequeno');
@@ -195,6 +251,7 @@ function filaEstacion(e: Estacion): HTMLTableRowElement {
     texto('td', `${e.host}:${e.puerto}`),
     enlace,
     celdaVersion,
+    programada,
     texto('td', hora(e.ultimo_contacto), 'fecha'),
     texto('td', e.ultimo_error ?? '', 'error-enlace'),
     acciones,
@@ -207,7 +264,7 @@ function mostrarEstaciones({ items: estaciones, total }: { items: Estacion[]; to
   if (estaciones.length === 0) {
     const fila = document.createElement('tr');
     const celda = texto('td', 'No hay estaciones registradas.', 'vacio');
-    celda.colSpan = 7;
+    celda.colSpan = 8;
     fila.append(celda);
     cuerpo.replaceChildren(fila);
   } else {
@@ -226,7 +283,17 @@ function mostrarHistorial(versiones: VersionPrecios[]): void {
       const cambios = v.cambios
         .map((c) => `${ETIQUETAS[c.campo]} ${c.anterior === null ? '' : `${pesos(c.anterior)} → `}${pesos(c.nuevo)}`)
         .join(', ');
-      return texto('li', `Versión ${v.version}, ${hora(v.actualizado)}, ${v.autor}: ${cambios}`);
+      const estado =
+        v.cancelada !== null
+          ? ` (programada para ${hora(v.vigencia)}, cancelada el ${hora(v.cancelada)})`
+          : v.vigencia === null
+            ? ''
+            : Date.parse(v.vigencia) > Date.now()
+              ? ` (programada para ${hora(v.vigencia)})`
+              : ` (en vigencia desde ${hora(v.vigencia)})`;
+      const li = texto('li', `Versión ${v.version}, ${hora(v.actualizado)}, ${v.autor}: ${cambios}${estado}`);
+      if (v.cancelada !== null) li.className = 'cancelada';
+      return li;
     }),
   );
 }
@@ -241,11 +308,15 @@ function conexion(ok: boolean): void {
 /** One round: prices (and the history when they changed), then the stations; one request at a time. */
 async function refrescar(): Promise<void> {
   try {
-    const precios = await api<VersionPrecios>('GET', '/api/precios');
-    if (vigente?.version !== precios.version)
+    const precios = await api<PreciosVigentes>('GET', '/api/precios');
+    const programada = precios.programada?.version ?? null;
+    if (vigente?.version !== precios.version || programadaVista !== programada)
       mostrarHistorial(await api<VersionPrecios[]>('GET', '/api/precios/historial?limit=10'));
+    programadaVista = programada;
     mostrarPrecios(precios);
-    mostrarEstaciones(await pagina<Estacion>(`/api/estaciones?limit=${MAX_ESTACIONES}`));
+    const estaciones = await pagina<Estacion>(`/api/estaciones?limit=${MAX_ESTACIONES}`);
+    mostrarEstaciones(estaciones);
+    mostrarProgramada(precios.programada, estaciones.items);
     conexion(true);
   } catch (err) {
     if (err instanceof SinSesion) return volverAEntrar();
@@ -306,7 +377,7 @@ formPrecios().addEventListener('input', (ev) => {
 });
 
 formPrecios().addEventListener('reset', () => {
-  for (const input of inputsPrecios()) input.classList.remove('cambiado');
+  for (const input of [...inputsPrecios(), inputVigencia()]) input.classList.remove('cambiado');
   $('mensaje-precios').textContent = '';
 });
 
@@ -336,18 +407,50 @@ async function guardarPrecios(): Promise<void> {
     mostrarMensaje('mensaje-precios', 'No cambió ningún precio.', false);
     return;
   }
+  // datetime-local is the browser's local time: sent as an instant (the API wants a zone).
+  const local = inputVigencia().value;
+  const vigencia = local === '' ? undefined : new Date(local);
+  if (vigencia !== undefined && Number.isNaN(vigencia.getTime())) {
+    mostrarMensaje('mensaje-precios', 'Vigencia: fecha y hora inválidas', false);
+    return;
+  }
+  const cuerpo = vigencia === undefined ? cambios : { ...cambios, vigencia: vigencia.toISOString() };
   await cambiar(
     'mensaje-precios',
     async () => {
       // The author of the version is the session's user: the API takes it from the session.
-      const r = await api<VersionPrecios>('PUT', '/api/precios', cambios);
+      const r = await api<VersionPrecios>('PUT', '/api/precios', cuerpo);
       for (const input of inputsPrecios()) input.classList.remove('cambiado');
-      mostrarMensaje('mensaje-precios', `Versión ${r.version} guardada; se está enviando a las estaciones.`, true);
+      inputVigencia().value = '';
+      inputVigencia().classList.remove('cambiado');
+      mostrarMensaje(
+        'mensaje-precios',
+        r.vigencia === null
+          ? `Versión ${r.version} guardada; se está enviando a las estaciones.`
+          : `Versión ${r.version} programada para el ${hora(r.vigencia)}; se está enviando a las estaciones.`,
+        true,
+      );
       refrescarPronto();
     },
     'No se guardó',
   );
 }
+
+$('cancelar-programada').addEventListener('click', () => {
+  const version = $('programada').dataset.version;
+  if (!sesion || !puede(sesion, 'precios', ROLES) || version === undefined) return;
+  if (!confirm(`¿Cancelar la versión ${version} programada? Se avisa a las estaciones; no entrará en vigencia.`))
+    return;
+  void cambiar(
+    'mensaje-precios',
+    async () => {
+      const v = await api<VersionPrecios>('DELETE', '/api/precios/programada');
+      mostrarMensaje('mensaje-precios', `Versión ${v.version} cancelada; se está avisando a las estaciones.`, true);
+      refrescarPronto();
+    },
+    'No se canceló',
+  );
+});
 
 $<HTMLFormElement>('form-estacion').addEventListener('submit', (ev) => {
   ev.preventDefault();

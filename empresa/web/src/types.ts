@@ -10,6 +10,15 @@ export interface VersionPrecios {
   actualizado: string;
   autor: string;
   cambios: { campo: CampoPrecio; anterior: number | null; nuevo: number }[];
+  /** When it takes effect (null: in force from its creation). */
+  vigencia: string | null;
+  /** When a scheduled version was cancelled. */
+  cancelada: string | null;
+}
+
+/** GET /api/precios: the version in force and the scheduled one. */
+export interface PreciosVigentes extends VersionPrecios {
+  programada: VersionPrecios | null;
 }
 
 /** A station reported a price version the company never made. */
@@ -34,6 +43,8 @@ export interface Estacion {
   ultimo_contacto: string | null;
   version_confirmada: number | null;
   al_dia: boolean;
+  /** Acknowledged the scheduled version (null: none is scheduled). */
+  programada_recibida: boolean | null;
   ultimo_error: string | null;
   enlace: Enlace | null;
 }

@@ -21,6 +21,7 @@ import {
   precioDe,
   type RechazoPrecios,
   type Registro,
+  revisarVigencia,
   type TransaccionCompletada,
   unrefTimer,
   type WireErrorCode,
@@ -36,7 +37,8 @@ import {
 } from '../domain/authorizations.js';
 import { LiveStates } from '../domain/live-state.js';
 import { LIMITES, rechazosVenta } from '../domain/plausibility.js';
-import { PriceBook } from '../domain/prices.js';
+import { PriceMismatchWatch } from '../domain/price-mismatch.js';
+import { PriceBook, type ResultadoCancelacion } from '../domain/prices.js';
 import { conflictoEntre } from '../domain/conflicts.js';
 import { buildTransaction } from '../domain/transactions.js';
 import {
@@ -65,7 +67,18 @@ export interface StationServiceOptions {
   maxPumps?: number;
   /** (ext) --authorization-timeout and --max-open-authorizations. */
   authorizations?: AuthorizationOptions;
+  /**
+   * How long a connected, `disponible` pump may keep a price version other than the one in force
+   * before PRECIOS_DESALINEADOS is raised (0: never checked).
+   */
+  priceMismatchMs?: number;
 }
+
+/** The default of priceMismatchMs: well past a pump's answer time, short enough to matter. */
+export const DEFAULT_PRICE_MISMATCH_MS = 30_000;
+
+/** A scheduled version's timer is re-armed at least this often (timers cannot wait 90 days). */
+const MAX_SCHEDULE_WAIT_MS = 3_600_000;
 
 export const DEFAULT_MAX_PUMPS = 1000;
 
@@ -79,6 +92,7 @@ export const DEFAULT_SERVICE_OPTIONS: StationServiceOptions = {
   maxClockDriftMs: 5000,
   stateFlushMs: 1000,
   maxPumps: DEFAULT_MAX_PUMPS,
+  priceMismatchMs: DEFAULT_PRICE_MISMATCH_MS,
 };
 
 /**
@@ -143,6 +157,11 @@ export class StationService {
   /** Pump records registered and not yet handed to the store (see writePumpBehind). */
   private readonly pumpWrites = new Map<number, Surtidor>();
   private flushTimer: ReturnType<Clock['setTimeout']> | undefined;
+  /** Puts the scheduled price version in force at its vigencia. */
+  private scheduleTimer: ReturnType<Clock['setTimeout']> | undefined;
+  private mismatchTimer: ReturnType<Clock['setTimeout']> | undefined;
+  /** The pumps' price versions against the one in force (PRECIOS_DESALINEADOS). */
+  private readonly mismatch = new PriceMismatchWatch();
   private closed = false;
   /** Ids handed out by createPump are never reused while the station runs. */
   private nextPumpId = 1;
@@ -201,7 +220,16 @@ export class StationService {
       });
     }
     if (!stored.some((v) => v.version === book.current.version)) await this.store.savePriceVersion(book.current);
+    if (book.programada !== null) {
+      this.log.info(
+        { version: book.programada.version, vigencia: book.programada.vigencia, vigente: book.current.version },
+        'versión de precios programada pendiente',
+      );
+    }
+    this.armSchedule();
+    this.scheduleMismatchCheck();
     for (const a of await this.store.listAlerts({ abiertas: true, limit: 100_000 })) {
+      if (a.codigo === 'PRECIOS_DESALINEADOS' && a.id_surtidor !== null) this.mismatch.markOpen(a.id_surtidor);
       if (a.codigo !== 'SECUENCIA_FALTANTE' || a.id_surtidor === null) continue;
       const k = secuenciaDeClave(a.id_surtidor, a.clave);
       if (k === null) continue;
@@ -289,6 +317,7 @@ export class StationService {
   async deletePump(id: number): Promise<boolean> {
     if (!this.pumps.delete(id)) return false;
     this.live.remove(id);
+    this.mismatch.forget(id);
     this.audits.delete(id);
     await this.background;
     await this.store.deletePump(id);
@@ -363,6 +392,7 @@ export class StationService {
   disconnected(id: number, how: Exclude<EstadoConexion, 'conectado'>, motivo: string): void {
     if (!this.pumps.has(id)) return; // deleted while connected: nothing left to update
     const estado = this.live.markDisconnected(id, how, isoNow(this.clock));
+    this.mismatch.forget(id);
     if (how === 'timeout') {
       this.raiseAlert({
         codigo: 'SURTIDOR_SIN_RESPUESTA',
@@ -508,7 +538,48 @@ export class StationService {
 
   pricesApplied(id: number, version: number): void {
     this.live.pricesApplied(id, version, isoNow(this.clock));
+    this.mismatch.confirmed(id);
     this.bus.emit('precios_aplicados', { id_surtidor: id, version });
+    this.checkMismatch(id);
+  }
+
+  /** Checks one pump's price version against the one in force (see domain/price-mismatch.ts). */
+  private checkMismatch(id: number): void {
+    const ms = this.options.priceMismatchMs ?? DEFAULT_PRICE_MISMATCH_MS;
+    const state = this.live.get(id);
+    if (ms <= 0 || !state) return;
+    const accion = this.mismatch.check(state, this.book.current.version, this.clock.now(), ms);
+    if (accion === null) return;
+    const clave = `PRECIOS_DESALINEADOS:${id}`;
+    if (accion.kind === 'cerrar') {
+      this.resolveAlert(clave);
+      return;
+    }
+    const { version_surtidor, vigente } = accion;
+    this.raiseAlert({
+      codigo: 'PRECIOS_DESALINEADOS',
+      clave,
+      mensaje:
+        accion.kind === 'desconocida'
+          ? `Surtidor ${id}: informa la versión de precios ${version_surtidor}, que la estación nunca tuvo (vigente: ${vigente})`
+          : `Surtidor ${id}: disponible con la versión de precios ${version_surtidor ?? 'ninguna'} hace más de ${Math.round(ms / 1000)} s (vigente: ${vigente})`,
+      severidad: 'advertencia',
+      id_surtidor: id,
+      datos: { version_surtidor, vigente, motivo: accion.kind },
+    });
+  }
+
+  private scheduleMismatchCheck(): void {
+    const ms = this.options.priceMismatchMs ?? DEFAULT_PRICE_MISMATCH_MS;
+    if (this.closed || ms <= 0) return;
+    this.mismatchTimer = this.clock.setTimeout(
+      () => {
+        for (const s of this.live.all()) this.checkMismatch(s.id_surtidor);
+        this.scheduleMismatchCheck();
+      },
+      Math.max(100, Math.min(5_000, Math.floor(ms / 3))),
+    );
+    unrefTimer(this.mismatchTimer);
   }
 
   pumpError(msg: ErrorSurtidor): void {
@@ -732,9 +803,75 @@ export class StationService {
     if (!this.book.accepts(version) || this.book.review(version, precios) !== null) return this.book.current;
     const next: VersionPrecios = { version, precios, actualizado: isoNow(this.clock), origen };
     await this.store.savePriceVersion(next);
+    const programada = this.book.programada;
     // A concurrent newer version may have been applied while this one was being written.
     if (this.book.offer(next)) this.bus.emit('precios', next);
+    if (programada !== null && this.book.programada === null) {
+      // Superseded by a version at least as new, in force at once: never applied later.
+      this.log.info({ programada: programada.version, vigente: version }, 'versión programada reemplazada');
+      await this.store.deletePriceVersion(programada.version);
+      this.armSchedule();
+    }
     return this.book.current;
+  }
+
+  /**
+   * Keeps a newer scheduled version (durably first), replacing the scheduled one, and arms the
+   * timer that puts it in force at its vigencia by this station's clock. A stale or repeated one
+   * changes nothing.
+   */
+  private async schedulePrices(
+    version: number,
+    precios: Precios,
+    origen: VersionPrecios['origen'],
+    vigencia: string,
+  ): Promise<void> {
+    if (!this.book.acceptsScheduled(version)) return;
+    const next: VersionPrecios = { version, precios, actualizado: isoNow(this.clock), origen, vigencia };
+    await this.store.savePriceVersion(next);
+    const replaced = this.book.schedule(next);
+    if (replaced === false) return;
+    if (replaced !== null) await this.store.deletePriceVersion(replaced.version);
+    this.log.info({ version, vigencia, vigente: this.book.current.version }, 'precios programados');
+    this.armSchedule();
+  }
+
+  /**
+   * Cancels a scheduled version (the store first): whether it was the scheduled one, already in
+   * force (it took effect before the cancellation came) or unknown here.
+   */
+  async cancelPrices(version: number): Promise<ResultadoCancelacion> {
+    if (this.book.programada?.version === version) await this.store.deletePriceVersion(version);
+    const resultado = this.book.cancel(version);
+    if (resultado === 'cancelada') this.armSchedule();
+    return resultado;
+  }
+
+  /** Arms (or clears) the timer of the scheduled version, waiting at most MAX_SCHEDULE_WAIT_MS at a time. */
+  private armSchedule(): void {
+    this.clock.clearTimeout(this.scheduleTimer);
+    this.scheduleTimer = undefined;
+    const p = this.book.programada;
+    if (p === null || this.closed) return;
+    const wait = Math.max(0, Date.parse(p.vigencia ?? '') - this.clock.now());
+    this.scheduleTimer = this.clock.setTimeout(
+      () => {
+        this.scheduleTimer = undefined;
+        this.activateScheduled();
+      },
+      Math.min(wait, MAX_SCHEDULE_WAIT_MS),
+    );
+    unrefTimer(this.scheduleTimer);
+  }
+
+  /** The scheduled version's instant came: in force now, pushed to the pumps as they are disponible. */
+  private activateScheduled(): void {
+    const activated = this.book.activate(this.clock.now());
+    if (activated !== null) {
+      this.log.info({ version: activated.version, vigencia: activated.vigencia }, 'versión programada en vigencia');
+      this.bus.emit('precios', activated);
+    }
+    this.armSchedule();
   }
 
   /**
@@ -746,8 +883,9 @@ export class StationService {
     version: number,
     precios: Precios,
     origen: VersionPrecios['origen'],
+    vigencia?: string,
   ): Promise<{ ok: true; vigente: VersionPrecios } | { ok: false; rechazo: RechazoPrecios }> {
-    const rechazo = this.book.review(version, precios);
+    const rechazo = this.book.review(version, precios) ?? revisarVigencia(vigencia, this.clock.now());
     if (rechazo !== null) {
       this.raiseAlert({
         codigo: 'PRECIOS_RECHAZADOS',
@@ -759,7 +897,10 @@ export class StationService {
       });
       return { ok: false, rechazo };
     }
-    const vigente = await this.applyPrices(version, precios, origen);
+    // A vigencia that already passed (or is unreadable) means at once, as for a station that does not know it.
+    const futura = vigencia !== undefined && Date.parse(vigencia) > this.clock.now();
+    if (futura) await this.schedulePrices(version, precios, origen, vigencia);
+    const vigente = futura ? this.book.current : await this.applyPrices(version, precios, origen);
     this.resolveAlert('PRECIOS_RECHAZADOS');
     return { ok: true, vigente };
   }
@@ -859,6 +1000,8 @@ export class StationService {
     this.closed = true;
     this.authorizations.stop();
     this.clock.clearTimeout(this.flushTimer);
+    this.clock.clearTimeout(this.scheduleTimer);
+    this.clock.clearTimeout(this.mismatchTimer);
     await this.committer.flushed();
     await this.settled();
     await this.flushStates();

@@ -45,6 +45,134 @@ const update = (version: number, p = precios) => ({
   timestamp: '2026-01-15T14:00:00Z',
 });
 
+/** An ISO instant `ms` after the harness clock's now. */
+const dentroDe = (ms: number) => new Date(h.clock.now() + ms).toISOString();
+
+describe('company link (station side): scheduled prices', () => {
+  it('keeps a scheduled version, acks it, and puts it in force at its instant by the station clock', async () => {
+    await setup();
+    const pump = await h.register(1);
+    const c = company();
+    const vigencia = dentroDe(2000);
+    c.send({ ...update(3), vigencia });
+    expect(await c.next('precios_recibidos')).toEqual({ tipo: 'precios_recibidos', version: 3 });
+    expect(h.service.prices.current.version).toBe(0);
+    expect(h.service.prices.programada).toMatchObject({ version: 3, precios, vigencia });
+    expect(await h.store.latestPriceVersions(1)).toMatchObject([{ version: 3, vigencia }]);
+    h.clock.advance(1999);
+    expect(h.service.prices.current.version).toBe(0);
+    expect(pump.all('actualizacion_precios')).toEqual([]);
+    h.clock.advance(1);
+    expect(h.service.prices.current).toMatchObject({ version: 3, precios });
+    expect(h.service.prices.programada).toBeNull();
+    expect(await pump.next('actualizacion_precios')).toMatchObject({ version: 3, precios });
+    // A new connection hears of no scheduled version any more.
+    expect(await company().next('estacion_info')).toMatchObject({ version_precios: 3 });
+  });
+
+  it('refuses a vigencia implausibly far ahead (more than 90 days and a day) like any update that breaks the rule', async () => {
+    await setup();
+    const c = company();
+    c.send({ ...update(3), vigencia: dentroDe(92 * 24 * 3_600_000) });
+    expect(await c.next('error')).toMatchObject({
+      codigo: 'VERSION_INVALIDA',
+      detalles: [{ campo: 'vigencia' }],
+    });
+    expect(h.service.prices.programada).toBeNull();
+    c.send({ ...update(3), vigencia: dentroDe(90 * 24 * 3_600_000) });
+    expect(await c.next('precios_recibidos')).toMatchObject({ version: 3 });
+    expect(h.service.prices.programada?.version).toBe(3);
+  });
+
+  it('tells the company of its scheduled version in estacion_info', async () => {
+    await setup();
+    const c = company();
+    c.send({ ...update(3), vigencia: dentroDe(60_000) });
+    await c.next('precios_recibidos');
+    expect(await company().next('estacion_info')).toMatchObject({ version_precios: 0, version_programada: 3 });
+  });
+
+  it('applies a vigencia already past at once (as a station that does not know the field would)', async () => {
+    await setup();
+    const c = company();
+    c.send({ ...update(3), vigencia: dentroDe(-1000) });
+    expect(await c.next('precios_recibidos')).toMatchObject({ version: 3 });
+    expect(h.service.prices.current.version).toBe(3);
+    expect(h.service.prices.programada).toBeNull();
+  });
+
+  it('drops a scheduled version superseded by a newer one in force at once, and keeps it against an older one', async () => {
+    await setup();
+    const c = company();
+    c.send({ ...update(3), vigencia: dentroDe(5000) });
+    c.send(update(2, { ...precios, precio_93: 1302 }));
+    expect(await c.next('precios_recibidos')).toMatchObject({ version: 3 });
+    expect(await c.next('precios_recibidos')).toMatchObject({ version: 3 });
+    expect(h.service.prices.current.version).toBe(2);
+    expect(h.service.prices.programada?.version).toBe(3);
+    c.send(update(4, { ...precios, precio_93: 1304 }));
+    expect(await c.next('precios_recibidos')).toMatchObject({ version: 4 });
+    expect(h.service.prices.programada).toBeNull();
+    expect((await h.store.latestPriceVersions(5)).map((v) => v.version)).toEqual([4, 2, 0]);
+    h.clock.advance(5000);
+    expect(h.service.prices.current).toMatchObject({ version: 4, precios: { precio_93: 1304 } });
+  });
+
+  it('cancels a scheduled version (durably), and says when it was already applied or unknown', async () => {
+    await setup();
+    const c = company();
+    c.send({ ...update(3), vigencia: dentroDe(5000) });
+    await c.next('precios_recibidos');
+    c.send({ tipo: 'cancelacion_precios', version: 3, timestamp: '2026-01-15T14:00:00Z' });
+    expect(await c.next('cancelacion_recibida')).toEqual({
+      tipo: 'cancelacion_recibida',
+      version: 3,
+      resultado: 'cancelada',
+      version_precios: 0,
+    });
+    expect(await h.store.latestPriceVersions(5)).toMatchObject([{ version: 0 }]);
+    h.clock.advance(5000);
+    expect(h.service.prices.current.version).toBe(0);
+
+    c.send({ ...update(4), vigencia: dentroDe(1000) });
+    await c.next('precios_recibidos');
+    h.clock.advance(1000); // the station's clock is ahead: it took effect before the cancellation came
+    c.send({ tipo: 'cancelacion_precios', version: 4, timestamp: '2026-01-15T14:00:00Z' });
+    expect(await c.next('cancelacion_recibida')).toMatchObject({ resultado: 'ya_aplicada', version_precios: 4 });
+    c.send({ tipo: 'cancelacion_precios', version: 9, timestamp: '2026-01-15T14:00:00Z' });
+    expect(await c.next('cancelacion_recibida')).toMatchObject({ resultado: 'desconocida', version_precios: 4 });
+    await h.audit.flush();
+    const { items } = await h.audit.list({ limit: 10, skip: 0 });
+    expect(items.filter((e) => e.accion === 'precios.cancelar').map((e) => e.resultado)).toEqual(['ok', 'error', 'ok']);
+  });
+
+  it('keeps a scheduled version across a restart and puts it in force at its time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'estacion-programada-'));
+    try {
+      await setup();
+      await h.close();
+      await link.close();
+      h = await createHarness({}, {}, undefined, new SqliteStore({ dataDir: dir }));
+      link = new CompanyLink({ service: h.service, estacion: { id: 'e', nombre: 'E' }, log: h.log, clock: h.clock });
+      const c = company();
+      c.send({ ...update(3), vigencia: dentroDe(3000) });
+      await c.next('precios_recibidos');
+      await link.close();
+      await h.close();
+      h = await createHarness({}, {}, undefined, new SqliteStore({ dataDir: dir }));
+      link = new CompanyLink({ service: h.service, estacion: { id: 'e', nombre: 'E' }, log: h.log, clock: h.clock });
+      expect(h.service.prices.current.version).toBe(0);
+      expect(h.service.prices.programada?.version).toBe(3);
+      const pump = await h.register(1);
+      h.clock.advance(3000);
+      expect(h.service.prices.current.version).toBe(3);
+      expect(await pump.next('actualizacion_precios')).toMatchObject({ version: 3 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('company link (station side)', () => {
   it('speaks first with estacion_info', async () => {
     await setup();

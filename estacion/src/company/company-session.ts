@@ -3,7 +3,10 @@
  * `estacion_info`; with a company token configured, nothing but `autenticacion` is accepted until
  * it succeeds. Price updates are applied in arrival order and only when newer than the one held;
  * one that breaks the prices rule (@combustible/shared) is refused with VERSION_INVALIDA or
- * PRECIO_FUERA_DE_RANGO, audited (`precios.rechazar`) and changes nothing.
+ * PRECIO_FUERA_DE_RANGO, audited (`precios.rechazar`) and changes nothing. An update with a
+ * future `vigencia` is kept as the scheduled version (in force at that instant by this station's
+ * clock); the acknowledgement names the highest version held, in force or scheduled. A
+ * `cancelacion_precios` drops the scheduled version and is answered with what was found.
  */
 import type { Duplex } from 'node:stream';
 import { secretsEqual } from '@combustible/server';
@@ -35,11 +38,13 @@ export class CompanySession extends LineSession<CompanyToStation> {
     );
     this.authenticated = expectedTokens(link.options.token).length === 0;
     const { estacion, service } = link;
+    const programada = service.prices.programada;
     this.send({
       tipo: 'estacion_info',
       id_estacion: estacion.id,
       nombre: estacion.nombre,
       version_precios: service.prices.current.version,
+      ...(programada === null ? {} : { version_programada: programada.version }),
     });
     if (!this.authenticated) {
       this.authTimer = link.clock.setTimeout(() => {
@@ -72,7 +77,10 @@ export class CompanySession extends LineSession<CompanyToStation> {
     }
     switch (msg.tipo) {
       case 'actualizacion_precios':
-        this.updates = this.updates.then(() => this.applyPrices(msg.version, msg.precios));
+        this.updates = this.updates.then(() => this.applyPrices(msg.version, msg.precios, msg.vigencia));
+        return;
+      case 'cancelacion_precios':
+        this.updates = this.updates.then(() => this.cancelPrices(msg.version));
         return;
       case 'ping':
         this.send({ tipo: 'pong', timestamp: isoNow(this.link.clock) });
@@ -114,10 +122,44 @@ export class CompanySession extends LineSession<CompanyToStation> {
     });
   }
 
-  private async applyPrices(version: number, precios: Parameters<CompanyLink['service']['applyPrices']>[1]) {
+  private async cancelPrices(version: number): Promise<void> {
     try {
-      const before = this.link.service.prices.current.version;
-      const result = await this.link.service.receivePrices(version, precios, 'empresa');
+      const resultado = await this.link.service.cancelPrices(version);
+      const vigente = this.link.service.prices.current.version;
+      const what = { version, resultado, vigente };
+      if (resultado === 'ya_aplicada') this.link.log.warn(what, 'cancelación de precios de la empresa');
+      else this.link.log.info(what, 'cancelación de precios de la empresa');
+      this.audit('precios.cancelar', resultado === 'ya_aplicada' ? 'error' : 'ok', { version, resultado, vigente });
+      this.send({ tipo: 'cancelacion_recibida', version, resultado, version_precios: vigente });
+    } catch (err) {
+      this.link.log.error({ err, version }, 'no se pudo cancelar la versión programada');
+      this.sendError('ERROR_INTERNO', 'no se pudo cancelar la versión programada; reenvíe la cancelación');
+    }
+  }
+
+  /** An entry of the company's doing in the audit log (in the background: the link never waits on it). */
+  private audit(accion: string, resultado: 'ok' | 'error', detalles: Record<string, unknown>): void {
+    this.link.audit.record({
+      usuario: 'empresa',
+      rol: null,
+      ip: this.remote,
+      accion,
+      objetivo: 'precios',
+      resultado,
+      detalles: { ...detalles, ...(this.empresa === null ? {} : { empresa: this.empresa }) },
+    });
+  }
+
+  private async applyPrices(
+    version: number,
+    precios: Parameters<CompanyLink['service']['applyPrices']>[1],
+    vigencia: string | undefined,
+  ) {
+    try {
+      const service = this.link.service;
+      const before = service.prices.current.version;
+      const programadaAntes = service.prices.programada?.version ?? null;
+      const result = await service.receivePrices(version, precios, 'empresa', vigencia);
       if (!result.ok) {
         // The prices rule: nothing applied, the prices held stay; the company is told why.
         const { codigo, mensaje, detalles } = result.rechazo;
@@ -141,7 +183,11 @@ export class CompanySession extends LineSession<CompanyToStation> {
         return;
       }
       const held = result.vigente;
-      if (held.version === version && version > before) {
+      const programada = service.prices.programada;
+      if (programada?.version === version && programadaAntes !== version) {
+        this.link.log.info({ version, precios, vigencia }, 'precios programados por la empresa');
+        this.audit('precios.programar', 'ok', { version, vigencia, vigente: held.version, precios });
+      } else if (held.version === version && version > before) {
         this.link.log.info({ version, precios }, 'precios nuevos de la empresa');
         this.link.audit.record({
           usuario: 'empresa',
@@ -158,7 +204,7 @@ export class CompanySession extends LineSession<CompanyToStation> {
           'versión de precios antigua o repetida: ignorada',
         );
       }
-      this.send({ tipo: 'precios_recibidos', version: held.version });
+      this.send({ tipo: 'precios_recibidos', version: service.prices.highest });
     } catch (err) {
       this.link.log.error({ err, version }, 'no se pudieron guardar los precios');
       this.sendError('ERROR_INTERNO', 'no se pudieron guardar los precios; reenvíe la actualización');

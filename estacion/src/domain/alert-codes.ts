@@ -27,6 +27,8 @@ export const STATION_ALERTS = {
   VENTA_SIN_AUTORIZACION: '(ext) A pump in prepago mode sent a sale without id_autorizacion; it is stored.',
   COMBUSTIBLE_NO_AUTORIZADO:
     "(ext) A sale's fuel is not among its authorization's `combustibles`; it is stored with an observation.",
+  PRECIOS_DESALINEADOS:
+    'A pump that confirms prices reports a version the station never had, or stays `disponible` with another version than the one in force past --price-mismatch seconds (default 30); resolved when it catches up.',
   TLS_CERTIFICADO_POR_VENCER: "The station's TLS certificate expires within 30 days (or has expired).",
 } as const;
 

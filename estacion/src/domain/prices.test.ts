@@ -148,3 +148,57 @@ describe('PriceBook and the prices rule', () => {
     );
   });
 });
+
+describe('PriceBook: a scheduled version', () => {
+  const T = '2026-01-15T14:00:00.000Z';
+  const at = (iso: string) => Date.parse(iso);
+  const programada = (version: number, vigencia: string): VersionPrecios => ({ ...v(version, 1400), vigencia });
+
+  it('keeps it beside the version in force and puts it in force at its vigencia, not before', () => {
+    const book = new PriceBook(v(2));
+    expect(book.schedule(programada(3, '2026-01-15T15:00:00.000Z'))).toBeNull();
+    expect(book.highest).toBe(3);
+    expect(book.activate(at('2026-01-15T14:59:59.999Z'))).toBeNull();
+    expect(book.current.version).toBe(2);
+    expect(book.activate(at('2026-01-15T15:00:00.000Z'))).toMatchObject({ version: 3 });
+    expect(book.current).toMatchObject({ version: 3, precios: { precio_95: 1400 } });
+    expect(book.previous?.version).toBe(2);
+    expect(book.programada).toBeNull();
+  });
+
+  it('orders by version alone: a newer scheduled one replaces it, a newer one in force at once supersedes it', () => {
+    const book = new PriceBook(v(2));
+    book.schedule(programada(3, '2026-01-15T15:00:00.000Z'));
+    expect(book.schedule(programada(3, '2026-01-15T16:00:00.000Z'))).toBe(false); // repeated
+    expect(book.schedule(programada(2, '2026-01-15T16:00:00.000Z'))).toBe(false); // not newer than in force
+    expect(book.schedule(programada(4, '2026-01-15T16:00:00.000Z'))).toMatchObject({ version: 3 });
+    expect(book.offer(v(3))).toBe(true); // older than the scheduled one: it stays scheduled
+    expect(book.programada?.version).toBe(4);
+    expect(book.offer(v(4))).toBe(true); // as new as the scheduled one: it is superseded
+    expect(book.programada).toBeNull();
+    expect(book.activate(at('2026-01-16T00:00:00.000Z'))).toBeNull();
+  });
+
+  it('cancels it, and tells a version already in force from one it never held', () => {
+    const book = new PriceBook(v(2));
+    book.schedule(programada(3, '2026-01-15T15:00:00.000Z'));
+    expect(book.cancel(3)).toBe('cancelada');
+    expect(book.programada).toBeNull();
+    expect(book.cancel(2)).toBe('ya_aplicada');
+    expect(book.cancel(7)).toBe('desconocida');
+  });
+
+  it('from storage: scheduled while ahead, in force at start when its instant passed while down', () => {
+    const stored = [programada(3, '2026-01-15T15:00:00.000Z'), v(2), v(1)];
+    const before = PriceBook.fromStored(stored, T).book;
+    expect(before.current.version).toBe(2);
+    expect(before.programada?.version).toBe(3);
+    const after = PriceBook.fromStored(stored, '2026-01-15T15:00:00.000Z').book;
+    expect(after.current.version).toBe(3);
+    expect(after.previous?.version).toBe(2);
+    expect(after.programada).toBeNull();
+    const onlyScheduled = PriceBook.fromStored([programada(3, '2026-01-15T15:00:00.000Z')], T).book;
+    expect(onlyScheduled.current.version).toBe(0);
+    expect(onlyScheduled.programada?.version).toBe(3);
+  });
+});

@@ -20,18 +20,38 @@ export function esVersionPlausible(v: VersionPrecios): boolean {
   }
 }
 
+/** Whether a version is scheduled after `nowMs` (an unreadable vigencia counts as past: in force). */
+export function esFutura(v: VersionPrecios, nowMs: number): boolean {
+  return v.vigencia !== undefined && Date.parse(v.vigencia) > nowMs;
+}
+
+/** What a cancellation found: see cancel(). */
+export type ResultadoCancelacion = 'cancelada' | 'ya_aplicada' | 'desconocida';
+
 /**
  * The station's price set: versions only move forward; the previous one is kept for the audit. It
  * only ever holds versions that follow the prices rule: `review` says what to refuse, and a book
  * built from storage skips what an older build may have stored against it.
+ *
+ * Beside the version in force it may keep one scheduled version (`programada`, newer than the one
+ * in force), which `activate` puts in force at its vigencia. The order, by version number alone:
+ * a newer scheduled version replaces the scheduled one; a version in force at once that is at
+ * least as new as the scheduled one supersedes it (it is dropped, never applied later); an older
+ * one in force at once leaves it scheduled.
  */
 export class PriceBook {
   private _current: VersionPrecios;
   private _previous: VersionPrecios | null;
+  private _programada: VersionPrecios | null;
 
-  constructor(current: VersionPrecios, previous: VersionPrecios | null = null) {
+  constructor(
+    current: VersionPrecios,
+    previous: VersionPrecios | null = null,
+    programada: VersionPrecios | null = null,
+  ) {
     this._current = current;
     this._previous = previous;
+    this._programada = programada !== null && programada.version > current.version ? programada : null;
   }
 
   static withDefaults(now: string): PriceBook {
@@ -44,21 +64,76 @@ export class PriceBook {
   }
 
   /**
-   * The book to start with from stored versions (newest first): the newest that follows the rule,
-   * and the next one below it as the previous; the defaults (version 0) when none does.
-   * `descartadas` are the ones skipped, for the log and an alert.
+   * The book to start with from stored versions (newest first): the newest that follows the rule
+   * and is in force at `now` (no vigencia, or one that passed: a scheduled version whose instant
+   * passed while the station was down is in force from the start), and the next one below it as
+   * the previous; the newest still in the future above it stays scheduled. The defaults
+   * (version 0) when none is in force. `descartadas` are the ones skipped, for the log and an alert.
    */
   static fromStored(
     stored: readonly VersionPrecios[],
     now: string,
   ): { book: PriceBook; descartadas: VersionPrecios[] } {
     const descartadas = stored.filter((v) => !esVersionPlausible(v));
-    const [current, previous] = stored
+    const nowMs = Date.parse(now);
+    const plausibles = stored
       .filter(esVersionPlausible)
       .sort((a, b) => b.version - a.version)
       .filter((v, i, all) => i === 0 || v.version < (all[i - 1] as VersionPrecios).version);
-    const book = current ? new PriceBook(current, previous ?? null) : PriceBook.withDefaults(now);
+    const [current, previous] = plausibles.filter((v) => !esFutura(v, nowMs));
+    const programada = plausibles.find((v) => esFutura(v, nowMs)) ?? null;
+    const book = current
+      ? new PriceBook(current, previous ?? null, programada)
+      : new PriceBook(PriceBook.withDefaults(now).current, null, programada);
     return { book, descartadas };
+  }
+
+  /** The scheduled version not yet in force, or null. */
+  get programada(): VersionPrecios | null {
+    return this._programada;
+  }
+
+  /** The highest version held, in force or scheduled (what the station acknowledges). */
+  get highest(): number {
+    return Math.max(this._current.version, this._programada?.version ?? 0);
+  }
+
+  /** Whether a scheduled version would be kept: newer than the one in force and the one scheduled. */
+  acceptsScheduled(version: number): boolean {
+    return this.accepts(version) && version > (this._programada?.version ?? 0);
+  }
+
+  /**
+   * Keeps a newer scheduled version (it must carry a vigencia); returns the scheduled one it
+   * replaces (null: none), or false when it is stale, repeated or breaks the rule.
+   */
+  schedule(next: VersionPrecios): VersionPrecios | null | false {
+    if (next.vigencia === undefined || !this.acceptsScheduled(next.version) || !esVersionPlausible(next)) return false;
+    const replaced = this._programada;
+    this._programada = next;
+    return replaced;
+  }
+
+  /** Puts the scheduled version in force when its vigencia is at or before `nowMs`; returns it, or null. */
+  activate(nowMs: number): VersionPrecios | null {
+    const p = this._programada;
+    if (p === null || esFutura(p, nowMs)) return null;
+    this._programada = null;
+    if (!this.offer(p)) return null;
+    return p;
+  }
+
+  /**
+   * A cancellation of `version`: `cancelada` when it is the scheduled one (dropped), `ya_aplicada`
+   * when it is the one in force (it took effect before the cancellation came), `desconocida`
+   * otherwise (never held, or already replaced).
+   */
+  cancel(version: number): ResultadoCancelacion {
+    if (this._programada?.version === version) {
+      this._programada = null;
+      return 'cancelada';
+    }
+    return this._current.version === version ? 'ya_aplicada' : 'desconocida';
   }
 
   /**
@@ -85,12 +160,14 @@ export class PriceBook {
 
   /**
    * Applies a newer version; returns false (and changes nothing) for a stale or repeated one, and
-   * for one that breaks the prices rule (callers `review` first to say why).
+   * for one that breaks the prices rule (callers `review` first to say why). A scheduled version
+   * not newer than it is superseded (dropped).
    */
   offer(next: VersionPrecios): boolean {
     if (!this.accepts(next.version) || !esVersionPlausible(next)) return false;
     this._previous = this._current;
     this._current = next;
+    if (this._programada !== null && this._programada.version <= next.version) this._programada = null;
     return true;
   }
 
@@ -107,4 +184,13 @@ export function samePrices(a: Precios, b: Precios): boolean {
     a.precio_97 === b.precio_97 &&
     a.precio_diesel === b.precio_diesel
   );
+}
+
+/** The scheduled version as the API and the dashboards' snapshot show it (null: none). */
+export function vistaProgramada(
+  p: VersionPrecios | null,
+): { version: number; precios: Precios; vigencia: string; actualizado: string } | null {
+  return p === null
+    ? null
+    : { version: p.version, precios: p.precios, vigencia: p.vigencia ?? '', actualizado: p.actualizado };
 }

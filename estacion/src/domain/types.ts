@@ -143,6 +143,11 @@ export interface VersionPrecios {
   /** When the station received it. */
   actualizado: string;
   origen: 'defecto' | 'empresa' | 'local';
+  /**
+   * A scheduled version: when it takes effect by the station's clock (ISO-8601). Until then it is
+   * kept beside the version in force; absent for a version in force from when it was received.
+   */
+  vigencia?: string;
 }
 
 /** (ext) Where an authorization stands: see domain/authorizations.ts for the transitions. */

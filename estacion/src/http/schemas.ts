@@ -255,6 +255,10 @@ export const preciosRespuesta = z
     precios,
     actualizado: z.string(),
     origen: z.enum(['defecto', 'empresa', 'local']),
+    programada: z
+      .object({ version: z.number().int(), precios, vigencia: z.string(), actualizado: z.string() })
+      .nullable()
+      .describe('The scheduled version: kept here, in force at its vigencia by this station clock (null: none)'),
     surtidores: z
       .array(z.object({ id_surtidor: z.number().int(), version_precios: z.number().int().nullable() }))
       .describe('One page of the pumps (?limit&skip, by id_surtidor); how many there are in x-total-count'),

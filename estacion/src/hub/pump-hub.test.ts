@@ -547,6 +547,40 @@ describe('prices', () => {
     expect(busy.all('actualizacion_precios')).toHaveLength(1);
   });
 
+  it('raises PRECIOS_DESALINEADOS for a disponible pump left on another version, never for one dispensing, and clears it', async () => {
+    h = await createHarness();
+    const lagging = await h.register(1);
+    const busy = await h.register(2);
+    for (const [pump, id] of [
+      [lagging, 1],
+      [busy, 2],
+    ] as const) {
+      pump.send({ tipo: 'precios_aplicados', id_surtidor: id, version: 0 });
+    }
+    busy.send(estado(2, 'despachando', T0, { litros_actuales: 3, monto_actual: 4050 }));
+    await vi.waitFor(() => expect(h.service.live.get(2)?.estado_operacion).toBe('despachando'));
+    const precios = { precio_93: 1300, precio_95: 1360, precio_97: 1410, precio_diesel: 1130 };
+    await h.service.applyPrices(1, precios, 'empresa');
+    await lagging.next('actualizacion_precios'); // ... and it never confirms
+    const abiertas = async () => {
+      await h.service.settled();
+      return h.store.listAlerts({ abiertas: true, limit: 10 });
+    };
+    h.clock.advance(20_000);
+    expect(await abiertas()).toEqual([]);
+    h.clock.advance(20_000);
+    expect(await abiertas()).toMatchObject([
+      { codigo: 'PRECIOS_DESALINEADOS', id_surtidor: 1, datos: { version_surtidor: 0, vigente: 1 } },
+    ]);
+    lagging.send({ tipo: 'precios_aplicados', id_surtidor: 1, version: 1 });
+    await vi.waitFor(async () => expect(await abiertas()).toEqual([]));
+    // A pump that reports a version the station never had is flagged at once.
+    busy.send({ tipo: 'precios_aplicados', id_surtidor: 2, version: 7 });
+    await vi.waitFor(async () =>
+      expect(await abiertas()).toMatchObject([{ codigo: 'PRECIOS_DESALINEADOS', id_surtidor: 2 }]),
+    );
+  });
+
   it('ignores stale and repeated versions', async () => {
     h = await createHarness();
     const p = { precio_93: 1301, precio_95: 1302, precio_97: 1303, precio_diesel: 1304 };

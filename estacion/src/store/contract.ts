@@ -1107,6 +1107,24 @@ export function describeStoreContract(
         await store.savePriceVersion(replaced);
         expect(await store.latestPriceVersions(10)).toStrictEqual([replaced]);
       });
+
+      it('keeps a scheduled version with its vigencia, and deletes a version by number', async () => {
+        const v1 = unaVersionPrecios({ version: 1 });
+        const v2 = unaVersionPrecios({ version: 2, origen: 'empresa', vigencia: '2024-01-16T08:00:00.000Z' });
+        await store.savePriceVersion(v1);
+        await store.savePriceVersion(v2);
+        expect(await store.latestPriceVersions(10)).toStrictEqual([v2, v1]);
+        expect(await store.deletePriceVersion(2)).toBe(true);
+        expect(await store.deletePriceVersion(2)).toBe(false);
+        expect(await store.latestPriceVersions(10)).toStrictEqual([v1]);
+      });
+
+      it('clears the vigencia when a version is saved again in force at once', async () => {
+        await store.savePriceVersion(unaVersionPrecios({ version: 2, vigencia: '2024-01-16T08:00:00.000Z' }));
+        const now = unaVersionPrecios({ version: 2 });
+        await store.savePriceVersion(now);
+        expect(await store.latestPriceVersions(10)).toStrictEqual([now]);
+      });
     });
   });
 

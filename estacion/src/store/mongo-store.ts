@@ -559,6 +559,11 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     await this.precios.replaceOne({ version: v.version }, pickVersionPrecios(v), { upsert: true });
   }
 
+  async deletePriceVersion(version: number): Promise<boolean> {
+    this.open();
+    return (await this.precios.deleteOne({ version })).deletedCount > 0;
+  }
+
   async latestPriceVersions(limit: number): Promise<VersionPrecios[]> {
     this.open();
     const n = nonNegativeInt(limit);

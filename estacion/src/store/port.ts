@@ -231,4 +231,6 @@ export interface StationStore {
   savePriceVersion(v: VersionPrecios): Promise<void>;
   /** Newest (highest version) first. */
   latestPriceVersions(limit: number): Promise<VersionPrecios[]>;
+  /** Removes a version (a cancelled or superseded scheduled one); true when there was one. */
+  deletePriceVersion(version: number): Promise<boolean>;
 }

@@ -446,6 +446,7 @@ export function pickVersionPrecios(value: VersionPrecios | Raw, backup: Raw = {}
     },
     actualizado: r.text('actualizado'),
     origen: r.oneOf('origen', ['defecto', 'empresa', 'local'] as const, 'local'),
+    ...vigenciaDe(r.textOrNull('vigencia', 100)),
   };
 }
 
@@ -488,4 +489,9 @@ function jsonValue(x: unknown, depth: number): unknown {
     return jsonSafe(x as Raw, depth);
   }
   return undefined;
+}
+
+/** A version's `vigencia` only when it has one (versions in force at once carry no field). */
+function vigenciaDe(vigencia: string | null): { vigencia?: string } {
+  return vigencia === null ? {} : { vigencia };
 }

@@ -115,4 +115,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX autorizaciones_estado ON autorizaciones (estado, creada, id_autorizacion);
   CREATE INDEX autorizaciones_surtidor ON autorizaciones (id_surtidor, creada, id_autorizacion);
   `,
+  // 6: a scheduled price version: when it takes effect (NULL: in force when received)
+  `
+  ALTER TABLE precios ADD COLUMN vigencia TEXT;
+  `,
 ];

@@ -129,6 +129,7 @@ interface PreciosRow {
   precios: string;
   actualizado: string;
   origen: VersionPrecios['origen'];
+  vigencia: string | null;
 }
 
 /** A live-state snapshot as stored: pausado_por as JSON. */
@@ -165,6 +166,7 @@ interface Statements {
   latestPriceVersions: Statement<[number], PreciosRow>;
   saveAuthorization: Statement<AutorizacionRow>;
   getAuthorization: Statement<[string], AutorizacionRow>;
+  deletePriceVersion: Statement<[number]>;
 }
 
 interface Prepared {
@@ -350,7 +352,11 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
 
   async savePriceVersion(v: VersionPrecios): Promise<void> {
     const p = pickVersionPrecios(v);
-    this.ready().st.savePriceVersion.run({ ...p, precios: JSON.stringify(p.precios) });
+    this.ready().st.savePriceVersion.run({ ...p, precios: JSON.stringify(p.precios), vigencia: p.vigencia ?? null });
+  }
+
+  async deletePriceVersion(version: number): Promise<boolean> {
+    return this.ready().st.deletePriceVersion.run(version).changes > 0;
   }
 
   async latestPriceVersions(limit: number): Promise<VersionPrecios[]> {
@@ -498,10 +504,13 @@ function prepare(db: Database.Database): Prepared {
     ),
     resolveAlert: db.prepare('UPDATE alertas SET resuelta = @at WHERE clave = @clave AND resuelta IS NULL RETURNING *'),
     savePriceVersion: db.prepare(
-      `INSERT INTO precios (version, precios, actualizado, origen) VALUES (@version, @precios, @actualizado, @origen)
+      `INSERT INTO precios (version, precios, actualizado, origen, vigencia)
+       VALUES (@version, @precios, @actualizado, @origen, @vigencia)
        ON CONFLICT (version) DO UPDATE SET
-         precios = excluded.precios, actualizado = excluded.actualizado, origen = excluded.origen`,
+         precios = excluded.precios, actualizado = excluded.actualizado, origen = excluded.origen,
+         vigencia = excluded.vigencia`,
     ),
+    deletePriceVersion: db.prepare('DELETE FROM precios WHERE version = ?'),
     latestPriceVersions: db.prepare('SELECT * FROM precios ORDER BY version DESC LIMIT ?'),
     saveAuthorization: db.prepare(
       `INSERT INTO autorizaciones (id_autorizacion, id_surtidor, estado, creada, doc)

@@ -15,6 +15,7 @@
 import type { AuditLog } from '@combustible/server';
 import { type Clock, isoNow } from '@combustible/shared';
 import type { StationService } from '../app/station-service.js';
+import { vistaProgramada } from '../domain/prices.js';
 import type { Alerta, Transaccion } from '../domain/types.js';
 import { presentPump } from '../http/deps.js';
 import type { StationStore } from '../store/port.js';
@@ -143,7 +144,7 @@ export class SnapshotCache {
         conectados: connected.length,
         alertas_abiertas: stored.alertas_abiertas,
       },
-      precios: service.prices.current,
+      precios: { ...service.prices.current, programada: vistaProgramada(service.prices.programada) },
       // (ext) The open prepaid authorizations (in memory, at most one per pump and --max-open-authorizations).
       autorizaciones: service.authorizations.open().slice(0, SNAPSHOT_LIMITS.surtidores),
       transacciones: stored.transacciones,

@@ -16,6 +16,8 @@ export const estacionInfo = z.object({
   id_estacion: idEstacion,
   nombre: z.string().min(1).max(100),
   version_precios: versionPrecios,
+  /** (ext) A scheduled version the station holds, not yet in force. */
+  version_programada: versionPrecios.optional(),
 });
 
 export const autenticacion = z.object({
@@ -29,6 +31,31 @@ export const actualizacionPreciosEstacion = z.object({
   precios,
   version: versionPrecios.min(1),
   timestamp,
+  /**
+   * (ext) When the version takes effect, by the station's clock: until then the station keeps it
+   * durably beside the version in force. Absent (or past): at once. A station that does not know
+   * the field applies the version at once.
+   */
+  vigencia: timestamp.optional(),
+});
+
+/** (ext) The company cancelled a scheduled version before it took effect. */
+export const cancelacionPrecios = z.object({
+  tipo: z.literal('cancelacion_precios'),
+  version: versionPrecios.min(1),
+  timestamp,
+});
+
+/**
+ * (ext) The answer to `cancelacion_precios`: `cancelada` (it was scheduled here and is dropped),
+ * `ya_aplicada` (it is already in force here: clock skew, or it came too late), `desconocida` (the
+ * station never held it); `version_precios` is the version in force afterwards.
+ */
+export const cancelacionRecibida = z.object({
+  tipo: z.literal('cancelacion_recibida'),
+  version: versionPrecios,
+  resultado: z.enum(['cancelada', 'ya_aplicada', 'desconocida']),
+  version_precios: versionPrecios,
 });
 
 export const preciosRecibidos = z.object({
@@ -42,6 +69,7 @@ export const pong = z.object({ tipo: z.literal('pong'), timestamp: timestamp.opt
 export const companyToStation = z.discriminatedUnion('tipo', [
   autenticacion,
   actualizacionPreciosEstacion,
+  cancelacionPrecios,
   ping,
   pong,
   errorMensaje,
@@ -50,6 +78,7 @@ export const companyToStation = z.discriminatedUnion('tipo', [
 export const stationToCompany = z.discriminatedUnion('tipo', [
   estacionInfo,
   preciosRecibidos,
+  cancelacionRecibida,
   ping,
   pong,
   errorMensaje,
@@ -59,5 +88,7 @@ export type EstacionInfo = z.infer<typeof estacionInfo>;
 export type Autenticacion = z.infer<typeof autenticacion>;
 export type ActualizacionPreciosEstacion = z.infer<typeof actualizacionPreciosEstacion>;
 export type PreciosRecibidos = z.infer<typeof preciosRecibidos>;
+export type CancelacionPrecios = z.infer<typeof cancelacionPrecios>;
+export type CancelacionRecibida = z.infer<typeof cancelacionRecibida>;
 export type CompanyToStation = z.infer<typeof companyToStation>;
 export type StationToCompany = z.infer<typeof stationToCompany>;

@@ -24,6 +24,23 @@ export const PRECIO_MAX = 100_000;
 
 export const CAMPOS_PRECIOS = ['precio_93', 'precio_95', 'precio_97', 'precio_diesel'] as const;
 
+/**
+ * How far ahead a version may be scheduled (`vigencia`): 90 days. The company refuses more; a
+ * station refuses a vigencia more than MAX_VIGENCIA_MS plus a day (clock skew) ahead of its clock.
+ */
+export const MAX_VIGENCIA_MS = 90 * 24 * 3_600_000;
+const VIGENCIA_MARGEN_MS = 24 * 3_600_000;
+
+/** An update whose vigencia a station must refuse (too far ahead of `nowMs`), or null. */
+export function revisarVigencia(vigencia: string | undefined, nowMs: number): RechazoPrecios | null {
+  if (vigencia === undefined || Date.parse(vigencia) - nowMs <= MAX_VIGENCIA_MS + VIGENCIA_MARGEN_MS) return null;
+  return {
+    codigo: 'VERSION_INVALIDA',
+    mensaje: `vigencia ${vigencia} a más de 90 días del reloj de la estación`,
+    detalles: [{ campo: 'vigencia', problema: 'a más de 90 días (más un día de margen de reloj)' }],
+  };
+}
+
 /** Whether `v` can be a price version: an integer in [0, MAX_VERSION]. */
 export function versionEnRango(v: number): boolean {
   return Number.isInteger(v) && v >= 0 && v <= MAX_VERSION;

@@ -11,7 +11,7 @@ export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
   const present = (id: string) => {
     const e = service.getStation(id);
     if (!e) throw new CompanyError('ESTACION_NO_ENCONTRADA', `no existe la estación "${id}"`);
-    return presentStation(e, links.status(id), service.current.version);
+    return presentStation(e, links.status(id), service.current.version, service.programada?.version ?? null);
   };
 
   app.get(
@@ -29,7 +29,9 @@ export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
       const page = pageOf(service.listStations(), req.query);
       const newest = service.current.version;
       return sendPage(reply, {
-        items: page.items.map((e) => presentStation(e, links.status(e.id_estacion), newest)),
+        items: page.items.map((e) =>
+          presentStation(e, links.status(e.id_estacion), newest, service.programada?.version ?? null),
+        ),
         total: page.total,
       });
     },

@@ -12,7 +12,9 @@ export const sistemaRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =
     schema: salud,
     extra: () => {
       const newest = service.current.version;
-      const estaciones = service.listStations().map((e) => presentStation(e, links.status(e.id_estacion), newest));
+      const estaciones = service
+        .listStations()
+        .map((e) => presentStation(e, links.status(e.id_estacion), newest, service.programada?.version ?? null));
       return {
         empresa,
         version_precios: newest,

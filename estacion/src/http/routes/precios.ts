@@ -1,5 +1,6 @@
 import { pageOf, TOTAL_HEADER } from '@combustible/server';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { vistaProgramada } from '../../domain/prices.js';
 import type { ApiDeps } from '../deps.js';
 import { errorRespuesta, paginaSimple, preciosRespuesta } from '../schemas.js';
 
@@ -10,7 +11,7 @@ export const preciosRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { servi
       schema: {
         tags: ['precios'],
         summary:
-          'Precios vigentes y la versión con que vende cada surtidor (una página de surtidores; total en x-total-count)',
+          'Precios vigentes, la versión programada si hay una, y la versión con que vende cada surtidor (una página de surtidores; total en x-total-count)',
         querystring: paginaSimple,
         response: { 200: preciosRespuesta, 400: errorRespuesta },
       },
@@ -24,6 +25,7 @@ export const preciosRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { servi
         precios,
         actualizado,
         origen,
+        programada: vistaProgramada(service.prices.programada),
         surtidores: page.items.map((p) => ({
           id_surtidor: p.id_surtidor,
           version_precios: service.live.get(p.id_surtidor)?.version_precios ?? null,
