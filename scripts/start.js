@@ -69,12 +69,48 @@ console.log(`
     WebSocket (live)      ws://localhost:4001/
     pumps (TCP, try nc)   nc localhost 6000     see docs/protocol.md for lines to paste
     simulated pumps       4 (ids 1-4), outbox in data/surtidores; more: npx surtidor --help
+    prepaid pump          4 (set on the first run): its customers wait for "Autorizar" on the dashboard
   Ctrl-C stops everything.
 `);
 if (newPassword && hadData)
   console.log(
     '  (data/admin-password is new but ./data already had users: an existing admin keeps its old password.)\n',
   );
+
+/** Waits for the station and pump `id`, then sets the pump's modo_autorizacion to prepago. */
+async function prepaidDemo(id) {
+  const api = 'http://127.0.0.1:8001';
+  const until = Date.now() + 60_000;
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 500));
+  try {
+    let token;
+    while (token === undefined) {
+      if (Date.now() > until || stopping) throw new Error('la estación no respondió en 60 s');
+      const res = await fetch(`${api}/api/sesion`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ usuario: 'admin', clave: adminPassword }),
+      }).catch(() => null);
+      if (res?.ok) token = (await res.json()).token;
+      else await pause();
+    }
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    for (;;) {
+      if (Date.now() > until || stopping) throw new Error(`el surtidor ${id} no se registró en 60 s`);
+      const res = await fetch(`${api}/api/surtidores/${id}`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify({ modo_autorizacion: 'prepago' }),
+      });
+      if (res.ok) break;
+      if (res.status !== 404 && res.status !== 409) throw new Error(`PUT respondió ${res.status}`);
+      await pause();
+    }
+    console.log(`  Surtidor ${id} en prepago: sus clientes esperan "Autorizar" en el panel.`);
+  } catch (err) {
+    console.error(`  (no se pudo poner el surtidor ${id} en prepago: ${err.message})`);
+  }
+}
 
 let stopping = false;
 /** Stops the services in reverse order: pumps first (they hand their last sales to the station), the station last. */
@@ -91,3 +127,7 @@ async function stop(code = 0) {
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
+
+// On the first run, pump 4 is put in prepago through the station's API (as a supervisor would), so
+// the dashboard shows the authorization flow; later runs keep whatever the operators set.
+if (!hadData) void prepaidDemo(4);
