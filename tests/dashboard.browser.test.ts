@@ -390,4 +390,30 @@ describe.skipIf(!available)('operator dashboard', () => {
     expect(await card.evaluate((now, old) => now === old, before.card)).toBe(true);
     await p.context().close();
   });
+  it('shows the price version the company scheduled, until it is cancelled', async () => {
+    const p = await as('lectura');
+    await expect.poll(() => p.isHidden('#precios-programados')).toBe(true);
+    // The company, on the station's company port (no company token configured on this station).
+    const company = await LineClient.connect(station.companyPort);
+    pumps.push(company);
+    await company.next('estacion_info');
+    const vigencia = new Date(Date.now() + 3 * 3_600_000).toISOString();
+    company.send({
+      tipo: 'actualizacion_precios',
+      version: 7,
+      precios: { precio_93: 1290, precio_95: 1390, precio_97: 1400, precio_diesel: 1120 },
+      timestamp: new Date().toISOString(),
+      vigencia,
+    });
+    expect(await company.next('precios_recibidos')).toMatchObject({ version: 7 });
+    const line = p.locator('#precios-programados');
+    await expect.poll(() => line.textContent()).toMatch(/^Programada: versión 7 desde el .+ · 95 \$1\.390\./);
+    expect(await p.locator('#version-precios').textContent()).toBe('versión 0'); // not in force yet
+    await screenshot(p, 'estacion-precios-programados.png');
+
+    company.send({ tipo: 'cancelacion_precios', version: 7, timestamp: new Date().toISOString() });
+    expect(await company.next('cancelacion_recibida')).toMatchObject({ resultado: 'cancelada' });
+    await expect.poll(() => p.isHidden('#precios-programados')).toBe(true);
+    await p.context().close();
+  });
 });

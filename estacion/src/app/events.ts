@@ -12,6 +12,7 @@ import type {
   Transaccion,
   VersionPrecios,
 } from '../domain/types.js';
+import type { VistaProgramada } from '../domain/prices.js';
 
 export interface StationEvents {
   surtidor_conectado: [{ surtidor: Surtidor; estado: EstadoSurtidor }];
@@ -22,6 +23,8 @@ export interface StationEvents {
   conflicto: [Conflicto];
   alerta: [Alerta];
   precios: [VersionPrecios];
+  /** The scheduled price version changed: received, replaced, cancelled or in force now (null: none). */
+  precios_programados: [VistaProgramada | null];
   precios_aplicados: [{ id_surtidor: number; version: number }];
   surtidor_actualizado: [Surtidor];
   surtidor_eliminado: [{ id_surtidor: number }];

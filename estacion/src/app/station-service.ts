@@ -38,7 +38,7 @@ import {
 import { LiveStates } from '../domain/live-state.js';
 import { LIMITES, rechazosVenta } from '../domain/plausibility.js';
 import { PriceMismatchWatch } from '../domain/price-mismatch.js';
-import { PriceBook, type ResultadoCancelacion } from '../domain/prices.js';
+import { PriceBook, type ResultadoCancelacion, vistaProgramada } from '../domain/prices.js';
 import { conflictoEntre } from '../domain/conflicts.js';
 import { buildTransaction } from '../domain/transactions.js';
 import {
@@ -811,6 +811,7 @@ export class StationService {
       this.log.info({ programada: programada.version, vigente: version }, 'versión programada reemplazada');
       await this.store.deletePriceVersion(programada.version);
       this.armSchedule();
+      this.bus.emit('precios_programados', null);
     }
     return this.book.current;
   }
@@ -834,6 +835,7 @@ export class StationService {
     if (replaced !== null) await this.store.deletePriceVersion(replaced.version);
     this.log.info({ version, vigencia, vigente: this.book.current.version }, 'precios programados');
     this.armSchedule();
+    this.bus.emit('precios_programados', vistaProgramada(this.book.programada));
   }
 
   /**
@@ -843,7 +845,10 @@ export class StationService {
   async cancelPrices(version: number): Promise<ResultadoCancelacion> {
     if (this.book.programada?.version === version) await this.store.deletePriceVersion(version);
     const resultado = this.book.cancel(version);
-    if (resultado === 'cancelada') this.armSchedule();
+    if (resultado === 'cancelada') {
+      this.armSchedule();
+      this.bus.emit('precios_programados', null);
+    }
     return resultado;
   }
 
@@ -870,6 +875,7 @@ export class StationService {
     if (activated !== null) {
       this.log.info({ version: activated.version, vigencia: activated.vigencia }, 'versión programada en vigencia');
       this.bus.emit('precios', activated);
+      this.bus.emit('precios_programados', vistaProgramada(this.book.programada));
     }
     this.armSchedule();
   }

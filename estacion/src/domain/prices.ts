@@ -187,9 +187,10 @@ export function samePrices(a: Precios, b: Precios): boolean {
 }
 
 /** The scheduled version as the API and the dashboards' snapshot show it (null: none). */
-export function vistaProgramada(
-  p: VersionPrecios | null,
-): { version: number; precios: Precios; vigencia: string; actualizado: string } | null {
+/** A scheduled version as the API, the snapshot and the `precios_programados` event show it. */
+export type VistaProgramada = { version: number; precios: Precios; vigencia: string; actualizado: string };
+
+export function vistaProgramada(p: VersionPrecios | null): VistaProgramada | null {
   return p === null
     ? null
     : { version: p.version, precios: p.precios, vigencia: p.vigencia ?? '', actualizado: p.actualizado };

@@ -103,6 +103,7 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
     transaccion: (t) => broadcast('transaccion', t),
     alerta: (a) => broadcast('alerta', a),
     precios: (v) => broadcast('precios', v),
+    precios_programados: (p) => broadcast('precios_programados', { programada: p }),
     precios_aplicados: ({ id_surtidor }) => {
       const s = deps.service.live.get(id_surtidor);
       if (s) broadcast('estado', s, id_surtidor);

@@ -1,5 +1,5 @@
 /** "Últimas acciones": audit entries as the operator reads them, in plain Spanish. */
-import { el, fmtHora } from './format.js';
+import { el, fmtFechaHora, fmtHora } from './format.js';
 import { describirLimite } from './tarjetas.js';
 import type { Accion, LimiteAutorizacion } from './types.js';
 
@@ -57,6 +57,14 @@ export function describirAccion(a: Accion): string {
       return `Autenticación de la empresa rechazada${texto(d.motivo) ? `: ${String(d.motivo)}` : ''}`;
     case 'precios.cambiar':
       return `Precios nuevos${typeof d.version === 'number' ? ` (versión ${d.version})` : ''}`;
+    case 'precios.programar':
+      return `Precios programados${typeof d.version === 'number' ? ` (versión ${d.version})` : ''}${
+        texto(d.vigencia) ? ` para el ${fmtFechaHora(String(d.vigencia))}` : ''
+      }`;
+    case 'precios.cancelar':
+      return `Programada cancelada${typeof d.version === 'number' ? ` (versión ${d.version})` : ''}${
+        d.resultado === 'ya_aplicada' ? ': ya estaba en vigencia' : ''
+      }`;
     default:
       return a.accion;
   }

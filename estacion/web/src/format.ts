@@ -11,7 +11,21 @@ const hora = new Intl.DateTimeFormat('es-CL', {
   hourCycle: 'h23',
 });
 
+const fechaHora = new Intl.DateTimeFormat('es-CL', {
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
 export const fmtPesos = (n: number) => pesos.format(n);
+/** A date and time, in the browser's time zone: "01-12-2026, 00:00". */
+export const fmtFechaHora = (iso: string) => {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : fechaHora.format(d);
+};
 export const fmtLitros = (n: number) => `${litros.format(n)} L`;
 export const fmtHora = (iso: string) => {
   const d = new Date(/(?:Z|[+-]\d{2}:?\d{2})$/i.test(iso) ? iso : `${iso}Z`);

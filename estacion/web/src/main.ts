@@ -10,7 +10,7 @@ import { asegurarSesion, barraSesion, marcarRol, pedirSesion, puede, type Sesion
 import { itemAccion } from './acciones.js';
 import { ALERTA_CONFLICTO, refreshConflictos } from './conflictos.js';
 import { drawChart } from './chart.js';
-import { el, fmtHora, fmtLitros, fmtPesos, NOMBRE_COMBUSTIBLE } from './format.js';
+import { el, fmtFechaHora, fmtHora, fmtLitros, fmtPesos, NOMBRE_COMBUSTIBLE } from './format.js';
 import { type AvisoPlaya, type ComandoPlaya, renderPlaya, type ResultadoPlaya, TITULO_PLAYA } from './playa.js';
 import { type Comando, describirLimite, estadoDe, ordenGrilla, renderGrilla } from './tarjetas.js';
 import type {
@@ -21,6 +21,7 @@ import type {
   LimiteAutorizacion,
   EstadoSurtidor,
   EventoPuente,
+  PreciosProgramados,
   Snapshot,
   Surtidor,
   Transaccion,
@@ -43,6 +44,8 @@ const CIERRE_SESION = 4401;
 const state = {
   surtidores: new Map<number, Surtidor>(),
   precios: null as VersionPrecios | null,
+  /** The scheduled price version the station holds (in force at `vigencia` by its clock), if any. */
+  programada: null as PreciosProgramados | null,
   transacciones: [] as Transaccion[],
   alertas: new Map<string, Alerta>(),
   acciones: [] as Accion[],
@@ -99,6 +102,19 @@ function renderPrecios(): void {
     ),
   );
   $('precios').replaceChildren(...items);
+  const p = state.programada;
+  const aviso = $('precios-programados');
+  aviso.hidden = p === null;
+  if (p === null) return aviso.replaceChildren();
+  const cambios = (['93', '95', '97', 'diesel'] as const)
+    .filter((c) => p.precios[`precio_${c}`] !== v.precios[`precio_${c}`])
+    .map((c) => `${NOMBRE_COMBUSTIBLE[c] ?? c} ${fmtPesos(p.precios[`precio_${c}`])}`);
+  aviso.replaceChildren(
+    el('strong', {}, `Programada: versión ${p.version}`),
+    ` desde el ${fmtFechaHora(p.vigencia)}`,
+    cambios.length > 0 ? ` · ${cambios.join(', ')}` : ' · mismos precios',
+    '. Cada surtidor la toma al quedar disponible.',
+  );
 }
 
 /**
@@ -600,6 +616,7 @@ function aplicar(evento: EventoPuente): void {
       const snap = evento.datos as Snapshot;
       state.surtidores = new Map(snap.surtidores.map((s) => [s.id_surtidor, s]));
       state.precios = snap.precios;
+      state.programada = snap.precios.programada ?? null;
       state.transacciones = snap.transacciones.slice(0, MAX_TRANSACCIONES);
       state.alertas = new Map(snap.alertas.slice(0, MAX_ALERTAS).map((a) => [a.id, a]));
       state.acciones = (snap.acciones ?? []).slice(0, MAX_ACCIONES);
@@ -692,6 +709,12 @@ function aplicar(evento: EventoPuente): void {
     case 'autorizacion': {
       guardarAutorizacion(evento.datos as Autorizacion);
       renderSurtidores();
+      return;
+    }
+    case 'precios_programados': {
+      state.programada = (evento.datos as { programada: PreciosProgramados | null }).programada;
+      renderPrecios();
+      if (state.programada) aviso(`Precios programados: versión ${state.programada.version}`);
       return;
     }
     case 'precios': {

@@ -76,6 +76,14 @@ export interface VersionPrecios {
   actualizado: string;
 }
 
+/** A version the station holds to put in force at `vigencia` (its own clock). */
+export interface PreciosProgramados {
+  version: number;
+  precios: Precios;
+  vigencia: string;
+  actualizado: string;
+}
+
 export interface Transaccion {
   id_transaccion: string;
   id_surtidor: number;
@@ -112,7 +120,7 @@ export interface Snapshot {
   /** The connected pumps only; the rest through GET /api/surtidores. */
   surtidores: Surtidor[];
   totales?: Totales;
-  precios: VersionPrecios;
+  precios: VersionPrecios & { programada?: PreciosProgramados | null };
   transacciones: Transaccion[];
   alertas: Alerta[];
   acciones?: Accion[];
