@@ -15,7 +15,6 @@ import {
   COMBUSTIBLES,
   isoNow,
   MODOS_AUTORIZACION,
-  type ModoAutorizacion,
   systemClock,
 } from '@combustible/shared';
 import { DEFAULT_CONFIGURACION } from './app/station-service.js';
@@ -139,7 +138,7 @@ export function surtidoresCommand(options: SurtidoresCommandOptions): CommandMod
               if (err instanceof DevCaError) throw new CliUsuariosError(err.message);
               throw err;
             }
-            const modo = argv.modo as ModoAutorizacion;
+            const modo = argv.modo;
             let nuevos = 0;
             await withStore(argv, async (store, audit) => {
               const now = isoNow(clock);
