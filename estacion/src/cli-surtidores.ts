@@ -10,13 +10,7 @@
  * as `surtidor.modo`.
  */
 import { AuditLog, CLI_ACTOR, CliUsuariosError, newToken, sha256 } from '@combustible/server';
-import {
-  type Clock,
-  COMBUSTIBLES,
-  isoNow,
-  MODOS_AUTORIZACION,
-  systemClock,
-} from '@combustible/shared';
+import { type Clock, COMBUSTIBLES, isoNow, MODOS_AUTORIZACION, systemClock } from '@combustible/shared';
 import { DEFAULT_CONFIGURACION } from './app/station-service.js';
 import type { Argv, CommandModule, Options } from 'yargs';
 import type { Surtidor } from './domain/types.js';
