@@ -4,3 +4,4 @@ export * from './link2.js';
 export * from './parse.js';
 export * from './sale-limits.js';
 export * from './prices-rule.js';
+export * from './gauges.js';
