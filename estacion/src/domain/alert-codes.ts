@@ -30,6 +30,10 @@ export const STATION_ALERTS = {
   PRECIOS_DESALINEADOS:
     'A pump that confirms prices reports a version the station never had, or stays `disponible` with another version than the one in force past --price-mismatch seconds (default 30); resolved when it catches up.',
   TLS_CERTIFICADO_POR_VENCER: "The station's TLS certificate expires within 30 days (or has expired).",
+  FUGA_SOSPECHADA:
+    '(ext) A tank loses litres at a steady rate that sales and deliveries do not explain (domain/fugas.ts, docs/conciliacion.md).',
+  DIFERENCIA_INVENTARIO:
+    "(ext) A tank's variance is proportional to its sales beyond the meters' tolerance, or its cumulative variance is beyond the inventory control limit.",
 } as const;
 
 export type StationAlertCode = keyof typeof STATION_ALERTS;
