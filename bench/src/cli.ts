@@ -2,6 +2,7 @@
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { authCommand } from './auth/command.js';
+import { fugasCommand } from './fugas/command.js';
 import { hubCommand } from './hub/command.js';
 import { informeCommand } from './informe/command.js';
 import { paresCommand } from './pares/command.js';
@@ -17,6 +18,7 @@ import { ventasCommand } from './ventas/command.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commands have different argument shapes.
 const commands: CommandModule<object, any>[] = [
   authCommand,
+  fugasCommand,
   hubCommand,
   informeCommand,
   paresCommand,

@@ -10,3 +10,5 @@ export * from './store/port.js';
 // For the benchmarks: the SQLite file, schema and sale insert, to compare with raw better-sqlite3.
 export { MIGRATIONS as SQLITE_MIGRATIONS } from './store/sqlite-schema.js';
 export { INSERT_TRANSACCION_SQL, SQLITE_FILE } from './store/sqlite-store.js';
+export * from './domain/conciliacion.js';
+export * from './domain/fugas.js';

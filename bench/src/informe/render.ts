@@ -10,6 +10,8 @@
  */
 import { AUTH_HEAD, authCells } from '../auth/report.js';
 import type { VariantResult } from '../auth/run.js';
+import { escenarioLinea, fugasCells, veredicto } from '../fugas/report.js';
+import type { ResultadoEscenario } from '../fugas/run.js';
 import { figuresCells, fmt, type TableCells } from '../hub/report.js';
 import type { Figures as HubFigures } from '../hub/run.js';
 import type { LatencySummary } from '../hub/types.js';
@@ -51,7 +53,7 @@ interface Doc extends Json {
 }
 
 /** Known benchmarks first, in this order (the comparison and the long run lead); others after, by name. */
-const ORDER = ['pares', 'soak', 'hub', 'tls', 'surtidor', 'precios', 'auth', 'playa'];
+const ORDER = ['pares', 'soak', 'hub', 'tls', 'surtidor', 'precios', 'auth', 'playa', 'fugas'];
 
 const TITLES: Record<string, string> = {
   pares: 'pares: the station beside a minimal Node server, mosquitto and aedes',
@@ -62,6 +64,7 @@ const TITLES: Record<string, string> = {
   precios: 'precios: price propagation company → stations → pumps',
   auth: 'auth: what authentication costs per REST request',
   playa: 'playa: one command for the whole forecourt, against a minimal server writing the same line',
+  fugas: 'fugas: the leak detector over simulated months (detection rate, days to detect, false alarms)',
 };
 
 /** `--name value` for a recorded number or string parameter; nothing when it is absent. */
@@ -235,6 +238,24 @@ function body(doc: Doc, files: Set<string>, name: string): string[] {
         '',
         markdownTable(playaCells(doc as unknown as PlayaRun)),
       );
+      break;
+    case 'fugas':
+      out.push(
+        'Each month: one 30 000 L tank of the simulator (surtidor/src/domain/tanque.ts), four nozzles, Poisson',
+        'customers by hour and weekday, deliveries when low, the leak from the first hour; the station detector',
+        '(estacion/src/domain/fugas.ts, docs/conciliacion.md) runs at the end of every day on the data so far.',
+        'Detection: a FUGA_SOSPECHADA on any day of the month; false alarm: any alert on any day of a leak-free',
+        'month. Intervals: Wilson 95 %.',
+      );
+      for (const r of doc.escenarios as ResultadoEscenario[])
+        out.push(
+          '',
+          `${escenarioLinea(r)}.`,
+          '',
+          markdownTable(fugasCells(r)),
+          '',
+          bullets([veredicto(r, 0.76), veredicto(r, 0.38)]),
+        );
       break;
     default:
       out.push(markdownTable(genericTable(doc)));

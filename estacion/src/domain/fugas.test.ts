@@ -75,12 +75,16 @@ describe('detectarFugas', () => {
     expect(evidencia).toMatchObject({ id_tanque: 7, volumen: 'neto_15c', dias_de_datos: 7, puntos: 169 });
     expect(alertas[0]).toMatchObject({ clave: 'FUGA_SOSPECHADA:7', severidad: 'critica', id_surtidor: null });
     expect(alertas[0]?.mensaje).toMatch(/^Tanque 7: pierde 2\.\d\d L\/h/);
+    // What StationService.raiseAlert takes as `datos` (checked by tsc -p tsconfig.tests.json).
+    const datos: Record<string, unknown> | undefined = alertas[0]?.datos;
+    expect(datos?.metodo).toBe('regresion_varianza_acumulada');
   });
 
   it('stays quiet on a tight tank', () => {
     const { clock, inicio } = alFinal(30);
-    const { evidencia, alertas } = detectarFugas(tanque(inicio, { dias: 30 }), clock);
+    const { evidencia, alertas, resueltas } = detectarFugas(tanque(inicio, { dias: 30 }), clock);
     expect(alertas).toEqual([]);
+    expect(resueltas).toEqual(['FUGA_SOSPECHADA:7', 'DIFERENCIA_INVENTARIO:7']);
     expect(Math.abs(evidencia?.tasa_fuga_l_h ?? 99)).toBeLessThan(0.2);
     expect(evidencia?.estadistico_z).toBeLessThan(3);
   });
@@ -127,6 +131,7 @@ describe('detectarFugas', () => {
       evidencia: null,
       motivo: 'menos de 24 h de lecturas utilizables',
       alertas: [],
+      resueltas: [],
     });
     clock.advance(39.5 * 24 * H);
     const { evidencia } = detectarFugas(datos, clock, { ventanaDias: 3 });
