@@ -244,8 +244,10 @@ function body(doc: Doc, files: Set<string>, name: string): string[] {
         'Each month: one 30 000 L tank of the simulator (surtidor/src/domain/tanque.ts), four nozzles, Poisson',
         'customers by hour and weekday, deliveries when low, the leak from the first hour; the station detector',
         '(estacion/src/domain/fugas.ts, docs/conciliacion.md) runs at the end of every day on the data so far.',
-        'Detection: a FUGA_SOSPECHADA on any day of the month; false alarm: any alert on any day of a leak-free',
-        'month. Intervals: Wilson 95 %.',
+        'Detection: a FUGA_SOSPECHADA on any day of the month; false alarm: that alert on any day of a leak-free',
+        'month. Intervals: Wilson 95 %. In `adverso`, most DIFERENCIA_INVENTARIO on leak-free months come from the',
+        'injected gauge-chart error (a chart up to 1 % off scales every litre sold): a real discrepancy, which that',
+        'alert is there to report.',
       );
       for (const r of doc.escenarios as ResultadoEscenario[])
         out.push(
