@@ -112,8 +112,7 @@ async function handler(a: RecuperacionArgs): Promise<void> {
   }
   console.log('');
   console.log(formatTable(runs));
-  const command = `npm run bench -- recuperacion ${process.argv.slice(3).join(' ')}`.trim();
-  const file = saveJson(runs, at, command);
+  const file = saveJson(runs, at);
   console.log(`\nresultados: ${file.slice(ROOT.length)}`);
   if (runs.some((r) => r.problems.length > 0)) {
     console.log('\nFALLÓ: ver "no cumple porque".');

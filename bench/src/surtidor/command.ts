@@ -66,8 +66,7 @@ async function handler(a: SurtidorArgs): Promise<void> {
   }
   console.log('');
   console.log(formatTable(runs));
-  const command = `npm run bench -- surtidor ${process.argv.slice(3).join(' ')}`.trim();
-  const file = saveJson(runs, at, command);
+  const file = saveJson(runs, at);
   console.log(`\nresultados: ${file.slice(ROOT.length)}`);
   const sustained = runs.filter((r) => r.sustained).map((r) => r.params.pumps);
   console.log(
