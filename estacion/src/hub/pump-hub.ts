@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { type Clock, type ComandoNombre, isoNow, type Logger, systemClock, unrefTimer } from '@combustible/shared';
 import { AttemptLimiter } from '@combustible/server';
 import { type AuditSink, NO_AUDIT } from '../app/audit-sink.js';
+import type { LineSessionContext } from '../tcp/line-session.js';
 import type { PeerInfo } from '../tcp/listen.js';
 import { pumpIdOfCertificate } from '../tls/identity.js';
 import type { StationBus } from '../app/events.js';
@@ -81,6 +82,8 @@ export class PumpHub {
   readonly authenticatePump: AuthenticatePump;
   readonly registrationLimiter: AttemptLimiter;
   readonly registrationAdmission: RegistrationAdmission | null;
+  /** What every pump session shares (clock, log, line policy, metrics): one object, not one per connection. */
+  readonly lineContext: LineSessionContext;
   /** Every open connection, registered or not. */
   private readonly connections = new Set<PumpSession>();
   /** The current session of each registered pump. */
@@ -103,6 +106,7 @@ export class PumpHub {
     this.authenticatePump = deps.authenticatePump ?? sharedTokenAuth(this.options.pumpToken);
     this.registrationLimiter = deps.registrationLimiter ?? new AttemptLimiter(this.clock);
     this.registrationAdmission = deps.registrationAdmission ?? null;
+    this.lineContext = { clock: this.clock, log: this.log, policy: this.options, metrics: this.metrics };
     deps.bus.on('precios', this.onPrices);
     this.scheduleSweep();
   }
