@@ -200,7 +200,7 @@ export class Gauge {
       this.deps.onEvent?.({
         tipo: 'descarga_pedida',
         id_tanque: tank.setup.id_tanque,
-        llegaEnMs: Math.round(espera / this.options.speed),
+        llegaEnMs: Math.ceil(espera / this.options.speed),
       });
     }
   }
@@ -211,6 +211,7 @@ export class Gauge {
    */
   lecturasDebidas(todas = false): LecturaTanque[] {
     const now = this.simClock.now();
+    const timestamp = new Date(this.deps.clock.now()).toISOString(); // one instant for the round
     const out: LecturaTanque[] = [];
     for (const tank of this.tanks.values()) {
       const t = tank.tanque;
@@ -223,7 +224,7 @@ export class Gauge {
         tipo: 'lectura_tanque',
         id_medidor: this.id,
         id_tanque: tank.setup.id_tanque,
-        timestamp: new Date(this.deps.clock.now()).toISOString(),
+        timestamp,
         ...t.leer(),
       };
       tank.ultimaEnviadaSim = now;

@@ -266,8 +266,23 @@ describe('the probe', () => {
   });
 });
 
+type Operacion =
+  | { tipo: 'extraer'; litros: number }
+  | { tipo: 'descarga'; litros: number; temperaturaC: number; minutos: number }
+  | { tipo: 'esperar'; minutos: number };
+
+/** Runs draws, deliveries and waits (each wait `escala` times its minutes) on a tank. */
+function aplicar(tanque: Tanque, clock: FakeClock, ops: readonly Operacion[], escala: number): void {
+  for (const op of ops) {
+    if (op.tipo === 'extraer') tanque.extraer(op.litros);
+    else if (op.tipo === 'descarga')
+      tanque.iniciarDescarga({ litros: op.litros, temperaturaC: op.temperaturaC, duracionMs: op.minutos * 60_000 });
+    else clock.advance(op.minutos * 60_000 * escala);
+  }
+}
+
 describe('conservation (property)', () => {
-  const operacion = fc.oneof(
+  const operacion: fc.Arbitrary<Operacion> = fc.oneof(
     fc.record({ tipo: fc.constant('extraer' as const), litros: fc.double({ min: 0, max: 80, noNaN: true }) }),
     fc.record({
       tipo: fc.constant('descarga' as const),
@@ -294,16 +309,7 @@ describe('conservation (property)', () => {
             seed,
           );
           const primera = tanque.leer();
-          for (const op of ops) {
-            if (op.tipo === 'extraer') tanque.extraer(op.litros);
-            else if (op.tipo === 'descarga')
-              tanque.iniciarDescarga({
-                litros: op.litros,
-                temperaturaC: op.temperaturaC,
-                duracionMs: op.minutos * 60_000,
-              });
-            else clock.advance(op.minutos * 60_000);
-          }
+          aplicar(tanque, clock, ops, 1);
           clock.advance(2 * HORA); // any delivery has ended
           const b = tanque.balance();
           // The books, exactly.
@@ -335,16 +341,7 @@ describe('conservation (property)', () => {
             { litrosIniciales: 5000, fallas: { fugaLitrosHora: fuga, roboLitrosDia: robo }, clima: { amplitudC: 3 } },
             seed,
           );
-          for (const op of ops) {
-            if (op.tipo === 'extraer') tanque.extraer(op.litros);
-            else if (op.tipo === 'descarga')
-              tanque.iniciarDescarga({
-                litros: op.litros,
-                temperaturaC: op.temperaturaC,
-                duracionMs: op.minutos * 60_000,
-              });
-            else clock.advance(op.minutos * 60_000 * 10);
-          }
+          aplicar(tanque, clock, ops, 10);
           const b = tanque.balance();
           const fuera = b.extraido15 + b.fugado15 + b.robado15 + b.actual15;
           expect(fuera).toBeCloseTo(b.inicial15 + b.entregado15, 6);

@@ -15,7 +15,7 @@ import {
   type Logger,
   medidorConfirmado,
   parseLine,
-  ReconnectingClient,
+  type ReconnectingClient,
   type RegistroMedidor,
   registroRechazado,
 } from '@combustible/shared';
@@ -25,7 +25,7 @@ import type { Gauge } from '../domain/medidor.js';
 import { FATAL_WIRE_CODES, withCode } from '../errors.js';
 import { type Admission, admittedDial } from './admission.js';
 import { countCode, type LinkCounters } from './counters.js';
-import { patientDial } from './patient-dial.js';
+import { registeringClient } from './registering-client.js';
 
 /** What the station says to a gauge. */
 const stationToGauge = z.discriminatedUnion('tipo', [medidorConfirmado, registroRechazado, errorMensaje]);
@@ -51,8 +51,6 @@ export interface GaugeLinkDeps {
   onFatal?: (error: Error) => void;
 }
 
-const codeOf = (e: Error) => (e as Error & { code?: unknown }).code;
-
 export class GaugeLink {
   readonly client: ReconnectingClient;
   private registeredNow = false;
@@ -71,18 +69,12 @@ export class GaugeLink {
           this.releaseAdmission = release;
         })
       : deps.dial;
-    this.client = new ReconnectingClient({
-      dial: patientDial(admitted, {
-        failures: () => this.failedRegistrations,
-        backoff: options.backoff,
-        random: deps.random,
-        clock: deps.clock,
-      }),
+    this.client = registeringClient(admitted, {
+      failures: () => this.failedRegistrations,
+      refused: () => this.fatalRejection !== null,
       backoff: options.backoff,
       random: deps.random,
       clock: deps.clock,
-      isFatal: (e) => this.fatalRejection !== null || FATAL_WIRE_CODES.has(String(codeOf(e))),
-      resetOnPeerClose: true,
     });
     this.client.on('connected', () => this.onConnected());
     this.client.on('disconnected', (err) => {

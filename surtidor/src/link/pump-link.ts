@@ -12,7 +12,7 @@ import {
   encodeMessage,
   type Logger,
   type PumpToStation,
-  ReconnectingClient,
+  type ReconnectingClient,
   type Registro,
   TokenBucket,
 } from '@combustible/shared';
@@ -24,7 +24,7 @@ import type { Outbox, PumpBook } from '../outbox/outbox.js';
 import type { LinkCounters } from './counters.js';
 import { type Admission, admittedDial } from './admission.js';
 import { dispatchLine } from './handlers.js';
-import { patientDial } from './patient-dial.js';
+import { registeringClient } from './registering-client.js';
 
 export interface LinkOptions {
   token: string | undefined;
@@ -66,8 +66,6 @@ const STABLE_SESSION_MS = 60_000;
 
 /** Live lines kept while an earlier sale is being written. */
 const MAX_HELD_LINES = 1000;
-
-const codeOf = (e: Error) => (e as Error & { code?: unknown }).code;
 
 export class PumpLink {
   readonly client: ReconnectingClient;
@@ -120,19 +118,12 @@ export class PumpLink {
           () => this.holdsTurn,
         )
       : raw;
-    this.client = new ReconnectingClient({
-      dial: patientDial(admitted, {
-        failures: () => this.failedRegistrations + this.replacements,
-        backoff: options.backoff,
-        random: deps.random,
-        clock: deps.clock,
-      }),
+    this.client = registeringClient(admitted, {
+      failures: () => this.failedRegistrations + this.replacements,
+      refused: () => this.fatalRejection !== null,
       backoff: options.backoff,
       random: deps.random,
       clock: deps.clock,
-      isFatal: (e) => this.fatalRejection !== null || FATAL_WIRE_CODES.has(String(codeOf(e))),
-      // A killed station leaves no TIME_WAIT of ours behind to delay our reconnection by a second.
-      resetOnPeerClose: true,
     });
     this.client.on('connected', () => this.onConnected());
     this.client.on('disconnected', (err) => this.onDisconnected(err));

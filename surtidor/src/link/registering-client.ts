@@ -1,11 +1,19 @@
 /**
- * Dialing for a device that registers (a pump, a gauge): after failed registrations in a row
- * (refused, unanswered, taken over) each new attempt first waits a growing, jittered pause. The
- * reconnecting client's own backoff restarts after every TCP connection that succeeds, so without
- * this a refused device would knock twice a second.
+ * The connection of a device that registers with the station (a pump, a gauge): a
+ * ReconnectingClient whose dial, after failed registrations in a row (refused, unanswered, taken
+ * over), first waits a growing, jittered pause. The client's own backoff restarts after every TCP
+ * connection that succeeds, so without this a refused device would knock twice a second.
  */
-import { abortReason, type BackoffOptions, backoffDelay, type Clock, type Dialer } from '@combustible/shared';
+import {
+  abortReason,
+  type BackoffOptions,
+  backoffDelay,
+  type Clock,
+  type Dialer,
+  ReconnectingClient,
+} from '@combustible/shared';
 import type { Random } from '../domain/customer.js';
+import { FATAL_WIRE_CODES } from '../errors.js';
 
 /**
  * The pause before a new attempt after refused, unanswered or taken-over registrations grows to
@@ -55,4 +63,24 @@ export function patientDial(dial: Dialer, o: PatientDialOptions): Dialer {
     }
     return dial(signal);
   };
+}
+
+export interface RegisteringClientOptions extends PatientDialOptions {
+  /** The station refused the device for good (the client then closes instead of retrying). */
+  refused: () => boolean;
+}
+
+const codeOf = (e: Error) => (e as Error & { code?: unknown }).code;
+
+/** The reconnecting client of a device: patient dial, no retry after a refusal for good or a fatal wire code. */
+export function registeringClient(dial: Dialer, o: RegisteringClientOptions): ReconnectingClient {
+  return new ReconnectingClient({
+    dial: patientDial(dial, o),
+    backoff: o.backoff,
+    random: o.random,
+    clock: o.clock,
+    isFatal: (e) => o.refused() || FATAL_WIRE_CODES.has(String(codeOf(e))),
+    // A killed station leaves no TIME_WAIT of ours behind to delay our reconnection by a second.
+    resetOnPeerClose: true,
+  });
 }
