@@ -94,7 +94,7 @@ describe('surtidor CLI', () => {
     expect(parseArgs([])).toMatchObject({
       tanques: false,
       idMedidor: 1,
-      capacidadTanques: [20_000],
+      capacidadTanques: [30_000],
       intervaloLecturas: 60,
       cambioLecturaMm: 10,
       descargas: false,

@@ -150,7 +150,7 @@ export function parseArgs(argv: string[]): SurtidorConfig {
       'capacidad-tanques': {
         type: 'string',
         describe: `Litros de cada tanque: uno para todos o uno por combustible de --fuels (${LIMITES_TANQUES.capacidadMinLitros}–${LIMITES_TANQUES.capacidadMaxLitros})`,
-        default: '20000',
+        default: '30000',
       },
       'intervalo-lecturas': {
         type: 'number',

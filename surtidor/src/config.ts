@@ -195,7 +195,7 @@ export const surtidorConfigSchema = z
         .array(z.coerce.number().min(LIMITES_TANQUES.capacidadMinLitros).max(LIMITES_TANQUES.capacidadMaxLitros))
         .min(1)
         .max(COMBUSTIBLES.length)
-        .default([20_000]),
+        .default([30_000]),
     ),
     /** Simulated seconds between readings of each tank. */
     intervaloLecturas: z.coerce.number().min(1).max(86_400).default(60),

@@ -52,8 +52,11 @@ describe('calibration chart', () => {
     expect(litrosEnAltura(tabla, 5000)).toBeCloseTo(lleno, 6);
   });
 
-  it('cilindroParaCapacidad holds what was asked', () => {
-    for (const c of [5000, 20_000, 40_000, 100_000]) expect(capacidadDe(cilindroParaCapacidad(c))).toBeCloseTo(c, 6);
+  it('cilindroParaCapacidad holds what was asked; at 30 000 L it is the station’s demo tank (2.5 m across)', () => {
+    for (const c of [5000, 20_000, 40_000, 100_000]) expect(capacidadDe(cilindroParaCapacidad(c))).toBeCloseTo(c, 3);
+    const demo = cilindroParaCapacidad(30_000);
+    expect(demo.at(-1)?.altura_mm).toBeCloseTo(2500, 6);
+    expect(litrosEnAltura(demo, 1250)).toBeCloseTo(15_000, 6);
   });
 
   it('refuses a shapeless cylinder', () => {
@@ -69,7 +72,8 @@ describe('calibration chart', () => {
         fc.double({ min: 0, max: alto, noNaN: true }),
         (h, k) => {
           expect(alturaDeLitros(TABLA, litrosEnAltura(TABLA, h))).toBeCloseTo(h, 6);
-          if (h < k) expect(litrosEnAltura(TABLA, h)).toBeLessThan(litrosEnAltura(TABLA, k));
+          if (h <= k) expect(litrosEnAltura(TABLA, h)).toBeLessThanOrEqual(litrosEnAltura(TABLA, k));
+          if (h + 0.01 < k) expect(litrosEnAltura(TABLA, h)).toBeLessThan(litrosEnAltura(TABLA, k));
         },
       ),
     );

@@ -240,6 +240,7 @@ export class Fleet {
         token: c.token,
         version: SOFTWARE_VERSION,
         registrationTimeoutMs: c.registrationTimeout * 1000,
+        maxSilenceMs: c.heartbeatInterval * 1000,
         backoff: { baseMs: c.reconnectBase * 1000, maxMs: c.reconnectMax * 1000 },
       },
     });

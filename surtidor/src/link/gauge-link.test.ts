@@ -45,6 +45,7 @@ function setup(opts: { gauge?: Partial<GaugeOptions>; link?: Partial<GaugeLinkOp
       token: 'secreto',
       version: 'sim-test',
       registrationTimeoutMs: 15_000,
+      maxSilenceMs: 30_000,
       backoff: { baseMs: 100, maxMs: 1000 },
       ...opts.link,
     },
@@ -115,6 +116,21 @@ describe('GaugeLink', () => {
       expect(readingsOf(station, 1)).toHaveLength(n + 1);
       expect(readingsOf(station, 4)).toHaveLength(n + 1);
     }
+  });
+
+  it('with readings rarer than --heartbeat-interval, sends a round anyway after that much silence (its sign of life)', async () => {
+    const t = setup({ gauge: { speed: 1, intervaloLecturasMs: HORA } });
+    const station = await registered(t);
+    t.tick(29_900);
+    await settle();
+    expect(station.of('lectura_tanque')).toHaveLength(2);
+    t.tick(100);
+    await station.count('lectura_tanque', 4);
+    t.tick(29_900);
+    await settle();
+    expect(station.of('lectura_tanque')).toHaveLength(4);
+    t.tick(100);
+    await station.count('lectura_tanque', 6);
   });
 
   it('sends a tank at once when its level moves --cambio-lectura-mm, and only that tank', async () => {

@@ -34,6 +34,12 @@ export interface GaugeLinkOptions {
   token: string | undefined;
   version: string;
   registrationTimeoutMs: number;
+  /**
+   * Real ms without a line after which a round of readings goes out anyway: the station closes a
+   * device it has not heard from in its heartbeat timeout, and readings are the gauge's only sign
+   * of life (the pumps' --heartbeat-interval).
+   */
+  maxSilenceMs: number;
   backoff: BackoffOptions;
 }
 
@@ -59,6 +65,7 @@ export class GaugeLink {
   private fatalRejection: Error | null = null;
   private fatalError: Error | null = null;
   private releaseAdmission: (() => void) | undefined;
+  private lastSentAt = 0;
   /** Readings written to the station. */
   lecturasEnviadas = 0;
 
@@ -117,7 +124,7 @@ export class GaugeLink {
       }
       return;
     }
-    this.sendReadings(false);
+    this.sendReadings(now - this.lastSentAt >= this.deps.options.maxSilenceMs);
   }
 
   private sendReadings(todas: boolean): void {
@@ -125,6 +132,7 @@ export class GaugeLink {
       if (this.client.send(encodeMessage(lectura))) {
         this.lecturasEnviadas += 1;
         this.deps.counters.enviadas += 1;
+        this.lastSentAt = this.deps.clock.now();
       }
     }
   }
