@@ -4,6 +4,7 @@ export * from './domain/customer.js';
 export * from './domain/money.js';
 export * from './domain/pricing.js';
 export * from './domain/pump.js';
+export * from './domain/tanque.js';
 export * from './domain/types.js';
 export * from './errors.js';
 export * from './fleet/fleet.js';
