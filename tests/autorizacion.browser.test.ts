@@ -5,23 +5,21 @@
  * from the card's dialog, the pump gets exactly that `autorizar`, dispenses and sells under the
  * limit, and the card shows the completed authorization with the refund.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, chromiumAvailable, launchBrowser } from './helpers/browser.js';
+import { launchBrowser } from './helpers/browser.js';
+import {
+  browserTestsAvailable,
+  createDashboardUsers,
+  DASHBOARD_USERS as USERS,
+  logIn,
+  openDashboard,
+  screenshot,
+} from './helpers/dashboard.js';
 import { type Json, LineClient } from './helpers/line-client.js';
-import { ROOT, removeTempDirs, type StationProcess, startStationProcess } from './helpers/processes.js';
+import { removeTempDirs, type StationProcess, startStationProcess } from './helpers/processes.js';
 
-const available = chromiumAvailable();
-if (!available) console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
-
-const SCREENSHOTS = path.join(ROOT, 'tests', 'screenshots');
-
-const USERS = {
-  operador: { usuario: 'ana', clave: 'clave-de-ana' },
-  supervisor: { usuario: 'sofia', clave: 'clave-de-sofia' },
-} as const;
+const available = browserTestsAvailable();
 
 const estado = (id: number, estado_operacion: string, extra: Json = {}): Json => ({
   tipo: 'estado',
@@ -34,11 +32,6 @@ const estado = (id: number, estado_operacion: string, extra: Json = {}): Json =>
   ...extra,
 });
 
-async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: true });
-}
-
 describe.skipIf(!available)('prepaid authorization in the dashboard', () => {
   let station: StationProcess;
   let browser: Browser;
@@ -49,8 +42,7 @@ describe.skipIf(!available)('prepaid authorization in the dashboard', () => {
 
   beforeAll(async () => {
     station = await startStationProcess({ flags: { nombre: 'Estación Prepago' } });
-    for (const [rol, u] of Object.entries(USERS))
-      await station.request('/api/usuarios', 'POST', { nombre: u.usuario, rol, clave: u.clave });
+    await createDashboardUsers(station);
     postpago = await LineClient.connect(station.pumpPort);
     postpago.send({
       tipo: 'registro',
@@ -73,12 +65,9 @@ describe.skipIf(!available)('prepaid authorization in the dashboard', () => {
     expect(await prepago.next('registro_confirmado')).toMatchObject({ modo_autorizacion: 'postpago' });
     prepago.send(estado(2, 'disponible'));
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    await page.goto(`${station.api}/`);
-    await page.locator('#sesion-usuario').fill(USERS.operador.usuario);
-    await page.locator('#sesion-clave').fill(USERS.operador.clave);
-    await page.locator('#sesion-entrar').click();
+    // Logged in here; the first test waits for it to be live (expect.poll belongs in a test).
+    page = await openDashboard(browser, station);
+    await logIn(page, USERS.operador.usuario, USERS.operador.clave);
   }, 60_000);
 
   afterAll(async () => {

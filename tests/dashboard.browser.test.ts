@@ -3,26 +3,23 @@
  * with pumps connected over TCP: the login screen, what each role sees and may do, who paused a
  * pump, the last actions, and the session ending.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, chromiumAvailable, launchBrowser } from './helpers/browser.js';
+import { launchBrowser } from './helpers/browser.js';
+import {
+  browserTestsAvailable,
+  createDashboardUsers,
+  DASHBOARD_USERS as USERS,
+  dashboardAs,
+  logIn,
+  openDashboard,
+  type Rol,
+  screenshot,
+} from './helpers/dashboard.js';
 import { type Json, LineClient } from './helpers/line-client.js';
-import { ROOT, removeTempDirs, type StationProcess, startStationProcess } from './helpers/processes.js';
+import { removeTempDirs, type StationProcess, startStationProcess } from './helpers/processes.js';
 
-const available = chromiumAvailable();
-if (!available) console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
-
-export const SCREENSHOTS = path.join(ROOT, 'tests', 'screenshots');
-
-/** One user per role, created through the API by admin. */
-const USERS = {
-  lectura: { usuario: 'luis', clave: 'clave-de-luis' },
-  operador: { usuario: 'ana', clave: 'clave-de-ana' },
-  supervisor: { usuario: 'sofia', clave: 'clave-de-sofia' },
-} as const;
-type Rol = keyof typeof USERS;
+const available = browserTestsAvailable();
 
 const registro = (id: number, nombre: string): Json => ({
   tipo: 'registro',
@@ -41,11 +38,6 @@ const estado = (id: number, estado_operacion: string, litros: number, tipo_combu
   timestamp: new Date().toISOString(),
 });
 
-async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: true });
-}
-
 describe.skipIf(!available)('operator dashboard', () => {
   let station: StationProcess;
   let browser: Browser;
@@ -53,32 +45,12 @@ describe.skipIf(!available)('operator dashboard', () => {
   let page: Page;
   const pumps: LineClient[] = [];
 
-  /** A fresh browser context (no cookie), on the dashboard. */
-  async function open(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const p = await context.newPage();
-    await p.goto(`${station.api}/`);
-    return p;
-  }
-
-  async function logIn(p: Page, usuario: string, clave: string): Promise<void> {
-    await p.locator('#sesion-usuario').fill(usuario);
-    await p.locator('#sesion-clave').fill(clave);
-    await p.locator('#sesion-entrar').click();
-  }
-
-  /** A new page logged in as `rol`, live. */
-  async function as(rol: Rol): Promise<Page> {
-    const p = await open();
-    await logIn(p, USERS[rol].usuario, USERS[rol].clave);
-    await expect.poll(() => p.textContent('#conexion')).toBe('En vivo');
-    return p;
-  }
+  const open = () => openDashboard(browser, station);
+  const as = (rol: Rol) => dashboardAs(browser, station, rol);
 
   beforeAll(async () => {
     station = await startStationProcess({ flags: { nombre: 'Estación Centro' } });
-    for (const [rol, u] of Object.entries(USERS))
-      await station.request('/api/usuarios', 'POST', { nombre: u.usuario, rol, clave: u.clave });
+    await createDashboardUsers(station);
     for (const [id, nombre] of [
       [1, 'Isla Norte'],
       [2, 'Isla Sur'],

@@ -335,5 +335,6 @@ describe('estacion: the first admin and its users from the command line', () => 
       ['usuario.crear', 'usuario:ana', 'ok'],
     ]);
     expect(await s.request('/api/auditoria/verificacion')).toMatchObject({ ok: true });
-  });
+    // Five CLI processes, each starting Node and hashing with the real scrypt cost: slow on a busy machine.
+  }, 60_000);
 });

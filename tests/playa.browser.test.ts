@@ -4,25 +4,16 @@
  * whole forecourt and reads the result, which stays until "Entendido"; an operator is not offered
  * the emergency stop, and resumes everyone.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, chromiumAvailable, launchBrowser } from './helpers/browser.js';
+import { launchBrowser } from './helpers/browser.js';
+import { browserTestsAvailable, createDashboardUsers, dashboardAs, type Rol, screenshot } from './helpers/dashboard.js';
 import { type Json, LineClient } from './helpers/line-client.js';
-import { ROOT, removeTempDirs, type StationProcess, startStationProcess } from './helpers/processes.js';
+import { removeTempDirs, type StationProcess, startStationProcess } from './helpers/processes.js';
 import { estado as estadoEn, registro } from '../estacion/src/hub/test-harness.js';
 
-const available = chromiumAvailable();
-if (!available) console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
-
-const SCREENSHOTS = path.join(ROOT, 'tests', 'screenshots');
-
-const USERS = {
-  operador: { usuario: 'ana', clave: 'clave-de-ana' },
-  supervisor: { usuario: 'sofia', clave: 'clave-de-sofia' },
-} as const;
-type Rol = keyof typeof USERS;
+const available = browserTestsAvailable();
 
 const PUMPS = [
   [1, 'Isla Norte'],
@@ -32,11 +23,6 @@ const PUMPS = [
 
 /** A pump's state now, as it reports it. */
 const estado = (id: number, estado_operacion: string): Json => estadoEn(id, estado_operacion, new Date().toISOString());
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: true });
-}
 
 /** Answers every `comando` at once, reporting the state it leads to, until the connection closes. */
 async function answerEverything(p: LineClient, id: number): Promise<void> {
@@ -57,14 +43,9 @@ describe.skipIf(!available)('dashboard: commands for the whole forecourt', () =>
   let browser: Browser;
   const pumps: LineClient[] = [];
 
+  /** A page logged in as `rol`, with the three pumps on screen. */
   async function as(rol: Rol): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const p = await context.newPage();
-    await p.goto(`${station.api}/`);
-    await p.locator('#sesion-usuario').fill(USERS[rol].usuario);
-    await p.locator('#sesion-clave').fill(USERS[rol].clave);
-    await p.locator('#sesion-entrar').click();
-    await expect.poll(() => p.textContent('#conexion')).toBe('En vivo');
+    const p = await dashboardAs(browser, station, rol);
     await expect.poll(() => p.locator('[data-surtidor]').count()).toBe(3);
     return p;
   }
@@ -74,8 +55,7 @@ describe.skipIf(!available)('dashboard: commands for the whole forecourt', () =>
     station = await startStationProcess({
       flags: { nombre: 'Estación Centro', 'forecourt-command-timeout': '1' },
     });
-    for (const [rol, u] of Object.entries(USERS))
-      await station.request('/api/usuarios', 'POST', { nombre: u.usuario, rol, clave: u.clave });
+    await createDashboardUsers(station);
     for (const [id, nombre] of PUMPS) {
       const p = await LineClient.connect(station.pumpPort);
       p.send(registro(id, { nombre }));

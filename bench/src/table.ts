@@ -27,3 +27,20 @@ export function markdownTable(t: TableCells, corner = ''): string {
     ...t.rows.map((r) => line([r.label, ...t.header.map((_, i) => r.cells[i] ?? '')])),
   ].join('\n');
 }
+
+/** A figure of a table row: a number (shown with the row's digits), a word, or missing (`n/d`). */
+export type Figure = number | string | null | undefined;
+
+export const fmtFigure = (v: Figure, digits: number) =>
+  v === null || v === undefined ? 'n/d' : typeof v === 'string' ? v : Number.isFinite(v) ? v.toFixed(digits) : 'n/d';
+
+/** A row of a table with one column per run: its label, the figure of one run, the digits shown. */
+export type RunRow<T> = [label: string, value: (run: T) => Figure, digits: number];
+
+/** One column per run (titled by `title`), one row per `rows` entry: the terminal's and the README's table. */
+export function runsCells<T>(runs: T[], title: (run: T) => string, rows: RunRow<T>[]): TableCells {
+  return {
+    header: runs.map(title),
+    rows: rows.map(([label, value, digits]) => ({ label, cells: runs.map((r) => fmtFigure(value(r), digits)) })),
+  };
+}

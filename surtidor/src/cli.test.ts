@@ -90,6 +90,45 @@ describe('surtidor CLI', () => {
     expect(parseArgs([])).toMatchObject({ modo: 'prepago', autorizarSolo: true });
   });
 
+  it('reads the tank flags: off by default; faults repeated or comma-separated, from flags or the environment', () => {
+    expect(parseArgs([])).toMatchObject({
+      tanques: false,
+      idMedidor: 1,
+      capacidadTanques: [30_000],
+      intervaloLecturas: 60,
+      cambioLecturaMm: 10,
+      descargas: false,
+      fuga: [],
+      robo: [],
+      medidorAlto: [],
+    });
+    const c = parseArgs([
+      ...['--tanques', '--id-medidor', '3', '--count', '4', '--descargas', '--nivel-descarga', '30'],
+      ...['--capacidad-tanques', '40000,40000,20000,30000', '--intervalo-lecturas', '5'],
+      ...['--fuga', '1:0.4', '--fuga', '4:2', '--robo', '2:30', '--medidor-alto', '3:1.5,4:2'],
+    ]);
+    expect(c).toMatchObject({
+      tanques: true,
+      idMedidor: 3,
+      descargas: true,
+      nivelDescarga: 30,
+      capacidadTanques: [40_000, 40_000, 20_000, 30_000],
+      intervaloLecturas: 5,
+      fuga: [
+        { id: 1, valor: 0.4 },
+        { id: 4, valor: 2 },
+      ],
+      robo: [{ id: 2, valor: 30 }],
+      medidorAlto: [
+        { id: 3, valor: 1.5 },
+        { id: 4, valor: 2 },
+      ],
+    });
+    process.env.SURTIDOR_TANQUES = 'true';
+    process.env.SURTIDOR_FUGA = '2:5';
+    expect(parseArgs([])).toMatchObject({ tanques: true, fuga: [{ id: 2, valor: 5 }] });
+  });
+
   it('mixto gives about half the pumps prepago, always the same ones', () => {
     const ids = Array.from({ length: 1000 }, (_, i) => i + 1);
     const prepago = ids.filter((id) => modoInicial('mixto', id) === 'prepago');
@@ -112,6 +151,20 @@ describe('surtidor CLI', () => {
     [['--ca', 'ca.crt'], 'requieren --tls'],
     [['--tls', '--count', '2', '--cert', 'a.crt', '--key', 'a.key'], 'deben contener {id}'],
     [['--modo', 'gratis'], '--modo'],
+    [['--fuga', '1:2'], 'requieren --tanques'],
+    [['--descargas'], 'requieren --tanques'],
+    [['--tanques', '--fuga', '1-2'], 'ID:VALOR'],
+    [['--tanques', '--fuga', '1:0'], '> 0'],
+    [['--tanques', '--fuga', '1:5000'], '≤ 1000'],
+    [['--tanques', '--fuga', '1:1', '--fuga', '1:2'], 'ids repetidos'],
+    [['--tanques', '--fuels', '93', '--fuga', '4:1'], 'tanque inexistente'],
+    [['--tanques', '--fuels', '93', '--robo', '2:10'], '--robo'],
+    [['--tanques', '--robo', '1:20000'], '--robo'],
+    [['--tanques', '--count', '2', '--medidor-alto', '3:1'], 'surtidor inexistente'],
+    [['--tanques', '--medidor-alto', '1:50'], '≤ 20'],
+    [['--tanques', '--capacidad-tanques', '500'], '--capacidadTanques'],
+    [['--tanques', '--capacidad-tanques', '10000,20000'], 'una por combustible'],
+    [['--tanques', '--intervalo-lecturas', '0'], '--intervaloLecturas'],
   ])('rejects %j naming the flag', (argv, flag) => {
     expect(() => parseArgs(argv)).toThrow(ConfigError);
     expect(() => parseArgs(argv)).toThrow(flag);

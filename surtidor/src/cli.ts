@@ -13,6 +13,7 @@ import yargs from 'yargs';
 import {
   DEFAULT_RECONNECT_BASE_S,
   DEFAULT_RECONNECT_MAX_S,
+  LIMITES_TANQUES,
   type SurtidorConfig,
   surtidorConfigSchema,
 } from './config.js';
@@ -139,6 +140,59 @@ export function parseArgs(argv: string[]): SurtidorConfig {
         default: 120_000,
       },
       'chaos-slow-read': { type: 'number', describe: 'Caos: leer a lo más estos bytes por segundo', default: 0 },
+      tanques: {
+        type: 'boolean',
+        describe:
+          'Simular un medidor de tanques (consola ATG) en el mismo puerto: un tanque por combustible de --fuels (1 = 93, 2 = 95, 3 = 97, 4 = diesel), que baja con lo que despachan los surtidores',
+        default: false,
+      },
+      'id-medidor': { type: 'number', describe: 'id_medidor de la consola de tanques', default: 1 },
+      'capacidad-tanques': {
+        type: 'string',
+        describe: `Litros de cada tanque: uno para todos o uno por combustible de --fuels (${LIMITES_TANQUES.capacidadMinLitros}–${LIMITES_TANQUES.capacidadMaxLitros})`,
+        default: '30000',
+      },
+      'intervalo-lecturas': {
+        type: 'number',
+        describe: 'Segundos simulados entre lecturas de cada tanque (y una más cuando el nivel cambia)',
+        default: 60,
+      },
+      'cambio-lectura-mm': {
+        type: 'number',
+        describe: 'Un cambio de nivel de estos milímetros desde la última lectura envía otra',
+        default: 10,
+      },
+      descargas: {
+        type: 'boolean',
+        describe: 'Camiones: un tanque bajo --nivel-descarga pide una descarga, que llega y entra en unos minutos',
+        default: false,
+      },
+      'nivel-descarga': {
+        type: 'number',
+        describe: 'Porcentaje de llenado bajo el cual se pide un camión',
+        default: 25,
+      },
+      'litros-descarga': {
+        type: 'number',
+        describe: 'Litros de cada descarga (el tanque recibe hasta el 95 % de su capacidad)',
+        default: 15_000,
+      },
+      'minutos-descarga': { type: 'number', describe: 'Minutos simulados que dura una descarga', default: 40 },
+      fuga: {
+        type: 'string',
+        array: true,
+        describe: `Falla: el tanque pierde LITROS_HORA litros por hora simulada (TANQUE:LITROS_HORA, repetible, ≤ ${LIMITES_TANQUES.fugaMaxLitrosHora})`,
+      },
+      robo: {
+        type: 'string',
+        array: true,
+        describe: `Falla: salen LITROS_DIA litros por día por una manguera en modo manual, sin venta (TANQUE:LITROS_DIA, repetible, ≤ ${LIMITES_TANQUES.roboMaxLitrosDia})`,
+      },
+      'medidor-alto': {
+        type: 'string',
+        array: true,
+        describe: `Falla: el medidor del surtidor marca PORCENTAJE % de más (la venta dice más de lo que salió del tanque; SURTIDOR:PORCENTAJE, repetible, ≤ ${LIMITES_TANQUES.medidorAltoMaxPorcentaje})`,
+      },
     })
     .example('$0 --estacion localhost:6000 --count 4', 'cuatro surtidores a velocidad real')
     .example('$0 --count 2000 --first-id 1001 --speed 10 --outbox-dir data/s2', 'dos mil, diez veces más rápido')
@@ -146,6 +200,11 @@ export function parseArgs(argv: string[]): SurtidorConfig {
     .example('$0 --chaos-drop 0.05 --chaos-duplicate 0.05', 'probar la estación con líneas perdidas y repetidas')
     .example('$0 --count 100 --modo mixto', 'la mitad en prepago: sus clientes esperan la autorización de la estación')
     .example('$0 --count 1000 --modo prepago --autorizar-solo', 'carga en prepago sin operador (autorización propia)')
+    .example(
+      '$0 --count 4 --tanques --descargas',
+      'con medidor de tanques: niveles que bajan con las ventas y camiones',
+    )
+    .example('$0 --count 4 --tanques --fuga 2:0.4 --robo 4:30 --medidor-alto 3:2', 'fallas para el detector de fugas')
     .strict()
     .help()
     .alias('h', 'help')
@@ -203,6 +262,16 @@ export async function main(argv: string[]): Promise<number> {
       velocidad: config.speed,
       modo: config.modo,
       autorizar_solo: config.autorizarSolo,
+      ...(config.tanques
+        ? {
+            medidor: config.idMedidor,
+            tanques: fleet.gauge?.console.idsTanques,
+            descargas: config.descargas,
+            fuga: config.fuga,
+            robo: config.robo,
+            medidor_alto: config.medidorAlto,
+          }
+        : {}),
       outbox: config.outboxDir,
       pendientes: fleet.outbox.pending,
     },

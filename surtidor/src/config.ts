@@ -3,7 +3,14 @@
  * of which can also come from an environment variable SURTIDOR_<FLAG> (e.g. SURTIDOR_ESTACION,
  * SURTIDOR_COUNT, SURTIDOR_CHAOS_DROP).
  */
-import { COMBUSTIBLES, combustible, logLevel, type ModoAutorizacion, parseHostPort } from '@combustible/shared';
+import {
+  COMBUSTIBLES,
+  type Combustible,
+  combustible,
+  logLevel,
+  type ModoAutorizacion,
+  parseHostPort,
+} from '@combustible/shared';
 import { z } from 'zod';
 
 export const DEFAULT_STATION_PORT = 6000;
@@ -37,6 +44,66 @@ export function modoInicial(modo: ModoSimulador, id: number): ModoAutorizacion {
 const seconds = z.coerce.number().positive().max(86_400);
 const probability = z.coerce.number().min(0).max(1);
 const count = z.coerce.number().int();
+
+/** Splits a flag given as "a,b c" or repeated (an array) into its items. */
+function listOf(v: unknown): unknown {
+  const items: unknown = typeof v === 'string' ? [v] : v;
+  if (!Array.isArray(items)) return v;
+  return (items as unknown[]).flatMap((s): unknown[] =>
+    typeof s === 'string'
+      ? s
+          .split(/[\s,]+/)
+          .map((x) => x.trim())
+          .filter((x) => x.length > 0)
+      : [s],
+  );
+}
+
+/** The tank of each fuel: 93 → 1, 95 → 2, 97 → 3, diesel → 4 (whichever fuels are simulated). */
+export function tanqueDe(c: Combustible): number {
+  return COMBUSTIBLES.indexOf(c) + 1;
+}
+
+/** Bounds of the tank flags. */
+export const LIMITES_TANQUES = {
+  capacidadMinLitros: 1000,
+  capacidadMaxLitros: 100_000,
+  fugaMaxLitrosHora: 1000,
+  roboMaxLitrosDia: 10_000,
+  medidorAltoMaxPorcentaje: 20,
+  /** Entries of each repeatable fault flag. */
+  fallasMax: 64,
+} as const;
+
+/** `ID:VALOR` (a tank or pump id, then a positive number up to `max`). */
+function idValor(max: number) {
+  return z
+    .string()
+    .regex(/^\d+:\d+(?:\.\d+)?$/, 'se espera ID:VALOR, p. ej. 1:0.5')
+    .transform((s) => {
+      const [id, valor] = s.split(':');
+      return { id: Number(id), valor: Number(valor) };
+    })
+    .refine((p) => p.id >= 1 && p.id <= 1_000_000_000, 'id fuera de rango')
+    .refine((p) => p.valor > 0 && p.valor <= max, `el valor debe ser > 0 y ≤ ${max}`);
+}
+
+function idValores(max: number) {
+  return z.preprocess(
+    listOf,
+    z
+      .array(idValor(max))
+      .max(LIMITES_TANQUES.fallasMax)
+      .refine((l) => new Set(l.map((p) => p.id)).size === l.length, 'ids repetidos'),
+  );
+}
+
+const TANQUE_INEXISTENTE =
+  'tanque inexistente: los tanques son 1 (93), 2 (95), 3 (97) y 4 (diesel), de los combustibles de --fuels';
+
+function tanqueSimulado(fuels: readonly Combustible[], id: number): boolean {
+  return fuels.some((f) => tanqueDe(f) === id);
+}
 
 const estacion = z.string().transform((value, ctx) => {
   try {
@@ -118,6 +185,33 @@ export const surtidorConfigSchema = z
     key: z.string().min(1).optional(),
     /** The name to verify in the station's certificate, when it is not the --estacion host. */
     tlsServername: z.string().min(1).optional(),
+    /** A gauge console measuring one tank per simulated fuel (`tanqueDe`). */
+    tanques: z.boolean().default(false),
+    idMedidor: count.min(1).max(1_000_000_000).default(1),
+    /** One capacity for every tank, or one per fuel in --fuels order. */
+    capacidadTanques: z.preprocess(
+      listOf,
+      z
+        .array(z.coerce.number().min(LIMITES_TANQUES.capacidadMinLitros).max(LIMITES_TANQUES.capacidadMaxLitros))
+        .min(1)
+        .max(COMBUSTIBLES.length)
+        .default([30_000]),
+    ),
+    /** Simulated seconds between readings of each tank. */
+    intervaloLecturas: z.coerce.number().min(1).max(86_400).default(60),
+    /** A reading also goes out when the level moved this much since the last one. */
+    cambioLecturaMm: z.coerce.number().min(1).max(1000).default(10),
+    /** Truck deliveries when a tank falls below --nivel-descarga. */
+    descargas: z.boolean().default(false),
+    nivelDescarga: z.coerce.number().min(1).max(90).default(25),
+    litrosDescarga: z.coerce.number().min(100).max(LIMITES_TANQUES.capacidadMaxLitros).default(15_000),
+    minutosDescarga: z.coerce.number().min(0).max(600).default(40),
+    /** TANQUE:LITROS_HORA */
+    fuga: idValores(LIMITES_TANQUES.fugaMaxLitrosHora).default([]),
+    /** TANQUE:LITROS_DIA */
+    robo: idValores(LIMITES_TANQUES.roboMaxLitrosDia).default([]),
+    /** SURTIDOR:PORCENTAJE */
+    medidorAlto: idValores(LIMITES_TANQUES.medidorAltoMaxPorcentaje).default([]),
   })
   .refine((c) => c.reconnectMax >= c.reconnectBase, {
     path: ['reconnect-max'],
@@ -130,6 +224,20 @@ export const surtidorConfigSchema = z
   .refine((c) => c.tls || (c.ca === undefined && c.cert === undefined && c.tlsServername === undefined), {
     path: ['tls'],
     message: '--ca, --cert, --key y --tls-servername requieren --tls',
+  })
+  .refine((c) => c.tanques || (!c.descargas && c.fuga.length + c.robo.length + c.medidorAlto.length === 0), {
+    path: ['tanques'],
+    message: '--descargas, --fuga, --robo y --medidor-alto requieren --tanques',
+  })
+  .refine((c) => c.capacidadTanques.length === 1 || c.capacidadTanques.length === c.fuels.length, {
+    path: ['capacidad-tanques'],
+    message: 'una capacidad para todos los tanques, o una por combustible de --fuels',
+  })
+  .refine((c) => c.fuga.every((p) => tanqueSimulado(c.fuels, p.id)), { path: ['fuga'], message: TANQUE_INEXISTENTE })
+  .refine((c) => c.robo.every((p) => tanqueSimulado(c.fuels, p.id)), { path: ['robo'], message: TANQUE_INEXISTENTE })
+  .refine((c) => c.medidorAlto.every((p) => p.id >= c.firstId && p.id < c.firstId + c.count), {
+    path: ['medidor-alto'],
+    message: 'surtidor inexistente: debe estar entre --first-id y --first-id + --count - 1',
   })
   .refine((c) => c.count === 1 || c.cert === undefined || (c.cert.includes('{id}') && (c.key ?? '').includes('{id}')), {
     path: ['cert'],

@@ -17,6 +17,8 @@ export const SURTIDOR_ERRORS = {
   CAOS_MEDIO_ABIERTA:
     'Chaos mode: a half-open connection was given up after --chaos-half-open-ms; the pump reconnects.',
   TODOS_RECHAZADOS: 'Every pump of the process was refused for good (e.g. a wrong token): the process exits 1.',
+  TANQUE_VACIO:
+    'A simulated pump sold fuel its tank did not have (--tanques without --descargas runs the tanks dry); the sale stands.',
   CIERRE_INCOMPLETO: 'On shutdown some sales were still unconfirmed; they stay in the outbox for the next run.',
 } as const;
 

@@ -1,6 +1,7 @@
 /** Test support for the simulator's unit tests: a manual clock, scripted randomness, a recording sink. */
 import { Duplex, Writable } from 'node:stream';
 import {
+  type Combustible,
   createLogger,
   type Dialer,
   duplexPair,
@@ -35,6 +36,9 @@ export class RecordingSink implements PumpSink {
   pricesApplied(prices: PriceVersion): void {
     this.applied.push(prices);
   }
+
+  /** Set by a test that follows the meter. */
+  dispensed?: (combustible: Combustible, ml: number) => void;
 
   get sales(): TransaccionCompletada[] {
     return this.out.filter((m): m is TransaccionCompletada => m.tipo === 'transaccion_completada');

@@ -17,9 +17,10 @@ interface HubArgs extends LoadArgs {
   ceiling: boolean;
 }
 
-export function within(name: string, value: number, min: number, max: number): void {
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`--${name} debe estar entre ${min} y ${max} (es ${value})`);
+/** Throws unless `--name`'s value lies in [min, max] (and, with `integer`, is a whole number). */
+export function within(name: string, value: number, min: number, max: number, { integer = false } = {}): void {
+  if (!(integer ? Number.isInteger(value) : Number.isFinite(value)) || value < min || value > max) {
+    throw new Error(`--${name} debe ser ${integer ? 'un entero ' : ''}entre ${min} y ${max} (es ${value})`);
   }
 }
 

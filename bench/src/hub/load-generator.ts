@@ -1,7 +1,7 @@
 /**
  * The hub benchmark's load: N simulated pumps against 127.0.0.1:<port>. It runs in its own process
  * (forked with the config as JSON in argv[2]) so its CPU is not charged to the server under test,
- * talks to the parent over IPC (LoadMessage / LoadCommand) and stops by itself.
+ * talks to the parent over IPC (generator.ts) and stops by itself.
  *
  * Open loop: `estado` lines go out at N / interval per second, spread evenly over the connections;
  * `transaccion_completada` at the configured total rate, round-robin. Latency is send → matching
@@ -9,32 +9,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { estadoLine, transaccionLine } from './messages.js';
-import { fromParent, toParent } from './ipc.js';
-import { type ConnectionEvents, type Json, PumpConnection, pumpTarget } from './pump-connection.js';
+import { generatorMain, type GeneratorRun, MeasuredWindow } from './generator.js';
+import { type ConnectionEvents, type Json, openPumps, type PumpConnection, pumpTarget } from './pump-connection.js';
 import { increment, summarize } from './stats.js';
-import type { LoadCommand, LoadConfig, LoadMessage, LoadResult } from './types.js';
+import type { LoadConfig, LoadResult } from './types.js';
 
 const TICK_MS = 5;
 
-const report = (msg: LoadMessage) => toParent(msg);
-
-async function openAll(cfg: LoadConfig, events: ConnectionEvents) {
-  const conns: PumpConnection[] = [];
-  const failures: string[] = [];
-  const target = pumpTarget(cfg.port, cfg.tls);
-  for (let first = 1; first <= cfg.connections && failures.length === 0; first += cfg.batchSize) {
-    const last = Math.min(cfg.connections, first + cfg.batchSize - 1);
-    const batch: Promise<PumpConnection>[] = [];
-    for (let id = first; id <= last; id++) batch.push(PumpConnection.open(target, id, cfg.registerTimeoutMs, events));
-    for (const r of await Promise.allSettled(batch)) {
-      if (r.status === 'fulfilled') conns.push(r.value);
-      else failures.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
-    }
-  }
-  return { conns, failures };
-}
-
-class LoadRun {
+class LoadRun implements GeneratorRun<LoadResult> {
   private conns: PumpConnection[] = [];
   private phase: 'warmup' | 'window' | 'drain' | 'done' = 'warmup';
   private readonly tag = `b${Date.now().toString(36)}`;
@@ -49,10 +31,7 @@ class LoadRun {
   private duplicates = 0;
   private connectionsLost = 0;
   private maxTickLagMs = 0;
-  private windowStart = 0;
-  private windowEnd = 0;
-  private cpuStart = process.cpuUsage();
-  private cpuUsedMs = 0;
+  private readonly window = new MeasuredWindow();
   private ticker: NodeJS.Timeout | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
   private done: (result: LoadResult) => void = () => {};
@@ -69,7 +48,7 @@ class LoadRun {
 
   async register(): Promise<string[]> {
     const start = performance.now();
-    const { conns, failures } = await openAll(this.cfg, this.events);
+    const { conns, failures } = await openPumps(pumpTarget(this.cfg.port, this.cfg.tls), this.cfg, this.events);
     this.conns = conns;
     this.registerMs = performance.now() - start;
     return failures;
@@ -158,18 +137,13 @@ class LoadRun {
 
   private startWindow(now: number): void {
     this.phase = 'window';
-    this.windowStart = now;
-    this.cpuStart = process.cpuUsage();
-    void report({ type: 'window-start' });
+    this.window.open(now);
   }
 
   private endWindow(now: number): void {
     clearInterval(this.ticker);
     this.phase = 'drain';
-    this.windowEnd = now;
-    const cpu = process.cpuUsage(this.cpuStart);
-    this.cpuUsedMs = (cpu.user + cpu.system) / 1000;
-    void report({ type: 'window-end' });
+    this.window.close(now);
     if (this.windowPending === 0) this.finish();
     else this.drainTimer = setTimeout(() => this.finish(), this.cfg.drainMs);
   }
@@ -179,11 +153,10 @@ class LoadRun {
     this.phase = 'done';
     clearTimeout(this.drainTimer);
     for (const conn of this.conns) conn.close();
-    const windowMs = this.windowEnd - this.windowStart;
     this.done({
       registered: this.conns.length,
       registerMs: this.registerMs,
-      windowS: windowMs / 1000,
+      windowS: this.window.ms / 1000,
       sent: this.sent,
       skipped: this.skipped,
       confirmations: this.confirmations,
@@ -193,39 +166,10 @@ class LoadRun {
       errors: this.errors,
       received: this.received,
       connectionsLost: this.connectionsLost,
-      generatorCpuPct: windowMs > 0 ? (this.cpuUsedMs / windowMs) * 100 : 0,
+      generatorCpuPct: this.window.cpuPct,
       maxTickLagMs: this.maxTickLagMs,
     });
   }
 }
 
-async function main(): Promise<void> {
-  const cfg = JSON.parse(process.argv[2] ?? '{}') as LoadConfig;
-  // The parent owns this process: when it goes away, so do we.
-  process.on('disconnect', () => process.exit(3));
-  const batches = Math.ceil(cfg.connections / cfg.batchSize);
-  const budgetMs =
-    batches * cfg.registerTimeoutMs + 30_000 + (cfg.warmupS + cfg.durationS) * 1000 + cfg.drainMs + 10_000;
-  setTimeout(() => {
-    void report({ type: 'fatal', message: `generador: sin terminar en ${budgetMs} ms` }).then(() => process.exit(2));
-  }, budgetMs).unref();
-
-  const run = new LoadRun(cfg);
-  const started = fromParent((m): m is LoadCommand => (m as LoadCommand | null)?.type === 'start');
-  const failures = await run.register();
-  if (failures.length > 0) {
-    const sample = failures.slice(0, 3).join('; ');
-    await report({ type: 'fatal', message: `${failures.length} conexiones no se registraron: ${sample}` });
-    process.exit(1);
-  }
-  await report({ type: 'registered', registered: cfg.connections, failures: 0, ms: run.registerMs });
-  await started;
-  const result = await run.run();
-  await report({ type: 'result', result });
-  process.exit(0);
-}
-
-main().catch(async (err: unknown) => {
-  await report({ type: 'fatal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-  process.exit(1);
-});
+generatorMain((cfg: LoadConfig) => new LoadRun(cfg));

@@ -85,6 +85,8 @@ export class PumpConnection {
   session: Buffer | undefined;
   /** Whether the TLS handshake resumed an earlier session (false on plain TCP). */
   resumed = false;
+  /** Lines queued while a chunk from the server is read, written in one go after it (see queue). */
+  private out = '';
 
   private constructor(
     private readonly socket: net.Socket,
@@ -156,7 +158,10 @@ export class PumpConnection {
       socket.on('session', (ticket: Buffer) => {
         conn.session = ticket;
       });
-      socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+      socket.on('data', (chunk: Buffer) => {
+        decoder.push(chunk);
+        conn.flush();
+      });
       socket.on('error', (err: NodeJS.ErrnoException) => {
         if (!conn.registered) fail(`error de conexión ${err.code ?? err.message}`, err.message);
       });
@@ -180,8 +185,42 @@ export class PumpConnection {
     return true;
   }
 
+  /**
+   * Queues `line`, to go out with every other line queued until `flush` (called after each chunk
+   * from the server has been read): the answers to one chunk cost one write, not one per line.
+   */
+  queue(line: string): void {
+    this.out += line;
+  }
+
+  flush(): void {
+    if (this.out.length === 0) return;
+    this.send(this.out);
+    this.out = '';
+  }
+
   close(): void {
     this.closing = true;
     this.socket.destroy();
   }
+}
+
+/** Opens and registers pumps 1…`count`, `batchSize` at a time; stops at the first batch with a failure. */
+export async function openPumps(
+  target: PumpTarget,
+  cfg: { connections: number; batchSize: number; registerTimeoutMs: number },
+  events: ConnectionEvents,
+): Promise<{ conns: PumpConnection[]; failures: string[] }> {
+  const conns: PumpConnection[] = [];
+  const failures: string[] = [];
+  for (let first = 1; first <= cfg.connections && failures.length === 0; first += cfg.batchSize) {
+    const last = Math.min(cfg.connections, first + cfg.batchSize - 1);
+    const batch: Promise<PumpConnection>[] = [];
+    for (let id = first; id <= last; id++) batch.push(PumpConnection.open(target, id, cfg.registerTimeoutMs, events));
+    for (const r of await Promise.allSettled(batch)) {
+      if (r.status === 'fulfilled') conns.push(r.value);
+      else failures.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
+    }
+  }
+  return { conns, failures };
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchCommand } from '../command-line.js';
 import type { ChildLogs } from './children.js';
-import type { Figures, HubRun } from './run.js';
+import type { Figures, HubRun, LoadParams } from './run.js';
 import { ROOT } from './run.js';
 import { total } from './stats.js';
 
@@ -116,14 +116,19 @@ export function machineLine(): string {
   return `Máquina: ${m.cpus} × ${m.model}, ${(m.totalmemBytes / 2 ** 30).toFixed(1)} GiB, Node ${m.node}`;
 }
 
-export function formatTable(run: HubRun): string {
-  const { params, estacion, techo } = run;
-  const head = [
-    `Hub: ${params.connections} conexiones, un estado cada ${params.estadoIntervalMs} ms por conexión, ` +
+/** The head of a table of the hub load (`title`: which benchmark), the machine line after it. */
+export function loadHead(title: string, params: LoadParams): string[] {
+  return [
+    `${title}: ${params.connections} conexiones, un estado cada ${params.estadoIntervalMs} ms por conexión, ` +
       `${params.txPerSecond} tx/s en total, ${params.warmupS} s de calentamiento + ${params.durationS} s medidos`,
     machineLine(),
     '',
   ];
+}
+
+export function formatTable(run: HubRun): string {
+  const { params, estacion, techo } = run;
+  const head = loadHead('Hub', params);
   const table = techo
     ? figuresTable(
         [

@@ -103,22 +103,23 @@ export const BENCH_ADMIN_PASSWORD = 'bench-estacion-admin';
 /**
  * The flags of every benchmark station: loopback, the given pump port (0: any), the other ports
  * ephemeral, its own data dir, JSON logs at info. The "listening" line is logged at info; the hub
- * logs nothing at info per message, only per connection.
+ * logs nothing at info per message, only per connection. `admission`: keep the station's own
+ * registration admission (bench recuperacion measures it); without it, no admission limit.
  */
-export function stationArgs(dataDir: string, pumpPort = 0): string[] {
+export function stationArgs(dataDir: string, pumpPort = 0, { admission: keep = false } = {}): string[] {
   const ports = ['--pump-port', String(pumpPort), '--company-port', '0', '--api-port', '0', '--ws-port', '0'];
   // A known admin password: a generated one would be printed on stderr (and counted as noise).
   const admin = ['--admin-password', BENCH_ADMIN_PASSWORD];
   // The load generators register thousands of pumps as fast as they can and count a deferral as a
-  // failure: no admission limit here (bench recuperacion measures the admission).
-  const admission = ['--registration-rate', '0'];
+  // failure: no admission limit there.
+  const admission = keep ? [] : ['--registration-rate', '0'];
   const logs = ['--log-level', 'info', '--log-pretty=false'];
   return ['--host', '127.0.0.1', ...ports, ...admin, ...admission, '--data-dir', dataDir, ...logs];
 }
 
-/** Starts the station and resolves once its pump port listens. */
-export async function startStation(args: string[]): Promise<{ station: Child; port: number }> {
-  const station = startNode('estacion', STATION_BIN, args, { cwd: ROOT });
+/** Starts the station (Node run with `nodeArgs`, e.g. --cpu-prof) and resolves once its pump port listens. */
+export async function startStation(args: string[], nodeArgs: string[] = []): Promise<{ station: Child; port: number }> {
+  const station = startNode('estacion', STATION_BIN, args, { cwd: ROOT, nodeArgs });
   try {
     const ready = await station.waitForLine((e) => e.escuchando === 'surtidores', READY_TIMEOUT_MS);
     return { station, port: Number(ready.puerto) };

@@ -1,4 +1,5 @@
 /** Shapes exchanged between the hub benchmark's processes (parent ↔ load generator ↔ ceiling). */
+import type { GeneratorLoad } from './generator.js';
 
 /** How the simulated pumps speak TLS to the station (absent: plain TCP). */
 export interface TlsClientConfig {
@@ -8,23 +9,14 @@ export interface TlsClientConfig {
   clientCertDir?: string;
 }
 
-export interface LoadConfig {
+export interface LoadConfig extends GeneratorLoad {
   /** TCP port on 127.0.0.1 to load. */
   port: number;
   tls?: TlsClientConfig;
-  connections: number;
   /** Each connection sends one `estado` per interval. */
   estadoIntervalMs: number;
   /** `transaccion_completada` per second, across all connections. */
   txPerSecond: number;
-  warmupS: number;
-  durationS: number;
-  /** Connections opened (and registered) at once. */
-  batchSize: number;
-  /** Per connection: connect + `registro` → `registro_confirmado`. */
-  registerTimeoutMs: number;
-  /** After the window, how long to wait for outstanding confirmations. */
-  drainMs: number;
 }
 
 export interface LatencySummary {
@@ -64,17 +56,6 @@ export interface LoadResult {
   /** Worst lateness of the generator's scheduler tick (ms): large values mean the generator itself lagged. */
   maxTickLagMs: number;
 }
-
-/** Load generator → parent. */
-export type LoadMessage =
-  | { type: 'registered'; registered: number; failures: number; ms: number }
-  | { type: 'window-start' }
-  | { type: 'window-end' }
-  | { type: 'result'; result: LoadResult }
-  | { type: 'fatal'; message: string };
-
-/** Parent → load generator. */
-export type LoadCommand = { type: 'start' };
 
 /** Ceiling server: parent → child and its answer. */
 export type CeilingCommand = { type: 'stats' };

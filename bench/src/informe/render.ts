@@ -20,12 +20,16 @@ import { cargaDe, playaCells } from '../playa/report.js';
 import type { PlayaRun } from '../playa/run.js';
 import { preciosRows } from '../precios/command.js';
 import type { PreciosRun } from '../precios/run.js';
+import { recuperacionCells, recuperacionHeader } from '../recuperacion/report.js';
+import type { RecuperacionFigures } from '../recuperacion/run.js';
 import { type SoakDoc, soakHeader, soakTable } from '../soak/report.js';
-import { ROWS as SURTIDOR_ROWS } from '../surtidor/report.js';
+import { surtidorCells } from '../surtidor/report.js';
+import type { SurtidorFigures } from '../surtidor/run.js';
 import { ingestCells, stormCells } from '../tls/report.js';
 import type { TlsRun } from '../tls/run.js';
-import type { SurtidorFigures } from '../surtidor/run.js';
 import { markdownTable } from '../table.js';
+import { profileCells, ventasCells, ventasHeader } from '../ventas/report.js';
+import type { VentasRun } from '../ventas/run.js';
 
 export const BEGIN = '<!-- bench:inicio -->';
 export const END = '<!-- bench:fin -->';
@@ -53,12 +57,26 @@ interface Doc extends Json {
 }
 
 /** Known benchmarks first, in this order (the comparison and the long run lead); others after, by name. */
-const ORDER = ['pares', 'soak', 'hub', 'tls', 'surtidor', 'precios', 'auth', 'playa', 'fugas'];
+const ORDER = [
+  'pares',
+  'soak',
+  'hub',
+  'ventas',
+  'recuperacion',
+  'tls',
+  'surtidor',
+  'precios',
+  'auth',
+  'playa',
+  'fugas',
+];
 
 const TITLES: Record<string, string> = {
   pares: 'pares: the station beside a minimal Node server, mosquitto and aedes',
   soak: 'soak: a real-speed fleet for minutes',
   hub: 'hub: N pumps on the station versus the minimal server',
+  ventas: 'ventas: durable sales at saturation versus raw better-sqlite3',
+  recuperacion: 'recuperacion: N pumps back after the station is killed and restarted',
   tls: 'tls: what TLS costs the station, and a reconnect storm of TLS pumps',
   surtidor: 'surtidor: pumps one simulator process sustains',
   precios: 'precios: price propagation company → stations → pumps',
@@ -72,23 +90,24 @@ const flag = (name: string, value: unknown) =>
   typeof value === 'number' || typeof value === 'string' ? [`--${name}`, String(value)] : [];
 
 /** For results saved before `command` was recorded: the flags that reproduce their parameters. */
+/** The hub load's flags (LoadParams), which `hub` and `tls` share. */
+const loadFlags = (p: Json) => [
+  ...flag('connections', p.connections),
+  ...flag('estado-interval-ms', p.estadoIntervalMs),
+  ...flag('tx-per-second', p.txPerSecond),
+  ...flag('duration', p.durationS),
+  ...flag('warmup', p.warmupS),
+];
+
 const COMMAND_FROM_PARAMS: Record<string, (p: Json) => string[]> = {
-  hub: (p) => [
-    ...flag('connections', p.connections),
-    ...flag('estado-interval-ms', p.estadoIntervalMs),
-    ...flag('tx-per-second', p.txPerSecond),
-    ...flag('duration', p.durationS),
-    ...flag('warmup', p.warmupS),
-    ...(p.ceiling === false ? ['--no-ceiling'] : []),
-  ],
-  tls: (p) => [
-    ...flag('connections', p.connections),
-    ...flag('estado-interval-ms', p.estadoIntervalMs),
-    ...flag('tx-per-second', p.txPerSecond),
-    ...flag('duration', p.durationS),
-    ...flag('warmup', p.warmupS),
-    ...flag('storm', p.storm),
-    ...(p.mutual === true ? ['--mutual'] : []),
+  hub: (p) => [...loadFlags(p), ...(p.ceiling === false ? ['--no-ceiling'] : [])],
+  tls: (p) => [...loadFlags(p), ...flag('storm', p.storm), ...(p.mutual === true ? ['--mutual'] : [])],
+  ventas: (p) => [
+    ...flag('surtidores', p.connections),
+    ...flag('en-vuelo', p.inFlight),
+    ...flag('duracion', p.durationS),
+    ...flag('calentamiento', p.warmupS),
+    ...(p.profile === false ? ['--no-perfil'] : []),
   ],
   precios: (p) => [
     ...flag('stations', p.stations),
@@ -136,18 +155,6 @@ function hubTable(doc: Doc): TableCells {
         [{ title: 'estación/techo', num: estacion, den: techo }],
       )
     : figuresCells([{ title: 'estación', f: estacion }]);
-}
-
-function surtidorTable(doc: Doc): TableCells {
-  const runs = doc.runs as SurtidorFigures[];
-  const cell = (v: number | string | null, digits: number) => (typeof v === 'string' ? v : fmt(v, digits));
-  return {
-    header: runs.map((r) => String(r.params.pumps)),
-    rows: SURTIDOR_ROWS.map(([label, value, digits]) => ({
-      label,
-      cells: runs.map((r) => cell(value(r), digits)),
-    })),
-  };
 }
 
 function preciosTable(doc: Doc): TableCells {
@@ -218,8 +225,28 @@ function body(doc: Doc, files: Set<string>, name: string): string[] {
         out.push('', `Reconnect storm, ${d.storm.pumps} TLS pumps at once:`, '', markdownTable(stormCells(d.storm)));
       break;
     }
+    case 'ventas': {
+      const d = doc as unknown as VentasRun;
+      out.push(firstLine(ventasHeader(d)), '', markdownTable(ventasCells(d)));
+      if (d.profile)
+        out.push(
+          '',
+          `Where a sale's time goes (the station under \`--cpu-prof\`, wall time in the window): ` +
+            `${fmt(d.profile.busyUsPerSale, 2)} µs busy per sale.`,
+          '',
+          markdownTable(profileCells(d.profile)),
+        );
+      break;
+    }
+    case 'recuperacion': {
+      const runs = doc.runs as RecuperacionFigures[];
+      out.push(recuperacionHeader(runs), '', markdownTable(recuperacionCells(runs), 'surtidores'));
+      const problems = runs.flatMap((r) => r.problems.map((x) => `${r.params.surtidores}: ${x}`));
+      if (problems.length > 0) out.push('', 'Problems recorded in this run:', '', bullets(problems));
+      break;
+    }
     case 'surtidor':
-      out.push(markdownTable(surtidorTable(doc), 'surtidores'));
+      out.push(markdownTable(surtidorCells(doc.runs as SurtidorFigures[]), 'surtidores'));
       break;
     case 'precios':
       out.push(markdownTable(preciosTable(doc)));

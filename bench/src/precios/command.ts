@@ -1,5 +1,6 @@
 /** The `precios` command: company → stations → pumps price propagation, as a table and JSON. */
 import type { Argv, CommandModule } from 'yargs';
+import { printProblems, within } from '../hub/command.js';
 import { installCleanup } from '../hub/children.js';
 import { machineInfo, writeResult } from '../hub/report.js';
 import { ROOT } from '../hub/run.js';
@@ -13,12 +14,6 @@ interface PreciosArgs {
   warmup: number;
 }
 
-function within(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`--${name} debe ser un entero entre ${min} y ${max} (es ${value})`);
-  }
-}
-
 const builder = (y: Argv) =>
   y
     .options({
@@ -28,10 +23,10 @@ const builder = (y: Argv) =>
       warmup: { type: 'number', default: 1, describe: 'Cambios de calentamiento (no medidos)' },
     })
     .check((a) => {
-      within('stations', a.stations, 1, 20);
-      within('pumps', a.pumps, 1, 5000);
-      within('rounds', a.rounds, 1, 1000);
-      within('warmup', a.warmup, 0, 100);
+      within('stations', a.stations, 1, 20, { integer: true });
+      within('pumps', a.pumps, 1, 5000, { integer: true });
+      within('rounds', a.rounds, 1, 1000, { integer: true });
+      within('warmup', a.warmup, 0, 100, { integer: true });
       return true;
     });
 
@@ -74,9 +69,7 @@ async function handler(a: PreciosArgs): Promise<void> {
   console.log(formatPrecios(run));
   console.log(`\nresultados: ${writeResult('precios', at, run).slice(ROOT.length)}`);
   if (run.problems.length > 0) {
-    console.log('\nFALLÓ:');
-    for (const p of run.problems) console.log(`  - ${p}`);
-    process.exitCode = 1;
+    printProblems(run.problems);
   }
 }
 

@@ -8,14 +8,13 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Child, removeTempDir, startNode, tempDir } from '../hub/children.js';
-import { ROOT } from '../hub/run.js';
+import { ROOT, STATION_BIN, stationArgs } from '../hub/run.js';
+import { stationLogin } from '../estacion.js';
 import { summarize } from '../hub/stats.js';
 import type { LatencySummary } from '../hub/types.js';
 import { FakePump } from './fake-pumps.js';
 
 const READY_TIMEOUT_MS = 30_000;
-/** The stations' `admin` password (their API needs a session); each run uses fresh data dirs. */
-const STATION_ADMIN_PASSWORD = 'bench-estacion-admin';
 /** The company's `admin` password (its API needs a session too); fresh data dir each run. */
 const COMPANY_ADMIN_PASSWORD = 'bench-empresa-admin';
 const ROUND_TIMEOUT_MS = 20_000;
@@ -65,8 +64,6 @@ async function pollUntil(what: string, check: () => Promise<boolean>, timeoutMs:
   }
 }
 
-const bin = (name: string) => path.join(ROOT, name, 'bin', `${name}.js`);
-
 export async function runPrecios(params: PreciosParams, progress: (line: string) => void): Promise<PreciosRun> {
   const children: Child[] = [];
   const dirs: string[] = [];
@@ -77,43 +74,15 @@ export async function runPrecios(params: PreciosParams, progress: (line: string)
     for (let i = 1; i <= params.stations; i++) {
       const dir = tempDir('bench-precios-estacion-');
       dirs.push(dir);
-      // Pumps never time out during the run; nothing else is changed from the defaults.
-      const child = startNode(
-        `estacion-${i}`,
-        bin('estacion'),
-        [
-          '--host',
-          '127.0.0.1',
-          '--pump-port',
-          '0',
-          '--company-port',
-          '0',
-          '--api-port',
-          '0',
-          '--ws-port',
-          '0',
-          '--data-dir',
-          dir,
-          '--id',
-          `estacion-${i}`,
-          '--log-pretty=false',
-          // Up to 5000 pumps per station, over the default --max-pumps.
-          '--max-pumps',
-          '20000',
-          '--admin-password',
-          STATION_ADMIN_PASSWORD,
-        ],
-        { cwd: ROOT },
-      );
+      // The benchmarks' station flags (ephemeral ports, known admin password, no admission limit)
+      // with its own id, and up to 5000 pumps per station, over the default --max-pumps.
+      const args = [...stationArgs(dir), '--id', `estacion-${i}`, '--max-pumps', '20000'];
+      const child = startNode(`estacion-${i}`, STATION_BIN, args, { cwd: ROOT });
       children.push(child);
       const ready = await child.waitForLine((e) => e.listo === true, READY_TIMEOUT_MS);
       const ports = ready.puertos as { pump: number; company: number; api: number };
       // The station API is read with an admin session (logged in once, before the clock starts).
-      const { token } = await getJson<{ token: string }>(`http://127.0.0.1:${ports.api}/api/sesion`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ usuario: 'admin', clave: STATION_ADMIN_PASSWORD }),
-      });
+      const token = await stationLogin(ports.api);
       stations.push({
         apiPort: ports.api,
         pumpPort: ports.pump,
@@ -125,7 +94,7 @@ export async function runPrecios(params: PreciosParams, progress: (line: string)
     dirs.push(companyDir);
     const company = startNode(
       'empresa',
-      bin('empresa'),
+      path.join(ROOT, 'empresa', 'bin', 'empresa.js'),
       [
         'serve',
         '--host',

@@ -1,5 +1,6 @@
 /** The `recuperacion` command: how fast N pumps are all registered again after a station restart. */
 import type { Argv, CommandModule } from 'yargs';
+import { within } from '../hub/command.js';
 import { installCleanup } from '../hub/children.js';
 import { ROOT } from '../hub/run.js';
 import { formatTable, saveJson } from './report.js';
@@ -16,12 +17,6 @@ interface RecuperacionArgs {
   'mean-interval': number;
   'estacion-arg': string[];
   'surtidor-arg': string[];
-}
-
-function within(name: string, value: number, min: number, max: number): void {
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`--${name} debe estar entre ${min} y ${max} (es ${value})`);
-  }
 }
 
 const builder = (y: Argv) =>
@@ -112,8 +107,7 @@ async function handler(a: RecuperacionArgs): Promise<void> {
   }
   console.log('');
   console.log(formatTable(runs));
-  const command = `npm run bench -- recuperacion ${process.argv.slice(3).join(' ')}`.trim();
-  const file = saveJson(runs, at, command);
+  const file = saveJson(runs, at);
   console.log(`\nresultados: ${file.slice(ROOT.length)}`);
   if (runs.some((r) => r.problems.length > 0)) {
     console.log('\nFALLÓ: ver "no cumple porque".');

@@ -1,15 +1,16 @@
 /** Prints the recovery benchmark as a table and saves it as JSON under bench/results/. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { machineInfo } from '../hub/report.js';
-import { ROOT } from '../hub/run.js';
+import { machineLine, ratio, writeResult } from '../hub/report.js';
+import { type RunRow, runsCells, textTable } from '../table.js';
 import type { RecuperacionFigures } from './run.js';
 
-type Cell = number | string | null;
 const s = (ms: number | null) => (ms === null ? null : ms / 1000);
 const sumOf = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+/** The return measured against the objective, the forced pause left out. */
+const againstTarget = (f: RecuperacionFigures) =>
+  f.todosMs === null || f.target === null ? null : ratio(f.todosMs - f.params.pausaS * 1000, f.target * 1000);
 
-const ROWS: [string, (f: RecuperacionFigures) => Cell, number][] = [
+/** Every figure of the table, in order (also the README's rows, see informe/). */
+export const ROWS: RunRow<RecuperacionFigures>[] = [
   ['procesos de surtidores', (f) => f.params.procesos, 0],
   ['registro inicial (s)', (f) => s(f.registroInicialMs), 1],
   ['parada de la estación (s)', (f) => s(f.paradaMs), 2],
@@ -21,7 +22,10 @@ const ROWS: [string, (f: RecuperacionFigures) => Cell, number][] = [
   ['99 % de vuelta (s)', (f) => s(f.retorno.p99), 2],
   ['TODOS de vuelta (s)', (f) => s(f.todosMs), 2],
   ['  desde que escucha (s)', (f) => s(f.todosDesdeEscuchaMs), 2],
+  // The baseline of the same run: the same fleet registering at a fresh station, before the stop.
+  ['  ÷ registro inicial (misma corrida)', (f) => ratio(f.todosDesdeEscuchaMs, f.registroInicialMs), 2],
   ['objetivo (s, sin la pausa)', (f) => f.target, 0],
+  ['  TODOS de vuelta ÷ objetivo', againstTarget, 2],
   ['registros por segundo (pico)', (f) => f.picoPorSegundo, 0],
   ['admisión: tasa (registros/s)', (f) => f.admision.tasa, 0],
   ['admisión: ráfaga', (f) => f.admision.rafaga, 0],
@@ -44,22 +48,17 @@ const ROWS: [string, (f: RecuperacionFigures) => Cell, number][] = [
   ['cumple', (f) => (f.problems.length === 0 ? 'sí' : 'no'), 0],
 ];
 
-const fmt = (v: Cell, digits: number) =>
-  v === null ? 'n/d' : typeof v === 'string' ? v : Number.isFinite(v) ? v.toFixed(digits) : 'n/d';
+/** The first line of the table: what was done. */
+export const recuperacionHeader = (runs: RecuperacionFigures[]) =>
+  `Recuperación: N surtidores reales registrados; ${runs[0]?.params.signal} a la estación y arranque de otra en el ` +
+  `mismo puerto y carpeta de datos; tiempos desde la señal`;
+
+/** The table as the terminal and the README show it: one column per fleet size. */
+export const recuperacionCells = (runs: RecuperacionFigures[]) =>
+  runsCells(runs, (r) => String(r.params.surtidores), ROWS);
 
 export function formatTable(runs: RecuperacionFigures[]): string {
-  const m = machineInfo();
-  const p = runs[0]?.params;
-  const head = [
-    `Recuperación: N surtidores reales registrados; ${p?.signal} a la estación y arranque de otra en el mismo ` +
-      `puerto y carpeta de datos; tiempos desde la señal`,
-    `Máquina: ${m.cpus} × ${m.model}, ${(m.totalmemBytes / 2 ** 30).toFixed(1)} GiB, Node ${m.node}`,
-    '',
-    `${'surtidores'.padEnd(34)}${runs.map((r) => String(r.params.surtidores).padStart(12)).join('')}`,
-  ];
-  const lines = ROWS.map(
-    ([label, value, digits]) => `${label.padEnd(34)}${runs.map((r) => fmt(value(r), digits).padStart(12)).join('')}`,
-  );
+  const head = [recuperacionHeader(runs), machineLine(), '', textTable(recuperacionCells(runs), 'surtidores')];
   const series = runs.map((r) => `  ${r.params.surtidores}: ${r.porSegundo.join(' ')}`);
   const admission = runs
     .filter((r) => r.admisionPorSegundo.length > 0)
@@ -86,17 +85,8 @@ export function formatTable(runs: RecuperacionFigures[]): string {
     }
   }
   const problems = runs.flatMap((r) => r.problems.map((x) => `  ${r.params.surtidores}: ${x}`));
-  return [...head, ...lines, ...extra, ...(problems.length > 0 ? ['', 'no cumple porque:', ...problems] : [])].join(
-    '\n',
-  );
+  return [...head, ...extra, ...(problems.length > 0 ? ['', 'no cumple porque:', ...problems] : [])].join('\n');
 }
 
 /** Writes bench/results/recuperacion-<timestamp>.json and returns its path. */
-export function saveJson(runs: RecuperacionFigures[], at: Date, command: string): string {
-  const dir = path.join(ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `recuperacion-${at.toISOString().replace(/:/g, '-')}.json`);
-  const doc = { benchmark: 'recuperacion', at: at.toISOString(), command, machine: machineInfo(), runs };
-  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
-  return file;
-}
+export const saveJson = (runs: RecuperacionFigures[], at: Date): string => writeResult('recuperacion', at, { runs });

@@ -11,9 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Child, removeTempDir, startNode, tempDir } from '../hub/children.js';
 import { cpuPercent, type ProcSample, sampleProc } from '../hub/proc-stats.js';
-import { ROOT } from '../hub/run.js';
+import { ROOT, STATION_BIN, stationArgs } from '../hub/run.js';
 
-const STATION_BIN = path.join(ROOT, 'estacion', 'bin', 'estacion.js');
 const SURTIDOR_BIN = path.join(ROOT, 'surtidor', 'bin', 'surtidor.js');
 const READY_TIMEOUT_MS = 60_000;
 
@@ -232,31 +231,18 @@ class FleetWatch {
   }
 }
 
-function stationArgs(params: RecuperacionParams, dataDir: string, pumpPort: number): string[] {
+/** The benchmarks' station flags with the station's own admission (what this benchmark measures). */
+function recoveryStationArgs(params: RecuperacionParams, dataDir: string, pumpPort: number): string[] {
   return [
-    ...[
-      '--host',
-      '127.0.0.1',
-      '--pump-port',
-      String(pumpPort),
-      '--company-port',
-      '0',
-      '--api-port',
-      '0',
-      '--ws-port',
-      '0',
-    ],
-    ...['--data-dir', dataDir, '--log-level', 'info', '--log-pretty=false'],
+    ...stationArgs(dataDir, pumpPort, { admission: true }),
     // Every pump of the run is a new id at the first start.
     ...['--max-pumps', String(Math.max(1000, params.surtidores + 1000))],
-    // A known admin password: a generated one would be printed on stderr (and counted as noise).
-    ...['--admin-password', 'bench-estacion-admin'],
     ...params.estacionArgs,
   ];
 }
 
 function startStation(params: RecuperacionParams, dataDir: string, pumpPort: number): Child {
-  return startNode('estacion', STATION_BIN, stationArgs(params, dataDir, pumpPort), { cwd: ROOT });
+  return startNode('estacion', STATION_BIN, recoveryStationArgs(params, dataDir, pumpPort), { cwd: ROOT });
 }
 
 export async function runRecuperacion(

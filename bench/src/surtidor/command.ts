@@ -1,5 +1,6 @@
 /** The `surtidor` command: how many simulated pumps one surtidor process sustains. */
 import type { Argv, CommandModule } from 'yargs';
+import { within } from '../hub/command.js';
 import { installCleanup } from '../hub/children.js';
 import { ROOT } from '../hub/run.js';
 import { formatTable, saveJson } from './report.js';
@@ -12,12 +13,6 @@ interface SurtidorArgs {
   duration: number;
   warmup: number;
   'register-timeout': number;
-}
-
-function within(name: string, value: number, min: number, max: number): void {
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`--${name} debe estar entre ${min} y ${max} (es ${value})`);
-  }
 }
 
 const builder = (y: Argv) =>
@@ -66,8 +61,7 @@ async function handler(a: SurtidorArgs): Promise<void> {
   }
   console.log('');
   console.log(formatTable(runs));
-  const command = `npm run bench -- surtidor ${process.argv.slice(3).join(' ')}`.trim();
-  const file = saveJson(runs, at, command);
+  const file = saveJson(runs, at);
   console.log(`\nresultados: ${file.slice(ROOT.length)}`);
   const sustained = runs.filter((r) => r.sustained).map((r) => r.params.pumps);
   console.log(

@@ -1,13 +1,10 @@
 /** Prints the surtidor benchmark as a table and saves it as JSON under bench/results/. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { machineInfo } from '../hub/report.js';
-import { ROOT } from '../hub/run.js';
+import { machineLine, writeResult } from '../hub/report.js';
+import { type RunRow, runsCells, textTable } from '../table.js';
 import type { SurtidorFigures } from './run.js';
 
-type Cell = number | string | null;
 /** Every figure of the table, in order (also the README's rows, see informe/). */
-export const ROWS: [string, (f: SurtidorFigures) => Cell, number][] = [
+export const ROWS: RunRow<SurtidorFigures>[] = [
   ['registrar todos (s)', (f) => (f.registerMs === null ? null : f.registerMs / 1000), 1],
   ['conectados (mín. en la ventana)', (f) => f.conectadosMin, 0],
   ['despachando (medio)', (f) => f.despachandoMedio, 0],
@@ -28,32 +25,24 @@ export const ROWS: [string, (f: SurtidorFigures) => Cell, number][] = [
   ['sostiene la carga', (f) => (f.sustained ? 'sí' : 'no'), 0],
 ];
 
-const fmt = (v: Cell, digits: number) =>
-  v === null ? 'n/d' : typeof v === 'string' ? v : Number.isFinite(v) ? v.toFixed(digits) : 'n/d';
+/** The table as the terminal and the README show it: one column per fleet size. */
+export const surtidorCells = (runs: SurtidorFigures[]) => runsCells(runs, (r) => String(r.params.pumps), ROWS);
 
 export function formatTable(runs: SurtidorFigures[]): string {
-  const m = machineInfo();
   const p = runs[0]?.params;
   const head = [
     `Surtidor: un proceso con N surtidores contra una estación real; velocidad ×${p?.speed}, ` +
       `un cliente cada ${p?.meanIntervalS} s simulados en promedio, ${p?.warmupS} s + ${p?.durationS} s medidos`,
-    `Máquina: ${m.cpus} × ${m.model}, ${(m.totalmemBytes / 2 ** 30).toFixed(1)} GiB, Node ${m.node}`,
+    machineLine(),
     '',
-    `${'surtidores'.padEnd(32)}${runs.map((r) => String(r.params.pumps).padStart(12)).join('')}`,
   ];
-  const lines = ROWS.map(
-    ([label, value, digits]) => `${label.padEnd(32)}${runs.map((r) => fmt(value(r), digits).padStart(12)).join('')}`,
-  );
   const problems = runs.flatMap((r) => r.problems.map((x) => `  ${r.params.pumps}: ${x}`));
-  return [...head, ...lines, ...(problems.length > 0 ? ['', 'no sostenido porque:', ...problems] : [])].join('\n');
+  return [
+    ...head,
+    textTable(surtidorCells(runs), 'surtidores'),
+    ...(problems.length > 0 ? ['', 'no sostenido porque:', ...problems] : []),
+  ].join('\n');
 }
 
 /** Writes bench/results/surtidor-<timestamp>.json and returns its path. */
-export function saveJson(runs: SurtidorFigures[], at: Date, command: string): string {
-  const dir = path.join(ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `surtidor-${at.toISOString().replace(/:/g, '-')}.json`);
-  const doc = { benchmark: 'surtidor', at: at.toISOString(), command, machine: machineInfo(), runs };
-  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
-  return file;
-}
+export const saveJson = (runs: SurtidorFigures[], at: Date): string => writeResult('surtidor', at, { runs });

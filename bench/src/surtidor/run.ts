@@ -6,9 +6,8 @@
 import path from 'node:path';
 import { type Child, type ExitInfo, removeTempDir, startNode, tempDir } from '../hub/children.js';
 import { cpuPercent, type ProcSample, sampleProc } from '../hub/proc-stats.js';
-import { ROOT } from '../hub/run.js';
+import { ROOT, STATION_BIN, stationArgs } from '../hub/run.js';
 
-const STATION_BIN = path.join(ROOT, 'estacion', 'bin', 'estacion.js');
 const SURTIDOR_BIN = path.join(ROOT, 'surtidor', 'bin', 'surtidor.js');
 
 export interface SurtidorParams {
@@ -86,14 +85,9 @@ export async function runSurtidor(params: SurtidorParams, progress: (line: strin
   const station = startNode(
     'estacion',
     STATION_BIN,
-    [
-      ...['--host', '127.0.0.1', '--pump-port', '0', '--company-port', '0', '--api-port', '0', '--ws-port', '0'],
-      ...['--data-dir', dataDir, '--log-level', 'info', '--log-pretty=false'],
-      // Up to 20000 pumps, over the station's default --max-pumps.
-      ...['--max-pumps', '20000'],
-      // A known admin password: a generated one would be printed on stderr (and counted as noise).
-      ...['--admin-password', 'bench-estacion-admin'],
-    ],
+    // The benchmarks' station flags, its admission as it is (the simulator honours a deferral), and
+    // up to 20000 pumps, over the station's default --max-pumps.
+    [...stationArgs(dataDir, 0, { admission: true }), '--max-pumps', '20000'],
     { cwd: ROOT },
   );
   let pumps: Child | undefined;

@@ -5,7 +5,7 @@ import {
   figuresCells,
   fmt,
   logLines,
-  machineLine,
+  loadHead,
   ratio,
   type TableCells,
   tableLines,
@@ -130,12 +130,7 @@ function stormSection(storm: StormRun): string[] {
 
 export function formatTls(run: TlsRun): string {
   const { params, ingest, storm } = run;
-  const head = [
-    `Ingesta: ${params.connections} conexiones, un estado cada ${params.estadoIntervalMs} ms por conexión, ` +
-      `${params.txPerSecond} tx/s en total, ${params.warmupS} s de calentamiento + ${params.durationS} s medidos`,
-    machineLine(),
-    '',
-  ];
+  const head = loadHead('Ingesta', params);
   const logs = ingest.flatMap((r) => logLines(`la estación (${r.title})`, r.figures.logs));
   return [...head, ...ingestTable(ingest), ...logs, ...(storm ? ['', ...stormSection(storm)] : [])].join('\n');
 }

@@ -1,5 +1,6 @@
 /** The `ventas` command: durable sales at saturation, against raw better-sqlite3, with a CPU profile. */
 import type { Argv, CommandModule } from 'yargs';
+import { printProblems, within } from '../hub/command.js';
 import { installCleanup } from '../hub/children.js';
 import { ROOT } from '../hub/run.js';
 import { formatTable, saveJson } from './report.js';
@@ -11,12 +12,6 @@ interface VentasArgs {
   duracion: number;
   calentamiento: number;
   perfil: boolean;
-}
-
-function within(name: string, value: number, min: number, max: number): void {
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`--${name} debe estar entre ${min} y ${max} (es ${value})`);
-  }
 }
 
 const builder = (y: Argv) =>
@@ -60,9 +55,7 @@ async function handler(a: VentasArgs): Promise<void> {
   const file = saveJson(run, at);
   console.log(`\nresultados: ${file.slice(ROOT.length)}`);
   if (run.problems.length > 0) {
-    console.log('\nFALLÓ:');
-    for (const p of run.problems) console.log(`  - ${p}`);
-    process.exitCode = 1;
+    printProblems(run.problems);
   } else {
     console.log('\nOK: cada venta confirmada está en el archivo.');
   }

@@ -5,7 +5,7 @@
  * before the clock starts, so what is measured is framing, parsing, validation, state, commits and
  * answers. Run it under `node --cpu-prof` and summarise with profile-summary.js (`--ventas` = lines).
  *
- *   node bench/dist/ventas/lineas-en-proceso.js [rondas=200] [cadaVenta=20] [raíz del repo]
+ *   node bench/dist/ventas/lineas-en-proceso.js [--rondas 200] [--cada-venta 20] [--raiz <raíz del repo>]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -13,11 +13,28 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { stationArgs } from '../hub/run.js';
 
 const N = 1000;
-const rounds = Number(process.argv[2] ?? 200);
-const saleEvery = Number(process.argv[3] ?? 20);
-const root = process.argv[4] ?? fileURLToPath(new URL('../../..', import.meta.url));
+const argv = await yargs(hideBin(process.argv))
+  .scriptName('lineas-en-proceso')
+  .options({
+    rondas: { type: 'number', default: 200, describe: 'Rondas de un estado por surtidor' },
+    'cada-venta': { type: 'number', default: 20, describe: 'Una venta cada tantas líneas (0: sin ventas)' },
+    raiz: {
+      type: 'string',
+      default: fileURLToPath(new URL('../../..', import.meta.url)),
+      describe: 'Raíz del repositorio cuya estación (dist/) se mide',
+    },
+  })
+  .strict()
+  .version(false)
+  .parseAsync();
+const rounds = argv.rondas;
+const saleEvery = argv['cada-venta'];
+const root = argv.raiz;
 
 type StationModule = {
   startStation: (
@@ -35,30 +52,11 @@ const { createLogger, duplexPair } = (await import(path.join(root, 'shared/dist/
 };
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'lineas-en-proceso-'));
+// The benchmarks' station flags; no API rate limit and a wide clock drift (the lines carry the
+// times they were built with).
 const config = parseArgs([
-  '--host',
-  '127.0.0.1',
-  '--pump-port',
-  '0',
-  '--company-port',
-  '0',
-  '--api-port',
-  '0',
-  '--ws-port',
-  '0',
-  '--data-dir',
-  dir,
-  '--max-pumps',
-  '20000',
-  '--admin-password',
-  'clave-de-bench-1',
-  '--log-level',
-  'warn',
-  '--log-pretty=false',
-  '--rate-limit',
-  '100000',
-  '--max-clock-drift',
-  '3600',
+  ...stationArgs(dir),
+  ...['--max-pumps', '20000', '--rate-limit', '100000', '--max-clock-drift', '3600'],
 ]);
 const station = await startStation(config, { log: createLogger({ name: 'estacion', level: 'warn', pretty: false }) });
 const pumps: Duplex[] = [];

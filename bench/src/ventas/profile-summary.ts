@@ -13,6 +13,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
 
 interface CallFrame {
   functionName: string;
@@ -188,26 +190,26 @@ export function formatSummary(s: ProfileSummary): string {
   return lines.join('\n');
 }
 
-function cli(argv: string[]): void {
-  const file = argv[0];
-  if (!file) {
-    console.error('uso: profile-summary <archivo.cpuprofile> [--ventas N] [--desde µs] [--hasta µs]');
-    process.exit(1);
-  }
-  const opt = (name: string) => {
-    const i = argv.indexOf(name);
-    return i === -1 ? undefined : Number(argv[i + 1]);
-  };
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  const sales = opt('--ventas');
-  const fromUs = opt('--desde');
-  const toUs = opt('--hasta');
+async function cli(): Promise<void> {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('profile-summary')
+    .usage('$0 <archivo.cpuprofile> [--ventas N] [--desde µs] [--hasta µs]')
+    .demandCommand(1, 1, 'indique el archivo .cpuprofile (node --cpu-prof)', 'un solo archivo .cpuprofile')
+    .options({
+      ventas: { type: 'number', describe: 'Ventas en la ventana (para µs por venta)' },
+      desde: { type: 'number', describe: 'Inicio de la ventana (µs, reloj del perfil)' },
+      hasta: { type: 'number', describe: 'Fin de la ventana (µs, reloj del perfil)' },
+    })
+    .strict()
+    .version(false)
+    .parseAsync();
+  const profile = JSON.parse(readFileSync(String(argv._[0]), 'utf8')) as CpuProfile;
   const summary = summarizeProfile(profile, {
-    ...(sales === undefined ? {} : { sales }),
-    ...(fromUs === undefined ? {} : { fromUs }),
-    ...(toUs === undefined ? {} : { toUs }),
+    ...(argv.ventas === undefined ? {} : { sales: argv.ventas }),
+    ...(argv.desde === undefined ? {} : { fromUs: argv.desde }),
+    ...(argv.hasta === undefined ? {} : { toUs: argv.hasta }),
   });
   console.log(formatSummary(summary));
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) cli(process.argv.slice(2));
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await cli();

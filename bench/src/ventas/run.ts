@@ -10,23 +10,15 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  type Child,
-  type ChildLogs,
-  type ExitInfo,
-  forkNode,
-  removeTempDir,
-  startNode,
-  tempDir,
-} from '../hub/children.js';
+import { type Child, type ChildLogs, type ExitInfo, removeTempDir, tempDir } from '../hub/children.js';
+import { driveGenerator } from '../hub/generator.js';
 import { cpuPercent, type ProcSample, sampleProc } from '../hub/proc-stats.js';
-import { ROOT, stationArgs } from '../hub/run.js';
+import { startStation, stationArgs } from '../hub/run.js';
 import { stationLogin } from '../estacion.js';
 import { type CpuProfile, type ProfileSummary, summarizeProfile } from './profile-summary.js';
 import { insertRaw, type RawResult, readStoredRows } from './raw-sqlite.js';
-import type { SaleLoadCommand, SaleLoadConfig, SaleLoadMessage, SaleLoadResult } from './types.js';
+import type { SaleLoadConfig, SaleLoadResult } from './types.js';
 
-const STATION_BIN = path.join(ROOT, 'estacion', 'bin', 'estacion.js');
 const GENERATOR = fileURLToPath(new URL('./sale-generator.js', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
 
@@ -84,49 +76,22 @@ async function commitStats(apiPort: number, token: string): Promise<CommitStats 
   return { commits, rows, meanBatch: rows / commits, meanCommitMs: ((seconds ?? 0) * 1000) / commits };
 }
 
+/** The sale generator against `station`; samples the station's CPU and the profile's clock at the window's ends. */
 function drive(station: Child, cfg: SaleLoadConfig, onRegistered: () => Promise<void>) {
-  const generator = forkNode('generador', GENERATOR, [JSON.stringify(cfg)]);
   const samples: { windowStart?: ProcSample; windowEnd?: ProcSample; fromUs?: number; toUs?: number } = {};
   const pid = station.proc.pid;
-  const budgetMs =
-    Math.ceil(cfg.connections / cfg.batchSize) * cfg.registerTimeoutMs +
-    (cfg.warmupS + cfg.durationS) * 1000 +
-    cfg.drainMs +
-    60_000;
-  let timer: NodeJS.Timeout | undefined;
-  const result = new Promise<SaleLoadResult>((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`sin resultado del generador en ${budgetMs} ms`)), budgetMs);
-    generator.proc.on('message', (m: SaleLoadMessage) => {
-      if (m.type === 'registered') {
-        onRegistered().then(
-          () => {
-            if (generator.proc.connected) generator.proc.send({ type: 'start' } satisfies SaleLoadCommand);
-          },
-          (err: unknown) => reject(err as Error),
-        );
-      } else if (m.type === 'window-start') {
-        samples.fromUs = monoUs();
-        samples.windowStart = sampleProc(pid);
-      } else if (m.type === 'window-end') {
-        samples.toUs = monoUs();
-        samples.windowEnd = sampleProc(pid);
-      } else if (m.type === 'result') resolve(m.result);
-      else if (m.type === 'fatal') reject(new Error(`generador: ${m.message}`));
-    });
-    void generator.exited.then(({ code, signal }) =>
-      setTimeout(() => reject(new Error(`el generador terminó (${signal ?? code}) sin entregar resultados`)), 1000),
-    );
-    void station.exited.then(({ code, signal }) =>
-      reject(new Error(`la estación terminó (${signal ?? code}) durante la carga`)),
-    );
+  const result = driveGenerator<SaleLoadResult>(station, GENERATOR, cfg, {
+    onRegistered,
+    onWindowStart: () => {
+      samples.fromUs = monoUs();
+      samples.windowStart = sampleProc(pid);
+    },
+    onWindowEnd: () => {
+      samples.toUs = monoUs();
+      samples.windowEnd = sampleProc(pid);
+    },
   });
-  return {
-    samples,
-    result: result.finally(async () => {
-      clearTimeout(timer);
-      await generator.stop(2000);
-    }),
-  };
+  return { samples, result };
 }
 
 /** Every sale confirmed is in the file: ids are tag-0 … tag-(sent-1), less those never confirmed. */
@@ -162,13 +127,19 @@ export async function runVentas(params: VentasParams, progress: (line: string) =
     `estación${params.profile ? ' (con --cpu-prof)' : ''}: ${params.connections} surtidores, ${params.inFlight} ventas en vuelo cada uno, ` +
       `${params.warmupS} s de calentamiento + ${params.durationS} s medidos…`,
   );
-  const station = startNode('estacion', STATION_BIN, args, { cwd: ROOT, nodeArgs });
+  const removeDirs = () => {
+    removeTempDir(dataDir);
+    removeTempDir(rawDir);
+  };
+  const { station, port } = await startStation(args, nodeArgs).catch((err: unknown) => {
+    removeDirs();
+    throw err;
+  });
   try {
-    const ready = await station.waitForLine((e) => e.escuchando === 'surtidores', READY_TIMEOUT_MS);
     const api = await station.waitForLine((e) => e.escuchando === 'api', READY_TIMEOUT_MS);
     const before = sampleProc(station.proc.pid);
     const cfg: SaleLoadConfig = {
-      port: Number(ready.puerto),
+      port,
       connections: params.connections,
       inFlight: params.inFlight,
       warmupS: params.warmupS,
@@ -233,8 +204,7 @@ export async function runVentas(params: VentasParams, progress: (line: string) =
     return run;
   } finally {
     await station.stop(2000);
-    removeTempDir(dataDir);
-    removeTempDir(rawDir);
+    removeDirs();
   }
 }
 

@@ -1,19 +1,12 @@
 /** Shapes exchanged between the sales benchmark's processes (parent ↔ sale generator). */
+import type { GeneratorLoad } from '../hub/generator.js';
 import type { LatencySummary } from '../hub/types.js';
 
-export interface SaleLoadConfig {
+export interface SaleLoadConfig extends GeneratorLoad {
   /** TCP port on 127.0.0.1 of the station's pump hub. */
   port: number;
-  connections: number;
   /** Closed loop: sales each connection keeps sent and not yet confirmed. */
   inFlight: number;
-  warmupS: number;
-  durationS: number;
-  /** Connections opened (and registered) at once. */
-  batchSize: number;
-  registerTimeoutMs: number;
-  /** After the window, how long to wait for the sales still unconfirmed. */
-  drainMs: number;
 }
 
 export interface SaleLoadResult {
@@ -39,12 +32,3 @@ export interface SaleLoadResult {
   /** The generator's own CPU in the window (% of one core): near 100 means it, not the station, was the limit. */
   generatorCpuPct: number;
 }
-
-export type SaleLoadMessage =
-  | { type: 'registered'; registered: number; ms: number }
-  | { type: 'window-start' }
-  | { type: 'window-end' }
-  | { type: 'result'; result: SaleLoadResult }
-  | { type: 'fatal'; message: string };
-
-export type SaleLoadCommand = { type: 'start' };

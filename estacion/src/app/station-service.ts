@@ -764,7 +764,7 @@ export class StationService {
         (start) => ({
           ultimaSecuencia: start.ultima_secuencia,
           ultimoTotalizadorFin: start.ultimo_totalizador_fin,
-          faltantes: this.openGaps.get(id) ?? new Set<number>(),
+          faltantes: this.openGaps.get(id) ?? null,
         }),
         (err: unknown) => {
           this.log.error({ err, id_surtidor: id }, 'auditoría: no se pudo leer el punto de partida');

@@ -48,7 +48,7 @@ describe('auditSale', () => {
     expect(raised(gap)).toEqual(['SECUENCIA_FALTANTE:3:2', 'SECUENCIA_FALTANTE:3:3']);
     expect(resolved(auditSale(state, venta(3, 30, 40)))).toEqual(['SECUENCIA_FALTANTE:3:3']);
     expect(resolved(auditSale(state, venta(2, 10, 30)))).toEqual(['SECUENCIA_FALTANTE:3:2']);
-    expect(state.faltantes.size).toBe(0);
+    expect(state.faltantes?.size).toBe(0);
     expect(state.ultimaSecuencia).toBe(4);
   });
 

@@ -14,8 +14,8 @@ const EPSILON_LITROS = 0.001;
 export interface AuditState {
   ultimaSecuencia: number | null;
   ultimoTotalizadorFin: number | null;
-  /** Missing sequence numbers with an open alert. */
-  faltantes: Set<number>;
+  /** Missing sequence numbers with an open alert; null while there are none (most pumps). */
+  faltantes: Set<number> | null;
 }
 
 export type AuditAction =
@@ -23,7 +23,7 @@ export type AuditAction =
   | { kind: 'resolve'; clave: string };
 
 export function emptyAuditState(): AuditState {
-  return { ultimaSecuencia: null, ultimoTotalizadorFin: null, faltantes: new Set() };
+  return { ultimaSecuencia: null, ultimoTotalizadorFin: null, faltantes: null };
 }
 
 export const claveFaltante = (idSurtidor: number, secuencia: number) => `SECUENCIA_FALTANTE:${idSurtidor}:${secuencia}`;
@@ -48,7 +48,7 @@ export function auditSale(state: AuditState, t: Transaccion): AuditAction[] {
       const missing = s - last - 1;
       if (missing <= MAX_ALERTAS_POR_SALTO) {
         for (let k = last + 1; k < s; k++) {
-          state.faltantes.add(k);
+          (state.faltantes ??= new Set()).add(k);
           actions.push({
             kind: 'raise',
             codigo: 'SECUENCIA_FALTANTE',
@@ -69,7 +69,7 @@ export function auditSale(state: AuditState, t: Transaccion): AuditAction[] {
     }
     if (last !== null && s <= last) {
       inOrder = false;
-      if (state.faltantes.delete(s)) actions.push({ kind: 'resolve', clave: claveFaltante(t.id_surtidor, s) });
+      if (state.faltantes?.delete(s)) actions.push({ kind: 'resolve', clave: claveFaltante(t.id_surtidor, s) });
     } else {
       state.ultimaSecuencia = s;
     }

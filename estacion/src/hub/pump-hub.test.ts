@@ -1,5 +1,6 @@
+import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createHarness, estado, type Harness, registro, venta } from './test-harness.js';
+import { createHarness, duplexPair, estado, type Harness, registro, TestPump, venta } from './test-harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -263,6 +264,30 @@ describe('liveness', () => {
     await vi.waitFor(() => expect(h.service.live.get(6)?.desfase_reloj_ms).toBe(0));
     await h.service.settled();
     expect(await h.store.listAlerts({ abiertas: true, limit: 10 })).toEqual([]);
+  });
+});
+
+describe('an idle connection', () => {
+  it('holds no listener of its own: every connection gets the same ones, none wrapped by once()', async () => {
+    h = await createHarness();
+    const servers = [];
+    for (const id of [1, 2]) {
+      const [server, client] = duplexPair();
+      h.hub.handle(server, '10.0.0.9');
+      const pump = new TestPump(client);
+      pump.send(registro(id));
+      await pump.next('registro_confirmado');
+      servers.push(server);
+    }
+    const [a, b] = servers as [Duplex, Duplex];
+    for (const event of ['data', 'error', 'end', 'close']) {
+      const mine = a.rawListeners(event);
+      const theirs = b.rawListeners(event);
+      expect(mine.length, event).toBeGreaterThan(0);
+      expect(mine.length, event).toBe(theirs.length);
+      // A closure or a once() wrapper would be a function of this connection only.
+      mine.forEach((fn, k) => expect(fn === theirs[k], `${event} ${k}`).toBe(true));
+    }
   });
 });
 

@@ -17,6 +17,7 @@ import {
 } from '@combustible/shared';
 import { AttemptLimiter } from '@combustible/server';
 import { type AuditSink, NO_AUDIT } from '../app/audit-sink.js';
+import type { LineSessionContext } from '../tcp/line-session.js';
 import type { PeerInfo } from '../tcp/listen.js';
 import { pumpIdOfCertificate } from '../tls/identity.js';
 import type { StationBus } from '../app/events.js';
@@ -94,6 +95,8 @@ export class PumpHub {
   readonly authenticatePump: AuthenticatePump;
   readonly registrationLimiter: AttemptLimiter;
   readonly registrationAdmission: RegistrationAdmission | null;
+  /** What every pump session shares (clock, log, line policy, metrics): one object, not one per connection. */
+  readonly lineContext: LineSessionContext;
   /** Every open connection, registered or not. */
   private readonly connections = new Set<PumpSession>();
   /** The current session of each registered pump. */
@@ -120,6 +123,7 @@ export class PumpHub {
     this.authenticatePump = deps.authenticatePump ?? sharedTokenAuth(this.options.pumpToken);
     this.registrationLimiter = deps.registrationLimiter ?? new AttemptLimiter(this.clock);
     this.registrationAdmission = deps.registrationAdmission ?? null;
+    this.lineContext = { clock: this.clock, log: this.log, policy: this.options, metrics: this.metrics };
     deps.bus.on('precios', this.onPrices);
     deps.bus.on('surtidor_actualizado', this.onPump);
     deps.bus.on('autorizacion', this.onAuthorization);

@@ -21,6 +21,8 @@ import type { PumpHub } from './pump-hub.js';
 const MAX_HELD = 256;
 
 type EndReason = { how: Exclude<EstadoConexion, 'conectado'>; motivo: string };
+/** How a connection ends unless something else says otherwise: one object for every session. */
+const CLOSED_BY_PEER: EndReason = Object.freeze({ how: 'desconectado', motivo: 'conexión cerrada' });
 
 export class PumpSession extends LineSession<PumpToStation> {
   /** The registered pump, once `registro` succeeded. */
@@ -32,7 +34,7 @@ export class PumpSession extends LineSession<PumpToStation> {
   /** (ext) The authorization mode last told to this pump (null: never told, as to a seed pump). */
   modoEnviado: ModoAutorizacion | null = null;
   /** How the station will report the end of this connection. */
-  private endReason: EndReason = { how: 'desconectado', motivo: 'conexión cerrada' };
+  private endReason: EndReason = CLOSED_BY_PEER;
   private registrationTimer: ReturnType<PumpHub['clock']['setTimeout']> | undefined;
   /** Messages that arrived while a `registro` was being authenticated (null: not waiting). */
   private held: PumpToStation[] | null = null;
@@ -47,7 +49,7 @@ export class PumpSession extends LineSession<PumpToStation> {
      */
     readonly certificate: { pumpId: number | null } | null = null,
   ) {
-    super({ clock: hub.clock, log: hub.log, policy: hub.options, metrics: hub.metrics }, stream, remote, pumpToStation);
+    super(hub.lineContext, stream, remote, pumpToStation);
     this.registrationTimer = hub.clock.setTimeout(() => {
       if (this.id === null) {
         this.fail(wireError('REGISTRO_TIMEOUT', `no llegó "registro" en ${hub.options.registrationTimeoutMs} ms`));
@@ -62,7 +64,13 @@ export class PumpSession extends LineSession<PumpToStation> {
   markRegistered(id: number, priceVersion: number): void {
     this.id = id;
     this.priceVersionSent = priceVersion;
+    this.clearRegistrationTimer();
+  }
+
+  /** Cancels the registration timeout and lets go of its timer (a registered pump holds none). */
+  private clearRegistrationTimer(): void {
     this.hub.clock.clearTimeout(this.registrationTimer);
+    this.registrationTimer = undefined;
   }
 
   /** Sends a last error and closes, reporting the pump's connection as `how`. */
@@ -101,7 +109,7 @@ export class PumpSession extends LineSession<PumpToStation> {
   }
 
   protected onClosed(): void {
-    this.hub.clock.clearTimeout(this.registrationTimer);
+    this.clearRegistrationTimer();
     this.hub.sessionClosed(this, this.endReason.how, this.endReason.motivo);
   }
 

@@ -12,6 +12,7 @@ import {
   type ErrorMensaje,
   encodeMessage,
   LineDecoder,
+  type LineSink,
   type Logger,
   parseLine,
   TokenBucket,
@@ -51,7 +52,29 @@ function uncork(session: LineSession<{ tipo: string }>): void {
   session.flushCorked();
 }
 
-export abstract class LineSession<In extends { tipo: string }> {
+/**
+ * The session of a stream, for the listeners below. They are shared by every connection (called
+ * with the stream as `this`) instead of closures made per connection: an idle connection holds
+ * only its socket and its session (see bench `pares`, RSS per idle connection).
+ */
+const SESSION = Symbol('sesión de línea');
+type SessionStream = Duplex & { [SESSION]: LineSession<{ tipo: string }> };
+const sessionOf = (stream: Duplex) => (stream as SessionStream)[SESSION];
+
+function onStreamData(this: Duplex, chunk: Buffer): void {
+  sessionOf(this).onData(chunk);
+}
+function onStreamError(this: Duplex, err: Error): void {
+  sessionOf(this).onStreamError(err);
+}
+function onStreamEnd(this: Duplex): void {
+  sessionOf(this).close();
+}
+function onStreamClose(this: Duplex): void {
+  sessionOf(this).onStreamClosed();
+}
+
+export abstract class LineSession<In extends { tipo: string }> implements LineSink {
   lastSeen: number;
   badLines = 0;
   protected closed = false;
@@ -60,6 +83,8 @@ export abstract class LineSession<In extends { tipo: string }> {
   private lastRateWarning = Number.NEGATIVE_INFINITY;
   /** Sends are being gathered for one write (see send()). */
   private corked = false;
+  /** The first chunk is still to come, and may be a TLS ClientHello on a plaintext port. */
+  private firstChunk: boolean;
 
   constructor(
     protected readonly ctx: LineSessionContext,
@@ -70,37 +95,48 @@ export abstract class LineSession<In extends { tipo: string }> {
     const { policy, clock } = ctx;
     this.lastSeen = clock.now();
     this.bucket = new TokenBucket(policy.ratePerSecond, policy.rateBurst, clock);
-    this.decoder = new LineDecoder(
-      { onLine: (line) => this.onLine(line), onOverflow: () => this.onOverflow() },
-      { maxLineBytes: policy.maxLineBytes },
-    );
-    let first = !(stream instanceof tls.TLSSocket);
-    stream.on('data', (chunk: Buffer) => {
-      if (first && chunk.length > 0) {
-        first = false;
-        // A TLS client on a plaintext port: say so clearly at the station, answer nothing (it could
-        // not read a JSON line anyway) and close.
-        if (chunk[0] === TLS_HANDSHAKE) {
-          ctx.metrics.badLine('CLIENTE_TLS');
-          tlsOnPlainWarning((omitidos) =>
-            ctx.log.warn(
-              { remote, omitidos },
-              'cliente TLS en puerto sin TLS: el cliente usa TLS y la estación no (inicie la estación con --tls-cert/--tls-key, o el cliente sin --tls)',
-            ),
-          );
-          this.destroy();
-          return;
-        }
+    this.decoder = new LineDecoder(this, { maxLineBytes: policy.maxLineBytes });
+    this.firstChunk = !(stream instanceof tls.TLSSocket);
+    (stream as SessionStream)[SESSION] = this;
+    stream.on('data', onStreamData);
+    stream.on('error', onStreamError);
+    stream.on('end', onStreamEnd);
+    // 'close' is emitted once: `on` spares the wrapper `once` would make per connection.
+    stream.on('close', onStreamClose);
+  }
+
+  /** A chunk from the peer (onStreamData). */
+  onData(chunk: Buffer): void {
+    if (this.firstChunk && chunk.length > 0) {
+      this.firstChunk = false;
+      // A TLS client on a plaintext port: say so clearly at the station, answer nothing (it could
+      // not read a JSON line anyway) and close.
+      if (chunk[0] === TLS_HANDSHAKE) {
+        const { ctx, remote } = this;
+        ctx.metrics.badLine('CLIENTE_TLS');
+        tlsOnPlainWarning((omitidos) =>
+          ctx.log.warn(
+            { remote, omitidos },
+            'cliente TLS en puerto sin TLS: el cliente usa TLS y la estación no (inicie la estación con --tls-cert/--tls-key, o el cliente sin --tls)',
+          ),
+        );
+        this.destroy();
+        return;
       }
-      if (!this.closed) this.decoder.push(chunk);
-    });
-    stream.on('error', (err) => ctx.log.debug({ err, remote }, 'error de socket'));
-    stream.on('end', () => this.close());
-    stream.once('close', () => {
-      this.closed = true;
-      this.decoder.reset();
-      this.onClosed();
-    });
+    }
+    if (!this.closed) this.decoder.push(chunk);
+  }
+
+  /** A socket error (onStreamError): 'close' follows. */
+  onStreamError(err: Error): void {
+    this.ctx.log.debug({ err, remote: this.remote }, 'error de socket');
+  }
+
+  /** The stream closed, whoever closed it (onStreamClose). */
+  onStreamClosed(): void {
+    this.closed = true;
+    this.decoder.reset();
+    this.onClosed();
   }
 
   /** A valid message of this link. */
@@ -177,12 +213,14 @@ export abstract class LineSession<In extends { tipo: string }> {
   /** Hook: the peer stopped reading and the connection is being dropped. */
   protected onSlowPeer(): void {}
 
-  private onOverflow(): void {
+  /** The decoder's sink: a line longer than the policy allows. */
+  onOverflow(): void {
     this.ctx.metrics.badLine('LINEA_DEMASIADO_LARGA');
     this.fail(wireError('LINEA_DEMASIADO_LARGA', `línea de más de ${this.ctx.policy.maxLineBytes} bytes`));
   }
 
-  private onLine(line: string): void {
+  /** The decoder's sink: one complete line. */
+  onLine(line: string): void {
     if (this.closed) return;
     this.lastSeen = this.ctx.clock.now();
     if (!this.bucket.take()) {

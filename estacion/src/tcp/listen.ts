@@ -70,6 +70,12 @@ export function listenTcp(
 ): Promise<ListeningServer> {
   const limit = options.limit;
   let open = 0;
+  // One listener for every connection ('close' is emitted once: `on` spares the wrapper `once` would
+  // make per connection, and the closure is the server's, not one per socket).
+  const closed = () => {
+    open -= 1;
+    limit?.onCount?.(open);
+  };
   const accept = (socket: net.Socket, peer: PeerInfo | null) => {
     if (limit && open >= limit.max) {
       refuse(socket, limit);
@@ -77,10 +83,7 @@ export function listenTcp(
     }
     open += 1;
     limit?.onCount?.(open);
-    socket.once('close', () => {
-      open -= 1;
-      limit?.onCount?.(open);
-    });
+    socket.on('close', closed);
     socket.setKeepAlive(true, 30_000);
     handle(socket, socket.remoteAddress ?? null, peer);
   };

@@ -24,7 +24,8 @@ export interface LineSink {
 
 export class LineDecoder {
   readonly maxLineBytes: number;
-  private pending: Buffer[] = [];
+  /** The pieces of an unfinished line; null when there is none (an idle connection holds no array). */
+  private pending: Buffer[] | null = null;
   private pendingBytes = 0;
   /** True while discarding the remainder of an over-long line. */
   private discarding = false;
@@ -57,7 +58,7 @@ export class LineDecoder {
 
   /** Clears any partial line (call when the stream ends; a line without `\n` is not a message). */
   reset(): void {
-    this.pending = [];
+    this.pending = null;
     this.pendingBytes = 0;
     this.discarding = false;
   }
@@ -70,7 +71,7 @@ export class LineDecoder {
     }
     if (this.pendingBytes + length > this.maxLineBytes) {
       const seen = this.pendingBytes + length;
-      this.pending = [];
+      this.pending = null;
       this.pendingBytes = 0;
       this.sink.onOverflow(seen);
       if (!complete) {
@@ -80,15 +81,15 @@ export class LineDecoder {
     }
     if (!complete) {
       // Copy: the caller may reuse its chunk buffer.
-      this.pending.push(Buffer.from(buf.subarray(start, end)));
+      (this.pending ??= []).push(Buffer.from(buf.subarray(start, end)));
       this.pendingBytes += length;
       return;
     }
     const line =
-      this.pendingBytes === 0
+      this.pending === null
         ? buf.subarray(start, end)
         : Buffer.concat([...this.pending, buf.subarray(start, end)], this.pendingBytes + length);
-    this.pending = [];
+    this.pending = null;
     this.pendingBytes = 0;
     this.emit(line);
   }

@@ -53,6 +53,29 @@ function makePump(
 }
 
 describe('Pump: customers and dispensing', () => {
+  it('tells the sink each millilitre its meter counts, of the fuel dispensed, as it flows (the tank draws them)', () => {
+    const { pump, sink, run } = makePump({
+      random: seededRandom(5),
+      config: { combustibles_soportados: ['93', 'diesel'] },
+    });
+    const drawn = new Map<string, number>();
+    let calls = 0;
+    sink.dispensed = (combustible, ml) => {
+      calls += 1;
+      drawn.set(combustible, (drawn.get(combustible) ?? 0) + ml);
+    };
+    run(600_000);
+    const sold = new Map<string, number>();
+    for (const tx of sink.sales)
+      sold.set(tx.tipo_combustible, (sold.get(tx.tipo_combustible) ?? 0) + Math.round(tx.litros * 1000));
+    const inProgress = pump.hasSale ? Math.round(pump.litrosActuales * 1000) : 0;
+    const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+    expect(sink.sales.length).toBeGreaterThan(3);
+    expect(calls).toBeGreaterThan(sink.sales.length); // bit by bit, not once per sale
+    expect(total(drawn)).toBe(total(sold) + inProgress);
+    if (!pump.hasSale) expect(drawn).toEqual(sold);
+  });
+
   it('serves a customer at velocidad × speed and records a consistent sale', () => {
     const { pump, sink, run, clock } = makePump();
     expect(pump.estadoOperacion).toBe('disponible');

@@ -503,7 +503,9 @@ export class Pump {
     sale.dispensedMs += Math.max(0, now - sale.lastAt);
     sale.lastAt = now;
     const rate = this.config.configuracion.velocidad_despacho * this.timing.speed; // ml per real ms
+    const before = sale.ml;
     sale.ml = Math.min(sale.objetivoMl, Math.floor(rate * sale.dispensedMs));
+    if (sale.ml > before) this.sink.dispensed?.(sale.customer.combustible, sale.ml - before);
     if (sale.ml < sale.objetivoMl) return false;
     this.finish(now, 'completada');
     this.becomeAvailable(now);

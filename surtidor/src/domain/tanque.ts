@@ -82,12 +82,20 @@ export function tablaCilindroHorizontal(diametroMm: number, largoMm: number, pas
   return tabla;
 }
 
-/** A horizontal cylinder three times as long as wide holding `capacidadLitros`. */
+/** The station's demo tanks (`estacion --tanques-demo`): 30 000 L horizontal cylinders 2.5 m across. */
+export const CILINDRO_REFERENCIA = { capacidadLitros: 30_000, diametroMm: 2500 } as const;
+
+/**
+ * A horizontal cylinder holding `capacidadLitros`, with the proportions of CILINDRO_REFERENCIA
+ * (length ≈ 2.44 diameters): at 30 000 L it is the station's demo tank, so a simulated gauge and
+ * that station read the same litres at the same height.
+ */
 export function cilindroParaCapacidad(capacidadLitros: number, pasos = 200): TablaCalibracion {
   if (!(capacidadLitros > 0)) throw new RangeError('capacidad: debe ser positiva');
-  // V = π D²/4 × 3D (mm³ = litres × 1e6)
-  const diametroMm = Math.cbrt((4 * capacidadLitros * 1e6) / (3 * Math.PI));
-  return tablaCilindroHorizontal(diametroMm, 3 * diametroMm, pasos);
+  const { capacidadLitros: c0, diametroMm: d0 } = CILINDRO_REFERENCIA;
+  const diametroMm = d0 * Math.cbrt(capacidadLitros / c0);
+  const r = diametroMm / 2;
+  return tablaCilindroHorizontal(diametroMm, (capacidadLitros * 1e6) / (Math.PI * r * r), pasos);
 }
 
 function ultimo(tabla: TablaCalibracion): PuntoCalibracion {

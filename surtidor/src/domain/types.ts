@@ -102,6 +102,8 @@ export interface PumpSink {
   sale(tx: TransaccionCompletada): void;
   /** The pump now sells at new prices (to persist them). */
   pricesApplied?(prices: PriceVersion): void;
+  /** The meter just counted these millilitres of this fuel (the tank of that fuel loses them). */
+  dispensed?(combustible: Combustible, ml: number): void;
 }
 
 /** Time knobs of the simulation. */

@@ -89,6 +89,9 @@ function answerLikeAStation(station: StationEnd, behaviour: StationBehaviour): v
         version_precios: 0,
       });
     }
+    if (m.tipo === 'registro_medidor' && behaviour.register !== false) {
+      station.send({ tipo: 'medidor_confirmado', id_medidor: m.id_medidor, mensaje: 'ok' });
+    }
     if (m.tipo === 'transaccion_completada' && behaviour.confirm !== false) {
       station.send({ tipo: 'transaccion_confirmada', id_transaccion: m.id_transaccion, duplicada: false });
     }
@@ -451,5 +454,43 @@ describe('Fleet on fake time', () => {
     const { summary } = await t.shutdown();
     expect(summary.pendientes).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('--tanques: a gauge on the same port reports the tanks; each pump draws from its fuel’s tank, a meter reading high draws less than it sells', async () => {
+    const t = await setup({
+      count: 2,
+      fuels: ['95', 'diesel'],
+      meanInterval: 2,
+      speed: 10,
+      capacidad: 40,
+      tanques: true,
+      idMedidor: 3,
+      capacidadTanques: [50_000],
+      medidorAlto: '8:5',
+    });
+    t.fleet.start();
+    await settle();
+    await settle();
+    const gaugeEnd = t.network.stations.find((st) => st.of('registro_medidor').length > 0);
+    expect(gaugeEnd?.of('registro_medidor')[0]).toMatchObject({ id_medidor: 3, tanques: [2, 4] });
+    await t.run(30_000);
+    expect(t.fleet.stats().medidor).toMatchObject({ id_medidor: 3, conectado: true });
+    const { summary } = await t.shutdown();
+    const all = t.network.stations.flatMap((st) => sales(st));
+    expect(all.length).toBeGreaterThan(5);
+    const soldBy = (pump: number, fuel: string) =>
+      all.filter((tx) => tx.id_surtidor === pump && tx.tipo_combustible === fuel).reduce((a, tx) => a + tx.litros, 0);
+    for (const [fuel, id] of [
+      ['95', 2],
+      ['diesel', 4],
+    ] as const) {
+      const tank = summary.tanques?.find((x) => x.id_tanque === id);
+      expect(tank?.extraidos).toBeCloseTo(soldBy(7, fuel) + soldBy(8, fuel) / 1.05, 0);
+    }
+    expect(soldBy(8, '95') + soldBy(8, 'diesel')).toBeGreaterThan(0);
+    // Readings: every tank at registration, then every 60 simulated seconds (6 s at speed 10) or on change.
+    const lecturas = gaugeEnd?.of('lectura_tanque') ?? [];
+    for (const id of [2, 4]) expect(lecturas.filter((l) => l.id_tanque === id).length).toBeGreaterThanOrEqual(6);
+    expect(summary.medidor?.lecturas).toBe(lecturas.length);
   });
 });

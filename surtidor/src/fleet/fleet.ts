@@ -18,11 +18,14 @@ import {
   type TransaccionCompletada,
 } from '@combustible/shared';
 import { ChaosLink, chaosOnLink, skewedClock } from '../chaos.js';
-import { modoInicial, type SurtidorConfig } from '../config.js';
+import { modoInicial, type SurtidorConfig, tanqueDe } from '../config.js';
+import { Gauge, type GaugeEvent } from '../domain/medidor.js';
 import { Pump } from '../domain/pump.js';
+import { litrosQueSalen } from '../domain/tanque.js';
 import type { PriceVersion, PumpConfig, PumpSink } from '../domain/types.js';
 import { Admission } from '../link/admission.js';
 import { emptyCounters, type LinkCounters } from '../link/counters.js';
+import { GaugeLink } from '../link/gauge-link.js';
 import { PumpLink } from '../link/pump-link.js';
 import { pumpTls } from '../link/tls.js';
 import { Outbox, type PumpBook } from '../outbox/outbox.js';
@@ -42,6 +45,8 @@ export interface FleetDeps {
   clock?: Clock;
   /** How pump `id` reaches the station (default: TCP, with TLS when configured). Tests pass an in-memory network. */
   dial?: (id: number) => Dialer;
+  /** How the gauge console reaches the station (default: as a pump with the gauge's id would). */
+  dialGauge?: Dialer;
 }
 
 export interface FleetEntry {
@@ -63,6 +68,8 @@ export class Fleet {
   readonly entries: FleetEntry[] = [];
   readonly counters: LinkCounters = emptyCounters();
   readonly produced: ProducedCounters = { ventas: 0, canceladas: 0, monto: 0, litros: 0 };
+  /** The gauge console and its link (--tanques). */
+  readonly gauge: { console: Gauge; link: GaugeLink } | null = null;
   /** Every link stopped for good: the process cannot do anything useful. */
   onAllStopped: ((error: Error) => void) | undefined;
   private readonly byId = new Map<number, FleetEntry>();
@@ -112,6 +119,8 @@ export class Fleet {
           ...(tlsFor ? { tls: tlsFor(id) } : {}),
         }));
     this.admission = new Admission(config.connectConcurrency);
+    if (config.tanques) this.gauge = this.buildGauge(deps.dialGauge ?? dialFor(config.idMedidor));
+    const medidorAlto = new Map(config.medidorAlto.map((p) => [p.id, p.valor]));
     for (let i = 0; i < config.count; i++) {
       const id = config.firstId + i;
       const book = outbox.book(id);
@@ -120,6 +129,9 @@ export class Fleet {
         send: (message) => entry.link.live(message),
         sale: (tx) => this.recordSale(tx),
         pricesApplied: (prices) => this.outbox.savePrices(id, prices),
+        // What really leaves the tank: less than the meter says when it reads high.
+        dispensed: (combustible, ml) =>
+          this.gauge?.console.draw(combustible, litrosQueSalen(ml / 1000, medidorAlto.get(id) ?? 0)),
       };
       const random = randomFor(config.seed, id);
       entry.book = book;
@@ -183,6 +195,58 @@ export class Fleet {
     return fleet;
   }
 
+  /** One gauge console measuring one tank per simulated fuel, with the configured faults. */
+  private buildGauge(dial: Dialer): { console: Gauge; link: GaugeLink } {
+    const c = this.config;
+    const fuga = new Map(c.fuga.map((p) => [p.id, p.valor]));
+    const robo = new Map(c.robo.map((p) => [p.id, p.valor]));
+    const log = this.log.child({ id_medidor: c.idMedidor });
+    const random = randomFor(c.seed === undefined ? undefined : c.seed + 2, c.idMedidor);
+    const gauge = new Gauge(
+      {
+        id_medidor: c.idMedidor,
+        tanques: c.fuels.map((combustible, i) => {
+          const id = tanqueDe(combustible);
+          return {
+            id_tanque: id,
+            combustible,
+            capacidadLitros: c.capacidadTanques[i] ?? (c.capacidadTanques[0] as number),
+            fugaLitrosHora: fuga.get(id) ?? 0,
+            roboLitrosDia: robo.get(id) ?? 0,
+          };
+        }),
+        intervaloLecturasMs: c.intervaloLecturas * 1000,
+        cambioLecturaMm: c.cambioLecturaMm,
+        speed: c.speed,
+        descargas: c.descargas
+          ? { nivel: c.nivelDescarga / 100, litros: c.litrosDescarga, duracionMs: c.minutosDescarga * 60_000 }
+          : null,
+      },
+      { clock: this.pumpClock, random, onEvent: (e) => logGaugeEvent(log, e) },
+    );
+    const link = new GaugeLink({
+      gauge,
+      dial,
+      clock: this.clock,
+      random,
+      log,
+      counters: this.counters,
+      admission: this.admission,
+      onFatal: (err) => {
+        const code = (err as Error & { code?: string }).code;
+        log.error({ codigo: code, err: err.message }, 'enlace del medidor detenido definitivamente');
+      },
+      options: {
+        token: c.token,
+        version: SOFTWARE_VERSION,
+        registrationTimeoutMs: c.registrationTimeout * 1000,
+        maxSilenceMs: c.heartbeatInterval * 1000,
+        backoff: { baseMs: c.reconnectBase * 1000, maxMs: c.reconnectMax * 1000 },
+      },
+    });
+    return { console: gauge, link };
+  }
+
   private pumpConfig(id: number): PumpConfig {
     const fuels = this.config.fuels;
     return {
@@ -218,6 +282,7 @@ export class Fleet {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.gauge?.link.start();
     this.loop();
   }
 
@@ -255,6 +320,10 @@ export class Fleet {
     for (const e of this.entries) {
       e.pump.tick(pumpNow);
       e.link.tick(now);
+    }
+    if (this.gauge) {
+      this.gauge.console.tick();
+      this.gauge.link.tick(now);
     }
     if (!this.outboxClosed) void this.outbox.flush();
     if (!this.announcedAll && this.registered() === this.entries.length) {
@@ -312,6 +381,16 @@ export class Fleet {
       outbox: this.outbox.stats,
       ...(caos ? { caos } : {}),
       ...(autorizacion ? { autorizacion } : {}),
+      ...(this.gauge
+        ? {
+            medidor: {
+              id_medidor: this.gauge.console.id,
+              conectado: this.gauge.link.registered,
+              lecturas: this.gauge.link.lecturasEnviadas,
+            },
+            tanques: this.gauge.console.stats(),
+          }
+        : {}),
     };
   }
 
@@ -375,6 +454,7 @@ export class Fleet {
     }
     this.stopTicking();
     for (const e of this.entries) e.link.stop();
+    this.gauge?.link.stop();
     const summary = { ...this.stats(), cortadas };
     this.outboxClosed = true;
     await this.bounded(this.outbox.close(), 10_000);
@@ -428,5 +508,24 @@ export class Fleet {
     let timer: TimerHandle | undefined;
     await Promise.race([p, new Promise<void>((r) => (timer = this.clock.setTimeout(r, ms)))]);
     this.clock.clearTimeout(timer);
+  }
+}
+
+function logGaugeEvent(log: Logger, e: GaugeEvent): void {
+  switch (e.tipo) {
+    case 'descarga_pedida':
+      log.info({ id_tanque: e.id_tanque, llega_en_ms: e.llegaEnMs }, 'tanque bajo: descarga pedida');
+      return;
+    case 'descarga_iniciada':
+      log.info(
+        { id_tanque: e.id_tanque, litros: e.litros, temperatura_c: e.temperaturaC },
+        'descarga de camión iniciada',
+      );
+      return;
+    case 'tanque_vacio':
+      log.warn(
+        { codigo: 'TANQUE_VACIO', id_tanque: e.id_tanque, faltaron_litros: e.faltaronLitros },
+        'un surtidor vendió combustible que su tanque no tenía (--descargas lo rellena)',
+      );
   }
 }

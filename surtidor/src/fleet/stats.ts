@@ -1,5 +1,6 @@
 /** What a fleet reports: the live table, the periodic `resumen` log and the final summary. */
 import type { ChaosCounters } from '../chaos.js';
+import type { TankStats } from '../domain/medidor.js';
 import type { AuthorizationCounters } from '../domain/types.js';
 import type { LinkCounters } from '../link/counters.js';
 import type { OutboxStats } from '../outbox/outbox.js';
@@ -31,6 +32,17 @@ export interface FleetStats extends ProducedCounters, Omit<LinkCounters, 'errore
   caos?: ChaosCounters;
   /** Present once a pump is (or was) in prepago. */
   autorizacion?: AuthorizationStats;
+  /** The gauge console (--tanques). */
+  medidor?: GaugeStats;
+  tanques?: TankStats[];
+}
+
+export interface GaugeStats {
+  id_medidor: number;
+  /** Registered with the station right now. */
+  conectado: boolean;
+  /** Readings sent. */
+  lecturas: number;
 }
 
 /** Prepago across the fleet: the pumps' counters summed, and where the pumps are now. */

@@ -6,15 +6,13 @@
  * finished before them: they wait until that sale is durable and sent.
  */
 import {
-  abortReason,
   type BackoffOptions,
-  backoffDelay,
   type Clock,
   type Dialer,
   encodeMessage,
   type Logger,
   type PumpToStation,
-  ReconnectingClient,
+  type ReconnectingClient,
   type Registro,
   TokenBucket,
 } from '@combustible/shared';
@@ -26,6 +24,7 @@ import type { Outbox, PumpBook } from '../outbox/outbox.js';
 import type { LinkCounters } from './counters.js';
 import { type Admission, admittedDial } from './admission.js';
 import { dispatchLine } from './handlers.js';
+import { registeringClient } from './registering-client.js';
 
 export interface LinkOptions {
   token: string | undefined;
@@ -62,39 +61,11 @@ export interface LinkDeps {
   onRegistration?: (registered: boolean) => void;
 }
 
-/**
- * The pause before a new attempt after refused, unanswered or taken-over registrations grows to
- * this (or --reconnect-max when larger): those are not a station restarting, and a short
- * --reconnect-max must not make two processes with the same ids fight twice a second.
- */
-const FAILED_REGISTRATION_MAX_MS = 30_000;
-
 /** A session that lasts this long is no longer part of a fight over the same pump id. */
 const STABLE_SESSION_MS = 60_000;
 
 /** Live lines kept while an earlier sale is being written. */
 const MAX_HELD_LINES = 1000;
-
-const codeOf = (e: Error) => (e as Error & { code?: unknown }).code;
-
-/** Waits `ms` on `clock`, or rejects when `signal` aborts. */
-function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(abortReason(signal));
-      return;
-    }
-    const onAbort = () => {
-      clock.clearTimeout(timer);
-      reject(abortReason(signal));
-    };
-    const timer = clock.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export class PumpLink {
   readonly client: ReconnectingClient;
@@ -133,10 +104,6 @@ export class PumpLink {
     this.book = deps.book;
     this.log = deps.log;
     const { options } = deps;
-    const failureBackoff: BackoffOptions = {
-      baseMs: options.backoff.baseMs,
-      maxMs: Math.max(options.backoff.maxMs, FAILED_REGISTRATION_MAX_MS),
-    };
     // Paces the sales: a replay after an outage must not trip the station's rate limit.
     this.bucket = new TokenBucket(options.maxSalesPerSecond, options.window, deps.clock);
     const raw = deps.chaos ? deps.chaos.wrapDial(deps.dial) : deps.dial;
@@ -151,21 +118,12 @@ export class PumpLink {
           () => this.holdsTurn,
         )
       : raw;
-    this.client = new ReconnectingClient({
-      dial: async (signal) => {
-        const failures = this.failedRegistrations + this.replacements;
-        if (failures > 0) {
-          const ms = backoffDelay(failures, failureBackoff, deps.random);
-          if (ms > 0) await pause(deps.clock, ms, signal);
-        }
-        return admitted(signal);
-      },
+    this.client = registeringClient(admitted, {
+      failures: () => this.failedRegistrations + this.replacements,
+      refused: () => this.fatalRejection !== null,
       backoff: options.backoff,
       random: deps.random,
       clock: deps.clock,
-      isFatal: (e) => this.fatalRejection !== null || FATAL_WIRE_CODES.has(String(codeOf(e))),
-      // A killed station leaves no TIME_WAIT of ours behind to delay our reconnection by a second.
-      resetOnPeerClose: true,
     });
     this.client.on('connected', () => this.onConnected());
     this.client.on('disconnected', (err) => this.onDisconnected(err));

@@ -1,5 +1,6 @@
 /** The live table shown on a terminal: a few lines rewritten in place every second. */
-import type { FleetStats } from '../fleet/stats.js';
+import type { TankStats } from '../domain/medidor.js';
+import type { FleetStats, GaugeStats } from '../fleet/stats.js';
 
 export interface TableInfo {
   estacion: string;
@@ -72,6 +73,7 @@ export function renderTable(s: FleetStats, info: TableInfo): string[] {
       ]),
     );
   }
+  if (s.tanques && s.medidor) lines.push(...tankLines(s.medidor, s.tanques));
   if (s.caos) {
     const c = s.caos;
     extra.push(
@@ -79,6 +81,28 @@ export function renderTable(s: FleetStats, info: TableInfo): string[] {
     );
   }
   lines.push(...extra, `log: ${info.logFile}   Ctrl-C: detener (termina o cancela las ventas, vacía el outbox)`);
+  return lines;
+}
+
+/** One line per tank: level, percentage, temperature, delivery, faults, the last reading sent. */
+function tankLines(m: GaugeStats, tanques: readonly TankStats[]): string[] {
+  const lines = [
+    `medidor ${m.id_medidor}: ${m.conectado ? 'registrado' : 'sin registrar'}, lecturas enviadas ${num(m.lecturas)}`,
+  ];
+  for (const t of tanques) {
+    const u = t.ultima_lectura;
+    const ultima = u ? `${u.litros.toFixed(1)} L a las ${u.timestamp.slice(11, 19)}` : '—';
+    const fallas = [
+      t.fugados > 0 ? `fugados ${num(t.fugados)} L` : '',
+      t.robados > 0 ? `robados ${num(t.robados)} L` : '',
+      t.faltantes > 0 ? `faltaron ${num(t.faltantes)} L` : '',
+    ].filter((x) => x.length > 0);
+    lines.push(
+      `  tanque ${t.id_tanque} (${t.combustible}): ${num(t.litros)} / ${num(t.capacidad)} L  ${t.porcentaje.toFixed(1)} %` +
+        `  ${t.temperatura_c.toFixed(1)} °C${t.descargando ? '  descargando' : ''}  descargas ${t.descargas}` +
+        `  última lectura ${ultima}${fallas.length > 0 ? `  (${fallas.join(', ')})` : ''}`,
+    );
+  }
   return lines;
 }
 
