@@ -26,6 +26,8 @@ interface Sintetico {
   ruidoL?: number;
   /** Litres in the tank at the start (default 20 000). */
   stock?: number;
+  /** The gauge's chart is off by this × ((litres − 15 000) / 1000)² litres. */
+  curva?: number;
 }
 
 /** A tank read every hour from the clock's start: sales from PERFIL, an optional leak, delivery and meter error. */
@@ -40,7 +42,8 @@ function tanque(inicio: number, s: Sintetico): EntradaTanque {
   for (let hora = 0; hora <= s.dias * 24; hora++) {
     const t = inicio + hora * H;
     const ruidoL = s.ruidoL ?? 4;
-    e.lecturas.push({ timestamp: t, litros: stock + ruidoL * ruido(hora), litros_15c: stock + ruidoL * ruido(hora) });
+    const medido = stock + (s.curva ?? 0) * ((stock - 15_000) / 1000) ** 2 + ruidoL * ruido(hora);
+    e.lecturas.push({ timestamp: t, litros: medido, litros_15c: medido });
     const enHora = (PERFIL[hora % 24] as number) * (1 + 0.3 * ruido(hora + 1e6));
     if (enHora > 0) {
       e.ventas.push({ fecha_fin: t + H / 2, litros: enHora * (1 + (s.medidor ?? 0)) });
@@ -112,6 +115,18 @@ describe('detectarFugas', () => {
     );
     expect(alertas).toEqual([]);
     expect(evidencia).toMatchObject({ segmentos: 2, descargas_l: 10_150 });
+  });
+
+  it('fits a gauge chart that is off by a curve in the level instead of drowning the leak rate in it', () => {
+    const { clock, inicio } = alFinal(12);
+    const datos = tanque(inicio, { dias: 12, curva: 3, stock: 28_000, diaDescarga: 5 });
+    const { evidencia, alertas } = detectarFugas(datos, clock);
+    expect(alertas.map((a) => a.codigo)).toEqual(['DIFERENCIA_INVENTARIO']); // the chart's slope looks like a meter
+    expect(Math.abs(evidencia?.tasa_fuga_l_h ?? 99)).toBeLessThan(0.1);
+    expect(evidencia?.error_estandar_l_h).toBeLessThan(0.1);
+    // Without the chart terms the curve is left in the residuals: the rate is known ten times worse.
+    const sinCurva = detectarFugas(datos, clock, { curvaTabla: false }).evidencia;
+    expect(sinCurva?.error_estandar_l_h).toBeGreaterThan(10 * (evidencia?.error_estandar_l_h ?? 0));
   });
 
   it('raises DIFERENCIA_INVENTARIO when the window’s cumulative variance passes 1 % of sales + 492 L', () => {
