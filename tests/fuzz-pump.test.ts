@@ -94,6 +94,13 @@ function due(peer: FuzzPeer, own: number | null, bytes: Buffer): boolean {
     else peer.expectReply('registro');
     return true;
   }
+  // (ext) Gauge messages: never on a pump's connection; a reading before registro_medidor is unregistered.
+  if (m.tipo === 'registro_medidor' || m.tipo === 'lectura_tanque') {
+    if (own !== null) peer.expectError('ID_NO_COINCIDE');
+    else if (m.tipo === 'lectura_tanque') peer.expectError('NO_REGISTRADO');
+    else return false;
+    return true;
+  }
   if (own === null) peer.expectError('NO_REGISTRADO');
   else if (m.id_surtidor !== own) peer.expectError('ID_NO_COINCIDE');
   else if (m.tipo === 'transaccion_completada') peer.expectReply('venta');
