@@ -283,6 +283,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     const apiTls = config.tlsApi ? stationTls : null;
     const bridge = await buildBridge({
       service,
+      tanks,
       bus,
       store,
       log: log.child({ mod: 'ws' }),

@@ -183,7 +183,7 @@ export class TankWatch {
     const histeresis = Math.max(50, t.capacidad_litros * 0.01);
     if (nivel < t.nivel_bajo_litros) {
       this.alertar(
-        'TANQUE_NIVEL_BAJO',
+        { codigo: 'TANQUE_NIVEL_BAJO' },
         `Tanque ${t.id_tanque} (${t.nombre}): ${Math.round(nivel)} litros, bajo el mínimo de ${t.nivel_bajo_litros}`,
         { id_tanque: t.id_tanque, litros: Math.round(nivel), nivel_bajo_litros: t.nivel_bajo_litros },
         acciones,
@@ -193,7 +193,7 @@ export class TankWatch {
     }
     if (l.altura_agua_mm > t.agua_alta_mm) {
       this.alertar(
-        'TANQUE_AGUA_ALTA',
+        { codigo: 'TANQUE_AGUA_ALTA' },
         `Tanque ${t.id_tanque} (${t.nombre}): ${l.altura_agua_mm} mm de agua, sobre el máximo de ${t.agua_alta_mm} mm`,
         { id_tanque: t.id_tanque, altura_agua_mm: l.altura_agua_mm, agua_alta_mm: t.agua_alta_mm },
         acciones,
@@ -206,7 +206,7 @@ export class TankWatch {
     const H = this.options.horasAutonomia;
     if (horas < H) {
       this.alertar(
-        'TANQUE_AUTONOMIA_BAJA',
+        { codigo: 'TANQUE_AUTONOMIA_BAJA' },
         `Tanque ${t.id_tanque} (${t.nombre}): se agota en ${horas.toFixed(1)} h al ritmo de ventas actual (${Math.round(tasa)} L/h)`,
         { id_tanque: t.id_tanque, horas: Math.round(horas * 10) / 10, litros_hora: Math.round(tasa) },
         acciones,
@@ -224,7 +224,7 @@ export class TankWatch {
     if (silencio > this.silencioMs()) {
       const t = this.tanque;
       this.alertar(
-        'TANQUE_SIN_LECTURAS',
+        { codigo: 'TANQUE_SIN_LECTURAS' },
         `Tanque ${t.id_tanque} (${t.nombre}): sin lecturas desde hace ${Math.round(silencio / 1000)} s`,
         { id_tanque: t.id_tanque, silencio_ms: silencio },
         acciones,
@@ -234,7 +234,7 @@ export class TankWatch {
   }
 
   private alertar(
-    codigo: StationAlertCode,
+    { codigo }: { codigo: StationAlertCode },
     mensaje: string,
     datos: Record<string, unknown>,
     acciones: AccionTanque[],
