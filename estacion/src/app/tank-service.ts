@@ -216,6 +216,11 @@ export class TankService {
     return tanqueDe(this.station.pump(idSurtidor), combustible, this.tanques.values());
   }
 
+  /** Litres per hour sold from this tank over the last hour (0 for an unknown tank). */
+  salesRate(id: number): number {
+    return this.watches.get(id)?.tasaVentas(this.clock.now()) ?? 0;
+  }
+
   /** Whether `id` names a tank of this fuel (for a pump's configuracion.tanques). */
   tankSells(id: number, combustible: Tanque['combustible']): boolean {
     return this.tanques.get(id)?.combustible === combustible;

@@ -1,0 +1,234 @@
+/** (ext) Tank gauges on the pump port: registration, readings, refusals, deliveries and alerts. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { TANQUES_DEMO } from '../app/tank-service.js';
+import { litrosPorAltura } from '../domain/tanks.js';
+import type { Descarga } from '../domain/tanks.js';
+import type { HubMetrics } from './pump-hub.js';
+import { createHarness, type Harness, type Json, registro, type TestPump, venta } from './test-harness.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h.close();
+});
+
+const CHART = TANQUES_DEMO[0]?.calibracion ?? [];
+
+function registroMedidor(id: number, extra: Json = {}): Json {
+  return {
+    tipo: 'registro_medidor',
+    id_medidor: id,
+    nombre: `Consola ${id}`,
+    version: '1.0',
+    tanques: [1, 2, 3, 4],
+    ...extra,
+  };
+}
+
+/** A reading consistent with the demo chart at this height. */
+function lectura(idTanque: number, alturaMm: number, extra: Json = {}): Json {
+  const litros = Math.round(litrosPorAltura(CHART, alturaMm) ?? 0);
+  return {
+    tipo: 'lectura_tanque',
+    id_medidor: 1,
+    id_tanque: idTanque,
+    timestamp: new Date(h.clock.now()).toISOString(),
+    altura_producto_mm: alturaMm,
+    altura_agua_mm: 5,
+    temperatura_c: 18,
+    litros,
+    litros_15c: litros,
+    ...extra,
+  };
+}
+
+/** The height at which the demo chart holds `litros` (by bisection). */
+function alturaPara(litros: number): number {
+  let lo = 0;
+  let hi = 2500;
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2;
+    if ((litrosPorAltura(CHART, mid) ?? 0) < litros) lo = mid;
+    else hi = mid;
+  }
+  return Math.round(hi * 10) / 10;
+}
+
+async function withDemoTanks(refused: string[] = []): Promise<void> {
+  const metrics: HubMetrics = {
+    message() {},
+    badLine() {},
+    connections() {},
+    registrationRefused: (codigo) => void refused.push(codigo),
+  };
+  h = await createHarness({ pumpToken: undefined }, {}, () => metrics);
+  for (const t of TANQUES_DEMO) await h.tanks.create(t);
+}
+
+async function gauge(id = 1, extra: Json = {}): Promise<TestPump> {
+  const g = h.connect();
+  g.send(registroMedidor(id, extra));
+  await g.next('medidor_confirmado');
+  return g;
+}
+
+/** Sends a reading and waits until the station has handled it (a heartbeat-free round trip: a bad line after it). */
+async function roundTrip(g: TestPump): Promise<void> {
+  g.send('{"tipo":"nada"}');
+  await g.next('error');
+}
+
+describe('gauges on the pump port', () => {
+  it('registers a gauge, stores its readings and makes the last one live state', async () => {
+    await withDemoTanks();
+    const g = await gauge();
+    g.send(lectura(1, 1200));
+    g.send(lectura(2, 800));
+    await roundTrip(g);
+    expect(g.all('error').map((e) => e.codigo)).toEqual(['TIPO_DESCONOCIDO']);
+    await h.tanks.settled();
+    const page = await h.store.listReadings({ id_tanque: 1, limit: 10, skip: 0 });
+    expect(page.total).toBe(1);
+    expect(page.items[0]).toMatchObject({
+      id_medidor: 1,
+      altura_producto_mm: 1200,
+      observaciones: [],
+      conservar: true,
+    });
+    expect(h.tanks.get(2)?.ultima_lectura).toMatchObject({ altura_producto_mm: 800 });
+  });
+
+  it('refuses readings for unknown tanks and impossible heights with an error, storing nothing, and keeps the connection', async () => {
+    await withDemoTanks();
+    const g = await gauge(1, { tanques: [1, 2, 9] });
+    g.send(lectura(9, 1000));
+    g.send(lectura(3, 1000));
+    g.send(lectura(1, 2600));
+    g.send(lectura(1, 100, { altura_agua_mm: 200 }));
+    g.send(lectura(1, 1000, { litros: 25_000 }));
+    await roundTrip(g);
+    expect(g.all('error').map((e) => e.codigo)).toEqual([
+      'TANQUE_DESCONOCIDO',
+      'TANQUE_DESCONOCIDO',
+      'LECTURA_IMPLAUSIBLE',
+      'LECTURA_IMPLAUSIBLE',
+      'TIPO_DESCONOCIDO',
+    ]);
+    expect(g.closed).toBe(false);
+    await h.tanks.settled();
+    const stored = await h.store.listReadings({ id_tanque: 1, limit: 10, skip: 0 });
+    // Litres far from the chart: kept, with its observation.
+    expect(stored.items.map((l) => l.observaciones[0]?.split(':')[0])).toEqual(['LITROS_INCONSISTENTES']);
+  });
+
+  it('keeps pumps and gauges apart: order, ids and message kinds', async () => {
+    await withDemoTanks();
+    const early = h.connect();
+    early.send(lectura(1, 1000));
+    expect((await early.next('error')).codigo).toBe('NO_REGISTRADO');
+    const pump = await h.register(7);
+    pump.send(registroMedidor(1));
+    expect((await pump.next('error')).codigo).toBe('ID_NO_COINCIDE');
+    const g = await gauge();
+    g.send(lectura(1, 1000, { id_medidor: 2 }));
+    g.send(venta(7));
+    g.send(registro(8));
+    await roundTrip(g);
+    expect(g.all('error').map((e) => e.codigo)).toEqual([
+      'ID_NO_COINCIDE',
+      'ID_NO_COINCIDE',
+      'ID_NO_COINCIDE',
+      'TIPO_DESCONOCIDO',
+    ]);
+    expect(await h.store.listTransactions({ limit: 10, skip: 0 })).toMatchObject({ total: 0 });
+  });
+
+  it('needs the shared pump token when one is set', async () => {
+    const refused: string[] = [];
+    const metrics: HubMetrics = {
+      message() {},
+      badLine() {},
+      connections() {},
+      registrationRefused: (c) => void refused.push(c),
+    };
+    h = await createHarness({ pumpToken: 'secreto-de-la-playa' }, {}, () => metrics);
+    const bad = h.connect();
+    bad.send(registroMedidor(1));
+    expect((await bad.next('registro_rechazado')).codigo).toBe('AUTENTICACION_FALLIDA');
+    await bad.whenClosed;
+    expect(refused).toEqual(['AUTENTICACION_FALLIDA']);
+    const good = h.connect();
+    good.send(registroMedidor(1, { token: 'secreto-de-la-playa' }));
+    await good.next('medidor_confirmado');
+  });
+
+  it('refuses a new gauge past --max-medidores, and lets a known one come back', async () => {
+    const refused: string[] = [];
+    await withDemoTanks(refused);
+    const limit = 64;
+    for (let id = 1; id <= limit; id++) await gauge(id);
+    const extra = h.connect();
+    extra.send(registroMedidor(limit + 1));
+    const answer = await extra.next('registro_rechazado');
+    expect(answer.codigo).toBe('LIMITE_EXCEDIDO');
+    expect(refused).toEqual(['LIMITE_EXCEDIDO']);
+    // Gauge 1 again: its old connection is replaced.
+    await gauge(1);
+  });
+});
+
+describe('deliveries and alerts from the readings', () => {
+  it('detects a delivery while a pump sells from the tank, stores it and announces it', async () => {
+    await withDemoTanks();
+    const descargas: Descarga[] = [];
+    h.bus.on('descarga', (d) => descargas.push(d));
+    const g = await gauge();
+    let litros = 12_000;
+    // 20 min of sales, a 10 000 L delivery over 15 min, then 20 min more: a reading every 10 s.
+    for (let step = 0; step < 330; step++) {
+      litros -= 3;
+      if (step >= 120 && step < 210) litros += 10_000 / 90;
+      g.send(lectura(1, alturaPara(litros)));
+      h.clock.advance(10_000);
+      if (step % 50 === 0) await roundTrip(g);
+    }
+    await roundTrip(g);
+    await h.tanks.settled();
+    expect(descargas).toHaveLength(1);
+    const [d] = descargas;
+    expect(d?.id_tanque).toBe(1);
+    expect(Math.abs((d?.litros ?? 0) - 10_000)).toBeLessThan(400);
+    expect(await h.store.listDeliveries({ limit: 10, skip: 0 })).toMatchObject({ total: 1 });
+  });
+
+  it('raises low level and a silent probe as alerts, resolved by the next good reading', async () => {
+    await withDemoTanks();
+    const g = await gauge();
+    for (let i = 0; i < 5; i++) {
+      g.send(lectura(1, alturaPara(2000)));
+      h.clock.advance(10_000);
+    }
+    await roundTrip(g);
+    await h.service.settled();
+    const open = async () => (await h.store.listAlerts({ abiertas: true, limit: 10 })).map((a) => a.codigo).sort();
+    expect(await open()).toEqual(['TANQUE_NIVEL_BAJO']);
+    // Silent for more than 5 intervals: the watch reports it on its next look.
+    h.clock.advance(60_000);
+    await h.service.settled();
+    expect(await open()).toEqual(['TANQUE_NIVEL_BAJO', 'TANQUE_SIN_LECTURAS']);
+    g.send(lectura(1, alturaPara(2000)));
+    await roundTrip(g);
+    await h.service.settled();
+    expect(await open()).toEqual(['TANQUE_NIVEL_BAJO']);
+  });
+
+  it("counts a pump's sales against the tank of its fuel", async () => {
+    await withDemoTanks();
+    const pump = await h.register(3);
+    expect(h.tanks.tankOf(3, '95')).toBe(2);
+    pump.send(venta(3, { id_transaccion: 'V-1', litros: 40, monto_total: 54_000 }));
+    await pump.next('transaccion_confirmada');
+    await h.service.settled();
+    expect(h.tanks.salesRate(2)).toBeGreaterThan(0);
+    expect(h.tanks.salesRate(1)).toBe(0);
+  });
+});
