@@ -32,7 +32,8 @@ if (!existsSync(passwordFile)) {
 const adminPassword = readFileSync(passwordFile, 'utf8').trim();
 
 const services = [
-  { name: 'estacion', args: ['--data-dir', 'data/estacion'] },
+  // --tanques-demo: on the first run the station gets tanks 1-4 (93, 95, 97, diesel) for the gauges to report.
+  { name: 'estacion', args: ['--data-dir', 'data/estacion', '--tanques-demo'] },
   // The company: its price book, and a link to the station's company port (it reconnects until the station is up).
   { name: 'empresa', args: ['serve', '--estacion', '127.0.0.1:5001', '--data-dir', 'data/empresa'] },
   // Four simulated pumps (they reconnect with backoff until the station is up).
@@ -70,6 +71,7 @@ console.log(`
     pumps (TCP, try nc)   nc localhost 6000     see docs/protocol.md for lines to paste
     simulated pumps       4 (ids 1-4), outbox in data/surtidores; more: npx surtidor --help
     prepaid pump          4 (set on the first run): its customers wait for "Autorizar" on the dashboard
+    tanks                 1-4 (93, 95, 97, diesel; made on the first run): "Tanques" on the dashboard, fed by gauges on port 6000
   Ctrl-C stops everything.
 `);
 if (newPassword && hadData)
