@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calibracionCilindro, litrosPorAltura } from '../estacion/src/domain/tanks.js';
+import { alturaPorLitros, calibracionCilindro } from '../estacion/src/domain/tanks.js';
 import { CHROMIUM, chromiumAvailable, launchBrowser } from './helpers/browser.js';
 import { type Json, LineClient } from './helpers/line-client.js';
 import {
@@ -24,18 +24,8 @@ if (!available) console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM} 
 const SCREENSHOTS = path.join(ROOT, 'tests', 'screenshots');
 /** The demo tanks' chart (30,000 L, 2.5 m across). */
 const CHART = calibracionCilindro(30_000, 2500);
-
-/** The height at which the demo chart holds `litros`. */
-function alturaPara(litros: number): number {
-  let lo = 0;
-  let hi = 2500;
-  for (let i = 0; i < 40; i++) {
-    const mid = (lo + hi) / 2;
-    if ((litrosPorAltura(CHART, mid) ?? 0) < litros) lo = mid;
-    else hi = mid;
-  }
-  return Math.round(hi * 10) / 10;
-}
+/** Height (to 0.1 mm) at which the demo chart holds `litros`. */
+const alturaDe = (litros: number) => Math.round(alturaPorLitros(CHART, litros) * 10) / 10;
 
 function lectura(idTanque: number, litros: number, agua = 6): Json {
   return {
@@ -43,7 +33,7 @@ function lectura(idTanque: number, litros: number, agua = 6): Json {
     id_medidor: 1,
     id_tanque: idTanque,
     timestamp: new Date().toISOString(),
-    altura_producto_mm: alturaPara(litros),
+    altura_producto_mm: alturaDe(litros),
     altura_agua_mm: agua,
     temperatura_c: 16 + idTanque,
     litros,

@@ -73,7 +73,7 @@ describe('TankWatch: deliveries', () => {
     const { acciones } = alimentar(w, T0, 6 * 60 * 3, nivel, { ventaPorPaso: venta, a: 20 });
     const d = descargas(acciones);
     expect(d).toHaveLength(1);
-    const [una] = d as Extract<AccionTanque, { kind: 'descarga' }>[];
+    const [una] = d;
     if (!una) return;
     // Start and end within a few readings of the truth.
     expect(Math.abs(una.inicioMs - inicio)).toBeLessThanOrEqual(6 * PASO);

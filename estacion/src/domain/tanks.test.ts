@@ -1,7 +1,14 @@
 import type { LecturaTanque } from '@combustible/shared';
 import { describe, expect, it } from 'vitest';
 import { unSurtidor, unTanque } from '../store/test-builders.js';
-import { calibracionCilindro, litrosPorAltura, revisarCalibracion, revisarLectura, tanqueDe } from './tanks.js';
+import {
+  alturaPorLitros,
+  calibracionCilindro,
+  litrosPorAltura,
+  revisarCalibracion,
+  revisarLectura,
+  tanqueDe,
+} from './tanks.js';
 
 const lectura = (o: Partial<LecturaTanque> = {}): LecturaTanque => ({
   tipo: 'lectura_tanque',
@@ -24,6 +31,15 @@ describe('calibration chart', () => {
     expect(litrosPorAltura(c, 1500)).toBe(14_500);
     expect(litrosPorAltura(c, 2000)).toBe(20_000);
     expect(litrosPorAltura(c, 2001)).toBeNull();
+  });
+
+  it('finds the height of a volume (the inverse), clamped to the chart', () => {
+    const c = calibracionCilindro(30_000, 2500);
+    for (const litros of [0, 1, 777, 15_000, 29_999]) {
+      expect(litrosPorAltura(c, alturaPorLitros(c, litros))).toBeCloseTo(litros, 6);
+    }
+    expect(alturaPorLitros(c, 40_000)).toBe(2500);
+    expect(alturaPorLitros(c, -5)).toBe(0);
   });
 
   it('accepts a cylinder chart and refuses non-monotonic, short or out-of-capacity ones', () => {

@@ -123,6 +123,20 @@ export function litrosPorAltura(calibracion: readonly PuntoCalibracion[], altura
   return a.litros + ((b.litros - a.litros) * (alturaMm - a.altura_mm)) / (b.altura_mm - a.altura_mm);
 }
 
+/** The product height at which the chart holds `litros` (the inverse of litrosPorAltura; clamped to the chart). */
+export function alturaPorLitros(calibracion: readonly PuntoCalibracion[], litros: number): number {
+  const last = calibracion[calibracion.length - 1];
+  if (!last || litros <= 0) return 0;
+  if (litros >= last.litros) return last.altura_mm;
+  let i = 1;
+  while ((calibracion[i] as PuntoCalibracion).litros < litros) i++;
+  const a = calibracion[i - 1] as PuntoCalibracion;
+  const b = calibracion[i] as PuntoCalibracion;
+  return b.litros === a.litros
+    ? a.altura_mm
+    : a.altura_mm + ((b.altura_mm - a.altura_mm) * (litros - a.litros)) / (b.litros - a.litros);
+}
+
 /** A chart for a horizontal cylinder of this capacity and diameter (the demo tanks; `puntos` + 1 points). */
 export function calibracionCilindro(capacidadLitros: number, diametroMm: number, puntos = 50): PuntoCalibracion[] {
   const r = diametroMm / 2;

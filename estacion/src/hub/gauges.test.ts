@@ -1,7 +1,7 @@
 /** (ext) Tank gauges on the pump port: registration, readings, refusals, deliveries and alerts. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TANQUES_DEMO } from '../app/tank-service.js';
-import { litrosPorAltura } from '../domain/tanks.js';
+import { alturaPorLitros, litrosPorAltura } from '../domain/tanks.js';
 import type { Descarga } from '../domain/tanks.js';
 import type { HubMetrics } from './pump-hub.js';
 import { createHarness, type Harness, type Json, registro, type TestPump, venta } from './test-harness.js';
@@ -12,6 +12,8 @@ afterEach(async () => {
 });
 
 const CHART = TANQUES_DEMO[0]?.calibracion ?? [];
+/** Height (to 0.1 mm) at which the demo chart holds `litros`. */
+const alturaDe = (litros: number) => Math.round(alturaPorLitros(CHART, litros) * 10) / 10;
 
 function registroMedidor(id: number, extra: Json = {}): Json {
   return {
@@ -39,18 +41,6 @@ function lectura(idTanque: number, alturaMm: number, extra: Json = {}): Json {
     litros_15c: litros,
     ...extra,
   };
-}
-
-/** The height at which the demo chart holds `litros` (by bisection). */
-function alturaPara(litros: number): number {
-  let lo = 0;
-  let hi = 2500;
-  for (let i = 0; i < 40; i++) {
-    const mid = (lo + hi) / 2;
-    if ((litrosPorAltura(CHART, mid) ?? 0) < litros) lo = mid;
-    else hi = mid;
-  }
-  return Math.round(hi * 10) / 10;
 }
 
 async function withDemoTanks(refused: string[] = []): Promise<void> {
@@ -187,7 +177,7 @@ describe('deliveries and alerts from the readings', () => {
     for (let step = 0; step < 330; step++) {
       litros -= 3;
       if (step >= 120 && step < 210) litros += 10_000 / 90;
-      g.send(lectura(1, alturaPara(litros)));
+      g.send(lectura(1, alturaDe(litros)));
       h.clock.advance(10_000);
       if (step % 50 === 0) await roundTrip(g);
     }
@@ -204,7 +194,7 @@ describe('deliveries and alerts from the readings', () => {
     await withDemoTanks();
     const g = await gauge();
     for (let i = 0; i < 5; i++) {
-      g.send(lectura(1, alturaPara(2000)));
+      g.send(lectura(1, alturaDe(2000)));
       h.clock.advance(10_000);
     }
     await roundTrip(g);
@@ -215,7 +205,7 @@ describe('deliveries and alerts from the readings', () => {
     h.clock.advance(60_000);
     await h.service.settled();
     expect(await open()).toEqual(['TANQUE_NIVEL_BAJO', 'TANQUE_SIN_LECTURAS']);
-    g.send(lectura(1, alturaPara(2000)));
+    g.send(lectura(1, alturaDe(2000)));
     await roundTrip(g);
     await h.service.settled();
     expect(await open()).toEqual(['TANQUE_NIVEL_BAJO']);
