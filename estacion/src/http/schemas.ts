@@ -379,12 +379,16 @@ export const lecturaTanqueRespuesta = z
   })
   .meta({ id: 'LecturaTanque' });
 
+/** A tank as read back: plain numbers (a stored record is never refused on the way out). */
 export const tanque = z
   .object({
     id_tanque: z.number().int(),
-    ...camposTanque,
     nombre: z.string(),
-    calibracion: z.array(puntoCalibracion),
+    combustible,
+    capacidad_litros: z.number(),
+    calibracion: z.array(z.object({ altura_mm: z.number(), litros: z.number() })),
+    nivel_bajo_litros: z.number(),
+    agua_alta_mm: z.number(),
     creado: z.string(),
     actualizado: z.string(),
     ultima_lectura: lecturaTanqueRespuesta.nullable(),

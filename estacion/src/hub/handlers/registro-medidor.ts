@@ -11,6 +11,7 @@ export function registroMedidor(session: PumpSession, msg: RegistroMedidor): voi
   const who: Registrante = {
     quien: `medidor:${msg.id_medidor}`,
     accion: 'medidor.registro',
+    nombre: 'medidor',
     log: { id_medidor: msg.id_medidor },
   };
   const { hub } = session;

@@ -7,12 +7,15 @@ export interface Registrante {
   /** `surtidor:5`, `medidor:2`: the audit entry's user and target. */
   quien: string;
   accion: 'surtidor.registro' | 'medidor.registro';
+  /** What it is, in messages: `surtidor`, `medidor`. */
+  nombre: 'surtidor' | 'medidor';
   log: Record<string, number>;
 }
 
 const pumpRegistrant = (msg: Registro): Registrante => ({
   quien: `surtidor:${msg.id_surtidor}`,
   accion: 'surtidor.registro',
+  nombre: 'surtidor',
   log: { id_surtidor: msg.id_surtidor },
 });
 
@@ -112,9 +115,9 @@ export function checkRegistration(
       who,
       'AUTENTICACION_FALLIDA',
       cert.pumpId === null
-        ? 'el certificado de cliente no nombra ningún surtidor'
-        : `el certificado de cliente es del ${cert.pumpId}, no del ${request.id_surtidor}`,
-      'registro rechazado: el certificado no corresponde',
+        ? `el certificado de cliente no nombra ningún ${who.nombre}`
+        : `el certificado de cliente es del ${who.nombre} ${cert.pumpId}, no del ${request.id_surtidor}`,
+      `registro rechazado: el certificado no corresponde al ${who.nombre}`,
     );
     hub.registrationLimiter.fail(key);
     return;
@@ -156,7 +159,7 @@ export function checkRegistration(
     },
     (err: unknown) => {
       if (session.isClosed) return;
-      hub.log.error({ err, ...who.log }, 'no se pudo verificar la credencial');
+      hub.log.error({ err, ...who.log }, `no se pudo verificar la credencial del ${who.nombre}`);
       session.send({
         tipo: 'registro_rechazado',
         codigo: 'ERROR_INTERNO',
