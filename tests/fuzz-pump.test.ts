@@ -8,6 +8,7 @@
  */
 import { errorMensaje, parseLine, pumpToStation, transaccionCompletada, WIRE_ERROR_CODES } from '@combustible/shared';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { TANQUES_DEMO } from '../estacion/src/app/tank-service.js';
 import { STATION_ROUTES } from '../estacion/src/http/access.js';
 import { alerta, estadoSurtidor, surtidor, transaccion } from '../estacion/src/http/schemas.js';
 import { FuzzPeer, type Json } from './helpers/fuzz-peer.js';
@@ -347,6 +348,8 @@ describe(`pump port fuzz, seed ${SEED}`, () => {
       id_surtidor: String(sample.id_surtidor),
       id_transaccion: String(sample.id_transaccion),
     };
+    // (ext) A tank with the pump's id, so the tank routes have one to read.
+    await s.request('/api/tanques', 'POST', { ...TANQUES_DEMO[0], id_tanque: FIRST_ID });
     const reads = getRoutes(STATION_ROUTES, (p) => params[p] ?? p);
     const failing: string[] = [];
     for (const path of reads) {
