@@ -1,5 +1,9 @@
 /** (ext) Tank gauges on the pump port: registration, readings, refusals, deliveries and alerts. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../store/sqlite-store.js';
 import { TANQUES_DEMO } from '../app/tank-service.js';
 import { alturaPorLitros, litrosPorAltura } from '../domain/tanks.js';
 import type { Descarga } from '../domain/tanks.js';
@@ -163,6 +167,79 @@ describe('gauges on the pump port', () => {
     expect(refused).toEqual(['LIMITE_EXCEDIDO']);
     // Gauge 1 again: its old connection is replaced.
     await gauge(1);
+  });
+});
+
+describe('live state and retention', () => {
+  it('sends the tanque event at most once a second per tank, the newest reading last', async () => {
+    await withDemoTanks();
+    const eventos: { id: number; mm: number | undefined }[] = [];
+    h.bus.on('tanque', (t) => eventos.push({ id: t.id_tanque, mm: t.ultima_lectura?.altura_producto_mm }));
+    const g = await gauge();
+    for (const mm of [1000, 1001, 1002]) g.send(lectura(1, mm));
+    g.send(lectura(2, 500));
+    await roundTrip(g);
+    expect(eventos).toEqual([
+      { id: 1, mm: 1000 },
+      { id: 2, mm: 500 },
+    ]);
+    h.clock.advance(999);
+    expect(eventos).toHaveLength(2);
+    h.clock.advance(1);
+    expect(eventos.at(-1)).toEqual({ id: 1, mm: 1002 });
+    expect(eventos).toHaveLength(3);
+  });
+
+  it('marks the first reading of each tank in each hour to be kept past --lecturas-dias, and prunes the rest', async () => {
+    await withDemoTanks();
+    const g = await gauge();
+    g.send(lectura(1, 1000));
+    g.send(lectura(1, 1001));
+    g.send(lectura(2, 1000));
+    await roundTrip(g);
+    // An hour later (the silent gauge was closed meanwhile: it comes back).
+    h.clock.advance(3_600_000);
+    const again = await gauge();
+    again.send(lectura(1, 1002));
+    await roundTrip(again);
+    await h.tanks.settled();
+    const marks = async (id: number) =>
+      (await h.store.listReadings({ id_tanque: id, limit: 10, skip: 0 })).items.map(
+        (l) => `${l.altura_producto_mm}:${l.conservar}`,
+      );
+    expect(await marks(1)).toEqual(['1002:true', '1001:false', '1000:true']);
+    expect(await marks(2)).toEqual(['1000:true']);
+    // 35 days later the raw ones go; the marked ones stay.
+    h.clock.advance(36 * 86_400_000);
+    expect(await h.tanks.prune()).toBe(1);
+    expect(await marks(1)).toEqual(['1002:true', '1000:true']);
+  });
+});
+
+describe('across a restart', () => {
+  it("keeps the tanks, each one's last reading and which hour was already kept", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tanques-'));
+    try {
+      h = await createHarness({}, {}, undefined, new SqliteStore({ dataDir: dir }));
+      for (const t of TANQUES_DEMO) await h.tanks.create(t);
+      const g = await gauge();
+      g.send(lectura(1, 1234));
+      await roundTrip(g);
+      await h.close();
+      h = await createHarness({}, {}, undefined, new SqliteStore({ dataDir: dir }));
+      expect(h.tanks.all().map((t) => t.id_tanque)).toEqual([1, 2, 3, 4]);
+      expect(h.tanks.get(1)?.ultima_lectura).toMatchObject({ altura_producto_mm: 1234, conservar: true });
+      const again = await gauge();
+      again.send(lectura(1, 1235));
+      await roundTrip(again);
+      await h.tanks.settled();
+      const items = (await h.store.listReadings({ id_tanque: 1, limit: 10, skip: 0 })).items;
+      expect(items.map((l) => l.conservar)).toEqual([false, true]);
+    } finally {
+      await h.close();
+      h = await createHarness();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
