@@ -108,6 +108,7 @@ describe.skipIf(!available)('dashboard: Tanques panel', () => {
     expect(await page.locator('[data-tanque="1"] .hora').textContent()).toMatch(/^\d{2}:\d{2}:\d{2}$/);
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.locator('section.tanques').screenshot({ path: path.join(SCREENSHOTS, 'estacion-tanques.png') });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'estacion-tanques-pagina.png'), fullPage: true });
   });
 
   it('moves the bar as the pump sells and the gauge reports less', async () => {
