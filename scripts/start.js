@@ -32,13 +32,18 @@ if (!existsSync(passwordFile)) {
 const adminPassword = readFileSync(passwordFile, 'utf8').trim();
 
 const services = [
-  { name: 'estacion', args: ['--data-dir', 'data/estacion'] },
+  // --tanques-demo: on the first run the station gets tanks 1-4 (93, 95, 97, diesel) for the gauges to report.
+  { name: 'estacion', args: ['--data-dir', 'data/estacion', '--tanques-demo'] },
   // The company: its price book, and a link to the station's company port (it reconnects until the station is up).
   { name: 'empresa', args: ['serve', '--estacion', '127.0.0.1:5001', '--data-dir', 'data/empresa'] },
   // Four simulated pumps (they reconnect with backoff until the station is up).
   {
     name: 'surtidor',
-    args: ['--count', '4', '--outbox-dir', 'data/surtidores', '--no-table', '--stats-interval', '60'],
+    // --tanques: a gauge console reports tanks 1-4 as the pumps draw from them; --descargas: trucks refill them.
+    args: [
+      ...['--count', '4', '--outbox-dir', 'data/surtidores', '--no-table', '--stats-interval', '60'],
+      ...['--tanques', '--descargas'],
+    ],
   },
 ];
 
@@ -69,7 +74,9 @@ console.log(`
     WebSocket (live)      ws://localhost:4001/
     pumps (TCP, try nc)   nc localhost 6000     see docs/protocol.md for lines to paste
     simulated pumps       4 (ids 1-4), outbox in data/surtidores; more: npx surtidor --help
+    tanks and gauge       tanks 1-4 (93, 95, 97, diesel), levels falling as pumps sell ("Tanques" on the dashboard)
     prepaid pump          4 (set on the first run): its customers wait for "Autorizar" on the dashboard
+    tanks                 1-4 (93, 95, 97, diesel; made on the first run): "Tanques" on the dashboard, fed by gauges on port 6000
   Ctrl-C stops everything.
 `);
 if (newPassword && hadData)

@@ -12,6 +12,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { COMPANY_ERRORS } from '../empresa/src/errors.js';
 import { COMPANY_ROUTES } from '../empresa/src/http/access.js';
 import { STATION_ERRORS } from '../estacion/src/errors.js';
+import { TANQUES_DEMO } from '../estacion/src/app/tank-service.js';
 import { STATION_ROUTES } from '../estacion/src/http/access.js';
 import { startCompanyProcess, TEST_ADMIN_PASSWORD } from './helpers/empresa.js';
 import { LineClient } from './helpers/line-client.js';
@@ -203,6 +204,9 @@ describe(`REST API fuzz from the OpenAPI documents, seed ${SEED}`, () => {
     await nc.close();
     await s.request('/api/usuarios', 'POST', { nombre: 'fz-user', rol: 'lectura', clave: 'clave-fz-user' });
     const tok = await s.request<{ id: string }>('/api/tokens', 'POST', { nombre: 'fz-token', rol: 'lectura' });
+    // (ext) Tanks with the ids of both pumps: the fuzz reaches past the 404, the reads afterwards find theirs.
+    for (const id of [pump.id_surtidor, other.id_surtidor])
+      await s.request('/api/tanques', 'POST', { ...TANQUES_DEMO[0], id_tanque: Number(id) });
     const t: Target = {
       name: 'estacion',
       api: s.api,

@@ -8,6 +8,7 @@
  */
 import { errorMensaje, parseLine, pumpToStation, transaccionCompletada, WIRE_ERROR_CODES } from '@combustible/shared';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { TANQUES_DEMO } from '../estacion/src/app/tank-service.js';
 import { STATION_ROUTES } from '../estacion/src/http/access.js';
 import { alerta, estadoSurtidor, surtidor, transaccion } from '../estacion/src/http/schemas.js';
 import { FuzzPeer, type Json } from './helpers/fuzz-peer.js';
@@ -92,6 +93,13 @@ function due(peer: FuzzPeer, own: number | null, bytes: Buffer): boolean {
     if (own === null) return false;
     if (m.id_surtidor !== own) peer.expectError('ID_NO_COINCIDE');
     else peer.expectReply('registro');
+    return true;
+  }
+  // (ext) Gauge messages: never on a pump's connection; a reading before registro_medidor is unregistered.
+  if (m.tipo === 'registro_medidor' || m.tipo === 'lectura_tanque') {
+    if (own !== null) peer.expectError('ID_NO_COINCIDE');
+    else if (m.tipo === 'lectura_tanque') peer.expectError('NO_REGISTRADO');
+    else return false;
     return true;
   }
   if (own === null) peer.expectError('NO_REGISTRADO');
@@ -340,6 +348,8 @@ describe(`pump port fuzz, seed ${SEED}`, () => {
       id_surtidor: String(sample.id_surtidor),
       id_transaccion: String(sample.id_transaccion),
     };
+    // (ext) A tank with the pump's id, so the tank routes have one to read.
+    await s.request('/api/tanques', 'POST', { ...TANQUES_DEMO[0], id_tanque: FIRST_ID });
     const reads = getRoutes(STATION_ROUTES, (p) => params[p] ?? p);
     const failing: string[] = [];
     for (const path of reads) {

@@ -161,6 +161,37 @@ export const STATION_OPTIONS = {
       'La estación autoriza sola (estanque lleno) a todo surtidor en prepago que espera: islas sin atención y pruebas de carga',
     default: false,
   },
+  'max-tanques': { type: 'number', describe: 'Tanques que la estación puede tener', default: 64 },
+  'max-medidores': {
+    type: 'number',
+    describe: 'Medidores de tanque distintos que pueden registrarse mientras la estación corre',
+    default: 64,
+  },
+  'lecturas-dias': {
+    type: 'number',
+    describe: 'Días que se guardan las lecturas de tanque (la primera de cada tanque en cada hora se guarda siempre)',
+    default: 35,
+  },
+  'horas-autonomia': {
+    type: 'number',
+    describe: 'Alerta TANQUE_AUTONOMIA_BAJA si un producto se agota en menos de estas horas al ritmo de ventas actual',
+    default: 12,
+  },
+  'sonda-silencio': {
+    type: 'number',
+    describe: 'Alerta TANQUE_SIN_LECTURAS tras estas veces el intervalo propio de la sonda sin lecturas',
+    default: 5,
+  },
+  'descarga-min-litros': {
+    type: 'number',
+    describe: 'Una subida del nivel de más de estos litros en 10 minutos es una descarga',
+    default: 300,
+  },
+  'tanques-demo': {
+    type: 'boolean',
+    describe: 'Si la estación no tiene tanques, crea los de demostración 1–4 (93, 95, 97, diésel): npm start',
+    default: false,
+  },
   'forecourt-command-timeout': {
     type: 'number',
     describe:

@@ -120,6 +120,24 @@ export const stationConfigSchema = z
     maxOpenAuthorizations: limit.max(1_000_000).default(1000),
     /** (ext) The station authorizes every waiting prepaid pump itself, full tank (unattended). */
     autorizacionAutomatica: z.boolean().default(false),
+    /** (ext) Tanks the station may have. */
+    maxTanques: limit.max(10_000).default(64),
+    /** (ext) Distinct tank gauges that may register while the station runs. */
+    maxMedidores: limit.max(10_000).default(64),
+    /** (ext) Days raw tank readings are kept (the first of each tank in each hour is kept always). */
+    lecturasDias: z.coerce.number().int().min(1).max(3650).default(35),
+    /** (ext) A product that runs out within this many hours at the current sales rate raises TANQUE_AUTONOMIA_BAJA. */
+    horasAutonomia: z.coerce
+      .number()
+      .positive()
+      .max(24 * 365)
+      .default(12),
+    /** (ext) A probe silent for this many times its own interval raises TANQUE_SIN_LECTURAS. */
+    sondaSilencio: z.coerce.number().min(1).max(1000).default(5),
+    /** (ext) A rise of a tank's level beyond this many litres within 10 minutes is a delivery. */
+    descargaMinLitros: z.coerce.number().positive().max(1_000_000).default(300),
+    /** (ext) On a start without tanks, create the demo tanks 1–4 (93, 95, 97, diesel): npm start. */
+    tanquesDemo: z.boolean().default(false),
     /** Seconds a command for the whole forecourt waits for the pumps' answers (and the most a request may ask). */
     forecourtCommandTimeout: seconds.max(60).default(2),
     logLevel: logLevel.default('info'),

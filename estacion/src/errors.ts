@@ -48,6 +48,18 @@ export const STATION_ERRORS = {
   },
   COMANDOS_PENDIENTES_EXCEDIDOS: { status: 429, descripcion: 'Too many commands waiting for this pump.' },
   COMANDO_TIMEOUT: { status: 504, descripcion: 'The pump did not answer the command in time.' },
+  TANQUE_NO_ENCONTRADO: { status: 404, descripcion: '(ext) No tank with that id_tanque.' },
+  TANQUE_EXISTE: { status: 409, descripcion: '(ext) A tank with that id_tanque already exists.' },
+  TANQUES_EXCEDIDOS: { status: 429, descripcion: '(ext) The station has --max-tanques tanks already.' },
+  CALIBRACION_INVALIDA: {
+    status: 400,
+    descripcion:
+      "(ext) The tank's calibration chart is implausible (not from 0 mm, heights not increasing, litres decreasing, far from the capacity) or its low level is not below the capacity.",
+  },
+  TANQUE_NO_COINCIDE: {
+    status: 400,
+    descripcion: "(ext) A pump's configuracion.tanques names a tank that does not exist or holds another fuel.",
+  },
   ERROR_INTERNO: { status: 500, descripcion: 'Unexpected failure; see the station log.' },
 } as const;
 

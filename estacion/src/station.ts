@@ -18,6 +18,8 @@ import { ThrottledAuditSink } from './app/audit-sink.js';
 import { storePumpAuth } from './hub/pump-auth.js';
 import { StationBus } from './app/events.js';
 import { StationMetrics } from './app/metrics.js';
+import { DEFAULT_TANK_OPTIONS, seedDemoTanks, TankService } from './app/tank-service.js';
+import { DEFAULT_TANK_WATCH } from './domain/tanks-watch.js';
 import { StationService } from './app/station-service.js';
 import { CompanyLink } from './company/company-link.js';
 import { type StationConfig, stationExposure } from './config.js';
@@ -41,6 +43,8 @@ export interface RunningStation {
   store: StationStore;
   bus: StationBus;
   service: StationService;
+  /** (ext) Tanks and gauges. */
+  tanks: TankService;
   hub: PumpHub;
   metrics: StationMetrics;
   /** Users, sessions and tokens of the API, the dashboard and the WebSocket. */
@@ -103,6 +107,26 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     priceMismatchMs: config.priceMismatch * 1000,
   });
   const metrics = new StationMetrics(bus);
+  const tanks = new TankService(
+    store,
+    bus,
+    clock,
+    log.child({ mod: 'tanques' }),
+    service,
+    {
+      ...DEFAULT_TANK_OPTIONS,
+      maxTanques: config.maxTanques,
+      maxMedidores: config.maxMedidores,
+      lecturasDias: config.lecturasDias,
+      watch: {
+        ...DEFAULT_TANK_WATCH,
+        horasAutonomia: config.horasAutonomia,
+        silencioIntervalos: config.sondaSilencio,
+        descargaMinLitros: config.descargaMinLitros,
+      },
+    },
+    metrics,
+  );
   auth.useMetrics(metrics.registry, 'estacion');
   service.onCommitBatch = (size, ms) => metrics.commitBatch(size, ms);
   metrics.watchAuthorizations(() => service.authorizations.openCount);
@@ -113,6 +137,8 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
   let stationTls: StationTls | null = null;
   try {
     await service.init();
+    await tanks.init();
+    if (config.tanquesDemo) await seedDemoTanks(tanks, log);
     // First start: the `admin` user, with --admin-password or a generated password shown once by the CLI.
     adminInicial = await auth.bootstrapAdmin(config.adminPassword);
     // What the TCP ports refuse is audited, throttled per source so that a flood cannot fill the disk.
@@ -149,6 +175,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
           };
     hub = new PumpHub({
       service,
+      tanks,
       bus,
       clock,
       log: log.child({ mod: 'hub' }),
@@ -256,6 +283,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     const apiTls = config.tlsApi ? stationTls : null;
     const bridge = await buildBridge({
       service,
+      tanks,
       bus,
       store,
       log: log.child({ mod: 'ws' }),
@@ -278,6 +306,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
 
     const api = await buildApi({
       service,
+      tanks,
       hub,
       store,
       metrics,
@@ -315,6 +344,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       await Promise.all(closers.map((c) => c().catch(() => undefined)));
       await Promise.all(servers.map((s) => s.close().catch(() => undefined)).concat(readyHub.close()));
       await service.close();
+      await tanks.close();
       refusals?.flush();
       await audit.flush();
       await store.close();
@@ -328,6 +358,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     store,
     bus,
     service,
+    tanks,
     hub: readyHub,
     metrics,
     auth,

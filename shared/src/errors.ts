@@ -22,6 +22,10 @@ export const WIRE_ERRORS = {
     'An `actualizacion_precios` whose version breaks the prices rule (above MAX_VERSION, or more than MAX_VERSION_JUMP ahead of the version held); nothing is applied.',
   PRECIO_FUERA_DE_RANGO:
     'An `actualizacion_precios` with a price outside PRECIO_MIN..PRECIO_MAX; `detalles` names each field; nothing is applied.',
+  TANQUE_DESCONOCIDO:
+    '(ext) A `lectura_tanque` for a tank the station does not have, or that the gauge did not declare in `registro_medidor`; not stored.',
+  LECTURA_IMPLAUSIBLE:
+    "(ext) A `lectura_tanque` whose product height is above the tank's calibration chart, or whose water is above the product; not stored.",
 } as const;
 
 export type WireErrorCode = keyof typeof WIRE_ERRORS;

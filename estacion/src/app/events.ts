@@ -13,6 +13,8 @@ import type {
   VersionPrecios,
 } from '../domain/types.js';
 import type { VistaProgramada } from '../domain/prices.js';
+import type { Descarga } from '../domain/tanks.js';
+import type { VistaTanque } from './tank-service.js';
 
 export interface StationEvents {
   surtidor_conectado: [{ surtidor: Surtidor; estado: EstadoSurtidor }];
@@ -30,6 +32,11 @@ export interface StationEvents {
   surtidor_eliminado: [{ id_surtidor: number }];
   /** (ext) An authorization was issued or changed state (stored first). */
   autorizacion: [Autorizacion];
+  /** (ext) A tank's new reading (at most one a second per tank) or configuration. */
+  tanque: [VistaTanque];
+  tanque_eliminado: [{ id_tanque: number }];
+  /** (ext) A delivery was detected and stored. */
+  descarga: [Descarga];
 }
 
 export class StationBus extends EventEmitter<StationEvents> {

@@ -6,9 +6,48 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { ESTADOS_PLAYA, type ResultadoPlaya } from '../hub/forecourt.js';
 import type { HubMetrics } from '../hub/pump-hub.js';
 import type { StationBus } from './events.js';
+import type { TankMetrics } from './tank-service.js';
 
-export class StationMetrics implements HubMetrics {
+export class StationMetrics implements HubMetrics, TankMetrics {
   readonly registry = new Registry();
+  private readonly tanquesGauge = new Gauge({
+    name: 'estacion_tanques',
+    help: '(ext) Tanks configured; bounded by --max-tanques',
+    registers: [this.registry],
+  });
+  private readonly medidoresGauge = new Gauge({
+    name: 'estacion_medidores_conectados',
+    help: '(ext) Tank gauges connected; distinct gauges bounded by --max-medidores',
+    registers: [this.registry],
+  });
+  private readonly lecturasTanque = new Counter({
+    name: 'estacion_lecturas_tanque_total',
+    help: '(ext) Tank readings, by result (almacenada, observada: stored with an observation, rechazada)',
+    labelNames: ['resultado'] as const,
+    registers: [this.registry],
+  });
+  private readonly descargas = new Counter({
+    name: 'estacion_descargas_total',
+    help: '(ext) Deliveries detected from the tank readings',
+    registers: [this.registry],
+  });
+
+  tanks(count: number): void {
+    this.tanquesGauge.set(count);
+  }
+
+  gauges(count: number): void {
+    this.medidoresGauge.set(count);
+  }
+
+  reading(resultado: 'almacenada' | 'observada' | 'rechazada'): void {
+    this.lecturasTanque.inc({ resultado });
+  }
+
+  delivery(): void {
+    this.descargas.inc();
+  }
+
   private readonly conexiones = new Gauge({
     name: 'estacion_conexiones_surtidores',
     help: 'Open pump connections (registered or not)',

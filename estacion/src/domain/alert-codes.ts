@@ -29,6 +29,13 @@ export const STATION_ALERTS = {
     "(ext) A sale's fuel is not among its authorization's `combustibles`; it is stored with an observation.",
   PRECIOS_DESALINEADOS:
     'A pump that confirms prices reports a version the station never had, or stays `disponible` with another version than the one in force past --price-mismatch seconds (default 30); resolved when it catches up.',
+  TANQUE_NIVEL_BAJO:
+    "(ext) A tank's level (median of its last readings) is below its `nivel_bajo_litros`; resolved when it is back above it.",
+  TANQUE_AGUA_ALTA: "(ext) A tank's water height is above its `agua_alta_mm`; resolved when it is back below.",
+  TANQUE_SIN_LECTURAS:
+    "(ext) A tank that had readings got none for --sonda-silencio times its probe's own interval; resolved by the next reading.",
+  TANQUE_AUTONOMIA_BAJA:
+    "(ext) At the tank's sales rate of the last hour its product runs out within --horas-autonomia hours; resolved above 1.1 times that.",
   TLS_CERTIFICADO_POR_VENCER: "The station's TLS certificate expires within 30 days (or has expired).",
   FUGA_SOSPECHADA:
     '(ext) A tank loses litres at a steady rate that sales and deliveries do not explain (domain/fugas.ts, docs/conciliacion.md).',

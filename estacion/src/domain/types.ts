@@ -20,7 +20,12 @@ export interface Surtidor {
   nombre: string;
   combustibles_soportados: Combustible[];
   combustible_actual: Combustible | null;
-  configuracion: { capacidad_maxima_litros: number; velocidad_despacho: number };
+  configuracion: {
+    capacidad_maxima_litros: number;
+    velocidad_despacho: number;
+    /** (ext) The tank each fuel's nozzle draws from (absent: the only tank of that fuel, see domain/tanks.ts). */
+    tanques?: Partial<Record<Combustible, number>>;
+  };
   fecha_creacion: string;
   fecha_actualizacion: string;
   ultima_conexion: string | null;

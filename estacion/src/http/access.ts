@@ -35,6 +35,15 @@ export const STATION_ROUTES: RouteTable<StationRole> = {
   'DELETE /api/surtidores/:id/autorizacion': 'operador',
   'GET /api/autorizaciones': 'lectura',
 
+  // (ext) Tanks: reading for everyone with a session, configuring for supervisors.
+  'GET /api/tanques': 'lectura',
+  'GET /api/tanques/:id': 'lectura',
+  'GET /api/tanques/:id/lecturas': 'lectura',
+  'POST /api/tanques': 'supervisor',
+  'PUT /api/tanques/:id': 'supervisor',
+  'DELETE /api/tanques/:id': 'supervisor',
+  'GET /api/descargas': 'lectura',
+
   'GET /api/transacciones': 'lectura',
   'GET /api/transacciones/:id_surtidor/:id_transaccion': 'lectura',
   // Sales that arrived with a stored sale's id but other content (both versions kept).

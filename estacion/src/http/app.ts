@@ -13,6 +13,7 @@ import { conflictosRoutes } from './routes/conflictos.js';
 import { preciosRoutes } from './routes/precios.js';
 import { sistemaRoutes } from './routes/sistema.js';
 import { surtidoresRoutes } from './routes/surtidores.js';
+import { tanquesRoutes } from './routes/tanques.js';
 import { transaccionesRoutes } from './routes/transacciones.js';
 
 export async function buildApi(deps: ApiDeps) {
@@ -25,6 +26,7 @@ export async function buildApi(deps: ApiDeps) {
       { name: 'transacciones', description: 'Ventas almacenadas' },
       { name: 'precios', description: 'Precios vigentes' },
       { name: 'alertas', description: 'Alertas de la estación y los surtidores' },
+      { name: 'tanques', description: 'Tanques, lecturas de sus medidores y descargas' },
       { name: 'estadisticas', description: 'Totales de ventas' },
       { name: 'sistema', description: 'Salud, métricas y configuración' },
       ...AUTH_TAGS,
@@ -45,6 +47,7 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(conflictosRoutes, deps);
   await app.register(preciosRoutes, deps);
   await app.register(alertasRoutes, deps);
+  await app.register(tanquesRoutes, deps);
   await app.register(sistemaRoutes, deps);
 
   await serveWeb(app, deps.webRoots);

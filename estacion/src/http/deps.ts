@@ -2,6 +2,7 @@ import type { AuthService, StationRole } from '@combustible/server';
 import type { Logger } from '@combustible/shared';
 import type { StationMetrics } from '../app/metrics.js';
 import type { StationService } from '../app/station-service.js';
+import type { TankService } from '../app/tank-service.js';
 import { initialState } from '../domain/live-state.js';
 import type { EstadoSurtidor, Surtidor } from '../domain/types.js';
 import type { PumpHub } from '../hub/pump-hub.js';
@@ -9,6 +10,8 @@ import type { StationStore } from '../store/port.js';
 
 export interface ApiDeps {
   service: StationService;
+  /** (ext) Tanks and gauges. */
+  tanks: TankService;
   hub: PumpHub;
   store: StationStore;
   metrics: StationMetrics;

@@ -19,12 +19,16 @@ import { PriceBook } from '../domain/prices.js';
 import { buildTransaction } from '../domain/transactions.js';
 import type { Alerta, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
 import { SQLITE_FILE, SqliteStore } from '../store/sqlite-store.js';
+import { unaDescarga, unaLectura, unTanque } from '../store/test-builders.js';
 import { buildBridge } from '../ws/bridge.js';
 import { STATION_ROUTES } from './access.js';
 import { conflicto } from './routes/conflictos.js';
 import {
   alerta,
+  descarga,
   estadisticas,
+  lecturaTanqueRespuesta,
+  tanque,
   estadoSurtidor,
   preciosRespuesta,
   surtidor,
@@ -276,6 +280,15 @@ const corruptos = (ids: number[]) =>
     conflictos: fc.array(fc.record({ id: fc.uuid(), id_surtidor: fc.constantFrom(...ids), doc: docRaro }), {
       maxLength: 2,
     }),
+    /** (ext) Tanks, readings and deliveries whose document is anything. */
+    tanques: fc.array(fc.record({ id_tanque: fc.constantFrom(...ids, 40, 41), doc: docRaro }), { maxLength: 3 }),
+    lecturas: fc.array(
+      fc.record({ id_tanque: fc.constantFrom(...ids), recibida: fc.oneof(fecha, textoRaro), doc: docRaro }),
+      { maxLength: 3 },
+    ),
+    descargas: fc.array(fc.record({ id: fc.uuid(), id_tanque: fc.constantFrom(...ids), doc: docRaro }), {
+      maxLength: 2,
+    }),
   });
 
 type Corruptos = ReturnType<typeof corruptos> extends fc.Arbitrary<infer T> ? T : never;
@@ -326,6 +339,14 @@ function escribirCorruptos(file: string, c: Corruptos): void {
          VALUES (@id, @id_surtidor, 'raro', @id, '2026-01-15T13:00:00.000Z', @doc)`,
         k,
       );
+    for (const tk of c.tanques) run('INSERT OR REPLACE INTO tanques (id_tanque, doc) VALUES (@id_tanque, @doc)', tk);
+    for (const l of c.lecturas)
+      run(
+        'INSERT INTO lecturas_tanque (id_tanque, recibida, conservar, doc) VALUES (@id_tanque, @recibida, 0, @doc)',
+        l,
+      );
+    for (const d of c.descargas)
+      run("INSERT INTO descargas (id, id_tanque, inicio, doc) VALUES (@id, @id_tanque, '2026-01-15', @doc)", d);
   } finally {
     db.close();
   }
@@ -346,6 +367,10 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'GET /api/precios': preciosRespuesta,
   'GET /api/alertas': z.array(alerta),
   'GET /api/estadisticas': estadisticas,
+  'GET /api/tanques': z.array(tanque),
+  'GET /api/tanques/:id': tanque,
+  'GET /api/tanques/:id/lecturas': z.array(lecturaTanqueRespuesta),
+  'GET /api/descargas': z.array(descarga),
 };
 
 const snapshotSchema = z.object({
@@ -355,12 +380,17 @@ const snapshotSchema = z.object({
     precios: preciosRespuesta.omit({ surtidores: true }),
     transacciones: z.array(transaccion),
     alertas: z.array(alerta),
+    tanques: z.array(tanque),
   }),
 });
 
 /** The route table's GET paths with their parameters filled from what is stored. */
-async function urlsFor(route: string, ids: { pumps: number[]; sales: [number, string][] }): Promise<string[]> {
+async function urlsFor(
+  route: string,
+  ids: { pumps: number[]; tanks: number[]; sales: [number, string][] },
+): Promise<string[]> {
   const [, pattern = ''] = route.split(' ');
+  if (pattern.startsWith('/api/tanques/:id')) return ids.tanks.map((id) => pattern.replace(':id', String(id)));
   if (pattern.includes(':id_surtidor/:id_transaccion'))
     return ids.sales.map(([p, t]) =>
       pattern.replace(':id_surtidor', String(p)).replace(':id_transaccion', encodeURIComponent(t)),
@@ -421,6 +451,10 @@ describe('no stored record can make a read fail', () => {
           });
           await store.insertTransactions(again);
           for (const a of e.alertas) await store.raiseAlert(a);
+          // (ext) Tanks, readings and deliveries as the station writes them.
+          for (const tk of e.surtidores.map((p) => unTanque({ id_tanque: p.id_surtidor }))) await store.upsertTank(tk);
+          await store.insertReadings(e.surtidores.map((p) => unaLectura({ id_tanque: p.id_surtidor })));
+          for (const p of e.surtidores) await store.saveDelivery(unaDescarga({ id_tanque: p.id_surtidor }));
           await store.close();
           // What bypassed it.
           escribirCorruptos(path.join(dir, SQLITE_FILE), c);
@@ -428,6 +462,7 @@ describe('no stored record can make a read fail', () => {
           const t = await createApiHarness({}, new SqliteStore({ dataDir: dir }));
           const bridge = await buildBridge({
             service: t.h.service,
+            tanks: t.h.tanks,
             bus: t.h.bus,
             store: t.h.store,
             log: t.h.log,
@@ -437,6 +472,10 @@ describe('no stored record can make a read fail', () => {
           try {
             const ids = {
               pumps: t.h.service.allPumps().map((p) => p.id_surtidor),
+              tanks: t.h.tanks
+                .all()
+                .map((tk) => tk.id_tanque)
+                .filter((id) => id >= 1),
               sales: [
                 ...sales.map((s): [number, string] => [s.id_surtidor, s.id_transaccion]),
                 ...c.ventas

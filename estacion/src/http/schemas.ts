@@ -13,6 +13,7 @@ import {
   timestamp,
 } from '@combustible/shared';
 import { z } from 'zod';
+import { LIMITES_TANQUE } from '../domain/tanks.js';
 import { ESTADOS_AUTORIZACION } from '../domain/types.js';
 import { ESTADOS_PLAYA } from '../hub/forecourt.js';
 
@@ -27,9 +28,17 @@ export const idParams = z.object({ id: idSurtidorTexto });
 /** `?limit&skip` of every list: 1–1000, default 50; the total is in x-total-count. */
 export const paginaSimple = z.object(pageQueryFields());
 
+/** (ext) A tank id in a path, a query or a pump's `configuracion.tanques`. */
+const idTanqueTexto = decimalInt({ min: 1 });
+const idTanqueNumero = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
 const configuracion = z.object({
   capacidad_maxima_litros: z.number().positive().max(100_000),
   velocidad_despacho: z.number().positive().max(100),
+  tanques: z
+    .partialRecord(combustible, idTanqueNumero)
+    .optional()
+    .describe('(ext) The tank each fuel draws from (absent: the only tank of that fuel)'),
 });
 
 const estadoConexion = z.enum(['conectado', 'desconectado', 'timeout', 'error']);
@@ -323,3 +332,89 @@ export const salud = z.object({
   surtidores_conectados: z.number().int(),
   version_precios: z.number().int(),
 });
+
+// ── tanques (ext, issue 14) ────────────────────────────────────────────────────────────────
+
+export const idTanqueParams = z.object({ id: idTanqueTexto });
+
+const puntoCalibracion = z.object({
+  altura_mm: z.number().min(0).max(LIMITES_TANQUE.alturaMaxMm),
+  litros: z.number().min(0).max(LIMITES_TANQUE.maxCapacidad),
+});
+
+const camposTanque = {
+  nombre: z.string().trim().min(1).max(100),
+  combustible,
+  capacidad_litros: z.number().positive().max(LIMITES_TANQUE.maxCapacidad),
+  calibracion: z
+    .array(puntoCalibracion)
+    .min(2)
+    .max(LIMITES_TANQUE.maxPuntos)
+    .describe(
+      `Height (mm) → litres, from 0 mm, heights increasing, litres not decreasing; at most ${LIMITES_TANQUE.maxPuntos} points`,
+    ),
+  nivel_bajo_litros: z.number().min(0).max(LIMITES_TANQUE.maxCapacidad),
+  agua_alta_mm: z.number().min(0).max(LIMITES_TANQUE.alturaMaxMm),
+};
+
+export const nuevoTanque = z.object({ id_tanque: idTanqueNumero, ...camposTanque });
+export const cambiosTanque = z
+  .object(camposTanque)
+  .partial()
+  .refine((c) => Object.keys(c).length > 0, 'nada que cambiar');
+
+export const lecturaTanqueRespuesta = z
+  .object({
+    id_tanque: z.number().int(),
+    id_medidor: z.number().int(),
+    timestamp: z.string(),
+    recibida: z.string(),
+    altura_producto_mm: z.number(),
+    altura_agua_mm: z.number(),
+    temperatura_c: z.number(),
+    litros: z.number(),
+    litros_15c: z.number(),
+    observaciones: z.array(z.string()),
+    conservar: z.boolean(),
+  })
+  .meta({ id: 'LecturaTanque' });
+
+/** A tank as read back: plain numbers (a stored record is never refused on the way out). */
+export const tanque = z
+  .object({
+    id_tanque: z.number().int(),
+    nombre: z.string(),
+    combustible,
+    capacidad_litros: z.number(),
+    calibracion: z.array(z.object({ altura_mm: z.number(), litros: z.number() })),
+    nivel_bajo_litros: z.number(),
+    agua_alta_mm: z.number(),
+    creado: z.string(),
+    actualizado: z.string(),
+    ultima_lectura: lecturaTanqueRespuesta.nullable(),
+  })
+  .meta({ id: 'Tanque' });
+
+export const filtroLecturas = z.object({
+  desde: timestamp.optional().describe('Inclusive lower bound on recibida'),
+  hasta: timestamp.optional().describe('Inclusive upper bound on recibida'),
+  ...pageQueryFields(),
+});
+
+export const filtroDescargas = z.object({
+  id_tanque: idTanqueTexto.optional(),
+  ...pageQueryFields(),
+});
+
+export const descarga = z
+  .object({
+    id: z.string(),
+    id_tanque: z.number().int(),
+    inicio: z.string(),
+    fin: z.string(),
+    litros: z.number(),
+    litros_inicio: z.number(),
+    litros_fin: z.number(),
+    ventas_litros: z.number(),
+  })
+  .meta({ id: 'Descarga' });

@@ -50,6 +50,7 @@ export async function createApiHarness(
   const h = await createHarness(hubOptions, serviceOptions, (bus) => new StationMetrics(bus), seeded);
   const api = await buildApi({
     service: h.service,
+    tanks: h.tanks,
     hub: h.hub,
     store: h.store,
     metrics: h.metrics as StationMetrics,

@@ -15,6 +15,8 @@ export interface PumpAuthRequest {
   ip: string | null;
   /** The client certificate's identity, when the link is TLS with client certificates. */
   certificateId?: string;
+  /** (ext) A tank gauge (`registro_medidor`, its id in id_surtidor): it has no credential of its own. */
+  dispositivo?: 'surtidor' | 'medidor';
 }
 
 export type PumpAuthResult = { ok: true } | { ok: false; codigo: WireErrorCode; motivo: string };
@@ -56,13 +58,14 @@ export interface StorePumpAuthOptions {
  * - a pump with a credential of its own registers only with that token (its SHA-256 compared in
  *   constant time): another pump's token, or the shared one, is refused;
  * - a pump without one may use the shared token when it is configured;
+ * - a tank gauge (ext) has no credential of its own: it is a pump without one;
  * - otherwise, once any pump has a credential (or with `--require-pump-auth`), it is refused;
  *   before that, and without a shared token, every `registro` is accepted (as without this seam).
  */
 export function storePumpAuth(options: StorePumpAuthOptions): AuthenticatePump {
   const { credentials, sharedToken, requireAuth } = options;
-  return async ({ id_surtidor, token }) => {
-    const own = await credentials.getPumpCredential(id_surtidor);
+  return async ({ id_surtidor, token, dispositivo }) => {
+    const own = dispositivo === 'medidor' ? null : await credentials.getPumpCredential(id_surtidor);
     if (own) {
       return token !== undefined && secretsEqual(sha256(token), own.hash)
         ? OK

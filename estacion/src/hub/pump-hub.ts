@@ -13,6 +13,7 @@ import {
   isoNow,
   type Logger,
   systemClock,
+  wireError,
   unrefTimer,
 } from '@combustible/shared';
 import { AttemptLimiter } from '@combustible/server';
@@ -29,6 +30,7 @@ import { type EntradaPlaya, plazoPlaya, type ResultadoPlaya, resumirPlaya } from
 import { DEFAULT_HUB_OPTIONS, type HubOptions } from './options.js';
 import { type AuthenticatePump, sharedTokenAuth } from './pump-auth.js';
 import { PumpSession } from './pump-session.js';
+import type { TankService } from '../app/tank-service.js';
 import type { AdmissionVerdict, RegistrationAdmission } from './registration-admission.js';
 
 /** What the hub counts; the metrics module implements it with prom-client. */
@@ -82,6 +84,8 @@ export interface PumpHubDeps {
    * answered SOBRECARGA with `reintentar_ms`. Without one every `registro` goes on at once.
    */
   registrationAdmission?: RegistrationAdmission;
+  /** (ext) Tanks and gauges: without it, `registro_medidor` is refused. */
+  tanks?: TankService;
 }
 
 export class PumpHub {
@@ -97,6 +101,9 @@ export class PumpHub {
   readonly registrationAdmission: RegistrationAdmission | null;
   /** What every pump session shares (clock, log, line policy, metrics): one object, not one per connection. */
   readonly lineContext: LineSessionContext;
+  readonly tanks: TankService | null;
+  /** (ext) The current session of each registered tank gauge. */
+  private readonly gauges = new Map<number, PumpSession>();
   /** Every open connection, registered or not. */
   private readonly connections = new Set<PumpSession>();
   /** The current session of each registered pump. */
@@ -124,6 +131,7 @@ export class PumpHub {
     this.registrationLimiter = deps.registrationLimiter ?? new AttemptLimiter(this.clock);
     this.registrationAdmission = deps.registrationAdmission ?? null;
     this.lineContext = { clock: this.clock, log: this.log, policy: this.options, metrics: this.metrics };
+    this.tanks = deps.tanks ?? null;
     deps.bus.on('precios', this.onPrices);
     deps.bus.on('surtidor_actualizado', this.onPump);
     deps.bus.on('autorizacion', this.onAuthorization);
@@ -165,9 +173,25 @@ export class PumpHub {
     }
   }
 
+  /** (ext) Makes `session` the gauge's current one; an older connection for the same gauge is closed. */
+  adoptGauge(session: PumpSession, id: number): void {
+    const previous = this.gauges.get(id);
+    this.gauges.set(id, session);
+    if (previous && previous !== session) {
+      this.log.warn({ id_medidor: id, remote: session.remote }, 'sesión de medidor reemplazada por una conexión nueva');
+      previous.fail(wireError('SESION_REEMPLAZADA', 'otra conexión registró este medidor'), 'desconectado');
+    }
+  }
+
   sessionClosed(session: PumpSession, how: Exclude<EstadoConexion, 'conectado'>, motivo: string): void {
     this.connections.delete(session);
     this.metrics.connections(this.connections.size);
+    if (session.gaugeId !== null && this.gauges.get(session.gaugeId) === session) {
+      this.gauges.delete(session.gaugeId);
+      this.tanks?.gaugeDisconnected(session.gaugeId);
+      this.log.info({ id_medidor: session.gaugeId, estado_conexion: how, motivo }, 'medidor desconectado');
+      return;
+    }
     if (session.id === null || this.sessions.get(session.id) !== session) return;
     this.sessions.delete(session.id);
     this.commands.failAll(session.id);
@@ -420,7 +444,7 @@ export class PumpHub {
   /** Closes registered pumps that have been silent longer than the heartbeat timeout. */
   sweep(): void {
     const limit = this.clock.now() - this.options.heartbeatTimeoutMs;
-    for (const session of this.sessions.values()) {
+    for (const session of [...this.sessions.values(), ...this.gauges.values()]) {
       if (session.lastSeen < limit) {
         this.log.warn({ id_surtidor: session.id }, 'surtidor sin señal de vida: timeout');
         session.timedOut();

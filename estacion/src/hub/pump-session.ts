@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import {
   type Capacidad,
   type ErrorMensaje,
+  type MedidorConfirmado,
   type ModoAutorizacion,
   type PumpToStation,
   pumpToStation,
@@ -57,7 +58,10 @@ export class PumpSession extends LineSession<PumpToStation> {
     }, hub.options.registrationTimeoutMs);
   }
 
-  override send(message: StationToPump): void {
+  /** (ext) The registered gauge, when this connection is a tank gauge's (`registro_medidor`). */
+  gaugeId: number | null = null;
+
+  override send(message: StationToPump | MedidorConfirmado): void {
     super.send(message);
   }
 
@@ -71,6 +75,12 @@ export class PumpSession extends LineSession<PumpToStation> {
   private clearRegistrationTimer(): void {
     this.hub.clock.clearTimeout(this.registrationTimer);
     this.registrationTimer = undefined;
+  }
+
+  /** (ext) This connection is gauge `id`'s. */
+  markGauge(id: number): void {
+    this.gaugeId = id;
+    this.clearRegistrationTimer();
   }
 
   /** Sends a last error and closes, reporting the pump's connection as `how`. */
@@ -142,6 +152,33 @@ export class PumpSession extends LineSession<PumpToStation> {
         return;
       }
       this.held.push(msg);
+      return;
+    }
+    if (msg.tipo === 'registro_medidor' || msg.tipo === 'lectura_tanque') {
+      // (ext) A gauge: never on a pump's connection, and a reading only from the registered gauge.
+      if (this.id !== null) {
+        this.badLine(wireError('ID_NO_COINCIDE', `esta conexión es del surtidor ${this.id}, no de un medidor`));
+        return;
+      }
+      if (msg.tipo === 'lectura_tanque') {
+        if (this.gaugeId === null) {
+          this.badLine(wireError('NO_REGISTRADO', '"lectura_tanque" antes de "registro_medidor"'));
+          return;
+        }
+        if (msg.id_medidor !== this.gaugeId) {
+          this.badLine(
+            wireError('ID_NO_COINCIDE', `id_medidor ${msg.id_medidor} no es el registrado (${this.gaugeId})`),
+          );
+          return;
+        }
+      }
+      dispatch(this, msg);
+      return;
+    }
+    if (this.gaugeId !== null) {
+      this.badLine(
+        wireError('ID_NO_COINCIDE', `esta conexión es del medidor ${this.gaugeId}: "${msg.tipo}" no corresponde`),
+      );
       return;
     }
     if (msg.tipo !== 'registro') {

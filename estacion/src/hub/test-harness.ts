@@ -8,6 +8,7 @@ import { AuditLog, AuthService, STATION_ROLES, type StationRole } from '@combust
 import { createLogger, duplexPair, FakeClock, LineDecoder, type Logger } from '@combustible/shared';
 import { StationBus } from '../app/events.js';
 import { StationService } from '../app/station-service.js';
+import { DEFAULT_TANK_OPTIONS, type TankMetrics, TankService } from '../app/tank-service.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { HubOptions } from './options.js';
 import { type HubMetrics, PumpHub, type PumpHubDeps } from './pump-hub.js';
@@ -114,6 +115,8 @@ export interface Harness {
   store: SqliteStore;
   bus: StationBus;
   service: StationService;
+  /** (ext) Tanks and gauges. */
+  tanks: TankService;
   hub: PumpHub;
   logs: Json[];
   log: Logger;
@@ -169,10 +172,21 @@ export async function createHarness(
   });
   await service.init();
   const metrics = makeMetrics?.(bus);
+  const tanks = new TankService(
+    store,
+    bus,
+    clock,
+    log,
+    service,
+    DEFAULT_TANK_OPTIONS,
+    metrics && 'reading' in metrics ? (metrics as unknown as TankMetrics) : undefined,
+  );
+  await tanks.init();
   const audit = new AuditLog(store.auth, clock, log);
   const auth = new AuthService(store.auth, STATION_ROLES, audit, clock, log, { scryptCost: CHEAP_SCRYPT });
   const hub = new PumpHub({
     service,
+    tanks,
     bus,
     log,
     clock,
@@ -191,6 +205,7 @@ export async function createHarness(
     store,
     bus,
     service,
+    tanks,
     hub,
     logs,
     log,
@@ -207,6 +222,7 @@ export async function createHarness(
     async close() {
       await hub.close();
       await service.close();
+      await tanks.close();
       await audit.flush();
       await store.close();
     },

@@ -15,6 +15,9 @@ import type { StationStore, TransaccionFiltro } from './port.js';
 import {
   unaAlerta,
   unaAutorizacion,
+  unaDescarga,
+  unaLectura,
+  unTanque,
   unaTransaccion,
   unaVersionPrecios,
   unEstado,
@@ -1070,6 +1073,86 @@ export function describeStoreContract(
         expect(
           await store.listAuthorizations({ estados: ['completada'], id_surtidor: 2, limit: 0, skip: 0 }),
         ).toStrictEqual({ items: [], total: 1 });
+      });
+    });
+
+    describe('tanques, lecturas_tanque, descargas (ext)', () => {
+      it('stores tanks by id, replaces and deletes them, every field round-tripping', async () => {
+        const t2 = unTanque({ id_tanque: 2, combustible: 'diesel' });
+        const t1 = unTanque({ id_tanque: 1 });
+        await store.upsertTank(t2);
+        await store.upsertTank(t1);
+        expect(await store.listTanks()).toStrictEqual([t1, t2]);
+        const changed = {
+          ...t1,
+          nombre: 'Otro',
+          calibracion: [...t1.calibracion, { altura_mm: 2100, litros: 20_500 }],
+        };
+        await store.upsertTank(changed);
+        expect(await store.listTanks()).toStrictEqual([changed, t2]);
+        expect(await store.deleteTank(2)).toBe(true);
+        expect(await store.deleteTank(2)).toBe(false);
+        expect(await store.listTanks()).toStrictEqual([changed]);
+      });
+
+      it("lists a tank's readings newest first within inclusive bounds, paged, with the total", async () => {
+        const a = unaLectura({ recibida: '2024-01-15T10:00:00.000Z', conservar: true });
+        const b = unaLectura({ recibida: '2024-01-15T11:00:00.000Z', observaciones: ['LITROS_INCONSISTENTES: x'] });
+        const c = unaLectura({ recibida: '2024-01-15T12:00:00.000Z' });
+        const otro = unaLectura({ id_tanque: 2, recibida: '2024-01-15T11:30:00.000Z' });
+        await store.insertReadings([a, b]);
+        await store.insertReadings([otro, c]);
+        expect(await store.listReadings({ id_tanque: 1, limit: 10, skip: 0 })).toStrictEqual({
+          items: [c, b, a],
+          total: 3,
+        });
+        expect(
+          await store.listReadings({
+            id_tanque: 1,
+            desde: '2024-01-15T11:00:00Z',
+            hasta: '2024-01-15T12:00:00.000Z',
+            limit: 1,
+            skip: 1,
+          }),
+        ).toStrictEqual({ items: [b], total: 2 });
+        expect(await store.listReadings({ id_tanque: 1, limit: 0, skip: 0 })).toStrictEqual({ items: [], total: 3 });
+        expect(await store.lastReadings()).toStrictEqual([c, otro]);
+      });
+
+      it('prunes readings received before a time except those marked conservar', async () => {
+        const viejaConservada = unaLectura({ recibida: '2024-01-01T10:00:00.000Z', conservar: true });
+        const vieja = unaLectura({ recibida: '2024-01-01T10:00:05.000Z' });
+        const nueva = unaLectura({ recibida: '2024-01-20T10:00:00.000Z' });
+        await store.insertReadings([viejaConservada, vieja, nueva]);
+        expect(await store.pruneReadings('2024-01-10T00:00:00.000Z')).toBe(1);
+        expect((await store.listReadings({ id_tanque: 1, limit: 10, skip: 0 })).items).toStrictEqual([
+          nueva,
+          viejaConservada,
+        ]);
+      });
+
+      it('stores deliveries, newest first, filtered by tank, replaced by id', async () => {
+        const d1 = unaDescarga({ inicio: '2024-01-15T10:00:00.000Z' });
+        const d2 = unaDescarga({ id_tanque: 2, inicio: '2024-01-16T10:00:00.000Z' });
+        await store.saveDelivery(d1);
+        await store.saveDelivery(d2);
+        expect(await store.listDeliveries({ limit: 10, skip: 0 })).toStrictEqual({ items: [d2, d1], total: 2 });
+        expect(await store.listDeliveries({ id_tanque: 1, limit: 10, skip: 0 })).toStrictEqual({
+          items: [d1],
+          total: 1,
+        });
+        const again = { ...d1, litros: 9000 };
+        await store.saveDelivery(again);
+        expect((await store.listDeliveries({ id_tanque: 1, limit: 10, skip: 0 })).items).toStrictEqual([again]);
+      });
+
+      it("keeps a pump's fuel → tank map", async () => {
+        const pump = unSurtidor({
+          id_surtidor: 3,
+          configuracion: { capacidad_maxima_litros: 100, velocidad_despacho: 1, tanques: { '93': 1, diesel: 4 } },
+        });
+        await store.upsertPump(pump);
+        expect(await store.getPump(3)).toStrictEqual(pump);
       });
     });
 

@@ -9,6 +9,7 @@ import type { Combustible, MetodoPago } from '@combustible/shared';
 import { DUPLICATE_KEY, isDuplicateKeyError, MongoStoreBase, type MongoStoreOptions } from '@combustible/server';
 import { type Collection, type Filter, MongoBulkWriteError } from 'mongodb';
 import { conflictoEntre } from '../domain/conflicts.js';
+import type { Descarga, Lectura, Tanque } from '../domain/tanks.js';
 import type {
   Alerta,
   Autorizacion,
@@ -23,10 +24,12 @@ import type {
   AutorizacionFiltro,
   ConflictoFiltro,
   CredencialSurtidor,
+  DescargaFiltro,
   EstadisticasSurtidor,
   EstadisticasVentas,
   FiltroAlertas,
   InsertOutcome,
+  LecturaFiltro,
   Pagina,
   RangoEstadisticas,
   StationStore,
@@ -47,7 +50,10 @@ import {
   pickAlerta,
   pickAutorizacion,
   pickConflicto,
+  pickDescarga,
   pickEstado,
+  pickLectura,
+  pickTanque,
   pickSurtidor,
   pickTransaccion,
   pickVersionPrecios,
@@ -62,6 +68,11 @@ type AlertaDoc = Omit<Alerta, 'id'> & { _id: string; abierta?: true };
 type ConflictoDoc = Omit<Conflicto, 'id'> & { _id: string };
 /** `_id` is the authorization id. */
 type AutorizacionDoc = Omit<Autorizacion, 'id_autorizacion'> & { _id: string };
+
+/** A reading with its recibida normalized (what ranges and retention compare). */
+type LecturaDoc = Lectura & { recibida_utc: string };
+/** `_id` is the delivery id. */
+type DescargaDoc = Omit<Descarga, 'id'> & { _id: string };
 
 /** Newest first; the last two keys make pages stable. The 'listado' index follows it exactly. */
 const TRANSACTION_ORDER = { fecha_fin_utc: -1, recibida: -1, id_surtidor: -1, id_transaccion: -1 } as const;
@@ -93,6 +104,9 @@ export class MongoStore extends MongoStoreBase implements StationStore {
   private readonly conflictos: Collection<ConflictoDoc>;
   private readonly credenciales: Collection<CredencialSurtidor>;
   private readonly autorizaciones: Collection<AutorizacionDoc>;
+  private readonly tanques: Collection<Tanque>;
+  private readonly lecturas: Collection<LecturaDoc>;
+  private readonly descargas: Collection<DescargaDoc>;
 
   constructor(options: MongoStoreOptions) {
     super(options, DEFAULT_DB_NAME);
@@ -104,6 +118,9 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     this.conflictos = this.db.collection('conflictos');
     this.credenciales = this.db.collection('credenciales_surtidor');
     this.autorizaciones = this.db.collection('autorizaciones');
+    this.tanques = this.db.collection('tanques');
+    this.lecturas = this.db.collection('lecturas_tanque');
+    this.descargas = this.db.collection('descargas');
   }
 
   async setup(): Promise<void> {
@@ -137,6 +154,15 @@ export class MongoStore extends MongoStoreBase implements StationStore {
         { key: { creada: -1, _id: -1 }, name: 'creada' },
         { key: { estado: 1, creada: -1, _id: -1 }, name: 'estado' },
         { key: { id_surtidor: 1, creada: -1, _id: -1 }, name: 'surtidor' },
+      ]),
+      this.tanques.createIndexes([{ key: { id_tanque: 1 }, name: 'id_tanque', unique: true }]),
+      this.lecturas.createIndexes([
+        { key: { id_tanque: 1, recibida_utc: -1, _id: -1 }, name: 'tanque_recibida' },
+        { key: { recibida_utc: 1 }, name: 'poda', partialFilterExpression: { conservar: false } },
+      ]),
+      this.descargas.createIndexes([
+        { key: { inicio: -1, _id: -1 }, name: 'inicio' },
+        { key: { id_tanque: 1, inicio: -1, _id: -1 }, name: 'tanque' },
       ]),
       // `_id` already makes each (pump, transaction, version content) one document.
       this.conflictos.createIndexes([
@@ -550,6 +576,103 @@ export class MongoStore extends MongoStoreBase implements StationStore {
       this.autorizaciones.countDocuments(where),
     ]);
     return { items: docs.map(toAutorizacion), total };
+  }
+
+  // ── tanques (ext) ────────────────────────────────────────────────────────────────────────
+
+  async listTanks(): Promise<Tanque[]> {
+    this.open();
+    const docs = await this.tanques
+      .find({}, { projection: { _id: 0 } })
+      .sort({ id_tanque: 1 })
+      .toArray();
+    return docs.map((d) => pickTanque(d));
+  }
+
+  async upsertTank(t: Tanque): Promise<void> {
+    this.open();
+    const doc = pickTanque(t);
+    await this.tanques.replaceOne({ id_tanque: doc.id_tanque }, doc, { upsert: true });
+  }
+
+  async deleteTank(id: number): Promise<boolean> {
+    this.open();
+    return (await this.tanques.deleteOne({ id_tanque: id })).deletedCount > 0;
+  }
+
+  async insertReadings(lecturas: Lectura[]): Promise<void> {
+    this.open();
+    if (lecturas.length === 0) return;
+    await this.lecturas.insertMany(
+      lecturas.map((l) => {
+        const doc = pickLectura(l);
+        return { ...doc, recibida_utc: toUtcIso(doc.recibida) };
+      }),
+      { ordered: true },
+    );
+  }
+
+  async listReadings(filter: LecturaFiltro): Promise<Pagina<Lectura>> {
+    this.open();
+    const where: Filter<LecturaDoc> = { id_tanque: filter.id_tanque };
+    const range: { $gte?: string; $lte?: string } = {};
+    if (filter.desde !== undefined) range.$gte = toUtcIso(filter.desde);
+    if (filter.hasta !== undefined) range.$lte = toUtcIso(filter.hasta);
+    if (Object.keys(range).length > 0) where.recibida_utc = range;
+    const limit = nonNegativeInt(filter.limit);
+    const [docs, total] = await Promise.all([
+      limit === 0
+        ? Promise.resolve([])
+        : this.lecturas
+            .find(where)
+            .sort({ id_tanque: 1, recibida_utc: -1, _id: -1 })
+            .skip(nonNegativeInt(filter.skip))
+            .limit(limit)
+            .toArray(),
+      this.lecturas.countDocuments(where),
+    ]);
+    return { items: docs.map((d) => pickLectura(d)), total };
+  }
+
+  async lastReadings(): Promise<Lectura[]> {
+    this.open();
+    const ids = (await this.lecturas.distinct('id_tanque')).filter((v): v is number => typeof v === 'number');
+    const out: Lectura[] = [];
+    for (const id of ids.sort((a, b) => a - b)) {
+      const doc = await this.lecturas.find({ id_tanque: id }).sort({ recibida_utc: -1, _id: -1 }).limit(1).next();
+      if (doc) out.push(pickLectura(doc));
+    }
+    return out;
+  }
+
+  async pruneReadings(before: string): Promise<number> {
+    this.open();
+    const r = await this.lecturas.deleteMany({ recibida_utc: { $lt: toUtcIso(before) }, conservar: false });
+    return r.deletedCount;
+  }
+
+  async saveDelivery(d: Descarga): Promise<void> {
+    this.open();
+    const { id, ...rest } = pickDescarga(d);
+    await this.descargas.replaceOne({ _id: id }, rest, { upsert: true });
+  }
+
+  async listDeliveries(filter: DescargaFiltro): Promise<Pagina<Descarga>> {
+    this.open();
+    const where: Filter<DescargaDoc> = filter.id_tanque === undefined ? {} : { id_tanque: filter.id_tanque };
+    const limit = nonNegativeInt(filter.limit);
+    const [docs, total] = await Promise.all([
+      limit === 0
+        ? Promise.resolve([])
+        : this.descargas
+            .find(where)
+            .sort({ inicio: -1, _id: -1 })
+            .skip(nonNegativeInt(filter.skip))
+            .limit(limit)
+            .toArray(),
+      this.descargas.countDocuments(where),
+    ]);
+    return { items: docs.map(({ _id, ...rest }) => pickDescarga({ ...rest, id: _id })), total };
   }
 
   // ── precios ──────────────────────────────────────────────────────────────────────────────

@@ -15,6 +15,7 @@ import type {
   Transaccion,
   VersionPrecios,
 } from '../domain/types.js';
+import type { Descarga, Lectura, Tanque } from '../domain/tanks.js';
 
 /**
  * What became of one sale of a batch (see domain/conflicts.ts for "same content"):
@@ -131,6 +132,21 @@ export interface CredencialSurtidor {
   emitida: string;
 }
 
+/** (ext) Which readings of one tank listReadings takes: inclusive bounds on recibida (read as in TransaccionFiltro). */
+export interface LecturaFiltro {
+  id_tanque: number;
+  desde?: string;
+  hasta?: string;
+  limit: number;
+  skip: number;
+}
+
+export interface DescargaFiltro {
+  id_tanque?: number;
+  limit: number;
+  skip: number;
+}
+
 export interface StationStore {
   readonly kind: 'sqlite' | 'mongodb';
   /** Users, credentials and the audit log, on the same database (available once set up). */
@@ -225,6 +241,29 @@ export interface StationStore {
    * items but still the total.
    */
   listAuthorizations(filter: AutorizacionFiltro): Promise<Pagina<Autorizacion>>;
+
+  // tanques, lecturas_tanque, descargas (ext, issue 14)
+  /** Ordered by id_tanque. */
+  listTanks(): Promise<Tanque[]>;
+  /** Inserts or replaces by id_tanque. */
+  upsertTank(t: Tanque): Promise<void>;
+  /** Removes a tank (its readings and deliveries stay); true when there was one. */
+  deleteTank(id: number): Promise<boolean>;
+  /** Stores readings in one durable write. */
+  insertReadings(lecturas: Lectura[]): Promise<void>;
+  /**
+   * One tank's readings, newest first (recibida, then insertion order); `total` counts every match.
+   * Throws a RangeError on an unreadable bound.
+   */
+  listReadings(filter: LecturaFiltro): Promise<Pagina<Lectura>>;
+  /** The newest reading of each tank that has any, ordered by id_tanque. */
+  lastReadings(): Promise<Lectura[]>;
+  /** Deletes the readings received before `before` that are not marked `conservar`; how many. */
+  pruneReadings(before: string): Promise<number>;
+  /** Inserts, or replaces the stored delivery with the same id. */
+  saveDelivery(d: Descarga): Promise<void>;
+  /** Newest first (inicio, then id); `total` counts every match. */
+  listDeliveries(filter: DescargaFiltro): Promise<Pagina<Descarga>>;
 
   // precios
   /** Inserts, or replaces the stored version with the same number. */

@@ -31,6 +31,7 @@ import {
   type Transaccion,
   type VersionPrecios,
 } from '../domain/types.js';
+import { type Descarga, LIMITES_TANQUE, type Lectura, type PuntoCalibracion, type Tanque } from '../domain/tanks.js';
 
 /** The longest text a reader returns (a longer stored one is cut, and noted on a sale). */
 export const MAX_TEXTO_LEIDO = 10_000;
@@ -205,6 +206,7 @@ export function pickSurtidor(value: Surtidor | Raw, backup: Raw = {}): Surtidor 
       // Defaults as in the station's DEFAULT_CONFIGURACION; bounds as the API takes them.
       capacidad_maxima_litros: positive('capacidad_maxima_litros', 100_000, 1_000),
       velocidad_despacho: positive('velocidad_despacho', 100, 1),
+      ...tanquesDe(config.object('tanques')),
     },
     fecha_creacion: r.text('fecha_creacion'),
     fecha_actualizacion: r.text('fecha_actualizacion'),
@@ -214,6 +216,16 @@ export function pickSurtidor(value: Surtidor | Raw, backup: Raw = {}): Surtidor 
     // A record of an older build has none: it sells as it always did.
     modo_autorizacion: r.oneOfOrNull('modo_autorizacion', MODOS_AUTORIZACION) ?? 'postpago',
   };
+}
+
+/** A pump's fuel → tank map as stored: only known fuels with a positive integer id; absent when empty. */
+function tanquesDe(raw: Raw): { tanques?: Partial<Record<Combustible, number>> } {
+  const tanques: Partial<Record<Combustible, number>> = {};
+  for (const c of COMBUSTIBLES) {
+    const v = raw[c];
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) tanques[c] = v;
+  }
+  return Object.keys(tanques).length > 0 ? { tanques } : {};
 }
 
 export function pickEstado(value: EstadoSurtidor | Raw, backup: Raw = {}): EstadoSurtidor {
@@ -494,4 +506,75 @@ function jsonValue(x: unknown, depth: number): unknown {
 /** A version's `vigencia` only when it has one (versions in force at once carry no field). */
 function vigenciaDe(vigencia: string | null): { vigencia?: string } {
   return vigencia === null ? {} : { vigencia };
+}
+
+// ── tanques (ext, issue 14) ──────────────────────────────────────────────────────────────────
+
+/** A stored chart: only points with finite non-negative numbers, at most LIMITES_TANQUE.maxPuntos. */
+function calibracionDe(v: unknown): PuntoCalibracion[] {
+  if (!Array.isArray(v)) return [];
+  const out: PuntoCalibracion[] = [];
+  for (const p of v.slice(0, LIMITES_TANQUE.maxPuntos)) {
+    const o = asObject(p);
+    const { altura_mm, litros } = o;
+    if (isNumber(altura_mm) && isNumber(litros) && Number.isFinite(altura_mm) && Number.isFinite(litros)) {
+      out.push({ altura_mm, litros });
+    }
+  }
+  return out;
+}
+
+export function pickTanque(value: Tanque | Raw, backup: Raw = {}): Tanque {
+  const r = new Reader(value, backup);
+  return {
+    id_tanque: r.int('id_tanque'),
+    nombre: r.text('nombre', '', 100),
+    combustible: r.oneOf('combustible', COMBUSTIBLES, COMBUSTIBLES[0]),
+    capacidad_litros: r.number('capacidad_litros'),
+    calibracion: calibracionDe(r.value('calibracion')),
+    nivel_bajo_litros: r.number('nivel_bajo_litros'),
+    agua_alta_mm: r.number('agua_alta_mm'),
+    creado: r.text('creado'),
+    actualizado: r.text('actualizado'),
+  };
+}
+
+export function pickLectura(value: Lectura | Raw, backup: Raw = {}): Lectura {
+  const r = new Reader(value, backup);
+  const obs = r.value('observaciones');
+  const l: Lectura = {
+    id_tanque: r.int('id_tanque'),
+    id_medidor: r.int('id_medidor'),
+    timestamp: r.text('timestamp', '', 64),
+    recibida: r.text('recibida', '', 64),
+    altura_producto_mm: r.number('altura_producto_mm'),
+    altura_agua_mm: r.number('altura_agua_mm'),
+    temperatura_c: r.number('temperatura_c'),
+    litros: r.number('litros'),
+    litros_15c: r.number('litros_15c'),
+    observaciones: Array.isArray(obs)
+      ? obs
+          .filter(isString)
+          .slice(0, MAX_OBSERVACIONES_LEIDAS)
+          .map((o) => o.slice(0, 1000))
+      : [],
+    conservar: r.bool('conservar', false),
+  };
+  const problems = [...new Set(r.problems)];
+  if (problems.length > 0) l.observaciones.push(`REGISTRO_IRREGULAR: ${problems.join('; ').slice(0, 1000)}`);
+  return l;
+}
+
+export function pickDescarga(value: Descarga | Raw, backup: Raw = {}): Descarga {
+  const r = new Reader(value, backup);
+  return {
+    id: r.text('id', '', 100),
+    id_tanque: r.int('id_tanque'),
+    inicio: r.text('inicio', '', 64),
+    fin: r.text('fin', '', 64),
+    litros: r.number('litros'),
+    litros_inicio: r.number('litros_inicio'),
+    litros_fin: r.number('litros_fin'),
+    ventas_litros: r.number('ventas_litros'),
+  };
 }

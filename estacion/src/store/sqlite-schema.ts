@@ -119,4 +119,28 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE precios ADD COLUMN vigencia TEXT;
   `,
+  // 7: (ext) tanks, their gauges' readings (raw ones pruned after --lecturas-dias, except those
+  // marked conservar: the first of each tank in each UTC hour) and the deliveries detected.
+  `
+  CREATE TABLE tanques (
+    id_tanque INTEGER PRIMARY KEY,
+    doc TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE lecturas_tanque (
+    id_tanque INTEGER NOT NULL,
+    recibida TEXT NOT NULL,
+    conservar INTEGER NOT NULL,
+    doc TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX lecturas_tanque_recibida ON lecturas_tanque (id_tanque, recibida);
+  CREATE INDEX lecturas_tanque_poda ON lecturas_tanque (recibida) WHERE conservar = 0;
+  CREATE TABLE descargas (
+    id TEXT PRIMARY KEY,
+    id_tanque INTEGER NOT NULL,
+    inicio TEXT NOT NULL,
+    doc TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX descargas_inicio ON descargas (inicio, id);
+  CREATE INDEX descargas_tanque ON descargas (id_tanque, inicio, id);
+  `,
 ];

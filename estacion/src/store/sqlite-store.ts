@@ -21,10 +21,12 @@ import type {
   AutorizacionFiltro,
   ConflictoFiltro,
   CredencialSurtidor,
+  DescargaFiltro,
   EstadisticasSurtidor,
   EstadisticasVentas,
   FiltroAlertas,
   InsertOutcome,
+  LecturaFiltro,
   Pagina,
   RangoEstadisticas,
   StationStore,
@@ -49,6 +51,9 @@ import {
   pickAlerta,
   pickAutorizacion,
   pickConflicto,
+  pickDescarga,
+  pickLectura,
+  pickTanque,
   pickEstado,
   pickSurtidor,
   exactTransaccion,
@@ -56,6 +61,7 @@ import {
   pickVersionPrecios,
 } from './records.js';
 import { MIGRATIONS } from './sqlite-schema.js';
+import type { Descarga, Lectura, Tanque } from '../domain/tanks.js';
 
 export const SQLITE_FILE = 'estacion.db';
 
@@ -178,6 +184,9 @@ interface Prepared {
   listPage: (q: TransactionQuery) => Pagina<Transaccion>;
   listConflicts: (f: ConflictoFiltro) => Pagina<Conflicto>;
   listAuthorizations: (f: AutorizacionFiltro) => Pagina<Autorizacion>;
+  insertReadings: (lecturas: Lectura[]) => void;
+  listReadings: (f: LecturaFiltro) => Pagina<Lectura>;
+  listDeliveries: (f: DescargaFiltro) => Pagina<Descarga>;
   /** Every part of the statistics read in one transaction, so they agree. */
   salesStats: (q: StatsQuery) => EstadisticasVentas;
   /**
@@ -348,6 +357,69 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
     return this.ready().listAuthorizations(filter);
   }
 
+  // ── tanques (ext) ────────────────────────────────────────────────────────────────────────
+
+  async listTanks(): Promise<Tanque[]> {
+    return this.ready()
+      .cached<{ id_tanque: number; doc: string }>('SELECT * FROM tanques ORDER BY id_tanque')
+      .all({})
+      .map((r) => pickTanque(asObject(parseJson(r.doc)), r));
+  }
+
+  async upsertTank(t: Tanque): Promise<void> {
+    const doc = pickTanque(t);
+    this.ready()
+      .cached(
+        `INSERT INTO tanques (id_tanque, doc) VALUES (@id_tanque, @doc)
+         ON CONFLICT (id_tanque) DO UPDATE SET doc = excluded.doc`,
+      )
+      .run({ id_tanque: doc.id_tanque, doc: JSON.stringify(doc) });
+  }
+
+  async deleteTank(id: number): Promise<boolean> {
+    return this.ready().cached('DELETE FROM tanques WHERE id_tanque = @id').run({ id }).changes > 0;
+  }
+
+  async insertReadings(lecturas: Lectura[]): Promise<void> {
+    if (lecturas.length > 0) this.ready().insertReadings(lecturas);
+  }
+
+  async listReadings(filter: LecturaFiltro): Promise<Pagina<Lectura>> {
+    return this.ready().listReadings(filter);
+  }
+
+  async lastReadings(): Promise<Lectura[]> {
+    return this.ready()
+      .cached<{ id_tanque: number; recibida: string; doc: string }>(
+        `SELECT l.id_tanque, l.recibida, l.doc FROM (SELECT DISTINCT id_tanque FROM lecturas_tanque) t
+         JOIN lecturas_tanque l ON l.rowid = (SELECT x.rowid FROM lecturas_tanque x WHERE x.id_tanque = t.id_tanque
+           ORDER BY x.recibida DESC, x.rowid DESC LIMIT 1)
+         ORDER BY l.id_tanque`,
+      )
+      .all({})
+      .map(fromLecturaRow);
+  }
+
+  async pruneReadings(before: string): Promise<number> {
+    return this.ready()
+      .cached('DELETE FROM lecturas_tanque WHERE recibida < @before AND conservar = 0')
+      .run({ before: toUtcIso(before) }).changes;
+  }
+
+  async saveDelivery(d: Descarga): Promise<void> {
+    const doc = pickDescarga(d);
+    this.ready()
+      .cached(
+        `INSERT INTO descargas (id, id_tanque, inicio, doc) VALUES (@id, @id_tanque, @inicio, @doc)
+         ON CONFLICT (id) DO UPDATE SET id_tanque = excluded.id_tanque, inicio = excluded.inicio, doc = excluded.doc`,
+      )
+      .run({ id: doc.id, id_tanque: doc.id_tanque, inicio: doc.inicio, doc: JSON.stringify(doc) });
+  }
+
+  async listDeliveries(filter: DescargaFiltro): Promise<Pagina<Descarga>> {
+    return this.ready().listDeliveries(filter);
+  }
+
   // ── precios ──────────────────────────────────────────────────────────────────────────────
 
   async savePriceVersion(v: VersionPrecios): Promise<void> {
@@ -389,6 +461,10 @@ function toAlerta(r: AlertaRow): Alerta {
 function fromTransaccionRow(r: TransaccionRow): Transaccion {
   const { doc, fecha_fin_utc, ...columns } = r;
   return pickTransaccion(asObject(parseJson(doc)), { ...columns, fecha_fin: fecha_fin_utc });
+}
+
+function fromLecturaRow(r: { id_tanque: number; recibida: string; doc: string }): Lectura {
+  return pickLectura(asObject(parseJson(r.doc)), r);
 }
 
 function fromAutorizacionRow(r: AutorizacionRow): Autorizacion {
@@ -631,6 +707,64 @@ function prepare(db: Database.Database): Prepared {
     return { items: rows.map(fromAutorizacionRow), total: total?.total ?? 0 };
   });
 
+  const insertReading = db.prepare<{ id_tanque: number; recibida: string; conservar: number; doc: string }>(
+    'INSERT INTO lecturas_tanque (id_tanque, recibida, conservar, doc) VALUES (@id_tanque, @recibida, @conservar, @doc)',
+  );
+  const insertReadings = db.transaction((lecturas: Lectura[]) => {
+    for (const l of lecturas) {
+      const doc = pickLectura(l);
+      insertReading.run({
+        id_tanque: doc.id_tanque,
+        recibida: toUtcIso(doc.recibida),
+        conservar: doc.conservar ? 1 : 0,
+        doc: JSON.stringify(doc),
+      });
+    }
+  });
+
+  const listReadings = db.transaction((f: LecturaFiltro): Pagina<Lectura> => {
+    const conds = ['id_tanque = @id_tanque'];
+    const params: Record<string, unknown> = { id_tanque: f.id_tanque };
+    if (f.desde !== undefined) {
+      conds.push('recibida >= @desde');
+      params.desde = toUtcIso(f.desde);
+    }
+    if (f.hasta !== undefined) {
+      conds.push('recibida <= @hasta');
+      params.hasta = toUtcIso(f.hasta);
+    }
+    const limit = nonNegativeInt(f.limit);
+    const total = cached<{ total: number }>(`SELECT COUNT(*) AS total FROM lecturas_tanque ${where(conds)}`).get(
+      params,
+    );
+    const rows =
+      limit === 0
+        ? []
+        : cached<{ id_tanque: number; recibida: string; doc: string }>(
+            `SELECT id_tanque, recibida, doc FROM lecturas_tanque ${where(conds)}
+             ORDER BY recibida DESC, rowid DESC LIMIT @limit OFFSET @skip`,
+          ).all({ ...params, limit, skip: nonNegativeInt(f.skip) });
+    return { items: rows.map(fromLecturaRow), total: total?.total ?? 0 };
+  });
+
+  const listDeliveries = db.transaction((f: DescargaFiltro): Pagina<Descarga> => {
+    const conds: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (f.id_tanque !== undefined) {
+      conds.push('id_tanque = @id_tanque');
+      params.id_tanque = f.id_tanque;
+    }
+    const limit = nonNegativeInt(f.limit);
+    const total = cached<{ total: number }>(`SELECT COUNT(*) AS total FROM descargas ${where(conds)}`).get(params);
+    const rows =
+      limit === 0
+        ? []
+        : cached<{ id: string; id_tanque: number; inicio: string; doc: string }>(
+            `SELECT * FROM descargas ${where(conds)} ORDER BY inicio DESC, id DESC LIMIT @limit OFFSET @skip`,
+          ).all({ ...params, limit, skip: nonNegativeInt(f.skip) });
+    return { items: rows.map((r) => pickDescarga(asObject(parseJson(r.doc)), r)), total: total?.total ?? 0 };
+  });
+
   const salesStats = db.transaction((q: StatsQuery): EstadisticasVentas => {
     // The same bounds on the outer rows (t) and, for the pump's name, on its latest sale (u).
     const bounds = (alias: string) => {
@@ -682,6 +816,9 @@ function prepare(db: Database.Database): Prepared {
     listPage: (q) => listPage(q),
     listConflicts: (f) => listConflicts(f),
     listAuthorizations: (f) => listAuthorizations(f),
+    insertReadings: (l) => insertReadings.immediate(l),
+    listReadings: (f) => listReadings(f),
+    listDeliveries: (f) => listDeliveries(f),
     salesStats: (q) => salesStats(q),
     cached,
   };

@@ -2,6 +2,7 @@
  * Data builders for tests: a valid record with every field set, overridden where a test cares.
  * Ids are unique within a test file.
  */
+import type { Descarga, Lectura, Tanque } from '../domain/tanks.js';
 import type { Alerta, Autorizacion, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
 
 let seq = 0;
@@ -114,6 +115,57 @@ export function unaAutorizacion(overrides: Partial<Autorizacion> = {}): Autoriza
     id_transaccion: null,
     reembolso: null,
     motivo: null,
+    ...overrides,
+  };
+}
+
+export function unTanque(overrides: Partial<Tanque> = {}): Tanque {
+  const id = overrides.id_tanque ?? next();
+  return {
+    id_tanque: id,
+    nombre: `Tanque ${id}`,
+    combustible: '93',
+    capacidad_litros: 20_000,
+    calibracion: [
+      { altura_mm: 0, litros: 0 },
+      { altura_mm: 1000, litros: 9000 },
+      { altura_mm: 2000, litros: 20_000 },
+    ],
+    nivel_bajo_litros: 2000,
+    agua_alta_mm: 50,
+    creado: '2024-01-15T08:00:00.000Z',
+    actualizado: '2024-01-15T08:00:00.000Z',
+    ...overrides,
+  };
+}
+
+export function unaLectura(overrides: Partial<Lectura> = {}): Lectura {
+  return {
+    id_tanque: 1,
+    id_medidor: 1,
+    timestamp: '2024-01-15T14:30:00Z',
+    recibida: '2024-01-15T14:30:00.100Z',
+    altura_producto_mm: 1000,
+    altura_agua_mm: 5,
+    temperatura_c: 18.5,
+    litros: 9000,
+    litros_15c: 8975.5,
+    observaciones: [],
+    conservar: false,
+    ...overrides,
+  };
+}
+
+export function unaDescarga(overrides: Partial<Descarga> = {}): Descarga {
+  return {
+    id: `D-${next()}`,
+    id_tanque: 1,
+    inicio: '2024-01-15T10:00:00.000Z',
+    fin: '2024-01-15T10:30:00.000Z',
+    litros: 10_250.5,
+    litros_inicio: 4000,
+    litros_fin: 14_000,
+    ventas_litros: 250.5,
     ...overrides,
   };
 }

@@ -24,6 +24,7 @@ import type { WebSocket } from 'ws';
 import type { StationBus, StationEvents } from '../app/events.js';
 import type { StationMetrics } from '../app/metrics.js';
 import type { StationService } from '../app/station-service.js';
+import type { TankService } from '../app/tank-service.js';
 import { STATION_ERRORS } from '../errors.js';
 import { presentPump } from '../http/deps.js';
 import type { StationStore } from '../store/port.js';
@@ -41,6 +42,8 @@ export const DEFAULT_MAX_WS_CLIENTS = 200;
 
 export interface BridgeDeps {
   service: StationService;
+  /** (ext) Tanks: in the snapshot, and their `tanque` events. */
+  tanks?: TankService;
   bus: StationBus;
   store: StationStore;
   log: Logger;
@@ -78,6 +81,7 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
   const event = (tipo: string, datos: unknown): BridgeEvent => ({ tipo, datos, timestamp: isoNow(clock) });
   const snapshots = new SnapshotCache({
     service: deps.service,
+    tanks: deps.tanks,
     store: deps.store,
     audit: deps.audit,
     clock,
@@ -112,6 +116,9 @@ export async function buildBridge(deps: BridgeDeps): Promise<Bridge> {
       broadcast('surtidor_actualizado', () => presentPump(p, deps.service.live.get(p.id_surtidor))),
     surtidor_eliminado: (d) => broadcast('surtidor_eliminado', d),
     autorizacion: (a) => broadcast('autorizacion', a),
+    tanque: (t) => broadcast('tanque', t),
+    tanque_eliminado: (d) => broadcast('tanque_eliminado', d),
+    descarga: (d) => broadcast('descarga', d),
   };
   for (const [name, fn] of Object.entries(listeners)) deps.bus.on(name as keyof StationEvents, fn);
   const offAudit = deps.audit?.onAppend((r) => {

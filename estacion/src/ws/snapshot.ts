@@ -15,6 +15,7 @@
 import type { AuditLog } from '@combustible/server';
 import { type Clock, isoNow } from '@combustible/shared';
 import type { StationService } from '../app/station-service.js';
+import type { TankService } from '../app/tank-service.js';
 import { vistaProgramada } from '../domain/prices.js';
 import type { Alerta, Transaccion } from '../domain/types.js';
 import { presentPump } from '../http/deps.js';
@@ -38,6 +39,8 @@ const STORED_EVENTS: ReadonlySet<string> = new Set(['transaccion', 'alerta', 'ac
 
 export interface SnapshotDeps {
   service: StationService;
+  /** (ext) Tanks, each with its last reading (bounded by --max-tanques). */
+  tanks?: Pick<TankService, 'all'> | undefined;
   store: StationStore;
   audit?: Pick<AuditLog, 'list'> | undefined;
   clock: Clock;
@@ -150,6 +153,7 @@ export class SnapshotCache {
       transacciones: stored.transacciones,
       alertas: stored.alertas,
       acciones: stored.acciones,
+      tanques: this.deps.tanks?.all() ?? [],
     };
   }
 }

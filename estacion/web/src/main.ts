@@ -13,17 +13,20 @@ import { drawChart } from './chart.js';
 import { el, fmtFechaHora, fmtHora, fmtLitros, fmtPesos, NOMBRE_COMBUSTIBLE } from './format.js';
 import { type AvisoPlaya, type ComandoPlaya, renderPlaya, type ResultadoPlaya, TITULO_PLAYA } from './playa.js';
 import { type Comando, describirLimite, estadoDe, ordenGrilla, renderGrilla } from './tarjetas.js';
+import { renderTanques, tanqueDeAlerta } from './tanques.js';
 import type {
   Accion,
   Alerta,
   Autorizacion,
   Combustible,
+  Descarga,
   LimiteAutorizacion,
   EstadoSurtidor,
   EventoPuente,
   PreciosProgramados,
   Snapshot,
   Surtidor,
+  Tanque,
   Transaccion,
   VentasPorHora,
   VersionPrecios,
@@ -55,7 +58,21 @@ const state = {
   alertasAbiertas: 0,
   /** (ext) Each pump's last known authorization (the open ones come in the snapshot). */
   autorizaciones: new Map<number, Autorizacion>(),
+  /** (ext) The tanks with their last reading, and the last delivery seen per tank. */
+  tanques: new Map<number, Tanque>(),
+  descargas: new Map<number, Descarga>(),
 };
+
+/** (ext) The "Tanques" panel, redrawn at most once per frame (a `tanque` event per tank a second). */
+let tanquesPendiente = false;
+function renderTanquesPanel(): void {
+  if (tanquesPendiente) return;
+  tanquesPendiente = true;
+  requestAnimationFrame(() => {
+    tanquesPendiente = false;
+    renderTanques($('tanques'), state.tanques.values(), state.alertas.values(), state.descargas);
+  });
+}
 
 let sesion: Sesion | null = null;
 let tituloLogin = 'Estación · panel del operador';
@@ -624,6 +641,8 @@ function aplicar(evento: EventoPuente): void {
       state.alertasAbiertas = snap.totales?.alertas_abiertas ?? snap.alertas.length;
       // The open ones; a closed one shown before stays on its card until the next one.
       for (const a of snap.autorizaciones ?? []) guardarAutorizacion(a);
+      state.tanques = new Map((snap.tanques ?? []).map((t) => [t.id_tanque, t]));
+      renderTanquesPanel();
       renderPrecios();
       renderSurtidores();
       renderTransacciones();
@@ -700,6 +719,24 @@ function aplicar(evento: EventoPuente): void {
         for (const v of viejas) state.alertas.delete(v.id);
       }
       renderAlertas();
+      if (tanqueDeAlerta(a) !== null) renderTanquesPanel();
+      return;
+    }
+    case 'tanque': {
+      const t = evento.datos as Tanque;
+      state.tanques.set(t.id_tanque, t);
+      renderTanquesPanel();
+      return;
+    }
+    case 'tanque_eliminado': {
+      state.tanques.delete((evento.datos as { id_tanque: number }).id_tanque);
+      renderTanquesPanel();
+      return;
+    }
+    case 'descarga': {
+      const d = evento.datos as Descarga;
+      state.descargas.set(d.id_tanque, d);
+      renderTanquesPanel();
       return;
     }
     case 'accion': {

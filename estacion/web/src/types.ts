@@ -126,6 +126,8 @@ export interface Snapshot {
   acciones?: Accion[];
   /** (ext) The open authorizations. */
   autorizaciones?: Autorizacion[];
+  /** (ext) Every tank with its last reading. */
+  tanques?: Tanque[];
 }
 
 export interface EventoPuente {
@@ -152,4 +154,39 @@ export interface Conflicto {
   original: Transaccion;
   nueva: Transaccion;
   detectado: string;
+}
+
+/** (ext) A tank's reading (GET /api/tanques/:id/lecturas, a tank's `ultima_lectura`). */
+export interface LecturaTanque {
+  id_tanque: number;
+  id_medidor: number;
+  timestamp: string;
+  recibida: string;
+  altura_producto_mm: number;
+  altura_agua_mm: number;
+  temperatura_c: number;
+  litros: number;
+  litros_15c: number;
+  observaciones: string[];
+}
+
+/** (ext) A tank (GET /api/tanques, the snapshot's `tanques`, the `tanque` event). */
+export interface Tanque {
+  id_tanque: number;
+  nombre: string;
+  combustible: Combustible;
+  capacidad_litros: number;
+  calibracion: { altura_mm: number; litros: number }[];
+  nivel_bajo_litros: number;
+  agua_alta_mm: number;
+  ultima_lectura: LecturaTanque | null;
+}
+
+/** (ext) A delivery detected (GET /api/descargas, the `descarga` event). */
+export interface Descarga {
+  id: string;
+  id_tanque: number;
+  inicio: string;
+  fin: string;
+  litros: number;
 }

@@ -17,6 +17,7 @@ import {
   timestampMs,
   versionPrecios,
 } from './common.js';
+import { lecturaTanque, registroMedidor } from './gauges.js';
 import { LIMITES_VENTA as L } from './sale-limits.js';
 
 const texto = (max: number) => z.string().min(1).max(max);
@@ -133,6 +134,9 @@ export const pumpToStation = z.discriminatedUnion('tipo', [
   heartbeat,
   preciosAplicados,
   comandoEjecutado,
+  // (ext) Tank gauges on the same port (gauges.ts): a seed pump never sends them.
+  registroMedidor,
+  lecturaTanque,
 ]);
 
 export type Registro = z.infer<typeof registro>;

@@ -2,6 +2,7 @@ import { pageOf, requestActor, sendPage } from '@combustible/server';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { initialState } from '../../domain/live-state.js';
+import type { Tanque } from '../../domain/tanks.js';
 import { StationError } from '../../errors.js';
 import { type ApiDeps, presentPump } from '../deps.js';
 import {
@@ -29,8 +30,27 @@ function notFound(id: number): StationError {
   return new StationError('SURTIDOR_NO_ENCONTRADO', `no existe el surtidor ${id}`);
 }
 
-export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, hub, store, auth }) => {
+export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, tanks, hub, store, auth }) => {
   const { audit } = auth;
+  /** (ext) configuracion.tanques must name existing tanks of each fuel. */
+  const checkTanks = (cambios: {
+    configuracion?: { tanques?: Partial<Record<string, number>> | undefined } | undefined;
+  }) => {
+    for (const [combustible, id] of Object.entries(cambios.configuracion?.tanques ?? {})) {
+      if (id !== undefined && !tanks.tankSells(id, combustible as Tanque['combustible'])) {
+        throw new StationError(
+          'TANQUE_NO_COINCIDE',
+          `configuracion.tanques: el tanque ${id} no existe o no es de ${combustible}`,
+          [
+            {
+              campo: `configuracion.tanques.${combustible}`,
+              problema: `el tanque ${id} no existe o no es de ${combustible}`,
+            },
+          ],
+        );
+      }
+    }
+  };
   const present = (id: number) => {
     const p = service.pump(id);
     if (!p) throw notFound(id);
@@ -108,6 +128,7 @@ export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
       },
     },
     async (req, reply) => {
+      checkTanks(req.body);
       const created = await service.createPump(req.body);
       await audit.append({
         ...requestActor(req),
@@ -134,6 +155,7 @@ export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
     },
     async (req) => {
       const id = req.params.id;
+      checkTanks(req.body);
       // (ext) A connected pump that cannot take authorizations would wait forever in prepago.
       if (req.body.modo_autorizacion === 'prepago' && hub.isConnected(id) && !hub.canAuthorize(id)) {
         await audit.append({

@@ -7,6 +7,7 @@ import { estado } from './estado.js';
 import { heartbeat } from './heartbeat.js';
 import { preciosAplicados } from './precios-aplicados.js';
 import { registro } from './registro.js';
+import { lecturaTanque, registroMedidor } from './registro-medidor.js';
 import { transaccionCompletada } from './transaccion-completada.js';
 
 type Handlers = {
@@ -21,6 +22,8 @@ const handlers: Handlers = {
   heartbeat,
   precios_aplicados: preciosAplicados,
   comando_ejecutado: comandoEjecutado,
+  registro_medidor: registroMedidor,
+  lectura_tanque: lecturaTanque,
 };
 
 export function dispatch(session: PumpSession, msg: PumpToStation): void {

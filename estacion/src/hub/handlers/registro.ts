@@ -1,11 +1,28 @@
 import { type Registro, type WireErrorCode, wireError } from '@combustible/shared';
-import type { PumpAuthResult } from '../pump-auth.js';
+import type { PumpAuthRequest, PumpAuthResult } from '../pump-auth.js';
 import type { PumpSession } from '../pump-session.js';
 
+/** Who a registration is from: a pump (`registro`) or, (ext), a tank gauge (`registro_medidor`). */
+export interface Registrante {
+  /** `surtidor:5`, `medidor:2`: the audit entry's user and target. */
+  quien: string;
+  accion: 'surtidor.registro' | 'medidor.registro';
+  /** What it is, in messages: `surtidor`, `medidor`. */
+  nombre: 'surtidor' | 'medidor';
+  log: Record<string, number>;
+}
+
+const pumpRegistrant = (msg: Registro): Registrante => ({
+  quien: `surtidor:${msg.id_surtidor}`,
+  accion: 'surtidor.registro',
+  nombre: 'surtidor',
+  log: { id_surtidor: msg.id_surtidor },
+});
+
 /** Every refusal goes the same way: counted, logged, audited (in the background), answered, closed. */
-function refuse(
+export function refuseRegistration(
   session: PumpSession,
-  msg: Registro,
+  who: Registrante,
   codigo: WireErrorCode,
   mensaje: string,
   logMsg: string,
@@ -13,13 +30,13 @@ function refuse(
 ): void {
   const { hub } = session;
   hub.metrics.registrationRefused(codigo);
-  hub.log.warn({ id_surtidor: msg.id_surtidor, remote: session.remote, codigo }, logMsg);
+  hub.log.warn({ ...who.log, remote: session.remote, codigo }, logMsg);
   hub.audit.record({
-    usuario: `surtidor:${msg.id_surtidor}`,
+    usuario: who.quien,
     rol: null,
     ip: session.remote,
-    accion: 'surtidor.registro',
-    objetivo: `surtidor:${msg.id_surtidor}`,
+    accion: who.accion,
+    objetivo: who.quien,
     resultado: 'denegado',
     detalles: { codigo, motivo: mensaje, ...(reintentar_ms === undefined ? {} : { reintentar_ms }) },
   });
@@ -30,6 +47,17 @@ function refuse(
     ...(reintentar_ms === undefined ? {} : { reintentar_ms }),
   });
   session.close();
+}
+
+function refuse(
+  session: PumpSession,
+  msg: Registro,
+  codigo: WireErrorCode,
+  mensaje: string,
+  logMsg: string,
+  reintentar_ms?: number,
+): void {
+  refuseRegistration(session, pumpRegistrant(msg), codigo, mensaje, logMsg, reintentar_ms);
 }
 
 /**
@@ -50,21 +78,28 @@ function defer(session: PumpSession, msg: Registro, reintentar_ms: number): void
 }
 
 /** The limiter's key for a connection: its address. */
-const addressKey = (session: PumpSession): string => `ip:${session.remote ?? 'desconocida'}`;
+export const addressKey = (session: PumpSession): string => `ip:${session.remote ?? 'desconocida'}`;
 
 /**
- * `registro`: first the failed-attempt limiter of the address (no check at all while it is
- * slowed down), then the authentication seam, then the service's own rules. While the seam
- * answers later (a store look-up), the connection's next messages wait, in order.
+ * What every registration goes through (a pump's `registro`, a gauge's `registro_medidor`): first
+ * the failed-attempt limiter of the address (no check at all while it is slowed down), then the
+ * client certificate (mutual TLS: it must name this id), then the authentication seam. While the
+ * seam answers later (a store look-up), the connection's next messages wait, in order. `done` gets
+ * the seam's answer; refusals before it are answered here.
  */
-export function registro(session: PumpSession, msg: Registro): void {
+export function checkRegistration(
+  session: PumpSession,
+  who: Registrante,
+  request: Omit<PumpAuthRequest, 'ip' | 'certificateId'>,
+  done: (auth: PumpAuthResult) => void,
+): void {
   const { hub } = session;
   const key = [addressKey(session)];
   const verdict = hub.registrationLimiter.check(key);
   if (!verdict.ok) {
-    refuse(
+    refuseRegistration(
       session,
-      msg,
+      who,
       'LIMITE_EXCEDIDO',
       `demasiados registros fallidos desde esta dirección; reintente en ${Math.ceil(verdict.retryAfterMs / 1000)} s`,
       'registro rechazado: demasiados intentos fallidos',
@@ -72,17 +107,17 @@ export function registro(session: PumpSession, msg: Registro): void {
     );
     return;
   }
-  // Mutual TLS: a pump's certificate names its id, and it may register under that id only.
+  // Mutual TLS: a device's certificate names its id, and it may register under that id only.
   const cert = session.certificate;
-  if (cert !== null && cert.pumpId !== msg.id_surtidor) {
-    refuse(
+  if (cert !== null && cert.pumpId !== request.id_surtidor) {
+    refuseRegistration(
       session,
-      msg,
+      who,
       'AUTENTICACION_FALLIDA',
       cert.pumpId === null
-        ? 'el certificado de cliente no nombra ningún surtidor'
-        : `el certificado de cliente es del surtidor ${cert.pumpId}, no del ${msg.id_surtidor}`,
-      'registro rechazado: el certificado no corresponde al surtidor',
+        ? `el certificado de cliente no nombra ningún ${who.nombre}`
+        : `el certificado de cliente es del ${who.nombre} ${cert.pumpId}, no del ${request.id_surtidor}`,
+      `registro rechazado: el certificado no corresponde al ${who.nombre}`,
     );
     hub.registrationLimiter.fail(key);
     return;
@@ -90,28 +125,41 @@ export function registro(session: PumpSession, msg: Registro): void {
   let answer: PumpAuthResult | Promise<PumpAuthResult>;
   try {
     answer = hub.authenticatePump({
-      id_surtidor: msg.id_surtidor,
-      token: msg.token,
+      ...request,
       ip: session.remote,
       ...(cert?.pumpId != null ? { certificateId: String(cert.pumpId) } : {}),
     });
   } catch (err) {
     answer = Promise.reject(err);
   }
+  const settle = (auth: PumpAuthResult) => {
+    const limiter = hub.registrationLimiter;
+    if (!auth.ok) {
+      if (auth.codigo === 'AUTENTICACION_FALLIDA') limiter.fail(key);
+      hub.metrics.registrationLimiter?.(limiter.size, limiter.evicted);
+      refuseRegistration(session, who, auth.codigo, auth.motivo, 'registro rechazado: credencial inválida');
+      return;
+    }
+    if (limiter.size > 0) {
+      limiter.succeed(key);
+      hub.metrics.registrationLimiter?.(limiter.size, limiter.evicted);
+    }
+    done(auth);
+  };
   if (!(answer instanceof Promise)) {
-    authenticated(session, msg, key, answer);
+    settle(answer);
     return;
   }
   session.hold();
   answer.then(
     (result) => {
       if (session.isClosed) return;
-      authenticated(session, msg, key, result);
+      settle(result);
       session.release();
     },
     (err: unknown) => {
       if (session.isClosed) return;
-      hub.log.error({ err, id_surtidor: msg.id_surtidor }, 'no se pudo verificar la credencial del surtidor');
+      hub.log.error({ err, ...who.log }, `no se pudo verificar la credencial del ${who.nombre}`);
       session.send({
         tipo: 'registro_rechazado',
         codigo: 'ERROR_INTERNO',
@@ -122,19 +170,15 @@ export function registro(session: PumpSession, msg: Registro): void {
   );
 }
 
-function authenticated(session: PumpSession, msg: Registro, key: string[], auth: PumpAuthResult): void {
+/** `registro`: checkRegistration, then the service's own rules and the admission. */
+export function registro(session: PumpSession, msg: Registro): void {
+  checkRegistration(session, pumpRegistrant(msg), { id_surtidor: msg.id_surtidor, token: msg.token }, () =>
+    authenticated(session, msg),
+  );
+}
+
+function authenticated(session: PumpSession, msg: Registro): void {
   const { hub } = session;
-  const limiter = hub.registrationLimiter;
-  if (!auth.ok) {
-    if (auth.codigo === 'AUTENTICACION_FALLIDA') limiter.fail(key);
-    hub.metrics.registrationLimiter?.(limiter.size, limiter.evicted);
-    refuse(session, msg, auth.codigo, auth.motivo, 'registro rechazado: credencial inválida');
-    return;
-  }
-  if (limiter.size > 0) {
-    limiter.succeed(key);
-    hub.metrics.registrationLimiter?.(limiter.size, limiter.evicted);
-  }
   if (session.id !== null && session.id !== msg.id_surtidor) {
     session.badLine(
       wireError('ID_NO_COINCIDE', `esta conexión ya registró el surtidor ${session.id}, no ${msg.id_surtidor}`),

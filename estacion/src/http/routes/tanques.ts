@@ -1,0 +1,187 @@
+/**
+ * (ext, issue 14) Tanks: everyone with a session reads them (each with its last reading), their
+ * readings and the deliveries detected; a supervisor configures them. Every change is audited,
+ * refused ones too.
+ */
+import { requestActor, sendPage } from '@combustible/server';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { StationError } from '../../errors.js';
+import type { ApiDeps } from '../deps.js';
+import {
+  cambiosTanque,
+  descarga,
+  errorRespuesta,
+  filtroDescargas,
+  filtroLecturas,
+  idTanqueParams,
+  lecturaTanqueRespuesta,
+  nuevoTanque,
+  paginaSimple,
+  tanque,
+} from '../schemas.js';
+
+const tags = ['tanques'];
+
+function notFound(id: number): StationError {
+  return new StationError('TANQUE_NO_ENCONTRADO', `no existe el tanque ${id}`);
+}
+
+export const tanquesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { tanks, store, auth }) => {
+  const { audit } = auth;
+
+  /** Runs a change and audits it: `ok`, or `error` with the code it was refused with. */
+  async function audited<T>(
+    req: FastifyRequest,
+    accion: string,
+    id: number,
+    detalles: Record<string, unknown>,
+    change: () => Promise<T>,
+  ): Promise<T> {
+    const entry = { ...requestActor(req), accion, objetivo: `tanque:${id}` };
+    let result: T;
+    try {
+      result = await change();
+    } catch (err) {
+      if (err instanceof StationError) {
+        await audit.append({ ...entry, resultado: 'error', detalles: { ...detalles, codigo: err.code } });
+      }
+      throw err;
+    }
+    await audit.append({ ...entry, resultado: 'ok', detalles });
+    return result;
+  }
+
+  app.get(
+    '/api/tanques',
+    {
+      schema: {
+        tags,
+        summary: 'Los tanques por id, cada uno con su última lectura (una página; total en x-total-count)',
+        querystring: paginaSimple,
+        response: { 200: z.array(tanque), 400: errorRespuesta },
+      },
+    },
+    async (req, reply) => {
+      const all = tanks.all();
+      return sendPage(reply, {
+        items: all.slice(req.query.skip, req.query.skip + req.query.limit),
+        total: all.length,
+      });
+    },
+  );
+
+  app.get(
+    '/api/tanques/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Un tanque con su última lectura',
+        params: idTanqueParams,
+        response: { 200: tanque, 404: errorRespuesta },
+      },
+    },
+    async (req) => tanks.get(req.params.id) ?? Promise.reject(notFound(req.params.id)),
+  );
+
+  app.post(
+    '/api/tanques',
+    {
+      schema: {
+        tags,
+        summary: 'Crea un tanque (su id es el que usan sus medidores)',
+        body: nuevoTanque,
+        response: { 201: tanque, 400: errorRespuesta, 409: errorRespuesta, 429: errorRespuesta },
+      },
+    },
+    async (req, reply) => {
+      const { calibracion, ...resto } = req.body;
+      const created = await audited(
+        req,
+        'tanque.crear',
+        req.body.id_tanque,
+        { ...resto, puntos_calibracion: calibracion.length },
+        () => tanks.create(req.body),
+      );
+      reply.code(201);
+      return created;
+    },
+  );
+
+  app.put(
+    '/api/tanques/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Cambia la configuración de un tanque',
+        params: idTanqueParams,
+        body: cambiosTanque,
+        response: { 200: tanque, 400: errorRespuesta, 404: errorRespuesta },
+      },
+    },
+    async (req) => {
+      const { calibracion, ...resto } = req.body;
+      const detalles = {
+        cambios: { ...resto, ...(calibracion ? { puntos_calibracion: calibracion.length } : {}) },
+      };
+      return audited(req, 'tanque.modificar', req.params.id, detalles, async () => {
+        const updated = await tanks.update(req.params.id, req.body);
+        if (!updated) throw notFound(req.params.id);
+        return updated;
+      });
+    },
+  );
+
+  app.delete(
+    '/api/tanques/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Elimina un tanque (sus lecturas y descargas se conservan)',
+        params: idTanqueParams,
+        response: { 204: z.null(), 404: errorRespuesta },
+      },
+    },
+    async (req, reply) => {
+      await audited(req, 'tanque.eliminar', req.params.id, {}, async () => {
+        if (!(await tanks.remove(req.params.id))) throw notFound(req.params.id);
+      });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/tanques/:id/lecturas',
+    {
+      schema: {
+        tags,
+        summary: 'Lecturas de un tanque, la más reciente primero (?desde&hasta sobre recibida; total en x-total-count)',
+        params: idTanqueParams,
+        querystring: filtroLecturas,
+        response: { 200: z.array(lecturaTanqueRespuesta), 400: errorRespuesta, 404: errorRespuesta },
+      },
+    },
+    async (req, reply) => {
+      if (!tanks.get(req.params.id)) throw notFound(req.params.id);
+      const { desde, hasta, limit, skip } = req.query;
+      return sendPage(reply, await store.listReadings({ id_tanque: req.params.id, desde, hasta, limit, skip }));
+    },
+  );
+
+  app.get(
+    '/api/descargas',
+    {
+      schema: {
+        tags,
+        summary: 'Descargas detectadas, la más reciente primero (?id_tanque; total en x-total-count)',
+        querystring: filtroDescargas,
+        response: { 200: z.array(descarga), 400: errorRespuesta },
+      },
+    },
+    async (req, reply) => {
+      const { id_tanque, limit, skip } = req.query;
+      return sendPage(reply, await store.listDeliveries({ id_tanque, limit, skip }));
+    },
+  );
+};
