@@ -74,7 +74,6 @@ console.log(`
     WebSocket (live)      ws://localhost:4001/
     pumps (TCP, try nc)   nc localhost 6000     see docs/protocol.md for lines to paste
     simulated pumps       4 (ids 1-4), outbox in data/surtidores; more: npx surtidor --help
-    tanks and gauge       tanks 1-4 (93, 95, 97, diesel), levels falling as pumps sell ("Tanques" on the dashboard)
     prepaid pump          4 (set on the first run): its customers wait for "Autorizar" on the dashboard
     tanks                 1-4 (93, 95, 97, diesel; made on the first run): "Tanques" on the dashboard, fed by gauges on port 6000
   Ctrl-C stops everything.
