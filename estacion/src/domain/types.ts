@@ -197,3 +197,45 @@ export interface Autorizacion {
   /** Why it was cancelled or rejected (the pump's answer), or what was noticed about its sale. */
   motivo: string | null;
 }
+
+/** Sums of one group of a close: counts, litres, integer pesos, and the prepaid refunds owed. */
+export interface TotalesCierre {
+  transacciones: number;
+  /** Rounded to 3 decimals. */
+  litros: number;
+  /** Integer pesos. */
+  monto: number;
+  /** Integer pesos: the sum of the sales' `reembolso` (prepaid authorizations). */
+  reembolsos: number;
+}
+
+/**
+ * A day or shift close (`cierres`): the totals of the sales whose fecha_fin lies in [desde, hasta],
+ * frozen when it was made. Never changed once stored.
+ */
+export interface Cierre {
+  id_cierre: string;
+  /** Inclusive bounds on fecha_fin, normalized UTC ISO. */
+  desde: string;
+  hasta: string;
+  /** The day closed (YYYY-MM-DD in `zona_horaria`) when the close was asked by `fecha`; else null. */
+  fecha: string | null;
+  /** The shift's name; closes of different shifts may overlap. Null: the whole range. */
+  turno: string | null;
+  zona_horaria: string;
+  /** Station time it was made, and by whom (the API user). */
+  creado: string;
+  usuario: string;
+  total: TotalesCierre;
+  /** Sorted by id_surtidor. */
+  por_surtidor: (TotalesCierre & { id_surtidor: number; nombre_surtidor: string | null })[];
+  /** Sorted by code point of the key. */
+  por_combustible: (TotalesCierre & { tipo_combustible: Combustible })[];
+  por_metodo_pago: (TotalesCierre & { metodo_pago: MetodoPago })[];
+  /** `operador` null: sales that named no attendant. */
+  por_operador: (TotalesCierre & { operador: string | null })[];
+  /** Present (true) when more attendants than MAX_OPERADORES_CIERRE sold: the rest are under `(otros)`. */
+  por_operador_truncado?: true;
+  /** Wet-stock reconciliation frozen with the close (filled by the reconciliation engine); null for now. */
+  conciliacion: unknown;
+}

@@ -11,13 +11,14 @@ import {
 } from '@combustible/server/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Alerta, Transaccion } from '../domain/types.js';
-import type { StationStore, TransaccionFiltro } from './port.js';
+import { EXPORT_CHUNK, type StationStore, type TransaccionFiltro } from './port.js';
 import {
   unaAlerta,
   unaAutorizacion,
   unaDescarga,
   unaLectura,
   unTanque,
+  unCierre,
   unaTransaccion,
   unaVersionPrecios,
   unEstado,
@@ -71,7 +72,21 @@ function persistence(t: StoreContractHandle<StationStore>): void {
     expect(conflicts.items[0]?.original).toStrictEqual(tx);
     expect(conflicts.items[0]?.nueva).toStrictEqual(other);
     expect(await reopened.insertTransactions([other])).toEqual(['conflicto_repetido']);
+
+    // A close is as durable as a sale, and still refuses its range once reopened.
+    const cierre = unCierre();
+    expect(await reopened.insertCierre(cierre)).toBeNull();
+    const last = await t.reopen();
+    expect(await last.getCierre(cierre.id_cierre)).toStrictEqual(cierre);
+    expect(await last.insertCierre(unCierre())).toStrictEqual(cierre);
   });
+}
+
+/** Everything an export yields. */
+async function todo<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
 }
 
 /**
@@ -1207,6 +1222,128 @@ export function describeStoreContract(
         const now = unaVersionPrecios({ version: 2 });
         await store.savePriceVersion(now);
         expect(await store.latestPriceVersions(10)).toStrictEqual([now]);
+      });
+    });
+
+    describe('exports (iterate*): every match, in the list order, a chunk at a time', () => {
+      it('yields the same sales as the list, across chunks and ties on fecha_fin, with the same filters', async () => {
+        // More than two chunks, most sharing one fecha_fin and recibida: only the full key orders them.
+        const n = EXPORT_CHUNK * 2 + 7;
+        const sales = Array.from({ length: n }, (_, i) =>
+          unaTransaccion({
+            id_transaccion: `X${String(i % 13).padStart(2, '0')}-${i}`,
+            id_surtidor: 1 + (i % 3),
+            tipo_combustible: i % 2 === 0 ? '93' : 'diesel',
+            fecha_fin: i % 5 === 0 ? '2024-01-15T10:00:00Z' : '2024-01-15T09:00:00-03:00',
+            recibida: '2024-01-15T14:00:00.000Z',
+          }),
+        );
+        for (let i = 0; i < n; i += 500) await store.insertTransactions(sales.slice(i, i + 500));
+        const filters: Partial<TransaccionFiltro>[] = [
+          {},
+          { id_surtidor: 2 },
+          { tipo_combustible: 'diesel', fecha_fin: '2024-01-15T11:00:00Z' },
+          { fecha_inicio: '2024-01-15T11:00:00Z' },
+        ];
+        for (const f of filters) {
+          const listed = await page({ ...f, limit: n + 10 });
+          const exported = await todo(store.iterateTransactions(f));
+          expect(exported.length).toBe(listed.total);
+          expect(ids(exported)).toEqual(ids(listed.items));
+        }
+        expect((await todo(store.iterateTransactions({}))).length).toBe(n);
+      });
+
+      it('stops reading when the consumer stops early', async () => {
+        await store.insertTransactions(Array.from({ length: 5 }, () => unaTransaccion()));
+        let seen = 0;
+        for await (const _ of store.iterateTransactions({})) {
+          seen++;
+          if (seen === 2) break;
+        }
+        expect(seen).toBe(2);
+        // The store still answers: nothing was left holding it.
+        expect((await page()).total).toBe(5);
+      });
+
+      it('rejects an unreadable date bound', async () => {
+        await expect(todo(store.iterateTransactions({ fecha_inicio: 'ayer' }))).rejects.toThrow(RangeError);
+      });
+
+      it('yields alerts, authorizations and conflicts as their lists do', async () => {
+        for (let i = 0; i < 5; i++) {
+          await store.raiseAlert(
+            unaAlerta({ clave: `K${i}`, id_surtidor: 1 + (i % 2), creada: '2024-01-15T10:00:00.000Z' }),
+          );
+          await store.saveAuthorization(
+            unaAutorizacion({ id_surtidor: 1 + (i % 2), estado: i % 2 ? 'emitida' : 'completada' }),
+          );
+        }
+        await store.resolveAlert('K1', '2024-01-15T11:00:00.000Z');
+        for (const f of [{}, { abiertas: true }, { id_surtidor: 2 }]) {
+          expect(await todo(store.iterateAlerts(f))).toStrictEqual(await store.listAlerts({ ...f, limit: 100 }));
+        }
+        for (const f of [{}, { estados: ['emitida' as const] }, { id_surtidor: 1 }]) {
+          const listed = await store.listAuthorizations({ ...f, limit: 100, skip: 0 });
+          expect(await todo(store.iterateAuthorizations(f))).toStrictEqual(listed.items);
+        }
+        const tx = unaTransaccion({ id_surtidor: 4 });
+        await store.insertTransactions([tx]);
+        await store.insertTransactions([{ ...tx, litros: tx.litros + 1 }]);
+        await store.insertTransactions([{ ...tx, litros: tx.litros + 2 }]);
+        const conflicts = await store.listConflicts({ limit: 100, skip: 0 });
+        expect(conflicts.total).toBe(2);
+        expect(await todo(store.iterateConflicts({}))).toStrictEqual(conflicts.items);
+        expect(await todo(store.iterateConflicts({ id_surtidor: 9 }))).toStrictEqual([]);
+      });
+    });
+
+    describe('cierres', () => {
+      it('stores a close and reads it back exactly', async () => {
+        const c = unCierre({ conciliacion: { tanques: [{ id_tanque: 1, diferencia: -3.5 }] } });
+        expect(await store.insertCierre(c)).toBeNull();
+        expect(await store.getCierre(c.id_cierre)).toStrictEqual(c);
+        expect(await store.getCierre('no-existe')).toBeNull();
+      });
+
+      it('refuses a close whose range shares an instant with a stored one, returning that one', async () => {
+        const dia = unCierre();
+        expect(await store.insertCierre(dia)).toBeNull();
+        // The same range, one that ends on its first instant, one inside it, a shift over it.
+        for (const otro of [
+          unCierre(),
+          unCierre({ desde: '2024-01-14T03:00:00.000Z', hasta: dia.desde }),
+          unCierre({ desde: '2024-01-15T12:00:00.000Z', hasta: '2024-01-15T13:00:00.000Z' }),
+          unCierre({ turno: 'mañana' }),
+        ]) {
+          expect(await store.insertCierre(otro)).toStrictEqual(dia);
+          expect(await store.getCierre(otro.id_cierre)).toBeNull();
+        }
+        // The next day, from the instant after.
+        const siguiente = unCierre({ desde: '2024-01-16T03:00:00.000Z', hasta: '2024-01-17T02:59:59.999Z' });
+        expect(await store.insertCierre(siguiente)).toBeNull();
+        expect((await store.listCierres({ limit: 10, skip: 0 })).total).toBe(2);
+      });
+
+      it('lets different shifts overlap, never the same shift', async () => {
+        const manana = unCierre({ turno: 'mañana', hasta: '2024-01-15T17:00:00.000Z' });
+        const tarde = unCierre({ turno: 'tarde', desde: '2024-01-15T15:00:00.000Z' });
+        expect(await store.insertCierre(manana)).toBeNull();
+        expect(await store.insertCierre(tarde)).toBeNull();
+        expect(await store.insertCierre(unCierre({ turno: 'tarde' }))).toStrictEqual(tarde);
+        // A whole-range close over the shifts collides with the first shift of the range.
+        expect(await store.insertCierre(unCierre())).toStrictEqual(manana);
+      });
+
+      it('lists the newest range first, pages it, and exports the same order', async () => {
+        const a = unCierre({ desde: '2024-01-01T03:00:00.000Z', hasta: '2024-01-02T02:59:59.999Z' });
+        const b = unCierre({ desde: '2024-01-02T03:00:00.000Z', hasta: '2024-01-03T02:59:59.999Z' });
+        const c = unCierre({ desde: '2024-01-03T03:00:00.000Z', hasta: '2024-01-04T02:59:59.999Z' });
+        for (const x of [b, c, a]) expect(await store.insertCierre(x)).toBeNull();
+        expect(await store.listCierres({ limit: 10, skip: 0 })).toStrictEqual({ items: [c, b, a], total: 3 });
+        expect(await store.listCierres({ limit: 1, skip: 1 })).toStrictEqual({ items: [b], total: 3 });
+        expect(await store.listCierres({ limit: 0, skip: 0 })).toStrictEqual({ items: [], total: 3 });
+        expect(await todo(store.iterateCierres())).toStrictEqual([c, b, a]);
       });
     });
   });

@@ -7,12 +7,13 @@
 
 import type { Combustible, MetodoPago } from '@combustible/shared';
 import { DUPLICATE_KEY, isDuplicateKeyError, MongoStoreBase, type MongoStoreOptions } from '@combustible/server';
-import { type Collection, type Filter, MongoBulkWriteError } from 'mongodb';
+import { type Collection, type Filter, type FindCursor, MongoBulkWriteError } from 'mongodb';
 import { conflictoEntre } from '../domain/conflicts.js';
 import type { Descarga, Lectura, Tanque } from '../domain/tanks.js';
 import type {
   Alerta,
   Autorizacion,
+  Cierre,
   Conflicto,
   EstadoSurtidor,
   Surtidor,
@@ -32,9 +33,12 @@ import type {
   LecturaFiltro,
   Pagina,
   RangoEstadisticas,
+  SinPagina,
   StationStore,
   TransaccionFiltro,
 } from './port.js';
+import { EXPORT_CHUNK } from './port.js';
+import { cierresChocan } from '../domain/cierres.js';
 import {
   auditStartOf,
   desglose,
@@ -43,12 +47,14 @@ import {
   HOUR_SUFFIX,
   nonNegativeInt,
   toStatsQuery,
+  type TransactionQuery,
   toTransactionQuery,
   toUtcIso,
 } from './query.js';
 import {
   pickAlerta,
   pickAutorizacion,
+  pickCierre,
   pickConflicto,
   pickDescarga,
   pickEstado,
@@ -66,6 +72,8 @@ type TransaccionDoc = Transaccion & { fecha_fin_utc: string };
 type AlertaDoc = Omit<Alerta, 'id'> & { _id: string; abierta?: true };
 /** `_id` is the conflict id, which includes the new version's content hash: one document per version. */
 type ConflictoDoc = Omit<Conflicto, 'id'> & { _id: string };
+/** `_id` is the close id. */
+type CierreDoc = Omit<Cierre, 'id_cierre'> & { _id: string };
 /** `_id` is the authorization id. */
 type AutorizacionDoc = Omit<Autorizacion, 'id_autorizacion'> & { _id: string };
 
@@ -107,6 +115,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
   private readonly tanques: Collection<Tanque>;
   private readonly lecturas: Collection<LecturaDoc>;
   private readonly descargas: Collection<DescargaDoc>;
+  private readonly cierres: Collection<CierreDoc>;
 
   constructor(options: MongoStoreOptions) {
     super(options, DEFAULT_DB_NAME);
@@ -121,6 +130,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     this.tanques = this.db.collection('tanques');
     this.lecturas = this.db.collection('lecturas_tanque');
     this.descargas = this.db.collection('descargas');
+    this.cierres = this.db.collection('cierres');
   }
 
   async setup(): Promise<void> {
@@ -150,6 +160,10 @@ export class MongoStore extends MongoStoreBase implements StationStore {
       ]),
       this.precios.createIndexes([{ key: { version: -1 }, name: 'version', unique: true }]),
       this.credenciales.createIndexes([{ key: { id_surtidor: 1 }, name: 'id_surtidor', unique: true }]),
+      this.cierres.createIndexes([
+        { key: { desde: -1, _id: -1 }, name: 'listado' },
+        { key: { hasta: 1 }, name: 'hasta' },
+      ]),
       this.autorizaciones.createIndexes([
         { key: { creada: -1, _id: -1 }, name: 'creada' },
         { key: { estado: 1, creada: -1, _id: -1 }, name: 'estado' },
@@ -342,16 +356,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
   async listTransactions(filter: TransaccionFiltro): Promise<Pagina<Transaccion>> {
     this.open();
     const q = toTransactionQuery(filter);
-    const where: Filter<TransaccionDoc> = {};
-    if (q.id_surtidor !== undefined) where.id_surtidor = q.id_surtidor;
-    if (q.tipo_combustible !== undefined) where.tipo_combustible = q.tipo_combustible;
-    if (q.metodo_pago !== undefined) where.metodo_pago = q.metodo_pago;
-    if (q.desde !== undefined || q.hasta !== undefined) {
-      where.fecha_fin_utc = {
-        ...(q.desde !== undefined && { $gte: q.desde }),
-        ...(q.hasta !== undefined && { $lte: q.hasta }),
-      };
-    }
+    const where = transactionWhere(q);
     const [docs, total] = await Promise.all([
       // limit(0) would mean "no limit" to MongoDB.
       q.limit === 0
@@ -362,11 +367,22 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     return { items: docs.map((d) => pickTransaccion(d)), total };
   }
 
+  async *iterateTransactions(filter: SinPagina<TransaccionFiltro>): AsyncIterable<Transaccion> {
+    this.open();
+    const where = transactionWhere(toTransactionQuery({ ...filter, limit: 0, skip: 0 }));
+    for await (const doc of exported(this.transacciones.find(where).sort(TRANSACTION_ORDER)))
+      yield pickTransaccion(doc);
+  }
+
+  async *iterateConflicts(filter: SinPagina<ConflictoFiltro>): AsyncIterable<Conflicto> {
+    this.open();
+    const cursor = this.conflictos.find(conflictWhere(filter)).sort({ detectado: -1, _id: -1 });
+    for await (const { _id, ...doc } of exported(cursor)) yield pickConflicto({ ...doc, id: _id });
+  }
+
   async listConflicts(filter: ConflictoFiltro): Promise<Pagina<Conflicto>> {
     this.open();
-    const where: Filter<ConflictoDoc> = {};
-    if (filter.id_surtidor !== undefined) where.id_surtidor = filter.id_surtidor;
-    if (filter.id_transaccion !== undefined) where.id_transaccion = filter.id_transaccion;
+    const where = conflictWhere(filter);
     const limit = nonNegativeInt(filter.limit);
     const [docs, total] = await Promise.all([
       // limit(0) would mean "no limit" to MongoDB.
@@ -538,6 +554,12 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     return docs.map(toAlerta);
   }
 
+  async *iterateAlerts(filter: FiltroAlertas): AsyncIterable<Alerta> {
+    this.open();
+    for await (const doc of exported(this.alertas.find(alertWhere(filter)).sort({ creada: -1, _id: -1 })))
+      yield toAlerta(doc);
+  }
+
   async countAlerts(filter: FiltroAlertas): Promise<number> {
     this.open();
     return this.alertas.countDocuments(alertWhere(filter));
@@ -557,11 +579,15 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     return doc ? toAutorizacion(doc) : null;
   }
 
+  async *iterateAuthorizations(filter: SinPagina<AutorizacionFiltro>): AsyncIterable<Autorizacion> {
+    this.open();
+    const cursor = this.autorizaciones.find(authorizationWhere(filter)).sort({ creada: -1, _id: -1 });
+    for await (const doc of exported(cursor)) yield toAutorizacion(doc);
+  }
+
   async listAuthorizations(filter: AutorizacionFiltro): Promise<Pagina<Autorizacion>> {
     this.open();
-    const where: Filter<AutorizacionDoc> = {};
-    if (filter.estados !== undefined) where.estado = { $in: filter.estados };
-    if (filter.id_surtidor !== undefined) where.id_surtidor = filter.id_surtidor;
+    const where = authorizationWhere(filter);
     const limit = nonNegativeInt(filter.limit);
     const [docs, total] = await Promise.all([
       // limit(0) would mean "no limit" to MongoDB.
@@ -675,6 +701,49 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     return { items: docs.map(({ _id, ...rest }) => pickDescarga({ ...rest, id: _id })), total };
   }
 
+  // ── cierres ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The check and the insert are two operations: two closes over the same range made at the same
+   * instant on two station processes sharing one database could both be stored (a station runs as
+   * one process; SQLite checks and writes in one transaction).
+   */
+  async insertCierre(cierre: Cierre): Promise<Cierre | null> {
+    this.open();
+    const { id_cierre, ...doc } = pickCierre(cierre);
+    const candidatos = this.cierres.find({ desde: { $lte: doc.hasta }, hasta: { $gte: doc.desde } }).sort({ desde: 1 });
+    for await (const stored of candidatos) {
+      const c = toCierre(stored);
+      if (cierresChocan(c, doc)) return c;
+    }
+    await this.cierres.insertOne({ _id: id_cierre, ...doc });
+    return null;
+  }
+
+  async getCierre(id: string): Promise<Cierre | null> {
+    this.open();
+    const doc = await this.cierres.findOne({ _id: id });
+    return doc ? toCierre(doc) : null;
+  }
+
+  async listCierres(filter: { limit: number; skip: number }): Promise<Pagina<Cierre>> {
+    this.open();
+    const limit = nonNegativeInt(filter.limit);
+    const [docs, total] = await Promise.all([
+      // limit(0) would mean "no limit" to MongoDB.
+      limit === 0
+        ? Promise.resolve([])
+        : this.cierres.find({}).sort({ desde: -1, _id: -1 }).skip(nonNegativeInt(filter.skip)).limit(limit).toArray(),
+      this.cierres.countDocuments({}),
+    ]);
+    return { items: docs.map(toCierre), total };
+  }
+
+  async *iterateCierres(): AsyncIterable<Cierre> {
+    this.open();
+    for await (const doc of exported(this.cierres.find({}).sort({ desde: -1, _id: -1 }))) yield toCierre(doc);
+  }
+
   // ── precios ──────────────────────────────────────────────────────────────────────────────
 
   async savePriceVersion(v: VersionPrecios): Promise<void> {
@@ -698,6 +767,53 @@ export class MongoStore extends MongoStoreBase implements StationStore {
 
 function toAutorizacion({ _id, ...doc }: AutorizacionDoc): Autorizacion {
   return pickAutorizacion({ ...doc, id_autorizacion: _id });
+}
+
+function toCierre({ _id, ...doc }: CierreDoc): Cierre {
+  return pickCierre({ ...doc, id_cierre: _id });
+}
+
+/**
+ * A cursor read EXPORT_CHUNK documents per batch, closed when the consumer stops early (a client
+ * that hung up): the server-side cursor is not left open until it times out.
+ */
+async function* exported<T>(cursor: FindCursor<T>): AsyncGenerator<T> {
+  try {
+    for await (const doc of cursor.batchSize(EXPORT_CHUNK)) yield doc;
+  } finally {
+    await cursor.close();
+  }
+}
+
+/** The filter of listTransactions and iterateTransactions. */
+function transactionWhere(q: Omit<TransactionQuery, 'limit' | 'skip'>): Filter<TransaccionDoc> {
+  const where: Filter<TransaccionDoc> = {};
+  if (q.id_surtidor !== undefined) where.id_surtidor = q.id_surtidor;
+  if (q.tipo_combustible !== undefined) where.tipo_combustible = q.tipo_combustible;
+  if (q.metodo_pago !== undefined) where.metodo_pago = q.metodo_pago;
+  if (q.desde !== undefined || q.hasta !== undefined) {
+    where.fecha_fin_utc = {
+      ...(q.desde !== undefined && { $gte: q.desde }),
+      ...(q.hasta !== undefined && { $lte: q.hasta }),
+    };
+  }
+  return where;
+}
+
+/** The filter of listConflicts and iterateConflicts. */
+function conflictWhere(filter: SinPagina<ConflictoFiltro>): Filter<ConflictoDoc> {
+  const where: Filter<ConflictoDoc> = {};
+  if (filter.id_surtidor !== undefined) where.id_surtidor = filter.id_surtidor;
+  if (filter.id_transaccion !== undefined) where.id_transaccion = filter.id_transaccion;
+  return where;
+}
+
+/** The filter of listAuthorizations and iterateAuthorizations. */
+function authorizationWhere(filter: SinPagina<AutorizacionFiltro>): Filter<AutorizacionDoc> {
+  const where: Filter<AutorizacionDoc> = {};
+  if (filter.estados !== undefined) where.estado = { $in: filter.estados };
+  if (filter.id_surtidor !== undefined) where.id_surtidor = filter.id_surtidor;
+  return where;
 }
 
 function toAlerta({ _id, ...doc }: AlertaDoc): Alerta {

@@ -8,6 +8,7 @@ import type { Combustible, MetodoPago } from '@combustible/shared';
 import type {
   Alerta,
   Autorizacion,
+  Cierre,
   Conflicto,
   EstadoAutorizacion,
   EstadoSurtidor,
@@ -62,6 +63,15 @@ export interface FiltroAlertas {
   abiertas?: boolean;
   id_surtidor?: number;
 }
+
+/**
+ * The filters of a list without its paging: what an export (CSV) takes. An export reads every
+ * match, in the list's order, a bounded chunk at a time.
+ */
+export type SinPagina<F> = Omit<F, 'limit' | 'skip'>;
+
+/** How many records an export reads from the store at a time (SQLite rows, MongoDB batch). */
+export const EXPORT_CHUNK = 1000;
 
 export interface Pagina<T> {
   items: T[];
@@ -199,6 +209,12 @@ export interface StationStore {
    * `limit: 0` returns no items but still the total. Throws a RangeError on an unreadable date bound.
    */
   listTransactions(filter: TransaccionFiltro): Promise<Pagina<Transaccion>>;
+  /**
+   * Every match of the filters, in listTransactions' order, read EXPORT_CHUNK at a time (SQLite:
+   * keyset pages; MongoDB: a cursor): memory stays bounded whatever the count, and the consumer's
+   * pace drives the reads. Throws a RangeError on an unreadable date bound (on the first read).
+   */
+  iterateTransactions(filter: SinPagina<TransaccionFiltro>): AsyncIterable<Transaccion>;
   /** Sums over every stored transaction of the pump (whatever its estado); zeros when none. */
   pumpStats(idSurtidor: number): Promise<EstadisticasSurtidor>;
   /**
@@ -216,6 +232,8 @@ export interface StationStore {
    * no items but still the total.
    */
   listConflicts(filter: ConflictoFiltro): Promise<Pagina<Conflicto>>;
+  /** Every match, in listConflicts' order, as iterateTransactions reads. */
+  iterateConflicts(filter: SinPagina<ConflictoFiltro>): AsyncIterable<Conflicto>;
   /** The pump's highest stored secuencia and the totalizador_fin of that sale; nulls when none has one. */
   auditStart(idSurtidor: number): Promise<AuditoriaInicial>;
 
@@ -231,6 +249,8 @@ export interface StationStore {
   listAlerts(filter: FiltroAlertas & { limit: number; skip?: number }): Promise<Alerta[]>;
   /** How many alerts match, read like listAlerts' filter. */
   countAlerts(filter: FiltroAlertas): Promise<number>;
+  /** Every match, in listAlerts' order, as iterateTransactions reads. */
+  iterateAlerts(filter: FiltroAlertas): AsyncIterable<Alerta>;
 
   // autorizaciones (ext)
   /** Inserts, or replaces the stored authorization with the same id_autorizacion. */
@@ -241,6 +261,21 @@ export interface StationStore {
    * items but still the total.
    */
   listAuthorizations(filter: AutorizacionFiltro): Promise<Pagina<Autorizacion>>;
+  /** Every match, in listAuthorizations' order, as iterateTransactions reads. */
+  iterateAuthorizations(filter: SinPagina<AutorizacionFiltro>): AsyncIterable<Autorizacion>;
+
+  // cierres (day and shift closes; immutable once stored)
+  /**
+   * Stores a close unless a stored one collides with it (domain/cierres.ts `cierresChocan`: ranges
+   * that share an instant, unless both name different shifts). Null when stored; else the stored
+   * close it collides with, and nothing is written. SQLite checks and writes in one transaction.
+   */
+  insertCierre(cierre: Cierre): Promise<Cierre | null>;
+  getCierre(id: string): Promise<Cierre | null>;
+  /** Newest range first (desde, then id_cierre); `total` counts every close. */
+  listCierres(filter: { limit: number; skip: number }): Promise<Pagina<Cierre>>;
+  /** Every close, in listCierres' order, as iterateTransactions reads. */
+  iterateCierres(): AsyncIterable<Cierre>;
 
   // tanques, lecturas_tanque, descargas (ext, issue 14)
   /** Ordered by id_tanque. */

@@ -23,11 +23,13 @@ import {
 import {
   type Alerta,
   type Autorizacion,
+  type Cierre,
   type Conflicto,
   type EstadoConexion,
   type EstadoSurtidor,
   ESTADOS_AUTORIZACION,
   type Surtidor,
+  type TotalesCierre,
   type Transaccion,
   type VersionPrecios,
 } from '../domain/types.js';
@@ -309,6 +311,7 @@ export function pickTransaccion(value: Transaccion | Raw, backup: Raw = {}): Tra
 
 const isNum = (v: unknown): v is number =>
   typeof v === 'number' && Math.abs(v) <= Number.MAX_VALUE && !(v === 0 && 1 / v < 0);
+
 const isSafeInt = (v: unknown): v is number => isNum(v) && Number.isSafeInteger(v);
 const isText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
 const isNumOrNull = (v: unknown) => v === null || isNum(v);
@@ -577,4 +580,53 @@ export function pickDescarga(value: Descarga | Raw, backup: Raw = {}): Descarga 
     litros_fin: r.number('litros_fin'),
     ventas_litros: r.number('ventas_litros'),
   };
+}
+
+/** The most groups of one breakdown a close is read back with. */
+const MAX_GRUPOS_CIERRE_LEIDOS = 10_000;
+
+function pickTotalesCierre(r: Reader): TotalesCierre {
+  return {
+    transacciones: Math.max(0, r.int('transacciones')),
+    litros: r.number('litros'),
+    monto: r.int('monto'),
+    reembolsos: r.int('reembolsos'),
+  };
+}
+
+/** The groups of one breakdown of a close: objects only, each read like the total. */
+function gruposCierre<T>(v: unknown, pick: (r: Reader) => T): (T & TotalesCierre)[] {
+  return (Array.isArray(v) ? v : []).slice(0, MAX_GRUPOS_CIERRE_LEIDOS).map((g) => {
+    const r = new Reader(g);
+    return { ...pick(r), ...pickTotalesCierre(r) };
+  });
+}
+
+export function pickCierre(value: Cierre | Raw, backup: Raw = {}): Cierre {
+  const r = new Reader(value, backup);
+  const c: Cierre = {
+    id_cierre: r.text('id_cierre', '', 64),
+    desde: r.text('desde', '', 64),
+    hasta: r.text('hasta', '', 64),
+    fecha: r.textOrNull('fecha', 10),
+    turno: r.textOrNull('turno', 100),
+    zona_horaria: r.text('zona_horaria', '', 100),
+    creado: r.text('creado', '', 64),
+    usuario: r.text('usuario', '', 200),
+    total: pickTotalesCierre(new Reader(r.object('total'))),
+    por_surtidor: gruposCierre(r.value('por_surtidor'), (g) => ({
+      id_surtidor: g.int('id_surtidor'),
+      nombre_surtidor: g.textOrNull('nombre_surtidor', 200),
+    })),
+    por_combustible: gruposCierre(r.value('por_combustible'), (g) => ({
+      tipo_combustible: g.oneOf('tipo_combustible', COMBUSTIBLES, COMBUSTIBLES[0]),
+    })),
+    por_metodo_pago: gruposCierre(r.value('por_metodo_pago'), (g) => ({
+      metodo_pago: g.oneOf('metodo_pago', METODOS_PAGO, METODOS_PAGO[0]),
+    })),
+    por_operador: gruposCierre(r.value('por_operador'), (g) => ({ operador: g.textOrNull('operador', 200) })),
+    conciliacion: jsonValue(r.value('conciliacion'), 0) ?? null,
+  };
+  if (r.value('por_operador_truncado') === true) c.por_operador_truncado = true;
+  return c;
 }

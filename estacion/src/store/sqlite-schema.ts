@@ -143,4 +143,16 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX descargas_inicio ON descargas (inicio, id);
   CREATE INDEX descargas_tanque ON descargas (id_tanque, inicio, id);
   `,
+  // 8: day and shift closes, immutable: the record in doc (JSON), the columns for the overlap check
+  // and the listing.
+  `
+  CREATE TABLE cierres (
+    id_cierre TEXT PRIMARY KEY,
+    desde TEXT NOT NULL,
+    hasta TEXT NOT NULL,
+    turno TEXT,
+    doc TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX cierres_desde ON cierres (desde, id_cierre);
+  `,
 ];

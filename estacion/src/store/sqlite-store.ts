@@ -10,6 +10,7 @@ import { conflictoEntre } from '../domain/conflicts.js';
 import type {
   Alerta,
   Autorizacion,
+  Cierre,
   Conflicto,
   EstadoSurtidor,
   Surtidor,
@@ -29,9 +30,12 @@ import type {
   LecturaFiltro,
   Pagina,
   RangoEstadisticas,
+  SinPagina,
   StationStore,
   TransaccionFiltro,
 } from './port.js';
+import { EXPORT_CHUNK } from './port.js';
+import { cierresChocan } from '../domain/cierres.js';
 import {
   HOUR_PREFIX_LENGTH,
   HOUR_SUFFIX,
@@ -50,6 +54,7 @@ import {
   parseJson,
   pickAlerta,
   pickAutorizacion,
+  pickCierre,
   pickConflicto,
   pickDescarga,
   pickLectura,
@@ -130,6 +135,15 @@ interface ConflictoRow {
   doc: string;
 }
 
+interface CierreRow {
+  id_cierre: string;
+  desde: string;
+  hasta: string;
+  turno: string | null;
+  /** The whole Cierre as JSON. */
+  doc: string;
+}
+
 interface PreciosRow {
   version: number;
   precios: string;
@@ -173,6 +187,7 @@ interface Statements {
   saveAuthorization: Statement<AutorizacionRow>;
   getAuthorization: Statement<[string], AutorizacionRow>;
   deletePriceVersion: Statement<[number]>;
+  getCierre: Statement<[string], CierreRow>;
 }
 
 interface Prepared {
@@ -187,6 +202,9 @@ interface Prepared {
   insertReadings: (lecturas: Lectura[]) => void;
   listReadings: (f: LecturaFiltro) => Pagina<Lectura>;
   listDeliveries: (f: DescargaFiltro) => Pagina<Descarga>;
+  /** Null when stored; else the stored close it collides with (checked and written in one transaction). */
+  insertCierre: (c: Cierre) => Cierre | null;
+  listCierres: (f: { limit: number; skip: number }) => Pagina<Cierre>;
   /** Every part of the statistics read in one transaction, so they agree. */
   salesStats: (q: StatsQuery) => EstadisticasVentas;
   /**
@@ -292,6 +310,47 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
     return this.ready().listConflicts(filter);
   }
 
+  async *iterateTransactions(filter: SinPagina<TransaccionFiltro>): AsyncIterable<Transaccion> {
+    const { limit: _l, skip: _s, ...q } = toTransactionQuery({ ...filter, limit: 0, skip: 0 });
+    const rows = this.keyset<TransaccionRow>('transacciones', transactionConds(q), q, TRANSACTION_KEYS);
+    for await (const row of rows) yield fromTransaccionRow(row);
+  }
+
+  async *iterateConflicts(filter: SinPagina<ConflictoFiltro>): AsyncIterable<Conflicto> {
+    const { conds, params } = conflictConditions(filter);
+    for await (const row of this.keyset<ConflictoRow>('conflictos', conds, params, ['detectado', 'id']))
+      yield fromConflictoRow(row);
+  }
+
+  /**
+   * Every row of `table` matching `conds`, ordered by `keys` descending (they must identify a row),
+   * read EXPORT_CHUNK rows at a time: each chunk starts after the last row of the previous one
+   * (keyset paging), so no read holds the connection between chunks. One `.iterate()` over the
+   * whole result would keep the station's only connection busy for the whole download, and every
+   * sale written meanwhile would fail.
+   */
+  private async *keyset<R extends object>(
+    table: string,
+    conds: string[],
+    params: object,
+    keys: readonly (keyof R & string)[],
+  ): AsyncGenerator<R> {
+    const order = keys.map((k) => `${k} DESC`).join(', ');
+    const after = `(${keys.join(', ')}) < (${keys.map((k) => `@k_${k}`).join(', ')})`;
+    let last: R | undefined;
+    for (;;) {
+      const c = last === undefined ? conds : [...conds, after];
+      const p: Record<string, unknown> = { ...params, chunk: EXPORT_CHUNK };
+      if (last !== undefined) for (const k of keys) p[`k_${k}`] = last[k];
+      const rows = this.ready()
+        .cached<R>(`SELECT * FROM ${table} ${where(c)} ORDER BY ${order} LIMIT @chunk`)
+        .all(p);
+      for (const row of rows) yield row;
+      if (rows.length < EXPORT_CHUNK) return;
+      last = rows[rows.length - 1];
+    }
+  }
+
   async pumpStats(idSurtidor: number): Promise<EstadisticasSurtidor> {
     const r = this.ready().st.pumpStats.get(idSurtidor);
     return estadisticasSurtidor(r?.n ?? 0, r?.litros ?? 0, r?.ingresos ?? 0);
@@ -327,6 +386,11 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
       `SELECT * FROM alertas ${where(conds)} ORDER BY creada DESC, id DESC LIMIT @limit OFFSET @skip`,
     );
     return stmt.all(params).map(toAlerta);
+  }
+
+  async *iterateAlerts(filter: FiltroAlertas): AsyncIterable<Alerta> {
+    const { conds, params } = alertConditions(filter);
+    for await (const row of this.keyset<AlertaRow>('alertas', conds, params, ['creada', 'id'])) yield toAlerta(row);
   }
 
   async countAlerts(filter: FiltroAlertas): Promise<number> {
@@ -420,6 +484,32 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
     return this.ready().listDeliveries(filter);
   }
 
+  async *iterateAuthorizations(filter: SinPagina<AutorizacionFiltro>): AsyncIterable<Autorizacion> {
+    const { conds, params } = authorizationConditions(filter);
+    const keys = ['creada', 'id_autorizacion'] as const;
+    for await (const row of this.keyset<AutorizacionRow>('autorizaciones', conds, params, keys))
+      yield fromAutorizacionRow(row);
+  }
+
+  // ── cierres ──────────────────────────────────────────────────────────────────────────────
+
+  async insertCierre(cierre: Cierre): Promise<Cierre | null> {
+    return this.ready().insertCierre(cierre);
+  }
+
+  async getCierre(id: string): Promise<Cierre | null> {
+    const row = this.ready().st.getCierre.get(id);
+    return row ? fromCierreRow(row) : null;
+  }
+
+  async listCierres(filter: { limit: number; skip: number }): Promise<Pagina<Cierre>> {
+    return this.ready().listCierres(filter);
+  }
+
+  async *iterateCierres(): AsyncIterable<Cierre> {
+    for await (const row of this.keyset<CierreRow>('cierres', [], {}, ['desde', 'id_cierre'])) yield fromCierreRow(row);
+  }
+
   // ── precios ──────────────────────────────────────────────────────────────────────────────
 
   async savePriceVersion(v: VersionPrecios): Promise<void> {
@@ -470,6 +560,62 @@ function fromLecturaRow(r: { id_tanque: number; recibida: string; doc: string })
 function fromAutorizacionRow(r: AutorizacionRow): Autorizacion {
   const { doc, ...columns } = r;
   return pickAutorizacion(asObject(parseJson(doc)), columns);
+}
+
+function fromCierreRow(r: CierreRow): Cierre {
+  const { doc, ...columns } = r;
+  return pickCierre(asObject(parseJson(doc)), columns);
+}
+
+/** The order of listTransactions, which identifies a row: the keys of its export. */
+const TRANSACTION_KEYS = ['fecha_fin_utc', 'recibida', 'id_surtidor', 'id_transaccion'] as const;
+
+/** The WHERE of listTransactions and iterateTransactions. */
+function transactionConds(q: Omit<TransactionQuery, 'limit' | 'skip'>): string[] {
+  const conds: string[] = [];
+  if (q.id_surtidor !== undefined) conds.push('id_surtidor = @id_surtidor');
+  if (q.tipo_combustible !== undefined) conds.push('tipo_combustible = @tipo_combustible');
+  if (q.metodo_pago !== undefined) conds.push('metodo_pago = @metodo_pago');
+  if (q.desde !== undefined) conds.push('fecha_fin_utc >= @desde');
+  if (q.hasta !== undefined) conds.push('fecha_fin_utc <= @hasta');
+  return conds;
+}
+
+/** The WHERE of listConflicts and iterateConflicts. */
+function conflictConditions(f: SinPagina<ConflictoFiltro>): { conds: string[]; params: Record<string, unknown> } {
+  const conds: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (f.id_surtidor !== undefined) {
+    conds.push('id_surtidor = @id_surtidor');
+    params.id_surtidor = f.id_surtidor;
+  }
+  if (f.id_transaccion !== undefined) {
+    conds.push('id_transaccion = @id_transaccion');
+    params.id_transaccion = f.id_transaccion;
+  }
+  return { conds, params };
+}
+
+/** The WHERE of listAuthorizations and iterateAuthorizations. */
+function authorizationConditions(f: SinPagina<AutorizacionFiltro>): {
+  conds: string[];
+  params: Record<string, unknown>;
+} {
+  const conds: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (f.estados !== undefined) {
+    // Named parameters, one per state (the list is short and bounded by the enumeration).
+    const names = f.estados.map((e, i) => {
+      params[`estado${i}`] = e;
+      return `@estado${i}`;
+    });
+    conds.push(names.length === 0 ? '0' : `estado IN (${names.join(', ')})`);
+  }
+  if (f.id_surtidor !== undefined) {
+    conds.push('id_surtidor = @id_surtidor');
+    params.id_surtidor = f.id_surtidor;
+  }
+  return { conds, params };
 }
 
 function fromConflictoRow(r: ConflictoRow): Conflicto {
@@ -595,6 +741,7 @@ function prepare(db: Database.Database): Prepared {
          id_surtidor = excluded.id_surtidor, estado = excluded.estado, creada = excluded.creada, doc = excluded.doc`,
     ),
     getAuthorization: db.prepare('SELECT * FROM autorizaciones WHERE id_autorizacion = ?'),
+    getCierre: db.prepare('SELECT * FROM cierres WHERE id_cierre = ?'),
   };
 
   /** A sale whose key is taken: the same content is a duplicate, other content a conflict kept beside it. */
@@ -639,12 +786,7 @@ function prepare(db: Database.Database): Prepared {
   };
 
   const listPage = db.transaction((q: TransactionQuery): Pagina<Transaccion> => {
-    const conds: string[] = [];
-    if (q.id_surtidor !== undefined) conds.push('id_surtidor = @id_surtidor');
-    if (q.tipo_combustible !== undefined) conds.push('tipo_combustible = @tipo_combustible');
-    if (q.metodo_pago !== undefined) conds.push('metodo_pago = @metodo_pago');
-    if (q.desde !== undefined) conds.push('fecha_fin_utc >= @desde');
-    if (q.hasta !== undefined) conds.push('fecha_fin_utc <= @hasta');
+    const conds = transactionConds(q);
     const { limit, skip, ...filters } = q;
     const total = cached<{ total: number }>(`SELECT COUNT(*) AS total FROM transacciones ${where(conds)}`).get(filters);
     const rows =
@@ -659,16 +801,7 @@ function prepare(db: Database.Database): Prepared {
   });
 
   const listConflicts = db.transaction((f: ConflictoFiltro): Pagina<Conflicto> => {
-    const conds: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (f.id_surtidor !== undefined) {
-      conds.push('id_surtidor = @id_surtidor');
-      params.id_surtidor = f.id_surtidor;
-    }
-    if (f.id_transaccion !== undefined) {
-      conds.push('id_transaccion = @id_transaccion');
-      params.id_transaccion = f.id_transaccion;
-    }
+    const { conds, params } = conflictConditions(f);
     const limit = nonNegativeInt(f.limit);
     const total = cached<{ total: number }>(`SELECT COUNT(*) AS total FROM conflictos ${where(conds)}`).get(params);
     const rows =
@@ -681,20 +814,7 @@ function prepare(db: Database.Database): Prepared {
   });
 
   const listAuthorizations = db.transaction((f: AutorizacionFiltro): Pagina<Autorizacion> => {
-    const conds: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (f.estados !== undefined) {
-      // Named parameters, one per state (the list is short and bounded by the enumeration).
-      const names = f.estados.map((e, i) => {
-        params[`estado${i}`] = e;
-        return `@estado${i}`;
-      });
-      conds.push(names.length === 0 ? '0' : `estado IN (${names.join(', ')})`);
-    }
-    if (f.id_surtidor !== undefined) {
-      conds.push('id_surtidor = @id_surtidor');
-      params.id_surtidor = f.id_surtidor;
-    }
+    const { conds, params } = authorizationConditions(f);
     const limit = nonNegativeInt(f.limit);
     const total = cached<{ total: number }>(`SELECT COUNT(*) AS total FROM autorizaciones ${where(conds)}`).get(params);
     const rows =
@@ -765,6 +885,36 @@ function prepare(db: Database.Database): Prepared {
     return { items: rows.map((r) => pickDescarga(asObject(parseJson(r.doc)), r)), total: total?.total ?? 0 };
   });
 
+  const candidatos = db.prepare<{ desde: string; hasta: string }, CierreRow>(
+    'SELECT * FROM cierres WHERE desde <= @hasta AND hasta >= @desde ORDER BY desde, id_cierre',
+  );
+  const insertCierreRow = db.prepare<CierreRow>(
+    'INSERT INTO cierres (id_cierre, desde, hasta, turno, doc) VALUES (@id_cierre, @desde, @hasta, @turno, @doc)',
+  );
+  const insertCierre = db.transaction((c: Cierre): Cierre | null => {
+    const doc = pickCierre(c);
+    // The rule itself (domain/cierres.ts) decides among the ranges that share an instant.
+    for (const row of candidatos.all({ desde: doc.desde, hasta: doc.hasta })) {
+      const stored = fromCierreRow(row);
+      if (cierresChocan(stored, doc)) return stored;
+    }
+    const { id_cierre, desde, hasta, turno } = doc;
+    insertCierreRow.run({ id_cierre, desde, hasta, turno, doc: JSON.stringify(doc) });
+    return null;
+  });
+  const listCierres = db.transaction((f: { limit: number; skip: number }): Pagina<Cierre> => {
+    const limit = nonNegativeInt(f.limit);
+    const total = cached<{ total: number }>('SELECT COUNT(*) AS total FROM cierres').get({});
+    const rows =
+      limit === 0
+        ? []
+        : cached<CierreRow>('SELECT * FROM cierres ORDER BY desde DESC, id_cierre DESC LIMIT @limit OFFSET @skip').all({
+            limit,
+            skip: nonNegativeInt(f.skip),
+          });
+    return { items: rows.map(fromCierreRow), total: total?.total ?? 0 };
+  });
+
   const salesStats = db.transaction((q: StatsQuery): EstadisticasVentas => {
     // The same bounds on the outer rows (t) and, for the pump's name, on its latest sale (u).
     const bounds = (alias: string) => {
@@ -819,6 +969,8 @@ function prepare(db: Database.Database): Prepared {
     insertReadings: (l) => insertReadings.immediate(l),
     listReadings: (f) => listReadings(f),
     listDeliveries: (f) => listDeliveries(f),
+    insertCierre: (c) => insertCierre.immediate(c),
+    listCierres: (f) => listCierres(f),
     salesStats: (q) => salesStats(q),
     cached,
   };

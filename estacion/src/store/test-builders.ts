@@ -3,7 +3,15 @@
  * Ids are unique within a test file.
  */
 import type { Descarga, Lectura, Tanque } from '../domain/tanks.js';
-import type { Alerta, Autorizacion, EstadoSurtidor, Surtidor, Transaccion, VersionPrecios } from '../domain/types.js';
+import type {
+  Alerta,
+  Autorizacion,
+  Cierre,
+  EstadoSurtidor,
+  Surtidor,
+  Transaccion,
+  VersionPrecios,
+} from '../domain/types.js';
 
 let seq = 0;
 const next = () => ++seq;
@@ -166,6 +174,28 @@ export function unaDescarga(overrides: Partial<Descarga> = {}): Descarga {
     litros_inicio: 4000,
     litros_fin: 14_000,
     ventas_litros: 250.5,
+    ...overrides,
+  };
+}
+
+export function unCierre(overrides: Partial<Cierre> = {}): Cierre {
+  const n = next();
+  const t = { transacciones: 2, litros: 30.5, monto: 36_600, reembolsos: 400 };
+  return {
+    id_cierre: `C-${n}`,
+    desde: '2024-01-15T03:00:00.000Z',
+    hasta: '2024-01-16T02:59:59.999Z',
+    fecha: '2024-01-15',
+    turno: null,
+    zona_horaria: 'America/Santiago',
+    creado: '2024-01-16T03:05:00.000Z',
+    usuario: 'sofia',
+    total: t,
+    por_surtidor: [{ id_surtidor: 1, nombre_surtidor: 'Isla 1', ...t }],
+    por_combustible: [{ tipo_combustible: '95', ...t }],
+    por_metodo_pago: [{ metodo_pago: 'tarjeta', ...t }],
+    por_operador: [{ operador: 'juan', ...t }],
+    conciliacion: null,
     ...overrides,
   };
 }
