@@ -198,6 +198,16 @@ export const STATION_OPTIONS = {
       'Segundos de espera de las respuestas a un comando para toda la playa (máximo 60; plazo_ms no puede pedir más)',
     default: 2,
   },
+  'max-exports': {
+    type: 'number',
+    describe: 'Exportaciones CSV a la vez (cada una lee del almacenamiento mientras el cliente descarga)',
+    default: 4,
+  },
+  'zona-horaria': {
+    type: 'string',
+    describe: 'Zona horaria IANA de la estación: qué es "un día" en un cierre por fecha',
+    default: 'America/Santiago',
+  },
   'log-level': {
     type: 'string',
     describe: 'Nivel de log',

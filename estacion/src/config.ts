@@ -2,6 +2,7 @@
  * Station configuration: one zod schema (types, defaults, limits) fed by yargs flags, each of which
  * can also come from an environment variable ESTACION_<FLAG> (e.g. ESTACION_PUMP_PORT), plus MONGO_URL.
  */
+import { ZONA_HORARIA_POR_DEFECTO, zonaValida } from './domain/cierres.js';
 import { type ExposureInput, normalizeOrigin } from '@combustible/server';
 import { logLevel, port } from '@combustible/shared';
 import { z } from 'zod';
@@ -140,6 +141,15 @@ export const stationConfigSchema = z
     tanquesDemo: z.boolean().default(false),
     /** Seconds a command for the whole forecourt waits for the pumps' answers (and the most a request may ask). */
     forecourtCommandTimeout: seconds.max(60).default(2),
+    /** CSV exports at once (each holds a store reader while its client downloads). */
+    maxExports: limit.max(1000).default(4),
+    /** The station's IANA time zone: what "a day" is for a close by `fecha`. */
+    zonaHoraria: z
+      .string()
+      .min(1)
+      .max(100)
+      .refine(zonaValida, 'zona horaria desconocida')
+      .default(ZONA_HORARIA_POR_DEFECTO),
     logLevel: logLevel.default('info'),
     logPretty: z.boolean().optional(),
     /** TLS on the pump and company ports: the station's certificate and key (PEM files). */

@@ -60,6 +60,20 @@ export const STATION_ERRORS = {
     status: 400,
     descripcion: "(ext) A pump's configuracion.tanques names a tank that does not exist or holds another fuel.",
   },
+  EXPORTACIONES_EXCEDIDAS: {
+    status: 429,
+    descripcion: '--max-exports CSV exports are being downloaded already; try again when one ends.',
+  },
+  CIERRE_NO_ENCONTRADO: { status: 404, descripcion: 'No close with that id.' },
+  CIERRE_SUPERPUESTO: {
+    status: 409,
+    descripcion:
+      'A stored close covers part of the range (only closes of different shifts may overlap); the message names it.',
+  },
+  RANGO_INVALIDO: {
+    status: 400,
+    descripcion: 'The close range is empty or inverted, or longer than 31 days, or mixes `fecha` with `desde`/`hasta`.',
+  },
   ERROR_INTERNO: { status: 500, descripcion: 'Unexpected failure; see the station log.' },
 } as const;
 

@@ -316,6 +316,9 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       wsPort: ports.ws,
       webRoots: DASHBOARD_ROOTS,
       https: apiTls?.context,
+      clock,
+      maxExports: config.maxExports,
+      zonaHoraria: config.zonaHoraria,
     });
     if (apiTls) apiTls.attach(api.server as unknown as import('node:tls').Server);
     await api.listen({ host: config.host, port: config.apiPort });

@@ -157,6 +157,26 @@ export class StationMetrics implements HubMetrics, TankMetrics {
     registers: [this.registry],
     collect: () => this.autorizacionesAbiertas.set(this.openAuthorizations()),
   });
+  /** Where the CSV exports in course are counted; read when /metrics is scraped. */
+  private exportsInCourse: () => number = () => 0;
+  private readonly exportacionesActivas: Gauge = new Gauge({
+    name: 'estacion_exportaciones_activas',
+    help: 'CSV exports being downloaded; bounded by --max-exports',
+    registers: [this.registry],
+    collect: () => this.exportacionesActivas.set(this.exportsInCourse()),
+  });
+  readonly exportaciones = new Counter({
+    name: 'estacion_exportaciones_total',
+    help: 'CSV exports, by list and result (completa, interrumpida, rechazada: --max-exports reached)',
+    labelNames: ['lista', 'resultado'] as const,
+    registers: [this.registry],
+  });
+  readonly exportacionFilas = new Counter({
+    name: 'estacion_exportacion_filas_total',
+    help: 'Rows sent in CSV exports, by list',
+    labelNames: ['lista'] as const,
+    registers: [this.registry],
+  });
   readonly autorizaciones = new Counter({
     name: 'estacion_autorizaciones_total',
     help: 'Prepaid authorization state changes, by the state reached',
@@ -194,6 +214,11 @@ export class StationMetrics implements HubMetrics, TankMetrics {
   /** (ext) Where the open authorizations are counted (the gauge reads it on every scrape). */
   watchAuthorizations(openCount: () => number): void {
     this.openAuthorizations = openCount;
+  }
+
+  /** Where the CSV exports in course are counted (the gauge reads it on every scrape). */
+  watchExports(inCourse: () => number): void {
+    this.exportsInCourse = inCourse;
   }
 
   /** One child per code, looked up once. */

@@ -51,6 +51,11 @@ export const STATION_ROUTES: RouteTable<StationRole> = {
   'GET /api/precios': 'lectura',
   'GET /api/alertas': 'lectura',
   'GET /api/estadisticas': 'lectura',
+  // Day and shift closes: a supervisor freezes the totals; anyone with a session reads and prints them.
+  'POST /api/cierres': 'supervisor',
+  'GET /api/cierres': 'lectura',
+  'GET /api/cierres/:id': 'lectura',
+  'GET /cierres/:id/imprimir': 'lectura',
   // What the dashboard needs once logged in (station name, WebSocket port).
   'GET /api/config': 'lectura',
 

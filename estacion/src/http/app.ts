@@ -9,6 +9,8 @@ import { STATION_ROUTES } from './access.js';
 import type { ApiDeps } from './deps.js';
 import { alertasRoutes } from './routes/alertas.js';
 import { autorizacionesRoutes } from './routes/autorizaciones.js';
+import { cierresRoutes } from './routes/cierres.js';
+import { crearExportador } from './exportar.js';
 import { conflictosRoutes } from './routes/conflictos.js';
 import { preciosRoutes } from './routes/precios.js';
 import { sistemaRoutes } from './routes/sistema.js';
@@ -28,6 +30,7 @@ export async function buildApi(deps: ApiDeps) {
       { name: 'alertas', description: 'Alertas de la estación y los surtidores' },
       { name: 'tanques', description: 'Tanques, lecturas de sus medidores y descargas' },
       { name: 'estadisticas', description: 'Totales de ventas' },
+      { name: 'cierres', description: 'Cierres del día o del turno: totales congelados, para imprimir y firmar' },
       { name: 'sistema', description: 'Salud, métricas y configuración' },
       ...AUTH_TAGS,
     ],
@@ -41,14 +44,19 @@ export async function buildApi(deps: ApiDeps) {
   await registerAuth(app, { auth: deps.auth, table: STATION_ROUTES, secureCookie: deps.https !== undefined });
   await serveAuthAssets(app);
 
-  await app.register(surtidoresRoutes, deps);
-  await app.register(autorizacionesRoutes, deps);
-  await app.register(transaccionesRoutes, deps);
-  await app.register(conflictosRoutes, deps);
-  await app.register(preciosRoutes, deps);
-  await app.register(alertasRoutes, deps);
-  await app.register(tanquesRoutes, deps);
-  await app.register(sistemaRoutes, deps);
+  const rutas = {
+    ...deps,
+    exportar: crearExportador({ metrics: deps.metrics, idEstacion: deps.estacion.id, maximo: deps.maxExports }),
+  };
+  await app.register(surtidoresRoutes, rutas);
+  await app.register(autorizacionesRoutes, rutas);
+  await app.register(transaccionesRoutes, rutas);
+  await app.register(conflictosRoutes, rutas);
+  await app.register(preciosRoutes, rutas);
+  await app.register(alertasRoutes, rutas);
+  await app.register(tanquesRoutes, rutas);
+  await app.register(cierresRoutes, rutas);
+  await app.register(sistemaRoutes, rutas);
 
   await serveWeb(app, deps.webRoots);
   return app;

@@ -1,11 +1,12 @@
 import type { AuthService, StationRole } from '@combustible/server';
-import type { Logger } from '@combustible/shared';
+import type { Clock, Logger } from '@combustible/shared';
 import type { StationMetrics } from '../app/metrics.js';
 import type { StationService } from '../app/station-service.js';
 import type { TankService } from '../app/tank-service.js';
 import { initialState } from '../domain/live-state.js';
 import type { EstadoSurtidor, Surtidor } from '../domain/types.js';
 import type { PumpHub } from '../hub/pump-hub.js';
+import type { Exportar } from './exportar.js';
 import type { StationStore } from '../store/port.js';
 
 export interface ApiDeps {
@@ -25,8 +26,19 @@ export interface ApiDeps {
   webRoots: string[];
   /** Requests per minute per client address. */
   rateLimitPerMinute?: number;
+  /** The station's clock (default: the system's); a close is stamped with it. */
+  clock?: Clock;
+  /** CSV exports at once (--max-exports; default 4). */
+  maxExports?: number;
+  /** The station's IANA time zone (--zona-horaria; default America/Santiago). */
+  zonaHoraria?: string;
   /** Serve HTTPS with this certificate and key (--tls-api). */
   https?: import('node:tls').SecureContextOptions | undefined;
+}
+
+/** What the route plugins get: the API's dependencies plus the CSV exporter built from them. */
+export interface RouteDeps extends ApiDeps {
+  exportar: Exportar;
 }
 
 /** A pump as the API shows it: its configuration plus its live state. */

@@ -31,6 +31,11 @@ export const paginaSimple = z.object(pageQueryFields());
 /** (ext) A tank id in a path, a query or a pump's `configuracion.tanques`. */
 const idTanqueTexto = decimalInt({ min: 1 });
 const idTanqueNumero = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+/** `?formato` of every list route: csv answers the same filters as CSV, unpaged (see docs/api.md). */
+export const formato = z
+  .enum(['json', 'csv'])
+  .optional()
+  .describe('csv: every match of the filters as CSV (also with Accept: text/csv), without paging');
 
 const configuracion = z.object({
   capacidad_maxima_litros: z.number().positive().max(100_000),
@@ -192,6 +197,7 @@ export const filtroAutorizaciones = z.object({
   estado: z.enum(ESTADOS_AUTORIZACION).optional(),
   id_surtidor: idSurtidorTexto.optional(),
   ...pageQueryFields(),
+  formato,
 });
 
 export const paginacion = z.object({
@@ -204,6 +210,7 @@ export const filtroTransacciones = paginacion.extend({
   id_surtidor: idSurtidorTexto.optional(),
   tipo_combustible: combustible.optional(),
   metodo_pago: metodoPago.optional(),
+  formato,
 });
 
 export const comandoBody = z.object({
@@ -295,6 +302,7 @@ export const filtroAlertas = z.object({
     .optional(),
   id_surtidor: idSurtidorTexto.optional(),
   ...pageQueryFields(),
+  formato,
 });
 
 /** por_hora's most rows: 31 days of 24 hours × 4 fuels. */
@@ -418,3 +426,45 @@ export const descarga = z
     ventas_litros: z.number(),
   })
   .meta({ id: 'Descarga' });
+const totalesCierre = {
+  transacciones: z.number().int(),
+  litros: z.number(),
+  monto: z.number().int(),
+  reembolsos: z.number().int().describe('Integer pesos owed back on prepaid sales (sum of their reembolso)'),
+};
+
+export const cierre = z
+  .object({
+    id_cierre: z.string(),
+    desde: z.string().describe('Inclusive lower bound on fecha_fin (UTC)'),
+    hasta: z.string().describe('Inclusive upper bound on fecha_fin (UTC)'),
+    fecha: z.string().nullable().describe('The day closed (YYYY-MM-DD in zona_horaria) when asked by fecha'),
+    turno: z.string().nullable(),
+    zona_horaria: z.string(),
+    creado: z.string(),
+    usuario: z.string(),
+    total: z.object(totalesCierre),
+    por_surtidor: z.array(
+      z.object({ id_surtidor: z.number().int(), nombre_surtidor: z.string().nullable(), ...totalesCierre }),
+    ),
+    por_combustible: z.array(z.object({ tipo_combustible: combustible, ...totalesCierre })),
+    por_metodo_pago: z.array(z.object({ metodo_pago: metodoPago, ...totalesCierre })),
+    por_operador: z.array(z.object({ operador: z.string().nullable(), ...totalesCierre })),
+    por_operador_truncado: z.literal(true).optional(),
+    conciliacion: z.unknown().describe('Wet-stock reconciliation frozen with the close; null until tanks exist'),
+  })
+  .meta({ id: 'Cierre' });
+
+/** The longest range a close may cover. */
+export const MAX_DIAS_CIERRE = 31;
+
+export const pedidoCierre = z
+  .object({
+    fecha: z.iso.date().optional().describe('A day in the station time zone (--zona-horaria); or desde and hasta'),
+    desde: timestamp.optional().describe('Inclusive lower bound on fecha_fin'),
+    hasta: timestamp.optional().describe('Inclusive upper bound on fecha_fin'),
+    turno: z.string().trim().min(1).max(50).optional().describe('A shift name: closes of different shifts may overlap'),
+  })
+  .strict();
+
+export const idCierreParams = z.object({ id: z.string().min(1).max(64) });

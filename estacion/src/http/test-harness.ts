@@ -10,6 +10,7 @@ import type { HubOptions } from '../hub/options.js';
 import type { SqliteStore } from '../store/sqlite-store.js';
 import { createHarness, type Harness } from '../hub/test-harness.js';
 import { type Api, buildApi } from './app.js';
+import type { ApiDeps } from './deps.js';
 
 /** The user of each role, and its password. */
 export const USUARIOS: Record<StationRole, string> = {
@@ -46,6 +47,7 @@ export async function createApiHarness(
   hubOptions: Partial<HubOptions> = {},
   seeded?: SqliteStore,
   serviceOptions: Partial<StationServiceOptions> = {},
+  apiOptions: Pick<ApiDeps, 'maxExports' | 'zonaHoraria'> = {},
 ): Promise<ApiHarness> {
   const h = await createHarness(hubOptions, serviceOptions, (bus) => new StationMetrics(bus), seeded);
   const api = await buildApi({
@@ -59,6 +61,8 @@ export async function createApiHarness(
     estacion: { id: 'est-1', nombre: 'Estación de prueba' },
     wsPort: 4001,
     webRoots: [],
+    clock: h.clock,
+    ...apiOptions,
   });
   const tokens = await sessionsPerRole(h);
   return {

@@ -2,3 +2,4 @@ export * from './app.js';
 export * from './errors.js';
 export * from './pagination.js';
 export * from './sistema.js';
+export * from './csv.js';

@@ -1,22 +1,26 @@
-import { sendPage, TOTAL_HEADER } from '@combustible/server';
+import { pideCsv, sendPage, TOTAL_HEADER } from '@combustible/server';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiDeps } from '../deps.js';
+import type { RouteDeps } from '../deps.js';
+import { COLUMNAS_ALERTA } from '../exportar.js';
 import { alerta, errorRespuesta, estadisticas, filtroAlertas, MAX_POR_HORA, rangoEstadisticas } from '../schemas.js';
 
-export const alertasRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store }) => {
+export const alertasRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, exportar }) => {
   app.get(
     '/api/alertas',
     {
       schema: {
         tags: ['alertas'],
-        summary: 'Alertas, la más reciente primero (?abiertas=true para las vigentes; total en x-total-count)',
+        summary:
+          'Alertas, la más reciente primero (?abiertas=true para las vigentes; total en x-total-count); en CSV con ?formato=csv o Accept: text/csv',
         querystring: filtroAlertas,
         response: { 200: z.array(alerta), 400: errorRespuesta },
       },
     },
     async (req, reply) => {
       const { abiertas, id_surtidor, limit, skip } = req.query;
+      if (pideCsv(req))
+        return exportar(reply, 'alertas', COLUMNAS_ALERTA, () => store.iterateAlerts({ abiertas, id_surtidor }));
       const [items, total] = await Promise.all([
         store.listAlerts({ abiertas, id_surtidor, limit, skip }),
         store.countAlerts({ abiertas, id_surtidor }),

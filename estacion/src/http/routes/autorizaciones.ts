@@ -3,13 +3,14 @@
  * while fuel has not started flowing, and anyone with a session lists them. The pump traffic
  * (`autorizar`, `cancelar_autorizacion`) follows the stored state (see PumpHub.pushAuthorization).
  */
-import { requestActor, sendPage } from '@combustible/server';
+import { pideCsv, requestActor, sendPage } from '@combustible/server';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AuthorizationRefusal } from '../../domain/authorizations.js';
 import type { Autorizacion } from '../../domain/types.js';
 import { StationError } from '../../errors.js';
-import type { ApiDeps } from '../deps.js';
+import type { RouteDeps } from '../deps.js';
+import { COLUMNAS_AUTORIZACION } from '../exportar.js';
 import { autorizacion, errorRespuesta, filtroAutorizaciones, idParams, pedidoAutorizacion } from '../schemas.js';
 
 const tags = ['autorizaciones'];
@@ -39,7 +40,10 @@ function refusalError(r: AuthorizationRefusal, id: number): StationError {
   }
 }
 
-export const autorizacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, hub, store, auth }) => {
+export const autorizacionesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
+  app,
+  { service, hub, store, auth, exportar },
+) => {
   const { audit } = auth;
 
   app.post(
@@ -142,17 +146,18 @@ export const autorizacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, 
     {
       schema: {
         tags,
-        summary: 'Autorizaciones de prepago, la más reciente primero (?estado, ?id_surtidor; total en x-total-count)',
+        summary:
+          'Autorizaciones de prepago, la más reciente primero (?estado, ?id_surtidor; total en x-total-count); en CSV con ?formato=csv o Accept: text/csv',
         querystring: filtroAutorizaciones,
         response: { 200: z.array(autorizacion), 400: errorRespuesta },
       },
     },
     async (req, reply) => {
       const { estado, id_surtidor, limit, skip } = req.query;
-      return sendPage(
-        reply,
-        await store.listAuthorizations({ ...(estado ? { estados: [estado] } : {}), id_surtidor, limit, skip }),
-      );
+      const filtro = { ...(estado ? { estados: [estado] } : {}), id_surtidor };
+      if (pideCsv(req))
+        return exportar(reply, 'autorizaciones', COLUMNAS_AUTORIZACION, () => store.iterateAuthorizations(filtro));
+      return sendPage(reply, await store.listAuthorizations({ ...filtro, limit, skip }));
     },
   );
 };

@@ -2,12 +2,13 @@
  * Conflicts: sales received with the id of a stored sale but other content. Both versions are
  * kept (the original in transacciones, the other in conflictos); these routes show them.
  */
-import { decimalInt, pageQueryFields, sendPage } from '@combustible/server';
+import { decimalInt, pageQueryFields, pideCsv, sendPage } from '@combustible/server';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { StationError } from '../../errors.js';
-import type { ApiDeps } from '../deps.js';
-import { errorRespuesta, transaccion } from '../schemas.js';
+import type { RouteDeps } from '../deps.js';
+import { COLUMNAS_CONFLICTO } from '../exportar.js';
+import { errorRespuesta, formato, transaccion } from '../schemas.js';
 
 /** How many of a sale's conflicts its detail shows (newest first); the rest are in GET /api/conflictos. */
 export const CONFLICTOS_EN_DETALLE = 50;
@@ -29,6 +30,7 @@ export const conflicto = z
 const filtroConflictos = z.object({
   id_surtidor: decimalInt({ min: 1 }).optional(),
   ...pageQueryFields(),
+  formato,
 });
 
 const transaccionParams = z.object({
@@ -44,19 +46,25 @@ const transaccionDetalle = transaccion
   })
   .meta({ id: 'TransaccionDetalle' });
 
-export const conflictosRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store }) => {
+export const conflictosRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { store, exportar }) => {
   app.get(
     '/api/conflictos',
     {
       schema: {
         tags: ['transacciones'],
         summary:
-          'Ventas que llegaron con el id de otra ya guardada pero con otro contenido: ambas versiones, la más reciente primero (total en x-total-count)',
+          'Ventas que llegaron con el id de otra ya guardada pero con otro contenido: ambas versiones, la más reciente primero (total en x-total-count); en CSV con ?formato=csv o Accept: text/csv',
         querystring: filtroConflictos,
         response: { 200: z.array(conflicto), 400: errorRespuesta },
       },
     },
-    async (req, reply) => sendPage(reply, await store.listConflicts(req.query)),
+    async (req, reply) => {
+      if (pideCsv(req)) {
+        const { id_surtidor } = req.query;
+        return exportar(reply, 'conflictos', COLUMNAS_CONFLICTO, () => store.iterateConflicts({ id_surtidor }));
+      }
+      return sendPage(reply, await store.listConflicts(req.query));
+    },
   );
 
   app.get(
