@@ -3,6 +3,7 @@ import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { authCommand } from './auth/command.js';
 import { fugasCommand } from './fugas/command.js';
+import { csvCommand } from './csv/command.js';
 import { hubCommand } from './hub/command.js';
 import { informeCommand } from './informe/command.js';
 import { paresCommand } from './pares/command.js';
@@ -19,6 +20,7 @@ import { ventasCommand } from './ventas/command.js';
 const commands: CommandModule<object, any>[] = [
   authCommand,
   fugasCommand,
+  csvCommand,
   hubCommand,
   informeCommand,
   paresCommand,

@@ -36,13 +36,19 @@ function desfaseZona(ms: number, zona: string): number {
   return local - Math.floor(ms / 1000) * 1000;
 }
 
-/** The UTC instant of local midnight starting `fecha` (YYYY-MM-DD) in `zona`. */
+/**
+ * The UTC instant `fecha` (YYYY-MM-DD) begins in `zona`: its local midnight, or, where the clocks
+ * jump forward at midnight (Chile in September), the first instant after the jump.
+ */
 function medianocheLocal(fecha: string, zona: string): number {
   const [y, m, d] = fecha.split('-').map(Number) as [number, number, number];
   const utc = Date.UTC(y, m - 1, d);
-  // Twice: the offset at the guess may differ from the one at the answer (a DST change that day).
-  const primera = utc - desfaseZona(utc, zona);
-  return utc - desfaseZona(primera, zona);
+  // The offset at the guess may differ from the one at the answer (a DST change near midnight).
+  const conDesfaseAntes = utc - desfaseZona(utc, zona);
+  const t = utc - desfaseZona(conDesfaseAntes, zona);
+  if (t + desfaseZona(t, zona) === utc) return t;
+  // Midnight does not exist that day: the day starts where the jump lands.
+  return Math.max(t, conDesfaseAntes);
 }
 
 /**

@@ -26,10 +26,16 @@ function fechaHora(iso: string, zona: string): string {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
   try {
+    // Spelled out: es-CL's short styles give a two-digit year and a 12-hour "12:00:00 a. m.".
     return new Intl.DateTimeFormat('es-CL', {
       timeZone: zona,
-      dateStyle: 'short',
-      timeStyle: 'medium',
+      day: '2-digit',
+      month: '2-digit',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
     }).format(ms);
   } catch {
     return iso;
@@ -68,7 +74,9 @@ const ESTILO = `
   dl { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: .5rem 0 0; }
   dt { font-weight: 600; }
   dd { margin: 0; }
-  table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
+  /* Fixed layout: the columns of every table line up, one under the other. */
+  table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; table-layout: fixed; }
+  th:first-child, td:first-child { width: 32%; overflow-wrap: anywhere; }
   th, td { border-bottom: 1px solid #bbb; padding: .25rem .4rem; text-align: left; }
   thead th { border-bottom: 1.5px solid #111; font-weight: 600; }
   .n { text-align: right; white-space: nowrap; }

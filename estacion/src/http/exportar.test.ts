@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import type { StationRole } from '@combustible/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Transaccion } from '../domain/types.js';
 import { unaAlerta, unaAutorizacion, unaTransaccion, unCierre } from '../store/test-builders.js';
@@ -22,6 +23,12 @@ afterEach(async () => {
 async function harness(apiOptions: { maxExports?: number } = {}): Promise<ApiHarness> {
   t = await createApiHarness({}, undefined, {}, apiOptions);
   return t;
+}
+
+/** Bearer headers of that role on the current harness. */
+function as(rol: StationRole): { authorization: string } {
+  if (!t) throw new Error('sin harness');
+  return t.as(rol);
 }
 
 const BOM = '\uFEFF';
@@ -65,7 +72,7 @@ function registros(body: string): Record<string, string>[] {
 
 describe('CSV negotiation', () => {
   it('answers CSV for ?formato=csv and for Accept: text/csv, JSON otherwise', async () => {
-    const { api, h, as } = await harness();
+    const { api, h } = await harness();
     await h.store.insertTransactions([unaTransaccion({ id_transaccion: 'A' })]);
     for (const r of [
       await api.inject({ url: '/api/transacciones?formato=csv', headers: as('lectura') }),
@@ -95,7 +102,7 @@ describe('CSV negotiation', () => {
   });
 
   it('refuses an unknown formato and a bad filter with 400 before any CSV is sent', async () => {
-    const { api, as } = await harness();
+    const { api } = await harness();
     const bad = await api.inject({ url: '/api/transacciones?formato=xml', headers: as('lectura') });
     expect(bad.statusCode).toBe(400);
     const fecha = await api.inject({ url: '/api/transacciones?formato=csv&fecha_inicio=ayer', headers: as('lectura') });
@@ -111,7 +118,7 @@ describe('CSV negotiation', () => {
 
 describe('CSV format', () => {
   it('writes a BOM, a header row, `;` and CRLF, quotes per RFC 4180 and decimal commas', async () => {
-    const { api, h, as } = await harness();
+    const { api, h } = await harness();
     const rara = unaTransaccion({
       id_transaccion: 'R',
       nombre_surtidor: 'Isla "norte"; lado B\r\nsegunda línea',
@@ -144,7 +151,7 @@ describe('CSV format', () => {
   });
 
   it('sends only the header row when nothing matches', async () => {
-    const { api, as } = await harness();
+    const { api } = await harness();
     const r = await api.inject({ url: '/api/transacciones?formato=csv', headers: as('lectura') });
     expect(r.statusCode).toBe(200);
     expect(parseCsv(r.body.slice(1))).toHaveLength(1);
@@ -153,7 +160,7 @@ describe('CSV format', () => {
 
 describe('CSV filters: the same as the JSON, without paging', () => {
   it('exports exactly the sales the JSON lists, in the same order, for each filter', async () => {
-    const { api, h, as } = await harness();
+    const { api, h } = await harness();
     const ventas = Array.from({ length: 120 }, (_, i) =>
       unaTransaccion({
         id_surtidor: 1 + (i % 4),
@@ -182,7 +189,7 @@ describe('CSV filters: the same as the JSON, without paging', () => {
   });
 
   it('exports alerts, authorizations, conflicts and closes with their filters', async () => {
-    const { api, h, as } = await harness();
+    const { api, h } = await harness();
     await h.store.raiseAlert(unaAlerta({ clave: 'a', codigo: 'SURTIDOR_TIMEOUT', id_surtidor: 1 }));
     await h.store.raiseAlert(unaAlerta({ clave: 'b', codigo: 'RELOJ_DESFASADO', id_surtidor: 2 }));
     await h.store.saveAuthorization(unaAutorizacion({ id_autorizacion: 'AU-1', estado: 'completada', reembolso: 250 }));
@@ -219,7 +226,7 @@ function abrir(port: number, path: string, authorization: string): Promise<http.
 
 describe('CSV over a real socket', () => {
   it('refuses an export past --max-exports with 429 while another one is held open', async () => {
-    const { api, h, as } = await harness({ maxExports: 1 });
+    const { api, h } = await harness({ maxExports: 1 });
     // More than socket buffers hold: the first export cannot end while its client does not read.
     for (let i = 0; i < 4; i++)
       await h.store.insertTransactions(Array.from({ length: 10_000 }, () => unaTransaccion()));
@@ -244,7 +251,7 @@ describe('CSV over a real socket', () => {
   });
 
   it('streams a large export: the store is read as the client reads, in bounded memory', async () => {
-    const { api, h, as } = await harness();
+    const { api, h } = await harness();
     const N = 150_000;
     for (let i = 0; i < N; i += 10_000)
       await h.store.insertTransactions(
@@ -313,5 +320,6 @@ describe('CSV over a real socket', () => {
     // of sales and the streams' buffers.
     expect(bytes).toBeGreaterThan(20_000_000);
     expect(pico - base).toBeLessThan(bytes / 4);
-  });
+    // Seeding and reading 150,000 sales takes seconds, more on a loaded machine.
+  }, 120_000);
 });

@@ -79,8 +79,8 @@ export async function enviarCsv<T>(reply: FastifyReply, e: ExportacionCsv<T>): P
     terminado = true;
     e.alTerminar?.(filas, error);
   };
-  const it = e.filas[Symbol.asyncIterator]();
-  let primera: IteratorResult<T>;
+  const it: AsyncIterator<T, unknown> = e.filas[Symbol.asyncIterator]();
+  let primera: IteratorResult<T, unknown>;
   try {
     primera = await it.next();
   } catch (err) {
@@ -89,11 +89,10 @@ export async function enviarCsv<T>(reply: FastifyReply, e: ExportacionCsv<T>): P
   }
   async function* registros(): AsyncGenerator<string[]> {
     try {
-      let r = primera;
-      while (r.done !== true) {
+      for (let r = primera; r.done !== true; r = await it.next()) {
+        const registro: T = r.value;
         filas++;
-        yield e.columnas.map((c) => celdaCsv(c.valor(r.value)));
-        r = await it.next();
+        yield e.columnas.map((c) => celdaCsv(c.valor(registro)));
       }
     } finally {
       // A client that hung up: the store's iterator is closed (its cursor released) at once.
