@@ -207,6 +207,11 @@ describe(`REST API fuzz from the OpenAPI documents, seed ${SEED}`, () => {
     // (ext) Tanks with the ids of both pumps: the fuzz reaches past the 404, the reads afterwards find theirs.
     for (const id of [pump.id_surtidor, other.id_surtidor])
       await s.request('/api/tanques', 'POST', { ...TANQUES_DEMO[0], id_tanque: Number(id) });
+    // A close over the sale, for the reads of a close.
+    const cierre = await s.request<{ id_cierre: string }>('/api/cierres', 'POST', {
+      desde: new Date(Date.now() - 3_600_000).toISOString(),
+      hasta: new Date(Date.now()).toISOString(),
+    });
     const t: Target = {
       name: 'estacion',
       api: s.api,
@@ -220,8 +225,14 @@ describe(`REST API fuzz from the OpenAPI documents, seed ${SEED}`, () => {
         id_surtidor: [String(pump.id_surtidor)],
         id_transaccion: ['fz-1'],
         nombre: ['fz-user'],
+        id_cierre: [cierre.id_cierre],
       },
-      reads: { id: String(other.id_surtidor), id_surtidor: String(other.id_surtidor), id_transaccion: 'fz-1' },
+      reads: {
+        id: String(other.id_surtidor),
+        id_surtidor: String(other.id_surtidor),
+        id_transaccion: 'fz-1',
+        id_cierre: cierre.id_cierre,
+      },
     };
     const rss = sampleRss(s.proc.pid as number);
     const r = await fuzzService(t, SEED);

@@ -54,8 +54,8 @@ export const STATION_ROUTES: RouteTable<StationRole> = {
   // Day and shift closes: a supervisor freezes the totals; anyone with a session reads and prints them.
   'POST /api/cierres': 'supervisor',
   'GET /api/cierres': 'lectura',
-  'GET /api/cierres/:id': 'lectura',
-  'GET /cierres/:id/imprimir': 'lectura',
+  'GET /api/cierres/:id_cierre': 'lectura',
+  'GET /cierres/:id_cierre/imprimir': 'lectura',
   // What the dashboard needs once logged in (station name, WebSocket port).
   'GET /api/config': 'lectura',
 

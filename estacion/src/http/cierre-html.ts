@@ -1,7 +1,7 @@
 /**
  * A close as a printable page (Spanish, A4): the station, the range, who closed it, the totals
- * tables and lines to sign. Served by GET /api/cierres/:id (Accept: text/html) and
- * GET /cierres/:id/imprimir. Every value is escaped: names come from pumps and users.
+ * tables and lines to sign. Served by GET /api/cierres/:id_cierre (Accept: text/html) and
+ * GET /cierres/:id_cierre/imprimir. Every value is escaped: names come from pumps and users.
  */
 import type { FastifyReply } from 'fastify';
 import type { Cierre, TotalesCierre } from '../domain/types.js';

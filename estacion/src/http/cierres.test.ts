@@ -152,7 +152,7 @@ describe('GET /api/cierres', () => {
 });
 
 describe('the printable page', () => {
-  it('is served for Accept: text/html and at /cierres/:id/imprimir, in Spanish, escaped', async () => {
+  it('is served for Accept: text/html and at /cierres/:id_cierre/imprimir, in Spanish, escaped', async () => {
     await t.h.store.insertTransactions([
       unaTransaccion({ fecha_fin: '2026-01-14T15:00:00Z', nombre_surtidor: '<b>Isla</b> & "1"', operador: 'juan' }),
     ]);

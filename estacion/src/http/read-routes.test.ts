@@ -396,7 +396,7 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'GET /api/tanques/:id/lecturas': z.array(lecturaTanqueRespuesta),
   'GET /api/descargas': z.array(descarga),
   'GET /api/cierres': z.array(cierre),
-  'GET /api/cierres/:id': cierre,
+  'GET /api/cierres/:id_cierre': cierre,
 };
 
 /** The lists that answer CSV too (?formato=csv): each is read that way as well. */
@@ -426,7 +426,8 @@ async function urlsFor(
 ): Promise<string[]> {
   const [, pattern = ''] = route.split(' ');
   if (pattern.startsWith('/api/tanques/:id')) return ids.tanks.map((id) => pattern.replace(':id', String(id)));
-  if (pattern.includes('/cierres/:id')) return ids.cierres.map((id) => pattern.replace(':id', encodeURIComponent(id)));
+  if (pattern.includes(':id_cierre'))
+    return ids.cierres.map((id) => pattern.replace(':id_cierre', encodeURIComponent(id)));
   if (pattern.includes(':id_surtidor/:id_transaccion'))
     return ids.sales.map(([p, t]) =>
       pattern.replace(':id_surtidor', String(p)).replace(':id_transaccion', encodeURIComponent(t)),

@@ -467,4 +467,4 @@ export const pedidoCierre = z
   })
   .strict();
 
-export const idCierreParams = z.object({ id: z.string().min(1).max(64) });
+export const idCierreParams = z.object({ id_cierre: z.string().min(1).max(64) });

@@ -130,7 +130,7 @@ export const cierresRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps)
   };
 
   app.get(
-    '/api/cierres/:id',
+    '/api/cierres/:id_cierre',
     {
       schema: {
         tags,
@@ -140,7 +140,7 @@ export const cierresRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps)
       },
     },
     async (req, reply) => {
-      const c = await buscar(req.params.id);
+      const c = await buscar(req.params.id_cierre);
       if (aceptaPrimero(req, ['text/html', 'application/json']) === 'text/html')
         return enviarPaginaCierre(reply, c, estacion);
       return c;
@@ -148,7 +148,7 @@ export const cierresRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps)
   );
 
   app.get(
-    '/cierres/:id/imprimir',
+    '/cierres/:id_cierre/imprimir',
     {
       schema: {
         tags,
@@ -158,7 +158,7 @@ export const cierresRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps)
       },
     },
     async (req, reply) => {
-      const c = await buscar(req.params.id);
+      const c = await buscar(req.params.id_cierre);
       return enviarPaginaCierre(reply, c, estacion);
     },
   );
