@@ -4,25 +4,22 @@
  * API, and the printable page is opened with the dashboard's session cookie, on screen and as
  * printed (print media). Screenshots in tests/screenshots/.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../estacion/src/store/sqlite-store.js';
 import { unaTransaccion } from '../estacion/src/store/test-builders.js';
-import { CHROMIUM, chromiumAvailable, launchBrowser } from './helpers/browser.js';
-import { ROOT, removeTempDirs, type StationProcess, startStationProcess, tempDir } from './helpers/processes.js';
+import { launchBrowser } from './helpers/browser.js';
+import {
+  browserTestsAvailable,
+  createDashboardUsers,
+  DASHBOARD_USERS,
+  dashboardAs,
+  screenshot,
+} from './helpers/dashboard.js';
+import { removeTempDirs, type StationProcess, startStationProcess, tempDir } from './helpers/processes.js';
 
-const available = chromiumAvailable();
-if (!available) console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
-
-const SCREENSHOTS = path.join(ROOT, 'tests', 'screenshots');
-const SUPERVISOR = { usuario: 'sofia', clave: 'clave-de-sofia' };
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: true });
-}
+const available = browserTestsAvailable();
+const SUPERVISOR = DASHBOARD_USERS.supervisor;
 
 /** A day of sales on 2026-01-14 in Chile (UTC−3): four pumps, three attendants, a prepaid refund. */
 async function seed(dataDir: string): Promise<void> {
@@ -65,11 +62,7 @@ describe.skipIf(!available)('printable close', () => {
       dataDir,
       flags: { nombre: 'Estación Centro', 'zona-horaria': 'America/Santiago' },
     });
-    await station.request('/api/usuarios', 'POST', {
-      nombre: SUPERVISOR.usuario,
-      rol: 'supervisor',
-      clave: SUPERVISOR.clave,
-    });
+    await createDashboardUsers(station);
     const token = await station.login(SUPERVISOR.usuario, SUPERVISOR.clave);
     const res = await fetch(`${station.api}/api/cierres`, {
       method: 'POST',
@@ -90,14 +83,9 @@ describe.skipIf(!available)('printable close', () => {
   });
 
   it('opens with the dashboard session, reads in Spanish, and prints without its button', async () => {
-    const context = await browser.newContext({ viewport: { width: 900, height: 1200 }, locale: 'es-CL' });
-    const page = await context.newPage();
-    await page.goto(`${station.api}/`);
-    await page.locator('#sesion-usuario').fill(SUPERVISOR.usuario);
-    await page.locator('#sesion-clave').fill(SUPERVISOR.clave);
-    await page.locator('#sesion-entrar').click();
-    await expect.poll(() => page.textContent('#conexion')).toBe('En vivo');
-
+    // Anyone with a session may print a close: here a lectura user, on the dashboard's cookie.
+    const page = await dashboardAs(browser, station, 'lectura');
+    await page.setViewportSize({ width: 900, height: 1200 });
     const res = await page.goto(`${station.api}/cierres/${id}/imprimir`);
     expect(res?.status()).toBe(200);
     await expect(page.title()).resolves.toBe('Cierre del día 2026-01-14 · Estación Centro');
@@ -129,6 +117,6 @@ describe.skipIf(!available)('printable close', () => {
     await page.emulateMedia({ media: 'print' });
     await expect(page.locator('.acciones button').isVisible()).resolves.toBe(false);
     await screenshot(page, 'cierre-impresion.png');
-    await context.close();
+    await page.context().close();
   });
 });
