@@ -24,6 +24,10 @@ export function csvCells(run: CsvRun): TableCells {
       v,
       1,
     ]),
+    ['heap V8 reservado antes (MiB)', run.heap?.baseTotalMiB ?? null, 1],
+    ['heap V8 reservado máximo (MiB)', run.heap?.peakTotalMiB ?? null, 1],
+    ['heap V8 en uso antes (MiB)', run.heap?.baseUsedMiB ?? null, 1],
+    ['heap V8 en uso máximo (MiB)', run.heap?.peakUsedMiB ?? null, 1],
     ['CPU de la estación (% de un núcleo)', run.cpuPct, 0],
     ['muestras de RSS (cada 50 ms)', run.samples, 0],
   ];

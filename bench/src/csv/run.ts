@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { INSERT_TRANSACCION_SQL, SQLITE_FILE, SQLITE_MIGRATIONS } from '@combustible/estacion';
 import { openSqlite } from '@combustible/server';
-import { stationLogin } from '../estacion.js';
+import { parsePrometheus, stationLogin } from '../estacion.js';
 import { removeTempDir, tempDir } from '../hub/children.js';
 import { sampleProc } from '../hub/proc-stats.js';
 import { startStation, stationArgs } from '../hub/run.js';
@@ -31,6 +31,16 @@ export interface CsvRun {
    * the number of sales.
    */
   rssAboveBaseByQuarterMiB: (number | null)[];
+  /**
+   * The station's V8 heap (MiB) from its /metrics, read before the export and every second during
+   * it: what of the RSS is JavaScript heap (allocated: `total`; live after the last collection: `used`).
+   */
+  heap: {
+    baseTotalMiB: number | null;
+    baseUsedMiB: number | null;
+    peakTotalMiB: number | null;
+    peakUsedMiB: number | null;
+  };
   /** Request to the last byte. */
   seconds: number;
   /** Until the first byte (the answer starts before the store is read through). */
@@ -136,6 +146,33 @@ export async function runCsv(params: CsvParams, log: (line: string) => void): Pr
         { headers: { authorization: `Bearer ${token}` } },
       );
       await warm.text();
+      const heapOf = async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+        const m = parsePrometheus(await res.text());
+        const v = (name: string) => {
+          const x = m.get(name);
+          return x === undefined ? null : x / 2 ** 20;
+        };
+        return { total: v('estacion_nodejs_heap_size_total_bytes'), used: v('estacion_nodejs_heap_size_used_bytes') };
+      };
+      const heapBase = await heapOf();
+      let heapPeakTotal = heapBase.total;
+      let heapPeakUsed = heapBase.used;
+      const max = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+      let scraping = false;
+      const heapTimer = setInterval(() => {
+        if (scraping) return;
+        scraping = true;
+        heapOf()
+          .then((h) => {
+            heapPeakTotal = max(heapPeakTotal, h.total);
+            heapPeakUsed = max(heapPeakUsed, h.used);
+          })
+          .catch((err: unknown) => log(`heap: ${String(err)}`))
+          .finally(() => {
+            scraping = false;
+          });
+      }, 1000);
       const base = sampleProc(pid);
       let peak = base.rssKiB;
       let samples = 0;
@@ -165,6 +202,7 @@ export async function runCsv(params: CsvParams, log: (line: string) => void): Pr
         }
       } finally {
         clearInterval(timer);
+        clearInterval(heapTimer);
       }
       const ms = performance.now() - t0;
       const end = sampleProc(pid);
@@ -187,6 +225,12 @@ export async function runCsv(params: CsvParams, log: (line: string) => void): Pr
         rssPeakMiB: rssPeak,
         rssAboveBaseMiB: rssBase !== null && rssPeak !== null ? rssPeak - rssBase : null,
         rssAboveBaseByQuarterMiB: byQuarter,
+        heap: {
+          baseTotalMiB: heapBase.total,
+          baseUsedMiB: heapBase.used,
+          peakTotalMiB: heapPeakTotal,
+          peakUsedMiB: heapPeakUsed,
+        },
         seconds: ms / 1000,
         firstByteMs,
         bytes,

@@ -205,6 +205,7 @@ describe('CSV filters: the same as the JSON, without paging', () => {
       return registros(r.body);
     };
     expect((await get('/api/alertas?id_surtidor=2')).map((a) => a.codigo)).toEqual(['RELOJ_DESFASADO']);
+    expect((await get('/api/surtidores/3/transacciones')).map((x) => x.id_transaccion)).toEqual(['dup']);
     expect(await get('/api/autorizaciones?estado=completada')).toEqual([
       expect.objectContaining({ id_autorizacion: 'AU-1', limite: 'monto', limite_valor: '10000', reembolso: '250' }),
     ]);

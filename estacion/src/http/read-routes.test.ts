@@ -401,6 +401,7 @@ const SCHEMAS: Record<string, z.ZodType> = {
 
 /** The lists that answer CSV too (?formato=csv): each is read that way as well. */
 const CSV = new Set([
+  'GET /api/surtidores/:id/transacciones',
   'GET /api/transacciones',
   'GET /api/alertas',
   'GET /api/autorizaciones',
@@ -432,7 +433,11 @@ async function urlsFor(
     return ids.sales.map(([p, t]) =>
       pattern.replace(':id_surtidor', String(p)).replace(':id_transaccion', encodeURIComponent(t)),
     );
-  if (pattern.includes(':id')) return ids.pumps.map((id) => pattern.replace(':id', String(id)));
+  if (pattern.includes(':id'))
+    return ids.pumps.flatMap((id) => {
+      const url = pattern.replace(':id', String(id));
+      return CSV.has(route) ? [url, `${url}?formato=csv`] : [url];
+    });
   if (pattern.includes(':')) throw new Error(`read-routes.test: no values for the parameters of ${route}`);
   return [pattern, `${pattern}?limit=1000`, ...(CSV.has(route) ? [`${pattern}?formato=csv`] : [])];
 }

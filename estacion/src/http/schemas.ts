@@ -204,13 +204,13 @@ export const paginacion = z.object({
   ...pageQueryFields(),
   fecha_inicio: timestamp.optional(),
   fecha_fin: timestamp.optional(),
+  formato,
 });
 
 export const filtroTransacciones = paginacion.extend({
   id_surtidor: idSurtidorTexto.optional(),
   tipo_combustible: combustible.optional(),
   metodo_pago: metodoPago.optional(),
-  formato,
 });
 
 export const comandoBody = z.object({

@@ -1,6 +1,7 @@
-import type { FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { aceptaPrimero, celdaCsv, CupoExportaciones, pideCsv } from './csv.js';
+import { aceptaPrimero, celdaCsv, CupoExportaciones, enviarCsv, pideCsv } from './csv.js';
 
 const req = (accept: string | undefined, query: Record<string, string> = {}) =>
   ({ headers: accept === undefined ? {} : { accept }, query }) as unknown as FastifyRequest;
@@ -59,5 +60,82 @@ describe('CupoExportaciones', () => {
     expect(cupo.activas).toBe(1);
     expect(cupo.tomar()).not.toBeNull();
     expect(cupo.tomar()).toBeNull();
+  });
+});
+
+describe('enviarCsv', () => {
+  /** A reply that keeps what is sent. */
+  function fakeReply() {
+    const sent: { body?: Readable; headers: Record<string, string> } = { headers: {} };
+    const reply = {
+      log: { warn: () => undefined },
+      type(t: string) {
+        sent.headers['content-type'] = t;
+        return reply;
+      },
+      header(k: string, v: string) {
+        sent.headers[k] = v;
+        return reply;
+      },
+      send(body: Readable) {
+        sent.body = body;
+        return reply;
+      },
+    };
+    return { reply: reply as unknown as FastifyReply, sent };
+  }
+
+  it('yields the event loop every FILAS_POR_TURNO (500) rows, so a fast export cannot starve other work', async () => {
+    const total = 5000;
+    async function* filas() {
+      for (let i = 0; i < total; i++) yield i;
+    }
+    let terminadas: { filas: number; error?: Error } | undefined;
+    const { reply, sent } = fakeReply();
+    await enviarCsv(reply, {
+      archivo: 'x.csv',
+      columnas: [{ encabezado: 'n', valor: (n: number) => n }],
+      filas: filas(),
+      alTerminar: (n, error) => {
+        terminadas = { filas: n, error };
+      },
+    });
+    let leidas = 0;
+    let alPrimerTurno: number | undefined;
+    setImmediate(() => {
+      alPrimerTurno = leidas;
+    });
+    let texto = '';
+    for await (const chunk of sent.body as Readable) {
+      texto += String(chunk);
+      leidas = texto.split('\r\n').length - 2;
+    }
+    expect(sent.headers['content-disposition']).toBe('attachment; filename="x.csv"');
+    expect(leidas).toBe(total);
+    // Work scheduled when the export started ran before it ended.
+    expect(alPrimerTurno).toBeDefined();
+    expect(alPrimerTurno).toBeLessThan(total / 2);
+    await expect.poll(() => terminadas).toEqual({ filas: total, error: undefined });
+  });
+
+  it('answers an error before any byte when the first read fails, and still ends the export', async () => {
+    let terminada: Error | undefined;
+    // eslint-disable-next-line require-yield -- fails before its first record.
+    async function* falla(): AsyncGenerator<number> {
+      throw new RangeError('fecha no válida');
+    }
+    const { reply, sent } = fakeReply();
+    await expect(
+      enviarCsv(reply, {
+        archivo: 'x.csv',
+        columnas: [{ encabezado: 'n', valor: (n: number) => n }],
+        filas: falla(),
+        alTerminar: (_n, error) => {
+          terminada = error;
+        },
+      }),
+    ).rejects.toThrow(RangeError);
+    expect(sent.body).toBeUndefined();
+    expect(terminada).toBeInstanceOf(RangeError);
   });
 });

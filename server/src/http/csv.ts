@@ -10,6 +10,7 @@
  * value sent by a pump as a formula (CSV injection).
  */
 import { pipeline, Readable } from 'node:stream';
+import { setImmediate as turno } from 'node:timers/promises';
 import { stringify } from 'csv-stringify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -22,6 +23,13 @@ export interface ColumnaCsv<T> {
 }
 
 export const CSV_SEPARADOR = ';';
+
+/**
+ * Rows written between two turns of the event loop. A client that reads as fast as loopback goes
+ * never fills the socket, so without a turn the store reads, the encoding and the writes would
+ * chain as promises and starve every other request (and the pumps' lines) until the export ends.
+ */
+export const FILAS_POR_TURNO = 500;
 export const CSV_TIPO = 'text/csv; charset=utf-8';
 
 /** The characters that make a spreadsheet read a cell as a formula. */
@@ -93,6 +101,7 @@ export async function enviarCsv<T>(reply: FastifyReply, e: ExportacionCsv<T>): P
         const registro: T = r.value;
         filas++;
         yield e.columnas.map((c) => celdaCsv(c.valor(registro)));
+        if (filas % FILAS_POR_TURNO === 0) await turno();
       }
     } finally {
       // A client that hung up: the store's iterator is closed (its cursor released) at once.

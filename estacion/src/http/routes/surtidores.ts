@@ -1,10 +1,11 @@
-import { pageOf, requestActor, sendPage } from '@combustible/server';
+import { pageOf, pideCsv, requestActor, sendPage } from '@combustible/server';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { initialState } from '../../domain/live-state.js';
 import type { Tanque } from '../../domain/tanks.js';
 import { StationError } from '../../errors.js';
-import { type ApiDeps, presentPump } from '../deps.js';
+import { presentPump, type RouteDeps } from '../deps.js';
+import { COLUMNAS_TRANSACCION } from '../exportar.js';
 import {
   cambiosSurtidor,
   comandoBody,
@@ -30,7 +31,10 @@ function notFound(id: number): StationError {
   return new StationError('SURTIDOR_NO_ENCONTRADO', `no existe el surtidor ${id}`);
 }
 
-export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, tanks, hub, store, auth }) => {
+export const surtidoresRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
+  app,
+  { service, tanks, hub, store, auth, exportar },
+) => {
   const { audit } = auth;
   /** (ext) configuracion.tanques must name existing tanks of each fuel. */
   const checkTanks = (cambios: {
@@ -240,13 +244,23 @@ export const surtidoresRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
     {
       schema: {
         tags,
-        summary: 'Transacciones de un surtidor, la más reciente primero (total en x-total-count)',
+        summary:
+          'Transacciones de un surtidor, la más reciente primero (total en x-total-count); en CSV con ?formato=csv o Accept: text/csv',
         params: idParams,
         querystring: paginacion,
         response: { 200: z.array(transaccion), 400: errorRespuesta },
       },
     },
-    async (req, reply) => sendPage(reply, await store.listTransactions({ ...req.query, id_surtidor: req.params.id })),
+    async (req, reply) => {
+      const id_surtidor = req.params.id;
+      if (pideCsv(req)) {
+        const { limit: _l, skip: _s, formato: _f, ...filtro } = req.query;
+        return exportar(reply, `surtidor-${id_surtidor}-transacciones`, COLUMNAS_TRANSACCION, () =>
+          store.iterateTransactions({ ...filtro, id_surtidor }),
+        );
+      }
+      return sendPage(reply, await store.listTransactions({ ...req.query, id_surtidor }));
+    },
   );
 
   app.post(
