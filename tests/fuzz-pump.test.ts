@@ -350,6 +350,12 @@ describe(`pump port fuzz, seed ${SEED}`, () => {
     };
     // (ext) A tank with the pump's id, so the tank routes have one to read.
     await s.request('/api/tanques', 'POST', { ...TANQUES_DEMO[0], id_tanque: FIRST_ID });
+    // A close of the last day (over whatever the fuzz stored), so the close routes have one to read.
+    const cierre = await s.request<{ id_cierre: string }>('/api/cierres', 'POST', {
+      desde: new Date(Date.now() - 86_400_000).toISOString(),
+      hasta: new Date().toISOString(),
+    });
+    params.id_cierre = cierre.id_cierre;
     const reads = getRoutes(STATION_ROUTES, (p) => params[p] ?? p);
     const failing: string[] = [];
     for (const path of reads) {
