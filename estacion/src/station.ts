@@ -128,9 +128,15 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     },
     metrics,
   );
-  const conciliacion = new ConciliacionService(store, tanks, service, clock, log.child({ mod: 'conciliacion' }), {
-    deteccionFugasMin: config.deteccionFugasMin,
-  });
+  const conciliacion = new ConciliacionService(
+    store,
+    tanks,
+    service,
+    clock,
+    log.child({ mod: 'conciliacion' }),
+    { deteccionFugasMin: config.deteccionFugasMin },
+    metrics,
+  );
   auth.useMetrics(metrics.registry, 'estacion');
   service.onCommitBatch = (size, ms) => metrics.commitBatch(size, ms);
   metrics.watchAuthorizations(() => service.authorizations.openCount);

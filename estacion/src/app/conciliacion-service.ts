@@ -53,6 +53,13 @@ export interface ConciliacionTanque {
   periodos: FilaConciliacion[];
 }
 
+export interface ConciliacionMetrics {
+  /** One tank reconciled or judged; `truncada` when a bound on the rows read left some out. */
+  conciliacion(origen: 'api' | 'detector', truncada: boolean): void;
+}
+
+const noMetrics: ConciliacionMetrics = { conciliacion() {} };
+
 /** What the periodic detector reports (for logs and tests). */
 export interface EjecucionDetector {
   tanques: number;
@@ -92,6 +99,7 @@ export class ConciliacionService {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly options: ConciliacionOptions,
+    private readonly metrics: ConciliacionMetrics = noMetrics,
   ) {}
 
   /**
@@ -102,6 +110,7 @@ export class ConciliacionService {
     ids: readonly number[],
     desde: number,
     hasta: number,
+    origen: 'api' | 'detector' = 'api',
   ): Promise<(EntradaTanque & { truncado: boolean })[]> {
     const d = new Date(desde).toISOString();
     const h = new Date(hasta).toISOString();
@@ -149,9 +158,11 @@ export class ConciliacionService {
           { id_tanque, desde: d, hasta: h },
           'conciliación: se leyó solo una parte de las lecturas o descargas',
         );
+      const truncado = ventasTruncadas || lecturasTruncadas || descargasTruncadas;
+      this.metrics.conciliacion(origen, truncado);
       out.push({
         id_tanque,
-        truncado: ventasTruncadas || lecturasTruncadas || descargasTruncadas,
+        truncado,
         lecturas,
         ventas: porTanque.get(id_tanque) ?? [],
         descargas,
@@ -186,7 +197,7 @@ export class ConciliacionService {
     const dias = this.options.detector?.ventanaDias ?? 30;
     const result: EjecucionDetector = { tanques: 0, alertas: [], resueltas: [] };
     const ids = this.tanks.all().map((t) => t.id_tanque);
-    for (const { truncado: _, ...entrada } of await this.entradas(ids, now - dias * DIA_MS, now)) {
+    for (const { truncado: _, ...entrada } of await this.entradas(ids, now - dias * DIA_MS, now, 'detector')) {
       const r = detectarFugas(entrada, this.clock, this.options.detector);
       result.tanques++;
       for (const a of r.alertas) {

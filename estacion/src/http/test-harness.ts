@@ -52,7 +52,15 @@ export async function createApiHarness(
   const api = await buildApi({
     service: h.service,
     tanks: h.tanks,
-    conciliacion: new ConciliacionService(h.store, h.tanks, h.service, h.clock, h.log, { deteccionFugasMin: 0 }),
+    conciliacion: new ConciliacionService(
+      h.store,
+      h.tanks,
+      h.service,
+      h.clock,
+      h.log,
+      { deteccionFugasMin: 0 },
+      h.metrics as StationMetrics,
+    ),
     hub: h.hub,
     store: h.store,
     metrics: h.metrics as StationMetrics,
