@@ -36,9 +36,13 @@ export interface ConciliacionOptions {
   detector?: OpcionesDetector;
 }
 
+/** The days a report covers when the query names no range. */
+export const DIAS_POR_DEFECTO = 7;
+
 export interface ConsultaConciliacion {
-  desde: number;
-  hasta: number;
+  /** Both or neither: absent, the last DIAS_POR_DEFECTO days up to the clock's now. */
+  desde?: number | undefined;
+  hasta?: number | undefined;
   id_tanque?: number | undefined;
   /** Shift starts in minutes after midnight; absent: one period a day. */
   turnos?: readonly number[] | undefined;
@@ -173,9 +177,11 @@ export class ConciliacionService {
 
   /** The reconciliation of each tank (or the one asked for) by day or shift. Throws RangeError on a bad range. */
   async conciliar(q: ConsultaConciliacion): Promise<ConciliacionTanque[]> {
+    const hasta = q.hasta ?? this.clock.now();
+    const desde = q.desde ?? hasta - DIAS_POR_DEFECTO * DIA_MS;
     const limites = q.turnos
-      ? limitesTurnos(q.desde, q.hasta, q.turnos, q.offsetMin)
-      : limitesDiarios(q.desde, q.hasta, q.offsetMin);
+      ? limitesTurnos(desde, hasta, q.turnos, q.offsetMin)
+      : limitesDiarios(desde, hasta, q.offsetMin);
     const ids = this.tanks
       .all()
       .map((t) => t.id_tanque)

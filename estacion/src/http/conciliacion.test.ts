@@ -63,6 +63,14 @@ describe('GET /api/conciliacion', () => {
     expect(metrics).toContain('estacion_conciliaciones_total{origen="api",truncada="no"} 2');
   });
 
+  it('covers the last 7 days up to now without a range', async () => {
+    const [uno] = json<Reporte>(await get('id_tanque=1'));
+    // The clock stands at 2026-01-15T14:00Z: the days from the 8th to today.
+    expect(uno?.periodos).toHaveLength(8);
+    expect(uno?.periodos[0]?.desde).toBe('2026-01-08T00:00:00.000Z');
+    expect(uno?.periodos.at(-1)).toMatchObject({ desde: '2026-01-15T00:00:00.000Z', bruto: null });
+  });
+
   it('reports one tank by shift, local midnight at an offset', async () => {
     const r = await get(
       'desde=2026-01-12T03:00:00Z&hasta=2026-01-13T03:00:00Z&id_tanque=1&turnos=360,840,1320&offset_min=-180',
@@ -84,6 +92,7 @@ describe('GET /api/conciliacion', () => {
   it('refuses a missing, reversed or too long range, bad shifts and an unknown tank', async () => {
     const cases: [string, number, string][] = [
       ['hasta=2026-01-14T00:00:00Z', 400, 'VALIDACION'],
+      ['desde=2026-01-10T00:00:00Z', 400, 'VALIDACION'],
       ['desde=2026-01-14T00:00:00Z&hasta=2026-01-10T00:00:00Z', 400, 'VALIDACION'],
       ['desde=2025-10-01T00:00:00Z&hasta=2026-01-10T00:00:00Z', 400, 'VALIDACION'],
       ['desde=ayer&hasta=2026-01-10T00:00:00Z', 400, 'VALIDACION'],

@@ -435,8 +435,12 @@ const balanceVolumen = z.object({
 
 export const filtroConciliacion = z
   .object({
-    desde: timestamp.describe('Start of the first period (a day or shift boundary at or before it)'),
-    hasta: timestamp.describe('End of the last period'),
+    desde: timestamp
+      .optional()
+      .describe(
+        'Start of the first period (a day or shift boundary at or before it); with hasta, or neither: the last 7 days',
+      ),
+    hasta: timestamp.optional().describe('End of the last period'),
     id_tanque: idTanqueTexto.optional(),
     turnos: z
       .string()
@@ -454,6 +458,11 @@ export const filtroConciliacion = z
       .describe('UTC offset of the local midnight in minutes (e.g. -180); default 0'),
   })
   .superRefine((q, ctx) => {
+    if (q.desde === undefined || q.hasta === undefined) {
+      if (q.desde !== q.hasta)
+        ctx.addIssue({ code: 'custom', path: ['desde'], message: 'desde y hasta van juntos (o ninguno)' });
+      return;
+    }
     const span = timestampMs(q.hasta) - timestampMs(q.desde);
     if (!(span > 0)) ctx.addIssue({ code: 'custom', path: ['hasta'], message: 'hasta debe ser posterior a desde' });
     else if (span > MAX_DIAS_CONCILIACION * 86_400_000)

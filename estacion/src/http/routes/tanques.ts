@@ -204,8 +204,8 @@ export const tanquesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { tanks
       const { desde, hasta, id_tanque, turnos, offset_min } = req.query;
       if (id_tanque !== undefined && !tanks.get(id_tanque)) throw notFound(id_tanque);
       return conciliacion.conciliar({
-        desde: timestampMs(desde),
-        hasta: timestampMs(hasta),
+        desde: desde === undefined ? undefined : timestampMs(desde),
+        hasta: hasta === undefined ? undefined : timestampMs(hasta),
         id_tanque,
         turnos,
         offsetMin: offset_min,
