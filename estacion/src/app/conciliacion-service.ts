@@ -74,7 +74,8 @@ export interface EjecucionDetector {
 /**
  * Pages through a newest-first listing, handing each row to `each` (which returns false once the
  * rest is older than wanted), until the listing ends or `max` rows were read; true when `max` cut
- * it short. Only what `each` keeps stays in memory.
+ * it short. Only what `each` keeps stays in memory. A page is at most PAGINA rows: a long report
+ * never holds the event loop for more than one page.
  */
 async function paginar<T>(
   list: (limit: number, skip: number) => Promise<{ items: T[]; total: number }>,
@@ -85,6 +86,8 @@ async function paginar<T>(
     const page = await list(Math.min(PAGINA, max - skip), skip);
     for (const item of page.items) if (!each(item)) return false;
     if (page.items.length === 0 || skip + page.items.length >= page.total) return false;
+    // SQLite answers synchronously: between pages, let the station's sockets and timers run.
+    await new Promise<void>((r) => setImmediate(r));
   }
   return true;
 }
