@@ -1,7 +1,8 @@
 /**
  * (ext) The dashboard's "Tanques" panel in a real browser against a station process started with
  * --tanques-demo: a gauge (a LineClient on the pump port) reports the four tanks, a pump sells, the
- * gauge reports the lower level and the bar moves; a low level shows its alert on the card.
+ * gauge reports the lower level and the bar moves; a low level shows its alert on the card; each
+ * card has its cumulative-variance plot from GET /api/conciliacion.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -106,6 +107,10 @@ describe.skipIf(!available)('dashboard: Tanques panel', () => {
     expect(await page.locator('[data-tanque="3"] header').textContent()).toContain('97');
     expect(await page.locator('[data-tanque="4"] header').textContent()).toContain('Diésel');
     expect(await page.locator('[data-tanque="1"] .hora').textContent()).toMatch(/^\d{2}:\d{2}:\d{2}$/);
+    // The last days' reconciliation was read for every card (a new station has no whole day measured).
+    await expect
+      .poll(() => page.locator('.tanque .varianza figcaption').allTextContents())
+      .toEqual(Array.from({ length: 4 }, () => 'Varianza acumulada: sin datos'));
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.locator('section.tanques').screenshot({ path: path.join(SCREENSHOTS, 'estacion-tanques.png') });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'estacion-tanques-pagina.png'), fullPage: true });
@@ -139,5 +144,39 @@ describe.skipIf(!available)('dashboard: Tanques panel', () => {
       .toEqual(expect.arrayContaining(['Nivel bajo', 'Agua alta']));
     expect(await page.locator('[data-tanque="3"]').getAttribute('class')).toContain('bajo');
     await page.locator('section.tanques').screenshot({ path: path.join(SCREENSHOTS, 'estacion-tanques-alertas.png') });
+  });
+
+  it("plots each tank's cumulative variance over the last days", async () => {
+    // A station process cannot have days of past readings: the report is the API's shape, made up.
+    const periodo = (dia: number, acumulada: number | null) => ({
+      desde: `2026-01-0${dia}T03:00:00.000Z`,
+      hasta: `2026-01-0${dia + 1}T03:00:00.000Z`,
+      lectura_inicial: null,
+      lectura_final: null,
+      bruto: null,
+      neto_15c: acumulada === null ? null : { varianza_acumulada: acumulada },
+    });
+    await page.route('**/api/conciliacion?*', (route) =>
+      route.fulfill({
+        json: [
+          {
+            id_tanque: 1,
+            truncado: false,
+            periodos: [periodo(1, -70), periodo(2, null), periodo(3, -140), periodo(4, -210)],
+          },
+          { id_tanque: 2, truncado: false, periodos: [periodo(1, 4), periodo(2, 1)] },
+        ],
+      }),
+    );
+    await page.reload();
+    await expect
+      .poll(() => page.locator('[data-tanque="1"] .varianza figcaption').textContent())
+      .toBe('Varianza acumulada: -210 L');
+    expect(await page.locator('[data-tanque="1"] .varianza circle').count()).toBe(3);
+    expect(await page.locator('[data-tanque="2"] .varianza figcaption').textContent()).toBe('Varianza acumulada: +1 L');
+    // A tank the report does not name has no plot.
+    expect(await page.locator('[data-tanque="3"] .varianza').count()).toBe(0);
+    await page.locator('section.tanques').screenshot({ path: path.join(SCREENSHOTS, 'estacion-tanques-varianza.png') });
+    await page.unroute('**/api/conciliacion?*');
   });
 });

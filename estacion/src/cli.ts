@@ -182,6 +182,12 @@ export const STATION_OPTIONS = {
     describe: 'Alerta TANQUE_SIN_LECTURAS tras estas veces el intervalo propio de la sonda sin lecturas',
     default: 5,
   },
+  'deteccion-fugas-min': {
+    type: 'number',
+    describe:
+      'Minutos entre revisiones de fugas e inventario de los tanques (FUGA_SOSPECHADA, DIFERENCIA_INVENTARIO); 0 = nunca',
+    default: 60,
+  },
   'descarga-min-litros': {
     type: 'number',
     describe: 'Una subida del nivel de más de estos litros en 10 minutos es una descarga',

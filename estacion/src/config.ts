@@ -137,6 +137,8 @@ export const stationConfigSchema = z
     sondaSilencio: z.coerce.number().min(1).max(1000).default(5),
     /** (ext) A rise of a tank's level beyond this many litres within 10 minutes is a delivery. */
     descargaMinLitros: z.coerce.number().positive().max(1_000_000).default(300),
+    /** (ext) Minutes between runs of the leak detector (FUGA_SOSPECHADA, DIFERENCIA_INVENTARIO); 0 = off. */
+    deteccionFugasMin: z.coerce.number().int().min(0).max(10_080).default(60),
     /** (ext) On a start without tanks, create the demo tanks 1–4 (93, 95, 97, diesel): npm start. */
     tanquesDemo: z.boolean().default(false),
     /** Seconds a command for the whole forecourt waits for the pumps' answers (and the most a request may ask). */

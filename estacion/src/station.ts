@@ -18,6 +18,7 @@ import { ThrottledAuditSink } from './app/audit-sink.js';
 import { storePumpAuth } from './hub/pump-auth.js';
 import { StationBus } from './app/events.js';
 import { StationMetrics } from './app/metrics.js';
+import { ConciliacionService } from './app/conciliacion-service.js';
 import { DEFAULT_TANK_OPTIONS, seedDemoTanks, TankService } from './app/tank-service.js';
 import { DEFAULT_TANK_WATCH } from './domain/tanks-watch.js';
 import { StationService } from './app/station-service.js';
@@ -127,6 +128,15 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     },
     metrics,
   );
+  const conciliacion = new ConciliacionService(
+    store,
+    tanks,
+    service,
+    clock,
+    log.child({ mod: 'conciliacion' }),
+    { deteccionFugasMin: config.deteccionFugasMin },
+    metrics,
+  );
   auth.useMetrics(metrics.registry, 'estacion');
   service.onCommitBatch = (size, ms) => metrics.commitBatch(size, ms);
   metrics.watchAuthorizations(() => service.authorizations.openCount);
@@ -139,6 +149,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     await service.init();
     await tanks.init();
     if (config.tanquesDemo) await seedDemoTanks(tanks, log);
+    conciliacion.start();
     // First start: the `admin` user, with --admin-password or a generated password shown once by the CLI.
     adminInicial = await auth.bootstrapAdmin(config.adminPassword);
     // What the TCP ports refuse is audited, throttled per source so that a flood cannot fill the disk.
@@ -307,6 +318,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     const api = await buildApi({
       service,
       tanks,
+      conciliacion,
       hub,
       store,
       metrics,
@@ -329,6 +341,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       `API y panel: ${apiTls ? 'https' : 'http'}://${config.host}:${ports.api}/ (documentación en /docs)`,
     );
   } catch (err) {
+    await conciliacion.close();
     await Promise.all(closers.map((c) => c()));
     await Promise.all(servers.map((s) => s.close()));
     await hub?.close();
@@ -346,6 +359,7 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       log.info('deteniendo: no se aceptan conexiones nuevas');
       await Promise.all(closers.map((c) => c().catch(() => undefined)));
       await Promise.all(servers.map((s) => s.close().catch(() => undefined)).concat(readyHub.close()));
+      await conciliacion.close();
       await service.close();
       await tanks.close();
       refusals?.flush();

@@ -6,9 +6,10 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { ESTADOS_PLAYA, type ResultadoPlaya } from '../hub/forecourt.js';
 import type { HubMetrics } from '../hub/pump-hub.js';
 import type { StationBus } from './events.js';
+import type { ConciliacionMetrics } from './conciliacion-service.js';
 import type { TankMetrics } from './tank-service.js';
 
-export class StationMetrics implements HubMetrics, TankMetrics {
+export class StationMetrics implements HubMetrics, TankMetrics, ConciliacionMetrics {
   readonly registry = new Registry();
   private readonly tanquesGauge = new Gauge({
     name: 'estacion_tanques',
@@ -46,6 +47,19 @@ export class StationMetrics implements HubMetrics, TankMetrics {
 
   delivery(): void {
     this.descargas.inc();
+  }
+
+  private readonly conciliaciones = new Counter({
+    name: 'estacion_conciliaciones_total',
+    help:
+      '(ext) Tanks reconciled (origen: api, detector); truncada="si" when the bounds on the rows read ' +
+      '(readings, sales, deliveries) left some out',
+    labelNames: ['origen', 'truncada'] as const,
+    registers: [this.registry],
+  });
+
+  conciliacion(origen: 'api' | 'detector', truncada: boolean): void {
+    this.conciliaciones.inc({ origen, truncada: truncada ? 'si' : 'no' });
   }
 
   private readonly conexiones = new Gauge({

@@ -43,6 +43,8 @@ export const STATION_ROUTES: RouteTable<StationRole> = {
   'PUT /api/tanques/:id': 'supervisor',
   'DELETE /api/tanques/:id': 'supervisor',
   'GET /api/descargas': 'lectura',
+  // Wet-stock reconciliation by day or shift.
+  'GET /api/conciliacion': 'lectura',
 
   'GET /api/transacciones': 'lectura',
   'GET /api/transacciones/:id_surtidor/:id_transaccion': 'lectura',

@@ -1,5 +1,6 @@
 import type { AuthService, StationRole } from '@combustible/server';
 import type { Clock, Logger } from '@combustible/shared';
+import type { ConciliacionService } from '../app/conciliacion-service.js';
 import type { StationMetrics } from '../app/metrics.js';
 import type { StationService } from '../app/station-service.js';
 import type { TankService } from '../app/tank-service.js';
@@ -13,6 +14,8 @@ export interface ApiDeps {
   service: StationService;
   /** (ext) Tanks and gauges. */
   tanks: TankService;
+  /** (ext) Reconciliation of the tanks' stock by day or shift. */
+  conciliacion: ConciliacionService;
   hub: PumpHub;
   store: StationStore;
   metrics: StationMetrics;

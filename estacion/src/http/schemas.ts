@@ -11,6 +11,7 @@ import {
   modoAutorizacion,
   precios,
   timestamp,
+  timestampMs,
 } from '@combustible/shared';
 import { z } from 'zod';
 import { LIMITES_TANQUE } from '../domain/tanks.js';
@@ -468,3 +469,72 @@ export const pedidoCierre = z
   .strict();
 
 export const idCierreParams = z.object({ id_cierre: z.string().min(1).max(64) });
+
+/** The longest range one reconciliation report may cover (a quarter). */
+export const MAX_DIAS_CONCILIACION = 92;
+
+const balanceVolumen = z.object({
+  stock_inicial: z.number(),
+  ventas: z.number(),
+  descargas: z.number(),
+  stock_esperado: z.number(),
+  stock_medido: z.number(),
+  varianza: z.number(),
+  varianza_acumulada: z.number(),
+});
+
+export const filtroConciliacion = z
+  .object({
+    desde: timestamp
+      .optional()
+      .describe(
+        'Start of the first period (a day or shift boundary at or before it); with hasta, or neither: the last 7 days',
+      ),
+    hasta: timestamp.optional().describe('End of the last period'),
+    id_tanque: idTanqueTexto.optional(),
+    turnos: z
+      .string()
+      .regex(/^\d{1,4}(,\d{1,4}){0,11}$/, 'minutos después de medianoche separados por comas')
+      .transform((s) => s.split(',').map(Number))
+      .refine((l) => l.every((m) => m < 1440), 'cada inicio de turno es un minuto entre 0 y 1439')
+      .optional()
+      .describe('Shift starts in minutes after midnight, comma-separated (e.g. 360,840,1320); absent: days'),
+    offset_min: z
+      .string()
+      .regex(/^-?(0|[1-9][0-9]{0,2})$/, 'minutos enteros entre -840 y 840')
+      .transform(Number)
+      .refine((m) => Math.abs(m) <= 840, 'minutos enteros entre -840 y 840')
+      .optional()
+      .describe('UTC offset of the local midnight in minutes (e.g. -180); default 0'),
+  })
+  .superRefine((q, ctx) => {
+    if (q.desde === undefined || q.hasta === undefined) {
+      if (q.desde !== q.hasta)
+        ctx.addIssue({ code: 'custom', path: ['desde'], message: 'desde y hasta van juntos (o ninguno)' });
+      return;
+    }
+    const span = timestampMs(q.hasta) - timestampMs(q.desde);
+    if (!(span > 0)) ctx.addIssue({ code: 'custom', path: ['hasta'], message: 'hasta debe ser posterior a desde' });
+    else if (span > MAX_DIAS_CONCILIACION * 86_400_000)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hasta'],
+        message: `el rango es de ${MAX_DIAS_CONCILIACION} días como máximo`,
+      });
+  });
+
+export const conciliacionTanque = z.object({
+  id_tanque: z.number().int(),
+  truncado: z.boolean(),
+  periodos: z.array(
+    z.object({
+      id_tanque: z.number().int(),
+      desde: z.string(),
+      hasta: z.string(),
+      lectura_inicial: z.string().nullable(),
+      lectura_final: z.string().nullable(),
+      bruto: balanceVolumen.nullable(),
+      neto_15c: balanceVolumen.nullable(),
+    }),
+  ),
+});

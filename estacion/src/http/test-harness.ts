@@ -4,6 +4,7 @@
  * headers (`as('operador')`).
  */
 import { CLI_ACTOR, STATION_ROLES, type StationRole } from '@combustible/server';
+import { ConciliacionService } from '../app/conciliacion-service.js';
 import { StationMetrics } from '../app/metrics.js';
 import type { StationServiceOptions } from '../app/station-service.js';
 import type { HubOptions } from '../hub/options.js';
@@ -53,6 +54,15 @@ export async function createApiHarness(
   const api = await buildApi({
     service: h.service,
     tanks: h.tanks,
+    conciliacion: new ConciliacionService(
+      h.store,
+      h.tanks,
+      h.service,
+      h.clock,
+      h.log,
+      { deteccionFugasMin: 0 },
+      h.metrics as StationMetrics,
+    ),
     hub: h.hub,
     store: h.store,
     metrics: h.metrics as StationMetrics,

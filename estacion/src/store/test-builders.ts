@@ -199,3 +199,51 @@ export function unCierre(overrides: Partial<Cierre> = {}): Cierre {
     ...overrides,
   };
 }
+
+export interface HistoriaTanque {
+  id_tanque: number;
+  combustible: Tanque['combustible'];
+  /** The last reading's time (ms); the history covers the `dias` days before it, read every hour. */
+  fin: number;
+  dias: number;
+  /** Litres lost per hour besides the sales (default 0: a tight tank). */
+  fugaLh?: number;
+}
+
+/**
+ * A tank's hourly readings and the sales drawn from it (150 L in each hour from 06 to 21 h, one
+ * sale at the half hour, none at night) over `dias` days, with ±2 L of deterministic probe noise
+ * and an optional leak.
+ */
+export function historiaTanque(o: HistoriaTanque): { lecturas: Lectura[]; ventas: Transaccion[] } {
+  const H = 3_600_000;
+  const lecturas: Lectura[] = [];
+  const ventas: Transaccion[] = [];
+  let stock = 25_000;
+  const inicio = o.fin - o.dias * 24 * H;
+  for (let hora = 0; hora <= o.dias * 24; hora++) {
+    const t = inicio + hora * H;
+    const x = Math.sin(hora * 12.9898 + o.id_tanque * 78.233) * 43_758.5453;
+    const medido = Math.round((stock + 4 * (x - Math.floor(x) - 0.5)) * 10) / 10;
+    const iso = new Date(t).toISOString();
+    lecturas.push(
+      unaLectura({ id_tanque: o.id_tanque, timestamp: iso, recibida: iso, litros: medido, litros_15c: medido }),
+    );
+    const hh = new Date(t).getUTCHours();
+    if (hh >= 6 && hh < 21) {
+      const finVenta = new Date(t + H / 2).toISOString();
+      ventas.push(
+        unaTransaccion({
+          tipo_combustible: o.combustible,
+          litros: 150,
+          fecha_inicio: new Date(t + H / 2 - 120_000).toISOString(),
+          fecha_fin: finVenta,
+          recibida: finVenta,
+        }),
+      );
+      stock -= 150;
+    }
+    stock -= o.fugaLh ?? 0;
+  }
+  return { lecturas, ventas };
+}

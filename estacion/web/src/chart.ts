@@ -11,7 +11,8 @@ const COLOR: Record<Combustible, string> = {
 };
 const SVG = 'http://www.w3.org/2000/svg';
 
-function svg<K extends keyof SVGElementTagNameMap>(
+/** An SVG element with these attributes. */
+export function svg<K extends keyof SVGElementTagNameMap>(
   tag: K,
   attrs: Record<string, string | number>,
 ): SVGElementTagNameMap[K] {

@@ -13,12 +13,13 @@ import { drawChart } from './chart.js';
 import { el, fmtFechaHora, fmtHora, fmtLitros, fmtPesos, NOMBRE_COMBUSTIBLE } from './format.js';
 import { type AvisoPlaya, type ComandoPlaya, renderPlaya, type ResultadoPlaya, TITULO_PLAYA } from './playa.js';
 import { type Comando, describirLimite, estadoDe, ordenGrilla, renderGrilla } from './tarjetas.js';
-import { renderTanques, tanqueDeAlerta } from './tanques.js';
+import { type PuntoVarianza, puntosVarianza, renderTanques, tanqueDeAlerta } from './tanques.js';
 import type {
   Accion,
   Alerta,
   Autorizacion,
   Combustible,
+  ConciliacionTanque,
   Descarga,
   LimiteAutorizacion,
   EstadoSurtidor,
@@ -61,6 +62,8 @@ const state = {
   /** (ext) The tanks with their last reading, and the last delivery seen per tank. */
   tanques: new Map<number, Tanque>(),
   descargas: new Map<number, Descarga>(),
+  /** (ext) Each tank's cumulative variance over the last days (GET /api/conciliacion). */
+  varianzas: new Map<number, PuntoVarianza[]>(),
 };
 
 /** (ext) The "Tanques" panel, redrawn at most once per frame (a `tanque` event per tank a second). */
@@ -70,8 +73,33 @@ function renderTanquesPanel(): void {
   tanquesPendiente = true;
   requestAnimationFrame(() => {
     tanquesPendiente = false;
-    renderTanques($('tanques'), state.tanques.values(), state.alertas.values(), state.descargas);
+    renderTanques($('tanques'), state.tanques.values(), state.alertas.values(), state.descargas, state.varianzas);
   });
+}
+
+/** Days of cumulative variance the tank cards plot. */
+const DIAS_VARIANZA = 7;
+
+/** (ext) Reads the last days' reconciliation (whole local days) for the tank cards' plots. */
+async function refreshVarianzas(): Promise<void> {
+  if (state.tanques.size === 0) return;
+  const hasta = new Date();
+  hasta.setHours(0, 0, 0, 0);
+  const desde = new Date(hasta);
+  desde.setDate(desde.getDate() - DIAS_VARIANZA);
+  const q = new URLSearchParams({
+    desde: desde.toISOString(),
+    hasta: hasta.toISOString(),
+    offset_min: String(-hasta.getTimezoneOffset()),
+  });
+  try {
+    const res = await api(`/api/conciliacion?${q.toString()}`);
+    if (!res.ok) return;
+    state.varianzas = puntosVarianza((await res.json()) as ConciliacionTanque[]);
+    renderTanquesPanel();
+  } catch {
+    // The station is restarting; the next snapshot or timer reads it again.
+  }
 }
 
 let sesion: Sesion | null = null;
@@ -643,6 +671,7 @@ function aplicar(evento: EventoPuente): void {
       for (const a of snap.autorizaciones ?? []) guardarAutorizacion(a);
       state.tanques = new Map((snap.tanques ?? []).map((t) => [t.id_tanque, t]));
       renderTanquesPanel();
+      void refreshVarianzas();
       renderPrecios();
       renderSurtidores();
       renderTransacciones();
@@ -858,6 +887,7 @@ async function iniciar(): Promise<void> {
   $('ver-todos').addEventListener('click', () => void verTodos());
   $('sesion').replaceChildren(barraSesion(sesion));
   window.setInterval(() => void refreshChart(), 60_000);
+  window.setInterval(() => void refreshVarianzas(), 10 * 60_000);
   void conectar();
 }
 

@@ -190,3 +190,15 @@ export interface Descarga {
   fin: string;
   litros: number;
 }
+
+/** (ext) One tank's reconciliation (GET /api/conciliacion): the cumulative variance is what the panel plots. */
+export interface ConciliacionTanque {
+  id_tanque: number;
+  truncado: boolean;
+  periodos: {
+    desde: string;
+    hasta: string;
+    bruto: { varianza_acumulada: number } | null;
+    neto_15c: { varianza_acumulada: number } | null;
+  }[];
+}

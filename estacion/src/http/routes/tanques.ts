@@ -4,6 +4,7 @@
  * refused ones too.
  */
 import { requestActor, sendPage } from '@combustible/server';
+import { timestampMs } from '@combustible/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -11,8 +12,10 @@ import { StationError } from '../../errors.js';
 import type { ApiDeps } from '../deps.js';
 import {
   cambiosTanque,
+  conciliacionTanque,
   descarga,
   errorRespuesta,
+  filtroConciliacion,
   filtroDescargas,
   filtroLecturas,
   idTanqueParams,
@@ -28,7 +31,7 @@ function notFound(id: number): StationError {
   return new StationError('TANQUE_NO_ENCONTRADO', `no existe el tanque ${id}`);
 }
 
-export const tanquesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { tanks, store, auth }) => {
+export const tanquesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { tanks, store, auth, conciliacion }) => {
   const { audit } = auth;
 
   /** Runs a change and audits it: `ok`, or `error` with the code it was refused with. */
@@ -182,6 +185,31 @@ export const tanquesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { tanks
     async (req, reply) => {
       const { id_tanque, limit, skip } = req.query;
       return sendPage(reply, await store.listDeliveries({ id_tanque, limit, skip }));
+    },
+  );
+
+  app.get(
+    '/api/conciliacion',
+    {
+      schema: {
+        tags,
+        summary:
+          'Conciliación de inventario por tanque y día (o turno): stock inicial, ventas, descargas, ' +
+          'stock esperado y medido, varianza y varianza acumulada (docs/conciliacion.md)',
+        querystring: filtroConciliacion,
+        response: { 200: z.array(conciliacionTanque), 400: errorRespuesta, 404: errorRespuesta },
+      },
+    },
+    async (req) => {
+      const { desde, hasta, id_tanque, turnos, offset_min } = req.query;
+      if (id_tanque !== undefined && !tanks.get(id_tanque)) throw notFound(id_tanque);
+      return conciliacion.conciliar({
+        desde: desde === undefined ? undefined : timestampMs(desde),
+        hasta: hasta === undefined ? undefined : timestampMs(hasta),
+        id_tanque,
+        turnos,
+        offsetMin: offset_min,
+      });
     },
   );
 };

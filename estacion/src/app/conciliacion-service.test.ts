@@ -1,0 +1,146 @@
+/** (ext, issue 14) The station's reconciliation service: gathering a tank's data from the store, and the periodic leak detector. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Alerta } from '../domain/types.js';
+import { createHarness, type Harness } from '../hub/test-harness.js';
+import { historiaTanque, unaDescarga, unaTransaccion } from '../store/test-builders.js';
+import { ConciliacionService } from './conciliacion-service.js';
+import { TANQUES_DEMO } from './tank-service.js';
+
+const H = 3_600_000;
+const D = 24 * H;
+
+let h: Harness;
+let svc: ConciliacionService | undefined;
+const raised: string[] = [];
+const resolved: string[] = [];
+
+beforeEach(async () => {
+  h = await createHarness();
+  raised.length = 0;
+  resolved.length = 0;
+  // Tank 1 holds 93 and tank 2 holds 95 (the demo tanks).
+  for (const t of TANQUES_DEMO.slice(0, 2)) await h.tanks.create(t);
+});
+afterEach(async () => {
+  await svc?.close();
+  svc = undefined;
+  await h.close();
+});
+
+/** The service, its alerts going to the real station service and recorded. */
+function service(deteccionFugasMin: number): ConciliacionService {
+  svc = new ConciliacionService(
+    h.store,
+    h.tanks,
+    {
+      raiseAlert: (a) => {
+        raised.push(a.clave);
+        h.service.raiseAlert(a);
+      },
+      resolveAlert: (clave) => {
+        resolved.push(clave);
+        h.service.resolveAlert(clave);
+      },
+    },
+    h.clock,
+    h.log,
+    { deteccionFugasMin },
+  );
+  return svc;
+}
+
+/** Seven days of hourly readings and sales up to the clock's now: tank 1 leaks 3 L/h, tank 2 is tight. */
+async function seed(): Promise<void> {
+  for (const [id_tanque, combustible, fugaLh] of [
+    [1, '93', 3],
+    [2, '95', 0],
+  ] as const) {
+    const { lecturas, ventas } = historiaTanque({ id_tanque, combustible, fin: h.clock.now(), dias: 7, fugaLh });
+    await h.store.insertReadings(lecturas);
+    await h.store.insertTransactions(ventas);
+  }
+}
+
+describe('ConciliacionService.entradas', () => {
+  it("gathers each tank's readings, the sales of its fuel and the deliveries in the range", async () => {
+    await seed();
+    const now = h.clock.now();
+    await h.store.saveDelivery(
+      unaDescarga({
+        id_tanque: 1,
+        inicio: new Date(now - 2 * D).toISOString(),
+        fin: new Date(now - 2 * D + H / 2).toISOString(),
+      }),
+    );
+    // Long before the range: left out.
+    await h.store.saveDelivery(unaDescarga({ id_tanque: 1, inicio: new Date(now - 20 * D).toISOString() }));
+    // A sale of a fuel no tank holds draws from no tank.
+    await h.store.insertTransactions([
+      unaTransaccion({ tipo_combustible: 'diesel', fecha_fin: new Date(now - H).toISOString() }),
+    ]);
+    const [uno, dos] = await service(0).entradas([1, 2], now - 3 * D, now);
+    expect(uno?.lecturas).toHaveLength(3 * 24 + 1);
+    expect(uno?.ventas).toHaveLength(3 * 15);
+    expect(uno?.ventas.every((v) => v.litros === 150)).toBe(true);
+    expect(uno?.descargas).toEqual([{ inicio: now - 2 * D, fin: now - 2 * D + H / 2, litros: 10_250.5 }]);
+    expect(uno?.truncado).toBe(false);
+    expect(dos?.ventas).toHaveLength(3 * 15);
+    expect(dos?.descargas).toEqual([]);
+  });
+
+  it('reconciles by day: the leaking tank loses about 72 L a day, the tight one about none', async () => {
+    await seed();
+    // The clock stands at 2026-01-15T14:00Z: four whole UTC days within the week of data.
+    const desde = Date.parse('2026-01-10T00:00:00Z');
+    const [uno, dos] = await service(0).conciliar({ desde, hasta: desde + 4 * D });
+    expect(uno?.periodos).toHaveLength(4);
+    for (const p of uno?.periodos ?? []) {
+      expect(p.bruto?.ventas).toBe(15 * 150);
+      expect(p.bruto?.varianza).toBeCloseTo(-72, -1);
+    }
+    expect(uno?.periodos.at(-1)?.bruto?.varianza_acumulada).toBeCloseTo(-288, -1);
+    expect(dos?.periodos).toHaveLength(4);
+    for (const p of dos?.periodos ?? []) expect(Math.abs(p.bruto?.varianza ?? Infinity)).toBeLessThan(5);
+  });
+});
+
+describe('the periodic leak detector', () => {
+  it('raises FUGA_SOSPECHADA for the leaking tank only, through the station service, and runs again', async () => {
+    await seed();
+    const stored = new Promise<Alerta>((resolve) =>
+      h.bus.on('alerta', (a) => {
+        if (a.codigo === 'FUGA_SOSPECHADA') resolve(a);
+      }),
+    );
+    service(60).start();
+    h.clock.advance(60 * 60_000);
+    await svc?.idle();
+    expect(raised).toContain('FUGA_SOSPECHADA:1');
+    expect(raised).not.toContain('FUGA_SOSPECHADA:2');
+    expect(resolved).toEqual(expect.arrayContaining(['FUGA_SOSPECHADA:2', 'DIFERENCIA_INVENTARIO:2']));
+    const alerta = await stored;
+    expect(alerta).toMatchObject({ clave: 'FUGA_SOSPECHADA:1', severidad: 'critica', id_surtidor: null });
+    expect(alerta.datos).toMatchObject({ id_tanque: 1, metodo: 'regresion_varianza_acumulada' });
+    const tasa = (alerta.datos as { tasa_fuga_l_h: number }).tasa_fuga_l_h;
+    expect(tasa).toBeGreaterThan(2);
+    expect(tasa).toBeLessThan(4);
+
+    const before = raised.length + resolved.length;
+    h.clock.advance(60 * 60_000);
+    await svc?.idle();
+    expect(raised.length + resolved.length).toBeGreaterThan(before);
+  });
+
+  it('judges nothing before a day of readings, and does not run at all with --deteccion-fugas-min 0', async () => {
+    const { lecturas } = historiaTanque({ id_tanque: 1, combustible: '93', fin: h.clock.now(), dias: 0.5, fugaLh: 50 });
+    await h.store.insertReadings(lecturas);
+    expect(await service(0).detectar()).toEqual({ tanques: 2, alertas: [], resueltas: [] });
+    await svc?.close();
+
+    await seed();
+    service(0).start();
+    h.clock.advance(10 * H);
+    await svc?.idle();
+    expect([...raised, ...resolved]).toEqual([]);
+  });
+});

@@ -1,0 +1,256 @@
+/**
+ * (ext, issue 14) Wet-stock reconciliation and leak detection in the running station: gathers a
+ * tank's readings, the sales of the nozzles that draw from it and its deliveries from the store
+ * (paged and bounded), hands them to the pure domain (conciliar, detectarFugas) and, every
+ * --deteccion-fugas-min, raises or resolves FUGA_SOSPECHADA / DIFERENCIA_INVENTARIO through the
+ * station service. Times are the station's (a reading's `recibida`), as the store's ranges are.
+ */
+import { type Clock, type Logger, timestampMs, unrefTimer } from '@combustible/shared';
+import {
+  conciliar,
+  type DescargaConciliable,
+  type EntradaTanque,
+  type FilaConciliacion,
+  type LecturaConciliable,
+  limitesDiarios,
+  limitesTurnos,
+  type VentaConciliable,
+} from '../domain/conciliacion.js';
+import { detectarFugas, MAX_LECTURAS_VENTANA, type OpcionesDetector } from '../domain/fugas.js';
+import type { StationStore } from '../store/port.js';
+import type { StationService } from './station-service.js';
+import type { TankService } from './tank-service.js';
+
+const HORA_MS = 3_600_000;
+const DIA_MS = 24 * HORA_MS;
+/** Rows read from the store per page. */
+const PAGINA = 1000;
+/** The most sales one gathering reads (all pumps, all fuels): beyond, the rest is left out and logged. */
+export const MAX_VENTAS = 500_000;
+/** The most deliveries of one tank one gathering reads. */
+const MAX_DESCARGAS = 10_000;
+
+export interface ConciliacionOptions {
+  /** --deteccion-fugas-min: minutes between runs of the leak detector; 0 = off. */
+  deteccionFugasMin: number;
+  detector?: OpcionesDetector;
+}
+
+/** The days a report covers when the query names no range. */
+export const DIAS_POR_DEFECTO = 7;
+
+export interface ConsultaConciliacion {
+  /** Both or neither: absent, the last DIAS_POR_DEFECTO days up to the clock's now. */
+  desde?: number | undefined;
+  hasta?: number | undefined;
+  id_tanque?: number | undefined;
+  /** Shift starts in minutes after midnight; absent: one period a day. */
+  turnos?: readonly number[] | undefined;
+  /** UTC offset of the local midnight, minutes (default 0). */
+  offsetMin?: number | undefined;
+}
+
+export interface ConciliacionTanque {
+  id_tanque: number;
+  /** True when a bound on the rows read (readings, sales, deliveries) left some out. */
+  truncado: boolean;
+  periodos: FilaConciliacion[];
+}
+
+export interface ConciliacionMetrics {
+  /** One tank reconciled or judged; `truncada` when a bound on the rows read left some out. */
+  conciliacion(origen: 'api' | 'detector', truncada: boolean): void;
+}
+
+const noMetrics: ConciliacionMetrics = { conciliacion() {} };
+
+/** What the periodic detector reports (for logs and tests). */
+export interface EjecucionDetector {
+  tanques: number;
+  alertas: string[];
+  resueltas: string[];
+}
+
+/**
+ * Pages through a newest-first listing, handing each row to `each` (which returns false once the
+ * rest is older than wanted), until the listing ends or `max` rows were read; true when `max` cut
+ * it short. Only what `each` keeps stays in memory. A page is at most PAGINA rows: a long report
+ * never holds the event loop for more than one page.
+ */
+async function paginar<T>(
+  list: (limit: number, skip: number) => Promise<{ items: T[]; total: number }>,
+  max: number,
+  each: (item: T) => boolean,
+): Promise<boolean> {
+  for (let skip = 0; skip < max; skip += PAGINA) {
+    const page = await list(Math.min(PAGINA, max - skip), skip);
+    for (const item of page.items) if (!each(item)) return false;
+    if (page.items.length === 0 || skip + page.items.length >= page.total) return false;
+    // SQLite answers synchronously: between pages, let the station's sockets and timers run.
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  return true;
+}
+
+const ms = timestampMs;
+
+export class ConciliacionService {
+  private timer: ReturnType<Clock['setTimeout']> | undefined;
+  private closed = false;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: StationStore,
+    private readonly tanks: TankService,
+    private readonly station: Pick<StationService, 'raiseAlert' | 'resolveAlert'>,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: ConciliacionOptions,
+    private readonly metrics: ConciliacionMetrics = noMetrics,
+  ) {}
+
+  /**
+   * The readings, sales and deliveries of each tank in `ids` over [desde, hasta], bounded: the
+   * sales are read once for all the tanks and split by the tank each pump and fuel draws from.
+   */
+  async entradas(
+    ids: readonly number[],
+    desde: number,
+    hasta: number,
+    origen: 'api' | 'detector' = 'api',
+  ): Promise<(EntradaTanque & { truncado: boolean })[]> {
+    const d = new Date(desde).toISOString();
+    const h = new Date(hasta).toISOString();
+    const porTanque = new Map<number, VentaConciliable[]>(ids.map((id) => [id, []]));
+    const ventasTruncadas = await paginar(
+      (limit, skip) => this.store.listTransactions({ fecha_inicio: d, fecha_fin: h, limit, skip }),
+      MAX_VENTAS,
+      (t) => {
+        const id = this.tanks.tankOf(t.id_surtidor, t.tipo_combustible);
+        const fin = ms(t.fecha_fin);
+        if (id !== null && Number.isFinite(fin)) porTanque.get(id)?.push({ fecha_fin: fin, litros: t.litros });
+        return true;
+      },
+    );
+    if (ventasTruncadas)
+      this.log.warn({ desde: d, hasta: h, max: MAX_VENTAS }, 'conciliación: demasiadas ventas en el rango');
+    const out: (EntradaTanque & { truncado: boolean })[] = [];
+    for (const id_tanque of ids) {
+      const lecturas: LecturaConciliable[] = [];
+      const lecturasTruncadas = await paginar(
+        (limit, skip) => this.store.listReadings({ id_tanque, desde: d, hasta: h, limit, skip }),
+        MAX_LECTURAS_VENTANA,
+        (l) => {
+          const t = ms(l.recibida);
+          if (Number.isFinite(t)) lecturas.push({ timestamp: t, litros: l.litros, litros_15c: l.litros_15c });
+          return true;
+        },
+      );
+      // Deliveries come newest first by inicio: stop at the first that began well before the range.
+      const descargas: DescargaConciliable[] = [];
+      const descargasTruncadas = await paginar(
+        (limit, skip) => this.store.listDeliveries({ id_tanque, limit, skip }),
+        MAX_DESCARGAS,
+        (x) => {
+          const inicio = ms(x.inicio);
+          const fin = ms(x.fin);
+          if (inicio < desde - DIA_MS) return false;
+          if (Number.isFinite(inicio + fin) && fin >= desde && inicio <= hasta)
+            descargas.push({ inicio, fin, litros: x.litros });
+          return true;
+        },
+      );
+      if (lecturasTruncadas || descargasTruncadas)
+        this.log.warn(
+          { id_tanque, desde: d, hasta: h },
+          'conciliación: se leyó solo una parte de las lecturas o descargas',
+        );
+      const truncado = ventasTruncadas || lecturasTruncadas || descargasTruncadas;
+      this.metrics.conciliacion(origen, truncado);
+      out.push({
+        id_tanque,
+        truncado,
+        lecturas,
+        ventas: porTanque.get(id_tanque) ?? [],
+        descargas,
+      });
+    }
+    return out;
+  }
+
+  /** The reconciliation of each tank (or the one asked for) by day or shift. Throws RangeError on a bad range. */
+  async conciliar(q: ConsultaConciliacion): Promise<ConciliacionTanque[]> {
+    const hasta = q.hasta ?? this.clock.now();
+    const desde = q.desde ?? hasta - DIAS_POR_DEFECTO * DIA_MS;
+    const limites = q.turnos
+      ? limitesTurnos(desde, hasta, q.turnos, q.offsetMin)
+      : limitesDiarios(desde, hasta, q.offsetMin);
+    const ids = this.tanks
+      .all()
+      .map((t) => t.id_tanque)
+      .filter((id) => q.id_tanque === undefined || id === q.id_tanque);
+    const first = limites[0] as number;
+    const last = limites[limites.length - 1] as number;
+    // A reading up to the tolerance before the first edge (or after the last) may open (close) a period.
+    const entradas = await this.entradas(ids, first - HORA_MS, last + HORA_MS);
+    return entradas.map(({ truncado, ...entrada }) => ({
+      id_tanque: entrada.id_tanque,
+      truncado,
+      periodos: conciliar(entrada, limites),
+    }));
+  }
+
+  /** One run of the leak detector over every tank: raises what it finds, resolves what it cleared. */
+  async detectar(): Promise<EjecucionDetector> {
+    const now = this.clock.now();
+    const dias = this.options.detector?.ventanaDias ?? 30;
+    const result: EjecucionDetector = { tanques: 0, alertas: [], resueltas: [] };
+    const ids = this.tanks.all().map((t) => t.id_tanque);
+    for (const { truncado: _, ...entrada } of await this.entradas(ids, now - dias * DIA_MS, now, 'detector')) {
+      const r = detectarFugas(entrada, this.clock, this.options.detector);
+      result.tanques++;
+      for (const a of r.alertas) {
+        this.station.raiseAlert(a);
+        result.alertas.push(a.clave);
+      }
+      for (const clave of r.resueltas) {
+        this.station.resolveAlert(clave);
+        result.resueltas.push(clave);
+      }
+    }
+    return result;
+  }
+
+  /** Starts the periodic detector (nothing when --deteccion-fugas-min is 0). */
+  start(): void {
+    if (this.options.deteccionFugasMin > 0) this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.running = this.detectar().then(
+        (r) => {
+          this.log.debug(r, 'detección de fugas');
+          this.schedule();
+        },
+        (err: unknown) => {
+          this.log.error({ err }, 'detección de fugas: falló');
+          this.schedule();
+        },
+      );
+    }, this.options.deteccionFugasMin * 60_000);
+    unrefTimer(this.timer);
+  }
+
+  /** Resolves once the detector's run under way (if any) has ended. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.clock.clearTimeout(this.timer);
+    await this.running;
+  }
+}
