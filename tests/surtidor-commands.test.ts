@@ -1,17 +1,10 @@
 /** Commands to a real `surtidor` process from a fake station: pause, resume, emergency stop. */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FakeStation } from './helpers/fake-station.js';
+import { describe, expect, it } from 'vitest';
 import type { Json, LineClient } from './helpers/line-client.js';
-import { removeTempDirs, type ServiceProcess, startProcess, tempDir } from './helpers/processes.js';
+import { tempDir } from './helpers/processes.js';
+import { surtidorFixture } from './helpers/surtidor-fixture.js';
 
-const stations: FakeStation[] = [];
-const procs: ServiceProcess[] = [];
-
-afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.stop('SIGKILL')));
-  await Promise.all(stations.splice(0).map((s) => s.close()));
-});
-afterAll(removeTempDirs);
+const fixture = surtidorFixture();
 
 /**
  * Real time, only where the test proves that something does NOT happen (a paused pump does not
@@ -31,15 +24,13 @@ async function estadoNow(pump: LineClient): Promise<Json> {
 
 describe('surtidor: commands', () => {
   it('pausar holds the sale, reanudar continues it, detener_emergencia records it as cancelled', async () => {
-    const station = await FakeStation.start();
-    stations.push(station);
+    const station = await fixture.station();
     // 1 L/s of real time; every sale is at least 3.7 L, so there is time to act during one.
-    const pumps = startProcess('surtidor', [
+    fixture.surtidor([
       ...['--estacion', `127.0.0.1:${station.port}`, '--count', '1', '--first-id', '5'],
       ...['--speed', '2', '--velocidad', '0.5', '--mean-interval', '1', '--estado-interval', '60'],
       ...['--fuels', '93', '--outbox-dir', tempDir('surtidor-comandos-')],
     ]);
-    procs.push(pumps);
     const { pump } = await station.acceptRegistered(0);
     await pump.next((m) => m.tipo === 'estado' && m.estado_operacion === 'despachando');
 

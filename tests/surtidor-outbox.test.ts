@@ -2,27 +2,19 @@
  * The outbox of a real `surtidor` process across a restart: unconfirmed sales come back after the
  * restart, resent in order, and sequence and litre meter continue where they were.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FakeStation } from './helpers/fake-station.js';
+import { describe, expect, it } from 'vitest';
 import type { Json, LineClient } from './helpers/line-client.js';
-import { type LogEvent, removeTempDirs, type ServiceProcess, startProcess, tempDir } from './helpers/processes.js';
+import { type LogEvent, type ServiceProcess, tempDir } from './helpers/processes.js';
+import { surtidorFixture } from './helpers/surtidor-fixture.js';
 
-const stations: FakeStation[] = [];
-const procs: ServiceProcess[] = [];
-
-afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.stop('SIGKILL')));
-  await Promise.all(stations.splice(0).map((s) => s.close()));
-});
-afterAll(removeTempDirs);
+const fixture = surtidorFixture();
 
 function pumps(port: number, outboxDir: string): ServiceProcess {
-  const p = startProcess('surtidor', [
+  const p = fixture.surtidor([
     ...['--estacion', `127.0.0.1:${port}`, '--count', '2', '--first-id', '21'],
     ...['--speed', '20', '--capacidad', '10', '--mean-interval', '1', '--outbox-dir', outboxDir],
     ...['--confirm-wait', '0.3'],
   ]);
-  procs.push(p);
   return p;
 }
 
@@ -40,8 +32,7 @@ const resumenFinal = (p: ServiceProcess) =>
 
 describe('surtidor: outbox across a restart', () => {
   it('resends unconfirmed sales in order after a restart; secuencia and meter continue', async () => {
-    const station = await FakeStation.start();
-    stations.push(station);
+    const station = await fixture.station();
     const outboxDir = tempDir('surtidor-outbox-');
 
     // First run: the station never confirms anything.

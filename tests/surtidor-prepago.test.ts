@@ -1,27 +1,19 @@
 /** A real `surtidor --modo prepago` process against a fake station that authorizes its customers. */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FakeStation, PRECIOS } from './helpers/fake-station.js';
-import { removeTempDirs, type ServiceProcess, startProcess, tempDir } from './helpers/processes.js';
+import { describe, expect, it } from 'vitest';
+import { PRECIOS } from './helpers/fake-station.js';
+import { tempDir } from './helpers/processes.js';
+import { surtidorFixture } from './helpers/surtidor-fixture.js';
 
-const stations: FakeStation[] = [];
-const procs: ServiceProcess[] = [];
-
-afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.stop('SIGKILL')));
-  await Promise.all(stations.splice(0).map((s) => s.close()));
-});
-afterAll(removeTempDirs);
+const fixture = surtidorFixture();
 
 describe('surtidor --modo prepago', () => {
   it('waits for autorizar, stops at the amount preset, quotes the authorization; configuracion postpago serves the next customer at once', async () => {
-    const station = await FakeStation.start();
-    stations.push(station);
-    const pumps = startProcess('surtidor', [
+    const station = await fixture.station();
+    fixture.surtidor([
       ...['--estacion', `127.0.0.1:${station.port}`, '--count', '1', '--first-id', '9', '--modo', 'prepago'],
       ...['--speed', '20', '--velocidad', '2', '--mean-interval', '1', '--estado-interval', '60'],
       ...['--fuels', '95', '--outbox-dir', tempDir('surtidor-prepago-')],
     ]);
-    procs.push(pumps);
     const pump = await station.accept();
     expect(await pump.next('registro')).toMatchObject({ id_surtidor: 9, capacidades: ['autorizacion'] });
     pump.send({

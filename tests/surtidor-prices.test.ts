@@ -2,31 +2,23 @@
  * The pricing rule of a real `surtidor` process, driven by a fake station that sends a new price
  * version while a sale is in progress (the real station never does; a pump must cope anyway).
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FakeStation, PRECIOS } from './helpers/fake-station.js';
+import { describe, expect, it } from 'vitest';
+import { PRECIOS } from './helpers/fake-station.js';
 import type { Json } from './helpers/line-client.js';
-import { removeTempDirs, type ServiceProcess, startProcess, tempDir } from './helpers/processes.js';
+import { tempDir } from './helpers/processes.js';
+import { surtidorFixture } from './helpers/surtidor-fixture.js';
 
-const stations: FakeStation[] = [];
-const procs: ServiceProcess[] = [];
-
-afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.stop('SIGKILL')));
-  await Promise.all(stations.splice(0).map((s) => s.close()));
-});
-afterAll(removeTempDirs);
+const fixture = surtidorFixture();
 
 describe('surtidor: prices', () => {
   it('finishes the sale in progress at its price; the new version applies only after it', async () => {
-    const station = await FakeStation.start();
-    stations.push(station);
+    const station = await fixture.station();
     // Short sales (≤ 8 L at 5 L/s), no periodic estado during one: every estado is a change or an answer.
-    const pumps = startProcess('surtidor', [
+    fixture.surtidor([
       ...['--estacion', `127.0.0.1:${station.port}`, '--count', '1', '--first-id', '3'],
       ...['--speed', '10', '--velocidad', '0.5', '--capacidad', '8', '--mean-interval', '2'],
       ...['--estado-interval', '60', '--fuels', '95', '--outbox-dir', tempDir('surtidor-precios-')],
     ]);
-    procs.push(pumps);
     const { pump, registro } = await station.acceptRegistered(3);
     expect(registro).toMatchObject({ id_surtidor: 3, combustibles_soportados: ['95'], combustible_actual: '95' });
     expect(await pump.next('precios_aplicados')).toEqual({ tipo: 'precios_aplicados', id_surtidor: 3, version: 3 });

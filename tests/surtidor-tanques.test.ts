@@ -3,19 +3,13 @@
  * on the pump port beside the pump, reports its tanks at the configured cadence, and a leak shows
  * as readings falling faster than the sales explain.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { confirm, FakeStation, PRECIOS } from './helpers/fake-station.js';
+import { describe, expect, it } from 'vitest';
+import { confirm, PRECIOS } from './helpers/fake-station.js';
 import type { Json, LineClient } from './helpers/line-client.js';
-import { removeTempDirs, type ServiceProcess, startProcess, tempDir } from './helpers/processes.js';
+import { tempDir } from './helpers/processes.js';
+import { surtidorFixture } from './helpers/surtidor-fixture.js';
 
-const stations: FakeStation[] = [];
-const procs: ServiceProcess[] = [];
-
-afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.stop('SIGKILL')));
-  await Promise.all(stations.splice(0).map((s) => s.close()));
-});
-afterAll(removeTempDirs);
+const fixture = surtidorFixture();
 
 const SPEED = 3600; // a simulated hour per real second
 const FUGA_L_H = 300;
@@ -25,15 +19,13 @@ const at = (m: Json, field: string) => Date.parse(m[field] as string);
 
 describe('surtidor --tanques', () => {
   it('registers a gauge on the pump port, reports each tank at --intervalo-lecturas, and a --fuga drains its tank faster than the sales', async () => {
-    const station = await FakeStation.start();
-    stations.push(station);
-    const proc = startProcess('surtidor', [
+    const station = await fixture.station();
+    fixture.surtidor([
       ...['--estacion', `127.0.0.1:${station.port}`, '--count', '1', '--first-id', '9', '--fuels', '93,95'],
       ...['--speed', String(SPEED), '--mean-interval', '900', '--capacidad', '30', '--estado-interval', '60'],
       ...['--tanques', '--capacidad-tanques', '10000', '--intervalo-lecturas', String(INTERVALO_S)],
       ...['--cambio-lectura-mm', '1000', '--fuga', `1:${FUGA_L_H}`, '--outbox-dir', tempDir('surtidor-tanques-')],
     ]);
-    procs.push(proc);
 
     // The pump and the gauge connect to the same port, in either order.
     const conns: { conn: LineClient; first: Json }[] = [];
