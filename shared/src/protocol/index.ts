@@ -5,3 +5,4 @@ export * from './parse.js';
 export * from './sale-limits.js';
 export * from './prices-rule.js';
 export * from './gauges.js';
+export * from './reports.js';

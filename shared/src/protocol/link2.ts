@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { precios, timestamp, versionPrecios } from './common.js';
 import { errorMensaje } from './link1.js';
+import { reporte, reportesRecibidos, seqReporte, suscripcionReportes } from './reports.js';
 
 export const idEstacion = z
   .string()
@@ -18,6 +19,11 @@ export const estacionInfo = z.object({
   version_precios: versionPrecios,
   /** (ext) A scheduled version the station holds, not yet in force. */
   version_programada: versionPrecios.optional(),
+  /**
+   * (ext, issue 15) The station forwards reports: the last journal position it has written (0:
+   * none yet). The company subscribes with `suscripcion_reportes` only to a station that sends it.
+   */
+  ultimo_seq: seqReporte.or(z.literal(0)).optional(),
 });
 
 export const autenticacion = z.object({
@@ -70,6 +76,8 @@ export const companyToStation = z.discriminatedUnion('tipo', [
   autenticacion,
   actualizacionPreciosEstacion,
   cancelacionPrecios,
+  suscripcionReportes,
+  reportesRecibidos,
   ping,
   pong,
   errorMensaje,
@@ -79,6 +87,7 @@ export const stationToCompany = z.discriminatedUnion('tipo', [
   estacionInfo,
   preciosRecibidos,
   cancelacionRecibida,
+  reporte,
   ping,
   pong,
   errorMensaje,
