@@ -2,8 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alerta } from '../domain/types.js';
 import { createHarness, type Harness } from '../hub/test-harness.js';
-import { historiaTanque, unaDescarga, unaTransaccion } from '../store/test-builders.js';
-import { ConciliacionService } from './conciliacion-service.js';
+import { historiaTanque, unaDescarga, unaLectura, unaTransaccion } from '../store/test-builders.js';
+import { type ConciliacionOptions, ConciliacionService } from './conciliacion-service.js';
 import { TANQUES_DEMO } from './tank-service.js';
 
 const H = 3_600_000;
@@ -28,7 +28,7 @@ afterEach(async () => {
 });
 
 /** The service, its alerts going to the real station service and recorded. */
-function service(deteccionFugasMin: number): ConciliacionService {
+function service(deteccionFugasMin: number, extra: Partial<ConciliacionOptions> = {}): ConciliacionService {
   svc = new ConciliacionService(
     h.store,
     h.tanks,
@@ -44,7 +44,7 @@ function service(deteccionFugasMin: number): ConciliacionService {
     },
     h.clock,
     h.log,
-    { deteccionFugasMin },
+    { deteccionFugasMin, ...extra },
   );
   return svc;
 }
@@ -142,5 +142,60 @@ describe('the periodic leak detector', () => {
     h.clock.advance(10 * H);
     await svc?.idle();
     expect([...raised, ...resolved]).toEqual([]);
+  });
+});
+
+describe('the sudden-loss rule', () => {
+  /** A reading a minute over the last 70 min: tank 1 loses 20 L a minute, tank 2 drops 300 L in its last 5 min. */
+  async function ultimaHora(): Promise<void> {
+    const now = h.clock.now();
+    for (let m = 70; m >= 0; m--) {
+      const iso = new Date(now - m * 60_000).toISOString();
+      const uno = 20_000 - 20 * (70 - m);
+      const dos = 15_000 - (m < 5 ? 60 * (5 - m) : 0);
+      await h.store.insertReadings([
+        unaLectura({ id_tanque: 1, timestamp: iso, recibida: iso, litros: uno, litros_15c: uno }),
+        unaLectura({ id_tanque: 2, timestamp: iso, recibida: iso, litros: dos, litros_15c: dos }),
+      ]);
+    }
+  }
+
+  it('runs every --perdida-subita-s: FUGA_SOSPECHADA (perdida_subita) for the tank that loses 1200 L an hour; the litres being dispensed explain the other', async () => {
+    await ultimaHora();
+    const stored = new Promise<Alerta>((resolve) =>
+      h.bus.on('alerta', (a) => {
+        if (a.codigo === 'FUGA_SOSPECHADA') resolve(a);
+      }),
+    );
+    service(0, { perdidaSubitaS: 30, litrosEnCurso: (id) => (id === 2 ? 300 : 0) }).start();
+    h.clock.advance(30_000);
+    await svc?.idle();
+    expect(raised).toEqual(['FUGA_SOSPECHADA:1:perdida_subita']);
+    expect(resolved).toEqual(['FUGA_SOSPECHADA:2:perdida_subita']);
+    const alerta = await stored;
+    expect(alerta).toMatchObject({ clave: 'FUGA_SOSPECHADA:1:perdida_subita', severidad: 'critica' });
+    expect(alerta.datos).toMatchObject({ id_tanque: 1, metodo: 'perdida_subita', umbral_litros: 150, ventana_min: 60 });
+    expect((alerta.datos as { litros_perdidos: number }).litros_perdidos).toBeGreaterThan(1000);
+    // Without the live state, tank 2's last 300 L would be a loss too.
+    await svc?.close();
+    raised.length = 0;
+    expect((await service(0, { perdidaSubitaS: 30 }).perdidaSubita()).alertas).toEqual([
+      'FUGA_SOSPECHADA:1:perdida_subita',
+      'FUGA_SOSPECHADA:2:perdida_subita',
+    ]);
+  });
+
+  it('runs with each detector run too, and not at all with --perdida-subita-s 0', async () => {
+    await ultimaHora();
+    expect((await service(0, { perdidaSubitaS: 30 }).detectar()).alertas).toEqual([
+      'FUGA_SOSPECHADA:1:perdida_subita',
+      'FUGA_SOSPECHADA:2:perdida_subita',
+    ]);
+    await svc?.close();
+    raised.length = 0;
+    service(60, { perdidaSubitaS: 0 }).start();
+    h.clock.advance(60 * 60_000);
+    await svc?.idle();
+    expect(raised).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@
  * tank's readings, the sales of the nozzles that draw from it and its deliveries from the store
  * (paged and bounded), hands them to the pure domain (conciliar, detectarFugas) and, every
  * --deteccion-fugas-min, raises or resolves FUGA_SOSPECHADA / DIFERENCIA_INVENTARIO through the
- * station service. Times are the station's (a reading's `recibida`), as the store's ranges are.
+ * station service; every --perdida-subita-s (and with each detector run), the sudden-loss rule over
+ * the last --perdida-subita-min (domain/perdida-subita.ts). Times are the station's (a reading's `recibida`), as the store's ranges are.
  */
 import { type Clock, type Logger, timestampMs, unrefTimer } from '@combustible/shared';
 import {
@@ -17,6 +18,7 @@ import {
   type VentaConciliable,
 } from '../domain/conciliacion.js';
 import { detectarFugas, MAX_LECTURAS_VENTANA, type OpcionesDetector } from '../domain/fugas.js';
+import { type OpcionesPerdidaSubita, perdidaSubita } from '../domain/perdida-subita.js';
 import type { StationStore } from '../store/port.js';
 import type { StationService } from './station-service.js';
 import type { TankService } from './tank-service.js';
@@ -34,7 +36,16 @@ export interface ConciliacionOptions {
   /** --deteccion-fugas-min: minutes between runs of the leak detector; 0 = off. */
   deteccionFugasMin: number;
   detector?: OpcionesDetector;
+  /** --perdida-subita-s: seconds between runs of the sudden-loss rule; 0 = off (also in the detector's runs). */
+  perdidaSubitaS?: number;
+  perdidaSubita?: OpcionesPerdidaSubita;
+  /** Litres being dispensed from a tank right now, not reported yet (the pumps' live state). */
+  litrosEnCurso?: (id_tanque: number) => number;
 }
+
+/** Defaults of the sudden-loss rule's window and settling time (domain/perdida-subita.ts). */
+const VENTANA_PERDIDA_MS = 60 * 60_000;
+const ASENTAMIENTO_PERDIDA_MS = 60 * 60_000;
 
 /** The days a report covers when the query names no range. */
 export const DIAS_POR_DEFECTO = 7;
@@ -57,9 +68,12 @@ export interface ConciliacionTanque {
   periodos: FilaConciliacion[];
 }
 
+/** Who asked for a tank's data: the API, the statistical detector, the sudden-loss rule. */
+export type OrigenConciliacion = 'api' | 'detector' | 'perdida_subita';
+
 export interface ConciliacionMetrics {
   /** One tank reconciled or judged; `truncada` when a bound on the rows read left some out. */
-  conciliacion(origen: 'api' | 'detector', truncada: boolean): void;
+  conciliacion(origen: OrigenConciliacion, truncada: boolean): void;
 }
 
 const noMetrics: ConciliacionMetrics = { conciliacion() {} };
@@ -95,9 +109,9 @@ async function paginar<T>(
 const ms = timestampMs;
 
 export class ConciliacionService {
-  private timer: ReturnType<Clock['setTimeout']> | undefined;
+  private readonly timers = new Map<string, ReturnType<Clock['setTimeout']>>();
   private closed = false;
-  private running: Promise<unknown> = Promise.resolve();
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(
     private readonly store: StationStore,
@@ -117,7 +131,7 @@ export class ConciliacionService {
     ids: readonly number[],
     desde: number,
     hasta: number,
-    origen: 'api' | 'detector' = 'api',
+    origen: OrigenConciliacion = 'api',
   ): Promise<(EntradaTanque & { truncado: boolean })[]> {
     const d = new Date(desde).toISOString();
     const h = new Date(hasta).toISOString();
@@ -128,7 +142,11 @@ export class ConciliacionService {
       (t) => {
         const id = this.tanks.tankOf(t.id_surtidor, t.tipo_combustible);
         const fin = ms(t.fecha_fin);
-        if (id !== null && Number.isFinite(fin)) porTanque.get(id)?.push({ fecha_fin: fin, litros: t.litros });
+        const inicio = ms(t.fecha_inicio);
+        if (id !== null && Number.isFinite(fin))
+          porTanque
+            .get(id)
+            ?.push({ fecha_fin: fin, litros: t.litros, ...(inicio <= fin ? { fecha_inicio: inicio } : {}) });
         return true;
       },
     );
@@ -218,39 +236,69 @@ export class ConciliacionService {
         result.resueltas.push(clave);
       }
     }
+    if ((this.options.perdidaSubitaS ?? 0) > 0) {
+      const subita = await this.perdidaSubita();
+      result.alertas.push(...subita.alertas);
+      result.resueltas.push(...subita.resueltas);
+    }
     return result;
   }
 
-  /** Starts the periodic detector (nothing when --deteccion-fugas-min is 0). */
+  /** One run of the sudden-loss rule over every tank's last window: raises what it finds, resolves what it cleared. */
+  async perdidaSubita(): Promise<EjecucionDetector> {
+    const now = this.clock.now();
+    const o = this.options.perdidaSubita ?? {};
+    const desde = now - (o.ventanaMs ?? VENTANA_PERDIDA_MS) - (o.asentamientoMs ?? ASENTAMIENTO_PERDIDA_MS);
+    const result: EjecucionDetector = { tanques: 0, alertas: [], resueltas: [] };
+    const ids = this.tanks.all().map((t) => t.id_tanque);
+    for (const { truncado: _, ...entrada } of await this.entradas(ids, desde, now, 'perdida_subita')) {
+      const enCurso = this.options.litrosEnCurso?.(entrada.id_tanque) ?? 0;
+      const r = perdidaSubita(entrada, this.clock, o, enCurso);
+      result.tanques++;
+      if (r.alerta) {
+        this.station.raiseAlert(r.alerta);
+        result.alertas.push(r.alerta.clave);
+      } else if (r.resuelta !== null) {
+        this.station.resolveAlert(r.resuelta);
+        result.resueltas.push(r.resuelta);
+      }
+    }
+    return result;
+  }
+
+  /** Starts the periodic detector and sudden-loss rule (each off when its flag is 0). */
   start(): void {
-    if (this.options.deteccionFugasMin > 0) this.schedule();
+    if (this.options.deteccionFugasMin > 0)
+      this.schedule('detección de fugas', this.options.deteccionFugasMin * 60_000, () => this.detectar());
+    const s = this.options.perdidaSubitaS ?? 0;
+    if (s > 0) this.schedule('pérdida súbita', s * 1000, () => this.perdidaSubita());
   }
 
-  private schedule(): void {
+  private schedule(que: string, everyMs: number, run: () => Promise<EjecucionDetector>): void {
     if (this.closed) return;
-    this.timer = this.clock.setTimeout(() => {
-      this.running = this.detectar().then(
-        (r) => {
-          this.log.debug(r, 'detección de fugas');
-          this.schedule();
-        },
-        (err: unknown) => {
-          this.log.error({ err }, 'detección de fugas: falló');
-          this.schedule();
-        },
+    const timer = this.clock.setTimeout(() => {
+      const p = run().then(
+        (r) => this.log.debug(r, que),
+        (err: unknown) => this.log.error({ err }, `${que}: falló`),
       );
-    }, this.options.deteccionFugasMin * 60_000);
-    unrefTimer(this.timer);
+      this.running.add(p);
+      void p.finally(() => {
+        this.running.delete(p);
+        this.schedule(que, everyMs, run);
+      });
+    }, everyMs);
+    this.timers.set(que, timer);
+    unrefTimer(timer);
   }
 
-  /** Resolves once the detector's run under way (if any) has ended. */
+  /** Resolves once the runs under way (if any) have ended. */
   async idle(): Promise<void> {
-    await this.running;
+    await Promise.all([...this.running]);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.clock.clearTimeout(this.timer);
-    await this.running;
+    for (const t of this.timers.values()) this.clock.clearTimeout(t);
+    await this.idle();
   }
 }

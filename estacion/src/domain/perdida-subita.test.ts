@@ -91,9 +91,9 @@ describe('perdidaSubita', () => {
     const clock = new FakeClock();
     // A sale every 2 min back to back: at every reading one is half dispensed.
     const entrada = escena(clock, { minutos: 30, ventaCadaMin: 2, ruidoL: 0 });
-    expect(Math.abs(perdidaSubita(entrada, clock, { ventanaMs: 30 * MIN }).evidencia?.litros_perdidos ?? 99)).toBeLessThan(
-      1,
-    );
+    expect(
+      Math.abs(perdidaSubita(entrada, clock, { ventanaMs: 30 * MIN }).evidencia?.litros_perdidos ?? 99),
+    ).toBeLessThan(1);
     // The sale under way now (not reported yet) has taken 300 L out of the tank: the live state says so.
     const ahora = clock.now();
     for (const l of entrada.lecturas.slice(-5)) {

@@ -38,8 +38,8 @@ const DEFAULTS: Required<OpcionesPerdidaSubita> = {
   asentamientoMs: 60 * 60_000,
 };
 
-/** What the rule found, sent as the alert's `datos`. */
-export interface EvidenciaPerdidaSubita {
+/** What the rule found, sent as the alert's `datos` (a type, so that it is a Record<string, unknown>). */
+export type EvidenciaPerdidaSubita = {
   id_tanque: number;
   metodo: 'perdida_subita';
   /** The first and last reading used (ISO-8601). */
@@ -55,7 +55,7 @@ export interface EvidenciaPerdidaSubita {
   ventas_l: number;
   /** Litres being dispensed from the tank when the rule ran, not reported yet. */
   en_curso_l: number;
-}
+};
 
 export interface AlertaPerdidaSubita {
   codigo: 'FUGA_SOSPECHADA';
