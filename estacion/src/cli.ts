@@ -196,7 +196,7 @@ export const STATION_OPTIONS = {
   },
   'perdida-subita-min': {
     type: 'number',
-    describe: 'Ventana de la revisión de pérdida súbita, en minutos (1–1440)',
+    describe: 'Ventana de la revisión de pérdida súbita, en minutos (0.25–1440)',
     default: 60,
   },
   'perdida-subita-litros': {

@@ -145,7 +145,7 @@ export function perdidaSubita(
     metodo: 'perdida_subita',
     desde: new Date(t0).toISOString(),
     hasta: new Date(ultima.timestamp).toISOString(),
-    ventana_min: r1(o.ventanaMs / 60_000),
+    ventana_min: Math.round(o.ventanaMs / 600) / 100,
     volumen: neto ? 'neto_15c' : 'bruto',
     lecturas: lecturas.length,
     litros_perdidos: r1(perdidos),
@@ -155,14 +155,15 @@ export function perdidaSubita(
   };
   const clave = clavePerdidaSubita(id);
   if (perdidos > o.umbralLitros) {
-    const minutos = Math.max(1, Math.round((ultima.timestamp - t0) / 60_000));
+    const segundos = Math.round((ultima.timestamp - t0) / 1000);
+    const lapso = segundos < 120 ? `${segundos} s` : `${Math.round(segundos / 60)} min`;
     return {
       evidencia,
       alerta: {
         codigo: 'FUGA_SOSPECHADA',
         clave,
         mensaje:
-          `Tanque ${id}: faltan ${Math.round(perdidos)} L en ${minutos} min que las ventas no explican ` +
+          `Tanque ${id}: faltan ${Math.round(perdidos)} L en ${lapso} que las ventas no explican ` +
           `(umbral ${o.umbralLitros} L); pérdida súbita: revise el tanque, las líneas y retiros sin venta`,
         severidad: 'critica',
         id_surtidor: null,
