@@ -207,6 +207,18 @@ export class ConciliacionService {
       .all()
       .map((t) => t.id_tanque)
       .filter((id) => q.id_tanque === undefined || id === q.id_tanque);
+    return this.porLimites(ids, limites);
+  }
+
+  /** The reconciliation of every tank over exactly [desde, hasta] (a close's range), one period each. */
+  async conciliarRango(desde: number, hasta: number): Promise<ConciliacionTanque[]> {
+    return this.porLimites(
+      this.tanks.all().map((t) => t.id_tanque),
+      [desde, hasta],
+    );
+  }
+
+  private async porLimites(ids: readonly number[], limites: readonly number[]): Promise<ConciliacionTanque[]> {
     const first = limites[0] as number;
     const last = limites[limites.length - 1] as number;
     // A reading up to the tolerance before the first edge (or after the last) may open (close) a period.

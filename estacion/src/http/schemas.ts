@@ -452,7 +452,11 @@ export const cierre = z
     por_metodo_pago: z.array(z.object({ metodo_pago: metodoPago, ...totalesCierre })),
     por_operador: z.array(z.object({ operador: z.string().nullable(), ...totalesCierre })),
     por_operador_truncado: z.literal(true).optional(),
-    conciliacion: z.unknown().describe('Wet-stock reconciliation frozen with the close; null until tanks exist'),
+    conciliacion: z
+      .unknown()
+      .describe(
+        'Wet-stock reconciliation frozen with the close: { cierre_anterior, tanques: [{ id_tanque, truncado, periodos: [one period, as GET /api/conciliacion] }] }; null without tanks',
+      ),
   })
   .meta({ id: 'Cierre' });
 
