@@ -6,6 +6,7 @@
 import { type ColumnaCsv, CupoExportaciones, enviarCsv } from '@combustible/server';
 import type { FastifyReply } from 'fastify';
 import type { StationMetrics } from '../app/metrics.js';
+import type { BalanceVolumen, FilaConciliacion } from '../domain/conciliacion.js';
 import type { Alerta, Autorizacion, Cierre, Conflicto, Transaccion } from '../domain/types.js';
 import { StationError } from '../errors.js';
 
@@ -92,6 +93,32 @@ export const COLUMNAS_CIERRE: readonly ColumnaCsv<Cierre>[] = [
   { encabezado: 'litros', valor: (c) => c.total.litros },
   { encabezado: 'monto', valor: (c) => c.total.monto },
   { encabezado: 'reembolsos', valor: (c) => c.total.reembolsos },
+];
+
+/** One row of the reconciliation's CSV: a tank's period. */
+export type FilaConciliacionCsv = FilaConciliacion & { truncado: boolean };
+
+const BALANCE: readonly (keyof BalanceVolumen)[] = [
+  'stock_inicial',
+  'ventas',
+  'descargas',
+  'stock_esperado',
+  'stock_medido',
+  'varianza',
+  'varianza_acumulada',
+];
+
+/** (ext) GET /api/conciliacion as CSV: one row per tank and period, gross then net (15 °C) balances. */
+export const COLUMNAS_CONCILIACION: readonly ColumnaCsv<FilaConciliacionCsv>[] = [
+  { encabezado: 'id_tanque', valor: (f) => f.id_tanque },
+  { encabezado: 'desde', valor: (f) => f.desde },
+  { encabezado: 'hasta', valor: (f) => f.hasta },
+  { encabezado: 'lectura_inicial', valor: (f) => f.lectura_inicial },
+  { encabezado: 'lectura_final', valor: (f) => f.lectura_final },
+  ...(['bruto', 'neto_15c'] as const).flatMap((vol) =>
+    BALANCE.map((campo) => ({ encabezado: `${vol}_${campo}`, valor: (f: FilaConciliacionCsv) => f[vol]?.[campo] })),
+  ),
+  { encabezado: 'truncado', valor: (f) => f.truncado },
 ];
 
 /** Sends `filas` as CSV (named `<station id>-<lista>.csv`), within --max-exports. */

@@ -510,6 +510,7 @@ export const filtroConciliacion = z
       .refine((m) => Math.abs(m) <= 840, 'minutos enteros entre -840 y 840')
       .optional()
       .describe('UTC offset of the local midnight in minutes (e.g. -180); default 0'),
+    formato,
   })
   .superRefine((q, ctx) => {
     if (q.desde === undefined || q.hasta === undefined) {

@@ -3,13 +3,14 @@
  * readings and the deliveries detected; a supervisor configures them. Every change is audited,
  * refused ones too.
  */
-import { requestActor, sendPage } from '@combustible/server';
+import { pideCsv, requestActor, sendPage } from '@combustible/server';
 import { timestampMs } from '@combustible/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { StationError } from '../../errors.js';
-import type { ApiDeps } from '../deps.js';
+import type { RouteDeps } from '../deps.js';
+import { COLUMNAS_CONCILIACION } from '../exportar.js';
 import {
   cambiosTanque,
   conciliacionTanque,
@@ -31,7 +32,10 @@ function notFound(id: number): StationError {
   return new StationError('TANQUE_NO_ENCONTRADO', `no existe el tanque ${id}`);
 }
 
-export const tanquesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { tanks, store, auth, conciliacion }) => {
+export const tanquesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
+  app,
+  { tanks, store, auth, conciliacion, exportar },
+) => {
   const { audit } = auth;
 
   /** Runs a change and audits it: `ok`, or `error` with the code it was refused with. */
@@ -200,15 +204,20 @@ export const tanquesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { tanks
         response: { 200: z.array(conciliacionTanque), 400: errorRespuesta, 404: errorRespuesta },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { desde, hasta, id_tanque, turnos, offset_min } = req.query;
       if (id_tanque !== undefined && !tanks.get(id_tanque)) throw notFound(id_tanque);
-      return conciliacion.conciliar({
+      const reporte = await conciliacion.conciliar({
         desde: desde === undefined ? undefined : timestampMs(desde),
         hasta: hasta === undefined ? undefined : timestampMs(hasta),
         id_tanque,
         turnos,
         offsetMin: offset_min,
+      });
+      if (!pideCsv(req)) return reporte;
+      // The report is bounded (MAX_PERIODOS per tank, --max-tanques): its rows are in memory already.
+      return exportar(reply, 'conciliacion', COLUMNAS_CONCILIACION, async function* () {
+        for (const t of reporte) for (const p of t.periodos) yield { ...p, truncado: t.truncado };
       });
     },
   );
