@@ -1,6 +1,6 @@
 import { FakeClock } from '@combustible/shared';
 import { describe, expect, it } from 'vitest';
-import type { EntradaTanque } from './conciliacion.js';
+import type { DescargaConciliable, LecturaConciliable, VentaConciliable } from './conciliacion.js';
 import { clavePerdidaSubita, perdidaSubita } from './perdida-subita.js';
 
 const MIN = 60_000;
@@ -26,15 +26,17 @@ interface Escena {
 }
 
 /** One tank read every 30 s up to the clock's now; sales dispensed over 2 min and reported at their end. */
-function escena(clock: FakeClock, e: Escena): EntradaTanque {
+interface Entrada {
+  id_tanque: number;
+  lecturas: LecturaConciliable[];
+  ventas: VentaConciliable[];
+  descargas: DescargaConciliable[];
+}
+
+function escena(clock: FakeClock, e: Escena): Entrada {
   const ahora = clock.now();
   const inicio = ahora - e.minutos * MIN;
-  const entrada = {
-    id_tanque: 3,
-    lecturas: [] as EntradaTanque['lecturas'][number][],
-    ventas: [] as EntradaTanque['ventas'][number][],
-    descargas: [] as EntradaTanque['descargas'][number][],
-  };
+  const entrada: Entrada = { id_tanque: 3, lecturas: [], ventas: [], descargas: [] };
   const ventas: { inicio: number; fin: number }[] = [];
   if (e.ventaCadaMin)
     for (let t = inicio; t + 2 * MIN <= ahora; t += e.ventaCadaMin * MIN) ventas.push({ inicio: t, fin: t + 2 * MIN });
