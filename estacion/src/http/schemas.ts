@@ -408,11 +408,13 @@ export const filtroLecturas = z.object({
   desde: timestamp.optional().describe('Inclusive lower bound on recibida'),
   hasta: timestamp.optional().describe('Inclusive upper bound on recibida'),
   ...pageQueryFields(),
+  formato,
 });
 
 export const filtroDescargas = z.object({
   id_tanque: idTanqueTexto.optional(),
   ...pageQueryFields(),
+  formato,
 });
 
 export const descarga = z

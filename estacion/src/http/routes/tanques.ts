@@ -10,7 +10,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { StationError } from '../../errors.js';
 import type { RouteDeps } from '../deps.js';
-import { COLUMNAS_CONCILIACION } from '../exportar.js';
+import { COLUMNAS_CONCILIACION, COLUMNAS_DESCARGA, COLUMNAS_LECTURA } from '../exportar.js';
 import {
   cambiosTanque,
   conciliacionTanque,
@@ -163,7 +163,8 @@ export const tanquesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
     {
       schema: {
         tags,
-        summary: 'Lecturas de un tanque, la más reciente primero (?desde&hasta sobre recibida; total en x-total-count)',
+        summary:
+          'Lecturas de un tanque, la más reciente primero (?desde&hasta sobre recibida; total en x-total-count); en CSV con ?formato=csv o Accept: text/csv',
         params: idTanqueParams,
         querystring: filtroLecturas,
         response: { 200: z.array(lecturaTanqueRespuesta), 400: errorRespuesta, 404: errorRespuesta },
@@ -172,7 +173,9 @@ export const tanquesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
     async (req, reply) => {
       if (!tanks.get(req.params.id)) throw notFound(req.params.id);
       const { desde, hasta, limit, skip } = req.query;
-      return sendPage(reply, await store.listReadings({ id_tanque: req.params.id, desde, hasta, limit, skip }));
+      const filtro = { id_tanque: req.params.id, desde, hasta };
+      if (pideCsv(req)) return exportar(reply, 'lecturas', COLUMNAS_LECTURA, () => store.iterateReadings(filtro));
+      return sendPage(reply, await store.listReadings({ ...filtro, limit, skip }));
     },
   );
 
@@ -181,13 +184,16 @@ export const tanquesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
     {
       schema: {
         tags,
-        summary: 'Descargas detectadas, la más reciente primero (?id_tanque; total en x-total-count)',
+        summary:
+          'Descargas detectadas, la más reciente primero (?id_tanque; total en x-total-count); en CSV con ?formato=csv o Accept: text/csv',
         querystring: filtroDescargas,
         response: { 200: z.array(descarga), 400: errorRespuesta },
       },
     },
     async (req, reply) => {
       const { id_tanque, limit, skip } = req.query;
+      if (pideCsv(req))
+        return exportar(reply, 'descargas', COLUMNAS_DESCARGA, () => store.iterateDeliveries({ id_tanque }));
       return sendPage(reply, await store.listDeliveries({ id_tanque, limit, skip }));
     },
   );
@@ -199,7 +205,7 @@ export const tanquesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
         tags,
         summary:
           'Conciliación de inventario por tanque y día (o turno): stock inicial, ventas, descargas, ' +
-          'stock esperado y medido, varianza y varianza acumulada (docs/conciliacion.md)',
+          'stock esperado y medido, varianza y varianza acumulada (docs/conciliacion.md); en CSV con ?formato=csv o Accept: text/csv',
         querystring: filtroConciliacion,
         response: { 200: z.array(conciliacionTanque), 400: errorRespuesta, 404: errorRespuesta },
       },
