@@ -88,6 +88,21 @@ describe('ConciliacionService.entradas', () => {
     expect(dos?.descargas).toEqual([]);
   });
 
+  it('reads the store through its iterators within bounds: past one, the newest rows and truncado', async () => {
+    await seed();
+    const now = h.clock.now();
+    const [uno] = await service(0, { maxFilas: { lecturas: 10, ventas: 5 } }).entradas([1], now - 3 * D, now);
+    expect(uno?.truncado).toBe(true);
+    expect(uno?.lecturas.map((l) => l.timestamp)).toEqual(Array.from({ length: 10 }, (_, i) => now - i * H));
+    // Five sales of both fuels, newest first: those of tank 1's fuel among them.
+    expect(uno?.ventas.length).toBeLessThanOrEqual(5);
+    expect(uno?.ventas.every((v) => v.fecha_fin >= now - D)).toBe(true);
+    // Exactly at the bound is not cut short.
+    const [justo] = await service(0, { maxFilas: { lecturas: 3 * 24 + 1 } }).entradas([1], now - 3 * D, now);
+    expect(justo?.truncado).toBe(false);
+    expect(justo?.lecturas).toHaveLength(3 * 24 + 1);
+  });
+
   it('reconciles by day: the leaking tank loses about 72 L a day, the tight one about none', async () => {
     await seed();
     // The clock stands at 2026-01-15T14:00Z: four whole UTC days within the week of data.

@@ -25,7 +25,7 @@ import type { TankService } from './tank-service.js';
 
 const HORA_MS = 3_600_000;
 const DIA_MS = 24 * HORA_MS;
-/** Rows read from the store per page. */
+/** Rows read between two turns of the event loop. */
 const PAGINA = 1000;
 /** The most sales one gathering reads (all pumps, all fuels): beyond, the rest is left out and logged. */
 export const MAX_VENTAS = 500_000;
@@ -41,6 +41,8 @@ export interface ConciliacionOptions {
   perdidaSubita?: OpcionesPerdidaSubita;
   /** Litres being dispensed from a tank right now, not reported yet (the pumps' live state). */
   litrosEnCurso?: (id_tanque: number) => number;
+  /** The bounds on the rows one gathering reads (default MAX_VENTAS, MAX_LECTURAS_VENTANA, 10 000 deliveries a tank). */
+  maxFilas?: { ventas?: number; lecturas?: number; descargas?: number };
 }
 
 /** Defaults of the sudden-loss rule's window and settling time (domain/perdida-subita.ts). */
@@ -86,24 +88,21 @@ export interface EjecucionDetector {
 }
 
 /**
- * Pages through a newest-first listing, handing each row to `each` (which returns false once the
- * rest is older than wanted), until the listing ends or `max` rows were read; true when `max` cut
- * it short. Only what `each` keeps stays in memory. A page is at most PAGINA rows: a long report
- * never holds the event loop for more than one page.
+ * Reads a newest-first store iterator (keyset pages in SQLite, a cursor in MongoDB), handing each
+ * row to `each` (which returns false once the rest is older than wanted), until it ends or `max`
+ * rows were read; true when `max` cut it short (a row beyond it exists). Only what `each` keeps
+ * stays in memory. Leaving the loop early closes the iterator (its cursor is released).
  */
-async function paginar<T>(
-  list: (limit: number, skip: number) => Promise<{ items: T[]; total: number }>,
-  max: number,
-  each: (item: T) => boolean,
-): Promise<boolean> {
-  for (let skip = 0; skip < max; skip += PAGINA) {
-    const page = await list(Math.min(PAGINA, max - skip), skip);
-    for (const item of page.items) if (!each(item)) return false;
-    if (page.items.length === 0 || skip + page.items.length >= page.total) return false;
-    // SQLite answers synchronously: between pages, let the station's sockets and timers run.
-    await new Promise<void>((r) => setImmediate(r));
+async function leer<T>(filas: AsyncIterable<T>, max: number, each: (item: T) => boolean): Promise<boolean> {
+  let n = 0;
+  for await (const item of filas) {
+    if (n >= max) return true;
+    n++;
+    if (!each(item)) return false;
+    // SQLite answers synchronously: every PAGINA rows, let the station's sockets and timers run.
+    if (n % PAGINA === 0) await new Promise<void>((r) => setImmediate(r));
   }
-  return true;
+  return false;
 }
 
 const ms = timestampMs;
@@ -136,9 +135,9 @@ export class ConciliacionService {
     const d = new Date(desde).toISOString();
     const h = new Date(hasta).toISOString();
     const porTanque = new Map<number, VentaConciliable[]>(ids.map((id) => [id, []]));
-    const ventasTruncadas = await paginar(
-      (limit, skip) => this.store.listTransactions({ fecha_inicio: d, fecha_fin: h, limit, skip }),
-      MAX_VENTAS,
+    const ventasTruncadas = await leer(
+      this.store.iterateTransactions({ fecha_inicio: d, fecha_fin: h }),
+      this.options.maxFilas?.ventas ?? MAX_VENTAS,
       (t) => {
         const id = this.tanks.tankOf(t.id_surtidor, t.tipo_combustible);
         const fin = ms(t.fecha_fin);
@@ -155,9 +154,9 @@ export class ConciliacionService {
     const out: (EntradaTanque & { truncado: boolean })[] = [];
     for (const id_tanque of ids) {
       const lecturas: LecturaConciliable[] = [];
-      const lecturasTruncadas = await paginar(
-        (limit, skip) => this.store.listReadings({ id_tanque, desde: d, hasta: h, limit, skip }),
-        MAX_LECTURAS_VENTANA,
+      const lecturasTruncadas = await leer(
+        this.store.iterateReadings({ id_tanque, desde: d, hasta: h }),
+        this.options.maxFilas?.lecturas ?? MAX_LECTURAS_VENTANA,
         (l) => {
           const t = ms(l.recibida);
           if (Number.isFinite(t)) lecturas.push({ timestamp: t, litros: l.litros, litros_15c: l.litros_15c });
@@ -166,9 +165,9 @@ export class ConciliacionService {
       );
       // Deliveries come newest first by inicio: stop at the first that began well before the range.
       const descargas: DescargaConciliable[] = [];
-      const descargasTruncadas = await paginar(
-        (limit, skip) => this.store.listDeliveries({ id_tanque, limit, skip }),
-        MAX_DESCARGAS,
+      const descargasTruncadas = await leer(
+        this.store.iterateDeliveries({ id_tanque }),
+        this.options.maxFilas?.descargas ?? MAX_DESCARGAS,
         (x) => {
           const inicio = ms(x.inicio);
           const fin = ms(x.fin);
