@@ -12,7 +12,7 @@ import type { StationRole } from '@combustible/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Transaccion } from '../domain/types.js';
 import { unaAlerta, unaAutorizacion, unaTransaccion, unCierre } from '../store/test-builders.js';
-import { BOM, parseCsv, registros } from './csv-test-support.js';
+import { parseCsv, registros } from './csv-test-support.js';
 import { type ApiHarness, createApiHarness } from './test-harness.js';
 
 let t: ApiHarness | undefined;
