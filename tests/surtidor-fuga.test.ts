@@ -3,20 +3,11 @@
  * leak (a burst line, 10 000 L/h simulated at --speed 10) raises FUGA_SOSPECHADA through the
  * sudden-loss rule with a short window, within seconds; the tight tank beside it raises nothing.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  removeTempDirs,
-  type ServiceProcess,
-  startProcess,
-  startStationProcess,
-  tempDir,
-} from './helpers/processes.js';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers/processes.js';
+import { surtidorFixture } from './helpers/surtidor-fixture.js';
 
-const procs: ServiceProcess[] = [];
-afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.stop('SIGKILL')));
-});
-afterAll(removeTempDirs);
+const fixture = surtidorFixture();
 
 interface Alerta {
   codigo: string;
@@ -27,7 +18,7 @@ interface Alerta {
 
 describe('a leak injected with the simulator', () => {
   it('raises FUGA_SOSPECHADA (perdida_subita) at the station for the leaking tank only', async () => {
-    const station = await startStationProcess({
+    const station = await fixture.estacion({
       flags: {
         'tanques-demo': 'true',
         'deteccion-fugas-min': '0',
@@ -36,14 +27,12 @@ describe('a leak injected with the simulator', () => {
         'perdida-subita-litros': '100',
       },
     });
-    procs.push(station);
-    const surtidor = startProcess('surtidor', [
+    fixture.surtidor([
       ...['--estacion', `127.0.0.1:${station.pumpPort}`, '--count', '1', '--fuels', '93,95', '--seed', '7'],
       // No customers within the test (a sale's times would be in simulated time, ahead of the station's).
       ...['--speed', '10', '--mean-interval', '86400', '--outbox-dir', tempDir('surtidor-fuga-')],
       ...['--tanques', '--intervalo-lecturas', '5', '--fuga', '1:10000'],
     ]);
-    procs.push(surtidor);
 
     // The log names the alert by its code and message (its `clave` is redacted like any secret's).
     const raised = await station.waitForLog(

@@ -1,7 +1,7 @@
 /** (ext, issue 14) The station's reconciliation service: gathering a tank's data from the store, and the periodic leak detector. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alerta } from '../domain/types.js';
-import { createHarness, type Harness } from '../hub/test-harness.js';
+import { createHarness, type Harness, semanaDeTanques } from '../hub/test-harness.js';
 import { historiaTanque, unaDescarga, unaLectura, unaTransaccion } from '../store/test-builders.js';
 import { type ConciliacionOptions, ConciliacionService } from './conciliacion-service.js';
 import { TANQUES_DEMO } from './tank-service.js';
@@ -50,16 +50,7 @@ function service(deteccionFugasMin: number, extra: Partial<ConciliacionOptions> 
 }
 
 /** Seven days of hourly readings and sales up to the clock's now: tank 1 leaks 3 L/h, tank 2 is tight. */
-async function seed(): Promise<void> {
-  for (const [id_tanque, combustible, fugaLh] of [
-    [1, '93', 3],
-    [2, '95', 0],
-  ] as const) {
-    const { lecturas, ventas } = historiaTanque({ id_tanque, combustible, fin: h.clock.now(), dias: 7, fugaLh });
-    await h.store.insertReadings(lecturas);
-    await h.store.insertTransactions(ventas);
-  }
-}
+const seed = () => semanaDeTanques(h, false);
 
 describe('ConciliacionService.entradas', () => {
   it("gathers each tank's readings, the sales of its fuel and the deliveries in the range", async () => {

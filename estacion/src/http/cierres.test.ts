@@ -4,9 +4,9 @@
  * as JSON, CSV and a printable page.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TANQUES_DEMO } from '../app/tank-service.js';
 import type { Cierre } from '../domain/types.js';
-import { historiaTanque, unaTransaccion, unCierre } from '../store/test-builders.js';
+import { semanaDeTanques } from '../hub/test-harness.js';
+import { unaTransaccion, unCierre } from '../store/test-builders.js';
 import { type ApiHarness, createApiHarness } from './test-harness.js';
 
 let t: ApiHarness;
@@ -196,15 +196,7 @@ describe('the reconciliation frozen with a close', () => {
 
   beforeEach(async () => {
     // Tank 1 (93) loses 3 L/h, tank 2 (95) is tight: a week of hourly readings up to 2026-01-15T14:00Z.
-    for (const tanque of TANQUES_DEMO.slice(0, 2)) await t.h.tanks.create(tanque);
-    for (const [id_tanque, combustible, fugaLh] of [
-      [1, '93', 3],
-      [2, '95', 0],
-    ] as const) {
-      const { lecturas, ventas } = historiaTanque({ id_tanque, combustible, fin: t.h.clock.now(), dias: 7, fugaLh });
-      await t.h.store.insertReadings(lecturas);
-      await t.h.store.insertTransactions(ventas);
-    }
+    await semanaDeTanques(t.h);
   });
 
   it("stores each tank's balance over the close's range, carries the cumulative variance on, and reads it back", async () => {

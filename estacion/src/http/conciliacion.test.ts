@@ -2,9 +2,7 @@
 import type { StationRole } from '@combustible/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StationMetrics } from '../app/metrics.js';
-import { TANQUES_DEMO } from '../app/tank-service.js';
-import type { Json } from '../hub/test-harness.js';
-import { historiaTanque } from '../store/test-builders.js';
+import { type Json, semanaDeTanques } from '../hub/test-harness.js';
 import { registros } from './csv-test-support.js';
 import { type ApiHarness, createApiHarness } from './test-harness.js';
 
@@ -12,15 +10,7 @@ let t: ApiHarness;
 beforeEach(async () => {
   t = await createApiHarness();
   // Tank 1 (93) loses 3 L/h, tank 2 (95) is tight: a week of hourly readings up to 2026-01-15T14:00Z.
-  for (const tanque of TANQUES_DEMO.slice(0, 2)) await t.h.tanks.create(tanque);
-  for (const [id_tanque, combustible, fugaLh] of [
-    [1, '93', 3],
-    [2, '95', 0],
-  ] as const) {
-    const { lecturas, ventas } = historiaTanque({ id_tanque, combustible, fin: t.h.clock.now(), dias: 7, fugaLh });
-    await t.h.store.insertReadings(lecturas);
-    await t.h.store.insertTransactions(ventas);
-  }
+  await semanaDeTanques(t.h);
 });
 afterEach(async () => {
   await t.close();
