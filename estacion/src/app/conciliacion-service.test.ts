@@ -1,6 +1,7 @@
 /** (ext, issue 14) The station's reconciliation service: gathering a tank's data from the store, and the periodic leak detector. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Alerta } from '../domain/types.js';
+import { initialState } from '../domain/live-state.js';
+import type { Alerta, EstadoSurtidor } from '../domain/types.js';
 import { createHarness, type Harness, semanaDeTanques } from '../hub/test-harness.js';
 import { historiaTanque, unaDescarga, unaLectura, unaTransaccion } from '../store/test-builders.js';
 import { type ConciliacionOptions, ConciliacionService } from './conciliacion-service.js';
@@ -148,6 +149,33 @@ describe('the periodic leak detector', () => {
     h.clock.advance(10 * H);
     await svc?.idle();
     expect([...raised, ...resolved]).toEqual([]);
+  });
+});
+
+describe('the litres being dispensed (TankService.litrosEnCurso)', () => {
+  it("sums the live litros_actuales of the pumps dispensing each tank's fuel, nothing else", () => {
+    const estado = (
+      id: number,
+      estado_operacion: EstadoSurtidor['estado_operacion'],
+      tipo: string,
+      litros: number,
+    ) => ({
+      ...initialState(id),
+      estado_conexion: 'conectado' as const,
+      estado_operacion,
+      tipo_combustible: tipo as EstadoSurtidor['tipo_combustible'],
+      litros_actuales: litros,
+    });
+    const estados = [
+      estado(1, 'despachando', '93', 12.5),
+      estado(2, 'despachando', '93', 20),
+      estado(3, 'despachando', '95', 7),
+      estado(4, 'disponible', '93', 30),
+      estado(5, 'despachando', 'diesel', 40),
+    ];
+    expect(h.tanks.litrosEnCurso(1, estados)).toBe(32.5);
+    expect(h.tanks.litrosEnCurso(2, estados)).toBe(7);
+    expect(h.tanks.litrosEnCurso(3, estados)).toBe(0);
   });
 });
 
