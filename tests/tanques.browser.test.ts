@@ -2,7 +2,8 @@
  * (ext) The dashboard's "Tanques" panel in a real browser against a station process started with
  * --tanques-demo: a gauge (a LineClient on the pump port) reports the four tanks, a pump sells, the
  * gauge reports the lower level and the bar moves; a low level shows its alert on the card; each
- * card has its cumulative-variance plot from GET /api/conciliacion.
+ * card has its cumulative-variance plot from GET /api/conciliacion; a tank that loses litres fast
+ * shows the sudden-loss alert (a short --perdida-subita-min window).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -56,7 +57,15 @@ describe.skipIf(!available)('dashboard: Tanques panel', () => {
       .then((v) => Number(v));
 
   beforeAll(async () => {
-    station = await startStationProcess({ flags: { nombre: 'Estación Tanques', 'tanques-demo': 'true' } });
+    station = await startStationProcess({
+      flags: {
+        nombre: 'Estación Tanques',
+        'tanques-demo': 'true',
+        'perdida-subita-s': '1',
+        'perdida-subita-min': '0.25',
+        'perdida-subita-litros': '100',
+      },
+    });
     gauge = await LineClient.connect(station.pumpPort);
     gauge.send({
       tipo: 'registro_medidor',
@@ -145,6 +154,28 @@ describe.skipIf(!available)('dashboard: Tanques panel', () => {
     expect(await page.locator('[data-tanque="3"]').getAttribute('class')).toContain('bajo');
     await page.locator('section.tanques').screenshot({ path: path.join(SCREENSHOTS, 'estacion-tanques-alertas.png') });
   });
+
+  it('shows a sudden loss on the card: the gauge reports tank 4 losing 80 L a second, no sale explains it', async () => {
+    // The gauge reports every half second, as a console does; the rule needs half its 15 s window.
+    let litros = 26_000;
+    const reporte = setInterval(() => {
+      litros -= 40;
+      gauge.send(lectura(4, litros));
+    }, 500);
+    try {
+      await expect
+        .poll(() => page.locator('[data-tanque="4"] .alertas-tanque li').allTextContents(), { timeout: 30_000 })
+        .toEqual(['Pérdida súbita']);
+    } finally {
+      clearInterval(reporte);
+    }
+    expect(await page.locator('[data-tanque="4"] .alertas-tanque li').getAttribute('title')).toMatch(
+      /^Tanque 4: faltan \d+ L en \d+ s que las ventas no explican/,
+    );
+    await page
+      .locator('[data-tanque="4"]')
+      .screenshot({ path: path.join(SCREENSHOTS, 'estacion-tanques-perdida.png') });
+  }, 40_000);
 
   it("plots each tank's cumulative variance over the last days", async () => {
     // A station process cannot have days of past readings: the report is the API's shape, made up.

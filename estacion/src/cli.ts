@@ -188,6 +188,23 @@ export const STATION_OPTIONS = {
       'Minutos entre revisiones de fugas e inventario de los tanques (FUGA_SOSPECHADA, DIFERENCIA_INVENTARIO); 0 = nunca',
     default: 60,
   },
+  'perdida-subita-s': {
+    type: 'number',
+    describe:
+      'Segundos entre revisiones de pérdida súbita de los tanques (FUGA_SOSPECHADA, método perdida_subita; 0–3600); 0 = nunca',
+    default: 60,
+  },
+  'perdida-subita-min': {
+    type: 'number',
+    describe: 'Ventana de la revisión de pérdida súbita, en minutos (0.25–1440)',
+    default: 60,
+  },
+  'perdida-subita-litros': {
+    type: 'number',
+    describe:
+      'Litros que faltan en la ventana sin ventas ni descargas que los expliquen para alertar pérdida súbita (máx. 1 000 000)',
+    default: 150,
+  },
   'descarga-min-litros': {
     type: 'number',
     describe: 'Una subida del nivel de más de estos litros en 10 minutos es una descarga',

@@ -139,6 +139,12 @@ export const stationConfigSchema = z
     descargaMinLitros: z.coerce.number().positive().max(1_000_000).default(300),
     /** (ext) Minutes between runs of the leak detector (FUGA_SOSPECHADA, DIFERENCIA_INVENTARIO); 0 = off. */
     deteccionFugasMin: z.coerce.number().int().min(0).max(10_080).default(60),
+    /** (ext) Seconds between runs of the sudden-loss rule (FUGA_SOSPECHADA, metodo perdida_subita); 0 = off. */
+    perdidaSubitaS: z.coerce.number().int().min(0).max(3600).default(60),
+    /** (ext) The sudden-loss rule's window, minutes (fractions allowed: 0.25 is 15 s, for tests). */
+    perdidaSubitaMin: z.coerce.number().min(0.25).max(1440).default(60),
+    /** (ext) Unexplained litres lost within the window that raise the sudden-loss alert. */
+    perdidaSubitaLitros: z.coerce.number().positive().max(1_000_000).default(150),
     /** (ext) On a start without tanks, create the demo tanks 1–4 (93, 95, 97, diesel): npm start. */
     tanquesDemo: z.boolean().default(false),
     /** Seconds a command for the whole forecourt waits for the pumps' answers (and the most a request may ask). */

@@ -12,3 +12,5 @@ export { MIGRATIONS as SQLITE_MIGRATIONS } from './store/sqlite-schema.js';
 export { INSERT_TRANSACCION_SQL, SQLITE_FILE } from './store/sqlite-store.js';
 export * from './domain/conciliacion.js';
 export * from './domain/fugas.js';
+export * from './domain/perdida-subita.js';
+export { calibracionCilindro, revisarLectura, type Tanque as TanqueEstacion } from './domain/tanks.js';

@@ -134,7 +134,12 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
     service,
     clock,
     log.child({ mod: 'conciliacion' }),
-    { deteccionFugasMin: config.deteccionFugasMin },
+    {
+      deteccionFugasMin: config.deteccionFugasMin,
+      perdidaSubitaS: config.perdidaSubitaS,
+      perdidaSubita: { ventanaMs: config.perdidaSubitaMin * 60_000, umbralLitros: config.perdidaSubitaLitros },
+      litrosEnCurso: (id) => tanks.litrosEnCurso(id, service.live.all()),
+    },
     metrics,
   );
   auth.useMetrics(metrics.registry, 'estacion');

@@ -155,7 +155,7 @@ describe('surtidor CLI', () => {
     [['--descargas'], 'requieren --tanques'],
     [['--tanques', '--fuga', '1-2'], 'ID:VALOR'],
     [['--tanques', '--fuga', '1:0'], '> 0'],
-    [['--tanques', '--fuga', '1:5000'], '≤ 1000'],
+    [['--tanques', '--fuga', '1:50000'], '≤ 10000'],
     [['--tanques', '--fuga', '1:1', '--fuga', '1:2'], 'ids repetidos'],
     [['--tanques', '--fuels', '93', '--fuga', '4:1'], 'tanque inexistente'],
     [['--tanques', '--fuels', '93', '--robo', '2:10'], '--robo'],

@@ -68,7 +68,7 @@ export function tanqueDe(c: Combustible): number {
 export const LIMITES_TANQUES = {
   capacidadMinLitros: 1000,
   capacidadMaxLitros: 100_000,
-  fugaMaxLitrosHora: 1000,
+  fugaMaxLitrosHora: 10_000,
   roboMaxLitrosDia: 10_000,
   medidorAltoMaxPorcentaje: 20,
   /** Entries of each repeatable fault flag. */

@@ -1,9 +1,10 @@
 /** (ext, issue 14) The station's reconciliation service: gathering a tank's data from the store, and the periodic leak detector. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Alerta } from '../domain/types.js';
-import { createHarness, type Harness } from '../hub/test-harness.js';
-import { historiaTanque, unaDescarga, unaTransaccion } from '../store/test-builders.js';
-import { ConciliacionService } from './conciliacion-service.js';
+import { initialState } from '../domain/live-state.js';
+import type { Alerta, EstadoSurtidor } from '../domain/types.js';
+import { createHarness, type Harness, semanaDeTanques } from '../hub/test-harness.js';
+import { historiaTanque, unaDescarga, unaLectura, unaTransaccion } from '../store/test-builders.js';
+import { type ConciliacionOptions, ConciliacionService } from './conciliacion-service.js';
 import { TANQUES_DEMO } from './tank-service.js';
 
 const H = 3_600_000;
@@ -28,7 +29,7 @@ afterEach(async () => {
 });
 
 /** The service, its alerts going to the real station service and recorded. */
-function service(deteccionFugasMin: number): ConciliacionService {
+function service(deteccionFugasMin: number, extra: Partial<ConciliacionOptions> = {}): ConciliacionService {
   svc = new ConciliacionService(
     h.store,
     h.tanks,
@@ -44,22 +45,13 @@ function service(deteccionFugasMin: number): ConciliacionService {
     },
     h.clock,
     h.log,
-    { deteccionFugasMin },
+    { deteccionFugasMin, ...extra },
   );
   return svc;
 }
 
 /** Seven days of hourly readings and sales up to the clock's now: tank 1 leaks 3 L/h, tank 2 is tight. */
-async function seed(): Promise<void> {
-  for (const [id_tanque, combustible, fugaLh] of [
-    [1, '93', 3],
-    [2, '95', 0],
-  ] as const) {
-    const { lecturas, ventas } = historiaTanque({ id_tanque, combustible, fin: h.clock.now(), dias: 7, fugaLh });
-    await h.store.insertReadings(lecturas);
-    await h.store.insertTransactions(ventas);
-  }
-}
+const seed = () => semanaDeTanques(h, false);
 
 describe('ConciliacionService.entradas', () => {
   it("gathers each tank's readings, the sales of its fuel and the deliveries in the range", async () => {
@@ -86,6 +78,21 @@ describe('ConciliacionService.entradas', () => {
     expect(uno?.truncado).toBe(false);
     expect(dos?.ventas).toHaveLength(3 * 15);
     expect(dos?.descargas).toEqual([]);
+  });
+
+  it('reads the store through its iterators within bounds: past one, the newest rows and truncado', async () => {
+    await seed();
+    const now = h.clock.now();
+    const [uno] = await service(0, { maxFilas: { lecturas: 10, ventas: 5 } }).entradas([1], now - 3 * D, now);
+    expect(uno?.truncado).toBe(true);
+    expect(uno?.lecturas.map((l) => l.timestamp)).toEqual(Array.from({ length: 10 }, (_, i) => now - i * H));
+    // Five sales of both fuels, newest first: those of tank 1's fuel among them.
+    expect(uno?.ventas.length).toBeLessThanOrEqual(5);
+    expect(uno?.ventas.every((v) => v.fecha_fin >= now - D)).toBe(true);
+    // Exactly at the bound is not cut short.
+    const [justo] = await service(0, { maxFilas: { lecturas: 3 * 24 + 1 } }).entradas([1], now - 3 * D, now);
+    expect(justo?.truncado).toBe(false);
+    expect(justo?.lecturas).toHaveLength(3 * 24 + 1);
   });
 
   it('reconciles by day: the leaking tank loses about 72 L a day, the tight one about none', async () => {
@@ -142,5 +149,87 @@ describe('the periodic leak detector', () => {
     h.clock.advance(10 * H);
     await svc?.idle();
     expect([...raised, ...resolved]).toEqual([]);
+  });
+});
+
+describe('the litres being dispensed (TankService.litrosEnCurso)', () => {
+  it("sums the live litros_actuales of the pumps dispensing each tank's fuel, nothing else", () => {
+    const estado = (
+      id: number,
+      estado_operacion: EstadoSurtidor['estado_operacion'],
+      tipo: string,
+      litros: number,
+    ) => ({
+      ...initialState(id),
+      estado_conexion: 'conectado' as const,
+      estado_operacion,
+      tipo_combustible: tipo as EstadoSurtidor['tipo_combustible'],
+      litros_actuales: litros,
+    });
+    const estados = [
+      estado(1, 'despachando', '93', 12.5),
+      estado(2, 'despachando', '93', 20),
+      estado(3, 'despachando', '95', 7),
+      estado(4, 'disponible', '93', 30),
+      estado(5, 'despachando', 'diesel', 40),
+    ];
+    expect(h.tanks.litrosEnCurso(1, estados)).toBe(32.5);
+    expect(h.tanks.litrosEnCurso(2, estados)).toBe(7);
+    expect(h.tanks.litrosEnCurso(3, estados)).toBe(0);
+  });
+});
+
+describe('the sudden-loss rule', () => {
+  /** A reading a minute over the last 70 min: tank 1 loses 20 L a minute, tank 2 drops 300 L in its last 5 min. */
+  async function ultimaHora(): Promise<void> {
+    const now = h.clock.now();
+    for (let m = 70; m >= 0; m--) {
+      const iso = new Date(now - m * 60_000).toISOString();
+      const uno = 20_000 - 20 * (70 - m);
+      const dos = 15_000 - (m < 5 ? 60 * (5 - m) : 0);
+      await h.store.insertReadings([
+        unaLectura({ id_tanque: 1, timestamp: iso, recibida: iso, litros: uno, litros_15c: uno }),
+        unaLectura({ id_tanque: 2, timestamp: iso, recibida: iso, litros: dos, litros_15c: dos }),
+      ]);
+    }
+  }
+
+  it('runs every --perdida-subita-s: FUGA_SOSPECHADA (perdida_subita) for the tank that loses 1200 L an hour; the litres being dispensed explain the other', async () => {
+    await ultimaHora();
+    const stored = new Promise<Alerta>((resolve) =>
+      h.bus.on('alerta', (a) => {
+        if (a.codigo === 'FUGA_SOSPECHADA') resolve(a);
+      }),
+    );
+    service(0, { perdidaSubitaS: 30, litrosEnCurso: (id) => (id === 2 ? 300 : 0) }).start();
+    h.clock.advance(30_000);
+    await svc?.idle();
+    expect(raised).toEqual(['FUGA_SOSPECHADA:1:perdida_subita']);
+    expect(resolved).toEqual(['FUGA_SOSPECHADA:2:perdida_subita']);
+    const alerta = await stored;
+    expect(alerta).toMatchObject({ clave: 'FUGA_SOSPECHADA:1:perdida_subita', severidad: 'critica' });
+    expect(alerta.datos).toMatchObject({ id_tanque: 1, metodo: 'perdida_subita', umbral_litros: 150, ventana_min: 60 });
+    expect((alerta.datos as { litros_perdidos: number }).litros_perdidos).toBeGreaterThan(1000);
+    // Without the live state, tank 2's last 300 L would be a loss too.
+    await svc?.close();
+    raised.length = 0;
+    expect((await service(0, { perdidaSubitaS: 30 }).perdidaSubita()).alertas).toEqual([
+      'FUGA_SOSPECHADA:1:perdida_subita',
+      'FUGA_SOSPECHADA:2:perdida_subita',
+    ]);
+  });
+
+  it('runs with each detector run too, and not at all with --perdida-subita-s 0', async () => {
+    await ultimaHora();
+    expect((await service(0, { perdidaSubitaS: 30 }).detectar()).alertas).toEqual([
+      'FUGA_SOSPECHADA:1:perdida_subita',
+      'FUGA_SOSPECHADA:2:perdida_subita',
+    ]);
+    await svc?.close();
+    raised.length = 0;
+    service(60, { perdidaSubitaS: 0 }).start();
+    h.clock.advance(60 * 60_000);
+    await svc?.idle();
+    expect(raised).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { ESTADOS_PLAYA, type ResultadoPlaya } from '../hub/forecourt.js';
 import type { HubMetrics } from '../hub/pump-hub.js';
 import type { StationBus } from './events.js';
-import type { ConciliacionMetrics } from './conciliacion-service.js';
+import type { ConciliacionMetrics, OrigenConciliacion } from './conciliacion-service.js';
 import type { TankMetrics } from './tank-service.js';
 
 export class StationMetrics implements HubMetrics, TankMetrics, ConciliacionMetrics {
@@ -52,13 +52,13 @@ export class StationMetrics implements HubMetrics, TankMetrics, ConciliacionMetr
   private readonly conciliaciones = new Counter({
     name: 'estacion_conciliaciones_total',
     help:
-      '(ext) Tanks reconciled (origen: api, detector); truncada="si" when the bounds on the rows read ' +
+      '(ext) Tanks reconciled (origen: api, detector, perdida_subita); truncada="si" when the bounds on the rows read ' +
       '(readings, sales, deliveries) left some out',
     labelNames: ['origen', 'truncada'] as const,
     registers: [this.registry],
   });
 
-  conciliacion(origen: 'api' | 'detector', truncada: boolean): void {
+  conciliacion(origen: OrigenConciliacion, truncada: boolean): void {
     this.conciliaciones.inc({ origen, truncada: truncada ? 'si' : 'no' });
   }
 

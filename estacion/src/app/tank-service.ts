@@ -25,7 +25,7 @@ import {
   tanqueDe,
 } from '../domain/tanks.js';
 import { type AccionTanque, DEFAULT_TANK_WATCH, TankWatch, type TankWatchOptions } from '../domain/tanks-watch.js';
-import type { Transaccion } from '../domain/types.js';
+import type { EstadoSurtidor, Transaccion } from '../domain/types.js';
 import { StationError } from '../errors.js';
 import type { StationStore } from '../store/port.js';
 import type { StationBus } from './events.js';
@@ -219,6 +219,20 @@ export class TankService {
   /** Litres per hour sold from this tank over the last hour (0 for an unknown tank). */
   salesRate(id: number): number {
     return this.watches.get(id)?.tasaVentas(this.clock.now()) ?? 0;
+  }
+
+  /**
+   * Litres being dispensed from tank `id` right now and not reported yet: the `litros_actuales` of
+   * the pumps (their live state) dispensing a fuel that draws from it.
+   */
+  litrosEnCurso(id: number, estados: Iterable<EstadoSurtidor>): number {
+    let litros = 0;
+    for (const e of estados) {
+      if (e.estado_operacion !== 'despachando' || e.tipo_combustible === null) continue;
+      if (this.tankOf(e.id_surtidor, e.tipo_combustible) === id && Number.isFinite(e.litros_actuales))
+        litros += Math.max(0, e.litros_actuales);
+    }
+    return litros;
   }
 
   /** Whether `id` names a tank of this fuel (for a pump's configuracion.tanques). */

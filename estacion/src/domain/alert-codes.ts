@@ -38,7 +38,7 @@ export const STATION_ALERTS = {
     "(ext) At the tank's sales rate of the last hour its product runs out within --horas-autonomia hours; resolved above 1.1 times that.",
   TLS_CERTIFICADO_POR_VENCER: "The station's TLS certificate expires within 30 days (or has expired).",
   FUGA_SOSPECHADA:
-    '(ext) A tank loses litres at a steady rate that sales and deliveries do not explain (domain/fugas.ts, docs/conciliacion.md).',
+    '(ext) A tank loses litres at a steady rate that sales and deliveries do not explain (domain/fugas.ts), or lost more than --perdida-subita-litros of them within the last --perdida-subita-min (domain/perdida-subita.ts; docs/conciliacion.md).',
   DIFERENCIA_INVENTARIO:
     "(ext) A tank's variance is proportional to its sales beyond the meters' tolerance, or its cumulative variance is beyond the inventory control limit.",
 } as const;

@@ -29,6 +29,8 @@ export interface LecturaConciliable {
 export interface VentaConciliable {
   /** When the sale ended: it has left the tank by then. */
   fecha_fin: number;
+  /** When it started (the sudden-loss rule prorates a sale under way at a reading); optional. */
+  fecha_inicio?: number;
   litros: number;
 }
 

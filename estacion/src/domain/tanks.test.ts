@@ -132,13 +132,28 @@ describe('reading review', () => {
     });
   });
 
+  it('reads the product height as the top of the liquid, water included, and the litres as the product alone', () => {
+    // 500 mm of water under a liquid 1500 mm high: the chart gives 14 500 L, 4500 of them water.
+    const conAgua = { altura_producto_mm: 1500, altura_agua_mm: 500 };
+    expect(revisarLectura(t, registrados, lectura({ ...conAgua, litros: 10_000, litros_15c: 9980 }))).toEqual({
+      ok: true,
+      observaciones: [],
+    });
+    // A gauge that counted the water as product is off by the water's litres.
+    const r = revisarLectura(t, registrados, lectura({ ...conAgua, litros: 14_500, litros_15c: 14_480 }));
+    expect(r).toMatchObject({
+      ok: true,
+      observaciones: [expect.stringMatching(/^LITROS_INCONSISTENTES: .*dice 10000$/)],
+    });
+  });
+
   it('keeps litres far from the chart, or at 15 °C far from the gross, with an observation', () => {
     const r = revisarLectura(t, registrados, lectura({ litros: 12_000, litros_15c: 8000 }));
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.observaciones.map((o) => o.split(':')[0])).toEqual(['LITROS_INCONSISTENTES', 'LITROS_15C_INCONSISTENTES']);
-    // Within the tolerance (2 % of 20 000 L = 400 L): nothing noted.
-    expect(revisarLectura(t, registrados, lectura({ litros: 9390, litros_15c: 9380 }))).toEqual({
+    // Within the tolerance (2 % of 20 000 L = 400 L of the chart's 8955 L of product): nothing noted.
+    expect(revisarLectura(t, registrados, lectura({ litros: 9350, litros_15c: 9340 }))).toEqual({
       ok: true,
       observaciones: [],
     });

@@ -181,9 +181,14 @@ export type RevisionLectura =
  * What the station makes of a reading (the schema has checked types and absolute bounds):
  * - refused (`error`, not stored): a tank the station does not have, one the gauge did not
  *   register, a product height above the tank's chart, water above the product;
- * - stored with an observation: litres (or litres at 15 °C) away from the chart's litres at that
- *   height by more than toleranciaLitros (the gauge's chart and the station's disagree), or litres
+ * - stored with an observation: litres (or litres at 15 °C) away from the chart's litres of
+ *   product by more than toleranciaLitros (the gauge's chart and the station's disagree), or litres
  *   above the capacity.
+ */
+/**
+ * As ATG probes report it (docs/protocol.md, Tank gauges): `altura_producto_mm` is the top of the
+ * liquid from the tank's bottom, water included; `altura_agua_mm` the top of the water under it;
+ * `litros` the product alone, chart(product height) − chart(water height).
  */
 export function revisarLectura(
   tanque: Tanque | undefined,
@@ -217,9 +222,11 @@ export function revisarLectura(
   }
   const observaciones: string[] = [];
   const tol = toleranciaLitros(tanque.capacidad_litros);
-  if (Math.abs(l.litros - porTabla) > tol) {
+  // The water is under the product: its litres are not product (water ≤ product height was checked above).
+  const producto = porTabla - (litrosPorAltura(tanque.calibracion, l.altura_agua_mm) ?? 0);
+  if (Math.abs(l.litros - producto) > tol) {
     observaciones.push(
-      `LITROS_INCONSISTENTES: ${l.litros} litros a ${l.altura_producto_mm} mm; la tabla dice ${Math.round(porTabla)}`,
+      `LITROS_INCONSISTENTES: ${l.litros} litros a ${l.altura_producto_mm} mm con ${l.altura_agua_mm} mm de agua; la tabla dice ${Math.round(producto)}`,
     );
   }
   // At 15 °C a volume differs from the gross one by well under 5 % within the wire's temperatures.

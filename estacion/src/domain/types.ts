@@ -236,6 +236,10 @@ export interface Cierre {
   por_operador: (TotalesCierre & { operador: string | null })[];
   /** Present (true) when more attendants than MAX_OPERADORES_CIERRE sold: the rest are under `(otros)`. */
   por_operador_truncado?: true;
-  /** Wet-stock reconciliation frozen with the close (filled by the reconciliation engine); null for now. */
+  /**
+   * Wet-stock reconciliation frozen with the close (app/cierres.ts ConciliacionCierre: one period per
+   * tank, the cumulative variance carried on from the previous close); null without tanks. Stored
+   * data: read leniently, never trusted to have that shape.
+   */
   conciliacion: unknown;
 }

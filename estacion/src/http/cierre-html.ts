@@ -4,7 +4,9 @@
  * GET /cierres/:id_cierre/imprimir. Every value is escaped: names come from pumps and users.
  */
 import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
 import type { Cierre, TotalesCierre } from '../domain/types.js';
+import { conciliacionTanque } from './schemas.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const esc = (v: string) => v.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
@@ -65,6 +67,44 @@ ${cuerpo}
 </section>`;
 }
 
+/** The close's reconciliation as stored (app/cierres.ts); anything else is left off the page. */
+const conciliacionCierre = z.object({ cierre_anterior: z.string().nullable(), tanques: z.array(conciliacionTanque) });
+
+const litros1 = new Intl.NumberFormat('es-CL', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const conSigno = (n: number) => `${n > 0 ? '+' : ''}${litros1.format(n)}`;
+
+/** Opening, sales, deliveries, expected, measured, variance and cumulative variance per tank (litres at 15 °C when the gauge gives them). */
+function tablaConciliacion(c: Cierre): string {
+  if (c.conciliacion === null) return '';
+  const r = conciliacionCierre.safeParse(c.conciliacion);
+  if (!r.success) return '<section><h2>Conciliación de inventario</h2><p class="vacio">No disponible</p></section>';
+  const filas = r.data.tanques.map((t) => {
+    const p = t.periodos[0];
+    const v = p?.neto_15c ?? p?.bruto;
+    if (!p || !v)
+      return `<tr><td>Tanque ${t.id_tanque}</td><td colspan="7" class="vacio">Sin lecturas al inicio o al final</td></tr>`;
+    return (
+      `<tr><td>Tanque ${t.id_tanque}${p.neto_15c ? '' : ' (bruto)'}</td>` +
+      [v.stock_inicial, v.ventas, v.descargas, v.stock_esperado, v.stock_medido]
+        .map((n) => `<td class="n">${litros1.format(n)}</td>`)
+        .join('') +
+      `<td class="n">${conSigno(v.varianza)}</td><td class="n">${conSigno(v.varianza_acumulada)}</td></tr>`
+    );
+  });
+  return `<section class="conciliacion">
+<h2>Conciliación de inventario</h2>
+<table>
+<thead><tr><th>Tanque</th><th class="n">Stock inicial</th><th class="n">Ventas</th><th class="n">Descargas</th><th class="n">Esperado</th><th class="n">Medido</th><th class="n">Varianza</th><th class="n">Acumulada</th></tr></thead>
+<tbody>
+${filas.join('\n')}
+</tbody>
+</table>
+<p class="nota">Litros a 15 °C (brutos donde la sonda no los da). Varianza: medido − esperado; negativa, faltan litros. Acumulada desde ${
+    r.data.cierre_anterior === null ? 'este cierre' : `el cierre ${esc(r.data.cierre_anterior)}`
+  }.</p>
+</section>`;
+}
+
 const ESTILO = `
   :root { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: #111; }
   body { margin: 2rem auto; max-width: 48rem; padding: 0 1rem; font-size: 11pt; line-height: 1.35; }
@@ -77,6 +117,8 @@ const ESTILO = `
   /* Fixed layout: the columns of every table line up, one under the other. */
   table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; table-layout: fixed; }
   th:first-child, td:first-child { width: 32%; overflow-wrap: anywhere; }
+  .conciliacion table { font-size: 9pt; }
+  .conciliacion th:first-child, .conciliacion td:first-child { width: 16%; }
   th, td { border-bottom: 1px solid #bbb; padding: .25rem .4rem; text-align: left; }
   thead th { border-bottom: 1.5px solid #111; font-weight: 600; }
   .n { text-align: right; white-space: nowrap; }
@@ -151,6 +193,7 @@ ${tabla(
 )}
 ${c.por_operador_truncado ? '<p class="nota">Más operadores que los que un cierre detalla: el resto figura como «(otros)».</p>' : ''}
 <p class="nota">Montos en pesos chilenos. Los reembolsos son lo que se debe devolver de ventas prepagadas. Un cierre no cambia una vez hecho.</p>
+${tablaConciliacion(c)}
 </main>
 <div class="firmas">
 <div class="firma">Firma del supervisor</div>

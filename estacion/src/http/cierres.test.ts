@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Cierre } from '../domain/types.js';
-import { unaTransaccion } from '../store/test-builders.js';
+import { semanaDeTanques } from '../hub/test-harness.js';
+import { unaTransaccion, unCierre } from '../store/test-builders.js';
 import { type ApiHarness, createApiHarness } from './test-harness.js';
 
 let t: ApiHarness;
@@ -175,5 +176,77 @@ describe('the printable page', () => {
     }
     expect((await t.api.inject({ url: '/cierres/nada/imprimir', headers: t.as('lectura') })).statusCode).toBe(404);
     expect((await t.api.inject({ url: `/cierres/${c.id_cierre}/imprimir` })).statusCode).toBe(401);
+  });
+});
+
+describe('the reconciliation frozen with a close', () => {
+  interface Balance {
+    stock_inicial: number;
+    ventas: number;
+    stock_esperado: number;
+    stock_medido: number;
+    varianza: number;
+    varianza_acumulada: number;
+  }
+  interface Conciliacion {
+    cierre_anterior: string | null;
+    tanques: { id_tanque: number; truncado: boolean; periodos: { desde: string; hasta: string; bruto: Balance }[] }[];
+  }
+  const conciliacion = (c: Cierre) => c.conciliacion as Conciliacion;
+
+  beforeEach(async () => {
+    // Tank 1 (93) loses 3 L/h, tank 2 (95) is tight: a week of hourly readings up to 2026-01-15T14:00Z.
+    await semanaDeTanques(t.h);
+  });
+
+  it("stores each tank's balance over the close's range, carries the cumulative variance on, and reads it back", async () => {
+    const primero = (await cerrar({ fecha: '2026-01-13' })).json<Cierre>();
+    const c1 = conciliacion(primero);
+    expect(c1.cierre_anterior).toBeNull();
+    expect(c1.tanques.map((x) => [x.id_tanque, x.truncado, x.periodos.length])).toEqual([
+      [1, false, 1],
+      [2, false, 1],
+    ]);
+    const [uno, dos] = c1.tanques.map((x) => x.periodos[0]);
+    expect(uno).toMatchObject({ desde: '2026-01-13T03:00:00.000Z', hasta: '2026-01-14T02:59:59.999Z' });
+    expect(uno?.bruto.ventas).toBe(15 * 150);
+    expect(uno?.bruto.stock_esperado).toBeCloseTo((uno?.bruto.stock_inicial ?? 0) - 2250, 5);
+    expect(uno?.bruto.varianza).toBeCloseTo(-72, -1);
+    expect(uno?.bruto.varianza_acumulada).toBe(uno?.bruto.varianza);
+    expect(Math.abs(dos?.bruto.varianza ?? Infinity)).toBeLessThan(5);
+
+    const segundo = (await cerrar({ fecha: '2026-01-14' })).json<Cierre>();
+    const c2 = conciliacion(segundo);
+    expect(c2.cierre_anterior).toBe(primero.id_cierre);
+    const b = c2.tanques[0]?.periodos[0]?.bruto;
+    expect(b?.varianza).toBeCloseTo(-72, -1);
+    expect(b?.varianza_acumulada).toBeCloseTo((uno?.bruto.varianza ?? 0) + (b?.varianza ?? 0), 5);
+    // A shift's close carries on from the closes of that shift only.
+    const turno = (await cerrar({ fecha: '2026-01-15', turno: 'noche' })).json<Cierre>();
+    expect(conciliacion(turno).cierre_anterior).toBeNull();
+
+    const leido = await t.api.inject({ url: `/api/cierres/${segundo.id_cierre}`, headers: t.as('lectura') });
+    expect(leido.json<Cierre>().conciliacion).toEqual(segundo.conciliacion);
+    const pagina = await t.api.inject({ url: `/cierres/${segundo.id_cierre}/imprimir`, headers: t.as('lectura') });
+    expect(pagina.body).toContain('<h2>Conciliación de inventario</h2>');
+    expect(pagina.body).toMatch(/<tr><td>Tanque 1<\/td>(<td class="n">[\d.,+-]+<\/td>){7}<\/tr>/);
+    expect(pagina.body).toContain(`Acumulada desde el cierre ${primero.id_cierre}.`);
+  });
+
+  it('a stored reconciliation of another shape never breaks the close or its page', async () => {
+    const raro = unCierre({
+      desde: '2026-01-01T03:00:00.000Z',
+      hasta: '2026-01-02T02:59:59.999Z',
+      conciliacion: { x: [1] },
+    });
+    await t.h.store.insertCierre(raro);
+    const pagina = await t.api.inject({ url: `/cierres/${raro.id_cierre}/imprimir`, headers: t.as('lectura') });
+    expect(pagina.statusCode).toBe(200);
+    expect(pagina.body).toContain('Conciliación de inventario</h2><p class="vacio">No disponible</p>');
+    // The next close starts its cumulative variance afresh past a previous one it cannot read.
+    const c = (await cerrar({ fecha: '2026-01-13' })).json<Cierre>();
+    expect(conciliacion(c).cierre_anterior).toBe(raro.id_cierre);
+    const b = conciliacion(c).tanques[0]?.periodos[0]?.bruto;
+    expect(b?.varianza_acumulada).toBe(b?.varianza);
   });
 });

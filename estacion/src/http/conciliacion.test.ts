@@ -2,24 +2,15 @@
 import type { StationRole } from '@combustible/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StationMetrics } from '../app/metrics.js';
-import { TANQUES_DEMO } from '../app/tank-service.js';
-import type { Json } from '../hub/test-harness.js';
-import { historiaTanque } from '../store/test-builders.js';
+import { type Json, semanaDeTanques } from '../hub/test-harness.js';
+import { registros } from './csv-test-support.js';
 import { type ApiHarness, createApiHarness } from './test-harness.js';
 
 let t: ApiHarness;
 beforeEach(async () => {
   t = await createApiHarness();
   // Tank 1 (93) loses 3 L/h, tank 2 (95) is tight: a week of hourly readings up to 2026-01-15T14:00Z.
-  for (const tanque of TANQUES_DEMO.slice(0, 2)) await t.h.tanks.create(tanque);
-  for (const [id_tanque, combustible, fugaLh] of [
-    [1, '93', 3],
-    [2, '95', 0],
-  ] as const) {
-    const { lecturas, ventas } = historiaTanque({ id_tanque, combustible, fin: t.h.clock.now(), dias: 7, fugaLh });
-    await t.h.store.insertReadings(lecturas);
-    await t.h.store.insertTransactions(ventas);
-  }
+  await semanaDeTanques(t.h);
 });
 afterEach(async () => {
   await t.close();
@@ -109,5 +100,43 @@ describe('GET /api/conciliacion', () => {
     }
     // 92 days is the most one report covers.
     expect((await get('desde=2025-10-14T00:00:00Z&hasta=2026-01-14T00:00:00Z')).statusCode).toBe(200);
+  });
+});
+
+describe('GET /api/conciliacion as CSV', () => {
+  it('answers ?formato=csv and Accept: text/csv with one row per tank and period, the same filters as the JSON', async () => {
+    const q = `${DIAS}&id_tanque=1&turnos=360,840,1320&offset_min=-180`;
+    const reporte = json<Reporte>(await get(q));
+    const porFormato = await get(`${q}&formato=csv`);
+    const porAccept = await t.api.inject({
+      url: `/api/conciliacion?${q}`,
+      headers: { ...t.as('lectura'), accept: 'text/csv' },
+    });
+    for (const r of [porFormato, porAccept]) {
+      expect(r.statusCode).toBe(200);
+      expect(r.headers['content-type']).toBe('text/csv; charset=utf-8');
+      expect(r.headers['content-disposition']).toMatch(/^attachment; filename=".+-conciliacion\.csv"$/);
+    }
+    expect(porAccept.body).toBe(porFormato.body);
+    const filas = registros(porFormato.body);
+    const periodos = reporte[0]?.periodos ?? [];
+    expect(periodos.length).toBeGreaterThan(4);
+    expect(filas.map((f) => [f.id_tanque, f.desde, f.hasta])).toEqual(periodos.map((p) => ['1', p.desde, p.hasta]));
+    // Decimal commas, the gross and net balances side by side, absent values as empty cells.
+    const coma = (n: number | undefined) => (n === undefined ? '' : String(n).replace('.', ','));
+    expect(filas.map((f) => f.bruto_ventas)).toEqual(periodos.map((p) => coma(p.bruto?.ventas)));
+    expect(filas.map((f) => f.bruto_varianza_acumulada)).toEqual(
+      periodos.map((p) => coma(p.bruto?.varianza_acumulada)),
+    );
+    expect(Object.keys(filas[0] ?? {})).toEqual(expect.arrayContaining(['neto_15c_stock_medido', 'truncado']));
+    expect(filas[0]?.truncado).toBe('no');
+  });
+
+  it('refuses a bad filter with 400 before any CSV, and needs a session', async () => {
+    const r = await get('desde=2026-01-14T00:00:00Z&formato=csv');
+    expect(r.statusCode).toBe(400);
+    expect(r.headers['content-type']).toMatch(/^application\/json/);
+    expect((await get(`${DIAS}&formato=xml`)).statusCode).toBe(400);
+    expect((await get(`${DIAS}&formato=csv`, null)).statusCode).toBe(401);
   });
 });

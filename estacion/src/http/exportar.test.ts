@@ -12,6 +12,7 @@ import type { StationRole } from '@combustible/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Transaccion } from '../domain/types.js';
 import { unaAlerta, unaAutorizacion, unaTransaccion, unCierre } from '../store/test-builders.js';
+import { parseCsv, registros } from './csv-test-support.js';
 import { type ApiHarness, createApiHarness } from './test-harness.js';
 
 let t: ApiHarness | undefined;
@@ -29,45 +30,6 @@ async function harness(apiOptions: { maxExports?: number } = {}): Promise<ApiHar
 function as(rol: StationRole): { authorization: string } {
   if (!t) throw new Error('sin harness');
   return t.as(rol);
-}
-
-const BOM = '\uFEFF';
-
-/** RFC 4180 with `;`: the rows of a CSV text (quoted cells may hold `;`, `"` doubled, line breaks). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ';') {
-      row.push(cell);
-      cell = '';
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += ch;
-  }
-  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
-  return rows;
-}
-
-/** The rows of a CSV answer as objects by header. */
-function registros(body: string): Record<string, string>[] {
-  expect(body.startsWith(BOM)).toBe(true);
-  const [header, ...rows] = parseCsv(body.slice(1));
-  return rows.map((r) => Object.fromEntries((header ?? []).map((h, i) => [h, r[i] ?? ''])));
 }
 
 describe('CSV negotiation', () => {

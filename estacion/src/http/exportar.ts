@@ -6,6 +6,8 @@
 import { type ColumnaCsv, CupoExportaciones, enviarCsv } from '@combustible/server';
 import type { FastifyReply } from 'fastify';
 import type { StationMetrics } from '../app/metrics.js';
+import type { BalanceVolumen, FilaConciliacion } from '../domain/conciliacion.js';
+import type { Descarga, Lectura } from '../domain/tanks.js';
 import type { Alerta, Autorizacion, Cierre, Conflicto, Transaccion } from '../domain/types.js';
 import { StationError } from '../errors.js';
 
@@ -92,6 +94,58 @@ export const COLUMNAS_CIERRE: readonly ColumnaCsv<Cierre>[] = [
   { encabezado: 'litros', valor: (c) => c.total.litros },
   { encabezado: 'monto', valor: (c) => c.total.monto },
   { encabezado: 'reembolsos', valor: (c) => c.total.reembolsos },
+];
+
+/** (ext) A tank's readings (GET /api/tanques/:id/lecturas). */
+export const COLUMNAS_LECTURA: readonly ColumnaCsv<Lectura>[] = [
+  { encabezado: 'id_tanque', valor: (l) => l.id_tanque },
+  { encabezado: 'id_medidor', valor: (l) => l.id_medidor },
+  { encabezado: 'timestamp', valor: (l) => l.timestamp },
+  { encabezado: 'recibida', valor: (l) => l.recibida },
+  { encabezado: 'altura_producto_mm', valor: (l) => l.altura_producto_mm },
+  { encabezado: 'altura_agua_mm', valor: (l) => l.altura_agua_mm },
+  { encabezado: 'temperatura_c', valor: (l) => l.temperatura_c },
+  { encabezado: 'litros', valor: (l) => l.litros },
+  { encabezado: 'litros_15c', valor: (l) => l.litros_15c },
+  { encabezado: 'observaciones', valor: (l) => l.observaciones.join(' | ') },
+];
+
+/** (ext) The deliveries detected (GET /api/descargas). */
+export const COLUMNAS_DESCARGA: readonly ColumnaCsv<Descarga>[] = [
+  { encabezado: 'id', valor: (d) => d.id },
+  { encabezado: 'id_tanque', valor: (d) => d.id_tanque },
+  { encabezado: 'inicio', valor: (d) => d.inicio },
+  { encabezado: 'fin', valor: (d) => d.fin },
+  { encabezado: 'litros', valor: (d) => d.litros },
+  { encabezado: 'litros_inicio', valor: (d) => d.litros_inicio },
+  { encabezado: 'litros_fin', valor: (d) => d.litros_fin },
+  { encabezado: 'ventas_litros', valor: (d) => d.ventas_litros },
+];
+
+/** One row of the reconciliation's CSV: a tank's period. */
+export type FilaConciliacionCsv = FilaConciliacion & { truncado: boolean };
+
+const BALANCE: readonly (keyof BalanceVolumen)[] = [
+  'stock_inicial',
+  'ventas',
+  'descargas',
+  'stock_esperado',
+  'stock_medido',
+  'varianza',
+  'varianza_acumulada',
+];
+
+/** (ext) GET /api/conciliacion as CSV: one row per tank and period, gross then net (15 °C) balances. */
+export const COLUMNAS_CONCILIACION: readonly ColumnaCsv<FilaConciliacionCsv>[] = [
+  { encabezado: 'id_tanque', valor: (f) => f.id_tanque },
+  { encabezado: 'desde', valor: (f) => f.desde },
+  { encabezado: 'hasta', valor: (f) => f.hasta },
+  { encabezado: 'lectura_inicial', valor: (f) => f.lectura_inicial },
+  { encabezado: 'lectura_final', valor: (f) => f.lectura_final },
+  ...(['bruto', 'neto_15c'] as const).flatMap((vol) =>
+    BALANCE.map((campo) => ({ encabezado: `${vol}_${campo}`, valor: (f: FilaConciliacionCsv) => f[vol]?.[campo] })),
+  ),
+  { encabezado: 'truncado', valor: (f) => f.truncado },
 ];
 
 /** Sends `filas` as CSV (named `<station id>-<lista>.csv`), within --max-exports. */

@@ -408,11 +408,13 @@ export const filtroLecturas = z.object({
   desde: timestamp.optional().describe('Inclusive lower bound on recibida'),
   hasta: timestamp.optional().describe('Inclusive upper bound on recibida'),
   ...pageQueryFields(),
+  formato,
 });
 
 export const filtroDescargas = z.object({
   id_tanque: idTanqueTexto.optional(),
   ...pageQueryFields(),
+  formato,
 });
 
 export const descarga = z
@@ -452,7 +454,11 @@ export const cierre = z
     por_metodo_pago: z.array(z.object({ metodo_pago: metodoPago, ...totalesCierre })),
     por_operador: z.array(z.object({ operador: z.string().nullable(), ...totalesCierre })),
     por_operador_truncado: z.literal(true).optional(),
-    conciliacion: z.unknown().describe('Wet-stock reconciliation frozen with the close; null until tanks exist'),
+    conciliacion: z
+      .unknown()
+      .describe(
+        'Wet-stock reconciliation frozen with the close: { cierre_anterior, tanques: [{ id_tanque, truncado, periodos: [one period, as GET /api/conciliacion] }] }; null without tanks',
+      ),
   })
   .meta({ id: 'Cierre' });
 
@@ -506,6 +512,7 @@ export const filtroConciliacion = z
       .refine((m) => Math.abs(m) <= 840, 'minutos enteros entre -840 y 840')
       .optional()
       .describe('UTC offset of the local midnight in minutes (e.g. -180); default 0'),
+    formato,
   })
   .superRefine((q, ctx) => {
     if (q.desde === undefined || q.hasta === undefined) {

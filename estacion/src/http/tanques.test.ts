@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TANQUES_DEMO } from '../app/tank-service.js';
 import type { Json } from '../hub/test-harness.js';
 import { unaDescarga, unaLectura } from '../store/test-builders.js';
+import { registros } from './csv-test-support.js';
 import { type ApiHarness, createApiHarness } from './test-harness.js';
 
 let t: ApiHarness;
@@ -124,5 +125,39 @@ describe('/api/tanques', () => {
     await t.h.store.saveDelivery(unaDescarga({ id_tanque: 2 }));
     const d = await call('/api/descargas?id_tanque=1', 'lectura');
     expect(d.headers['x-total-count']).toBe('1');
+  });
+
+  it('answers readings and deliveries as CSV (?formato=csv or Accept: text/csv), unpaged, with the same filters', async () => {
+    await call({ method: 'POST', url: '/api/tanques', payload: DEMO });
+    await t.h.store.insertReadings([
+      unaLectura({ recibida: '2026-01-15T10:00:00.000Z', litros: 9000.5 }),
+      unaLectura({ recibida: '2026-01-15T11:00:00.000Z', observaciones: ['LITROS_INCONSISTENTES: x'] }),
+      unaLectura({ recibida: '2026-01-15T12:00:00.000Z' }),
+      unaLectura({ id_tanque: 2, recibida: '2026-01-15T12:00:00.000Z' }),
+    ]);
+    const csv = await call(
+      '/api/tanques/1/lecturas?desde=2026-01-15T10:00:00Z&hasta=2026-01-15T11:00:00Z&formato=csv&limit=1',
+      'lectura',
+    );
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(registros(csv.body).map((l) => [l.recibida, l.litros, l.observaciones])).toEqual([
+      ['2026-01-15T11:00:00.000Z', '9000', 'LITROS_INCONSISTENTES: x'],
+      ['2026-01-15T10:00:00.000Z', '9000,5', ''],
+    ]);
+    const accept = await call({ url: '/api/tanques/1/lecturas', headers: { accept: 'text/csv' } }, 'lectura');
+    expect(registros(accept.body)).toHaveLength(3);
+    expect((await call('/api/tanques/9/lecturas?formato=csv', 'lectura')).statusCode).toBe(404);
+
+    await t.h.store.saveDelivery(unaDescarga({ id: 'D-1', id_tanque: 1, litros: 10_250.5 }));
+    await t.h.store.saveDelivery(unaDescarga({ id: 'D-2', id_tanque: 2 }));
+    const d = await call('/api/descargas?id_tanque=1&formato=csv', 'lectura');
+    expect(registros(d.body).map((x) => [x.id, x.id_tanque, x.litros])).toEqual([['D-1', '1', '10250,5']]);
+    const todas = await call({ url: '/api/descargas', headers: { accept: 'text/csv' } }, 'lectura');
+    expect(
+      registros(todas.body)
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual(['D-1', 'D-2']);
   });
 });

@@ -8,7 +8,8 @@ import { AuditLog, AuthService, STATION_ROLES, type StationRole } from '@combust
 import { createLogger, duplexPair, FakeClock, LineDecoder, type Logger } from '@combustible/shared';
 import { StationBus } from '../app/events.js';
 import { StationService } from '../app/station-service.js';
-import { DEFAULT_TANK_OPTIONS, type TankMetrics, TankService } from '../app/tank-service.js';
+import { DEFAULT_TANK_OPTIONS, TANQUES_DEMO, type TankMetrics, TankService } from '../app/tank-service.js';
+import { historiaTanque } from '../store/test-builders.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { HubOptions } from './options.js';
 import { type HubMetrics, PumpHub, type PumpHubDeps } from './pump-hub.js';
@@ -132,6 +133,23 @@ export interface Harness {
 }
 
 /** A debug-level logger whose JSON events land in `logs` (assert on logs, not on stdout). */
+/**
+ * (ext) The demo tanks 1 (93) and 2 (95), unless `crear` is false, and a week of hourly readings
+ * and sales of each up to the clock's now (store/test-builders.ts historiaTanque): tank 1 loses
+ * 3 L/h, tank 2 is tight.
+ */
+export async function semanaDeTanques(h: Pick<Harness, 'tanks' | 'store' | 'clock'>, crear = true): Promise<void> {
+  if (crear) for (const t of TANQUES_DEMO.slice(0, 2)) await h.tanks.create(t);
+  for (const [id_tanque, combustible, fugaLh] of [
+    [1, '93', 3],
+    [2, '95', 0],
+  ] as const) {
+    const { lecturas, ventas } = historiaTanque({ id_tanque, combustible, fin: h.clock.now(), dias: 7, fugaLh });
+    await h.store.insertReadings(lecturas);
+    await h.store.insertTransactions(ventas);
+  }
+}
+
 export function memoryLogger(): { log: Logger; logs: Json[] } {
   const logs: Json[] = [];
   const log = createLogger({

@@ -1254,6 +1254,37 @@ export function describeStoreContract(
         expect((await todo(store.iterateTransactions({}))).length).toBe(n);
       });
 
+      it("(ext) yields a tank's readings and the deliveries as their lists do, across chunks and ties on recibida", async () => {
+        // More than two chunks of readings, most received at the same instant: the insertion order breaks the tie.
+        const n = EXPORT_CHUNK * 2 + 5;
+        const lecturas = Array.from({ length: n }, (_, i) =>
+          unaLectura({
+            id_tanque: 1 + (i % 2),
+            recibida: i % 7 === 0 ? '2024-01-15T10:00:00.000Z' : '2024-01-15T11:00:00.000Z',
+            litros: i,
+          }),
+        );
+        for (let i = 0; i < n; i += 500) await store.insertReadings(lecturas.slice(i, i + 500));
+        const litros = (ls: { litros: number }[]) => ls.map((l) => l.litros);
+        for (const f of [
+          { id_tanque: 1 },
+          { id_tanque: 2, desde: '2024-01-15T10:30:00Z', hasta: '2024-01-15T11:00:00Z' },
+        ]) {
+          const listed = await store.listReadings({ ...f, limit: n, skip: 0 });
+          const exported = await todo(store.iterateReadings(f));
+          expect(exported.length).toBe(listed.total);
+          expect(litros(exported)).toEqual(litros(listed.items));
+        }
+        const d1 = unaDescarga({ inicio: '2024-01-15T10:00:00.000Z' });
+        const d2 = unaDescarga({ id_tanque: 2, inicio: '2024-01-16T10:00:00.000Z' });
+        const d3 = unaDescarga({ inicio: '2024-01-16T10:00:00.000Z' });
+        for (const d of [d1, d2, d3]) await store.saveDelivery(d);
+        expect(await todo(store.iterateDeliveries({}))).toStrictEqual(
+          (await store.listDeliveries({ limit: 10, skip: 0 })).items,
+        );
+        expect(await todo(store.iterateDeliveries({ id_tanque: 1 }))).toStrictEqual([d3, d1]);
+      });
+
       it('stops reading when the consumer stops early', async () => {
         await store.insertTransactions(Array.from({ length: 5 }, () => unaTransaccion()));
         let seen = 0;

@@ -640,24 +640,21 @@ export class MongoStore extends MongoStoreBase implements StationStore {
 
   async listReadings(filter: LecturaFiltro): Promise<Pagina<Lectura>> {
     this.open();
-    const where: Filter<LecturaDoc> = { id_tanque: filter.id_tanque };
-    const range: { $gte?: string; $lte?: string } = {};
-    if (filter.desde !== undefined) range.$gte = toUtcIso(filter.desde);
-    if (filter.hasta !== undefined) range.$lte = toUtcIso(filter.hasta);
-    if (Object.keys(range).length > 0) where.recibida_utc = range;
+    const where = readingWhere(filter);
     const limit = nonNegativeInt(filter.limit);
     const [docs, total] = await Promise.all([
       limit === 0
         ? Promise.resolve([])
-        : this.lecturas
-            .find(where)
-            .sort({ id_tanque: 1, recibida_utc: -1, _id: -1 })
-            .skip(nonNegativeInt(filter.skip))
-            .limit(limit)
-            .toArray(),
+        : this.lecturas.find(where).sort(READING_ORDER).skip(nonNegativeInt(filter.skip)).limit(limit).toArray(),
       this.lecturas.countDocuments(where),
     ]);
     return { items: docs.map((d) => pickLectura(d)), total };
+  }
+
+  async *iterateReadings(filter: SinPagina<LecturaFiltro>): AsyncIterable<Lectura> {
+    this.open();
+    const cursor = this.lecturas.find(readingWhere(filter)).sort(READING_ORDER);
+    for await (const doc of exported(cursor)) yield pickLectura(doc);
   }
 
   async lastReadings(): Promise<Lectura[]> {
@@ -685,7 +682,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
 
   async listDeliveries(filter: DescargaFiltro): Promise<Pagina<Descarga>> {
     this.open();
-    const where: Filter<DescargaDoc> = filter.id_tanque === undefined ? {} : { id_tanque: filter.id_tanque };
+    const where = deliveryWhere(filter);
     const limit = nonNegativeInt(filter.limit);
     const [docs, total] = await Promise.all([
       limit === 0
@@ -698,7 +695,13 @@ export class MongoStore extends MongoStoreBase implements StationStore {
             .toArray(),
       this.descargas.countDocuments(where),
     ]);
-    return { items: docs.map(({ _id, ...rest }) => pickDescarga({ ...rest, id: _id })), total };
+    return { items: docs.map(fromDescargaDoc), total };
+  }
+
+  async *iterateDeliveries(filter: SinPagina<DescargaFiltro>): AsyncIterable<Descarga> {
+    this.open();
+    for await (const doc of exported(this.descargas.find(deliveryWhere(filter)).sort({ inicio: -1, _id: -1 })))
+      yield fromDescargaDoc(doc);
   }
 
   // ── cierres ──────────────────────────────────────────────────────────────────────────────
@@ -777,6 +780,27 @@ function toCierre({ _id, ...doc }: CierreDoc): Cierre {
  * A cursor read EXPORT_CHUNK documents per batch, closed when the consumer stops early (a client
  * that hung up): the server-side cursor is not left open until it times out.
  */
+/** (ext) listReadings' order: recibida, then insertion (_id). */
+const READING_ORDER = { id_tanque: 1, recibida_utc: -1, _id: -1 } as const;
+
+/** (ext) The filter of listReadings and iterateReadings: one tank, inclusive bounds on recibida. */
+function readingWhere(filter: SinPagina<LecturaFiltro>): Filter<LecturaDoc> {
+  const where: Filter<LecturaDoc> = { id_tanque: filter.id_tanque };
+  const range: { $gte?: string; $lte?: string } = {};
+  if (filter.desde !== undefined) range.$gte = toUtcIso(filter.desde);
+  if (filter.hasta !== undefined) range.$lte = toUtcIso(filter.hasta);
+  if (Object.keys(range).length > 0) where.recibida_utc = range;
+  return where;
+}
+
+function deliveryWhere(filter: SinPagina<DescargaFiltro>): Filter<DescargaDoc> {
+  return filter.id_tanque === undefined ? {} : { id_tanque: filter.id_tanque };
+}
+
+function fromDescargaDoc({ _id, ...rest }: DescargaDoc): Descarga {
+  return pickDescarga({ ...rest, id: _id });
+}
+
 async function* exported<T>(cursor: FindCursor<T>): AsyncGenerator<T> {
   try {
     for await (const doc of cursor.batchSize(EXPORT_CHUNK)) yield doc;

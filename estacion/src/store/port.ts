@@ -291,6 +291,8 @@ export interface StationStore {
    * Throws a RangeError on an unreadable bound.
    */
   listReadings(filter: LecturaFiltro): Promise<Pagina<Lectura>>;
+  /** (ext) Every match, in listReadings' order, as iterateTransactions reads (keyset pages / a cursor). */
+  iterateReadings(filter: SinPagina<LecturaFiltro>): AsyncIterable<Lectura>;
   /** The newest reading of each tank that has any, ordered by id_tanque. */
   lastReadings(): Promise<Lectura[]>;
   /** Deletes the readings received before `before` that are not marked `conservar`; how many. */
@@ -299,6 +301,8 @@ export interface StationStore {
   saveDelivery(d: Descarga): Promise<void>;
   /** Newest first (inicio, then id); `total` counts every match. */
   listDeliveries(filter: DescargaFiltro): Promise<Pagina<Descarga>>;
+  /** (ext) Every match, in listDeliveries' order, as iterateTransactions reads. */
+  iterateDeliveries(filter: SinPagina<DescargaFiltro>): AsyncIterable<Descarga>;
 
   // precios
   /** Inserts, or replaces the stored version with the same number. */

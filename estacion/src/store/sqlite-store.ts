@@ -334,6 +334,7 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
     conds: string[],
     params: object,
     keys: readonly (keyof R & string)[],
+    columnas = '*',
   ): AsyncGenerator<R> {
     const order = keys.map((k) => `${k} DESC`).join(', ');
     const after = `(${keys.join(', ')}) < (${keys.map((k) => `@k_${k}`).join(', ')})`;
@@ -343,7 +344,7 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
       const p: Record<string, unknown> = { ...params, chunk: EXPORT_CHUNK };
       if (last !== undefined) for (const k of keys) p[`k_${k}`] = last[k];
       const rows = this.ready()
-        .cached<R>(`SELECT * FROM ${table} ${where(c)} ORDER BY ${order} LIMIT @chunk`)
+        .cached<R>(`SELECT ${columnas} FROM ${table} ${where(c)} ORDER BY ${order} LIMIT @chunk`)
         .all(p);
       for (const row of rows) yield row;
       if (rows.length < EXPORT_CHUNK) return;
@@ -452,6 +453,19 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
     return this.ready().listReadings(filter);
   }
 
+  async *iterateReadings(filter: SinPagina<LecturaFiltro>): AsyncIterable<Lectura> {
+    const { conds, params } = readingConditions(filter);
+    // listReadings' order: recibida, then the insertion order (rowid, selected for the keyset).
+    for await (const row of this.keyset<LecturaRow & { rowid: number }>(
+      'lecturas_tanque',
+      conds,
+      params,
+      ['recibida', 'rowid'],
+      'rowid, id_tanque, recibida, doc',
+    ))
+      yield fromLecturaRow(row);
+  }
+
   async lastReadings(): Promise<Lectura[]> {
     return this.ready()
       .cached<{ id_tanque: number; recibida: string; doc: string }>(
@@ -482,6 +496,12 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
 
   async listDeliveries(filter: DescargaFiltro): Promise<Pagina<Descarga>> {
     return this.ready().listDeliveries(filter);
+  }
+
+  async *iterateDeliveries(filter: SinPagina<DescargaFiltro>): AsyncIterable<Descarga> {
+    const { conds, params } = deliveryConditions(filter);
+    for await (const row of this.keyset<DescargaRow>('descargas', conds, params, ['inicio', 'id']))
+      yield fromDescargaRow(row);
   }
 
   async *iterateAuthorizations(filter: SinPagina<AutorizacionFiltro>): AsyncIterable<Autorizacion> {
@@ -553,7 +573,36 @@ function fromTransaccionRow(r: TransaccionRow): Transaccion {
   return pickTransaccion(asObject(parseJson(doc)), { ...columns, fecha_fin: fecha_fin_utc });
 }
 
-function fromLecturaRow(r: { id_tanque: number; recibida: string; doc: string }): Lectura {
+type LecturaRow = { id_tanque: number; recibida: string; doc: string };
+type DescargaRow = { id: string; id_tanque: number; inicio: string; doc: string };
+
+/** (ext) The WHERE of listReadings and iterateReadings: one tank, inclusive bounds on recibida. */
+function readingConditions(f: SinPagina<LecturaFiltro>): { conds: string[]; params: Record<string, unknown> } {
+  const conds = ['id_tanque = @id_tanque'];
+  const params: Record<string, unknown> = { id_tanque: f.id_tanque };
+  if (f.desde !== undefined) {
+    conds.push('recibida >= @desde');
+    params.desde = toUtcIso(f.desde);
+  }
+  if (f.hasta !== undefined) {
+    conds.push('recibida <= @hasta');
+    params.hasta = toUtcIso(f.hasta);
+  }
+  return { conds, params };
+}
+
+/** (ext) The WHERE of listDeliveries and iterateDeliveries. */
+function deliveryConditions(f: SinPagina<DescargaFiltro>): { conds: string[]; params: Record<string, unknown> } {
+  return f.id_tanque === undefined
+    ? { conds: [], params: {} }
+    : { conds: ['id_tanque = @id_tanque'], params: { id_tanque: f.id_tanque } };
+}
+
+function fromDescargaRow(r: DescargaRow): Descarga {
+  return pickDescarga(asObject(parseJson(r.doc)), r);
+}
+
+function fromLecturaRow(r: LecturaRow): Lectura {
   return pickLectura(asObject(parseJson(r.doc)), r);
 }
 
@@ -843,16 +892,7 @@ function prepare(db: Database.Database): Prepared {
   });
 
   const listReadings = db.transaction((f: LecturaFiltro): Pagina<Lectura> => {
-    const conds = ['id_tanque = @id_tanque'];
-    const params: Record<string, unknown> = { id_tanque: f.id_tanque };
-    if (f.desde !== undefined) {
-      conds.push('recibida >= @desde');
-      params.desde = toUtcIso(f.desde);
-    }
-    if (f.hasta !== undefined) {
-      conds.push('recibida <= @hasta');
-      params.hasta = toUtcIso(f.hasta);
-    }
+    const { conds, params } = readingConditions(f);
     const limit = nonNegativeInt(f.limit);
     const total = cached<{ total: number }>(`SELECT COUNT(*) AS total FROM lecturas_tanque ${where(conds)}`).get(
       params,
@@ -868,12 +908,7 @@ function prepare(db: Database.Database): Prepared {
   });
 
   const listDeliveries = db.transaction((f: DescargaFiltro): Pagina<Descarga> => {
-    const conds: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (f.id_tanque !== undefined) {
-      conds.push('id_tanque = @id_tanque');
-      params.id_tanque = f.id_tanque;
-    }
+    const { conds, params } = deliveryConditions(f);
     const limit = nonNegativeInt(f.limit);
     const total = cached<{ total: number }>(`SELECT COUNT(*) AS total FROM descargas ${where(conds)}`).get(params);
     const rows =
@@ -882,7 +917,7 @@ function prepare(db: Database.Database): Prepared {
         : cached<{ id: string; id_tanque: number; inicio: string; doc: string }>(
             `SELECT * FROM descargas ${where(conds)} ORDER BY inicio DESC, id DESC LIMIT @limit OFFSET @skip`,
           ).all({ ...params, limit, skip: nonNegativeInt(f.skip) });
-    return { items: rows.map((r) => pickDescarga(asObject(parseJson(r.doc)), r)), total: total?.total ?? 0 };
+    return { items: rows.map(fromDescargaRow), total: total?.total ?? 0 };
   });
 
   const candidatos = db.prepare<{ desde: string; hasta: string }, CierreRow>(

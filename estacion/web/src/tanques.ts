@@ -69,6 +69,12 @@ function graficoVarianza(puntos: readonly PuntoVarianza[]): HTMLElement {
   return el('figure', { class: 'varianza' }, root, el('figcaption', {}, titulo));
 }
 
+/** What an alert is called on a card: the sudden-loss rule's FUGA_SOSPECHADA (`…:perdida_subita`) by its own name. */
+export function nombreAlerta(a: Pick<Alerta, 'codigo' | 'clave'>): string {
+  if (a.codigo === 'FUGA_SOSPECHADA' && a.clave.endsWith(':perdida_subita')) return 'Pérdida súbita';
+  return NOMBRE_ALERTA[a.codigo] ?? a.codigo;
+}
+
 /** The tank an alert is about (its clave is `CODIGO:id_tanque`), or null. */
 export function tanqueDeAlerta(a: Pick<Alerta, 'codigo' | 'clave'>): number | null {
   if (!(a.codigo in NOMBRE_ALERTA)) return null;
@@ -129,13 +135,7 @@ function tarjeta(
       ? [el('p', { class: 'descarga' }, `Descarga ${fmtL(descarga.litros)} · ${fmtHora(descarga.fin)}`)]
       : []),
     ...(alertas.length > 0
-      ? [
-          el(
-            'ul',
-            { class: 'alertas-tanque' },
-            ...alertas.map((a) => el('li', { title: a.mensaje }, NOMBRE_ALERTA[a.codigo] ?? a.codigo)),
-          ),
-        ]
+      ? [el('ul', { class: 'alertas-tanque' }, ...alertas.map((a) => el('li', { title: a.mensaje }, nombreAlerta(a))))]
       : []),
     ...(varianza ? [graficoVarianza(varianza)] : []),
   );

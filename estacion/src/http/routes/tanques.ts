@@ -3,13 +3,14 @@
  * readings and the deliveries detected; a supervisor configures them. Every change is audited,
  * refused ones too.
  */
-import { requestActor, sendPage } from '@combustible/server';
+import { pideCsv, requestActor, sendPage } from '@combustible/server';
 import { timestampMs } from '@combustible/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { StationError } from '../../errors.js';
-import type { ApiDeps } from '../deps.js';
+import type { RouteDeps } from '../deps.js';
+import { COLUMNAS_CONCILIACION, COLUMNAS_DESCARGA, COLUMNAS_LECTURA } from '../exportar.js';
 import {
   cambiosTanque,
   conciliacionTanque,
@@ -31,7 +32,10 @@ function notFound(id: number): StationError {
   return new StationError('TANQUE_NO_ENCONTRADO', `no existe el tanque ${id}`);
 }
 
-export const tanquesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { tanks, store, auth, conciliacion }) => {
+export const tanquesRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
+  app,
+  { tanks, store, auth, conciliacion, exportar },
+) => {
   const { audit } = auth;
 
   /** Runs a change and audits it: `ok`, or `error` with the code it was refused with. */
@@ -159,7 +163,8 @@ export const tanquesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { tanks
     {
       schema: {
         tags,
-        summary: 'Lecturas de un tanque, la más reciente primero (?desde&hasta sobre recibida; total en x-total-count)',
+        summary:
+          'Lecturas de un tanque, la más reciente primero (?desde&hasta sobre recibida; total en x-total-count); en CSV con ?formato=csv o Accept: text/csv',
         params: idTanqueParams,
         querystring: filtroLecturas,
         response: { 200: z.array(lecturaTanqueRespuesta), 400: errorRespuesta, 404: errorRespuesta },
@@ -168,7 +173,9 @@ export const tanquesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { tanks
     async (req, reply) => {
       if (!tanks.get(req.params.id)) throw notFound(req.params.id);
       const { desde, hasta, limit, skip } = req.query;
-      return sendPage(reply, await store.listReadings({ id_tanque: req.params.id, desde, hasta, limit, skip }));
+      const filtro = { id_tanque: req.params.id, desde, hasta };
+      if (pideCsv(req)) return exportar(reply, 'lecturas', COLUMNAS_LECTURA, () => store.iterateReadings(filtro));
+      return sendPage(reply, await store.listReadings({ ...filtro, limit, skip }));
     },
   );
 
@@ -177,13 +184,16 @@ export const tanquesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { tanks
     {
       schema: {
         tags,
-        summary: 'Descargas detectadas, la más reciente primero (?id_tanque; total en x-total-count)',
+        summary:
+          'Descargas detectadas, la más reciente primero (?id_tanque; total en x-total-count); en CSV con ?formato=csv o Accept: text/csv',
         querystring: filtroDescargas,
         response: { 200: z.array(descarga), 400: errorRespuesta },
       },
     },
     async (req, reply) => {
       const { id_tanque, limit, skip } = req.query;
+      if (pideCsv(req))
+        return exportar(reply, 'descargas', COLUMNAS_DESCARGA, () => store.iterateDeliveries({ id_tanque }));
       return sendPage(reply, await store.listDeliveries({ id_tanque, limit, skip }));
     },
   );
@@ -195,20 +205,25 @@ export const tanquesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { tanks
         tags,
         summary:
           'Conciliación de inventario por tanque y día (o turno): stock inicial, ventas, descargas, ' +
-          'stock esperado y medido, varianza y varianza acumulada (docs/conciliacion.md)',
+          'stock esperado y medido, varianza y varianza acumulada (docs/conciliacion.md); en CSV con ?formato=csv o Accept: text/csv',
         querystring: filtroConciliacion,
         response: { 200: z.array(conciliacionTanque), 400: errorRespuesta, 404: errorRespuesta },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { desde, hasta, id_tanque, turnos, offset_min } = req.query;
       if (id_tanque !== undefined && !tanks.get(id_tanque)) throw notFound(id_tanque);
-      return conciliacion.conciliar({
+      const reporte = await conciliacion.conciliar({
         desde: desde === undefined ? undefined : timestampMs(desde),
         hasta: hasta === undefined ? undefined : timestampMs(hasta),
         id_tanque,
         turnos,
         offsetMin: offset_min,
+      });
+      if (!pideCsv(req)) return reporte;
+      // The report is bounded (MAX_PERIODOS per tank, --max-tanques): its rows are in memory already.
+      return exportar(reply, 'conciliacion', COLUMNAS_CONCILIACION, async function* () {
+        for (const t of reporte) for (const p of t.periodos) yield { ...p, truncado: t.truncado };
       });
     },
   );
