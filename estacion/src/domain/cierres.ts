@@ -6,18 +6,8 @@
 import type { Combustible, MetodoPago } from '@combustible/shared';
 import type { Cierre, TotalesCierre, Transaccion } from './types.js';
 
-/** The station's time zone when none is configured (--zona-horaria). */
-export const ZONA_HORARIA_POR_DEFECTO = 'America/Santiago';
-
-/** True when `zona` is an IANA time zone this runtime knows. */
-export function zonaValida(zona: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zona });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** The station's time zone when none is configured (--zona-horaria), and its check: shared with the company. */
+export { ZONA_HORARIA_POR_DEFECTO, zonaValida } from '@combustible/shared';
 
 /** Milliseconds `zona` is ahead of UTC at the instant `ms`. */
 function desfaseZona(ms: number, zona: string): number {
