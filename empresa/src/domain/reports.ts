@@ -171,7 +171,7 @@ export function sumarTotales(a: Totales, b: Totales): Totales {
   return { transacciones: a.transacciones + b.transacciones, litros: a.litros + b.litros, monto: a.monto + b.monto };
 }
 
-export const redondearTotales = (t: Totales): Totales => ({ ...t, litros: litros3(t.litros) });
+export const redondearTotales = <T extends Totales>(t: T): T => ({ ...t, litros: litros3(t.litros) });
 
 /**
  * The store sums sales in quarters of an hour (UTC): every time zone's midnight falls on one
