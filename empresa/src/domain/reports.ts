@@ -122,7 +122,7 @@ const detalle = (issues: readonly z.core.$ZodIssue[]) =>
 
 /** What the company makes of one `reporte` (its envelope already checked), by its clock (epoch ms). */
 export function evaluarReporte(r: Pick<Reporte, 'clase' | 'datos'>, ahoraMs: number): RegistroReporte {
-  const rechazo = (codigo: CodigoRechazo, motivo: string): RegistroRechazado => ({
+  const rechazo = ({ codigo, motivo }: { codigo: CodigoRechazo; motivo: string }): RegistroRechazado => ({
     clase: 'rechazado',
     clase_reportada: r.clase,
     codigo,
@@ -130,13 +130,14 @@ export function evaluarReporte(r: Pick<Reporte, 'clase' | 'datos'>, ahoraMs: num
     datos: r.datos,
   });
   if (!esClase(r.clase)) {
-    return rechazo('CLASE_DESCONOCIDA', `clase "${r.clase}" desconocida (se conocen: ${CLASES_REPORTE.join(', ')})`);
+    const motivo = `clase "${r.clase}" desconocida (se conocen: ${CLASES_REPORTE.join(', ')})`;
+    return rechazo({ codigo: 'CLASE_DESCONOCIDA', motivo });
   }
   const parsed = REPORTES_POR_CLASE[r.clase].safeParse(r.datos);
-  if (!parsed.success) return rechazo('DATOS_INVALIDOS', detalle(parsed.error.issues));
+  if (!parsed.success) return rechazo({ codigo: 'DATOS_INVALIDOS', motivo: detalle(parsed.error.issues) });
   const valido = { clase: r.clase, datos: parsed.data } as RegistroValido;
   const problemas = problemasPlausibilidad(valido, ahoraMs);
-  return problemas.length > 0 ? rechazo('DATOS_IMPLAUSIBLES', problemas.join('; ')) : valido;
+  return problemas.length > 0 ? rechazo({ codigo: 'DATOS_IMPLAUSIBLES', motivo: problemas.join('; ') }) : valido;
 }
 
 /** The key a record is unique by within its station (sales by pump and transaction, closes by id…). */
