@@ -183,7 +183,7 @@ export class StationService {
   private readonly issuing = new Set<string>();
 
   constructor(
-    private readonly store: StationStore,
+    readonly store: StationStore,
     private readonly bus: StationBus,
     private readonly clock: Clock,
     private readonly log: Logger,
