@@ -541,7 +541,7 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
   async lastReportSeq(): Promise<number> {
     const r = this.ready()
       .cached<{ seq: number | null }>(
-        `SELECT max((SELECT max(seq_reporte) FROM transacciones), (SELECT coalesce(max(seq), 0) FROM reportes)) AS seq`,
+        `SELECT max(coalesce((SELECT max(seq_reporte) FROM transacciones), 0), coalesce((SELECT max(seq) FROM reportes), 0)) AS seq`,
       )
       .get({});
     return r?.seq ?? 0;
@@ -941,7 +941,8 @@ function prepare(db: Database.Database): Prepared {
   const insertReporte = db.prepare<{ seq: number; clase: string; datos: string }>(
     'INSERT INTO reportes (seq, clase, datos) VALUES (@seq, @clase, @datos)',
   );
-  const journal = (r: ReporteNuevo) => insertReporte.run({ seq: r.seq, clase: r.clase, datos: JSON.stringify(r.datos) });
+  const journal = (r: ReporteNuevo) =>
+    insertReporte.run({ seq: r.seq, clase: r.clase, datos: JSON.stringify(r.datos) });
   const appendReports = db.transaction((reportes: ReporteNuevo[]) => {
     for (const r of reportes) journal(r);
   });
