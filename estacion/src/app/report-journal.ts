@@ -3,8 +3,9 @@
  * write and written with it (a sale on its row, the rest in `reportes`). Writes may finish out of
  * order (the sales' group commit and the background writes run side by side), so what may be read
  * is `visible`: the highest position below which every position handed out is settled (written,
- * or failed and never to be written). A position whose write failed, or that a duplicate sale did
- * not use, is a gap: never written, never sent. The company's cursor (`cursor`) is kept here too,
+ * or failed and never to be written). A position whose write failed or wrote nothing, or that a
+ * duplicate sale did not use, is a gap (never written, never sent), unless no position was handed
+ * out after it: then it is handed out again. The company's cursor (`cursor`) is kept here too,
  * as stored.
  */
 import type { StationStore } from '../store/port.js';
@@ -47,6 +48,8 @@ export class ReportJournal {
     if (!r) return;
     r.settled = true;
     if (written) this.lastWritten = Math.max(this.lastWritten, r.desde + r.n - 1);
+    // Unused and the last handed out (an alert already resolved, say): handed out again, no gap.
+    else if (r.desde + r.n === this.next) this.next = r.desde;
     const before = this.visible;
     while (this.open[0]?.settled === true) this.open.shift();
     if (this.visible > before) for (const l of this.listeners) l();

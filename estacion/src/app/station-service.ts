@@ -411,7 +411,7 @@ export class StationService {
     if (!this.pumps.has(id)) return; // deleted while connected: nothing left to update
     const estado = this.live.markDisconnected(id, how, isoNow(this.clock));
     this.mismatch.forget(id);
-    this.reportPump(id, false, estado.version_precios, estado.ultima_actividad ?? isoNow(this.clock));
+    this.reportPump(id, false, estado.version_precios, isoNow(this.clock));
     if (how === 'timeout') {
       this.raiseAlert({
         codigo: 'SURTIDOR_SIN_RESPUESTA',
