@@ -165,16 +165,26 @@ describe('StationLink reports upstream', () => {
     expect(acks(t.s)).toEqual([3]);
   });
 
-  it('drops the connection on a gap or a step back and takes the resend from the cursor', async () => {
+  it('takes a gap (a journal position the station does not use) and acknowledges past it', async () => {
+    const t = await setup({ ultimoSeq: 9 });
+    await t.s.next((m) => m.tipo === 'suscripcion_reportes');
+    t.s.write(venta(5));
+    t.s.write(venta(7)); // 6 is not in the station's journal
+    expect(await t.s.next((m) => m.tipo === 'reportes_recibidos' && m.hasta_seq === 7)).toBeTruthy();
+    expect(await t.store.countSales({})).toBe(2);
+    expect(t.s.of('error')).toEqual([]);
+  });
+
+  it('drops the connection on a repeat or a step back and takes the resend from the cursor', async () => {
     const t = await setup({ ultimoSeq: 9 });
     await t.s.next((m) => m.tipo === 'suscripcion_reportes');
     t.s.write(venta(5));
     expect(await t.s.next((m) => m.tipo === 'reportes_recibidos')).toMatchObject({ hasta_seq: 5 });
     const reconnected = t.s.nextConnection();
-    t.s.write(venta(7)); // 6 is missing
+    t.s.write(venta(5, unaVentaReportada({ id_transaccion: 'otra' }))); // the same position again
     expect(await t.s.next((m) => m.tipo === 'error')).toMatchObject({
       codigo: 'MENSAJE_INVALIDO',
-      detalles: [{ campo: 'seq', problema: expect.stringContaining('se esperaba 6') }],
+      detalles: [{ campo: 'seq', problema: expect.stringContaining('mayor que 5') }],
     });
     await reconnected;
     await t.s.next((m) => m.tipo === 'suscripcion_reportes');

@@ -25,10 +25,11 @@
  * `suscripcion_reportes {ventana}` once its registry work is done (subscribeReports(), called by
  * whoever listens to `info`). Each `reporte` goes to the ReportSink, which checks it by class and
  * stores it (or keeps it apart); `reportes_recibidos {hasta_seq}` goes back only once every report
- * up to that seq is durable, one cumulative ack per write. Per connection, seqs must be contiguous
- * (the first one is wherever the station's cursor is): a gap, a repeat or a step back is answered
- * `error MENSAJE_INVALIDO` (campo `seq`) and the connection is dropped, so the station resends from
- * its cursor on the next one; so is a station that has more than `ventana` reports unacknowledged
+ * up to that seq is durable, one cumulative ack per write. Per connection, seqs must increase
+ * (the first one is wherever the station's cursor is; a gap is a position the station's journal
+ * does not use, docs/protocol.md): a repeat or a step back is answered `error MENSAJE_INVALIDO`
+ * (campo `seq`) and the connection is dropped, so the station resends from its cursor on the next
+ * one; so is a station that has more than `ventana` reports unacknowledged
  * (`LIMITE_EXCEDIDO`), and a failed write (`ERROR_INTERNO`, nothing acked). While the sink has too
  * many reports waiting for a write, the link stops reading (backpressure) until it drains.
  */
@@ -495,8 +496,8 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
       this.badLine(wireError('MENSAJE_INVALIDO', '"reporte" sin "suscripcion_reportes" en esta conexión'));
       return;
     }
-    if (r.ultimo !== null && msg.seq !== r.ultimo + 1) {
-      const problema = `se esperaba ${r.ultimo + 1} (los reportes van en orden y sin huecos)`;
+    if (r.ultimo !== null && msg.seq <= r.ultimo) {
+      const problema = `se esperaba uno mayor que ${r.ultimo} (los reportes van en orden creciente de seq)`;
       this.send(
         wireError('MENSAJE_INVALIDO', `reporte con seq ${msg.seq} fuera de orden`, [{ campo: 'seq', problema }]),
       );
