@@ -4,7 +4,7 @@
  * of the replica set. Unique indexes keep price versions, station ids and station addresses
  * unique even with several company processes on one database. Driver `_id`s never leave this class.
  */
-import { isDuplicateKeyError, MongoStoreBase, type MongoStoreOptions } from '@combustible/server';
+import { isDuplicateKeyError, MongoStoreBase, type MongoStoreOptions, parseJson } from '@combustible/server';
 import { timestampMs } from '@combustible/shared';
 import type { Collection, Document, Filter } from 'mongodb';
 import type { LimitesPrecios } from '../domain/price-limits.js';
@@ -30,7 +30,6 @@ import type {
 import {
   datosTexto,
   nonNegativeInt,
-  parseJson,
   pickAlertaEmpresa,
   pickApartado,
   pickEstacion,

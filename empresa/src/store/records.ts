@@ -3,7 +3,7 @@
  * reads (driver `_id`, internal columns) never leaks through the port. Adding a field to a record
  * type makes these fail to compile until the field is stored too.
  */
-import { asObject, parseJson } from '@combustible/server';
+import { asObject } from '@combustible/server';
 import {
   type AlertaReportada,
   alertaReportada,
@@ -91,7 +91,6 @@ export function nonNegativeInt(n: number): number {
 
 // ── reports upstream (issue 15) ────────────────────────────────────────────────────────────
 
-export { parseJson };
 const text = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v.slice(0, 10_000) : fallback);
 const safeInt = (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) ? v : 0);
 
@@ -206,4 +205,3 @@ export function ventaCanonica(v: VentaReportada): string {
 
 /** Any record's datos as stored text. */
 export const datosTexto = (d: unknown): string => JSON.stringify(d ?? null);
-export { leerAlerta, leerVenta };

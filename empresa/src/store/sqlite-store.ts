@@ -3,7 +3,7 @@
  * `synchronous = FULL`: a method that returned has its commit fsynced. The company's load (price
  * changes by staff, a few acknowledgements per change and station) fits one connection easily.
  */
-import { SqliteStoreBase } from '@combustible/server';
+import { parseJson, SqliteStoreBase } from '@combustible/server';
 import type Database from 'better-sqlite3';
 import { timestampMs } from '@combustible/shared';
 import type { LimitesPrecios } from '../domain/price-limits.js';
@@ -30,7 +30,6 @@ import type {
 import {
   datosTexto,
   nonNegativeInt,
-  parseJson,
   pickAlertaEmpresa,
   pickApartado,
   pickEstacion,
