@@ -8,6 +8,8 @@ import { type Clock, isoNow } from '@combustible/shared';
 import { AcumuladorCierre } from '../domain/cierres.js';
 import type { Cierre } from '../domain/types.js';
 import type { StationStore } from '../store/port.js';
+import { cierreReportado } from '../domain/reportes.js';
+import type { ReportJournal } from './report-journal.js';
 import type { ConciliacionTanque } from './conciliacion-service.js';
 
 /**
@@ -82,8 +84,15 @@ export async function cerrar(
   store: StationStore,
   clock: Clock,
   p: PedidoCierre,
-  /** Absent (or a station without tanks): the close has no reconciliation (`conciliacion: null`). */
-  conciliarRango?: ConciliarRango,
+  extras: {
+    /** Absent (or a station without tanks): the close has no reconciliation (`conciliacion: null`). */
+    conciliarRango?: ConciliarRango;
+    /**
+     * (ext, issue 15) The close stored is journaled for the company in the same write (a refused
+     * one takes no position).
+     */
+    journal?: ReportJournal;
+  } = {},
 ): Promise<ResultadoCierre> {
   const acumulador = new AcumuladorCierre();
   for await (const venta of store.iterateTransactions({ fecha_inicio: p.desde, fecha_fin: p.hasta }))
@@ -98,8 +107,16 @@ export async function cerrar(
     creado: isoNow(clock),
     usuario: p.usuario,
     ...acumulador.totales(),
-    conciliacion: conciliarRango ? await conciliacionDelCierre(store, conciliarRango, p) : null,
+    conciliacion: extras.conciliarRango ? await conciliacionDelCierre(store, extras.conciliarRango, p) : null,
   };
-  const superpuesto = await store.insertCierre(cierre);
+  const { journal } = extras;
+  const superpuesto =
+    journal === undefined
+      ? await store.insertCierre(cierre)
+      : await journal.write(
+          1,
+          (seq) => store.insertCierre(cierre, { seq, clase: 'cierre', datos: { ...cierreReportado(cierre) } }),
+          (chocan) => chocan === null,
+        );
   return superpuesto ? { superpuesto } : { cierre };
 }

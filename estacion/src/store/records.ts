@@ -10,6 +10,7 @@
  * an enumeration) and, on a sale, noted in its `observaciones` (`REGISTRO_IRREGULAR: …`), so that
  * nothing is silently changed. Numbers are finite (integers are safe integers), texts are bounded.
  */
+import { asObject, parseJson } from '@combustible/server';
 import {
   type Combustible,
   COMBUSTIBLES,
@@ -44,20 +45,8 @@ const ESTADOS_CONEXION: readonly EstadoConexion[] = ['conectado', 'desconectado'
 
 type Raw = Record<string, unknown>;
 
-/** The object a stored value holds, or an empty one (null, arrays, scalars). */
-export function asObject(v: unknown): Raw {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : {};
-}
-
-/** JSON text parsed, or undefined when it is not JSON. */
-export function parseJson(text: unknown): unknown {
-  if (typeof text !== 'string') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
+/** The object a stored value holds (or an empty one), and JSON text parsed (or undefined): shared with the company. */
+export { asObject, parseJson };
 
 /**
  * Reads the fields of one stored record: each from the record itself, else from `backup` (e.g. the
@@ -629,4 +618,23 @@ export function pickCierre(value: Cierre | Raw, backup: Raw = {}): Cierre {
   };
   if (r.value('por_operador_truncado') === true) c.por_operador_truncado = true;
   return c;
+}
+
+/**
+ * (ext, issue 15) Two pages of journal entries, each ascending by seq, as one: ascending, at most
+ * `limit`. A position found in both (never written so; a damaged file) comes once.
+ */
+export function mergeBySeq<T extends { seq: number }>(a: readonly T[], b: readonly T[], limit: number): T[] {
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < limit && (i < a.length || j < b.length)) {
+    const x = a[i];
+    const y = b[j];
+    const next = y === undefined || (x !== undefined && x.seq <= y.seq) ? (i++, x) : (j++, y);
+    if (next === undefined) break;
+    if (out.length > 0 && (out[out.length - 1] as T).seq === next.seq) continue;
+    out.push(next);
+  }
+  return out;
 }

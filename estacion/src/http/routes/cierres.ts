@@ -77,9 +77,11 @@ export const cierresRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps)
       const actor = requestActor(req);
       const turno = req.body.turno ?? null;
       const rango = rangoPedido(req.body, zona, clock.now());
-      const r = await cerrar(store, clock, { ...rango, turno, zona_horaria: zona, usuario: actor.usuario }, (d, h) =>
-        deps.conciliacion.conciliarRango(d, h),
-      );
+      const pedido = { ...rango, turno, zona_horaria: zona, usuario: actor.usuario };
+      const r = await cerrar(store, clock, pedido, {
+        conciliarRango: (d, h) => deps.conciliacion.conciliarRango(d, h),
+        journal: deps.service.journal,
+      });
       const detalles = { desde: rango.desde, hasta: rango.hasta, fecha: rango.fecha, turno };
       if ('superpuesto' in r) {
         await auth.audit.append({
