@@ -7,6 +7,17 @@ import type { AuthStore } from '@combustible/server';
 import type { LimitesPrecios } from '../domain/price-limits.js';
 import type { Estacion, VersionPrecios } from '../domain/types.js';
 
+/**
+ * A station link's lease: the replica (`propietario`, its --replica-id) that may open the link to
+ * that station until `vence` (ms since the epoch, by the writer's clock). Several `empresa serve`
+ * processes on one store share the stations through these; see links/replicas.ts.
+ */
+export interface Lease {
+  id_estacion: string;
+  propietario: string;
+  vence: number;
+}
+
 export type InsercionEstacion = 'insertada' | 'id_duplicado' | 'direccion_duplicada';
 export type CambioEstacion = 'actualizada' | 'no_encontrada' | 'id_duplicado' | 'direccion_duplicada';
 
@@ -60,4 +71,36 @@ export interface CompanyStore {
   recordAck(id: string, version: number, at: string): Promise<boolean>;
   /** Sets ultimo_contacto; false when the station does not exist. */
   recordContact(id: string, at: string): Promise<boolean>;
+
+  /**
+   * A number that changes whenever a station is added, removed or replaced (a rename, a new
+   * address, a confirmed version lowered after a cancellation): replicas poll it to know when to
+   * reload the registry. Acks and contact times (recordAck, recordContact) do not change it.
+   */
+  registryStamp(): Promise<number>;
+
+  // réplicas y arriendos (leases)
+  //
+  // Times are ms since the epoch by the writing replica's clock: replicas' clocks are assumed to
+  // agree within a fraction of the lease TTL (a replica drops its links a third of the TTL before
+  // its lease expires, so the skew it tolerates is that third). Every method is one atomic
+  // compare-and-set per lease: two replicas can never both hold an unexpired lease on one station.
+
+  /**
+   * Takes the lease of each station in `ids` that has none, whose lease expired at `ahora`, or that
+   * `propietario` already holds; sets its expiry to `vence`. Returns the ids taken.
+   */
+  claimLeases(ids: readonly string[], propietario: string, ahora: number, vence: number): Promise<string[]>;
+  /** Extends to `vence` every lease `propietario` holds that has not expired at `ahora`; returns their ids. */
+  renewLeases(propietario: string, ahora: number, vence: number): Promise<string[]>;
+  /** Gives up `propietario`'s leases on `ids` (all of its leases without `ids`); returns how many. */
+  releaseLeases(propietario: string, ids?: readonly string[]): Promise<number>;
+  /** The leases not expired at `ahora` (an unreadable row is left out). */
+  activeLeases(ahora: number): Promise<Lease[]>;
+  /** Announces a live replica until `vence` and forgets replicas expired at `ahora`. */
+  announceReplica(id: string, ahora: number, vence: number): Promise<void>;
+  /** Replicas announced and not expired at `ahora`, by id. */
+  liveReplicas(ahora: number): Promise<string[]>;
+  /** Forgets a replica (graceful shutdown). */
+  retireReplica(id: string): Promise<void>;
 }

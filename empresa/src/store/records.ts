@@ -5,6 +5,7 @@
  */
 import { type LimiteCombustible, type LimitesPrecios, problemaLimite } from '../domain/price-limits.js';
 import type { Estacion, VersionPrecios } from '../domain/types.js';
+import type { Lease } from './port.js';
 
 const textOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
@@ -68,4 +69,14 @@ export function pickEstacion(e: Estacion): Estacion {
 /** A limit as the adapters use it: a non-negative integer. */
 export function nonNegativeInt(n: number): number {
   return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
+}
+
+/** A stored lease read leniently: null (left out) unless every field has its type. */
+export function pickLease(raw: unknown): Lease | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const r = raw as Record<string, unknown>;
+  const { id_estacion, propietario, vence } = r;
+  if (typeof id_estacion !== 'string' || typeof propietario !== 'string') return null;
+  if (typeof vence !== 'number' || !Number.isFinite(vence)) return null;
+  return { id_estacion, propietario, vence };
 }

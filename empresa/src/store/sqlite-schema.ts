@@ -39,4 +39,29 @@ export const MIGRATIONS: readonly string[] = [
     valor TEXT NOT NULL                    -- JSON
   ) STRICT;
   `,
+  // (replicas) station link leases, live replicas, and a stamp of registry changes. Self-contained:
+  // another branch may append its own step before it.
+  `
+  CREATE TABLE arriendos (
+    id_estacion TEXT PRIMARY KEY,
+    propietario TEXT NOT NULL,             -- --replica-id of the process that holds it
+    vence INTEGER NOT NULL                 -- ms since the epoch
+  ) STRICT;
+  CREATE INDEX arriendos_propietario ON arriendos (propietario);
+  CREATE TABLE replicas (
+    id TEXT PRIMARY KEY,
+    vence INTEGER NOT NULL                 -- ms since the epoch
+  ) STRICT;
+  CREATE TABLE registro_cambios (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    n INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO registro_cambios (id, n) VALUES (1, 0);
+  CREATE TRIGGER estaciones_insertada AFTER INSERT ON estaciones
+    BEGIN UPDATE registro_cambios SET n = n + 1 WHERE id = 1; END;
+  CREATE TRIGGER estaciones_eliminada AFTER DELETE ON estaciones
+    BEGIN UPDATE registro_cambios SET n = n + 1 WHERE id = 1; END;
+  CREATE TRIGGER estaciones_cambiada AFTER UPDATE OF id_estacion, nombre, host, puerto, tls, id_provisional
+    ON estaciones BEGIN UPDATE registro_cambios SET n = n + 1 WHERE id = 1; END;
+  `,
 ];
