@@ -5,18 +5,9 @@
  */
 import type { AuthStore } from '@combustible/server';
 import type { LimitesPrecios } from '../domain/price-limits.js';
-import type { Estacion, VersionPrecios } from '../domain/types.js';
+import type { Estacion, Lease, VersionPrecios } from '../domain/types.js';
 
-/**
- * A station link's lease: the replica (`propietario`, its --replica-id) that may open the link to
- * that station until `vence` (ms since the epoch, by the writer's clock). Several `empresa serve`
- * processes on one store share the stations through these; see links/replicas.ts.
- */
-export interface Lease {
-  id_estacion: string;
-  propietario: string;
-  vence: number;
-}
+export type { Lease };
 
 export type InsercionEstacion = 'insertada' | 'id_duplicado' | 'direccion_duplicada';
 export type CambioEstacion = 'actualizada' | 'no_encontrada' | 'id_duplicado' | 'direccion_duplicada';
