@@ -9,6 +9,8 @@ import type { CompanyStore } from '../store/port.js';
 export interface ApiDeps {
   service: CompanyService;
   links: LinkManager;
+  /** Who holds each station's link lease (replicas); without it every `propietario` is null. */
+  replicas?: { owner(id: string): string | null };
   store: CompanyStore;
   metrics: CompanyMetrics;
   /** Users, sessions, API tokens and the audit log. */
@@ -27,6 +29,7 @@ export function presentStation(
   enlace: EstadoEstacion | undefined,
   newest: number,
   programada: number | null = null,
+  propietario: string | null = null,
 ) {
   const version_confirmada = enlace?.version_confirmada ?? e.version_confirmada;
   return {
@@ -41,5 +44,7 @@ export function presentStation(
     programada_recibida: programada === null ? null : version_confirmada !== null && version_confirmada >= programada,
     ultimo_error: enlace?.ultimo_error ?? null,
     enlace: enlace ?? null,
+    // The replica whose process holds this station's link (its lease), as of its last round.
+    propietario,
   };
 }

@@ -7,11 +7,12 @@ import { cambiosEstacion, errorRespuesta, estacion, idParams, nuevaEstacion, pag
 
 const tags = ['estaciones'];
 
-export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, links }) => {
+export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, links, replicas }) => {
+  const owner = (id: string) => replicas?.owner(id) ?? null;
   const present = (id: string) => {
     const e = service.getStation(id);
     if (!e) throw new CompanyError('ESTACION_NO_ENCONTRADA', `no existe la estación "${id}"`);
-    return presentStation(e, links.status(id), service.current.version, service.programada?.version ?? null);
+    return presentStation(e, links.status(id), service.current.version, service.programada?.version ?? null, owner(id));
   };
 
   app.get(
@@ -30,7 +31,13 @@ export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
       const newest = service.current.version;
       return sendPage(reply, {
         items: page.items.map((e) =>
-          presentStation(e, links.status(e.id_estacion), newest, service.programada?.version ?? null),
+          presentStation(
+            e,
+            links.status(e.id_estacion),
+            newest,
+            service.programada?.version ?? null,
+            owner(e.id_estacion),
+          ),
         ),
         total: page.total,
       });
