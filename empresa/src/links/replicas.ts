@@ -40,7 +40,7 @@ export interface ReplicaOptions {
 
 export interface ReplicaDeps {
   store: CompanyStore;
-  links: LinkManager;
+  links: Pick<LinkManager, 'acquire' | 'drop'>;
   bus: CompanyBus;
   /** The registered stations (the service's registry). */
   stations: () => readonly Estacion[];
