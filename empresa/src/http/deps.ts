@@ -9,8 +9,11 @@ import type { CompanyStore } from '../store/port.js';
 export interface ApiDeps {
   service: CompanyService;
   links: LinkManager;
-  /** Who holds each station's link lease (replicas); without it every `propietario` is null. */
-  replicas?: { owner(id: string): string | null };
+  /**
+   * Who holds each station's link lease (replicas; without it every `propietario` is null), and a
+   * lease round run at once (a station just registered is taken now if this replica's share allows).
+   */
+  replicas?: { owner(id: string): string | null; round(): Promise<void> };
   store: CompanyStore;
   metrics: CompanyMetrics;
   /** Users, sessions, API tokens and the audit log. */

@@ -157,11 +157,13 @@ export class ReplicaCoordinator {
       const vence = now + ttlMs;
       // Announced before the leases are renewed: it expires no later than they do.
       await store.announceReplica(self, now, vence);
+      // Only leases held before the renewal can be lost by it (a rename may take one meanwhile).
+      const before = new Set(this.owned);
       const renewed = new Set(await store.renewLeases(self, now, vence));
       if (this.stopped) return;
       this.setDeadline(holdUntil(vence, ttlMs));
       for (const id of [...this.owned]) {
-        if (renewed.has(id)) continue;
+        if (renewed.has(id) || !before.has(id)) continue;
         this.owned.delete(id);
         links.drop(id);
         this.lost += 1;

@@ -69,6 +69,8 @@ export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
     },
     async (req, reply) => {
       const e = await service.addStation(req.body, requestActor(req));
+      // Its lease now rather than at the next round: the answer shows the link when it is ours.
+      await replicas?.round();
       reply.code(201);
       return present(e.id_estacion);
     },
