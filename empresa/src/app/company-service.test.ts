@@ -480,3 +480,17 @@ describe('CompanyService.refresh (replicas on one store)', () => {
     expect(events).toEqual([]);
   });
 });
+
+describe('CompanyService.ensureStation with replicas', () => {
+  it('takes the record another process registered at that address meanwhile instead of failing', async () => {
+    const dir = tempDir();
+    const a = await service(dir);
+    const b = await service(dir);
+    await a.ensureStation('127.0.0.1', 7001);
+    // b has not refreshed: it does not know the station yet.
+    expect(b.findByAddress('127.0.0.1', 7001)).toBeUndefined();
+    const e = await b.ensureStation('127.0.0.1', 7001);
+    expect(e.id_estacion).toBe(idProvisional('127.0.0.1', 7001));
+    expect(b.listStations()).toHaveLength(1);
+  });
+});

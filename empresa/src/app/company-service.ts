@@ -507,8 +507,18 @@ export class CompanyService {
     puerto: number,
     { tls = false, actor = SISTEMA }: { tls?: boolean; actor?: Actor } = {},
   ): Promise<Estacion> {
-    const found = this.findByAddress(host, puerto);
-    if (found === undefined) return this.addStation({ host, puerto, tls }, actor);
+    let found = this.findByAddress(host, puerto);
+    if (found === undefined) {
+      try {
+        return await this.addStation({ host, puerto, tls }, actor);
+      } catch (err) {
+        // Another replica starting with the same --estacion registered it first: take its record.
+        if (!(err instanceof CompanyError && err.code === 'ESTACION_DUPLICADA')) throw err;
+        await this.refresh();
+        found = this.findByAddress(host, puerto);
+        if (found === undefined) throw err;
+      }
+    }
     return tls && !found.tls ? this.updateStation(found.id_estacion, { tls: true }, actor) : found;
   }
 
