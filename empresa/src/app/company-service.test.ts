@@ -9,7 +9,7 @@ import { CompanyError } from '../errors.js';
 import type { CompanyStore } from '../store/port.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { unaEstacion } from '../store/test-builders.js';
-import { CompanyService, idProvisional } from './company-service.js';
+import { CompanyService, idProvisional, REGISTRY_RESYNC_POLLS } from './company-service.js';
 import { CompanyBus } from './events.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
@@ -464,11 +464,17 @@ describe('CompanyService.refresh (replicas on one store)', () => {
     expect(b.listStations().map((e) => e.id_estacion)).toEqual(['n', 's']);
     await a.updateStation('n', { nombre: 'Norte 2' }, admin);
     await a.removeStation('s', admin);
-    await a.stationAck('n', 1); // an ack is no registry change
     await b.refresh();
     await b.refresh();
     expect(events).toEqual(['agregada n', 'agregada s', 'actualizada n Norte 2', 'eliminada s']);
     expect(b.getStation('n')?.nombre).toBe('Norte 2');
+    // Acks recorded by another replica's links move no stamp: b reads them on its periodic full read.
+    await a.stationAck('n', 1);
+    await b.refresh();
+    expect(b.getStation('n')?.version_confirmada).toBeNull();
+    for (let i = 0; i < REGISTRY_RESYNC_POLLS; i++) await b.refresh();
+    expect(b.getStation('n')?.version_confirmada).toBe(1);
+    expect(events).toHaveLength(4);
   });
 
   it('does not announce its own changes again', async () => {

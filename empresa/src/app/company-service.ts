@@ -33,6 +33,12 @@ import type { CompanyBus } from './events.js';
 /** How many times a price change is retried when another writer took its version number. */
 const MAX_VERSION_RETRIES = 5;
 
+/**
+ * Every this many refreshes the registry is read whole even if its stamp did not move, to pick up
+ * what other replicas' links recorded (acks, contact times), which does not move the stamp.
+ */
+export const REGISTRY_RESYNC_POLLS = 10;
+
 /** A station's version anomaly is logged and audited at most this often (a peer cannot flood either). */
 export const ANOMALY_NOTICE_INTERVAL_MS = 10 * 60_000;
 
@@ -86,6 +92,8 @@ export class CompanyService {
   private registryEdits = 0;
   /** Registry writes under way (their in-memory update follows in the same tick as they finish). */
   private registryWriting = 0;
+  /** Refreshes since the registry was last read whole (see REGISTRY_RESYNC_POLLS). */
+  private pollsSinceResync = 0;
 
   constructor(
     readonly store: CompanyStore,
@@ -395,7 +403,9 @@ export class CompanyService {
     }
     this._limites = (await this.store.getPriceLimits()) ?? LIMITES_POR_DEFECTO;
     const stamp = await this.store.registryStamp();
-    if (stamp === this.registryStamp) return;
+    this.pollsSinceResync += 1;
+    if (stamp === this.registryStamp && this.pollsSinceResync < REGISTRY_RESYNC_POLLS) return;
+    this.pollsSinceResync = 0;
     const edits = this.registryEdits;
     const stored = await this.store.listStations();
     // A change made here meanwhile: the list may predate it; the next refresh reads again.
