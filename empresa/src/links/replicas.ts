@@ -60,7 +60,11 @@ export interface ReplicaStats {
   fallidas: number;
 }
 
-export const DEFAULT_MAX_CLAIMS = 500;
+/**
+ * Claims (and releases) per round at most: large enough that a survivor takes a dead replica's
+ * whole share in one round (the takeover bound), while the links still open paced.
+ */
+export const DEFAULT_MAX_CLAIMS = 10_000;
 
 export class ReplicaCoordinator {
   private readonly clock: Clock;
