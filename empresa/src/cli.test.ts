@@ -383,6 +383,26 @@ describe('empresa serve options', () => {
     expect(() => parseServeArgs(['--allowed-networks', '10.0.0.0/40'], {})).toThrow(/prefijo/);
   });
 
+  it('reads the replica options: id (default HOST-PID), lease TTL and renewal, store poll, connection pacing', () => {
+    const defaults = parseServeArgs([], {});
+    expect(defaults).toMatchObject({ leaseTtl: 6, leaseRenew: 2, storePoll: 1, conexionesSimultaneas: 200 });
+    expect(defaults.replicaId).toMatch(new RegExp(`-${process.pid}$`));
+    const config = parseServeArgs(
+      ['--replica-id', 'b', '--lease-ttl', '9', '--lease-renew', '3', '--conexiones-simultaneas', '50'],
+      { EMPRESA_STORE_POLL: '0.5' },
+    );
+    expect(config).toMatchObject({
+      replicaId: 'b',
+      leaseTtl: 9,
+      leaseRenew: 3,
+      storePoll: 0.5,
+      conexionesSimultaneas: 50,
+    });
+    expect(() => parseServeArgs(['--lease-ttl', '6', '--lease-renew', '3'], {})).toThrow(/un tercio de --lease-ttl/);
+    expect(() => parseServeArgs(['--replica-id', 'con espacio'], {})).toThrow(/replicaId/);
+    expect(() => parseServeArgs(['--conexiones-simultaneas', '0'], {})).toThrow(/conexionesSimultaneas/);
+  });
+
   it('reads repeated and comma-separated --estacion, and MONGO_URL', () => {
     const config = parseServeArgs(
       ['--estacion', 'a:5001', '--estacion', 'b:5002,c:5003', '--token', 't', '--ping-interval', '2'],

@@ -22,7 +22,9 @@ import { ReportIngest } from './app/report-ingest.js';
 import { VistaRed } from './app/vista-red.js';
 import { type CompanyConfig, companyExposure } from './config.js';
 import { type Api, buildApi } from './http/app.js';
+import { startStorePoll } from './app/store-poll.js';
 import { LinkManager } from './links/link-manager.js';
+import { DEFAULT_MAX_CLAIMS, ReplicaCoordinator } from './links/replicas.js';
 import type { StationLinkOptions } from './links/station-link.js';
 import { type CompanyStore, createStore } from './store/index.js';
 
@@ -42,6 +44,8 @@ export interface RunningCompany {
   bus: CompanyBus;
   service: CompanyService;
   links: LinkManager;
+  /** This process among the replicas on the store: who holds each station's lease. */
+  replicas: ReplicaCoordinator;
   metrics: CompanyMetrics;
   /** (issue 15) Reports upstream: the intake the links hand them to. */
   ingest: ReportIngest;
@@ -106,6 +110,8 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
   });
   metrics.observeIngest(ingest);
   let links: LinkManager | undefined;
+  let replicas: ReplicaCoordinator | undefined;
+  let poll: { stop(): Promise<void> } | undefined;
   let api: Api | undefined;
   let adminInicial: RunningCompany['adminInicial'] = null;
   try {
@@ -127,14 +133,31 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
       options: linkOptions(config),
       reportes: ingest,
       destinations,
+      // Links open only where this process holds the lease (replicas), paced.
+      managed: true,
+      maxConnecting: config.conexionesSimultaneas,
       tls: {
         ca: config.tlsCa === undefined ? undefined : readFileSync(config.tlsCa),
         cert: config.tlsCert === undefined ? undefined : readFileSync(config.tlsCert),
         key: config.tlsKey === undefined ? undefined : readFileSync(config.tlsKey),
       },
     });
+    replicas = new ReplicaCoordinator(
+      {
+        id: config.replicaId,
+        ttlMs: config.leaseTtl * 1000,
+        renewMs: config.leaseRenew * 1000,
+        maxClaims: DEFAULT_MAX_CLAIMS,
+      },
+      { store, links, bus, stations: () => service.listStations(), clock, log: log.child({ mod: 'replicas' }) },
+    );
+    metrics.watchLinks(
+      () => (links as LinkManager).stats(),
+      () => (replicas as ReplicaCoordinator).stats(),
+    );
     for (const { host, port, tls } of config.estacion) await service.ensureStation(host, port, { tls });
-    links.start();
+    await replicas.start();
+    poll = startStorePoll(() => service.refresh(), clock, config.storePoll * 1000, log.child({ mod: 'replicas' }));
     log.info(
       {
         version_precios: service.current.version,
@@ -142,6 +165,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
         almacenamiento: store.kind,
         autenticacion: config.token !== undefined,
         redes_permitidas: destinations.describe(),
+        replica: config.replicaId,
       },
       `empresa: ${service.listStations().length} estaciones, precios versión ${service.current.version}`,
     );
@@ -149,6 +173,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
       service,
       links,
       red: new VistaRed({ service, links, store, clock, zonaHoraria: config.zonaHoraria }),
+      replicas,
       store,
       metrics,
       auth,
@@ -160,6 +185,8 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
     });
     await api.listen({ host: config.host, port: config.apiPort });
   } catch (err) {
+    await poll?.stop();
+    await replicas?.stop();
     await links?.close();
     await api?.close();
     await store.close();
@@ -174,11 +201,16 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
   log.info({ listo: true, puertos: ports }, 'empresa lista');
 
   const readyLinks = links;
+  const readyReplicas = replicas;
+  const readyPoll = poll;
   const readyApi = api;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       log.info('deteniendo');
+      await readyPoll?.stop();
+      // Links closed and leases released first: the other replicas take over on their next round.
+      await readyReplicas.stop();
       const linksClosed = readyLinks.close();
       await readyApi.close().catch(() => undefined);
       await linksClosed;
@@ -195,6 +227,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
     bus,
     service,
     links: readyLinks,
+    replicas: readyReplicas,
     metrics,
     ingest,
     auth,

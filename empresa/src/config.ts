@@ -3,6 +3,7 @@
  * `empresa serve`, each of which can also come from an environment variable EMPRESA_<FLAG>
  * (e.g. EMPRESA_API_PORT), plus MONGO_URL.
  */
+import { hostname } from 'node:os';
 import { type ExposureInput, formatCidr, parseCidr } from '@combustible/server';
 import {
   logLevel,
@@ -94,6 +95,19 @@ export const companyConfigSchema = z
     zonaHoraria: z.string().refine(zonaValida, 'zona horaria desconocida').default(ZONA_HORARIA_POR_DEFECTO),
     logLevel: logLevel.default('info'),
     logPretty: z.boolean().optional(),
+    /** This process among the replicas sharing the store (leases name it); default HOST-PID. */
+    replicaId: z
+      .string()
+      .regex(/^[\w.:@-]{1,100}$/, 'letras, dígitos y . _ : @ - (hasta 100)')
+      .default(() => `${hostname()}-${process.pid}`.replace(/[^\w.:@-]/g, '-').slice(0, 100)),
+    /** Seconds a station link lease lasts without renewal (takeover after a crash within TTL + renew). */
+    leaseTtl: seconds.max(3600).default(6),
+    /** Seconds between lease rounds (renew, claim, balance). */
+    leaseRenew: seconds.max(3600).default(2),
+    /** Seconds between reads of the store for changes made through other replicas. */
+    storePoll: seconds.max(3600).default(1),
+    /** First connection attempts to stations in flight at once. */
+    conexionesSimultaneas: z.coerce.number().int().min(1).max(100_000).default(200),
     /** The CA that signs the stations' certificates, for stations registered with `tls: true`. */
     tlsCa: z.string().min(1).optional(),
     /** The company's client certificate and key for TLS station links (optional). */
@@ -103,6 +117,13 @@ export const companyConfigSchema = z
   .superRefine((c, ctx) => {
     if ((c.tlsCert === undefined) !== (c.tlsKey === undefined))
       ctx.addIssue({ code: 'custom', path: ['tls-cert'], message: '--tls-cert y --tls-key van juntos' });
+    // A lease must survive a late or failed renewal: renewing at most every third of its lifetime.
+    if (c.leaseRenew * 3 > c.leaseTtl)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lease-renew'],
+        message: '--lease-renew debe ser como máximo un tercio de --lease-ttl',
+      });
   });
 
 export type CompanyConfig = z.infer<typeof companyConfigSchema>;

@@ -9,7 +9,7 @@ import { CompanyError } from '../errors.js';
 import type { CompanyStore } from '../store/port.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { unaEstacion } from '../store/test-builders.js';
-import { CompanyService, idProvisional } from './company-service.js';
+import { CompanyService, idProvisional, REGISTRY_RESYNC_POLLS } from './company-service.js';
 import { CompanyBus } from './events.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
@@ -405,5 +405,98 @@ describe('CompanyService scheduled prices and limits', () => {
     await stores[0]?.close();
     const again = await fake(dir, clock);
     expect(again.s.limites).toMatchObject({ limites, autor: 'admin' });
+  });
+});
+
+describe('CompanyService.refresh (replicas on one store)', () => {
+  /** Two services on one SQLite file, as two `empresa serve` processes; the events `b` publishes. */
+  async function pair() {
+    const dir = tempDir();
+    const a = await service(dir);
+    const busB = new CompanyBus();
+    const events: string[] = [];
+    busB.on('precios', (v) => events.push(`precios ${v.version}`));
+    busB.on('cancelacion', (v) => events.push(`cancelacion ${v.version}`));
+    busB.on('estacion_agregada', (e) => events.push(`agregada ${e.id_estacion}`));
+    busB.on('estacion_actualizada', ({ id_anterior, estacion }) =>
+      events.push(`actualizada ${id_anterior} ${estacion.nombre}`),
+    );
+    busB.on('estacion_eliminada', ({ id_estacion }) => events.push(`eliminada ${id_estacion}`));
+    const b = await service(dir, busB);
+    return { a, b, events };
+  }
+
+  it('announces a price version made by another process once, as a local change would', async () => {
+    const { a, b, events } = await pair();
+    await b.refresh();
+    expect(events).toEqual([]);
+    await a.changePrices({ precio_95: 1360 }, quien('ana'));
+    await b.refresh();
+    await b.refresh();
+    expect(events).toEqual(['precios 2']);
+    expect(b.current).toMatchObject({ version: 2, precios: { precio_95: 1360 } });
+    // b can go on from there: its next version is 3.
+    expect((await b.changePrices({ precio_93: 1300 }, quien('beto'))).version.version).toBe(3);
+  });
+
+  it('announces a cancellation made by another process, and takes new limits', async () => {
+    const { a, b, events } = await pair();
+    const vigencia = new Date(Date.now() + 3_600_000).toISOString();
+    await a.changePrices({ precio_95: 1360 }, quien('ana'), vigencia);
+    await b.refresh();
+    expect(b.programada?.version).toBe(2);
+    await a.cancelScheduled(quien('ana'));
+    await b.refresh();
+    expect(events).toEqual(['precios 2', 'cancelacion 2']);
+    expect(b.programada).toBeNull();
+    expect(b.current.version).toBe(1);
+    const uno = { minimo: 600, maximo: 2500, cambio_max_pct: 15 };
+    await a.setLimits({ precio_93: uno, precio_95: uno, precio_97: uno, precio_diesel: uno }, admin);
+    await b.refresh();
+    expect(b.limites.limites.precio_93).toEqual(uno);
+  });
+
+  it('follows stations added, changed and removed through another process', async () => {
+    const { a, b, events } = await pair();
+    await a.addStation({ id_estacion: 'n', nombre: 'Norte', host: '127.0.0.1', puerto: 7001 }, admin);
+    await a.addStation({ id_estacion: 's', nombre: 'Sur', host: '127.0.0.1', puerto: 7002 }, admin);
+    await b.refresh();
+    expect(b.listStations().map((e) => e.id_estacion)).toEqual(['n', 's']);
+    await a.updateStation('n', { nombre: 'Norte 2' }, admin);
+    await a.removeStation('s', admin);
+    await b.refresh();
+    await b.refresh();
+    expect(events).toEqual(['agregada n', 'agregada s', 'actualizada n Norte 2', 'eliminada s']);
+    expect(b.getStation('n')?.nombre).toBe('Norte 2');
+    // Acks recorded by another replica's links move no stamp: b reads them on its periodic full read.
+    await a.stationAck('n', 1);
+    await b.refresh();
+    expect(b.getStation('n')?.version_confirmada).toBeNull();
+    for (let i = 0; i < REGISTRY_RESYNC_POLLS; i++) await b.refresh();
+    expect(b.getStation('n')?.version_confirmada).toBe(1);
+    expect(events).toHaveLength(4);
+  });
+
+  it('does not announce its own changes again', async () => {
+    const { b, events } = await pair();
+    await b.addStation({ id_estacion: 'n', host: '127.0.0.1', puerto: 7001 }, admin);
+    await b.changePrices({ precio_95: 1360 }, quien('ana'));
+    events.length = 0;
+    await b.refresh();
+    expect(events).toEqual([]);
+  });
+});
+
+describe('CompanyService.ensureStation with replicas', () => {
+  it('takes the record another process registered at that address meanwhile instead of failing', async () => {
+    const dir = tempDir();
+    const a = await service(dir);
+    const b = await service(dir);
+    await a.ensureStation('127.0.0.1', 7001);
+    // b has not refreshed: it does not know the station yet.
+    expect(b.findByAddress('127.0.0.1', 7001)).toBeUndefined();
+    const e = await b.ensureStation('127.0.0.1', 7001);
+    expect(e.id_estacion).toBe(idProvisional('127.0.0.1', 7001));
+    expect(b.listStations()).toHaveLength(1);
   });
 });

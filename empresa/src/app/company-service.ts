@@ -33,6 +33,12 @@ import type { CompanyBus } from './events.js';
 /** How many times a price change is retried when another writer took its version number. */
 const MAX_VERSION_RETRIES = 5;
 
+/**
+ * Every this many refreshes the registry is read whole even if its stamp did not move, to pick up
+ * what other replicas' links recorded (acks, contact times), which does not move the stamp.
+ */
+export const REGISTRY_RESYNC_POLLS = 10;
+
 /** A station's version anomaly is logged and audited at most this often (a peer cannot flood either). */
 export const ANOMALY_NOTICE_INTERVAL_MS = 10 * 60_000;
 
@@ -80,6 +86,14 @@ export class CompanyService {
   private readonly anomalyNoticed = new Map<string, number>();
   /** Price changes run one after the other so versions are taken in order. */
   private writes: Promise<unknown> = Promise.resolve();
+  /** The store's registry stamp the in-memory registry matches (see refresh). */
+  private registryStamp: number | null = null;
+  /** Counts registry writes made by this process (a refresh that overlaps one is not applied). */
+  private registryEdits = 0;
+  /** Registry writes under way (their in-memory update follows in the same tick as they finish). */
+  private registryWriting = 0;
+  /** Refreshes since the registry was last read whole (see REGISTRY_RESYNC_POLLS). */
+  private pollsSinceResync = 0;
 
   constructor(
     readonly store: CompanyStore,
@@ -117,6 +131,8 @@ export class CompanyService {
     }
     await this.loadBook(latest);
     this._limites = (await this.store.getPriceLimits()) ?? LIMITES_POR_DEFECTO;
+    // Read before the list: a change made meanwhile moves the stamp, and the next refresh reloads.
+    this.registryStamp = await this.store.registryStamp();
     for (const e of await this.store.listStations()) {
       const confirmada = e.version_confirmada;
       if (confirmada !== null && !(Number.isSafeInteger(confirmada) && confirmada <= this._ultima)) {
@@ -345,6 +361,95 @@ export class CompanyService {
     return this.store.listPriceVersions({ limit, antes: Math.min(antes ?? MAX_VERSION + 1, MAX_VERSION + 1) });
   }
 
+  // ── réplicas ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Catches up with what other processes on the same store did (replicas; polled every
+   * --store-poll): a newer price version is taken and announced on the bus (`precios`) exactly as
+   * a local change is, so this process's links push it to the stations it owns; a cancellation
+   * made elsewhere is announced as `cancelacion`; new limits are taken; and when the registry
+   * stamp moved, the registry is reloaded and each difference announced (`estacion_agregada`,
+   * `estacion_actualizada`, `estacion_eliminada`). Cheap when nothing changed: the newest version,
+   * the limits row and the stamp. Runs in the price writes' queue (never between a local change's
+   * write and its event).
+   */
+  refresh(): Promise<void> {
+    const run = this.writes.then(() => this.doRefresh());
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doRefresh(): Promise<void> {
+    const latest = await this.store.latestPriceVersion();
+    if (latest !== null && latest.version <= MAX_VERSION) {
+      if (latest.version > this._ultima) {
+        const before = this._current;
+        await this.loadBook(latest);
+        const current = this.current;
+        if (current.version !== before?.version) {
+          this.log.info({ version: current.version, autor: current.autor }, 'precios cambiados en otra réplica');
+          this.bus.emit('precios', current);
+        }
+      } else if (
+        latest.version === this._ultima &&
+        latest.cancelada !== null &&
+        this._current?.version === latest.version
+      ) {
+        this._current = this._base ?? this._current;
+        this._base = null;
+        this.log.info({ version: latest.version }, 'versión programada cancelada en otra réplica');
+        this.bus.emit('cancelacion', latest);
+      }
+    }
+    this._limites = (await this.store.getPriceLimits()) ?? LIMITES_POR_DEFECTO;
+    const stamp = await this.store.registryStamp();
+    this.pollsSinceResync += 1;
+    if (stamp === this.registryStamp && this.pollsSinceResync < REGISTRY_RESYNC_POLLS) return;
+    this.pollsSinceResync = 0;
+    const edits = this.registryEdits;
+    const stored = await this.store.listStations();
+    // A change made here meanwhile: the list may predate it; the next refresh reads again.
+    if (edits !== this.registryEdits || this.registryWriting > 0) return;
+    this.registryStamp = stamp;
+    this.applyRegistry(stored);
+  }
+
+  /** A registry write, counted so that a refresh overlapping it is not applied (see doRefresh). */
+  private async registryWrite<T>(write: () => Promise<T>): Promise<T> {
+    this.registryWriting += 1;
+    try {
+      return await write();
+    } finally {
+      this.registryWriting -= 1;
+      this.registryEdits += 1;
+    }
+  }
+
+  /** Makes the in-memory registry the stored one, announcing each station added, changed or removed. */
+  private applyRegistry(stored: Estacion[]): void {
+    const seen = new Set<string>();
+    for (const e of stored) {
+      seen.add(e.id_estacion);
+      const mine = this.stations.get(e.id_estacion);
+      this.stations.set(e.id_estacion, e);
+      if (mine === undefined) this.bus.emit('estacion_agregada', e);
+      else if (
+        mine.nombre !== e.nombre ||
+        mine.host !== e.host ||
+        mine.puerto !== e.puerto ||
+        mine.tls !== e.tls ||
+        mine.id_provisional !== e.id_provisional
+      ) {
+        this.bus.emit('estacion_actualizada', { id_anterior: e.id_estacion, estacion: e });
+      }
+    }
+    for (const id of [...this.stations.keys()]) {
+      if (seen.has(id)) continue;
+      this.stations.delete(id);
+      this.bus.emit('estacion_eliminada', { id_estacion: id });
+    }
+  }
+
   // ── estaciones ───────────────────────────────────────────────────────────────────────────
 
   listStations(): Estacion[] {
@@ -388,7 +493,7 @@ export class CompanyService {
       version_confirmada: null,
       ultimo_contacto: null,
     };
-    const result = await this.store.insertStation(estacion);
+    const result = await this.registryWrite(() => this.store.insertStation(estacion));
     if (result === 'id_duplicado') {
       throw new CompanyError('ESTACION_DUPLICADA', `ya existe la estación "${id}"`);
     }
@@ -412,8 +517,18 @@ export class CompanyService {
     puerto: number,
     { tls = false, actor = SISTEMA }: { tls?: boolean; actor?: Actor } = {},
   ): Promise<Estacion> {
-    const found = this.findByAddress(host, puerto);
-    if (found === undefined) return this.addStation({ host, puerto, tls }, actor);
+    let found = this.findByAddress(host, puerto);
+    if (found === undefined) {
+      try {
+        return await this.addStation({ host, puerto, tls }, actor);
+      } catch (err) {
+        // Another replica starting with the same --estacion registered it first: take its record.
+        if (!(err instanceof CompanyError && err.code === 'ESTACION_DUPLICADA')) throw err;
+        await this.refresh();
+        found = this.findByAddress(host, puerto);
+        if (found === undefined) throw err;
+      }
+    }
     return tls && !found.tls ? this.updateStation(found.id_estacion, { tls: true }, actor) : found;
   }
 
@@ -441,7 +556,7 @@ export class CompanyService {
       { actor, accion: 'estacion.eliminar', objetivo: `estacion:${id}`, pedido: null },
       async () => {
         const e = this.requireStation(id);
-        await this.store.deleteStation(id);
+        await this.registryWrite(() => this.store.deleteStation(id));
         this.stations.delete(id);
         this.log.info({ id_estacion: id }, 'estación eliminada');
         this.bus.emit('estacion_eliminada', { id_estacion: id });
@@ -638,7 +753,7 @@ export class CompanyService {
 
   private async replace(before: Estacion, after: Estacion): Promise<Estacion> {
     const id = before.id_estacion;
-    const result = await this.store.replaceStation(id, after);
+    const result = await this.registryWrite(() => this.store.replaceStation(id, after));
     switch (result) {
       case 'no_encontrada':
         throw new CompanyError('ESTACION_NO_ENCONTRADA', `no existe la estación "${id}"`);

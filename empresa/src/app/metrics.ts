@@ -2,6 +2,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { CLASES_REPORTE } from '@combustible/shared';
 import type { EstadoEstacion } from '../domain/types.js';
+import type { LinkStats } from '../links/link-manager.js';
+import type { ReplicaStats } from '../links/replicas.js';
 import type { CompanyBus } from './events.js';
 
 export class CompanyMetrics {
@@ -143,6 +145,64 @@ export class CompanyMetrics {
       registers: [this.registry],
       collect() {
         this.set(activas());
+      },
+    });
+  }
+
+  /**
+   * Gauges read at scrape time: links by state, first connection attempts in flight and waiting
+   * (the pacing of --conexiones-simultaneas), and this replica's leases.
+   */
+  watchLinks(links: () => LinkStats, replica: () => ReplicaStats): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'empresa_enlaces',
+      help: 'Station links of this process by link state',
+      labelNames: ['estado'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [estado, n] of Object.entries(links().porEstado)) this.set({ estado }, n);
+      },
+    });
+    new Gauge({
+      name: 'empresa_conexiones_en_curso',
+      help: 'First connection attempts in flight (bounded by --conexiones-simultaneas)',
+      registers,
+      collect() {
+        this.set(links().enCurso);
+      },
+    });
+    new Gauge({
+      name: 'empresa_conexiones_en_espera',
+      help: 'Station links waiting for a connection slot',
+      registers,
+      collect() {
+        this.set(links().enEspera);
+      },
+    });
+    new Gauge({
+      name: 'empresa_arriendos_propios',
+      help: 'Station link leases this replica holds',
+      registers,
+      collect() {
+        this.set(replica().propios);
+      },
+    });
+    new Gauge({
+      name: 'empresa_replicas_vivas',
+      help: 'Live replicas on the store as of the last lease round (this one included)',
+      registers,
+      collect() {
+        this.set(replica().replicas);
+      },
+    });
+    new Gauge({
+      name: 'empresa_arriendos_perdidos',
+      help: 'Leases this replica lost (not renewed in time) since it started',
+      registers,
+      collect() {
+        this.set(replica().perdidos);
       },
     });
   }

@@ -107,6 +107,33 @@ export const SERVE_OPTIONS = {
     describe: 'Zona horaria de los días de /api/resumen y de las ventas de hoy (IANA)',
     default: ZONA_HORARIA_POR_DEFECTO,
   },
+  'replica-id': {
+    type: 'string',
+    describe:
+      'Nombre de este proceso entre las réplicas que comparten el almacenamiento (por defecto HOST-PID); cada enlace con una estación lo abre una sola réplica',
+  },
+  'lease-ttl': {
+    type: 'number',
+    describe:
+      'Segundos que dura el arriendo de un enlace sin renovarse (si una réplica muere, otra lo toma tras este plazo)',
+    default: 6,
+  },
+  'lease-renew': {
+    type: 'number',
+    describe:
+      'Segundos entre rondas de arriendos: renovar, tomar libres, repartir (como máximo un tercio de --lease-ttl)',
+    default: 2,
+  },
+  'store-poll': {
+    type: 'number',
+    describe: 'Segundos entre lecturas del almacenamiento para seguir los cambios hechos en otras réplicas',
+    default: 1,
+  },
+  'conexiones-simultaneas': {
+    type: 'number',
+    describe: 'Primeros intentos de conexión a estaciones en curso a la vez (al iniciar o al tomar enlaces)',
+    default: 200,
+  },
   'log-level': {
     type: 'string',
     describe: 'Nivel de log',

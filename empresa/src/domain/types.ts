@@ -128,3 +128,14 @@ export interface EstadoReportes {
   rechazados: number;
   conflictos: number;
 }
+
+/**
+ * A station link's lease: the replica (`propietario`, its --replica-id) that may open the link to
+ * that station until `vence` (ms since the epoch, by the writer's clock). Several `empresa serve`
+ * processes on one store share the stations through these; see links/replicas.ts.
+ */
+export interface Lease {
+  id_estacion: string;
+  propietario: string;
+  vence: number;
+}

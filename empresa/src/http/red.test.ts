@@ -30,6 +30,8 @@ beforeEach(async () => {
         ip: null,
       },
     );
+  // This replica takes the two stations' leases now (its rounds wait on the fake clock).
+  await c.replicas.round();
 });
 afterEach(async () => {
   await c.stop();

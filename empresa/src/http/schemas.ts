@@ -192,6 +192,10 @@ export const estacion = z
       .describe('The station acknowledged the scheduled version (null: none is scheduled)'),
     ultimo_error: z.string().nullable(),
     enlace: enlace.nullable(),
+    propietario: z
+      .string()
+      .nullable()
+      .describe('The replica (--replica-id) whose process holds the link to this station (its lease); null: none'),
   })
   .meta({ id: 'Estacion' });
 

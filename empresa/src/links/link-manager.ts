@@ -3,8 +3,25 @@
  * station added gets a link, one removed loses it, one whose address changed gets a new one, a
  * rename re-keys it. Every new price version is pushed to every link at once; the ones that are
  * down catch up on their next handshake.
+ *
+ * With `managed` (replicas: links/replicas.ts), the manager opens no link on its own: the lease
+ * coordinator opens a link with acquire() when this process holds the station's lease and closes
+ * it with drop() when it gives the lease up or loses it.
+ *
+ * Opening is paced: at most `maxConnecting` links are in their first connection attempt at once
+ * (from dialing until `estacion_info` or a failure), each started after a random delay below
+ * `jitterMs`, so that a company (re)starting with thousands of stations does not dial them all in
+ * the same instant. Later reconnections are spread by the reconnecting client's backoff jitter.
  */
-import { type Clock, type Dialer, type Logger, systemClock, tcpDialer } from '@combustible/shared';
+import {
+  type Clock,
+  type Dialer,
+  type Logger,
+  systemClock,
+  type TimerHandle,
+  tcpDialer,
+  unrefTimer,
+} from '@combustible/shared';
 import type { CompanyService, DestinationPolicy } from '../app/company-service.js';
 import type { CompanyBus } from '../app/events.js';
 import type { Estacion, EstadoEstacion, VersionPrecios } from '../domain/types.js';
@@ -26,9 +43,34 @@ export interface LinkManagerDeps {
   tls?: CompanyTls;
   /** (issue 15) Takes the reports stations forward; without one no link subscribes. */
   reportes?: ReportSink;
+  /** Links only through acquire()/drop() (replicas); default false: every registered station. */
+  managed?: boolean;
+  /** First connection attempts in flight at once (--conexiones-simultaneas). */
+  maxConnecting?: number;
+  /** Each link's first attempt starts after a random delay below this (ms). */
+  jitterMs?: number;
+  random?: () => number;
+}
+
+export const DEFAULT_MAX_CONNECTING = 200;
+export const DEFAULT_CONNECT_JITTER_MS = 100;
+
+/** States in which a link's first attempt is over (connected and greeted, or failed). */
+const FIRST_ATTEMPT_OVER = new Set<EstadoEstacion['estado']>(['sincronizando', 'sincronizado', 'desconectado']);
+
+/** How many links are in each state, and the pacing queue. */
+export interface LinkStats {
+  porEstado: Partial<Record<EstadoEstacion['estado'], number>>;
+  /** First connection attempts under way. */
+  enCurso: number;
+  /** Links waiting for a slot to start. */
+  enEspera: number;
 }
 
 interface Entry {
+  /** waiting: queued for a slot; connecting: first attempt under way (holds a slot); started; stopped. */
+  phase: 'waiting' | 'connecting' | 'started' | 'stopped';
+  timer?: TimerHandle | undefined;
   link: StationLink;
   /** The registry work of this link (info, acks) runs in order. */
   tasks: Promise<void>;
@@ -40,9 +82,14 @@ export class LinkManager {
   private readonly links = new Map<string, Entry>();
   private readonly clock: Clock;
   private closed = false;
+  /** Links waiting for a connection slot, in order. */
+  private readonly waiting: Entry[] = [];
+  private connecting = 0;
+  private readonly maxConnecting: number;
 
   constructor(private readonly deps: LinkManagerDeps) {
     this.clock = deps.clock ?? systemClock;
+    this.maxConnecting = Math.max(1, Math.floor(deps.maxConnecting ?? DEFAULT_MAX_CONNECTING));
     const { bus } = deps;
     bus.on('estacion_agregada', this.onAdded);
     bus.on('estacion_actualizada', this.onUpdated);
@@ -51,9 +98,32 @@ export class LinkManager {
     bus.on('cancelacion', this.onCancel);
   }
 
-  /** Opens a link to every registered station. */
+  /** Opens a link to every registered station (paced); managed: none (see acquire). */
   start(): void {
+    if (this.deps.managed) return;
     for (const e of this.deps.service.listStations()) this.open(e);
+  }
+
+  /** Opens (paced) the link to a registered station unless it is open; false if it is not registered. */
+  acquire(id: string): boolean {
+    const e = this.deps.service.getStation(id);
+    if (!e) return false;
+    this.open(e);
+    return true;
+  }
+
+  /** Closes the link to a station at once, if open. */
+  drop(id: string): void {
+    this.stop(id);
+  }
+
+  has(id: string): boolean {
+    return this.links.has(id);
+  }
+
+  /** Ids of the open links. */
+  ids(): string[] {
+    return [...this.links.keys()];
   }
 
   status(id: string): EstadoEstacion | undefined {
@@ -63,6 +133,16 @@ export class LinkManager {
   /** The station's last journal position as its link knows it (null: not told, or no link here). */
   ultimoSeqEstacion(id: string): number | null {
     return this.links.get(id)?.link.ultimoSeqEstacion ?? null;
+  }
+
+  stats(): LinkStats {
+    const porEstado: LinkStats['porEstado'] = {};
+    for (const { link } of this.links.values()) {
+      const estado = link.status.estado;
+      porEstado[estado] = (porEstado[estado] ?? 0) + 1;
+    }
+    const enEspera = this.waiting.filter((e) => e.phase === 'waiting').length;
+    return { porEstado, enCurso: this.connecting, enEspera };
   }
 
   get size(): number {
@@ -88,7 +168,9 @@ export class LinkManager {
     await Promise.all([...this.links.values()].map((e) => e.tasks));
   }
 
-  private readonly onAdded = (e: Estacion) => this.open(e);
+  private readonly onAdded = (e: Estacion) => {
+    if (!this.deps.managed) this.open(e);
+  };
 
   private readonly onUpdated = ({ id_anterior, estacion }: { id_anterior: string; estacion: Estacion }) => {
     const entry = this.links.get(id_anterior);
@@ -135,14 +217,17 @@ export class LinkManager {
       ...(this.deps.options ? { options: this.deps.options } : {}),
       ...(this.deps.dialer ? { dial: this.deps.dialer(e) } : this.guarded(e)),
     });
-    const entry: Entry = { link, tasks: Promise.resolve(), tls: e.tls };
+    const entry: Entry = { phase: 'waiting', link, tasks: Promise.resolve(), tls: e.tls };
     const queue = (what: string, task: () => Promise<unknown>) => {
       entry.tasks = entry.tasks.then(task).then(
         () => undefined,
         (err: unknown) => log.error({ err, id_estacion: link.id }, `error al registrar ${what}`),
       );
     };
-    link.on('status', (estado) => bus.emit('enlace', { id_estacion: link.id, estado }));
+    link.on('status', (estado) => {
+      if (entry.phase === 'connecting' && FIRST_ATTEMPT_OVER.has(estado.estado)) this.release(entry, 'started');
+      bus.emit('enlace', { id_estacion: link.id, estado });
+    });
     // Reports are taken once the registry work of the handshake is done (a station registered by
     // address has its own id by then, so its reports are kept under it).
     link.on('info', (info) =>
@@ -161,7 +246,41 @@ export class LinkManager {
     link.on('cancelacion', (c) => queue('la cancelación', () => service.stationCancellation(link.id, c)));
     link.on('anomalia', (anomalia) => queue('la anomalía', () => service.stationAnomaly(link.id, anomalia)));
     this.links.set(e.id_estacion, entry);
-    link.start();
+    this.waiting.push(entry);
+    this.pump();
+  }
+
+  /** Starts waiting links while there are free slots, each after its jitter. */
+  private pump(): void {
+    while (this.connecting < this.maxConnecting && !this.closed) {
+      const entry = this.waiting.shift();
+      if (entry === undefined) return;
+      if (entry.phase !== 'waiting') continue;
+      entry.phase = 'connecting';
+      this.connecting += 1;
+      const jitterMs = this.deps.jitterMs ?? DEFAULT_CONNECT_JITTER_MS;
+      const delay = Math.floor((this.deps.random ?? Math.random)() * Math.max(0, jitterMs));
+      const start = () => {
+        entry.timer = undefined;
+        if (entry.phase === 'connecting') entry.link.start();
+      };
+      if (delay <= 0) start();
+      else {
+        entry.timer = this.clock.setTimeout(start, delay);
+        unrefTimer(entry.timer);
+      }
+    }
+  }
+
+  /** A link leaves its slot (first attempt over, or stopped) and the next waiting one may start. */
+  private release(entry: Entry, phase: 'started' | 'stopped'): void {
+    const held = entry.phase === 'connecting';
+    entry.phase = phase;
+    this.clock.clearTimeout(entry.timer);
+    entry.timer = undefined;
+    if (!held) return;
+    this.connecting -= 1;
+    this.pump();
   }
 
   /** The default TCP dialer, limited to --allowed-networks; the first refusal of a link is logged. */
@@ -191,6 +310,7 @@ export class LinkManager {
     const entry = this.links.get(id);
     if (!entry) return;
     this.links.delete(id);
+    this.release(entry, 'stopped');
     entry.link.close(); // announces 'detenido' through its status listener
     entry.link.removeAllListeners();
   }

@@ -49,6 +49,10 @@ export class FakeStation extends EventEmitter<FakeStationEvents> {
   version: number;
   programada: number | null;
   connections = 0;
+  /** Open connections on which the company has said something (two at once: two companies talking). */
+  readonly talking = new Set<net.Socket>();
+  /** The most connections talking at the same time so far. */
+  maxTalking = 0;
   options: FakeStationOptions;
 
   private constructor(options: FakeStationOptions) {
@@ -126,6 +130,7 @@ export class FakeStation extends EventEmitter<FakeStationEvents> {
     this.sockets.add(socket);
     socket.on('close', () => {
       this.sockets.delete(socket);
+      this.talking.delete(socket);
       this.emit('closed');
     });
     socket.on('error', () => {});
@@ -136,6 +141,8 @@ export class FakeStation extends EventEmitter<FakeStationEvents> {
     };
     const decoder = new LineDecoder({
       onLine: (line) => {
+        this.talking.add(socket);
+        this.maxTalking = Math.max(this.maxTalking, this.talking.size);
         const parsed = parseLine(line, companyToStation);
         if (!parsed.ok) {
           send(parsed.error);

@@ -18,6 +18,15 @@ import {
 
 /** The `lifecycle` tests beyond ping and close. */
 function persistence(t: StoreContractHandle<CompanyStore>): void {
+  it('keeps leases and live replicas when closed and reopened (another replica sees them)', async () => {
+    await t.store.claimLeases(['a'], 'r1', 0, 6000);
+    await t.store.announceReplica('r1', 0, 6000);
+    const again = await t.reopen();
+    expect(await again.claimLeases(['a'], 'r2', 1000, 7000)).toEqual([]);
+    expect(await again.activeLeases(1000)).toStrictEqual([{ id_estacion: 'a', propietario: 'r1', vence: 6000 }]);
+    expect(await again.liveReplicas(1000)).toEqual(['r1']);
+  });
+
   it('keeps versions and stations when closed and reopened on the same data', async () => {
     const v = unaVersion({ version: 3, cambios: [{ campo: 'precio_93', anterior: null, nuevo: 1290 }] });
     const e = unaEstacion({ id_provisional: true, tls: true, version_confirmada: 3, ultimo_contacto: 'x' });
@@ -417,6 +426,89 @@ export function describeStoreContract(
         await store.saveReports([venta('e1', 3)], opciones);
         expect(await store.saveReports([], opciones)).toEqual([]);
         expect((await store.listReportStates()).map((e) => e.ultimo_seq)).toEqual([7]);
+      });
+    });
+
+    describe('registro y arriendos (réplicas)', () => {
+      it('changes the registry stamp on every add, replacement and removal, not on acks or contacts', async () => {
+        const seen = [await store.registryStamp()];
+        const changed = async (what: string) => {
+          const now = await store.registryStamp();
+          expect(seen, what).not.toContain(now);
+          seen.push(now);
+        };
+        const a = unaEstacion({ id_estacion: 'a' });
+        await store.insertStation(a);
+        await changed('insert');
+        await store.recordAck('a', 1, 't1');
+        await store.recordContact('a', 't2');
+        expect(await store.registryStamp()).toBe(seen.at(-1));
+        await store.replaceStation('a', { ...a, id_estacion: 'b' });
+        await changed('rename');
+        await store.deleteStation('b');
+        await changed('delete');
+      });
+
+      it('gives a lease to one replica at a time until it expires, then to another', async () => {
+        expect(await store.claimLeases(['a', 'b'], 'r1', 1000, 7000)).toEqual(['a', 'b']);
+        // Held and not expired: another replica gets nothing; the holder re-claims its own.
+        expect(await store.claimLeases(['a', 'b', 'c'], 'r2', 2000, 8000)).toEqual(['c']);
+        expect(await store.claimLeases(['a'], 'r1', 2000, 8000)).toEqual(['a']);
+        expect(await store.activeLeases(2000)).toStrictEqual([
+          { id_estacion: 'a', propietario: 'r1', vence: 8000 },
+          { id_estacion: 'b', propietario: 'r1', vence: 7000 },
+          { id_estacion: 'c', propietario: 'r2', vence: 8000 },
+        ]);
+        // At 7000 b expired: r2 takes it, and r1 can no longer renew it.
+        expect(await store.claimLeases(['b'], 'r2', 7000, 13000)).toEqual(['b']);
+        expect(await store.renewLeases('r1', 7000, 13000)).toEqual(['a']);
+        expect(await store.activeLeases(7000)).toStrictEqual([
+          { id_estacion: 'a', propietario: 'r1', vence: 13000 },
+          { id_estacion: 'b', propietario: 'r2', vence: 13000 },
+          { id_estacion: 'c', propietario: 'r2', vence: 8000 },
+        ]);
+        expect(await store.claimLeases([], 'r1', 7000, 13000)).toEqual([]);
+      });
+
+      it('renews only unexpired own leases, and lists only unexpired ones', async () => {
+        await store.claimLeases(['a'], 'r1', 0, 5000);
+        await store.claimLeases(['b'], 'r1', 0, 3000);
+        expect(await store.renewLeases('r1', 4000, 10000)).toEqual(['a']); // b expired at 3000: lost
+        expect(await store.renewLeases('nadie', 4000, 10000)).toEqual([]);
+        expect((await store.activeLeases(4000)).map((l) => l.id_estacion)).toEqual(['a']);
+        expect(await store.activeLeases(10000)).toEqual([]);
+      });
+
+      it('releases some or all of a replica’s leases, never another’s', async () => {
+        await store.claimLeases(['a', 'b', 'c'], 'r1', 0, 5000);
+        await store.claimLeases(['d'], 'r2', 0, 5000);
+        expect(await store.releaseLeases('r1', ['a', 'd'])).toBe(1);
+        expect(await store.releaseLeases('r1', [])).toBe(0);
+        expect((await store.activeLeases(0)).map((l) => l.id_estacion)).toEqual(['b', 'c', 'd']);
+        expect(await store.claimLeases(['a'], 'r2', 1, 5000)).toEqual(['a']); // free again at once
+        expect(await store.releaseLeases('r1')).toBe(2);
+        expect(await store.activeLeases(0)).toStrictEqual([
+          { id_estacion: 'a', propietario: 'r2', vence: 5000 },
+          { id_estacion: 'd', propietario: 'r2', vence: 5000 },
+        ]);
+      });
+
+      it('lets exactly one of many concurrent claims on a free lease win', async () => {
+        const results = await Promise.all(['r1', 'r2', 'r3', 'r4'].map((r) => store.claimLeases(['x'], r, 0, 5000)));
+        expect(results.flat()).toEqual(['x']);
+        expect(await store.activeLeases(0)).toHaveLength(1);
+      });
+
+      it('announces replicas until they expire, forgets expired ones, and retires one', async () => {
+        await store.announceReplica('r1', 0, 6000);
+        await store.announceReplica('r2', 0, 3000);
+        expect(await store.liveReplicas(1000)).toEqual(['r1', 'r2']);
+        expect(await store.liveReplicas(3000)).toEqual(['r1']);
+        await store.announceReplica('r1', 4000, 10000);
+        await store.announceReplica('r3', 4000, 10000);
+        expect(await store.liveReplicas(4000)).toEqual(['r1', 'r3']);
+        await store.retireReplica('r1');
+        expect(await store.liveReplicas(4000)).toEqual(['r3']);
       });
     });
   });

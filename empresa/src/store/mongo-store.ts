@@ -26,6 +26,7 @@ import type {
   InsercionEstacion,
   ResumenAlmacen,
   SurtidoresPorVersion,
+  Lease,
 } from './port.js';
 import {
   datosTexto,
@@ -34,6 +35,7 @@ import {
   pickApartado,
   pickEstacion,
   pickEstadoReportes,
+  pickLease,
   pickLimitesPrecios,
   pickSurtidorEmpresa,
   pickVentaEmpresa,
@@ -44,6 +46,10 @@ import {
 const DEFAULT_DB_NAME = 'empresa';
 /** The `ajustes` document of the price limits. */
 const LIMITES_CLAVE = 'limites_precios';
+/** The `ajustes` document whose `valor` counts registry changes (registryStamp). */
+const REGISTRO_CLAVE = 'registro_cambios';
+/** Claims written to the server at once (a round may claim thousands). */
+const CLAIM_CONCURRENCY = 64;
 
 export class MongoStore extends MongoStoreBase implements CompanyStore {
   private readonly precios: Collection<VersionPrecios>;
@@ -57,6 +63,8 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
   private readonly surtidores: Collection<Document>;
   private readonly apartados: Collection<Document>;
   private readonly estadoReportes: Collection<Document>;
+  private readonly arriendos: Collection<Lease>;
+  private readonly replicas: Collection<{ id: string; vence: number }>;
 
   constructor(options: MongoStoreOptions) {
     super(options, DEFAULT_DB_NAME);
@@ -69,6 +77,8 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
     this.surtidores = this.db.collection('surtidores_empresa');
     this.apartados = this.db.collection('reportes_apartados');
     this.estadoReportes = this.db.collection('reportes_estaciones');
+    this.arriendos = this.db.collection('arriendos');
+    this.replicas = this.db.collection('replicas');
   }
 
   async setup(): Promise<void> {
@@ -96,6 +106,11 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
         { key: { id_estacion: 1, tipo: 1, _id: -1 }, name: 'tipo' },
       ]),
       this.estadoReportes.createIndexes([{ key: { id_estacion: 1 }, name: 'id_estacion', unique: true }]),
+      this.arriendos.createIndexes([
+        { key: { id_estacion: 1 }, name: 'id_estacion', unique: true },
+        { key: { propietario: 1 }, name: 'propietario' },
+      ]),
+      this.replicas.createIndexes([{ key: { id: 1 }, name: 'id', unique: true }]),
     ]);
   }
 
@@ -172,6 +187,7 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
     this.open();
     try {
       await this.estaciones.insertOne(pickEstacion(e));
+      await this.bumpRegistry();
       return 'insertada';
     } catch (err) {
       const which = duplicateOf(err);
@@ -185,7 +201,9 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
     try {
       // One document (its `_id` kept), so a rename is atomic and the unique indexes check it.
       const result = await this.estaciones.replaceOne({ id_estacion: id }, pickEstacion(e));
-      return result.matchedCount === 0 ? 'no_encontrada' : 'actualizada';
+      if (result.matchedCount === 0) return 'no_encontrada';
+      await this.bumpRegistry();
+      return 'actualizada';
     } catch (err) {
       const which = duplicateOf(err);
       if (which) return which;
@@ -195,7 +213,9 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
 
   async deleteStation(id: string): Promise<boolean> {
     this.open();
-    return (await this.estaciones.deleteOne({ id_estacion: id })).deletedCount > 0;
+    const deleted = (await this.estaciones.deleteOne({ id_estacion: id })).deletedCount > 0;
+    if (deleted) await this.bumpRegistry();
+    return deleted;
   }
 
   async recordAck(id: string, version: number, at: string): Promise<boolean> {
@@ -501,6 +521,87 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
     if (n === 0) return [];
     const docs = await this.apartados.find({ id_estacion }).sort({ _id: -1 }).limit(n).toArray();
     return docs.map((d) => pickApartado(parseJson(d.datos), d));
+  }
+
+  async registryStamp(): Promise<number> {
+    this.open();
+    const doc = await this.ajustes.findOne({ clave: REGISTRO_CLAVE });
+    return typeof doc?.valor === 'number' ? doc.valor : 0;
+  }
+
+  /** After the registry write it follows (a replica that reads the stamp in between reloads twice, harmlessly). */
+  private async bumpRegistry(): Promise<void> {
+    await this.ajustes.updateOne({ clave: REGISTRO_CLAVE }, { $inc: { valor: 1 } as never }, { upsert: true });
+  }
+
+  // ── réplicas y arriendos ─────────────────────────────────────────────────────────────────
+
+  async claimLeases(ids: readonly string[], propietario: string, ahora: number, vence: number): Promise<string[]> {
+    this.open();
+    const taken: string[] = [];
+    const claimOne = async (id_estacion: string) => {
+      try {
+        // Compare-and-set: the filter matches a free, expired or own lease; a lease held by another
+        // replica does not match, so the upsert inserts and the unique index refuses it.
+        await this.arriendos.updateOne(
+          { id_estacion, $or: [{ vence: { $lte: ahora } }, { propietario }] },
+          { $set: { propietario, vence } },
+          { upsert: true },
+        );
+        taken.push(id_estacion);
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+      }
+    };
+    for (let i = 0; i < ids.length; i += CLAIM_CONCURRENCY) {
+      await Promise.all(ids.slice(i, i + CLAIM_CONCURRENCY).map(claimOne));
+    }
+    const order = new Map(ids.map((id, i) => [id, i]));
+    return taken.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+  }
+
+  async renewLeases(propietario: string, ahora: number, vence: number): Promise<string[]> {
+    this.open();
+    await this.arriendos.updateMany({ propietario, vence: { $gt: ahora } }, { $set: { vence } });
+    // Renewed ones carry this round's `vence` and cannot have been taken since (they are not expired).
+    const docs = await this.arriendos.find({ propietario, vence }).sort({ id_estacion: 1 }).toArray();
+    return docs.map((d) => d.id_estacion);
+  }
+
+  async releaseLeases(propietario: string, ids?: readonly string[]): Promise<number> {
+    this.open();
+    if (ids?.length === 0) return 0;
+    const filter = ids === undefined ? { propietario } : { propietario, id_estacion: { $in: [...ids] } };
+    return (await this.arriendos.deleteMany(filter)).deletedCount;
+  }
+
+  async activeLeases(ahora: number): Promise<Lease[]> {
+    this.open();
+    const docs = await this.arriendos
+      .find({ vence: { $gt: ahora } })
+      .sort({ id_estacion: 1 })
+      .toArray();
+    return docs.map(pickLease).filter((l): l is Lease => l !== null);
+  }
+
+  async announceReplica(id: string, ahora: number, vence: number): Promise<void> {
+    this.open();
+    await this.replicas.deleteMany({ vence: { $lte: ahora }, id: { $ne: id } });
+    await this.replicas.updateOne({ id }, { $set: { vence } }, { upsert: true });
+  }
+
+  async liveReplicas(ahora: number): Promise<string[]> {
+    this.open();
+    const docs = await this.replicas
+      .find({ vence: { $gt: ahora } })
+      .sort({ id: 1 })
+      .toArray();
+    return docs.map((d) => d.id).filter((id) => typeof id === 'string');
+  }
+
+  async retireReplica(id: string): Promise<void> {
+    this.open();
+    await this.replicas.deleteOne({ id });
   }
 }
 

@@ -12,9 +12,12 @@ import type {
   EstadoReportes,
   ReporteApartado,
   SurtidorEmpresa,
+  Lease,
   VentaEmpresa,
   VersionPrecios,
 } from '../domain/types.js';
+
+export type { Lease };
 
 export type InsercionEstacion = 'insertada' | 'id_duplicado' | 'direccion_duplicada';
 export type CambioEstacion = 'actualizada' | 'no_encontrada' | 'id_duplicado' | 'direccion_duplicada';
@@ -136,4 +139,36 @@ export interface CompanyStore {
   listReportStates(): Promise<EstadoReportes[]>;
   /** A station's reports kept apart (rejected and conflicts), newest first, at most `limit`. */
   listSetAside(id_estacion: string, limit: number): Promise<ReporteApartado[]>;
+
+  /**
+   * A number that changes whenever a station is added, removed or replaced (a rename, a new
+   * address, a confirmed version lowered after a cancellation): replicas poll it to know when to
+   * reload the registry. Acks and contact times (recordAck, recordContact) do not change it.
+   */
+  registryStamp(): Promise<number>;
+
+  // réplicas y arriendos (leases)
+  //
+  // Times are ms since the epoch by the writing replica's clock: replicas' clocks are assumed to
+  // agree within a fraction of the lease TTL (a replica drops its links a third of the TTL before
+  // its lease expires, so the skew it tolerates is that third). Every method is one atomic
+  // compare-and-set per lease: two replicas can never both hold an unexpired lease on one station.
+
+  /**
+   * Takes the lease of each station in `ids` that has none, whose lease expired at `ahora`, or that
+   * `propietario` already holds; sets its expiry to `vence`. Returns the ids taken.
+   */
+  claimLeases(ids: readonly string[], propietario: string, ahora: number, vence: number): Promise<string[]>;
+  /** Extends to `vence` every lease `propietario` holds that has not expired at `ahora`; returns their ids. */
+  renewLeases(propietario: string, ahora: number, vence: number): Promise<string[]>;
+  /** Gives up `propietario`'s leases on `ids` (all of its leases without `ids`); returns how many. */
+  releaseLeases(propietario: string, ids?: readonly string[]): Promise<number>;
+  /** The leases not expired at `ahora` (an unreadable row is left out). */
+  activeLeases(ahora: number): Promise<Lease[]>;
+  /** Announces a live replica until `vence` and forgets replicas expired at `ahora`. */
+  announceReplica(id: string, ahora: number, vence: number): Promise<void>;
+  /** Replicas announced and not expired at `ahora`, by id. */
+  liveReplicas(ahora: number): Promise<string[]>;
+  /** Forgets a replica (graceful shutdown). */
+  retireReplica(id: string): Promise<void>;
 }

@@ -24,6 +24,7 @@ import type {
   VentaEmpresa,
   VersionPrecios,
 } from '../domain/types.js';
+import type { Lease } from './port.js';
 
 const textOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
@@ -205,3 +206,13 @@ export function ventaCanonica(v: VentaReportada): string {
 
 /** Any record's datos as stored text. */
 export const datosTexto = (d: unknown): string => JSON.stringify(d ?? null);
+
+/** A stored lease read leniently: null (left out) unless every field has its type. */
+export function pickLease(raw: unknown): Lease | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const r = raw as Record<string, unknown>;
+  const { id_estacion, propietario, vence } = r;
+  if (typeof id_estacion !== 'string' || typeof propietario !== 'string') return null;
+  if (typeof vence !== 'number' || !Number.isFinite(vence)) return null;
+  return { id_estacion, propietario, vence };
+}

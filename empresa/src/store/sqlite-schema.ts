@@ -39,9 +39,8 @@ export const MIGRATIONS: readonly string[] = [
     valor TEXT NOT NULL                    -- JSON
   ) STRICT;
   `,
-  // (issue 15) reports upstream: what stations forward (sales, closes, alerts, pumps), what was
+  // 4: (issue 15) reports upstream: what stations forward (sales, closes, alerts, pumps), what was
   // kept apart (rejected, conflicts), and each station's highest journal position stored.
-  // Self-contained (only new tables): another branch appends a step too; renumber freely.
   `
   CREATE TABLE ventas_empresa (
     id_estacion TEXT NOT NULL,
@@ -112,5 +111,29 @@ export const MIGRATIONS: readonly string[] = [
     rechazados INTEGER NOT NULL,
     conflictos INTEGER NOT NULL
   ) STRICT;
+  `,
+  // 5: (replicas) station link leases, live replicas, and a stamp of registry changes.
+  `
+  CREATE TABLE arriendos (
+    id_estacion TEXT PRIMARY KEY,
+    propietario TEXT NOT NULL,             -- --replica-id of the process that holds it
+    vence INTEGER NOT NULL                 -- ms since the epoch
+  ) STRICT;
+  CREATE INDEX arriendos_propietario ON arriendos (propietario);
+  CREATE TABLE replicas (
+    id TEXT PRIMARY KEY,
+    vence INTEGER NOT NULL                 -- ms since the epoch
+  ) STRICT;
+  CREATE TABLE registro_cambios (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    n INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO registro_cambios (id, n) VALUES (1, 0);
+  CREATE TRIGGER estaciones_insertada AFTER INSERT ON estaciones
+    BEGIN UPDATE registro_cambios SET n = n + 1 WHERE id = 1; END;
+  CREATE TRIGGER estaciones_eliminada AFTER DELETE ON estaciones
+    BEGIN UPDATE registro_cambios SET n = n + 1 WHERE id = 1; END;
+  CREATE TRIGGER estaciones_cambiada AFTER UPDATE OF id_estacion, nombre, host, puerto, tls, id_provisional
+    ON estaciones BEGIN UPDATE registro_cambios SET n = n + 1 WHERE id = 1; END;
   `,
 ];

@@ -26,6 +26,7 @@ import type {
   InsercionEstacion,
   ResumenAlmacen,
   SurtidoresPorVersion,
+  Lease,
 } from './port.js';
 import {
   datosTexto,
@@ -34,6 +35,7 @@ import {
   pickApartado,
   pickEstacion,
   pickEstadoReportes,
+  pickLease,
   pickLimitesPrecios,
   pickSurtidorEmpresa,
   pickVentaEmpresa,
@@ -78,6 +80,13 @@ const toRow = (e: Estacion): EstacionRow => ({
   tls: e.tls ? 1 : 0,
 });
 
+interface LeaseArgs {
+  id: string;
+  propietario: string;
+  ahora: number;
+  vence: number;
+}
+
 type Statement<P extends unknown[] | object = unknown[], R = unknown> = Database.Statement<P, R>;
 
 interface Prepared {
@@ -96,7 +105,20 @@ interface Prepared {
     deleteStation: Statement<[string]>;
     recordAck: Statement<{ id: string; version: number; at: string }>;
     recordContact: Statement<{ id: string; at: string }>;
+    registryStamp: Statement<[], { n: number }>;
+    claimLease: Statement<LeaseArgs, { id_estacion: string }>;
+    renewLeases: Statement<Omit<LeaseArgs, 'id'>, { id_estacion: string }>;
+    releaseLease: Statement<[string, string]>;
+    releaseAll: Statement<[string]>;
+    activeLeases: Statement<[number], unknown>;
+    announceReplica: Statement<{ id: string; vence: number }>;
+    pruneReplicas: Statement<[number]>;
+    liveReplicas: Statement<[number], { id: string }>;
+    retireReplica: Statement<[string]>;
   };
+  /** One transaction (one fsync) for a whole round's claims, and for a release of several. */
+  claimLeases: Database.Transaction<(ids: readonly string[], args: Omit<LeaseArgs, 'id'>) => string[]>;
+  releaseLeases: Database.Transaction<(propietario: string, ids: readonly string[]) => number>;
   /** Check, then write: run with .immediate() so no other connection writes in between. */
   insertStation: Database.Transaction<(e: Estacion) => InsercionEstacion>;
   replaceStation: Database.Transaction<(id: string, e: Estacion) => CambioEstacion>;
@@ -184,7 +206,37 @@ function prepare(db: Database.Database): Prepared {
     recordContact: db.prepare<{ id: string; at: string }>(
       'UPDATE estaciones SET ultimo_contacto = @at WHERE id_estacion = @id',
     ),
+    registryStamp: db.prepare<[], { n: number }>('SELECT n FROM registro_cambios WHERE id = 1'),
+    // Compare-and-set in one statement: a row held by another replica and not expired stays as it is.
+    claimLease: db.prepare<LeaseArgs, { id_estacion: string }>(
+      `INSERT INTO arriendos (id_estacion, propietario, vence) VALUES (@id, @propietario, @vence)
+       ON CONFLICT (id_estacion) DO UPDATE SET propietario = excluded.propietario, vence = excluded.vence
+       WHERE arriendos.vence <= @ahora OR arriendos.propietario = excluded.propietario
+       RETURNING id_estacion`,
+    ),
+    renewLeases: db.prepare<Omit<LeaseArgs, 'id'>, { id_estacion: string }>(
+      `UPDATE arriendos SET vence = @vence WHERE propietario = @propietario AND vence > @ahora
+       RETURNING id_estacion`,
+    ),
+    releaseLease: db.prepare<[string, string]>('DELETE FROM arriendos WHERE propietario = ? AND id_estacion = ?'),
+    releaseAll: db.prepare<[string]>('DELETE FROM arriendos WHERE propietario = ?'),
+    activeLeases: db.prepare<[number], unknown>(
+      'SELECT id_estacion, propietario, vence FROM arriendos WHERE vence > ? ORDER BY id_estacion',
+    ),
+    announceReplica: db.prepare<{ id: string; vence: number }>(
+      'INSERT INTO replicas (id, vence) VALUES (@id, @vence) ON CONFLICT (id) DO UPDATE SET vence = excluded.vence',
+    ),
+    pruneReplicas: db.prepare<[number]>('DELETE FROM replicas WHERE vence <= ?'),
+    liveReplicas: db.prepare<[number], { id: string }>('SELECT id FROM replicas WHERE vence > ? ORDER BY id'),
+    retireReplica: db.prepare<[string]>('DELETE FROM replicas WHERE id = ?'),
   };
+
+  const claimLeases = db.transaction((ids: readonly string[], args: Omit<LeaseArgs, 'id'>): string[] =>
+    ids.filter((id) => st.claimLease.get({ ...args, id }) !== undefined),
+  );
+  const releaseLeases = db.transaction((propietario: string, ids: readonly string[]): number =>
+    ids.reduce((n, id) => n + st.releaseLease.run(propietario, id).changes, 0),
+  );
 
   const insertStation = db.transaction((e: Estacion): InsercionEstacion => {
     if (st.getStation.get(e.id_estacion)) return 'id_duplicado';
@@ -382,7 +434,7 @@ function prepare(db: Database.Database): Prepared {
     };
   });
 
-  return { st, insertStation, replaceStation, saveReports, summarize, cached };
+  return { st, insertStation, replaceStation, saveReports, summarize, cached, claimLeases, releaseLeases };
 }
 
 export class SqliteStore extends SqliteStoreBase<Prepared> implements CompanyStore {
@@ -568,5 +620,51 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements CompanySto
       .cached<Fila>('SELECT * FROM reportes_apartados WHERE id_estacion = @id ORDER BY id DESC LIMIT @limit')
       .all({ id: id_estacion, limit: nonNegativeInt(limit) })
       .map((r) => pickApartado(parseJson(r.datos), r));
+  }
+
+  async registryStamp(): Promise<number> {
+    return this.ready().st.registryStamp.get()?.n ?? 0;
+  }
+
+  // ── réplicas y arriendos ─────────────────────────────────────────────────────────────────
+
+  async claimLeases(ids: readonly string[], propietario: string, ahora: number, vence: number): Promise<string[]> {
+    if (ids.length === 0) return [];
+    return this.ready().claimLeases.immediate(ids, { propietario, ahora, vence });
+  }
+
+  async renewLeases(propietario: string, ahora: number, vence: number): Promise<string[]> {
+    return this.ready()
+      .st.renewLeases.all({ propietario, ahora, vence })
+      .map((r) => r.id_estacion);
+  }
+
+  async releaseLeases(propietario: string, ids?: readonly string[]): Promise<number> {
+    const p = this.ready();
+    if (ids === undefined) return p.st.releaseAll.run(propietario).changes;
+    return ids.length === 0 ? 0 : p.releaseLeases.immediate(propietario, ids);
+  }
+
+  async activeLeases(ahora: number): Promise<Lease[]> {
+    return this.ready()
+      .st.activeLeases.all(ahora)
+      .map(pickLease)
+      .filter((l): l is Lease => l !== null);
+  }
+
+  async announceReplica(id: string, ahora: number, vence: number): Promise<void> {
+    const { st } = this.ready();
+    st.pruneReplicas.run(ahora);
+    st.announceReplica.run({ id, vence });
+  }
+
+  async liveReplicas(ahora: number): Promise<string[]> {
+    return this.ready()
+      .st.liveReplicas.all(ahora)
+      .map((r) => r.id);
+  }
+
+  async retireReplica(id: string): Promise<void> {
+    this.ready().st.retireReplica.run(id);
   }
 }

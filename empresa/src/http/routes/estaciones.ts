@@ -15,11 +15,12 @@ import {
 
 const tags = ['estaciones'];
 
-export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, links, red }) => {
+export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, links, red, replicas }) => {
+  const owner = (id: string) => replicas?.owner(id) ?? null;
   const present = (id: string) => {
     const e = service.getStation(id);
     if (!e) throw new CompanyError('ESTACION_NO_ENCONTRADA', `no existe la estación "${id}"`);
-    return presentStation(e, links.status(id), service.current.version, service.programada?.version ?? null);
+    return presentStation(e, links.status(id), service.current.version, service.programada?.version ?? null, owner(id));
   };
 
   app.get(
@@ -38,7 +39,13 @@ export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
       const newest = service.current.version;
       return sendPage(reply, {
         items: page.items.map((e) =>
-          presentStation(e, links.status(e.id_estacion), newest, service.programada?.version ?? null),
+          presentStation(
+            e,
+            links.status(e.id_estacion),
+            newest,
+            service.programada?.version ?? null,
+            owner(e.id_estacion),
+          ),
         ),
         total: page.total,
       });
@@ -71,6 +78,8 @@ export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
     },
     async (req, reply) => {
       const e = await service.addStation(req.body, requestActor(req));
+      // Its lease now rather than at the next round: the answer shows the link when it is ours.
+      await replicas?.round();
       reply.code(201);
       return present(e.id_estacion);
     },

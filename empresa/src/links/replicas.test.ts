@@ -1,0 +1,162 @@
+import { createLogger, FakeClock } from '@combustible/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CompanyBus } from '../app/events.js';
+import type { Estacion } from '../domain/types.js';
+import type { CompanyStore } from '../store/port.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { unaEstacion } from '../store/test-builders.js';
+import { ReplicaCoordinator } from './replicas.js';
+
+const log = createLogger({ name: 'test', level: 'silent' });
+const stores: CompanyStore[] = [];
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+});
+
+/** The links a replica has open, as the LinkManager would. */
+class FakeLinks {
+  readonly open = new Set<string>();
+  acquire(id: string): boolean {
+    this.open.add(id);
+    return true;
+  }
+  drop(id: string): void {
+    this.open.delete(id);
+  }
+}
+
+async function world(n: number) {
+  const store = new SqliteStore({ dataDir: ':memory:' });
+  stores.push(store);
+  await store.setup();
+  const clock = new FakeClock();
+  const stations: Estacion[] = Array.from({ length: n }, (_, i) => unaEstacion({ id_estacion: `s${i}` }));
+  const replica = (id: string, over: Partial<CompanyStore> = {}) => {
+    const links = new FakeLinks();
+    const bus = new CompanyBus();
+    const c = new ReplicaCoordinator(
+      { id, ttlMs: 6_000, renewMs: 2_000, maxClaims: 100 },
+      {
+        store: Object.assign(Object.create(store) as CompanyStore, over),
+        links,
+        bus,
+        stations: () => stations,
+        clock,
+        log,
+        random: () => 0.5,
+      },
+    );
+    return { c, links, bus };
+  };
+  return { store, clock, stations, replica };
+}
+
+/** Every station's link is open at exactly one replica. */
+function exactlyOne(stations: Estacion[], ...links: FakeLinks[]) {
+  for (const e of stations) {
+    expect(
+      links.filter((l) => l.open.has(e.id_estacion)),
+      e.id_estacion,
+    ).toHaveLength(1);
+  }
+}
+
+describe('ReplicaCoordinator', () => {
+  it('shares the stations: a lone replica takes all, gives half up when a second one appears', async () => {
+    const { stations, replica } = await world(4);
+    const a = replica('a');
+    const b = replica('b');
+    await a.c.start();
+    expect(a.links.open.size).toBe(4);
+    await b.c.start(); // announces itself; nothing is free yet
+    expect(b.links.open.size).toBe(0);
+    await a.c.round(); // sees b: its share is 2
+    expect(a.links.open.size).toBe(2);
+    await b.c.round();
+    exactlyOne(stations, a.links, b.links);
+    expect(b.links.open.size).toBe(2);
+    await a.c.round(); // its view of who holds what is as of its last round
+    for (const e of stations) expect(a.c.owner(e.id_estacion)).toBe(a.links.open.has(e.id_estacion) ? 'a' : 'b');
+    expect(a.c.stats()).toMatchObject({ propios: 2, replicas: 2, perdidos: 0 });
+  });
+
+  it('drops every link when its leases were not renewed in time, before another replica may take them', async () => {
+    const { clock, stations, replica } = await world(3);
+    let storeDown = false;
+    const down = async () => {
+      if (storeDown) throw new Error('almacén caído');
+      return [];
+    };
+    const a = replica('a', { announceReplica: async () => void (await down()) });
+    await a.c.start();
+    expect(a.links.open.size).toBe(3);
+    storeDown = true;
+    clock.advance(2_000); // a round fails: links kept while the lease surely holds
+    await a.c.round();
+    expect(a.links.open.size).toBe(3);
+    clock.advance(2_000); // 4 s after the last renewal: a third of the TTL before it expires
+    expect(a.links.open.size).toBe(0);
+    expect(a.c.stats()).toMatchObject({ propios: 0, perdidos: 3 });
+    // Until 6 s nobody else may take them; from then on b does.
+    const b = replica('b');
+    clock.advance(1_999);
+    await b.c.start();
+    expect(b.links.open.size).toBe(0);
+    await b.c.stop();
+    const b2 = replica('b2');
+    clock.advance(1);
+    await b2.c.start();
+    expect(b2.links.open.size).toBe(3);
+    // a's store is back: its renewal finds no lease of its own, it opens nothing.
+    storeDown = false;
+    await a.c.round();
+    exactlyOne(stations, a.links, b2.links);
+    expect(a.links.open.size).toBe(0);
+  });
+
+  it('drops a link at once when the renewal shows the lease was lost', async () => {
+    const { store, clock, replica } = await world(1);
+    const a = replica('a');
+    await a.c.start();
+    // a stalls past its lease (its deadline timer did not run: the process was frozen), b takes s0.
+    await store.releaseLeases('a');
+    await store.claimLeases(['s0'], 'b', clock.now(), clock.now() + 6_000);
+    await store.announceReplica('b', clock.now(), clock.now() + 6_000);
+    await a.c.round();
+    expect(a.links.open.size).toBe(0);
+    expect(a.c.owner('s0')).toBe('b');
+    expect(a.c.stats().perdidos).toBe(1);
+  });
+
+  it('on a graceful stop closes its links and releases its leases for the others at once', async () => {
+    const { store, clock, stations, replica } = await world(2);
+    const a = replica('a');
+    await a.c.start();
+    await a.c.stop();
+    expect(a.links.open.size).toBe(0);
+    expect(await store.activeLeases(clock.now())).toEqual([]);
+    expect(await store.liveReplicas(clock.now())).toEqual([]);
+    const b = replica('b');
+    await b.c.start();
+    exactlyOne(stations, b.links);
+  });
+
+  it('moves the lease with a rename, and gives a removed station up', async () => {
+    const { store, clock, stations, replica } = await world(2);
+    const a = replica('a');
+    await a.c.start();
+    const renamed = { ...(stations[0] as Estacion), id_estacion: 'nuevo' };
+    stations[0] = renamed;
+    a.links.open.delete('s0');
+    a.links.open.add('nuevo'); // the LinkManager re-keys the link
+    a.bus.emit('estacion_actualizada', { id_anterior: 's0', estacion: renamed });
+    await expect
+      .poll(async () => (await store.activeLeases(clock.now())).map((l) => l.id_estacion))
+      .toEqual(['nuevo', 's1']);
+    expect(a.c.owner('nuevo')).toBe('a');
+    stations.splice(1, 1);
+    a.bus.emit('estacion_eliminada', { id_estacion: 's1' });
+    expect(a.links.open.has('s1')).toBe(false);
+    await expect.poll(async () => (await store.activeLeases(clock.now())).map((l) => l.id_estacion)).toEqual(['nuevo']);
+  });
+});
