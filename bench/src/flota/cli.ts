@@ -4,7 +4,6 @@
  */
 import yargs from 'yargs';
 import { within } from '../hub/command.js';
-import { installCleanup } from '../hub/children.js';
 import { credencialEmpresa, Flota, MAX_POR_PROCESO, registrar } from './fleet.js';
 
 /** Stations per process by default: 2 × 4000 sockets + listeners, well under 20,000 open files. */
@@ -62,7 +61,6 @@ export async function main(argv: string[]): Promise<number> {
     .help()
     .version(false)
     .parseAsync();
-  installCleanup();
   const procesos = a.procesos ?? Math.max(1, Math.ceil(a.estaciones / POR_PROCESO));
   const flota = await Flota.start({
     estaciones: a.estaciones,

@@ -213,6 +213,8 @@ function main(): void {
         void shard.close().then(() => process.exit(0));
     }
   });
+  // The parent is gone (killed, crashed): no orphan listeners.
+  process.on('disconnect', () => process.exit(0));
   shard.listen().then(
     (estaciones) => toParent({ type: 'escuchando', estaciones }),
     async (err: unknown) => {

@@ -12,6 +12,7 @@ const ROWS: Row[] = [
   ['enlaces: registro (s)', (s) => s.conexion.registroMs / 1000, 1],
   ['enlaces: todos sincronizados (s)', (s) => s.conexion.sincronizadasMs / 1000, 1],
   ['enlaces: CPU empresa por enlace (ms)', (s) => s.conexion.cpuMsPorEnlace, 2],
+  ['enlaces: de vuelta tras reiniciar (s)', (s) => s.conexion.reinicioMs / 1000, 1],
   ['precio, empresa: p50 (ms)', (s) => s.empresa.precios.recepcion?.p50, 0],
   ['precio, empresa: p99 (ms)', (s) => s.empresa.precios.recepcion?.p99, 0],
   ['precio, empresa: máx (ms)', (s) => s.empresa.precios.recepcion?.max, 0],

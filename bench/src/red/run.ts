@@ -4,8 +4,9 @@
  *
  *   1. the fleet listens; the company's RSS is read; the N stations are registered
  *      (POST /api/estaciones, bounded parallel) and the company connects to each;
- *   2. once every station is synchronized (GET /api/estaciones: all `al_dia`), the company's RSS
- *      again: (after − before) / N is its RSS per station link;
+ *   2. once every station is synchronized (GET /api/estaciones: all `al_dia`), the company is
+ *      restarted on the same store (time until every link is back), and its RSS read again:
+ *      (after − before) / N is its RSS per station link, without the garbage of N registrations;
  *   3. price rounds: `PUT /api/precios`, then each station's receipt time of the new version (the
  *      fleet notes it, epoch ms), from just before the PUT; and the time until the company shows
  *      every station acknowledging it (polled only once the fleet has it everywhere);
@@ -62,9 +63,13 @@ export interface SizeResult {
     sincronizadasMs: number;
     /** Company CPU from the first POST to synchronized, per link. */
     cpuMsPorEnlace: number | null;
+    /** From the restart of the company (same store) until every station is synchronized again. */
+    reinicioMs: number;
   };
   empresa: {
+    /** The fresh company, no station yet. */
     rssAntesKiB: number | null;
+    /** Restarted with the N stations in its store, every link synchronized. */
     rssDespuesKiB: number | null;
     rssPorEnlaceKiB: number | null;
     /** ms from just before the PUT until GET /api/estaciones shows every station al día, per round. */
@@ -124,7 +129,7 @@ async function fleetReceipts(flota: Flota, timeoutMs: number): Promise<number[]>
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const times = await flota.recepciones();
-    if (times.every((t) => t !== null)) return times as number[];
+    if (times.every((t) => t !== null)) return times;
     if (performance.now() > deadline) {
       const missing = times.filter((t) => t === null).length;
       throw new Error(`${missing} estaciones sin la versión en ${timeoutMs} ms`);
@@ -169,13 +174,23 @@ export async function runRedSize(
     const t0 = performance.now();
     const reg = await registrar(company.api, company.auth, flota.estaciones, { concurrencia: params.concurrencia });
     progress(`${n} estaciones: registradas en ${(reg.ms / 1000).toFixed(1)} s`);
-    const c = company;
-    const tSync = await pollUntil('todas las estaciones sincronizadas', () => allConfirmed(c, n), SYNC_TIMEOUT_MS);
+    const first = company;
+    const tSync = await pollUntil('todas las estaciones sincronizadas', () => allConfirmed(first, n), SYNC_TIMEOUT_MS);
     const cpu1 = sampleProc(pid);
     const sincronizadasMs = tSync - t0;
     progress(`${n} estaciones: todas sincronizadas a ${(sincronizadasMs / 1000).toFixed(1)} s del primer registro`);
+    // Restarted on the same store: what the links cost, without the garbage of N registrations
+    // over HTTP; and how long a restart takes to bring every link back.
+    await company.child.stop(10_000);
+    company = undefined;
+    const tRestart = performance.now();
+    company = await startBenchCompany(dir);
+    const c = company;
+    const pid2 = c.child.proc.pid;
+    const tBack = await pollUntil('todas las estaciones de vuelta', () => allConfirmed(c, n), SYNC_TIMEOUT_MS);
+    progress(`${n} estaciones: empresa reiniciada, todas sincronizadas en ${((tBack - tRestart) / 1000).toFixed(1)} s`);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const rssDespues = sampleProc(pid).rssKiB;
+    const rssDespues = sampleProc(pid2).rssKiB;
 
     // Price rounds through the company.
     const lat: number[][] = [];
@@ -186,7 +201,7 @@ export async function runRedSize(
     for (let r = 0; r < params.calentamiento + params.rondas; r++) {
       const actual = await getJson<{ version: number }>(`${c.api}/api/precios`, { headers: c.auth });
       await flota.armar(actual.version + 1);
-      const before = sampleProc(pid);
+      const before = sampleProc(pid2);
       const desde = performance.timeOrigin + performance.now();
       const put = await getJson<{ version: number; precios: Record<string, number> }>(`${c.api}/api/precios`, {
         method: 'PUT',
@@ -199,7 +214,7 @@ export async function runRedSize(
         () => allConfirmed(c, n),
         ROUND_TIMEOUT_MS,
       );
-      const after = sampleProc(pid);
+      const after = sampleProc(pid2);
       const ms = recibidas.map((t) => t - desde);
       const confMs = performance.timeOrigin + tConf - desde;
       ultimaLinea = `${JSON.stringify({
@@ -265,13 +280,13 @@ export async function runRedSize(
       ventasNota = 'la empresa no se suscribe a reportes (suscripcion_reportes): sin cifra de ingesta';
     } else {
       const c0 = await flota.estado();
-      const p0 = sampleProc(pid);
+      const p0 = sampleProc(pid2);
       await flota.ventas(params.ventasPorSeg / n);
       const w0 = performance.now();
       await new Promise((r) => setTimeout(r, params.duracionVentasS * 1000));
       const c1 = await flota.estado();
       const w1 = performance.now();
-      const p1 = sampleProc(pid);
+      const p1 = sampleProc(pid2);
       await flota.ventas(0);
       ventas = {
         ofrecidasPorSeg: params.ventasPorSeg,
@@ -303,6 +318,7 @@ export async function runRedSize(
         registroMs: reg.ms,
         sincronizadasMs,
         cpuMsPorEnlace: cpu0.cpuMs !== null && cpu1.cpuMs !== null ? (cpu1.cpuMs - cpu0.cpuMs) / n : null,
+        reinicioMs: tBack - tRestart,
       },
       empresa: {
         rssAntesKiB: rssAntes,
