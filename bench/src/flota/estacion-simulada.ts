@@ -101,6 +101,8 @@ export interface OpcionesEstacion {
 
 /** What the shard counts over all its stations (summed by the parent). */
 export interface Contadores {
+  /** Company connections accepted (a reconnection counts again). */
+  conexiones: number;
   actualizaciones: number;
   rechazos: number;
   cancelaciones: number;
@@ -112,6 +114,7 @@ export interface Contadores {
 }
 
 export const contadoresVacios = (): Contadores => ({
+  conexiones: 0,
   actualizaciones: 0,
   rechazos: 0,
   cancelaciones: 0,
@@ -148,6 +151,7 @@ export class EstacionSimulada {
   /** A company connected: the connection's state and the greeting. */
   aceptar(nowMs: number): { conexion: Conexion; saludo: string } {
     const necesitaToken = this.opciones.tokens.length > 0;
+    this.contadores.conexiones += 1;
     const conexion: Conexion = {
       autenticada: !necesitaToken,
       plazoAutenticacion: necesitaToken ? nowMs + this.opciones.authTimeoutMs : null,

@@ -27,7 +27,9 @@ const ROWS: Row[] = [
   ['RSS base por conexión (KiB)', (s) => s.base.rssPorConexionKiB, 1],
   ['empresa / base, RSS', (s) => s.ratios.rss, 2],
   ['ventas ofrecidas (/s)', (s) => s.ventas?.ofrecidasPorSeg, 0],
+  ['ventas generadas por la flota (/s)', (s) => s.ventas?.generadasPorSeg, 0],
   ['ventas confirmadas (/s, durables)', (s) => s.ventas?.confirmadasPorSeg, 0],
+  ['reconexiones en la ventana de ventas', (s) => s.ventas?.reconexiones, 0],
 ];
 
 export function redCells(run: Pick<RedRun, 'sizes'>): TableCells {

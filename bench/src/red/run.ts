@@ -87,8 +87,12 @@ export interface SizeResult {
   ratios: { p99: number | null; max: number | null; rss: number | null };
   ventas: {
     ofrecidasPorSeg: number;
+    /** Sales the fleet made per second over the window (what was really offered). */
+    generadasPorSeg: number;
     /** Sales acknowledged by the company (durable) per second over the window. */
     confirmadasPorSeg: number;
+    /** Company connections the fleet accepted during the window (links that dropped and came back). */
+    reconexiones: number;
     ventanaS: number;
     suscritas: number;
     cpuPct: number | null;
@@ -290,14 +294,17 @@ export async function runRedSize(
       await flota.ventas(0);
       ventas = {
         ofrecidasPorSeg: params.ventasPorSeg,
+        generadasPorSeg: ((c1.ventas - c0.ventas) * 1000) / (w1 - w0),
         confirmadasPorSeg: ((c1.confirmadas - c0.confirmadas) * 1000) / (w1 - w0),
+        reconexiones: c1.contadores.conexiones - c0.contadores.conexiones,
         ventanaS: (w1 - w0) / 1000,
         suscritas: c1.suscritas,
         cpuPct: cpuPercent(p0, p1),
       };
       progress(
         `${n} estaciones: ventas ofrecidas ${params.ventasPorSeg}/s, confirmadas por la empresa ` +
-          `${ventas.confirmadasPorSeg.toFixed(0)}/s`,
+          `${ventas.confirmadasPorSeg.toFixed(0)}/s (generadas ${ventas.generadasPorSeg.toFixed(0)}/s, ` +
+          `${ventas.reconexiones} reconexiones en la ventana)`,
       );
     }
     const e = estado.contadores;
