@@ -10,6 +10,7 @@ import { paresCommand } from './pares/command.js';
 import { playaCommand } from './playa/command.js';
 import { preciosCommand } from './precios/command.js';
 import { recuperacionCommand } from './recuperacion/command.js';
+import { redCommand } from './red/command.js';
 import { soakCommand } from './soak/command.js';
 import { surtidorCommand } from './surtidor/command.js';
 import { tlsCommand } from './tls/command.js';
@@ -27,6 +28,7 @@ const commands: CommandModule<object, any>[] = [
   playaCommand,
   preciosCommand,
   recuperacionCommand,
+  redCommand,
   soakCommand,
   surtidorCommand,
   tlsCommand,

@@ -23,6 +23,8 @@ import type { PlayaRun } from '../playa/run.js';
 import { preciosRows } from '../precios/command.js';
 import type { PreciosRun } from '../precios/run.js';
 import { recuperacionCells, recuperacionHeader } from '../recuperacion/report.js';
+import { redCells, redLines } from '../red/report.js';
+import type { RedRun } from '../red/run.js';
 import type { RecuperacionFigures } from '../recuperacion/run.js';
 import { type SoakDoc, soakHeader, soakTable } from '../soak/report.js';
 import { surtidorCells } from '../surtidor/report.js';
@@ -72,6 +74,7 @@ const ORDER = [
   'playa',
   'fugas',
   'csv',
+  'red',
 ];
 
 const TITLES: Record<string, string> = {
@@ -87,6 +90,7 @@ const TITLES: Record<string, string> = {
   playa: 'playa: one command for the whole forecourt, against a minimal server writing the same line',
   fugas: 'fugas: the leak detector over simulated months (detection rate, days to detect, false alarms)',
   csv: 'csv: CSV export of 1,000,000 sales',
+  red: 'red: one company and thousands of fleet stations, against a raw write loop on the same sockets',
 };
 
 /** `--name value` for a recorded number or string parameter; nothing when it is absent. */
@@ -303,6 +307,24 @@ function body(doc: Doc, files: Set<string>, name: string): string[] {
         markdownTable(csvCells(doc as unknown as CsvRun)),
       );
       break;
+    case 'red': {
+      const d = doc as unknown as RedRun;
+      out.push(
+        'Per size: a fresh `empresa serve` (SQLite), the station fleet (`estacion-fleet`, shard processes of',
+        'up to 4000 stations), N stations registered over the API, then the company restarted on the same store',
+        "(RSS per link = its RSS with every link synchronized minus a fresh company's, over N). Price times run",
+        "from just before `PUT /api/precios` to each station's receipt of the new version (the fleet's clock,",
+        'all measured rounds pooled); "registered all" polls GET /api/estaciones once the fleet has it everywhere.',
+        'Base: a minimal Node client in its own process, connected to the same N stations, writing the same',
+        '`actualizacion_precios` line to every socket in one loop. Sales: the fleet sells at the offered rate',
+        'while the company is subscribed; confirmed = acknowledged after its durable write.',
+        '',
+        bullets(redLines(d)),
+        '',
+        markdownTable(redCells(d)),
+      );
+      break;
+    }
     default:
       out.push(markdownTable(genericTable(doc)));
   }

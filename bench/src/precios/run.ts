@@ -5,8 +5,8 @@
  *   - station API: until every station's GET /api/precios shows every pump at that version (polled);
  *   - company: until GET /api/estaciones shows every station acknowledging it (polled).
  */
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { getJson, pollUntil, startBenchCompany } from '../empresa.js';
 import { type Child, removeTempDir, startNode, tempDir } from '../hub/children.js';
 import { ROOT, STATION_BIN, stationArgs } from '../hub/run.js';
 import { stationLogin } from '../estacion.js';
@@ -15,10 +15,7 @@ import type { LatencySummary } from '../hub/types.js';
 import { FakePump } from './fake-pumps.js';
 
 const READY_TIMEOUT_MS = 30_000;
-/** The company's `admin` password (its API needs a session too); fresh data dir each run. */
-const COMPANY_ADMIN_PASSWORD = 'bench-empresa-admin';
 const ROUND_TIMEOUT_MS = 20_000;
-const POLL_MS = 2;
 
 export interface PreciosParams {
   stations: number;
@@ -46,22 +43,6 @@ export interface PreciosRun {
     company: LatencySummary | null;
   };
   problems: string[];
-}
-
-async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
-  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-/** Polls until `check` holds; the time (performance clock) when it first did. */
-async function pollUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return performance.now();
-    if (performance.now() > deadline) throw new Error(`${what}: no ocurrió en ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
 }
 
 export async function runPrecios(params: PreciosParams, progress: (line: string) => void): Promise<PreciosRun> {
@@ -92,37 +73,15 @@ export async function runPrecios(params: PreciosParams, progress: (line: string)
     }
     const companyDir = tempDir('bench-precios-empresa-');
     dirs.push(companyDir);
-    const company = startNode(
-      'empresa',
-      path.join(ROOT, 'empresa', 'bin', 'empresa.js'),
-      [
-        'serve',
-        '--host',
-        '127.0.0.1',
-        '--api-port',
-        '0',
-        '--data-dir',
-        companyDir,
-        '--log-pretty=false',
-        // The benchmark polls the API every few ms.
-        '--rate-limit',
-        '0',
-        '--admin-password',
-        COMPANY_ADMIN_PASSWORD,
-        ...stations.flatMap((s) => ['--estacion', `127.0.0.1:${s.companyPort}`]),
-      ],
-      { cwd: ROOT },
+    const {
+      child: company,
+      api,
+      auth: companyAuth,
+    } = await startBenchCompany(
+      companyDir,
+      stations.flatMap((s) => ['--estacion', `127.0.0.1:${s.companyPort}`]),
     );
     children.push(company);
-    const ready = await company.waitForLine((e) => e.listo === true, READY_TIMEOUT_MS);
-    const api = `http://127.0.0.1:${(ready.puertos as { api: number }).api}`;
-    // Prices are changed and read as admin (a session, logged in once before the clock starts).
-    const companySession = await getJson<{ token: string }>(`${api}/api/sesion`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ usuario: 'admin', clave: COMPANY_ADMIN_PASSWORD }),
-    });
-    const companyAuth = { authorization: `Bearer ${companySession.token}` };
     progress(`empresa en ${api}, ${stations.length} estaciones`);
 
     for (const [i, s] of stations.entries()) {

@@ -5,7 +5,7 @@
  * (who the API authenticated, or the system at start-up), passed in by the caller: the author of a
  * price version is that actor, and each change is written to the audit log.
  */
-import type { Actor, DestinationDecision, EventoAuditoria } from '@combustible/server';
+import { type Actor, type DestinationDecision, type EventoAuditoria, GroupCommitter } from '@combustible/server';
 import { type Clock, type EstacionInfo, isoNow, type Logger, MAX_VERSION } from '@combustible/shared';
 import {
   type AnomaliaVersion,
@@ -27,7 +27,7 @@ import {
 } from '../domain/price-limits.js';
 import type { Estacion, VersionPrecios } from '../domain/types.js';
 import { CompanyError } from '../errors.js';
-import type { CompanyStore } from '../store/port.js';
+import type { AckRecord, CompanyStore } from '../store/port.js';
 import type { CompanyBus } from './events.js';
 
 /** How many times a price change is retried when another writer took its version number. */
@@ -94,6 +94,11 @@ export class CompanyService {
   private registryWriting = 0;
   /** Refreshes since the registry was last read whole (see REGISTRY_RESYNC_POLLS). */
   private pollsSinceResync = 0;
+  /** Stations' acknowledgements, written together (one durable write per batch, not per ack). */
+  private readonly acks = new GroupCommitter<AckRecord, undefined>(async (lote) => {
+    await this.store.recordAcks(lote);
+    return lote.map(() => undefined);
+  });
 
   constructor(
     readonly store: CompanyStore,
@@ -616,7 +621,8 @@ export class CompanyService {
     const at = isoNow(this.clock);
     e.version_confirmada = Math.max(e.version_confirmada ?? version, version);
     e.ultimo_contacto = at;
-    await this.store.recordAck(id, version, at);
+    // One durable write for the acks of every station that answered meanwhile (group commit).
+    await this.acks.submit({ id, version, at });
   }
 
   /**

@@ -68,7 +68,10 @@ export class CompanyMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  /** The last status of each link (a copy: StationLink.status never hands out its own object). */
   private readonly links = new Map<string, EstadoEstacion>();
+  private nConectadas = 0;
+  private nSincronizadas = 0;
 
   constructor(bus: CompanyBus) {
     collectDefaultMetrics({ register: this.registry, prefix: 'empresa_' });
@@ -79,13 +82,18 @@ export class CompanyMetrics {
     bus.on('cancelacion', () => this.cancelaciones.inc());
     bus.on('destino_rechazado', ({ origen }) => this.destinosRechazados.inc({ origen }));
     bus.on('enlace', ({ id_estacion, estado }) => {
+      this.count(this.links.get(id_estacion), -1);
       if (estado.estado === 'detenido') this.links.delete(id_estacion);
-      else this.links.set(id_estacion, estado);
-      this.recount();
+      else {
+        this.links.set(id_estacion, estado);
+        this.count(estado, 1);
+      }
+      this.publish();
     });
     bus.on('estacion_eliminada', ({ id_estacion }) => {
+      this.count(this.links.get(id_estacion), -1);
       this.links.delete(id_estacion);
-      this.recount();
+      this.publish();
     });
     bus.on('estacion_actualizada', ({ id_anterior, estacion }) => {
       const s = this.links.get(id_anterior);
@@ -212,15 +220,20 @@ export class CompanyMetrics {
     this.version.set(version);
   }
 
-  private recount(): void {
-    let conectadas = 0;
-    let sincronizadas = 0;
-    for (const s of this.links.values()) {
-      if (s.conectada) conectadas += 1;
-      if (s.estado === 'sincronizado' && s.anomalia === null) sincronizadas += 1;
-    }
-    this.conectadas.set(conectadas);
-    this.sincronizadas.set(sincronizadas);
+  /**
+   * Adds (1) or takes away (−1) what one link's status counts for. Kept as running totals: a
+   * status change costs the same with 10 links as with 10,000 (a recount over every link on each
+   * change made a price change quadratic in the number of stations).
+   */
+  private count(s: EstadoEstacion | undefined, sign: 1 | -1): void {
+    if (s === undefined) return;
+    if (s.conectada) this.nConectadas += sign;
+    if (s.estado === 'sincronizado' && s.anomalia === null) this.nSincronizadas += sign;
+  }
+
+  private publish(): void {
+    this.conectadas.set(this.nConectadas);
+    this.sincronizadas.set(this.nSincronizadas);
   }
 }
 

@@ -574,7 +574,9 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     });
     if (!sent) return;
     this.sent = v.version;
-    this.deps.log.info(
+    // Debug: at info, one line per station on every change (10,000 lines in the push loop at
+    // 10,000 stations, delaying the last stations by the time they take); the ack is what counts.
+    this.deps.log.debug(
       { version: v.version, vigencia: v.vigencia, version_estacion: this.held },
       'precios enviados a la estación',
     );

@@ -179,6 +179,22 @@ export function describeStoreContract(
         expect(await store.recordAck('nadie', 1, 't')).toBe(false);
       });
 
+      it('records many acknowledgements in one write, each as recordAck would', async () => {
+        await store.insertStation(unaEstacion({ id_estacion: 'a' }));
+        await store.insertStation(unaEstacion({ id_estacion: 'b', puerto: 2 }));
+        await store.recordAcks([]);
+        await store.recordAcks([
+          { id: 'a', version: 3, at: 't1' },
+          { id: 'nadie', version: 1, at: 't1' }, // skipped
+          { id: 'b', version: 5, at: 't1' },
+          { id: 'a', version: 2, at: 't2' }, // stale, out of order: the time moves, the version does not
+          { id: 'b', version: 6, at: 't3' },
+        ]);
+        expect(await store.getStation('a')).toMatchObject({ version_confirmada: 3, ultimo_contacto: 't2' });
+        expect(await store.getStation('b')).toMatchObject({ version_confirmada: 6, ultimo_contacto: 't3' });
+        expect(await store.getStation('nadie')).toBeNull();
+      });
+
       it('records contact times', async () => {
         await store.insertStation(unaEstacion({ id_estacion: 'a' }));
         expect(await store.recordContact('a', '2026-01-15T15:00:00.000Z')).toBe(true);

@@ -19,6 +19,7 @@ import type {
   VersionPrecios,
 } from '../domain/types.js';
 import type {
+  AckRecord,
   AlertasPorSeveridad,
   CambioEstacion,
   CompanyStore,
@@ -226,6 +227,20 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
       { $max: { version_confirmada: version }, $set: { ultimo_contacto: at } },
     );
     return result.matchedCount > 0;
+  }
+
+  async recordAcks(acks: readonly AckRecord[]): Promise<void> {
+    this.open();
+    if (acks.length === 0) return;
+    await this.estaciones.bulkWrite(
+      acks.map((a) => ({
+        updateOne: {
+          filter: { id_estacion: a.id },
+          update: { $max: { version_confirmada: a.version }, $set: { ultimo_contacto: a.at } },
+        },
+      })),
+      { ordered: true },
+    );
   }
 
   async recordContact(id: string, at: string): Promise<boolean> {

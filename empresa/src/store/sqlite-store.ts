@@ -19,6 +19,7 @@ import type {
   VersionPrecios,
 } from '../domain/types.js';
 import type {
+  AckRecord,
   AlertasPorSeveridad,
   CambioEstacion,
   CompanyStore,
@@ -122,6 +123,7 @@ interface Prepared {
   /** Check, then write: run with .immediate() so no other connection writes in between. */
   insertStation: Database.Transaction<(e: Estacion) => InsercionEstacion>;
   replaceStation: Database.Transaction<(id: string, e: Estacion) => CambioEstacion>;
+  recordAcks: Database.Transaction<(acks: readonly AckRecord[]) => void>;
   /** One batch of reports, one transaction (run with .immediate()). */
   saveReports: Database.Transaction<(lote: readonly ReporteEntrante[], maxApartados: number) => ResultadoReporte[]>;
   /** The three sums of summarizeSales, read in one transaction so they agree. */
@@ -434,7 +436,11 @@ function prepare(db: Database.Database): Prepared {
     };
   });
 
-  return { st, insertStation, replaceStation, saveReports, summarize, cached, claimLeases, releaseLeases };
+  const recordAcks = db.transaction((acks: readonly AckRecord[]) => {
+    for (const a of acks) st.recordAck.run({ id: a.id, version: a.version, at: a.at });
+  });
+
+  return { st, insertStation, replaceStation, recordAcks, saveReports, summarize, cached, claimLeases, releaseLeases };
 }
 
 export class SqliteStore extends SqliteStoreBase<Prepared> implements CompanyStore {
@@ -515,6 +521,10 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements CompanySto
 
   async recordAck(id: string, version: number, at: string): Promise<boolean> {
     return this.ready().st.recordAck.run({ id, version, at }).changes > 0;
+  }
+
+  async recordAcks(acks: readonly AckRecord[]): Promise<void> {
+    if (acks.length > 0) this.ready().recordAcks(acks);
   }
 
   async recordContact(id: string, at: string): Promise<boolean> {
