@@ -6,13 +6,15 @@
  * (body.puede-<rol>, see styles.css): lectura reads only, precios also changes prices, admin also
  * adds and removes stations.
  *
- * The page asks the API one thing at a time: every request waits for the one before it (`enCola`),
+ * The page asks the API one thing at a time: every request waits for the one before it (api.ts),
  * and the poll loop awaits each round before it sleeps a second, so a slow service never piles
  * requests up. A change (prices, a station added or removed) wakes the loop instead of polling on
  * its own.
  */
 import { asegurarSesion, barraSesion, marcarRol, pedirSesion, puede, type Sesion } from '/comun/sesion.js';
-import type { CampoPrecio, ErrorApi, Estacion, PreciosVigentes, VersionPrecios } from './types.js';
+import { api, pagina, SinSesion } from './api.js';
+import { hora, pesos, texto } from './formato.js';
+import type { CampoPrecio, Estacion, PreciosVigentes, VersionPrecios } from './types.js';
 
 const ROLES = ['lectura', 'precios', 'admin'] as const;
 const ETIQUETAS: Record<CampoPrecio, string> = {
@@ -28,74 +30,14 @@ const PRECIO_MIN = 100;
 const PRECIO_MAX = 100_000;
 /** The pause between two rounds of the poll loop. */
 const SONDEO_MS = 1000;
-/** A request that has not answered by then fails (and the next one may go). */
-const ESPERA_MS = 10_000;
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-const pesos = (n: number) => `$${Number(n).toLocaleString('es-CL')}`;
-// 24-hour clock: "14:05:09", never "2:05:09 p. m.".
-const fechaHora = new Intl.DateTimeFormat('es-CL', { dateStyle: 'short', timeStyle: 'medium', hourCycle: 'h23' });
-const hora = (iso: string | null) => (iso ? fechaHora.format(new Date(iso)) : '—');
 
 let vigente: VersionPrecios | null = null;
 /** The scheduled version last shown (its number), for the history to be redrawn when it changes. */
 let programadaVista: number | null = null;
 let sesion: Sesion | null = null;
 let titulo = 'Empresa · precios y estaciones';
-
-/** The API answered 401: the session expired, was closed or its user removed. */
-class SinSesion extends Error {}
-
-// ── requests, one at a time ──────────────────────────────────────────────────────────────────
-
-let cola: Promise<unknown> = Promise.resolve();
-/** Runs `hacer` after every request queued before it has finished, well or not. */
-function enCola<T>(hacer: () => Promise<T>): Promise<T> {
-  const turno = cola.then(hacer, hacer);
-  cola = turno.catch(() => undefined);
-  return turno;
-}
-
-interface Respuesta<T> {
-  data: T;
-  res: Response;
-}
-
-function pedir<T>(method: string, path: string, body?: unknown): Promise<Respuesta<T>> {
-  return enCola(async () => {
-    const res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: AbortSignal.timeout(ESPERA_MS),
-    });
-    if (res.status === 401) throw new SinSesion('la sesión terminó');
-    if (res.status === 204) return { data: null as T, res };
-    const data = (await res.json()) as T & ErrorApi;
-    if (!res.ok) {
-      const e = data?.error ?? {};
-      const mensaje = e.mensaje ?? '';
-      // Details the message already says in full (the limits name fuel, value and limit) are not repeated.
-      const detalles = (e.detalles ?? [])
-        .filter((d) => !mensaje.includes(d.problema))
-        .map((d) => `${d.campo}: ${d.problema}`)
-        .join('; ');
-      throw new Error(`${e.mensaje ?? res.statusText}${detalles ? ` (${detalles})` : ''}`);
-    }
-    return { data, res };
-  });
-}
-
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  return (await pedir<T>(method, path, body)).data;
-}
-
-/** A page of a list: its items and how many there are in all (x-total-count). */
-async function pagina<T>(path: string): Promise<{ items: T[]; total: number }> {
-  const { data, res } = await pedir<T[]>('GET', path);
-  return { items: data, total: Number(res.headers.get('x-total-count') ?? data.length) };
-}
 
 // ── session ──────────────────────────────────────────────────────────────────────────────────
 
@@ -117,17 +59,6 @@ function volverAEntrar(): Promise<void> {
 }
 
 // ── drawing ──────────────────────────────────────────────────────────────────────────────────
-
-function texto<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  contenido: string,
-  clase?: string,
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  el.textContent = contenido;
-  if (clase) el.className = clase;
-  return el;
-}
 
 function mostrarMensaje(id: string, msg: string, ok: boolean): void {
   const el = $(id);
