@@ -14,7 +14,19 @@
 import { asegurarSesion, barraSesion, marcarRol, pedirSesion, puede, type Sesion } from '/comun/sesion.js';
 import { api, pagina, SinSesion } from './api.js';
 import { hora, pesos, texto } from './formato.js';
-import type { CampoPrecio, Estacion, PreciosVigentes, VersionPrecios } from './types.js';
+import { iniciarGrafico, mostrarResumen, pedidoResumen } from './grafico.js';
+import { detalleAbierto, iniciarRed, mostrarDetalle, mostrarRed } from './red.js';
+import type {
+  CampoPrecio,
+  Estacion,
+  EstacionDetalle,
+  PreciosVigentes,
+  Red,
+  Resumen,
+  VentaRed,
+  VersionPrecios,
+} from './types.js';
+import { conocerRed, iniciarVentas, mostrarVentas, rutaVentas } from './ventas.js';
 
 const ROLES = ['lectura', 'precios', 'admin'] as const;
 const ETIQUETAS: Record<CampoPrecio, string> = {
@@ -28,8 +40,14 @@ const MAX_ESTACIONES = 1000;
 /** The price range of the prices rule (shared/src/protocol/prices-rule.ts); the API checks it too. */
 const PRECIO_MIN = 100;
 const PRECIO_MAX = 100_000;
-/** The pause between two rounds of the poll loop. */
-const SONDEO_MS = 1000;
+/**
+ * The page's three views (the URL's #hash) and the pause between two rounds of the poll loop in
+ * each: prices follow a change within a second; the network (one answer for every station) and
+ * the sales list are read less often.
+ */
+const VISTAS = ['precios', 'red', 'ventas'] as const;
+type Vista = (typeof VISTAS)[number];
+const SONDEO_MS: Record<Vista, number> = { precios: 1000, red: 5000, ventas: 10_000 };
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -236,9 +254,9 @@ function conexion(ok: boolean): void {
 
 // ── the poll loop ────────────────────────────────────────────────────────────────────────────
 
-/** One round: prices (and the history when they changed), then the stations; one request at a time. */
-async function refrescar(): Promise<void> {
-  try {
+/** One round of the prices view: prices (and the history when they changed), then the stations. */
+async function refrescarPrecios(): Promise<void> {
+  {
     const precios = await api<PreciosVigentes>('GET', '/api/precios');
     const programada = precios.programada?.version ?? null;
     if (vigente?.version !== precios.version || programadaVista !== programada)
@@ -248,6 +266,57 @@ async function refrescar(): Promise<void> {
     const estaciones = await pagina<Estacion>(`/api/estaciones?limit=${MAX_ESTACIONES}`);
     mostrarEstaciones(estaciones);
     mostrarProgramada(precios.programada, estaciones.items);
+  }
+}
+
+/** Remembers what the sales list needs from the network: the time zone and the stations' names. */
+function leerRed(red: Red): void {
+  redLeida = true;
+  conocerRed(red.zona_horaria, new Map(red.estaciones.map((e) => [e.id_estacion, e.nombre])));
+}
+let redLeida = false;
+
+const mensajeDe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** One round of the network view: the stations, the open detail, and the chart when it is due. */
+async function refrescarRed(): Promise<void> {
+  const red = await api<Red>('GET', '/api/red');
+  mostrarRed(red);
+  leerRed(red);
+  const id = detalleAbierto();
+  if (id !== null) {
+    try {
+      mostrarDetalle(await api<EstacionDetalle>('GET', `/api/estaciones/${encodeURIComponent(id)}`));
+    } catch (err) {
+      if (err instanceof SinSesion) throw err;
+      mostrarDetalle(null, `No se pudo leer la estación: ${mensajeDe(err)}`);
+    }
+  }
+  const pedido = pedidoResumen(red.zona_horaria, red.generado);
+  if (pedido) {
+    try {
+      mostrarResumen(await api<Resumen>('GET', pedido.path), pedido.fechas);
+    } catch (err) {
+      if (err instanceof SinSesion) throw err;
+      $('grafico').replaceChildren(
+        texto('p', `No se pudo leer el resumen de ventas: ${mensajeDe(err)}`, 'mensaje error'),
+      );
+    }
+  }
+}
+
+/** One round of the sales list (the network once first, for the time zone and the names). */
+async function refrescarVentas(): Promise<void> {
+  if (!redLeida) leerRed(await api<Red>('GET', '/api/red'));
+  mostrarVentas(await pagina<VentaRed>(rutaVentas()));
+}
+
+/** One round of the view shown; one request at a time. */
+async function refrescar(): Promise<void> {
+  try {
+    if (vista === 'precios') await refrescarPrecios();
+    else if (vista === 'red') await refrescarRed();
+    else await refrescarVentas();
     conexion(true);
   } catch (err) {
     if (err instanceof SinSesion) return volverAEntrar();
@@ -277,12 +346,12 @@ function pausa(ms: number): Promise<void> {
   });
 }
 
-/** Polls every second, one round at a time: each round is awaited before the pause. */
+/** Polls the view shown, one round at a time: each round is awaited before the pause. */
 async function sondear(): Promise<never> {
   for (;;) {
     otraVuelta = false;
     await refrescar();
-    if (!otraVuelta) await pausa(SONDEO_MS);
+    if (!otraVuelta) await pausa(SONDEO_MS[vista]);
   }
 }
 
@@ -421,6 +490,32 @@ $('estaciones').addEventListener('click', (ev) => {
     'No se quitó',
   );
 });
+
+// ── views ──────────────────────────────────────────────────────────────────────────────────
+
+function vistaDeHash(): Vista {
+  const h = location.hash.slice(1);
+  return (VISTAS as readonly string[]).includes(h) ? (h as Vista) : 'precios';
+}
+let vista: Vista = vistaDeHash();
+
+function mostrarVista(): void {
+  for (const v of VISTAS) $(`vista-${v}`).hidden = v !== vista;
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('#vistas a'))
+    if (a.hash === `#${vista}`) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  document.body.dataset.vista = vista;
+}
+
+window.addEventListener('hashchange', () => {
+  vista = vistaDeHash();
+  mostrarVista();
+  refrescarPronto();
+});
+mostrarVista();
+iniciarRed(refrescarPronto);
+iniciarGrafico(refrescarPronto);
+iniciarVentas(refrescarPronto);
 
 // ── start ────────────────────────────────────────────────────────────────────────────────────
 
