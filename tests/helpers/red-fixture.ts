@@ -5,16 +5,13 @@
  * replicas), 14 days of sales by fuel with a day without sales, and 137 sales to page through.
  * Everything is derived from `ahora`, so relative times and "today" hold whenever the test runs.
  */
+import type { EstacionDetalle, EstacionRed, Red, Resumen, Totales, VentaRed } from '../../empresa/web/src/types.js';
+
 export const ZONA = 'America/Santiago';
 export const VIGENTE = 7;
 const COMBUSTIBLES = ['93', '95', '97', 'diesel'] as const;
 type Combustible = (typeof COMBUSTIBLES)[number];
 
-interface Totales {
-  transacciones: number;
-  litros: number;
-  monto: number;
-}
 const PRECIO: Record<Combustible, number> = { '93': 1290, '95': 1350, '97': 1420, diesel: 990 };
 const NOMBRES = [
   'Centro',
@@ -47,19 +44,7 @@ const sumarDias = (d: string, n: number) =>
   new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 const redondear = (n: number) => Math.round(n * 1000) / 1000;
 
-export interface EstacionFixture {
-  id_estacion: string;
-  nombre: string;
-  conectada: boolean;
-  estado: string;
-  ultimo_contacto: string | null;
-  version_confirmada: number | null;
-  surtidores: { total: number; al_dia: number };
-  ventas_hoy: Totales;
-  alertas_abiertas: { total: number; critica: number; advertencia: number; info: number };
-  reportes: { ultimo_seq_recibido: number | null; ultimo_seq_estacion: number | null; pendientes: number | null };
-  propietario: string | null;
-}
+export type EstacionFixture = EstacionRed;
 
 export function estacionesFixture(ahora: number, replicas = true): EstacionFixture[] {
   return NOMBRES.map((n, i) => {
@@ -100,7 +85,7 @@ export function estacionesFixture(ahora: number, replicas = true): EstacionFixtu
   });
 }
 
-export function redFixture(ahora: number, estaciones = estacionesFixture(ahora)) {
+export function redFixture(ahora: number, estaciones = estacionesFixture(ahora)): Red {
   const suma = (f: (e: EstacionFixture) => number) => estaciones.reduce((a, e) => a + f(e), 0);
   return {
     generado: new Date(ahora).toISOString(),
@@ -123,7 +108,7 @@ export function redFixture(ahora: number, estaciones = estacionesFixture(ahora))
 }
 
 /** 14 days of sales by fuel; `sinVentas` days (0 = today, 1 = yesterday...) have none. */
-export function resumenFixture(ahora: number, sinVentas: number[] = [5]) {
+export function resumenFixture(ahora: number, sinVentas: number[] = [5]): Resumen {
   const hoy = diaEnZona(ahora);
   const por_dia: (Totales & { fecha: string; tipo_combustible: Combustible })[] = [];
   for (let k = 13; k >= 0; k--) {
@@ -158,25 +143,7 @@ export function resumenFixture(ahora: number, sinVentas: number[] = [5]) {
   };
 }
 
-export interface VentaFixture {
-  id_estacion: string;
-  seq: number;
-  id_transaccion: string;
-  id_surtidor: number;
-  tipo_combustible: Combustible;
-  litros: number;
-  precio_por_litro: number;
-  monto_total: number;
-  metodo_pago: 'efectivo' | 'tarjeta' | 'transferencia';
-  fecha_inicio: string;
-  fecha_fin: string;
-  estado: 'completada' | 'cancelada' | 'error';
-  operador: string | null;
-  version_precios: number | null;
-  id_autorizacion: null;
-  recibida: string;
-  recibida_empresa: string;
-}
+export type VentaFixture = VentaRed;
 
 /** `n` sales, newest first, every 7 minutes back from `ahora`. */
 export function ventasFixture(ahora: number, n = 137): VentaFixture[] {
@@ -208,7 +175,7 @@ export function ventasFixture(ahora: number, n = 137): VentaFixture[] {
 }
 
 /** GET /api/estaciones/:id of a fixture station: its pumps (with versions) and open alerts. */
-export function detalleFixture(e: EstacionFixture, ahora: number) {
+export function detalleFixture(e: EstacionFixture, ahora: number): EstacionDetalle {
   const surtidores = Array.from({ length: e.surtidores.total }, (_, k) => ({
     id_surtidor: k + 1,
     nombre: k === 0 ? 'Isla 1 (norte)' : null,
@@ -260,7 +227,7 @@ export function detalleFixture(e: EstacionFixture, ahora: number) {
     al_dia: e.version_confirmada === VIGENTE,
     programada_recibida: null,
     ultimo_error: e.conectada ? null : 'connect ECONNREFUSED 10.0.0.1:5001',
-    enlace: { estado: e.estado, conectada: e.conectada, anomalia: null },
+    enlace: { estado: e.estado, anomalia: null },
     surtidores,
     alertas_abiertas: alertas,
     reportes: e.reportes,

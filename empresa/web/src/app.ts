@@ -6,8 +6,13 @@
  * (body.puede-<rol>, see styles.css): lectura reads only, precios also changes prices, admin also
  * adds and removes stations.
  *
+ * Three views, chosen by the URL's #hash: prices and stations (#precios, the default), the network
+ * (#red: every station with its sales today, price compliance and alerts, and a chart of sales by
+ * day and fuel; red.ts, grafico.ts) and the network's sales (#ventas; ventas.ts). The loop reads
+ * only what the view shown needs.
+ *
  * The page asks the API one thing at a time: every request waits for the one before it (api.ts),
- * and the poll loop awaits each round before it sleeps a second, so a slow service never piles
+ * and the poll loop awaits each round before it pauses (SONDEO_MS), so a slow service never piles
  * requests up. A change (prices, a station added or removed) wakes the loop instead of polling on
  * its own.
  */

@@ -140,7 +140,8 @@ function dibujar(): void {
   raiz.append(t, desc);
 
   // Gridlines with their values.
-  for (let v = 0; v <= tope + s / 2; v += s) {
+  // (Without sales, only the baseline: a scale of nothing would say nothing.)
+  for (let v = 0; v <= (maximo > 0 ? tope + s / 2 : 0); v += s) {
     raiz.append(svg('line', { x1: izq, x2: w, y1: y(v), y2: y(v), class: v === 0 ? 'base' : 'guia' }));
     const etiqueta = svg('text', { x: izq - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'eje' });
     etiqueta.textContent = EJE[unidad](v);
