@@ -217,7 +217,6 @@ export function detalleFixture(e: EstacionFixture, ahora: number): EstacionDetal
     nombre: e.nombre,
     host: '10.0.0.1',
     puerto: 5001,
-    conectada: e.conectada,
     ultimo_contacto: e.ultimo_contacto,
     version_confirmada: e.version_confirmada,
     al_dia: e.version_confirmada === VIGENTE,
