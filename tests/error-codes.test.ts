@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LINK_ANOMALIES } from '../empresa/src/domain/price-book.js';
+import { REPORT_REJECTIONS } from '../empresa/src/domain/reports.js';
 import { COMPANY_ERRORS } from '../empresa/src/errors.js';
 import { STATION_ALERTS } from '../estacion/src/domain/alert-codes.js';
 import { STATION_ERRORS } from '../estacion/src/errors.js';
@@ -141,6 +142,15 @@ const REGISTRIES: Registry[] = [
     file: 'empresa/src/domain/price-book.ts',
     declaration: 'LINK_ANOMALIES',
     codes: Object.keys(LINK_ANOMALIES),
+    kinds: [],
+    raisedIn: ['empresa/src'],
+    docs: [API_DOCS.empresa],
+  },
+  {
+    name: 'REPORT_REJECTIONS',
+    file: 'empresa/src/domain/reports.ts',
+    declaration: 'REPORT_REJECTIONS',
+    codes: Object.keys(REPORT_REJECTIONS),
     kinds: [],
     raisedIn: ['empresa/src'],
     docs: [API_DOCS.empresa],

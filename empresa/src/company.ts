@@ -18,6 +18,8 @@ import { type Clock, type Logger, systemClock } from '@combustible/shared';
 import { CompanyService } from './app/company-service.js';
 import { CompanyBus } from './app/events.js';
 import { CompanyMetrics } from './app/metrics.js';
+import { ReportIngest } from './app/report-ingest.js';
+import { VistaRed } from './app/vista-red.js';
 import { type CompanyConfig, companyExposure } from './config.js';
 import { type Api, buildApi } from './http/app.js';
 import { LinkManager } from './links/link-manager.js';
@@ -41,6 +43,8 @@ export interface RunningCompany {
   service: CompanyService;
   links: LinkManager;
   metrics: CompanyMetrics;
+  /** (issue 15) Reports upstream: the intake the links hand them to. */
+  ingest: ReportIngest;
   /** Users, sessions, API tokens; `auth.audit` is the audit log. */
   auth: AuthService<CompanyRole>;
   audit: AuditLog;
@@ -70,6 +74,7 @@ export function linkOptions(config: CompanyConfig): Partial<StationLinkOptions> 
     pingIntervalMs: config.pingInterval * 1000,
     pingTimeoutMs: config.pingTimeout * 1000,
     handshakeTimeoutMs: config.handshakeTimeout * 1000,
+    reportesVentana: config.reportesVentana,
     backoff: { baseMs: config.retryMin * 1000, maxMs: Math.max(config.retryMin, config.retryMax) * 1000 },
   };
 }
@@ -95,6 +100,11 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
   });
   const service = new CompanyService(store, bus, clock, log.child({ mod: 'servicio' }), destinations, audit);
   auth.useMetrics(metrics.registry, 'empresa');
+  const ingest = new ReportIngest(store, bus, clock, log.child({ mod: 'reportes' }), {
+    maxPendientes: config.reportesCola,
+    maxApartados: config.reportesApartados,
+  });
+  metrics.observeIngest(ingest);
   let links: LinkManager | undefined;
   let api: Api | undefined;
   let adminInicial: RunningCompany['adminInicial'] = null;
@@ -115,6 +125,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
       log: log.child({ mod: 'enlaces' }),
       empresa: { nombre: config.nombre, token: config.token },
       options: linkOptions(config),
+      reportes: ingest,
       destinations,
       tls: {
         ca: config.tlsCa === undefined ? undefined : readFileSync(config.tlsCa),
@@ -137,6 +148,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
     api = await buildApi({
       service,
       links,
+      red: new VistaRed({ service, links, store, clock, zonaHoraria: config.zonaHoraria }),
       store,
       metrics,
       auth,
@@ -144,6 +156,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
       empresa: { nombre: config.nombre },
       webRoots: WEB_ROOTS,
       rateLimitPerMinute: config.rateLimit,
+      maxExports: config.maxExports,
     });
     await api.listen({ host: config.host, port: config.apiPort });
   } catch (err) {
@@ -169,6 +182,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
       const linksClosed = readyLinks.close();
       await readyApi.close().catch(() => undefined);
       await linksClosed;
+      await ingest.flushed();
       await audit.flush();
       await store.close();
       log.info('empresa detenida');
@@ -182,6 +196,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
     service,
     links: readyLinks,
     metrics,
+    ingest,
     auth,
     audit,
     adminInicial,

@@ -4,7 +4,14 @@
  * (e.g. EMPRESA_API_PORT), plus MONGO_URL.
  */
 import { type ExposureInput, formatCidr, parseCidr } from '@combustible/server';
-import { logLevel, parseHostPort, port } from '@combustible/shared';
+import {
+  logLevel,
+  MAX_VENTANA_REPORTES,
+  parseHostPort,
+  port,
+  ZONA_HORARIA_POR_DEFECTO,
+  zonaValida,
+} from '@combustible/shared';
 import { z } from 'zod';
 
 const seconds = z.coerce.number().positive();
@@ -75,6 +82,16 @@ export const companyConfigSchema = z
     retryMax: seconds.default(30),
     /** API requests per minute per client address; 0 turns the limit off. */
     rateLimit: z.coerce.number().int().min(0).default(1200),
+    /** (issue 15) Reports a station may have unacknowledged on its link (suscripcion_reportes.ventana). */
+    reportesVentana: z.coerce.number().int().min(1).max(MAX_VENTANA_REPORTES).default(200),
+    /** Reports waiting for a durable write, company-wide, before the links stop reading. */
+    reportesCola: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+    /** Rejected (and conflicting) reports kept per station and kind, the newest. */
+    reportesApartados: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+    /** CSV exports (GET /api/ventas?formato=csv) downloading at once. */
+    maxExports: z.coerce.number().int().min(1).max(100).default(4),
+    /** The zone of the days in /api/resumen and of "today" in /api/red. */
+    zonaHoraria: z.string().refine(zonaValida, 'zona horaria desconocida').default(ZONA_HORARIA_POR_DEFECTO),
     logLevel: logLevel.default('info'),
     logPretty: z.boolean().optional(),
     /** The CA that signs the stations' certificates, for stations registered with `tls: true`. */

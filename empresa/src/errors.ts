@@ -34,6 +34,14 @@ export const COMPANY_ERRORS = {
     status: 404,
     descripcion: 'There is no scheduled price version pending to cancel (none was made, or it already took effect).',
   },
+  RANGO_INVALIDO: {
+    status: 400,
+    descripcion: '`hasta` is before `desde`, or the range is longer than /api/resumen sums (366 days).',
+  },
+  EXPORTACIONES_EXCEDIDAS: {
+    status: 429,
+    descripcion: 'As many CSV exports as --max-exports are running; retry when one ends.',
+  },
   ERROR_INTERNO: { status: 500, descripcion: 'Unexpected failure; see the company log.' },
   /** Raised by the CLI client, never by the service. */
   SERVICIO_NO_DISPONIBLE: {

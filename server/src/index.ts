@@ -8,3 +8,4 @@ export * from './http/index.js';
 export * from './mongo/index.js';
 export * from './safety/index.js';
 export * from './sqlite/index.js';
+export * from './store/index.js';

@@ -9,4 +9,5 @@ export * from './net/reconnecting-client.js';
 export * from './protocol/index.js';
 export * from './run-service.js';
 export * from './testing.js';
+export * from './time-zone.js';
 export * from './token-bucket.js';

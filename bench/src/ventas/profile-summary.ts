@@ -67,7 +67,7 @@ const FRAME_RULES: Rule[] = [
   [/shared\/dist\/protocol\/parse\.js/, /^encodeMessage$/, 'ack (JSON + escritura)'],
   [/shared\/dist\/protocol\/parse\.js/, null, 'JSON.parse'],
   [/shared\/dist\/codec\/line-decoder\.js/, null, 'framing (bytes → líneas)'],
-  [/estacion\/dist\/app\/group-commit\.js/, null, 'group commit (cola, promesas)'],
+  [/server\/dist\/store\/group-commit\.js/, null, 'group commit (cola, promesas)'],
   [/estacion\/dist\/(app|domain)\//, null, 'dominio (servicio, venta, estado)'],
   [/estacion\/dist\/(hub|tcp)\//, null, 'hub (sesión, despacho)'],
   [/node_modules\/(fastify|@fastify|avvio|light-my-request|find-my-way)\//, null, 'API HTTP'],

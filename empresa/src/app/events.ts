@@ -3,6 +3,7 @@
  * publish their status; the link manager, the metrics and the logs subscribe.
  */
 import { EventEmitter } from 'node:events';
+import type { ReporteEntrante, ResultadoReporte } from '../domain/reports.js';
 import type { Estacion, EstadoEstacion, VersionPrecios } from '../domain/types.js';
 
 export interface CompanyEvents {
@@ -20,6 +21,8 @@ export interface CompanyEvents {
   destino_rechazado: [{ host: string; origen: 'registro' | 'enlace'; motivo: string }];
   /** A station acknowledged a version; `ms` is the time since that version was created when it is the newest. */
   confirmacion: [{ id_estacion: string; version: number; ms: number | null }];
+  /** (issue 15) A batch of reports was written: what each did, and how long the write took. */
+  reportes: [{ lote: readonly ReporteEntrante[]; resultados: readonly ResultadoReporte[]; ms: number }];
 }
 
 export class CompanyBus extends EventEmitter<CompanyEvents> {

@@ -1,6 +1,14 @@
 /** `empresa serve`: runs the company service. A thin shell around startCompany(). */
 import { boxed, checkExposure } from '@combustible/server';
-import { configOrReport, createLogger, parseConfig, runUntilSignal, withEnvDefaults } from '@combustible/shared';
+import {
+  configOrReport,
+  createLogger,
+  MAX_VENTANA_REPORTES,
+  parseConfig,
+  runUntilSignal,
+  withEnvDefaults,
+  ZONA_HORARIA_POR_DEFECTO,
+} from '@combustible/shared';
 import yargs, { type Argv } from 'yargs';
 import { startCompany } from '../company.js';
 import { type CompanyConfig, companyConfigSchema, companyExposure, DEFAULT_ALLOWED_NETWORKS } from '../config.js';
@@ -73,6 +81,31 @@ export const SERVE_OPTIONS = {
     type: 'number',
     describe: 'Solicitudes a la API por minuto y dirección (0: sin límite)',
     default: 1200,
+  },
+  'reportes-ventana': {
+    type: 'number',
+    describe: `Reportes que cada estación puede enviar sin confirmar (suscripcion_reportes, 1–${MAX_VENTANA_REPORTES})`,
+    default: 200,
+  },
+  'reportes-cola': {
+    type: 'number',
+    describe: 'Reportes esperando escritura en toda la empresa antes de dejar de leer de las estaciones',
+    default: 20_000,
+  },
+  'reportes-apartados': {
+    type: 'number',
+    describe: 'Reportes rechazados (y en conflicto) que se guardan por estación, los más recientes',
+    default: 1000,
+  },
+  'max-exports': {
+    type: 'number',
+    describe: 'Exportaciones CSV de ventas descargándose a la vez',
+    default: 4,
+  },
+  'zona-horaria': {
+    type: 'string',
+    describe: 'Zona horaria de los días de /api/resumen y de las ventas de hoy (IANA)',
+    default: ZONA_HORARIA_POR_DEFECTO,
   },
   'log-level': {
     type: 'string',

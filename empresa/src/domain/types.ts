@@ -2,7 +2,7 @@
  * The company's records. These types are what the store port speaks: no driver type ever appears
  * here. Field names follow the wire's Spanish spelling.
  */
-import type { Precios } from '@combustible/shared';
+import type { AlertaReportada, Precios, SurtidorReportado, VentaReportada } from '@combustible/shared';
 import type { AnomaliaVersion } from './price-book.js';
 
 export type CampoPrecio = keyof Precios;
@@ -90,4 +90,41 @@ export interface EstadoEstacion {
    * reports one the company made; such a station is never counted as up to date.
    */
   anomalia: AnomaliaVersion | null;
+}
+
+// ── reports upstream (issue 15) ────────────────────────────────────────────────────────────
+
+/** Who sent a stored report, its journal position there, and when the company stored it. */
+export interface Procedencia {
+  id_estacion: string;
+  seq: number;
+  recibida_empresa: string;
+}
+
+/** A station's sale as the company keeps it (unique by id_estacion + id_surtidor + id_transaccion). */
+export type VentaEmpresa = Procedencia & VentaReportada;
+/** The latest state of a station's alert (unique by id_estacion + id). */
+export type AlertaEmpresa = Procedencia & AlertaReportada;
+/** The latest state of a station's pump (unique by id_estacion + id_surtidor, newest `actualizado`). */
+export type SurtidorEmpresa = Procedencia & SurtidorReportado;
+
+/** A report kept apart: rejected (unknown class, invalid or implausible) or in conflict with a stored record. */
+export interface ReporteApartado extends Procedencia {
+  tipo: 'rechazado' | 'conflicto';
+  /** The class as sent. */
+  clase: string;
+  /** Rejected: a REPORT_REJECTIONS code; conflict: null. */
+  codigo: string | null;
+  /** Rejected: why; conflict: which record it clashes with. */
+  motivo: string;
+  /** What the station sent. */
+  datos: Record<string, unknown>;
+}
+
+/** Per station: the highest journal position stored, and how many reports were ever kept apart. */
+export interface EstadoReportes {
+  id_estacion: string;
+  ultimo_seq: number;
+  rechazados: number;
+  conflictos: number;
 }

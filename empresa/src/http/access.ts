@@ -23,6 +23,10 @@ export const COMPANY_ROUTES: RouteTable<CompanyRole> = {
   'POST /api/estaciones': 'admin',
   'PUT /api/estaciones/:id': 'admin',
   'DELETE /api/estaciones/:id': 'admin',
+  // What the stations report (issue 15): anyone logged in reads it.
+  'GET /api/ventas': 'lectura',
+  'GET /api/resumen': 'lectura',
+  'GET /api/red': 'lectura',
   // Probes: /health stays open for load balancers; /metrics needs a bearer token (a scraper's).
   'GET /health': 'publico',
   'GET /metrics': 'lectura',

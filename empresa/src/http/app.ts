@@ -10,6 +10,7 @@ import { COMPANY_ROUTES } from './access.js';
 import type { ApiDeps } from './deps.js';
 import { estacionesRoutes } from './routes/estaciones.js';
 import { preciosRoutes } from './routes/precios.js';
+import { redRoutes } from './routes/red.js';
 import { sistemaRoutes } from './routes/sistema.js';
 
 export async function buildApi(deps: ApiDeps) {
@@ -20,6 +21,7 @@ export async function buildApi(deps: ApiDeps) {
     tags: [
       { name: 'precios', description: 'Precios vigentes, cambios e historial' },
       { name: 'estaciones', description: 'Registro de estaciones y estado de sus enlaces' },
+      { name: 'red', description: 'Ventas, totales y estado de la red según informan las estaciones' },
       { name: 'sistema', description: 'Salud y métricas' },
       ...AUTH_TAGS,
     ],
@@ -34,6 +36,7 @@ export async function buildApi(deps: ApiDeps) {
 
   await app.register(preciosRoutes, deps);
   await app.register(estacionesRoutes, deps);
+  await app.register(redRoutes, deps);
   await app.register(sistemaRoutes, deps);
 
   await serveWeb(app, deps.webRoots);

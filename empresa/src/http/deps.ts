@@ -1,6 +1,7 @@
 import type { AuthService, CompanyRole } from '@combustible/server';
 import type { Logger } from '@combustible/shared';
 import type { CompanyService } from '../app/company-service.js';
+import type { VistaRed } from '../app/vista-red.js';
 import type { CompanyMetrics } from '../app/metrics.js';
 import type { Estacion, EstadoEstacion } from '../domain/types.js';
 import type { LinkManager } from '../links/link-manager.js';
@@ -9,6 +10,8 @@ import type { CompanyStore } from '../store/port.js';
 export interface ApiDeps {
   service: CompanyService;
   links: LinkManager;
+  /** (issue 15) What the stations reported: sales, totals, the network table. */
+  red: VistaRed;
   store: CompanyStore;
   metrics: CompanyMetrics;
   /** Users, sessions, API tokens and the audit log. */
@@ -19,6 +22,8 @@ export interface ApiDeps {
   webRoots: string[];
   /** Requests per minute per client address (0: no limit). */
   rateLimitPerMinute?: number;
+  /** CSV exports downloading at once (--max-exports, default 4). */
+  maxExports?: number;
 }
 
 /** A station as the API shows it: its registry record plus its live link. */

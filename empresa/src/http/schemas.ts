@@ -1,6 +1,14 @@
 /** REST schemas (zod): request validation, response serialization and the OpenAPI document. */
 import { decimalInt, PAGE_DEFAULT, PAGE_MAX, pageQueryFields, saludBase } from '@combustible/server';
-import { idEstacion, precios } from '@combustible/shared';
+import {
+  alertaReportada,
+  combustible,
+  idEstacion,
+  precios,
+  surtidorReportado,
+  timestamp,
+  ventaReportada,
+} from '@combustible/shared';
 import { z } from 'zod';
 import { PRECIO_MAX, PRECIO_MIN } from '../domain/price-book.js';
 
@@ -186,6 +194,137 @@ export const estacion = z
     enlace: enlace.nullable(),
   })
   .meta({ id: 'Estacion' });
+
+// ── reports upstream (issue 15) ────────────────────────────────────────────────────────────
+
+/** The most rows /api/ventas skips (deeper pages: narrow the filters, or ?formato=csv). */
+export const MAX_OFFSET_VENTAS = 100_000;
+
+const procedencia = {
+  id_estacion: z.string(),
+  seq: z.number().int().describe("The report's position in the station's journal"),
+  recibida_empresa: z.string().describe('When the company stored it'),
+};
+
+export const filtroVentas = z.object({
+  estacion: idEstacion.optional().describe('Only this station'),
+  combustible: combustible.optional(),
+  surtidor: decimalInt({ min: 1, max: Number.MAX_SAFE_INTEGER }).optional().describe('Only this pump (id_surtidor)'),
+  desde: timestamp.optional().describe('Inclusive lower bound on fecha_fin'),
+  hasta: timestamp.optional().describe('Inclusive upper bound on fecha_fin'),
+  limit: decimalInt({ min: 1, max: PAGE_MAX })
+    .default(PAGE_DEFAULT)
+    .describe(`Sales in this page (1–${PAGE_MAX}, default ${PAGE_DEFAULT}); the total is in x-total-count`),
+  offset: decimalInt({ min: 0, max: MAX_OFFSET_VENTAS })
+    .default(0)
+    .describe(`Sales to skip (at most ${MAX_OFFSET_VENTAS}: narrow the filters, or export CSV)`),
+  formato: z.enum(['json', 'csv']).optional().describe('csv: every matching sale as a CSV file (or Accept: text/csv)'),
+});
+
+export const ventaEmpresa = z.object({ ...procedencia, ...ventaReportada.shape }).meta({ id: 'VentaEmpresa' });
+
+const totales = {
+  transacciones: z.number().int(),
+  litros: z.number().describe('Rounded to 3 decimals'),
+  monto: z.number().int().describe('Integer pesos'),
+};
+
+export const filtroResumen = z.object({
+  desde: timestamp.optional().describe('Inclusive lower bound on fecha_fin (default: 7 days before hasta)'),
+  hasta: timestamp
+    .optional()
+    .describe('Inclusive upper bound on fecha_fin (default: now); at most 366 days after desde'),
+  estacion: idEstacion.optional().describe('Only this station'),
+});
+
+export const resumen = z
+  .object({
+    desde: z.string(),
+    hasta: z.string(),
+    zona_horaria: z.string().describe('The zone of por_dia (--zona-horaria)'),
+    total: z.object(totales),
+    por_estacion: z.array(z.object({ ...totales, id_estacion: z.string() })),
+    por_combustible: z.array(z.object({ ...totales, tipo_combustible: z.string() })),
+    por_dia: z.array(
+      z.object({ ...totales, fecha: z.string().describe('YYYY-MM-DD in zona_horaria'), tipo_combustible: z.string() }),
+    ),
+  })
+  .meta({ id: 'Resumen' });
+
+const reportesEstacion = z
+  .object({
+    ultimo_seq_recibido: z.number().int().describe('The highest journal position stored here (0: none)'),
+    ultimo_seq_estacion: z
+      .number()
+      .int()
+      .nullable()
+      .describe("The station's last journal position as its link told (null: unknown here)"),
+    pendientes: z.number().int().nullable().describe('Reports the station has that the company has not stored yet'),
+    rechazados: z.number().int().describe('Reports ever rejected (kept apart): class unknown, invalid or implausible'),
+    conflictos: z.number().int().describe('Reports ever in conflict with a stored record of the same id (kept apart)'),
+  })
+  .meta({ id: 'ReportesEstacion' });
+
+const alertasAbiertas = z.object({
+  total: z.number().int(),
+  critica: z.number().int(),
+  advertencia: z.number().int(),
+  info: z.number().int(),
+});
+
+export const red = z
+  .object({
+    generado: z.string(),
+    version_vigente: z.number().int().describe('The newest price version in force'),
+    zona_horaria: z.string().describe('The zone of "today" (--zona-horaria)'),
+    totales: z.object({
+      estaciones: z.number().int(),
+      conectadas: z.number().int(),
+      surtidores: z.number().int(),
+      surtidores_al_dia: z.number().int(),
+      ventas_hoy: z.object(totales),
+      alertas_abiertas: z.number().int(),
+    }),
+    estaciones: z.array(
+      z.object({
+        id_estacion: z.string(),
+        nombre: z.string(),
+        conectada: z.boolean(),
+        estado: z.string().nullable().describe('The link state (null: no link in this process)'),
+        ultimo_contacto: z.string().nullable(),
+        version_confirmada: z.number().int().nullable(),
+        surtidores: z.object({
+          total: z.number().int(),
+          al_dia: z.number().int().describe('Pumps that report the version in force (version_vigente)'),
+        }),
+        ventas_hoy: z.object(totales),
+        alertas_abiertas: alertasAbiertas,
+        reportes: reportesEstacion,
+        propietario: z.string().nullable().describe('The company process owning the link (null: a single process)'),
+      }),
+    ),
+  })
+  .meta({ id: 'Red' });
+
+export const estacionDetalle = estacion
+  .extend({
+    surtidores: z.array(z.object({ ...procedencia, ...surtidorReportado.shape })),
+    alertas_abiertas: z.array(z.object({ ...procedencia, ...alertaReportada.shape })),
+    reportes: reportesEstacion,
+    reportes_apartados: z
+      .array(
+        z.object({
+          ...procedencia,
+          tipo: z.enum(['rechazado', 'conflicto']),
+          clase: z.string(),
+          codigo: z.string().nullable(),
+          motivo: z.string(),
+          datos: z.record(z.string(), z.unknown()),
+        }),
+      )
+      .describe('The newest reports kept apart (at most 100)'),
+  })
+  .meta({ id: 'EstacionDetalle' });
 
 export const salud = z.object({
   ...saludBase,

@@ -9,7 +9,7 @@ import type { CompanyService, DestinationPolicy } from '../app/company-service.j
 import type { CompanyBus } from '../app/events.js';
 import type { Estacion, EstadoEstacion, VersionPrecios } from '../domain/types.js';
 import { type CompanyTls, guardedDialer, stationTlsOptions } from './guarded-dial.js';
-import { DEFAULT_LINK_OPTIONS, StationLink, type StationLinkOptions } from './station-link.js';
+import { DEFAULT_LINK_OPTIONS, type ReportSink, StationLink, type StationLinkOptions } from './station-link.js';
 
 export interface LinkManagerDeps {
   service: CompanyService;
@@ -24,6 +24,8 @@ export interface LinkManagerDeps {
   destinations?: DestinationPolicy;
   /** CA (and client certificate) for stations registered with `tls: true`. */
   tls?: CompanyTls;
+  /** (issue 15) Takes the reports stations forward; without one no link subscribes. */
+  reportes?: ReportSink;
 }
 
 interface Entry {
@@ -56,6 +58,11 @@ export class LinkManager {
 
   status(id: string): EstadoEstacion | undefined {
     return this.links.get(id)?.link.status;
+  }
+
+  /** The station's last journal position as its link knows it (null: not told, or no link here). */
+  ultimoSeqEstacion(id: string): number | null {
+    return this.links.get(id)?.link.ultimoSeqEstacion ?? null;
   }
 
   get size(): number {
@@ -124,6 +131,7 @@ export class LinkManager {
       versionConfirmada: e.version_confirmada,
       ultimoContacto: e.ultimo_contacto,
       tls: e.tls,
+      ...(this.deps.reportes ? { reportes: this.deps.reportes } : {}),
       ...(this.deps.options ? { options: this.deps.options } : {}),
       ...(this.deps.dialer ? { dial: this.deps.dialer(e) } : this.guarded(e)),
     });
@@ -135,7 +143,14 @@ export class LinkManager {
       );
     };
     link.on('status', (estado) => bus.emit('enlace', { id_estacion: link.id, estado }));
-    link.on('info', (info) => queue('estacion_info', () => service.stationInfo(link.id, info)));
+    // Reports are taken once the registry work of the handshake is done (a station registered by
+    // address has its own id by then, so its reports are kept under it).
+    link.on('info', (info) =>
+      queue('estacion_info', async () => {
+        await service.stationInfo(link.id, info);
+        link.subscribeReports();
+      }),
+    );
     link.on('ack', (version) => {
       const newest = service.current;
       const ms = version === newest.version ? this.clock.now() - Date.parse(newest.actualizado) : null;

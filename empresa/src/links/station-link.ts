@@ -20,6 +20,17 @@
  * company cancels and on every handshake until it answers; its `cancelacion_recibida` tells what
  * it holds afterwards (`ya_aplicada`: it is selling at the cancelled prices, shown as the link's
  * error until a newer version replaces them).
+ *
+ * (ext, issue 15) Reports upstream: a station whose `estacion_info` carries `ultimo_seq` is sent
+ * `suscripcion_reportes {ventana}` once its registry work is done (subscribeReports(), called by
+ * whoever listens to `info`). Each `reporte` goes to the ReportSink, which checks it by class and
+ * stores it (or keeps it apart); `reportes_recibidos {hasta_seq}` goes back only once every report
+ * up to that seq is durable, one cumulative ack per write. Per connection, seqs must be contiguous
+ * (the first one is wherever the station's cursor is): a gap, a repeat or a step back is answered
+ * `error MENSAJE_INVALIDO` (campo `seq`) and the connection is dropped, so the station resends from
+ * its cursor on the next one; so is a station that has more than `ventana` reports unacknowledged
+ * (`LIMITE_EXCEDIDO`), and a failed write (`ERROR_INTERNO`, nothing acked). While the sink has too
+ * many reports waiting for a write, the link stops reading (backpressure) until it drains.
  */
 import { EventEmitter } from 'node:events';
 import {
@@ -33,6 +44,7 @@ import {
   type Logger,
   parseLine,
   ReconnectingClient,
+  type Reporte,
   type StationToCompany,
   stationToCompany,
   systemClock,
@@ -51,6 +63,8 @@ import type { EstadoEnlace, EstadoEstacion, VersionPrecios } from '../domain/typ
 import { Keepalive } from './keepalive.js';
 
 export interface StationLinkOptions {
+  /** Reports a station may have sent and not had acknowledged (`suscripcion_reportes.ventana`). */
+  reportesVentana: number;
   pingIntervalMs: number;
   pingTimeoutMs: number;
   /** Time to wait for `estacion_info` after connecting. */
@@ -64,6 +78,7 @@ export interface StationLinkOptions {
 }
 
 export const DEFAULT_LINK_OPTIONS: StationLinkOptions = {
+  reportesVentana: 200,
   pingIntervalMs: 10_000,
   pingTimeoutMs: 5_000,
   handshakeTimeoutMs: 10_000,
@@ -72,6 +87,19 @@ export const DEFAULT_LINK_OPTIONS: StationLinkOptions = {
   maxBadLines: 20,
   connectTimeoutMs: 5_000,
 };
+
+/** Where a link hands the reports it receives (the company's ReportIngest). */
+export interface ReportSink {
+  /**
+   * Checks one report by class and stores it, or keeps it apart; `done` once it is durable,
+   * `failed` when the write failed (nothing of it may be acknowledged).
+   */
+  submit(id_estacion: string, reporte: Reporte, done: () => void, failed: (err: unknown) => void): void;
+  /** Too many reports wait for a write: links stop reading until whenDrained() calls back. */
+  readonly saturated: boolean;
+  /** Calls `resume` once (when the wait is back under its bound). */
+  whenDrained(resume: () => void): void;
+}
 
 export interface StationLinkDeps {
   host: string;
@@ -97,6 +125,8 @@ export interface StationLinkDeps {
   /** The highest version the station acknowledged before (from the store). */
   versionConfirmada?: number | null;
   ultimoContacto?: string | null;
+  /** Takes the station's reports; without one the link never subscribes. */
+  reportes?: ReportSink;
 }
 
 export interface StationLinkEvents {
@@ -147,6 +177,14 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
    * the first `pong` (or `precios_recibidos`) proves the token was taken.
    */
   private authPending = false;
+  /** Reports on this connection (issue 15). */
+  private rep = nuevosReportes();
+  /** Bumped on every connection: a write that finishes after its connection closed acks nothing. */
+  private generation = 0;
+  /** Reading is paused until the sink drains. */
+  private paused = false;
+  /** The station's last journal position as far as this company knows (estacion_info, then each reporte). */
+  private _ultimoSeqEstacion: number | null = null;
 
   constructor(deps: StationLinkDeps) {
     super();
@@ -204,6 +242,24 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     return this._status.estado;
   }
 
+  /** The station's last journal position as far as this link knows (null: it never told). */
+  get ultimoSeqEstacion(): number | null {
+    return this._ultimoSeqEstacion;
+  }
+
+  /**
+   * Sends `suscripcion_reportes` once per connection, if the station told `ultimo_seq` in its
+   * `estacion_info`, the link has a sink, and the connection is still the one that told it.
+   */
+  subscribeReports(): void {
+    const sink = this.deps.reportes;
+    if (!sink || !this.greeted || !this._status.conectada || !this.rep.ofrecidos || this.rep.suscrito) return;
+    const ventana = this.options.reportesVentana;
+    if (!this.send({ tipo: 'suscripcion_reportes', ventana })) return;
+    this.rep.suscrito = true;
+    this.deps.log.info({ ventana, ultimo_seq: this._ultimoSeqEstacion }, 'suscrito a los reportes de la estación');
+  }
+
   start(): void {
     this.client.start();
   }
@@ -240,6 +296,9 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     this.badLines = 0;
     this.connectionError = false;
     this.authPending = false;
+    this.rep = nuevosReportes();
+    this.generation += 1;
+    this.paused = false;
     this.update({ estado: 'saludo', conectada: true, reconexiones: this.client.reconnects });
     this.deps.log.info({ host: this.host, puerto: this.puerto }, 'conectado con la estación');
     this.handshakeTimer = this.clock.setTimeout(() => {
@@ -253,6 +312,8 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
   private onDisconnected(err: Error | undefined): void {
     this.clearConnectionTimers();
     this.greeted = false;
+    this.generation += 1;
+    this.rep = nuevosReportes();
     this.held = null;
     if (err && !this.connectionError) this.setError(explainTlsMismatch(err, this.deps.tls));
     if (this._status.estado === 'detenido') return;
@@ -268,13 +329,8 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     this._status.ultimo_contacto = isoNow(this.clock);
     const parsed = parseLine(line, stationToCompany);
     if (!parsed.ok) {
-      this.badLines += 1;
       this.deps.log.warn({ error: parsed.error, line: line.slice(0, 200) }, 'línea inválida de la estación');
-      this.send(parsed.error);
-      if (this.badLines > this.options.maxBadLines) {
-        this.send(wireError('LIMITE_EXCEDIDO', `más de ${this.options.maxBadLines} líneas inválidas`));
-        this.fail('demasiadas líneas inválidas de la estación');
-      }
+      this.badLine(parsed.error);
       return;
     }
     this.onMessage(parsed.message);
@@ -292,6 +348,9 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
       case 'cancelacion_recibida':
         this.authPending = false;
         this.onCancelled(msg.version, msg.resultado, msg.version_precios);
+        return;
+      case 'reporte':
+        this.onReport(msg);
         return;
       case 'ping':
         this.send({ tipo: 'pong', timestamp: isoNow(this.clock) });
@@ -329,6 +388,10 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
       { id_informado: info.id_estacion, version_precios: info.version_precios },
       'estacion_info recibido',
     );
+    if (info.ultimo_seq !== undefined) {
+      this.rep.ofrecidos = true;
+      this._ultimoSeqEstacion = Math.max(this._ultimoSeqEstacion ?? 0, info.ultimo_seq);
+    }
     this.emit('info', info);
     const newest = this.deps.newest();
     // A new connection: what it holds is what it tells now (the previous connection's is gone);
@@ -423,7 +486,82 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     }
   }
 
+  // ── reports (issue 15) ───────────────────────────────────────────────────────────────────
+
+  private onReport(msg: Reporte): void {
+    const sink = this.deps.reportes;
+    const r = this.rep;
+    if (!sink || !r.suscrito) {
+      this.badLine(wireError('MENSAJE_INVALIDO', '"reporte" sin "suscripcion_reportes" en esta conexión'));
+      return;
+    }
+    if (r.ultimo !== null && msg.seq !== r.ultimo + 1) {
+      const problema = `se esperaba ${r.ultimo + 1} (los reportes van en orden y sin huecos)`;
+      this.send(
+        wireError('MENSAJE_INVALIDO', `reporte con seq ${msg.seq} fuera de orden`, [{ campo: 'seq', problema }]),
+      );
+      this.fail(`reporte con seq ${msg.seq} fuera de orden: ${problema}`);
+      return;
+    }
+    if (r.enVuelo >= this.options.reportesVentana) {
+      const motivo = `más de ${this.options.reportesVentana} reportes sin confirmar (la ventana suscrita)`;
+      this.send(wireError('LIMITE_EXCEDIDO', motivo));
+      this.fail(motivo);
+      return;
+    }
+    r.ultimo = msg.seq;
+    r.enVuelo += 1;
+    if (msg.seq > (this._ultimoSeqEstacion ?? 0)) this._ultimoSeqEstacion = msg.seq;
+    const generation = this.generation;
+    sink.submit(
+      this.id,
+      msg,
+      () => {
+        if (generation !== this.generation) return;
+        r.enVuelo -= 1;
+        r.durable = msg.seq;
+        this.scheduleReportAck();
+      },
+      (err) => {
+        if (generation !== this.generation) return;
+        this.deps.log.error({ err, seq: msg.seq }, 'no se pudo guardar un reporte de la estación');
+        this.send(wireError('ERROR_INTERNO', 'la empresa no pudo guardar los reportes; se esperan de nuevo'));
+        this.fail('no se pudieron guardar los reportes de la estación');
+      },
+    );
+    if (sink.saturated && !this.paused) {
+      this.paused = true;
+      this.client.pause();
+      sink.whenDrained(() => {
+        this.paused = false;
+        this.client.resume();
+      });
+    }
+  }
+
+  /** One cumulative ack for every write that finished in this turn. */
+  private scheduleReportAck(): void {
+    const r = this.rep;
+    if (r.ackPendiente) return;
+    r.ackPendiente = true;
+    queueMicrotask(() => {
+      r.ackPendiente = false;
+      if (r !== this.rep || r.durable <= r.confirmado) return;
+      if (this.send({ tipo: 'reportes_recibidos', hasta_seq: r.durable })) r.confirmado = r.durable;
+    });
+  }
+
   // ── helpers ──────────────────────────────────────────────────────────────────────────────
+
+  /** Answers a line the link cannot take and counts it; too many end the connection. */
+  private badLine(error: ReturnType<typeof wireError>): void {
+    this.badLines += 1;
+    this.send(error);
+    if (this.badLines > this.options.maxBadLines) {
+      this.send(wireError('LIMITE_EXCEDIDO', `más de ${this.options.maxBadLines} líneas inválidas`));
+      this.fail('demasiadas líneas inválidas de la estación');
+    }
+  }
 
   private sendVersion(v: VersionPrecios): void {
     const sent = this.send({
@@ -495,4 +633,32 @@ function explainTlsMismatch(error: Error, tls: boolean | undefined): string {
     return 'la estación no habla TLS en ese puerto (regístrela con tls: false, o iníciela con --tls-cert y --tls-key)';
   }
   return error.message;
+}
+
+/** What a connection knows of the station's reports. */
+interface ReportesConexion {
+  /** The station told `ultimo_seq` (it forwards reports). */
+  ofrecidos: boolean;
+  suscrito: boolean;
+  /** The last seq received (null: none yet on this connection). */
+  ultimo: number | null;
+  /** Received, not yet durable. */
+  enVuelo: number;
+  /** Every report up to this seq is durable. */
+  durable: number;
+  /** The last `hasta_seq` sent. */
+  confirmado: number;
+  ackPendiente: boolean;
+}
+
+function nuevosReportes(): ReportesConexion {
+  return {
+    ofrecidos: false,
+    suscrito: false,
+    ultimo: null,
+    enVuelo: 0,
+    durable: 0,
+    confirmado: 0,
+    ackPendiente: false,
+  };
 }

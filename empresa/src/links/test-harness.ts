@@ -32,6 +32,8 @@ export interface FakeStationOptions {
   infoDelayMs?: number;
   /** A scheduled version it holds at start (told in estacion_info). */
   programada?: number;
+  /** (issue 15) Forwards reports: `ultimo_seq` told in estacion_info. */
+  ultimoSeq?: number;
 }
 
 export interface FakeStationEvents {
@@ -101,6 +103,12 @@ export class FakeStation extends EventEmitter<FakeStationEvents> {
         resolve(s);
       });
     });
+  }
+
+  /** Writes a message (or a raw line) to every open connection, as the station would. */
+  write(m: StationToCompany | string): void {
+    const line = typeof m === 'string' ? m : encodeMessage(m);
+    for (const s of this.sockets) if (!s.destroyed) s.write(line);
   }
 
   /** Cuts every open connection (the server keeps listening). */
@@ -176,6 +184,7 @@ export class FakeStation extends EventEmitter<FakeStationEvents> {
         nombre: o.nombre ?? 'Estación falsa',
         version_precios: this.version,
         ...(this.programada === null ? {} : { version_programada: this.programada }),
+        ...(o.ultimoSeq === undefined ? {} : { ultimo_seq: o.ultimoSeq }),
       });
     if (!o.silent) {
       if (o.infoDelayMs) setTimeout(info, o.infoDelayMs);

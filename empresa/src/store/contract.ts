@@ -6,7 +6,15 @@
 import { type StoreContractHandle, type StoreContractOptions, storeContractSuite } from '@combustible/server/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CompanyStore } from './port.js';
-import { unaEstacion, unaVersion } from './test-builders.js';
+import {
+  entrante,
+  unaAlertaReportada,
+  unaEstacion,
+  unaVentaReportada,
+  unaVersion,
+  unCierreReportado,
+  unSurtidorReportado,
+} from './test-builders.js';
 
 /** The `lifecycle` tests beyond ping and close. */
 function persistence(t: StoreContractHandle<CompanyStore>): void {
@@ -167,6 +175,248 @@ export function describeStoreContract(
         expect(await store.recordContact('a', '2026-01-15T15:00:00.000Z')).toBe(true);
         expect((await store.getStation('a'))?.ultimo_contacto).toBe('2026-01-15T15:00:00.000Z');
         expect(await store.recordContact('nadie', 't')).toBe(false);
+      });
+    });
+
+    describe('reportes', () => {
+      const opciones = { maxApartados: 100 };
+      const venta = (id: string, seq: number, v = unaVentaReportada()) =>
+        entrante(id, seq, { clase: 'venta', datos: v });
+      const rechazado = (id: string, seq: number) =>
+        entrante(id, seq, {
+          clase: 'rechazado',
+          clase_reportada: 'tanque',
+          codigo: 'CLASE_DESCONOCIDA',
+          motivo: 'clase "tanque" desconocida',
+          datos: { nivel: 3 },
+        });
+
+      it('stores a sale once: a repeat is a no-op, a repeat with other content is a conflict kept apart', async () => {
+        const v = unaVentaReportada({ id_transaccion: 't1' });
+        expect(await store.saveReports([venta('e1', 1, v)], opciones)).toEqual(['nuevo']);
+        expect(await store.saveReports([venta('e1', 1, v), venta('e1', 2, { ...v })], opciones)).toEqual([
+          'duplicado',
+          'duplicado',
+        ]);
+        const otra = { ...v, litros: 11, monto_total: 14190 };
+        expect(await store.saveReports([venta('e1', 3, otra)], opciones)).toEqual(['conflicto']);
+        // The same sale id at another station is another sale.
+        expect(await store.saveReports([venta('e2', 1, v)], opciones)).toEqual(['nuevo']);
+        expect(await store.countSales({})).toBe(2);
+        expect(await store.listSales({ id_estacion: 'e1' }, { limit: 10, skip: 0 })).toStrictEqual([
+          { id_estacion: 'e1', seq: 1, recibida_empresa: '2026-01-15T14:05:00.000Z', ...v },
+        ]);
+        const [apartado] = await store.listSetAside('e1', 10);
+        expect(apartado).toMatchObject({ tipo: 'conflicto', clase: 'venta', seq: 3, codigo: null, datos: otra });
+        expect(await store.listReportStates()).toStrictEqual([
+          { id_estacion: 'e1', ultimo_seq: 3, rechazados: 0, conflictos: 1 },
+          { id_estacion: 'e2', ultimo_seq: 1, rechazados: 0, conflictos: 0 },
+        ]);
+      });
+
+      it('lists sales newest first with filters and paging, counts and iterates them in the same order', async () => {
+        const at = (min: number) => `2026-01-15T14:${String(min).padStart(2, '0')}:00.000Z`;
+        const lote = [
+          venta('e1', 1, unaVentaReportada({ fecha_fin: at(1), tipo_combustible: '93', id_surtidor: 1 })),
+          venta('e1', 2, unaVentaReportada({ fecha_fin: at(3), tipo_combustible: 'diesel', id_surtidor: 2 })),
+          venta('e2', 1, unaVentaReportada({ fecha_fin: at(2), tipo_combustible: '93', id_surtidor: 1 })),
+          venta('e2', 2, unaVentaReportada({ fecha_fin: at(3), tipo_combustible: '95', id_surtidor: 1 })),
+        ];
+        await store.saveReports(lote, opciones);
+        const page = await store.listSales({}, { limit: 3, skip: 0 });
+        expect(page.map((v) => `${v.id_estacion}#${v.seq}`)).toEqual(['e2#2', 'e1#2', 'e2#1']);
+        expect((await store.listSales({}, { limit: 3, skip: 3 })).map((v) => v.seq)).toEqual([1]);
+        expect((await store.listSales({ tipo_combustible: '93' }, { limit: 10, skip: 0 })).length).toBe(2);
+        expect((await store.listSales({ id_surtidor: 2 }, { limit: 10, skip: 0 })).map((v) => v.seq)).toEqual([2]);
+        const rango = { desde_ms: Date.parse(at(2)), hasta_ms: Date.parse(at(2)) };
+        expect((await store.listSales(rango, { limit: 10, skip: 0 })).map((v) => v.id_estacion)).toEqual(['e2']);
+        expect(await store.countSales({ id_estacion: 'e1' })).toBe(2);
+        expect(await store.countSales(rango)).toBe(1);
+        const all: string[] = [];
+        for await (const v of store.iterateSales({})) all.push(`${v.id_estacion}#${v.seq}`);
+        expect(all).toEqual(['e2#2', 'e1#2', 'e2#1', 'e1#1']);
+        expect(await store.listSales({}, { limit: 0, skip: 0 })).toEqual([]);
+      });
+
+      it('sums sales by station, fuel and quarter hour within a range', async () => {
+        await store.saveReports(
+          [
+            venta(
+              'e1',
+              1,
+              unaVentaReportada({
+                litros: 10.0004,
+                precio_por_litro: 1000,
+                monto_total: 10000,
+                fecha_fin: '2026-01-15T14:01:00Z',
+              }),
+            ),
+            venta(
+              'e1',
+              2,
+              unaVentaReportada({
+                litros: 5,
+                precio_por_litro: 1000,
+                monto_total: 5000,
+                fecha_fin: '2026-01-15T14:20:00Z',
+                tipo_combustible: 'diesel',
+              }),
+            ),
+            venta(
+              'e2',
+              1,
+              unaVentaReportada({
+                litros: 1,
+                precio_por_litro: 1000,
+                monto_total: 1000,
+                fecha_fin: '2026-01-15T14:05:00Z',
+              }),
+            ),
+            venta(
+              'e2',
+              2,
+              unaVentaReportada({
+                litros: 1,
+                precio_por_litro: 1000,
+                monto_total: 1000,
+                fecha_fin: '2026-01-17T00:00:00Z',
+              }),
+            ),
+          ],
+          opciones,
+        );
+        const desde_ms = Date.parse('2026-01-15T00:00:00Z');
+        const hasta_ms = Date.parse('2026-01-15T23:59:59.999Z');
+        const r = await store.summarizeSales({ desde_ms, hasta_ms });
+        expect(r.total).toMatchObject({ transacciones: 3, monto: 16000 });
+        expect(r.total.litros).toBeCloseTo(16.0004, 6);
+        expect(r.por_estacion.map((e) => [e.id_estacion, e.transacciones, e.monto])).toEqual([
+          ['e1', 2, 15000],
+          ['e2', 1, 1000],
+        ]);
+        expect(r.por_combustible.map((e) => [e.tipo_combustible, e.transacciones])).toEqual([
+          ['93', 2],
+          ['diesel', 1],
+        ]);
+        const q14 = Math.floor(Date.parse('2026-01-15T14:00:00Z') / (15 * 60_000));
+        expect(r.por_cuarto.map((c) => [c.cuarto - q14, c.tipo_combustible, c.transacciones])).toEqual([
+          [0, '93', 2],
+          [1, 'diesel', 1],
+        ]);
+        const uno = await store.summarizeSales({ desde_ms, hasta_ms, id_estacion: 'e2' });
+        expect(uno.total).toEqual({ transacciones: 1, litros: 1, monto: 1000 });
+        const nada = await store.summarizeSales({ desde_ms: 0, hasta_ms: 1 });
+        expect(nada).toStrictEqual({
+          total: { transacciones: 0, litros: 0, monto: 0 },
+          por_estacion: [],
+          por_combustible: [],
+          por_cuarto: [],
+        });
+      });
+
+      it('keeps a close once by id, a different one under the same id as a conflict', async () => {
+        const c = unCierreReportado({ id_cierre: 'dia-1' });
+        expect(await store.saveReports([entrante('e1', 1, { clase: 'cierre', datos: c })], opciones)).toEqual([
+          'nuevo',
+        ]);
+        const again = [
+          entrante('e1', 1, { clase: 'cierre', datos: { ...c } }),
+          entrante('e1', 2, { clase: 'cierre', datos: { ...c, turno: 'tarde' } }),
+        ];
+        expect(await store.saveReports(again, opciones)).toEqual(['duplicado', 'conflicto']);
+        expect((await store.listSetAside('e1', 10)).map((a) => [a.tipo, a.clase, a.seq])).toEqual([
+          ['conflicto', 'cierre', 2],
+        ]);
+      });
+
+      it('keeps the latest state of each alert by seq and lists and counts the open ones', async () => {
+        const a = unaAlertaReportada({ id: 'a1', severidad: 'critica' });
+        const b = unaAlertaReportada({ id: 'b1', creada: '2026-01-15T15:00:00.000Z' });
+        const resuelta = { ...a, resuelta: '2026-01-15T14:30:00.000Z' };
+        const alerta = (id: string, seq: number, datos = a) => entrante(id, seq, { clase: 'alerta', datos });
+        expect(await store.saveReports([alerta('e1', 1), alerta('e1', 2, b), alerta('e2', 1, b)], opciones)).toEqual([
+          'nuevo',
+          'nuevo',
+          'nuevo',
+        ]);
+        expect((await store.listOpenAlerts('e1', 10)).map((x) => x.id)).toEqual(['b1', 'a1']);
+        expect(await store.listOpenAlerts('e1', 1)).toStrictEqual([
+          { id_estacion: 'e1', seq: 2, recibida_empresa: '2026-01-15T14:05:00.000Z', ...b },
+        ]);
+        expect(await store.countOpenAlerts()).toEqual([
+          { id_estacion: 'e1', severidad: 'advertencia', n: 1 },
+          { id_estacion: 'e1', severidad: 'critica', n: 1 },
+          { id_estacion: 'e2', severidad: 'advertencia', n: 1 },
+        ]);
+        expect(await store.saveReports([alerta('e1', 3, resuelta)], opciones)).toEqual(['nuevo']);
+        // An older state sent again (a resend after a cut) changes nothing.
+        expect(await store.saveReports([alerta('e1', 1)], opciones)).toEqual(['duplicado']);
+        expect((await store.listOpenAlerts('e1', 10)).map((x) => x.id)).toEqual(['b1']);
+      });
+
+      it("keeps each pump's state with the newest actualizado and counts pumps by price version", async () => {
+        const p = (seq: number, id_surtidor: number, version_precios: number | null, actualizado: string) =>
+          entrante('e1', seq, {
+            clase: 'surtidor',
+            datos: unSurtidorReportado({ id_surtidor, version_precios, actualizado }),
+          });
+        const results = await store.saveReports(
+          [
+            p(1, 1, 1, '2026-01-15T14:00:00.000Z'),
+            p(2, 2, 1, '2026-01-15T14:00:00.000Z'),
+            p(3, 1, 2, '2026-01-15T14:10:00.000Z'),
+            p(4, 2, 3, '2026-01-15T13:00:00.000Z'), // older than what is stored: ignored
+            p(5, 3, null, '2026-01-15T14:00:00.000Z'),
+          ],
+          opciones,
+        );
+        expect(results).toEqual(['nuevo', 'nuevo', 'nuevo', 'duplicado', 'nuevo']);
+        const pumps = await store.listReportedPumps('e1');
+        expect(pumps.map((x) => [x.id_surtidor, x.version_precios, x.seq])).toEqual([
+          [1, 2, 3],
+          [2, 1, 2],
+          [3, null, 5],
+        ]);
+        expect(await store.listReportedPumps('otra')).toEqual([]);
+        const counts = await store.countPumpsByVersion();
+        expect(counts.toSorted((a, b) => (a.version_precios ?? -1) - (b.version_precios ?? -1))).toEqual([
+          { id_estacion: 'e1', version_precios: null, n: 1 },
+          { id_estacion: 'e1', version_precios: 1, n: 1 },
+          { id_estacion: 'e1', version_precios: 2, n: 1 },
+        ]);
+      });
+
+      it('keeps rejected reports apart once per seq, the newest maxApartados per station, counting them all', async () => {
+        expect(await store.saveReports([rechazado('e1', 1), rechazado('e1', 1)], opciones)).toEqual([
+          'rechazado',
+          'rechazado',
+        ]);
+        const [uno] = await store.listSetAside('e1', 10);
+        expect(uno).toStrictEqual({
+          tipo: 'rechazado',
+          id_estacion: 'e1',
+          seq: 1,
+          recibida_empresa: '2026-01-15T14:05:00.000Z',
+          clase: 'tanque',
+          codigo: 'CLASE_DESCONOCIDA',
+          motivo: 'clase "tanque" desconocida',
+          datos: { nivel: 3 },
+        });
+        await store.saveReports(
+          [2, 3, 4, 5].map((n) => rechazado('e1', n)),
+          { maxApartados: 3 },
+        );
+        expect((await store.listSetAside('e1', 10)).map((a) => a.seq)).toEqual([5, 4, 3]);
+        expect(await store.listReportStates()).toStrictEqual([
+          { id_estacion: 'e1', ultimo_seq: 5, rechazados: 5, conflictos: 0 },
+        ]);
+      });
+
+      it("never lowers a station's highest seq and stores an empty batch as nothing", async () => {
+        await store.saveReports([venta('e1', 7)], opciones);
+        await store.saveReports([venta('e1', 3)], opciones);
+        expect(await store.saveReports([], opciones)).toEqual([]);
+        expect((await store.listReportStates()).map((e) => e.ultimo_seq)).toEqual([7]);
       });
     });
   });

@@ -5,11 +5,42 @@
  * unique even with several company processes on one database. Driver `_id`s never leave this class.
  */
 import { isDuplicateKeyError, MongoStoreBase, type MongoStoreOptions } from '@combustible/server';
-import type { Collection } from 'mongodb';
+import { timestampMs } from '@combustible/shared';
+import type { Collection, Document, Filter } from 'mongodb';
 import type { LimitesPrecios } from '../domain/price-limits.js';
-import type { Estacion, VersionPrecios } from '../domain/types.js';
-import type { CambioEstacion, CompanyStore, InsercionEstacion } from './port.js';
-import { nonNegativeInt, pickEstacion, pickLimitesPrecios, pickVersionPrecios } from './records.js';
+import { CUARTO_MS, type ReporteEntrante, type ResultadoReporte } from '../domain/reports.js';
+import type {
+  AlertaEmpresa,
+  Estacion,
+  EstadoReportes,
+  ReporteApartado,
+  SurtidorEmpresa,
+  VentaEmpresa,
+  VersionPrecios,
+} from '../domain/types.js';
+import type {
+  AlertasPorSeveridad,
+  CambioEstacion,
+  CompanyStore,
+  FiltroVentas,
+  InsercionEstacion,
+  ResumenAlmacen,
+  SurtidoresPorVersion,
+} from './port.js';
+import {
+  datosTexto,
+  nonNegativeInt,
+  parseJson,
+  pickAlertaEmpresa,
+  pickApartado,
+  pickEstacion,
+  pickEstadoReportes,
+  pickLimitesPrecios,
+  pickSurtidorEmpresa,
+  pickVentaEmpresa,
+  pickVersionPrecios,
+  ventaCanonica,
+} from './records.js';
 
 const DEFAULT_DB_NAME = 'empresa';
 /** The `ajustes` document of the price limits. */
@@ -19,12 +50,26 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
   private readonly precios: Collection<VersionPrecios>;
   private readonly estaciones: Collection<Estacion>;
   private readonly ajustes: Collection<{ clave: string; valor: unknown }>;
+  // Reports (issue 15): each document keeps its columns and, in `datos`, the record as JSON text
+  // (read leniently, like the SQLite rows).
+  private readonly ventas: Collection<Document>;
+  private readonly cierres: Collection<Document>;
+  private readonly alertas: Collection<Document>;
+  private readonly surtidores: Collection<Document>;
+  private readonly apartados: Collection<Document>;
+  private readonly estadoReportes: Collection<Document>;
 
   constructor(options: MongoStoreOptions) {
     super(options, DEFAULT_DB_NAME);
     this.precios = this.db.collection('precios');
     this.estaciones = this.db.collection('estaciones');
     this.ajustes = this.db.collection('ajustes');
+    this.ventas = this.db.collection('ventas_empresa');
+    this.cierres = this.db.collection('cierres_empresa');
+    this.alertas = this.db.collection('alertas_empresa');
+    this.surtidores = this.db.collection('surtidores_empresa');
+    this.apartados = this.db.collection('reportes_apartados');
+    this.estadoReportes = this.db.collection('reportes_estaciones');
   }
 
   async setup(): Promise<void> {
@@ -36,6 +81,22 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
         { key: { id_estacion: 1 }, name: 'id_estacion', unique: true },
         { key: { host: 1, puerto: 1 }, name: 'direccion', unique: true },
       ]),
+      this.ventas.createIndexes([
+        { key: { id_estacion: 1, id_surtidor: 1, id_transaccion: 1 }, name: 'clave', unique: true },
+        { key: { fecha_fin_ms: -1, id_estacion: -1, seq: -1 }, name: 'fecha' },
+        { key: { id_estacion: 1, fecha_fin_ms: -1 }, name: 'estacion' },
+      ]),
+      this.cierres.createIndexes([{ key: { id_estacion: 1, id_cierre: 1 }, name: 'clave', unique: true }]),
+      this.alertas.createIndexes([
+        { key: { id_estacion: 1, id: 1 }, name: 'clave', unique: true },
+        { key: { abierta: 1, id_estacion: 1 }, name: 'abiertas' },
+      ]),
+      this.surtidores.createIndexes([{ key: { id_estacion: 1, id_surtidor: 1 }, name: 'clave', unique: true }]),
+      this.apartados.createIndexes([
+        { key: { id_estacion: 1, seq: 1 }, name: 'seq', unique: true },
+        { key: { id_estacion: 1, tipo: 1, _id: -1 }, name: 'tipo' },
+      ]),
+      this.estadoReportes.createIndexes([{ key: { id_estacion: 1 }, name: 'id_estacion', unique: true }]),
     ]);
   }
 
@@ -153,7 +214,324 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
     const result = await this.estaciones.updateOne({ id_estacion: id }, { $set: { ultimo_contacto: at } });
     return result.matchedCount > 0;
   }
+
+  // ── reportes (issue 15) ──────────────────────────────────────────────────────────────────
+
+  /**
+   * One write per report, in order (each journaled on a majority); a batch cut by a failure is
+   * written again when the station resends it, and every write is idempotent.
+   */
+  async saveReports(
+    lote: readonly ReporteEntrante[],
+    { maxApartados }: { maxApartados: number },
+  ): Promise<ResultadoReporte[]> {
+    this.open();
+    const estados = new Map<string, { ultimo_seq: number; rechazados: number; conflictos: number }>();
+    const out: ResultadoReporte[] = [];
+    for (const r of lote) {
+      const e = estados.get(r.id_estacion) ?? { ultimo_seq: 0, rechazados: 0, conflictos: 0 };
+      estados.set(r.id_estacion, e);
+      e.ultimo_seq = Math.max(e.ultimo_seq, r.seq);
+      const resultado = await this.saveReport(r);
+      if (resultado === 'rechazado' && (await this.setAside(r, 'rechazado'))) e.rechazados++;
+      if (resultado === 'conflicto' && (await this.setAside(r, 'conflicto'))) e.conflictos++;
+      out.push(resultado);
+    }
+    const max = Math.max(1, Math.floor(maxApartados));
+    for (const [id_estacion, e] of estados) {
+      await this.estadoReportes.updateOne(
+        { id_estacion },
+        { $max: { ultimo_seq: e.ultimo_seq }, $inc: { rechazados: e.rechazados, conflictos: e.conflictos } },
+        { upsert: true },
+      );
+      for (const tipo of ['rechazado', 'conflicto'] as const) {
+        if ((tipo === 'rechazado' ? e.rechazados : e.conflictos) === 0) continue;
+        const [oldestKept] = await this.apartados
+          .find({ id_estacion, tipo })
+          .sort({ _id: -1 })
+          .skip(max - 1)
+          .limit(1)
+          .toArray();
+        if (oldestKept) await this.apartados.deleteMany({ id_estacion, tipo, _id: { $lt: oldestKept._id } });
+      }
+    }
+    return out;
+  }
+
+  private async saveReport(r: ReporteEntrante): Promise<ResultadoReporte> {
+    const base = { id_estacion: r.id_estacion, seq: r.seq, recibida_empresa: r.recibida };
+    const insertOrCompare = async (c: Collection<Document>, key: Document, doc: Document) => {
+      try {
+        await c.insertOne({ ...doc });
+        return 'nuevo';
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+      }
+      const stored = await c.findOne(key, { projection: { datos: 1 } });
+      return stored?.datos === doc.datos ? 'duplicado' : 'conflicto';
+    };
+    switch (r.clase) {
+      case 'venta': {
+        const v = r.datos;
+        const key = { id_estacion: r.id_estacion, id_surtidor: v.id_surtidor, id_transaccion: v.id_transaccion };
+        return insertOrCompare(this.ventas, key, {
+          ...base,
+          ...key,
+          tipo_combustible: v.tipo_combustible,
+          litros: v.litros,
+          monto_total: v.monto_total,
+          fecha_fin_ms: timestampMs(v.fecha_fin),
+          datos: ventaCanonica(v),
+        });
+      }
+      case 'cierre': {
+        const key = { id_estacion: r.id_estacion, id_cierre: r.datos.id_cierre };
+        return insertOrCompare(this.cierres, key, { ...base, ...key, datos: datosTexto(r.datos) });
+      }
+      case 'alerta': {
+        const a = r.datos;
+        const doc = {
+          ...base,
+          id: a.id,
+          severidad: a.severidad,
+          abierta: a.resuelta === null,
+          creada: a.creada,
+          datos: datosTexto(a),
+        };
+        return this.upsertNewer(this.alertas, { id_estacion: r.id_estacion, id: a.id }, doc, { seq: { $lt: r.seq } });
+      }
+      case 'surtidor': {
+        const p = r.datos;
+        const actualizado_ms = timestampMs(p.actualizado);
+        const doc = {
+          ...base,
+          id_surtidor: p.id_surtidor,
+          actualizado_ms,
+          version_precios: p.version_precios,
+          datos: datosTexto(p),
+        };
+        const older = {
+          $or: [{ actualizado_ms: { $lt: actualizado_ms } }, { actualizado_ms, seq: { $lt: r.seq } }],
+        };
+        return this.upsertNewer(
+          this.surtidores,
+          { id_estacion: r.id_estacion, id_surtidor: p.id_surtidor },
+          doc,
+          older,
+        );
+      }
+      case 'rechazado':
+        return 'rechazado';
+    }
+  }
+
+  /** Inserts `doc`, or replaces the stored one when it matches `older`; 'duplicado' when neither. */
+  private async upsertNewer(
+    c: Collection<Document>,
+    key: Document,
+    doc: Document,
+    older: Filter<Document>,
+  ): Promise<ResultadoReporte> {
+    const replaced = await c.replaceOne({ ...key, ...older }, doc);
+    if (replaced.matchedCount > 0) return 'nuevo';
+    try {
+      await c.insertOne({ ...doc });
+      return 'nuevo';
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return 'duplicado'; // stored, and newer
+      throw err;
+    }
+  }
+
+  /** Keeps a report apart once per (station, seq); false when it already was. */
+  private async setAside(r: ReporteEntrante, tipo: 'rechazado' | 'conflicto'): Promise<boolean> {
+    const valido = r.clase !== 'rechazado';
+    try {
+      await this.apartados.insertOne({
+        tipo,
+        id_estacion: r.id_estacion,
+        seq: r.seq,
+        clase: valido ? r.clase : r.clase_reportada,
+        codigo: valido ? null : r.codigo,
+        motivo: valido ? `${r.clase} ya guardada con otro contenido` : r.motivo,
+        datos: datosTexto(r.datos),
+        recibida_empresa: r.recibida,
+      });
+      return true;
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return false;
+      throw err;
+    }
+  }
+
+  async listSales(filtro: FiltroVentas, pagina: { limit: number; skip: number }): Promise<VentaEmpresa[]> {
+    this.open();
+    const limit = nonNegativeInt(pagina.limit);
+    if (limit === 0) return [];
+    const docs = await this.ventas
+      .find(salesQuery(filtro))
+      .sort(SALES_SORT)
+      .skip(nonNegativeInt(pagina.skip))
+      .limit(limit)
+      .toArray();
+    return docs.map(toVenta);
+  }
+
+  async countSales(filtro: FiltroVentas): Promise<number> {
+    this.open();
+    return this.ventas.countDocuments(salesQuery(filtro));
+  }
+
+  async *iterateSales(filtro: FiltroVentas): AsyncIterable<VentaEmpresa> {
+    this.open();
+    const cursor = this.ventas.find(salesQuery(filtro)).sort(SALES_SORT).batchSize(500);
+    try {
+      for await (const d of cursor) yield toVenta(d);
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  async summarizeSales(f: {
+    desde_ms: number;
+    hasta_ms: number;
+    id_estacion?: string | undefined;
+  }): Promise<ResumenAlmacen> {
+    this.open();
+    const match = salesQuery({ desde_ms: f.desde_ms, hasta_ms: f.hasta_ms, id_estacion: f.id_estacion });
+    const [r] = await this.ventas
+      .aggregate([
+        { $match: match },
+        {
+          $facet: {
+            total: [{ $group: { _id: null, ...SUMS } }],
+            por_estacion: [{ $group: { _id: '$id_estacion', ...SUMS } }, { $sort: { _id: 1 } }],
+            por_combustible: [{ $group: { _id: '$tipo_combustible', ...SUMS } }, { $sort: { _id: 1 } }],
+            por_cuarto: [
+              {
+                $group: {
+                  _id: {
+                    cuarto: { $floor: { $divide: ['$fecha_fin_ms', CUARTO_MS] } },
+                    tipo_combustible: '$tipo_combustible',
+                  },
+                  ...SUMS,
+                },
+              },
+              { $sort: { '_id.cuarto': 1, '_id.tipo_combustible': 1 } },
+            ],
+          },
+        },
+      ])
+      .toArray();
+    const rows = (k: string) => (r?.[k] ?? []) as Document[];
+    return {
+      total: totales(rows('total')[0]),
+      por_estacion: rows('por_estacion').map((d) => ({ id_estacion: String(d._id), ...totales(d) })),
+      por_combustible: rows('por_combustible').map((d) => ({ tipo_combustible: String(d._id), ...totales(d) })),
+      por_cuarto: rows('por_cuarto').map((d) => {
+        const id = (d._id ?? {}) as Document;
+        return {
+          cuarto: Number(id.cuarto),
+          tipo_combustible: id.tipo_combustible as ResumenAlmacen['por_cuarto'][number]['tipo_combustible'],
+          ...totales(d),
+        };
+      }),
+    };
+  }
+
+  async listReportedPumps(id_estacion: string): Promise<SurtidorEmpresa[]> {
+    this.open();
+    const docs = await this.surtidores.find({ id_estacion }).sort({ id_surtidor: 1 }).toArray();
+    return docs.map((d) => pickSurtidorEmpresa(parseJson(d.datos), d));
+  }
+
+  async countPumpsByVersion(): Promise<SurtidoresPorVersion[]> {
+    this.open();
+    const docs = await this.surtidores
+      .aggregate([
+        { $group: { _id: { id_estacion: '$id_estacion', version_precios: '$version_precios' }, n: { $sum: 1 } } },
+        { $sort: { '_id.id_estacion': 1 } },
+      ])
+      .toArray();
+    return docs.map((d) => {
+      const id = (d._id ?? {}) as Document;
+      return {
+        id_estacion: String(id.id_estacion),
+        version_precios: typeof id.version_precios === 'number' ? id.version_precios : null,
+        n: Number(d.n),
+      };
+    });
+  }
+
+  async listOpenAlerts(id_estacion: string, limit: number): Promise<AlertaEmpresa[]> {
+    this.open();
+    const n = nonNegativeInt(limit);
+    if (n === 0) return [];
+    const docs = await this.alertas
+      .find({ abierta: true, id_estacion })
+      .sort({ creada: -1, id: -1 })
+      .limit(n)
+      .toArray();
+    return docs.map((d) => pickAlertaEmpresa(parseJson(d.datos), d));
+  }
+
+  async countOpenAlerts(): Promise<AlertasPorSeveridad[]> {
+    this.open();
+    const docs = await this.alertas
+      .aggregate([
+        { $match: { abierta: true } },
+        { $group: { _id: { id_estacion: '$id_estacion', severidad: '$severidad' }, n: { $sum: 1 } } },
+        { $sort: { '_id.id_estacion': 1, '_id.severidad': 1 } },
+      ])
+      .toArray();
+    return docs.map((d) => {
+      const id = (d._id ?? {}) as Document;
+      return { id_estacion: String(id.id_estacion), severidad: String(id.severidad), n: Number(d.n) };
+    });
+  }
+
+  async listReportStates(): Promise<EstadoReportes[]> {
+    this.open();
+    const docs = await this.estadoReportes.find({}).sort({ id_estacion: 1 }).toArray();
+    return docs.map(pickEstadoReportes);
+  }
+
+  async listSetAside(id_estacion: string, limit: number): Promise<ReporteApartado[]> {
+    this.open();
+    const n = nonNegativeInt(limit);
+    if (n === 0) return [];
+    const docs = await this.apartados.find({ id_estacion }).sort({ _id: -1 }).limit(n).toArray();
+    return docs.map((d) => pickApartado(parseJson(d.datos), d));
+  }
 }
+
+/** The query of a sales filter. */
+function salesQuery(f: FiltroVentas): Filter<Document> {
+  const q: Filter<Document> = {};
+  if (f.id_estacion !== undefined) q.id_estacion = f.id_estacion;
+  if (f.tipo_combustible !== undefined) q.tipo_combustible = f.tipo_combustible;
+  if (f.id_surtidor !== undefined) q.id_surtidor = f.id_surtidor;
+  if (f.desde_ms !== undefined || f.hasta_ms !== undefined) {
+    q.fecha_fin_ms = {
+      ...(f.desde_ms === undefined ? {} : { $gte: f.desde_ms }),
+      ...(f.hasta_ms === undefined ? {} : { $lte: f.hasta_ms }),
+    };
+  }
+  return q;
+}
+
+const SALES_SORT = { fecha_fin_ms: -1, id_estacion: -1, seq: -1 } as const;
+const toVenta = (d: Document): VentaEmpresa => pickVentaEmpresa(parseJson(d.datos), d);
+const SUMS = {
+  transacciones: { $sum: 1 },
+  litros: { $sum: '$litros' },
+  monto: { $sum: '$monto_total' },
+} as const;
+const totales = (d: Document | undefined) => ({
+  transacciones: Number(d?.transacciones ?? 0),
+  litros: Number(d?.litros ?? 0),
+  monto: Number(d?.monto ?? 0),
+});
 
 /** Which unique index a duplicate-key error hit, or null for any other error. */
 function duplicateOf(err: unknown): 'id_duplicado' | 'direccion_duplicada' | null {

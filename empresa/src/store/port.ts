@@ -5,10 +5,51 @@
  */
 import type { AuthStore } from '@combustible/server';
 import type { LimitesPrecios } from '../domain/price-limits.js';
-import type { Estacion, VersionPrecios } from '../domain/types.js';
+import type { ReporteEntrante, ResultadoReporte, Totales, TotalesCuarto } from '../domain/reports.js';
+import type {
+  AlertaEmpresa,
+  Estacion,
+  EstadoReportes,
+  ReporteApartado,
+  SurtidorEmpresa,
+  VentaEmpresa,
+  VersionPrecios,
+} from '../domain/types.js';
 
 export type InsercionEstacion = 'insertada' | 'id_duplicado' | 'direccion_duplicada';
 export type CambioEstacion = 'actualizada' | 'no_encontrada' | 'id_duplicado' | 'direccion_duplicada';
+
+/** Which sales (every field optional); dates are fecha_fin, epoch ms, inclusive. */
+export interface FiltroVentas {
+  id_estacion?: string | undefined;
+  tipo_combustible?: string | undefined;
+  id_surtidor?: number | undefined;
+  desde_ms?: number | undefined;
+  hasta_ms?: number | undefined;
+}
+
+/** The sums of the sales in a range (fecha_fin, epoch ms, inclusive), optionally of one station. */
+export interface ResumenAlmacen {
+  total: Totales;
+  por_estacion: (Totales & { id_estacion: string })[];
+  por_combustible: (Totales & { tipo_combustible: string })[];
+  /** By quarter hour (UTC) and fuel, for the days of any time zone (see totalesPorDia). */
+  por_cuarto: TotalesCuarto[];
+}
+
+/** How many pumps of a station report each price version (null: none yet). */
+export interface SurtidoresPorVersion {
+  id_estacion: string;
+  version_precios: number | null;
+  n: number;
+}
+
+/** How many open alerts a station has of one severity. */
+export interface AlertasPorSeveridad {
+  id_estacion: string;
+  severidad: string;
+  n: number;
+}
 
 export interface CompanyStore {
   readonly kind: 'sqlite' | 'mongodb';
@@ -60,4 +101,39 @@ export interface CompanyStore {
   recordAck(id: string, version: number, at: string): Promise<boolean>;
   /** Sets ultimo_contacto; false when the station does not exist. */
   recordContact(id: string, at: string): Promise<boolean>;
+
+  // reportes (issue 15)
+  /**
+   * Stores a batch of reports in one durable write, in order, and returns what each did (see
+   * ResultadoReporte): a sale or close whose id is stored is a repeat when its content is the same,
+   * else a conflict kept apart; an alert keeps its state of highest seq; a pump its state of newest
+   * `actualizado` (then highest seq). Each station's highest seq becomes the highest of the stored
+   * one and the batch's. Rejected and conflicting reports are kept apart once per (station, seq),
+   * the newest `maxApartados` of each kind per station (older ones are dropped; the counts in
+   * EstadoReportes keep counting).
+   */
+  saveReports(lote: readonly ReporteEntrante[], opciones: { maxApartados: number }): Promise<ResultadoReporte[]>;
+  /** Sales newest first (fecha_fin, then station and seq descending). */
+  listSales(filtro: FiltroVentas, pagina: { limit: number; skip: number }): Promise<VentaEmpresa[]>;
+  countSales(filtro: FiltroVentas): Promise<number>;
+  /** Every matching sale in the order of listSales, read a chunk at a time (CSV exports). */
+  iterateSales(filtro: FiltroVentas): AsyncIterable<VentaEmpresa>;
+  /** Sums of the sales with fecha_fin in [desde_ms, hasta_ms]. */
+  summarizeSales(filtro: {
+    desde_ms: number;
+    hasta_ms: number;
+    id_estacion?: string | undefined;
+  }): Promise<ResumenAlmacen>;
+  /** A station's pumps by id_surtidor. */
+  listReportedPumps(id_estacion: string): Promise<SurtidorEmpresa[]>;
+  /** Every station's pumps counted by the price version they report. */
+  countPumpsByVersion(): Promise<SurtidoresPorVersion[]>;
+  /** A station's open alerts (no `resuelta`), newest first, at most `limit`. */
+  listOpenAlerts(id_estacion: string, limit: number): Promise<AlertaEmpresa[]>;
+  /** Every station's open alerts counted by severity. */
+  countOpenAlerts(): Promise<AlertasPorSeveridad[]>;
+  /** Per station that ever reported: its highest seq and how many reports were kept apart. */
+  listReportStates(): Promise<EstadoReportes[]>;
+  /** A station's reports kept apart (rejected and conflicts), newest first, at most `limit`. */
+  listSetAside(id_estacion: string, limit: number): Promise<ReporteApartado[]>;
 }

@@ -3,8 +3,26 @@
  * reads (driver `_id`, internal columns) never leaks through the port. Adding a field to a record
  * type makes these fail to compile until the field is stored too.
  */
+import {
+  type AlertaReportada,
+  alertaReportada,
+  type SurtidorReportado,
+  surtidorReportado,
+  type VentaReportada,
+  ventaReportada,
+} from '@combustible/shared';
+import { z } from 'zod';
 import { type LimiteCombustible, type LimitesPrecios, problemaLimite } from '../domain/price-limits.js';
-import type { Estacion, VersionPrecios } from '../domain/types.js';
+import type {
+  AlertaEmpresa,
+  Estacion,
+  EstadoReportes,
+  Procedencia,
+  ReporteApartado,
+  SurtidorEmpresa,
+  VentaEmpresa,
+  VersionPrecios,
+} from '../domain/types.js';
 
 const textOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
@@ -69,3 +87,133 @@ export function pickEstacion(e: Estacion): Estacion {
 export function nonNegativeInt(n: number): number {
   return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
 }
+
+// ── reports upstream (issue 15) ────────────────────────────────────────────────────────────
+
+/** JSON text parsed, or undefined when it is not JSON. */
+export function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+const asObject = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const text = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v.slice(0, 10_000) : fallback);
+const safeInt = (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) ? v : 0);
+
+/**
+ * A reader that never fails: every field of `schema` read from `raw`, a field that breaks its
+ * schema (or is missing) replaced by its value in `neutral`; fields beyond the schema dropped.
+ */
+function lenient<T extends Record<string, unknown>>(schema: z.ZodObject, neutral: T): (raw: unknown) => T {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [k, field] of Object.entries(schema.shape)) shape[k] = (field as z.ZodType).catch(neutral[k]);
+  const reader = z.object(shape);
+  return (raw) => {
+    const parsed = reader.safeParse(asObject(raw));
+    return (parsed.success ? parsed.data : neutral) as T;
+  };
+}
+
+const FECHA_NEUTRA = '1970-01-01T00:00:00.000Z';
+
+const ventaNeutra: VentaReportada = {
+  id_transaccion: '',
+  id_surtidor: 0,
+  tipo_combustible: '93',
+  litros: 0,
+  precio_por_litro: 0,
+  monto_total: 0,
+  metodo_pago: 'efectivo',
+  fecha_inicio: FECHA_NEUTRA,
+  fecha_fin: FECHA_NEUTRA,
+  estado: 'completada',
+  operador: null,
+  version_precios: null,
+  id_autorizacion: null,
+  recibida: FECHA_NEUTRA,
+};
+const leerVenta = lenient(ventaReportada, ventaNeutra);
+
+/** The columns stored beside a record's JSON (what a damaged JSON falls back to). */
+type Columnas = Record<string, unknown>;
+
+function procedencia(c: Columnas): Procedencia {
+  return { id_estacion: text(c.id_estacion), seq: safeInt(c.seq), recibida_empresa: text(c.recibida_empresa) };
+}
+
+/** A stored sale, read leniently: the JSON document, else its columns, else neutral values. */
+export function pickVentaEmpresa(datos: unknown, c: Columnas): VentaEmpresa {
+  const base = {
+    ...ventaNeutra,
+    id_transaccion: text(c.id_transaccion),
+    id_surtidor: safeInt(c.id_surtidor),
+    litros: typeof c.litros === 'number' && Number.isFinite(c.litros) ? c.litros : 0,
+    monto_total: safeInt(c.monto_total),
+  };
+  const v = lenient(ventaReportada, base)(datos);
+  return { ...procedencia(c), ...v, id_autorizacion: v.id_autorizacion ?? null };
+}
+
+const alertaNeutra: AlertaReportada = {
+  id: '',
+  codigo: '',
+  severidad: 'info',
+  mensaje: '',
+  id_surtidor: null,
+  creada: FECHA_NEUTRA,
+  resuelta: null,
+};
+const leerAlerta = lenient(alertaReportada, alertaNeutra);
+
+export function pickAlertaEmpresa(datos: unknown, c: Columnas): AlertaEmpresa {
+  return { ...procedencia(c), ...leerAlerta(datos) };
+}
+
+const surtidorNeutro: SurtidorReportado = {
+  id_surtidor: 0,
+  nombre: null,
+  version_precios: null,
+  conectado: false,
+  actualizado: FECHA_NEUTRA,
+};
+
+export function pickSurtidorEmpresa(datos: unknown, c: Columnas): SurtidorEmpresa {
+  return {
+    ...procedencia(c),
+    ...lenient(surtidorReportado, { ...surtidorNeutro, id_surtidor: safeInt(c.id_surtidor) })(datos),
+  };
+}
+
+export function pickApartado(datos: unknown, c: Columnas): ReporteApartado {
+  return {
+    ...procedencia(c),
+    tipo: c.tipo === 'conflicto' ? 'conflicto' : 'rechazado',
+    clase: text(c.clase),
+    codigo: typeof c.codigo === 'string' ? c.codigo : null,
+    motivo: text(c.motivo),
+    datos: asObject(datos),
+  };
+}
+
+export function pickEstadoReportes(c: Columnas): EstadoReportes {
+  return {
+    id_estacion: text(c.id_estacion),
+    ultimo_seq: safeInt(c.ultimo_seq),
+    rechazados: safeInt(c.rechazados),
+    conflictos: safeInt(c.conflictos),
+  };
+}
+
+/** A stored sale in its canonical form (the same fields in the same order): two equal sales give the same text. */
+export function ventaCanonica(v: VentaReportada): string {
+  return JSON.stringify(leerVenta(v));
+}
+
+/** Any record's datos as stored text. */
+export const datosTexto = (d: unknown): string => JSON.stringify(d ?? null);
+export { leerAlerta, leerVenta };

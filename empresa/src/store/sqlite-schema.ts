@@ -39,4 +39,78 @@ export const MIGRATIONS: readonly string[] = [
     valor TEXT NOT NULL                    -- JSON
   ) STRICT;
   `,
+  // (issue 15) reports upstream: what stations forward (sales, closes, alerts, pumps), what was
+  // kept apart (rejected, conflicts), and each station's highest journal position stored.
+  // Self-contained (only new tables): another branch appends a step too; renumber freely.
+  `
+  CREATE TABLE ventas_empresa (
+    id_estacion TEXT NOT NULL,
+    id_surtidor INTEGER NOT NULL,
+    id_transaccion TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    tipo_combustible TEXT NOT NULL,
+    litros REAL NOT NULL,
+    monto_total INTEGER NOT NULL,
+    fecha_fin_ms INTEGER NOT NULL,         -- fecha_fin, epoch ms (filters, order, daily totals)
+    datos TEXT NOT NULL,                   -- JSON, the sale as reported
+    recibida_empresa TEXT NOT NULL,
+    PRIMARY KEY (id_estacion, id_surtidor, id_transaccion)
+  ) STRICT;
+  CREATE INDEX ventas_empresa_fecha ON ventas_empresa (fecha_fin_ms, id_estacion, seq);
+  CREATE INDEX ventas_empresa_estacion ON ventas_empresa (id_estacion, fecha_fin_ms);
+
+  CREATE TABLE cierres_empresa (
+    id_estacion TEXT NOT NULL,
+    id_cierre TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    datos TEXT NOT NULL,
+    recibida_empresa TEXT NOT NULL,
+    PRIMARY KEY (id_estacion, id_cierre)
+  ) STRICT;
+
+  CREATE TABLE alertas_empresa (
+    id_estacion TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    severidad TEXT NOT NULL,
+    abierta INTEGER NOT NULL,              -- 0 / 1 (no resuelta)
+    creada TEXT NOT NULL,
+    datos TEXT NOT NULL,
+    recibida_empresa TEXT NOT NULL,
+    PRIMARY KEY (id_estacion, id)
+  ) STRICT;
+  CREATE INDEX alertas_empresa_abiertas ON alertas_empresa (abierta, id_estacion);
+
+  CREATE TABLE surtidores_empresa (
+    id_estacion TEXT NOT NULL,
+    id_surtidor INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    actualizado_ms INTEGER NOT NULL,
+    version_precios INTEGER,
+    datos TEXT NOT NULL,
+    recibida_empresa TEXT NOT NULL,
+    PRIMARY KEY (id_estacion, id_surtidor)
+  ) STRICT;
+
+  CREATE TABLE reportes_apartados (
+    id INTEGER PRIMARY KEY,
+    tipo TEXT NOT NULL,                    -- rechazado / conflicto
+    id_estacion TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    clase TEXT NOT NULL,
+    codigo TEXT,
+    motivo TEXT NOT NULL,
+    datos TEXT NOT NULL,
+    recibida_empresa TEXT NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX reportes_apartados_seq ON reportes_apartados (id_estacion, seq);
+  CREATE INDEX reportes_apartados_tipo ON reportes_apartados (id_estacion, tipo, id);
+
+  CREATE TABLE reportes_estaciones (
+    id_estacion TEXT PRIMARY KEY,
+    ultimo_seq INTEGER NOT NULL,
+    rechazados INTEGER NOT NULL,
+    conflictos INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];

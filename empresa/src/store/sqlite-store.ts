@@ -5,10 +5,42 @@
  */
 import { SqliteStoreBase } from '@combustible/server';
 import type Database from 'better-sqlite3';
+import { timestampMs } from '@combustible/shared';
 import type { LimitesPrecios } from '../domain/price-limits.js';
-import type { CambioPrecio, Estacion, VersionPrecios } from '../domain/types.js';
-import type { CambioEstacion, CompanyStore, InsercionEstacion } from './port.js';
-import { nonNegativeInt, pickEstacion, pickLimitesPrecios, pickVersionPrecios } from './records.js';
+import { CUARTO_MS, type ReporteEntrante, type ResultadoReporte } from '../domain/reports.js';
+import type {
+  AlertaEmpresa,
+  CambioPrecio,
+  Estacion,
+  EstadoReportes,
+  ReporteApartado,
+  SurtidorEmpresa,
+  VentaEmpresa,
+  VersionPrecios,
+} from '../domain/types.js';
+import type {
+  AlertasPorSeveridad,
+  CambioEstacion,
+  CompanyStore,
+  FiltroVentas,
+  InsercionEstacion,
+  ResumenAlmacen,
+  SurtidoresPorVersion,
+} from './port.js';
+import {
+  datosTexto,
+  nonNegativeInt,
+  parseJson,
+  pickAlertaEmpresa,
+  pickApartado,
+  pickEstacion,
+  pickEstadoReportes,
+  pickLimitesPrecios,
+  pickSurtidorEmpresa,
+  pickVentaEmpresa,
+  pickVersionPrecios,
+  ventaCanonica,
+} from './records.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 
 export const SQLITE_FILE = 'empresa.db';
@@ -69,7 +101,52 @@ interface Prepared {
   /** Check, then write: run with .immediate() so no other connection writes in between. */
   insertStation: Database.Transaction<(e: Estacion) => InsercionEstacion>;
   replaceStation: Database.Transaction<(id: string, e: Estacion) => CambioEstacion>;
+  /** One batch of reports, one transaction (run with .immediate()). */
+  saveReports: Database.Transaction<(lote: readonly ReporteEntrante[], maxApartados: number) => ResultadoReporte[]>;
+  /** The three sums of summarizeSales, read in one transaction so they agree. */
+  summarize: Database.Transaction<(q: ResumenQuery) => ResumenAlmacen>;
+  /** A statement whose text depends on the filters used, prepared on first use and then reused. */
+  cached: <R>(sql: string) => Statement<object, R>;
 }
+
+type Fila = Record<string, unknown>;
+interface ResumenQuery {
+  desde: number;
+  hasta: number;
+  id_estacion: string | null;
+}
+
+/** Rows an export reads at a time (keyset paging: no read holds the connection between chunks). */
+const EXPORT_CHUNK = 500;
+
+function where(conds: string[]): string {
+  return conds.length === 0 ? '' : `WHERE ${conds.join(' AND ')}`;
+}
+
+/** The WHERE of the sales queries, with its parameters. */
+function salesWhere(f: FiltroVentas): { conds: string[]; params: Fila } {
+  const conds: string[] = [];
+  const params: Fila = {};
+  const add = (cond: string, key: string, value: unknown) => {
+    if (value === undefined) return;
+    conds.push(cond);
+    params[key] = value;
+  };
+  add('id_estacion = @id_estacion', 'id_estacion', f.id_estacion);
+  add('tipo_combustible = @tipo_combustible', 'tipo_combustible', f.tipo_combustible);
+  add('id_surtidor = @id_surtidor', 'id_surtidor', f.id_surtidor);
+  add('fecha_fin_ms >= @desde_ms', 'desde_ms', f.desde_ms);
+  add('fecha_fin_ms <= @hasta_ms', 'hasta_ms', f.hasta_ms);
+  return { conds, params };
+}
+
+const SALES_ORDER = 'fecha_fin_ms DESC, id_estacion DESC, seq DESC';
+const toVenta = (r: Fila): VentaEmpresa => pickVentaEmpresa(parseJson(r.datos), r);
+const totales = (r: Fila | undefined) => ({
+  transacciones: Number(r?.transacciones ?? 0),
+  litros: Number(r?.litros ?? 0),
+  monto: Number(r?.monto ?? 0),
+});
 
 function prepare(db: Database.Database): Prepared {
   const st: Prepared['st'] = {
@@ -127,7 +204,186 @@ function prepare(db: Database.Database): Prepared {
     return 'actualizada';
   });
 
-  return { st, insertStation, replaceStation };
+  const rp = {
+    insertSale: db.prepare(
+      `INSERT INTO ventas_empresa (id_estacion, id_surtidor, id_transaccion, seq, tipo_combustible, litros,
+         monto_total, fecha_fin_ms, datos, recibida_empresa)
+       VALUES (@id_estacion, @id_surtidor, @id_transaccion, @seq, @tipo_combustible, @litros, @monto_total,
+         @fecha_fin_ms, @datos, @recibida_empresa) ON CONFLICT DO NOTHING`,
+    ),
+    getSale: db.prepare<[string, number, string], { datos: string }>(
+      'SELECT datos FROM ventas_empresa WHERE id_estacion = ? AND id_surtidor = ? AND id_transaccion = ?',
+    ),
+    insertClose: db.prepare(
+      `INSERT INTO cierres_empresa (id_estacion, id_cierre, seq, datos, recibida_empresa)
+       VALUES (@id_estacion, @id_cierre, @seq, @datos, @recibida_empresa) ON CONFLICT DO NOTHING`,
+    ),
+    getClose: db.prepare<[string, string], { datos: string }>(
+      'SELECT datos FROM cierres_empresa WHERE id_estacion = ? AND id_cierre = ?',
+    ),
+    upsertAlert: db.prepare(
+      `INSERT INTO alertas_empresa (id_estacion, id, seq, severidad, abierta, creada, datos, recibida_empresa)
+       VALUES (@id_estacion, @id, @seq, @severidad, @abierta, @creada, @datos, @recibida_empresa)
+       ON CONFLICT (id_estacion, id) DO UPDATE SET seq = excluded.seq, severidad = excluded.severidad,
+         abierta = excluded.abierta, creada = excluded.creada, datos = excluded.datos,
+         recibida_empresa = excluded.recibida_empresa
+       WHERE excluded.seq > alertas_empresa.seq`,
+    ),
+    upsertPump: db.prepare(
+      `INSERT INTO surtidores_empresa (id_estacion, id_surtidor, seq, actualizado_ms, version_precios, datos,
+         recibida_empresa)
+       VALUES (@id_estacion, @id_surtidor, @seq, @actualizado_ms, @version_precios, @datos, @recibida_empresa)
+       ON CONFLICT (id_estacion, id_surtidor) DO UPDATE SET seq = excluded.seq,
+         actualizado_ms = excluded.actualizado_ms, version_precios = excluded.version_precios,
+         datos = excluded.datos, recibida_empresa = excluded.recibida_empresa
+       WHERE excluded.actualizado_ms > surtidores_empresa.actualizado_ms
+         OR (excluded.actualizado_ms = surtidores_empresa.actualizado_ms AND excluded.seq > surtidores_empresa.seq)`,
+    ),
+    insertSetAside: db.prepare(
+      `INSERT INTO reportes_apartados (tipo, id_estacion, seq, clase, codigo, motivo, datos, recibida_empresa)
+       VALUES (@tipo, @id_estacion, @seq, @clase, @codigo, @motivo, @datos, @recibida_empresa) ON CONFLICT DO NOTHING`,
+    ),
+    pruneSetAside: db.prepare<{ id_estacion: string; tipo: string; max: number }>(
+      `DELETE FROM reportes_apartados WHERE id_estacion = @id_estacion AND tipo = @tipo AND id <
+         COALESCE((SELECT id FROM reportes_apartados WHERE id_estacion = @id_estacion AND tipo = @tipo
+           ORDER BY id DESC LIMIT 1 OFFSET @max - 1), 0)`,
+    ),
+    bumpState: db.prepare(
+      `INSERT INTO reportes_estaciones (id_estacion, ultimo_seq, rechazados, conflictos)
+       VALUES (@id_estacion, @ultimo_seq, @rechazados, @conflictos)
+       ON CONFLICT (id_estacion) DO UPDATE SET ultimo_seq = MAX(ultimo_seq, excluded.ultimo_seq),
+         rechazados = rechazados + excluded.rechazados, conflictos = conflictos + excluded.conflictos`,
+    ),
+  };
+
+  const setAside = (r: ReporteEntrante, tipo: 'rechazado' | 'conflicto', codigo: string | null, motivo: string) =>
+    rp.insertSetAside.run({
+      tipo,
+      id_estacion: r.id_estacion,
+      seq: r.seq,
+      clase: r.clase === 'rechazado' ? r.clase_reportada : r.clase,
+      codigo,
+      motivo,
+      datos: datosTexto(r.datos),
+      recibida_empresa: r.recibida,
+    }).changes > 0;
+
+  const saveReports = db.transaction((lote: readonly ReporteEntrante[], maxApartados: number) => {
+    const estados = new Map<
+      string,
+      { id_estacion: string; ultimo_seq: number; rechazados: number; conflictos: number }
+    >();
+    const out = lote.map((r): ResultadoReporte => {
+      const e = estados.get(r.id_estacion) ?? {
+        id_estacion: r.id_estacion,
+        ultimo_seq: 0,
+        rechazados: 0,
+        conflictos: 0,
+      };
+      estados.set(r.id_estacion, e);
+      e.ultimo_seq = Math.max(e.ultimo_seq, r.seq);
+      const base = { id_estacion: r.id_estacion, seq: r.seq, recibida_empresa: r.recibida };
+      const conflict = (clave: string, stored: string | undefined, mine: string): ResultadoReporte => {
+        if (stored === mine) return 'duplicado';
+        if (setAside(r, 'conflicto', null, `${r.clase} ${clave} ya guardada con otro contenido`)) e.conflictos++;
+        return 'conflicto';
+      };
+      switch (r.clase) {
+        case 'venta': {
+          const v = r.datos;
+          const datos = ventaCanonica(v);
+          const inserted = rp.insertSale.run({
+            ...base,
+            id_surtidor: v.id_surtidor,
+            id_transaccion: v.id_transaccion,
+            tipo_combustible: v.tipo_combustible,
+            litros: v.litros,
+            monto_total: v.monto_total,
+            fecha_fin_ms: timestampMs(v.fecha_fin),
+            datos,
+          }).changes;
+          if (inserted > 0) return 'nuevo';
+          const stored = rp.getSale.get(r.id_estacion, v.id_surtidor, v.id_transaccion)?.datos;
+          return conflict(`${v.id_surtidor}/${v.id_transaccion}`, stored, datos);
+        }
+        case 'cierre': {
+          const datos = datosTexto(r.datos);
+          if (rp.insertClose.run({ ...base, id_cierre: r.datos.id_cierre, datos }).changes > 0) return 'nuevo';
+          return conflict(r.datos.id_cierre, rp.getClose.get(r.id_estacion, r.datos.id_cierre)?.datos, datos);
+        }
+        case 'alerta': {
+          const a = r.datos;
+          const changed = rp.upsertAlert.run({
+            ...base,
+            id: a.id,
+            severidad: a.severidad,
+            abierta: a.resuelta === null ? 1 : 0,
+            creada: a.creada,
+            datos: datosTexto(a),
+          }).changes;
+          return changed > 0 ? 'nuevo' : 'duplicado';
+        }
+        case 'surtidor': {
+          const p = r.datos;
+          const changed = rp.upsertPump.run({
+            ...base,
+            id_surtidor: p.id_surtidor,
+            actualizado_ms: timestampMs(p.actualizado),
+            version_precios: p.version_precios,
+            datos: datosTexto(p),
+          }).changes;
+          return changed > 0 ? 'nuevo' : 'duplicado';
+        }
+        case 'rechazado':
+          if (setAside(r, 'rechazado', r.codigo, r.motivo)) e.rechazados++;
+          return 'rechazado';
+      }
+    });
+    const max = Math.max(1, Math.floor(maxApartados));
+    for (const e of estados.values()) {
+      rp.bumpState.run(e);
+      if (e.rechazados > 0) rp.pruneSetAside.run({ id_estacion: e.id_estacion, tipo: 'rechazado', max });
+      if (e.conflictos > 0) rp.pruneSetAside.run({ id_estacion: e.id_estacion, tipo: 'conflicto', max });
+    }
+    return out;
+  });
+
+  const statements = new Map<string, Statement<object, unknown>>();
+  const cached = <R>(sql: string): Statement<object, R> => {
+    let stmt = statements.get(sql);
+    if (stmt === undefined) {
+      stmt = db.prepare<object, unknown>(sql);
+      statements.set(sql, stmt);
+    }
+    return stmt as Statement<object, R>;
+  };
+
+  const sums = 'COUNT(*) AS transacciones, COALESCE(SUM(litros), 0) AS litros, COALESCE(SUM(monto_total), 0) AS monto';
+  const summarize = db.transaction((q: ResumenQuery): ResumenAlmacen => {
+    const conds = ['fecha_fin_ms >= @desde', 'fecha_fin_ms <= @hasta'];
+    if (q.id_estacion !== null) conds.push('id_estacion = @id_estacion');
+    const w = where(conds);
+    const all = <R>(sql: string) => cached<R>(sql).all(q);
+    return {
+      total: totales(cached<Fila>(`SELECT ${sums} FROM ventas_empresa ${w}`).get(q)),
+      por_estacion: all<Fila>(
+        `SELECT id_estacion, ${sums} FROM ventas_empresa ${w} GROUP BY id_estacion ORDER BY id_estacion`,
+      ).map((r) => ({ id_estacion: String(r.id_estacion), ...totales(r) })),
+      por_combustible: all<Fila>(
+        `SELECT tipo_combustible, ${sums} FROM ventas_empresa ${w} GROUP BY tipo_combustible ORDER BY tipo_combustible`,
+      ).map((r) => ({ tipo_combustible: String(r.tipo_combustible), ...totales(r) })),
+      por_cuarto: all<Fila>(
+        `SELECT fecha_fin_ms / ${CUARTO_MS} AS cuarto, tipo_combustible, ${sums} FROM ventas_empresa ${w}
+         GROUP BY cuarto, tipo_combustible ORDER BY cuarto, tipo_combustible`,
+      ).map((r) => ({
+        cuarto: Number(r.cuarto),
+        tipo_combustible: r.tipo_combustible as ResumenAlmacen['por_cuarto'][number]['tipo_combustible'],
+        ...totales(r),
+      })),
+    };
+  });
+
+  return { st, insertStation, replaceStation, saveReports, summarize, cached };
 }
 
 export class SqliteStore extends SqliteStoreBase<Prepared> implements CompanyStore {
@@ -212,5 +468,106 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements CompanySto
 
   async recordContact(id: string, at: string): Promise<boolean> {
     return this.ready().st.recordContact.run({ id, at }).changes > 0;
+  }
+
+  // ── reportes (issue 15) ──────────────────────────────────────────────────────────────────
+
+  async saveReports(lote: readonly ReporteEntrante[], { maxApartados }: { maxApartados: number }) {
+    if (lote.length === 0) return [];
+    return this.ready().saveReports.immediate(lote, maxApartados);
+  }
+
+  async listSales(filtro: FiltroVentas, pagina: { limit: number; skip: number }): Promise<VentaEmpresa[]> {
+    const limit = nonNegativeInt(pagina.limit);
+    if (limit === 0) return [];
+    const { conds, params } = salesWhere(filtro);
+    return this.ready()
+      .cached<Fila>(`SELECT * FROM ventas_empresa ${where(conds)} ORDER BY ${SALES_ORDER} LIMIT @limit OFFSET @skip`)
+      .all({ ...params, limit, skip: nonNegativeInt(pagina.skip) })
+      .map(toVenta);
+  }
+
+  async countSales(filtro: FiltroVentas): Promise<number> {
+    const { conds, params } = salesWhere(filtro);
+    return (
+      this.ready()
+        .cached<{ n: number }>(`SELECT COUNT(*) AS n FROM ventas_empresa ${where(conds)}`)
+        .get(params)?.n ?? 0
+    );
+  }
+
+  async *iterateSales(filtro: FiltroVentas): AsyncIterable<VentaEmpresa> {
+    const { conds, params } = salesWhere(filtro);
+    const after = '(fecha_fin_ms, id_estacion, seq) < (@k_f, @k_e, @k_s)';
+    let last: Fila | undefined;
+    for (;;) {
+      const c = last === undefined ? conds : [...conds, after];
+      const p: Fila = { ...params, chunk: EXPORT_CHUNK };
+      if (last !== undefined) Object.assign(p, { k_f: last.fecha_fin_ms, k_e: last.id_estacion, k_s: last.seq });
+      const rows = this.ready()
+        .cached<Fila>(`SELECT * FROM ventas_empresa ${where(c)} ORDER BY ${SALES_ORDER} LIMIT @chunk`)
+        .all(p);
+      for (const row of rows) yield toVenta(row);
+      if (rows.length < EXPORT_CHUNK) return;
+      last = rows[rows.length - 1];
+    }
+  }
+
+  async summarizeSales(f: { desde_ms: number; hasta_ms: number; id_estacion?: string | undefined }) {
+    return this.ready().summarize({ desde: f.desde_ms, hasta: f.hasta_ms, id_estacion: f.id_estacion ?? null });
+  }
+
+  async listReportedPumps(id_estacion: string): Promise<SurtidorEmpresa[]> {
+    return this.ready()
+      .cached<Fila>('SELECT * FROM surtidores_empresa WHERE id_estacion = ? ORDER BY id_surtidor')
+      .all([id_estacion])
+      .map((r) => pickSurtidorEmpresa(parseJson(r.datos), r));
+  }
+
+  async countPumpsByVersion(): Promise<SurtidoresPorVersion[]> {
+    return this.ready()
+      .cached<Fila>(
+        `SELECT id_estacion, version_precios, COUNT(*) AS n FROM surtidores_empresa
+         GROUP BY id_estacion, version_precios ORDER BY id_estacion`,
+      )
+      .all({})
+      .map((r) => ({
+        id_estacion: String(r.id_estacion),
+        version_precios: typeof r.version_precios === 'number' ? r.version_precios : null,
+        n: Number(r.n),
+      }));
+  }
+
+  async listOpenAlerts(id_estacion: string, limit: number): Promise<AlertaEmpresa[]> {
+    return this.ready()
+      .cached<Fila>(
+        'SELECT * FROM alertas_empresa WHERE abierta = 1 AND id_estacion = @id ORDER BY creada DESC, id DESC LIMIT @limit',
+      )
+      .all({ id: id_estacion, limit: nonNegativeInt(limit) })
+      .map((r) => pickAlertaEmpresa(parseJson(r.datos), r));
+  }
+
+  async countOpenAlerts(): Promise<AlertasPorSeveridad[]> {
+    return this.ready()
+      .cached<Fila>(
+        `SELECT id_estacion, severidad, COUNT(*) AS n FROM alertas_empresa WHERE abierta = 1
+         GROUP BY id_estacion, severidad ORDER BY id_estacion, severidad`,
+      )
+      .all({})
+      .map((r) => ({ id_estacion: String(r.id_estacion), severidad: String(r.severidad), n: Number(r.n) }));
+  }
+
+  async listReportStates(): Promise<EstadoReportes[]> {
+    return this.ready()
+      .cached<Fila>('SELECT * FROM reportes_estaciones ORDER BY id_estacion')
+      .all({})
+      .map(pickEstadoReportes);
+  }
+
+  async listSetAside(id_estacion: string, limit: number): Promise<ReporteApartado[]> {
+    return this.ready()
+      .cached<Fila>('SELECT * FROM reportes_apartados WHERE id_estacion = @id ORDER BY id DESC LIMIT @limit')
+      .all({ id: id_estacion, limit: nonNegativeInt(limit) })
+      .map((r) => pickApartado(parseJson(r.datos), r));
   }
 }

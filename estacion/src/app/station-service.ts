@@ -5,6 +5,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { GroupCommitter } from '@combustible/server';
 import {
   type Clock,
   type Combustible,
@@ -54,7 +55,6 @@ import {
 } from '../domain/types.js';
 import type { InsertOutcome, StationStore } from '../store/port.js';
 import type { StationBus } from './events.js';
-import { GroupCommitter } from './group-commit.js';
 
 export interface StationServiceOptions {
   /** Refuse `registro` for pump ids not configured at the station. */

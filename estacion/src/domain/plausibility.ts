@@ -24,13 +24,11 @@ import type { Surtidor, VersionPrecios } from './types.js';
 const HORA_MS = 3_600_000;
 
 export const LIMITES = {
+  // adelantoMaximoMs (REFUSED: a fecha_* that far after the station's now) and toleranciaMonto
+  // (OBSERVED as MONTO_INCONSISTENTE beyond it) come from there: the company applies them too.
   ...LIMITES_VENTA,
-  /** REFUSED: a fecha_* more than this after the station's now (a pump clock a day ahead is broken). */
-  adelantoMaximoMs: 24 * HORA_MS,
   /** OBSERVED (FECHA_ADELANTADA): a fecha_* more than this after the station's now (clock skew allowed). */
   desfaseToleradoMs: 5 * 60_000,
-  /** OBSERVED (MONTO_INCONSISTENTE): |monto_total − round(litros × precio_por_litro)| above this (pesos). */
-  toleranciaMonto: 1,
   /** OBSERVED (LITROS_SOBRE_CAPACIDAD): litres per sale of a pump with no configuration of its own. */
   capacidadPorDefecto: 1_000,
   /** OBSERVED (PRECIO_INUSUAL): precio_por_litro this far (fraction) from the price book's. */

@@ -116,6 +116,19 @@ export class ReconnectingClient extends EventEmitter<ReconnectingClientEvents> {
   }
 
   /**
+   * Stops reading from the connection (backpressure: the peer's writes wait in the kernel buffers
+   * and then in the peer); lines already received still arrive. A new connection starts reading.
+   */
+  pause(): void {
+    this.socket?.pause();
+  }
+
+  /** Reads again after pause(). */
+  resume(): void {
+    this.socket?.resume();
+  }
+
+  /**
    * Drops the current connection (peer misbehaved, liveness lost) and reconnects after backoff,
    * or after `minDelayMs` when longer (the peer said when to try again).
    */

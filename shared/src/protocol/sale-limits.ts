@@ -20,4 +20,11 @@ export const LIMITES_VENTA = {
   fechaMinimaMs: Date.UTC(2000, 0, 1),
   /** A pump's litre meter (totalizador_*), with 3 decimals still exact in a double. */
   totalizadorMax: 1_000_000_000_000,
+  /**
+   * A date more than this after the receiver's clock is refused (a clock a day ahead is broken):
+   * by the station for a pump's sale, by the company for a station's report.
+   */
+  adelantoMaximoMs: 24 * 3_600_000,
+  /** |monto_total − round(litros × precio_por_litro)| above this (pesos) is inconsistent. */
+  toleranciaMonto: 1,
 } as const;

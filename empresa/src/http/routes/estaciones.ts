@@ -3,11 +3,19 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CompanyError } from '../../errors.js';
 import { type ApiDeps, presentStation } from '../deps.js';
-import { cambiosEstacion, errorRespuesta, estacion, idParams, nuevaEstacion, paginaSimple } from '../schemas.js';
+import {
+  cambiosEstacion,
+  errorRespuesta,
+  estacion,
+  estacionDetalle,
+  idParams,
+  nuevaEstacion,
+  paginaSimple,
+} from '../schemas.js';
 
 const tags = ['estaciones'];
 
-export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, links }) => {
+export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, links, red }) => {
   const present = (id: string) => {
     const e = service.getStation(id);
     if (!e) throw new CompanyError('ESTACION_NO_ENCONTRADA', `no existe la estación "${id}"`);
@@ -42,12 +50,13 @@ export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
     {
       schema: {
         tags,
-        summary: 'Una estación con el estado de su enlace',
+        summary:
+          'Una estación con el estado de su enlace y lo que informa: sus surtidores (versión de precios de cada uno), alertas abiertas y reportes',
         params: idParams,
-        response: { 200: estacion, 404: errorRespuesta },
+        response: { 200: estacionDetalle, 404: errorRespuesta },
       },
     },
-    async (req) => present(req.params.id),
+    async (req) => ({ ...present(req.params.id), ...(await red.detalle(req.params.id)) }),
   );
 
   app.post(

@@ -2,7 +2,8 @@
  * Group commit: items submitted while a commit is running are written together by the next one,
  * so many concurrent transactions share one durable write instead of paying one each. There is no
  * timer: a commit starts as soon as the previous one is done (natural batching), so the batch
- * grows with the load by itself, up to `maxBatch`.
+ * grows with the load by itself, up to `maxBatch`. Shared by the station (sales from its pumps) and
+ * the company (reports from its stations).
  */
 
 /**
