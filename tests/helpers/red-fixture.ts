@@ -68,7 +68,8 @@ export function estacionesFixture(ahora: number, replicas = true): EstacionFixtu
       id_estacion: id,
       nombre: `Estación ${n}`,
       conectada: !caida && i !== 11,
-      estado: caida ? 'desconectado' : i === 11 ? 'conectando' : 'sincronizado',
+      // Station 17's link is another replica's: no link state in this process.
+      estado: caida ? 'desconectado' : i === 11 ? 'conectando' : i === 16 ? null : 'sincronizado',
       ultimo_contacto: new Date(
         ahora - (caida ? 3 * 86_400_000 + 7_200_000 : i === 11 ? 95_000 : 2000 + i * 500),
       ).toISOString(),
@@ -78,8 +79,14 @@ export function estacionesFixture(ahora: number, replicas = true): EstacionFixtu
       alertas_abiertas: alertas,
       reportes:
         i === 18
-          ? { ultimo_seq_recibido: null, ultimo_seq_estacion: null, pendientes: null }
-          : { ultimo_seq_recibido: ultimo - pendientes, ultimo_seq_estacion: ultimo, pendientes },
+          ? { ultimo_seq_recibido: 0, ultimo_seq_estacion: null, pendientes: null, rechazados: 0, conflictos: 0 }
+          : {
+              ultimo_seq_recibido: ultimo - pendientes,
+              ultimo_seq_estacion: ultimo,
+              pendientes,
+              rechazados: i === 15 ? 2 : 0,
+              conflictos: 0,
+            },
       propietario: replicas ? (i % 2 === 0 ? 'empresa-a' : 'empresa-b') : null,
     };
   });
@@ -222,7 +229,7 @@ export function detalleFixture(e: EstacionFixture, ahora: number): EstacionDetal
     al_dia: e.version_confirmada === VIGENTE,
     programada_recibida: null,
     ultimo_error: e.conectada ? null : 'connect ECONNREFUSED 10.0.0.1:5001',
-    enlace: { estado: e.estado, anomalia: null },
+    enlace: e.estado === null ? null : { estado: e.estado, anomalia: null },
     surtidores,
     alertas_abiertas: alertas,
     reportes: e.reportes,

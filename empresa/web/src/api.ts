@@ -1,7 +1,8 @@
 /**
  * The page's requests to the company API, one at a time: every request waits for the one before it
  * (`enCola`), so the poll loop and a change never overlap and a slow service never piles requests
- * up. A 401 (the session ended) is a `SinSesion`; any other failure an Error with the API's message.
+ * up. A 401 (the session ended) is a `SinSesion`; another error answer a `RespuestaError` with the
+ * API's message; no answer at all, the fetch's own error.
  */
 import type { ErrorApi } from './types.js';
 
@@ -10,6 +11,16 @@ const ESPERA_MS = 10_000;
 
 /** The API answered 401: the session expired, was closed or its user removed. */
 export class SinSesion extends Error {}
+
+/** The API answered, with an error (its message, and the fields it names). */
+export class RespuestaError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
 
 let cola: Promise<unknown> = Promise.resolve();
 /** Runs `hacer` after every request queued before it has finished, well or not. */
@@ -44,7 +55,7 @@ export function pedir<T>(method: string, path: string, body?: unknown): Promise<
         .filter((d) => !mensaje.includes(d.problema))
         .map((d) => `${d.campo}: ${d.problema}`)
         .join('; ');
-      throw new Error(`${e.mensaje ?? res.statusText}${detalles ? ` (${detalles})` : ''}`);
+      throw new RespuestaError(`${e.mensaje ?? res.statusText}${detalles ? ` (${detalles})` : ''}`, res.status);
     }
     return { data, res };
   });

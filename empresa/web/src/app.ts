@@ -17,7 +17,7 @@
  * its own.
  */
 import { asegurarSesion, barraSesion, marcarRol, pedirSesion, puede, type Sesion } from '/comun/sesion.js';
-import { api, pagina, SinSesion } from './api.js';
+import { api, pagina, RespuestaError, SinSesion } from './api.js';
 import { hora, pesos, texto } from './formato.js';
 import { iniciarGrafico, mostrarResumen, pedidoResumen } from './grafico.js';
 import { detalleAbierto, iniciarRed, mostrarDetalle, mostrarRed } from './red.js';
@@ -31,7 +31,7 @@ import type {
   VentaRed,
   VersionPrecios,
 } from './types.js';
-import { conocerRed, iniciarVentas, mostrarVentas, rutaVentas } from './ventas.js';
+import { conocerRed, iniciarVentas, mostrarVentas, rutaVentas, ventasRechazadas } from './ventas.js';
 
 const ROLES = ['lectura', 'precios', 'admin'] as const;
 const ETIQUETAS: Record<CampoPrecio, string> = {
@@ -313,7 +313,16 @@ async function refrescarRed(): Promise<void> {
 /** One round of the sales list (the network once first, for the time zone and the names). */
 async function refrescarVentas(): Promise<void> {
   if (!redLeida) leerRed(await api<Red>('GET', '/api/red'));
-  mostrarVentas(await pagina<VentaRed>(rutaVentas()));
+  let ventas: { items: VentaRed[]; total: number };
+  try {
+    ventas = await pagina<VentaRed>(rutaVentas());
+  } catch (err) {
+    // The service answered (a 400 names the filter): not a lost connection.
+    if (!(err instanceof RespuestaError)) throw err;
+    ventasRechazadas(mensajeDe(err));
+    return;
+  }
+  mostrarVentas(ventas);
 }
 
 /** One round of the view shown; one request at a time. */

@@ -11,7 +11,15 @@
  */
 import { entero, hace, hora, litros, pesos, texto } from './formato.js';
 import { filaVacia, nuevaCache, sincronizarFilas } from './tabla.js';
-import type { AlertaReportada, EstacionDetalle, EstacionRed, Red, Severidad, SurtidorReportado } from './types.js';
+import type {
+  AlertaReportada,
+  EstacionDetalle,
+  EstacionRed,
+  Red,
+  ReportesEstacion,
+  Severidad,
+  SurtidorReportado,
+} from './types.js';
 
 /** Rows drawn at most; filtering finds the others. */
 export const MAX_FILAS = 500;
@@ -48,7 +56,7 @@ const atrasada = (e: EstacionRed, vigente: number) =>
 /** Comparators, ascending; ties go by name. */
 const COMPARAR: Record<Clave, (a: EstacionRed, b: EstacionRed) => number> = {
   nombre: (a, b) => a.nombre.localeCompare(b.nombre, 'es') || a.id_estacion.localeCompare(b.id_estacion),
-  estado: (a, b) => Number(a.conectada) - Number(b.conectada) || a.estado.localeCompare(b.estado),
+  estado: (a, b) => Number(a.conectada) - Number(b.conectada) || (a.estado ?? '').localeCompare(b.estado ?? ''),
   contacto: (a, b) => (Date.parse(a.ultimo_contacto ?? '') || 0) - (Date.parse(b.ultimo_contacto ?? '') || 0),
   version: (a, b) => (a.version_confirmada ?? -1) - (b.version_confirmada ?? -1),
   cumplimiento: (a, b) => cumplimiento(a) - cumplimiento(b) || a.surtidores.total - b.surtidores.total,
@@ -81,7 +89,7 @@ function coincide(e: EstacionRed, red: Red): boolean {
   const t = estado.texto;
   if (
     t !== '' &&
-    !`${e.nombre}\n${e.id_estacion}\n${e.estado}\n${e.propietario ?? ''}`.toLocaleLowerCase('es').includes(t)
+    !`${e.nombre}\n${e.id_estacion}\n${e.estado ?? ''}\n${e.propietario ?? ''}`.toLocaleLowerCase('es').includes(t)
   )
     return false;
   switch (estado.filtro) {
@@ -117,6 +125,18 @@ function insignias(a: EstacionRed['alertas_abiertas']): HTMLTableCellElement {
   return td;
 }
 
+/** How far the company is behind a station's journal, in words. */
+function tituloReportes(r: ReportesEstacion): string {
+  const recibidos = `Recibidos hasta el n.º ${entero(r.ultimo_seq_recibido)}`;
+  const apartados =
+    r.rechazados + r.conflictos > 0
+      ? `; ${entero(r.rechazados + r.conflictos)} apartados (rechazados o en conflicto)`
+      : '';
+  return r.pendientes === null || r.ultimo_seq_estacion === null
+    ? `${recibidos}; la estación aún no dice hasta dónde tiene${apartados}.`
+    : `${recibidos} de ${entero(r.ultimo_seq_estacion)}${apartados}.`;
+}
+
 /** The last contact, relative to when the network was read ("hace 5 s"), exact in its tooltip. */
 function contacto(e: EstacionRed, red: Red, td: HTMLTableCellElement): HTMLTableCellElement {
   const relativo = hace(e.ultimo_contacto, red.generado);
@@ -138,9 +158,11 @@ function fila(e: EstacionRed, red: Red): HTMLTableRowElement {
   nombre.append(abrir);
 
   const enlace = document.createElement('td');
-  enlace.append(texto('span', e.estado, `estado ${e.estado}`));
+  // No link in this process (another replica's station, say): whether it is connected.
+  const estadoEnlace = e.estado ?? (e.conectada ? 'conectada' : 'sin enlace');
+  enlace.append(texto('span', estadoEnlace, `estado ${e.estado ?? (e.conectada ? 'sincronizado' : 'desconectado')}`));
   // Connecting again after a cut: still without a link.
-  if (!e.conectada && e.estado !== 'desconectado' && e.estado !== 'detenido')
+  if (!e.conectada && e.estado !== null && e.estado !== 'desconectado' && e.estado !== 'detenido')
     enlace.append(texto('div', 'sin conexión', 'etiqueta'));
 
   const ultimo = contacto(e, red, document.createElement('td'));
@@ -168,10 +190,7 @@ function fila(e: EstacionRed, red: Red): HTMLTableRowElement {
 
   const p = e.reportes.pendientes;
   const pendientes = p === null ? celdaNum('—', 'vacio') : celdaNum(entero(p), p > 0 ? 'atrasada' : 'suave');
-  pendientes.title =
-    p === null
-      ? 'La estación no informa reportes.'
-      : `Recibidos hasta el ${e.reportes.ultimo_seq_recibido ?? 0} de ${e.reportes.ultimo_seq_estacion ?? 0}`;
+  pendientes.title = tituloReportes(e.reportes);
 
   tr.append(
     nombre,
@@ -378,11 +397,11 @@ export function mostrarDetalle(d: EstacionDetalle | null, error?: string): void 
   const r = d.reportes;
   dato(
     'Reportes',
-    r.pendientes === null
-      ? 'no informa'
-      : `recibidos hasta el ${entero(r.ultimo_seq_recibido ?? 0)}; ${entero(r.pendientes)} pendientes`,
+    `recibidos hasta el n.º ${entero(r.ultimo_seq_recibido)}; ${r.pendientes === null ? 'pendientes: se sabe al conectarse' : `${entero(r.pendientes)} pendientes`}`,
     (r.pendientes ?? 0) > 0 ? 'atrasada' : '',
   );
+  if (r.rechazados + r.conflictos > 0)
+    dato('Apartados', `${entero(r.rechazados)} rechazados, ${entero(r.conflictos)} en conflicto`, 'atrasada');
 
   const alDia = d.surtidores.filter((s) => s.version_precios === vigente).length;
   const tituloSurt = texto(

@@ -67,11 +67,16 @@ export interface Totales {
   monto: number;
 }
 
-/** How far the company is behind a station's journal (null: the station does not report). */
+/** How far the company is behind a station's journal. */
 export interface ReportesEstacion {
-  ultimo_seq_recibido: number | null;
+  /** The highest journal position stored here (0: none). */
+  ultimo_seq_recibido: number;
+  /** The station's last position as its link told (null: unknown here). */
   ultimo_seq_estacion: number | null;
   pendientes: number | null;
+  /** Reports ever kept apart: rejected (class unknown, invalid, implausible) or in conflict. */
+  rechazados: number;
+  conflictos: number;
 }
 
 export interface AlertasAbiertas {
@@ -86,7 +91,8 @@ export interface EstacionRed {
   id_estacion: string;
   nombre: string;
   conectada: boolean;
-  estado: EstadoEnlace;
+  /** The link state (null: no link in this process). */
+  estado: EstadoEnlace | null;
   ultimo_contacto: string | null;
   version_confirmada: number | null;
   /** Pumps the station reported; al_dia: those at the newest version in force. */
@@ -145,11 +151,19 @@ export interface AlertaReportada {
   resuelta: string | null;
 }
 
-/** GET /api/estaciones/:id: the station, its pumps and its open alerts. */
+/** GET /api/estaciones/:id: the station, its pumps, its open alerts and its reports kept apart. */
 export interface EstacionDetalle extends Estacion {
   surtidores: SurtidorReportado[];
   alertas_abiertas: AlertaReportada[];
   reportes: ReportesEstacion;
+  reportes_apartados?: {
+    seq: number;
+    tipo: 'rechazado' | 'conflicto';
+    clase: string;
+    codigo: string | null;
+    motivo: string;
+    recibida_empresa: string;
+  }[];
 }
 
 /** An entry of GET /api/ventas: a sale a station reported. */

@@ -9,8 +9,9 @@ import type { Combustible, VentaRed } from './types.js';
 
 /** Sales per page. */
 export const POR_PAGINA = 50;
-/** The query parameter of the first item of a page. */
+/** The query parameter of the first item of a page, and its largest value (MAX_OFFSET_VENTAS). */
 const SALTO = 'offset';
+const MAX_SALTO = 100_000;
 const COLUMNAS = 11;
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -81,6 +82,12 @@ function fila(v: VentaRed): HTMLTableRowElement {
   return tr;
 }
 
+/** The API refused the query (a filter it does not take): said by the filters, the list as it was. */
+export function ventasRechazadas(mensaje: string): void {
+  $('mensaje-ventas').textContent = `No se pudo leer las ventas: ${mensaje}`;
+  $('mensaje-ventas').className = 'mensaje error';
+}
+
 export function mostrarVentas({ items, total }: { items: VentaRed[]; total: number }): void {
   estado.total = total;
   const cuerpo = $('ventas');
@@ -106,10 +113,15 @@ export function mostrarVentas({ items, total }: { items: VentaRed[]; total: numb
     );
   }
   const desde = items.length === 0 ? 0 : estado.salto + 1;
+  // The API pages only so deep: past that, narrower filters or the CSV.
+  const alFondo = estado.salto + POR_PAGINA > MAX_SALTO;
   $('ventas-cuenta').textContent =
-    total === 0 ? 'Sin ventas' : `${entero(desde)}–${entero(estado.salto + items.length)} de ${entero(total)} ventas`;
+    total === 0
+      ? 'Sin ventas'
+      : `${entero(desde)}–${entero(estado.salto + items.length)} de ${entero(total)} ventas` +
+        (alFondo && estado.salto + items.length < total ? ' (para ver más, acote los filtros o descargue el CSV)' : '');
   $<HTMLButtonElement>('ventas-anterior').disabled = estado.salto === 0;
-  $<HTMLButtonElement>('ventas-siguiente').disabled = estado.salto + POR_PAGINA >= total;
+  $<HTMLButtonElement>('ventas-siguiente').disabled = estado.salto + POR_PAGINA >= total || alFondo;
 }
 
 /** Reads the filter form into query parameters; a message and null when something is wrong. */
@@ -122,7 +134,11 @@ function leerFiltros(form: HTMLFormElement): URLSearchParams | null {
     return null;
   };
   const estacion = valor('estacion');
-  if (estacion !== '') q.set('estacion', estacion);
+  if (estacion !== '') {
+    // A station id as the link protocol spells it (idEstacion).
+    if (!/^[\w.-]{1,64}$/.test(estacion)) return mal('Estación: su id (letras, dígitos, _ . -).');
+    q.set('estacion', estacion);
+  }
   const combustible = valor('combustible') as Combustible | '';
   if (combustible !== '') q.set('combustible', combustible);
   const surtidor = valor('surtidor');
@@ -174,7 +190,7 @@ export function iniciarVentas(alCambiar: () => void): void {
     alCambiar();
   });
   $('ventas-siguiente').addEventListener('click', () => {
-    if (estado.salto + POR_PAGINA >= estado.total) return;
+    if (estado.salto + POR_PAGINA >= estado.total || estado.salto + POR_PAGINA > MAX_SALTO) return;
     estado.salto += POR_PAGINA;
     alCambiar();
   });
