@@ -4,14 +4,25 @@
  * /api/resumen, /api/ventas, /api/estaciones/:id) answered by the browser from a realistic
  * fixture (tests/helpers/red-fixture.ts): 20 stations with the odd ones (no pumps, down for days,
  * reconnecting, behind on prices, not reporting), 14 days of sales with a day without any.
- * Screenshots go to tests/screenshots/empresa-red-*.png.
+ * Then the same page against a real company whose store was seeded with reported sales, pumps and
+ * alerts, a real station connected to it. Screenshots go to tests/screenshots/empresa-red*.png and
+ * empresa-ventas*.png.
  */
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from './helpers/browser.js';
 import { browserTestsAvailable, screenshot } from './helpers/dashboard.js';
-import { type CompanyProcess, startCompanyProcess } from './helpers/empresa.js';
-import { removeTempDirs } from './helpers/processes.js';
+import type { VentaReportada } from '@combustible/shared';
+import { createStore } from '../empresa/src/store/index.js';
+import {
+  entrante,
+  unaAlertaReportada,
+  unaEstacion,
+  unaVentaReportada,
+  unSurtidorReportado,
+} from '../empresa/src/store/test-builders.js';
+import { type CompanyProcess, startCompanyProcess, stationAddress } from './helpers/empresa.js';
+import { removeTempDirs, type StationProcess, startStationProcess, tempDir } from './helpers/processes.js';
 import {
   detalleFixture,
   diaEnZona,
@@ -358,5 +369,206 @@ describe.skipIf(!available)('company page: network view (mocked network APIs)', 
     );
     await page.click('#form-ventas button[type="reset"]');
     await expect.poll(() => page.textContent('#ventas-cuenta'), ROUND).toBe('1–50 de 137 ventas');
+  });
+});
+
+/**
+ * The same page against a real company whose store holds what stations reported (seeded through
+ * the store port as the report intake writes it): a real station process connected to it, two
+ * stations that do not answer, 14 days of sales with a day without any, pumps at two versions,
+ * an open alert and a resolved one.
+ */
+describe.skipIf(!available)('company page: network view (real company, seeded store)', () => {
+  let company: CompanyProcess;
+  let station: StationProcess;
+  let browser: Browser;
+  const ahora = Date.now();
+  const ventas: VentaReportada[] = [];
+  const estacionDe = new Map<string, string>();
+
+  beforeAll(async () => {
+    station = await startStationProcess({ flags: { id: 'centro', nombre: 'Estación Centro' } });
+    const dataDir = tempDir('empresa-red-');
+    const store = createStore({ dataDir });
+    await store.setup();
+    const [host, puerto] = stationAddress(station).split(':');
+    for (const e of [
+      { id_estacion: 'centro', nombre: 'Estación Centro', host: host!, puerto: Number(puerto) },
+      // Nothing listens on ports 9 and 7 of this machine: these links never come up.
+      { id_estacion: 'norte', nombre: 'Estación Norte', host: '127.0.0.1', puerto: 9 },
+      { id_estacion: 'sur', nombre: 'Estación Sur', host: '127.0.0.1', puerto: 7 },
+    ])
+      await store.insertStation(unaEstacion(e));
+    const seq = new Map<string, number>();
+    const reporte = (id: string, registro: Parameters<typeof entrante>[2]) => {
+      const n = (seq.get(id) ?? 0) + 1;
+      seq.set(id, n);
+      return entrante(id, n, registro, new Date(ahora).toISOString());
+    };
+    const lote: ReturnType<typeof entrante>[] = [];
+    // 14 days of sales, none 5 days back: norte sells 93 and diesel, centro 95.
+    for (let d = 0; d < 14; d++) {
+      if (d === 5) continue;
+      const fin = ahora - d * 86_400_000 - 60_000;
+      for (const [id, tipo_combustible, litros, precio] of [
+        ['norte', '93', 35.5, 1290],
+        ['norte', 'diesel', 80.25, 1120],
+        ['centro', '95', 22.125, 1350],
+      ] as const) {
+        const v = unaVentaReportada({
+          id_transaccion: `${id}-${d}-${tipo_combustible}`,
+          id_surtidor: tipo_combustible === 'diesel' ? 2 : 1,
+          tipo_combustible,
+          litros,
+          precio_por_litro: precio,
+          fecha_inicio: new Date(fin - 120_000).toISOString(),
+          fecha_fin: new Date(fin).toISOString(),
+          recibida: new Date(fin + 1000).toISOString(),
+        });
+        ventas.push(v);
+        estacionDe.set(v.id_transaccion, id);
+        lote.push(reporte(id, { clase: 'venta', datos: v }));
+      }
+    }
+    const t = new Date(ahora - 600_000).toISOString();
+    for (const [id, id_surtidor, version_precios] of [
+      ['centro', 1, 1],
+      ['centro', 2, 1],
+      ['norte', 1, 1],
+      ['norte', 2, 1],
+      ['norte', 3, 0],
+    ] as const)
+      lote.push(
+        reporte(id, {
+          clase: 'surtidor',
+          datos: unSurtidorReportado({ id_surtidor, nombre: `Isla ${id_surtidor}`, version_precios, actualizado: t }),
+        }),
+      );
+    lote.push(
+      reporte('norte', {
+        clase: 'alerta',
+        datos: unaAlertaReportada({
+          id: 'fuga-1',
+          codigo: 'FUGA_SOSPECHADA',
+          severidad: 'critica',
+          mensaje: 'Tanque 2: la varianza acumulada supera 0,5 % de lo vendido',
+          id_surtidor: null,
+          creada: t,
+        }),
+      }),
+      reporte('norte', {
+        clase: 'alerta',
+        datos: unaAlertaReportada({ id: 'resuelta-1', severidad: 'advertencia', creada: t, resuelta: t }),
+      }),
+    );
+    await store.saveReports(lote, { maxApartados: 100 });
+    await store.close();
+    company = await startCompanyProcess({ dataDir, flags: { nombre: 'Combustibles del Sur' } });
+    await company.request('/api/usuarios', 'POST', { nombre: LECTOR.usuario, rol: 'lectura', clave: LECTOR.clave });
+    browser = await launchBrowser();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await company?.stop('SIGKILL');
+    await station?.stop('SIGKILL');
+    removeTempDirs();
+  });
+
+  async function openPage(vista: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'es-CL' });
+    const page = await context.newPage();
+    await page.goto(`${company.api}/#${vista}`);
+    await page.fill('#sesion-usuario', LECTOR.usuario);
+    await page.fill('#sesion-clave', LECTOR.clave);
+    await page.click('#sesion-entrar');
+    await expect.poll(() => page.textContent('#conexion'), ROUND).toBe('En línea');
+    return page;
+  }
+
+  const hoy = () => diaEnZona(ahora);
+  const suma = (vs: VentaReportada[]) => vs.reduce((a, v) => a + v.monto_total, 0);
+  const pesos = (n: number) => `$${n.toLocaleString('es-CL')}`;
+
+  it('shows each station with its link, price compliance of its pumps, sales today and open alerts', async () => {
+    const page = await openPage('red');
+    const fila = (id: string) => page.locator(`#red-estaciones tr[data-estacion="${id}"]`);
+    await expect.poll(() => fila('centro').locator('.estado').textContent(), ROUND).toBe('sincronizado');
+    expect(await page.locator('#red-estaciones tr[data-estacion]').count()).toBe(3);
+    expect(await fila('centro').locator('[data-cumplimiento]').textContent()).toBe('2 de 2');
+    expect(await fila('norte').locator('[data-cumplimiento]').textContent()).toBe('2 de 3');
+    expect(await fila('sur').locator('[data-cumplimiento]').textContent()).toBe('sin surtidores');
+    expect(await fila('norte').locator('.alertas').textContent()).toBe('1 crítica');
+    expect(await fila('norte').getAttribute('class')).toContain('sin-enlace');
+    const deHoy = (id: string) =>
+      ventas.filter((v) => estacionDe.get(v.id_transaccion) === id && diaEnZona(Date.parse(v.fecha_fin)) === hoy());
+    expect((await fila('norte').locator('td').allTextContents())[7]).toBe(pesos(suma(deHoy('norte'))));
+    expect((await fila('centro').locator('td').allTextContents())[5]).toBe(String(deHoy('centro').length));
+    expect((await page.locator('#red-totales td').allTextContents())[6]).toBe(
+      pesos(suma([...deHoy('norte'), ...deHoy('centro')])),
+    );
+    expect(await page.textContent('#red-cumplimiento dd')).toBe('4 de 5');
+    expect(await page.textContent('#red-alertas dd')).toBe('1');
+    await screenshot(page, 'empresa-red-real.png');
+
+    await fila('norte').locator('button.abrir-detalle').click();
+    await expect.poll(() => page.locator('#detalle-surtidores tbody tr').count(), ROUND).toBe(3);
+    expect(await page.locator('#detalle-surtidores tbody tr td:nth-child(3)').allTextContents()).toEqual([
+      '1 ✓',
+      '1 ✓',
+      '0 (atrasada)',
+    ]);
+    expect(await page.locator('#detalle-alertas li').count()).toBe(1);
+    expect(await page.locator('#detalle-alertas li').textContent()).toContain('FUGA_SOSPECHADA');
+    await page.click('#detalle-cerrar');
+  });
+
+  it('charts the 14 days of sales by fuel as the company totals them', async () => {
+    const page = await openPage('red');
+    await expect.poll(() => page.locator('#grafico g[data-dia]').count(), ROUND).toBe(14);
+    const porDia = new Map<string, Set<string>>();
+    for (const v of ventas) {
+      const d = diaEnZona(Date.parse(v.fecha_fin));
+      porDia.set(d, (porDia.get(d) ?? new Set()).add(v.tipo_combustible));
+    }
+    const barras = await page
+      .locator('#grafico g[data-dia]')
+      .evaluateAll((g: Nodo[]) => g.map((x) => [x.getAttribute('data-dia'), x.querySelectorAll('rect').length]));
+    expect(barras.map(([d, n]) => [d, n])).toEqual(barras.map(([d]) => [d, porDia.get(String(d))?.size ?? 0]));
+    expect(barras.filter(([, n]) => n === 0)).toHaveLength(1);
+    const leyenda = await page.locator('#grafico .leyenda span').allTextContents();
+    expect(leyenda).toEqual([
+      `93 · ${pesos(suma(ventas.filter((v) => v.tipo_combustible === '93')))}`,
+      `95 · ${pesos(suma(ventas.filter((v) => v.tipo_combustible === '95')))}`,
+      '97 · $0',
+      `Diésel · ${pesos(suma(ventas.filter((v) => v.tipo_combustible === 'diesel')))}`,
+    ]);
+    await page.locator('#t-grafico').scrollIntoViewIfNeeded();
+    await screenshot(page, 'empresa-red-real-grafico.png');
+  });
+
+  it('lists the sales the stations reported, filtered, and downloads them as CSV', async () => {
+    const page = await openPage('ventas');
+    await expect
+      .poll(() => page.textContent('#ventas-cuenta'), ROUND)
+      .toBe(`1–${ventas.length} de ${ventas.length} ventas`);
+    await page.fill('input[name="estacion"]', 'norte');
+    await page.selectOption('select[name="combustible"]', 'diesel');
+    await page.click('#form-ventas button[type="submit"]');
+    await expect.poll(() => page.textContent('#ventas-cuenta'), ROUND).toBe('1–13 de 13 ventas');
+    expect(await page.locator('#ventas tr[data-venta] td:nth-child(4)').allTextContents()).toEqual(
+      Array(13).fill('Diésel'),
+    );
+    const href = await page.getAttribute('#ventas-csv', 'href');
+    const csv = await page.context().request.get(`${company.api}${href}`);
+    expect(csv.status()).toBe(200);
+    expect(csv.headers()['content-type']).toMatch(/^text\/csv/);
+    const lineas = (await csv.text()).trim().split(/\r?\n/);
+    expect(lineas).toHaveLength(14);
+    expect(lineas[0]).toMatch(/^id_estacion;seq;/);
+    await page.fill('input[name="estacion"]', 'no válida!');
+    await page.click('#form-ventas button[type="submit"]');
+    expect(await page.textContent('#mensaje-ventas')).toBe('Estación: su id (letras, dígitos, _ . -).');
+    await screenshot(page, 'empresa-ventas-real.png');
   });
 });

@@ -223,15 +223,17 @@ function totales(lista: readonly EstacionRed[], red: Red): HTMLTableRowElement {
   primera.scope = 'row';
   tr.append(
     primera,
-    texto('td', `${entero(conectadas)} conectadas`),
+    texto('td', `${entero(conectadas)} ${conectadas === 1 ? 'conectada' : 'conectadas'}`),
     texto('td', ''),
-    celdaNum(`${entero(conVigente)} con la ${red.version_vigente}`),
+    celdaNum(`${entero(conVigente)} de ${entero(lista.length)} al día`, conVigente === lista.length ? '' : 'atrasada'),
     celdaNum(`${entero(alDia)} de ${entero(surt)}`, alDia === surt ? '' : 'atrasada'),
     celdaNum(entero(suma((e) => e.ventas_hoy.transacciones))),
     celdaNum(litros(suma((e) => e.ventas_hoy.litros))),
     celdaNum(pesos(suma((e) => e.ventas_hoy.monto))),
     insignias(alertas),
-    celdaNum(entero(suma((e) => e.reportes.pendientes ?? 0))),
+    lista.some((e) => e.reportes.pendientes !== null)
+      ? celdaNum(entero(suma((e) => e.reportes.pendientes ?? 0)))
+      : celdaNum('—', 'vacio'),
     texto('td', '', 'replica'),
   );
   return tr;
