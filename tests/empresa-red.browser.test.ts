@@ -40,6 +40,17 @@ const LECTOR = { usuario: 'luis', clave: 'clave-de-luis-1' };
 /** The network view polls every 5 s: a change shows within a round and a pause. */
 const ROUND = { timeout: 15_000 };
 
+/** A page of `context` at the company's `#vista`, logged in as LECTOR, once online. */
+async function entrar(context: BrowserContext, company: CompanyProcess, vista: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${company.api}/#${vista}`);
+  await page.fill('#sesion-usuario', LECTOR.usuario);
+  await page.fill('#sesion-clave', LECTOR.clave);
+  await page.click('#sesion-entrar');
+  await expect.poll(() => page.textContent('#conexion'), ROUND).toBe('En línea');
+  return page;
+}
+
 /** What the mocked API answers; a test may change it between rounds. */
 interface Red {
   estaciones: EstacionFixture[];
@@ -104,13 +115,7 @@ describe.skipIf(!available)('company page: network view (mocked network APIs)', 
         return json(route, detalleFixture(e, ahora));
       },
     );
-    const page = await context.newPage();
-    await page.goto(`${company.api}/#${vista}`);
-    await page.fill('#sesion-usuario', LECTOR.usuario);
-    await page.fill('#sesion-clave', LECTOR.clave);
-    await page.click('#sesion-entrar');
-    await expect.poll(() => page.textContent('#conexion'), ROUND).toBe('En línea');
-    return page;
+    return entrar(context, company, vista);
   }
 
   const nueva = (estaciones = estacionesFixture(Date.now())): Red => ({
@@ -475,16 +480,8 @@ describe.skipIf(!available)('company page: network view (real company, seeded st
     removeTempDirs();
   });
 
-  async function openPage(vista: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'es-CL' });
-    const page = await context.newPage();
-    await page.goto(`${company.api}/#${vista}`);
-    await page.fill('#sesion-usuario', LECTOR.usuario);
-    await page.fill('#sesion-clave', LECTOR.clave);
-    await page.click('#sesion-entrar');
-    await expect.poll(() => page.textContent('#conexion'), ROUND).toBe('En línea');
-    return page;
-  }
+  const openPage = async (vista: string) =>
+    entrar(await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'es-CL' }), company, vista);
 
   const hoy = () => diaEnZona(ahora);
   const suma = (vs: VentaReportada[]) => vs.reduce((a, v) => a + v.monto_total, 0);
