@@ -140,6 +140,24 @@ export const STATION_OPTIONS = {
       'Segundos que un surtidor disponible puede seguir con otra versión de precios antes de la alerta PRECIOS_DESALINEADOS (0: no se revisa)',
     default: 30,
   },
+  'reportes-ventana-max': {
+    type: 'number',
+    describe:
+      'Reportes a la empresa enviados y aún sin acuse, como máximo, por conexión (1–1000; la empresa pide su ventana)',
+    default: 256,
+  },
+  'reportes-por-seg': {
+    type: 'number',
+    describe:
+      'Reportes a la empresa por segundo, como máximo, por conexión (1–100000): una semana pendiente no ahoga los precios',
+    default: 500,
+  },
+  'reportar-alertas': {
+    type: 'string',
+    choices: ['info', 'advertencia', 'critica', 'ninguna'],
+    describe: 'Alertas que se reportan a la empresa: de esta severidad hacia arriba (ninguna: ninguna)',
+    default: 'advertencia',
+  },
   'command-timeout': {
     type: 'number',
     describe: 'Segundos de espera de la respuesta a un comando',

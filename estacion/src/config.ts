@@ -4,7 +4,7 @@
  */
 import { ZONA_HORARIA_POR_DEFECTO, zonaValida } from './domain/cierres.js';
 import { type ExposureInput, normalizeOrigin } from '@combustible/server';
-import { logLevel, port } from '@combustible/shared';
+import { logLevel, MAX_VENTANA_REPORTES, port } from '@combustible/shared';
 import { z } from 'zod';
 
 /**
@@ -114,6 +114,12 @@ export const stationConfigSchema = z
     maxClockDrift: seconds.default(5),
     /** Seconds a disponible pump may keep another price version before PRECIOS_DESALINEADOS (0: never checked). */
     priceMismatch: z.coerce.number().min(0).max(86_400).default(30),
+    /** (ext, issue 15) Reports in flight per company connection at most, whatever the company asks. */
+    reportesVentanaMax: z.coerce.number().int().min(1).max(MAX_VENTANA_REPORTES).default(256),
+    /** (ext, issue 15) Reports sent to the company per second at most, per connection. */
+    reportesPorSeg: z.coerce.number().int().min(1).max(100_000).default(500),
+    /** (ext, issue 15) Alerts at or above this severity are forwarded to the company (ninguna: none). */
+    reportarAlertas: z.enum(['info', 'advertencia', 'critica', 'ninguna']).default('advertencia'),
     commandTimeout: seconds.default(5),
     /** (ext) Seconds an authorization waits for dispensing to start (the wire's vence_en_ms bounds). */
     authorizationTimeout: z.coerce.number().min(1).max(3600).default(120),

@@ -106,8 +106,10 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       automatic: config.autorizacionAutomatica,
     },
     priceMismatchMs: config.priceMismatch * 1000,
+    reportarAlertas: config.reportarAlertas,
   });
   const metrics = new StationMetrics(bus);
+  metrics.watchReports(service.journal);
   const tanks = new TankService(
     store,
     bus,
@@ -259,9 +261,12 @@ export async function startStation(config: StationConfig, deps: StationDeps): Pr
       log: log.child({ mod: 'empresa' }),
       clock,
       metrics,
+      reportMetrics: metrics,
       audit: refusals,
       options: {
         token: config.companyToken,
+        reportesVentanaMax: config.reportesVentanaMax,
+        reportesPorSeg: config.reportesPorSeg,
         maxLineBytes: config.maxLineBytes,
         maxBadLines: config.maxBadLines,
         authTimeoutMs: config.registrationTimeout * 1000,

@@ -113,6 +113,7 @@ function seed(dir: string, n: number): number {
           secuencia: i,
           totalizador_fin: null,
           doc: JSON.stringify(doc),
+          seq_reporte: i + 1,
         });
       }
     });

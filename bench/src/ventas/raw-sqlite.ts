@@ -31,7 +31,7 @@ export function readStoredRows(sourceDir: string): Row[] {
     return db
       .prepare(
         `SELECT id_surtidor, id_transaccion, tipo_combustible, metodo_pago, fecha_fin_utc, litros, monto_total,
-           recibida, secuencia, totalizador_fin, doc FROM transacciones ORDER BY rowid`,
+           recibida, secuencia, totalizador_fin, doc, seq_reporte FROM transacciones ORDER BY rowid`,
       )
       .all() as Row[];
   } finally {

@@ -6,9 +6,9 @@
  * written.
  *
  * The wait is bounded (--reportes-cola): once that many reports wait for a write, `saturated` tells
- * the links to stop reading (each still holds at most its window), and they are told to read again
- * when the wait is back under half. Memory never grows with the number of stations times their
- * windows.
+ * each link that receives more to stop reading, and they are told to read again when the wait is
+ * back under half. A link still takes the rest of the chunk it had read, so the wait may pass the
+ * bound by up to one window (--reportes-ventana) per link, never more.
  */
 import { GroupCommitter } from '@combustible/server';
 import { type Clock, isoNow, type Logger, type Reporte } from '@combustible/shared';

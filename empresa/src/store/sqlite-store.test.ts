@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { describeStoreContract } from './contract.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import { SQLITE_FILE, SqliteStore } from './sqlite-store.js';
-import { unaVersion } from './test-builders.js';
+import { entrante, unaAlertaReportada, unaVentaReportada, unaVersion, unSurtidorReportado } from './test-builders.js';
 
 const { tempDir, storeIn, track, reopen } = storesInTempDirs(
   'empresa-sqlite',
@@ -71,6 +71,57 @@ describe('SqliteStore (adapter only)', () => {
     await again.setup();
     expect(await again.getPriceLimits()).toBeNull();
     expect(await again.latestPriceVersion()).toMatchObject({ version: 2, vigencia: null, cancelada: null });
+  });
+
+  it('reads damaged report rows without failing: the columns, else neutral values', async () => {
+    const dir = tempDir();
+    const first = storeIn(dir);
+    await first.setup();
+    const v = unaVentaReportada({
+      id_transaccion: 't1',
+      id_surtidor: 3,
+      litros: 7,
+      precio_por_litro: 1000,
+      monto_total: 7000,
+    });
+    await first.saveReports(
+      [
+        entrante('e1', 1, { clase: 'venta', datos: v }),
+        entrante('e1', 2, { clase: 'venta', datos: unaVentaReportada({ id_transaccion: 't2' }) }),
+        entrante('e1', 3, { clase: 'alerta', datos: unaAlertaReportada({ id: 'a1' }) }),
+        entrante('e1', 4, { clase: 'surtidor', datos: unSurtidorReportado({ id_surtidor: 5 }) }),
+      ],
+      { maxApartados: 10 },
+    );
+    await first.close();
+    const db = new Database(join(dir, SQLITE_FILE));
+    db.prepare("UPDATE ventas_empresa SET datos = '{no es json' WHERE id_transaccion = 't1'").run();
+    db.prepare(
+      `UPDATE ventas_empresa SET datos = '{"litros":"mucho","metodo_pago":"trueque"}' WHERE id_transaccion = 't2'`,
+    ).run();
+    db.prepare("UPDATE alertas_empresa SET datos = '[1,2]'").run();
+    db.prepare(`UPDATE surtidores_empresa SET datos = '{"version_precios":-4}'`).run();
+    db.close();
+    const again = storeIn(dir);
+    await again.setup();
+    const ventas = await again.listSales({}, { limit: 10, skip: 0 });
+    expect(ventas.find((x) => x.id_transaccion === 't1')).toMatchObject({
+      id_estacion: 'e1',
+      seq: 1,
+      id_surtidor: 3,
+      litros: 7,
+      monto_total: 7000,
+      fecha_fin: '1970-01-01T00:00:00.000Z',
+    });
+    // A field of the wrong type falls back to its column (litros), else to a neutral value.
+    expect(ventas.find((x) => x.id_transaccion === 't2')).toMatchObject({ litros: 10, metodo_pago: 'efectivo' });
+    const all: unknown[] = [];
+    for await (const x of again.iterateSales({})) all.push(x);
+    expect(all).toHaveLength(2);
+    expect(await again.listOpenAlerts('e1', 10)).toMatchObject([
+      { id_estacion: 'e1', seq: 3, id: '', severidad: 'info' },
+    ]);
+    expect(await again.listReportedPumps('e1')).toMatchObject([{ id_surtidor: 5, version_precios: null }]);
   });
 
   it('rejects calls before setup()', async () => {

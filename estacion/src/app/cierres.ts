@@ -7,6 +7,8 @@ import { type Clock, isoNow } from '@combustible/shared';
 import { AcumuladorCierre } from '../domain/cierres.js';
 import type { Cierre } from '../domain/types.js';
 import type { StationStore } from '../store/port.js';
+import { cierreReportado } from '../domain/reportes.js';
+import type { ReportJournal } from './report-journal.js';
 
 export interface PedidoCierre {
   /** Inclusive bounds on fecha_fin, normalized UTC ISO. */
@@ -21,7 +23,16 @@ export interface PedidoCierre {
 /** The close made and stored, or the stored close that refused it (nothing stored then). */
 export type ResultadoCierre = { cierre: Cierre } | { superpuesto: Cierre };
 
-export async function cerrar(store: StationStore, clock: Clock, p: PedidoCierre): Promise<ResultadoCierre> {
+/**
+ * `journal`: (ext, issue 15) the close stored is journaled for the company in the same write
+ * (a refused one takes no position).
+ */
+export async function cerrar(
+  store: StationStore,
+  clock: Clock,
+  p: PedidoCierre,
+  journal?: ReportJournal,
+): Promise<ResultadoCierre> {
   const acumulador = new AcumuladorCierre();
   for await (const venta of store.iterateTransactions({ fecha_inicio: p.desde, fecha_fin: p.hasta }))
     acumulador.agregar(venta);
@@ -38,6 +49,13 @@ export async function cerrar(store: StationStore, clock: Clock, p: PedidoCierre)
     // Left for the wet-stock reconciliation (tanks): frozen with the close once it exists.
     conciliacion: null,
   };
-  const superpuesto = await store.insertCierre(cierre);
+  const superpuesto =
+    journal === undefined
+      ? await store.insertCierre(cierre)
+      : await journal.write(
+          1,
+          (seq) => store.insertCierre(cierre, { seq, clase: 'cierre', datos: { ...cierreReportado(cierre) } }),
+          (chocan) => chocan === null,
+        );
   return superpuesto ? { superpuesto } : { cierre };
 }

@@ -8,9 +8,58 @@ import type { HubMetrics } from '../hub/pump-hub.js';
 import type { StationBus } from './events.js';
 import type { ConciliacionMetrics } from './conciliacion-service.js';
 import type { TankMetrics } from './tank-service.js';
+import type { ReportMetrics } from '../company/report-forwarder.js';
+import type { ReportJournal } from './report-journal.js';
 
-export class StationMetrics implements HubMetrics, TankMetrics, ConciliacionMetrics {
+export class StationMetrics implements HubMetrics, TankMetrics, ConciliacionMetrics, ReportMetrics {
   readonly registry = new Registry();
+  private readonly reportesEnviados = new Counter({
+    name: 'estacion_reportes_enviados_total',
+    help: '(ext, issue 15) Reports sent to the company (a resend after a cut counts again)',
+    registers: [this.registry],
+  });
+  private readonly reportesAcusados = new Counter({
+    name: 'estacion_reportes_acusados_total',
+    help: '(ext, issue 15) Reports the company acknowledged (the cursor moved past them)',
+    registers: [this.registry],
+  });
+  private readonly reportesEsperas = new Counter({
+    name: 'estacion_reportes_esperas_limite_total',
+    help: '(ext, issue 15) Times sending reports waited for --reportes-por-seg',
+    registers: [this.registry],
+  });
+
+  reportSent(): void {
+    this.reportesEnviados.inc();
+  }
+
+  reportsAcked(n: number): void {
+    this.reportesAcusados.inc(n);
+  }
+
+  reportRateLimited(): void {
+    this.reportesEsperas.inc();
+  }
+
+  /** The journal's backlog (written, not acknowledged) and positions, read when /metrics is. */
+  watchReports(journal: Pick<ReportJournal, 'pendientes' | 'ultimo' | 'cursor'>): void {
+    new Gauge({
+      name: 'estacion_reportes_pendientes',
+      help: '(ext, issue 15) Reports written and not acknowledged by the company (ultimo_seq − cursor)',
+      registers: [this.registry],
+      collect() {
+        this.set(journal.pendientes);
+      },
+    });
+    new Gauge({
+      name: 'estacion_reportes_ultimo_seq',
+      help: '(ext, issue 15) The last journal position written',
+      registers: [this.registry],
+      collect() {
+        this.set(journal.ultimo);
+      },
+    });
+  }
   private readonly tanquesGauge = new Gauge({
     name: 'estacion_tanques',
     help: '(ext) Tanks configured; bounded by --max-tanques',

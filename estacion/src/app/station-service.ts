@@ -23,6 +23,7 @@ import {
   type RechazoPrecios,
   type Registro,
   revisarVigencia,
+  type SurtidorReportado,
   type TransaccionCompletada,
   unrefTimer,
   type WireErrorCode,
@@ -55,6 +56,8 @@ import {
 } from '../domain/types.js';
 import type { InsertOutcome, StationStore } from '../store/port.js';
 import type { StationBus } from './events.js';
+import { ReportJournal } from './report-journal.js';
+import { alertaReportada, severidadAlcanza } from '../domain/reportes.js';
 
 export interface StationServiceOptions {
   /** Refuse `registro` for pump ids not configured at the station. */
@@ -72,6 +75,11 @@ export interface StationServiceOptions {
    * before PRECIOS_DESALINEADOS is raised (0: never checked).
    */
   priceMismatchMs?: number;
+  /**
+   * (ext, issue 15) Alerts raised or resolved at or above this severity are journaled for the
+   * company (--reportar-alertas); absent: `advertencia`; `ninguna`: none.
+   */
+  reportarAlertas?: SeveridadAlerta | 'ninguna';
 }
 
 /** The default of priceMismatchMs: well past a pump's answer time, short enough to matter. */
@@ -152,6 +160,10 @@ export class StationService {
   private readonly openGaps = new Map<number, Set<number>>();
   private readonly driftAlerted = new Set<number>();
   private readonly committer: GroupCommitter<Transaccion, InsertOutcome>;
+  /** (ext, issue 15) What is forwarded to the company: positions, and the company's cursor. */
+  readonly journal: ReportJournal;
+  /** Pumps whose reported state changed and is not yet journaled (latest per pump). */
+  private readonly pumpReports = new Map<number, SurtidorReportado>();
   /** Writes that are not money (pump records, alerts) run in order, off the hot path. */
   private background: Promise<void> = Promise.resolve();
   /** Pump records registered and not yet handed to the store (see writePumpBehind). */
@@ -171,13 +183,17 @@ export class StationService {
   private readonly issuing = new Set<string>();
 
   constructor(
-    private readonly store: StationStore,
+    readonly store: StationStore,
     private readonly bus: StationBus,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly options: StationServiceOptions = DEFAULT_SERVICE_OPTIONS,
   ) {
-    this.committer = new GroupCommitter((batch) => this.store.insertTransactions(batch));
+    this.journal = new ReportJournal(store);
+    // The sale's journal position is on its row: one write, so a sale acknowledged is journaled.
+    this.committer = new GroupCommitter((batch) =>
+      this.journal.write(batch.length, (desde) => this.store.insertTransactions(batch, desde)),
+    );
     this.authorizations = new Authorizations(clock, options.authorizations ?? DEFAULT_AUTHORIZATION_OPTIONS, (a) =>
       this.authorizationChanged(a),
     );
@@ -196,6 +212,7 @@ export class StationService {
   }
 
   async init(): Promise<void> {
+    await this.journal.init();
     for (const p of await this.store.listPumps()) this.pumps.set(p.id_surtidor, p);
     this.nextPumpId = await this.store.nextPumpId();
     this.live.load(await this.store.listStates());
@@ -385,6 +402,7 @@ export class StationService {
       surtidor.combustible_actual,
     );
     this.resolveAlert(`SIN_RESPUESTA:${reg.id_surtidor}`);
+    this.reportPump(reg.id_surtidor, true, estado.version_precios, now);
     this.bus.emit('surtidor_conectado', { surtidor, estado: { ...estado } });
     return { ok: true, surtidor, precios: this.book.current };
   }
@@ -393,6 +411,7 @@ export class StationService {
     if (!this.pumps.has(id)) return; // deleted while connected: nothing left to update
     const estado = this.live.markDisconnected(id, how, isoNow(this.clock));
     this.mismatch.forget(id);
+    this.reportPump(id, false, estado.version_precios, isoNow(this.clock));
     if (how === 'timeout') {
       this.raiseAlert({
         codigo: 'SURTIDOR_SIN_RESPUESTA',
@@ -537,8 +556,10 @@ export class StationService {
   }
 
   pricesApplied(id: number, version: number): void {
-    this.live.pricesApplied(id, version, isoNow(this.clock));
+    const now = isoNow(this.clock);
+    this.live.pricesApplied(id, version, now);
     this.mismatch.confirmed(id);
+    this.reportPump(id, this.live.get(id)?.estado_conexion === 'conectado', version, now);
     this.bus.emit('precios_aplicados', { id_surtidor: id, version });
     this.checkMismatch(id);
   }
@@ -930,8 +951,16 @@ export class StationService {
       resuelta: null,
       datos: a.datos ?? null,
     };
+    const reportar = this.reportsAlert(alerta.severidad);
     this.inBackground('guardar alerta', async () => {
-      if (await this.store.raiseAlert(alerta)) {
+      const stored = reportar
+        ? await this.journal.write(
+            1,
+            (seq) => this.store.raiseAlert(alerta, { seq, clase: 'alerta', datos: { ...alertaReportada(alerta) } }),
+            (ok) => ok,
+          )
+        : await this.store.raiseAlert(alerta);
+      if (stored) {
         this.log.warn({ alerta: alerta.codigo, id_surtidor: alerta.id_surtidor, clave: alerta.clave }, alerta.mensaje);
         this.bus.emit('alerta', alerta);
       }
@@ -940,8 +969,48 @@ export class StationService {
 
   resolveAlert(clave: string): void {
     this.inBackground('resolver alerta', async () => {
-      const resolved = await this.store.resolveAlert(clave, isoNow(this.clock));
+      const at = isoNow(this.clock);
+      const minima = this.options.reportarAlertas ?? 'advertencia';
+      const resolved =
+        minima === 'ninguna'
+          ? await this.store.resolveAlert(clave, at)
+          : await this.journal.write(
+              1,
+              (seq) => this.store.resolveAlert(clave, at, { seq, severidadMinima: minima }),
+              (a) => a !== null && severidadAlcanza(a.severidad, minima),
+            );
       if (resolved) this.bus.emit('alerta', resolved);
+    });
+  }
+
+  /** Whether an alert of this severity is forwarded to the company (--reportar-alertas). */
+  private reportsAlert(severidad: SeveridadAlerta): boolean {
+    const minima = this.options.reportarAlertas ?? 'advertencia';
+    return minima !== 'ninguna' && severidadAlcanza(severidad, minima);
+  }
+
+  /**
+   * A change of what a pump holds (registered, disconnected, price version acknowledged),
+   * journaled behind like the pump records: one write for every change queued meanwhile, the
+   * latest of each pump (the company keeps the latest by `actualizado`).
+   */
+  private reportPump(id: number, conectado: boolean, version: number | null, actualizado: string): void {
+    const first = this.pumpReports.size === 0;
+    this.pumpReports.delete(id);
+    this.pumpReports.set(id, {
+      id_surtidor: id,
+      nombre: this.pumps.get(id)?.nombre ?? null,
+      version_precios: version,
+      conectado,
+      actualizado,
+    });
+    if (!first) return;
+    this.inBackground('registrar surtidores para la empresa', () => {
+      const batch = [...this.pumpReports.values()];
+      this.pumpReports.clear();
+      return this.journal.write(batch.length, (desde) =>
+        this.store.appendReports(batch.map((datos, i) => ({ seq: desde + i, clase: 'surtidor', datos: { ...datos } }))),
+      );
     });
   }
 

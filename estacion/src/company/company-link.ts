@@ -8,6 +8,8 @@ import { type AuditSink, NO_AUDIT } from '../app/audit-sink.js';
 import type { StationService } from '../app/station-service.js';
 import type { LineMetrics, LinePolicy } from '../tcp/line-session.js';
 import { CompanySession } from './company-session.js';
+import { DEFAULT_REPORT_OPTIONS, NO_REPORT_METRICS, type ReportMetrics } from './report-forwarder.js';
+import type { StationStore } from '../store/port.js';
 
 export interface CompanyLinkOptions extends LinePolicy {
   /**
@@ -18,6 +20,10 @@ export interface CompanyLinkOptions extends LinePolicy {
   authTimeoutMs: number;
   /** A company connection silent this long is closed (the company pings well within it). */
   idleTimeoutMs: number;
+  /** (ext, issue 15) --reportes-ventana-max: reports in flight per connection at most (1…1000). */
+  reportesVentanaMax: number;
+  /** (ext, issue 15) --reportes-por-seg: reports sent per second at most, per connection. */
+  reportesPorSeg: number;
 }
 
 export const DEFAULT_COMPANY_LINK_OPTIONS: CompanyLinkOptions = {
@@ -29,6 +35,8 @@ export const DEFAULT_COMPANY_LINK_OPTIONS: CompanyLinkOptions = {
   token: undefined,
   authTimeoutMs: 10_000,
   idleTimeoutMs: 120_000,
+  reportesVentanaMax: DEFAULT_REPORT_OPTIONS.ventanaMax,
+  reportesPorSeg: DEFAULT_REPORT_OPTIONS.porSegundo,
 };
 
 export interface CompanyLinkDeps {
@@ -40,6 +48,9 @@ export interface CompanyLinkDeps {
   options?: Partial<CompanyLinkOptions>;
   /** Where refused authentications and the company's price changes are audited. */
   audit?: AuditSink;
+  /** (ext, issue 15) Where the journal is read; the service's store by default. */
+  store?: Pick<StationStore, 'readReports'>;
+  reportMetrics?: ReportMetrics;
 }
 
 export class CompanyLink {
@@ -50,6 +61,8 @@ export class CompanyLink {
   readonly metrics: LineMetrics;
   readonly options: CompanyLinkOptions;
   readonly audit: AuditSink;
+  readonly store: Pick<StationStore, 'readReports'>;
+  readonly reportMetrics: ReportMetrics;
   private readonly sessions = new Set<CompanySession>();
   private sweepTimer: ReturnType<Clock['setTimeout']> | undefined;
   private closing = false;
@@ -62,6 +75,8 @@ export class CompanyLink {
     this.metrics = deps.metrics ?? { message() {}, badLine() {} };
     this.options = { ...DEFAULT_COMPANY_LINK_OPTIONS, ...deps.options };
     this.audit = deps.audit ?? NO_AUDIT;
+    this.store = deps.store ?? deps.service.store;
+    this.reportMetrics = deps.reportMetrics ?? NO_REPORT_METRICS;
     this.scheduleSweep();
   }
 

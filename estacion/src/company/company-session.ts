@@ -13,6 +13,7 @@ import { secretsEqual } from '@combustible/server';
 import { type CompanyToStation, companyToStation, isoNow, type StationToCompany, wireError } from '@combustible/shared';
 import { LineSession } from '../tcp/line-session.js';
 import type { CompanyLink } from './company-link.js';
+import { ReportForwarder } from './report-forwarder.js';
 
 /** The accepted company tokens as a list (none: no authentication). */
 const expectedTokens = (token: string | readonly string[] | undefined): readonly string[] =>
@@ -23,6 +24,8 @@ export class CompanySession extends LineSession<CompanyToStation> {
   /** Updates are applied one after the other, in the order they arrived. */
   private updates: Promise<void> = Promise.resolve();
   private readonly authTimer: ReturnType<CompanyLink['clock']['setTimeout']> | undefined;
+  /** (ext, issue 15) Reports upstream, once the company subscribes. */
+  private readonly reports: ReportForwarder;
   empresa: string | null = null;
 
   constructor(
@@ -45,6 +48,17 @@ export class CompanySession extends LineSession<CompanyToStation> {
       nombre: estacion.nombre,
       version_precios: service.prices.current.version,
       ...(programada === null ? {} : { version_programada: programada.version }),
+      ultimo_seq: service.journal.ultimo,
+    });
+    this.reports = new ReportForwarder({
+      journal: service.journal,
+      store: link.store,
+      clock: link.clock,
+      log: link.log,
+      stream,
+      send: (r) => this.send(r),
+      options: { ventanaMax: link.options.reportesVentanaMax, porSegundo: link.options.reportesPorSeg },
+      metrics: link.reportMetrics,
     });
     if (!this.authenticated) {
       this.authTimer = link.clock.setTimeout(() => {
@@ -61,6 +75,7 @@ export class CompanySession extends LineSession<CompanyToStation> {
 
   protected onClosed(): void {
     this.link.clock.clearTimeout(this.authTimer);
+    this.reports.stop();
     this.link.sessionClosed(this);
   }
 
@@ -81,6 +96,16 @@ export class CompanySession extends LineSession<CompanyToStation> {
         return;
       case 'cancelacion_precios':
         this.updates = this.updates.then(() => this.cancelPrices(msg.version));
+        return;
+      case 'suscripcion_reportes':
+        this.link.log.info(
+          { ventana: msg.ventana, cursor: this.link.service.journal.cursor },
+          'la empresa pide reportes',
+        );
+        this.reports.subscribe(msg.ventana);
+        return;
+      case 'reportes_recibidos':
+        void this.acknowledged(msg.hasta_seq);
         return;
       case 'ping':
         this.send({ tipo: 'pong', timestamp: isoNow(this.link.clock) });
@@ -107,6 +132,35 @@ export class CompanySession extends LineSession<CompanyToStation> {
     this.empresa = empresa;
     this.link.clock.clearTimeout(this.authTimer);
     this.link.log.info({ remote: this.remote, empresa }, 'empresa autenticada');
+  }
+
+  /** `reportes_recibidos`: one past what was sent is answered, logged and audited, and changes nothing. */
+  private async acknowledged(hasta: number): Promise<void> {
+    try {
+      const r = await this.reports.ack(hasta);
+      if (r.ok) return;
+      const mensaje = `reportes_recibidos hasta_seq ${hasta} más allá del último reporte enviado (${r.enviado}): ignorado`;
+      this.link.log.warn({ hasta_seq: hasta, enviado: r.enviado, cursor: r.cursor }, mensaje);
+      this.link.audit.record({
+        usuario: 'empresa',
+        rol: null,
+        ip: this.remote,
+        accion: 'reportes.acusar',
+        objetivo: `estacion:${this.link.estacion.id}`,
+        resultado: 'denegado',
+        detalles: {
+          codigo: 'MENSAJE_INVALIDO',
+          hasta_seq: hasta,
+          enviado: r.enviado,
+          cursor: r.cursor,
+          ...(this.empresa === null ? {} : { empresa: this.empresa }),
+        },
+      });
+      this.sendError('MENSAJE_INVALIDO', mensaje);
+    } catch (err) {
+      this.link.log.error({ err, hasta_seq: hasta }, 'reportes: no se pudo guardar el cursor');
+      this.sendError('ERROR_INTERNO', 'no se pudo guardar el acuse de reportes; reenvíelo');
+    }
   }
 
   /** A refused authentication, audited in the background (the link never waits on storage). */

@@ -1298,6 +1298,100 @@ export function describeStoreContract(
       });
     });
 
+    describe('reportes (ext, issue 15): the journal and its cursor', () => {
+      it('starts empty: no position, cursor 0, nothing to read', async () => {
+        expect(await store.lastReportSeq()).toBe(0);
+        expect(await store.reportCursor()).toBe(0);
+        expect(await store.readReports(0, 100, 10)).toEqual([]);
+      });
+
+      it('merges sales (their seq on the row) with the other entries, in seq order, in bounded pages', async () => {
+        const a = unaTransaccion({ id_transaccion: 'A' });
+        const b = unaTransaccion({ id_transaccion: 'B' });
+        expect(await store.insertTransactions([a, b], 1)).toEqual(['insertada', 'insertada']);
+        await store.appendReports([
+          { seq: 3, clase: 'surtidor', datos: { id_surtidor: 1 } },
+          { seq: 5, clase: 'surtidor', datos: { id_surtidor: 2 } },
+        ]);
+        // A duplicate leaves its position unused; a conflict's new version takes none.
+        const otra = unaTransaccion({ id_transaccion: 'C' });
+        expect(await store.insertTransactions([a, { ...b, litros: b.litros + 1 }, otra], 6)).toEqual([
+          'duplicada',
+          'conflicto',
+          'insertada',
+        ]);
+        expect(await store.lastReportSeq()).toBe(8);
+        const all = await store.readReports(0, 100, 100);
+        expect(all.map((r) => [r.seq, r.clase])).toEqual([
+          [1, 'venta'],
+          [2, 'venta'],
+          [3, 'surtidor'],
+          [5, 'surtidor'],
+          [8, 'venta'],
+        ]);
+        expect(all[0]?.datos).toMatchObject({ id_transaccion: 'A', monto_total: a.monto_total, recibida: a.recibida });
+        expect(all[4]?.datos).toMatchObject({ id_transaccion: 'C' });
+        // Bounded: a page, then the next after it, and an upper bound that is respected.
+        expect((await store.readReports(0, 100, 2)).map((r) => r.seq)).toEqual([1, 2]);
+        expect((await store.readReports(2, 100, 2)).map((r) => r.seq)).toEqual([3, 5]);
+        expect((await store.readReports(2, 4, 10)).map((r) => r.seq)).toEqual([3]);
+        expect(await store.readReports(8, 100, 10)).toEqual([]);
+      });
+
+      it('journals an alert raised or resolved, and a close, only when the record is stored', async () => {
+        const alerta = unaAlerta({ clave: 'J', severidad: 'critica' });
+        expect(await store.raiseAlert(alerta, { seq: 1, clase: 'alerta', datos: { id: alerta.id } })).toBe(true);
+        // Already open: not stored, so not journaled.
+        expect(await store.raiseAlert(unaAlerta({ clave: 'J' }), { seq: 2, clase: 'alerta', datos: {} })).toBe(false);
+        expect(
+          await store.resolveAlert('J', '2024-01-15T15:00:00.000Z', { seq: 3, severidadMinima: 'advertencia' }),
+        ).not.toBeNull();
+        // Nothing open to resolve: nothing journaled.
+        expect(
+          await store.resolveAlert('J', '2024-01-15T16:00:00.000Z', { seq: 4, severidadMinima: 'info' }),
+        ).toBeNull();
+        // Below the threshold: resolved, not journaled.
+        await store.raiseAlert(unaAlerta({ clave: 'K', severidad: 'info' }));
+        expect(
+          await store.resolveAlert('K', '2024-01-15T15:00:00.000Z', { seq: 5, severidadMinima: 'advertencia' }),
+        ).not.toBeNull();
+        const cierre = unCierre();
+        expect(
+          await store.insertCierre(cierre, { seq: 6, clase: 'cierre', datos: { id_cierre: cierre.id_cierre } }),
+        ).toBeNull();
+        expect(await store.insertCierre(unCierre(), { seq: 7, clase: 'cierre', datos: {} })).not.toBeNull();
+        const all = await store.readReports(0, 100, 100);
+        expect(all.map((r) => [r.seq, r.clase])).toEqual([
+          [1, 'alerta'],
+          [3, 'alerta'],
+          [6, 'cierre'],
+        ]);
+        expect(all[1]?.datos).toMatchObject({
+          id: alerta.id,
+          resuelta: '2024-01-15T15:00:00.000Z',
+          severidad: 'critica',
+        });
+        expect(await store.lastReportSeq()).toBe(6);
+      });
+
+      it('keeps the cursor durably and never moves it backwards', async () => {
+        expect(await store.advanceReportCursor(5)).toBe(5);
+        expect(await store.advanceReportCursor(3)).toBe(5);
+        expect(await store.advanceReportCursor(9)).toBe(9);
+        expect(await store.reportCursor()).toBe(9);
+      });
+
+      it('keeps the journal and the cursor across a reopen', async () => {
+        await store.insertTransactions([unaTransaccion({ id_transaccion: 'R' })], 4);
+        await store.appendReports([{ seq: 7, clase: 'surtidor', datos: { id_surtidor: 3 } }]);
+        await store.advanceReportCursor(4);
+        const again = await t.reopen();
+        expect(await again.lastReportSeq()).toBe(7);
+        expect(await again.reportCursor()).toBe(4);
+        expect((await again.readReports(4, 10, 10)).map((r) => r.seq)).toEqual([7]);
+      });
+    });
+
     describe('cierres', () => {
       it('stores a close and reads it back exactly', async () => {
         const c = unCierre({ conciliacion: { tanques: [{ id_tanque: 1, diferencia: -3.5 }] } });

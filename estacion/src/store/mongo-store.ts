@@ -10,6 +10,13 @@ import { DUPLICATE_KEY, isDuplicateKeyError, MongoStoreBase, type MongoStoreOpti
 import { type Collection, type Filter, type FindCursor, MongoBulkWriteError } from 'mongodb';
 import { conflictoEntre } from '../domain/conflicts.js';
 import type { Descarga, Lectura, Tanque } from '../domain/tanks.js';
+import {
+  type ReporteAlmacenado,
+  type ReporteNuevo,
+  type ReporteResolucion,
+  reporteDeResolucion,
+  ventaReportada,
+} from '../domain/reportes.js';
 import type {
   Alerta,
   Autorizacion,
@@ -52,6 +59,8 @@ import {
   toUtcIso,
 } from './query.js';
 import {
+  asObject,
+  mergeBySeq,
   pickAlerta,
   pickAutorizacion,
   pickCierre,
@@ -67,7 +76,19 @@ import {
 
 const DEFAULT_DB_NAME = 'estacion';
 
-type TransaccionDoc = Transaccion & { fecha_fin_utc: string };
+/** `seq_reporte`: (ext, issue 15) its journal position, absent on sales stored before the journal. */
+type TransaccionDoc = Transaccion & { fecha_fin_utc: string; seq_reporte?: number };
+/** `_id` is the journal position of an entry other than a sale. */
+interface ReporteDoc {
+  _id: number;
+  clase: string;
+  datos: Record<string, unknown>;
+}
+/** The one cursor document (`_id: 'reportes'`). */
+interface CursorDoc {
+  _id: string;
+  hasta_seq: number;
+}
 /** `_id` is the alert id; `abierta: true` only while unresolved (a partial unique index on clave uses it). */
 type AlertaDoc = Omit<Alerta, 'id'> & { _id: string; abierta?: true };
 /** `_id` is the conflict id, which includes the new version's content hash: one document per version. */
@@ -116,6 +137,8 @@ export class MongoStore extends MongoStoreBase implements StationStore {
   private readonly lecturas: Collection<LecturaDoc>;
   private readonly descargas: Collection<DescargaDoc>;
   private readonly cierres: Collection<CierreDoc>;
+  private readonly reportes: Collection<ReporteDoc>;
+  private readonly cursores: Collection<CursorDoc>;
 
   constructor(options: MongoStoreOptions) {
     super(options, DEFAULT_DB_NAME);
@@ -131,6 +154,8 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     this.lecturas = this.db.collection('lecturas_tanque');
     this.descargas = this.db.collection('descargas');
     this.cierres = this.db.collection('cierres');
+    this.reportes = this.db.collection('reportes');
+    this.cursores = this.db.collection('cursor_reportes');
   }
 
   async setup(): Promise<void> {
@@ -147,6 +172,12 @@ export class MongoStore extends MongoStoreBase implements StationStore {
           name: 'surtidor_listado',
         },
         { key: { id_surtidor: 1, secuencia: -1 }, name: 'surtidor_secuencia' },
+        {
+          key: { seq_reporte: 1 },
+          name: 'seq_reporte',
+          unique: true,
+          partialFilterExpression: { seq_reporte: { $exists: true } },
+        },
       ]),
       this.alertas.createIndexes([
         // At most one open alert per clave (a partial filter on `abierta`, not on `resuelta: null`).
@@ -284,13 +315,15 @@ export class MongoStore extends MongoStoreBase implements StationStore {
 
   // ── transacciones ────────────────────────────────────────────────────────────────────────
 
-  async insertTransactions(batch: Transaccion[]): Promise<InsertOutcome[]> {
+  async insertTransactions(batch: Transaccion[], seqDesde?: number): Promise<InsertOutcome[]> {
     this.open();
     if (batch.length === 0) return [];
     // Fresh documents: insertMany adds `_id` to what it is given, and the caller's records stay clean.
-    const docs: TransaccionDoc[] = batch.map((t) => ({
+    // The journal position is on the document: a sale stored is journaled in the same write.
+    const docs: TransaccionDoc[] = batch.map((t, i) => ({
       ...pickTransaccion(t),
       fecha_fin_utc: toUtcIso(t.fecha_fin),
+      ...(seqDesde === undefined ? {} : { seq_reporte: seqDesde + i }),
     }));
     let outcomes: InsertOutcome[];
     try {
@@ -514,12 +547,13 @@ export class MongoStore extends MongoStoreBase implements StationStore {
 
   // ── alertas ──────────────────────────────────────────────────────────────────────────────
 
-  async raiseAlert(alerta: Alerta): Promise<boolean> {
+  async raiseAlert(alerta: Alerta, reporte?: ReporteNuevo): Promise<boolean> {
     this.open();
     const { id, ...rest } = pickAlerta(alerta);
     const doc: AlertaDoc = rest.resuelta === null ? { _id: id, ...rest, abierta: true } : { _id: id, ...rest };
     try {
       await this.alertas.insertOne(doc);
+      if (reporte !== undefined) await this.appendReports([reporte]);
       return true;
     } catch (err) {
       // A duplicate key is the open-alert index unless the id itself collided (then rethrow).
@@ -531,14 +565,18 @@ export class MongoStore extends MongoStoreBase implements StationStore {
     }
   }
 
-  async resolveAlert(clave: string, at: string): Promise<Alerta | null> {
+  async resolveAlert(clave: string, at: string, r?: ReporteResolucion): Promise<Alerta | null> {
     this.open();
     const doc = await this.alertas.findOneAndUpdate(
       { clave, abierta: true },
       { $set: { resuelta: at }, $unset: { abierta: '' } },
       { returnDocument: 'after' },
     );
-    return doc ? toAlerta(doc) : null;
+    if (!doc) return null;
+    const alerta = toAlerta(doc);
+    const reporte = reporteDeResolucion(alerta, r);
+    if (reporte !== null) await this.appendReports([reporte]);
+    return alerta;
   }
 
   async listAlerts(filter: FiltroAlertas & { limit: number; skip?: number }): Promise<Alerta[]> {
@@ -708,7 +746,7 @@ export class MongoStore extends MongoStoreBase implements StationStore {
    * instant on two station processes sharing one database could both be stored (a station runs as
    * one process; SQLite checks and writes in one transaction).
    */
-  async insertCierre(cierre: Cierre): Promise<Cierre | null> {
+  async insertCierre(cierre: Cierre, reporte?: ReporteNuevo): Promise<Cierre | null> {
     this.open();
     const { id_cierre, ...doc } = pickCierre(cierre);
     const candidatos = this.cierres.find({ desde: { $lte: doc.hasta }, hasta: { $gte: doc.desde } }).sort({ desde: 1 });
@@ -717,7 +755,65 @@ export class MongoStore extends MongoStoreBase implements StationStore {
       if (cierresChocan(c, doc)) return c;
     }
     await this.cierres.insertOne({ _id: id_cierre, ...doc });
+    if (reporte !== undefined) await this.appendReports([reporte]);
     return null;
+  }
+
+  // ── reportes (ext, issue 15) ─────────────────────────────────────────────────────────────
+  // Without multi-document transactions, an alert's or a close's entry is a second write right
+  // after the record's (SQLite writes both in one transaction); a sale's is on its own document.
+
+  async appendReports(reportes: ReporteNuevo[]): Promise<void> {
+    this.open();
+    if (reportes.length === 0) return;
+    await this.reportes.insertMany(
+      reportes.map((r) => ({ _id: r.seq, clase: r.clase, datos: r.datos })),
+      { ordered: true },
+    );
+  }
+
+  async readReports(despues: number, hasta: number, limit: number): Promise<ReporteAlmacenado[]> {
+    this.open();
+    const n = nonNegativeInt(limit);
+    if (n === 0 || hasta <= despues) return [];
+    const range = { $gt: despues, $lte: hasta };
+    const [ventas, otras] = await Promise.all([
+      this.transacciones.find({ seq_reporte: range }).sort({ seq_reporte: 1 }).limit(n).toArray(),
+      this.reportes.find({ _id: range }).sort({ _id: 1 }).limit(n).toArray(),
+    ]);
+    return mergeBySeq(
+      ventas.map((d) => ({ seq: d.seq_reporte as number, clase: 'venta', datos: { ...ventaReportada(pickTransaccion(d)) } })),
+      otras.map((d) => ({ seq: d._id, clase: String(d.clase), datos: asObject(d.datos) })),
+      n,
+    );
+  }
+
+  async lastReportSeq(): Promise<number> {
+    this.open();
+    const [venta, otra] = await Promise.all([
+      this.transacciones.findOne(
+        { seq_reporte: { $exists: true } },
+        { sort: { seq_reporte: -1 }, projection: { seq_reporte: 1 } },
+      ),
+      this.reportes.findOne({}, { sort: { _id: -1 }, projection: { _id: 1 } }),
+    ]);
+    return Math.max(venta?.seq_reporte ?? 0, otra?._id ?? 0);
+  }
+
+  async reportCursor(): Promise<number> {
+    this.open();
+    const doc = await this.cursores.findOne({ _id: 'reportes' });
+    return doc?.hasta_seq ?? 0;
+  }
+
+  async advanceReportCursor(hasta: number): Promise<number> {
+    this.open();
+    const doc = await this.cursores.findOneAndUpdate(
+      { _id: 'reportes' },
+      { $max: { hasta_seq: hasta } },
+      { upsert: true, returnDocument: 'after' },
+    );
+    return doc?.hasta_seq ?? hasta;
   }
 
   async getCierre(id: string): Promise<Cierre | null> {

@@ -17,6 +17,7 @@ import type {
   VersionPrecios,
 } from '../domain/types.js';
 import type { Descarga, Lectura, Tanque } from '../domain/tanks.js';
+import type { ReporteAlmacenado, ReporteNuevo, ReporteResolucion } from '../domain/reportes.js';
 
 /**
  * What became of one sale of a batch (see domain/conflicts.ts for "same content"):
@@ -199,9 +200,11 @@ export interface StationStore {
    * Stores a batch in one durable commit; per item, whether it was new, a duplicate of a stored
    * (id_surtidor, id_transaccion) with the same content, or a conflict (same id, different
    * content: kept in `conflictos` with both versions, in the same commit). Earlier items of the
-   * batch count as stored. Nothing of a batch that fails is stored.
+   * batch count as stored. Nothing of a batch that fails is stored. (ext, issue 15) With
+   * `seqDesde`, item i that is `insertada` carries journal position `seqDesde + i` in the same
+   * write (see readReports); other outcomes leave that position unused.
    */
-  insertTransactions(batch: Transaccion[]): Promise<InsertOutcome[]>;
+  insertTransactions(batch: Transaccion[], seqDesde?: number): Promise<InsertOutcome[]>;
   getTransaction(idSurtidor: number, idTransaccion: string): Promise<Transaccion | null>;
   /**
    * Newest first (fecha_fin as an instant, then recibida; id_surtidor and id_transaccion, descending,
@@ -238,10 +241,18 @@ export interface StationStore {
   auditStart(idSurtidor: number): Promise<AuditoriaInicial>;
 
   // alertas
-  /** Stores an alert unless an open one with the same `clave` exists; true when stored. */
-  raiseAlert(alerta: Alerta): Promise<boolean>;
-  /** Resolves the open alert with this clave; the resolved alert or null. */
-  resolveAlert(clave: string, at: string): Promise<Alerta | null>;
+  /**
+   * Stores an alert unless an open one with the same `clave` exists; true when stored. `reporte`
+   * is journaled only when the alert is stored (in the same transaction on SQLite; right after it on
+   * MongoDB).
+   */
+  raiseAlert(alerta: Alerta, reporte?: ReporteNuevo): Promise<boolean>;
+  /**
+   * Resolves the open alert with this clave; the resolved alert or null. With `reporte`, the
+   * resolved alert is journaled at `seq` (clase `alerta`) when there was one to resolve and its
+   * severity reaches `severidadMinima` (as raiseAlert's).
+   */
+  resolveAlert(clave: string, at: string, reporte?: ReporteResolucion): Promise<Alerta | null>;
   /**
    * Newest first (creada, then id). `abiertas`: true only unresolved, false only resolved, absent
    * both. `skip` (default 0) alerts are passed over before the `limit` returned.
@@ -269,8 +280,9 @@ export interface StationStore {
    * Stores a close unless a stored one collides with it (domain/cierres.ts `cierresChocan`: ranges
    * that share an instant, unless both name different shifts). Null when stored; else the stored
    * close it collides with, and nothing is written. SQLite checks and writes in one transaction.
+   * `reporte` is journaled only when the close is stored (as raiseAlert's).
    */
-  insertCierre(cierre: Cierre): Promise<Cierre | null>;
+  insertCierre(cierre: Cierre, reporte?: ReporteNuevo): Promise<Cierre | null>;
   getCierre(id: string): Promise<Cierre | null>;
   /** Newest range first (desde, then id_cierre); `total` counts every close. */
   listCierres(filter: { limit: number; skip: number }): Promise<Pagina<Cierre>>;
@@ -307,4 +319,20 @@ export interface StationStore {
   latestPriceVersions(limit: number): Promise<VersionPrecios[]>;
   /** Removes a version (a cancelled or superseded scheduled one); true when there was one. */
   deletePriceVersion(version: number): Promise<boolean>;
+
+  // reportes (ext, issue 15): the journal the station forwards to the company, and its cursor
+  /** Journal entries in one durable write (clases other than `venta`, whose seq is on its row). */
+  appendReports(reportes: ReporteNuevo[]): Promise<void>;
+  /**
+   * Journal entries with `despues < seq ≤ hasta`, by seq ascending, at most `limit` (a bounded
+   * page): the stored sales by their `seq_reporte` merged with the other entries. A stored record
+   * never makes this fail: an unreadable one still comes, with what could be read.
+   */
+  readReports(despues: number, hasta: number, limit: number): Promise<ReporteAlmacenado[]>;
+  /** The highest journal position written (0: none). */
+  lastReportSeq(): Promise<number>;
+  /** The highest position the company acknowledged (0: none). */
+  reportCursor(): Promise<number>;
+  /** Moves the cursor to `hasta` unless it is already beyond; the cursor stored afterwards. */
+  advanceReportCursor(hasta: number): Promise<number>;
 }

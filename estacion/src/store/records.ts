@@ -630,3 +630,22 @@ export function pickCierre(value: Cierre | Raw, backup: Raw = {}): Cierre {
   if (r.value('por_operador_truncado') === true) c.por_operador_truncado = true;
   return c;
 }
+
+/**
+ * (ext, issue 15) Two pages of journal entries, each ascending by seq, as one: ascending, at most
+ * `limit`. A position found in both (never written so; a damaged file) comes once.
+ */
+export function mergeBySeq<T extends { seq: number }>(a: readonly T[], b: readonly T[], limit: number): T[] {
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < limit && (i < a.length || j < b.length)) {
+    const x = a[i];
+    const y = b[j];
+    const next = y === undefined || (x !== undefined && x.seq <= y.seq) ? (i++, x) : (j++, y);
+    if (next === undefined) break;
+    if (out.length > 0 && (out[out.length - 1] as T).seq === next.seq) continue;
+    out.push(next);
+  }
+  return out;
+}

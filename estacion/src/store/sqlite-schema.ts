@@ -155,4 +155,20 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX cierres_desde ON cierres (desde, id_cierre);
   `,
+  // 9: (ext, issue 15) the journal the station forwards to the company. A sale's position is on its
+  // own row (written with it); the other classes' entries are in reportes; the cursor is the
+  // highest position the company acknowledged. Sales stored before this step have none.
+  `
+  ALTER TABLE transacciones ADD COLUMN seq_reporte INTEGER;
+  CREATE UNIQUE INDEX transacciones_seq_reporte ON transacciones (seq_reporte) WHERE seq_reporte IS NOT NULL;
+  CREATE TABLE reportes (
+    seq INTEGER PRIMARY KEY,
+    clase TEXT NOT NULL,
+    datos TEXT NOT NULL                    -- JSON object
+  ) STRICT;
+  CREATE TABLE cursor_reportes (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    hasta_seq INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];

@@ -62,19 +62,27 @@ import {
   pickEstado,
   pickSurtidor,
   exactTransaccion,
+  mergeBySeq,
   pickTransaccion,
   pickVersionPrecios,
 } from './records.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import type { Descarga, Lectura, Tanque } from '../domain/tanks.js';
+import {
+  type ReporteAlmacenado,
+  type ReporteNuevo,
+  type ReporteResolucion,
+  reporteDeResolucion,
+  ventaReportada,
+} from '../domain/reportes.js';
 
 export const SQLITE_FILE = 'estacion.db';
 
 /** The one statement a sale is stored with (named parameters: the columns of `transacciones`). */
 export const INSERT_TRANSACCION_SQL = `INSERT INTO transacciones (id_surtidor, id_transaccion, tipo_combustible,
-     metodo_pago, fecha_fin_utc, litros, monto_total, recibida, secuencia, totalizador_fin, doc)
+     metodo_pago, fecha_fin_utc, litros, monto_total, recibida, secuencia, totalizador_fin, doc, seq_reporte)
    VALUES (@id_surtidor, @id_transaccion, @tipo_combustible, @metodo_pago, @fecha_fin_utc,
-     @litros, @monto_total, @recibida, @secuencia, @totalizador_fin, @doc)
+     @litros, @monto_total, @recibida, @secuencia, @totalizador_fin, @doc, @seq_reporte)
    ON CONFLICT DO NOTHING`;
 
 type Statement<P extends unknown[] | object = unknown[], R = unknown> = Database.Statement<P, R>;
@@ -114,6 +122,8 @@ interface TransaccionRow {
   secuencia: number | null;
   totalizador_fin: number | null;
   doc: string;
+  /** (ext, issue 15) Its journal position (null: stored before the journal, never forwarded). */
+  seq_reporte: number | null;
 }
 
 /** One group's sums as SQL returns them (TOTAL gives 0.0, not NULL, over no rows). */
@@ -192,7 +202,7 @@ interface Statements {
 
 interface Prepared {
   st: Statements;
-  insertBatch: (batch: Transaccion[]) => InsertOutcome[];
+  insertBatch: (batch: Transaccion[], seqDesde: number | undefined) => InsertOutcome[];
   saveStates: (states: EstadoSurtidor[]) => void;
   upsertPumps: (pumps: Surtidor[]) => void;
   /** Items and total read in one transaction, so they agree. */
@@ -203,7 +213,15 @@ interface Prepared {
   listReadings: (f: LecturaFiltro) => Pagina<Lectura>;
   listDeliveries: (f: DescargaFiltro) => Pagina<Descarga>;
   /** Null when stored; else the stored close it collides with (checked and written in one transaction). */
-  insertCierre: (c: Cierre) => Cierre | null;
+  insertCierre: (c: Cierre, reporte: ReporteNuevo | undefined) => Cierre | null;
+  /** The alert and, when it was stored, its journal entry, in one transaction. */
+  raiseAlert: (row: AlertaRow, reporte: ReporteNuevo | undefined) => boolean;
+  /** The resolution and, when there was an open alert, its journal entry, in one transaction. */
+  resolveAlert: (clave: string, at: string, reporte: ReporteResolucion | undefined) => Alerta | null;
+  appendReports: (reportes: ReporteNuevo[]) => void;
+  /** Both sources of the journal read in one transaction, so they agree. */
+  readReports: (despues: number, hasta: number, limit: number) => ReporteAlmacenado[];
+  advanceCursor: (hasta: number) => number;
   listCierres: (f: { limit: number; skip: number }) => Pagina<Cierre>;
   /** Every part of the statistics read in one transaction, so they agree. */
   salesStats: (q: StatsQuery) => EstadisticasVentas;
@@ -292,9 +310,9 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
 
   // ── transacciones ────────────────────────────────────────────────────────────────────────
 
-  async insertTransactions(batch: Transaccion[]): Promise<InsertOutcome[]> {
+  async insertTransactions(batch: Transaccion[], seqDesde?: number): Promise<InsertOutcome[]> {
     if (batch.length === 0) return [];
-    return this.ready().insertBatch(batch);
+    return this.ready().insertBatch(batch, seqDesde);
   }
 
   async getTransaction(idSurtidor: number, idTransaccion: string): Promise<Transaccion | null> {
@@ -367,15 +385,14 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
 
   // ── alertas ──────────────────────────────────────────────────────────────────────────────
 
-  async raiseAlert(alerta: Alerta): Promise<boolean> {
+  async raiseAlert(alerta: Alerta, reporte?: ReporteNuevo): Promise<boolean> {
     const a = pickAlerta(alerta);
     const row = { ...a, datos: a.datos === null ? null : JSON.stringify(a.datos) };
-    return this.ready().st.raiseAlert.run(row).changes > 0;
+    return this.ready().raiseAlert(row, reporte);
   }
 
-  async resolveAlert(clave: string, at: string): Promise<Alerta | null> {
-    const row = this.ready().st.resolveAlert.get({ clave, at });
-    return row ? toAlerta(row) : null;
+  async resolveAlert(clave: string, at: string, reporte?: ReporteResolucion): Promise<Alerta | null> {
+    return this.ready().resolveAlert(clave, at, reporte);
   }
 
   async listAlerts(filter: FiltroAlertas & { limit: number; skip?: number }): Promise<Alerta[]> {
@@ -493,8 +510,8 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
 
   // ── cierres ──────────────────────────────────────────────────────────────────────────────
 
-  async insertCierre(cierre: Cierre): Promise<Cierre | null> {
-    return this.ready().insertCierre(cierre);
+  async insertCierre(cierre: Cierre, reporte?: ReporteNuevo): Promise<Cierre | null> {
+    return this.ready().insertCierre(cierre, reporte);
   }
 
   async getCierre(id: string): Promise<Cierre | null> {
@@ -508,6 +525,35 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements StationSto
 
   async *iterateCierres(): AsyncIterable<Cierre> {
     for await (const row of this.keyset<CierreRow>('cierres', [], {}, ['desde', 'id_cierre'])) yield fromCierreRow(row);
+  }
+
+  // ── reportes (ext, issue 15) ─────────────────────────────────────────────────────────────
+
+  async appendReports(reportes: ReporteNuevo[]): Promise<void> {
+    if (reportes.length > 0) this.ready().appendReports(reportes);
+  }
+
+  async readReports(despues: number, hasta: number, limit: number): Promise<ReporteAlmacenado[]> {
+    const n = nonNegativeInt(limit);
+    return n === 0 || hasta <= despues ? [] : this.ready().readReports(despues, hasta, n);
+  }
+
+  async lastReportSeq(): Promise<number> {
+    const r = this.ready()
+      .cached<{ seq: number | null }>(
+        `SELECT max(coalesce((SELECT max(seq_reporte) FROM transacciones), 0), coalesce((SELECT max(seq) FROM reportes), 0)) AS seq`,
+      )
+      .get({});
+    return r?.seq ?? 0;
+  }
+
+  async reportCursor(): Promise<number> {
+    const r = this.ready().cached<{ hasta_seq: number }>('SELECT hasta_seq FROM cursor_reportes WHERE id = 1').get({});
+    return r?.hasta_seq ?? 0;
+  }
+
+  async advanceReportCursor(hasta: number): Promise<number> {
+    return this.ready().advanceCursor(hasta);
   }
 
   // ── precios ──────────────────────────────────────────────────────────────────────────────
@@ -549,7 +595,7 @@ function toAlerta(r: AlertaRow): Alerta {
 
 /** The record in `doc`, its missing or unreadable fields taken from the row's columns. */
 function fromTransaccionRow(r: TransaccionRow): Transaccion {
-  const { doc, fecha_fin_utc, ...columns } = r;
+  const { doc, fecha_fin_utc, seq_reporte: _seq, ...columns } = r;
   return pickTransaccion(asObject(parseJson(doc)), { ...columns, fecha_fin: fecha_fin_utc });
 }
 
@@ -623,7 +669,7 @@ function fromConflictoRow(r: ConflictoRow): Conflicto {
   return pickConflicto(asObject(parseJson(doc)), columns);
 }
 
-function toTransaccionRow(t: Transaccion): TransaccionRow {
+function toTransaccionRow(t: Transaccion, seq: number | null): TransaccionRow {
   const doc = exactTransaccion(t);
   return {
     id_surtidor: doc.id_surtidor,
@@ -637,6 +683,7 @@ function toTransaccionRow(t: Transaccion): TransaccionRow {
     secuencia: doc.secuencia,
     totalizador_fin: doc.totalizador_fin,
     doc: JSON.stringify(doc),
+    seq_reporte: seq,
   };
 }
 
@@ -760,9 +807,9 @@ function prepare(db: Database.Database): Prepared {
     }).changes;
     return changes === 1 ? 'conflicto' : 'conflicto_repetido';
   };
-  const insertBatch = db.transaction((batch: Transaccion[]): InsertOutcome[] => {
+  const insertBatch = db.transaction((batch: Transaccion[], seqDesde: number | undefined): InsertOutcome[] => {
     // Rows are built first so a bad record fails the batch before anything is written.
-    const rows = batch.map(toTransaccionRow);
+    const rows = batch.map((t, i) => toTransaccionRow(t, seqDesde === undefined ? null : seqDesde + i));
     return rows.map((row, i) =>
       st.insertTransaction.run(row).changes === 1 ? 'insertada' : insertOther(batch[i] as Transaccion),
     );
@@ -891,7 +938,52 @@ function prepare(db: Database.Database): Prepared {
   const insertCierreRow = db.prepare<CierreRow>(
     'INSERT INTO cierres (id_cierre, desde, hasta, turno, doc) VALUES (@id_cierre, @desde, @hasta, @turno, @doc)',
   );
-  const insertCierre = db.transaction((c: Cierre): Cierre | null => {
+  const insertReporte = db.prepare<{ seq: number; clase: string; datos: string }>(
+    'INSERT INTO reportes (seq, clase, datos) VALUES (@seq, @clase, @datos)',
+  );
+  const journal = (r: ReporteNuevo) =>
+    insertReporte.run({ seq: r.seq, clase: r.clase, datos: JSON.stringify(r.datos) });
+  const appendReports = db.transaction((reportes: ReporteNuevo[]) => {
+    for (const r of reportes) journal(r);
+  });
+  const raiseAlert = db.transaction((row: AlertaRow, reporte: ReporteNuevo | undefined): boolean => {
+    const stored = st.raiseAlert.run(row).changes > 0;
+    if (stored && reporte !== undefined) journal(reporte);
+    return stored;
+  });
+  const resolveAlert = db.transaction((clave: string, at: string, r: ReporteResolucion | undefined): Alerta | null => {
+    const row = st.resolveAlert.get({ clave, at });
+    if (!row) return null;
+    const alerta = toAlerta(row);
+    const reporte = reporteDeResolucion(alerta, r);
+    if (reporte !== null) journal(reporte);
+    return alerta;
+  });
+  const salesAfter = db.prepare<{ despues: number; hasta: number; limit: number }, TransaccionRow>(
+    `SELECT * FROM transacciones WHERE seq_reporte > @despues AND seq_reporte <= @hasta
+     ORDER BY seq_reporte LIMIT @limit`,
+  );
+  const entriesAfter = db.prepare<
+    { despues: number; hasta: number; limit: number },
+    { seq: number; clase: string; datos: string }
+  >('SELECT seq, clase, datos FROM reportes WHERE seq > @despues AND seq <= @hasta ORDER BY seq LIMIT @limit');
+  const readReports = db.transaction((despues: number, hasta: number, limit: number): ReporteAlmacenado[] => {
+    const q = { despues, hasta, limit };
+    const ventas = salesAfter.all(q).map((r) => ({
+      seq: r.seq_reporte as number,
+      clase: 'venta',
+      datos: { ...ventaReportada(fromTransaccionRow(r)) },
+    }));
+    const otras = entriesAfter.all(q).map((r) => ({ seq: r.seq, clase: r.clase, datos: asObject(parseJson(r.datos)) }));
+    return mergeBySeq(ventas, otras, limit);
+  });
+  const advanceCursorRow = db.prepare<[number], { hasta_seq: number }>(
+    `INSERT INTO cursor_reportes (id, hasta_seq) VALUES (1, ?)
+     ON CONFLICT (id) DO UPDATE SET hasta_seq = max(hasta_seq, excluded.hasta_seq) RETURNING hasta_seq`,
+  );
+  const advanceCursor = (hasta: number): number => advanceCursorRow.get(hasta)?.hasta_seq ?? hasta;
+
+  const insertCierre = db.transaction((c: Cierre, reporte: ReporteNuevo | undefined): Cierre | null => {
     const doc = pickCierre(c);
     // The rule itself (domain/cierres.ts) decides among the ranges that share an instant.
     for (const row of candidatos.all({ desde: doc.desde, hasta: doc.hasta })) {
@@ -900,6 +992,7 @@ function prepare(db: Database.Database): Prepared {
     }
     const { id_cierre, desde, hasta, turno } = doc;
     insertCierreRow.run({ id_cierre, desde, hasta, turno, doc: JSON.stringify(doc) });
+    if (reporte !== undefined) journal(reporte);
     return null;
   });
   const listCierres = db.transaction((f: { limit: number; skip: number }): Pagina<Cierre> => {
@@ -960,7 +1053,7 @@ function prepare(db: Database.Database): Prepared {
 
   return {
     st,
-    insertBatch: (batch) => insertBatch.immediate(batch),
+    insertBatch: (batch, seqDesde) => insertBatch.immediate(batch, seqDesde),
     saveStates: (states) => saveStates.immediate(states),
     upsertPumps: (pumps) => upsertPumps.immediate(pumps),
     listPage: (q) => listPage(q),
@@ -969,7 +1062,12 @@ function prepare(db: Database.Database): Prepared {
     insertReadings: (l) => insertReadings.immediate(l),
     listReadings: (f) => listReadings(f),
     listDeliveries: (f) => listDeliveries(f),
-    insertCierre: (c) => insertCierre.immediate(c),
+    insertCierre: (c, r) => insertCierre.immediate(c, r),
+    raiseAlert: (row, r) => raiseAlert.immediate(row, r),
+    resolveAlert: (clave, at, r) => resolveAlert.immediate(clave, at, r),
+    appendReports: (r) => appendReports.immediate(r),
+    readReports: (despues, hasta, limit) => readReports(despues, hasta, limit),
+    advanceCursor,
     listCierres: (f) => listCierres(f),
     salesStats: (q) => salesStats(q),
     cached,

@@ -77,7 +77,8 @@ export const cierresRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps)
       const actor = requestActor(req);
       const turno = req.body.turno ?? null;
       const rango = rangoPedido(req.body, zona, clock.now());
-      const r = await cerrar(store, clock, { ...rango, turno, zona_horaria: zona, usuario: actor.usuario });
+      const pedido = { ...rango, turno, zona_horaria: zona, usuario: actor.usuario };
+      const r = await cerrar(store, clock, pedido, deps.service.journal);
       const detalles = { desde: rango.desde, hasta: rango.hasta, fecha: rango.fecha, turno };
       if ('superpuesto' in r) {
         await auth.audit.append({
