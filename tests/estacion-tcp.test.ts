@@ -170,6 +170,7 @@ describe('estacion over TCP', () => {
       id_estacion: 'est-nc',
       nombre: 'Prueba',
       version_precios: 0,
+      ultimo_seq: 0,
     });
     company.send('{"tipo":"ping"}');
     expect(await company.next()).toMatchObject({ tipo: 'pong' });

@@ -3,6 +3,7 @@
  * reads (driver `_id`, internal columns) never leaks through the port. Adding a field to a record
  * type makes these fail to compile until the field is stored too.
  */
+import { asObject, parseJson } from '@combustible/server';
 import {
   type AlertaReportada,
   alertaReportada,
@@ -90,18 +91,7 @@ export function nonNegativeInt(n: number): number {
 
 // ── reports upstream (issue 15) ────────────────────────────────────────────────────────────
 
-/** JSON text parsed, or undefined when it is not JSON. */
-export function parseJson(text: unknown): unknown {
-  if (typeof text !== 'string') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-const asObject = (v: unknown): Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+export { parseJson };
 const text = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v.slice(0, 10_000) : fallback);
 const safeInt = (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) ? v : 0);
 

@@ -182,6 +182,8 @@ describe('company link (station side)', () => {
       id_estacion: 'est-7',
       nombre: 'Estación Siete',
       version_precios: 0,
+      // (ext, issue 15) The station forwards reports: nothing journaled yet.
+      ultimo_seq: 0,
     });
   });
 

@@ -5,8 +5,8 @@
  */
 import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { EventoAuditoria } from '@combustible/server';
 import type { AuditSink } from '../app/audit-sink.js';
-import type { EventoAuditoria } from '../app/audit-sink.js';
 import { createHarness, duplexPair, type Harness, type Json, TestPump } from '../hub/test-harness.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { unaTransaccion } from '../store/test-builders.js';

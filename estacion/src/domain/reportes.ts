@@ -15,7 +15,8 @@ import type { Alerta, Cierre, SeveridadAlerta, Transaccion } from './types.js';
 /** One journal entry: its position and the record as forwarded. */
 export interface ReporteAlmacenado {
   seq: number;
-  clase: ClaseReporte | string;
+  /** One of CLASES_REPORTE (a stored entry may carry another: it is sent as stored). */
+  clase: string;
   datos: Record<string, unknown>;
 }
 

@@ -93,6 +93,22 @@ describe('POST /api/cierres', () => {
     expect(leido.json<Cierre>().total.transacciones).toBe(3);
   });
 
+  it('journals a stored close for the company (ext, issue 15), and not a refused one', async () => {
+    const journal = t.h.service.journal;
+    const antes = journal.visible;
+    const r = await cerrar({ fecha: '2026-01-13' });
+    expect(r.statusCode).toBe(201);
+    expect((await cerrar({ fecha: '2026-01-13' })).statusCode).toBe(409);
+    const nuevos = await t.h.store.readReports(antes, journal.visible, 10);
+    expect(nuevos).toEqual([
+      {
+        seq: antes + 1,
+        clase: 'cierre',
+        datos: expect.objectContaining({ id_cierre: r.json<Cierre>().id_cierre }) as object,
+      },
+    ]);
+  });
+
   it('refuses an overlapping close with 409 unless it is another shift, and audits both', async () => {
     const dia = (await cerrar({ fecha: '2026-01-14' })).json<Cierre>();
     const otra = await cerrar({ desde: '2026-01-14T12:00:00Z', hasta: '2026-01-14T13:00:00Z' });

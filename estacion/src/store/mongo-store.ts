@@ -782,7 +782,11 @@ export class MongoStore extends MongoStoreBase implements StationStore {
       this.reportes.find({ _id: range }).sort({ _id: 1 }).limit(n).toArray(),
     ]);
     return mergeBySeq(
-      ventas.map((d) => ({ seq: d.seq_reporte as number, clase: 'venta', datos: { ...ventaReportada(pickTransaccion(d)) } })),
+      ventas.map((d) => ({
+        seq: d.seq_reporte as number,
+        clase: 'venta',
+        datos: { ...ventaReportada(pickTransaccion(d)) },
+      })),
       otras.map((d) => ({ seq: d._id, clase: String(d.clase), datos: asObject(d.datos) })),
       n,
     );

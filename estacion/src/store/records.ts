@@ -10,6 +10,7 @@
  * an enumeration) and, on a sale, noted in its `observaciones` (`REGISTRO_IRREGULAR: …`), so that
  * nothing is silently changed. Numbers are finite (integers are safe integers), texts are bounded.
  */
+import { asObject, parseJson } from '@combustible/server';
 import {
   type Combustible,
   COMBUSTIBLES,
@@ -44,20 +45,8 @@ const ESTADOS_CONEXION: readonly EstadoConexion[] = ['conectado', 'desconectado'
 
 type Raw = Record<string, unknown>;
 
-/** The object a stored value holds, or an empty one (null, arrays, scalars). */
-export function asObject(v: unknown): Raw {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : {};
-}
-
-/** JSON text parsed, or undefined when it is not JSON. */
-export function parseJson(text: unknown): unknown {
-  if (typeof text !== 'string') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
+/** The object a stored value holds (or an empty one), and JSON text parsed (or undefined): shared with the company. */
+export { asObject, parseJson };
 
 /**
  * Reads the fields of one stored record: each from the record itself, else from `backup` (e.g. the
