@@ -6,13 +6,32 @@
  * (body.puede-<rol>, see styles.css): lectura reads only, precios also changes prices, admin also
  * adds and removes stations.
  *
- * The page asks the API one thing at a time: every request waits for the one before it (`enCola`),
- * and the poll loop awaits each round before it sleeps a second, so a slow service never piles
+ * Three views, chosen by the URL's #hash: prices and stations (#precios, the default), the network
+ * (#red: every station with its sales today, price compliance and alerts, and a chart of sales by
+ * day and fuel; red.ts, grafico.ts) and the network's sales (#ventas; ventas.ts). The loop reads
+ * only what the view shown needs.
+ *
+ * The page asks the API one thing at a time: every request waits for the one before it (api.ts),
+ * and the poll loop awaits each round before it pauses (SONDEO_MS), so a slow service never piles
  * requests up. A change (prices, a station added or removed) wakes the loop instead of polling on
  * its own.
  */
 import { asegurarSesion, barraSesion, marcarRol, pedirSesion, puede, type Sesion } from '/comun/sesion.js';
-import type { CampoPrecio, ErrorApi, Estacion, PreciosVigentes, VersionPrecios } from './types.js';
+import { api, pagina, RespuestaError, SinSesion } from './api.js';
+import { hora, pesos, texto } from './formato.js';
+import { iniciarGrafico, mostrarResumen, pedidoResumen } from './grafico.js';
+import { detalleAbierto, iniciarRed, mostrarDetalle, mostrarRed } from './red.js';
+import type {
+  CampoPrecio,
+  Estacion,
+  EstacionDetalle,
+  PreciosVigentes,
+  Red,
+  Resumen,
+  VentaRed,
+  VersionPrecios,
+} from './types.js';
+import { conocerRed, iniciarVentas, mostrarVentas, rutaVentas, ventasRechazadas } from './ventas.js';
 
 const ROLES = ['lectura', 'precios', 'admin'] as const;
 const ETIQUETAS: Record<CampoPrecio, string> = {
@@ -26,76 +45,22 @@ const MAX_ESTACIONES = 1000;
 /** The price range of the prices rule (shared/src/protocol/prices-rule.ts); the API checks it too. */
 const PRECIO_MIN = 100;
 const PRECIO_MAX = 100_000;
-/** The pause between two rounds of the poll loop. */
-const SONDEO_MS = 1000;
-/** A request that has not answered by then fails (and the next one may go). */
-const ESPERA_MS = 10_000;
+/**
+ * The page's three views (the URL's #hash) and the pause between two rounds of the poll loop in
+ * each: prices follow a change within a second; the network (one answer for every station) and
+ * the sales list are read less often.
+ */
+const VISTAS = ['precios', 'red', 'ventas'] as const;
+type Vista = (typeof VISTAS)[number];
+const SONDEO_MS: Record<Vista, number> = { precios: 1000, red: 5000, ventas: 10_000 };
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-const pesos = (n: number) => `$${Number(n).toLocaleString('es-CL')}`;
-// 24-hour clock: "14:05:09", never "2:05:09 p. m.".
-const fechaHora = new Intl.DateTimeFormat('es-CL', { dateStyle: 'short', timeStyle: 'medium', hourCycle: 'h23' });
-const hora = (iso: string | null) => (iso ? fechaHora.format(new Date(iso)) : '—');
 
 let vigente: VersionPrecios | null = null;
 /** The scheduled version last shown (its number), for the history to be redrawn when it changes. */
 let programadaVista: number | null = null;
 let sesion: Sesion | null = null;
 let titulo = 'Empresa · precios y estaciones';
-
-/** The API answered 401: the session expired, was closed or its user removed. */
-class SinSesion extends Error {}
-
-// ── requests, one at a time ──────────────────────────────────────────────────────────────────
-
-let cola: Promise<unknown> = Promise.resolve();
-/** Runs `hacer` after every request queued before it has finished, well or not. */
-function enCola<T>(hacer: () => Promise<T>): Promise<T> {
-  const turno = cola.then(hacer, hacer);
-  cola = turno.catch(() => undefined);
-  return turno;
-}
-
-interface Respuesta<T> {
-  data: T;
-  res: Response;
-}
-
-function pedir<T>(method: string, path: string, body?: unknown): Promise<Respuesta<T>> {
-  return enCola(async () => {
-    const res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: AbortSignal.timeout(ESPERA_MS),
-    });
-    if (res.status === 401) throw new SinSesion('la sesión terminó');
-    if (res.status === 204) return { data: null as T, res };
-    const data = (await res.json()) as T & ErrorApi;
-    if (!res.ok) {
-      const e = data?.error ?? {};
-      const mensaje = e.mensaje ?? '';
-      // Details the message already says in full (the limits name fuel, value and limit) are not repeated.
-      const detalles = (e.detalles ?? [])
-        .filter((d) => !mensaje.includes(d.problema))
-        .map((d) => `${d.campo}: ${d.problema}`)
-        .join('; ');
-      throw new Error(`${e.mensaje ?? res.statusText}${detalles ? ` (${detalles})` : ''}`);
-    }
-    return { data, res };
-  });
-}
-
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  return (await pedir<T>(method, path, body)).data;
-}
-
-/** A page of a list: its items and how many there are in all (x-total-count). */
-async function pagina<T>(path: string): Promise<{ items: T[]; total: number }> {
-  const { data, res } = await pedir<T[]>('GET', path);
-  return { items: data, total: Number(res.headers.get('x-total-count') ?? data.length) };
-}
 
 // ── session ──────────────────────────────────────────────────────────────────────────────────
 
@@ -117,17 +82,6 @@ function volverAEntrar(): Promise<void> {
 }
 
 // ── drawing ──────────────────────────────────────────────────────────────────────────────────
-
-function texto<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  contenido: string,
-  clase?: string,
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  el.textContent = contenido;
-  if (clase) el.className = clase;
-  return el;
-}
 
 function mostrarMensaje(id: string, msg: string, ok: boolean): void {
   const el = $(id);
@@ -305,9 +259,9 @@ function conexion(ok: boolean): void {
 
 // ── the poll loop ────────────────────────────────────────────────────────────────────────────
 
-/** One round: prices (and the history when they changed), then the stations; one request at a time. */
-async function refrescar(): Promise<void> {
-  try {
+/** One round of the prices view: prices (and the history when they changed), then the stations. */
+async function refrescarPrecios(): Promise<void> {
+  {
     const precios = await api<PreciosVigentes>('GET', '/api/precios');
     const programada = precios.programada?.version ?? null;
     if (vigente?.version !== precios.version || programadaVista !== programada)
@@ -317,6 +271,66 @@ async function refrescar(): Promise<void> {
     const estaciones = await pagina<Estacion>(`/api/estaciones?limit=${MAX_ESTACIONES}`);
     mostrarEstaciones(estaciones);
     mostrarProgramada(precios.programada, estaciones.items);
+  }
+}
+
+/** Remembers what the sales list needs from the network: the time zone and the stations' names. */
+function leerRed(red: Red): void {
+  redLeida = true;
+  conocerRed(red.zona_horaria, new Map(red.estaciones.map((e) => [e.id_estacion, e.nombre])));
+}
+let redLeida = false;
+
+const mensajeDe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** One round of the network view: the stations, the open detail, and the chart when it is due. */
+async function refrescarRed(): Promise<void> {
+  const red = await api<Red>('GET', '/api/red');
+  mostrarRed(red);
+  leerRed(red);
+  const id = detalleAbierto();
+  if (id !== null) {
+    try {
+      mostrarDetalle(await api<EstacionDetalle>('GET', `/api/estaciones/${encodeURIComponent(id)}`));
+    } catch (err) {
+      if (err instanceof SinSesion) throw err;
+      mostrarDetalle(null, `No se pudo leer la estación: ${mensajeDe(err)}`);
+    }
+  }
+  const pedido = pedidoResumen(red.zona_horaria, red.generado);
+  if (pedido) {
+    try {
+      mostrarResumen(await api<Resumen>('GET', pedido.path), pedido.fechas);
+    } catch (err) {
+      if (err instanceof SinSesion) throw err;
+      $('grafico').replaceChildren(
+        texto('p', `No se pudo leer el resumen de ventas: ${mensajeDe(err)}`, 'mensaje error'),
+      );
+    }
+  }
+}
+
+/** One round of the sales list (the network once first, for the time zone and the names). */
+async function refrescarVentas(): Promise<void> {
+  if (!redLeida) leerRed(await api<Red>('GET', '/api/red'));
+  let ventas: { items: VentaRed[]; total: number };
+  try {
+    ventas = await pagina<VentaRed>(rutaVentas());
+  } catch (err) {
+    // The service answered (a 400 names the filter): not a lost connection.
+    if (!(err instanceof RespuestaError)) throw err;
+    ventasRechazadas(mensajeDe(err));
+    return;
+  }
+  mostrarVentas(ventas);
+}
+
+/** One round of the view shown; one request at a time. */
+async function refrescar(): Promise<void> {
+  try {
+    if (vista === 'precios') await refrescarPrecios();
+    else if (vista === 'red') await refrescarRed();
+    else await refrescarVentas();
     conexion(true);
   } catch (err) {
     if (err instanceof SinSesion) return volverAEntrar();
@@ -346,12 +360,12 @@ function pausa(ms: number): Promise<void> {
   });
 }
 
-/** Polls every second, one round at a time: each round is awaited before the pause. */
+/** Polls the view shown, one round at a time: each round is awaited before the pause. */
 async function sondear(): Promise<never> {
   for (;;) {
     otraVuelta = false;
     await refrescar();
-    if (!otraVuelta) await pausa(SONDEO_MS);
+    if (!otraVuelta) await pausa(SONDEO_MS[vista]);
   }
 }
 
@@ -490,6 +504,32 @@ $('estaciones').addEventListener('click', (ev) => {
     'No se quitó',
   );
 });
+
+// ── views ──────────────────────────────────────────────────────────────────────────────────
+
+function vistaDeHash(): Vista {
+  const h = location.hash.slice(1);
+  return (VISTAS as readonly string[]).includes(h) ? (h as Vista) : 'precios';
+}
+let vista: Vista = vistaDeHash();
+
+function mostrarVista(): void {
+  for (const v of VISTAS) $(`vista-${v}`).hidden = v !== vista;
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('#vistas a'))
+    if (a.hash === `#${vista}`) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  document.body.dataset.vista = vista;
+}
+
+window.addEventListener('hashchange', () => {
+  vista = vistaDeHash();
+  mostrarVista();
+  refrescarPronto();
+});
+mostrarVista();
+iniciarRed(refrescarPronto);
+iniciarGrafico(refrescarPronto);
+iniciarVentas(refrescarPronto);
 
 // ── start ────────────────────────────────────────────────────────────────────────────────────
 

@@ -53,3 +53,138 @@ export interface Estacion {
 export interface ErrorApi {
   error?: { mensaje?: string; detalles?: { campo: string; problema: string }[] };
 }
+
+// ── the network (issue 15): what the stations report upstream ───────────────────────────────
+
+export type Combustible = '93' | '95' | '97' | 'diesel';
+export type EstadoEnlace = Enlace['estado'];
+export type Severidad = 'info' | 'advertencia' | 'critica';
+
+/** Sales totals: monto in integer pesos, litros rounded to 3 decimals. */
+export interface Totales {
+  transacciones: number;
+  litros: number;
+  monto: number;
+}
+
+/** How far the company is behind a station's journal. */
+export interface ReportesEstacion {
+  /** The highest journal position stored here (0: none). */
+  ultimo_seq_recibido: number;
+  /** The station's last position as its link told (null: unknown here). */
+  ultimo_seq_estacion: number | null;
+  pendientes: number | null;
+  /** Reports ever kept apart: rejected (class unknown, invalid, implausible) or in conflict. */
+  rechazados: number;
+  conflictos: number;
+}
+
+export interface AlertasAbiertas {
+  total: number;
+  critica: number;
+  advertencia: number;
+  info: number;
+}
+
+/** A station in GET /api/red. */
+export interface EstacionRed {
+  id_estacion: string;
+  nombre: string;
+  conectada: boolean;
+  /** The link state (null: no link in this process). */
+  estado: EstadoEnlace | null;
+  ultimo_contacto: string | null;
+  version_confirmada: number | null;
+  /** Pumps the station reported; al_dia: those at the newest version in force. */
+  surtidores: { total: number; al_dia: number };
+  ventas_hoy: Totales;
+  alertas_abiertas: AlertasAbiertas;
+  reportes: ReportesEstacion;
+  /** The replica that owns the station's link (null: a single process). */
+  propietario: string | null;
+}
+
+/** GET /api/red: every station, and the network's totals. */
+export interface Red {
+  generado: string;
+  version_vigente: number;
+  zona_horaria: string;
+  totales: {
+    estaciones: number;
+    conectadas: number;
+    surtidores: number;
+    surtidores_al_dia: number;
+    ventas_hoy: Totales;
+    alertas_abiertas: number;
+  };
+  estaciones: EstacionRed[];
+}
+
+/** GET /api/resumen: sales totals by station, fuel and day (days in zona_horaria). */
+export interface Resumen {
+  desde: string;
+  hasta: string;
+  zona_horaria: string;
+  total: Totales;
+  por_estacion: (Totales & { id_estacion: string })[];
+  por_combustible: (Totales & { tipo_combustible: Combustible })[];
+  por_dia: (Totales & { fecha: string; tipo_combustible: Combustible })[];
+}
+
+/** A pump as its station last reported it. */
+export interface SurtidorReportado {
+  id_surtidor: number;
+  nombre: string | null;
+  version_precios: number | null;
+  conectado: boolean;
+  actualizado: string;
+}
+
+/** An open alert a station reported. */
+export interface AlertaReportada {
+  id: string;
+  codigo: string;
+  severidad: Severidad;
+  mensaje: string;
+  id_surtidor: number | null;
+  creada: string;
+  resuelta: string | null;
+}
+
+/** GET /api/estaciones/:id: the station, its pumps, its open alerts and its reports kept apart. */
+export interface EstacionDetalle extends Estacion {
+  surtidores: SurtidorReportado[];
+  alertas_abiertas: AlertaReportada[];
+  reportes: ReportesEstacion;
+  reportes_apartados?: {
+    seq: number;
+    tipo: 'rechazado' | 'conflicto';
+    clase: string;
+    codigo: string | null;
+    motivo: string;
+    recibida_empresa: string;
+  }[];
+}
+
+/** An entry of GET /api/ventas: a sale a station reported. */
+export interface VentaRed {
+  id_estacion: string;
+  seq: number;
+  id_transaccion: string;
+  id_surtidor: number;
+  tipo_combustible: Combustible;
+  litros: number;
+  precio_por_litro: number;
+  monto_total: number;
+  metodo_pago: 'efectivo' | 'tarjeta' | 'transferencia';
+  fecha_inicio: string;
+  fecha_fin: string;
+  estado: 'completada' | 'cancelada' | 'error';
+  operador: string | null;
+  version_precios: number | null;
+  id_autorizacion?: string | null;
+  /** Station time it was stored. */
+  recibida: string;
+  /** Company time it was stored. */
+  recibida_empresa: string;
+}
