@@ -59,9 +59,6 @@ describe('evaluarReporte', () => {
       ),
     ).toMatch(/fecha_fin: anterior a fecha_inicio/);
     expect(
-      implausible('venta', unaVentaReportada({ litros: 10, precio_por_litro: 1000, monto_total: 10_002 })),
-    ).toMatch(/monto_total: 10002 difiere de litros × precio_por_litro = 10000/);
-    expect(
       implausible('cierre', unCierreReportado({ desde: '2026-01-15T10:00:00Z', hasta: '2026-01-15T09:00:00Z' })),
     ).toMatch(/hasta: anterior a desde/);
     expect(implausible('alerta', unaAlertaReportada({ resuelta: '2026-01-14T00:00:00Z' }))).toMatch(/resuelta/);
@@ -71,6 +68,25 @@ describe('evaluarReporte', () => {
       implausible('venta', unaVentaReportada({ litros: 10, precio_por_litro: 1000, monto_total: 10_001 })),
     ).toBeNull();
     expect(implausible('surtidor', unSurtidorReportado({ actualizado: '2026-01-16T14:00:00Z' }))).toBeNull();
+  });
+
+  it('stores a sale whose amount is off (the station stored it; it was charged) with a note, once', () => {
+    const datos = unaVentaReportada({ litros: 10, precio_por_litro: 1000, monto_total: 10_002 });
+    const r = evaluarReporte({ clase: 'venta', datos: { ...datos, observaciones: ['nota de la estación'] } }, AHORA);
+    const nota = 'empresa: monto_total 10002 difiere de litros × precio_por_litro = 10000';
+    expect(r).toMatchObject({
+      clase: 'venta',
+      datos: { monto_total: 10_002, observaciones: ['nota de la estación', nota] },
+    });
+    // Sent again (as stored): the same note, not a second one.
+    const otra = evaluarReporte({ clase: 'venta', datos: r.datos as Record<string, unknown> }, AHORA);
+    expect(otra.clase === 'venta' && otra.datos.observaciones).toEqual(['nota de la estación', nota]);
+    // Within a peso: no note.
+    const redondeo = evaluarReporte(
+      { clase: 'venta', datos: unaVentaReportada({ litros: 10, precio_por_litro: 1000, monto_total: 10_001 }) },
+      AHORA,
+    );
+    expect(redondeo.clase === 'venta' && redondeo.datos.observaciones).toBeUndefined();
   });
 });
 

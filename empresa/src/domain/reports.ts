@@ -28,7 +28,7 @@ export const REPORT_REJECTIONS = {
   CLASE_DESCONOCIDA: 'The report names a `clase` this company build does not know (a newer station).',
   DATOS_INVALIDOS: "The report's `datos` break the schema of its class; `motivo` names the fields.",
   DATOS_IMPLAUSIBLES:
-    "The report's `datos` are valid but cannot be true: a date more than 24 h after the company's clock or before 2000, a range that ends before it starts, a sale whose monto_total differs from litros × precio_por_litro by more than 1 peso.",
+    "The report's `datos` are valid but cannot be true: a date more than 24 h after the company's clock or before 2000, a range that ends before it starts. (A sale whose monto_total differs from litros × precio_por_litro by more than 1 peso is not kept apart: the station stored it, and the company stores and counts it with the difference in its `observaciones`.)",
 } as const;
 
 export type CodigoRechazo = keyof typeof REPORT_REJECTIONS;
@@ -101,11 +101,6 @@ export function problemasPlausibilidad(r: RegistroValido, ahoraMs: number): stri
   };
   if (r.clase === 'venta') {
     orden('fecha_inicio', 'fecha_fin');
-    const v = r.datos;
-    const esperado = Math.round(v.litros * v.precio_por_litro);
-    if (Math.abs(v.monto_total - esperado) > LIMITES_VENTA.toleranciaMonto) {
-      problemas.push(`monto_total: ${v.monto_total} difiere de litros × precio_por_litro = ${esperado}`);
-    }
   } else if (r.clase === 'cierre') {
     orden('desde', 'hasta');
   } else if (r.clase === 'alerta') {
@@ -137,7 +132,22 @@ export function evaluarReporte(r: Pick<Reporte, 'clase' | 'datos'>, ahoraMs: num
   if (!parsed.success) return rechazo({ codigo: 'DATOS_INVALIDOS', motivo: detalle(parsed.error.issues) });
   const valido = { clase: r.clase, datos: parsed.data } as RegistroValido;
   const problemas = problemasPlausibilidad(valido, ahoraMs);
-  return problemas.length > 0 ? rechazo({ codigo: 'DATOS_IMPLAUSIBLES', motivo: problemas.join('; ') }) : valido;
+  if (problemas.length > 0) return rechazo({ codigo: 'DATOS_IMPLAUSIBLES', motivo: problemas.join('; ') });
+  return valido.clase === 'venta' ? { clase: 'venta', datos: conNotaDeMonto(valido.datos) } : valido;
+}
+
+/**
+ * A sale whose amount is not litros × precio_por_litro (beyond a peso of rounding) was charged
+ * that amount all the same: the station stored it with a note, and so does the company (once: a
+ * resent sale gets the same note, so it stays a repeat, not a conflict).
+ */
+export function conNotaDeMonto(v: VentaReportada): VentaReportada {
+  const esperado = Math.round(v.litros * v.precio_por_litro);
+  if (Math.abs(v.monto_total - esperado) <= LIMITES_VENTA.toleranciaMonto) return v;
+  const nota = `empresa: monto_total ${v.monto_total} difiere de litros × precio_por_litro = ${esperado}`;
+  const observaciones = v.observaciones ?? [];
+  if (observaciones.includes(nota)) return v;
+  return { ...v, observaciones: [...observaciones, nota].slice(-20) };
 }
 
 /** The key a record is unique by within its station (sales by pump and transaction, closes by id…). */

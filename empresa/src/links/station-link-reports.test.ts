@@ -201,7 +201,7 @@ describe('StationLink reports upstream', () => {
     const lines: StationToCompany[] = [
       { tipo: 'reporte', seq: 1, clase: 'tanque', datos: { nivel: 3 } },
       venta(2, { id_transaccion: 'x' }),
-      venta(3, unaVentaReportada({ litros: 10, precio_por_litro: 1000, monto_total: 5 })),
+      venta(3, unaVentaReportada({ fecha_inicio: '1999-12-31T00:00:00Z' })),
       venta(4),
     ];
     for (const m of lines) t.s.write(m);

@@ -48,6 +48,7 @@ export const ventaReportada = (t: Transaccion): VentaReportada => ({
   version_precios: t.version_precios,
   id_autorizacion: t.id_autorizacion,
   recibida: t.recibida,
+  ...(t.observaciones.length > 0 ? { observaciones: t.observaciones.slice(0, 20).map((o) => o.slice(0, 300)) } : {}),
 });
 
 export const alertaReportada = (a: Alerta): AlertaReportada => ({

@@ -76,6 +76,12 @@ export const ventaReportada = z.object({
   id_autorizacion: idAutorizacion.nullable().optional(),
   /** Station time it was stored. */
   recibida: timestamp,
+  /**
+   * What the station (or the company) noticed about the sale and stored with it, e.g. an amount
+   * that is not litros × precio_por_litro: the sale is kept and counted (monto_total is what was
+   * charged), the note travels with it. Absent: nothing noticed.
+   */
+  observaciones: z.array(texto(300)).max(20).optional(),
 });
 
 const totales = z.object({
