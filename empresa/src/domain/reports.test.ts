@@ -79,7 +79,7 @@ describe('evaluarReporte', () => {
       datos: { monto_total: 10_002, observaciones: ['nota de la estación', nota] },
     });
     // Sent again (as stored): the same note, not a second one.
-    const otra = evaluarReporte({ clase: 'venta', datos: r.datos as Record<string, unknown> }, AHORA);
+    const otra = evaluarReporte({ clase: 'venta', datos: r.datos }, AHORA);
     expect(otra.clase === 'venta' && otra.datos.observaciones).toEqual(['nota de la estación', nota]);
     // Within a peso: no note.
     const redondeo = evaluarReporte(
