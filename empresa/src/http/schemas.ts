@@ -11,6 +11,7 @@ import {
 } from '@combustible/shared';
 import { z } from 'zod';
 import { PRECIO_MAX, PRECIO_MIN } from '../domain/price-book.js';
+import { ESTADOS_ENLACE } from '../domain/types.js';
 
 /** The one error shape of every service's API. */
 export { errorRespuesta } from '@combustible/server';
@@ -149,7 +150,7 @@ export const cambiosEstacion = z
 
 export const enlace = z
   .object({
-    estado: z.enum(['conectando', 'saludo', 'sincronizando', 'sincronizado', 'desconectado', 'detenido']),
+    estado: z.enum(ESTADOS_ENLACE),
     conectada: z.boolean(),
     ultimo_contacto: z.string().nullable(),
     version_confirmada: z.number().int().nullable(),
