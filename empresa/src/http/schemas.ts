@@ -148,6 +148,7 @@ export const cambiosEstacion = z
   })
   .meta({ id: 'CambiosEstacion' });
 
+/** A station link's state; for a station another replica holds, what that replica shares (the rest null or 0). */
 export const enlace = z
   .object({
     estado: z.enum(ESTADOS_ENLACE),
@@ -305,7 +306,10 @@ export const red = z
         ventas_hoy: z.object(totales),
         alertas_abiertas: alertasAbiertas,
         reportes: reportesEstacion,
-        propietario: z.string().nullable().describe('The company process owning the link (null: a single process)'),
+        propietario: z
+          .string()
+          .nullable()
+          .describe('The replica (--replica-id) whose process holds the link to this station (its lease); null: none'),
       }),
     ),
   })

@@ -190,7 +190,10 @@ describe('ReplicaCoordinator', () => {
     await a.c.start();
     const shown = async () =>
       Object.fromEntries(
-        (await store.activeLeaseLinks(clock.now())).map((l) => [l.id_estacion, [l.propietario, l.enlace?.estado ?? null]]),
+        (await store.activeLeaseLinks(clock.now())).map((l) => [
+          l.id_estacion,
+          [l.propietario, l.enlace?.estado ?? null],
+        ]),
       );
     expect(await shown()).toEqual({
       s0: ['a', 'conectando'],
@@ -225,7 +228,11 @@ describe('ReplicaCoordinator', () => {
     await a.c.round();
     await b.c.round();
     const now = await shown();
-    expect(Object.values(now).map(([p]) => p).sort()).toEqual(['a', 'a', 'b', 'b']);
+    expect(
+      Object.values(now)
+        .map(([p]) => p)
+        .sort(),
+    ).toEqual(['a', 'a', 'b', 'b']);
     for (const [id, [p, estado]] of Object.entries(now)) {
       expect(estado, id).toBe(p === 'a' && id === 's0' ? 'sincronizado' : 'conectando');
     }
