@@ -8,7 +8,7 @@
  * through replica b. Then `kill -9` of b: its stations move to a (the takeover time is printed)
  * and the page shows them connected again, owned by a. Screenshots: tests/screenshots/red-replicas-*.png.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from './helpers/browser.js';
 import { browserTestsAvailable, companyPage, screenshot } from './helpers/dashboard.js';

@@ -203,7 +203,7 @@ export class VistaRed {
 
   /** Every registered station with its link, pumps, today's sales, open alerts and reports. */
   async red(): Promise<Red> {
-    const { service, links, store, clock, zonaHoraria } = this.deps;
+    const { service, store, clock, zonaHoraria } = this.deps;
     const now = clock.now();
     const hoy = rangoDelDia(fechaEnZona(now, zonaHoraria), zonaHoraria);
     const [ventasHoy, surtidores, alertas, estados, enlaces] = await Promise.all([

@@ -4,7 +4,7 @@ import { CompanyBus } from '../app/events.js';
 import type { Estacion, EstadoEstacion } from '../domain/types.js';
 import type { CompanyStore } from '../store/port.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { unaEstacion } from '../store/test-builders.js';
+import { unaEstacion, unEstadoEnlace } from '../store/test-builders.js';
 import { linkChanged, ReplicaCoordinator } from './replicas.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
@@ -26,20 +26,7 @@ class FakeLinks {
   /** What each open link's status shows beyond a fresh dial (set by the test). */
   readonly states = new Map<string, Partial<EstadoEstacion>>();
   status(id: string): EstadoEstacion | undefined {
-    if (!this.open.has(id)) return undefined;
-    return {
-      estado: 'conectando',
-      conectada: false,
-      ultimo_contacto: null,
-      version_confirmada: null,
-      version_informada: null,
-      id_informado: null,
-      nombre_informado: null,
-      ultimo_error: null,
-      reconexiones: 0,
-      anomalia: null,
-      ...this.states.get(id),
-    };
+    return this.open.has(id) ? unEstadoEnlace(this.states.get(id)) : undefined;
   }
 }
 

@@ -596,12 +596,16 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
   }
 
   async activeLeases(ahora: number): Promise<Lease[]> {
+    return (await this.activeLeaseDocs(ahora)).map(pickLease).filter((l): l is Lease => l !== null);
+  }
+
+  /** The lease documents not expired at `ahora`, by station id. */
+  private activeLeaseDocs(ahora: number) {
     this.open();
-    const docs = await this.arriendos
+    return this.arriendos
       .find({ vence: { $gt: ahora } })
       .sort({ id_estacion: 1 })
       .toArray();
-    return docs.map(pickLease).filter((l): l is Lease => l !== null);
   }
 
   async recordLinkStates(
@@ -620,11 +624,7 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
   }
 
   async activeLeaseLinks(ahora: number): Promise<LeaseEnlace[]> {
-    this.open();
-    const docs = await this.arriendos
-      .find({ vence: { $gt: ahora } })
-      .sort({ id_estacion: 1 })
-      .toArray();
+    const docs = await this.activeLeaseDocs(ahora);
     return docs.map((d) => pickLeaseEnlace(d, d.enlace)).filter((l): l is LeaseEnlace => l !== null);
   }
 
