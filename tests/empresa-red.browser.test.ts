@@ -11,7 +11,7 @@
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from './helpers/browser.js';
-import { browserTestsAvailable, screenshot } from './helpers/dashboard.js';
+import { browserTestsAvailable, companyPage, screenshot } from './helpers/dashboard.js';
 import type { VentaReportada } from '@combustible/shared';
 import { createStore } from '../empresa/src/store/index.js';
 import {
@@ -47,15 +47,8 @@ const LECTOR = { usuario: 'luis', clave: 'clave-de-luis-1' };
 const ROUND = { timeout: 15_000 };
 
 /** A page of `context` at the company's `#vista`, logged in as LECTOR, once online. */
-async function entrar(context: BrowserContext, company: CompanyProcess, vista: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${company.api}/#${vista}`);
-  await page.fill('#sesion-usuario', LECTOR.usuario);
-  await page.fill('#sesion-clave', LECTOR.clave);
-  await page.click('#sesion-entrar');
-  await expect.poll(() => page.textContent('#conexion'), ROUND).toBe('En línea');
-  return page;
-}
+const entrar = (context: BrowserContext, company: CompanyProcess, vista: string) =>
+  companyPage(context, company.api, vista, LECTOR);
 
 /** What the mocked API answers; a test may change it between rounds. */
 interface Red {

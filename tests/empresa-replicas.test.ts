@@ -33,13 +33,16 @@ interface Vista {
 
 const IDS = ['s1', 's2', 's3', 's4', 's5', 's6'];
 
-/** The replica (by index) that has a link open to each station; fails if two have one. */
-async function linkHolders(replicas: CompanyProcess[]): Promise<Map<string, number>> {
+/**
+ * The replica (by index) that has a link open to each station, as each says of itself (a replica
+ * shows the others' stations too, from their leases); fails if two say so of one station.
+ */
+async function linkHolders(replicas: CompanyProcess[], names: string[]): Promise<Map<string, number>> {
   const views = await Promise.all(replicas.map((r) => r.request<Vista[]>('/api/estaciones?limit=100')));
   const holders = new Map<string, number>();
   views.forEach((list, i) => {
     for (const e of list) {
-      if (e.enlace === null) continue;
+      if (e.enlace === null || e.propietario !== names[i]) continue;
       expect(holders.has(e.id_estacion), `${e.id_estacion} has links from two replicas`).toBe(false);
       holders.set(e.id_estacion, i);
     }
@@ -47,14 +50,19 @@ async function linkHolders(replicas: CompanyProcess[]): Promise<Map<string, numb
   return holders;
 }
 
-/** Every station has exactly one replica with a connected, up-to-date link, and each replica says it is its owner. */
+/**
+ * Every station has exactly one replica with a connected, up-to-date link, each replica says it is
+ * its owner, and every other replica shows the same: connected, up to date, that owner.
+ */
 async function settled(replicas: CompanyProcess[], names: string[], version: number) {
   const views = await Promise.all(replicas.map((r) => r.request<Vista[]>('/api/estaciones?limit=100')));
-  const holders = await linkHolders(replicas);
+  const holders = await linkHolders(replicas, names);
   if (holders.size !== IDS.length) return false;
   for (const [id, i] of holders) {
-    const own = views[i]?.find((e) => e.id_estacion === id);
-    if (!own?.conectada || own.version_confirmada !== version || own.propietario !== names[i]) return false;
+    for (const view of views) {
+      const e = view.find((x) => x.id_estacion === id);
+      if (!e?.conectada || e.version_confirmada !== version || e.propietario !== names[i]) return false;
+    }
   }
   return holders;
 }

@@ -4,84 +4,26 @@
  * link comes up authenticated and synchronized; a price change reaches every station and the
  * company records every acknowledgement.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type EstacionVista, eventually, processStarters } from './helpers/empresa.js';
-import { removeTempDirs, ROOT, type ServiceProcess } from './helpers/processes.js';
+import { type Fleet, startFleet, stopFleets } from './helpers/fleet.js';
+import { removeTempDirs, type ServiceProcess } from './helpers/processes.js';
 
 const processes: ServiceProcess[] = [];
-const fleets: ChildProcess[] = [];
+const fleets: Fleet[] = [];
 
 afterEach(async () => {
-  await Promise.all(
-    fleets.splice(0).map(
-      (f) =>
-        new Promise<void>((resolve) => {
-          if (f.exitCode !== null || f.signalCode !== null) return resolve();
-          f.once('exit', () => resolve());
-          f.kill('SIGTERM');
-        }),
-    ),
-  );
+  await stopFleets(fleets);
   await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));
 });
 afterAll(removeTempDirs);
 
 const { company } = processStarters(processes);
 
-/** `estacion-fleet` as a process; resolves lines of its progress output as they match. */
-function startFleet(args: string[]) {
-  const proc = spawn(process.execPath, [path.join(ROOT, 'bench', 'bin', 'estacion-fleet.js'), ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  fleets.push(proc);
-  const lines: string[] = [];
-  const stderr: string[] = [];
-  let waiters: { match: RegExp; resolve: (line: string) => void }[] = [];
-  createInterface({ input: proc.stdout }).on('line', (line) => {
-    lines.push(line);
-    const due = waiters.filter((w) => w.match.test(line));
-    waiters = waiters.filter((w) => !w.match.test(line));
-    for (const w of due) w.resolve(line);
-  });
-  createInterface({ input: proc.stderr }).on('line', (line) => stderr.push(line));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  return {
-    proc,
-    lines,
-    /** The first output line matching `match` (one already printed, or the next). */
-    line(match: RegExp, timeoutMs = 15_000): Promise<string> {
-      const seen = lines.find((l) => match.test(l));
-      if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no line ${String(match)}; output:\n${lines.join('\n')}\n${stderr.join('\n')}`)),
-          timeoutMs,
-        );
-        waiters.push({
-          match,
-          resolve: (l) => {
-            clearTimeout(timer);
-            resolve(l);
-          },
-        });
-        void exited.then((code) => {
-          clearTimeout(timer);
-          reject(new Error(`estacion-fleet exited (${code}); output:\n${lines.join('\n')}\n${stderr.join('\n')}`));
-        });
-      });
-    },
-    exited,
-  };
-}
-
 describe('estacion-fleet against empresa serve', () => {
   it('registers 20 stations over 2 processes; every link authenticates and syncs; a new price reaches all, every ack recorded', async () => {
     const c = await company({ flags: { token: 'token-de-la-flota' } });
-    const fleet = startFleet([
+    const fleet = startFleet(fleets, [
       ...['--estaciones', '20', '--procesos', '2', '--prefijo', 'prueba', '--token', 'token-de-la-flota'],
       ...['--empresa', c.api, '--token-api', c.token, '--intervalo', '0.2'],
     ]);

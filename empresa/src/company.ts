@@ -172,7 +172,7 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
     api = await buildApi({
       service,
       links,
-      red: new VistaRed({ service, links, store, clock, zonaHoraria: config.zonaHoraria }),
+      red: new VistaRed({ service, links, store, clock, zonaHoraria: config.zonaHoraria, replica: config.replicaId }),
       replicas,
       store,
       metrics,

@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { CHROMIUM, chromiumAvailable } from './browser.js';
 import { ROOT, type StationProcess } from './processes.js';
@@ -60,4 +60,21 @@ export async function dashboardAs(browser: Browser, station: StationProcess, rol
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage: true });
+}
+
+/** A page of `context` at the company page's `#vista` (at `api`), logged in as `user`, once online. */
+export async function companyPage(
+  context: BrowserContext,
+  api: string,
+  vista: string,
+  user: { usuario: string; clave: string },
+): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${api}/#${vista}`);
+  await page.fill('#sesion-usuario', user.usuario);
+  await page.fill('#sesion-clave', user.clave);
+  await page.click('#sesion-entrar');
+  // The network view polls every 5 s: a round and a pause.
+  await expect.poll(() => page.textContent('#conexion'), { timeout: 15_000 }).toBe('En línea');
+  return page;
 }

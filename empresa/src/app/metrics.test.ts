@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReporteEntrante } from '../domain/reports.js';
-import { entrante, unaVentaReportada } from '../store/test-builders.js';
+import { entrante, unaVentaReportada, unEstadoEnlace } from '../store/test-builders.js';
 import { CompanyBus } from './events.js';
-import type { EstadoEstacion } from '../domain/types.js';
 import { CompanyMetrics } from './metrics.js';
 
 describe('CompanyMetrics: reports upstream', () => {
@@ -33,19 +32,7 @@ describe('CompanyMetrics: reports upstream', () => {
   });
 });
 
-const estado = (cambios: Partial<EstadoEstacion>): EstadoEstacion => ({
-  estado: 'conectando',
-  conectada: false,
-  ultimo_contacto: null,
-  version_confirmada: null,
-  version_informada: null,
-  id_informado: null,
-  nombre_informado: null,
-  ultimo_error: null,
-  reconexiones: 0,
-  anomalia: null,
-  ...cambios,
-});
+const estado = unEstadoEnlace;
 
 async function gauges(m: CompanyMetrics) {
   const value = async (name: string) => (await m.registry.getSingleMetric(name)?.get())?.values[0]?.value;

@@ -14,7 +14,15 @@ import {
   totalesCero,
   totalesPorDia,
 } from '../domain/reports.js';
-import type { AlertaEmpresa, EstadoEnlace, ReporteApartado, SurtidorEmpresa, VentaEmpresa } from '../domain/types.js';
+import type {
+  AlertaEmpresa,
+  EnlaceCompartido,
+  EstadoEnlace,
+  EstadoEstacion,
+  ReporteApartado,
+  SurtidorEmpresa,
+  VentaEmpresa,
+} from '../domain/types.js';
 import { CompanyError } from '../errors.js';
 import type { LinkManager } from '../links/link-manager.js';
 import type { CompanyStore, FiltroVentas } from '../store/port.js';
@@ -35,6 +43,29 @@ export interface VistaRedDeps {
   store: CompanyStore;
   clock: Clock;
   zonaHoraria: string;
+  /** This process's --replica-id (null: none, a lone process shows no owner). */
+  replica?: string | null;
+}
+
+/** A station's link as this process shows it, and the replica holding it (null: none). */
+export interface EnlaceVisto {
+  enlace: EstadoEstacion | undefined;
+  propietario: string | null;
+}
+
+/**
+ * A link held by another replica, from what its owner wrote on the lease: the fields it does not
+ * share (what the station said of itself, reconnections, anomaly) read as unknown.
+ */
+export function enlaceDeOtraReplica(e: EnlaceCompartido): EstadoEstacion {
+  return {
+    ...e,
+    version_informada: null,
+    id_informado: null,
+    nombre_informado: null,
+    reconexiones: 0,
+    anomalia: null,
+  };
 }
 
 export interface Resumen {
@@ -148,16 +179,39 @@ export class VistaRed {
     return resumen;
   }
 
+  /**
+   * Each station's link as this process shows it, from one store read: the link it holds itself;
+   * else, with an unexpired lease of another replica, the state that replica last wrote on it
+   * (conectada false until it wrote one); with no unexpired lease, not connected and no owner.
+   */
+  async enlaces(): Promise<(id: string) => EnlaceVisto> {
+    const { links, store, clock } = this.deps;
+    const self = this.deps.replica ?? null;
+    const leases = new Map((await store.activeLeaseLinks(clock.now())).map((l) => [l.id_estacion, l]));
+    return (id) => {
+      const propio = links.status(id);
+      const lease = leases.get(id);
+      if (propio !== undefined || lease === undefined || lease.propietario === self) {
+        return { enlace: propio, propietario: propio === undefined ? (lease?.propietario ?? null) : self };
+      }
+      return {
+        enlace: lease.enlace === null ? undefined : enlaceDeOtraReplica(lease.enlace),
+        propietario: lease.propietario,
+      };
+    };
+  }
+
   /** Every registered station with its link, pumps, today's sales, open alerts and reports. */
   async red(): Promise<Red> {
-    const { service, links, store, clock, zonaHoraria } = this.deps;
+    const { service, store, clock, zonaHoraria } = this.deps;
     const now = clock.now();
     const hoy = rangoDelDia(fechaEnZona(now, zonaHoraria), zonaHoraria);
-    const [ventasHoy, surtidores, alertas, estados] = await Promise.all([
+    const [ventasHoy, surtidores, alertas, estados, enlaces] = await Promise.all([
       store.summarizeSales({ desde_ms: Date.parse(hoy.desde), hasta_ms: Date.parse(hoy.hasta) }),
       store.countPumpsByVersion(),
       store.countOpenAlerts(),
       store.listReportStates(),
+      this.enlaces(),
     ]);
     const vigente = service.vigente.version;
     const ventasPor = new Map(ventasHoy.por_estacion.map((v) => [v.id_estacion, v]));
@@ -185,7 +239,7 @@ export class VistaRed {
       alertas_abiertas: 0,
     };
     const estaciones = service.listStations().map((e): EstacionRed => {
-      const enlace = links.status(e.id_estacion);
+      const { enlace, propietario } = enlaces(e.id_estacion);
       const { id_estacion: _, ...ventas } = ventasPor.get(e.id_estacion) ?? { id_estacion: '', ...totalesCero() };
       const pumps = surtidoresPor.get(e.id_estacion) ?? { total: 0, al_dia: 0 };
       const abiertas = alertasPor.get(e.id_estacion) ?? alertasCero();
@@ -200,7 +254,7 @@ export class VistaRed {
         ventas_hoy: redondearTotales(ventas),
         alertas_abiertas: abiertas,
         reportes: this.reportes(e.id_estacion, estadosPor.get(e.id_estacion)),
-        propietario: null,
+        propietario,
       };
       totales.estaciones += 1;
       if (fila.conectada) totales.conectadas += 1;

@@ -56,6 +56,16 @@ export interface Estacion {
 }
 
 /** A station's live link as the company sees it (in memory). */
+/** Every EstadoEnlace, to read a stored one leniently. */
+export const ESTADOS_ENLACE = [
+  'conectando',
+  'saludo',
+  'sincronizando',
+  'sincronizado',
+  'desconectado',
+  'detenido',
+] as const;
+
 export type EstadoEnlace =
   /** Dialing (or about to). */
   | 'conectando'
@@ -138,4 +148,21 @@ export interface Lease {
   id_estacion: string;
   propietario: string;
   vence: number;
+}
+
+/**
+ * A station link's state as the replica owning it last wrote it on the lease (replicas): what the
+ * other replicas show for a station they do not hold. Written when it changes, once per lease round.
+ */
+export interface EnlaceCompartido {
+  estado: EstadoEnlace;
+  conectada: boolean;
+  version_confirmada: number | null;
+  ultimo_contacto: string | null;
+  ultimo_error: string | null;
+}
+
+/** A lease with its owner's link state (null: not written since the lease was taken, or unreadable). */
+export interface LeaseEnlace extends Lease {
+  enlace: EnlaceCompartido | null;
 }

@@ -12,11 +12,8 @@ export interface ApiDeps {
   links: LinkManager;
   /** (issue 15) What the stations reported: sales, totals, the network table. */
   red: VistaRed;
-  /**
-   * Who holds each station's link lease (replicas; without it every `propietario` is null), and a
-   * lease round run at once (a station just registered is taken now if this replica's share allows).
-   */
-  replicas?: { owner(id: string): string | null; round(): Promise<void> };
+  /** A lease round run at once (a station just registered is taken now if this replica's share allows). */
+  replicas?: { round(): Promise<void> };
   store: CompanyStore;
   metrics: CompanyMetrics;
   /** Users, sessions, API tokens and the audit log. */
@@ -52,7 +49,7 @@ export function presentStation(
     programada_recibida: programada === null ? null : version_confirmada !== null && version_confirmada >= programada,
     ultimo_error: enlace?.ultimo_error ?? null,
     enlace: enlace ?? null,
-    // The replica whose process holds this station's link (its lease), as of its last round.
+    // The replica whose process holds this station's link (its unexpired lease in the store).
     propietario,
   };
 }

@@ -232,7 +232,7 @@ describe('GET /api/red and the station detail', () => {
       ventas_hoy: { transacciones: 2, litros: 15.556, monto: 12900 + Math.round(5.5555 * 1120) },
       alertas_abiertas: { total: 2, critica: 1, advertencia: 0, info: 1 },
       reportes: { ultimo_seq_recibido: 14, ultimo_seq_estacion: null, pendientes: null, rechazados: 0, conflictos: 0 },
-      propietario: null,
+      propietario: c.replicas.id,
     });
     expect((body.estaciones as Record<string, unknown>[])[1]).toMatchObject({
       id_estacion: 'sur',
@@ -264,5 +264,63 @@ describe('GET /api/red and the station detail', () => {
       reportes_apartados: [{ tipo: 'rechazado', seq: 11, clase: 'tanque', codigo: 'CLASE_DESCONOCIDA' }],
     });
     expect((await get('/api/estaciones/nadie')).statusCode).toBe(404);
+  });
+
+  it('shows a station another replica holds as that replica wrote its link on the lease; an expired lease as not connected', async () => {
+    const now = Date.parse('2026-01-15T14:00:00.000Z');
+    // Another replica (same store) holds oeste and shares its link; este's lease (of a dead one) expired.
+    await c.store.claimLeases(['oeste'], 'otra', now, now + 6_000);
+    await c.store.recordLinkStates('otra', [
+      {
+        id_estacion: 'oeste',
+        estado: 'sincronizado',
+        conectada: true,
+        version_confirmada: 1,
+        ultimo_contacto: '2026-01-15T13:59:59.000Z',
+        ultimo_error: null,
+      },
+    ]);
+    await c.store.claimLeases(['este'], 'muerta', now - 10_000, now);
+    await c.store.recordLinkStates('muerta', [
+      {
+        id_estacion: 'este',
+        estado: 'sincronizado',
+        conectada: true,
+        version_confirmada: 1,
+        ultimo_contacto: null,
+        ultimo_error: null,
+      },
+    ]);
+    const actor = { usuario: 'test', rol: 'admin' as const, ip: null };
+    await c.service.addStation({ id_estacion: 'oeste', nombre: 'OESTE', host: '127.0.0.1', puerto: 3 }, actor);
+    await c.service.addStation({ id_estacion: 'este', nombre: 'ESTE', host: '127.0.0.1', puerto: 4 }, actor);
+    const red = (await get('/api/red')).json<{
+      totales: { conectadas: number };
+      estaciones: Record<string, unknown>[];
+    }>();
+    const fila = (id: string) => red.estaciones.find((e) => e.id_estacion === id);
+    expect(fila('oeste')).toMatchObject({
+      conectada: true,
+      estado: 'sincronizado',
+      version_confirmada: 1,
+      ultimo_contacto: '2026-01-15T13:59:59.000Z',
+      propietario: 'otra',
+    });
+    expect(fila('este')).toMatchObject({ conectada: false, estado: null, propietario: null });
+    expect(fila('norte')).toMatchObject({ conectada: false, propietario: c.replicas.id });
+    expect(red.totales.conectadas).toBe(1);
+    const lista = (await get('/api/estaciones')).json<Record<string, unknown>[]>();
+    expect(lista.find((e) => e.id_estacion === 'oeste')).toMatchObject({
+      conectada: true,
+      al_dia: true,
+      propietario: 'otra',
+      enlace: { estado: 'sincronizado', conectada: true, reconexiones: 0, anomalia: null },
+    });
+    expect(lista.find((e) => e.id_estacion === 'este')).toMatchObject({
+      conectada: false,
+      enlace: null,
+      propietario: null,
+    });
+    expect((await get('/api/estaciones/oeste')).json()).toMatchObject({ conectada: true, propietario: 'otra' });
   });
 });

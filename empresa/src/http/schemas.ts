@@ -11,6 +11,7 @@ import {
 } from '@combustible/shared';
 import { z } from 'zod';
 import { PRECIO_MAX, PRECIO_MIN } from '../domain/price-book.js';
+import { ESTADOS_ENLACE } from '../domain/types.js';
 
 /** The one error shape of every service's API. */
 export { errorRespuesta } from '@combustible/server';
@@ -147,9 +148,10 @@ export const cambiosEstacion = z
   })
   .meta({ id: 'CambiosEstacion' });
 
+/** A station link's state; for a station another replica holds, what that replica shares (the rest null or 0). */
 export const enlace = z
   .object({
-    estado: z.enum(['conectando', 'saludo', 'sincronizando', 'sincronizado', 'desconectado', 'detenido']),
+    estado: z.enum(ESTADOS_ENLACE),
     conectada: z.boolean(),
     ultimo_contacto: z.string().nullable(),
     version_confirmada: z.number().int().nullable(),
@@ -304,7 +306,10 @@ export const red = z
         ventas_hoy: z.object(totales),
         alertas_abiertas: alertasAbiertas,
         reportes: reportesEstacion,
-        propietario: z.string().nullable().describe('The company process owning the link (null: a single process)'),
+        propietario: z
+          .string()
+          .nullable()
+          .describe('The replica (--replica-id) whose process holds the link to this station (its lease); null: none'),
       }),
     ),
   })

@@ -1,11 +1,11 @@
 import { createLogger, FakeClock } from '@combustible/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CompanyBus } from '../app/events.js';
-import type { Estacion } from '../domain/types.js';
+import type { Estacion, EstadoEstacion } from '../domain/types.js';
 import type { CompanyStore } from '../store/port.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { unaEstacion } from '../store/test-builders.js';
-import { ReplicaCoordinator } from './replicas.js';
+import { unaEstacion, unEstadoEnlace } from '../store/test-builders.js';
+import { linkChanged, ReplicaCoordinator } from './replicas.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
 const stores: CompanyStore[] = [];
@@ -22,6 +22,11 @@ class FakeLinks {
   }
   drop(id: string): void {
     this.open.delete(id);
+  }
+  /** What each open link's status shows beyond a fresh dial (set by the test). */
+  readonly states = new Map<string, Partial<EstadoEstacion>>();
+  status(id: string): EstadoEstacion | undefined {
+    return this.open.has(id) ? unEstadoEnlace(this.states.get(id)) : undefined;
   }
 }
 
@@ -158,5 +163,84 @@ describe('ReplicaCoordinator', () => {
     a.bus.emit('estacion_eliminada', { id_estacion: 's1' });
     expect(a.links.open.has('s1')).toBe(false);
     await expect.poll(async () => (await store.activeLeases(clock.now())).map((l) => l.id_estacion)).toEqual(['nuevo']);
+  });
+
+  it('writes the state of the links it owns on their leases, only what changed, for the other replicas', async () => {
+    const { store, clock, replica } = await world(4);
+    const writes: number[] = [];
+    const a = replica('a', {
+      recordLinkStates: async (p, estados) => {
+        writes.push(estados.length);
+        return store.recordLinkStates(p, estados);
+      },
+    });
+    await a.c.start();
+    const shown = async () =>
+      Object.fromEntries(
+        (await store.activeLeaseLinks(clock.now())).map((l) => [
+          l.id_estacion,
+          [l.propietario, l.enlace?.estado ?? null],
+        ]),
+      );
+    expect(await shown()).toEqual({
+      s0: ['a', 'conectando'],
+      s1: ['a', 'conectando'],
+      s2: ['a', 'conectando'],
+      s3: ['a', 'conectando'],
+    });
+    const sincronizado = {
+      estado: 'sincronizado' as const,
+      conectada: true,
+      version_confirmada: 2,
+      ultimo_contacto: new Date(clock.now()).toISOString(),
+    };
+    a.links.states.set('s0', sincronizado);
+    clock.advance(2_000);
+    await a.c.round();
+    expect(writes).toEqual([4, 1]); // only s0 changed
+    expect((await store.activeLeaseLinks(clock.now()))[0]?.enlace).toEqual({ ...sincronizado, ultimo_error: null });
+    // A contact time alone is written once it moved by the TTL.
+    const contacto = (ms: number) => new Date(Date.parse(sincronizado.ultimo_contacto) + ms).toISOString();
+    a.links.states.set('s0', { ...sincronizado, ultimo_contacto: contacto(5_999) });
+    clock.advance(2_000);
+    await a.c.round();
+    expect(writes).toEqual([4, 1]);
+    a.links.states.set('s0', { ...sincronizado, ultimo_contacto: contacto(6_000) });
+    clock.advance(2_000);
+    await a.c.round();
+    expect(writes).toEqual([4, 1, 1]);
+    // b joins: a gives half up; b writes its own state for what it took (a takeover starts with none).
+    const b = replica('b');
+    await b.c.start();
+    await a.c.round();
+    await b.c.round();
+    const now = await shown();
+    expect(
+      Object.values(now)
+        .map(([p]) => p)
+        .sort(),
+    ).toEqual(['a', 'a', 'b', 'b']);
+    for (const [id, [p, estado]] of Object.entries(now)) {
+      expect(estado, id).toBe(p === 'a' && id === 's0' ? 'sincronizado' : 'conectando');
+    }
+  });
+
+  it('counts a link as changed on any field but a contact time moved by less than the grain', () => {
+    const e = {
+      estado: 'sincronizado' as const,
+      conectada: true,
+      version_confirmada: 1,
+      ultimo_contacto: '2026-01-01T00:00:00.000Z',
+      ultimo_error: null,
+    };
+    expect(linkChanged(undefined, e, 6_000)).toBe(true);
+    expect(linkChanged(e, { ...e }, 6_000)).toBe(false);
+    expect(linkChanged(e, { ...e, ultimo_contacto: '2026-01-01T00:00:05.999Z' }, 6_000)).toBe(false);
+    expect(linkChanged(e, { ...e, ultimo_contacto: '2026-01-01T00:00:06.000Z' }, 6_000)).toBe(true);
+    expect(linkChanged(e, { ...e, ultimo_contacto: null }, 6_000)).toBe(true);
+    expect(linkChanged(e, { ...e, estado: 'desconectado' }, 6_000)).toBe(true);
+    expect(linkChanged(e, { ...e, conectada: false }, 6_000)).toBe(true);
+    expect(linkChanged(e, { ...e, version_confirmada: 2 }, 6_000)).toBe(true);
+    expect(linkChanged(e, { ...e, ultimo_error: 'x' }, 6_000)).toBe(true);
   });
 });

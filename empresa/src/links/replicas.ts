@@ -8,7 +8,11 @@
  *    this process was stalled, and maybe someone took it): that link is dropped at once;
  * 3. plans (domain/leases.ts): gives up leases above its fair share (link closed first, then the
  *    lease released) and claims free or expired ones up to it, at most `maxClaims` per round;
- *    each claimed station's link is opened through the LinkManager's paced queue.
+ *    each claimed station's link is opened through the LinkManager's paced queue;
+ * 4. writes on its leases the state of each link it owns that changed since it last wrote it
+ *    (recordLinkStates, one batch): the other replicas show it for the stations they do not hold.
+ *    A contact time alone counts as a change once it moved by the TTL, so an idle network of
+ *    10,000 links rewrites about renewMs/ttlMs of them a round, not all.
  *
  * Safety: a replica keeps a link only until holdUntil() of its last successful renewal (a third of
  * the TTL before the lease expires). If a round stalls or fails (store down), a timer drops every
@@ -23,7 +27,7 @@
 import { type Clock, type Logger, systemClock, type TimerHandle, unrefTimer } from '@combustible/shared';
 import type { CompanyBus } from '../app/events.js';
 import { holdUntil, planRound } from '../domain/leases.js';
-import type { Estacion } from '../domain/types.js';
+import type { EnlaceCompartido, Estacion, EstadoEstacion } from '../domain/types.js';
 import type { CompanyStore } from '../store/port.js';
 import type { LinkManager } from './link-manager.js';
 
@@ -40,7 +44,7 @@ export interface ReplicaOptions {
 
 export interface ReplicaDeps {
   store: CompanyStore;
-  links: Pick<LinkManager, 'acquire' | 'drop'>;
+  links: Pick<LinkManager, 'acquire' | 'drop' | 'status'>;
   bus: CompanyBus;
   /** The registered stations (the service's registry). */
   stations: () => readonly Estacion[];
@@ -70,6 +74,8 @@ export class ReplicaCoordinator {
   private readonly clock: Clock;
   /** Stations whose lease this replica holds (and whose link it may open). */
   private readonly owned = new Set<string>();
+  /** The link state last written on each owned lease (absent: not written since it was taken). */
+  private readonly written = new Map<string, EnlaceCompartido>();
   /** Who holds each station, as of the last round (own changes applied at once). */
   private holders = new Map<string, string>();
   private liveCount = 1;
@@ -169,6 +175,7 @@ export class ReplicaCoordinator {
       for (const id of [...this.owned]) {
         if (renewed.has(id) || !before.has(id)) continue;
         this.owned.delete(id);
+        this.written.delete(id);
         links.drop(id);
         this.lost += 1;
         log.warn({ id_estacion: id, replica: self }, 'arriendo perdido: se cierra el enlace con la estación');
@@ -203,15 +210,35 @@ export class ReplicaCoordinator {
           log.info({ replica: self, estaciones: claimed.length, reparto: plan.fairShare }, 'arriendos tomados');
         }
       }
+      await this.publishLinks();
     } catch (err) {
       this.failed += 1;
       log.error({ err, replica: self }, 'ronda de arriendos fallida: se reintenta (los enlaces se cierran si vencen)');
     }
   }
 
+  /** Writes the state of the owned links that changed since last written (one batch). */
+  private async publishLinks(): Promise<void> {
+    const changed: (EnlaceCompartido & { id_estacion: string })[] = [];
+    for (const id of this.owned) {
+      const status = this.deps.links.status(id);
+      if (status === undefined) continue;
+      const enlace = enlaceCompartido(status);
+      if (!linkChanged(this.written.get(id), enlace, this.options.ttlMs)) continue;
+      changed.push({ id_estacion: id, ...enlace });
+    }
+    if (changed.length === 0) return;
+    await this.deps.store.recordLinkStates(this.options.id, changed);
+    for (const { id_estacion, ...enlace } of changed) {
+      if (this.owned.has(id_estacion)) this.written.set(id_estacion, enlace);
+    }
+  }
+
   /** Holds a station: its link opens (paced). */
   private take(id: string): void {
     this.owned.add(id);
+    // A lease claimed starts with no state in the store: written in this round.
+    this.written.delete(id);
     this.holders.set(id, this.options.id);
     if (!this.deps.links.acquire(id)) this.owned.delete(id);
   }
@@ -219,6 +246,7 @@ export class ReplicaCoordinator {
   /** Stops holding a station: its link closes at once. */
   private give(id: string): void {
     this.owned.delete(id);
+    this.written.delete(id);
     this.holders.delete(id);
     this.deps.links.drop(id);
   }
@@ -254,6 +282,7 @@ export class ReplicaCoordinator {
     const nuevo = estacion.id_estacion;
     if (id_anterior === nuevo || !this.owned.has(id_anterior)) return;
     this.owned.delete(id_anterior);
+    this.written.delete(id_anterior);
     this.holders.delete(id_anterior);
     const { store, links, log } = this.deps;
     const self = this.options.id;
@@ -287,4 +316,38 @@ export class ReplicaCoordinator {
     this.roundTimer = this.clock.setTimeout(() => void this.round(), 0);
     unrefTimer(this.roundTimer);
   }
+}
+
+/** What of a link's status the other replicas show. */
+export function enlaceCompartido(s: EstadoEstacion): EnlaceCompartido {
+  return {
+    estado: s.estado,
+    conectada: s.conectada,
+    version_confirmada: s.version_confirmada,
+    ultimo_contacto: s.ultimo_contacto,
+    ultimo_error: s.ultimo_error,
+  };
+}
+
+/**
+ * Whether a link's state must be written again: never written, or any field changed, except a
+ * contact time that moved by less than `contactoGranoMs` (it moves with every line received).
+ */
+export function linkChanged(
+  prev: EnlaceCompartido | undefined,
+  next: EnlaceCompartido,
+  contactoGranoMs: number,
+): boolean {
+  if (prev === undefined) return true;
+  if (
+    prev.estado !== next.estado ||
+    prev.conectada !== next.conectada ||
+    prev.version_confirmada !== next.version_confirmada ||
+    prev.ultimo_error !== next.ultimo_error
+  ) {
+    return true;
+  }
+  if (prev.ultimo_contacto === next.ultimo_contacto) return false;
+  if (prev.ultimo_contacto === null || next.ultimo_contacto === null) return true;
+  return Math.abs(Date.parse(next.ultimo_contacto) - Date.parse(prev.ultimo_contacto)) >= contactoGranoMs;
 }

@@ -509,6 +509,56 @@ export function describeStoreContract(
         ]);
       });
 
+      it('keeps the link state each owner writes on its leases, for any replica to read; a lease taken anew has none', async () => {
+        await store.claimLeases(['a', 'b'], 'r1', 0, 5000);
+        await store.claimLeases(['c'], 'r2', 0, 5000);
+        const sincronizado = {
+          estado: 'sincronizado' as const,
+          conectada: true,
+          version_confirmada: 3,
+          ultimo_contacto: '2026-01-01T00:00:00.000Z',
+          ultimo_error: null,
+        };
+        const caida = {
+          estado: 'desconectado' as const,
+          conectada: false,
+          version_confirmada: null,
+          ultimo_contacto: null,
+          ultimo_error: 'ECONNREFUSED',
+        };
+        // Only its own leases: c is r2's and z has none.
+        expect(
+          await store.recordLinkStates('r1', [
+            { id_estacion: 'a', ...sincronizado },
+            { id_estacion: 'b', ...caida },
+            { id_estacion: 'c', ...sincronizado },
+            { id_estacion: 'z', ...sincronizado },
+          ]),
+        ).toBe(2);
+        expect(await store.recordLinkStates('r1', [])).toBe(0);
+        expect(await store.activeLeaseLinks(1000)).toStrictEqual([
+          { id_estacion: 'a', propietario: 'r1', vence: 5000, enlace: sincronizado },
+          { id_estacion: 'b', propietario: 'r1', vence: 5000, enlace: caida },
+          { id_estacion: 'c', propietario: 'r2', vence: 5000, enlace: null },
+        ]);
+        // A renewal keeps the state; the owner overwrites it; the activeLeases view is unchanged.
+        await store.renewLeases('r1', 1000, 7000);
+        await store.recordLinkStates('r1', [{ id_estacion: 'b', ...sincronizado, version_confirmada: 4 }]);
+        expect((await store.activeLeaseLinks(1000)).map((l) => l.enlace?.version_confirmada ?? null)).toEqual([
+          3,
+          4,
+          null,
+        ]);
+        expect(await store.activeLeases(1000)).toContainEqual({ id_estacion: 'a', propietario: 'r1', vence: 7000 });
+        // Expired: not listed; taken by r2 (a takeover): no state until r2 writes its own.
+        expect((await store.activeLeaseLinks(7000)).map((l) => l.id_estacion)).toEqual([]);
+        expect(await store.claimLeases(['a'], 'r2', 7000, 13000)).toEqual(['a']);
+        expect(await store.recordLinkStates('r1', [{ id_estacion: 'a', ...sincronizado }])).toBe(0);
+        expect(await store.activeLeaseLinks(7000)).toStrictEqual([
+          { id_estacion: 'a', propietario: 'r2', vence: 13000, enlace: null },
+        ]);
+      });
+
       it('lets exactly one of many concurrent claims on a free lease win', async () => {
         const results = await Promise.all(['r1', 'r2', 'r3', 'r4'].map((r) => store.claimLeases(['x'], r, 0, 5000)));
         expect(results.flat()).toEqual(['x']);

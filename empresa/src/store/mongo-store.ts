@@ -27,7 +27,9 @@ import type {
   InsercionEstacion,
   ResumenAlmacen,
   SurtidoresPorVersion,
+  EnlaceCompartido,
   Lease,
+  LeaseEnlace,
 } from './port.js';
 import {
   datosTexto,
@@ -37,6 +39,7 @@ import {
   pickEstacion,
   pickEstadoReportes,
   pickLease,
+  pickLeaseEnlace,
   pickLimitesPrecios,
   pickSurtidorEmpresa,
   pickVentaEmpresa,
@@ -64,7 +67,8 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
   private readonly surtidores: Collection<Document>;
   private readonly apartados: Collection<Document>;
   private readonly estadoReportes: Collection<Document>;
-  private readonly arriendos: Collection<Lease>;
+  /** Leases, each with its owner's link state (`enlace`, absent until written). */
+  private readonly arriendos: Collection<Lease & { enlace?: EnlaceCompartido }>;
   private readonly replicas: Collection<{ id: string; vence: number }>;
 
   constructor(options: MongoStoreOptions) {
@@ -560,7 +564,8 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
         // replica does not match, so the upsert inserts and the unique index refuses it.
         await this.arriendos.updateOne(
           { id_estacion, $or: [{ vence: { $lte: ahora } }, { propietario }] },
-          { $set: { propietario, vence } },
+          // A lease taken starts with no link state (the owner writes its own in its next round).
+          { $set: { propietario, vence }, $unset: { enlace: '' } },
           { upsert: true },
         );
         taken.push(id_estacion);
@@ -591,12 +596,36 @@ export class MongoStore extends MongoStoreBase implements CompanyStore {
   }
 
   async activeLeases(ahora: number): Promise<Lease[]> {
+    return (await this.activeLeaseDocs(ahora)).map(pickLease).filter((l): l is Lease => l !== null);
+  }
+
+  /** The lease documents not expired at `ahora`, by station id. */
+  private activeLeaseDocs(ahora: number) {
     this.open();
-    const docs = await this.arriendos
+    return this.arriendos
       .find({ vence: { $gt: ahora } })
       .sort({ id_estacion: 1 })
       .toArray();
-    return docs.map(pickLease).filter((l): l is Lease => l !== null);
+  }
+
+  async recordLinkStates(
+    propietario: string,
+    estados: readonly (EnlaceCompartido & { id_estacion: string })[],
+  ): Promise<number> {
+    this.open();
+    if (estados.length === 0) return 0;
+    const r = await this.arriendos.bulkWrite(
+      estados.map(({ id_estacion, ...enlace }) => ({
+        updateOne: { filter: { id_estacion, propietario }, update: { $set: { enlace } } },
+      })),
+      { ordered: false },
+    );
+    return r.matchedCount;
+  }
+
+  async activeLeaseLinks(ahora: number): Promise<LeaseEnlace[]> {
+    const docs = await this.activeLeaseDocs(ahora);
+    return docs.map((d) => pickLeaseEnlace(d, d.enlace)).filter((l): l is LeaseEnlace => l !== null);
   }
 
   async announceReplica(id: string, ahora: number, vence: number): Promise<void> {

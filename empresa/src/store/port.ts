@@ -12,12 +12,14 @@ import type {
   EstadoReportes,
   ReporteApartado,
   SurtidorEmpresa,
+  EnlaceCompartido,
   Lease,
+  LeaseEnlace,
   VentaEmpresa,
   VersionPrecios,
 } from '../domain/types.js';
 
-export type { Lease };
+export type { EnlaceCompartido, Lease, LeaseEnlace };
 
 export type InsercionEstacion = 'insertada' | 'id_duplicado' | 'direccion_duplicada';
 export type CambioEstacion = 'actualizada' | 'no_encontrada' | 'id_duplicado' | 'direccion_duplicada';
@@ -178,6 +180,17 @@ export interface CompanyStore {
   releaseLeases(propietario: string, ids?: readonly string[]): Promise<number>;
   /** The leases not expired at `ahora` (an unreadable row is left out). */
   activeLeases(ahora: number): Promise<Lease[]>;
+  /**
+   * Writes each station's link state on its lease if `propietario` holds it (one transaction / one
+   * bulk write); a lease held by another replica or gone is left alone. Returns how many were written.
+   * A lease taken by claimLeases starts with no state.
+   */
+  recordLinkStates(
+    propietario: string,
+    estados: readonly (EnlaceCompartido & { id_estacion: string })[],
+  ): Promise<number>;
+  /** The leases not expired at `ahora` with their owner's link state (one query; unreadable rows left out). */
+  activeLeaseLinks(ahora: number): Promise<LeaseEnlace[]>;
   /** Announces a live replica until `vence` and forgets replicas expired at `ahora`. */
   announceReplica(id: string, ahora: number, vence: number): Promise<void>;
   /** Replicas announced and not expired at `ahora`, by id. */

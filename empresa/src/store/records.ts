@@ -14,17 +14,19 @@ import {
 } from '@combustible/shared';
 import { z } from 'zod';
 import { type LimiteCombustible, type LimitesPrecios, problemaLimite } from '../domain/price-limits.js';
-import type {
-  AlertaEmpresa,
-  Estacion,
-  EstadoReportes,
-  Procedencia,
-  ReporteApartado,
-  SurtidorEmpresa,
-  VentaEmpresa,
-  VersionPrecios,
+import {
+  type AlertaEmpresa,
+  type EnlaceCompartido,
+  ESTADOS_ENLACE,
+  type Estacion,
+  type EstadoReportes,
+  type Procedencia,
+  type ReporteApartado,
+  type SurtidorEmpresa,
+  type VentaEmpresa,
+  type VersionPrecios,
 } from '../domain/types.js';
-import type { Lease } from './port.js';
+import type { Lease, LeaseEnlace } from './port.js';
 
 const textOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
@@ -215,4 +217,31 @@ export function pickLease(raw: unknown): Lease | null {
   if (typeof id_estacion !== 'string' || typeof propietario !== 'string') return null;
   if (typeof vence !== 'number' || !Number.isFinite(vence)) return null;
   return { id_estacion, propietario, vence };
+}
+
+const ESTADOS = new Set<string>(ESTADOS_ENLACE);
+
+/**
+ * A link state stored on a lease, read leniently: null unless `estado` is one we know and
+ * `conectada` is a boolean (SQLite: 0/1); any other field of the wrong type reads as null.
+ */
+export function pickEnlace(raw: unknown): EnlaceCompartido | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const r = raw as Record<string, unknown>;
+  const { estado, conectada, version_confirmada } = r;
+  if (typeof estado !== 'string' || !ESTADOS.has(estado)) return null;
+  if (typeof conectada !== 'boolean' && conectada !== 0 && conectada !== 1) return null;
+  return {
+    estado: estado as EnlaceCompartido['estado'],
+    conectada: conectada === true || conectada === 1,
+    version_confirmada: Number.isSafeInteger(version_confirmada) ? (version_confirmada as number) : null,
+    ultimo_contacto: textOrNull(r.ultimo_contacto),
+    ultimo_error: textOrNull(r.ultimo_error),
+  };
+}
+
+/** A stored lease with its link state: null (left out) when the lease is unreadable; an unreadable state reads as none. */
+export function pickLeaseEnlace(raw: unknown, enlace: unknown): LeaseEnlace | null {
+  const lease = pickLease(raw);
+  return lease === null ? null : { ...lease, enlace: pickEnlace(enlace) };
 }

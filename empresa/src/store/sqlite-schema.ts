@@ -136,4 +136,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER estaciones_cambiada AFTER UPDATE OF id_estacion, nombre, host, puerto, tls, id_provisional
     ON estaciones BEGIN UPDATE registro_cambios SET n = n + 1 WHERE id = 1; END;
   `,
+  // 6: (replicas) each lease carries its owner's link state, which the other replicas show.
+  `
+  ALTER TABLE arriendos ADD COLUMN estado TEXT;             -- null: not written since taken
+  ALTER TABLE arriendos ADD COLUMN conectada INTEGER;
+  ALTER TABLE arriendos ADD COLUMN version_confirmada INTEGER;
+  ALTER TABLE arriendos ADD COLUMN ultimo_contacto TEXT;
+  ALTER TABLE arriendos ADD COLUMN ultimo_error TEXT;
+  `,
 ];

@@ -73,6 +73,37 @@ describe('SqliteStore (adapter only)', () => {
     expect(await again.latestPriceVersion()).toMatchObject({ version: 2, vigencia: null, cancelada: null });
   });
 
+  it('reads a damaged link state on a lease as none, the lease still listed', async () => {
+    const dir = tempDir();
+    const first = storeIn(dir);
+    await first.setup();
+    await first.claimLeases(['a', 'b', 'c'], 'r1', 0, 5000);
+    const enlace = {
+      estado: 'sincronizado' as const,
+      conectada: true,
+      version_confirmada: 2,
+      ultimo_contacto: 't',
+      ultimo_error: null,
+    };
+    await first.recordLinkStates(
+      'r1',
+      ['a', 'b', 'c'].map((id_estacion) => ({ id_estacion, ...enlace })),
+    );
+    await first.close();
+    const db = new Database(join(dir, SQLITE_FILE));
+    db.prepare("UPDATE arriendos SET estado = 'bailando' WHERE id_estacion = 'a'").run();
+    db.prepare("UPDATE arriendos SET conectada = 7 WHERE id_estacion = 'b'").run();
+    db.prepare("UPDATE arriendos SET version_confirmada = NULL WHERE id_estacion = 'c'").run();
+    db.close();
+    const again = storeIn(dir);
+    await again.setup();
+    expect(await again.activeLeaseLinks(0)).toStrictEqual([
+      { id_estacion: 'a', propietario: 'r1', vence: 5000, enlace: null },
+      { id_estacion: 'b', propietario: 'r1', vence: 5000, enlace: null },
+      { id_estacion: 'c', propietario: 'r1', vence: 5000, enlace: { ...enlace, version_confirmada: null } },
+    ]);
+  });
+
   it('reads damaged report rows without failing: the columns, else neutral values', async () => {
     const dir = tempDir();
     const first = storeIn(dir);

@@ -27,7 +27,9 @@ import type {
   InsercionEstacion,
   ResumenAlmacen,
   SurtidoresPorVersion,
+  EnlaceCompartido,
   Lease,
+  LeaseEnlace,
 } from './port.js';
 import {
   datosTexto,
@@ -37,6 +39,7 @@ import {
   pickEstacion,
   pickEstadoReportes,
   pickLease,
+  pickLeaseEnlace,
   pickLimitesPrecios,
   pickSurtidorEmpresa,
   pickVentaEmpresa,
@@ -88,6 +91,17 @@ interface LeaseArgs {
   vence: number;
 }
 
+/** A link state written on a lease (conectada as 0/1). */
+interface LinkStateArgs {
+  id_estacion: string;
+  propietario: string;
+  estado: string;
+  conectada: number;
+  version_confirmada: number | null;
+  ultimo_contacto: string | null;
+  ultimo_error: string | null;
+}
+
 type Statement<P extends unknown[] | object = unknown[], R = unknown> = Database.Statement<P, R>;
 
 interface Prepared {
@@ -116,10 +130,13 @@ interface Prepared {
     pruneReplicas: Statement<[number]>;
     liveReplicas: Statement<[number], { id: string }>;
     retireReplica: Statement<[string]>;
+    recordLinkState: Statement<LinkStateArgs>;
+    activeLeaseLinks: Statement<[number], unknown>;
   };
   /** One transaction (one fsync) for a whole round's claims, and for a release of several. */
   claimLeases: Database.Transaction<(ids: readonly string[], args: Omit<LeaseArgs, 'id'>) => string[]>;
   releaseLeases: Database.Transaction<(propietario: string, ids: readonly string[]) => number>;
+  recordLinkStates: Database.Transaction<(args: readonly LinkStateArgs[]) => number>;
   /** Check, then write: run with .immediate() so no other connection writes in between. */
   insertStation: Database.Transaction<(e: Estacion) => InsercionEstacion>;
   replaceStation: Database.Transaction<(id: string, e: Estacion) => CambioEstacion>;
@@ -212,7 +229,8 @@ function prepare(db: Database.Database): Prepared {
     // Compare-and-set in one statement: a row held by another replica and not expired stays as it is.
     claimLease: db.prepare<LeaseArgs, { id_estacion: string }>(
       `INSERT INTO arriendos (id_estacion, propietario, vence) VALUES (@id, @propietario, @vence)
-       ON CONFLICT (id_estacion) DO UPDATE SET propietario = excluded.propietario, vence = excluded.vence
+       ON CONFLICT (id_estacion) DO UPDATE SET propietario = excluded.propietario, vence = excluded.vence,
+         estado = NULL, conectada = NULL, version_confirmada = NULL, ultimo_contacto = NULL, ultimo_error = NULL
        WHERE arriendos.vence <= @ahora OR arriendos.propietario = excluded.propietario
        RETURNING id_estacion`,
     ),
@@ -224,6 +242,15 @@ function prepare(db: Database.Database): Prepared {
     releaseAll: db.prepare<[string]>('DELETE FROM arriendos WHERE propietario = ?'),
     activeLeases: db.prepare<[number], unknown>(
       'SELECT id_estacion, propietario, vence FROM arriendos WHERE vence > ? ORDER BY id_estacion',
+    ),
+    recordLinkState: db.prepare<LinkStateArgs>(
+      `UPDATE arriendos SET estado = @estado, conectada = @conectada, version_confirmada = @version_confirmada,
+         ultimo_contacto = @ultimo_contacto, ultimo_error = @ultimo_error
+       WHERE id_estacion = @id_estacion AND propietario = @propietario`,
+    ),
+    activeLeaseLinks: db.prepare<[number], unknown>(
+      `SELECT id_estacion, propietario, vence, estado, conectada, version_confirmada, ultimo_contacto, ultimo_error
+       FROM arriendos WHERE vence > ? ORDER BY id_estacion`,
     ),
     announceReplica: db.prepare<{ id: string; vence: number }>(
       'INSERT INTO replicas (id, vence) VALUES (@id, @vence) ON CONFLICT (id) DO UPDATE SET vence = excluded.vence',
@@ -240,6 +267,9 @@ function prepare(db: Database.Database): Prepared {
     ids.reduce((n, id) => n + st.releaseLease.run(propietario, id).changes, 0),
   );
 
+  const recordLinkStates = db.transaction((args: readonly LinkStateArgs[]): number =>
+    args.reduce((n, a) => n + st.recordLinkState.run(a).changes, 0),
+  );
   const insertStation = db.transaction((e: Estacion): InsercionEstacion => {
     if (st.getStation.get(e.id_estacion)) return 'id_duplicado';
     if (st.byAddress.get(e.host, e.puerto)) return 'direccion_duplicada';
@@ -440,7 +470,18 @@ function prepare(db: Database.Database): Prepared {
     for (const a of acks) st.recordAck.run({ id: a.id, version: a.version, at: a.at });
   });
 
-  return { st, insertStation, replaceStation, recordAcks, saveReports, summarize, cached, claimLeases, releaseLeases };
+  return {
+    st,
+    insertStation,
+    replaceStation,
+    recordAcks,
+    saveReports,
+    summarize,
+    cached,
+    claimLeases,
+    releaseLeases,
+    recordLinkStates,
+  };
 }
 
 export class SqliteStore extends SqliteStoreBase<Prepared> implements CompanyStore {
@@ -660,6 +701,31 @@ export class SqliteStore extends SqliteStoreBase<Prepared> implements CompanySto
       .st.activeLeases.all(ahora)
       .map(pickLease)
       .filter((l): l is Lease => l !== null);
+  }
+
+  async recordLinkStates(
+    propietario: string,
+    estados: readonly (EnlaceCompartido & { id_estacion: string })[],
+  ): Promise<number> {
+    if (estados.length === 0) return 0;
+    return this.ready().recordLinkStates.immediate(
+      estados.map((e) => ({
+        id_estacion: e.id_estacion,
+        propietario,
+        estado: e.estado,
+        conectada: e.conectada ? 1 : 0,
+        version_confirmada: e.version_confirmada,
+        ultimo_contacto: e.ultimo_contacto,
+        ultimo_error: e.ultimo_error,
+      })),
+    );
+  }
+
+  async activeLeaseLinks(ahora: number): Promise<LeaseEnlace[]> {
+    return this.ready()
+      .st.activeLeaseLinks.all(ahora)
+      .map((r) => pickLeaseEnlace(r, r))
+      .filter((l): l is LeaseEnlace => l !== null);
   }
 
   async announceReplica(id: string, ahora: number, vence: number): Promise<void> {

@@ -10,6 +10,7 @@ import {
   diaCompleto,
   diaEn,
   entero,
+  hora,
   inicioDelDia,
   litros,
   NOMBRE_COMBUSTIBLE,
@@ -78,6 +79,9 @@ export function mostrarResumen(r: Resumen, fechas: string[]): void {
   estado.fechas = fechas;
   estado.pedido = `${r.zona_horaria}|${fechas[0]}|${fechas.length}`;
   estado.leido = Date.now();
+  // Read less often than the network table above it: say when, so the two are not taken to disagree.
+  $('grafico-generado').textContent =
+    `Leído ${hora(new Date(estado.leido).toISOString())} · se actualiza cada ${REFRESCO_MS / 60_000} min`;
   dibujar();
 }
 

@@ -55,7 +55,10 @@ const atrasada = (e: EstacionRed, vigente: number) =>
 
 /** Comparators, ascending; ties go by name. */
 const COMPARAR: Record<Clave, (a: EstacionRed, b: EstacionRed) => number> = {
-  nombre: (a, b) => a.nombre.localeCompare(b.nombre, 'es') || a.id_estacion.localeCompare(b.id_estacion),
+  // Numeric: "flota-2" before "flota-10".
+  nombre: (a, b) =>
+    a.nombre.localeCompare(b.nombre, 'es', { numeric: true }) ||
+    a.id_estacion.localeCompare(b.id_estacion, 'es', { numeric: true }),
   estado: (a, b) => Number(a.conectada) - Number(b.conectada) || (a.estado ?? '').localeCompare(b.estado ?? ''),
   contacto: (a, b) => (Date.parse(a.ultimo_contacto ?? '') || 0) - (Date.parse(b.ultimo_contacto ?? '') || 0),
   version: (a, b) => (a.version_confirmada ?? -1) - (b.version_confirmada ?? -1),

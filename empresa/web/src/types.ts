@@ -100,7 +100,7 @@ export interface EstacionRed {
   ventas_hoy: Totales;
   alertas_abiertas: AlertasAbiertas;
   reportes: ReportesEstacion;
-  /** The replica that owns the station's link (null: a single process). */
+  /** The replica that owns the station's link (null: no unexpired lease). */
   propietario: string | null;
 }
 

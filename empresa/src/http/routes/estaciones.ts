@@ -1,6 +1,7 @@
 import { pageOf, requestActor, sendPage } from '@combustible/server';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Estacion } from '../../domain/types.js';
 import { CompanyError } from '../../errors.js';
 import { type ApiDeps, presentStation } from '../deps.js';
 import {
@@ -15,12 +16,21 @@ import {
 
 const tags = ['estaciones'];
 
-export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, links, red, replicas }) => {
-  const owner = (id: string) => replicas?.owner(id) ?? null;
-  const present = (id: string) => {
+export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { service, red, replicas }) => {
+  /** Each station's link as this replica shows it (its own, or what its owner wrote on the lease). */
+  const presenter = async () => {
+    const enlaces = await red.enlaces();
+    const newest = service.current.version;
+    const programada = service.programada?.version ?? null;
+    return (e: Estacion) => {
+      const { enlace, propietario } = enlaces(e.id_estacion);
+      return presentStation(e, enlace, newest, programada, propietario);
+    };
+  };
+  const present = async (id: string) => {
     const e = service.getStation(id);
     if (!e) throw new CompanyError('ESTACION_NO_ENCONTRADA', `no existe la estación "${id}"`);
-    return presentStation(e, links.status(id), service.current.version, service.programada?.version ?? null, owner(id));
+    return (await presenter())(e);
   };
 
   app.get(
@@ -36,19 +46,8 @@ export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
     },
     async (req, reply) => {
       const page = pageOf(service.listStations(), req.query);
-      const newest = service.current.version;
-      return sendPage(reply, {
-        items: page.items.map((e) =>
-          presentStation(
-            e,
-            links.status(e.id_estacion),
-            newest,
-            service.programada?.version ?? null,
-            owner(e.id_estacion),
-          ),
-        ),
-        total: page.total,
-      });
+      const present = await presenter();
+      return sendPage(reply, { items: page.items.map(present), total: page.total });
     },
   );
 
@@ -63,7 +62,7 @@ export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
         response: { 200: estacionDetalle, 404: errorRespuesta },
       },
     },
-    async (req) => ({ ...present(req.params.id), ...(await red.detalle(req.params.id)) }),
+    async (req) => ({ ...(await present(req.params.id)), ...(await red.detalle(req.params.id)) }),
   );
 
   app.post(
