@@ -9,6 +9,13 @@ export interface KeepaliveOptions {
   timeoutMs: number;
 }
 
+/** Who a Keepalive pings for: the link itself (no closures per link). */
+export interface KeepaliveTarget {
+  sendPing(): void;
+  /** Nothing arrived within the timeout after a ping. */
+  onDead(silentMs: number): void;
+}
+
 export class Keepalive {
   private pingTimer: TimerHandle | undefined;
   private deadline: TimerHandle | undefined;
@@ -17,8 +24,7 @@ export class Keepalive {
   constructor(
     private readonly clock: Clock,
     private readonly options: KeepaliveOptions,
-    private readonly sendPing: () => void,
-    private readonly onDead: (silentMs: number) => void,
+    private readonly target: KeepaliveTarget,
   ) {}
 
   start(): void {
@@ -49,11 +55,11 @@ export class Keepalive {
 
   private tick(): void {
     if (!this.running) return;
-    this.sendPing();
+    this.target.sendPing();
     if (this.deadline === undefined) {
       this.deadline = this.clock.setTimeout(() => {
         this.deadline = undefined;
-        if (this.running) this.onDead(this.options.timeoutMs);
+        if (this.running) this.target.onDead(this.options.timeoutMs);
       }, this.options.timeoutMs);
       unrefTimer(this.deadline);
     }

@@ -6,6 +6,7 @@ import { CompanyBus } from '../app/events.js';
 import type { Estacion } from '../domain/types.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { LinkManager } from './link-manager.js';
+import type { StationLink } from './station-link.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
 const admin = { usuario: 'admin', rol: 'admin' as const, ip: null };
@@ -81,5 +82,21 @@ describe('LinkManager pacing', () => {
     await expect.poll(() => dials.dialed).toEqual(['s0', 's2']);
     expect(links.stats()).toMatchObject({ enCurso: 1, enEspera: 0 });
     expect(links.ids()).toEqual(['s2']);
+  });
+});
+
+describe('LinkManager links', () => {
+  it('listen with the same listeners, none a closure of one link', async () => {
+    const { links } = await setup(2, { maxConnecting: 2 });
+    links.start();
+    // The manager's links, by their ids (not part of its API).
+    const open = (links as unknown as { links: Map<string, { link: StationLink }> }).links;
+    const [a, b] = ['s0', 's1'].map((id) => open.get(id)?.link) as [StationLink, StationLink];
+    for (const event of ['status', 'info', 'ack', 'confirmada', 'cancelacion', 'anomalia'] as const) {
+      const mine = a.rawListeners(event);
+      const theirs = b.rawListeners(event);
+      expect(mine.length, event).toBe(1);
+      expect(mine[0] === theirs[0], event).toBe(true);
+    }
   });
 });

@@ -16,6 +16,7 @@
 import {
   type Clock,
   type Dialer,
+  type EstacionInfo,
   type Logger,
   systemClock,
   type TimerHandle,
@@ -24,9 +25,16 @@ import {
 } from '@combustible/shared';
 import type { CompanyService, DestinationPolicy } from '../app/company-service.js';
 import type { CompanyBus } from '../app/events.js';
+import type { AnomaliaVersion } from '../domain/price-book.js';
 import type { Estacion, EstadoEstacion, VersionPrecios } from '../domain/types.js';
 import { type CompanyTls, guardedDialer, stationTlsOptions } from './guarded-dial.js';
-import { DEFAULT_LINK_OPTIONS, type ReportSink, StationLink, type StationLinkOptions } from './station-link.js';
+import {
+  DEFAULT_LINK_OPTIONS,
+  type ReportSink,
+  StationLink,
+  type StationLinkEvents,
+  type StationLinkOptions,
+} from './station-link.js';
 
 export interface LinkManagerDeps {
   service: CompanyService;
@@ -200,15 +208,14 @@ export class LinkManager {
 
   private open(e: Estacion): void {
     if (this.closed || this.links.has(e.id_estacion)) return;
-    const { service, bus, log } = this.deps;
     const link = new StationLink({
       id: e.id_estacion,
       host: e.host,
       puerto: e.puerto,
-      newest: () => service.current,
-      ultima: () => service.ultimaCreada,
+      newest: this.newest,
+      ultima: this.ultima,
       empresa: this.deps.empresa,
-      log: log.child({ estacion: `${e.host}:${e.puerto}` }),
+      log: this.deps.log,
       clock: this.clock,
       versionConfirmada: e.version_confirmada,
       ultimoContacto: e.ultimo_contacto,
@@ -218,37 +225,80 @@ export class LinkManager {
       ...(this.deps.dialer ? { dial: this.deps.dialer(e) } : this.guarded(e)),
     });
     const entry: Entry = { phase: 'waiting', link, tasks: Promise.resolve(), tls: e.tls };
-    const queue = (what: string, task: () => Promise<unknown>) => {
-      entry.tasks = entry.tasks.then(task).then(
-        () => undefined,
-        (err: unknown) => log.error({ err, id_estacion: link.id }, `error al registrar ${what}`),
-      );
-    };
-    link.on('status', (estado) => {
-      if (entry.phase === 'connecting' && FIRST_ATTEMPT_OVER.has(estado.estado)) this.release(entry, 'started');
-      bus.emit('enlace', { id_estacion: link.id, estado });
-    });
-    // Reports are taken once the registry work of the handshake is done (a station registered by
-    // address has its own id by then, so its reports are kept under it).
-    link.on('info', (info) =>
-      queue('estacion_info', async () => {
-        await service.stationInfo(link.id, info);
-        link.subscribeReports();
-      }),
-    );
-    link.on('ack', (version) => {
-      const newest = service.current;
-      const ms = version === newest.version ? this.clock.now() - Date.parse(newest.actualizado) : null;
-      bus.emit('confirmacion', { id_estacion: link.id, version, ms });
-      queue('la confirmación', () => service.stationAck(link.id, version));
-    });
-    link.on('confirmada', (v) => queue('la versión tras la cancelación', () => service.stationConfirmed(link.id, v)));
-    link.on('cancelacion', (c) => queue('la cancelación', () => service.stationCancellation(link.id, c)));
-    link.on('anomalia', (anomalia) => queue('la anomalía', () => service.stationAnomaly(link.id, anomalia)));
+    // The same listeners for every link (called with the link as `this`), not closures per link.
+    const l = this.linkListeners;
+    link.on('status', l.status);
+    link.on('info', l.info);
+    link.on('ack', l.ack);
+    link.on('confirmada', l.confirmada);
+    link.on('cancelacion', l.cancelacion);
+    link.on('anomalia', l.anomalia);
     this.links.set(e.id_estacion, entry);
     this.waiting.push(entry);
     this.pump();
   }
+
+  /** The entry of a link still managed here (none once it was stopped). */
+  private entryOf(link: StationLink): Entry | undefined {
+    const entry = this.links.get(link.id);
+    return entry?.link === link ? entry : undefined;
+  }
+
+  /** Queues registry work of a link's entry: one task after another, in order. */
+  private queue(link: StationLink, what: string, task: () => Promise<unknown>): void {
+    const entry = this.entryOf(link);
+    const log = this.deps.log;
+    const failed = (err: unknown) => log.error({ err, id_estacion: link.id }, `error al registrar ${what}`);
+    if (entry === undefined) {
+      void task().then(undefined, failed);
+      return;
+    }
+    entry.tasks = entry.tasks.then(task).then(() => undefined, failed);
+  }
+
+  private linkStatus(link: StationLink, estado: EstadoEstacion): void {
+    const entry = this.entryOf(link);
+    if (entry?.phase === 'connecting' && FIRST_ATTEMPT_OVER.has(estado.estado)) this.release(entry, 'started');
+    this.deps.bus.emit('enlace', { id_estacion: link.id, estado });
+  }
+
+  private linkAck(link: StationLink, version: number): void {
+    const { service, bus } = this.deps;
+    const newest = service.current;
+    const ms = version === newest.version ? this.clock.now() - Date.parse(newest.actualizado) : null;
+    bus.emit('confirmacion', { id_estacion: link.id, version, ms });
+    this.queue(link, 'la confirmación', () => service.stationAck(link.id, version));
+  }
+
+  /** What every link is given and listens with: made once per manager. */
+  private readonly newest = () => this.deps.service.current;
+  private readonly ultima = () => this.deps.service.ultimaCreada;
+  private readonly linkListeners = ((m: LinkManager) => {
+    const status = function (this: StationLink, estado: EstadoEstacion) {
+      m.linkStatus(this, estado);
+    };
+    // Reports are taken once the registry work of the handshake is done (a station registered by
+    // address has its own id by then, so its reports are kept under it).
+    const info = function (this: StationLink, info: EstacionInfo) {
+      m.queue(this, 'estacion_info', async () => {
+        await m.deps.service.stationInfo(this.id, info);
+        this.subscribeReports();
+      });
+    };
+    const ack = function (this: StationLink, version: number) {
+      m.linkAck(this, version);
+    };
+    const confirmada = function (this: StationLink, v: number) {
+      m.queue(this, 'la versión tras la cancelación', () => m.deps.service.stationConfirmed(this.id, v));
+    };
+    const cancelacion = function (this: StationLink, c: StationLinkEvents['cancelacion'][0]) {
+      m.queue(this, 'la cancelación', () => m.deps.service.stationCancellation(this.id, c));
+    };
+    const anomalia = function (this: StationLink, a: AnomaliaVersion | null) {
+      m.queue(this, 'la anomalía', () => m.deps.service.stationAnomaly(this.id, a));
+    };
+    return { status, info, ack, confirmada, cancelacion, anomalia };
+  })(this);
 
   /** Starts waiting links while there are free slots, each after its jitter. */
   private pump(): void {

@@ -467,3 +467,20 @@ describe('StationLink liveness and bad input', () => {
     expect(PRECIOS_POR_DEFECTO.precio_95).toBe(1350);
   });
 });
+
+describe('logs', () => {
+  it('name the station (host:puerto) on every line of the link', async () => {
+    const s = await station();
+    const lines: Record<string, unknown>[] = [];
+    const capture = createLogger({
+      name: 'test',
+      level: 'debug',
+      destination: { write: (msg: string) => void lines.push(JSON.parse(msg) as Record<string, unknown>) },
+    });
+    const l = link(s.port, book().newest, { log: capture });
+    await until(l, (st) => st.estado === 'sincronizado');
+    const mine = lines.filter((x) => x.msg === 'conectado con la estación' || x.msg === 'estacion_info recibido');
+    expect(mine).toHaveLength(2);
+    for (const x of mine) expect(x.estacion).toBe(`127.0.0.1:${s.port}`);
+  });
+});

@@ -38,6 +38,7 @@ import {
   type BackoffOptions,
   type Clock,
   type CompanyToStation,
+  type ConnectionState,
   type Dialer,
   type EstacionInfo,
   encodeMessage,
@@ -46,6 +47,7 @@ import {
   parseLine,
   ReconnectingClient,
   type Reporte,
+  type RetryInfo,
   type StationToCompany,
   stationToCompany,
   systemClock,
@@ -61,7 +63,7 @@ import {
   versionConfirmada,
 } from '../domain/price-book.js';
 import type { EstadoEnlace, EstadoEstacion, VersionPrecios } from '../domain/types.js';
-import { Keepalive } from './keepalive.js';
+import { Keepalive, type KeepaliveOptions, type KeepaliveTarget } from './keepalive.js';
 
 export interface StationLinkOptions {
   /** Reports a station may have sent and not had acknowledged (`suscripcion_reportes.ventana`). */
@@ -89,6 +91,54 @@ export const DEFAULT_LINK_OPTIONS: StationLinkOptions = {
   connectTimeoutMs: 5_000,
 };
 
+/** The options of a link and of its keepalive: one object per set of options given, not one per link. */
+const mergedOptions = new WeakMap<Partial<StationLinkOptions>, [StationLinkOptions, KeepaliveOptions]>();
+const keepaliveOptions = (o: StationLinkOptions): KeepaliveOptions => ({
+  intervalMs: o.pingIntervalMs,
+  timeoutMs: o.pingTimeoutMs,
+});
+const DEFAULT_OPTIONS: [StationLinkOptions, KeepaliveOptions] = [
+  DEFAULT_LINK_OPTIONS,
+  keepaliveOptions(DEFAULT_LINK_OPTIONS),
+];
+
+function linkOptions(given: Partial<StationLinkOptions> | undefined): [StationLinkOptions, KeepaliveOptions] {
+  if (given === undefined) return DEFAULT_OPTIONS;
+  let merged = mergedOptions.get(given);
+  if (merged === undefined) {
+    const options = { ...DEFAULT_LINK_OPTIONS, ...given };
+    merged = [options, keepaliveOptions(options)];
+    mergedOptions.set(given, merged);
+  }
+  return merged;
+}
+
+/**
+ * The link of a reconnecting client, for the listeners below. They are shared by every link
+ * (called with the client as `this`) instead of closures made per link.
+ */
+const LINK = Symbol('enlace');
+type LinkedClient = ReconnectingClient & { [LINK]: StationLink };
+const linkOf = (client: ReconnectingClient) => (client as LinkedClient)[LINK];
+
+function onClientConnected(this: ReconnectingClient): void {
+  linkOf(this).onConnected();
+}
+function onClientLine(this: ReconnectingClient, line: string): void {
+  linkOf(this).onLine(line);
+}
+function onClientDisconnected(this: ReconnectingClient, err: Error | undefined): void {
+  linkOf(this).onDisconnected(err);
+}
+function onClientRetry(this: ReconnectingClient, retry: RetryInfo): void {
+  linkOf(this).onRetry(retry);
+}
+function onClientState(this: ReconnectingClient, state: ConnectionState): void {
+  linkOf(this).onClientState(state);
+}
+
+type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
 /** Where a link hands the reports it receives (the company's ReportIngest). */
 export interface ReportSink {
   /**
@@ -115,6 +165,7 @@ export interface StationLinkDeps {
    */
   ultima?: () => number;
   empresa: { nombre: string; token?: string | undefined };
+  /** The link adds `estacion` (host:puerto) to each of its lines (no child logger per link). */
   log: Logger;
   clock?: Clock;
   /** Opens the connection; TCP to host:puerto by default (tests pass their own). */
@@ -148,7 +199,7 @@ export interface StationLinkEvents {
   confirmada: [number];
 }
 
-export class StationLink extends EventEmitter<StationLinkEvents> {
+export class StationLink extends EventEmitter<StationLinkEvents> implements KeepaliveTarget {
   id: string;
   readonly host: string;
   readonly puerto: number;
@@ -194,7 +245,8 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     this.host = deps.host;
     this.puerto = deps.puerto;
     this.clock = deps.clock ?? systemClock;
-    this.options = { ...DEFAULT_LINK_OPTIONS, ...deps.options };
+    const [options, keepalive] = linkOptions(deps.options);
+    this.options = options;
     this._status = {
       estado: 'conectando',
       conectada: false,
@@ -215,24 +267,37 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
       ...(deps.random ? { random: deps.random } : {}),
       ...(this.options.maxLineBytes ? { maxLineBytes: this.options.maxLineBytes } : {}),
     });
-    this.keepalive = new Keepalive(
-      this.clock,
-      { intervalMs: this.options.pingIntervalMs, timeoutMs: this.options.pingTimeoutMs },
-      () => this.send({ tipo: 'ping', timestamp: isoNow(this.clock) }),
-      (ms) => this.client.drop(new Error(`sin respuesta al ping en ${ms} ms`)),
-    );
-    this.client.on('connected', () => this.onConnected());
-    this.client.on('line', (line) => this.onLine(line));
-    this.client.on('disconnected', (err) => this.onDisconnected(err));
-    this.client.on('retry', ({ error, delayMs }) => {
-      this.deps.log.debug({ err: error.message, delayMs }, 'reintento de conexión con la estación');
-      if (this._status.estado === 'conectando')
-        this.setError(`sin conexión: ${explainTlsMismatch(error, this.deps.tls)}`);
-      this.update({ estado: 'desconectado' });
-    });
-    this.client.on('state', (s) => {
-      if (s === 'connecting' && this._status.estado === 'desconectado') this.update({ estado: 'conectando' });
-    });
+    this.keepalive = new Keepalive(this.clock, keepalive, this);
+    // Listeners shared by every link (the link found on its client), not closures per link.
+    (this.client as LinkedClient)[LINK] = this;
+    this.client.on('connected', onClientConnected);
+    this.client.on('line', onClientLine);
+    this.client.on('disconnected', onClientDisconnected);
+    this.client.on('retry', onClientRetry);
+    this.client.on('state', onClientState);
+  }
+
+  /** The client's `retry` (onClientRetry): the attempt failed, the next one waits. */
+  onRetry({ error, delayMs }: RetryInfo): void {
+    this.log('debug', { err: error.message, delayMs }, 'reintento de conexión con la estación');
+    if (this._status.estado === 'conectando')
+      this.setError(`sin conexión: ${explainTlsMismatch(error, this.deps.tls)}`);
+    this.update({ estado: 'desconectado' });
+  }
+
+  /** The client's `state` (onClientState). */
+  onClientState(s: ConnectionState): void {
+    if (s === 'connecting' && this._status.estado === 'desconectado') this.update({ estado: 'conectando' });
+  }
+
+  /** Keepalive: a ping is due. */
+  sendPing(): void {
+    this.send({ tipo: 'ping', timestamp: isoNow(this.clock) });
+  }
+
+  /** Keepalive: nothing arrived within the timeout after a ping. */
+  onDead(silentMs: number): void {
+    this.client.drop(new Error(`sin respuesta al ping en ${silentMs} ms`));
   }
 
   get status(): EstadoEstacion {
@@ -258,7 +323,7 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     const ventana = this.options.reportesVentana;
     if (!this.send({ tipo: 'suscripcion_reportes', ventana })) return;
     this.rep.suscrito = true;
-    this.deps.log.info({ ventana, ultimo_seq: this._ultimoSeqEstacion }, 'suscrito a los reportes de la estación');
+    this.log('info', { ventana, ultimo_seq: this._ultimoSeqEstacion }, 'suscrito a los reportes de la estación');
   }
 
   start(): void {
@@ -277,7 +342,7 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
   cancel(version: number): void {
     if (!this.greeted || !this._status.conectada) return;
     if (!this.send({ tipo: 'cancelacion_precios', version, timestamp: isoNow(this.clock) })) return;
-    this.deps.log.info({ version }, 'cancelación de precios enviada a la estación');
+    this.log('info', { version }, 'cancelación de precios enviada a la estación');
     this.update({ estado: 'sincronizando' });
   }
 
@@ -290,7 +355,8 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
 
   // ── connection events ────────────────────────────────────────────────────────────────────
 
-  private onConnected(): void {
+  /** The client's `connected` (onClientConnected): a new connection. */
+  onConnected(): void {
     this.greeted = false;
     this.held = null;
     this.sent = 0;
@@ -301,7 +367,7 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     this.generation += 1;
     this.paused = false;
     this.update({ estado: 'saludo', conectada: true, reconexiones: this.client.reconnects });
-    this.deps.log.info({ host: this.host, puerto: this.puerto }, 'conectado con la estación');
+    this.log('info', { host: this.host, puerto: this.puerto }, 'conectado con la estación');
     this.handshakeTimer = this.clock.setTimeout(() => {
       // A TLS port waits for a ClientHello that a plain link never sends: both sides wait.
       const hint = this.deps.tls ? '' : ' (si la estación usa TLS en ese puerto, regístrela con tls: true)';
@@ -310,7 +376,8 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     unrefTimer(this.handshakeTimer);
   }
 
-  private onDisconnected(err: Error | undefined): void {
+  /** The client's `disconnected` (onClientDisconnected). */
+  onDisconnected(err: Error | undefined): void {
     this.clearConnectionTimers();
     this.greeted = false;
     this.generation += 1;
@@ -318,19 +385,17 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     this.held = null;
     if (err && !this.connectionError) this.setError(explainTlsMismatch(err, this.deps.tls));
     if (this._status.estado === 'detenido') return;
-    this.deps.log.info(
-      { err: err?.message, ultimo_error: this._status.ultimo_error },
-      'enlace con la estación cerrado',
-    );
+    this.log('info', { err: err?.message, ultimo_error: this._status.ultimo_error }, 'enlace con la estación cerrado');
     this.update({ estado: 'desconectado', conectada: false });
   }
 
-  private onLine(line: string): void {
+  /** The client's `line` (onClientLine): one line from the station. */
+  onLine(line: string): void {
     this.keepalive.alive();
     this._status.ultimo_contacto = isoNow(this.clock);
     const parsed = parseLine(line, stationToCompany);
     if (!parsed.ok) {
-      this.deps.log.warn({ error: parsed.error, line: line.slice(0, 200) }, 'línea inválida de la estación');
+      this.log('warn', { error: parsed.error, line: line.slice(0, 200) }, 'línea inválida de la estación');
       this.badLine(parsed.error);
       return;
     }
@@ -385,7 +450,8 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
       id_informado: info.id_estacion,
       nombre_informado: info.nombre,
     });
-    this.deps.log.info(
+    this.log(
+      'info',
       { id_informado: info.id_estacion, version_precios: info.version_precios },
       'estacion_info recibido',
     );
@@ -412,12 +478,12 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
   private onCancelled(version: number, resultado: 'cancelada' | 'ya_aplicada' | 'desconocida', vigente: number): void {
     this.emit('cancelacion', { version, resultado });
     if (resultado === 'ya_aplicada') {
-      this.deps.log.warn({ version }, 'la estación ya había aplicado la versión cancelada');
+      this.log('warn', { version }, 'la estación ya había aplicado la versión cancelada');
       this.setError(
         `la estación ya aplicó la versión ${version}, cancelada (reloj adelantado o aviso tardío): publique una versión nueva para reemplazarla`,
       );
     } else {
-      this.deps.log.info({ version, resultado, version_precios: vigente }, 'cancelación de precios confirmada');
+      this.log('info', { version, resultado, version_precios: vigente }, 'cancelación de precios confirmada');
     }
     // What it holds now is what it says (lower than before: the scheduled version is gone).
     if (vigente > this.ceiling()) return;
@@ -475,7 +541,7 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
   private onStationError(codigo: string, mensaje: string): void {
     this.setError(`${codigo}: ${mensaje}`);
     this.connectionError = true;
-    this.deps.log.warn({ codigo, mensaje }, 'la estación informó un error');
+    this.log('warn', { codigo, mensaje }, 'la estación informó un error');
     if (codigo === 'ERROR_INTERNO' && this.held !== null && this.resendTimer === undefined) {
       // The station could not store the update: send it again a little later.
       this.resendTimer = this.clock.setTimeout(() => {
@@ -525,7 +591,7 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
       },
       (err) => {
         if (generation !== this.generation) return;
-        this.deps.log.error({ err, seq: msg.seq }, 'no se pudo guardar un reporte de la estación');
+        this.log('error', { err, seq: msg.seq }, 'no se pudo guardar un reporte de la estación');
         this.send(wireError('ERROR_INTERNO', 'la empresa no pudo guardar los reportes; se esperan de nuevo'));
         this.fail('no se pudieron guardar los reportes de la estación');
       },
@@ -576,7 +642,8 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
     this.sent = v.version;
     // Debug: at info, one line per station on every change (10,000 lines in the push loop at
     // 10,000 stations, delaying the last stations by the time they take); the ack is what counts.
-    this.deps.log.debug(
+    this.log(
+      'debug',
       { version: v.version, vigencia: v.vigencia, version_estacion: this.held },
       'precios enviados a la estación',
     );
@@ -598,8 +665,14 @@ export class StationLink extends EventEmitter<StationLinkEvents> {
   private fail(reason: string): void {
     this.setError(reason);
     this.connectionError = true;
-    this.deps.log.warn({ motivo: reason }, 'enlace con la estación cortado');
+    this.log('warn', { motivo: reason }, 'enlace con la estación cortado');
     this.client.drop(new Error(reason));
+  }
+
+  /** A log line of this link, with its `estacion` (host:puerto) binding. */
+  private log(level: LogLevel, fields: Record<string, unknown>, msg: string): void {
+    const log = this.deps.log;
+    if (log.isLevelEnabled(level)) log[level]({ estacion: `${this.host}:${this.puerto}`, ...fields }, msg);
   }
 
   private setError(message: string): void {

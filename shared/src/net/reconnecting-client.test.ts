@@ -119,6 +119,45 @@ describe('ReconnectingClient', () => {
     vi.useRealTimers();
   });
 
+  it('gives every connection the same socket listeners, none wrapped by once()', async () => {
+    const sockets: Duplex[] = [];
+    for (let i = 0; i < 2; i++) {
+      const client = createClient();
+      const connected = once(client, 'connected');
+      client.start();
+      sockets.push(network.accept().client);
+      await connected;
+    }
+    const [a, b] = sockets as [Duplex, Duplex];
+    for (const event of ['data', 'drain', 'error', 'end', 'close']) {
+      const mine = a.rawListeners(event);
+      const theirs = b.rawListeners(event);
+      expect(mine.length, event).toBeGreaterThan(0);
+      expect(mine.length, event).toBe(theirs.length);
+      // A closure or a once() wrapper would be a function of this connection only.
+      mine.forEach((fn, k) => expect(fn === theirs[k], `${event} ${k}`).toBe(true));
+    }
+  });
+
+  it('drops the unfinished line of a closed connection: the next one starts clean', async () => {
+    const client = createClient();
+    const lines: string[] = [];
+    client.on('line', (l) => lines.push(l));
+    client.start();
+    const first = network.accept();
+    await once(client, 'connected');
+    first.server.write('{"a":1}\n{"sin_fin":');
+    await vi.waitFor(() => expect(lines).toEqual(['{"a":1}']));
+    const retry = nextRetry(client);
+    first.server.destroy();
+    await retry;
+    await vi.runOnlyPendingTimersAsync();
+    const second = network.accept();
+    await once(client, 'connected');
+    second.server.write('{"b":2}\n');
+    await vi.waitFor(() => expect(lines).toEqual(['{"a":1}', '{"b":2}']));
+  });
+
   it('goes idle → connecting → open → waiting → connecting', async () => {
     const client = createClient();
     const states = recordStates(client);
