@@ -19,13 +19,7 @@ import {
   TEST_ADMIN_PASSWORD,
 } from './helpers/empresa.js';
 import { LyingStation } from './helpers/lying-station.js';
-import {
-  removeTempDirs,
-  type ServiceProcess,
-  type StationProcess,
-  startProcess,
-  tempDir,
-} from './helpers/processes.js';
+import { removeTempDirs, type ServiceProcess, startPumps, type StationProcess, tempDir } from './helpers/processes.js';
 
 const processes: ServiceProcess[] = [];
 const pumps: FollowingPump[] = [];
@@ -66,19 +60,8 @@ describe('company → stations → pumps', () => {
     const sur = await station('sur');
     const c = await company({ estaciones: [stationAddress(norte), stationAddress(sur)] });
     // Norte has real simulated pumps; Sur has pumps that only follow prices.
-    const sim = startProcess('surtidor', [
-      '--estacion',
-      `127.0.0.1:${norte.pumpPort}`,
-      '--count',
-      '2',
-      '--outbox-dir',
-      tempDir('surtidor-'),
-      '--mean-interval',
-      '86400',
-      '--no-table',
-    ]);
+    const sim = await startPumps(norte.pumpPort, { count: 2, meanInterval: 86_400 });
     processes.push(sim);
-    await sim.waitForLog((e) => e.listo === true);
     const surPumps = await followingPumps(sur, [1, 2, 3]);
 
     const list = await allAcknowledge(c, 1, 2);

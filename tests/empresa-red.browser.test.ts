@@ -22,13 +22,7 @@ import {
   unSurtidorReportado,
 } from '../empresa/src/store/test-builders.js';
 import { type CompanyProcess, eventually, startCompanyProcess, stationAddress } from './helpers/empresa.js';
-import {
-  removeTempDirs,
-  type StationProcess,
-  startProcess,
-  startStationProcess,
-  tempDir,
-} from './helpers/processes.js';
+import { removeTempDirs, startPumps, startStationProcess, type StationProcess, tempDir } from './helpers/processes.js';
 import {
   detalleFixture,
   diaEnZona,
@@ -469,20 +463,7 @@ describe.skipIf(!available)('company page: network view (real company, seeded st
 
     // centro sells for real (two simulated pumps) and forwards its sales upstream; then its
     // pumps stop, and the company holds every sale the station stored.
-    const sim = startProcess('surtidor', [
-      '--estacion',
-      `127.0.0.1:${station.pumpPort}`,
-      '--count',
-      '2',
-      '--outbox-dir',
-      tempDir('surtidor-'),
-      '--mean-interval',
-      '0.2',
-      '--speed',
-      '50',
-      '--no-table',
-    ]);
-    await sim.waitForLog((e) => e.listo === true);
+    const sim = await startPumps(station.pumpPort, { count: 2, meanInterval: 0.2, speed: 50 });
     await eventually(
       'centro stored 6 sales',
       async () => (await station.request<unknown[]>('/api/transacciones?limit=1000')).length >= 6,

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { eventually, processStarters, stationAddress } from './helpers/empresa.js';
-import { removeTempDirs, type ServiceProcess, startProcess, tempDir } from './helpers/processes.js';
+import { removeTempDirs, type ServiceProcess, startPumps } from './helpers/processes.js';
 
 const processes: ServiceProcess[] = [];
 
@@ -30,21 +30,8 @@ describe('sales upstream: station → company', () => {
   it('every sale a station stores reaches the company once, and the totals agree', async () => {
     const norte = await station('norte');
     const c = await company({ estaciones: [stationAddress(norte)] });
-    const sim = startProcess('surtidor', [
-      '--estacion',
-      `127.0.0.1:${norte.pumpPort}`,
-      '--count',
-      '2',
-      '--outbox-dir',
-      tempDir('surtidor-'),
-      '--mean-interval',
-      '0.2',
-      '--speed',
-      '50',
-      '--no-table',
-    ]);
+    const sim = await startPumps(norte.pumpPort, { count: 2, meanInterval: 0.2, speed: 50 });
     processes.push(sim);
-    await sim.waitForLog((e) => e.listo === true);
 
     // Some sales are stored at the station; then the pumps stop, so the count settles.
     await eventually(

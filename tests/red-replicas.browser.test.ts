@@ -14,7 +14,7 @@ import { launchBrowser } from './helpers/browser.js';
 import { browserTestsAvailable, companyPage, screenshot } from './helpers/dashboard.js';
 import { type EstacionVista, eventually, processStarters, stationAddress } from './helpers/empresa.js';
 import { type Fleet, startFleet, stopFleets } from './helpers/fleet.js';
-import { removeTempDirs, type ServiceProcess, startProcess, tempDir } from './helpers/processes.js';
+import { removeTempDirs, type ServiceProcess, startPumps, tempDir } from './helpers/processes.js';
 
 const available = browserTestsAvailable();
 const LECTOR = { usuario: 'luis', clave: 'clave-de-luis-1' };
@@ -71,12 +71,7 @@ describe.skipIf(!available)('issue 15 done: two replicas, two real stations and 
       ['sur', 'Estación Sur'],
     ] as const) {
       const s = await station(id, { flags: { nombre } });
-      const pumps = startProcess('surtidor', [
-        ...['--estacion', `127.0.0.1:${s.pumpPort}`, '--count', String(PUMPS)],
-        ...['--outbox-dir', tempDir('surtidor-'), '--mean-interval', '0.2', '--speed', '50', '--no-table'],
-      ]);
-      processes.push(pumps);
-      await pumps.waitForLog((e) => e.listo === true);
+      processes.push(await startPumps(s.pumpPort, { count: PUMPS, meanInterval: 0.2, speed: 50 }));
       const [host, puerto] = stationAddress(s).split(':');
       await a.request('/api/estaciones', 'POST', { id_estacion: id, nombre, host, puerto: Number(puerto) });
     }

@@ -208,3 +208,27 @@ export function tempDir(prefix: string): string {
 export function removeTempDirs(): void {
   for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
 }
+
+/**
+ * A `surtidor` process with `count` simulated pumps at a station's pump port, each with its own
+ * outbox: selling every `meanInterval` seconds (simulated) at `speed` × real time, or, with a long
+ * interval, pumps that only register and follow prices. Resolves once the fleet is ready.
+ */
+export async function startPumps(
+  pumpPort: number,
+  { count, meanInterval, speed }: { count: number; meanInterval: number; speed?: number },
+): Promise<ServiceProcess> {
+  const pumps = startProcess('surtidor', [
+    ...['--estacion', `127.0.0.1:${pumpPort}`, '--count', String(count)],
+    ...['--outbox-dir', tempDir('surtidor-'), '--mean-interval', String(meanInterval)],
+    ...(speed === undefined ? [] : ['--speed', String(speed)]),
+    '--no-table',
+  ]);
+  try {
+    await pumps.waitForLog((e) => e.listo === true);
+  } catch (err) {
+    await pumps.stop('SIGKILL');
+    throw err;
+  }
+  return pumps;
+}

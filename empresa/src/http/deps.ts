@@ -12,8 +12,8 @@ export interface ApiDeps {
   links: LinkManager;
   /** (issue 15) What the stations reported: sales, totals, the network table. */
   red: VistaRed;
-  /** A lease round run at once (a station just registered is taken now if this replica's share allows). */
-  replicas?: { round(): Promise<void> };
+  /** Takes a just-registered station's lease at once if this replica's fair share allows (replicas). */
+  replicas?: { claimNew(id: string): Promise<void> };
   store: CompanyStore;
   metrics: CompanyMetrics;
   /** Users, sessions, API tokens and the audit log. */

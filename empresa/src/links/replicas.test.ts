@@ -146,6 +146,31 @@ describe('ReplicaCoordinator', () => {
     exactlyOne(stations, b.links);
   });
 
+  it('takes a just-registered station at once up to its fair share, without waiting for a round', async () => {
+    const { store, clock, stations, replica } = await world(2);
+    const a = replica('a');
+    const b = replica('b');
+    await a.c.start();
+    await b.c.start();
+    await a.c.round(); // sees b: its share of 2 is 1
+    await b.c.round();
+    exactlyOne(stations, a.links, b.links);
+    stations.push(unaEstacion({ id_estacion: 's2' }), unaEstacion({ id_estacion: 's3' }));
+    // a holds 1 of a fair share of 2 (4 stations, 2 replicas): it takes s2, then no more.
+    await a.c.claimNew('s2');
+    await a.c.claimNew('s3');
+    expect(a.links.open.has('s2')).toBe(true);
+    expect(a.links.open.has('s3')).toBe(false);
+    expect(a.c.owner('s2')).toBe('a');
+    expect((await store.activeLeases(clock.now())).find((l) => l.id_estacion === 's2')?.propietario).toBe('a');
+    // b, below its share, takes s3; a station already held is left alone.
+    await b.c.claimNew('s3');
+    await b.c.claimNew('s2');
+    expect(b.links.open.has('s3')).toBe(true);
+    expect(b.links.open.has('s2')).toBe(false);
+    exactlyOne(stations, a.links, b.links);
+  });
+
   it('moves the lease with a rename, and gives a removed station up', async () => {
     const { store, clock, stations, replica } = await world(2);
     const a = replica('a');

@@ -70,6 +70,9 @@ export interface ReplicaStats {
  */
 export const DEFAULT_MAX_CLAIMS = 10_000;
 
+/** How soon after stations are added the round that shares them out runs (ms). */
+const SOON_MS = 250;
+
 export class ReplicaCoordinator {
   private readonly clock: Clock;
   /** Stations whose lease this replica holds (and whose link it may open). */
@@ -79,6 +82,8 @@ export class ReplicaCoordinator {
   /** Who holds each station, as of the last round (own changes applied at once). */
   private holders = new Map<string, string>();
   private liveCount = 1;
+  /** A round for added stations is scheduled (scheduleSoon). */
+  private soonPending = false;
   private lost = 0;
   private failed = 0;
   /** Links are dropped at this instant unless a renewal moves it. */
@@ -126,6 +131,24 @@ export class ReplicaCoordinator {
     return this.running;
   }
 
+  /**
+   * Takes a just-registered station's lease at once when this replica holds less than its fair
+   * share (else the next round shares it out): one lease write, where a whole round reads and
+   * renews every lease, so registering 10,000 stations one by one stays linear.
+   */
+  async claimNew(id: string): Promise<void> {
+    if (this.stopped || this.owned.has(id) || this.holders.has(id)) return;
+    const share = Math.ceil(this.deps.stations().length / Math.max(1, this.liveCount));
+    if (this.owned.size >= share) return;
+    const now = this.clock.now();
+    const claimed = await this.deps.store.claimLeases([id], this.options.id, now, now + this.options.ttlMs);
+    if (this.stopped) {
+      await this.deps.store.releaseLeases(this.options.id, claimed);
+      return;
+    }
+    for (const c of claimed) this.take(c);
+  }
+
   /** No more rounds; closes this replica's links, releases its leases and retires it. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -151,6 +174,7 @@ export class ReplicaCoordinator {
   private schedule(): void {
     if (this.stopped) return;
     this.clock.clearTimeout(this.roundTimer);
+    this.soonPending = false;
     // Jitter below the period (never above: the deadline is set from it).
     const { renewMs } = this.options;
     const delay = Math.max(1, Math.round(renewMs * (0.8 + 0.2 * (this.deps.random ?? Math.random)())));
@@ -310,10 +334,21 @@ export class ReplicaCoordinator {
       .catch((err: unknown) => this.deps.log.warn({ err, id_estacion }, 'no se pudo liberar el arriendo'));
   };
 
+  /**
+   * A round within SOON_MS (a station was added): one for a burst of additions, never later than
+   * the round already scheduled (SOON_MS is below any renewal period), so renewals never slip.
+   */
   private scheduleSoon(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.soonPending) return;
+    this.soonPending = true;
     this.clock.clearTimeout(this.roundTimer);
-    this.roundTimer = this.clock.setTimeout(() => void this.round(), 0);
+    this.roundTimer = this.clock.setTimeout(
+      () => {
+        this.soonPending = false;
+        void this.round();
+      },
+      Math.min(SOON_MS, this.options.renewMs),
+    );
     unrefTimer(this.roundTimer);
   }
 }

@@ -78,7 +78,7 @@ export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
     async (req, reply) => {
       const e = await service.addStation(req.body, requestActor(req));
       // Its lease now rather than at the next round: the answer shows the link when it is ours.
-      await replicas?.round();
+      await replicas?.claimNew(e.id_estacion);
       reply.code(201);
       return present(e.id_estacion);
     },
