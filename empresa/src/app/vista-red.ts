@@ -25,7 +25,7 @@ import type {
 } from '../domain/types.js';
 import { CompanyError } from '../errors.js';
 import type { LinkManager } from '../links/link-manager.js';
-import type { CompanyStore, FiltroVentas } from '../store/port.js';
+import type { CompanyStore, FiltroVentas, LeaseEnlace } from '../store/port.js';
 import type { CompanyService } from './company-service.js';
 
 /** The longest range /api/resumen sums (days). */
@@ -185,9 +185,24 @@ export class VistaRed {
    * (conectada false until it wrote one); with no unexpired lease, not connected and no owner.
    */
   async enlaces(): Promise<(id: string) => EnlaceVisto> {
-    const { links, store, clock } = this.deps;
+    const { store, clock } = this.deps;
     const self = this.deps.replica ?? null;
     const leases = new Map((await store.activeLeaseLinks(clock.now())).map((l) => [l.id_estacion, l]));
+    return this.visto(leases, self);
+  }
+
+  /**
+   * One station's link: its own when this replica holds it (no store read: registering 10,000
+   * stations one by one must not read every lease each time), else what its owner wrote.
+   */
+  async enlace(id: string): Promise<EnlaceVisto> {
+    const propio = this.deps.links.status(id);
+    if (propio !== undefined) return { enlace: propio, propietario: this.deps.replica ?? null };
+    return (await this.enlaces())(id);
+  }
+
+  private visto(leases: Map<string, LeaseEnlace>, self: string | null): (id: string) => EnlaceVisto {
+    const { links } = this.deps;
     return (id) => {
       const propio = links.status(id);
       const lease = leases.get(id);

@@ -30,7 +30,8 @@ export const estacionesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { se
   const present = async (id: string) => {
     const e = service.getStation(id);
     if (!e) throw new CompanyError('ESTACION_NO_ENCONTRADA', `no existe la estación "${id}"`);
-    return (await presenter())(e);
+    const { enlace, propietario } = await red.enlace(id);
+    return presentStation(e, enlace, service.current.version, service.programada?.version ?? null, propietario);
   };
 
   app.get(
