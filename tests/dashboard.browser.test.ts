@@ -234,7 +234,10 @@ describe.skipIf(!available)('operator dashboard', () => {
     await supervisor.context().close();
   });
 
-  it('brings the login screen back when the session ends, and logs out with Salir', async () => {
+  // Two logins (scrypt) and three page loads: 20 s ran out once in a fresh-clone CI run with the
+  // whole suite in parallel. At 60 s a click that truly hangs reports Playwright's own 30 s
+  // timeout, which names what it waited for.
+  it('brings the login screen back when the session ends, and logs out with Salir', { timeout: 60_000 }, async () => {
     const operador = await as('operador');
     // The session is revoked elsewhere (its cookie logged out through the API).
     const [cookie] = await operador.context().cookies();
