@@ -68,6 +68,7 @@ console.log(`
   Red de combustible, running locally (embedded store under ./data):
     log in (both pages)   user admin, password ${adminPassword}   (kept in data/admin-password)
     company (prices)      http://localhost:8000/      API docs at /docs
+    company (network)     http://localhost:8000/#red  the station's sales flow up; every sale: /#ventas
     change a price        npx empresa login --usuario admin    then: npx empresa precios set 95=1360
     dashboard             http://localhost:8001/   more users: npx estacion usuarios add ana --rol operador --data-dir data/estacion
     API docs              http://localhost:8001/docs
