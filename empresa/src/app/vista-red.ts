@@ -14,14 +14,14 @@ import {
   totalesCero,
   totalesPorDia,
 } from '../domain/reports.js';
-import type {
-  AlertaEmpresa,
-  EnlaceCompartido,
-  EstadoEnlace,
-  EstadoEstacion,
-  ReporteApartado,
-  SurtidorEmpresa,
-  VentaEmpresa,
+import {
+  type AlertaEmpresa,
+  type EstadoEnlace,
+  type EstadoEstacion,
+  estadoEnlace,
+  type ReporteApartado,
+  type SurtidorEmpresa,
+  type VentaEmpresa,
 } from '../domain/types.js';
 import { CompanyError } from '../errors.js';
 import type { LinkManager } from '../links/link-manager.js';
@@ -51,21 +51,6 @@ export interface VistaRedDeps {
 export interface EnlaceVisto {
   enlace: EstadoEstacion | undefined;
   propietario: string | null;
-}
-
-/**
- * A link held by another replica, from what its owner wrote on the lease: the fields it does not
- * share (what the station said of itself, reconnections, anomaly) read as unknown.
- */
-export function enlaceDeOtraReplica(e: EnlaceCompartido): EstadoEstacion {
-  return {
-    ...e,
-    version_informada: null,
-    id_informado: null,
-    nombre_informado: null,
-    reconexiones: 0,
-    anomalia: null,
-  };
 }
 
 export interface Resumen {
@@ -210,7 +195,7 @@ export class VistaRed {
         return { enlace: propio, propietario: propio === undefined ? (lease?.propietario ?? null) : self };
       }
       return {
-        enlace: lease.enlace === null ? undefined : enlaceDeOtraReplica(lease.enlace),
+        enlace: lease.enlace === null ? undefined : estadoEnlace(lease.enlace),
         propietario: lease.propietario,
       };
     };

@@ -162,6 +162,14 @@ export interface EnlaceCompartido {
   ultimo_error: string | null;
 }
 
+/**
+ * A link status of which only the shared part is known, nothing the station itself reported: what
+ * a new link shows, and what another replica's lease tells of its link.
+ */
+export function estadoEnlace(e: EnlaceCompartido): EstadoEstacion {
+  return { ...e, version_informada: null, id_informado: null, nombre_informado: null, reconexiones: 0, anomalia: null };
+}
+
 /** A lease with its owner's link state (null: not written since the lease was taken, or unreadable). */
 export interface LeaseEnlace extends Lease {
   enlace: EnlaceCompartido | null;

@@ -62,7 +62,7 @@ import {
   evaluarVersionInformada,
   versionConfirmada,
 } from '../domain/price-book.js';
-import type { EstadoEnlace, EstadoEstacion, VersionPrecios } from '../domain/types.js';
+import { type EstadoEnlace, type EstadoEstacion, estadoEnlace, type VersionPrecios } from '../domain/types.js';
 import { Keepalive, type KeepaliveOptions, type KeepaliveTarget } from './keepalive.js';
 
 export interface StationLinkOptions {
@@ -247,18 +247,13 @@ export class StationLink extends EventEmitter<StationLinkEvents> implements Keep
     this.clock = deps.clock ?? systemClock;
     const [options, keepalive] = linkOptions(deps.options);
     this.options = options;
-    this._status = {
+    this._status = estadoEnlace({
       estado: 'conectando',
       conectada: false,
       ultimo_contacto: deps.ultimoContacto ?? null,
       version_confirmada: deps.versionConfirmada ?? null,
-      version_informada: null,
-      id_informado: null,
-      nombre_informado: null,
       ultimo_error: null,
-      reconexiones: 0,
-      anomalia: null,
-    };
+    });
     this.client = new ReconnectingClient({
       dial:
         deps.dial ?? tcpDialer({ host: deps.host, port: deps.puerto, connectTimeoutMs: this.options.connectTimeoutMs }),

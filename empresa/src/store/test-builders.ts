@@ -1,23 +1,20 @@
 /** Data builders for tests: a valid record with every field set, overridden where a test cares. */
 import type { AlertaReportada, CierreReportado, SurtidorReportado, VentaReportada } from '@combustible/shared';
 import type { RegistroReporte, ReporteEntrante } from '../domain/reports.js';
-import type { Estacion, EstadoEstacion, VersionPrecios } from '../domain/types.js';
+import { type Estacion, type EstadoEstacion, estadoEnlace, type VersionPrecios } from '../domain/types.js';
 
 let seq = 0;
 
 /** A station link's status as a fresh link shows it (dialing), overridden where a test cares. */
 export function unEstadoEnlace(overrides: Partial<EstadoEstacion> = {}): EstadoEstacion {
   return {
-    estado: 'conectando',
-    conectada: false,
-    ultimo_contacto: null,
-    version_confirmada: null,
-    version_informada: null,
-    id_informado: null,
-    nombre_informado: null,
-    ultimo_error: null,
-    reconexiones: 0,
-    anomalia: null,
+    ...estadoEnlace({
+      estado: 'conectando',
+      conectada: false,
+      ultimo_contacto: null,
+      version_confirmada: null,
+      ultimo_error: null,
+    }),
     ...overrides,
   };
 }
