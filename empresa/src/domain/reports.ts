@@ -15,6 +15,7 @@ import {
   type Combustible,
   fechaEnZona,
   LIMITES_VENTA,
+  montoInconsistente,
   REPORTES_POR_CLASE,
   type Reporte,
   type SurtidorReportado,
@@ -142,9 +143,9 @@ export function evaluarReporte(r: Pick<Reporte, 'clase' | 'datos'>, ahoraMs: num
  * resent sale gets the same note, so it stays a repeat, not a conflict).
  */
 export function conNotaDeMonto(v: VentaReportada): VentaReportada {
-  const esperado = Math.round(v.litros * v.precio_por_litro);
-  if (Math.abs(v.monto_total - esperado) <= LIMITES_VENTA.toleranciaMonto) return v;
-  const nota = `empresa: monto_total ${v.monto_total} difiere de litros × precio_por_litro = ${esperado}`;
+  const monto = montoInconsistente(v);
+  if (monto === null) return v;
+  const nota = `empresa: ${monto}`;
   const observaciones = v.observaciones ?? [];
   if (observaciones.includes(nota)) return v;
   return { ...v, observaciones: [...observaciones, nota].slice(-20) };

@@ -14,6 +14,7 @@
 import {
   type DetalleError,
   LIMITES_VENTA,
+  montoInconsistente,
   precioDe,
   type TransaccionCompletada,
   timestampMs,
@@ -78,10 +79,8 @@ const litros = (n: number) => `${Math.round(n * 1000) / 1000} L`;
 /** What the station notices about a sale it stores, in a fixed order. Never a reason to drop it. */
 export function observacionesVenta(t: TransaccionCompletada, ctx: ContextoPlausibilidad): string[] {
   const found: string[] = [];
-  const esperado = Math.round(t.litros * t.precio_por_litro);
-  if (Math.abs(t.monto_total - esperado) > LIMITES.toleranciaMonto) {
-    found.push(`MONTO_INCONSISTENTE: monto_total ${t.monto_total} difiere de litros × precio_por_litro = ${esperado}`);
-  }
+  const monto = montoInconsistente(t);
+  if (monto !== null) found.push(`MONTO_INCONSISTENTE: ${monto}`);
   const book = ctx.precios;
   if (t.version_precios !== undefined && !book.isRecent(t.version_precios)) {
     const anterior = book.previous ? ` ni la anterior (${book.previous.version})` : '';

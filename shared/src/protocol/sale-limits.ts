@@ -28,3 +28,18 @@ export const LIMITES_VENTA = {
   /** |monto_total − round(litros × precio_por_litro)| above this (pesos) is inconsistent. */
   toleranciaMonto: 1,
 } as const;
+
+/**
+ * What is wrong with a sale's amount, or null: `monto_total` is off `round(litros ×
+ * precio_por_litro)` by more than `toleranciaMonto`. The station notes it on the sale it stores
+ * (MONTO_INCONSISTENTE), the company on the sale a station forwards; neither refuses the sale.
+ */
+export function montoInconsistente(v: {
+  litros: number;
+  precio_por_litro: number;
+  monto_total: number;
+}): string | null {
+  const esperado = Math.round(v.litros * v.precio_por_litro);
+  if (Math.abs(v.monto_total - esperado) <= LIMITES_VENTA.toleranciaMonto) return null;
+  return `monto_total ${v.monto_total} difiere de litros × precio_por_litro = ${esperado}`;
+}
