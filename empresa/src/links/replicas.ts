@@ -26,7 +26,7 @@
  */
 import { type Clock, type Logger, systemClock, type TimerHandle, unrefTimer } from '@combustible/shared';
 import type { CompanyBus } from '../app/events.js';
-import { holdUntil, planRound } from '../domain/leases.js';
+import { fairShare, holdUntil, planRound } from '../domain/leases.js';
 import type { EnlaceCompartido, Estacion, EstadoEstacion } from '../domain/types.js';
 import type { CompanyStore } from '../store/port.js';
 import type { LinkManager } from './link-manager.js';
@@ -138,8 +138,7 @@ export class ReplicaCoordinator {
    */
   async claimNew(id: string): Promise<void> {
     if (this.stopped || this.owned.has(id) || this.holders.has(id)) return;
-    const share = Math.ceil(this.deps.stations().length / Math.max(1, this.liveCount));
-    if (this.owned.size >= share) return;
+    if (this.owned.size >= fairShare(this.deps.stations().length, this.liveCount)) return;
     const now = this.clock.now();
     const claimed = await this.deps.store.claimLeases([id], this.options.id, now, now + this.options.ttlMs);
     if (this.stopped) {
