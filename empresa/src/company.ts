@@ -149,7 +149,15 @@ export async function startCompany(config: CompanyConfig, deps: CompanyDeps): Pr
         renewMs: config.leaseRenew * 1000,
         maxClaims: DEFAULT_MAX_CLAIMS,
       },
-      { store, links, bus, stations: () => service.listStations(), clock, log: log.child({ mod: 'replicas' }) },
+      {
+        store,
+        links,
+        bus,
+        stations: () => service.listStations(),
+        stationCount: () => service.stationCount,
+        clock,
+        log: log.child({ mod: 'replicas' }),
+      },
     );
     metrics.watchLinks(
       () => (links as LinkManager).stats(),

@@ -457,6 +457,10 @@ export class CompanyService {
 
   // ── estaciones ───────────────────────────────────────────────────────────────────────────
 
+  get stationCount(): number {
+    return this.stations.size;
+  }
+
   listStations(): Estacion[] {
     return [...this.stations.values()].sort((a, b) => (a.id_estacion < b.id_estacion ? -1 : 1));
   }

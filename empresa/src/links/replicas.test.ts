@@ -46,6 +46,7 @@ async function world(n: number) {
         links,
         bus,
         stations: () => stations,
+        stationCount: () => stations.length,
         clock,
         log,
         random: () => 0.5,

@@ -48,6 +48,8 @@ export interface ReplicaDeps {
   bus: CompanyBus;
   /** The registered stations (the service's registry). */
   stations: () => readonly Estacion[];
+  /** How many there are (no sorted copy of the registry on every registration). */
+  stationCount: () => number;
   log: Logger;
   clock?: Clock;
   random?: () => number;
@@ -138,7 +140,7 @@ export class ReplicaCoordinator {
    */
   async claimNew(id: string): Promise<void> {
     if (this.stopped || this.owned.has(id) || this.holders.has(id)) return;
-    if (this.owned.size >= fairShare(this.deps.stations().length, this.liveCount)) return;
+    if (this.owned.size >= fairShare(this.deps.stationCount(), this.liveCount)) return;
     const now = this.clock.now();
     const claimed = await this.deps.store.claimLeases([id], this.options.id, now, now + this.options.ttlMs);
     if (this.stopped) {
